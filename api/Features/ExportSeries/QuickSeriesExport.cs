@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Exports.Series;
+
+namespace Exports.Features.ExportSeries;
+
+/// <summary>GET /api/v1/sources/{source}/export?range=24h&amp;format=csv&amp;metrics=a,b: the simple form for scripts
+/// and curl. Maps its query string onto the one export request and streams like the POST form.</summary>
+public static class QuickSeriesExport
+{
+    public static void Map(RouteGroupBuilder g) =>
+        g.MapGet("/sources/{source}/export", (string source, HttpRequest http, SeriesExports exports, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var q = http.Query;
+                List<string>? List(string name) => q[name].ToString() is { Length: > 0 } s
+                    ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : null;
+                string? One(string name) => q[name].ToString() is { Length: > 0 } s ? s : null;
+                var req = new ExportRequest
+                {
+                    Source = source,
+                    Metrics = List("metrics"),
+                    Fields = List("fields"),
+                    Timeframe = One("from") is not null || One("to") is not null
+                        ? new TimeframeSpec { From = One("from"), To = One("to") }
+                        : new TimeframeSpec { Last = One("range") ?? "24h" },
+                    Timezone = One("tz") ?? One("timezone"),
+                    Granularity = One("granularity"),
+                    GroupBy = List("groupBy"),
+                    Aggregations = List("aggregations"),
+                    Shape = One("shape"),
+                    Format = One("format") ?? "csv",
+                    Compression = One("compression"),
+                    Filename = One("filename"),
+                };
+                return StartSeriesExport.HandleAsync(req, exports, Exports.Host.Auth.OwnerId(user), ct);
+            })
+            .WithTags("Export series").WithSummary("Export with query-string parameters (for curl and scripts)")
+            .ProducesProblem(400).ProducesProblem(404);
+}

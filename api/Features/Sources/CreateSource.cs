@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Exports.Data;
+using Exports.Host;
+using Exports.Series;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Exports.Features.Sources;
+
+public sealed record CreateSourceRequest(string? Name, string? Kind, string? Description, List<FieldInfo>? Fields, Dictionary<string, string>? Units);
+
+/// <summary>Creates a source: a timeseries (metrics appear as points arrive) or records with declared fields.</summary>
+public static partial class CreateSource
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex Slug();
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+    private static partial Regex FieldName();
+
+    public static void Map(RouteGroupBuilder g) =>
+        g.MapPost("/sources", async Task<Results<Created<object>, ProblemHttpResult>> (CreateSourceRequest req, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+        {
+            var errors = Validate(req);
+            if (errors.Count > 0) return Problems.Validation(errors);
+            var owner = user.OwnerId();
+            if (await db.Sources.AnyAsync(s => s.OwnerId == owner && s.Name == req.Name, ct))
+                return Problems.Status(409, "A source with this name exists", $"You already have a source named '{req.Name}'.");
+            var schema = new SourceSchema { Fields = req.Fields ?? [], Units = req.Units ?? new() };
+            var entity = new Source
+            {
+                Id = Guid.NewGuid(), OwnerId = owner, Name = req.Name!, Kind = req.Kind!, Description = req.Description ?? "",
+                Schema = schema.ToJson(), CreatedAt = clock.GetUtcNow(),
+            };
+            db.Sources.Add(entity);
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Created($"/api/v1/sources/{entity.Name}", (object)new { name = entity.Name, kind = entity.Kind, description = entity.Description, fields = schema.Fields });
+        }).WithTags("Sources").WithSummary("Create a source").ProducesProblem(400).ProducesProblem(409);
+
+    static Dictionary<string, string[]> Validate(CreateSourceRequest req)
+    {
+        var e = new Dictionary<string, string[]>();
+        if (req.Name is null || !Slug().IsMatch(req.Name)) e["name"] = ["A name is 1 to 63 lower-case letters, digits, '-' or '_'."];
+        if (req.Kind is not ("timeseries" or "records")) e["kind"] = ["kind must be timeseries or records."];
+        if (req.Kind == "records")
+        {
+            if (req.Fields is not { Count: > 0 }) e["fields"] = ["A records source declares its fields."];
+            for (var i = 0; i < (req.Fields?.Count ?? 0); i++)
+            {
+                var f = req.Fields![i];
+                if (f.Name is null || !FieldName().IsMatch(f.Name) || f.Name is "time" or "timestamp" or "id")
+                    e[$"fields[{i}].name"] = ["A field name is a letter or '_' then letters, digits or '_' (not time, timestamp or id)."];
+                if (f.Role is not ("dimension" or "measure")) e[$"fields[{i}].role"] = ["role must be dimension or measure."];
+                if (f.Type is not ("string" or "double" or "integer")) e[$"fields[{i}].type"] = ["type must be string, double or integer."];
+                if (f.Role == "dimension" && f.Type != "string") e[$"fields[{i}].type"] = ["A dimension is a string."];
+                if (f.Role == "measure" && f.Type == "string") e[$"fields[{i}].type"] = ["A measure is a number (double or integer)."];
+            }
+            if (req.Fields?.Select(f => f.Name).Distinct().Count() != req.Fields?.Count) e["fields"] = ["Field names must be unique."];
+        }
+        else if (req.Fields is { Count: > 0 }) e["fields"] = ["A timeseries source has no declared fields: send metrics with points."];
+        if (req.Description is { Length: > 500 }) e["description"] = ["At most 500 characters."];
+        return e;
+    }
+}

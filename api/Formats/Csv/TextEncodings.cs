@@ -1,0 +1,24 @@
+using System.Text;
+
+namespace Exports.Formats.Csv;
+
+/// <summary>The text encodings a CSV can be written in. Writers produce UTF-8; other encodings are transcoded
+/// on the way out (ASCII replaces what it cannot hold with '?').</summary>
+public static class TextEncodings
+{
+    static readonly Encoding Ascii = Encoding.GetEncoding("us-ascii", new EncoderReplacementFallback("?"), DecoderFallback.ReplacementFallback);
+    static readonly Encoding Utf16 = new UnicodeEncoding(bigEndian: false, byteOrderMark: false);
+
+    public static Stream Wrap(Stream output, string encoding) => encoding switch
+    {
+        "utf-16" => Encoding.CreateTranscodingStream(output, Utf16, Encoding.UTF8, leaveOpen: true),
+        "ascii" => Encoding.CreateTranscodingStream(output, Ascii, Encoding.UTF8, leaveOpen: true),
+        _ => output,
+    };
+
+    public static void WritePreamble(Stream output, string encoding)
+    {
+        if (encoding == "utf-8-bom") output.Write([0xEF, 0xBB, 0xBF]);
+        else if (encoding == "utf-16") output.Write([0xFF, 0xFE]);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Exports.Formats.Csv;
+using Exports.Formats.Json;
+using Exports.Shared;
+
+namespace Exports.Formats;
+
+/// <summary>A file format: how its options are read and checked, and how its writer is made.
+/// New formats (Parquet, Excel, ...) plug in by adding an entry.</summary>
+public sealed record FormatSpec(
+    string Name,
+    string Extension,
+    string MediaType,
+    string BestFor,
+    Func<JsonElement?, Errors, object> ParseOptions,
+    Action<object, ExportSchema, Errors> Validate,
+    Func<ExportSchema, Stream, object, IRowWriter> Create);
+
+public static class FormatCatalog
+{
+    public static readonly IReadOnlyDictionary<string, FormatSpec> All = new Dictionary<string, FormatSpec>
+    {
+        ["csv"] = new("csv", ".csv", "text/csv; charset=utf-8", "Spreadsheets and most tools",
+            (o, e) => CsvOptions.Parse(o, tsv: false, e), (o, s, e) => ((CsvOptions)o).Validate(s, e),
+            (s, st, o) => new CsvRowWriter(s, st, (CsvOptions)o)),
+        ["tsv"] = new("tsv", ".tsv", "text/tab-separated-values; charset=utf-8", "Pasting into spreadsheets; text with commas",
+            (o, e) => CsvOptions.Parse(o, tsv: true, e), (o, s, e) => ((CsvOptions)o).Validate(s, e),
+            (s, st, o) => new CsvRowWriter(s, st, (CsvOptions)o)),
+        ["json"] = new("json", ".json", "application/json; charset=utf-8", "APIs and scripts; nested series",
+            (o, e) => JsonOptions.Parse(o, lines: false, e), (o, s, e) => ((JsonOptions)o).Validate(s, e),
+            (s, st, o) => new JsonRowWriter(s, st, (JsonOptions)o, lines: false)),
+        ["jsonl"] = new("jsonl", ".jsonl", "application/x-ndjson", "Large exports into data pipelines",
+            (o, e) => JsonOptions.Parse(o, lines: true, e), (o, s, e) => ((JsonOptions)o).Validate(s, e),
+            (s, st, o) => new JsonRowWriter(s, st, (JsonOptions)o, lines: true)),
+    };
+
+    public static string MediaTypeFor(FormatSpec f, ExportSchema schema, object options) =>
+        options is CsvOptions { Encoding: "utf-16" } ? f.MediaType.Replace("utf-8", "utf-16")
+        : options is CsvOptions { Encoding: "ascii" } ? f.MediaType.Replace("utf-8", "us-ascii")
+        : f.MediaType;
+}

@@ -1,0 +1,39 @@
+namespace Exports.Formats;
+
+public enum ColumnType { Time, String, Double, Long }
+
+/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.</summary>
+public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false);
+
+/// <summary>
+/// The current row, reused for every row of an export so that the hot path allocates nothing per row:
+/// one typed array per kind of value, indexed by slot.
+/// </summary>
+public sealed class RowBuffer(int slots)
+{
+    public readonly DateTime[] Times = new DateTime[slots];
+    public readonly double[] Doubles = new double[slots];
+    public readonly long[] Longs = new long[slots];
+    public readonly string?[] Strings = new string?[slots];
+    public readonly bool[] Nulls = new bool[slots];
+    public int Slots => slots;
+}
+
+/// <summary>What a writer needs to know about the rows it will receive.</summary>
+public sealed record ExportSchema(
+    IReadOnlyList<OutputColumn> Columns,
+    TimeZoneInfo Zone,
+    IReadOnlyDictionary<string, object?> Metadata)
+{
+    public int Slots => Columns.Count == 0 ? 0 : Columns.Max(c => c.Slot) + 1;
+}
+
+/// <summary>A writer of one format. Rows are written synchronously into a buffer; the caller awaits
+/// <see cref="FlushIfFullAsync"/> between rows so that back-pressure reaches the database reader.</summary>
+public interface IRowWriter
+{
+    ValueTask BeginAsync(CancellationToken ct);
+    void Write(RowBuffer row);
+    ValueTask FlushIfFullAsync(CancellationToken ct);
+    ValueTask EndAsync(CancellationToken ct);
+}

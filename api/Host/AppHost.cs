@@ -1,0 +1,93 @@
+using System.Text.Json.Serialization;
+using Exports.Data;
+using Exports.Features.ExportSeries;
+using Exports.Features.Identity;
+using Exports.Features.Sources;
+using Exports.Series;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Exports.Host;
+
+/// <summary>Wiring: configuration, database, auth, OpenAPI, problems, slices and the SPA.</summary>
+public static class AppHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var settings = ExportsSettings.Load(builder.Configuration);
+        builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
+        var s = builder.Services;
+        s.AddSingleton(settings);
+        s.AddSingleton(TimeProvider.System);
+        s.AddSingleton(new PlannerLimits(settings.RawMaxDays));
+        s.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.ConnectionString).Build());
+        s.AddDbContext<ExportsDb>(o => o.UseNpgsql(settings.ConnectionString));
+        s.AddSingleton<SeriesExports>();
+        s.AddDataProtection().SetApplicationName("exports")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDir, "keys")));
+        s.AddExportsAuth();
+        s.AddProblemDetails();
+        s.AddOpenApi();
+        s.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        s.AddScoped<Login>();
+        s.AddScoped<ApiKeys>();
+        s.AddScoped<Ingest>();
+        return builder.Build();
+    }
+
+    public static async Task PrepareAsync(WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<ExportsSettings>();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
+            await db.Database.MigrateAsync();
+            if (settings.Seed)
+                await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
+                    app.Logger, DateTimeOffset.UtcNow, CancellationToken.None);
+        }
+        Health.Ready = true;
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        Spa.UseStaticSpa(app, settings);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+        app.UseSwaggerUI(o => { o.SwaggerEndpoint("/openapi/v1.json", "Exports API"); o.RoutePrefix = "docs"; });
+        Health.Map(app);
+
+        var api = app.MapGroup("/api/v1");
+        IdentityEndpoints.Map(api);
+        SourcesEndpoints.Map(api);
+        ExportSeriesEndpoints.Map(api);
+        Spa.MapFallback(app, settings);
+    }
+}
+
+public static class Health
+{
+    public static volatile bool Ready;
+
+    public static void Map(WebApplication app) => app.MapGet("/health", async (NpgsqlDataSource db, CancellationToken ct) =>
+    {
+        if (!Ready) return Results.Json(new { status = "starting" }, statusCode: 503);
+        try
+        {
+            await using var cmd = db.CreateCommand("SELECT 1");
+            await cmd.ExecuteScalarAsync(ct);
+            return Results.Json(new { status = "ok" });
+        }
+        catch (NpgsqlException)
+        {
+            return Results.Json(new { status = "database unreachable" }, statusCode: 503);
+        }
+    }).AllowAnonymous().WithTags("Health").WithSummary("200 once the database is reachable and migrated");
+}

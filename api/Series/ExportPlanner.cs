@@ -1,0 +1,147 @@
+using Exports.Shared;
+using Exports.Formats;
+
+namespace Exports.Series;
+
+public sealed record PlannerLimits(int RawMaxDays);
+
+/// <summary>
+/// Validates an export request against its source's catalog and plans the query: time range, time zone,
+/// granularity and tier, aggregations, grouping, shape and column selection. Every problem is a field error;
+/// nothing touches the database here except through the catalog the caller loaded.
+/// </summary>
+public static class ExportPlanner
+{
+    public static readonly TimeSpan Day = TimeSpan.FromDays(1);
+
+    public static QueryPlan? Plan(ExportRequest req, SourceCatalog src, DateTimeOffset now, PlannerLimits limits, Errors errors)
+    {
+        if (!Timeframes.TryZone(req.Timezone, out var zone))
+            errors.Add("timezone", $"Unknown time zone '{req.Timezone}'. Use an IANA name such as Europe/Berlin.");
+
+        var (from, to, label) = Range(req.Timeframe, zone, now, errors);
+
+        var gName = string.IsNullOrWhiteSpace(req.Granularity) ? "auto" : req.Granularity.Trim();
+        Granularity? gran = null;
+        if (gName != "auto" && !Granularity.Known.TryGetValue(gName, out gran))
+            errors.Add("granularity", $"Unknown granularity '{gName}'. Use auto, raw, 1m, 5m, 15m, 1h, 1d, 1w or 1mo.");
+
+        var aggs = new List<Aggregation>();
+        for (var i = 0; i < (req.Aggregations?.Count ?? 0); i++)
+        {
+            var a = Aggregation.Parse(req.Aggregations![i]);
+            if (a is null) errors.Add($"aggregations[{i}]", $"Unknown aggregation '{req.Aggregations[i]}'. Use count, sum, avg, min, max or a percentile such as p95.");
+            else if (aggs.Any(x => x.Name == a.Name)) errors.Add($"aggregations[{i}]", $"'{a.Name}' is listed twice.");
+            else aggs.Add(a);
+        }
+
+        var shape = string.IsNullOrWhiteSpace(req.Shape) ? "long" : req.Shape.Trim();
+        if (shape is not ("long" or "wide")) errors.Add("shape", "Shape must be long or wide.");
+
+        if (errors.Any) return null;
+        var span = to - from;
+
+        // Tier and bucket. auto: up to 24h raw points; up to 7d hourly buckets computed from raw;
+        // up to 30d the hourly rollup; beyond that the daily rollup.
+        string tier;
+        if (gran is null)
+        {
+            if (!src.IsTimeseries) { gran = Granularity.Raw; tier = "raw"; }
+            else if (span <= Day) { gran = Granularity.Raw; tier = "raw"; }
+            else if (span <= 7 * Day) { gran = Granularity.Known["1h"]; tier = "raw"; }
+            else if (span <= 31 * Day) { gran = Granularity.Known["1h"]; tier = "hourly"; }
+            else { gran = Granularity.Known["1d"]; tier = "daily"; }
+        }
+        else if (!src.IsTimeseries || gran.IsRaw || gran.SqlInterval is not null) tier = "raw";
+        else if (gran.Name == "1h") tier = span <= 7 * Day ? "raw" : "hourly";
+        else tier = zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC" ? "daily" : "hourly";
+
+        var needsRawRange = tier == "raw" && (gran.IsRaw || src.IsTimeseries);
+        if (needsRawRange && span > limits.RawMaxDays * Day)
+        {
+            errors.Add("timeframe", $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {limits.RawMaxDays} days). " +
+                                    "Choose a granularity of 1h or coarser, or a shorter range.");
+            return null;
+        }
+        if (gran.IsRaw && aggs.Count > 0)
+            errors.Add("aggregations", "Aggregations need a time bucket: choose a granularity other than raw.");
+        if (gran.IsRaw && req.GroupBy is { Count: > 0 })
+            errors.Add("groupBy", "Grouping needs a time bucket: choose a granularity other than raw.");
+        if (span / gran.Approx > 2_000_000)
+            errors.Add("granularity", $"A {gran.Name} granularity over {span.TotalDays:0.#} days makes too many buckets; choose a coarser one.");
+        if (errors.Any) return null;
+
+        var ctx = new PlanContext(req, src, from, to, zone, gran, tier, aggs, shape, label, errors);
+        var plan = src.IsTimeseries ? TimeseriesPlanner.Plan(ctx) : RecordsPlanner.Plan(ctx);
+        if (plan is null || errors.Any) return null;
+        var columns = Project(plan.AllColumns, req.Columns, errors);
+        return errors.Any ? null : new QueryPlan
+        {
+            Source = plan.Source, Tier = plan.Tier, Granularity = plan.Granularity, From = plan.From, To = plan.To,
+            Zone = plan.Zone, Sql = plan.Sql, Params = plan.Params, AllColumns = plan.AllColumns, Columns = columns,
+            Mapper = plan.Mapper, EstimateSql = plan.EstimateSql, FixedEstimate = plan.FixedEstimate, RangeLabel = plan.RangeLabel,
+        };
+    }
+
+    static (DateTimeOffset From, DateTimeOffset To, string Label) Range(TimeframeSpec? tf, TimeZoneInfo zone, DateTimeOffset now, Errors errors)
+    {
+        if (tf is null) { errors.Add("timeframe", "A timeframe is required: {last: \"24h\"} or {from, to}."); return default; }
+        if (!string.IsNullOrWhiteSpace(tf.Last))
+        {
+            if (tf.From is not null || tf.To is not null) { errors.Add("timeframe", "Give either last or from/to, not both."); return default; }
+            if (!Timeframes.TryParseLast(tf.Last, now, out var f))
+            { errors.Add("timeframe.last", $"'{tf.Last}' is not a duration such as 15m, 24h, 7d, 2w, 3mo or 1y."); return default; }
+            return (f, now, tf.Last.Trim());
+        }
+        DateTimeOffset from = default, to = default;
+        var ok = true;
+        if (string.IsNullOrWhiteSpace(tf.From) || !Timeframes.TryParseInstant(tf.From, zone, out from))
+        { errors.Add("timeframe.from", $"'{tf.From}' is not an ISO-8601 date-time."); ok = false; }
+        if (string.IsNullOrWhiteSpace(tf.To) || !Timeframes.TryParseInstant(tf.To, zone, out to))
+        { errors.Add("timeframe.to", $"'{tf.To}' is not an ISO-8601 date-time."); ok = false; }
+        if (ok && from >= to) { errors.Add("timeframe.from", "from must be before to."); ok = false; }
+        return ok ? (from, to, Timeframes.Compact(from, to)) : default;
+    }
+
+    /// <summary>Applies include / exclude / rename / order to the query's columns.</summary>
+    public static IReadOnlyList<OutputColumn> Project(IReadOnlyList<OutputColumn> all, ColumnSpec? spec, Errors errors)
+    {
+        if (spec is null) return all;
+        var byName = all.ToDictionary(c => c.Name);
+        void Check(List<string>? names, string field)
+        {
+            for (var i = 0; i < (names?.Count ?? 0); i++)
+                if (!byName.ContainsKey(names![i]))
+                    errors.Add($"columns.{field}[{i}]", $"Unknown column '{names[i]}'. Columns are: {string.Join(", ", all.Select(c => c.Name))}.");
+        }
+        Check(spec.Include, "include"); Check(spec.Exclude, "exclude"); Check(spec.Order, "order");
+        foreach (var k in spec.Rename?.Keys ?? Enumerable.Empty<string>())
+            if (!byName.ContainsKey(k)) errors.Add($"columns.rename.{k}", $"Unknown column '{k}'.");
+        if (errors.Any) return all;
+
+        IEnumerable<OutputColumn> cols = spec.Include is { Count: > 0 } inc ? inc.Distinct().Select(n => byName[n]) : all;
+        if (spec.Exclude is { Count: > 0 } exc) cols = cols.Where(c => !exc.Contains(c.Name));
+        var list = cols.ToList();
+        if (spec.Order is { Count: > 0 } order)
+            list = list.OrderBy(c => order.IndexOf(c.Name) is var i && i < 0 ? int.MaxValue : i).ToList();
+        if (spec.Rename is { Count: > 0 } rename)
+            list = list.Select(c => rename.TryGetValue(c.Name, out var n) ? c with { Name = n } : c).ToList();
+        if (list.Count == 0) errors.Add("columns", "The column selection leaves no column.");
+        foreach (var dup in list.GroupBy(c => c.Name).Where(g => g.Count() > 1))
+            errors.Add("columns.rename", $"Two columns would be named '{dup.Key}'.");
+        foreach (var (k, v) in spec.Rename ?? [])
+            if (string.IsNullOrWhiteSpace(v) || v.Length > 128) errors.Add($"columns.rename.{k}", "A column name must have 1 to 128 characters.");
+        return list;
+    }
+}
+
+public sealed record PlanContext(ExportRequest Req, SourceCatalog Src, DateTimeOffset From, DateTimeOffset To,
+    TimeZoneInfo Zone, Granularity Gran, string Tier, List<Aggregation> Aggs, string Shape, string RangeLabel, Errors Errors)
+{
+    public bool Wide => Shape == "wide";
+    /// <summary>Nested JSON wants each series' rows together; everything else reads best in time order.</summary>
+    public bool SeriesMajor => Req.Format == "json" && Req.FormatOptions is { } o
+        && o.ValueKind == System.Text.Json.JsonValueKind.Object && o.TryGetProperty("style", out var s)
+        && s.ValueKind == System.Text.Json.JsonValueKind.String && s.GetString() is "nested";
+    public string ZoneName => Zone.Id;
+}

@@ -1,0 +1,40 @@
+using Exports.Shared;
+using System.Text.Json;
+
+namespace Exports.Series;
+
+/// <summary>The one export request shape, shared by REST, the SPA, and later templates and schedules.</summary>
+public sealed record ExportRequest
+{
+    public string? Source { get; init; }
+    public List<string>? Metrics { get; init; }
+    public List<string>? Fields { get; init; }
+    public TimeframeSpec? Timeframe { get; init; }
+    public string? Timezone { get; init; }
+    public string? Granularity { get; init; }
+    public JsonElement? Filter { get; init; }
+    public List<string>? GroupBy { get; init; }
+    public List<string>? Aggregations { get; init; }
+    public string? Shape { get; init; }
+    public ColumnSpec? Columns { get; init; }
+    public string? Format { get; init; }
+    public JsonElement? FormatOptions { get; init; }
+    public string? Compression { get; init; }
+    public string? Filename { get; init; }
+}
+
+public sealed record TimeframeSpec
+{
+    public string? Last { get; init; }
+    public string? From { get; init; }
+    public string? To { get; init; }
+}
+
+public sealed record ColumnSpec
+{
+    public List<string>? Include { get; init; }
+    public List<string>? Exclude { get; init; }
+    public Dictionary<string, string>? Rename { get; init; }
+    public List<string>? Order { get; init; }
+}
+

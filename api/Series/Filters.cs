@@ -1,0 +1,135 @@
+using Exports.Shared;
+using System.Text;
+using System.Text.Json;
+
+namespace Exports.Series;
+
+/// <summary>How a field appears in SQL, and its type ("string", "double", "integer").</summary>
+public sealed record FieldExpr(string Sql, string Type);
+
+/// <summary>
+/// Compiles the filter tree (and / or / not over conditions) to a SQL predicate with positional parameters.
+/// Every value is a parameter; field names are resolved through <c>resolve</c>, never spliced from input.
+/// </summary>
+public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams ps, Errors errors)
+{
+    const int MaxDepth = 16, MaxConditions = 200;
+    int _count;
+    public bool UsesField(string name) => _used.Contains(name);
+    readonly HashSet<string> _used = [];
+
+    public string? Compile(JsonElement node, string path = "filter") => Node(node, path, 0);
+
+    string? Node(JsonElement node, string path, int depth)
+    {
+        if (depth > MaxDepth) { errors.Add(path, $"The filter is nested more than {MaxDepth} levels deep."); return null; }
+        if (node.ValueKind != JsonValueKind.Object) { errors.Add(path, "A filter node must be an object: {and:[..]}, {or:[..]}, {not:{..}} or {field, op, value}."); return null; }
+        if (++_count > MaxConditions) { errors.Add(path, $"A filter may hold at most {MaxConditions} nodes."); return null; }
+        if (node.TryGetProperty("and", out var and)) return List(and, path + ".and", " AND ", depth);
+        if (node.TryGetProperty("or", out var or)) return List(or, path + ".or", " OR ", depth);
+        if (node.TryGetProperty("not", out var not))
+            return Node(not, path + ".not", depth + 1) is { } inner ? $"NOT coalesce(({inner}), false)" : null;
+        return Condition(node, path);
+    }
+
+    string? List(JsonElement items, string path, string op, int depth)
+    {
+        if (items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
+        { errors.Add(path, "Expected a non-empty array of filter nodes."); return null; }
+        var parts = new List<string>();
+        var i = 0;
+        foreach (var item in items.EnumerateArray())
+            if (Node(item, $"{path}[{i++}]", depth + 1) is { } sql) parts.Add(sql);
+        return parts.Count == items.GetArrayLength() ? "(" + string.Join(op, parts) + ")" : null;
+    }
+
+    string? Condition(JsonElement node, string path)
+    {
+        if (!node.TryGetProperty("field", out var f) || f.ValueKind != JsonValueKind.String)
+        { errors.Add(path + ".field", "A condition needs a field."); return null; }
+        var fieldName = f.GetString()!;
+        var field = resolve(fieldName);
+        if (field is null) { errors.Add(path + ".field", $"Unknown field '{fieldName}'."); return null; }
+        _used.Add(fieldName);
+        if (!node.TryGetProperty("op", out var o) || o.ValueKind != JsonValueKind.String)
+        { errors.Add(path + ".op", "A condition needs an op."); return null; }
+        var op = o.GetString()!;
+        node.TryGetProperty("value", out var v);
+        var numeric = field.Type != "string";
+        var col = field.Sql;
+        switch (op)
+        {
+            case "exists":
+                var want = v.ValueKind != JsonValueKind.False;
+                return want ? $"{col} IS NOT NULL" : $"{col} IS NULL";
+            case "eq" or "neq" or "gt" or "gte" or "lt" or "lte":
+                if (Scalar(v, numeric, path) is not { } p) return null;
+                var sqlOp = op switch { "eq" => "=", "neq" => "<>", "gt" => ">", "gte" => ">=", "lt" => "<", _ => "<=" };
+                return op == "neq" ? $"{col} IS DISTINCT FROM {p}" : $"{col} {sqlOp} {p}";
+            case "in" or "nin":
+                if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
+                { errors.Add(path + ".value", $"'{op}' needs a non-empty array."); return null; }
+                var arr = Array(v, numeric, path);
+                if (arr is null) return null;
+                return op == "in" ? $"{col} = ANY({arr})" : $"NOT coalesce({col} = ANY({arr}), false)";
+            case "between":
+                if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2)
+                { errors.Add(path + ".value", "'between' needs [low, high]."); return null; }
+                var lo = Scalar(v[0], numeric, path); var hi = Scalar(v[1], numeric, path);
+                return lo is null || hi is null ? null : $"{col} BETWEEN {lo} AND {hi}";
+            case "contains" or "startsWith":
+                if (numeric) { errors.Add(path + ".op", $"'{op}' applies to text fields; '{fieldName}' is numeric."); return null; }
+                if (Scalar(v, false, path) is not { } s) return null;
+                return op == "contains" ? $"strpos({col}, {s}) > 0" : $"starts_with({col}, {s})";
+            default:
+                errors.Add(path + ".op", $"Unknown op '{op}'. Use eq, neq, in, nin, gt, gte, lt, lte, between, contains, startsWith or exists.");
+                return null;
+        }
+    }
+
+    string? Scalar(JsonElement v, bool numeric, string path)
+    {
+        if (numeric)
+        {
+            if (v.ValueKind == JsonValueKind.Number) return ps.Add(v.GetDouble());
+            if (v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out var d)) return ps.Add(d);
+            errors.Add(path + ".value", "Expected a number."); return null;
+        }
+        if (v.ValueKind is JsonValueKind.String) return ps.Add(v.GetString()!);
+        if (v.ValueKind is JsonValueKind.Number) return ps.Add(v.GetRawText());
+        errors.Add(path + ".value", "Expected a string."); return null;
+    }
+
+    string? Array(JsonElement v, bool numeric, string path)
+    {
+        if (numeric)
+        {
+            var list = new List<double>();
+            foreach (var e in v.EnumerateArray())
+                if (e.ValueKind == JsonValueKind.Number) list.Add(e.GetDouble());
+                else { errors.Add(path + ".value", "Expected an array of numbers."); return null; }
+            return ps.Add(list.ToArray()) + "::float8[]";
+        }
+        var texts = new List<string>();
+        foreach (var e in v.EnumerateArray())
+            if (e.ValueKind is JsonValueKind.String or JsonValueKind.Number) texts.Add(e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText());
+            else { errors.Add(path + ".value", "Expected an array of strings."); return null; }
+        return ps.Add(texts.ToArray()) + "::text[]";
+    }
+}
+
+/// <summary>Positional parameters ($1, $2, ...) collected while SQL is built.</summary>
+public sealed class SqlParams
+{
+    public List<object> Values { get; } = [];
+    public string Add(object value) { Values.Add(value); return "$" + Values.Count; }
+}
+
+public static class SqlText
+{
+    /// <summary>A SQL string literal; used only for names already checked against the catalog.</summary>
+    public static string Literal(string s) => "'" + s.Replace("'", "''") + "'";
+    public static string Join(this IEnumerable<string> parts, string sep) => string.Join(sep, parts);
+    public static StringBuilder Line(this StringBuilder sb, string text) => sb.Append(text).Append('\n');
+}

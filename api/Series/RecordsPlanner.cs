@@ -1,0 +1,130 @@
+using Exports.Shared;
+using System.Globalization;
+using System.Text;
+using Exports.Formats;
+
+namespace Exports.Series;
+
+/// <summary>Plans a records export: raw events with their fields, or counts and measure aggregates per bucket and group.</summary>
+public static class RecordsPlanner
+{
+    public static QueryPlan? Plan(PlanContext c)
+    {
+        var src = c.Src;
+        var e = c.Errors;
+        var fields = src.Schema.Fields;
+        if (c.Req.Metrics is { Count: > 0 }) e.Add("metrics", $"'{src.Name}' is a records source: choose fields, not metrics.");
+        if (c.Wide) e.Add("shape", "The wide shape pivots metrics into columns; records already have one column per field. Use long.");
+        var selected = new List<FieldInfo>();
+        for (var i = 0; i < (c.Req.Fields?.Count ?? 0); i++)
+        {
+            var f = src.Field(c.Req.Fields![i]);
+            if (f is null) e.Add($"fields[{i}]", $"Unknown field '{c.Req.Fields[i]}' in source '{src.Name}'. Known: {string.Join(", ", fields.Select(x => x.Name))}.");
+            else if (!selected.Contains(f)) selected.Add(f);
+        }
+        if (selected.Count == 0) selected = fields.ToList();
+
+        var raw = c.Gran.IsRaw;
+        var groupFields = new List<FieldInfo>();
+        for (var i = 0; i < (c.Req.GroupBy?.Count ?? 0); i++)
+        {
+            var f = src.Field(c.Req.GroupBy![i]);
+            if (f is null || f.Role != "dimension") e.Add($"groupBy[{i}]", $"'{c.Req.GroupBy[i]}' is not a dimension of '{src.Name}'.");
+            else if (!groupFields.Contains(f)) groupFields.Add(f);
+        }
+        if (e.Any) return null;
+
+        var ps = new SqlParams();
+        ps.Add(src.Id); ps.Add(c.From.UtcDateTime); ps.Add(c.To.UtcDateTime); ps.Add(c.ZoneName);
+        FieldExpr? Resolve(string name) => src.Field(name) is { } f ? Expr(f) : null;
+        string? filterSql = null;
+        if (c.Req.Filter is { } filter && filter.ValueKind != System.Text.Json.JsonValueKind.Null)
+            filterSql = new FilterCompiler(Resolve, ps, e).Compile(filter);
+        if (e.Any) return null;
+
+        var where = new StringBuilder("FROM records r\nWHERE r.source_id = $1 AND r.ts >= $2 AND r.ts < $3 AND $4::text IS NOT NULL\n");
+        if (filterSql is not null) where.Line("AND " + filterSql);
+
+        var columns = new List<OutputColumn> { new("time", ColumnType.Time, 0) };
+        var sql = new StringBuilder("SELECT ");
+        string estimate;
+        if (raw)
+        {
+            sql.Append("r.ts");
+            foreach (var f in selected)
+            {
+                columns.Add(new(f.Name, TypeOf(f), columns.Count, IsKey: f.Role == "dimension"));
+                sql.Append(", ").Append(Expr(f).Sql);
+            }
+            sql.Append('\n').Append(where).Append(c.SeriesMajor ? "ORDER BY " + KeyOrder(selected) : "ORDER BY r.ts, r.key");
+            estimate = "SELECT count(*) " + where;
+        }
+        else
+        {
+            var aggs = c.Aggs.Count > 0 ? c.Aggs : [Aggregation.Parse("count")!];
+            var measures = selected.Where(f => f.Role == "measure").ToList();
+            sql.Append(c.Gran.BucketSql("r.ts", "$4"));
+            foreach (var g in groupFields)
+            {
+                columns.Add(new(g.Name, ColumnType.String, columns.Count, IsKey: true));
+                sql.Append(", ").Append(Expr(g).Sql);
+            }
+            foreach (var a in aggs)
+            {
+                if (a.IsCount)
+                {
+                    columns.Add(new("count", ColumnType.Long, columns.Count));
+                    sql.Append(", count(*)");
+                    continue;
+                }
+                if (measures.Count == 0) { e.Add("aggregations", $"'{a.Name}' needs a measure field among the selected fields."); return null; }
+                foreach (var m in measures)
+                {
+                    columns.Add(new($"{m.Name}_{a.Name}", ColumnType.Double, columns.Count));
+                    sql.Append(", ").Append(AggSql(a, Expr(m).Sql));
+                }
+            }
+            var n = groupFields.Count + 1;
+            var keys = string.Join(", ", Enumerable.Range(1, n));
+            var order = c.SeriesMajor && n > 1 ? string.Join(", ", Enumerable.Range(2, n - 1)) + ", 1" : keys;
+            sql.Append('\n').Append(where).Append("GROUP BY ").Append(keys).Append("\nORDER BY ").Append(order);
+            estimate = $"SELECT count(*) FROM (SELECT 1 {where} GROUP BY {string.Join(", ", new[] { c.Gran.BucketSql("r.ts", "$4") }.Concat(groupFields.Select(g => Expr(g).Sql)))}) q";
+        }
+
+        return new QueryPlan
+        {
+            Source = src, Tier = "raw", Granularity = c.Gran, From = c.From, To = c.To, Zone = c.Zone,
+            Sql = sql.ToString(), Params = ps.Values, AllColumns = columns, Columns = columns, RangeLabel = c.RangeLabel,
+            Mapper = new PlainRowMapper(columns.Select(x => x.Type).ToArray()), EstimateSql = estimate,
+        };
+    }
+
+    static string KeyOrder(List<FieldInfo> selected)
+    {
+        var dims = selected.Where(f => f.Role == "dimension").Select(f => Expr(f).Sql).ToList();
+        return dims.Count == 0 ? "r.ts, r.key" : string.Join(", ", dims) + ", r.ts, r.key";
+    }
+
+    public static FieldExpr Expr(FieldInfo f) => f.Type switch
+    {
+        "double" => new($"(r.data->>{SqlText.Literal(f.Name)})::float8", "double"),
+        "integer" => new($"(r.data->>{SqlText.Literal(f.Name)})::bigint", "integer"),
+        _ => new($"(r.data->>{SqlText.Literal(f.Name)})", "string"),
+    };
+
+    static ColumnType TypeOf(FieldInfo f) => f.Type switch
+    {
+        "double" => ColumnType.Double,
+        "integer" => ColumnType.Long,
+        _ => ColumnType.String,
+    };
+
+    static string AggSql(Aggregation a, string expr) => a.Kind switch
+    {
+        "sum" => $"sum({expr})::float8",
+        "avg" => $"avg({expr})::float8",
+        "min" => $"min({expr})::float8",
+        "max" => $"max({expr})::float8",
+        _ => $"percentile_cont({a.Fraction.ToString("0.#####", CultureInfo.InvariantCulture)}) WITHIN GROUP (ORDER BY {expr})",
+    };
+}

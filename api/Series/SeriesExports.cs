@@ -1,0 +1,167 @@
+using System.Data;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Exports.Formats;
+using Exports.Formats.Compression;
+using Exports.Shared;
+using Npgsql;
+
+namespace Exports.Series;
+
+/// <summary>A request that passed validation: everything needed to stream the file, decided before the first byte.</summary>
+public sealed record PreparedExport(
+    ExportRequest Request, QueryPlan Plan, FormatSpec Format, object Options, ExportSchema Schema,
+    string Compression, string FileName, string MediaType);
+
+public sealed record PreviewResult(
+    IReadOnlyList<object> Columns, IReadOnlyList<object?[]> Rows, long EstimatedRows,
+    IReadOnlyDictionary<string, long> EstimatedBytes, string Tier, string Granularity,
+    DateTimeOffset From, DateTimeOffset To, string Timezone);
+
+public enum PrepareOutcome { Ok, Invalid, SourceNotFound }
+
+/// <summary>Validates, previews and streams series and records exports. Used by the export-series slice and
+/// by anything that runs exports later (jobs, schedules).</summary>
+public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits limits, TimeProvider clock)
+{
+    public async Task<(PrepareOutcome Outcome, PreparedExport? Export, Errors Errors)> PrepareAsync(
+        Guid owner, ExportRequest req, CancellationToken ct)
+    {
+        var errors = new Errors();
+        if (string.IsNullOrWhiteSpace(req.Source)) { errors.Add("source", "A source is required."); return (PrepareOutcome.Invalid, null, errors); }
+        var formatName = string.IsNullOrWhiteSpace(req.Format) ? "csv" : req.Format.Trim().ToLowerInvariant();
+        if (!FormatCatalog.All.TryGetValue(formatName, out var format))
+            errors.Add("format", $"Unknown format '{req.Format}'. Use {string.Join(", ", FormatCatalog.All.Keys)}.");
+        var compression = string.IsNullOrWhiteSpace(req.Compression) ? "none" : req.Compression.Trim().ToLowerInvariant();
+        if (!Compressions.Names.Contains(compression))
+            errors.Add("compression", "compression must be none, gzip, brotli or zstd.");
+        if (req.FormatOptions is { } fo && fo.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+            errors.Add("formatOptions", "formatOptions must be an object.");
+        if (req.Filename is { } fn && (fn.Length > 200 || Sanitize(fn).Length == 0))
+            errors.Add("filename", "The file name must have 1 to 200 characters, not only dots, slashes or control characters.");
+        var options = format?.ParseOptions(req.FormatOptions is { ValueKind: JsonValueKind.Object } ? req.FormatOptions : null, errors);
+
+        var src = await SourceCatalog.LoadAsync(db, owner, req.Source.Trim(), ct);
+        if (src is null) return (PrepareOutcome.SourceNotFound, null, errors);
+        var now = clock.GetUtcNow();
+        var plan = ExportPlanner.Plan(req with { Format = formatName }, src, now, limits, errors);
+        if (plan is null || errors.Any || format is null || options is null) return (PrepareOutcome.Invalid, null, errors);
+
+        var schema = new ExportSchema(plan.Columns, plan.Zone, Metadata(req, plan, now));
+        format.Validate(options, schema, errors);
+        if (errors.Any) return (PrepareOutcome.Invalid, null, errors);
+
+        var ext = format.Extension + Compressions.Extension(compression);
+        var name = req.Filename is { Length: > 0 } custom ? Sanitize(custom) : $"{src.Name}-{plan.RangeLabel}-{TimeZoneInfo.ConvertTime(now, plan.Zone):yyyy-MM-dd}";
+        if (!name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
+            name = (name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase) ? name[..^format.Extension.Length] : name) + ext;
+        var media = Compressions.MediaType(compression) ?? FormatCatalog.MediaTypeFor(format, schema, options);
+        return (PrepareOutcome.Ok, new PreparedExport(req, plan, format, options, schema, compression, name, media), errors);
+    }
+
+    static Dictionary<string, object?> Metadata(ExportRequest req, QueryPlan plan, DateTimeOffset now) => new()
+    {
+        ["source"] = plan.Source.Name,
+        ["kind"] = plan.Source.Kind,
+        ["tier"] = plan.Tier,
+        ["granularity"] = plan.Granularity.Name,
+        ["timezone"] = plan.Zone.Id,
+        ["from"] = plan.From,
+        ["to"] = plan.To,
+        ["exportedAt"] = now,
+        ["columns"] = plan.Columns.Select(c => new { name = c.Name, type = c.Type.ToString().ToLowerInvariant() }).ToList(),
+        ["request"] = req,
+    };
+
+    [GeneratedRegex(@"[\x00-\x1f\x7f/\\:*?""<>|]+")]
+    private static partial Regex Unsafe();
+
+    /// <summary>A file name safe on every platform: no path, no control or reserved characters, no leading dots.</summary>
+    public static string Sanitize(string name)
+    {
+        var s = Unsafe().Replace(name.Normalize(), "_").Trim().TrimStart('.', '_', ' ');
+        return s.Length > 150 ? s[..150] : s;
+    }
+
+    /// <summary>Streams the export into <paramref name="output"/>; returns the number of rows written. Throws on
+    /// any failure without finishing the file (no closing bracket, no compression trailer).</summary>
+    public async Task<long> WriteAsync(PreparedExport p, Stream output, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = p.Plan.Command(conn);
+        await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+        var row = new RowBuffer(p.Plan.AllColumns.Count);
+        var compressed = Compressions.Wrap(p.Compression, output);
+        var writer = p.Format.Create(p.Schema, compressed, p.Options);
+        await writer.BeginAsync(ct);
+        long rows = 0;
+        var mapper = p.Plan.Mapper;
+        while (await reader.ReadAsync(ct))
+        {
+            mapper.Fill(reader, row);
+            writer.Write(row);
+            await writer.FlushIfFullAsync(ct);
+            rows++;
+        }
+        await writer.EndAsync(ct);
+        await Compressions.FinishAsync(compressed, output, ct);
+        return rows;
+    }
+
+    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var snapshots = new List<RowBuffer>();
+        await using (var cmd = p.Plan.Command(conn, p.Plan.Sql + $"\nLIMIT {limit}"))
+        await using (var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new RowBuffer(p.Plan.AllColumns.Count);
+                p.Plan.Mapper.Fill(reader, row);
+                snapshots.Add(row);
+            }
+        long estimate;
+        if (p.Plan.EstimateSql is { } est)
+        {
+            await using var cmd = p.Plan.Command(conn, est);
+            estimate = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
+        }
+        else estimate = p.Plan.FixedEstimate ?? snapshots.Count;
+        if (snapshots.Count < limit) estimate = snapshots.Count;
+
+        var bytes = new Dictionary<string, long>();
+        foreach (var f in FormatCatalog.All.Values)
+        {
+            var scratch = new Errors();
+            var opts = f == p.Format ? p.Options : f.ParseOptions(null, scratch);
+            long Measure(int n)
+            {
+                var ms = new MemoryStream();
+                var w = f.Create(p.Schema, ms, opts);
+                w.BeginAsync(ct).AsTask().GetAwaiter().GetResult();
+                for (var i = 0; i < n; i++) w.Write(snapshots[i]);
+                w.EndAsync(ct).AsTask().GetAwaiter().GetResult();
+                return ms.Length;
+            }
+            try
+            {
+                var empty = Measure(0);
+                var sample = snapshots.Count == 0 ? empty : Measure(snapshots.Count);
+                var perRow = snapshots.Count == 0 ? 0 : (double)(sample - empty) / snapshots.Count;
+                bytes[f.Name] = empty + (long)Math.Round(perRow * estimate);
+            }
+            catch (InvalidOperationException) { }
+        }
+
+        var columns = p.Plan.Columns.Select(c => (object)new { name = c.Name, type = c.Type.ToString().ToLowerInvariant() }).ToList();
+        var rows = snapshots.Select(r => p.Plan.Columns.Select(c => r.Nulls[c.Slot] ? null : c.Type switch
+        {
+            ColumnType.Time => (object)TimeZoneInfo.ConvertTime(new DateTimeOffset(r.Times[c.Slot], TimeSpan.Zero), p.Plan.Zone),
+            ColumnType.String => r.Strings[c.Slot],
+            ColumnType.Long => r.Longs[c.Slot],
+            _ => double.IsFinite(r.Doubles[c.Slot]) ? r.Doubles[c.Slot] : null,
+        }).ToArray()).ToList();
+        return new PreviewResult(columns, rows, estimate, bytes, p.Plan.Tier, p.Plan.Granularity.Name,
+            p.Plan.From, p.Plan.To, p.Plan.Zone.Id);
+    }
+}

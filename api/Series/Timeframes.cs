@@ -1,0 +1,99 @@
+using Exports.Shared;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Exports.Series;
+
+/// <summary>Relative durations ("15m", "24h", "7d", "2w", "3mo", "1y"), absolute ranges and time zones.</summary>
+public static partial class Timeframes
+{
+    [GeneratedRegex(@"^(\d{1,5})(m|h|d|w|mo|y)$")]
+    private static partial Regex Duration();
+
+    public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from)
+    {
+        from = default;
+        var m = Duration().Match(text.Trim());
+        if (!m.Success) return false;
+        var n = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        if (n == 0) return false;
+        from = m.Groups[2].Value switch
+        {
+            "m" => now.AddMinutes(-n),
+            "h" => now.AddHours(-n),
+            "d" => now.AddDays(-n),
+            "w" => now.AddDays(-7 * n),
+            "mo" => now.AddMonths(-n),
+            _ => now.AddYears(-n),
+        };
+        return true;
+    }
+
+    /// <summary>ISO-8601 with an offset, or a local date-time read in the request's time zone.</summary>
+    public static bool TryParseInstant(string text, TimeZoneInfo tz, out DateTimeOffset value)
+    {
+        value = default;
+        if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces | DateTimeStyles.RoundtripKind, out var dt))
+            return false;
+        if (dt.Kind == DateTimeKind.Unspecified)
+        {
+            if (tz.IsInvalidTime(dt)) return false;
+            value = new DateTimeOffset(dt, tz.GetUtcOffset(dt));
+        }
+        else value = new DateTimeOffset(dt.ToUniversalTime(), TimeSpan.Zero);
+        value = value.ToUniversalTime();
+        return true;
+    }
+
+    public static bool TryZone(string? id, out TimeZoneInfo tz)
+    {
+        tz = TimeZoneInfo.Utc;
+        if (string.IsNullOrWhiteSpace(id) || id is "UTC" or "Etc/UTC") return true;
+        if (TimeZoneInfo.TryFindSystemTimeZoneById(id.Trim(), out var found)) { tz = found; return true; }
+        return false;
+    }
+
+    public static string Compact(DateTimeOffset from, DateTimeOffset to) =>
+        $"{from.UtcDateTime:yyyyMMdd'T'HHmm}-{to.UtcDateTime:yyyyMMdd'T'HHmm}";
+}
+
+/// <summary>A time bucket size, calendar-aware in the request's time zone from one hour up.</summary>
+public sealed record Granularity(string Name, string? SqlInterval, string? TruncUnit, TimeSpan Approx)
+{
+    public static readonly Granularity Raw = new("raw", null, null, TimeSpan.FromMinutes(1));
+    public static readonly IReadOnlyDictionary<string, Granularity> Known = new Dictionary<string, Granularity>
+    {
+        ["raw"] = Raw,
+        ["1m"] = new("1m", "1 minute", null, TimeSpan.FromMinutes(1)),
+        ["5m"] = new("5m", "5 minutes", null, TimeSpan.FromMinutes(5)),
+        ["15m"] = new("15m", "15 minutes", null, TimeSpan.FromMinutes(15)),
+        ["1h"] = new("1h", null, "hour", TimeSpan.FromHours(1)),
+        ["1d"] = new("1d", null, "day", TimeSpan.FromDays(1)),
+        ["1w"] = new("1w", null, "week", TimeSpan.FromDays(7)),
+        ["1mo"] = new("1mo", null, "month", TimeSpan.FromDays(30.44)),
+    };
+    public bool IsRaw => Name == "raw";
+
+    /// <summary>SQL that buckets <paramref name="col"/>; <paramref name="tzParam"/> is the parameter holding the zone name.</summary>
+    public string BucketSql(string col, string tzParam) => TruncUnit is not null
+        ? $"date_trunc('{TruncUnit}', {col}, {tzParam})"
+        : $"date_bin('{SqlInterval}'::interval, {col}, ('2000-01-03 00:00'::timestamp AT TIME ZONE {tzParam}))";
+}
+
+/// <summary>An aggregation: count, sum, avg, min, max, or a percentile pNN (any value between 0 and 100).</summary>
+public sealed partial record Aggregation(string Name, string Kind, double Fraction)
+{
+    [GeneratedRegex(@"^p(\d{1,2}(\.\d{1,3})?|100)$")]
+    private static partial Regex Percentile();
+
+    public static Aggregation? Parse(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t is "count" or "sum" or "avg" or "min" or "max") return new(t, t, 0);
+        if (t == "mean") return new("avg", "avg", 0);
+        if (t == "median") return new("p50", "pct", 0.5);
+        var m = Percentile().Match(t);
+        return m.Success ? new(t, "pct", double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) / 100) : null;
+    }
+    public bool IsCount => Kind == "count";
+}

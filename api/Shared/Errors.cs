@@ -1,0 +1,14 @@
+namespace Exports.Shared;
+
+/// <summary>Field errors keyed by the JSON path of the offending input ("metrics[1]", "timeframe.from").</summary>
+public sealed class Errors
+{
+    readonly Dictionary<string, List<string>> _errors = new();
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+    public bool Any => _errors.Count > 0;
+    public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+}

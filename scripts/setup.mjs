@@ -1,0 +1,36 @@
+// Installs what the two commands need and is missing: npm packages, Debian's Chromium (e2e), fonts and
+// poppler-utils. Idempotent: each step checks first.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+}
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+export function ensureNpm() {
+  if (!fs.existsSync('node_modules/.package-lock.json')) run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+export function ensureApt(packages) {
+  const missing = packages.filter(([, probe]) => !probe()).map(([name]) => name);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    console.warn(`Missing Debian packages (install them as root): ${missing.join(' ')}`);
+    return;
+  }
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+export const testPackages = [
+  ['chromium', () => has('chromium')],
+  ['poppler-utils', () => has('pdftotext')],
+  ['fonts-noto-core', () => fs.existsSync('/usr/share/fonts/truetype/noto')],
+];
+
+export const runPackages = [
+  ['postgresql-15', () => fs.existsSync('/usr/lib/postgresql/15/bin/initdb')],
+];
