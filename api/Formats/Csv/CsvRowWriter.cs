@@ -17,10 +17,10 @@ public sealed class CsvRowWriter(ExportSchema schema, Stream output, CsvOptions 
     readonly bool _numbersNeedQuotes = o.Quote != "none" &&
         (o.Values.DecimalSeparator[0] == o.Delimiter || (o.Values.ThousandsSeparator.Length > 0 && o.Values.ThousandsSeparator[0] == o.Delimiter));
 
-    public ValueTask BeginAsync(CancellationToken ct)
+    public async ValueTask BeginAsync(CancellationToken ct)
     {
-        TextEncodings.WritePreamble(output, o.Encoding);
-        if (o.Header == "off") return ValueTask.CompletedTask;
+        await TextEncodings.WritePreambleAsync(output, o.Encoding, ct);
+        if (o.Header == "off") return;
         var names = o.Header == "custom" && o.Headers is { } h ? h : _cols.Select(c => c.Name).ToList();
         for (var i = 0; i < names.Count; i++)
         {
@@ -28,7 +28,6 @@ public sealed class CsvRowWriter(ExportSchema schema, Stream output, CsvOptions 
             WriteText(names[i]);
         }
         _sink.Bytes(_eol);
-        return ValueTask.CompletedTask;
     }
 
     public void Write(RowBuffer row)

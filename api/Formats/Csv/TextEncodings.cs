@@ -16,9 +16,10 @@ public static class TextEncodings
         _ => output,
     };
 
-    public static void WritePreamble(Stream output, string encoding)
+    public static ValueTask WritePreambleAsync(Stream output, string encoding, CancellationToken ct) => encoding switch
     {
-        if (encoding == "utf-8-bom") output.Write([0xEF, 0xBB, 0xBF]);
-        else if (encoding == "utf-16") output.Write([0xFF, 0xFE]);
-    }
+        "utf-8-bom" => output.WriteAsync(new byte[] { 0xEF, 0xBB, 0xBF }, ct),
+        "utf-16" => output.WriteAsync(new byte[] { 0xFF, 0xFE }, ct),
+        _ => ValueTask.CompletedTask,
+    };
 }

@@ -1,0 +1,104 @@
+using System.Net.Http.Headers;
+using Exports.Host;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Exports.Tests.Infrastructure;
+
+/// <summary>
+/// One API over one real database for the whole run, seeded once with the demo data (read-only for tests).
+/// Tests that write make their own user with <see cref="NewUserAsync"/>, so each starts from an empty account:
+/// isolation by owner, which is also the product's own rule.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    public const string DemoKey = "exp_test_demo_key_0123456789abcdef";
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    public string ConnectionString { get; private set; } = null!;
+    public NpgsqlDataSource Db { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = TestPostgres.Database("exports_tests");
+        Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
+        Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);
+        Environment.SetEnvironmentVariable("EXPORTS_DATA_DIR", Path.Combine(Path.GetTempPath(), $"exports-tests-{Environment.ProcessId}"));
+        Environment.SetEnvironmentVariable("EXPORTS_SPA_DIR", null);
+        Factory = new WebApplicationFactory<Program>();
+        using var client = Factory.CreateClient();
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            var r = await client.GetAsync("/health");
+            if (r.IsSuccessStatusCode) break;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The API did not become healthy.");
+            await Task.Delay(200);
+        }
+        Db = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+
+    public HttpClient Client(string apiKey)
+    {
+        var c = Factory.CreateClient();
+        c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        c.Timeout = TimeSpan.FromMinutes(3);
+        return c;
+    }
+
+    public HttpClient Demo() => Client(DemoKey);
+
+    /// <summary>A fresh user with an API key and nothing else.</summary>
+    public async Task<(Guid Id, HttpClient Client)> NewUserAsync()
+    {
+        var id = Guid.NewGuid();
+        var key = Secrets.NewApiKey();
+        await using var cmd = Db.CreateCommand("""
+            INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, 'Test', $3, now());
+            """);
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = $"user-{id:N}@test.local" });
+        cmd.Parameters.Add(new() { Value = Secrets.HashPassword("secret-password") });
+        await cmd.ExecuteNonQueryAsync();
+        await using var k = Db.CreateCommand("INSERT INTO api_keys (id, owner_id, name, prefix, hash, created_at) VALUES ($1, $2, 'test', $3, $4, now())");
+        k.Parameters.Add(new() { Value = Guid.NewGuid() });
+        k.Parameters.Add(new() { Value = id });
+        k.Parameters.Add(new() { Value = Secrets.KeyPrefix(key) });
+        k.Parameters.Add(new() { Value = Secrets.HashApiKey(key) });
+        await k.ExecuteNonQueryAsync();
+        return (id, Client(key));
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task<List<object?[]>> RowsAsync(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await using var r = await cmd.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await r.ReadAsync())
+        {
+            var row = new object?[r.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}

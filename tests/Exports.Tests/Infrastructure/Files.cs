@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using Microsoft.VisualBasic.FileIO;
+
+namespace Exports.Tests.Infrastructure;
+
+/// <summary>Independent readers for what the API writes: the BCL's TextFieldParser for CSV/TSV, the system zstd for zstd,
+/// .NET's gzip and brotli decoders.</summary>
+public static class Files
+{
+    public static List<Dictionary<string, string>> ReadCsv(string text, string delimiter = ",")
+    {
+        using var parser = new TextFieldParser(new StringReader(text))
+        {
+            TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false,
+        };
+        parser.SetDelimiters(delimiter);
+        var header = parser.ReadFields()!;
+        var rows = new List<Dictionary<string, string>>();
+        while (!parser.EndOfData)
+        {
+            var fields = parser.ReadFields()!;
+            Assert.Equal(header.Length, fields.Length);
+            rows.Add(header.Select((h, i) => (h, v: fields[i])).ToDictionary(x => x.h, x => x.v));
+        }
+        return rows;
+    }
+
+    public static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    public static byte[] Decompress(byte[] data, string codec)
+    {
+        switch (codec)
+        {
+            case "gzip": { using var s = new GZipStream(new MemoryStream(data), CompressionMode.Decompress); var m = new MemoryStream(); s.CopyTo(m); return m.ToArray(); }
+            case "brotli": { using var s = new BrotliStream(new MemoryStream(data), CompressionMode.Decompress); var m = new MemoryStream(); s.CopyTo(m); return m.ToArray(); }
+            case "zstd":
+            {
+                var psi = new ProcessStartInfo("zstd", "-d -c -q") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+                using var p = Process.Start(psi)!;
+                var output = new MemoryStream();
+                var copy = p.StandardOutput.BaseStream.CopyToAsync(output);
+                p.StandardInput.BaseStream.Write(data);
+                p.StandardInput.Close();
+                copy.Wait();
+                p.WaitForExit();
+                if (p.ExitCode != 0) throw new InvalidDataException("zstd refused the data: " + p.StandardError.ReadToEnd());
+                return output.ToArray();
+            }
+            default: return data;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Exports.Tests.Infrastructure;
+
+public static class Http
+{
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient c, string url, object body) =>
+        c.PostAsync(url, JsonContent.Create(body));
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage r)
+    {
+        var text = await r.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts a Problem Details answer with the status and, when given, a field error on that key.</summary>
+    public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage r, int status, string? field = null)
+    {
+        var body = await r.Content.ReadAsStringAsync();
+        Assert.True((int)r.StatusCode == status, $"Expected {status}, got {(int)r.StatusCode}: {body}");
+        Assert.StartsWith("application/problem+json", r.Content.Headers.ContentType?.ToString());
+        var json = JsonDocument.Parse(body).RootElement.Clone();
+        Assert.Equal(status, json.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("title").GetString()));
+        if (field is not null)
+        {
+            Assert.True(json.TryGetProperty("errors", out var errors), $"No field errors in {body}");
+            Assert.True(errors.TryGetProperty(field, out var msgs), $"No error for '{field}' in {body}");
+            Assert.True(msgs.GetArrayLength() > 0);
+        }
+        return json;
+    }
+}
