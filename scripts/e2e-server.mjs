@@ -1,0 +1,34 @@
+// The server Playwright starts: a fresh database in a throwaway cluster (or in EXPORTS_TEST_SERVER's cluster),
+// the API in Release serving the built SPA, demo data seeded, a known demo API key.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { ensureCluster, createDatabase, freePort } from './pg.mjs';
+
+process.chdir(new URL('..', import.meta.url).pathname);
+const port = Number(process.env.E2E_PORT || 5099);
+const dir = `/var/tmp/exports-e2e-pg-${process.pid}`;
+const pg = await ensureCluster(dir, await freePort());
+const db = createDatabase(pg.port, 'exports_e2e');
+const env = {
+  ...process.env,
+  EXPORTS_DB: db,
+  EXPORTS_PORT: String(port),
+  EXPORTS_DEMO_API_KEY: process.env.E2E_API_KEY || 'exp_e2e_demo_key_0123456789abcdef',
+  EXPORTS_SPA_DIR: 'web/dist',
+  EXPORTS_DATA_DIR: `${dir}-data`,
+};
+const dll = 'api/bin/Release/net10.0/Exports.Api.dll';
+const api = fs.existsSync(dll)
+  ? spawn('dotnet', [dll], { stdio: 'inherit', env })
+  : spawn('dotnet', ['run', '--project', 'api', '-c', 'Release'], { stdio: 'inherit', env });
+const stop = async () => {
+  api.kill('SIGTERM');
+  const { stopCluster } = await import('./pg.mjs');
+  stopCluster(pg.dir);
+  fs.rmSync(pg.dir, { recursive: true, force: true });
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+api.on('exit', (code) => { stopCluster(pg.dir); process.exit(code ?? 1); });
+import { stopCluster } from './pg.mjs';
