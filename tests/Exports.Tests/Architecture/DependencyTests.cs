@@ -1,0 +1,68 @@
+using Mono.Cecil;
+
+namespace Exports.Tests.Architecture;
+
+/// <summary>The dependency rules of the house style, checked on the compiled assembly: pure formats, a shared
+/// query engine that knows no slice, and slices that never reach into each other.</summary>
+public sealed class DependencyTests
+{
+    static readonly ModuleDefinition Module = ModuleDefinition.ReadModule(typeof(Exports.Host.AppHost).Assembly.Location);
+
+    static IEnumerable<(string From, string To)> References()
+    {
+        foreach (var type in Module.Types.SelectMany(Nested))
+        {
+            var from = type.Namespace is { Length: > 0 } ns ? ns : type.DeclaringType?.Namespace ?? "";
+            var refs = new List<TypeReference>();
+            if (type.BaseType is not null) refs.Add(type.BaseType);
+            refs.AddRange(type.Fields.Select(f => f.FieldType));
+            foreach (var m in type.Methods)
+            {
+                refs.Add(m.ReturnType);
+                refs.AddRange(m.Parameters.Select(p => p.ParameterType));
+                if (!m.HasBody) continue;
+                foreach (var ins in m.Body.Instructions)
+                    switch (ins.Operand)
+                    {
+                        case TypeReference t: refs.Add(t); break;
+                        case MethodReference mr: refs.Add(mr.DeclaringType); break;
+                        case FieldReference fr: refs.Add(fr.DeclaringType); break;
+                    }
+                refs.AddRange(m.Body.Variables.Select(v => v.VariableType));
+            }
+            foreach (var r in refs)
+            {
+                var t = r.GetElementType();
+                while (t.DeclaringType is not null) t = t.DeclaringType;
+                if (t.Namespace.StartsWith("Exports")) yield return (from, t.Namespace);
+            }
+        }
+    }
+
+    static IEnumerable<TypeDefinition> Nested(TypeDefinition t) => new[] { t }.Concat(t.NestedTypes.SelectMany(Nested));
+
+    static readonly List<(string From, string To)> All = References().Distinct().ToList();
+
+    [Theory]
+    [InlineData("Exports.Formats", "Exports.Series")]
+    [InlineData("Exports.Formats", "Exports.Features")]
+    [InlineData("Exports.Formats", "Exports.Host")]
+    [InlineData("Exports.Formats", "Exports.Data")]
+    [InlineData("Exports.Series", "Exports.Features")]
+    [InlineData("Exports.Series", "Exports.Host")]
+    [InlineData("Exports.Data", "Exports.Features")]
+    public void Layer_DoesNotDependOn(string layer, string forbidden)
+    {
+        var bad = All.Where(r => r.From.StartsWith(layer) && r.To.StartsWith(forbidden)).ToList();
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+    }
+
+    [Fact]
+    public void Slices_NeverReferenceEachOther()
+    {
+        var slice = (string ns) => ns.StartsWith("Exports.Features.") ? ns.Split('.')[2] : null;
+        var bad = All.Where(r => slice(r.From) is { } a && slice(r.To) is { } b && a != b).ToList();
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+        Assert.Contains(All, r => r.From.StartsWith("Exports.Features.ExportSeries") && r.To == "Exports.Series");
+    }
+}

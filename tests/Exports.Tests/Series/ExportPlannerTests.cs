@@ -1,0 +1,83 @@
+using Exports.Series;
+using Exports.Shared;
+
+namespace Exports.Tests.Series;
+
+public sealed class ExportPlannerTests
+{
+    static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    static SourceCatalog Servers() => new()
+    {
+        Id = Guid.NewGuid(), Name = "servers", Kind = "timeseries", Description = "", Schema = new SourceSchema(),
+        Series =
+        [
+            new SeriesInfo(1, "cpu", new Dictionary<string, string> { ["server"] = "a", ["region"] = "eu" }),
+            new SeriesInfo(2, "cpu", new Dictionary<string, string> { ["server"] = "b", ["region"] = "eu" }),
+            new SeriesInfo(3, "mem", new Dictionary<string, string> { ["server"] = "a", ["region"] = "eu" }),
+        ],
+    };
+
+    static QueryPlan? Plan(ExportRequest req, Errors? errors = null) =>
+        ExportPlanner.Plan(req, Servers(), Now, new PlannerLimits(31), errors ?? new Errors());
+
+    [Theory]
+    [InlineData("6h", "raw", "raw")]
+    [InlineData("24h", "raw", "raw")]
+    [InlineData("3d", "raw", "1h")]
+    [InlineData("7d", "raw", "1h")]
+    [InlineData("30d", "hourly", "1h")]
+    [InlineData("90d", "daily", "1d")]
+    public void AutoGranularity_PicksTierByRange(string last, string tier, string granularity)
+    {
+        var plan = Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = last } })!;
+        Assert.Equal(tier, plan.Tier);
+        Assert.Equal(granularity, plan.Granularity.Name);
+    }
+
+    [Fact]
+    public void DailyInANonUtcZone_ReadsHourlyTier_SoDaysFollowTheZone()
+    {
+        var plan = Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "60d" }, Granularity = "1d", Timezone = "America/New_York" })!;
+        Assert.Equal("hourly", plan.Tier);
+        Assert.Contains("date_trunc('day', p.bucket, $6)", plan.Sql);
+        Assert.Equal("daily", Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "60d" }, Granularity = "1d" })!.Tier);
+    }
+
+    [Fact]
+    public void WideShape_HasAColumnPerMetric_AndLongHasMetricColumn()
+    {
+        var wide = Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "1h" }, Shape = "wide" })!;
+        Assert.Equal(["time", "region", "server", "cpu", "mem"], wide.Columns.Select(c => c.Name));
+        var agg = Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "1d" }, Granularity = "1h", Shape = "wide", Aggregations = ["min", "p99.9"], GroupBy = ["region"] })!;
+        Assert.Equal(["time", "region", "cpu_min", "cpu_p99.9", "mem_min", "mem_p99.9"], agg.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void ColumnSelection_IncludeRenameOrder()
+    {
+        var plan = Plan(new ExportRequest
+        {
+            Source = "servers", Timeframe = new() { Last = "1h" },
+            Columns = new() { Exclude = ["region"], Order = ["value", "server"], Rename = new() { ["value"] = "v" } },
+        })!;
+        Assert.Equal(["v", "server", "time", "metric"], plan.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void FilterValues_AreParameters_NeverSpliced()
+    {
+        var filter = System.Text.Json.JsonDocument.Parse("""{"or":[{"field":"server","op":"eq","value":"a'; DROP TABLE users; --"},{"not":{"field":"region","op":"startsWith","value":"us"}}]}""").RootElement;
+        var plan = Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "1h" }, Filter = filter })!;
+        Assert.DoesNotContain("DROP", plan.Sql);
+        Assert.Contains("a'; DROP TABLE users; --", plan.Params.OfType<string>());
+    }
+
+    [Fact]
+    public void TooManyBuckets_IsRejected()
+    {
+        var errors = new Errors();
+        Assert.Null(Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "10y" }, Granularity = "1m" }, errors));
+        Assert.True(errors.ToDictionary().ContainsKey("timeframe"));
+    }
+}
