@@ -26,6 +26,7 @@ const stop = async () => {
   const { stopCluster } = await import('./pg.mjs');
   stopCluster(pg.dir);
   fs.rmSync(pg.dir, { recursive: true, force: true });
+  fs.rmSync(env.EXPORTS_DATA_DIR, { recursive: true, force: true });
   process.exit(0);
 };
 process.on('SIGINT', stop);
