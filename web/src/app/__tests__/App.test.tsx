@@ -1,0 +1,60 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import { render } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { jsonResponse, mockFetch, problemResponse } from "../../test/fetch-mock";
+import { serversPreview } from "../../test/fixtures";
+import { demoSources } from "../../test/sources";
+import { App } from "../App";
+
+const plots = vi.hoisted(() => [] as { series: { label?: string }[]; data: unknown[] }[]);
+vi.mock("uplot", () => ({
+  default: class {
+    static tzDate = (date: Date) => date;
+    constructor(options: { series: { label?: string }[] }, data: unknown[]) {
+      plots.push({ series: options.series, data });
+    }
+    setSize() {}
+    destroy() {}
+  },
+}));
+
+describe("App", () => {
+  it("signs in, previews the first source with a chart, and signs out", async () => {
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    const requests = mockFetch({
+      "GET /api/v1/auth/me": () => problemResponse({ status: 401, title: "Unauthorized" }),
+      "POST /api/v1/auth/login": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      "POST /api/v1/exports/series/preview": () => jsonResponse(serversPreview),
+      "POST /api/v1/auth/logout": () => new Response(null, { status: 204 }),
+    });
+    const user = userEvent.setup();
+    render(<App />);
+
+    await user.type(await screen.findByLabelText("Email"), "demo@exports.local");
+    await user.type(screen.getByLabelText("Password"), "demo-password");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+
+    expect(await screen.findByText("demo@exports.local")).toBeInTheDocument();
+    const table = await screen.findByRole("table");
+    expect(within(table).getAllByRole("row")).toHaveLength(5);
+    expect(within(table).getAllByRole("row")[1]).toHaveTextContent("web-0141.5");
+    expect(screen.getByText("Tier").nextElementSibling).toHaveTextContent("hourly");
+    expect(screen.getByText("Estimated rows").nextElementSibling).toHaveTextContent("48");
+    await waitFor(() => expect(plots.at(-1)?.series.map((series) => series.label)).toEqual([undefined, "web-01", "web-02"]));
+
+    const preview = requests.find((request) => request.url === "/api/v1/exports/series/preview");
+    expect(preview?.body).toMatchObject({
+      source: "servers",
+      metrics: ["cpu_percent"],
+      timeframe: { last: "24h" },
+      granularity: "auto",
+      format: "csv",
+    });
+
+    await user.click(screen.getByRole("button", { name: "Log out" }));
+    expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+    expect(requests.map((request) => `${request.method} ${request.url}`)).toContain("POST /api/v1/auth/logout");
+  });
+});

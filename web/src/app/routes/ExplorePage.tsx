@@ -1,0 +1,78 @@
+import { useMemo, useState } from "react";
+import { ProblemAlert } from "../../components/ui/Alert";
+import { Button } from "../../components/ui/Button";
+import { TimeRangePicker } from "../../components/TimeRangePicker";
+import { ExportDialog } from "../../features/export-series/components/ExportDialog";
+import { QuickExportMenu } from "../../features/export-series/components/QuickExportMenu";
+import { SeriesPreviewPanel } from "../../features/export-series/components/SeriesPreviewPanel";
+import { useSources, type Source } from "../../features/sources/api/list-sources";
+import { QueryBuilder } from "../../features/sources/components/QueryBuilder";
+import { draftProblem, initialDraft, toExportQuery, type QueryDraft } from "../../features/sources/utils/query-draft";
+import { isApiError } from "../../lib/api-client";
+import { browserTimeZone } from "../../lib/export-request";
+import { useDebouncedValue } from "../../lib/use-debounced-value";
+
+export function ExplorePage() {
+  const sources = useSources();
+  if (sources.isPending) {
+    return (
+      <p className="page-message" role="status">
+        Loading sources…
+      </p>
+    );
+  }
+  if (sources.isError) {
+    return (
+      <div className="page-message">
+        {isApiError(sources.error) ? <ProblemAlert error={sources.error} /> : <p role="alert">{sources.error.message}</p>}
+        <Button onClick={() => void sources.refetch()}>Try again</Button>
+      </div>
+    );
+  }
+  if (sources.data.length === 0) return <p className="page-message">There are no sources to export yet.</p>;
+  return <Explorer sources={sources.data} />;
+}
+
+function Explorer({ sources }: { sources: Source[] }) {
+  const [draft, setDraft] = useState<QueryDraft>(() => initialDraft(sources[0]!));
+  const [dialogOpen, setDialogOpen] = useState(false);
+  const timezone = useMemo(browserTimeZone, []);
+  const source = sources.find((candidate) => candidate.name === draft.source) ?? sources[0]!;
+
+  const problem = draftProblem(draft, source);
+  const query = problem ? undefined : toExportQuery(draft, source, timezone);
+  const previewQuery = useDebouncedValue(query, 300);
+
+  return (
+    <div className="explore">
+      <aside className="sidebar card" aria-label="Query">
+        <QueryBuilder sources={sources} source={source} draft={draft} onChange={setDraft} />
+      </aside>
+
+      <section className="content" aria-labelledby="explore-title">
+        <div className="toolbar">
+          <h1 id="explore-title" className="page-title">
+            {source.name}
+            <span className="kind-badge">{source.kind}</span>
+          </h1>
+          <div className="toolbar-actions">
+            <TimeRangePicker value={draft.timeframe} onChange={(timeframe) => setDraft({ ...draft, timeframe })} />
+            <QuickExportMenu query={query} onMoreOptions={() => setDialogOpen(true)} />
+          </div>
+        </div>
+
+        <div className="card">
+          <SeriesPreviewPanel
+            request={previewQuery ? { ...previewQuery, format: "csv" } : undefined}
+            kind={source.kind}
+            idleMessage={problem}
+          />
+        </div>
+      </section>
+
+      {query && (
+        <ExportDialog open={dialogOpen} onClose={() => setDialogOpen(false)} query={query} kind={source.kind} />
+      )}
+    </div>
+  );
+}

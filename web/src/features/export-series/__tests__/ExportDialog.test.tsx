@@ -1,0 +1,157 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { captureDownloads, jsonResponse, mockFetch, problemResponse, streamResponse } from "../../../test/fetch-mock";
+import { serversPreview, serversQuery } from "../../../test/fixtures";
+import { renderWithClient } from "../../../test/render";
+import { ExportDialog } from "../components/ExportDialog";
+
+const PREVIEW = "POST /api/v1/exports/series/preview";
+const EXPORT = "POST /api/v1/exports/series";
+
+function renderDialog(onClose = vi.fn()) {
+  renderWithClient(
+    <ExportDialog open onClose={onClose} query={serversQuery} kind="timeseries" previewDelayMs={0} />,
+  );
+  return { dialog: screen.getByRole("dialog", { name: "Export data" }), onClose };
+}
+
+describe("ExportDialog", () => {
+  it("walks Format, Data, Format options and Delivery, then POSTs the chosen request", async () => {
+    const requests = mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [EXPORT]: () =>
+        streamResponse(["time;CPU %\n", "2026-11-21T10:00:00Z;41,5\n"], {
+          "Content-Type": "text/csv",
+          "Content-Disposition": 'attachment; filename="cpu-report.csv.gz"',
+        }),
+    });
+    const saved = captureDownloads();
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    const next = () => user.click(within(dialog).getByRole("button", { name: "Next" }));
+
+    // 1. Format: CSV is chosen and recommended for 48 rows.
+    expect(screen.getByRole("heading", { name: "Step 1 of 4: Format" })).toHaveFocus();
+    await waitFor(() => expect(screen.getByRole("radio", { name: /^CSV Recommended/ })).toBeChecked());
+    expect(screen.getByRole("radio", { name: /^JSONL Best for/ })).not.toBeChecked();
+    await next();
+
+    // 2. Data: wide shape, drop the server column, rename the metric.
+    expect(screen.getByRole("heading", { name: "Step 2 of 4: Data" })).toHaveFocus();
+    expect(screen.getByText(/region = "eu-west"/)).toBeInTheDocument();
+    await user.click(screen.getByRole("radio", { name: /^Wide/ }));
+    await user.click(await screen.findByRole("checkbox", { name: "Include server" }));
+    await user.type(screen.getByRole("textbox", { name: "Rename cpu_percent" }), "CPU %");
+    expect(await screen.findByText(/as CSV before compression/)).toHaveTextContent("About 48 rows, about 2.0 KB as CSV");
+    await next();
+
+    // 3. Format options: semicolons and decimal commas, gzip, a file name.
+    expect(screen.getByRole("heading", { name: "Step 3 of 4: Format options" })).toHaveFocus();
+    expect(screen.queryByLabelText("Structure")).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Delimiter"), "Semicolon (;)");
+    await user.selectOptions(screen.getByLabelText("Decimal separator"), "Comma (1,5)");
+    await user.selectOptions(screen.getByLabelText("Compression"), "gzip (.gz): opens everywhere");
+    await user.type(screen.getByLabelText("File name"), "cpu-report");
+    expect(screen.getByText("Saved as cpu-report.csv.gz")).toBeInTheDocument();
+    await next();
+
+    // 4. Delivery: download now.
+    expect(screen.getByRole("heading", { name: "Step 4 of 4: Delivery" })).toHaveFocus();
+    await user.click(screen.getByRole("button", { name: "Start download" }));
+
+    expect(await screen.findByText(/Downloaded/)).toHaveTextContent("Downloaded cpu-report.csv.gz (37 B).");
+    const exports = requests.filter((request) => request.url === "/api/v1/exports/series");
+    expect(exports).toHaveLength(1);
+    expect(exports[0]!.body).toEqual({
+      source: "servers",
+      metrics: ["cpu_percent"],
+      timeframe: { last: "24h" },
+      timezone: "Europe/Berlin",
+      granularity: "1h",
+      filter: { field: "region", op: "eq", value: "eu-west" },
+      shape: "wide",
+      columns: { exclude: ["server"], rename: { cpu_percent: "CPU %" } },
+      format: "csv",
+      formatOptions: {
+        delimiter: ";",
+        header: "on",
+        quote: "minimal",
+        escape: "double",
+        lineTerminator: "\n",
+        encoding: "utf-8",
+        dateFormat: "iso",
+        decimals: null,
+        decimalSeparator: ",",
+        thousandsSeparator: "",
+        formulaGuard: true,
+      },
+      compression: "gzip",
+      filename: "cpu-report",
+    });
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.filename).toBe("cpu-report.csv.gz");
+    expect(await saved[0]!.blob.text()).toBe("time;CPU %\n2026-11-21T10:00:00Z;41,5\n");
+  });
+
+  it("recommends JSONL when the preview estimates more than a million rows", async () => {
+    mockFetch({ [PREVIEW]: () => jsonResponse({ ...serversPreview, estimatedRows: 2_400_000 }) });
+    renderDialog();
+
+    expect(await screen.findByRole("radio", { name: /^JSONL Recommended/ })).toBeInTheDocument();
+    expect(screen.getByRole("radio", { name: /^CSV Best for/ })).toBeChecked();
+    expect(screen.getByText(/About 2,400,000 rows/)).toBeInTheDocument();
+  });
+
+  it("shows Problem Details field errors and leads back to the step that fixes them", async () => {
+    mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [EXPORT]: () =>
+        problemResponse({
+          status: 400,
+          title: "One or more validation errors occurred.",
+          detail: "See the errors for each field.",
+          errors: { "formatOptions.delimiter": ["The delimiter cannot be the decimal separator."] },
+        }),
+    });
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    for (let step = 0; step < 3; step++) await user.click(within(dialog).getByRole("button", { name: "Next" }));
+    await user.click(screen.getByRole("button", { name: "Start download" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("One or more validation errors occurred.");
+    expect(alert).toHaveTextContent("See the errors for each field.");
+    expect(alert).toHaveTextContent("formatOptions.delimiter: The delimiter cannot be the decimal separator.");
+
+    await user.click(within(alert).getByRole("button", { name: "Fix in Format options" }));
+    expect(screen.getByRole("heading", { name: "Step 3 of 4: Format options" })).toHaveFocus();
+    expect(screen.getByLabelText("Delimiter")).toHaveAccessibleDescription("The delimiter cannot be the decimal separator.");
+  });
+
+  it("blocks Next while the options contradict each other", async () => {
+    mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview) });
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    const nextButton = () => within(dialog).getByRole("button", { name: "Next" });
+    await user.click(nextButton());
+    await user.click(nextButton());
+
+    await user.selectOptions(screen.getByLabelText("Thousands separator"), "Point (1.234.567)");
+
+    expect(screen.getByLabelText("Thousands separator")).toHaveAccessibleDescription(
+      "The thousands separator must differ from the decimal separator.",
+    );
+    expect(nextButton()).toBeDisabled();
+  });
+
+  it("closes on Escape", async () => {
+    mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview) });
+    const user = userEvent.setup();
+    const { onClose } = renderDialog();
+
+    await user.keyboard("{Escape}");
+
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});

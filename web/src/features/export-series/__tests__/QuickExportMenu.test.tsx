@@ -1,0 +1,97 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { captureDownloads, mockFetch, problemResponse, streamResponse } from "../../../test/fetch-mock";
+import { serversQuery } from "../../../test/fixtures";
+import { renderWithClient } from "../../../test/render";
+import { QuickExportMenu } from "../components/QuickExportMenu";
+
+function csvExport() {
+  return streamResponse(["time,server,cpu_percent\n", "2026-11-21T10:00:00Z,web-01,41.5\n"], {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": 'attachment; filename="servers-24h.csv"',
+  });
+}
+
+describe("QuickExportMenu", () => {
+  it("downloads the current query as CSV from the menu", async () => {
+    const requests = mockFetch({ "POST /api/v1/exports/series": csvExport });
+    const saved = captureDownloads();
+    const user = userEvent.setup();
+    renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={vi.fn()} />);
+
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    expect(screen.getByRole("menu", { name: "Export" })).toBeInTheDocument();
+    await user.click(screen.getByRole("menuitem", { name: "CSV" }));
+
+    expect(await screen.findByText("Downloaded servers-24h.csv (57 B)")).toBeInTheDocument();
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.method).toBe("POST");
+    expect(requests[0]!.body).toEqual({ ...serversQuery, format: "csv" });
+    expect(saved.map((file) => file.filename)).toEqual(["servers-24h.csv"]);
+    expect(screen.queryByRole("menu")).not.toBeInTheDocument();
+  });
+
+  it("works from the keyboard: arrows move, Enter picks JSON", async () => {
+    const requests = mockFetch({
+      "POST /api/v1/exports/series": () =>
+        streamResponse(['[{"server":"web-01"}]'], { "Content-Disposition": 'attachment; filename="servers.json"' }),
+    });
+    captureDownloads();
+    const user = userEvent.setup();
+    renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={vi.fn()} />);
+
+    screen.getByRole("button", { name: "Export" }).focus();
+    await user.keyboard("{ArrowDown}");
+    expect(screen.getByRole("menuitem", { name: "CSV" })).toHaveFocus();
+    await user.keyboard("{ArrowDown}");
+    expect(screen.getByRole("menuitem", { name: "JSON" })).toHaveFocus();
+    await user.keyboard("{Enter}");
+
+    await waitFor(() => expect(requests).toHaveLength(1));
+    expect(requests[0]!.body).toEqual({ ...serversQuery, format: "json" });
+    expect(screen.getByRole("button", { name: "Export" })).toHaveFocus();
+  });
+
+  it("closes on Escape without exporting and opens the dialog from More options", async () => {
+    const requests = mockFetch({});
+    const onMoreOptions = vi.fn();
+    const user = userEvent.setup();
+    renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={onMoreOptions} />);
+
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("menu")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Export" })).toHaveFocus();
+
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await user.click(screen.getByRole("menuitem", { name: "More options…" }));
+    expect(onMoreOptions).toHaveBeenCalledTimes(1);
+    expect(requests).toHaveLength(0);
+  });
+
+  it("shows the Problem Details of a rejected export", async () => {
+    mockFetch({
+      "POST /api/v1/exports/series": () =>
+        problemResponse({
+          status: 400,
+          title: "One or more validation errors occurred.",
+          errors: { metrics: ["Unknown metric 'cpu_percent' for source 'servers'."] },
+        }),
+    });
+    const user = userEvent.setup();
+    renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={vi.fn()} />);
+
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await user.click(screen.getByRole("menuitem", { name: "CSV" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("One or more validation errors occurred.");
+    expect(alert).toHaveTextContent("metrics: Unknown metric 'cpu_percent' for source 'servers'.");
+  });
+
+  it("is disabled while the query is incomplete", () => {
+    renderWithClient(<QuickExportMenu query={undefined} onMoreOptions={vi.fn()} />);
+    expect(screen.getByRole("button", { name: "Export" })).toBeDisabled();
+  });
+});

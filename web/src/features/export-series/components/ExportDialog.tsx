@@ -1,0 +1,163 @@
+import { useEffect, useRef, useState, type RefObject } from "react";
+import { Button } from "../../../components/ui/Button";
+import { Dialog } from "../../../components/ui/Dialog";
+import { errorsFor } from "../../../lib/api-client";
+import type { ExportFormat, ExportQuery } from "../../../lib/export-request";
+import { useDebouncedValue } from "../../../lib/use-debounced-value";
+import { useExportSeries } from "../api/export-series";
+import { usePreviewSeries } from "../api/preview-series";
+import { buildExportRequest, initialSettings, previewRequest, type SourceKind } from "../utils/export-settings";
+import { STEPS, stepOfField } from "../utils/steps";
+import { validateOptions } from "../utils/validate-settings";
+import { DataStep } from "./steps/DataStep";
+import { DeliveryStep } from "./steps/DeliveryStep";
+import { FormatStep } from "./steps/FormatStep";
+import { OptionsStep } from "./steps/OptionsStep";
+
+export interface ExportDialogProps {
+  open: boolean;
+  onClose: () => void;
+  query: ExportQuery;
+  kind: SourceKind;
+  initialFormat?: ExportFormat;
+  /** Delay before a changed request is previewed; tests pass 0. */
+  previewDelayMs?: number;
+}
+
+/** The four-step export: Format, Data, Format options, Delivery. State resets each time it opens. */
+export function ExportDialog({ open, onClose, ...wizard }: ExportDialogProps) {
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  return (
+    <Dialog open={open} onClose={onClose} title="Export data" size="lg" initialFocusRef={headingRef}>
+      <ExportWizard {...wizard} onClose={onClose} headingRef={headingRef} />
+    </Dialog>
+  );
+}
+
+interface ExportWizardProps extends Omit<ExportDialogProps, "open"> {
+  headingRef: RefObject<HTMLHeadingElement | null>;
+}
+
+function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClose, headingRef }: ExportWizardProps) {
+  const [step, setStep] = useState(0);
+  const [settings, setSettings] = useState(() => initialSettings(query, initialFormat));
+  const exporter = useExportSeries();
+
+  const basePreview = usePreviewSeries(previewRequest(query, settings, kind, false));
+  const preview = usePreviewSeries(useDebouncedValue(previewRequest(query, settings, kind, true), previewDelayMs));
+  const request = buildExportRequest(query, settings, kind);
+  const clientErrors = validateOptions(settings);
+  const optionErrors = (name: string) => {
+    const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exporter.error, `formatOptions.${name}`) ?? [])];
+    return messages.length > 0 ? messages : undefined;
+  };
+  const requestErrors = (name: string) => {
+    const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exporter.error, name) ?? [])];
+    return messages.length > 0 ? messages : undefined;
+  };
+  const optionsInvalid = Object.keys(clientErrors).length > 0;
+
+  const mounted = useRef(false);
+  useEffect(() => {
+    // Move focus to the new step's heading so screen readers announce "Step n of 4: …".
+    if (mounted.current) headingRef.current?.focus();
+    mounted.current = true;
+  }, [step, headingRef]);
+
+  const last = step === STEPS.length - 1;
+  const done = exporter.isSuccess;
+  const start = () => exporter.mutate(request);
+
+  return (
+    <>
+      <div className="dialog-body">
+        <ol className="stepper" aria-label="Export steps">
+          {STEPS.map((name, index) => (
+            <li
+              key={name}
+              className={index === step ? "current" : index < step ? "complete" : undefined}
+              aria-current={index === step ? "step" : undefined}
+            >
+              <span className="stepper-number" aria-hidden="true">
+                {index < step ? "✓" : index + 1}
+              </span>
+              {name}
+            </li>
+          ))}
+        </ol>
+        <h3 ref={headingRef} tabIndex={-1} className="step-heading">
+          <span className="sr-only">
+            Step {step + 1} of {STEPS.length}:
+          </span>{" "}
+          {STEPS[step]}
+        </h3>
+
+        {step === 0 && (
+          <FormatStep
+            format={settings.format}
+            onChange={(format) => setSettings({ ...settings, format })}
+            preview={basePreview.data}
+          />
+        )}
+        {step === 1 && (
+          <DataStep
+            query={query}
+            kind={kind}
+            settings={settings}
+            onChange={setSettings}
+            basePreview={basePreview.data}
+            preview={preview.data}
+            previewError={preview.error ?? basePreview.error}
+          />
+        )}
+        {step === 2 && (
+          <OptionsStep
+            source={query.source}
+            settings={settings}
+            onChange={setSettings}
+            optionErrors={optionErrors}
+            requestErrors={requestErrors}
+          />
+        )}
+        {step === 3 && (
+          <DeliveryStep
+            request={request}
+            preview={preview.data}
+            progress={exporter.progress}
+            result={exporter.data}
+            error={exporter.error}
+            stepOf={stepOfField}
+            onGoToStep={setStep}
+          />
+        )}
+      </div>
+
+      <footer className="dialog-footer">
+        <Button variant="ghost" onClick={done ? onClose : exporter.isPending ? exporter.cancel : onClose}>
+          {done ? "Close" : exporter.isPending ? "Cancel download" : "Cancel"}
+        </Button>
+        <span className="spacer" />
+        {step > 0 && !done && (
+          <Button onClick={() => setStep(step - 1)} disabled={exporter.isPending}>
+            Back
+          </Button>
+        )}
+        {!last && (
+          <Button variant="primary" onClick={() => setStep(step + 1)} disabled={step === 2 && optionsInvalid}>
+            Next
+          </Button>
+        )}
+        {last &&
+          (done ? (
+            <Button variant="primary" onClick={onClose}>
+              Done
+            </Button>
+          ) : (
+            <Button variant="primary" onClick={start} disabled={exporter.isPending || optionsInvalid}>
+              {exporter.isPending ? "Downloading…" : exporter.isError ? "Try again" : "Start download"}
+            </Button>
+          ))}
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,53 @@
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import type { ChartData } from "../utils/chart-data";
+
+const PALETTE = ["#4f46e5", "#0891b2", "#d97706", "#db2777", "#059669", "#7c3aed", "#dc2626", "#2563eb", "#65a30d", "#9333ea", "#ea580c", "#0f766e"];
+const HEIGHT = 260;
+
+/** A uPlot line chart, one line per series, resized with its container. */
+export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: string | null | undefined }) {
+  const container = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const options: uPlot.Options = {
+      width: Math.max(element.clientWidth, 320),
+      height: HEIGHT,
+      ...(timezone ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), timezone) } : {}),
+      legend: { show: true },
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true } },
+      axes: [
+        { stroke: "#64748b", grid: { stroke: "#e2e8f0" } },
+        { stroke: "#64748b", grid: { stroke: "#e2e8f0" } },
+      ],
+      series: [
+        {},
+        ...data.series.map((series, index) => ({
+          label: series.label,
+          stroke: PALETTE[index % PALETTE.length],
+          width: 1.5,
+          spanGaps: false,
+          points: { show: data.x.length < 60 },
+        })),
+      ],
+    };
+    const plot = new uPlot(options, [data.x, ...data.series.map((series) => series.values)], element);
+    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 320), height: HEIGHT }));
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      plot.destroy();
+    };
+  }, [data, timezone]);
+
+  const names = data.series.map((series) => series.label).join(", ");
+  return (
+    <figure className="chart">
+      <div ref={container} role="img" aria-label={`Line chart of ${data.series.length} series over time: ${names}`} />
+    </figure>
+  );
+}

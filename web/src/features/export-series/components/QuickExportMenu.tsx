@@ -1,0 +1,58 @@
+import { ProblemAlert, Alert } from "../../../components/ui/Alert";
+import { MenuButton } from "../../../components/ui/MenuButton";
+import { isApiError } from "../../../lib/api-client";
+import type { ExportFormat, ExportQuery } from "../../../lib/export-request";
+import { formatBytes } from "../../../lib/format";
+import { useExportSeries } from "../api/export-series";
+import { ExportProgress } from "./ExportProgress";
+
+export interface QuickExportMenuProps {
+  /** Undefined while the Explore state cannot be exported yet. */
+  query: ExportQuery | undefined;
+  onMoreOptions: () => void;
+}
+
+/** "Export ▾": one-click CSV or JSON of the current Explore state, or the full dialog. */
+export function QuickExportMenu({ query, onMoreOptions }: QuickExportMenuProps) {
+  const exporter = useExportSeries();
+  const start = (format: ExportFormat) => {
+    if (query) exporter.mutate({ ...query, format });
+  };
+
+  return (
+    <div className="quick-export">
+      <MenuButton
+        label="Export"
+        disabled={!query || exporter.isPending}
+        items={[
+          { id: "csv", label: "CSV", description: "Spreadsheet-ready", onSelect: () => start("csv") },
+          { id: "json", label: "JSON", description: "For scripts and APIs", onSelect: () => start("json") },
+          { id: "more", label: "More options…", onSelect: onMoreOptions, separated: true },
+        ]}
+      />
+      <div role="status" className="quick-export-status">
+        {exporter.isPending && exporter.progress && (
+          <>
+            <ExportProgress progress={exporter.progress} label="Export progress" />
+            <button type="button" className="btn btn-ghost btn-sm" onClick={exporter.cancel}>
+              Cancel
+            </button>
+          </>
+        )}
+        {exporter.isSuccess && (
+          <span className="success-text">
+            Downloaded {exporter.data.filename} ({formatBytes(exporter.data.bytes)})
+          </span>
+        )}
+      </div>
+      {exporter.isError &&
+        (isApiError(exporter.error) ? (
+          <ProblemAlert error={exporter.error} />
+        ) : (
+          <Alert title="Export failed">
+            <p className="alert-detail">{exporter.error.message}</p>
+          </Alert>
+        ))}
+    </div>
+  );
+}

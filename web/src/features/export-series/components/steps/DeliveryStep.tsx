@@ -1,0 +1,99 @@
+import { Alert, ProblemAlert } from "../../../../components/ui/Alert";
+import { isApiError } from "../../../../lib/api-client";
+import type { DownloadProgress, DownloadResult } from "../../../../lib/download";
+import type { ExportRequest } from "../../../../lib/export-request";
+import { formatBytes, formatCount } from "../../../../lib/format";
+import { describeTimeframe } from "../../../../lib/timeframe";
+import type { SeriesPreview } from "../../api/preview-series";
+import { suggestedFilename } from "../../utils/filename";
+import { FORMAT_INFO } from "../../utils/format-defaults";
+import { ExportProgress } from "../ExportProgress";
+
+export interface DeliveryStepProps {
+  request: ExportRequest;
+  preview: SeriesPreview | undefined;
+  progress: DownloadProgress | null;
+  result: DownloadResult | undefined;
+  error: Error | null;
+  /** Step (0-based) where a request field can be fixed; undefined when no step owns it. */
+  stepOf: (field: string) => { index: number; name: string } | undefined;
+  onGoToStep: (index: number) => void;
+}
+
+export function DeliveryStep({ request, preview, progress, result, error, stepOf, onGoToStep }: DeliveryStepProps) {
+  const bytes = preview?.estimatedBytes[request.format];
+  // One "Fix in …" button per step that owns a field the server complained about.
+  const fixSteps = new Map<number, string>();
+  if (isApiError(error)) {
+    for (const field of Object.keys(error.errors)) {
+      const step = stepOf(field);
+      if (step) fixSteps.set(step.index, step.name);
+    }
+  }
+
+  return (
+    <div className="stack">
+      <dl className="summary">
+        <div>
+          <dt>Source</dt>
+          <dd>{request.source}</dd>
+        </div>
+        <div>
+          <dt>Time range</dt>
+          <dd>{describeTimeframe(request.timeframe)}</dd>
+        </div>
+        <div>
+          <dt>Format</dt>
+          <dd>
+            {FORMAT_INFO[request.format].label}
+            {request.compression && request.compression !== "none" ? `, ${request.compression}` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>File name</dt>
+          <dd>{suggestedFilename(request)}</dd>
+        </div>
+        {preview && (
+          <div>
+            <dt>Estimated size</dt>
+            <dd>
+              {formatCount(preview.estimatedRows)} rows{bytes !== undefined ? `, about ${formatBytes(bytes)}` : ""}
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Delivery</dt>
+          <dd>Download now: your browser saves the file.</dd>
+        </div>
+      </dl>
+
+      <div role="status" className="delivery-status">
+        {progress && !result && !error && <ExportProgress progress={progress} />}
+        {result && (
+          <p className="success-text">
+            Downloaded <strong>{result.filename}</strong> ({formatBytes(result.bytes)}).
+          </p>
+        )}
+      </div>
+
+      {error &&
+        (isApiError(error) ? (
+          <ProblemAlert error={error}>
+            {fixSteps.size > 0 && (
+              <div className="alert-actions">
+                {[...fixSteps].map(([index, name]) => (
+                  <button key={index} type="button" className="btn btn-secondary btn-sm" onClick={() => onGoToStep(index)}>
+                    Fix in {name}
+                  </button>
+                ))}
+              </div>
+            )}
+          </ProblemAlert>
+        ) : (
+          <Alert title="The export failed">
+            <p className="alert-detail">{error.message}</p>
+          </Alert>
+        ))}
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import type { Compression, ExportFormat, ExportRequest } from "../../../lib/export-request";
+
+const COMPRESSION_SUFFIX: Record<Compression, string> = { none: "", gzip: ".gz", brotli: ".br", zstd: ".zst" };
+
+export function fileExtension(format: ExportFormat, compression: Compression = "none"): string {
+  return `.${format}${COMPRESSION_SUFFIX[compression]}`;
+}
+
+function stamp(date: Date): string {
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}`;
+}
+
+/** The base name used when the user gives none, e.g. "servers-20261122-0930". */
+export function defaultBaseName(source: string, now: Date = new Date()): string {
+  return `${source}-${stamp(now)}`;
+}
+
+/** A file name to fall back on when the server sends no Content-Disposition. */
+export function suggestedFilename(request: ExportRequest, now: Date = new Date()): string {
+  const base = request.filename?.trim() || defaultBaseName(request.source, now);
+  const extension = fileExtension(request.format, request.compression);
+  return base.toLowerCase().endsWith(extension) ? base : `${base}${extension}`;
+}

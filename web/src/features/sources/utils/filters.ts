@@ -1,0 +1,82 @@
+import type { FilterCondition, FilterOp, Filter } from "../../../lib/export-request";
+import type { Source } from "../api/list-sources";
+
+export type ValueType = "string" | "number";
+
+/** A field a filter row can test, with the values known for dimensions. */
+export interface FilterField {
+  name: string;
+  type: ValueType;
+  values: string[];
+}
+
+/** One row of the filter builder, as typed by the user. */
+export interface FilterRow {
+  id: number;
+  field: string;
+  op: FilterOp;
+  value: string;
+  /** Upper bound for `between`. */
+  value2: string;
+}
+
+export const STRING_OPS: readonly FilterOp[] = ["eq", "neq", "in", "nin", "contains", "startsWith", "exists"];
+export const NUMBER_OPS: readonly FilterOp[] = ["eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "nin", "exists"];
+
+export function opsFor(type: ValueType): readonly FilterOp[] {
+  return type === "number" ? NUMBER_OPS : STRING_OPS;
+}
+
+export function filterFieldsOf(source: Source): FilterField[] {
+  const values = new Map(source.dimensions.map((dimension) => [dimension.name, dimension.values]));
+  if (source.kind === "records") {
+    return source.fields.map((field) => ({
+      name: field.name,
+      type: field.type === "string" ? "string" : "number",
+      values: values.get(field.name) ?? [],
+    }));
+  }
+  return [
+    ...source.dimensions.map((dimension) => ({ name: dimension.name, type: "string" as const, values: dimension.values })),
+    ...source.metrics.map((metric) => ({ name: metric.name, type: "number" as const, values: [] })),
+  ];
+}
+
+function parseScalar(text: string, type: ValueType): string | number {
+  const trimmed = text.trim();
+  if (type === "number" && trimmed !== "" && Number.isFinite(Number(trimmed))) return Number(trimmed);
+  // A number field with a non-number value goes through as typed, so the server can say what is wrong.
+  return trimmed;
+}
+
+/** A filter row as a condition, or undefined while it is incomplete. */
+export function compileRow(row: FilterRow, fields: readonly FilterField[]): FilterCondition | undefined {
+  const field = fields.find((candidate) => candidate.name === row.field);
+  if (!field) return undefined;
+  switch (row.op) {
+    case "exists":
+      return { field: field.name, op: "exists" };
+    case "between":
+      if (!row.value.trim() || !row.value2.trim()) return undefined;
+      return { field: field.name, op: "between", value: [parseScalar(row.value, field.type), parseScalar(row.value2, field.type)] };
+    case "in":
+    case "nin": {
+      const list = row.value
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean)
+        .map((part) => parseScalar(part, field.type));
+      return list.length > 0 ? { field: field.name, op: row.op, value: list } : undefined;
+    }
+    default:
+      if (!row.value.trim()) return undefined;
+      return { field: field.name, op: row.op, value: parseScalar(row.value, field.type) };
+  }
+}
+
+/** Complete rows combined with AND; undefined when there is nothing to filter on. */
+export function compileFilters(rows: readonly FilterRow[], fields: readonly FilterField[]): Filter | undefined {
+  const conditions = rows.map((row) => compileRow(row, fields)).filter((c): c is FilterCondition => c !== undefined);
+  if (conditions.length === 0) return undefined;
+  return conditions.length === 1 ? conditions[0] : { and: conditions };
+}
