@@ -122,13 +122,22 @@ public static class TimeseriesPlanner
         string? estimateSql = null; long? fixedEstimate = null;
         if (raw)
         {
-            var est = new StringBuilder("SELECT coalesce(sum(p.n), 0)::bigint\n")
-                .Line("FROM rollup_hourly p")
-                .Line("JOIN unnest($1::bigint[], $2::int[], $3::int[]) AS m(series_id, metric_idx, group_idx) ON m.series_id = p.series_id")
-                .Line("JOIN series s ON s.id = p.series_id")
-                .Line("WHERE p.series_id = ANY($1) AND p.bucket >= date_trunc('hour', $4::timestamptz) AND p.bucket < $5 AND $6::text IS NOT NULL");
-            if (filterSql is not null && !filterUsesValue) est.Line("AND " + filterSql);
-            estimateSql = est.ToString();
+            // Whole hours inside the range come from the hourly rollup's counts; the partial hours at either end
+            // are counted from raw points. Exact unless a filter on 'value' is set (then whole hours are an upper bound).
+            const string m = "JOIN unnest($1::bigint[], $2::int[], $3::int[]) AS m(series_id, metric_idx, group_idx) ON m.series_id = p.series_id\nJOIN series s ON s.id = p.series_id\n";
+            var rawFilter = filterSql is null ? "" : "AND " + filterSql;
+            var hourFilter = filterSql is null || filterUsesValue ? "" : "AND " + filterSql;
+            const string a = "(CASE WHEN date_trunc('hour', $4::timestamptz) = $4 THEN $4::timestamptz ELSE date_trunc('hour', $4::timestamptz) + interval '1 hour' END)";
+            const string b = "date_trunc('hour', $5::timestamptz)";
+            estimateSql = $"""
+                SELECT CASE WHEN {a} >= {b} AND $6::text IS NOT NULL THEN
+                  (SELECT count(*) FROM points p {m} WHERE p.series_id = ANY($1) AND p.ts >= $4 AND p.ts < $5 {rawFilter})
+                ELSE
+                  (SELECT coalesce(sum(p.n), 0) FROM rollup_hourly p {m} WHERE p.series_id = ANY($1) AND p.bucket >= {a} AND p.bucket < {b} {hourFilter})
+                  + (SELECT count(*) FROM points p {m} WHERE p.series_id = ANY($1)
+                       AND ((p.ts >= $4 AND p.ts < {a}) OR (p.ts >= {b} AND p.ts < $5)) {rawFilter})
+                END::bigint
+                """;
             if (wide) estimateSql = $"SELECT (({estimateSql}) / greatest({metrics.Count}, 1))::bigint";
         }
         else
