@@ -19,7 +19,7 @@ export const TSV_DEFAULTS: DelimitedOptions = { ...CSV_DEFAULTS, delimiter: "\t"
 export const JSON_DEFAULTS: JsonOptions = {
   style: "flat",
   pretty: false,
-  metadata: false,
+  metadata: true,
   dateFormat: "iso",
   nulls: "include",
   decimals: null,
