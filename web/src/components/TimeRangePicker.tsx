@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import type { Timeframe } from "../lib/export-request";
 import {
   TIMEFRAME_PRESETS,
@@ -19,10 +19,13 @@ export interface TimeRangePickerProps {
   onChange: (value: Timeframe) => void;
   /** Accessible name of the preset group. */
   label?: string;
+  /** Told the problem with what the user typed (undefined once the range is valid), so callers can stop
+   * exporting the previous range while the shown one is invalid. */
+  onProblemChange?: (problem: string | undefined) => void;
 }
 
 /** Preset buttons (1h … 30d) and a custom from/to range in the browser's local time. */
-export function TimeRangePicker({ value, onChange, label = "Time range" }: TimeRangePickerProps) {
+export function TimeRangePicker({ value, onChange, label = "Time range", onProblemChange }: TimeRangePickerProps) {
   const id = useId();
   const custom = !("last" in value);
   // What the user typed while the range is not yet valid; otherwise the inputs show `value`.
@@ -41,6 +44,7 @@ export function TimeRangePicker({ value, onChange, label = "Time range" }: TimeR
         ? "The start must be before the end."
         : undefined
     : undefined;
+  useEffect(() => onProblemChange?.(problem), [problem, onProblemChange]);
 
   const startCustom = () => {
     if (!("last" in value)) return;

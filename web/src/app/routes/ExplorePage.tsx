@@ -36,10 +36,11 @@ export function ExplorePage() {
 function Explorer({ sources }: { sources: Source[] }) {
   const [draft, setDraft] = useState<QueryDraft>(() => initialDraft(sources[0]!));
   const [dialogOpen, setDialogOpen] = useState(false);
+  const [rangeProblem, setRangeProblem] = useState<string | undefined>();
   const timezone = useMemo(browserTimeZone, []);
   const source = sources.find((candidate) => candidate.name === draft.source) ?? sources[0]!;
 
-  const problem = draftProblem(draft, source);
+  const problem = rangeProblem ?? draftProblem(draft, source);
   const query = problem ? undefined : toExportQuery(draft, source, timezone);
   const previewQuery = useDebouncedValue(query, 300);
 
@@ -56,7 +57,11 @@ function Explorer({ sources }: { sources: Source[] }) {
             <span className="kind-badge">{source.kind}</span>
           </h1>
           <div className="toolbar-actions">
-            <TimeRangePicker value={draft.timeframe} onChange={(timeframe) => setDraft({ ...draft, timeframe })} />
+            <TimeRangePicker
+              value={draft.timeframe}
+              onChange={(timeframe) => setDraft({ ...draft, timeframe })}
+              onProblemChange={setRangeProblem}
+            />
             <QuickExportMenu query={query} onMoreOptions={() => setDialogOpen(true)} />
           </div>
         </div>
