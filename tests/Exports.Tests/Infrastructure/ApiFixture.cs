@@ -74,6 +74,14 @@ public sealed class ApiFixture : IAsyncLifetime
         return (id, Client(key));
     }
 
+    /// <summary>The last <paramref name="span"/> of the seeded points, ending one minute after the newest point:
+    /// a range with data however long ago the seed ran.</summary>
+    public async Task<(DateTime From, DateTime To)> SeededRangeAsync(TimeSpan span)
+    {
+        var to = (await ScalarAsync<DateTime>("SELECT max(ts) FROM points")).AddMinutes(1);
+        return (to - span, to);
+    }
+
     public async Task<T> ScalarAsync<T>(string sql, params object[] args)
     {
         await using var cmd = Db.CreateCommand(sql);

@@ -9,17 +9,10 @@ namespace Exports.Tests.Features.ExportSeries;
 [Collection(ApiCollection.Name)]
 public sealed class SeriesCsvExportTests(ApiFixture api)
 {
-    async Task<(DateTime From, DateTime To)> RangeAsync(int hours)
-    {
-        var last = await api.ScalarAsync<DateTime>("SELECT max(ts) FROM points");
-        var to = last.AddMinutes(1);
-        return (to.AddHours(-hours), to);
-    }
-
     [Fact]
     public async Task RawLongCsv_CountsAndSumsPerServer_MatchSql()
     {
-        var (from, to) = await RangeAsync(6);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(6));
         var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
         {
             source = "servers", metrics = new[] { "cpu_percent", "load_avg" },
@@ -47,7 +40,7 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
     [Fact]
     public async Task HourlyAggregates_WithPercentiles_MatchSqlOverRawPoints()
     {
-        var (from, to) = await RangeAsync(24);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(24));
         var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
         {
             source = "servers", metrics = new[] { "cpu_percent" }, granularity = "1h", groupBy = new[] { "server" },
@@ -80,7 +73,7 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
     [Fact]
     public async Task WidePivot_HasOneColumnPerMetric_AndValuesMatchSql()
     {
-        var (from, to) = await RangeAsync(2);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(2));
         var r = await api.Demo().GetAsync($"/api/v1/sources/servers/export?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(to.ToString("O"))}&metrics=cpu_percent,memory_percent&shape=wide&granularity=raw");
         var rows = ReadCsv(await r.Content.ReadAsStringAsync());
         Assert.Equal(["time", "region", "server", "cpu_percent", "memory_percent"], rows[0].Keys);

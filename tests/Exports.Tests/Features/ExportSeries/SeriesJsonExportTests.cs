@@ -9,13 +9,6 @@ namespace Exports.Tests.Features.ExportSeries;
 [Collection(ApiCollection.Name)]
 public sealed class SeriesJsonExportTests(ApiFixture api)
 {
-    async Task<(DateTime From, DateTime To)> RangeAsync(int minutes)
-    {
-        var last = await api.ScalarAsync<DateTime>("SELECT max(ts) FROM points");
-        var to = last.AddMinutes(1);
-        return (to.AddMinutes(-minutes), to);
-    }
-
     async Task<Dictionary<string, (long Count, double Sum)>> SqlPerServerAsync(string metric, DateTime from, DateTime to)
     {
         var rows = await api.RowsAsync("""
@@ -34,7 +27,7 @@ public sealed class SeriesJsonExportTests(ApiFixture api)
     [Fact]
     public async Task FlatJson_WithMetadata_MatchesSql()
     {
-        var (from, to) = await RangeAsync(90);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromMinutes(90));
         var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", Request(from, to, "json", new { pretty = true }));
         Assert.Equal("application/json", r.Content.Headers.ContentType?.MediaType);
         var doc = await r.JsonAsync();
@@ -56,7 +49,7 @@ public sealed class SeriesJsonExportTests(ApiFixture api)
     [Fact]
     public async Task NestedJson_GroupsPointsUnderEachSeries()
     {
-        var (from, to) = await RangeAsync(60);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromMinutes(60));
         var doc = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", Request(from, to, "json", new { style = "nested", metadata = false }))).JsonAsync();
         var series = doc.GetProperty("series").EnumerateArray().ToList();
         Assert.Equal(10, series.Count);
@@ -76,7 +69,7 @@ public sealed class SeriesJsonExportTests(ApiFixture api)
     [Fact]
     public async Task NormalizedJson_PointsReferToSeriesById()
     {
-        var (from, to) = await RangeAsync(30);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromMinutes(30));
         var doc = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", Request(from, to, "json", new { style = "normalized", dateFormat = "unix" }))).JsonAsync();
         Assert.Equal(["series", "time", "value"], doc.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
         var series = doc.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetInt32(), s => s.GetProperty("server").GetString()!);
@@ -96,7 +89,7 @@ public sealed class SeriesJsonExportTests(ApiFixture api)
     [InlineData("none", ".jsonl", "application/x-ndjson")]
     public async Task Jsonl_EveryCompression_DecodesToTheSameRows(string codec, string ext, string media)
     {
-        var (from, to) = await RangeAsync(120);
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromMinutes(120));
         var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", Request(from, to, "jsonl", compression: codec));
         Assert.Equal(media, r.Content.Headers.ContentType?.MediaType);
         Assert.EndsWith(ext, r.Content.Headers.ContentDisposition!.FileNameStar);
