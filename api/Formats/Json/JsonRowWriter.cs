@@ -15,9 +15,10 @@ public sealed class JsonRowWriter : IRowWriter
     readonly bool _lines;
     readonly Utf8Sink _sink;
     readonly Utf8JsonWriter _json;
-    readonly OutputColumn[] _cols, _keys, _values;
+    readonly OutputColumn[] _cols;
+    /// <summary>Indexes into <see cref="_cols"/> and <see cref="_names"/>: no lookups on the per-row path.</summary>
+    readonly int[] _all, _keys, _values;
     readonly JsonEncodedText[] _names;
-    readonly Dictionary<OutputColumn, JsonEncodedText> _nameOf;
     readonly string?[] _lastKey;
     readonly Dictionary<string?[], int> _seriesIds = new(KeyComparer.Instance);
     bool _inSeries, _first = true;
@@ -32,10 +33,10 @@ public sealed class JsonRowWriter : IRowWriter
         });
         _cols = schema.Columns.ToArray();
         _names = _cols.Select(c => JsonEncodedText.Encode(c.Name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).ToArray();
-        _nameOf = _cols.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => _names[x.i]);
         var grouped = !lines && options.Style != "flat";
-        _keys = grouped ? _cols.Where(c => c.IsKey).ToArray() : [];
-        _values = grouped ? _cols.Where(c => !c.IsKey).ToArray() : _cols;
+        _all = Enumerable.Range(0, _cols.Length).ToArray();
+        _keys = grouped ? _all.Where(i => _cols[i].IsKey).ToArray() : [];
+        _values = grouped ? _all.Where(i => !_cols[i].IsKey).ToArray() : _all;
         _lastKey = new string?[_keys.Length];
     }
 
@@ -55,7 +56,7 @@ public sealed class JsonRowWriter : IRowWriter
             case "normalized":
                 _json.WriteStartArray("columns");
                 _json.WriteStringValue("series");
-                foreach (var c in _values) _json.WriteStringValue(c.Name);
+                foreach (var i in _values) _json.WriteStringValue(_cols[i].Name);
                 _json.WriteEndArray();
                 _json.WriteStartArray("points");
                 break;
@@ -78,7 +79,7 @@ public sealed class JsonRowWriter : IRowWriter
         if (_lines)
         {
             _json.WriteStartObject();
-            foreach (var c in _cols) Property(c, row);
+            foreach (var i in _all) Property(i, row);
             _json.WriteEndObject();
             _json.Flush();
             _sink.Byte((byte)'\n');
@@ -93,12 +94,12 @@ public sealed class JsonRowWriter : IRowWriter
                 {
                     if (_inSeries) { _json.WriteEndArray(); _json.WriteEndObject(); }
                     _json.WriteStartObject();
-                    foreach (var k in _keys) Property(k, row);
+                    foreach (var i in _keys) Property(i, row);
                     _json.WriteStartArray("points");
                     _inSeries = true;
                 }
                 _json.WriteStartObject();
-                foreach (var c in _values) Property(c, row);
+                foreach (var i in _values) Property(i, row);
                 _json.WriteEndObject();
                 break;
             case "normalized":
@@ -110,12 +111,12 @@ public sealed class JsonRowWriter : IRowWriter
                 }
                 _json.WriteStartArray();
                 _json.WriteNumberValue(id);
-                foreach (var c in _values) Value(c, row);
+                foreach (var i in _values) Value(_cols[i], row);
                 _json.WriteEndArray();
                 break;
             default:
                 _json.WriteStartObject();
-                foreach (var c in _cols) Property(c, row);
+                foreach (var i in _all) Property(i, row);
                 _json.WriteEndObject();
                 break;
         }
@@ -128,16 +129,18 @@ public sealed class JsonRowWriter : IRowWriter
         var changed = false;
         for (var i = 0; i < _keys.Length; i++)
         {
-            var v = row.Nulls[_keys[i].Slot] ? null : row.Strings[_keys[i].Slot];
+            var slot = _cols[_keys[i]].Slot;
+            var v = row.Nulls[slot] ? null : row.Strings[slot];
             if (!ReferenceEquals(v, _lastKey[i]) && v != _lastKey[i]) { _lastKey[i] = v; changed = true; }
         }
         return changed;
     }
 
-    void Property(OutputColumn c, RowBuffer row)
+    void Property(int i, RowBuffer row)
     {
+        var c = _cols[i];
         if (row.Nulls[c.Slot] && _o.Nulls == "exclude") return;
-        _json.WritePropertyName(_nameOf[c]);
+        _json.WritePropertyName(_names[i]);
         Value(c, row);
     }
 
@@ -197,7 +200,7 @@ public sealed class JsonRowWriter : IRowWriter
                         for (var i = 0; i < _keys.Length; i++)
                         {
                             if (key[i] is null && _o.Nulls == "exclude") continue;
-                            _json.WritePropertyName(_nameOf[_keys[i]]);
+                            _json.WritePropertyName(_names[_keys[i]]);
                             if (key[i] is null) { if (_o.Nulls == "empty") _json.WriteStringValue(""); else _json.WriteNullValue(); }
                             else _json.WriteStringValue(key[i]);
                         }
