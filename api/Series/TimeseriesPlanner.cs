@@ -39,14 +39,16 @@ public static class TimeseriesPlanner
         var ps = new SqlParams();
         // $1..$3: the series mapping; $4, $5: the range; $6: the time zone name.
         var seriesIds = new List<long>(); var metricIdx = new List<int>(); var groupIdx = new List<int>();
-        var groups = new List<string?[]>();
-        var groupKeys = new Dictionary<string, int>();
-        foreach (var s in src.Series.Where(s => metrics.Contains(s.Metric)).OrderBy(s => s.Id))
+        // Groups are numbered in the order of their tag values, so ORDER BY group index is alphabetical.
+        static string Key(string?[] vals) => string.Join("\u001f", vals.Select(v => v ?? "\u0000"));
+        var selected = src.Series.Where(s => metrics.Contains(s.Metric))
+            .Select(s => (Series: s, Values: groupDims.Select(d => s.Tags.TryGetValue(d, out var v) ? v : null).ToArray()))
+            .ToList();
+        var groups = selected.Select(x => x.Values).DistinctBy(Key).OrderBy(Key, StringComparer.Ordinal).ToList();
+        var groupKeys = groups.Select((g, i) => (Key(g), i)).ToDictionary(x => x.Item1, x => x.i);
+        foreach (var (s, vals) in selected.OrderBy(x => x.Series.Id))
         {
-            var vals = groupDims.Select(d => s.Tags.TryGetValue(d, out var v) ? v : null).ToArray();
-            var key = string.Join("\u001f", vals.Select(v => v ?? "\u0000"));
-            if (!groupKeys.TryGetValue(key, out var gi)) { gi = groups.Count; groups.Add(vals); groupKeys[key] = gi; }
-            seriesIds.Add(s.Id); metricIdx.Add(metrics.IndexOf(s.Metric)); groupIdx.Add(gi);
+            seriesIds.Add(s.Id); metricIdx.Add(metrics.IndexOf(s.Metric)); groupIdx.Add(groupKeys[Key(vals)]);
         }
         ps.Add(seriesIds.ToArray()); ps.Add(metricIdx.ToArray()); ps.Add(groupIdx.ToArray());
         ps.Add(c.From.UtcDateTime); ps.Add(c.To.UtcDateTime); ps.Add(c.ZoneName);
