@@ -1,8 +1,8 @@
-// The server Playwright starts: a fresh database in a throwaway cluster (or in EXPORTS_TEST_SERVER's cluster),
+// The server Playwright starts: a fresh database in a throwaway cluster,
 // the API in Release serving the built SPA, demo data seeded, a known demo API key.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { ensureCluster, createDatabase, freePort } from './pg.mjs';
+import { ensureCluster, createDatabase, freePort, stopCluster } from './pg.mjs';
 
 process.chdir(new URL('..', import.meta.url).pathname);
 const port = Number(process.env.E2E_PORT || 5099);
@@ -21,15 +21,17 @@ const dll = 'api/bin/Release/net10.0/Exports.Api.dll';
 const api = fs.existsSync(dll)
   ? spawn('dotnet', [dll], { stdio: 'inherit', env })
   : spawn('dotnet', ['run', '--project', 'api', '-c', 'Release'], { stdio: 'inherit', env });
-const stop = async () => {
-  api.kill('SIGTERM');
-  const { stopCluster } = await import('./pg.mjs');
+// One clean-up for both endings (Playwright stopping us, or the API exiting): no cluster or folder left behind.
+const cleanup = () => {
   stopCluster(pg.dir);
   fs.rmSync(pg.dir, { recursive: true, force: true });
   fs.rmSync(env.EXPORTS_DATA_DIR, { recursive: true, force: true });
+};
+const stop = () => {
+  api.kill('SIGTERM');
+  cleanup();
   process.exit(0);
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-api.on('exit', (code) => { stopCluster(pg.dir); process.exit(code ?? 1); });
-import { stopCluster } from './pg.mjs';
+api.on('exit', (code) => { cleanup(); process.exit(code ?? 1); });

@@ -22,10 +22,7 @@ public static class StartSeriesExport
         {
             PrepareOutcome.SourceNotFound => Problems.NotFound($"No source named '{req.Source}'."),
             PrepareOutcome.Invalid => Problems.Validation(errors.ToDictionary()),
-            _ => new FileResponse(prepared!.FileName, prepared.MediaType, async (body, token) =>
-            {
-                await exports.WriteAsync(prepared, body, token);
-            }),
+            _ => new FileResponse(prepared!.FileName, prepared.MediaType, (body, token) => exports.WriteAsync(prepared, body, token)),
         };
     }
 }
