@@ -29,6 +29,7 @@ export const testPackages = [
   ['chromium', () => has('chromium')],
   ['poppler-utils', () => has('pdftotext')],
   ['fonts-noto-core', () => fs.existsSync('/usr/share/fonts/truetype/noto')],
+  ['libreoffice-calc', () => has('soffice')],
   ['zstd', () => has('zstd')],
 ];
 

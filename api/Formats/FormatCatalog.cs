@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Exports.Formats.Csv;
 using Exports.Formats.Json;
+using Exports.Formats.Parquet;
 using Exports.Shared;
 
 namespace Exports.Formats;
@@ -14,7 +15,8 @@ public sealed record FormatSpec(
     string BestFor,
     Func<JsonElement?, Errors, object> ParseOptions,
     Action<object, ExportSchema, Errors> Validate,
-    Func<ExportSchema, Stream, object, IRowWriter> Create);
+    Func<ExportSchema, Stream, object, IRowWriter> Create,
+    Func<object, (string Extension, string MediaType)?>? Packaging = null);
 
 public static class FormatCatalog
 {
@@ -32,6 +34,10 @@ public static class FormatCatalog
         ["jsonl"] = new("jsonl", ".jsonl", "application/x-ndjson", "Large exports into data pipelines",
             (o, e) => JsonOptions.Parse(o, lines: true, e), (o, s, e) => ((JsonOptions)o).Validate(s, e),
             (s, st, o) => new JsonRowWriter(s, st, (JsonOptions)o, lines: true)),
+        ["parquet"] = new("parquet", ".parquet", "application/vnd.apache.parquet", "Analytics: DuckDB, Spark, pandas; smallest files",
+            (o, e) => ParquetOptions.Parse(o, e), (o, s, e) => ((ParquetOptions)o).Validate(s, e),
+            (s, st, o) => new ParquetRowWriter(s, st, (ParquetOptions)o),
+            o => ((ParquetOptions)o).PartitionBy.Count > 0 ? (".zip", "application/zip") : null),
     };
 
     public static string MediaTypeFor(FormatSpec f, ExportSchema schema, object options) =>

@@ -51,11 +51,12 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         format.Validate(options, schema, errors);
         if (errors.Any) return (PrepareOutcome.Invalid, null, errors);
 
-        var ext = format.Extension + Compressions.Extension(compression);
+        var packaging = format.Packaging?.Invoke(options);
+        var ext = (packaging?.Extension ?? format.Extension) + Compressions.Extension(compression);
         var name = req.Filename is { Length: > 0 } custom ? Sanitize(custom) : $"{src.Name}-{plan.RangeLabel}-{TimeZoneInfo.ConvertTime(now, plan.Zone):yyyy-MM-dd}";
         if (!name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
             name = (name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase) ? name[..^format.Extension.Length] : name) + ext;
-        var media = Compressions.MediaType(compression) ?? FormatCatalog.MediaTypeFor(format, schema, options);
+        var media = Compressions.MediaType(compression) ?? packaging?.MediaType ?? FormatCatalog.MediaTypeFor(format, schema, options);
         return (PrepareOutcome.Ok, new PreparedExport(req, plan, format, options, schema, compression, name, media), errors);
     }
 
@@ -93,19 +94,26 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         var row = new RowBuffer(p.Plan.AllColumns.Count);
         var compressed = Compressions.Wrap(p.Compression, output);
         var writer = p.Format.Create(p.Schema, compressed, p.Options);
-        await writer.BeginAsync(ct);
-        long rows = 0;
-        var mapper = p.Plan.Mapper;
-        while (await reader.ReadAsync(ct))
+        try
         {
-            mapper.Fill(reader, row);
-            writer.Write(row);
-            await writer.FlushIfFullAsync(ct);
-            rows++;
+            await writer.BeginAsync(ct);
+            long rows = 0;
+            var mapper = p.Plan.Mapper;
+            while (await reader.ReadAsync(ct))
+            {
+                mapper.Fill(reader, row);
+                writer.Write(row);
+                await writer.FlushIfFullAsync(ct);
+                rows++;
+            }
+            await writer.EndAsync(ct);
+            await Compressions.FinishAsync(compressed, output, ct);
+            return rows;
         }
-        await writer.EndAsync(ct);
-        await Compressions.FinishAsync(compressed, output, ct);
-        return rows;
+        finally
+        {
+            if (writer is IAsyncDisposable d) await d.DisposeAsync();
+        }
     }
 
     public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct)
@@ -141,6 +149,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
                 w.BeginAsync(ct).AsTask().GetAwaiter().GetResult();
                 for (var i = 0; i < n; i++) w.Write(snapshots[i]);
                 w.EndAsync(ct).AsTask().GetAwaiter().GetResult();
+                if (w is IAsyncDisposable d) d.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 return ms.Length;
             }
             try

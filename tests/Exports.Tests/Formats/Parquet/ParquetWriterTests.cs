@@ -1,0 +1,312 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Exports.Formats;
+using Exports.Formats.Parquet;
+using Exports.Shared;
+using Exports.Tests.Infrastructure;
+
+namespace Exports.Tests.Formats.Parquet;
+
+/// <summary>The Parquet writer, checked by two independent readers (DuckDB and hyparquet): values, types, logical
+/// types, encodings, codecs, statistics, row groups, metadata and Hive partitions.</summary>
+public sealed class ParquetWriterTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("parquet-tests-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    static readonly DateTime T0 = new(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    static readonly ExportSchema Schema = new(
+        [
+            new OutputColumn("ts", ColumnType.Time, 0, IsKey: true),
+            new OutputColumn("server", ColumnType.String, 1, IsKey: true),
+            new OutputColumn("cpu", ColumnType.Double, 2),
+            new OutputColumn("requests", ColumnType.Long, 3),
+            new OutputColumn("note", ColumnType.String, 4),
+        ],
+        TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"),
+        new Dictionary<string, object?> { ["source"] = "servers", ["tier"] = "raw", ["timezone"] = "Europe/Berlin", ["request"] = new { source = "servers", format = "parquet" } });
+
+    sealed record Row(DateTime Ts, string Server, double? Cpu, long Requests, string? Note);
+
+    static Row Make(int i) => new(
+        T0.AddMinutes(i), $"web-{i % 3:00}", i % 7 == 0 ? null : i * 0.5 - 40, i * 3L - 100, i % 5 == 0 ? null : $"note {i} ü");
+
+    static List<Row> Rows(int n) => Enumerable.Range(0, n).Select(Make).ToList();
+
+    async Task<string> WriteAsync(ParquetOptions o, IReadOnlyList<Row> rows, ExportSchema? schema = null, string name = "out.parquet")
+    {
+        var path = Path.Combine(_dir, name);
+        var errors = new Errors();
+        o.Validate(schema ?? Schema, errors);
+        Assert.False(errors.Any, string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value)));
+        await using var file = File.Create(path);
+        await using var w = new ParquetRowWriter(schema ?? Schema, file, o);
+        var buf = new RowBuffer(5);
+        await w.BeginAsync(default);
+        foreach (var r in rows)
+        {
+            buf.Times[0] = r.Ts;
+            buf.Strings[1] = r.Server;
+            buf.Nulls[2] = r.Cpu is null; buf.Doubles[2] = r.Cpu ?? 0;
+            buf.Longs[3] = r.Requests;
+            buf.Nulls[4] = r.Note is null; buf.Strings[4] = r.Note;
+            w.Write(buf);
+            await w.FlushIfFullAsync(default);
+        }
+        await w.EndAsync(default);
+        return path;
+    }
+
+    static long Micros(DateTime t) => (t.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    static void AssertDuckRows(JsonElement duck, IReadOnlyList<Row> rows)
+    {
+        var got = duck.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(rows.Count, got.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var g = got[i];
+            Assert.Equal(Micros(rows[i].Ts), g.GetProperty("ts").GetInt64());
+            Assert.Equal(rows[i].Server, g.GetProperty("server").GetString());
+            if (rows[i].Cpu is { } cpu) Assert.Equal(cpu, g.GetProperty("cpu").GetDouble());
+            else Assert.Equal(JsonValueKind.Null, g.GetProperty("cpu").ValueKind);
+            Assert.Equal(rows[i].Requests, g.GetProperty("requests").GetInt64());
+            Assert.Equal(rows[i].Note, g.GetProperty("note").ValueKind == JsonValueKind.Null ? null : g.GetProperty("note").GetString());
+        }
+    }
+
+    static void AssertHypRows(JsonElement hyp, IReadOnlyList<Row> rows)
+    {
+        var got = hyp.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(rows.Count, got.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var g = got[i];
+            Assert.Equal(rows[i].Ts, DateTime.Parse(g.GetProperty("ts").GetString()!, null, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal));
+            Assert.Equal(rows[i].Server, g.GetProperty("server").GetString());
+            if (rows[i].Cpu is { } cpu) Assert.Equal(cpu, g.GetProperty("cpu").GetDouble());
+            else Assert.Equal(JsonValueKind.Null, g.GetProperty("cpu").ValueKind);
+            Assert.Equal(rows[i].Requests, g.GetProperty("requests").GetInt64());
+            Assert.Equal(rows[i].Note, g.GetProperty("note").ValueKind == JsonValueKind.Null ? null : g.GetProperty("note").GetString());
+        }
+    }
+
+    static List<JsonElement> Chunks(JsonElement duck, string column) =>
+        duck.GetProperty("chunks").EnumerateArray().Where(c => c.GetProperty("path_in_schema").GetString() == column).ToList();
+
+    [Theory]
+    [InlineData("none", "UNCOMPRESSED")]
+    [InlineData("snappy", "SNAPPY")]
+    [InlineData("gzip", "GZIP")]
+    [InlineData("brotli", "BROTLI")]
+    [InlineData("zstd", "ZSTD")]
+    public async Task Every_codec_is_read_back_by_both_readers(string codec, string duckName)
+    {
+        var rows = Rows(2000);
+        var path = await WriteAsync(new ParquetOptions { Compression = codec }, rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        AssertDuckRows(duck, rows);
+        AssertHypRows(r.GetProperty("hyparquet"), rows);
+        Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal(duckName, c.GetProperty("compression").GetString()));
+        Assert.Equal("TIMESTAMP WITH TIME ZONE", duck.GetProperty("types").GetProperty("ts").GetString());
+        Assert.Equal("VARCHAR", duck.GetProperty("types").GetProperty("server").GetString());
+        Assert.Equal("DOUBLE", duck.GetProperty("types").GetProperty("cpu").GetString());
+        Assert.Equal("BIGINT", duck.GetProperty("types").GetProperty("requests").GetString());
+        Assert.Equal(ParquetFileWriter.CreatedBy, duck.GetProperty("file").GetProperty("created_by").GetString());
+        Assert.Equal(ParquetFileWriter.CreatedBy, r.GetProperty("hyparquet").GetProperty("createdBy").GetString());
+    }
+
+    [Theory]
+    [InlineData(true, "auto")]
+    [InlineData(false, "never")]
+    [InlineData(true, "always")]
+    public async Task Encodings_are_the_ones_asked_for_and_round_trip(bool dictionary, string delta)
+    {
+        var rows = Rows(3000);
+        var path = await WriteAsync(new ParquetOptions { Dictionary = dictionary, DeltaEncoding = delta, Compression = "none" }, rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        AssertDuckRows(duck, rows);
+        AssertHypRows(r.GetProperty("hyparquet"), rows);
+        string Enc(string col) => Chunks(duck, col)[0].GetProperty("encodings").GetString()!;
+        if (dictionary) Assert.Contains("RLE_DICTIONARY", Enc("server"));
+        else Assert.DoesNotContain("DICTIONARY", Enc("server"));
+        // 3,000 distinct notes: the dictionary would not pay for itself, so the chunk falls back to PLAIN.
+        Assert.DoesNotContain("DICTIONARY", Enc("note"));
+        if (delta == "never") Assert.DoesNotContain("DELTA_BINARY_PACKED", Enc("ts"));
+        else Assert.Contains("DELTA_BINARY_PACKED", Enc("ts")); // one-minute steps: delta always wins
+        if (delta == "always") Assert.Contains("DELTA_BINARY_PACKED", Enc("requests"));
+        var hypEncodings = r.GetProperty("hyparquet").GetProperty("rowGroups")[0].EnumerateArray()
+            .ToDictionary(c => c.GetProperty("path").GetString()!, c => c.GetProperty("encodings").EnumerateArray().Select(e => e.GetString()).ToList());
+        Assert.Equal(dictionary, hypEncodings["server"].Contains("RLE_DICTIONARY"));
+    }
+
+    [Fact]
+    public async Task Three_row_groups_each_carry_statistics_that_match_their_rows()
+    {
+        var rows = Rows(1000);
+        var path = await WriteAsync(new ParquetOptions { RowGroupSize = 400, PageSize = 1024 }, rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        Assert.Equal(3, duck.GetProperty("file").GetProperty("num_row_groups").GetInt32());
+        AssertDuckRows(duck, rows);
+        AssertHypRows(r.GetProperty("hyparquet"), rows);
+        for (var g = 0; g < 3; g++)
+        {
+            var part = rows.Skip(g * 400).Take(400).ToList();
+            JsonElement Chunk(string col) => Chunks(duck, col)[g];
+            Assert.Equal(part.Count, Chunk("cpu").GetProperty("row_group_num_rows").GetInt32());
+            Assert.Equal(part.Count(x => x.Cpu is null), Chunk("cpu").GetProperty("stats_null_count").GetInt32());
+            Assert.Equal(part.Where(x => x.Cpu is not null).Min(x => x.Cpu)!.Value, double.Parse(Chunk("cpu").GetProperty("stats_min_value").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(part.Where(x => x.Cpu is not null).Max(x => x.Cpu)!.Value, double.Parse(Chunk("cpu").GetProperty("stats_max_value").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(part.Min(x => x.Requests).ToString(), Chunk("requests").GetProperty("stats_min_value").GetString());
+            Assert.Equal(part.Max(x => x.Requests).ToString(), Chunk("requests").GetProperty("stats_max_value").GetString());
+            Assert.Equal(part.Select(x => x.Server).Min(StringComparer.Ordinal), Chunk("server").GetProperty("stats_min_value").GetString());
+            Assert.Equal(part.Select(x => x.Server).Max(StringComparer.Ordinal), Chunk("server").GetProperty("stats_max_value").GetString());
+            Assert.Equal(part.Count(x => x.Note is null), Chunk("note").GetProperty("stats_null_count").GetInt32());
+            Assert.Equal(0, Chunk("ts").GetProperty("stats_null_count").GetInt32());
+        }
+        var hypGroups = r.GetProperty("hyparquet").GetProperty("rowGroups");
+        Assert.Equal(3, hypGroups.GetArrayLength());
+        Assert.Equal(rows.Take(400).Count(x => x.Cpu is null), hypGroups[0].EnumerateArray().First(c => c.GetProperty("path").GetString() == "cpu").GetProperty("nulls").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task Zero_and_one_row_files_are_valid(int n)
+    {
+        var rows = Rows(n);
+        var path = await WriteAsync(new ParquetOptions(), rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        AssertDuckRows(r.GetProperty("duckdb"), rows);
+        AssertHypRows(r.GetProperty("hyparquet"), rows);
+        Assert.Equal(n, r.GetProperty("duckdb").GetProperty("file").GetProperty("num_rows").GetInt32());
+        Assert.Equal(5, r.GetProperty("duckdb").GetProperty("types").EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task Schema_overrides_change_names_types_and_metadata()
+    {
+        var rows = Rows(500);
+        var o = new ParquetOptions
+        {
+            TimestampUnit = "millis",
+            Schema = new Dictionary<string, ColumnOverride>
+            {
+                ["cpu"] = new("cpu_pct", "float", null),
+                ["requests"] = new(null, "int32", true),
+                ["server"] = new("host", null, true),
+            },
+            Metadata = new Dictionary<string, string> { ["owner"] = "ops team" },
+        };
+        var path = await WriteAsync(o, rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        var types = duck.GetProperty("types");
+        Assert.Equal("FLOAT", types.GetProperty("cpu_pct").GetString());
+        Assert.Equal("INTEGER", types.GetProperty("requests").GetString());
+        Assert.Equal("VARCHAR", types.GetProperty("host").GetString());
+        var schema = duck.GetProperty("schema").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Equal("REQUIRED", schema["requests"].GetProperty("repetition_type").GetString());
+        Assert.Equal("REQUIRED", schema["host"].GetProperty("repetition_type").GetString());
+        Assert.Equal("OPTIONAL", schema["cpu_pct"].GetProperty("repetition_type").GetString());
+        Assert.Equal("TIMESTAMP_MILLIS", schema["ts"].GetProperty("converted_type").GetString());
+        Assert.Contains("isAdjustedToUTC=1", schema["ts"].GetProperty("logical_type").GetString()!.Replace(" ", ""));
+        var got = duck.GetProperty("rows").EnumerateArray().ToList();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(Micros(rows[i].Ts), got[i].GetProperty("ts").GetInt64());
+            Assert.Equal(rows[i].Requests, got[i].GetProperty("requests").GetInt64());
+            if (rows[i].Cpu is { } c) Assert.Equal((float)c, (float)got[i].GetProperty("cpu_pct").GetDouble());
+        }
+        var kv = duck.GetProperty("kv");
+        Assert.Equal("ops team", kv.GetProperty("owner").GetString());
+        Assert.Equal("servers", kv.GetProperty("exports.source").GetString());
+        Assert.Equal("raw", kv.GetProperty("exports.tier").GetString());
+        Assert.Equal("Europe/Berlin", kv.GetProperty("exports.timezone").GetString());
+        Assert.Equal("parquet", JsonDocument.Parse(kv.GetProperty("exports.request").GetString()!).RootElement.GetProperty("format").GetString());
+        Assert.Equal("ops team", r.GetProperty("hyparquet").GetProperty("kv").GetProperty("owner").GetString());
+    }
+
+    [Fact]
+    public async Task Dates_are_local_days_in_the_export_time_zone()
+    {
+        // 23:30 UTC on 1 Nov is already 2 Nov in Berlin.
+        var rows = new List<Row> { new(new DateTime(2026, 11, 1, 23, 30, 0, DateTimeKind.Utc), "a", 1, 1, null) };
+        var o = new ParquetOptions { Schema = new Dictionary<string, ColumnOverride> { ["ts"] = new("day", "date", null) } };
+        var path = await WriteAsync(o, rows);
+        var duck = (await NodeReaders.ParquetAsync(path)).GetProperty("duckdb");
+        Assert.Equal("DATE", duck.GetProperty("types").GetProperty("day").GetString());
+        Assert.Equal("2026-11-02", duck.GetProperty("rows")[0].GetProperty("day").GetString());
+    }
+
+    [Fact]
+    public async Task Delta_encoding_round_trips_extreme_integers()
+    {
+        long[] values = [long.MinValue, long.MaxValue, 0, -1, 1, long.MaxValue, long.MinValue + 1, 42];
+        var rows = values.Select((v, i) => new Row(T0.AddSeconds(i * 17), "a", null, v, null)).ToList();
+        var path = await WriteAsync(new ParquetOptions { DeltaEncoding = "always" }, rows);
+        var duck = (await NodeReaders.ParquetAsync(path)).GetProperty("duckdb");
+        var got = duck.GetProperty("rows").EnumerateArray().Select(x => x.GetProperty("requests")).ToList();
+        for (var i = 0; i < values.Length; i++)
+            Assert.Equal(values[i].ToString(), got[i].ValueKind == JsonValueKind.String ? got[i].GetString() : got[i].GetInt64().ToString());
+        Assert.Contains("DELTA_BINARY_PACKED", Chunks(duck, "requests")[0].GetProperty("encodings").GetString());
+    }
+
+    [Fact]
+    public async Task Partitions_are_hive_folders_in_a_zip_and_values_cannot_escape_their_folder()
+    {
+        var rows = Rows(900).Select((x, i) => i % 3 == 2 ? x with { Server = "../etc/pass wd" } : x).ToList();
+        var path = await WriteAsync(new ParquetOptions { PartitionBy = ["server"] }, rows, name: "parts.zip");
+        var outDir = Path.Combine(_dir, "unzipped");
+        using (var zip = ZipFile.OpenRead(path))
+        {
+            Assert.Equal(["server=%2E%2E%2Fetc%2Fpass wd/part-00000.parquet", "server=web-00/part-00000.parquet", "server=web-01/part-00000.parquet"],
+                zip.Entries.Select(e => e.FullName).ToArray());
+            zip.ExtractToDirectory(outDir);
+        }
+        Assert.False(Directory.Exists(Path.Combine(_dir, "etc")));
+        foreach (var server in new[] { "web-00", "web-01" })
+        {
+            var file = Path.Combine(outDir, $"server={server}", "part-00000.parquet");
+            var r = await NodeReaders.ParquetAsync(file);
+            // The partition column lives in the path only (DuckDB adds it back from the folder name by itself).
+            Assert.DoesNotContain("server", r.GetProperty("hyparquet").GetProperty("schema").EnumerateArray().Select(x => x.GetProperty("name").GetString()));
+            var expected = rows.Where(x => x.Server == server).ToList();
+            Assert.Equal(expected.Count, r.GetProperty("hyparquet").GetProperty("rows").GetArrayLength());
+            Assert.Equal(expected.Select(x => x.Requests), r.GetProperty("hyparquet").GetProperty("rows").EnumerateArray().Select(x => x.GetProperty("requests").GetInt64()));
+            Assert.Equal("server", r.GetProperty("duckdb").GetProperty("kv").GetProperty("exports.partitionBy").GetString());
+        }
+        var hive = (await NodeReaders.ParquetHiveAsync(Path.Combine(outDir, "*", "*.parquet"))).GetProperty("duckdb");
+        var all = hive.GetProperty("rows").EnumerateArray().Select(x => (x.GetProperty("server").GetString(), x.GetProperty("requests").GetInt64())).ToHashSet();
+        Assert.Equal(rows.Where(x => x.Server.StartsWith("web")).Select(x => ((string?)x.Server, x.Requests)).ToHashSet(), all.Where(x => x.Item1!.StartsWith("web")).ToHashSet());
+        Assert.Equal(900, all.Count);
+    }
+
+    [Fact]
+    public async Task A_missing_value_in_a_required_column_fails_the_export()
+    {
+        var o = new ParquetOptions { Schema = new Dictionary<string, ColumnOverride> { ["cpu"] = new(null, null, true) } };
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(o, Rows(20)));
+        Assert.Contains("'cpu' is required", ex.Message);
+    }
+
+    [Fact]
+    public void Options_are_validated_with_field_errors()
+    {
+        var errors = new Errors();
+        var json = JsonDocument.Parse("""{"compression":"lzo","rowGroupSize":0,"schema":{"server":{"type":"int32"},"nope":{"name":"x"}},"partitionBy":["cpu"],"extra":1}""").RootElement;
+        var o = ParquetOptions.Parse(json, errors);
+        o.Validate(Schema, errors);
+        var d = errors.ToDictionary();
+        Assert.Contains("formatOptions.compression", d.Keys);
+        Assert.Contains("formatOptions.rowGroupSize", d.Keys);
+        Assert.Contains("formatOptions.extra", d.Keys);
+        Assert.Contains("formatOptions.schema.server.type", d.Keys);
+        Assert.Contains("formatOptions.schema.nope", d.Keys);
+        Assert.Contains("formatOptions.partitionBy", d.Keys);
+    }
+}
