@@ -1,0 +1,97 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Exports.Tests.Infrastructure;
+
+namespace Exports.Tests.Features.ExportSeries;
+
+/// <summary>Parquet through the HTTP API, read back by DuckDB and hyparquet and compared with SQL over the store.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("parquet-http-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task RawLongParquet_CountsAndSumsPerSeries_MatchSql()
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(6));
+        var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent", "load_avg" }, granularity = "raw", format = "parquet",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, timezone = "Asia/Tokyo",
+            formatOptions = new { compression = "zstd", rowGroupSize = 2000 },
+        });
+        Assert.Equal("application/vnd.apache.parquet", r.Content.Headers.ContentType?.MediaType);
+        Assert.EndsWith(".parquet", r.Content.Headers.ContentDisposition?.FileNameStar);
+        var path = Path.Combine(_dir, "raw.parquet");
+        await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
+        var read = await NodeReaders.ParquetAsync(path);
+        var duck = read.GetProperty("duckdb");
+        var rows = duck.GetProperty("rows").EnumerateArray().ToList();
+        var expected = await api.RowsAsync("""
+            SELECT s.tags->>'server', s.metric, count(*), sum(p.value), min(p.ts) FROM points p JOIN series s ON s.id = p.series_id
+            WHERE s.metric IN ('cpu_percent', 'load_avg') AND p.ts >= $1 AND p.ts < $2 GROUP BY 1, 2
+            """, from, to);
+        Assert.Equal(expected.Sum(e => (long)e[2]!), rows.Count);
+        Assert.Equal(rows.Count, read.GetProperty("hyparquet").GetProperty("rows").GetArrayLength());
+        foreach (var e in expected)
+        {
+            var mine = rows.Where(x => x.GetProperty("server").GetString() == (string)e[0]! && x.GetProperty("metric").GetString() == (string)e[1]!).ToList();
+            Assert.Equal((long)e[2]!, mine.Count);
+            Assert.Equal((double)e[3]!, mine.Sum(x => x.GetProperty("value").GetDouble()), 6);
+            var firstMicros = (((DateTime)e[4]!).Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            Assert.Equal(firstMicros, mine.Min(x => x.GetProperty("time").GetInt64()));
+        }
+        Assert.True(duck.GetProperty("file").GetProperty("num_row_groups").GetInt32() >= rows.Count / 2000);
+        Assert.Equal("TIMESTAMP WITH TIME ZONE", duck.GetProperty("types").GetProperty("time").GetString());
+        var kv = duck.GetProperty("kv");
+        Assert.Equal("servers", kv.GetProperty("exports.source").GetString());
+        Assert.Equal("raw", kv.GetProperty("exports.tier").GetString());
+        Assert.Equal("Asia/Tokyo", kv.GetProperty("exports.timezone").GetString());
+        Assert.Equal("parquet", JsonDocument.Parse(kv.GetProperty("exports.request").GetString()!).RootElement.GetProperty("format").GetString());
+        Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal("ZSTD", c.GetProperty("compression").GetString()));
+    }
+
+    [Fact]
+    public async Task PartitionedParquet_IsAZipOfHiveFolders_WithEveryRow()
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(2));
+        var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "memory_percent" }, granularity = "raw", format = "parquet",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+            formatOptions = new { partitionBy = new[] { "server" } },
+        });
+        Assert.Equal("application/zip", r.Content.Headers.ContentType?.MediaType);
+        Assert.EndsWith(".zip", r.Content.Headers.ContentDisposition?.FileNameStar);
+        var zipPath = Path.Combine(_dir, "parts.zip");
+        await File.WriteAllBytesAsync(zipPath, await r.Content.ReadAsByteArrayAsync());
+        var outDir = Path.Combine(_dir, "parts");
+        ZipFile.ExtractToDirectory(zipPath, outDir);
+        var servers = await api.RowsAsync("""
+            SELECT s.tags->>'server', count(*) FROM points p JOIN series s ON s.id = p.series_id
+            WHERE s.metric = 'memory_percent' AND p.ts >= $1 AND p.ts < $2 GROUP BY 1 ORDER BY 1
+            """, from, to);
+        Assert.Equal(servers.Select(s => $"server={s[0]}"), Directory.GetDirectories(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var hive = (await NodeReaders.ParquetHiveAsync(Path.Combine(outDir, "*", "*.parquet"))).GetProperty("duckdb");
+        var rows = hive.GetProperty("rows").EnumerateArray().ToList();
+        foreach (var s in servers)
+            Assert.Equal((long)s[1]!, rows.Count(x => x.GetProperty("server").GetString() == (string)s[0]!));
+    }
+
+    [Fact]
+    public async Task BadParquetOptions_AreFieldErrors_BeforeAnyByte()
+    {
+        await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent" }, timeframe = new { last = "1h" }, format = "parquet",
+            formatOptions = new { compression = "lzo" },
+        })).ProblemAsync(400, "formatOptions.compression");
+        var problem = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent" }, timeframe = new { last = "1h" }, format = "parquet",
+            formatOptions = new { partitionBy = new[] { "value" }, schema = new { time = new { type = "int32" } } },
+        })).ProblemAsync(400, "formatOptions.partitionBy");
+        Assert.Contains("timestamp, date", problem.GetProperty("errors").GetProperty("formatOptions.schema.time.type")[0].GetString());
+    }
+}
