@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Exports.Formats.Csv;
+using Exports.Formats.Excel;
 using Exports.Formats.Json;
 using Exports.Formats.Parquet;
 using Exports.Shared;
@@ -38,6 +39,9 @@ public static class FormatCatalog
             (o, e) => ParquetOptions.Parse(o, e), (o, s, e) => ((ParquetOptions)o).Validate(s, e),
             (s, st, o) => new ParquetRowWriter(s, st, (ParquetOptions)o),
             o => ((ParquetOptions)o).PartitionBy.Count > 0 ? (".zip", "application/zip") : null),
+        ["xlsx"] = new("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel users: styled sheets, summary formulas and a chart",
+            (o, e) => ExcelOptions.Parse(o, e), (o, s, e) => ((ExcelOptions)o).Validate(s, e),
+            (s, st, o) => new XlsxRowWriter(s, st, (ExcelOptions)o)),
     };
 
     public static string MediaTypeFor(FormatSpec f, ExportSchema schema, object options) =>

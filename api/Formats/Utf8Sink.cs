@@ -47,6 +47,16 @@ public sealed class Utf8Sink(Stream output, int flushAt = 64 * 1024) : IBufferWr
         _pos = 0;
     }
 
+    /// <summary>Synchronous flush, for outputs that are memory (a ZIP entry over pending bytes).</summary>
+    public void Flush()
+    {
+        if (_pos == 0) return;
+        output.Write(_buf, 0, _pos);
+        _pos = 0;
+    }
+
+    public void FlushIfFull() { if (Full) Flush(); }
+
     public ValueTask FlushIfFullAsync(CancellationToken ct) => Full ? FlushAsync(ct) : ValueTask.CompletedTask;
 
     public void Release()

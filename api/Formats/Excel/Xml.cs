@@ -1,0 +1,70 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace Exports.Formats.Excel;
+
+/// <summary>XML text for SpreadsheetML parts, written straight into UTF-8 buffers.</summary>
+public static class Xml
+{
+    public const string Header = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+    public const string Main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    public const string Rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+    /// <summary>Escapes markup characters; characters XML 1.0 cannot hold become SpreadsheetML's _xHHHH_ escapes.</summary>
+    public static void Text(Utf8Sink o, ReadOnlySpan<char> s)
+    {
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
+            string? rep = c switch
+            {
+                '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;",
+                _ when c < 0x20 && c is not ('\t' or '\n' or '\r') => $"_x{(int)c:X4}_",
+                _ when c is '\uFFFE' or '\uFFFF' => $"_x{(int)c:X4}_",
+                _ => null,
+            };
+            if (rep is null) continue;
+            o.Text(s[start..i]);
+            o.Text(rep);
+            start = i + 1;
+        }
+        o.Text(s[start..]);
+    }
+
+    public static string Escape(string s)
+    {
+        var sb = new StringBuilder(s.Length + 8);
+        foreach (var c in s)
+            sb.Append(c switch
+            {
+                '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;",
+                _ when c < 0x20 && c is not ('\t' or '\n' or '\r') => $"_x{(int)c:X4}_",
+                _ => c.ToString(),
+            });
+        return sb.ToString();
+    }
+
+    public static void Int(Utf8Sink o, long v)
+    {
+        Utf8Formatter.TryFormat(v, o.Reserve(20), out var n);
+        o.Advance(n);
+    }
+
+    public static void Double(Utf8Sink o, double v)
+    {
+        Utf8Formatter.TryFormat(v, o.Reserve(32), out var n);
+        o.Advance(n);
+    }
+
+    /// <summary>Column letters: 0 → A, 25 → Z, 26 → AA.</summary>
+    public static string Column(int index)
+    {
+        var s = "";
+        for (var i = index + 1; i > 0; i = (i - 1) / 26) s = (char)('A' + (i - 1) % 26) + s;
+        return s;
+    }
+
+    /// <summary>A sheet name quoted for formulas: 'Data (2)'!$A$1.</summary>
+    public static string SheetRef(string sheet) => "'" + sheet.Replace("'", "''") + "'";
+}
