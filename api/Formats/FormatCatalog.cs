@@ -3,6 +3,7 @@ using Exports.Formats.Csv;
 using Exports.Formats.Excel;
 using Exports.Formats.Json;
 using Exports.Formats.Parquet;
+using Exports.Formats.Tables;
 using Exports.Shared;
 
 namespace Exports.Formats;
@@ -42,6 +43,12 @@ public static class FormatCatalog
         ["xlsx"] = new("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel users: styled sheets, summary formulas and a chart",
             (o, e) => ExcelOptions.Parse(o, e), (o, s, e) => ((ExcelOptions)o).Validate(s, e),
             (s, st, o) => new XlsxRowWriter(s, st, (ExcelOptions)o)),
+        ["markdown"] = new("markdown", ".md", "text/markdown; charset=utf-8", "Pasting a small table into docs, tickets or chat",
+            (o, e) => TableOptions.Parse(o, html: false, e), (_, _, _) => { },
+            (s, st, o) => new TableRowWriter(s, st, (TableOptions)o, html: false)),
+        ["html"] = new("html", ".html", "text/html; charset=utf-8", "A small table to open in a browser or paste into e-mail",
+            (o, e) => TableOptions.Parse(o, html: true, e), (_, _, _) => { },
+            (s, st, o) => new TableRowWriter(s, st, (TableOptions)o, html: true)),
     };
 
     public static string MediaTypeFor(FormatSpec f, ExportSchema schema, object options) =>
