@@ -42,7 +42,7 @@ public static class FormatCatalog
             o => ((ParquetOptions)o).PartitionBy.Count > 0 ? (".zip", "application/zip") : null),
         ["xlsx"] = new("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel users: styled sheets, summary formulas and a chart",
             (o, e) => ExcelOptions.Parse(o, e), (o, s, e) => ((ExcelOptions)o).Validate(s, e),
-            (s, st, o) => new XlsxRowWriter(s, st, (ExcelOptions)o)),
+            (s, st, o) => ((ExcelOptions)o).Template is null ? new XlsxRowWriter(s, st, (ExcelOptions)o) : new XlsxTemplateWriter(s, st, (ExcelOptions)o)),
         ["markdown"] = new("markdown", ".md", "text/markdown; charset=utf-8", "Pasting a small table into docs, tickets or chat",
             (o, e) => TableOptions.Parse(o, html: false, e), (_, _, _) => { },
             (s, st, o) => new TableRowWriter(s, st, (TableOptions)o, html: false)),
