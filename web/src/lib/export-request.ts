@@ -5,7 +5,7 @@ export type Granularity = (typeof GRANULARITIES)[number];
 
 export const AGGREGATIONS = ["count", "sum", "avg", "min", "max", "p50", "p90", "p95", "p99"] as const;
 
-export const EXPORT_FORMATS = ["csv", "tsv", "json", "jsonl"] as const;
+export const EXPORT_FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const COMPRESSIONS = ["none", "gzip", "brotli", "zstd"] as const;
@@ -83,7 +83,64 @@ export interface JsonlOptions {
   decimals: number | null;
 }
 
-export type FormatOptions = DelimitedOptions | JsonOptions | JsonlOptions;
+/** Codec of the pages inside a Parquet file (the request's top-level `compression` wraps the whole file). */
+export const PARQUET_CODECS = ["none", "snappy", "gzip", "brotli", "zstd"] as const;
+export type ParquetCodec = (typeof PARQUET_CODECS)[number];
+
+export type ParquetType = "timestamp" | "date" | "string" | "double" | "float" | "int64" | "int32" | "boolean";
+
+export interface ParquetColumnOverride {
+  name?: string;
+  type?: ParquetType;
+  required?: boolean;
+}
+
+/** Every Parquet option is optional: the server fills in its defaults. */
+export interface ParquetOptions {
+  compression?: ParquetCodec;
+  rowGroupSize?: number;
+  pageSize?: number;
+  timestampUnit?: "micros" | "millis";
+  dictionary?: boolean;
+  deltaEncoding?: "auto" | "always" | "never";
+  /** Text or whole-number columns; the download becomes a zip of Hive folders (`server=web-01/part-00000.parquet`). */
+  partitionBy?: string[];
+  metadata?: Record<string, string>;
+  schema?: Record<string, ParquetColumnOverride>;
+}
+
+export type ConditionalFormatting = "colorScale" | "threshold" | "none";
+
+/** Every Excel option is optional: the server fills in its defaults. */
+export interface XlsxOptions {
+  sheetName?: string;
+  title?: string;
+  author?: string;
+  /** Excel number format code for time columns. */
+  dateFormat?: string;
+  /** Excel number format code for decimals. */
+  numberFormat?: string;
+  freezeHeader?: boolean;
+  autoFilter?: boolean;
+  alternateRows?: boolean;
+  conditionalFormatting?: ConditionalFormatting;
+  /** Required with conditionalFormatting "threshold": values above it are highlighted. */
+  threshold?: number;
+  summary?: boolean;
+  chart?: boolean;
+  pivot?: boolean;
+  rowsPerSheet?: number;
+  /** A user's .xlsx file, base64-encoded. */
+  template?: string;
+  /** The template's sheet that receives the data; required with `template`. */
+  templateSheet?: string;
+}
+
+export interface HtmlOptions {
+  title?: string;
+}
+
+export type FormatOptions = DelimitedOptions | JsonOptions | JsonlOptions | ParquetOptions | XlsxOptions | HtmlOptions;
 
 export interface ColumnOptions {
   include?: string[];

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 export interface CheckboxOption {
   value: string;
@@ -12,11 +12,16 @@ export interface CheckboxGroupProps {
   value: readonly string[];
   onChange: (value: string[]) => void;
   hint?: ReactNode;
+  /** Messages shown under the boxes and announced with the group. */
+  errors?: string[] | undefined;
   columns?: 1 | 2 | 3;
 }
 
 /** A fieldset of checkboxes; `value` keeps the order of `options`. */
-export function CheckboxGroup({ legend, options, value, onChange, hint, columns = 1 }: CheckboxGroupProps) {
+export function CheckboxGroup({ legend, options, value, onChange, hint, errors, columns = 1 }: CheckboxGroupProps) {
+  const id = useId();
+  const hasErrors = errors !== undefined && errors.length > 0;
+  const describedBy = [hint ? `${id}-hint` : "", hasErrors ? `${id}-error` : ""].filter(Boolean).join(" ");
   const selected = new Set(value);
   const toggle = (name: string, checked: boolean) => {
     const next = new Set(selected);
@@ -26,9 +31,13 @@ export function CheckboxGroup({ legend, options, value, onChange, hint, columns 
   };
 
   return (
-    <fieldset className="fieldset">
+    <fieldset className="fieldset" aria-describedby={describedBy || undefined}>
       <legend className="field-label">{legend}</legend>
-      {hint && <p className="field-hint">{hint}</p>}
+      {hint && (
+        <p className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
       <div className={`checkbox-list cols-${columns}`}>
         {options.map((option) => (
           <label key={option.value} className="checkbox">
@@ -49,6 +58,11 @@ export function CheckboxGroup({ legend, options, value, onChange, hint, columns 
           </label>
         ))}
       </div>
+      {hasErrors && (
+        <p className="field-error" id={`${id}-error`}>
+          {errors.join(" ")}
+        </p>
+      )}
     </fieldset>
   );
 }

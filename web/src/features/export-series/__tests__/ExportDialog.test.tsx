@@ -145,6 +145,115 @@ describe("ExportDialog", () => {
     expect(nextButton()).toBeDisabled();
   });
 
+  it("offers all eight formats with their size estimates", async () => {
+    mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview) });
+    renderDialog();
+
+    const formats = screen.getByRole("group", { name: "File format" });
+    expect(await within(formats).findByRole("radio", { name: /^CSV Recommended .* About 2\.0 KB\.$/ })).toBeChecked();
+    expect(within(formats).getAllByRole("radio").map((radio) => (radio as HTMLInputElement).value)).toEqual([
+      "csv",
+      "tsv",
+      "json",
+      "jsonl",
+      "parquet",
+      "xlsx",
+      "markdown",
+      "html",
+    ]);
+    expect(within(formats).getByRole("radio", { name: /^Parquet Best for analytics/ })).toHaveAccessibleName(
+      "Parquet Best for analytics: DuckDB, Spark, pandas; the smallest files. About 900 B.",
+    );
+    expect(within(formats).getByRole("radio", { name: /^Excel Best for Excel users/ })).toHaveAccessibleName(/About 9\.0 KB\.$/);
+    expect(within(formats).getByRole("radio", { name: /^Markdown Best for pasting a small table/ })).toBeInTheDocument();
+    expect(within(formats).getByRole("radio", { name: /^HTML Best for a small table/ })).toBeInTheDocument();
+  });
+
+  it("exports Parquet with zstd pages partitioned by server, as a zip, without whole-file compression", async () => {
+    const requests = mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [EXPORT]: () =>
+        streamResponse(["PK"], {
+          "Content-Type": "application/zip",
+          "Content-Disposition": 'attachment; filename="servers.zip"',
+        }),
+    });
+    captureDownloads();
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    const next = () => user.click(within(dialog).getByRole("button", { name: "Next" }));
+
+    await user.click(screen.getByRole("radio", { name: /^Parquet/ }));
+    await next();
+    await next();
+
+    const options = screen.getByRole("region", { name: "Parquet options" });
+    await user.selectOptions(within(options).getByLabelText("Parquet compression"), "Zstandard: small and fast");
+    const partitionBy = await within(options).findByRole("group", { name: "Partition by" });
+    expect(within(partitionBy).getAllByRole("checkbox")).toHaveLength(1); // server: time and cpu_percent are not text
+    await user.click(within(partitionBy).getByRole("checkbox", { name: "server" }));
+    expect(screen.getByLabelText("Whole-file compression")).toHaveValue("none");
+    expect(screen.getByLabelText("Whole-file compression")).toHaveAccessibleDescription(/Parquet compresses inside the file/);
+    await user.type(screen.getByLabelText("File name"), "cpu");
+    expect(screen.getByText("Saved as cpu.zip")).toBeInTheDocument();
+    await next();
+
+    await user.click(screen.getByRole("button", { name: "Start download" }));
+    expect(await screen.findByText(/Downloaded/)).toHaveTextContent("Downloaded servers.zip");
+    const body = requests.find((request) => request.url === "/api/v1/exports/series")!.body;
+    expect(body).toMatchObject({
+      format: "parquet",
+      formatOptions: { compression: "zstd", partitionBy: ["server"] },
+      compression: "none",
+    });
+    expect((body as { formatOptions: object }).formatOptions).toEqual({ compression: "zstd", partitionBy: ["server"] });
+  });
+
+  it("shows an invalid Excel sheet name inline and blocks the export until it is fixed", async () => {
+    const requests = mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview) });
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    const nextButton = () => within(dialog).getByRole("button", { name: "Next" });
+
+    await user.click(screen.getByRole("radio", { name: /^Excel/ }));
+    await user.click(nextButton());
+    await user.click(nextButton());
+
+    const sheetName = within(screen.getByRole("region", { name: "Excel options" })).getByLabelText("Excel sheet name");
+    await user.clear(sheetName);
+    await user.type(sheetName, "CPU/day");
+
+    expect(sheetName).toHaveAttribute("aria-invalid", "true");
+    expect(sheetName).toHaveAccessibleDescription(/A sheet name cannot contain \[ \] : \* \? \/ \\\./);
+    expect(nextButton()).toBeDisabled();
+
+    await user.clear(sheetName);
+    await user.type(sheetName, "CPU per day");
+    expect(nextButton()).toBeEnabled();
+    expect(requests.some((request) => request.url === "/api/v1/exports/series")).toBe(false);
+  });
+
+  it("leads a server error on an Excel option back to its field", async () => {
+    mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [EXPORT]: () =>
+        problemResponse({
+          status: 400,
+          title: "The request is not valid",
+          errors: { "formatOptions.template": ["The template has no sheet named 'Report'."] },
+        }),
+    });
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    await user.click(screen.getByRole("radio", { name: /^Excel/ }));
+    for (let step = 0; step < 3; step++) await user.click(within(dialog).getByRole("button", { name: "Next" }));
+    await user.click(screen.getByRole("button", { name: "Start download" }));
+
+    const alert = await screen.findByRole("alert");
+    await user.click(within(alert).getByRole("button", { name: "Fix in Format options" }));
+    expect(screen.getByLabelText("Template workbook")).toHaveAccessibleDescription(/The template has no sheet named 'Report'\./);
+  });
+
   it("closes on Escape", async () => {
     mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview) });
     const user = userEvent.setup();

@@ -9,11 +9,16 @@ export const previewSchema = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string() })),
   rows: z.array(z.array(cellSchema)),
   estimatedRows: z.number(),
+  /** Estimated file size per format, before whole-file compression. */
   estimatedBytes: z.object({
     csv: z.number().optional(),
     tsv: z.number().optional(),
     json: z.number().optional(),
     jsonl: z.number().optional(),
+    parquet: z.number().optional(),
+    xlsx: z.number().optional(),
+    markdown: z.number().optional(),
+    html: z.number().optional(),
   }),
   tier: z.string(),
   granularity: z.string(),

@@ -46,7 +46,9 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
   const basePreview = usePreviewSeries(previewRequest(query, settings, kind, false));
   const preview = usePreviewSeries(useDebouncedValue(previewRequest(query, settings, kind, true), previewDelayMs));
   const request = buildExportRequest(query, settings, kind);
-  const clientErrors = validateOptions(settings);
+  // The export's columns after renames and exclusions: what Parquet can be partitioned by.
+  const columns = preview.data?.columns;
+  const clientErrors = validateOptions(settings, columns);
   const optionErrors = (name: string) => {
     const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exporter.error, `formatOptions.${name}`) ?? [])];
     return messages.length > 0 ? messages : undefined;
@@ -117,6 +119,7 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
             onChange={setSettings}
             optionErrors={optionErrors}
             requestErrors={requestErrors}
+            columns={columns}
           />
         )}
         {step === 3 && (

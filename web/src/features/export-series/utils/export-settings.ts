@@ -6,11 +6,25 @@ import type {
   ExportQuery,
   ExportRequest,
   FormatOptions,
+  HtmlOptions,
   JsonOptions,
   JsonlOptions,
+  ParquetOptions,
   Timeframe,
+  XlsxOptions,
 } from "../../../lib/export-request";
-import { CSV_DEFAULTS, JSON_DEFAULTS, JSONL_DEFAULTS, TSV_DEFAULTS } from "./format-defaults";
+import {
+  CSV_DEFAULTS,
+  HTML_DEFAULTS,
+  JSON_DEFAULTS,
+  JSONL_DEFAULTS,
+  PARQUET_DEFAULTS,
+  TSV_DEFAULTS,
+  XLSX_DEFAULTS,
+  type HtmlSettings,
+  type ParquetSettings,
+  type XlsxSettings,
+} from "./format-defaults";
 
 export type SourceKind = "timeseries" | "records";
 
@@ -25,6 +39,9 @@ export interface ExportSettings {
   tsv: DelimitedOptions;
   json: JsonOptions;
   jsonl: JsonlOptions;
+  parquet: ParquetSettings;
+  xlsx: XlsxSettings;
+  html: HtmlSettings;
   compression: Compression;
   filename: string;
 }
@@ -40,16 +57,112 @@ export function initialSettings(query: ExportQuery, format: ExportFormat = "csv"
     tsv: TSV_DEFAULTS,
     json: JSON_DEFAULTS,
     jsonl: JSONL_DEFAULTS,
+    parquet: PARQUET_DEFAULTS,
+    xlsx: XLSX_DEFAULTS,
+    html: HTML_DEFAULTS,
     compression: "none",
     filename: "",
   };
 }
 
-export function formatOptionsOf(settings: ExportSettings): FormatOptions {
-  if (settings.format !== "csv" && settings.format !== "tsv") return settings[settings.format];
-  const { headers, ...options } = settings[settings.format];
-  if (options.header !== "custom") return options;
-  return { ...options, headers: (headers ?? []).map((header) => header.trim()).filter(Boolean) };
+/** The request's formatOptions; undefined when the format has none to send. */
+export function formatOptionsOf(settings: ExportSettings): FormatOptions | undefined {
+  switch (settings.format) {
+    case "csv":
+    case "tsv": {
+      const { headers, ...options } = settings[settings.format];
+      if (options.header !== "custom") return options;
+      return { ...options, headers: (headers ?? []).map((header) => header.trim()).filter(Boolean) };
+    }
+    case "json":
+    case "jsonl":
+      return settings[settings.format];
+    case "parquet":
+      return nonEmpty(parquetOptions(settings.parquet));
+    case "xlsx":
+      return nonEmpty(xlsxOptions(settings.xlsx));
+    case "html":
+      return nonEmpty(htmlOptions(settings.html));
+    case "markdown":
+      return undefined;
+  }
+}
+
+function nonEmpty<T extends object>(options: T): T | undefined {
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The keys of `value` whose values differ from `defaults` (numbers left empty count as unchanged). */
+function changed<T extends object, K extends keyof T>(value: T, defaults: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const result: Partial<Pick<T, K>> = {};
+  for (const key of keys) {
+    if (value[key] !== null && value[key] !== defaults[key]) result[key] = value[key];
+  }
+  return result;
+}
+
+/** "key=value" lines as an object; blank lines are skipped, lines without "=" are left to validation. */
+export function parseMetadata(text: string): Record<string, string> {
+  const entries: [string, string][] = [];
+  for (const line of text.split("\n")) {
+    const at = line.indexOf("=");
+    if (at > 0) entries.push([line.slice(0, at).trim(), line.slice(at + 1).trim()]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/** Only the Parquet options that differ from the server's defaults. */
+export function parquetOptions(parquet: ParquetSettings): ParquetOptions {
+  const options = changed(parquet, PARQUET_DEFAULTS, [
+    "compression",
+    "rowGroupSize",
+    "pageSize",
+    "timestampUnit",
+    "dictionary",
+    "deltaEncoding",
+  ]) as ParquetOptions;
+  if (parquet.partitionBy.length > 0) options.partitionBy = parquet.partitionBy;
+  const metadata = parseMetadata(parquet.metadata);
+  if (Object.keys(metadata).length > 0) options.metadata = metadata;
+  return options;
+}
+
+/** Only the Excel options that differ from the server's defaults. */
+export function xlsxOptions(xlsx: XlsxSettings): XlsxOptions {
+  const trimmed = {
+    ...xlsx,
+    sheetName: xlsx.sheetName.trim(),
+    title: xlsx.title.trim(),
+    author: xlsx.author.trim(),
+    dateFormat: xlsx.dateFormat.trim(),
+    numberFormat: xlsx.numberFormat.trim(),
+  };
+  const options = changed(trimmed, XLSX_DEFAULTS, [
+    "sheetName",
+    "title",
+    "author",
+    "dateFormat",
+    "numberFormat",
+    "freezeHeader",
+    "autoFilter",
+    "alternateRows",
+    "conditionalFormatting",
+    "summary",
+    "chart",
+    "pivot",
+    "rowsPerSheet",
+  ]) as XlsxOptions;
+  if (xlsx.conditionalFormatting === "threshold" && xlsx.threshold !== null) options.threshold = xlsx.threshold;
+  if (xlsx.template) {
+    options.template = xlsx.template.base64;
+    options.templateSheet = xlsx.templateSheet.trim();
+  }
+  return options;
+}
+
+export function htmlOptions(html: HtmlSettings): HtmlOptions {
+  const title = html.title.trim();
+  return title ? { title } : {};
 }
 
 function columnOptions(settings: ExportSettings): ColumnOptions | undefined {
@@ -84,9 +197,10 @@ export function previewRequest(
 
 export function buildExportRequest(query: ExportQuery, settings: ExportSettings, kind: SourceKind): ExportRequest {
   const filename = settings.filename.trim();
+  const formatOptions = formatOptionsOf(settings);
   return {
     ...previewRequest(query, settings, kind, true),
-    formatOptions: formatOptionsOf(settings),
+    ...(formatOptions ? { formatOptions } : {}),
     compression: settings.compression,
     ...(filename ? { filename } : {}),
   };

@@ -95,3 +95,42 @@ export function NullsField({
     />
   );
 }
+
+/** A number input whose value is null while the field is empty. */
+export function NumberField({
+  label,
+  value,
+  onChange,
+  min,
+  max,
+  step,
+  hint,
+  errors,
+  className,
+}: {
+  label: string;
+  value: number | null;
+  onChange: (value: number | null) => void;
+  min?: number;
+  max?: number;
+  step?: number | "any";
+  hint?: string;
+  errors: string[] | undefined;
+  className?: string;
+}) {
+  return (
+    <TextInput
+      className={className}
+      label={label}
+      type="number"
+      inputMode={step === "any" ? "decimal" : "numeric"}
+      min={min}
+      max={max}
+      step={step ?? 1}
+      value={value === null || Number.isNaN(value) ? "" : String(value)}
+      onChange={(text) => onChange(text.trim() === "" ? null : Number(text))}
+      hint={hint}
+      errors={errors}
+    />
+  );
+}

@@ -4,9 +4,13 @@ import { COMPRESSIONS, type Compression } from "../../../../lib/export-request";
 import type { ExportSettings } from "../../utils/export-settings";
 import { defaultBaseName, fileExtension } from "../../utils/filename";
 import { FORMAT_INFO } from "../../utils/format-defaults";
+import type { ExportColumn } from "../../utils/validate-settings";
 import type { FieldErrorsOf } from "../options/CommonFields";
 import { DelimitedOptionsPanel } from "../options/DelimitedOptionsPanel";
 import { JsonlOptionsPanel, JsonOptionsPanel } from "../options/JsonOptionsPanel";
+import { ParquetOptionsPanel } from "../options/ParquetOptionsPanel";
+import { HtmlOptionsPanel, MarkdownOptionsPanel } from "../options/TableOptionsPanel";
+import { XlsxOptionsPanel } from "../options/XlsxOptionsPanel";
 
 const COMPRESSION_LABELS: Record<Compression, string> = {
   none: "None",
@@ -23,11 +27,19 @@ export interface OptionsStepProps {
   optionErrors: FieldErrorsOf;
   /** Errors for a top-level request field such as compression or filename. */
   requestErrors: FieldErrorsOf;
+  /** The export's columns (after renames and exclusions), once the preview knows them. */
+  columns: readonly ExportColumn[] | undefined;
 }
 
-export function OptionsStep({ source, settings, onChange, optionErrors, requestErrors }: OptionsStepProps) {
+/** Formats that compress inside the file: whole-file compression only costs time there. */
+const COMPRESSION_HINTS: Partial<Record<ExportSettings["format"], string>> = {
+  parquet: "Parquet compresses inside the file (Parquet compression above): leave this at None so any reader can open it.",
+  xlsx: "An .xlsx workbook is already compressed: leave this at None so Excel can open it.",
+};
+
+export function OptionsStep({ source, settings, onChange, optionErrors, requestErrors, columns }: OptionsStepProps) {
   const { format } = settings;
-  const extension = fileExtension(format, settings.compression);
+  const extension = fileExtension(format, settings.compression, format === "parquet" && settings.parquet.partitionBy.length > 0);
   const base = settings.filename.trim() || defaultBaseName(source);
 
   return (
@@ -48,14 +60,30 @@ export function OptionsStep({ source, settings, onChange, optionErrors, requestE
         {format === "jsonl" && (
           <JsonlOptionsPanel value={settings.jsonl} onChange={(jsonl) => onChange({ ...settings, jsonl })} errorsOf={optionErrors} />
         )}
+        {format === "parquet" && (
+          <ParquetOptionsPanel
+            value={settings.parquet}
+            onChange={(parquet) => onChange({ ...settings, parquet })}
+            errorsOf={optionErrors}
+            columns={columns}
+          />
+        )}
+        {format === "xlsx" && (
+          <XlsxOptionsPanel value={settings.xlsx} onChange={(xlsx) => onChange({ ...settings, xlsx })} errorsOf={optionErrors} />
+        )}
+        {format === "markdown" && <MarkdownOptionsPanel />}
+        {format === "html" && (
+          <HtmlOptionsPanel value={settings.html} onChange={(html) => onChange({ ...settings, html })} errorsOf={optionErrors} />
+        )}
       </section>
 
       <div className="options-grid">
         <Select
-          label="Compression"
+          label={COMPRESSION_HINTS[format] ? "Whole-file compression" : "Compression"}
           value={settings.compression}
           options={COMPRESSIONS.map((value) => ({ value, label: COMPRESSION_LABELS[value] }))}
           onChange={(compression) => onChange({ ...settings, compression })}
+          hint={COMPRESSION_HINTS[format]}
           errors={requestErrors("compression")}
         />
         <TextInput
