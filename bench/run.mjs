@@ -1,4 +1,5 @@
-// Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows, in one run.
+// Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows; Parquet over HTTP
+// against CSV over HTTP; the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs).
 // Every figure is a ratio against its peer measured here, now; results go to bench/results.md (quoted by the README).
 //   node bench/run.mjs            (npm run bench)
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,8 +14,9 @@ const port = await freePort();
 const dir = `/var/tmp/exports-bench-pg-${process.pid}`;
 const pg = await ensureCluster(dir, await freePort());
 const conn = createDatabase(pg.port, 'exports_bench');
-const build = spawnSync('dotnet', ['build', 'api', '-c', 'Release', '-v', 'q', '-nologo'], { stdio: 'inherit' });
+const build = spawnSync('dotnet', ['build', 'bench/Exports.Bench', '-c', 'Release', '-v', 'q', '-nologo'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
+const tmp = fs.mkdtempSync('/var/tmp/exports-bench-files-');
 
 const api = spawn('dotnet', ['api/bin/Release/net10.0/Exports.Api.dll'], {
   env: { ...process.env, EXPORTS_DB: conn, EXPORTS_PORT: String(port), EXPORTS_DEMO_API_KEY: key, EXPORTS_DATA_DIR: `${dir}-data` },
@@ -95,6 +97,22 @@ try {
   const big = await compare('long, 1M rows', req(14, 'long'), longSql(14));
   const wide = await compare('wide pivot, 200k rows', req(14, 'wide'), wideSql);
 
+  // Parquet end to end: the same 1M rows from PostgreSQL through HTTP, Parquet against CSV.
+  const parquetE2e = [];
+  for (const codec of ['snappy', 'zstd']) {
+    const pq = { ...req(14, 'long'), format: 'parquet', formatOptions: { compression: codec } };
+    await http(pq); await http(req(14, 'long'));
+    const p = [], c = [];
+    for (let i = 0; i < RUNS; i++) { p.push(await http(pq)); c.push(await http(req(14, 'long'))); }
+    const r = { codec, parquetMs: median(p.map((x) => x.ms)), csvMs: median(c.map((x) => x.ms)), parquetMB: p[0].bytes / 1e6, csvMB: c[0].bytes / 1e6, growthMB: Math.max(...p.map((x) => x.growth)) / 1e6 };
+    r.ratio = r.parquetMs / r.csvMs;
+    console.log(JSON.stringify(r));
+    parquetE2e.push(r);
+  }
+  api.kill('SIGTERM');
+
+  const { writers, excel } = await import('./formats.mjs').then((m) => m.run(tmp, RUNS));
+
   const mb = (x) => `${x.toFixed(1)} MB`;
   const row = (r) => `| ${r.name} | ${r.rows.toLocaleString('en')} | ${(r.apiMs / 1000).toFixed(2)} s | ${(r.copyMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.growthMB)} | ${r.identical ? 'yes (SHA-256)' : 'no'} |`;
   const md = [
@@ -105,6 +123,14 @@ try {
     row(small), row(big), row(wide),
     '',
     `Memory when the row count grows tenfold (100k -> 1M): ${mb(small.growthMB)} -> ${mb(big.growthMB)}.`,
+    '',
+    '| Parquet export, 1M rows (long) | Parquet over HTTP | CSV over HTTP (same rows) | ratio | Parquet size | CSV size | API RSS growth |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...parquetE2e.map((r) => `| ${r.codec} | ${(r.parquetMs / 1000).toFixed(2)} s | ${(r.csvMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.parquetMB)} | ${mb(r.csvMB)} | ${mb(r.growthMB)} |`),
+    '',
+    ...writers,
+    '',
+    ...excel,
   ].join('\n');
   fs.writeFileSync('bench/results.md', md + '\n');
   console.log('\n' + md);
@@ -112,4 +138,5 @@ try {
   api.kill('SIGTERM');
   stopCluster(pg.dir);
   fs.rmSync(pg.dir, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -34,19 +34,21 @@ public sealed class ClosedSet(int maxValues = 50, int maxChars = 250)
 
 /// <summary>
 /// The cross-tab of series (the text key columns, e.g. metric and server) against time, for the Pivot sheet and
-/// the chart. Bounded: past <see cref="MaxCells"/> cells it gives up and says so instead of growing.
+/// the chart. Column-major in fixed 32 KB chunks, so nothing is ever copied or left behind as garbage while it
+/// grows; bounded: past <see cref="MaxCells"/> cells or <see cref="MaxColumns"/> series it gives up, frees what
+/// it held and says so.
 /// </summary>
 public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot, bool valueIsLong)
 {
-    public const int MaxCells = 2_000_000, MaxColumns = 256;
+    public const int MaxCells = 1_000_000, MaxColumns = 256;
+    const int Chunk = 4096;
 
     sealed class Node { public Dictionary<string, Node>? Next; public int Column = -1; }
     readonly Node _root = new();
     readonly Dictionary<long, int> _rowOf = [];
-    readonly List<double[]> _rows = [];
+    readonly List<List<double[]>> _columns = [];
     public readonly List<long> Times = [];
     public readonly List<string> Columns = [];
-    int _width = 8;
     public bool Overflow { get; private set; }
 
     public void Add(RowBuffer row)
@@ -62,47 +64,53 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
         }
         if (node.Column < 0)
         {
-            if (Columns.Count >= MaxColumns) { GiveUp(); return; }
+            if (Columns.Count >= MaxColumns || (long)(Columns.Count + 1) * Math.Max(1, Times.Count) > MaxCells) { GiveUp(); return; }
             node.Column = Columns.Count;
-            Columns.Add(string.Join(" · ", keySlots.Select(s => row.Nulls[s] ? "" : row.Strings[s])));
-            if (Columns.Count > _width)
-            {
-                _width *= 2;
-                for (var i = 0; i < _rows.Count; i++) _rows[i] = Widen(_rows[i]);
-            }
+            Columns.Add(NameOf(row));
+            _columns.Add([]);
         }
         var ticks = row.Times[timeSlot].Ticks;
         if (!_rowOf.TryGetValue(ticks, out var r))
         {
-            if ((long)(_rows.Count + 1) * _width > MaxCells) { GiveUp(); return; }
-            r = _rows.Count;
+            if ((long)(Times.Count + 1) * Columns.Count > MaxCells) { GiveUp(); return; }
+            r = Times.Count;
             _rowOf[ticks] = r;
-            var cells = new double[_width];
-            Array.Fill(cells, double.NaN);
-            _rows.Add(cells);
             Times.Add(ticks);
         }
-        _rows[r][node.Column] = valueIsLong ? row.Longs[valueSlot] : row.Doubles[valueSlot];
+        var chunks = _columns[node.Column];
+        var c = r / Chunk;
+        while (chunks.Count <= c) chunks.Add(null!);
+        var chunk = chunks[c];
+        if (chunk is null)
+        {
+            chunks[c] = chunk = new double[Chunk];
+            Array.Fill(chunk, double.NaN);
+        }
+        chunk[r % Chunk] = valueIsLong ? row.Longs[valueSlot] : row.Doubles[valueSlot];
     }
 
-    double[] Widen(double[] old)
-    {
-        var cells = new double[_width];
-        Array.Fill(cells, double.NaN);
-        old.CopyTo(cells, 0);
-        return cells;
-    }
+    // Its own method: a lambda over the row inside Add would allocate a closure on every call of Add.
+    string NameOf(RowBuffer row) => string.Join(" · ", keySlots.Select(s => row.Nulls[s] ? "" : row.Strings[s]));
 
     void GiveUp()
     {
         Overflow = true;
-        _rows.Clear(); _rowOf.Clear(); Times.Clear(); Columns.Clear();
+        _columns.Clear(); _rowOf.Clear(); Times.Clear(); Columns.Clear();
+        _columns.TrimExcess(); _rowOf.TrimExcess(); Times.TrimExcess();
+    }
+
+    /// <summary>The value of a series at a time row; NaN where the series has none.</summary>
+    public double Value(int column, int row)
+    {
+        var chunks = _columns[column];
+        var c = row / Chunk;
+        return c < chunks.Count && chunks[c] is { } chunk ? chunk[row % Chunk] : double.NaN;
     }
 
     /// <summary>Column indexes in name order (ordinal), the order the Pivot sheet shows them.</summary>
     public int[] SortedColumns() => Enumerable.Range(0, Columns.Count).OrderBy(i => Columns[i], StringComparer.Ordinal).ToArray();
 
-    /// <summary>Rows in time order: (time ticks, value per column; NaN where the series has no value).</summary>
-    public IEnumerable<(long Ticks, double[] Values)> Rows() =>
-        Times.Select((t, i) => (t, i)).OrderBy(x => x.t).Select(x => (x.t, _rows[x.i]));
+    /// <summary>Time rows in time order: (time ticks, row index for <see cref="Value"/>).</summary>
+    public IEnumerable<(long Ticks, int Row)> Rows() =>
+        Enumerable.Range(0, Times.Count).OrderBy(i => Times[i]).Select(i => (Times[i], i));
 }

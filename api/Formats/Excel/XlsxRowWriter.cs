@@ -154,7 +154,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
         if (_o.FreezeHeader) s.Text("<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/>");
         s.Text("</sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/><cols>");
         for (var i = 0; i < _cols.Length; i++)
-            s.Text($"<col min=\"{i + 1}\" max=\"{i + 1}\" width=\"{_widths[i]:0.##}\" customWidth=\"1\"/>");
+            s.Text($"<col min=\"{i + 1}\" max=\"{i + 1}\" width=\"{_widths[i].ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}\" customWidth=\"1\"/>");
         s.Text("</cols><sheetData><row r=\"1\">");
         for (var i = 0; i < _cols.Length; i++) InlineText(s, _letters[i], 1, XlsxStyles.Header, _cols[i].Name);
         s.Text("</row>");
@@ -293,15 +293,16 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
         await _pending.DrainAsync(_out, ct);
     }
 
-    async ValueTask AddAsync(string path, string xml, CancellationToken ct) => await AddAsync(path, s => s.Text(xml), ct);
+    async ValueTask AddAsync(string path, string xml, CancellationToken ct) =>
+        await AddAsync(path, (s, _) => { s.Text(xml); return ValueTask.CompletedTask; }, ct);
 
-    async ValueTask AddAsync(string path, Action<Utf8Sink> write, CancellationToken ct)
+    async ValueTask AddAsync(string path, Func<Utf8Sink, Func<ValueTask>, ValueTask> write, CancellationToken ct)
     {
         var entry = _zip.CreateEntry(path, CompressionLevel.Fastest);
         await using (var stream = entry.Open())
         {
             var sink = new Utf8Sink(stream);
-            write(sink);
+            await write(sink, () => _pending.Pending >= 1 << 18 ? _pending.DrainAsync(_out, ct) : ValueTask.CompletedTask);
             sink.Flush();
             sink.Release();
         }

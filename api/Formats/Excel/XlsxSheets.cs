@@ -19,12 +19,15 @@ public sealed class XlsxSheets(
     int TimeIndex => Array.FindIndex(cols, c => c.Type == ColumnType.Time);
     bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0));
 
-    public IEnumerable<(string Name, string Kind, Action<Utf8Sink> Write)> Sheets()
+    /// <summary>The sheets after the data. A writer gets the sink and a drain to await now and then, so a large
+    /// sheet (the pivot) reaches the output as it is written instead of piling up in memory.</summary>
+    public IEnumerable<(string Name, string Kind, Func<Utf8Sink, Func<ValueTask>, ValueTask> Write)> Sheets()
     {
-        if (o.Summary && numeric.Length > 0) yield return ("Summary", "summary", Summary);
+        static Func<Utf8Sink, Func<ValueTask>, ValueTask> Small(Action<Utf8Sink> write) => (s, _) => { write(s); return ValueTask.CompletedTask; };
+        if (o.Summary && numeric.Length > 0) yield return ("Summary", "summary", Small(Summary));
         if (HasPivot) yield return ("Pivot", "pivot", Pivot);
-        if (HasChart) yield return ("Chart", "chart", ChartSheet);
-        yield return ("About", "about", About);
+        if (HasChart) yield return ("Chart", "chart", Small(ChartSheet));
+        yield return ("About", "about", Small(About));
     }
 
     static string N(double v) => v.ToString("R", Inv);
@@ -102,7 +105,7 @@ public sealed class XlsxSheets(
         s.Text("</sheetData><pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>");
     }
 
-    void Pivot(Utf8Sink s)
+    async ValueTask Pivot(Utf8Sink s, Func<ValueTask> drain)
     {
         var p = pivot!;
         var width = Math.Min(90, Math.Max(14, p.Columns.Max(c => c.Length) + 2));
@@ -114,24 +117,30 @@ public sealed class XlsxSheets(
         s.Text("</row>");
         var r = 1;
         var colLetters = Enumerable.Range(0, p.Columns.Count + 1).Select(Xml.Column).ToArray();
-        foreach (var (ticks, values) in p.Rows())
+        var dateCell = $"\" s=\"{XlsxStyles.Date}\"><v>";
+        var numberCell = $"\" s=\"{XlsxStyles.Number}\"><v>";
+        foreach (var (ticks, index) in p.Rows())
         {
             r++;
             var t = new DateTime(ticks, DateTimeKind.Utc);
             var local = ticks + schema.Zone.GetUtcOffset(t).Ticks;
-            s.Text("<row r=\""); Xml.Int(s, r); s.Text("\"><c r=\"A"); Xml.Int(s, r); s.Text($"\" s=\"{XlsxStyles.Date}\"><v>");
+            s.Text("<row r=\""); Xml.Int(s, r); s.Text("\"><c r=\"A"); Xml.Int(s, r); s.Text(dateCell);
             Xml.Double(s, (local - ExcelEpoch) / (double)TimeSpan.TicksPerDay);
             s.Text("</v></c>");
             for (var j = 0; j < order.Length; j++)
             {
-                var v = values[order[j]];
+                var v = p.Value(order[j], index);
                 if (double.IsNaN(v)) continue;
-                s.Text("<c r=\""); s.Text(colLetters[j + 1]); Xml.Int(s, r); s.Text($"\" s=\"{XlsxStyles.Number}\"><v>");
+                s.Text("<c r=\""); s.Text(colLetters[j + 1]); Xml.Int(s, r); s.Text(numberCell);
                 Xml.Double(s, v);
                 s.Text("</v></c>");
             }
             s.Text("</row>");
-            s.FlushIfFull();
+            if (s.Full)
+            {
+                s.Flush();
+                await drain();
+            }
         }
         s.Text($"</sheetData><autoFilter ref=\"A1:{colLetters[^1]}{r}\"/><pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>");
     }

@@ -26,6 +26,9 @@ public sealed class ParquetRowWriter : IRowWriter, IAsyncDisposable
 
     sealed record Partition(string Path, FileStream File, ParquetFileWriter Writer);
 
+    /// <summary>The private folder of partition files while the export runs (null before the first partition).</summary>
+    internal string? TempDirectory => _dir;
+
     public ParquetRowWriter(ExportSchema schema, Stream output, ParquetOptions options)
     {
         _schema = schema;
@@ -86,7 +89,7 @@ public sealed class ParquetRowWriter : IRowWriter, IAsyncDisposable
         if (_partitions.TryGetValue(key, out var p)) return p;
         if (_partitions.Count >= ParquetOptions.MaxPartitions)
             throw new InvalidOperationException($"More than {ParquetOptions.MaxPartitions} partitions: partition by a column with fewer distinct values.");
-        var path = string.Join("/", _partitionColumns.Select(c => $"{HiveEscape(c.Name)}={HiveValue(row, c)}")) + "/part-00000.parquet";
+        var path = PathOf(row);
         _dir ??= Directory.CreateTempSubdirectory("exports-parquet-").FullName;
         var file = new FileStream(System.IO.Path.Combine(_dir, $"{_partitions.Count:D5}.parquet"), FileMode.CreateNew, FileAccess.Write,
             FileShare.Read, 1 << 16, FileOptions.Asynchronous);
@@ -94,6 +97,9 @@ public sealed class ParquetRowWriter : IRowWriter, IAsyncDisposable
         _partitions.Add(key, p);
         return p;
     }
+
+    // Its own method: a lambda over the row inside PartitionOf would allocate a closure for every row.
+    string PathOf(RowBuffer row) => string.Join("/", _partitionColumns.Select(c => $"{HiveEscape(c.Name)}={HiveValue(row, c)}")) + "/part-00000.parquet";
 
     const string DefaultPartition = "__HIVE_DEFAULT_PARTITION__";
 

@@ -295,6 +295,29 @@ public sealed class ParquetWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_partitioned_export_that_fails_leaves_no_files_behind()
+    {
+        var o = new ParquetOptions { PartitionBy = ["server"], Schema = new Dictionary<string, ColumnOverride> { ["cpu"] = new(null, null, true) } };
+        var w = new ParquetRowWriter(Schema, Stream.Null, o);
+        var buf = new RowBuffer(5);
+        string? temp = null;
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+        {
+            foreach (var r in Rows(50).Skip(1)) // row 7 is the first without cpu
+            {
+                buf.Times[0] = r.Ts; buf.Strings[1] = r.Server; buf.Nulls[2] = r.Cpu is null; buf.Doubles[2] = r.Cpu ?? 0;
+                buf.Longs[3] = r.Requests; buf.Nulls[4] = r.Note is null; buf.Strings[4] = r.Note;
+                w.Write(buf);
+            }
+        });
+        temp = w.TempDirectory;
+        Assert.Contains("required", ex.Message);
+        Assert.True(Directory.Exists(temp) && Directory.GetFiles(temp!).Length > 0, "partition files were being written");
+        await w.DisposeAsync();
+        Assert.False(Directory.Exists(temp));
+    }
+
+    [Fact]
     public void Options_are_validated_with_field_errors()
     {
         var errors = new Errors();
