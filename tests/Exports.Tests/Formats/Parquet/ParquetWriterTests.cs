@@ -244,6 +244,22 @@ public sealed class ParquetWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Booleans_are_bit_packed_and_read_back_by_both_readers()
+    {
+        var rows = Rows(37).Select((x, i) => x with { Requests = i % 3 == 0 ? 0 : i }).ToList(); // 37: the last byte of bits is partial
+        var o = new ParquetOptions { Schema = new Dictionary<string, ColumnOverride> { ["requests"] = new("busy", "boolean", null) } };
+        var path = await WriteAsync(o, rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        Assert.Equal("BOOLEAN", duck.GetProperty("types").GetProperty("busy").GetString());
+        Assert.Equal(rows.Select(x => x.Requests != 0), duck.GetProperty("rows").EnumerateArray().Select(x => x.GetProperty("busy").GetBoolean()));
+        Assert.Equal(rows.Select(x => x.Requests != 0), r.GetProperty("hyparquet").GetProperty("rows").EnumerateArray().Select(x => x.GetProperty("busy").GetBoolean()));
+        var chunk = Chunks(duck, "busy")[0];
+        Assert.Equal("false", chunk.GetProperty("stats_min_value").GetString());
+        Assert.Equal("true", chunk.GetProperty("stats_max_value").GetString());
+    }
+
+    [Fact]
     public async Task Delta_encoding_round_trips_extreme_integers()
     {
         long[] values = [long.MinValue, long.MaxValue, 0, -1, 1, long.MaxValue, long.MinValue + 1, 42];
