@@ -35,4 +35,7 @@ export const testPackages = [
 
 export const runPackages = [
   ['postgresql-15', () => fs.existsSync('/usr/lib/postgresql/15/bin/initdb')],
+  // Visual exports draw text through Pango: Latin, Arabic, Hebrew (core) and Chinese, Japanese, Korean (cjk).
+  ['fonts-noto-core', () => fs.existsSync('/usr/share/fonts/truetype/noto')],
+  ['fonts-noto-cjk', () => fs.existsSync('/usr/share/fonts/opentype/noto')],
 ];

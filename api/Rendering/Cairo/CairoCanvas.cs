@@ -1,0 +1,285 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Exports.Rendering.Cairo;
+
+/// <summary><see cref="ICanvas"/> over a cairo context; text is laid out by Pango (fontconfig fallback, so any
+/// script the installed Noto fonts cover renders).</summary>
+public sealed unsafe class CairoCanvas : ICanvas, IDisposable
+{
+    readonly nint _cr;
+    readonly nint _layout;
+    readonly Dictionary<(double, bool), nint> _fonts = [];
+    const string Family = "Noto Sans,DejaVu Sans,Sans";
+
+    internal CairoCanvas(nint cr)
+    {
+        _cr = cr;
+        _layout = Native.pango_cairo_create_layout(cr);
+        Native.cairo_set_line_join(cr, Native.LineJoinRound);
+        Native.cairo_set_line_cap(cr, Native.LineCapRound);
+    }
+
+    internal nint Context => _cr;
+
+    void Source(Rgba c) => Native.cairo_set_source_rgba(_cr, c.R, c.G, c.B, c.A);
+
+    public void FillRect(RectF r, Rgba color)
+    {
+        Source(color);
+        Native.cairo_rectangle(_cr, r.X, r.Y, r.W, r.H);
+        Native.cairo_fill(_cr);
+    }
+
+    public void StrokeRect(RectF r, Rgba color, double width)
+    {
+        Source(color);
+        Native.cairo_set_line_width(_cr, width);
+        Native.cairo_rectangle(_cr, r.X + width / 2, r.Y + width / 2, r.W - width, r.H - width);
+        Native.cairo_stroke(_cr);
+    }
+
+    public void Line(double x1, double y1, double x2, double y2, Rgba color, double width, double[]? dash = null)
+    {
+        Source(color);
+        Native.cairo_set_line_width(_cr, width);
+        if (dash is { Length: > 0 }) fixed (double* d = dash) Native.cairo_set_dash(_cr, d, dash.Length, 0);
+        Native.cairo_move_to(_cr, x1, y1);
+        Native.cairo_line_to(_cr, x2, y2);
+        Native.cairo_stroke(_cr);
+        if (dash is { Length: > 0 }) Native.cairo_set_dash(_cr, null, 0, 0);
+    }
+
+    public void Polyline(ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, Rgba color, double width)
+    {
+        if (xs.Length == 0) return;
+        Source(color);
+        Native.cairo_set_line_width(_cr, width);
+        Native.cairo_move_to(_cr, xs[0], ys[0]);
+        for (var i = 1; i < xs.Length; i++) Native.cairo_line_to(_cr, xs[i], ys[i]);
+        if (xs.Length == 1) Native.cairo_line_to(_cr, xs[0] + 0.5, ys[0]);
+        Native.cairo_stroke(_cr);
+    }
+
+    public void FillPolygon(ReadOnlySpan<double> xs, ReadOnlySpan<double> ys, Rgba color)
+    {
+        if (xs.Length < 3) return;
+        Source(color);
+        Native.cairo_move_to(_cr, xs[0], ys[0]);
+        for (var i = 1; i < xs.Length; i++) Native.cairo_line_to(_cr, xs[i], ys[i]);
+        Native.cairo_close_path(_cr);
+        Native.cairo_fill(_cr);
+    }
+
+    public void Arc(double cx, double cy, double radius, double from, double to, Rgba color, double width)
+    {
+        Source(color);
+        Native.cairo_set_line_width(_cr, width);
+        Native.cairo_new_path(_cr);
+        Native.cairo_arc(_cr, cx, cy, radius, from, to);
+        Native.cairo_stroke(_cr);
+    }
+
+    public void FillCircle(double cx, double cy, double radius, Rgba color)
+    {
+        Source(color);
+        Native.cairo_new_path(_cr);
+        Native.cairo_arc(_cr, cx, cy, radius, 0, 2 * Math.PI);
+        Native.cairo_fill(_cr);
+    }
+
+    nint Font(double size, bool bold)
+    {
+        if (_fonts.TryGetValue((size, bold), out var f)) return f;
+        f = Native.pango_font_description_from_string(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Family} {(bold ? "Bold " : "")}{size:0.##}px"));
+        _fonts[(size, bold)] = f;
+        return f;
+    }
+
+    void Prepare(string text, TextStyle s)
+    {
+        Native.pango_layout_set_font_description(_layout, Font(s.Size, s.Bold));
+        Native.pango_layout_set_width(_layout, s.Width is { } w ? (int)(Math.Max(1, w) * Native.PangoScale) : -1);
+        Native.pango_layout_set_wrap(_layout, Native.WrapWordChar);
+        Native.pango_layout_set_height(_layout, s.Width is null ? -1 : -Math.Max(1, s.MaxLines));
+        Native.pango_layout_set_ellipsize(_layout, s.Width is null ? Native.EllipsizeNone : Native.EllipsizeEnd);
+        Native.pango_layout_set_alignment(_layout, (int)s.Align);
+        var bytes = Encoding.UTF8.GetBytes(text);
+        fixed (byte* p = bytes)
+        {
+            if (s.Markup) Native.pango_layout_set_markup(_layout, p, bytes.Length);
+            else
+            {
+                Native.pango_layout_set_attributes(_layout, 0); // markup earlier leaves its attributes on the layout
+                Native.pango_layout_set_text(_layout, p, bytes.Length);
+            }
+        }
+    }
+
+    public (double Width, double Height) Measure(string text, TextStyle style)
+    {
+        Prepare(text, style);
+        Native.pango_layout_get_pixel_size(_layout, out var w, out var h);
+        return (w, h);
+    }
+
+    public (double Width, double Height) Text(double x, double y, string text, TextStyle style)
+    {
+        Prepare(text, style);
+        Native.pango_layout_get_pixel_size(_layout, out var w, out var h);
+        Source(style.Color);
+        Native.cairo_move_to(_cr, x, y);
+        Native.pango_cairo_show_layout(_cr, _layout);
+        return (w, h);
+    }
+
+    public void PushClip(RectF r)
+    {
+        Native.cairo_save(_cr);
+        Native.cairo_rectangle(_cr, r.X, r.Y, r.W, r.H);
+        Native.cairo_clip(_cr);
+    }
+
+    public void PopClip() => Native.cairo_restore(_cr);
+
+    public void Link(RectF r, string uri)
+    {
+        var attrs = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"rect=[{r.X:0.##} {r.Y:0.##} {r.W:0.##} {r.H:0.##}] uri='{uri.Replace("'", "%27")}'");
+        Native.cairo_tag_begin(_cr, "Link", attrs);
+        Native.cairo_tag_end(_cr, "Link");
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in _fonts.Values) Native.pango_font_description_free(f);
+        _fonts.Clear();
+        Native.g_object_unref(_layout);
+    }
+}
+
+/// <summary>PNG and PDF surfaces: the same drawing code on each. Output is collected through cairo's stream
+/// callbacks into memory (an image is bounded by the layout's pixel limit) and handed back as bytes.</summary>
+public static unsafe class CairoSurfaces
+{
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static int Write(nint closure, byte* data, uint length)
+    {
+        var target = (MemoryStream)GCHandle.FromIntPtr(closure).Target!;
+        target.Write(new ReadOnlySpan<byte>(data, (int)length));
+        return 0;
+    }
+
+    static void Check(int status, string what)
+    {
+        if (status != 0) throw new InvalidOperationException($"cairo {what}: {Marshal.PtrToStringUTF8(Native.cairo_status_to_string(status))}");
+    }
+
+    /// <summary>Draws into a width × height image at the given scale and encodes it as PNG.</summary>
+    public static byte[] Png(int width, int height, double scale, Action<ICanvas> draw)
+    {
+        var pw = (int)Math.Ceiling(width * scale);
+        var ph = (int)Math.Ceiling(height * scale);
+        var surface = Native.cairo_image_surface_create(Native.FormatArgb32, pw, ph);
+        try
+        {
+            Check(Native.cairo_surface_status(surface), "image surface");
+            var cr = Native.cairo_create(surface);
+            try
+            {
+                Native.cairo_scale(cr, scale, scale);
+                using (var canvas = new CairoCanvas(cr)) draw(canvas);
+                Check(Native.cairo_status(cr), "drawing");
+            }
+            finally { Native.cairo_destroy(cr); }
+            Native.cairo_surface_flush(surface);
+            var ms = new MemoryStream();
+            var handle = GCHandle.Alloc(ms);
+            try { Check(Native.cairo_surface_write_to_png_stream(surface, &Write, GCHandle.ToIntPtr(handle)), "PNG"); }
+            finally { handle.Free(); }
+            return ms.ToArray();
+        }
+        finally { Native.cairo_surface_destroy(surface); }
+    }
+
+    public sealed record PdfMeta(string Title, string Author, string Subject, DateTimeOffset Created);
+
+    /// <summary>A PDF of <paramref name="pages"/> pages of the given size in points; <paramref name="draw"/> draws
+    /// page i and returns its bookmarks (title, y on the page).</summary>
+    public static byte[] Pdf(double width, double height, int pages, PdfMeta meta,
+        Func<ICanvas, int, IReadOnlyList<(string Title, double Y)>> draw)
+    {
+        var ms = new MemoryStream();
+        var handle = GCHandle.Alloc(ms);
+        var surface = Native.cairo_pdf_surface_create_for_stream(&Write, GCHandle.ToIntPtr(handle), width, height);
+        try
+        {
+            Check(Native.cairo_surface_status(surface), "PDF surface");
+            Native.cairo_pdf_surface_set_metadata(surface, Native.PdfTitle, meta.Title);
+            Native.cairo_pdf_surface_set_metadata(surface, Native.PdfAuthor, meta.Author);
+            Native.cairo_pdf_surface_set_metadata(surface, Native.PdfSubject, meta.Subject);
+            Native.cairo_pdf_surface_set_metadata(surface, Native.PdfCreator, "Exports");
+            Native.cairo_pdf_surface_set_metadata(surface, Native.PdfCreateDate, meta.Created.ToString("yyyy-MM-dd'T'HH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture));
+            var cr = Native.cairo_create(surface);
+            try
+            {
+                using var canvas = new CairoCanvas(cr);
+                for (var page = 0; page < pages; page++)
+                {
+                    foreach (var (title, y) in draw(canvas, page))
+                        Native.cairo_pdf_surface_add_outline(surface, 0, title,
+                            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"page={page + 1} pos=[0 {y:0.##}]"), 0);
+                    Native.cairo_show_page(cr);
+                }
+                Check(Native.cairo_status(cr), "drawing");
+            }
+            finally { Native.cairo_destroy(cr); }
+            Native.cairo_surface_finish(surface);
+            Check(Native.cairo_surface_status(surface), "PDF");
+        }
+        finally
+        {
+            Native.cairo_surface_destroy(surface);
+            handle.Free();
+        }
+        return ms.ToArray();
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    static int Read(nint closure, byte* data, uint length)
+    {
+        var source = (Stream)GCHandle.FromIntPtr(closure).Target!;
+        var span = new Span<byte>(data, (int)length);
+        while (span.Length > 0)
+        {
+            var n = source.Read(span);
+            if (n == 0) return 11; // CAIRO_STATUS_READ_ERROR
+            span = span[n..];
+        }
+        return 0;
+    }
+
+    /// <summary>Decodes a PNG into width, height and 32-bit pixels (premultiplied ARGB, native order), for tests and
+    /// checks.</summary>
+    public static (int Width, int Height, uint[] Pixels) DecodePng(byte[] png)
+    {
+        var ms = new MemoryStream(png);
+        var handle = GCHandle.Alloc(ms);
+        var surface = Native.cairo_image_surface_create_from_png_stream(&Read, GCHandle.ToIntPtr(handle));
+        try
+        {
+            Check(Native.cairo_surface_status(surface), "PNG decode");
+            int w = Native.cairo_image_surface_get_width(surface), h = Native.cairo_image_surface_get_height(surface);
+            var stride = Native.cairo_image_surface_get_stride(surface);
+            var data = (byte*)Native.cairo_image_surface_get_data(surface);
+            var pixels = new uint[w * h];
+            for (var y = 0; y < h; y++) new ReadOnlySpan<uint>(data + y * stride, w).CopyTo(pixels.AsSpan(y * w, w));
+            return (w, h, pixels);
+        }
+        finally
+        {
+            Native.cairo_surface_destroy(surface);
+            handle.Free();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+namespace Exports.Rendering.Charts;
+
+/// <summary>Axis ticks people read easily: steps of 1, 2 or 5 times a power of ten.</summary>
+public static class NiceScale
+{
+    public static (double Min, double Max, double Step) Ticks(double min, double max, int target)
+    {
+        if (!double.IsFinite(min) || !double.IsFinite(max)) return (0, 1, 0.25);
+        if (min == max) { var pad = min == 0 ? 1 : Math.Abs(min) * 0.1; min -= pad; max += pad; }
+        var raw = (max - min) / Math.Max(1, target);
+        var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var norm = raw / mag;
+        var step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
+        return (Math.Floor(min / step) * step, Math.Ceiling(max / step) * step, step);
+    }
+
+    public static string Format(double v, double step, int? decimals, string? unit)
+    {
+        var d = decimals ?? Math.Max(0, (int)-Math.Floor(Math.Log10(step) + 1e-9));
+        string text;
+        var a = Math.Abs(v);
+        if (decimals is null && a >= 1e9) text = (v / 1e9).ToString("0.##", Inv) + "G";
+        else if (decimals is null && a >= 1e6) text = (v / 1e6).ToString("0.##", Inv) + "M";
+        else if (decimals is null && a >= 1e4) text = (v / 1e3).ToString("0.##", Inv) + "k";
+        else text = v.ToString("F" + Math.Min(d, 6), Inv);
+        if (text.StartsWith("-") && text.Trim('-', '0', '.').Length == 0) text = text[1..];
+        return unit is { Length: > 0 } ? unit == "%" ? text + "%" : $"{text} {unit}" : text;
+    }
+
+    static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
+}
+
+/// <summary>Time axis ticks aligned to local clock boundaries in the layout's time zone.</summary>
+public static class TimeScale
+{
+    static readonly (TimeSpan Step, string Format)[] Steps =
+    [
+        (TimeSpan.FromMinutes(1), "HH:mm"), (TimeSpan.FromMinutes(5), "HH:mm"), (TimeSpan.FromMinutes(10), "HH:mm"),
+        (TimeSpan.FromMinutes(15), "HH:mm"), (TimeSpan.FromMinutes(30), "HH:mm"), (TimeSpan.FromHours(1), "HH:mm"),
+        (TimeSpan.FromHours(2), "HH:mm"), (TimeSpan.FromHours(3), "HH:mm"), (TimeSpan.FromHours(6), "MMM d HH:mm"),
+        (TimeSpan.FromHours(12), "MMM d HH:mm"), (TimeSpan.FromDays(1), "MMM d"), (TimeSpan.FromDays(2), "MMM d"),
+        (TimeSpan.FromDays(7), "MMM d"), (TimeSpan.FromDays(14), "MMM d"), (TimeSpan.FromDays(30), "MMM yyyy"),
+    ];
+
+    /// <summary>Ticks (epoch milliseconds) and their labels between <paramref name="fromMs"/> and <paramref name="toMs"/>,
+    /// about one per <paramref name="pixelsPerTick"/> of <paramref name="width"/>.</summary>
+    public static List<(double Ms, string Label)> Ticks(double fromMs, double toMs, double width, TimeZoneInfo zone, double pixelsPerTick = 110)
+    {
+        var result = new List<(double, string)>();
+        if (!(toMs > fromMs)) return result;
+        var target = Math.Max(2, width / pixelsPerTick);
+        var span = TimeSpan.FromMilliseconds(toMs - fromMs);
+        var (step, format) = Steps.FirstOrDefault(s => span / s.Step <= target, Steps[^1]);
+        var from = DateTimeOffset.FromUnixTimeMilliseconds((long)fromMs);
+        var local = TimeZoneInfo.ConvertTime(from, zone);
+        // Align to the step in local time (days and longer at local midnight).
+        DateTime start = step >= TimeSpan.FromDays(1)
+            ? local.Date
+            : new DateTime(local.Year, local.Month, local.Day, 0, 0, 0).AddTicks((local.DateTime.TimeOfDay.Ticks / step.Ticks) * step.Ticks);
+        for (var t = start; ; t = step.TotalDays >= 30 ? t.AddMonths(1) : t.Add(step))
+        {
+            if (zone.IsInvalidTime(t)) continue;
+            var utc = TimeZoneInfo.ConvertTimeToUtc(t, zone);
+            var ms = new DateTimeOffset(utc).ToUnixTimeMilliseconds();
+            if (ms > toMs) break;
+            if (ms >= fromMs) result.Add((ms, t.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
+            if (result.Count > 200) break;
+        }
+        return result;
+    }
+}
+
+/// <summary>Reduces a series to at most four points per pixel column (first, min, max and last, in time order),
+/// so a million points draw as fast as a few thousand and every peak survives. NaN (a gap) is kept as a break.</summary>
+public static class Downsample
+{
+    public static (double[] X, double[] Y) MinMax(double[] x, double[] y, double fromX, double toX, int columns)
+    {
+        if (x.Length <= columns * 4 || columns <= 0 || !(toX > fromX)) return (x, y);
+        var ox = new List<double>(columns * 4);
+        var oy = new List<double>(columns * 4);
+        var width = (toX - fromX) / columns;
+        int bucket = -1, first = -1, min = -1, max = -1, last = -1;
+        Span<int> keep = stackalloc int[4];
+        void Flush(List<double> ox, List<double> oy, Span<int> keep)
+        {
+            if (first < 0) return;
+            keep[0] = first; keep[1] = min; keep[2] = max; keep[3] = last;
+            keep.Sort();
+            for (var k = 0; k < 4; k++)
+                if (k == 0 || keep[k] != keep[k - 1]) { ox.Add(x[keep[k]]); oy.Add(y[keep[k]]); }
+            first = -1;
+        }
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (double.IsNaN(y[i]))
+            {
+                Flush(ox, oy, keep);
+                ox.Add(x[i]); oy.Add(double.NaN);
+                bucket = -1;
+                continue;
+            }
+            var col = Math.Clamp((int)((x[i] - fromX) / width), 0, columns - 1);
+            if (col != bucket) { Flush(ox, oy, keep); bucket = col; first = min = max = last = i; continue; }
+            if (y[i] < y[min]) min = i;
+            if (y[i] > y[max]) max = i;
+            last = i;
+        }
+        Flush(ox, oy, keep);
+        return (ox.ToArray(), oy.ToArray());
+    }
+}

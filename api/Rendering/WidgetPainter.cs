@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Exports.Rendering.Charts;
+
+namespace Exports.Rendering;
+
+/// <summary>Draws one widget into its rectangle: the panel and title, then the body by type. Never a silent blank:
+/// no data and failed queries say so inside the panel.</summary>
+public static partial class WidgetPainter
+{
+    const double TitleFont = 13, Pad = 10;
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Draw(ICanvas c, RenderWidget w, RectF r, Theme t, TimeZoneInfo zone)
+    {
+        c.FillRect(r, t.Panel);
+        c.StrokeRect(r, t.Border, 1);
+        var titleH = 0.0;
+        if (w.Title.Length > 0)
+            titleH = c.Text(r.X + Pad, r.Y + 7, w.Title, new TextStyle(TitleFont, t.Text, Bold: true, Width: r.W - 2 * Pad)).Height + 6;
+        var body = new RectF(r.X + Pad, r.Y + 7 + titleH, r.W - 2 * Pad, r.H - 7 - titleH - Pad);
+        if (body.W < 4 || body.H < 4) return;
+        c.PushClip(new RectF(r.X, r.Y, r.W, r.H));
+        try
+        {
+            switch (w.Data)
+            {
+                case ErrorData e: Message(c, body, "Query failed: " + e.Message, Rgba.Hex("#d44a3a")); return;
+                case TextData text: Text(c, body, text.Markdown, t); return;
+            }
+            if (w.Status == "no-data") { Message(c, body, "No data for this range", t.Muted); return; }
+            switch (w.Type)
+            {
+                case "line": case "area": case "bar": Chart(c, w, body, t, zone); break;
+                case "stat": Stat(c, w, body, t); break;
+                case "gauge": Gauge(c, w, body, t); break;
+                case "table": Table(c, (TableData)w.Data, body, t); break;
+            }
+        }
+        finally { c.PopClip(); }
+    }
+
+    static void Message(ICanvas c, RectF body, string text, Rgba color)
+    {
+        var style = new TextStyle(13, color, Align: TextAlign.Center, Width: body.W, MaxLines: 4);
+        var h = c.Measure(text, style).Height;
+        c.Text(body.X, body.Y + (body.H - h) / 2, text, style);
+    }
+
+    static void Chart(ICanvas c, RenderWidget w, RectF body, Theme t, TimeZoneInfo zone)
+    {
+        var data = (SeriesData)w.Data;
+        var bars = w.Type == "bar";
+        var stacked = w.Options.Stacked && (bars || w.Type == "area");
+        var g = ChartLayout.Compute(body, data.Series, data.FromMs, data.ToMs, w.Options, zone, c, stacked, bars);
+        var axis = new TextStyle(ChartLayout.AxisFont, t.Muted);
+        foreach (var tick in g.YTicks)
+        {
+            var y = g.Y(tick.Position);
+            c.Line(g.Plot.X, y, g.Plot.Right, y, t.Grid, 1);
+            var size = c.Measure(tick.Label, axis);
+            c.Text(g.Plot.X - 6 - size.Width, y - size.Height / 2, tick.Label, axis);
+        }
+        var lastRight = double.NegativeInfinity;
+        foreach (var tick in g.XTicks)
+        {
+            var x = g.X(tick.Position);
+            var size = c.Measure(tick.Label, axis);
+            var left = Math.Max(body.X, Math.Min(x - size.Width / 2, body.Right - size.Width));
+            if (left < lastRight + 8) continue;
+            c.Line(x, g.Plot.Y, x, g.Plot.Bottom, t.Grid, 1);
+            c.Text(left, g.Plot.Bottom + 4, tick.Label, axis);
+            lastRight = left + size.Width;
+        }
+        c.PushClip(g.Plot with { Y = g.Plot.Y - 2, H = g.Plot.H + 4 });
+        if (bars) Bars(c, w, data, g, t, stacked);
+        else Lines(c, w, data, g, t, stacked);
+        foreach (var th in w.Options.Thresholds)
+            c.Line(g.Plot.X, g.Y(th.Value), g.Plot.Right, g.Y(th.Value), th.Color, 1.2, [5, 4]);
+        c.PopClip();
+        c.Line(g.Plot.X, g.Plot.Bottom, g.Plot.Right, g.Plot.Bottom, t.Border, 1);
+        var legendStyle = new TextStyle(ChartLayout.LegendFont, t.Text);
+        foreach (var item in g.Legend)
+        {
+            c.FillRect(new RectF(item.X, item.Y + 2, ChartLayout.Swatch, ChartLayout.Swatch), t.SeriesColor(item.SeriesIndex, w.Options));
+            c.Text(item.X + ChartLayout.Swatch + 4, item.Y, item.Name, legendStyle);
+        }
+        if (g.HiddenLegendItems > 0 && g.Legend.Count > 0)
+        {
+            var lastItem = g.Legend[^1];
+            var x = lastItem.X + ChartLayout.Swatch + 4 + c.Measure(lastItem.Name, legendStyle).Width + 12;
+            c.Text(x, lastItem.Y, $"+{g.HiddenLegendItems} more", legendStyle with { Color = t.Muted });
+        }
+    }
+
+    static void Lines(ICanvas c, RenderWidget w, SeriesData data, ChartGeometry g, Theme t, bool stacked)
+    {
+        var columns = (int)Math.Max(1, g.Plot.W);
+        var baseline = stacked ? new Dictionary<double, double>() : null;
+        for (var si = 0; si < data.Series.Count; si++)
+        {
+            var s = data.Series[si];
+            var (xs, ys) = Downsample.MinMax(s.X, s.Y, g.XMin, g.XMax, columns);
+            var color = t.SeriesColor(si, w.Options);
+            var px = new List<double>(xs.Length);
+            var py = new List<double>(ys.Length);
+            var bottoms = new List<double>(ys.Length);
+            void Flush()
+            {
+                if (px.Count == 0) return;
+                if (w.Type == "area")
+                {
+                    var fx = new double[px.Count * 2];
+                    var fy = new double[px.Count * 2];
+                    for (var i = 0; i < px.Count; i++) { fx[i] = px[i]; fy[i] = py[i]; fx[^(i + 1)] = px[i]; fy[^(i + 1)] = bottoms[i]; }
+                    c.FillPolygon(fx, fy, color.WithAlpha(0.22));
+                }
+                c.Polyline(px.ToArray(), py.ToArray(), color, 1.5);
+                px.Clear(); py.Clear(); bottoms.Clear();
+            }
+            for (var i = 0; i < xs.Length; i++)
+            {
+                var v = ys[i];
+                if (double.IsNaN(v))
+                {
+                    if (w.Options.Nulls == "connect") continue;
+                    if (w.Options.Nulls == "zero") v = 0;
+                    else { Flush(); continue; }
+                }
+                var b = baseline?.GetValueOrDefault(xs[i]) ?? 0;
+                if (baseline is not null) baseline[xs[i]] = b + v;
+                px.Add(g.X(xs[i]));
+                py.Add(g.Y(b + v));
+                bottoms.Add(g.Y(stacked ? b : Math.Max(g.YMin, Math.Min(0, g.YMax))));
+            }
+            Flush();
+        }
+    }
+
+    static void Bars(ICanvas c, RenderWidget w, SeriesData data, ChartGeometry g, Theme t, bool stacked)
+    {
+        var buckets = data.Series.SelectMany(s => s.X).Distinct().Order().ToArray();
+        if (buckets.Length == 0) return;
+        var slot = g.Plot.W / buckets.Length;
+        var index = buckets.Select((x, i) => (x, i)).ToDictionary(p => p.x, p => p.i);
+        var groupW = slot * 0.8;
+        var n = data.Series.Count;
+        var baseline = new double[buckets.Length];
+        for (var si = 0; si < n; si++)
+        {
+            var s = data.Series[si];
+            var color = t.SeriesColor(si, w.Options);
+            for (var i = 0; i < s.X.Length; i++)
+            {
+                if (double.IsNaN(s.Y[i])) continue;
+                var b = index[s.X[i]];
+                var left = g.Plot.X + b * slot + (slot - groupW) / 2;
+                double x0, bw, y0, y1;
+                if (stacked) { x0 = left; bw = groupW; y0 = baseline[b]; y1 = baseline[b] + s.Y[i]; baseline[b] = y1; }
+                else { bw = groupW / n; x0 = left + si * bw; y0 = 0; y1 = s.Y[i]; }
+                var top = g.Y(Math.Max(y0, y1));
+                var bottom = g.Y(Math.Min(y0, y1));
+                c.FillRect(new RectF(x0 + 0.5, top, Math.Max(1, bw - 1), Math.Max(0.5, bottom - top)), color);
+            }
+        }
+    }
+
+    static (double Last, double First, double[] X, double[] Y) LastValue(SeriesData data)
+    {
+        var s = data.Series.First(x => x.Y.Any(v => !double.IsNaN(v)));
+        var valid = s.Y.Where(v => !double.IsNaN(v)).ToArray();
+        return (valid[^1], valid[0], s.X, s.Y);
+    }
+
+    static Rgba ThresholdColor(WidgetOptions o, double v, Rgba fallback)
+    {
+        var color = fallback;
+        foreach (var th in o.Thresholds.OrderBy(x => x.Value)) if (v >= th.Value) color = th.Color;
+        return color;
+    }
+
+    static void Stat(ICanvas c, RenderWidget w, RectF body, Theme t)
+    {
+        var data = (SeriesData)w.Data;
+        var (last, first, xs, ys) = LastValue(data);
+        var color = ThresholdColor(w.Options, last, t.Text);
+        var valueText = NiceScale.Format(last, 0.01, w.Options.Decimals ?? (Math.Abs(last) >= 100 ? 0 : 1), w.Options.Unit);
+        var size = Math.Clamp(body.H * 0.38, 14, 64);
+        var style = new TextStyle(size, color, Bold: true, Width: body.W);
+        var h = c.Measure(valueText, style).Height;
+        c.Text(body.X, body.Y, valueText, style);
+        if (first != 0 && double.IsFinite(first))
+        {
+            var delta = (last - first) / Math.Abs(first) * 100;
+            var deltaText = (delta >= 0 ? "▲ " : "▼ ") + Math.Abs(delta).ToString("0.#", Inv) + "% over the range";
+            c.Text(body.X, body.Y + h + 2, deltaText, new TextStyle(11, delta >= 0 ? Rgba.Hex("#56a64b") : Rgba.Hex("#e02f44"), Width: body.W));
+        }
+        // Sparkline along the bottom third.
+        var spark = new RectF(body.X, body.Bottom - body.H * 0.33, body.W, body.H * 0.33);
+        if (spark.H < 8) return;
+        var (dx, dy) = Downsample.MinMax(xs, ys, data.FromMs, data.ToMs, (int)spark.W);
+        var valid = dy.Where(v => !double.IsNaN(v)).ToArray();
+        if (valid.Length < 2) return;
+        double lo = valid.Min(), hi = valid.Max();
+        var px = new List<double>(); var py = new List<double>();
+        for (var i = 0; i < dx.Length; i++)
+        {
+            if (double.IsNaN(dy[i])) continue;
+            px.Add(spark.X + (dx[i] - data.FromMs) / Math.Max(1, data.ToMs - data.FromMs) * spark.W);
+            py.Add(spark.Bottom - (hi > lo ? (dy[i] - lo) / (hi - lo) : 0.5) * spark.H);
+        }
+        c.Polyline(px.ToArray(), py.ToArray(), color.WithAlpha(0.7), 1.2);
+    }
+
+    static void Gauge(ICanvas c, RenderWidget w, RectF body, Theme t)
+    {
+        var (last, _, _, _) = LastValue((SeriesData)w.Data);
+        double min = w.Options.Min ?? 0, max = w.Options.Max ?? 100;
+        var radius = Math.Min(body.W / 2, body.H * 0.6) - 8;
+        if (radius < 8) return;
+        double cx = body.X + body.W / 2, cy = body.Y + radius + 8;
+        const double start = Math.PI * 0.75, sweep = Math.PI * 1.5;
+        var frac = Math.Clamp((last - min) / Math.Max(1e-9, max - min), 0, 1);
+        c.Arc(cx, cy, radius, start, start + sweep, t.Grid, radius * 0.22);
+        var color = ThresholdColor(w.Options, last, t.Palette[0]);
+        if (frac > 0) c.Arc(cx, cy, radius, start, start + sweep * frac, color, radius * 0.22);
+        var text = NiceScale.Format(last, 0.01, w.Options.Decimals ?? 1, w.Options.Unit);
+        var style = new TextStyle(Math.Clamp(radius * 0.4, 10, 40), t.Text, Bold: true, Align: TextAlign.Center, Width: radius * 2);
+        var h = c.Measure(text, style).Height;
+        c.Text(cx - radius, cy - h / 2, text, style);
+        var small = new TextStyle(10, t.Muted);
+        c.Text(cx - radius * 0.8, cy + radius * 0.7, NiceScale.Format(min, 1, w.Options.Decimals, null), small);
+        var maxText = NiceScale.Format(max, 1, w.Options.Decimals, null);
+        c.Text(cx + radius * 0.8 - c.Measure(maxText, small).Width, cy + radius * 0.7, maxText, small);
+    }
+
+    static void Table(ICanvas c, TableData d, RectF body, Theme t)
+    {
+        var font = new TextStyle(11, t.Text);
+        var rowH = c.Measure("Ag", font).Height + 6;
+        var cols = d.Columns.Count;
+        var widths = new double[cols];
+        for (var j = 0; j < cols; j++)
+        {
+            widths[j] = c.Measure(d.Columns[j], font with { Bold = true }).Width;
+            foreach (var row in d.Rows.Take(50)) widths[j] = Math.Max(widths[j], c.Measure(row[j], font).Width);
+            widths[j] += 12;
+        }
+        var total = widths.Sum();
+        if (total > body.W) for (var j = 0; j < cols; j++) widths[j] *= body.W / total;
+        var fit = Math.Max(0, (int)((body.H - rowH) / rowH));
+        var shown = (int)Math.Min(d.Rows.Count, d.TotalRows > fit ? Math.Max(0, fit - 1) : fit);
+        double x = body.X, y = body.Y;
+        c.FillRect(new RectF(body.X, y, body.W, rowH), t.Grid);
+        for (var j = 0; j < cols; j++)
+        {
+            c.Text(x + 6, y + 3, d.Columns[j], font with { Bold = true, Width = widths[j] - 8, Align = d.Numeric[j] ? TextAlign.Right : TextAlign.Left });
+            x += widths[j];
+        }
+        y += rowH;
+        for (var i = 0; i < shown; i++, y += rowH)
+        {
+            if (i % 2 == 1) c.FillRect(new RectF(body.X, y, body.W, rowH), t.Grid.WithAlpha(0.5));
+            x = body.X;
+            for (var j = 0; j < cols; j++)
+            {
+                c.Text(x + 6, y + 3, d.Rows[i][j], font with { Width = widths[j] - 8, Align = d.Numeric[j] ? TextAlign.Right : TextAlign.Left });
+                x += widths[j];
+            }
+        }
+        if (d.TotalRows > shown)
+            c.Text(body.X + 6, y + 3, $"+{d.TotalRows - shown:N0} more rows", font with { Color = t.Muted });
+    }
+
+    static void Text(ICanvas c, RectF body, string markdown, Theme t)
+    {
+        var markup = MarkdownToPango(markdown, t);
+        c.Text(body.X, body.Y, markup, new TextStyle(12, t.Text, Width: body.W, MaxLines: Math.Max(1, (int)(body.H / 16)), Markup: true));
+    }
+
+    [GeneratedRegex(@"\*\*(.+?)\*\*")] private static partial Regex Bold();
+    [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")] private static partial Regex MdLink();
+
+    /// <summary>Short markdown (headings, bold, lists, links) to Pango markup; every user character is escaped first.</summary>
+    public static string MarkdownToPango(string md, Theme t)
+    {
+        var sb = new StringBuilder();
+        var link = $"#{(int)(t.Palette[0].R * 255):x2}{(int)(t.Palette[0].G * 255):x2}{(int)(t.Palette[0].B * 255):x2}";
+        foreach (var raw in md.Replace("\r", "").Split('\n'))
+        {
+            var line = System.Security.SecurityElement.Escape(raw) ?? "";
+            line = Bold().Replace(line, "<b>$1</b>");
+            line = MdLink().Replace(line, m => $"<span foreground=\"{link}\" underline=\"single\">{m.Groups[1].Value}</span>");
+            if (line.StartsWith("## ")) line = $"<span size=\"large\" weight=\"bold\">{line[3..]}</span>";
+            else if (line.StartsWith("# ")) line = $"<span size=\"x-large\" weight=\"bold\">{line[2..]}</span>";
+            else if (line.StartsWith("- ") || line.StartsWith("* ")) line = "  • " + line[2..];
+            sb.Append(line).Append('\n');
+        }
+        return sb.ToString().TrimEnd('\n');
+    }
+}
