@@ -26,6 +26,8 @@ public static class AppHost
         s.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.ConnectionString).Build());
         s.AddDbContext<ExportsDb>(o => o.UseNpgsql(settings.ConnectionString));
         s.AddSingleton<SeriesExports>();
+        s.AddSingleton<Exports.Layouts.LayoutResolver>();
+        s.AddSingleton<Exports.Layouts.LayoutExports>();
         s.AddDataProtection().SetApplicationName("exports")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDir, "keys")));
         s.AddExportsAuth();
@@ -68,6 +70,7 @@ public static class AppHost
         IdentityEndpoints.Map(api);
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
+        Exports.Features.ExportLayout.ExportLayoutEndpoints.Map(api);
         Spa.MapFallback(app, settings);
     }
 }

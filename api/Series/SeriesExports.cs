@@ -116,6 +116,24 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         }
     }
 
+    /// <summary>Reads the export's rows into a callback (for drawing them), at most <paramref name="maxRows"/>;
+    /// returns how many rows the query has in all, counting on past the ones it delivered (up to 10x the limit).</summary>
+    public async Task<long> ReadAsync(PreparedExport p, int maxRows, Action<RowBuffer> onRow, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = p.Plan.Command(conn, p.Plan.Sql + $"\nLIMIT {(long)maxRows * 10}");
+        await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+        var row = new RowBuffer(p.Plan.AllColumns.Count);
+        long n = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            if (n++ >= maxRows) continue;
+            p.Plan.Mapper.Fill(reader, row);
+            onRow(row);
+        }
+        return n;
+    }
+
     public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

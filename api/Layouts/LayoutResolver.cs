@@ -1,0 +1,139 @@
+using System.Globalization;
+using Exports.Formats;
+using Exports.Rendering;
+using Exports.Series;
+using Exports.Shared;
+
+namespace Exports.Layouts;
+
+/// <summary>Runs every widget's query (the same engine as data exports) and turns the rows into what the renderer
+/// draws. A widget whose query is refused or fails carries its error; one with no rows says so. Nothing here
+/// fails the whole layout.</summary>
+public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
+{
+    const int MaxPointsPerWidget = 500_000;
+    static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public async Task<RenderDocument> ResolveAsync(Guid owner, ExportLayout layout, LayoutValidator.Settings s, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var frame = layout.Timeframe ?? new TimeframeSpec { Last = "24h" };
+        var (from, to) = Range(frame, s.Zone, now);
+        var widgets = new RenderWidget[layout.Widgets!.Count];
+        using var gate = new SemaphoreSlim(3);
+        await Task.WhenAll(layout.Widgets.Select(async (w, i) =>
+        {
+            await gate.WaitAsync(ct);
+            try { widgets[i] = await ResolveWidgetAsync(owner, layout, w, s, frame, from, to, ct); }
+            finally { gate.Release(); }
+        }));
+        return new RenderDocument(layout.Title ?? "Export", LayoutValidator.Describe(from, to, s.Zone), s.Zone, s.Theme, s.Grid, s.Page,
+            s.ViewportWidth, s.Scale, now, widgets);
+    }
+
+    static (DateTimeOffset From, DateTimeOffset To) Range(TimeframeSpec f, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        if (f.Last is { } last && Timeframes.TryParseLast(last, now, out var start)) return (start, now);
+        var from = f.From is { } a && Timeframes.TryParseInstant(a, zone, out var x) ? x : now.AddDays(-1);
+        var to = f.To is { } b && Timeframes.TryParseInstant(b, zone, out var y) ? y : now;
+        return (from, to);
+    }
+
+    async Task<RenderWidget> ResolveWidgetAsync(Guid owner, ExportLayout layout, WidgetRequest w, LayoutValidator.Settings s,
+        TimeframeSpec frame, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var options = LayoutValidator.ParseOptions(w.Options, "options", new Errors());
+        RenderWidget Make(WidgetData data) => new(w.Id!, w.Type!, w.Title ?? "", w.X, w.Y, w.W, w.H, options, data);
+        if (w.Type == "text") return Make(new TextData(w.Text ?? ""));
+        var query = w.Query! with
+        {
+            Timeframe = w.Query!.Timeframe ?? frame,
+            Timezone = w.Query.Timezone ?? layout.Timezone,
+            Format = "csv", FormatOptions = null, Compression = null, Filename = null,
+        };
+        try
+        {
+            var (outcome, prepared, errors) = await exports.PrepareAsync(owner, query, ct);
+            if (outcome == PrepareOutcome.SourceNotFound) return Make(new ErrorData($"No source named '{query.Source}'."));
+            if (outcome == PrepareOutcome.Invalid)
+                return Make(new ErrorData(string.Join(" ", errors.ToDictionary().SelectMany(kv => kv.Value).Take(2))));
+            var p = prepared!;
+            var wf = (double)p.Plan.From.ToUnixTimeMilliseconds();
+            var wt = (double)p.Plan.To.ToUnixTimeMilliseconds();
+            return w.Type == "table" ? Make(await TableAsync(p, options, s.Zone, ct)) : Make(await SeriesAsync(p, wf, wt, ct));
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return Make(new ErrorData(e.Message));
+        }
+    }
+
+    async Task<WidgetData> SeriesAsync(PreparedExport p, double fromMs, double toMs, CancellationToken ct)
+    {
+        var cols = p.Schema.Columns;
+        var time = cols.FirstOrDefault(c => c.Type == ColumnType.Time);
+        var value = cols.FirstOrDefault(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long);
+        if (time is null || value is null) return new ErrorData("The query has no time and numeric columns to draw.");
+        var keys = cols.Where(c => c.IsKey && c.Type == ColumnType.String).ToArray();
+        // One metric: its name is the widget's subject, so series are named by their other keys (web-01, …).
+        var singleMetric = p.Request.Metrics is { Count: 1 } && keys.Length > 1;
+        var series = new Dictionary<string, (List<double> X, List<double> Y)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        string? lastName = null;
+        (List<double> X, List<double> Y) current = default;
+        await exports.ReadAsync(p, MaxPointsPerWidget, row =>
+        {
+            var name = keys.Length switch
+            {
+                0 => value.Name,
+                1 => row.Nulls[keys[0].Slot] ? "" : row.Strings[keys[0].Slot] ?? "",
+                _ => string.Join(" · ", keys.Where(k => k.Name != "metric" || !singleMetric).Select(k => row.Nulls[k.Slot] ? "" : row.Strings[k.Slot])),
+            };
+            if (name != lastName)
+            {
+                if (!series.TryGetValue(name, out current)) { series[name] = current = ([], []); order.Add(name); }
+                lastName = name;
+            }
+            current.X.Add((row.Times[time.Slot] - DateTime.UnixEpoch).TotalMilliseconds);
+            current.Y.Add(row.Nulls[value.Slot] ? double.NaN : value.Type == ColumnType.Long ? row.Longs[value.Slot] : row.Doubles[value.Slot]);
+        }, ct);
+        var result = order.Select(n => Gaps(n, series[n].X, series[n].Y)).ToList();
+        return new SeriesData(result, fromMs, toMs);
+    }
+
+    /// <summary>Sorts a series by time and breaks it where points are missing: a step over 2.5 times the usual step.</summary>
+    static DataSeries Gaps(string name, List<double> xs, List<double> ys)
+    {
+        var idx = Enumerable.Range(0, xs.Count).OrderBy(i => xs[i]).ToArray();
+        var x = idx.Select(i => xs[i]).ToArray();
+        var y = idx.Select(i => ys[i]).ToArray();
+        if (x.Length < 3) return new DataSeries(name, x, y);
+        var steps = new double[x.Length - 1];
+        for (var i = 1; i < x.Length; i++) steps[i - 1] = x[i] - x[i - 1];
+        Array.Sort(steps);
+        var usual = steps[steps.Length / 2];
+        var ox = new List<double>(x.Length);
+        var oy = new List<double>(y.Length);
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (i > 0 && usual > 0 && x[i] - x[i - 1] > usual * 2.5) { ox.Add(x[i - 1] + usual); oy.Add(double.NaN); }
+            ox.Add(x[i]); oy.Add(y[i]);
+        }
+        return new DataSeries(name, ox.ToArray(), oy.ToArray());
+    }
+
+    async Task<WidgetData> TableAsync(PreparedExport p, WidgetOptions o, TimeZoneInfo zone, CancellationToken ct)
+    {
+        var cols = p.Schema.Columns;
+        var rows = new List<string[]>();
+        var total = await exports.ReadAsync(p, o.MaxRows, row =>
+            rows.Add(cols.Select(c => row.Nulls[c.Slot] ? "" : c.Type switch
+            {
+                ColumnType.Time => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(row.Times[c.Slot], DateTimeKind.Utc), zone).ToString("yyyy-MM-dd HH:mm", Inv),
+                ColumnType.Long => row.Longs[c.Slot].ToString("N0", Inv),
+                ColumnType.Double => double.IsFinite(row.Doubles[c.Slot]) ? row.Doubles[c.Slot].ToString(o.Decimals is { } d ? "N" + d : "#,##0.##", Inv) : "",
+                _ => row.Strings[c.Slot] ?? "",
+            }).ToArray()), ct);
+        return new TableData(cols.Select(c => c.Name).ToList(), cols.Select(c => c.Type is ColumnType.Double or ColumnType.Long).ToList(), rows, total);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Exports.Rendering;
+using Exports.Series;
+using Exports.Shared;
+
+namespace Exports.Layouts;
+
+/// <summary>Checks a layout before any query runs and turns it into the renderer's settings. Every problem is a
+/// field error naming the widget (widgets[2].x …).</summary>
+public static partial class LayoutValidator
+{
+    public static readonly string[] Types = ["line", "area", "bar", "stat", "table", "text", "gauge"];
+    public const int MaxWidgets = 60, MaxRows = 200;
+
+    static readonly Dictionary<string, (double W, double H)> Pages = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["A4"] = (595.28, 841.89), ["A3"] = (841.89, 1190.55), ["Letter"] = (612, 792), ["Legal"] = (612, 1008),
+    };
+
+    [GeneratedRegex("^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")] private static partial Regex HexColor();
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")] private static partial Regex WidgetId();
+
+    public sealed record Settings(string Format, Theme Theme, GridSpec Grid, PageSpec Page, int ViewportWidth, double Scale, TimeZoneInfo Zone);
+
+    public static Settings? Validate(ExportLayout l, Errors e)
+    {
+        var format = (l.Format ?? "png").Trim().ToLowerInvariant();
+        if (format is not ("png" or "pdf")) e.Add("format", "format must be png or pdf.");
+        var zone = TimeZoneInfo.Utc;
+        if (l.Timezone is { } tz && !Timeframes.TryZone(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
+        if (l.Title is { Length: > 200 }) e.Add("title", "The title has at most 200 characters.");
+        var theme = ParseTheme(l.Theme, e);
+
+        var g = new GridSpec(l.Grid?.Columns ?? 12, l.Grid?.RowHeight ?? 80, l.Grid?.Gap ?? 8, l.Grid?.Padding ?? 16);
+        if (g.Columns is < 1 or > 48) e.Add("grid.columns", "grid.columns is from 1 to 48.");
+        if (g.RowHeight is < 20 or > 400) e.Add("grid.rowHeight", "grid.rowHeight is from 20 to 400 pixels.");
+        if (g.Gap is < 0 or > 64) e.Add("grid.gap", "grid.gap is from 0 to 64 pixels.");
+        if (g.Padding is < 0 or > 128) e.Add("grid.padding", "grid.padding is from 0 to 128 pixels.");
+
+        var width = l.ViewportWidth ?? 1600;
+        if (width is < 320 or > 4096) e.Add("viewportWidth", "viewportWidth is from 320 to 4096 pixels.");
+        var scale = l.Scale ?? 1;
+        if (scale is not (1 or 2)) e.Add("scale", "scale is 1 or 2.");
+
+        var page = ParsePage(l.Page, e);
+
+        var widgets = l.Widgets ?? [];
+        if (widgets.Count == 0) e.Add("widgets", "A layout needs at least one widget.");
+        if (widgets.Count > MaxWidgets) e.Add("widgets", $"A layout has at most {MaxWidgets} widgets.");
+        var ids = new HashSet<string>();
+        for (var i = 0; i < widgets.Count; i++)
+        {
+            var w = widgets[i];
+            var at = $"widgets[{i}]";
+            var name = w.Id ?? $"#{i}";
+            if (w.Id is null || !WidgetId().IsMatch(w.Id)) e.Add($"{at}.id", "Each widget needs an id of letters, digits, - or _ (at most 64).");
+            else if (!ids.Add(w.Id)) e.Add($"{at}.id", $"Two widgets have the id '{w.Id}'.");
+            if (w.Type is null || !Types.Contains(w.Type)) e.Add($"{at}.type", $"Widget '{name}': unknown type '{w.Type}'. Use {string.Join(", ", Types)}.");
+            if (w.W < 1 || w.X < 0 || w.X + w.W > g.Columns) e.Add($"{at}.x", $"Widget '{name}' is outside the grid: x {w.X} + w {w.W} must fit {g.Columns} columns.");
+            if (w.H < 1 || w.Y < 0 || w.Y + w.H > MaxRows) e.Add($"{at}.y", $"Widget '{name}' is outside the grid: y {w.Y} + h {w.H} must be within {MaxRows} rows.");
+            if (w.Title is { Length: > 200 }) e.Add($"{at}.title", "A title has at most 200 characters.");
+            if (w.Type == "text") { if (string.IsNullOrWhiteSpace(w.Text)) e.Add($"{at}.text", $"Widget '{name}' is a text widget and needs text."); }
+            else if (w.Type is not null && w.Query?.Source is null) e.Add($"{at}.query", $"Widget '{name}' needs a query with a source.");
+            ParseOptions(w.Options, $"{at}.options", e);
+            for (var j = 0; j < i; j++)
+            {
+                var o = widgets[j];
+                if (w.X < o.X + o.W && o.X < w.X + w.W && w.Y < o.Y + o.H && o.Y < w.Y + w.H && w.W > 0 && w.H > 0 && o.W > 0 && o.H > 0)
+                    e.Add($"{at}.x", $"Widget '{name}' overlaps widget '{o.Id ?? $"#{j}"}'.");
+            }
+        }
+        if (!e.Any)
+        {
+            var rows = widgets.Max(w => w.Y + w.H);
+            var height = 58 + 2 * g.Padding + rows * (g.RowHeight + g.Gap);
+            if ((double)width * height * scale * scale > LayoutRenderer.MaxPixels)
+                e.Add("widgets", $"The layout is too large to draw: {width} × {height} pixels at scale {scale} is over {LayoutRenderer.MaxPixels:N0} pixels.");
+        }
+        return e.Any ? null : new Settings(format, theme, g, page, width, scale, zone);
+    }
+
+    static Theme ParseTheme(JsonElement? t, Errors e)
+    {
+        if (t is null || t.Value.ValueKind == JsonValueKind.Null) return Theme.Light;
+        var el = t.Value;
+        string? mode = el.ValueKind == JsonValueKind.String ? el.GetString() : el.ValueKind == JsonValueKind.Object && el.TryGetProperty("mode", out var m) ? m.GetString() : null;
+        var theme = mode switch { "dark" => Theme.Dark, "light" or null => Theme.Light, _ => null };
+        if (theme is null) { e.Add("theme", "theme is light or dark (or { mode, palette })."); return Theme.Light; }
+        if (el.ValueKind == JsonValueKind.Object && el.TryGetProperty("palette", out var p))
+        {
+            var colors = p.ValueKind == JsonValueKind.Array ? p.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : null).ToList() : [];
+            if (colors.Count == 0 || colors.Any(c => c is null || !HexColor().IsMatch(c))) e.Add("theme.palette", "palette is a list of #rrggbb colours.");
+            else theme = theme with { Palette = colors.Select(c => Rgba.Hex(c!)).ToList() };
+        }
+        return theme;
+    }
+
+    static PageSpec ParsePage(PageRequest? p, Errors e)
+    {
+        var spec = new PageSpec();
+        if (p is null) return spec;
+        double w = spec.Width, h = spec.Height;
+        if (p.Size is { } size && !size.Equals("custom", StringComparison.OrdinalIgnoreCase))
+        {
+            if (Pages.TryGetValue(size, out var dims)) (w, h) = dims;
+            else e.Add("page.size", "page.size is A4, A3, Letter, Legal or custom.");
+        }
+        else if (p.Size is not null || p.Width is not null || p.Height is not null)
+        {
+            if (p.Width is not (>= 144 and <= 5000) || p.Height is not (>= 144 and <= 5000))
+                e.Add("page.width", "A custom page needs width and height from 144 to 5000 points.");
+            else (w, h) = (p.Width.Value, p.Height.Value);
+        }
+        var orientation = p.Orientation ?? "portrait";
+        if (orientation is not ("portrait" or "landscape")) e.Add("page.orientation", "page.orientation is portrait or landscape.");
+        if ((orientation == "landscape") != (w > h)) (w, h) = (h, w);
+        var margin = p.Margin ?? 36;
+        if (margin < 0 || margin > Math.Min(w, h) / 4) e.Add("page.margin", "page.margin is from 0 to a quarter of the page.");
+        return new PageSpec(w, h, margin, p.Header ?? true, p.Footer ?? true);
+    }
+
+    public static WidgetOptions ParseOptions(JsonElement? options, string at, Errors e)
+    {
+        var o = new WidgetOptions();
+        if (options is not { ValueKind: JsonValueKind.Object } el) return o;
+        foreach (var p in el.EnumerateObject())
+        {
+            var v = p.Value;
+            var key = $"{at}.{p.Name}";
+            switch (p.Name)
+            {
+                case "unit" when v.ValueKind == JsonValueKind.String && v.GetString()!.Length <= 16: o = o with { Unit = v.GetString() }; break;
+                case "decimals" when v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var d) && d is >= 0 and <= 6: o = o with { Decimals = d }; break;
+                case "legend" when v.ValueKind is JsonValueKind.True or JsonValueKind.False: o = o with { Legend = v.GetBoolean() }; break;
+                case "stacked" when v.ValueKind is JsonValueKind.True or JsonValueKind.False: o = o with { Stacked = v.GetBoolean() }; break;
+                case "min" when v.ValueKind == JsonValueKind.Number: o = o with { Min = v.GetDouble() }; break;
+                case "max" when v.ValueKind == JsonValueKind.Number: o = o with { Max = v.GetDouble() }; break;
+                case "maxRows" when v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var mr) && mr is >= 1 and <= 500: o = o with { MaxRows = mr }; break;
+                case "nulls" when v.GetString() is "gap" or "connect" or "zero": o = o with { Nulls = v.GetString()! }; break;
+                case "colors" when v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(c => c.ValueKind == JsonValueKind.String && HexColor().IsMatch(c.GetString()!)):
+                    o = o with { Colors = v.EnumerateArray().Select(c => Rgba.Hex(c.GetString()!)).ToList() }; break;
+                case "thresholds" when v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(t => t.ValueKind == JsonValueKind.Object
+                        && t.TryGetProperty("value", out var tv) && tv.ValueKind == JsonValueKind.Number
+                        && t.TryGetProperty("color", out var tc) && tc.ValueKind == JsonValueKind.String && HexColor().IsMatch(tc.GetString()!)):
+                    o = o with { Thresholds = v.EnumerateArray().Select(t => new Threshold(t.GetProperty("value").GetDouble(), Rgba.Hex(t.GetProperty("color").GetString()!))).ToList() }; break;
+                default:
+                    e.Add(key, p.Name is "unit" or "decimals" or "legend" or "stacked" or "min" or "max" or "maxRows" or "nulls" or "colors" or "thresholds"
+                        ? $"Invalid {p.Name}." : $"Unknown widget option '{p.Name}'.");
+                    break;
+            }
+        }
+        return o;
+    }
+
+    public static string Describe(DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone) =>
+        $"{TimeZoneInfo.ConvertTime(from, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} – {TimeZoneInfo.ConvertTime(to, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} ({zone.Id})";
+}
