@@ -34,3 +34,50 @@ public sealed class Source
     public string Schema { get; set; } = "{}";
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+public sealed class Dashboard
+{
+    public Guid Id { get; set; }
+    public Guid OwnerId { get; set; }
+    public string Slug { get; set; } = "";
+    public string Title { get; set; } = "";
+    public string Description { get; set; } = "";
+    /// <summary>The ExportLayout as JSON (jsonb).</summary>
+    public string Layout { get; set; } = "{}";
+    /// <summary>SHA-256 of the public link's token; null when the dashboard is not shared.</summary>
+    public string? ShareHash { get; set; }
+    public DateTimeOffset? SharedAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class ThresholdMonitor
+{
+    public Guid Id { get; set; }
+    public Guid OwnerId { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>The metric query (an export request) as JSON.</summary>
+    public string Query { get; set; } = "{}";
+    /// <summary>above or below.</summary>
+    public string Condition { get; set; } = "above";
+    public double Threshold { get; set; }
+    /// <summary>ok, alerting or no-data.</summary>
+    public string State { get; set; } = "ok";
+    public double? Value { get; set; }
+    public DateTimeOffset Since { get; set; }
+    public Guid? DashboardId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class Alert
+{
+    public Guid Id { get; set; }
+    public Guid OwnerId { get; set; }
+    public string Title { get; set; } = "";
+    public string Severity { get; set; } = "warning";
+    public DateTimeOffset FiredAt { get; set; }
+    public Guid? MonitorId { get; set; }
+    /// <summary>The alert's targets as JSON: [{ "title", "query", "threshold"? }].</summary>
+    public string Targets { get; set; } = "[]";
+    public DateTimeOffset CreatedAt { get; set; }
+}

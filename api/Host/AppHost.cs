@@ -53,6 +53,7 @@ public static class AppHost
             if (settings.Seed)
                 await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
                     app.Logger, DateTimeOffset.UtcNow, CancellationToken.None);
+            if (settings.Seed) await DemoVisuals.EnsureAsync(db, DateTimeOffset.UtcNow, CancellationToken.None);
         }
         Health.Ready = true;
 
@@ -71,6 +72,10 @@ public static class AppHost
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
         Exports.Features.ExportLayout.ExportLayoutEndpoints.Map(api);
+        Exports.Features.Dashboards.DashboardsEndpoints.Map(api);
+        Exports.Features.Monitors.MonitorsEndpoints.Map(api);
+        Exports.Features.Alerts.AlertsEndpoints.Map(api);
+        Exports.Features.RenderTokens.RenderTokensEndpoints.Map(api);
         Spa.MapFallback(app, settings);
     }
 }

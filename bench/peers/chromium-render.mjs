@@ -7,10 +7,11 @@
 // Peak RSS is the sum of VmRSS over the Chromium process tree (descendants of the browser pid, plus the crashpad
 // handlers it double-forks, which end up under pid 1), sampled every 20 ms during the timed renders.
 //   node bench/peers/chromium-render.mjs sample OUT.json
-//   node bench/peers/chromium-render.mjs run LAYOUT.json OUTDIR [--runs N]
+//   node bench/peers/chromium-render.mjs run LAYOUT.json OUTDIR [--runs N] [--decimate]
 //     → prints {"coldPngMs","coldPdfMs","warmPngMs","warmPdfMs","coldPeakRssMB","warmPeakRssMB","pngBytes","pdfBytes"}
 //       (medians of N runs, default 3, after one warm-up each; pngBytes/pdfBytes are the warm outputs') and writes
 //       dashboard.html, cold.png, cold.pdf, warm.png, warm.pdf to OUTDIR. Progress goes to stderr.
+//     --decimate turns on Chart.js's min/max decimation for line and area charts (by default every point is drawn).
 // Environment: CHROMIUM=/path/to/binary (default: the ELF binary behind Debian's /usr/bin/chromium wrapper script).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -91,7 +92,7 @@ function chartJsBundle() {
   throw new Error(`no Chart.js UMD bundle next to ${main} (npm install -D -w e2e chart.js)`);
 }
 
-function buildPage(layout) {
+function buildPage(layout, options = {}) {
   const { width: W, height: H, grid } = layout;
   const theme = THEMES[layout.theme] || THEMES.light;
   const vars = {
@@ -109,6 +110,7 @@ ${fs.readFileSync(path.join(here, 'chromium', 'page.css'), 'utf8')}</style>
 </head><body>
 ${layout.title ? `<header><h1>${esc(layout.title)}</h1></header>` : ''}<main class="grid"></main>
 <script id="layout" type="application/json">${json}</script>
+<script>window.__benchOptions = ${JSON.stringify(options)};</script>
 <script>${script(chartJsBundle())}</script>
 <script>${script(fs.readFileSync(path.join(here, 'chromium', 'dashboard.js'), 'utf8'))}</script>
 </body></html>
@@ -235,7 +237,7 @@ async function loadChromium() {
   try { return (await import('playwright-core')).chromium; } catch { return (await import('@playwright/test')).chromium; }
 }
 
-async function run(layoutFile, outDir, runs) {
+async function run(layoutFile, outDir, runs, options) {
   const layout = JSON.parse(fs.readFileSync(layoutFile, 'utf8'));
   const W = layout.width, H = layout.height;
   const bin = chromiumBinary();
@@ -250,12 +252,12 @@ async function run(layoutFile, outDir, runs) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const html = buildPage(layout);
+    const html = buildPage(layout, options);
     const page = path.join(tmp, 'dashboard.html');
     fs.writeFileSync(page, html);
     fs.copyFileSync(page, path.join(outDir, 'dashboard.html'));
     const url = pathToFileURL(page).href;
-    log(`${bin}, page ${(html.length / 1e6).toFixed(1)} MB, ${W}x${H}, ${runs} run(s) + 1 warm-up`);
+    log(`${bin}, page ${(html.length / 1e6).toFixed(1)} MB, ${W}x${H}, ${runs} run(s) + 1 warm-up${options.decimate ? ', decimated' : ''}`);
 
     // Cold: a fresh process (and a fresh profile) per render.
     let n = 0;
@@ -319,11 +321,11 @@ async function run(layoutFile, outDir, runs) {
 
 // ---------------------------------------------------------------------------------------------------------------
 const [cmd, ...rest] = process.argv.slice(2);
-const usage = 'usage: chromium-render.mjs sample OUT.json | run LAYOUT.json OUTDIR [--runs N]';
+const usage = 'usage: chromium-render.mjs sample OUT.json | run LAYOUT.json OUTDIR [--runs N] [--decimate]';
 if (cmd === 'sample' && rest[0]) sample(rest[0]);
 else if (cmd === 'run' && rest[0] && rest[1]) {
   const i = rest.indexOf('--runs');
   const runs = i >= 0 ? Number(rest[i + 1]) : 3;
   if (!Number.isInteger(runs) || runs < 1) { console.error(usage); process.exit(2); }
-  try { await run(rest[0], rest[1], runs); } catch (e) { console.error(e?.stack || e); process.exitCode = 1; }
+  try { await run(rest[0], rest[1], runs, { decimate: rest.includes('--decimate') }); } catch (e) { console.error(e?.stack || e); process.exitCode = 1; }
 } else { console.error(usage); process.exit(2); }

@@ -6,6 +6,7 @@
 (function () {
   'use strict';
   const layout = JSON.parse(document.getElementById('layout').textContent);
+  const bench = window.__benchOptions || {};
   const css = getComputedStyle(document.documentElement);
   const color = (name) => css.getPropertyValue(name).trim();
   const theme = { fg: color('--fg'), muted: color('--muted'), grid: color('--gridline') };
@@ -74,6 +75,8 @@
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 10, boxHeight: 10, padding: 6, color: theme.fg, font: tickFont } },
           tooltip: { enabled: false }, title: { display: false },
+          // Off by default: Chart.js then draws every point. --decimate: min/max per pixel column (line/area only).
+          decimation: { enabled: !!bench.decimate && !bar, algorithm: 'min-max' },
         },
         scales: {
           x: {

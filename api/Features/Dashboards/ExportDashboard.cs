@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Exports.Data;
+using Exports.Host;
+using Exports.Layouts;
+
+namespace Exports.Features.Dashboards;
+
+/// <summary>GET /dashboards/{id}/export.{png|pdf} and /dashboards/{id}/widgets/{widgetId}/export.{png|pdf}, with
+/// time range, time zone, theme, page and scale overrides in the query string.</summary>
+public static class ExportDashboard
+{
+    public static void Map(RouteGroupBuilder g)
+    {
+        g.MapGet("/dashboards/{id}/export.{format:regex(^(png|pdf)$)}", async (string id, string format, HttpContext http, ExportsDb db,
+            LayoutExports exports, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var owner = user.OwnerId();
+            if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
+            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(Adapters.Dashboard(d), format);
+            return await RenderAsync(exports, owner, user.Identity?.Name, layout, http, ct);
+        }).WithTags("Dashboards").WithSummary("Export a dashboard as PNG or PDF").ProducesProblem(400).ProducesProblem(404);
+
+        g.MapGet("/dashboards/{id}/widgets/{widgetId}/export.{format:regex(^(png|pdf)$)}", async (string id, string widgetId, string format,
+            HttpContext http, ExportsDb db, LayoutExports exports, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var owner = user.OwnerId();
+            if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
+            if (Adapters.Widget(d, widgetId) is not { } single) return Problems.NotFound($"Dashboard '{id}' has no widget '{widgetId}'.");
+            return await RenderAsync(exports, owner, user.Identity?.Name, LayoutOverrides.Parse(http.Request.Query).Apply(single, format), http, ct);
+        }).WithTags("Dashboards").WithSummary("Export one widget of a dashboard").ProducesProblem(400).ProducesProblem(404);
+    }
+
+    public static async Task<IResult> RenderAsync(LayoutExports exports, Guid owner, string? author, Layouts.ExportLayout layout, HttpContext http, CancellationToken ct)
+    {
+        var (result, errors) = await exports.RenderAsync(owner, author ?? "Exports", layout, ct);
+        return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text.Json;
+using Exports.Data;
+using Exports.Series;
+
+namespace Exports.Layouts;
+
+/// <summary>Overrides from a query string: time range, time zone, theme, page and scale.</summary>
+public sealed record LayoutOverrides(string? From, string? To, string? Last, string? Timezone, string? Theme, string? Page,
+    string? Orientation, double? Scale, int? Width)
+{
+    public static LayoutOverrides Parse(IQueryCollection q)
+    {
+        string? S(string k) => q[k].ToString() is { Length: > 0 } v ? v : null;
+        return new(S("from"), S("to"), S("last") ?? S("range"), S("tz") ?? S("timezone"), S("theme"), S("page"), S("orientation"),
+            double.TryParse(S("scale"), NumberStyles.Float, CultureInfo.InvariantCulture, out var sc) ? sc : null,
+            int.TryParse(S("width"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) ? w : null);
+    }
+
+    public ExportLayout Apply(ExportLayout l, string format) => l with
+    {
+        Format = format,
+        Timeframe = Last is not null ? new TimeframeSpec { Last = Last } : From is not null || To is not null ? new TimeframeSpec { From = From, To = To } : l.Timeframe,
+        Timezone = Timezone ?? l.Timezone,
+        Theme = Theme is not null ? JsonSerializer.SerializeToElement(Theme) : l.Theme,
+        Page = Page is not null || Orientation is not null ? (l.Page ?? new PageRequest()) with { Size = Page ?? l.Page?.Size, Orientation = Orientation ?? l.Page?.Orientation } : l.Page,
+        Scale = Scale ?? l.Scale,
+        ViewportWidth = Width ?? l.ViewportWidth,
+    };
+}
+
+/// <summary>Dashboards, monitors, alerts and single widgets as layouts. The renderer only ever sees the result.</summary>
+public static class Adapters
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    public static ExportLayout Dashboard(Dashboard d) =>
+        (JsonSerializer.Deserialize<ExportLayout>(d.Layout, Json) ?? new ExportLayout()) with { Title = d.Title };
+
+    /// <summary>One widget of a dashboard, full width, with the dashboard's time range and theme.</summary>
+    public static ExportLayout? Widget(Dashboard d, string widgetId)
+    {
+        var l = Dashboard(d);
+        var w = l.Widgets?.FirstOrDefault(x => x.Id == widgetId);
+        if (w is null) return null;
+        var columns = l.Grid?.Columns ?? 12;
+        return l with { Title = $"{d.Title}: {w.Title ?? w.Id}", Widgets = [w with { X = 0, Y = 0, W = columns, H = Math.Max(w.H, 3) }] };
+    }
+
+    /// <summary>A status header (state, value, threshold, since) above the linked dashboard's widgets.</summary>
+    public static ExportLayout Monitor(ThresholdMonitor m, Dashboard? linked, DateTimeOffset now)
+    {
+        var query = JsonSerializer.Deserialize<ExportRequest>(m.Query, Json) ?? new ExportRequest();
+        var value = m.Value is { } v ? v.ToString("0.##", CultureInfo.InvariantCulture) : "no data";
+        var red = "#e02f44";
+        var header = new List<WidgetRequest>
+        {
+            new()
+            {
+                Id = "monitor-status", Type = "text", Title = $"Monitor: {m.Name}", X = 0, Y = 0, W = 8, H = 2,
+                Text = $"**State: {m.State.ToUpperInvariant()}** since {m.Since.UtcDateTime:yyyy-MM-dd HH:mm} UTC\n" +
+                       $"- Value: **{value}**\n- Condition: {m.Condition} {m.Threshold.ToString("0.##", CultureInfo.InvariantCulture)}",
+            },
+            new()
+            {
+                Id = "monitor-value", Type = "stat", Title = "Current value", X = 8, Y = 0, W = 4, H = 2, Query = query,
+                Options = JsonSerializer.SerializeToElement(new { thresholds = new[] { new { value = m.Threshold, color = red } } }),
+            },
+        };
+        var baseLayout = linked is null ? new ExportLayout() : Dashboard(linked);
+        var shifted = (baseLayout.Widgets ?? []).Select(w => w with { Y = w.Y + 2 });
+        if (linked is null)
+            shifted = [new WidgetRequest { Id = "monitor-series", Type = "line", Title = m.Name, X = 0, Y = 2, W = 12, H = 4, Query = query,
+                Options = JsonSerializer.SerializeToElement(new { thresholds = new[] { new { value = m.Threshold, color = red } } }) }];
+        return baseLayout with { Title = $"Monitor: {m.Name}", Widgets = [.. header, .. shifted] };
+    }
+
+    public sealed record AlertTarget(string? Title, ExportRequest? Query, double? Threshold);
+
+    /// <summary>A fired alert as a stack of widgets: a header, then each target's series around the firing time.</summary>
+    public static ExportLayout Alert(Alert a, DateTimeOffset now)
+    {
+        var targets = JsonSerializer.Deserialize<List<AlertTarget>>(a.Targets, Json) ?? [];
+        var from = a.FiredAt.AddHours(-3);
+        var to = a.FiredAt.AddHours(1) < now ? a.FiredAt.AddHours(1) : now;
+        var widgets = new List<WidgetRequest>
+        {
+            new()
+            {
+                Id = "alert", Type = "text", Title = $"Alert ({a.Severity})", X = 0, Y = 0, W = 12, H = 2,
+                Text = $"# {a.Title}\nFired **{a.FiredAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC**; {targets.Count} target(s) below, 3 hours before to 1 hour after.",
+            },
+        };
+        for (var i = 0; i < targets.Count; i++)
+            widgets.Add(new WidgetRequest
+            {
+                Id = $"target-{i + 1}", Type = "line", Title = targets[i].Title ?? $"Target {i + 1}", X = 0, Y = 2 + i * 4, W = 12, H = 4,
+                Query = targets[i].Query,
+                Options = targets[i].Threshold is { } th ? JsonSerializer.SerializeToElement(new { thresholds = new[] { new { value = th, color = "#e02f44" } } }) : null,
+            });
+        return new ExportLayout
+        {
+            Title = $"Alert: {a.Title}", Widgets = widgets,
+            Timeframe = new TimeframeSpec { From = from.ToString("O"), To = to.ToString("O") },
+        };
+    }
+}
