@@ -2,6 +2,11 @@ using Exports.Host;
 
 try
 {
+    if (args.Length > 0 && args[0] == "render")
+    {
+        Environment.ExitCode = await RenderCommand.RunAsync(args[1..]);
+        return;
+    }
     var app = AppHost.Build(args);
     await AppHost.PrepareAsync(app);
     await app.RunAsync();

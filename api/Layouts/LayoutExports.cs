@@ -28,6 +28,14 @@ public sealed class LayoutExports(LayoutResolver resolver)
         return (new RenderedLayout(LayoutRenderer.Png(doc), "image/png", $"{baseName}-{stamp}.png", statuses, 1), errors);
     }
 
+    /// <summary>Validates and resolves without drawing (the CLI's data dump, benchmarks).</summary>
+    public async Task<(RenderDocument? Document, Errors Errors)> ResolveAsync(Guid owner, ExportLayout layout, CancellationToken ct)
+    {
+        var errors = new Errors();
+        var settings = LayoutValidator.Validate(layout, errors);
+        return settings is null ? (null, errors) : (await resolver.ResolveAsync(owner, layout, settings, ct), errors);
+    }
+
     /// <summary>The result as an HTTP answer: the file, with every widget's status in the Export-Widgets header.</summary>
     public static IResult ToResult(RenderedLayout r, HttpContext http)
     {

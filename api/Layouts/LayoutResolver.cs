@@ -75,31 +75,38 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
         var value = cols.FirstOrDefault(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long);
         if (time is null || value is null) return new ErrorData("The query has no time and numeric columns to draw.");
         var keys = cols.Where(c => c.IsKey && c.Type == ColumnType.String).ToArray();
-        // One metric: its name is the widget's subject, so series are named by their other keys (web-01, …).
-        var singleMetric = p.Request.Metrics is { Count: 1 } && keys.Length > 1;
-        var series = new Dictionary<string, (List<double> X, List<double> Y)>(StringComparer.Ordinal);
+        var series = new Dictionary<string, (List<double> X, List<double> Y, string[] Keys)>(StringComparer.Ordinal);
         var order = new List<string>();
         string? lastName = null;
-        (List<double> X, List<double> Y) current = default;
+        (List<double> X, List<double> Y, string[] Keys) current = default;
         await exports.ReadAsync(p, MaxPointsPerWidget, row =>
         {
-            var name = keys.Length switch
-            {
-                0 => value.Name,
-                1 => row.Nulls[keys[0].Slot] ? "" : row.Strings[keys[0].Slot] ?? "",
-                _ => string.Join(" · ", keys.Where(k => k.Name != "metric" || !singleMetric).Select(k => row.Nulls[k.Slot] ? "" : row.Strings[k.Slot])),
-            };
+            var name = keys.Length == 0 ? value.Name : keys.Length == 1 ? Key(row, keys[0]) : string.Join("\u0001", keys.Select(k => Key(row, k)));
             if (name != lastName)
             {
-                if (!series.TryGetValue(name, out current)) { series[name] = current = ([], []); order.Add(name); }
+                if (!series.TryGetValue(name, out current))
+                {
+                    series[name] = current = ([], [], keys.Select(k => Key(row, k)).ToArray());
+                    order.Add(name);
+                }
                 lastName = name;
             }
             current.X.Add((row.Times[time.Slot] - DateTime.UnixEpoch).TotalMilliseconds);
             current.Y.Add(row.Nulls[value.Slot] ? double.NaN : value.Type == ColumnType.Long ? row.Longs[value.Slot] : row.Doubles[value.Slot]);
         }, ct);
-        var result = order.Select(n => Gaps(n, series[n].X, series[n].Y)).ToList();
+        // Name series by the fewest keys that still tell them apart (web-01 rather than eu-west · cpu_percent · web-01).
+        var keep = Enumerable.Range(0, keys.Length).ToList();
+        foreach (var k in Enumerable.Range(0, keys.Length).OrderBy(k => keys[k].Name == "server" ? 1 : 0))
+        {
+            var without = keep.Where(x => x != k).ToList();
+            if (without.Count > 0 && order.Select(n => string.Join(" · ", without.Select(x => series[n].Keys[x]))).Distinct().Count() == order.Count) keep = without;
+        }
+        if (order.Count == 1 && keys.Length > 0) keep = [keep.Last()];
+        var result = order.Select(n => Gaps(keys.Length == 0 ? n : string.Join(" · ", keep.Select(x => series[n].Keys[x])), series[n].X, series[n].Y)).ToList();
         return new SeriesData(result, fromMs, toMs);
     }
+
+    static string Key(RowBuffer row, OutputColumn k) => row.Nulls[k.Slot] ? "" : row.Strings[k.Slot] ?? "";
 
     /// <summary>Sorts a series by time and breaks it where points are missing: a step over 2.5 times the usual step.</summary>
     static DataSeries Gaps(string name, List<double> xs, List<double> ys)

@@ -217,9 +217,10 @@ public static partial class WidgetPainter
     {
         var (last, _, _, _) = LastValue((SeriesData)w.Data);
         double min = w.Options.Min ?? 0, max = w.Options.Max ?? 100;
-        var radius = Math.Min(body.W / 2, body.H * 0.6) - 8;
+        // The arc runs from 135° to 405°: it reaches r above the centre and 0.71 r below, plus half its width.
+        var radius = Math.Min(body.W / 2 - 8, (body.H - 14) / 1.95);
         if (radius < 8) return;
-        double cx = body.X + body.W / 2, cy = body.Y + radius + 8;
+        double cx = body.X + body.W / 2, cy = body.Y + radius * 1.11 + 2;
         const double start = Math.PI * 0.75, sweep = Math.PI * 1.5;
         var frac = Math.Clamp((last - min) / Math.Max(1e-9, max - min), 0, 1);
         c.Arc(cx, cy, radius, start, start + sweep, t.Grid, radius * 0.22);

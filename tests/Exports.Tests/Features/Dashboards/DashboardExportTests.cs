@@ -42,6 +42,46 @@ public sealed class DashboardExportTests(ApiFixture api)
         Assert.True(h > 2000);
     }
 
+    [Theory]
+    [InlineData("server-web-03")]
+    [InlineData("agent-commands")]
+    public async Task EverySeededDashboard_DrawsWithoutAnError(string slug)
+    {
+        var r = await api.Demo().GetAsync($"/api/v1/dashboards/{slug}/export.png");
+        Assert.All(Statuses(r), s => Assert.Equal("ok", s.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task RenderVerb_WritesThePdfFromTheCommandLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("cli-render-").FullName;
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Exports.Api.dll"), "render", "--dashboard", "ops-overview", "--format", "pdf",
+                         "--out", Path.Combine(dir, "ops.pdf"), "--last", "12h", "--page", "Letter", "--orientation", "landscape" })
+                psi.ArgumentList.Add(a);
+            psi.Environment["EXPORTS_DB"] = api.ConnectionString;
+            psi.Environment["EXPORTS_DATA_DIR"] = dir;
+            using var p = Process.Start(psi)!;
+            var stdout = await p.StandardOutput.ReadToEndAsync();
+            var stderr = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, stderr);
+            Assert.Contains("cpu ok", stdout);
+            var info = Run("pdfinfo", Path.Combine(dir, "ops.pdf"));
+            Assert.Contains("Title:           Ops overview", info);
+            Assert.Matches(@"Page size:\s+792 x 612 pts", info);
+            Assert.False(File.Exists(Path.Combine(dir, "ops.pdf.partial")));
+
+            psi.ArgumentList[3] = "no-such-dashboard";
+            using var missing = Process.Start(psi)!;
+            await missing.WaitForExitAsync();
+            Assert.Equal(4, missing.ExitCode);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Fact]
     public async Task OpsOverviewPdf_PaginatesWithoutSplittingAWidget()
     {
