@@ -3,6 +3,7 @@ using Exports.Formats.Csv;
 using Exports.Formats.Excel;
 using Exports.Formats.Json;
 using Exports.Formats.Parquet;
+using Exports.Formats.Pdf;
 using Exports.Formats.Tables;
 using Exports.Shared;
 
@@ -49,6 +50,9 @@ public static class FormatCatalog
         ["html"] = new("html", ".html", "text/html; charset=utf-8", "A small table to open in a browser or paste into e-mail",
             (o, e) => TableOptions.Parse(o, html: true, e), (_, _, _) => { },
             (s, st, o) => new TableRowWriter(s, st, (TableOptions)o, html: true)),
+        ["pdf"] = new("pdf", ".pdf", "application/pdf", "A printable report: the request, then the table on numbered pages",
+            (o, e) => PdfReportOptions.Parse(o, e), (_, _, _) => { },
+            (s, st, o) => new PdfReportWriter(s, st, (PdfReportOptions)o)),
     };
 
     public static string MediaTypeFor(FormatSpec f, ExportSchema schema, object options) =>

@@ -163,7 +163,7 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
 public static unsafe class CairoSurfaces
 {
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    static int Write(nint closure, byte* data, uint length)
+    internal static int WriteToMemory(nint closure, byte* data, uint length)
     {
         var target = (MemoryStream)GCHandle.FromIntPtr(closure).Target!;
         target.Write(new ReadOnlySpan<byte>(data, (int)length));
@@ -195,7 +195,7 @@ public static unsafe class CairoSurfaces
             Native.cairo_surface_flush(surface);
             var ms = new MemoryStream();
             var handle = GCHandle.Alloc(ms);
-            try { Check(Native.cairo_surface_write_to_png_stream(surface, &Write, GCHandle.ToIntPtr(handle)), "PNG"); }
+            try { Check(Native.cairo_surface_write_to_png_stream(surface, &WriteToMemory, GCHandle.ToIntPtr(handle)), "PNG"); }
             finally { handle.Free(); }
             return ms.ToArray();
         }
@@ -211,7 +211,7 @@ public static unsafe class CairoSurfaces
     {
         var ms = new MemoryStream();
         var handle = GCHandle.Alloc(ms);
-        var surface = Native.cairo_pdf_surface_create_for_stream(&Write, GCHandle.ToIntPtr(handle), width, height);
+        var surface = Native.cairo_pdf_surface_create_for_stream(&WriteToMemory, GCHandle.ToIntPtr(handle), width, height);
         try
         {
             Check(Native.cairo_surface_status(surface), "PDF surface");
@@ -281,5 +281,62 @@ public static unsafe class CairoSurfaces
             Native.cairo_surface_destroy(surface);
             handle.Free();
         }
+    }
+}
+
+/// <summary>A PDF drawn page by page while its bytes are collected for the caller to drain: for documents whose
+/// length is not known up front (a data report streaming rows).</summary>
+public sealed unsafe class CairoPdfDocument : IDisposable
+{
+    readonly MemoryStream _bytes = new();
+    GCHandle _handle;
+    nint _surface, _cr;
+    CairoCanvas? _canvas;
+
+    public CairoPdfDocument(double width, double height, CairoSurfaces.PdfMeta meta)
+    {
+        _handle = GCHandle.Alloc(_bytes);
+        _surface = Native.cairo_pdf_surface_create_for_stream(&CairoSurfaces.WriteToMemory, GCHandle.ToIntPtr(_handle), width, height);
+        Native.cairo_pdf_surface_set_metadata(_surface, Native.PdfTitle, meta.Title);
+        Native.cairo_pdf_surface_set_metadata(_surface, Native.PdfAuthor, meta.Author);
+        Native.cairo_pdf_surface_set_metadata(_surface, Native.PdfSubject, meta.Subject);
+        Native.cairo_pdf_surface_set_metadata(_surface, Native.PdfCreator, "Exports");
+        _cr = Native.cairo_create(_surface);
+        _canvas = new CairoCanvas(_cr);
+    }
+
+    public ICanvas Canvas => _canvas!;
+
+    public void ShowPage() => Native.cairo_show_page(_cr);
+
+    /// <summary>Bytes produced so far, handed over and forgotten.</summary>
+    public ReadOnlyMemory<byte> Take()
+    {
+        var data = _bytes.ToArray();
+        _bytes.SetLength(0);
+        return data;
+    }
+
+    public int Pending => (int)_bytes.Length;
+
+    public void Finish()
+    {
+        Native.cairo_show_page(_cr);
+        _canvas!.Dispose();
+        _canvas = null;
+        Native.cairo_destroy(_cr);
+        _cr = 0;
+        Native.cairo_surface_finish(_surface);
+        var status = Native.cairo_surface_status(_surface);
+        if (status != 0) throw new InvalidOperationException($"cairo PDF: {Marshal.PtrToStringUTF8(Native.cairo_status_to_string(status))}");
+    }
+
+    public void Dispose()
+    {
+        _canvas?.Dispose();
+        if (_cr != 0) Native.cairo_destroy(_cr);
+        if (_surface != 0) Native.cairo_surface_destroy(_surface);
+        _cr = _surface = 0;
+        if (_handle.IsAllocated) _handle.Free();
     }
 }
