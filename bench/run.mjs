@@ -14,7 +14,7 @@ const port = await freePort();
 const dir = `/var/tmp/exports-bench-pg-${process.pid}`;
 const pg = await ensureCluster(dir, await freePort());
 const conn = createDatabase(pg.port, 'exports_bench');
-const build = spawnSync('dotnet', ['build', 'bench/Exports.Bench', '-c', 'Release', '-v', 'q', '-nologo'], { stdio: 'inherit' });
+const build = spawnSync('dotnet', ['build', 'Exports.sln', '-c', 'Release', '-v', 'q', '-nologo'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 const tmp = fs.mkdtempSync('/var/tmp/exports-bench-files-');
 
@@ -111,6 +111,7 @@ try {
   }
   api.kill('SIGTERM');
 
+  const visuals = await import('./visuals.mjs').then((m) => m.run(tmp, conn, RUNS));
   const { writers, excel } = await import('./formats.mjs').then((m) => m.run(tmp, RUNS));
 
   const mb = (x) => `${x.toFixed(1)} MB`;
@@ -127,6 +128,8 @@ try {
     '| Parquet export, 1M rows (long) | Parquet over HTTP | CSV over HTTP (same rows) | ratio | Parquet size | CSV size | API RSS growth |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...parquetE2e.map((r) => `| ${r.codec} | ${(r.parquetMs / 1000).toFixed(2)} s | ${(r.csvMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.parquetMB)} | ${mb(r.csvMB)} | ${mb(r.growthMB)} |`),
+    '',
+    ...visuals,
     '',
     ...writers,
     '',

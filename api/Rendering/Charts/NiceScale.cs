@@ -96,7 +96,7 @@ public static class Downsample
             if (double.IsNaN(y[i]))
             {
                 Flush(ox, oy, keep);
-                ox.Add(x[i]); oy.Add(double.NaN);
+                if (oy.Count == 0 || !double.IsNaN(oy[^1])) { ox.Add(x[i]); oy.Add(double.NaN); } // one break per gap
                 bucket = -1;
                 continue;
             }

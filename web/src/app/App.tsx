@@ -1,8 +1,11 @@
 import { Alert } from "../components/ui/Alert";
 import { Button } from "../components/ui/Button";
 import { useMe } from "../features/auth/api/get-me";
+import type { User } from "../features/auth/api/user";
 import { AppLayout } from "./AppLayout";
+import { useRoute } from "./navigation";
 import { AppProvider } from "./provider";
+import { DashboardsPage } from "./routes/DashboardsPage";
 import { ExplorePage } from "./routes/ExplorePage";
 import { LoginPage } from "./routes/LoginPage";
 
@@ -14,7 +17,7 @@ export function App() {
   );
 }
 
-/** The whole routing: no session shows Login, a session shows Explore. */
+/** No session shows Login; a session shows the page in the address (Explore unless it names another). */
 function AuthGate() {
   const me = useMe();
   if (me.isPending) {
@@ -35,9 +38,14 @@ function AuthGate() {
     );
   }
   if (!me.data) return <LoginPage />;
+  return <SignedIn user={me.data} />;
+}
+
+function SignedIn({ user }: { user: User }) {
+  const route = useRoute();
   return (
-    <AppLayout user={me.data}>
-      <ExplorePage />
+    <AppLayout user={user} current={route.page}>
+      {route.page === "dashboards" ? <DashboardsPage selected={route.dashboard} /> : <ExplorePage />}
     </AppLayout>
   );
 }

@@ -63,6 +63,17 @@ export async function downloadFile(
     signal: options.signal,
     headers: { Accept: "*/*" },
   });
+  return saveResponse(response, options);
+}
+
+/**
+ * Reads a successful response's body (reporting bytes as they arrive) and saves it under the name in its
+ * Content-Disposition header, or `fallbackFilename` without one.
+ */
+export async function saveResponse(
+  response: Response,
+  options: { fallbackFilename: string; onProgress?: ((progress: DownloadProgress) => void) | undefined },
+): Promise<DownloadResult> {
   const lengthHeader = response.headers.get("Content-Length");
   const total = lengthHeader ? Number(lengthHeader) || undefined : undefined;
   const chunks: Uint8Array<ArrayBuffer>[] = [];

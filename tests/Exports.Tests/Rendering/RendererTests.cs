@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Exports.Rendering;
+using Exports.Rendering.Cairo;
+
+namespace Exports.Tests.Rendering;
+
+/// <summary>The renderer on known data: decoded PNG pixels and the PDF's text and outline through poppler.</summary>
+public sealed class RendererTests
+{
+    static uint Rgb((int W, int H, uint[] Pixels) img, int x, int y) => img.Pixels[y * img.W + x] & 0xFFFFFF;
+
+    [Fact]
+    public void Png_HasThemeBackground_WhitePanels_AndEverySeriesColour()
+    {
+        var doc = SampleDocuments.Ops();
+        var img = CairoSurfaces.DecodePng(LayoutRenderer.Png(doc));
+        Assert.Equal((1600, LayoutRenderer.PngSize(doc).Height), (img.Width, img.Height));
+        Assert.Equal(0xf4f5f7u, Rgb(img, 3, 3));
+        var cpu = GridLayout.Place(doc.Widgets[0], doc.Grid, 1600, doc.Grid.Padding + GridLayout.HeaderHeight);
+        Assert.Equal(0xffffffu, Rgb(img, (int)cpu.X + 4, (int)cpu.Bottom - 4));
+        // Each of the six series colours appears inside the CPU panel.
+        var found = new HashSet<uint>();
+        for (var y = (int)cpu.Y; y < (int)cpu.Bottom; y++)
+            for (var x = (int)cpu.X; x < (int)cpu.Right; x++)
+                found.Add(Rgb(img, x, y));
+        foreach (var c in Theme.Light.Palette.Take(6))
+            Assert.Contains((uint)((int)Math.Round(c.R * 255) << 16 | (int)Math.Round(c.G * 255) << 8 | (int)Math.Round(c.B * 255)), found);
+        var dark = CairoSurfaces.DecodePng(LayoutRenderer.Png(SampleDocuments.Ops(Theme.Dark)));
+        Assert.Equal(0x111217u, Rgb(dark, 3, 3));
+    }
+
+    [Fact]
+    public void Pdf_HasSelectableTextInEveryScript_BookmarksPerWidget_AndNoWidgetCut()
+    {
+        var (pdf, pages) = LayoutRenderer.Pdf(SampleDocuments.Ops(extraRows: 6), "Tester");
+        var path = Path.Combine(Path.GetTempPath(), $"render-{Guid.NewGuid():N}.pdf");
+        File.WriteAllBytes(path, pdf);
+        try
+        {
+            var text = Run("pdftotext", path, "-");
+            Assert.Contains("Ops overview", text);
+            Assert.Contains("服务器", text);
+            // poppler puts spaces between shaped Arabic glyph clusters and wraps the line in bidi marks: compare letters only.
+            var letters = new string(text.Where(ch => !char.IsWhiteSpace(ch) && ch is not ('\u202b' or '\u202c' or '\u200f')).ToArray());
+            Assert.Contains("مرحبابالعالم", letters);
+            Assert.Contains("No data for this range", text);
+            Assert.Contains("Query failed: No metric named 'latency_ms'", text);
+            var info = Run("pdfinfo", path);
+            Assert.Contains("Author:          Tester", info);
+            Assert.Contains($"Pages:           {pages}", info);
+            Assert.True(pages >= 2);
+            var fonts = Run("pdffonts", path);
+            Assert.All(fonts.Split('\n').Skip(2).Where(l => l.Length > 0), l => Assert.Contains(" yes ", l)); // every font embedded
+            var outline = Run("pdftotext", "-f", "1", "-l", "1", path, "-");
+            Assert.Contains("CPU by server", outline);
+            var perPage = Enumerable.Range(1, pages).Select(p => Run("pdftotext", "-f", $"{p}", "-l", $"{p}", path, "-")).ToList();
+            foreach (var w in SampleDocuments.Ops().Widgets.Where(w => w.Title.Length > 0))
+                Assert.Equal(1, perPage.Count(t => t.Contains(w.Title))); // each widget on exactly one page: never cut in two
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void AMillionPointSeries_DrawsAboutAsFastAsTwoThousand()
+    {
+        RenderDocument One(int points) => SampleDocuments.Ops() with
+        {
+            Widgets = [new RenderWidget("big", "line", "Big", 0, 0, 12, 5, new WidgetOptions(), SampleDocuments.Waves(1, points))],
+        };
+        LayoutRenderer.Png(One(2_000));
+        var small = Stopwatch.StartNew(); LayoutRenderer.Png(One(2_000)); small.Stop();
+        var big = Stopwatch.StartNew(); LayoutRenderer.Png(One(1_000_000)); big.Stop();
+        Assert.True(big.ElapsedMilliseconds < 1000, $"1M points took {big.ElapsedMilliseconds} ms");
+        Assert.True(big.Elapsed.TotalMilliseconds < small.Elapsed.TotalMilliseconds * 8 + 100, $"{big.ElapsedMilliseconds} ms against {small.ElapsedMilliseconds} ms");
+    }
+
+    static string Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+        return output;
+    }
+}
