@@ -35,6 +35,10 @@ public sealed class RendererTests
         var (pdf, pages) = LayoutRenderer.Pdf(SampleDocuments.Ops(extraRows: 6), "Tester");
         var path = Path.Combine(Path.GetTempPath(), $"render-{Guid.NewGuid():N}.pdf");
         File.WriteAllBytes(path, pdf);
+        // One bookmark per widget: an /Outlines tree whose /Count is the number of widgets.
+        var raw = System.Text.Encoding.Latin1.GetString(pdf);
+        Assert.Contains("/Outlines", raw);
+        Assert.Matches($@"/Type /Outlines[^>]*/Count -?{SampleDocuments.Ops().Widgets.Count}\b", raw);
         try
         {
             var text = Run("pdftotext", path, "-");

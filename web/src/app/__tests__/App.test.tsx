@@ -1,8 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { render } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, mockFetch, problemResponse } from "../../test/fetch-mock";
+import { demoDashboards, opsOverview } from "../../test/dashboards";
 import { serversPreview } from "../../test/fixtures";
 import { demoSources } from "../../test/sources";
 import { App } from "../App";
@@ -20,6 +21,9 @@ vi.mock("uplot", () => ({
 }));
 
 describe("App", () => {
+  // The page lives in the address's fragment; every test starts on Explore.
+  beforeEach(() => window.history.replaceState(null, "", "/"));
+
   it("signs in, previews the first source with a chart, and signs out", async () => {
     vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
     const requests = mockFetch({
@@ -56,5 +60,33 @@ describe("App", () => {
     await user.click(screen.getByRole("button", { name: "Log out" }));
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
     expect(requests.map((request) => `${request.method} ${request.url}`)).toContain("POST /api/v1/auth/logout");
+  });
+
+  it("switches between Explore and Dashboards from the navigation and keeps the choice in the address", async () => {
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    mockFetch({
+      "GET /api/v1/auth/me": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      "POST /api/v1/exports/series/preview": () => jsonResponse(serversPreview),
+      "GET /api/v1/dashboards": () => jsonResponse(demoDashboards),
+      "GET /api/v1/dashboards/ops-overview": () => jsonResponse(opsOverview),
+    });
+    const user = userEvent.setup();
+    render(<App />);
+
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Explore" })).toHaveAttribute("aria-current", "page");
+    expect(await screen.findByRole("complementary", { name: "Query" })).toBeInTheDocument();
+
+    await user.click(within(nav).getByRole("link", { name: "Dashboards" }));
+    await user.click(await screen.findByRole("button", { name: "Ops overview" }));
+    expect(await screen.findByRole("img", { name: "Preview of Ops overview" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/dashboards/ops-overview");
+    expect(within(nav).getByRole("link", { name: "Dashboards" })).toHaveAttribute("aria-current", "page");
+    expect(screen.queryByRole("complementary", { name: "Query" })).not.toBeInTheDocument();
+
+    await user.click(within(nav).getByRole("link", { name: "Explore" }));
+    expect(await screen.findByRole("complementary", { name: "Query" })).toBeInTheDocument();
+    expect(within(nav).getByRole("link", { name: "Explore" })).toHaveAttribute("aria-current", "page");
   });
 });

@@ -53,29 +53,17 @@ export function WidgetList({ dashboard, options, disabled }: WidgetListProps) {
                 <MenuButton
                   variant="secondary"
                   disabled={disabled || exporter.isPending}
-                  label={
-                    <>
-                      Export<span className="sr-only"> {title}</span>
-                    </>
-                  }
+                  label={<Named name={`Export ${title}`}>Export</Named>}
                   items={[
                     {
                       id: "png",
-                      label: (
-                        <>
-                          <span className="sr-only">Export {title} as </span>PNG
-                        </>
-                      ),
+                      label: <Named name={`Export ${title} as PNG`}>PNG</Named>,
                       description: "Image",
                       onSelect: () => start(widget.id, title, "png"),
                     },
                     {
                       id: "pdf",
-                      label: (
-                        <>
-                          <span className="sr-only">Export {title} as </span>PDF
-                        </>
-                      ),
+                      label: <Named name={`Export ${title} as PDF`}>PDF</Named>,
                       description: "Document",
                       onSelect: () => start(widget.id, title, "pdf"),
                     },
@@ -88,5 +76,15 @@ export function WidgetList({ dashboard, options, disabled }: WidgetListProps) {
       )}
       <ExportStatus exporter={exporter} widgets={widgets} />
     </section>
+  );
+}
+
+/** Shows `children` but names the control `name` (several widgets each have an "Export" button). */
+function Named({ name, children }: { name: string; children: string }) {
+  return (
+    <>
+      <span className="sr-only">{name}</span>
+      <span aria-hidden="true">{children}</span>
+    </>
   );
 }
