@@ -20,6 +20,25 @@ var schema = new ExportSchema(
     ],
     TimeZoneInfo.Utc, new Dictionary<string, object?> { ["source"] = "bench" });
 
+if (mode == "profile")
+{
+    // dotnet Exports.Bench.dll profile 0 DATA.json: each widget drawn alone (PNG), to see where a render's time goes.
+    var doc = BenchDocument.Load(args[2]);
+    Exports.Rendering.LayoutRenderer.Png(doc);
+    foreach (var w in doc.Widgets)
+    {
+        var one = doc with { Widgets = [w] };
+        Exports.Rendering.LayoutRenderer.Png(one);
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < 5; i++) Exports.Rendering.LayoutRenderer.Png(one);
+        Console.WriteLine($"{w.Id} {w.Type}: {sw.Elapsed.TotalMilliseconds / 5:F1} ms");
+    }
+    var empty = doc with { Widgets = [] };
+    var e = Stopwatch.StartNew();
+    for (var i = 0; i < 5; i++) Exports.Rendering.LayoutRenderer.Png(empty);
+    Console.WriteLine($"empty page: {e.Elapsed.TotalMilliseconds / 5:F1} ms");
+    return;
+}
 if (mode == "render")
 {
     // dotnet Exports.Bench.dll render 0 DATA.json RUNS OUTDIR: the native renderer on the data the Chromium peer draws.
@@ -155,6 +174,8 @@ static class BenchDocument
             Exports.Rendering.WidgetData data = type switch
             {
                 "text" => new Exports.Rendering.TextData(w.GetProperty("text").GetString() ?? ""),
+                "table" when !w.TryGetProperty("columns", out var cols) || cols.ValueKind != JsonValueKind.Array => new Exports.Rendering.TableData(["series"], [false],
+                    w.GetProperty("series").EnumerateArray().Select(x => new[] { x.GetProperty("name").GetString()! }).ToList(), w.GetProperty("series").GetArrayLength()),
                 "table" => new Exports.Rendering.TableData(
                     w.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToList(),
                     w.GetProperty("rows").EnumerateArray().First().EnumerateArray().Select(v => double.TryParse(v.GetString(), NumberStyles.Any, CultureInfo.InvariantCulture, out _)).ToList(),

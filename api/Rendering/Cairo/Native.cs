@@ -38,6 +38,8 @@ internal static unsafe partial class Native
     [LibraryImport(Cairo)] public static partial void cairo_set_source_rgba(nint cr, double r, double g, double b, double a);
     [LibraryImport(Cairo)] public static partial void cairo_set_line_width(nint cr, double width);
     [LibraryImport(Cairo)] public static partial void cairo_set_line_join(nint cr, int join);
+    [LibraryImport(Cairo)] public static partial void cairo_set_antialias(nint cr, int antialias);
+    [LibraryImport(Cairo)] public static partial void cairo_set_tolerance(nint cr, double tolerance);
     [LibraryImport(Cairo)] public static partial void cairo_set_line_cap(nint cr, int cap);
     [LibraryImport(Cairo)] public static partial void cairo_set_dash(nint cr, double* dashes, int count, double offset);
     [LibraryImport(Cairo)] public static partial void cairo_new_path(nint cr);

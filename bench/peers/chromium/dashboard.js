@@ -110,6 +110,26 @@
     body.appendChild(el);
   }
 
+  // A gauge as Chart.js draws one: a 270° doughnut of the last value against 0..100 (or min/max), value in the middle.
+  function gauge(w, body) {
+    let v = w.value;
+    if (v == null && w.series?.[0]?.points?.length) v = w.series[0].points.filter((p) => p[1] != null).at(-1)?.[1];
+    const min = w.min ?? 0, max = w.max ?? 100;
+    const canvas = document.createElement('canvas');
+    canvas.width = body.clientWidth; canvas.height = body.clientHeight;
+    body.appendChild(canvas);
+    new Chart(canvas, {
+      type: 'doughnut',
+      data: { datasets: [{ data: [Math.max(0, (v ?? min) - min), Math.max(0, max - (v ?? min))], backgroundColor: ['#3274d9', '#e9edf1'], borderWidth: 0 }] },
+      options: { animation: false, responsive: false, devicePixelRatio: 1, rotation: -135, circumference: 270, cutout: '78%', plugins: { legend: { display: false }, tooltip: { enabled: false } } },
+    });
+    const label = document.createElement('div');
+    label.className = 'value';
+    label.style.cssText = 'position:relative;margin-top:-55%;text-align:center;font-size:28px';
+    label.textContent = fmt(v, w.unit);
+    body.appendChild(label);
+  }
+
   function table(w, body) {
     let head, rows;
     if (w.columns && w.rows) {
@@ -174,6 +194,7 @@
       const t = performance.now();
       if (w.type === 'line' || w.type === 'area' || w.type === 'bar') chart(w, body);
       else if (w.type === 'stat') stat(w, body);
+      else if (w.type === 'gauge') gauge(w, body);
       else if (w.type === 'table') table(w, body);
       else if (w.type === 'text') body.innerHTML = markdown(w.text);
       else throw new Error(`unknown widget type ${w.type} (${w.id})`);
