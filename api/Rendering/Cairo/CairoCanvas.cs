@@ -10,13 +10,41 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
 {
     readonly nint _cr;
     readonly nint _layout;
-    readonly Dictionary<(double, bool), nint> _fonts = [];
+    readonly bool _shared;
+    readonly Dictionary<(double, bool), nint> _fonts;
     const string Family = "Noto Sans,DejaVu Sans,Sans";
 
-    internal CairoCanvas(nint cr)
+    // One Pango context, layout and set of font descriptions per thread, reused by every synchronous render on it:
+    // a fresh context per render made Pango resolve and load every font again, which cost more than the drawing.
+    [ThreadStatic] static nint t_context, t_layout;
+    [ThreadStatic] static Dictionary<(double, bool), nint>? t_fonts;
+
+    /// <param name="shared">Reuse the thread's Pango context: only for a canvas used start to finish on one thread.</param>
+    internal CairoCanvas(nint cr, bool shared = true)
     {
         _cr = cr;
-        _layout = Native.pango_cairo_create_layout(cr);
+        _shared = shared;
+        if (shared)
+        {
+            if (t_context == 0)
+            {
+                t_context = Native.pango_cairo_create_context(cr);
+                t_layout = Native.pango_layout_new(t_context);
+                t_fonts = [];
+            }
+            else
+            {
+                Native.pango_cairo_update_context(cr, t_context);
+                Native.pango_layout_context_changed(t_layout);
+            }
+            _layout = t_layout;
+            _fonts = t_fonts!;
+        }
+        else
+        {
+            _layout = Native.pango_cairo_create_layout(cr);
+            _fonts = [];
+        }
         // Bevel joins and butt caps: at chart line widths they look the same as round ones and stroke faster.
         Native.cairo_set_line_join(cr, 2);
         Native.cairo_set_line_cap(cr, 0);
@@ -173,6 +201,7 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
 
     public void Dispose()
     {
+        if (_shared) return; // the thread keeps its context, layout and fonts for the next render
         foreach (var f in _fonts.Values) Native.pango_font_description_free(f);
         _fonts.Clear();
         Native.g_object_unref(_layout);
@@ -321,7 +350,7 @@ public sealed unsafe class CairoPdfDocument : IDisposable
         Native.cairo_pdf_surface_set_metadata(_surface, Native.PdfSubject, meta.Subject);
         Native.cairo_pdf_surface_set_metadata(_surface, Native.PdfCreator, "Exports");
         _cr = Native.cairo_create(_surface);
-        _canvas = new CairoCanvas(_cr);
+        _canvas = new CairoCanvas(_cr, shared: false); // used across awaits, possibly on several threads
     }
 
     public ICanvas Canvas => _canvas!;

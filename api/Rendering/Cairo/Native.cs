@@ -58,6 +58,10 @@ internal static unsafe partial class Native
 
     [LibraryImport(PangoCairo)] public static partial nint pango_cairo_create_layout(nint cr);
     [LibraryImport(PangoCairo)] public static partial void pango_cairo_show_layout(nint cr, nint layout);
+    [LibraryImport(PangoCairo)] public static partial nint pango_cairo_create_context(nint cr);
+    [LibraryImport(PangoCairo)] public static partial void pango_cairo_update_context(nint cr, nint context);
+    [LibraryImport(Pango)] public static partial nint pango_layout_new(nint context);
+    [LibraryImport(Pango)] public static partial void pango_layout_context_changed(nint layout);
     [LibraryImport(Pango)] public static partial void pango_layout_set_text(nint layout, byte* text, int length);
     [LibraryImport(Pango)] public static partial void pango_layout_set_markup(nint layout, byte* markup, int length);
     [LibraryImport(Pango)] public static partial void pango_layout_set_attributes(nint layout, nint attributes);
