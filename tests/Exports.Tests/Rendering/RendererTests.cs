@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Exports.Rendering;
 using Exports.Rendering.Cairo;
+using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Rendering;
 
@@ -41,7 +42,7 @@ public sealed class RendererTests
         Assert.Matches($@"/Type /Outlines[^>]*/Count -?{SampleDocuments.Ops().Widgets.Count}\b", raw);
         try
         {
-            var text = Run("pdftotext", path, "-");
+            var text = Tools.Run("pdftotext", path, "-");
             Assert.Contains("Ops overview", text);
             Assert.Contains("服务器", text);
             // poppler puts spaces between shaped Arabic glyph clusters and wraps the line in bidi marks: compare letters only.
@@ -49,15 +50,15 @@ public sealed class RendererTests
             Assert.Contains("مرحبابالعالم", letters);
             Assert.Contains("No data for this range", text);
             Assert.Contains("Query failed: No metric named 'latency_ms'", text);
-            var info = Run("pdfinfo", path);
+            var info = Tools.Run("pdfinfo", path);
             Assert.Contains("Author:          Tester", info);
             Assert.Contains($"Pages:           {pages}", info);
             Assert.True(pages >= 2);
-            var fonts = Run("pdffonts", path);
+            var fonts = Tools.Run("pdffonts", path);
             Assert.All(fonts.Split('\n').Skip(2).Where(l => l.Length > 0), l => Assert.Contains(" yes ", l)); // every font embedded
-            var outline = Run("pdftotext", "-f", "1", "-l", "1", path, "-");
+            var outline = Tools.Run("pdftotext", "-f", "1", "-l", "1", path, "-");
             Assert.Contains("CPU by server", outline);
-            var perPage = Enumerable.Range(1, pages).Select(p => Run("pdftotext", "-f", $"{p}", "-l", $"{p}", path, "-")).ToList();
+            var perPage = Enumerable.Range(1, pages).Select(p => Tools.Run("pdftotext", "-f", $"{p}", "-l", $"{p}", path, "-")).ToList();
             foreach (var w in SampleDocuments.Ops().Widgets.Where(w => w.Title.Length > 0))
                 Assert.Equal(1, perPage.Count(t => t.Contains(w.Title))); // each widget on exactly one page: never cut in two
         }
@@ -78,14 +79,4 @@ public sealed class RendererTests
         Assert.True(big.Elapsed.TotalMilliseconds < small.Elapsed.TotalMilliseconds * 8 + 100, $"{big.ElapsedMilliseconds} ms against {small.ElapsedMilliseconds} ms");
     }
 
-    static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-        return output;
-    }
 }

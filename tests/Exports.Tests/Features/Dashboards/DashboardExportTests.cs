@@ -15,16 +15,6 @@ public sealed class DashboardExportTests(ApiFixture api)
     static List<JsonElement> Statuses(HttpResponseMessage r) =>
         JsonDocument.Parse(r.Headers.GetValues("Export-Widgets").Single()).RootElement.EnumerateArray().ToList();
 
-    static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-        return output;
-    }
 
     [Fact]
     public async Task DemoDashboards_AreSeeded_AndTheOpsOverviewDrawsEveryWidget()
@@ -69,7 +59,7 @@ public sealed class DashboardExportTests(ApiFixture api)
             await p.WaitForExitAsync();
             Assert.True(p.ExitCode == 0, stderr);
             Assert.Contains("cpu ok", stdout);
-            var info = Run("pdfinfo", Path.Combine(dir, "ops.pdf"));
+            var info = Tools.Run("pdfinfo", Path.Combine(dir, "ops.pdf"));
             Assert.Contains("Title:           Ops overview", info);
             Assert.Matches(@"Page size:\s+792 x 612 pts", info);
             Assert.False(File.Exists(Path.Combine(dir, "ops.pdf.partial")));
@@ -93,8 +83,8 @@ public sealed class DashboardExportTests(ApiFixture api)
         await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
         try
         {
-            Assert.Matches($@"Pages:\s+{pages}\b", Run("pdfinfo", path));
-            var perPage = Enumerable.Range(1, pages).Select(p => Run("pdftotext", "-f", p.ToString(), "-l", p.ToString(), "-layout", path, "-")).ToList();
+            Assert.Matches($@"Pages:\s+{pages}\b", Tools.Run("pdfinfo", path));
+            var perPage = Enumerable.Range(1, pages).Select(p => Tools.Run("pdftotext", "-f", p.ToString(), "-l", p.ToString(), "-layout", path, "-")).ToList();
             foreach (var title in new[] { "CPU by server", "Average CPU, all servers", "Memory, web servers", "Network in by region, hourly", "Load average", "CPU per server, last hour", "Network in, api-01" })
                 Assert.Equal(1, perPage.Count(t => t.Contains(title)));
             for (var p = 0; p < pages; p++) Assert.Contains($"Page {p + 1} of {pages}", perPage[p]);
@@ -118,7 +108,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         await File.WriteAllBytesAsync(path, await pdf.Content.ReadAsByteArrayAsync());
         try
         {
-            var text = Run("pdftotext", "-layout", path, "-");
+            var text = Tools.Run("pdftotext", "-layout", path, "-");
             Assert.Contains("State: ALERTING", text);
             Assert.Contains("above 80", text);
             Assert.Contains("CPU, web-03", text); // the linked dashboard follows the status header

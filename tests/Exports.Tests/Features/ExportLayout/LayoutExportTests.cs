@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Exports.Rendering;
 using Exports.Rendering.Cairo;
@@ -65,7 +64,7 @@ public sealed class LayoutExportTests(ApiFixture api)
         await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
         try
         {
-            var text = Run("pdftotext", "-layout", path, "-");
+            var text = Tools.Run("pdftotext", "-layout", path, "-");
             Assert.Contains("Servers at a glance", text);
             Assert.Contains("CPU web-01 / web-02", text);
             Assert.Contains("Memory web-01", text);
@@ -73,7 +72,7 @@ public sealed class LayoutExportTests(ApiFixture api)
             Assert.Contains("Query failed", text);
             Assert.Contains("Europe/Berlin", text);
             Assert.Contains("Page 1 of 1", text);
-            var info = Run("pdfinfo", path);
+            var info = Tools.Run("pdfinfo", path);
             Assert.Contains("Title:           Servers at a glance", info);
             Assert.Matches(@"Pages:\s+1", info);
         }
@@ -106,14 +105,4 @@ public sealed class LayoutExportTests(ApiFixture api)
         })).ProblemAsync(400, "widgets");
     }
 
-    static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-        return output;
-    }
 }

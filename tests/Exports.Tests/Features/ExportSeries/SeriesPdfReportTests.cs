@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Features.ExportSeries;
@@ -7,16 +6,6 @@ namespace Exports.Tests.Features.ExportSeries;
 [Collection(ApiCollection.Name)]
 public sealed class SeriesPdfReportTests(ApiFixture api)
 {
-    static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
-        return output;
-    }
 
     [Fact]
     public async Task PdfReport_HasTheRequestAndEveryRow_WithTheHeaderOnEachPage()
@@ -32,19 +21,19 @@ public sealed class SeriesPdfReportTests(ApiFixture api)
         await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
         try
         {
-            var info = Run("pdfinfo", path);
+            var info = Tools.Run("pdfinfo", path);
             Assert.Contains("Title:           CPU, two hours", info);
             var pages = int.Parse(System.Text.RegularExpressions.Regex.Match(info, @"Pages:\s+(\d+)").Groups[1].Value);
             var rows = await api.ScalarAsync<long>("""
                 SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'cpu_percent' AND p.ts >= $1 AND p.ts < $2
                 """, from, to);
             Assert.True(pages >= rows / 45, $"{rows} rows on {pages} pages");
-            var text = Run("pdftotext", "-layout", path, "-");
+            var text = Tools.Run("pdftotext", "-layout", path, "-");
             Assert.Contains("Source servers", text);
             Assert.Contains("tier raw", text);
             for (var p = 1; p <= pages; p++)
             {
-                var page = Run("pdftotext", "-f", p.ToString(), "-l", p.ToString(), "-layout", path, "-");
+                var page = Tools.Run("pdftotext", "-f", p.ToString(), "-l", p.ToString(), "-layout", path, "-");
                 Assert.Matches(@"time\s+metric\s+region\s+server\s+value", page);
                 Assert.Contains($"Page {p}", page);
             }
