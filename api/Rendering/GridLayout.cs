@@ -62,14 +62,17 @@ public static class LayoutRenderer
     public static byte[] Png(RenderDocument d)
     {
         var (w, h) = PngSize(d);
-        return Cairo.CairoSurfaces.Png(w, h, d.Scale, c =>
+        var top = d.Grid.Padding + GridLayout.HeaderHeight;
+        var parts = d.Widgets.Select(widget =>
+        {
+            var r = GridLayout.Place(widget, d.Grid, w, top);
+            return (r, (Action<ICanvas>)(c => WidgetPainter.Draw(c, widget, r, d.Theme, d.Zone)));
+        }).ToList();
+        return Cairo.CairoSurfaces.PngParts(w, h, d.Scale, c =>
         {
             c.FillRect(new RectF(0, 0, w, h), d.Theme.Background);
             Header(c, d, w - 2 * d.Grid.Padding, d.Grid.Padding, d.Grid.Padding);
-            var top = d.Grid.Padding + GridLayout.HeaderHeight;
-            foreach (var widget in d.Widgets)
-                WidgetPainter.Draw(c, widget, GridLayout.Place(widget, d.Grid, w, top), d.Theme, d.Zone);
-        });
+        }, parts);
     }
 
     /// <summary>Logical pixels per PDF point: text drawn at 12 px reads as about 8.6 pt.</summary>

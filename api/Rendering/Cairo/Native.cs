@@ -23,6 +23,8 @@ internal static unsafe partial class Native
     [LibraryImport(Cairo, StringMarshalling = StringMarshalling.Utf8)] public static partial int cairo_pdf_surface_add_outline(nint surface, int parent, string name, string link, int flags);
     [LibraryImport(Cairo)] public static partial int cairo_surface_write_to_png_stream(nint surface, delegate* unmanaged[Cdecl]<nint, byte*, uint, int> write, nint closure);
     [LibraryImport(Cairo)] public static partial void cairo_surface_flush(nint surface);
+    [LibraryImport(Cairo)] public static partial void cairo_surface_set_device_scale(nint surface, double x, double y);
+    [LibraryImport(Cairo)] public static partial void cairo_set_source_surface(nint cr, nint surface, double x, double y);
     [LibraryImport(Cairo)] public static partial void cairo_surface_finish(nint surface);
     [LibraryImport(Cairo)] public static partial int cairo_surface_status(nint surface);
     [LibraryImport(Cairo)] public static partial void cairo_surface_destroy(nint surface);
