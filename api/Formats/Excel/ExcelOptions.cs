@@ -7,6 +7,15 @@ public sealed record ExcelOptions
 {
     public const int SheetRowLimit = 1_048_576;
     public const int CellTextLimit = 32_767;
+    public const string TruncationMarker = "…[truncated]";
+
+    /// <summary>The text as Excel can hold it: over <see cref="CellTextLimit"/> characters it is cut and ends with
+    /// <see cref="TruncationMarker"/>.</summary>
+    public static string FitCell(string text, out bool cut)
+    {
+        cut = text.Length > CellTextLimit;
+        return cut ? text[..(CellTextLimit - TruncationMarker.Length)] + TruncationMarker : text;
+    }
 
     public string SheetName { get; init; } = "Data";
     public string? Title { get; init; }

@@ -12,8 +12,6 @@ namespace Exports.Formats.Excel;
 public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
 {
     const int WidthSampleRows = 200;
-    const string TruncationMarker = "…[truncated]";
-    static readonly long ExcelEpoch = new DateTime(1899, 12, 30).Ticks;
 
     readonly ExportSchema _schema;
     readonly Stream _out;
@@ -182,10 +180,8 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
             switch (c.Type)
             {
                 case ColumnType.Time:
-                    var t = row.Times[c.Slot];
-                    var local = _utc ? t.Ticks : t.Ticks + _schema.Zone.GetUtcOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).Ticks;
                     NumberCell(s, i, r, XlsxStyles.Date + band);
-                    Xml.Double(s, (local - ExcelEpoch) / (double)TimeSpan.TicksPerDay);
+                    Xml.ExcelDate(s, row.Times[c.Slot], _schema.Zone, _utc);
                     s.Text("</v></c>");
                     break;
                 case ColumnType.Double:
@@ -220,11 +216,8 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
 
     void InlineText(Utf8Sink s, string col, int row, int style, string text)
     {
-        if (text.Length > ExcelOptions.CellTextLimit)
-        {
-            text = text[..(ExcelOptions.CellTextLimit - TruncationMarker.Length)] + TruncationMarker;
-            _truncated++;
-        }
+        text = ExcelOptions.FitCell(text, out var cut);
+        if (cut) _truncated++;
         s.Text("<c r=\""); s.Text(col); Xml.Int(s, row); s.Text("\" s=\""); Xml.Int(s, style); s.Text("\" t=\"inlineStr\"><is><t");
         if (text.Length > 0 && (char.IsWhiteSpace(text[0]) || char.IsWhiteSpace(text[^1]))) s.Text(" xml:space=\"preserve\"");
         s.Byte((byte)'>');

@@ -13,7 +13,6 @@ public sealed class XlsxSheets(
 {
     const int MaxChartSeries = 12;
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    static readonly long ExcelEpoch = new DateTime(1899, 12, 30).Ticks;
 
     bool HasPivot => pivot is { Overflow: false, Columns.Count: > 0 } && rows > 0;
     int TimeIndex => Array.FindIndex(cols, c => c.Type == ColumnType.Time);
@@ -122,10 +121,8 @@ public sealed class XlsxSheets(
         foreach (var (ticks, index) in p.Rows())
         {
             r++;
-            var t = new DateTime(ticks, DateTimeKind.Utc);
-            var local = ticks + schema.Zone.GetUtcOffset(t).Ticks;
             s.Text("<row r=\""); Xml.Int(s, r); s.Text("\"><c r=\"A"); Xml.Int(s, r); s.Text(dateCell);
-            Xml.Double(s, (local - ExcelEpoch) / (double)TimeSpan.TicksPerDay);
+            Xml.ExcelDate(s, new DateTime(ticks, DateTimeKind.Utc), schema.Zone);
             s.Text("</v></c>");
             for (var j = 0; j < order.Length; j++)
             {
@@ -187,7 +184,7 @@ public sealed class XlsxSheets(
         yield return ("Data sheets", data.Count == 1
             ? $"{data[0].Name} ({data[0].Rows:N0} rows)"
             : $"{string.Join(", ", data.Select(d => $"{d.Name} ({d.Rows:N0} rows)"))}. An Excel sheet holds {ExcelOptions.SheetRowLimit:N0} rows, so the data continues from sheet to sheet; nothing was left out.");
-        yield return ("Truncated cells", truncated == 0 ? "None" : $"{truncated:N0} cell(s) were longer than Excel's {ExcelOptions.CellTextLimit:N0} characters and were cut, ending with \"…[truncated]\".");
+        yield return ("Truncated cells", truncated == 0 ? "None" : $"{truncated:N0} cell(s) were longer than Excel's {ExcelOptions.CellTextLimit:N0} characters and were cut, ending with \"{ExcelOptions.TruncationMarker}\".");
         yield return ("Times", $"Local time in {schema.Zone.Id}, as Excel date values formatted \"{o.DateFormat}\".");
         if (o.Pivot)
             yield return ("Pivot", HasPivot

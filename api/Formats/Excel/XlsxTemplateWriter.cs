@@ -6,7 +6,6 @@ namespace Exports.Formats.Excel;
 /// workbook: the ZIP is drained to the output as it grows.</summary>
 public sealed class XlsxTemplateWriter(ExportSchema schema, Stream output, ExcelOptions o) : IRowWriter, IAsyncDisposable
 {
-    static readonly long ExcelEpoch = new DateTime(1899, 12, 30).Ticks;
     readonly OutputColumn[] _cols = schema.Columns.ToArray();
     readonly string[] _letters = schema.Columns.Select((_, i) => Xml.Column(i)).ToArray();
     readonly PendingBytes _pending = new();
@@ -61,9 +60,7 @@ public sealed class XlsxTemplateWriter(ExportSchema schema, Stream output, Excel
             switch (c.Type)
             {
                 case ColumnType.Time:
-                    var t = row.Times[c.Slot];
-                    var local = t.Ticks + schema.Zone.GetUtcOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).Ticks;
-                    s.Text(_vOpen); Xml.Double(s, (local - ExcelEpoch) / (double)TimeSpan.TicksPerDay); s.Text(_vClose);
+                    s.Text(_vOpen); Xml.ExcelDate(s, row.Times[c.Slot], schema.Zone); s.Text(_vClose);
                     break;
                 case ColumnType.Double:
                     if (!double.IsFinite(row.Doubles[c.Slot])) { s.Text(_empty); break; }
@@ -73,8 +70,7 @@ public sealed class XlsxTemplateWriter(ExportSchema schema, Stream output, Excel
                     s.Text(_vOpen); Xml.Int(s, row.Longs[c.Slot]); s.Text(_vClose);
                     break;
                 default:
-                    var text = row.Strings[c.Slot] ?? "";
-                    if (text.Length > ExcelOptions.CellTextLimit) text = text[..(ExcelOptions.CellTextLimit - 12)] + "…[truncated]";
+                    var text = ExcelOptions.FitCell(row.Strings[c.Slot] ?? "", out _);
                     s.Text(_isOpen); Xml.Text(s, text); s.Text(_isClose);
                     break;
             }

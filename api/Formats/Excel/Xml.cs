@@ -57,6 +57,16 @@ public static class Xml
         o.Advance(n);
     }
 
+    static readonly long ExcelEpoch = new DateTime(1899, 12, 30).Ticks;
+
+    /// <summary>A UTC time as an Excel date serial (days since 1899-12-30) of its local time in <paramref name="zone"/>;
+    /// <paramref name="zoneIsUtc"/> skips the offset lookup.</summary>
+    public static void ExcelDate(Utf8Sink o, DateTime utc, TimeZoneInfo zone, bool zoneIsUtc = false)
+    {
+        var local = zoneIsUtc ? utc.Ticks : utc.Ticks + zone.GetUtcOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).Ticks;
+        Double(o, (local - ExcelEpoch) / (double)TimeSpan.TicksPerDay);
+    }
+
     /// <summary>Column letters: 0 → A, 25 → Z, 26 → AA.</summary>
     public static string Column(int index)
     {

@@ -143,7 +143,7 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
     void Prepare(string text, TextStyle s)
     {
         // Shaping is the expensive part of text: a Measure followed by a Text of the same string reuses the layout.
-        if (ReferenceEquals(text, _preparedText) || (text == _preparedText && s == _preparedStyle)) { if (s == _preparedStyle) return; }
+        if (s == _preparedStyle && text == _preparedText) return;
         _preparedText = text;
         _preparedStyle = s;
         Native.pango_layout_set_font_description(_layout, Font(s.Size, s.Bold));
