@@ -47,23 +47,20 @@ public static class RenderCommand
             layout = JsonSerializer.Deserialize<Layouts.ExportLayout>(await File.ReadAllTextAsync(file), Adapters.Json);
         else if (O("dashboard") is { } slug)
         {
-            var d = await db.Dashboards.FirstOrDefaultAsync(x => x.OwnerId == user.Id && (x.Slug == slug || x.Id.ToString() == slug));
+            var d = await LayoutSources.FindDashboardAsync(db, user.Id, slug, CancellationToken.None);
             if (d is null) return Fail(4, $"No dashboard '{slug}'.");
             layout = O("widget") is { } widget ? Adapters.Widget(d, widget) : Adapters.Dashboard(d);
             if (layout is null) return Fail(4, $"Dashboard '{slug}' has no widget '{O("widget")}'.");
         }
         else if (O("monitor") is { } mid && Guid.TryParse(mid, out var monitorId))
         {
-            var m = await db.Monitors.FirstOrDefaultAsync(x => x.OwnerId == user.Id && x.Id == monitorId);
-            if (m is null) return Fail(4, $"No monitor '{mid}'.");
-            var linked = m.DashboardId is { } l ? await db.Dashboards.FirstOrDefaultAsync(x => x.Id == l) : null;
-            layout = Adapters.Monitor(m, linked, now);
+            layout = await LayoutSources.MonitorAsync(db, user.Id, monitorId, now, CancellationToken.None);
+            if (layout is null) return Fail(4, $"No monitor '{mid}'.");
         }
         else if (O("alert") is { } aid && Guid.TryParse(aid, out var alertId))
         {
-            var a = await db.Alerts.FirstOrDefaultAsync(x => x.OwnerId == user.Id && x.Id == alertId);
-            if (a is null) return Fail(4, $"No alert '{aid}'.");
-            layout = Adapters.Alert(a, now);
+            layout = await LayoutSources.AlertAsync(db, user.Id, alertId, now, CancellationToken.None);
+            if (layout is null) return Fail(4, $"No alert '{aid}'.");
         }
         else return Usage("--monitor and --alert take an id.");
         if (layout is null) return Fail(3, "The layout file is empty.");

@@ -52,8 +52,8 @@ public static class AlertsEndpoints
             LayoutExports exports, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
-            if (await db.Alerts.FirstOrDefaultAsync(a => a.OwnerId == owner && a.Id == id, ct) is not { } a) return Problems.NotFound($"No alert '{id}'.");
-            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(Adapters.Alert(a, clock.GetUtcNow()), format);
+            if (await LayoutSources.AlertAsync(db, owner, id, clock.GetUtcNow(), ct) is not { } alert) return Problems.NotFound($"No alert '{id}'.");
+            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(alert, format);
             var (result, errors) = await exports.RenderAsync(owner, user.Identity?.Name ?? "Exports", layout, ct);
             return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
         }).WithTags("Alerts").WithSummary("Export an alert with its targets").ProducesProblem(404);

@@ -1,5 +1,4 @@
 using Exports.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Dashboards;
 
@@ -7,9 +6,7 @@ namespace Exports.Features.Dashboards;
 public static class DashboardQueries
 {
     public static Task<Dashboard?> FindAsync(ExportsDb db, Guid owner, string idOrSlug, CancellationToken ct) =>
-        Guid.TryParse(idOrSlug, out var id)
-            ? db.Dashboards.FirstOrDefaultAsync(d => d.OwnerId == owner && d.Id == id, ct)
-            : db.Dashboards.FirstOrDefaultAsync(d => d.OwnerId == owner && d.Slug == idOrSlug, ct);
+        Layouts.LayoutSources.FindDashboardAsync(db, owner, idOrSlug, ct);
 
     public static object Summary(Dashboard d) => new
     {

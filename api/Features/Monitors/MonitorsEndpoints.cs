@@ -63,9 +63,8 @@ public static class MonitorsEndpoints
             LayoutExports exports, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
-            if (await Find(db, owner, id, ct) is not { } m) return Problems.NotFound($"No monitor '{id}'.");
-            var linked = m.DashboardId is { } d ? await db.Dashboards.FirstOrDefaultAsync(x => x.OwnerId == owner && x.Id == d, ct) : null;
-            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(Adapters.Monitor(m, linked, clock.GetUtcNow()), format);
+            if (await LayoutSources.MonitorAsync(db, owner, id, clock.GetUtcNow(), ct) is not { } monitor) return Problems.NotFound($"No monitor '{id}'.");
+            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(monitor, format);
             var (result, errors) = await exports.RenderAsync(owner, user.Identity?.Name ?? "Exports", layout, ct);
             return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
         }).WithTags("Monitors").WithSummary("Export a monitor: its status and linked dashboard").ProducesProblem(404);

@@ -6,7 +6,6 @@ using Exports.Host;
 using Exports.Layouts;
 using Exports.Shared;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.RenderTokens;
 
@@ -36,7 +35,7 @@ public static class RenderTokensEndpoints
             if (body.Kind == "widget" && string.IsNullOrEmpty(body.WidgetId)) e.Add("widgetId", "A widget token names the widget.");
             if (string.IsNullOrEmpty(body.Id)) e.Add("id", "id names the object to render.");
             if (e.Any) return Problems.Validation(e.ToDictionary());
-            if (await LayoutForAsync(db, owner, body.Kind!, body.Id!, body.WidgetId, clock.GetUtcNow(), ct) is null)
+            if (await LayoutSources.LoadAsync(db, owner, body.Kind!, body.Id!, body.WidgetId, clock.GetUtcNow(), ct) is null)
                 return Problems.NotFound($"No {body.Kind} '{body.Id}'{(body.WidgetId is null ? "" : $" with widget '{body.WidgetId}'")}.");
             var expires = clock.GetUtcNow().AddSeconds(body.TtlSeconds ?? 300);
             var payload = JsonSerializer.Serialize(new Payload(owner, body.Kind!, body.Id!, body.WidgetId, body.Format!, expires));
@@ -55,32 +54,10 @@ public static class RenderTokensEndpoints
             var now = clock.GetUtcNow();
             if (p is null) return Problems.Status(401, "The render token is not valid");
             if (p.E < now) return Problems.Status(401, "The render token has expired", $"It expired at {p.E:O}. Ask for a new one.");
-            var layout = await LayoutForAsync(db, p.O, p.K, p.I, p.W, now, ct);
+            var layout = await LayoutSources.LoadAsync(db, p.O, p.K, p.I, p.W, now, ct);
             if (layout is null) return Problems.NotFound($"The {p.K} no longer exists.");
             var (result, errors) = await exports.RenderAsync(p.O, "Exports", layout with { Format = p.F }, ct);
             return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
         }).AllowAnonymous().WithTags("Render tokens").WithSummary("Render with a token (no sign-in)").ProducesProblem(401);
-    }
-
-    static async Task<Layouts.ExportLayout?> LayoutForAsync(ExportsDb db, Guid owner, string kind, string id, string? widget, DateTimeOffset now, CancellationToken ct)
-    {
-        switch (kind)
-        {
-            case "dashboard" or "widget":
-                var d = Guid.TryParse(id, out var did)
-                    ? await db.Dashboards.FirstOrDefaultAsync(x => x.OwnerId == owner && x.Id == did, ct)
-                    : await db.Dashboards.FirstOrDefaultAsync(x => x.OwnerId == owner && x.Slug == id, ct);
-                return d is null ? null : kind == "dashboard" ? Adapters.Dashboard(d) : Adapters.Widget(d, widget!);
-            case "monitor":
-                if (!Guid.TryParse(id, out var mid)) return null;
-                var m = await db.Monitors.FirstOrDefaultAsync(x => x.OwnerId == owner && x.Id == mid, ct);
-                if (m is null) return null;
-                var linked = m.DashboardId is { } l ? await db.Dashboards.FirstOrDefaultAsync(x => x.OwnerId == owner && x.Id == l, ct) : null;
-                return Adapters.Monitor(m, linked, now);
-            default:
-                if (!Guid.TryParse(id, out var aid)) return null;
-                var a = await db.Alerts.FirstOrDefaultAsync(x => x.OwnerId == owner && x.Id == aid, ct);
-                return a is null ? null : Adapters.Alert(a, now);
-        }
     }
 }
