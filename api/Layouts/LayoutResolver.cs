@@ -18,7 +18,7 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var frame = layout.Timeframe ?? new TimeframeSpec { Last = "24h" };
-        var (from, to) = Range(frame, s.Zone, now);
+        var (from, to, _) = Timeframes.Resolve(frame, s.Zone, now, new Errors()); // checked by LayoutValidator
         var widgets = new RenderWidget[layout.Widgets!.Count];
         using var gate = new SemaphoreSlim(3);
         await Task.WhenAll(layout.Widgets.Select(async (w, i) =>
@@ -29,14 +29,6 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
         }));
         return new RenderDocument(layout.Title ?? "Export", LayoutValidator.Describe(from, to, s.Zone), s.Zone, s.Theme, s.Grid, s.Page,
             s.ViewportWidth, s.Scale, now, widgets);
-    }
-
-    static (DateTimeOffset From, DateTimeOffset To) Range(TimeframeSpec f, TimeZoneInfo zone, DateTimeOffset now)
-    {
-        if (f.Last is { } last && Timeframes.TryParseLast(last, now, out var start)) return (start, now);
-        var from = f.From is { } a && Timeframes.TryParseInstant(a, zone, out var x) ? x : now.AddDays(-1);
-        var to = f.To is { } b && Timeframes.TryParseInstant(b, zone, out var y) ? y : now;
-        return (from, to);
     }
 
     async Task<RenderWidget> ResolveWidgetAsync(Guid owner, ExportLayout layout, WidgetRequest w, LayoutValidator.Settings s,

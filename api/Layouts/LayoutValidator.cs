@@ -31,6 +31,7 @@ public static partial class LayoutValidator
         var zone = TimeZoneInfo.Utc;
         if (l.Timezone is { } tz && !Timeframes.TryZone(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
         if (l.Title is { Length: > 200 }) e.Add("title", "The title has at most 200 characters.");
+        if (l.Timeframe is { } frame) Timeframes.Resolve(frame, zone, DateTimeOffset.UtcNow, e);
         var theme = ParseTheme(l.Theme, e);
 
         var g = new GridSpec(l.Grid?.Columns ?? 12, l.Grid?.RowHeight ?? 80, l.Grid?.Gap ?? 8, l.Grid?.Padding ?? 16);

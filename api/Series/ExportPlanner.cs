@@ -19,7 +19,7 @@ public static class ExportPlanner
         if (!Timeframes.TryZone(req.Timezone, out var zone))
             errors.Add("timezone", $"Unknown time zone '{req.Timezone}'. Use an IANA name such as Europe/Berlin.");
 
-        var (from, to, label) = Range(req.Timeframe, zone, now, errors);
+        var (from, to, label) = Timeframes.Resolve(req.Timeframe, zone, now, errors);
 
         var gName = string.IsNullOrWhiteSpace(req.Granularity) ? "auto" : req.Granularity.Trim();
         Granularity? gran = null;
@@ -81,26 +81,6 @@ public static class ExportPlanner
             Zone = plan.Zone, Sql = plan.Sql, Params = plan.Params, AllColumns = plan.AllColumns, Columns = columns,
             Mapper = plan.Mapper, EstimateSql = plan.EstimateSql, FixedEstimate = plan.FixedEstimate, RangeLabel = plan.RangeLabel,
         };
-    }
-
-    static (DateTimeOffset From, DateTimeOffset To, string Label) Range(TimeframeSpec? tf, TimeZoneInfo zone, DateTimeOffset now, Errors errors)
-    {
-        if (tf is null) { errors.Add("timeframe", "A timeframe is required: {last: \"24h\"} or {from, to}."); return default; }
-        if (!string.IsNullOrWhiteSpace(tf.Last))
-        {
-            if (tf.From is not null || tf.To is not null) { errors.Add("timeframe", "Give either last or from/to, not both."); return default; }
-            if (!Timeframes.TryParseLast(tf.Last, now, out var f))
-            { errors.Add("timeframe.last", $"'{tf.Last}' is not a duration such as 15m, 24h, 7d, 2w, 3mo or 1y."); return default; }
-            return (f, now, tf.Last.Trim());
-        }
-        DateTimeOffset from = default, to = default;
-        var ok = true;
-        if (string.IsNullOrWhiteSpace(tf.From) || !Timeframes.TryParseInstant(tf.From, zone, out from))
-        { errors.Add("timeframe.from", $"'{tf.From}' is not an ISO-8601 date-time."); ok = false; }
-        if (string.IsNullOrWhiteSpace(tf.To) || !Timeframes.TryParseInstant(tf.To, zone, out to))
-        { errors.Add("timeframe.to", $"'{tf.To}' is not an ISO-8601 date-time."); ok = false; }
-        if (ok && from >= to) { errors.Add("timeframe.from", "from must be before to."); ok = false; }
-        return ok ? (from, to, Timeframes.Compact(from, to)) : default;
     }
 
     /// <summary>Applies include / exclude / rename / order to the query's columns.</summary>

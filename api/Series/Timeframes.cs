@@ -10,6 +10,28 @@ public static partial class Timeframes
     [GeneratedRegex(@"^(\d{1,5})(m|h|d|w|mo|y)$")]
     private static partial Regex Duration();
 
+    /// <summary>A timeframe ({last} or {from, to}) as instants and a short label; problems go to <paramref name="errors"/>
+    /// under timeframe, timeframe.last, timeframe.from or timeframe.to.</summary>
+    public static (DateTimeOffset From, DateTimeOffset To, string Label) Resolve(TimeframeSpec? tf, TimeZoneInfo zone, DateTimeOffset now, Errors errors)
+    {
+        if (tf is null) { errors.Add("timeframe", "A timeframe is required: {last: \"24h\"} or {from, to}."); return default; }
+        if (!string.IsNullOrWhiteSpace(tf.Last))
+        {
+            if (tf.From is not null || tf.To is not null) { errors.Add("timeframe", "Give either last or from/to, not both."); return default; }
+            if (!TryParseLast(tf.Last, now, out var f))
+            { errors.Add("timeframe.last", $"'{tf.Last}' is not a duration such as 15m, 24h, 7d, 2w, 3mo or 1y."); return default; }
+            return (f, now, tf.Last.Trim());
+        }
+        DateTimeOffset from = default, to = default;
+        var ok = true;
+        if (string.IsNullOrWhiteSpace(tf.From) || !TryParseInstant(tf.From, zone, out from))
+        { errors.Add("timeframe.from", $"'{tf.From}' is not an ISO-8601 date-time."); ok = false; }
+        if (string.IsNullOrWhiteSpace(tf.To) || !TryParseInstant(tf.To, zone, out to))
+        { errors.Add("timeframe.to", $"'{tf.To}' is not an ISO-8601 date-time."); ok = false; }
+        if (ok && from >= to) { errors.Add("timeframe.from", "from must be before to."); ok = false; }
+        return ok ? (from, to, Compact(from, to)) : default;
+    }
+
     public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from)
     {
         from = default;

@@ -97,6 +97,10 @@ public sealed class LayoutExportTests(ApiFixture api)
         Assert.Contains("outside the grid", errors.GetProperty("widgets[2].x")[0].GetString());
         await (await api.Demo().PostJsonAsync("/api/v1/exports/layout", new
         {
+            timeframe = new { last = "soon" }, widgets = new object[] { new { id = "a", type = "text", text = "x", x = 0, y = 0, w = 6, h = 2 } },
+        })).ProblemAsync(400, "timeframe.last");
+        await (await api.Demo().PostJsonAsync("/api/v1/exports/layout", new
+        {
             format = "pdf", page = new { size = "B5" }, widgets = new object[] { new { id = "a", type = "text", text = "x", x = 0, y = 0, w = 6, h = 2 } },
         })).ProblemAsync(400, "page.size");
         await (await api.Demo().PostJsonAsync("/api/v1/exports/layout", new
