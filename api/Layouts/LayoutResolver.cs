@@ -24,17 +24,17 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
         await Task.WhenAll(layout.Widgets.Select(async (w, i) =>
         {
             await gate.WaitAsync(ct);
-            try { widgets[i] = await ResolveWidgetAsync(owner, layout, w, s, frame, from, to, ct); }
+            try { widgets[i] = await ResolveWidgetAsync(owner, layout, w, i, s, frame, from, to, ct); }
             finally { gate.Release(); }
         }));
         return new RenderDocument(layout.Title ?? "Export", LayoutValidator.Describe(from, to, s.Zone), s.Zone, s.Theme, s.Grid, s.Page,
             s.ViewportWidth, s.Scale, now, widgets);
     }
 
-    async Task<RenderWidget> ResolveWidgetAsync(Guid owner, ExportLayout layout, WidgetRequest w, LayoutValidator.Settings s,
+    async Task<RenderWidget> ResolveWidgetAsync(Guid owner, ExportLayout layout, WidgetRequest w, int index, LayoutValidator.Settings s,
         TimeframeSpec frame, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        var options = LayoutValidator.ParseOptions(w.Options, "options", new Errors());
+        var options = s.Options[index];
         RenderWidget Make(WidgetData data) => new(w.Id!, w.Type!, w.Title ?? "", w.X, w.Y, w.W, w.H, options, data);
         if (w.Type == "text") return Make(new TextData(w.Text ?? ""));
         var query = w.Query! with

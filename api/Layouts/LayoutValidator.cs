@@ -22,7 +22,9 @@ public static partial class LayoutValidator
     [GeneratedRegex("^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")] private static partial Regex HexColor();
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")] private static partial Regex WidgetId();
 
-    public sealed record Settings(string Format, Theme Theme, GridSpec Grid, PageSpec Page, int ViewportWidth, double Scale, TimeZoneInfo Zone);
+    /// <summary>The checked layout's settings, with each widget's parsed options (in widget order).</summary>
+    public sealed record Settings(string Format, Theme Theme, GridSpec Grid, PageSpec Page, int ViewportWidth, double Scale, TimeZoneInfo Zone,
+        IReadOnlyList<WidgetOptions> Options);
 
     public static Settings? Validate(ExportLayout l, Errors e)
     {
@@ -51,6 +53,7 @@ public static partial class LayoutValidator
         if (widgets.Count == 0) e.Add("widgets", "A layout needs at least one widget.");
         if (widgets.Count > MaxWidgets) e.Add("widgets", $"A layout has at most {MaxWidgets} widgets.");
         var ids = new HashSet<string>();
+        var options = new List<WidgetOptions>(widgets.Count);
         for (var i = 0; i < widgets.Count; i++)
         {
             var w = widgets[i];
@@ -64,7 +67,7 @@ public static partial class LayoutValidator
             if (w.Title is { Length: > 200 }) e.Add($"{at}.title", "A title has at most 200 characters.");
             if (w.Type == "text") { if (string.IsNullOrWhiteSpace(w.Text)) e.Add($"{at}.text", $"Widget '{name}' is a text widget and needs text."); }
             else if (w.Type is not null && w.Query?.Source is null) e.Add($"{at}.query", $"Widget '{name}' needs a query with a source.");
-            ParseOptions(w.Options, $"{at}.options", e);
+            options.Add(ParseOptions(w.Options, $"{at}.options", e));
             for (var j = 0; j < i; j++)
             {
                 var o = widgets[j];
@@ -79,7 +82,7 @@ public static partial class LayoutValidator
             if ((double)width * height * scale * scale > LayoutRenderer.MaxPixels)
                 e.Add("widgets", $"The layout is too large to draw: {width} × {height} pixels at scale {scale} is over {LayoutRenderer.MaxPixels:N0} pixels.");
         }
-        return e.Any ? null : new Settings(format, theme, g, page, width, scale, zone);
+        return e.Any ? null : new Settings(format, theme, g, page, width, scale, zone, options);
     }
 
     static Theme ParseTheme(JsonElement? t, Errors e)
