@@ -37,6 +37,9 @@ public interface ITextMeasurer
 /// (Skia) would be one more implementation.</summary>
 public interface ICanvas : ITextMeasurer
 {
+    /// <summary>Vector output (PDF): charts keep the min and max of dense series per 2 px instead of per pixel, which
+    /// halves what the document has to carry and is still finer than the page's line widths.</summary>
+    bool Vector { get; }
     void FillRect(RectF r, Rgba color);
     void StrokeRect(RectF r, Rgba color, double width);
     void Line(double x1, double y1, double x2, double y2, Rgba color, double width, double[]? dash = null);

@@ -66,7 +66,7 @@ public static class LayoutRenderer
         var parts = d.Widgets.Select(widget =>
         {
             var r = GridLayout.Place(widget, d.Grid, w, top);
-            return (r, (Action<ICanvas>)(c => WidgetPainter.Draw(c, widget, r, d.Theme, d.Zone)));
+            return (r, DrawingWeight(widget), (Action<ICanvas>)(c => WidgetPainter.Draw(c, widget, r, d.Theme, d.Zone)));
         }).ToList();
         return Cairo.CairoSurfaces.PngParts(w, h, d.Scale, c =>
         {
@@ -74,6 +74,14 @@ public static class LayoutRenderer
             Header(c, d, w - 2 * d.Grid.Padding, d.Grid.Padding, d.Grid.Padding);
         }, parts);
     }
+
+    /// <summary>Roughly how long a widget takes to draw: its points and table cells, plus a constant for text.</summary>
+    static double DrawingWeight(RenderWidget w) => 100 + w.Data switch
+    {
+        SeriesData s => s.Series.Sum(x => (double)x.X.Length),
+        TableData t => t.Rows.Count * (double)t.Columns.Count,
+        _ => 0,
+    };
 
     /// <summary>Logical pixels per PDF point: text drawn at 12 px reads as about 8.6 pt.</summary>
     public const double PdfPixelsPerPoint = 1.4;

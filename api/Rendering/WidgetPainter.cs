@@ -96,7 +96,7 @@ public static partial class WidgetPainter
 
     static void Lines(ICanvas c, RenderWidget w, SeriesData data, ChartGeometry g, Theme t, bool stacked)
     {
-        var columns = (int)Math.Max(1, g.Plot.W);
+        var columns = (int)Math.Max(1, c.Vector ? g.Plot.W / 2 : g.Plot.W);
         var baseline = stacked ? new Dictionary<double, double>() : null;
         for (var si = 0; si < data.Series.Count; si++)
         {

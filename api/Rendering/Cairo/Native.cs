@@ -10,6 +10,7 @@ internal static unsafe partial class Native
     public const int FormatArgb32 = 0;
     public const int PdfTitle = 0, PdfAuthor = 1, PdfSubject = 2, PdfKeywords = 3, PdfCreator = 4, PdfCreateDate = 5, PdfModDate = 6;
     public const int LineJoinRound = 1, LineCapRound = 1;
+    public const int AntialiasDefault = 0, AntialiasFast = 4, SurfaceTypePdf = 1;
 
     [LibraryImport(Cairo)] public static partial nint cairo_image_surface_create(int format, int width, int height);
     [LibraryImport(Cairo)] public static partial nint cairo_image_surface_create_from_png_stream(delegate* unmanaged[Cdecl]<nint, byte*, uint, int> read, nint closure);
@@ -41,6 +42,10 @@ internal static unsafe partial class Native
     [LibraryImport(Cairo)] public static partial void cairo_set_line_width(nint cr, double width);
     [LibraryImport(Cairo)] public static partial void cairo_set_line_join(nint cr, int join);
     [LibraryImport(Cairo)] public static partial void cairo_set_antialias(nint cr, int antialias);
+    [LibraryImport(Cairo)] public static partial nint cairo_get_target(nint cr);
+    [LibraryImport(Cairo)] public static partial void cairo_user_to_device(nint cr, ref double x, ref double y);
+    [LibraryImport(Cairo)] public static partial void cairo_device_to_user(nint cr, ref double x, ref double y);
+    [LibraryImport(Cairo)] public static partial int cairo_surface_get_type(nint surface);
     [LibraryImport(Cairo)] public static partial void cairo_set_tolerance(nint cr, double tolerance);
     [LibraryImport(Cairo)] public static partial void cairo_set_line_cap(nint cr, int cap);
     [LibraryImport(Cairo)] public static partial void cairo_set_dash(nint cr, double* dashes, int count, double offset);
