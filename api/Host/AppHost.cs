@@ -31,6 +31,7 @@ public static class AppHost
         s.AddDataProtection().SetApplicationName("exports")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDir, "keys")));
         s.AddExportsAuth();
+        s.AddExportJobs(settings);
         s.AddProblemDetails();
         s.AddOpenApi();
         s.ConfigureHttpJsonOptions(o =>
@@ -76,6 +77,7 @@ public static class AppHost
         Exports.Features.Monitors.MonitorsEndpoints.Map(api);
         Exports.Features.Alerts.AlertsEndpoints.Map(api);
         Exports.Features.RenderTokens.RenderTokensEndpoints.Map(api);
+        Exports.Features.History.HistoryEndpoints.Map(api);
         Spa.MapFallback(app, settings);
     }
 }

@@ -15,6 +15,7 @@ public sealed record ExportsSettings
     public int RawMaxDays { get; init; } = 31;
     public int PreviewRows { get; init; } = 100;
     public string? SpaDir { get; init; }
+    public JobSettings Jobs { get; init; } = new();
 
     public static ExportsSettings Load(IConfiguration config)
     {
@@ -36,12 +37,21 @@ public sealed record ExportsSettings
             RawMaxDays = Int("EXPORTS_RAW_MAX_DAYS", Get("EXPORTS_RAW_MAX_DAYS"), 31, 1, 3660),
             SpaDir = Get("EXPORTS_SPA_DIR") is { Length: > 0 } s ? s : null,
         };
+        settings = settings with { Jobs = JobSettings.Load(Get, Path.GetFullPath(settings.DataDir)) };
         if (settings.DemoApiKey is { } key && (key.Length < 24 || key.Any(char.IsWhiteSpace)))
             throw new SettingsException("EXPORTS_DEMO_API_KEY must be at least 24 characters without spaces.");
         return settings;
     }
 
-    static int Int(string name, string? raw, int fallback, int min, int max)
+    internal static long Long(string name, string? raw, long fallback, long min, long max)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return fallback;
+        if (!long.TryParse(raw, out var v) || v < min || v > max)
+            throw new SettingsException($"{name} must be a whole number from {min} to {max} (got '{raw}').");
+        return v;
+    }
+
+    internal static int Int(string name, string? raw, int fallback, int min, int max)
     {
         if (string.IsNullOrWhiteSpace(raw)) return fallback;
         if (!int.TryParse(raw, out var v) || v < min || v > max)
@@ -49,11 +59,73 @@ public sealed record ExportsSettings
         return v;
     }
 
-    static bool Bool(string name, string? raw, bool fallback) => raw?.Trim().ToLowerInvariant() switch
+    internal static bool Bool(string name, string? raw, bool fallback) => raw?.Trim().ToLowerInvariant() switch
     {
         null or "" => fallback,
         "true" or "1" or "yes" => true,
         "false" or "0" or "no" => false,
         _ => throw new SettingsException($"{name} must be true or false (got '{raw}')."),
     };
+}
+
+/// <summary>Background jobs, artifact storage, retention and per-owner quotas (EXPORTS_WORKER, EXPORTS_STORAGE, …).</summary>
+public sealed record JobSettings
+{
+    /// <summary>false: this node takes requests and queues jobs but runs none.</summary>
+    public bool Worker { get; init; } = true;
+    public int Concurrency { get; init; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>Synchronous exports estimated above this answer 202 with a job instead of streaming.</summary>
+    public long AsyncThresholdBytes { get; init; } = 100L * 1024 * 1024;
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
+    public int MaxAttempts { get; init; } = 3;
+    public TimeSpan RetryBase { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RetryMax { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ClusterCheckin { get; init; } = TimeSpan.FromSeconds(5);
+    public int QuotaConcurrent { get; init; } = 4;
+    public int QuotaPerHour { get; init; } = 120;
+    public long QuotaStoredBytes { get; init; } = 20L * 1024 * 1024 * 1024;
+    public long MaxArtifactBytes { get; init; } = 5L * 1024 * 1024 * 1024;
+    /// <summary>local (files under LocalDir) or s3.</summary>
+    public string Storage { get; init; } = "local";
+    public string LocalDir { get; init; } = ".data/exports";
+    public string? S3Endpoint { get; init; }
+    public string S3Bucket { get; init; } = "exports";
+    public string S3Prefix { get; init; } = "";
+    public string? S3Region { get; init; }
+    public string? S3AccessKey { get; init; }
+    public string? S3SecretKey { get; init; }
+    public bool S3PathStyle { get; init; } = true;
+
+    public static JobSettings Load(Func<string, string?> get, string dataDir)
+    {
+        var s = new JobSettings
+        {
+            Worker = ExportsSettings.Bool("EXPORTS_WORKER", get("EXPORTS_WORKER"), true),
+            Concurrency = ExportsSettings.Int("EXPORTS_WORKER_CONCURRENCY", get("EXPORTS_WORKER_CONCURRENCY"), Math.Max(2, Environment.ProcessorCount), 1, 256),
+            AsyncThresholdBytes = ExportsSettings.Long("EXPORTS_ASYNC_THRESHOLD_BYTES", get("EXPORTS_ASYNC_THRESHOLD_BYTES"), 100L * 1024 * 1024, 0, long.MaxValue),
+            Retention = TimeSpan.FromMinutes(ExportsSettings.Long("EXPORTS_RETENTION_MINUTES", get("EXPORTS_RETENTION_MINUTES"), 7 * 24 * 60, 1, 10L * 365 * 24 * 60)),
+            MaxAttempts = ExportsSettings.Int("EXPORTS_JOB_ATTEMPTS", get("EXPORTS_JOB_ATTEMPTS"), 3, 1, 20),
+            RetryBase = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_RETRY_BASE_MS", get("EXPORTS_RETRY_BASE_MS"), 1000, 1, 600_000)),
+            RetryMax = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_RETRY_MAX_MS", get("EXPORTS_RETRY_MAX_MS"), 30_000, 1, 3_600_000)),
+            ClusterCheckin = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_CLUSTER_CHECKIN_MS", get("EXPORTS_CLUSTER_CHECKIN_MS"), 5000, 200, 600_000)),
+            QuotaConcurrent = ExportsSettings.Int("EXPORTS_QUOTA_CONCURRENT", get("EXPORTS_QUOTA_CONCURRENT"), 4, 1, 10_000),
+            QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),
+            QuotaStoredBytes = ExportsSettings.Long("EXPORTS_QUOTA_STORED_BYTES", get("EXPORTS_QUOTA_STORED_BYTES"), 20L * 1024 * 1024 * 1024, 1, long.MaxValue),
+            MaxArtifactBytes = ExportsSettings.Long("EXPORTS_MAX_ARTIFACT_BYTES", get("EXPORTS_MAX_ARTIFACT_BYTES"), 5L * 1024 * 1024 * 1024, 1, long.MaxValue),
+            Storage = (get("EXPORTS_STORAGE") ?? "local").Trim().ToLowerInvariant(),
+            LocalDir = get("EXPORTS_STORAGE_DIR") is { Length: > 0 } d ? Path.GetFullPath(d) : Path.Combine(dataDir, "exports"),
+            S3Endpoint = get("EXPORTS_S3_ENDPOINT") is { Length: > 0 } e ? e : null,
+            S3Bucket = get("EXPORTS_S3_BUCKET") is { Length: > 0 } b ? b : "exports",
+            S3Prefix = (get("EXPORTS_S3_PREFIX") ?? "").Trim('/'),
+            S3Region = get("EXPORTS_S3_REGION") is { Length: > 0 } r ? r : null,
+            S3AccessKey = get("EXPORTS_S3_ACCESS_KEY") is { Length: > 0 } a ? a : null,
+            S3SecretKey = get("EXPORTS_S3_SECRET_KEY") is { Length: > 0 } k ? k : null,
+            S3PathStyle = ExportsSettings.Bool("EXPORTS_S3_PATH_STYLE", get("EXPORTS_S3_PATH_STYLE"), true),
+        };
+        if (s.Storage is not ("local" or "s3"))
+            throw new SettingsException($"EXPORTS_STORAGE must be local or s3 (got '{s.Storage}').");
+        if (s.Storage == "s3" && (s.S3AccessKey is null || s.S3SecretKey is null))
+            throw new SettingsException("EXPORTS_STORAGE=s3 needs EXPORTS_S3_ACCESS_KEY and EXPORTS_S3_SECRET_KEY (and EXPORTS_S3_ENDPOINT for a server other than AWS).");
+        return s;
+    }
 }

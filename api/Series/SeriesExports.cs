@@ -86,7 +86,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
 
     /// <summary>Streams the export into <paramref name="output"/>; returns the number of rows written. Throws on
     /// any failure without finishing the file (no closing bracket, no compression trailer).</summary>
-    public async Task<long> WriteAsync(PreparedExport p, Stream output, CancellationToken ct)
+    public async Task<long> WriteAsync(PreparedExport p, Stream output, CancellationToken ct, Action<long>? progress = null)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = p.Plan.Command(conn);
@@ -104,7 +104,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
                 mapper.Fill(reader, row);
                 writer.Write(row);
                 await writer.FlushIfFullAsync(ct);
-                rows++;
+                if ((++rows & 4095) == 0) progress?.Invoke(rows);
             }
             await writer.EndAsync(ct);
             await Compressions.FinishAsync(compressed, output, ct);
@@ -132,6 +132,50 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             onRow(row);
         }
         return n;
+    }
+
+    /// <summary>Rows and bytes the export will have: the planner's row estimate times the size of a sample of
+    /// real rows written in the export's own format (before whole-file compression).</summary>
+    public async Task<(long Rows, long Bytes)> EstimateAsync(PreparedExport p, CancellationToken ct)
+    {
+        const int sample = 200;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = new List<RowBuffer>();
+        await using (var cmd = p.Plan.Command(conn, p.Plan.Sql + $"\nLIMIT {sample}"))
+        await using (var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var row = new RowBuffer(p.Plan.AllColumns.Count);
+                p.Plan.Mapper.Fill(reader, row);
+                rows.Add(row);
+            }
+        long estimate = rows.Count;
+        if (rows.Count == sample)
+        {
+            if (p.Plan.EstimateSql is { } est)
+            {
+                await using var cmd = p.Plan.Command(conn, est);
+                estimate = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
+            }
+            else estimate = p.Plan.FixedEstimate ?? rows.Count;
+        }
+        var (empty, full) = (await MeasureAsync(p, rows, 0, ct), await MeasureAsync(p, rows, rows.Count, ct));
+        var perRow = rows.Count == 0 ? 0 : (double)(full - empty) / rows.Count;
+        return (estimate, empty + (long)Math.Round(perRow * estimate));
+    }
+
+    static async Task<long> MeasureAsync(PreparedExport p, List<RowBuffer> rows, int n, CancellationToken ct)
+    {
+        var ms = new MemoryStream();
+        var w = p.Format.Create(p.Schema, ms, p.Options);
+        try
+        {
+            await w.BeginAsync(ct);
+            for (var i = 0; i < n; i++) w.Write(rows[i]);
+            await w.EndAsync(ct);
+        }
+        finally { if (w is IAsyncDisposable d) await d.DisposeAsync(); }
+        return ms.Length;
     }
 
     public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct)

@@ -8,7 +8,7 @@ namespace Exports.Features.ExportSeries;
 public static class QuickSeriesExport
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/sources/{source}/export", (string source, HttpRequest http, SeriesExports exports, ClaimsPrincipal user, CancellationToken ct) =>
+        g.MapGet("/sources/{source}/export", (string source, HttpRequest http, SeriesExports exports, Exports.Jobs.JobQueue jobs, Exports.Host.ExportsSettings settings, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var q = http.Query;
                 List<string>? List(string name) => q[name].ToString() is { Length: > 0 } s
@@ -31,7 +31,7 @@ public static class QuickSeriesExport
                     Compression = One("compression"),
                     Filename = One("filename"),
                 };
-                return StartSeriesExport.HandleAsync(req, exports, Exports.Host.Auth.OwnerId(user), ct);
+                return StartSeriesExport.HandleAsync(req, exports, jobs, settings, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct);
             })
             .WithTags("Export series").WithSummary("Export with query-string parameters (for curl and scripts)")
             .ProducesProblem(400).ProducesProblem(404);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Exports.Host;
+using Exports.Jobs;
 using Exports.Series;
 
 namespace Exports.Features.ExportSeries;
@@ -9,20 +10,32 @@ namespace Exports.Features.ExportSeries;
 public static class StartSeriesExport
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports/series", (ExportRequest req, SeriesExports exports, ClaimsPrincipal user, CancellationToken ct) =>
-                HandleAsync(req, exports, user.OwnerId(), ct))
+        g.MapPost("/exports/series", (ExportRequest req, SeriesExports exports, JobQueue jobs, ExportsSettings settings, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
+                HandleAsync(req, exports, jobs, settings, user.OwnerId(), http, ct))
             .WithTags("Export series").WithSummary("Export a source's series or records as a streamed file")
             .Produces(200, contentType: "text/csv").Produces(200, contentType: "application/json")
-            .ProducesProblem(400).ProducesProblem(404);
+            .Produces<BackgroundExport>(202).ProducesProblem(400).ProducesProblem(404);
 
-    public static async Task<IResult> HandleAsync(ExportRequest req, SeriesExports exports, Guid owner, CancellationToken ct)
+    public static async Task<IResult> HandleAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportsSettings settings,
+        Guid owner, HttpContext http, CancellationToken ct)
     {
         var (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
-        return outcome switch
+        if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
+        if (outcome == PrepareOutcome.Invalid) return Problems.Validation(errors.ToDictionary());
+        var (_, bytes) = await exports.EstimateAsync(prepared!, ct);
+        if (bytes <= settings.Jobs.AsyncThresholdBytes)
+            return new FileResponse(prepared!.FileName, prepared.MediaType, (body, token) => exports.WriteAsync(prepared, body, token));
+
+        // Too big to stream in one request: run it as a background job and say so.
+        var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct);
+        if (refused is not null)
         {
-            PrepareOutcome.SourceNotFound => Problems.NotFound($"No source named '{req.Source}'."),
-            PrepareOutcome.Invalid => Problems.Validation(errors.ToDictionary()),
-            _ => new FileResponse(prepared!.FileName, prepared.MediaType, (body, token) => exports.WriteAsync(prepared, body, token)),
-        };
+            if (refused.RetryAfter is { } wait) http.Response.Headers.RetryAfter = Math.Max(1, (int)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return refused.Fields is { } f ? Problems.Validation(f, refused.Title) : Problems.Status(refused.Status, refused.Title, refused.Detail);
+        }
+        var reason = $"This export is estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; it runs in the background. Follow it at /api/v1/exports/{ok!.Job.Id}.";
+        return TypedResults.Accepted($"/api/v1/exports/{ok.Job.Id}", new BackgroundExport(true, reason, ok.Job));
     }
 }
+
+public sealed record BackgroundExport(bool Background, string Reason, JobRecord Job);

@@ -1,0 +1,15 @@
+using System.Security.Claims;
+using Exports.Host;
+using Exports.Jobs;
+
+namespace Exports.Features.History;
+
+/// <summary>GET /api/v1/exports/{id}: one export with its request, state, progress, timings, size, tier, rows,
+/// downloads and expiry.</summary>
+public static class GetExport
+{
+    public static void Map(RouteGroupBuilder g) =>
+        g.MapGet("/exports/{id:guid}", async (Guid id, JobRecords records, ClaimsPrincipal user, CancellationToken ct) =>
+                await records.GetAsync(user.OwnerId(), id, ct) is { } job ? (IResult)TypedResults.Ok(job) : Problems.NotFound($"No export {id}."))
+            .WithTags("History").WithSummary("One export").Produces<JobRecord>().ProducesProblem(404);
+}

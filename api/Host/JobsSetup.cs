@@ -1,0 +1,52 @@
+using Exports.Storage;
+using Exports.Jobs;
+using Quartz;
+
+namespace Exports.Host;
+
+/// <summary>Background jobs: Quartz with its clustered PostgreSQL store on the project's database (tables made on
+/// first start), every node a worker unless EXPORTS_WORKER=false, and the artifact store chosen by EXPORTS_STORAGE.</summary>
+public static class JobsSetup
+{
+    public static void AddExportJobs(this IServiceCollection s, ExportsSettings settings)
+    {
+        var j = settings.Jobs;
+        s.AddSingleton<IArtifactStore>(_ => j.Storage == "s3"
+            ? new S3ArtifactStore(j.S3Endpoint, j.S3Bucket, j.S3Prefix, j.S3Region, j.S3AccessKey!, j.S3SecretKey!, j.S3PathStyle)
+            : new LocalArtifactStore(j.LocalDir));
+        s.AddSingleton(_ => new DownloadLinks(Path.Combine(settings.DataDir, "keys")));
+        s.AddSingleton<JobRecords>();
+        s.AddSingleton<JobRunner>();
+        s.AddSingleton<JobQueue>();
+        s.AddSingleton<RetentionSweep>();
+        s.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o =>
+            {
+                o.InstanceName = "exports";
+                o.GenerateInstanceId = true;
+            });
+            q.UseDefaultThreadPool(j.Concurrency);
+            q.UsePersistentStore(p =>
+            {
+                p.UsePostgres(settings.ConnectionString);
+                p.UseSystemTextJsonSerializer();
+                p.UseClustering(c =>
+                {
+                    c.CheckinInterval = j.ClusterCheckin;
+                    c.CheckinMisfireThreshold = j.ClusterCheckin * 2;
+                });
+                p.ProvisionSchema();
+            });
+            q.AddJobType<ExportJob>();
+            q.ScheduleJob<RetentionSweep>(
+                t => t.WithIdentity("retention", JobQueue.Group).WithCronSchedule("0 */5 * * * ?"),
+                job => job.WithIdentity(RetentionSweep.Key));
+        });
+        s.AddQuartzHostedService(o =>
+        {
+            o.AutoStart = j.Worker;
+            o.WaitForJobsToComplete = false;
+        });
+    }
+}

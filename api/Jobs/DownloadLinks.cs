@@ -1,0 +1,49 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Exports.Jobs;
+
+public enum LinkCheck { Valid, Tampered, Expired }
+
+/// <summary>Signed, expiring download links: <c>?token=EXPIRY.SIGNATURE</c>, the signature an HMAC-SHA256 over the
+/// export id and the expiry (Unix seconds) with a key kept beside the Data Protection keys, so every node that
+/// shares the data folder verifies every other's links. A changed id, expiry or signature is tampered (403); a
+/// genuine link past its expiry is expired (410).</summary>
+public sealed class DownloadLinks
+{
+    readonly byte[] _key;
+
+    public DownloadLinks(string keysDir)
+    {
+        Directory.CreateDirectory(keysDir);
+        var path = Path.Combine(keysDir, "download-links.key");
+        try
+        {
+            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            fs.Write(RandomNumberGenerator.GetBytes(32));
+        }
+        catch (IOException) when (File.Exists(path)) { /* made by another node or an earlier start */ }
+        _key = File.ReadAllBytes(path);
+        if (_key.Length != 32) throw new InvalidOperationException($"{path} is not a 32-byte key.");
+    }
+
+    byte[] Sign(Guid id, long expires) => HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes($"export:{id:N}:{expires}"));
+
+    public string Create(Guid id, DateTimeOffset expires)
+    {
+        var exp = expires.ToUnixTimeSeconds();
+        return $"{exp}.{Base64Url.EncodeToString(Sign(id, exp))}";
+    }
+
+    public LinkCheck Check(Guid id, string token, DateTimeOffset now)
+    {
+        var dot = token.IndexOf('.');
+        if (dot <= 0 || !long.TryParse(token.AsSpan(0, dot), out var exp)) return LinkCheck.Tampered;
+        byte[] given;
+        try { given = Base64Url.DecodeFromChars(token.AsSpan(dot + 1)); }
+        catch (FormatException) { return LinkCheck.Tampered; }
+        if (!CryptographicOperations.FixedTimeEquals(given, Sign(id, exp))) return LinkCheck.Tampered;
+        return now.ToUnixTimeSeconds() >= exp ? LinkCheck.Expired : LinkCheck.Valid;
+    }
+}

@@ -1,0 +1,194 @@
+using Exports.Storage;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Exports.Host;
+using Exports.Layouts;
+using Exports.Series;
+using Exports.Shared;
+using Npgsql;
+using Quartz;
+
+namespace Exports.Jobs;
+
+/// <summary>Why a submission was refused: a Problem Details status, title and detail, field errors, and for quota
+/// refusals when to try again.</summary>
+public sealed record Refusal(int Status, string Title, string? Detail = null, Dictionary<string, string[]>? Fields = null, TimeSpan? RetryAfter = null);
+
+public sealed record Submitted(JobRecord Job, bool Replayed);
+
+/// <summary>Queues exports as durable jobs: validates the envelope as the synchronous endpoints would, applies the
+/// owner's quotas under a per-owner lock, records the job, then hands it to the clustered Quartz store. A job that
+/// cannot be scheduled is removed again, so no record waits for a run that will never come.</summary>
+public sealed class JobQueue(
+    NpgsqlDataSource db, SeriesExports series, JobRecords records, ISchedulerFactory schedulers, IArtifactStore store,
+    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log)
+{
+    public const string Group = "exports";
+    static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public async Task<(Submitted? Ok, Refusal? Refused)> SubmitAsync(Guid owner, ExportEnvelope envelope, string? idempotencyKey, CancellationToken ct)
+    {
+        var errors = new Errors();
+        if (idempotencyKey is { } ik && (ik.Length is 0 or > 200 || ik.Any(char.IsControl)))
+            errors.Add("Idempotency-Key", "The Idempotency-Key header must have 1 to 200 printable characters.");
+        var e = envelope.Normalized(errors);
+        if (errors.Any) return (null, Invalid(errors));
+
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        JobRecord job;
+        if (e.Kind == "series")
+        {
+            var (outcome, prepared, errs) = await series.PrepareAsync(owner, e.Series!, ct);
+            if (outcome == PrepareOutcome.SourceNotFound)
+                return (null, new Refusal(404, "Not found", $"No source named '{e.Series!.Source}'."));
+            if (outcome == PrepareOutcome.Invalid) return (null, Invalid(errs, "series."));
+            var (rows, bytes) = await series.EstimateAsync(prepared!, ct);
+            job = NewRecord(owner, id, e, prepared!.Format.Name, prepared.Plan.Source.Name, prepared.FileName, prepared.FileName,
+                prepared.MediaType, rows, bytes, prepared.Plan.Tier, now);
+        }
+        else
+        {
+            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors);
+            if (layoutSettings is null) return (null, Invalid(errors, "layout."));
+            var title = e.Layout!.Title is { Length: > 0 } t ? t : "Layout";
+            var baseName = SeriesExports.Sanitize(title) is { Length: > 0 } n ? n : "export";
+            var file = $"{baseName}-{now:yyyy-MM-dd}.{layoutSettings.Format}";
+            job = NewRecord(owner, id, e, layoutSettings.Format, null, title, file,
+                layoutSettings.Format == "pdf" ? "application/pdf" : "image/png", null, null, null, now);
+        }
+        if (job.EstimatedBytes > settings.Jobs.MaxArtifactBytes)
+            return (null, new Refusal(413, "The export would be too large",
+                $"It is estimated at {job.EstimatedBytes:N0} bytes; one file may have at most {settings.Jobs.MaxArtifactBytes:N0}. Narrow the range, pick fewer columns or a coarser resolution, or compress it."));
+        job = job with { IdempotencyKey = idempotencyKey };
+
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", conn, tx))
+            {
+                lockCmd.Parameters.Add(new NpgsqlParameter { Value = "exports:" + owner });
+                await lockCmd.ExecuteNonQueryAsync(ct);
+            }
+            if (idempotencyKey is not null && await records.FindByIdempotencyKeyAsync(conn, owner, idempotencyKey, ct) is { } existing)
+            {
+                await tx.CommitAsync(ct);
+                return existing.RequestHash == job.RequestHash
+                    ? (new Submitted(existing, Replayed: true), null)
+                    : (null, new Refusal(422, "Idempotency-Key already used for a different request",
+                        "Send a new key for a new export; repeat a key only to repeat the same request."));
+            }
+            if (await QuotaAsync(conn, owner, now, ct) is { } refused) return (null, refused);
+            await JobRecords.InsertAsync(conn, job, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        try { await ScheduleAsync(id, ct); }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogError(ex, "Could not schedule export job {Job}; removing its record", id);
+            await records.DeleteAsync(owner, id, CancellationToken.None);
+            return (null, new Refusal(503, "The job queue is not available", "Nothing was queued; try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)));
+        }
+        return (new Submitted(job, Replayed: false), null);
+    }
+
+    static Refusal Invalid(Errors errors, string prefix = "") =>
+        new(400, "The request is not valid", null, errors.ToDictionary().ToDictionary(kv => prefix + kv.Key, kv => kv.Value));
+
+    JobRecord NewRecord(Guid owner, Guid id, ExportEnvelope e, string format, string? source, string title, string file,
+        string media, long? rows, long? bytes, string? tier, DateTimeOffset now)
+    {
+        var request = JsonSerializer.SerializeToElement(e, Json);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.GetRawText())));
+        return new JobRecord
+        {
+            Id = id, OwnerId = owner, Kind = e.Kind!, Format = format, Source = source, Title = title,
+            Status = JobStatus.Pending, Phase = "queued", Request = request, RequestHash = hash, FileName = file,
+            MediaType = media, Storage = store.Name, StorageKey = ArtifactKeys.For(owner, id, file),
+            EstimatedRows = rows, EstimatedBytes = bytes, Tier = tier, CreatedAt = now, UpdatedAt = now,
+        };
+    }
+
+    /// <summary>Exports per hour (429), running jobs (429), stored bytes (409).</summary>
+    async Task<Refusal?> QuotaAsync(NpgsqlConnection conn, Guid owner, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT count(*) FILTER (WHERE status IN ('pending', 'processing')),
+                   count(*) FILTER (WHERE created_at > $2),
+                   min(created_at) FILTER (WHERE created_at > $2),
+                   coalesce(sum(size_bytes) FILTER (WHERE status = 'completed'), 0)::bigint
+            FROM export_jobs WHERE owner_id = $1
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        var (running, lastHour, stored) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(3));
+        var oldest = r.IsDBNull(2) ? now : r.GetFieldValue<DateTimeOffset>(2);
+        var q = settings.Jobs;
+        if (lastHour >= q.QuotaPerHour)
+        {
+            var wait = oldest.AddHours(1) - now;
+            return new Refusal(429, "Too many exports this hour",
+                $"You may start {q.QuotaPerHour} exports an hour; the next one can start in {Math.Ceiling(wait.TotalMinutes)} min.",
+                RetryAfter: wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
+        }
+        if (running >= q.QuotaConcurrent)
+            return new Refusal(429, "Too many exports running",
+                $"You have {running} exports queued or running (the limit is {q.QuotaConcurrent}); start this one when one finishes, or cancel one.",
+                RetryAfter: TimeSpan.FromSeconds(10));
+        if (stored >= q.QuotaStoredBytes)
+            return new Refusal(409, "Storage quota reached",
+                $"Your finished exports take {stored:N0} bytes of your {q.QuotaStoredBytes:N0}; delete some, or wait for them to expire.");
+        return null;
+    }
+
+    public static JobKey KeyOf(Guid id) => new(id.ToString("N"), Group);
+
+    async Task ScheduleAsync(Guid id, CancellationToken ct)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var job = JobBuilder.Create<ExportJob>()
+            .WithIdentity(KeyOf(id))
+            .UsingJobData(ExportJob.IdKey, id.ToString())
+            .RequestRecovery(true)
+            .Build();
+        var trigger = TriggerBuilder.Create(clock)
+            .WithIdentity(id.ToString("N"), Group)
+            .StartNow()
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, default, ct);
+    }
+
+    /// <summary>Cancels a pending or running job: a pending one at once, a running one through its runner (which
+    /// polls for the flag) and a Quartz interrupt to whichever node runs it.</summary>
+    public async Task<JobRecord?> CancelAsync(Guid owner, Guid id, string by, CancellationToken ct)
+    {
+        var job = await records.RequestCancelAsync(owner, id, by, clock.GetUtcNow(), ct);
+        if (job is null) return null;
+        try
+        {
+            var scheduler = await schedulers.GetScheduler(ct);
+            if (job.Status == JobStatus.Cancelled) await scheduler.DeleteJob(KeyOf(id), ct);
+            else await scheduler.Interrupt(KeyOf(id), ct);
+        }
+        catch (SchedulerException ex) { log.LogWarning(ex, "Interrupting job {Job}; its runner will see the cancel flag", id); }
+        return job;
+    }
+
+    /// <summary>Deletes a job that is not running, with its artifact.</summary>
+    public async Task<(bool Found, bool Running)> DeleteAsync(Guid owner, Guid id, CancellationToken ct)
+    {
+        var job = await records.GetAsync(owner, id, ct);
+        if (job is null) return (false, false);
+        if (!JobStatus.IsFinal(job.Status)) return (true, true);
+        await store.DeleteAsync(job.StorageKey, ct);
+        await records.DeleteAsync(owner, id, ct);
+        return (true, false);
+    }
+}

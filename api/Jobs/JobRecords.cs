@@ -1,0 +1,247 @@
+using Exports.Storage;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Exports.Jobs;
+
+public static class JobStatus
+{
+    public const string Pending = "pending", Processing = "processing", Completed = "completed", Failed = "failed",
+        Cancelled = "cancelled", Expired = "expired";
+    public static readonly string[] All = [Pending, Processing, Completed, Failed, Cancelled, Expired];
+    public static bool IsFinal(string s) => s is Completed or Failed or Cancelled or Expired;
+}
+
+/// <summary>One export job as the API shows it. The storage key and request hash stay inside.</summary>
+public sealed record JobRecord
+{
+    public Guid Id { get; init; }
+    public Guid OwnerId { get; init; }
+    public string Kind { get; init; } = "";
+    public string Format { get; init; } = "";
+    public string? Source { get; init; }
+    public string Title { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string Phase { get; init; } = "";
+    public JsonElement Request { get; init; }
+    public string FileName { get; init; } = "";
+    public string MediaType { get; init; } = "";
+    public string Storage { get; init; } = "";
+    [System.Text.Json.Serialization.JsonIgnore] public string StorageKey { get; init; } = "";
+    [System.Text.Json.Serialization.JsonIgnore] public string RequestHash { get; init; } = "";
+    public long? EstimatedRows { get; init; }
+    public long? EstimatedBytes { get; init; }
+    public long RowsWritten { get; init; }
+    public long BytesWritten { get; init; }
+    /// <summary>0-100 against the estimate while running; 100 once completed; null without an estimate.</summary>
+    public int? Percent { get; init; }
+    public long? SizeBytes { get; init; }
+    public long? RowCount { get; init; }
+    public string? Checksum { get; init; }
+    public string? Tier { get; init; }
+    public string? Error { get; init; }
+    public bool CancelRequested { get; init; }
+    public string? CancelledBy { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public int Attempts { get; init; }
+    public string? Node { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    public int DownloadCount { get; init; }
+    public DateTimeOffset? LastDownloadedAt { get; init; }
+    /// <summary>Milliseconds from start to the final state.</summary>
+    public long? DurationMs => StartedAt is { } s && CompletedAt is { } c ? (long)(c - s).TotalMilliseconds : null;
+}
+
+public sealed record HistoryQuery(
+    string? Status, string? Kind, string? Format, string? Source, DateTimeOffset? From, DateTimeOffset? To,
+    string Sort, int Limit, (DateTimeOffset At, Guid Id, long Size)? After);
+
+/// <summary>The export_jobs table, in plain SQL: every query is owner-scoped or keyed by a job id the caller
+/// already owns.</summary>
+public sealed class JobRecords(NpgsqlDataSource db)
+{
+    const string Columns = """
+        id, owner_id, kind, format, source, title, status, phase, request::text, file_name, media_type, storage,
+        storage_key, request_hash, estimated_rows, estimated_bytes, rows_written, bytes_written, size_bytes, row_count,
+        checksum, tier, error, cancel_requested, cancelled_by, idempotency_key, attempts, node, created_at, updated_at,
+        started_at, completed_at, expires_at, download_count, last_downloaded_at
+        """;
+
+    static JobRecord Read(NpgsqlDataReader r)
+    {
+        T? N<T>(int i) => r.IsDBNull(i) ? default : r.GetFieldValue<T>(i);
+        var estimated = N<long?>(15);
+        var bytes = r.GetInt64(17);
+        var status = r.GetString(6);
+        return new JobRecord
+        {
+            Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Kind = r.GetString(2), Format = r.GetString(3), Source = N<string>(4),
+            Title = r.GetString(5), Status = status, Phase = r.GetString(7),
+            Request = JsonDocument.Parse(r.GetString(8)).RootElement.Clone(),
+            FileName = r.GetString(9), MediaType = r.GetString(10), Storage = r.GetString(11), StorageKey = r.GetString(12),
+            RequestHash = r.GetString(13), EstimatedRows = N<long?>(14), EstimatedBytes = estimated, RowsWritten = r.GetInt64(16),
+            BytesWritten = bytes, SizeBytes = N<long?>(18), RowCount = N<long?>(19), Checksum = N<string>(20), Tier = N<string>(21),
+            Error = N<string>(22), CancelRequested = r.GetBoolean(23), CancelledBy = N<string>(24), IdempotencyKey = N<string>(25),
+            Attempts = r.GetInt32(26), Node = N<string>(27), CreatedAt = r.GetFieldValue<DateTimeOffset>(28),
+            UpdatedAt = r.GetFieldValue<DateTimeOffset>(29), StartedAt = N<DateTimeOffset?>(30), CompletedAt = N<DateTimeOffset?>(31),
+            ExpiresAt = N<DateTimeOffset?>(32), DownloadCount = r.GetInt32(33), LastDownloadedAt = N<DateTimeOffset?>(34),
+            Percent = status == JobStatus.Completed ? 100
+                : estimated is > 0 ? (int)Math.Min(99, bytes * 100 / estimated.Value) : null,
+        };
+    }
+
+    static NpgsqlParameter P(object? v) => new() { Value = v ?? DBNull.Value };
+
+    async Task<List<JobRecord>> QueryAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(P(a));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<JobRecord>();
+        while (await r.ReadAsync(ct)) list.Add(Read(r));
+        return list;
+    }
+
+    async Task<int> ExecAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(P(a));
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<JobRecord?> GetAsync(Guid id, CancellationToken ct) =>
+        (await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE id = $1", ct, id)).FirstOrDefault();
+
+    public async Task<JobRecord?> GetAsync(Guid owner, Guid id, CancellationToken ct) =>
+        (await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE id = $1 AND owner_id = $2", ct, id, owner)).FirstOrDefault();
+
+    public async Task<JobRecord?> FindByIdempotencyKeyAsync(NpgsqlConnection conn, Guid owner, string key, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT {Columns} FROM export_jobs WHERE owner_id = $1 AND idempotency_key = $2", conn);
+        cmd.Parameters.Add(P(owner));
+        cmd.Parameters.Add(P(key));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Read(r) : null;
+    }
+
+    public static async Task InsertAsync(NpgsqlConnection conn, JobRecord j, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
+                file_name, media_type, storage, storage_key, estimated_rows, estimated_bytes, tier, idempotency_key,
+                created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+            """, conn);
+        foreach (var v in new object?[] { j.Id, j.OwnerId, j.Kind, j.Format, j.Source, j.Title, j.Status, j.Phase })
+            cmd.Parameters.Add(P(v));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = j.Request.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        foreach (var v in new object?[] { j.RequestHash, j.FileName, j.MediaType, j.Storage, j.StorageKey, j.EstimatedRows, j.EstimatedBytes, j.Tier, j.IdempotencyKey, j.CreatedAt })
+            cmd.Parameters.Add(P(v));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<List<JobRecord>> HistoryAsync(Guid owner, HistoryQuery q, CancellationToken ct)
+    {
+        var where = new List<string> { "owner_id = $1" };
+        var args = new List<object?> { owner };
+        void Add(string clause, object? value)
+        {
+            args.Add(value);
+            where.Add(clause.Replace("@", "$" + args.Count));
+        }
+        if (q.Status is { } s) Add("status = @", s);
+        if (q.Kind is { } k) Add("kind = @", k);
+        if (q.Format is { } f) Add("format = @", f);
+        if (q.Source is { } src) Add("source = @", src);
+        if (q.From is { } from) Add("created_at >= @", from);
+        if (q.To is { } to) Add("created_at < @", to);
+        var order = q.Sort switch
+        {
+            "createdAt" => "created_at ASC, id ASC",
+            "size" => "coalesce(size_bytes, 0) DESC, created_at DESC, id DESC",
+            _ => "created_at DESC, id DESC",
+        };
+        if (q.After is { } a)
+        {
+            var op = q.Sort == "createdAt" ? ">" : "<";
+            if (q.Sort == "size")
+            {
+                args.Add(a.Size); var ps = "$" + args.Count;
+                args.Add(a.At); var pa = "$" + args.Count;
+                args.Add(a.Id); var pi = "$" + args.Count;
+                where.Add($"(coalesce(size_bytes, 0), created_at, id) < ({ps}, {pa}, {pi})");
+            }
+            else
+            {
+                args.Add(a.At); var pa = "$" + args.Count;
+                args.Add(a.Id); var pi = "$" + args.Count;
+                where.Add($"(created_at, id) {op} ({pa}, {pi})");
+            }
+        }
+        return await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT {q.Limit + 1}", ct, [.. args]);
+    }
+
+    /// <summary>Takes the job for an attempt on this node: pending, or processing on a node that died.</summary>
+    public async Task<bool> StartAttemptAsync(Guid id, string node, DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("""
+            UPDATE export_jobs SET status = 'processing', phase = 'starting', attempts = attempts + 1, node = $2,
+                started_at = coalesce(started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
+            WHERE id = $1 AND status IN ('pending', 'processing') AND NOT cancel_requested
+            """, ct, id, node, now) == 1;
+
+    /// <summary>Writes progress; returns whether a cancel was requested meanwhile.</summary>
+    public async Task<bool> ProgressAsync(Guid id, string phase, long rows, long bytes, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE export_jobs SET phase = $2, rows_written = $3, bytes_written = $4, updated_at = $5
+            WHERE id = $1 AND status = 'processing' RETURNING cancel_requested
+            """);
+        foreach (var v in new object[] { id, phase, rows, bytes, now }) cmd.Parameters.Add(P(v));
+        return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
+    public async Task<bool> CompleteAsync(Guid id, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
+        await ExecAsync("""
+            UPDATE export_jobs SET status = 'completed', phase = 'done', rows_written = $2, row_count = $2,
+                bytes_written = $3, size_bytes = $3, checksum = $4, completed_at = $5, updated_at = $5, expires_at = $6
+            WHERE id = $1 AND status = 'processing' AND NOT cancel_requested
+            """, ct, id, rows, size, checksum, now, expires) == 1;
+
+    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("""
+            UPDATE export_jobs SET status = $2, phase = 'done', error = $3, completed_at = $4, updated_at = $4
+            WHERE id = $1 AND status IN ('pending', 'processing')
+            """, ct, id, status, error, now) == 1;
+
+    public async Task RetryingAsync(Guid id, string error, DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("UPDATE export_jobs SET phase = 'waiting to retry', error = $2, updated_at = $3 WHERE id = $1 AND status = 'processing'", ct, id, error, now);
+
+    /// <summary>Marks a cancel; a pending job is cancelled at once, a running one by its runner.</summary>
+    public async Task<JobRecord?> RequestCancelAsync(Guid owner, Guid id, string by, DateTimeOffset now, CancellationToken ct) =>
+        (await QueryAsync($"""
+            UPDATE export_jobs SET cancel_requested = true, cancelled_by = $3, updated_at = $4,
+                status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END,
+                completed_at = CASE WHEN status = 'pending' THEN $4 ELSE completed_at END,
+                phase = CASE WHEN status = 'pending' THEN 'done' ELSE 'cancelling' END
+            WHERE id = $1 AND owner_id = $2 AND status IN ('pending', 'processing')
+            RETURNING {Columns}
+            """, ct, id, owner, by, now)).FirstOrDefault();
+
+    public async Task<bool> DeleteAsync(Guid owner, Guid id, CancellationToken ct) =>
+        await ExecAsync("DELETE FROM export_jobs WHERE id = $1 AND owner_id = $2", ct, id, owner) == 1;
+
+    public async Task CountDownloadAsync(Guid id, DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("UPDATE export_jobs SET download_count = download_count + 1, last_downloaded_at = $2 WHERE id = $1", ct, id, now);
+
+    /// <summary>Completed jobs past their expiry, oldest first.</summary>
+    public async Task<List<JobRecord>> ExpiredAsync(DateTimeOffset now, int limit, CancellationToken ct) =>
+        await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE status = 'completed' AND expires_at <= $1 ORDER BY expires_at LIMIT {limit}", ct, now);
+
+    public async Task<bool> MarkExpiredAsync(Guid id, DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("UPDATE export_jobs SET status = 'expired', updated_at = $2 WHERE id = $1 AND status = 'completed'", ct, id, now) == 1;
+}

@@ -1,0 +1,223 @@
+using Exports.Storage;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Exports.Host;
+using Exports.Layouts;
+using Exports.Series;
+using Npgsql;
+using Quartz;
+
+namespace Exports.Jobs;
+
+/// <summary>The Quartz job: one firing runs one export. Quartz's clustered store hands each firing to one node and,
+/// with RequestRecovery, fires it again on another node when the first one dies.</summary>
+public sealed class ExportJob(JobRunner runner) : IJob
+{
+    public const string IdKey = "exportId";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) =>
+        await runner.RunAsync(Guid.Parse(context.MergedJobDataMap.GetString(IdKey)!), context.Recovering, ct);
+}
+
+/// <summary>Thrown when a file outgrows the per-file limit: a permanent failure with a reason the user can act on.</summary>
+public sealed class ArtifactTooLargeException(long limit) : Exception(
+    $"The file grew past the {limit:N0}-byte limit for one export. Narrow the range, pick fewer columns, a coarser resolution or a compressed format.");
+
+/// <summary>Runs one export job: writes the artifact through a counting, hashing stream, reports progress (rows,
+/// bytes, phase) every quarter second, polls for a cancel, retries transient failures with exponential backoff and
+/// jitter, and fails permanent ones at once. Completion is one conditional UPDATE, so a job completes once.</summary>
+public sealed class JobRunner(
+    JobRecords records, SeriesExports series, LayoutExports layouts, IArtifactStore store, ExportsSettings settings,
+    TimeProvider clock, ILogger<JobRunner> log)
+{
+    public static readonly string Node = $"{Environment.MachineName}:{Environment.ProcessId}";
+    static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    public async Task RunAsync(Guid id, bool recovering, CancellationToken shutdown)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var job = await records.GetAsync(id, shutdown);
+            if (job is null || JobStatus.IsFinal(job.Status)) return; // deleted, or already finished: run once
+            if (job.CancelRequested)
+            {
+                await records.FinishAsync(id, JobStatus.Cancelled, null, clock.GetUtcNow(), CancellationToken.None);
+                return;
+            }
+            if (recovering && attempt == 1)
+                log.LogWarning("Recovering export job {Job} after node {Node} stopped", id, job.Node);
+            if (!await records.StartAttemptAsync(id, Node, clock.GetUtcNow(), shutdown)) return;
+
+            var outcome = await AttemptAsync(job, shutdown);
+            if (outcome is null) return;
+            var (error, transient) = outcome.Value;
+            if (!transient || attempt >= settings.Jobs.MaxAttempts)
+            {
+                await records.FinishAsync(id, JobStatus.Failed, error, clock.GetUtcNow(), CancellationToken.None);
+                return;
+            }
+            var delay = Backoff(attempt, settings.Jobs.RetryBase, settings.Jobs.RetryMax);
+            log.LogWarning("Export job {Job} attempt {Attempt} failed ({Error}); retrying in {Delay}", id, attempt, error, delay);
+            await records.RetryingAsync(id, $"Attempt {attempt} failed: {error}. Retrying.", clock.GetUtcNow(), CancellationToken.None);
+            await Task.Delay(delay, shutdown);
+        }
+    }
+
+    /// <summary>Exponential backoff with full jitter: a random delay up to base × 2^(attempt-1), capped.</summary>
+    public static TimeSpan Backoff(int attempt, TimeSpan @base, TimeSpan max)
+    {
+        var ceiling = Math.Min(max.TotalMilliseconds, @base.TotalMilliseconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+    }
+
+    /// <summary>One attempt. Null when the job reached a final state (completed or cancelled); otherwise the
+    /// error and whether it is worth retrying.</summary>
+    async Task<(string Error, bool Transient)?> AttemptAsync(JobRecord job, CancellationToken shutdown)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var ct = cancel.Token;
+        var counter = (CountingStream?)null;
+        long rows = 0;
+        var phase = "querying";
+        var userCancelled = false;
+
+        using var ticker = new PeriodicTimer(Tick);
+        var progressLoop = Task.Run(async () =>
+        {
+            try
+            {
+                while (await ticker.WaitForNextTickAsync(ct))
+                {
+                    var cancelled = await records.ProgressAsync(job.Id, phase, Interlocked.Read(ref rows), counter?.Written ?? 0, clock.GetUtcNow(), ct);
+                    if (cancelled) { userCancelled = true; await cancel.CancelAsync(); return; }
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (NpgsqlException e) { log.LogWarning(e, "Progress of job {Job} not recorded", job.Id); }
+        }, CancellationToken.None);
+
+        try
+        {
+            await using var upload = await store.BeginAsync(job.StorageKey, job.MediaType, ct);
+            counter = new CountingStream(upload.Stream, settings.Jobs.MaxArtifactBytes);
+            if (job.Kind == "series")
+            {
+                var env = job.Request.Deserialize<ExportEnvelope>(JsonSerializerOptions.Web)!;
+                var (outcome, prepared, errors) = await series.PrepareAsync(job.OwnerId, env.Series!, ct);
+                if (outcome != PrepareOutcome.Ok)
+                    return (outcome == PrepareOutcome.SourceNotFound
+                        ? $"The source '{env.Series!.Source}' no longer exists."
+                        : "The request is no longer valid: " + string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")), false);
+                phase = "writing";
+                rows = await series.WriteAsync(prepared!, counter, ct, n => Interlocked.Exchange(ref rows, n));
+            }
+            else
+            {
+                var env = job.Request.Deserialize<ExportEnvelope>(JsonSerializerOptions.Web)!;
+                phase = "rendering";
+                var (result, errors) = await layouts.RenderAsync(job.OwnerId, "Exports", env.Layout!, ct);
+                if (result is null)
+                    return ("The layout is no longer valid: " + string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")), false);
+                phase = "writing";
+                await counter.WriteAsync(result.Bytes, ct);
+                rows = result.Widgets.Count;
+            }
+            phase = "storing";
+            await counter.FlushAsync(ct);
+            await upload.CommitAsync(ct);
+            cancel.Cancel(); // stop the progress loop before the final write
+            await progressLoop;
+            var now = clock.GetUtcNow();
+            if (!await records.CompleteAsync(job.Id, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
+            {
+                // Cancelled (or deleted) while the file was being stored: the file goes too.
+                await store.DeleteAsync(job.StorageKey, CancellationToken.None);
+                await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None);
+            }
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            // A user's cancel (seen by the progress loop, or sent as a Quartz interrupt, which cancels the firing's
+            // token). The upload was disposed uncommitted, so the partial file or multipart upload is gone.
+            if (userCancelled || (await records.GetAsync(job.Id, CancellationToken.None))?.CancelRequested == true)
+            {
+                await records.FinishAsync(job.Id, JobStatus.Cancelled, null, clock.GetUtcNow(), CancellationToken.None);
+                log.LogInformation("Export job {Job} cancelled", job.Id);
+                return null;
+            }
+            if (shutdown.IsCancellationRequested) throw; // the node is stopping: Quartz recovers the firing elsewhere
+            return ("The export timed out.", true);
+        }
+        catch (ArtifactTooLargeException e) { return (e.Message, false); }
+        catch (Exception e) when (IsTransient(e))
+        {
+            return (Describe(e), true);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Export job {Job} failed", job.Id);
+            return (Describe(e), false);
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+            await progressLoop;
+        }
+    }
+
+    static string Describe(Exception e) => e switch
+    {
+        NpgsqlException => "The database connection failed while the export was running.",
+        Amazon.S3.AmazonS3Exception s3 => $"The file store answered {(int)s3.StatusCode}: {s3.Message}",
+        IOException io => $"Writing the file failed: {io.Message}",
+        _ => e.Message,
+    };
+
+    /// <summary>Worth another attempt: a dropped or failed database connection, a storage 5xx or network error.</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        NpgsqlException n => n.IsTransient || n.InnerException is IOException or System.Net.Sockets.SocketException,
+        Amazon.S3.AmazonS3Exception s3 => (int)s3.StatusCode >= 500,
+        Amazon.Runtime.AmazonServiceException svc => svc.StatusCode is 0 || (int)svc.StatusCode >= 500,
+        HttpRequestException or TimeoutException => true,
+        IOException => true,
+        _ => e.InnerException is { } inner && IsTransient(inner),
+    };
+}
+
+/// <summary>Counts and hashes what passes through, and stops the export at the per-file size limit.</summary>
+public sealed class CountingStream(Stream inner, long limit) : Stream
+{
+    readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    long _written;
+    public long Written => Interlocked.Read(ref _written);
+    public string Checksum() => "sha256:" + Convert.ToHexStringLower(_sha.GetHashAndReset());
+
+    void Count(ReadOnlySpan<byte> data)
+    {
+        if (_written + data.Length > limit) throw new ArtifactTooLargeException(limit);
+        _sha.AppendData(data);
+        Interlocked.Add(ref _written, data.Length);
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => Written;
+    public override long Position { get => Written; set => throw new NotSupportedException(); }
+    public override void Flush() => inner.Flush();
+    public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    public override void Write(ReadOnlySpan<byte> buffer) { Count(buffer); inner.Write(buffer); }
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+    {
+        Count(buffer.Span);
+        return inner.WriteAsync(buffer, ct);
+    }
+    protected override void Dispose(bool disposing) { if (disposing) _sha.Dispose(); base.Dispose(disposing); }
+}

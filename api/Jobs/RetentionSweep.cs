@@ -1,0 +1,31 @@
+using Exports.Storage;
+using Quartz;
+
+namespace Exports.Jobs;
+
+/// <summary>Deletes the artifacts of completed exports past their expiry and marks the records expired. Runs every
+/// few minutes as a clustered Quartz job (one node per tick); the record stays in history.</summary>
+public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log) : IJob
+{
+    public static readonly JobKey Key = new("retention", JobQueue.Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => await RunAsync(ct);
+
+    /// <summary>Returns how many exports expired.</summary>
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var batch = await records.ExpiredAsync(clock.GetUtcNow(), 200, ct);
+            foreach (var job in batch)
+            {
+                await store.DeleteAsync(job.StorageKey, ct);
+                if (await records.MarkExpiredAsync(job.Id, clock.GetUtcNow(), ct)) total++;
+            }
+            if (batch.Count < 200) break;
+        }
+        if (total > 0) log.LogInformation("Retention: {Count} exports expired and their files deleted", total);
+        return total;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.RegularExpressions;
+
+namespace Exports.Storage;
+
+/// <summary>Where finished export files live: the local filesystem or an S3-compatible bucket. Writes are atomic
+/// (a reader never sees a partial artifact): an upload becomes visible only on <see cref="IArtifactUpload.CommitAsync"/>,
+/// and disposing an upload that was not committed removes what it wrote.</summary>
+public interface IArtifactStore
+{
+    string Name { get; }
+    Task<IArtifactUpload> BeginAsync(string key, string mediaType, CancellationToken ct);
+    /// <summary>The artifact's bytes from <paramref name="from"/> to <paramref name="to"/> (inclusive; null: the
+    /// end), or null when there is no such artifact.</summary>
+    Task<ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct);
+    Task DeleteAsync(string key, CancellationToken ct);
+}
+
+public interface IArtifactUpload : IAsyncDisposable
+{
+    Stream Stream { get; }
+    Task CommitAsync(CancellationToken ct);
+}
+
+public sealed record ArtifactRead(Stream Body, long Length, long TotalLength) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Body.DisposeAsync();
+}
+
+public static partial class ArtifactKeys
+{
+    /// <summary>Keys are generated, never taken from input: owner/job/file, with the file name already sanitized.</summary>
+    public static string For(Guid owner, Guid job, string fileName) => $"{owner:N}/{job:N}/{fileName}";
+
+    [GeneratedRegex(@"^[0-9a-f]{32}/[0-9a-f]{32}/[^/\\\x00-\x1f]+$")]
+    private static partial Regex Shape();
+
+    public static void Check(string key)
+    {
+        if (!Shape().IsMatch(key) || key.Contains("..", StringComparison.Ordinal))
+            throw new ArgumentException($"Not an artifact key: '{key}'.", nameof(key));
+    }
+}
+
+/// <summary>Files under one folder: written to <c>name.partial</c> and renamed into place. A node that dies
+/// mid-write leaves only the .partial, which the job's next attempt overwrites.</summary>
+public sealed class LocalArtifactStore(string root) : IArtifactStore
+{
+    public string Name => "local";
+    public string Root => root;
+
+    string PathOf(string key)
+    {
+        ArtifactKeys.Check(key);
+        var full = Path.GetFullPath(Path.Combine(root, key));
+        if (!full.StartsWith(Path.GetFullPath(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException("Artifact key escapes the store.", nameof(key));
+        return full;
+    }
+
+    public Task<IArtifactUpload> BeginAsync(string key, string mediaType, CancellationToken ct)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var partial = path + ".partial";
+        var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        return Task.FromResult<IArtifactUpload>(new Upload(stream, partial, path));
+    }
+
+    sealed class Upload(FileStream stream, string partial, string path) : IArtifactUpload
+    {
+        bool _committed;
+        public Stream Stream => stream;
+
+        public async Task CommitAsync(CancellationToken ct)
+        {
+            await stream.FlushAsync(ct);
+            stream.Flush(flushToDisk: true);
+            await stream.DisposeAsync();
+            File.Move(partial, path, overwrite: true);
+            _committed = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stream.DisposeAsync();
+            if (!_committed) File.Delete(partial);
+        }
+    }
+
+    public Task<ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return Task.FromResult<ArtifactRead?>(null);
+        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var total = fs.Length;
+        var last = Math.Min(to ?? total - 1, total - 1);
+        fs.Position = Math.Min(from, total);
+        return Task.FromResult<ArtifactRead?>(new ArtifactRead(new LimitedStream(fs, Math.Max(0, last - from + 1)), Math.Max(0, last - from + 1), total));
+    }
+
+    public Task DeleteAsync(string key, CancellationToken ct)
+    {
+        var path = PathOf(key);
+        File.Delete(path);
+        File.Delete(path + ".partial");
+        var dir = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A read-only view of the next <c>length</c> bytes of a stream.</summary>
+public sealed class LimitedStream(Stream inner, long length) : Stream
+{
+    long _left = length;
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => length;
+    public override long Position { get => length - _left; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(Span<byte> buffer)
+    {
+        if (_left <= 0) return 0;
+        var n = inner.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
+        _left -= n;
+        return n;
+    }
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        if (_left <= 0) return 0;
+        var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _left)], ct);
+        _left -= n;
+        return n;
+    }
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
+    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+}
