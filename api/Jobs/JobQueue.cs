@@ -32,39 +32,14 @@ public sealed class JobQueue(
 
     public async Task<(Submitted? Ok, Refusal? Refused)> SubmitAsync(Guid owner, ExportEnvelope envelope, string? idempotencyKey, CancellationToken ct)
     {
-        var errors = new Errors();
         if (idempotencyKey is { } ik && (ik.Length is 0 or > 200 || ik.Any(char.IsControl)))
-            errors.Add("Idempotency-Key", "The Idempotency-Key header must have 1 to 200 printable characters.");
-        var e = envelope.Normalized(errors);
-        if (errors.Any) return (null, Invalid(errors));
-
-        var now = clock.GetUtcNow();
-        var id = Guid.CreateVersion7(now);
-        JobRecord job;
-        if (e.Kind == "series")
-        {
-            var (outcome, prepared, errs) = await series.PrepareAsync(owner, e.Series!, ct);
-            if (outcome == PrepareOutcome.SourceNotFound)
-                return (null, new Refusal(404, "Not found", $"No source named '{e.Series!.Source}'."));
-            if (outcome == PrepareOutcome.Invalid) return (null, Invalid(errs, "series."));
-            var (rows, bytes) = await series.EstimateAsync(prepared!, ct);
-            job = NewRecord(owner, id, e, prepared!.Format.Name, prepared.Plan.Source.Name, prepared.FileName, prepared.FileName,
-                prepared.MediaType, rows, bytes, prepared.Plan.Tier, now);
-        }
-        else
-        {
-            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors);
-            if (layoutSettings is null) return (null, Invalid(errors, "layout."));
-            var title = e.Layout!.Title is { Length: > 0 } t ? t : "Layout";
-            var baseName = SeriesExports.Sanitize(title) is { Length: > 0 } n ? n : "export";
-            var file = $"{baseName}-{now:yyyy-MM-dd}.{layoutSettings.Format}";
-            job = NewRecord(owner, id, e, layoutSettings.Format, null, title, file,
-                layoutSettings.Format == "pdf" ? "application/pdf" : "image/png", null, null, null, now);
-        }
-        if (job.EstimatedBytes > settings.Jobs.MaxArtifactBytes)
-            return (null, new Refusal(413, "The export would be too large",
-                $"It is estimated at {job.EstimatedBytes:N0} bytes; one file may have at most {settings.Jobs.MaxArtifactBytes:N0}. Narrow the range, pick fewer columns or a coarser resolution, or compress it."));
-        job = job with { IdempotencyKey = idempotencyKey };
+            return (null, new Refusal(400, "The request is not valid", null,
+                new() { ["Idempotency-Key"] = ["The Idempotency-Key header must have 1 to 200 printable characters."] }));
+        var (planned, refusal) = await PlanAsync(owner, envelope, ct);
+        if (planned is null) return (null, refusal);
+        var job = planned with { IdempotencyKey = idempotencyKey };
+        var id = job.Id;
+        var now = job.CreatedAt;
 
         await using (var conn = await db.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
@@ -95,6 +70,42 @@ public sealed class JobQueue(
             return (null, new Refusal(503, "The job queue is not available", "Nothing was queued; try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)));
         }
         return (new Submitted(job, Replayed: false), null);
+    }
+
+    /// <summary>Validates an envelope as the synchronous endpoints would and makes the pending record (file name,
+    /// media type, storage key, estimate), without storing or scheduling it.</summary>
+    public async Task<(JobRecord? Job, Refusal? Refused)> PlanAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct)
+    {
+        var errors = new Errors();
+        var e = envelope.Normalized(errors);
+        if (errors.Any) return (null, Invalid(errors));
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        JobRecord job;
+        if (e.Kind == "series")
+        {
+            var (outcome, prepared, errs) = await series.PrepareAsync(owner, e.Series!, ct);
+            if (outcome == PrepareOutcome.SourceNotFound)
+                return (null, new Refusal(404, "Not found", $"No source named '{e.Series!.Source}'."));
+            if (outcome == PrepareOutcome.Invalid) return (null, Invalid(errs, "series."));
+            var (rows, bytes) = await series.EstimateAsync(prepared!, ct);
+            job = NewRecord(owner, id, e, prepared!.Format.Name, prepared.Plan.Source.Name, prepared.FileName, prepared.FileName,
+                prepared.MediaType, rows, bytes, prepared.Plan.Tier, now);
+        }
+        else
+        {
+            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors);
+            if (layoutSettings is null) return (null, Invalid(errors, "layout."));
+            var title = e.Layout!.Title is { Length: > 0 } t ? t : "Layout";
+            var baseName = SeriesExports.Sanitize(title) is { Length: > 0 } n ? n : "export";
+            var file = $"{baseName}-{now:yyyy-MM-dd}.{layoutSettings.Format}";
+            job = NewRecord(owner, id, e, layoutSettings.Format, null, title, file,
+                layoutSettings.Format == "pdf" ? "application/pdf" : "image/png", null, null, null, now);
+        }
+        if (job.EstimatedBytes > settings.Jobs.MaxArtifactBytes)
+            return (null, new Refusal(413, "The export would be too large",
+                $"It is estimated at {job.EstimatedBytes:N0} bytes; one file may have at most {settings.Jobs.MaxArtifactBytes:N0}. Narrow the range, pick fewer columns or a coarser resolution, or compress it."));
+        return (job, null);
     }
 
     static Refusal Invalid(Errors errors, string prefix = "") =>

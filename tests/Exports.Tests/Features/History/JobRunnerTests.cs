@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Exports.Host;
+using Exports.Jobs;
+using Exports.Layouts;
+using Exports.Series;
+using Exports.Storage;
+using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Exports.Tests.Features.History;
+
+/// <summary>The runner on its own, with settings of the test's choosing: a job recorded but not scheduled, run
+/// here. Real failures only: a database connection killed mid-export (transient: retried), a file over the size
+/// limit (permanent: failed at once with the reason), and the S3 store (s3rver) as the artifact store.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<S3Server>
+{
+    T Service<T>() where T : notnull => api.Factory.Services.GetRequiredService<T>();
+
+    JobRunner Runner(JobSettings jobs, IArtifactStore? store = null) => new(
+        Service<JobRecords>(), Service<SeriesExports>(), Service<LayoutExports>(), store ?? Service<IArtifactStore>(),
+        Service<ExportsSettings>() with { Jobs = jobs }, TimeProvider.System, NullLogger<JobRunner>.Instance);
+
+    async Task<JobRecord> RecordAsync(object series, IArtifactStore? store = null)
+    {
+        var envelope = JsonSerializer.Deserialize<ExportEnvelope>(JsonSerializer.Serialize(new { kind = "series", series }), JsonSerializerOptions.Web)!;
+        var demo = await api.ScalarAsync<Guid>("SELECT owner_id FROM sources WHERE name = 'servers'");
+        var (job, refused) = await Service<JobQueue>().PlanAsync(demo, envelope, default);
+        Assert.Null(refused);
+        job = job! with { Storage = store?.Name ?? job.Storage };
+        await using var conn = await api.Db.OpenConnectionAsync();
+        await JobRecords.InsertAsync(conn, job, default);
+        return job;
+    }
+
+    [Fact]
+    public async Task DatabaseConnectionKilledMidExport_IsRetriedWithBackoff_AndCompletesOnce()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "30d" }, granularity = "raw", format = "csv" });
+        var settings = Service<ExportsSettings>().Jobs with { RetryBase = TimeSpan.FromMilliseconds(50), RetryMax = TimeSpan.FromMilliseconds(200) };
+        var run = Runner(settings).RunAsync(job.Id, recovering: false, default);
+        var records = Service<JobRecords>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await records.GetAsync(job.Id, default))!.BytesWritten == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The export never started writing.");
+            await Task.Delay(20);
+        }
+        // Kill the backend streaming the points: a real dropped connection in the middle of the file.
+        var killed = await api.ScalarAsync<long>("""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%FROM points%' AND state = 'active'
+            """);
+        Assert.True(killed >= 1);
+        await run;
+        var done = (await records.GetAsync(job.Id, default))!;
+        Assert.Equal(JobStatus.Completed, done.Status);
+        Assert.Equal(2, done.Attempts);
+        Assert.Equal(done.EstimatedRows, done.RowCount);
+        await using var file = await Service<IArtifactStore>().OpenAsync(done.StorageKey, 0, null, default);
+        var bytes = new MemoryStream();
+        await file!.Body.CopyToAsync(bytes);
+        Assert.Equal(done.SizeBytes, bytes.Length);
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())), done.Checksum);
+        Assert.Equal(done.RowCount + 1, System.Text.Encoding.UTF8.GetString(bytes.ToArray()).Count(ch => ch == '\n'));
+    }
+
+    [Fact]
+    public async Task FileOverTheSizeLimit_FailsAtOnceWithTheReason_AndLeavesNoFile()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "24h" }, granularity = "raw", format = "csv" });
+        var settings = Service<ExportsSettings>().Jobs with { MaxArtifactBytes = 100_000 };
+        await Runner(settings).RunAsync(job.Id, recovering: false, default);
+        var failed = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        Assert.Equal(JobStatus.Failed, failed.Status);
+        Assert.Equal(1, failed.Attempts); // permanent: no retry
+        Assert.Contains("100,000-byte limit", failed.Error);
+        Assert.Null(await Service<IArtifactStore>().OpenAsync(failed.StorageKey, 0, null, default));
+        var dir = Path.GetDirectoryName(Path.Combine(Service<ExportsSettings>().Jobs.LocalDir, failed.StorageKey))!;
+        Assert.False(Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any());
+    }
+
+    [Fact]
+    public async Task S3Store_JobWritesItsFileThroughAMultipartUpload_ReadBackByteForByte()
+    {
+        using var store = new S3ArtifactStore(s3.Endpoint, "exports-jobs", "tenant-a", null, S3Server.AccessKey, S3Server.SecretKey, pathStyle: true);
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "7d" }, granularity = "raw", format = "csv" }, store);
+        await Runner(Service<ExportsSettings>().Jobs, store).RunAsync(job.Id, recovering: false, default);
+        var done = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        Assert.Equal(JobStatus.Completed, done.Status);
+        Assert.Equal("s3", done.Storage);
+        Assert.True(done.SizeBytes > 16 * 1024 * 1024, $"{done.SizeBytes} bytes: want several 8 MiB parts");
+        await using var read = await store.OpenAsync(done.StorageKey, 0, null, default);
+        var bytes = new MemoryStream();
+        await read!.Body.CopyToAsync(bytes);
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())), done.Checksum);
+        // The same request through the local store gives the same bytes.
+        var local = await RecordAsync(new { source = "servers", timeframe = new { last = "7d" }, granularity = "raw", format = "csv" });
+        await Runner(Service<ExportsSettings>().Jobs).RunAsync(local.Id, recovering: false, default);
+        Assert.Equal(done.Checksum, (await Service<JobRecords>().GetAsync(local.Id, default))!.Checksum);
+    }
+
+    [Fact]
+    public async Task FinishedJob_IsNotRunAgain()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" });
+        var runner = Runner(Service<ExportsSettings>().Jobs);
+        await runner.RunAsync(job.Id, recovering: false, default);
+        var first = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        await runner.RunAsync(job.Id, recovering: true, default); // a duplicate firing, or a recovery after completion
+        var second = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        Assert.Equal((JobStatus.Completed, 1, first.CompletedAt), (second.Status, second.Attempts, second.CompletedAt));
+    }
+
+    [Theory]
+    [InlineData(1, 1000, 500, 1000)]
+    [InlineData(3, 1000, 2000, 4000)]
+    [InlineData(10, 1000, 15000, 30000)]
+    public void Backoff_IsExponentialWithJitter_AndCapped(int attempt, int baseMs, double min, double max)
+    {
+        for (var i = 0; i < 50; i++)
+            Assert.InRange(JobRunner.Backoff(attempt, TimeSpan.FromMilliseconds(baseMs), TimeSpan.FromSeconds(30)).TotalMilliseconds, min, max);
+    }
+
+    [Fact]
+    public void TransientAndPermanentFailures_AreToldApart()
+    {
+        Assert.True(JobRunner.IsTransient(new NpgsqlException("x", new IOException("reset"))));
+        Assert.True(JobRunner.IsTransient(new Amazon.S3.AmazonS3Exception("busy") { StatusCode = System.Net.HttpStatusCode.ServiceUnavailable }));
+        Assert.False(JobRunner.IsTransient(new Amazon.S3.AmazonS3Exception("denied") { StatusCode = System.Net.HttpStatusCode.Forbidden }));
+        Assert.False(JobRunner.IsTransient(new ArtifactTooLargeException(10)));
+        Assert.False(JobRunner.IsTransient(new InvalidOperationException("bug")));
+    }
+}
