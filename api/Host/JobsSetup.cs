@@ -23,7 +23,7 @@ public static class JobsSetup
         {
             q.ConfigureScheduler(o =>
             {
-                o.InstanceName = "exports";
+                o.InstanceName = j.SchedulerName;
                 o.GenerateInstanceId = true;
             });
             q.UseDefaultThreadPool(j.Concurrency);

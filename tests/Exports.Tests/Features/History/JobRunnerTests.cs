@@ -39,7 +39,8 @@ public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<
     [Fact]
     public async Task DatabaseConnectionKilledMidExport_IsRetriedWithBackoff_AndCompletesOnce()
     {
-        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "30d" }, granularity = "raw", format = "csv" });
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(30));
+        var job = await RecordAsync(new { source = "servers", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, granularity = "raw", format = "csv" });
         var settings = Service<ExportsSettings>().Jobs with { RetryBase = TimeSpan.FromMilliseconds(50), RetryMax = TimeSpan.FromMilliseconds(200) };
         var run = Runner(settings).RunAsync(job.Id, recovering: false, default);
         var records = Service<JobRecords>();

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Exports.Tests.Infrastructure;
+using static Exports.Tests.Features.History.JobTestKit;
+
+namespace Exports.Tests.Features.History;
+
+/// <summary>Two API processes on loopback, one database, one Quartz cluster (its own scheduler name, so the
+/// fixture's in-process worker stays out of it). The node running a large export is killed with SIGKILL; the other
+/// one recovers the job and finishes it: one artifact, one completed record, the right row count.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ClusterRecoveryTests(ApiFixture api)
+{
+    sealed class Node(Process process, int port, string log) : IDisposable
+    {
+        public Process Process => process;
+        public int Port => port;
+        public string Log => log;
+        public HttpClient Client()
+        {
+            var c = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(2) };
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.DemoKey);
+            return c;
+        }
+        public void Dispose() { try { process.Kill(entireProcessTree: true); process.WaitForExit(5000); } catch (InvalidOperationException) { } }
+    }
+
+    static int FreePort()
+    {
+        var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        var p = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return p;
+    }
+
+    Node Start(string dataDir, string cluster)
+    {
+        var port = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "Exports.Api.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        psi.ArgumentList.Add(dll);
+        psi.Environment["EXPORTS_DB"] = api.ConnectionString;
+        psi.Environment["EXPORTS_PORT"] = port.ToString();
+        psi.Environment["EXPORTS_DATA_DIR"] = dataDir;
+        psi.Environment["EXPORTS_SEED"] = "false";
+        psi.Environment["EXPORTS_SCHEDULER_NAME"] = cluster;
+        psi.Environment["EXPORTS_CLUSTER_CHECKIN_MS"] = "500";
+        psi.Environment["EXPORTS_WORKER_CONCURRENCY"] = "2";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        var log = Path.Combine(dataDir, $"node-{port}.log");
+        var p = Process.Start(psi)!;
+        var writer = TextWriter.Synchronized(new StreamWriter(log) { AutoFlush = true });
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) writer.WriteLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) writer.WriteLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return new Node(p, port, log);
+    }
+
+    static async Task HealthyAsync(Node n)
+    {
+        using var c = n.Client();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            Assert.False(n.Process.HasExited, $"Node on {n.Port} exited: {File.ReadAllText(n.Log)}");
+            try { if ((await c.GetAsync("/health")).IsSuccessStatusCode) return; } catch (HttpRequestException) { }
+            Assert.True(DateTime.UtcNow < deadline, "Node did not become healthy.");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task NodeKilledMidExport_TheOtherNodeFinishesIt_ExactlyOnce()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("exports-cluster-").FullName;
+        var cluster = "cluster-" + Guid.NewGuid().ToString("N")[..8];
+        using var a = Start(dataDir, cluster);
+        await HealthyAsync(a);
+        using var b = Start(dataDir, cluster);
+        await HealthyAsync(b);
+
+        using var viaA = a.Client();
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(30));
+        var job = await SubmitAsync(viaA, new { kind = "series", series = new { source = "servers", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, granularity = "raw", format = "csv" } });
+        var id = job.GetProperty("id").GetString()!;
+        var running = await WaitAsync(viaA, id, j => j.Status() == "processing" && j.GetProperty("bytesWritten").GetInt64() > 1_000_000, pollMs: 50);
+        var pid = int.Parse(running.GetProperty("node").GetString()!.Split(':')[^1]);
+        var (victim, survivor) = pid == a.Process.Id ? (a, b) : (b, a);
+        Assert.Equal(pid, victim.Process.Id);
+        victim.Process.Kill(); // SIGKILL: no shutdown, no cleanup
+        await victim.Process.WaitForExitAsync();
+
+        using var viaSurvivor = survivor.Client();
+        var done = await CompletedAsync(viaSurvivor, id);
+        Assert.Equal($"{Environment.MachineName}:{survivor.Process.Id}", done.GetProperty("node").GetString());
+        Assert.Equal(2, done.GetProperty("attempts").GetInt32());
+        Assert.Equal(done.GetProperty("estimatedRows").GetInt64(), done.GetProperty("rowCount").GetInt64());
+        var bytes = await (await viaSurvivor.GetAsync($"/api/v1/exports/{id}/download")).Content.ReadAsByteArrayAsync();
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), done.GetProperty("checksum").GetString());
+        Assert.Equal(done.GetProperty("rowCount").GetInt64() + 1, bytes.Count(x => x == (byte)'\n'));
+        var files = Directory.EnumerateFiles(Path.Combine(dataDir, "exports"), "*", SearchOption.AllDirectories).ToList();
+        Assert.Single(files); // one artifact; the killed node's .partial was overwritten and renamed, not left behind
+        Assert.EndsWith(".csv", files[0]);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE id = $1 AND status = 'completed'", Guid.Parse(id)));
+    }
+}
