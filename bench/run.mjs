@@ -19,7 +19,10 @@ if (build.status !== 0) process.exit(1);
 const tmp = fs.mkdtempSync('/var/tmp/exports-bench-files-');
 
 const api = spawn('dotnet', ['api/bin/Release/net10.0/Exports.Api.dll'], {
-  env: { ...process.env, EXPORTS_DB: conn, EXPORTS_PORT: String(port), EXPORTS_DEMO_API_KEY: key, EXPORTS_DATA_DIR: `${dir}-data` },
+  env: {
+    ...process.env, EXPORTS_DB: conn, EXPORTS_PORT: String(port), EXPORTS_DEMO_API_KEY: key, EXPORTS_DATA_DIR: `${dir}-data`,
+    EXPORTS_QUOTA_CONCURRENT: '1000', EXPORTS_QUOTA_PER_HOUR: '100000', EXPORTS_WORKER_CONCURRENCY: '2',
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const base = `http://127.0.0.1:${port}`;
@@ -109,6 +112,7 @@ try {
     console.log(JSON.stringify(r));
     parquetE2e.push(r);
   }
+  const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
   api.kill('SIGTERM');
 
   const visuals = await import('./visuals.mjs').then((m) => m.run(tmp, conn, RUNS));
@@ -128,6 +132,8 @@ try {
     '| Parquet export, 1M rows (long) | Parquet over HTTP | CSV over HTTP (same rows) | ratio | Parquet size | CSV size | API RSS growth |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...parquetE2e.map((r) => `| ${r.codec} | ${(r.parquetMs / 1000).toFixed(2)} s | ${(r.csvMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.parquetMB)} | ${mb(r.csvMB)} | ${mb(r.growthMB)} |`),
+    '',
+    ...jobs,
     '',
     ...visuals,
     '',

@@ -25,6 +25,7 @@ public static class JobsSetup
             {
                 o.InstanceName = j.SchedulerName;
                 o.GenerateInstanceId = true;
+                o.MaxBatchSize = j.Concurrency; // take as many due jobs per acquisition as there are free workers
             });
             q.UseDefaultThreadPool(j.Concurrency);
             q.UsePersistentStore(p =>
