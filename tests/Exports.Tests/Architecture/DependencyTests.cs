@@ -58,6 +58,13 @@ public sealed class DependencyTests
     [InlineData("Exports.Series", "Exports.Features")]
     [InlineData("Exports.Series", "Exports.Host")]
     [InlineData("Exports.Data", "Exports.Features")]
+    [InlineData("Exports.Jobs", "Exports.Features")]
+    [InlineData("Exports.Storage", "Exports.Features")]
+    [InlineData("Exports.Storage", "Exports.Jobs")]
+    [InlineData("Exports.Storage", "Exports.Series")]
+    [InlineData("Exports.Storage", "Exports.Layouts")]
+    [InlineData("Exports.Storage", "Exports.Host")]
+    [InlineData("Exports.Storage", "Exports.Data")]
     public void Layer_DoesNotDependOn(string layer, string forbidden)
     {
         var bad = All.Where(r => r.From.StartsWith(layer) && r.To.StartsWith(forbidden)).ToList();
