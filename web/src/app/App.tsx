@@ -7,6 +7,7 @@ import { useRoute } from "./navigation";
 import { AppProvider } from "./provider";
 import { DashboardsPage } from "./routes/DashboardsPage";
 import { ExplorePage } from "./routes/ExplorePage";
+import { HistoryPage } from "./routes/HistoryPage";
 import { LoginPage } from "./routes/LoginPage";
 
 export function App() {
@@ -45,7 +46,13 @@ function SignedIn({ user }: { user: User }) {
   const route = useRoute();
   return (
     <AppLayout user={user} current={route.page}>
-      {route.page === "dashboards" ? <DashboardsPage selected={route.dashboard} /> : <ExplorePage />}
+      {route.page === "dashboards" ? (
+        <DashboardsPage selected={route.dashboard} />
+      ) : route.page === "history" ? (
+        <HistoryPage />
+      ) : (
+        <ExplorePage />
+      )}
     </AppLayout>
   );
 }

@@ -7,6 +7,7 @@ import { routeHref, type Route } from "./navigation";
 const PAGES = [
   { page: "explore", label: "Explore" },
   { page: "dashboards", label: "Dashboards" },
+  { page: "history", label: "History" },
 ] as const satisfies readonly { page: Route["page"]; label: string }[];
 
 export function AppLayout({ user, current, children }: { user: User; current: Route["page"]; children: ReactNode }) {

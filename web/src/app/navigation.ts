@@ -1,10 +1,11 @@
 import { useMemo, useSyncExternalStore } from "react";
 
 /** The pages of the signed-in app, kept in the address's fragment so Back and bookmarks work. */
-export type Route = { page: "explore" } | { page: "dashboards"; dashboard?: string | undefined };
+export type Route = { page: "explore" } | { page: "dashboards"; dashboard?: string | undefined } | { page: "history" };
 
 export function parseRoute(hash: string): Route {
   const [first, second] = hash.replace(/^#\/?/, "").split("/");
+  if (first === "history") return { page: "history" };
   if (first !== "dashboards") return { page: "explore" };
   let dashboard: string | undefined;
   try {
@@ -17,6 +18,7 @@ export function parseRoute(hash: string): Route {
 
 export function routeHref(route: Route): string {
   if (route.page === "explore") return "#/";
+  if (route.page === "history") return "#/history";
   return route.dashboard ? `#/dashboards/${encodeURIComponent(route.dashboard)}` : "#/dashboards";
 }
 

@@ -89,4 +89,23 @@ describe("App", () => {
     expect(await screen.findByRole("complementary", { name: "Query" })).toBeInTheDocument();
     expect(within(nav).getByRole("link", { name: "Explore" })).toHaveAttribute("aria-current", "page");
   });
+  it("opens History from the navigation and keeps it in the address", async () => {
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    mockFetch({
+      "GET /api/v1/auth/me": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      "POST /api/v1/exports/series/preview": () => jsonResponse(serversPreview),
+      "GET /api/v1/exports?limit=25": () => jsonResponse({ items: [], nextCursor: null }),
+    });
+    const user = userEvent.setup();
+    render(<App />);
+
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    await user.click(within(nav).getByRole("link", { name: "History" }));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Export history" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/history");
+    expect(within(nav).getByRole("link", { name: "History" })).toHaveAttribute("aria-current", "page");
+    expect(await screen.findByText(/No exports yet/)).toBeInTheDocument();
+  });
 });

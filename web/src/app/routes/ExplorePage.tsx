@@ -11,6 +11,9 @@ import { draftProblem, initialDraft, toExportQuery, type QueryDraft } from "../.
 import { isApiError } from "../../lib/api-client";
 import { browserTimeZone } from "../../lib/export-request";
 import { useDebouncedValue } from "../../lib/use-debounced-value";
+import { routeHref } from "../navigation";
+
+const HISTORY_HREF = routeHref({ page: "history" });
 
 export function ExplorePage() {
   const sources = useSources();
@@ -62,7 +65,7 @@ function Explorer({ sources }: { sources: Source[] }) {
               onChange={(timeframe) => setDraft({ ...draft, timeframe })}
               onProblemChange={setRangeProblem}
             />
-            <QuickExportMenu query={query} onMoreOptions={() => setDialogOpen(true)} />
+            <QuickExportMenu query={query} onMoreOptions={() => setDialogOpen(true)} historyHref={HISTORY_HREF} />
           </div>
         </div>
 
@@ -76,7 +79,13 @@ function Explorer({ sources }: { sources: Source[] }) {
       </section>
 
       {query && (
-        <ExportDialog open={dialogOpen} onClose={() => setDialogOpen(false)} query={query} kind={source.kind} />
+        <ExportDialog
+          open={dialogOpen}
+          onClose={() => setDialogOpen(false)}
+          query={query}
+          kind={source.kind}
+          historyHref={HISTORY_HREF}
+        />
       )}
     </div>
   );

@@ -1,7 +1,9 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { captureDownloads, mockFetch, problemResponse, streamResponse } from "../../../test/fetch-mock";
+import { mockEventSource } from "../../../test/event-source";
+import { runningJobJson } from "../../../test/export-jobs";
+import { captureDownloads, jsonResponse, mockFetch, problemResponse, streamResponse } from "../../../test/fetch-mock";
 import { serversQuery } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
 import { QuickExportMenu } from "../components/QuickExportMenu";
@@ -88,6 +90,28 @@ describe("QuickExportMenu", () => {
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("One or more validation errors occurred.");
     expect(alert).toHaveTextContent("metrics: Unknown metric 'cpu_percent' for source 'servers'.");
+  });
+
+  it("follows the job when the server runs a large export in the background instead of sending the file", async () => {
+    const sources = mockEventSource();
+    const job = runningJobJson({ id: "j-quick" });
+    mockFetch({
+      "POST /api/v1/exports/series": () =>
+        jsonResponse({ background: true, reason: "This export is estimated at 130 MB; it runs in the background.", job }, 202),
+    });
+    const saved = captureDownloads();
+    const user = userEvent.setup();
+    renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={vi.fn()} historyHref="#/history" />);
+
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await user.click(screen.getByRole("menuitem", { name: "CSV" }));
+
+    expect(await screen.findByText("This export is estimated at 130 MB; it runs in the background.")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: `Progress of ${job.fileName}` })).toHaveAttribute("value", "25");
+    expect(screen.getByRole("link", { name: "History page" })).toHaveAttribute("href", "#/history");
+    expect(screen.queryByText(/^Downloaded/)).not.toBeInTheDocument();
+    expect(sources.map((source) => source.url)).toEqual(["/api/v1/exports/j-quick/events"]);
+    expect(saved).toHaveLength(0);
   });
 
   it("is disabled while the query is incomplete", () => {

@@ -6,6 +6,7 @@ import type { ExportFormat, ExportQuery } from "../../../lib/export-request";
 import { useDebouncedValue } from "../../../lib/use-debounced-value";
 import { useExportSeries } from "../api/export-series";
 import { usePreviewSeries } from "../api/preview-series";
+import { useRunInBackground } from "../api/run-in-background";
 import { buildExportRequest, initialSettings, previewRequest, type SourceKind } from "../utils/export-settings";
 import { STEPS, stepOfField } from "../utils/steps";
 import { validateOptions } from "../utils/validate-settings";
@@ -22,6 +23,8 @@ export interface ExportDialogProps {
   initialFormat?: ExportFormat;
   /** Delay before a changed request is previewed; tests pass 0. */
   previewDelayMs?: number;
+  /** The History page, linked from a background export's progress and notice. */
+  historyHref?: string;
 }
 
 /** The four-step export: Format, Data, Format options, Delivery. State resets each time it opens. */
@@ -38,10 +41,21 @@ interface ExportWizardProps extends Omit<ExportDialogProps, "open"> {
   headingRef: RefObject<HTMLHeadingElement | null>;
 }
 
-function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClose, headingRef }: ExportWizardProps) {
+function ExportWizard({
+  query,
+  kind,
+  initialFormat,
+  previewDelayMs = 300,
+  historyHref,
+  onClose,
+  headingRef,
+}: ExportWizardProps) {
   const [step, setStep] = useState(0);
   const [settings, setSettings] = useState(() => initialSettings(query, initialFormat));
+  const [background, setBackground] = useState(false);
   const exporter = useExportSeries();
+  const runner = useRunInBackground();
+  const exportError = exporter.error ?? runner.error;
 
   const basePreview = usePreviewSeries(previewRequest(query, settings, kind, false));
   const preview = usePreviewSeries(useDebouncedValue(previewRequest(query, settings, kind, true), previewDelayMs));
@@ -50,11 +64,11 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
   const columns = preview.data?.columns;
   const clientErrors = validateOptions(settings, columns);
   const optionErrors = (name: string) => {
-    const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exporter.error, `formatOptions.${name}`) ?? [])];
+    const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exportError, `formatOptions.${name}`) ?? [])];
     return messages.length > 0 ? messages : undefined;
   };
   const requestErrors = (name: string) => {
-    const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exporter.error, name) ?? [])];
+    const messages = [...(clientErrors[name] ?? []), ...(errorsFor(exportError, name) ?? [])];
     return messages.length > 0 ? messages : undefined;
   };
   const optionsInvalid = Object.keys(clientErrors).length > 0;
@@ -67,8 +81,24 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
   }, [step, headingRef]);
 
   const last = step === STEPS.length - 1;
-  const done = exporter.isSuccess;
-  const start = () => exporter.mutate(request);
+  const pending = exporter.isPending || runner.isPending;
+  const done = exporter.isSuccess || runner.isSuccess;
+  // A job: the one the user asked for, or the one the server made of a download too large to stream.
+  const sync = exporter.data;
+  const job = runner.data ?? (sync?.background ? sync.job : undefined);
+  const chooseBackground = (next: boolean) => {
+    // An error of the other way of running no longer applies.
+    exporter.cancel();
+    runner.reset();
+    setBackground(next);
+  };
+  const start = () => {
+    // Only the latest attempt's outcome is shown, whichever way it ran.
+    exporter.cancel();
+    runner.reset();
+    if (background) runner.mutate(request);
+    else exporter.mutate(request);
+  };
 
   return (
     <>
@@ -127,8 +157,14 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
             request={request}
             preview={preview.data}
             progress={exporter.progress}
-            result={exporter.data}
-            error={exporter.error}
+            result={sync && !sync.background ? sync : undefined}
+            error={exportError}
+            background={background}
+            onBackgroundChange={chooseBackground}
+            started={pending || done}
+            job={job}
+            jobReason={sync?.background ? sync.reason : undefined}
+            historyHref={historyHref}
             stepOf={stepOfField}
             onGoToStep={setStep}
           />
@@ -141,7 +177,7 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
         </Button>
         <span className="spacer" />
         {step > 0 && !done && (
-          <Button onClick={() => setStep(step - 1)} disabled={exporter.isPending}>
+          <Button onClick={() => setStep(step - 1)} disabled={pending}>
             Back
           </Button>
         )}
@@ -156,8 +192,16 @@ function ExportWizard({ query, kind, initialFormat, previewDelayMs = 300, onClos
               Done
             </Button>
           ) : (
-            <Button variant="primary" onClick={start} disabled={exporter.isPending || optionsInvalid}>
-              {exporter.isPending ? "Downloading…" : exporter.isError ? "Try again" : "Start download"}
+            <Button variant="primary" onClick={start} disabled={pending || optionsInvalid}>
+              {pending
+                ? background
+                  ? "Starting…"
+                  : "Downloading…"
+                : exportError
+                  ? "Try again"
+                  : background
+                    ? "Start export"
+                    : "Start download"}
             </Button>
           ))}
       </footer>

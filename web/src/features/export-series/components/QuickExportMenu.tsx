@@ -4,16 +4,19 @@ import { isApiError } from "../../../lib/api-client";
 import type { ExportFormat, ExportQuery } from "../../../lib/export-request";
 import { formatBytes } from "../../../lib/format";
 import { useExportSeries } from "../api/export-series";
+import { BackgroundJobStatus } from "./BackgroundJobStatus";
 import { ExportProgress } from "./ExportProgress";
 
 export interface QuickExportMenuProps {
   /** Undefined while the Explore state cannot be exported yet. */
   query: ExportQuery | undefined;
   onMoreOptions: () => void;
+  /** The History page, linked when the server runs a large export in the background. */
+  historyHref?: string;
 }
 
 /** "Export ▾": one-click CSV or JSON of the current Explore state, or the full dialog. */
-export function QuickExportMenu({ query, onMoreOptions }: QuickExportMenuProps) {
+export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExportMenuProps) {
   const exporter = useExportSeries();
   const start = (format: ExportFormat) => {
     if (query) exporter.mutate({ ...query, format });
@@ -39,12 +42,15 @@ export function QuickExportMenu({ query, onMoreOptions }: QuickExportMenuProps) 
             </button>
           </>
         )}
-        {exporter.isSuccess && (
+        {exporter.isSuccess && !exporter.data.background && (
           <span className="success-text">
             Downloaded {exporter.data.filename} ({formatBytes(exporter.data.bytes)})
           </span>
         )}
       </div>
+      {exporter.isSuccess && exporter.data.background && (
+        <BackgroundJobStatus job={exporter.data.job} reason={exporter.data.reason} historyHref={historyHref} />
+      )}
       {exporter.isError &&
         (isApiError(exporter.error) ? (
           <ProblemAlert error={exporter.error} />

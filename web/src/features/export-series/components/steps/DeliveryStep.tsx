@@ -1,12 +1,15 @@
 import { Alert, ProblemAlert } from "../../../../components/ui/Alert";
+import { Checkbox } from "../../../../components/ui/Checkbox";
 import { isApiError } from "../../../../lib/api-client";
 import type { DownloadProgress, DownloadResult } from "../../../../lib/download";
+import type { JobRecord } from "../../../../lib/export-jobs";
 import type { ExportRequest } from "../../../../lib/export-request";
 import { formatBytes, formatCount } from "../../../../lib/format";
 import { describeTimeframe } from "../../../../lib/timeframe";
 import type { SeriesPreview } from "../../api/preview-series";
 import { suggestedFilename } from "../../utils/filename";
 import { FORMAT_INFO } from "../../utils/format-defaults";
+import { BackgroundJobStatus } from "../BackgroundJobStatus";
 import { ExportProgress } from "../ExportProgress";
 
 export interface DeliveryStepProps {
@@ -15,12 +18,36 @@ export interface DeliveryStepProps {
   progress: DownloadProgress | null;
   result: DownloadResult | undefined;
   error: Error | null;
+  /** Run on the server as a job instead of downloading now. */
+  background: boolean;
+  onBackgroundChange: (background: boolean) => void;
+  /** Set once the export has started: the choice can no longer change. */
+  started: boolean;
+  /** The background job, once started (chosen, or the server's choice for a large export). */
+  job: JobRecord | undefined;
+  /** Why the server ran a download in the background instead. */
+  jobReason: string | undefined;
+  historyHref: string | undefined;
   /** Step (0-based) where a request field can be fixed; undefined when no step owns it. */
   stepOf: (field: string) => { index: number; name: string } | undefined;
   onGoToStep: (index: number) => void;
 }
 
-export function DeliveryStep({ request, preview, progress, result, error, stepOf, onGoToStep }: DeliveryStepProps) {
+export function DeliveryStep({
+  request,
+  preview,
+  progress,
+  result,
+  error,
+  background,
+  onBackgroundChange,
+  started,
+  job,
+  jobReason,
+  historyHref,
+  stepOf,
+  onGoToStep,
+}: DeliveryStepProps) {
   const bytes = preview?.estimatedBytes[request.format];
   // One "Fix in …" button per step that owns a field the server complained about.
   const fixSteps = new Map<number, string>();
@@ -63,18 +90,32 @@ export function DeliveryStep({ request, preview, progress, result, error, stepOf
         )}
         <div>
           <dt>Delivery</dt>
-          <dd>Download now: your browser saves the file.</dd>
+          <dd>
+            {background
+              ? "In the background: the server writes the file and keeps it on the History page."
+              : "Download now: your browser saves the file."}
+          </dd>
         </div>
       </dl>
 
+      <Checkbox
+        label="Run in background"
+        checked={background}
+        disabled={started}
+        onChange={onBackgroundChange}
+        hint="Best for large exports: you can close this window while the server works, and download the file later from History."
+      />
+
       <div role="status" className="delivery-status">
-        {progress && !result && !error && <ExportProgress progress={progress} />}
+        {progress && !result && !error && !job && <ExportProgress progress={progress} />}
         {result && (
           <p className="success-text">
             Downloaded <strong>{result.filename}</strong> ({formatBytes(result.bytes)}).
           </p>
         )}
       </div>
+
+      {job && <BackgroundJobStatus job={job} reason={jobReason} historyHref={historyHref} />}
 
       {error &&
         (isApiError(error) ? (

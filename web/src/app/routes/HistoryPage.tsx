@@ -1,0 +1,5 @@
+import { HistoryView } from "../../features/history/components/HistoryView";
+
+export function HistoryPage() {
+  return <HistoryView />;
+}

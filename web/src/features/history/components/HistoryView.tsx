@@ -1,0 +1,119 @@
+import { useId, useState } from "react";
+import { ProblemAlert } from "../../../components/ui/Alert";
+import { Button } from "../../../components/ui/Button";
+import { isApiError } from "../../../lib/api-client";
+import type { JobRecord } from "../../../lib/export-jobs";
+import { useDebouncedValue } from "../../../lib/use-debounced-value";
+import { hasFilters, NO_FILTERS, useExportHistory, type HistoryFilters as Filters } from "../api/list-exports";
+import { ExportRow, HISTORY_COLUMNS } from "./ExportRow";
+import { HistoryFilters } from "./HistoryFilters";
+
+export interface HistoryViewProps {
+  /** Delay before a typed source filter is applied; tests pass 0. */
+  sourceDelayMs?: number;
+}
+
+/** The caller's exports, newest first: filters, a live table, and "Load more" for older pages. */
+export function HistoryView({ sourceDelayMs = 300 }: HistoryViewProps) {
+  const titleId = useId();
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  // Typing a source name should not fetch once per key.
+  const source = useDebouncedValue(filters.source.trim(), sourceDelayMs);
+  const applied: Filters = { ...filters, source };
+  const history = useExportHistory(applied);
+
+  return (
+    <section className="history content" aria-labelledby={titleId}>
+      <div className="toolbar">
+        <div className="stack-tight">
+          <h1 id={titleId} className="page-title">
+            Export history
+          </h1>
+          <p className="muted">Background exports and large downloads. Finished files are kept until they expire.</p>
+        </div>
+      </div>
+      <div className="card stack">
+        <HistoryFilters value={filters} onChange={setFilters} />
+        <HistoryList history={history} filtered={hasFilters(applied)} />
+      </div>
+    </section>
+  );
+}
+
+function HistoryList({ history, filtered }: { history: ReturnType<typeof useExportHistory>; filtered: boolean }) {
+  if (history.isPending) {
+    return (
+      <p className="empty" role="status">
+        Loading exports…
+      </p>
+    );
+  }
+  if (history.data === undefined) {
+    const error = history.error;
+    return (
+      <div className="stack-tight">
+        {isApiError(error) ? <ProblemAlert error={error} /> : <p role="alert">{error?.message ?? "The exports could not be loaded."}</p>}
+        <Button onClick={() => void history.refetch()}>Try again</Button>
+      </div>
+    );
+  }
+
+  // Keyset pages do not overlap, but a job can move between pages while they are refetched one by one.
+  const seen = new Set<string>();
+  const jobs: JobRecord[] = [];
+  for (const job of history.data.pages.flatMap((page) => page.items)) {
+    if (!seen.has(job.id)) {
+      seen.add(job.id);
+      jobs.push(job);
+    }
+  }
+
+  if (jobs.length === 0) {
+    return (
+      <p className="empty">
+        {filtered
+          ? "No exports match these filters."
+          : "No exports yet. Choose “Run in background” in the export dialog, and the export shows up here."}
+      </p>
+    );
+  }
+
+  return (
+    <div className="stack-tight" aria-busy={history.isFetching && !history.isFetchingNextPage}>
+      <div className="table-scroll history-table" tabIndex={0} role="region" aria-label="Exports">
+        <table className="table">
+          <thead>
+            <tr>
+              {HISTORY_COLUMNS.map((column) => (
+                <th key={column} scope="col">
+                  {column}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((job) => (
+              <ExportRow key={job.id} initial={job} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {history.hasNextPage && (
+        <Button
+          className="load-more"
+          disabled={history.isFetchingNextPage}
+          aria-busy={history.isFetchingNextPage}
+          onClick={() => void history.fetchNextPage()}
+        >
+          Load more
+        </Button>
+      )}
+      {/* A page that failed after others loaded: keep the rows, say what went wrong. */}
+      {history.isError && (
+        <p role="alert" className="inline-error">
+          {isApiError(history.error) ? [history.error.title, history.error.detail].filter(Boolean).join(": ") : history.error.message}
+        </p>
+      )}
+    </div>
+  );
+}
