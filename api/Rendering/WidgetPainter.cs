@@ -96,12 +96,14 @@ public static partial class WidgetPainter
 
     static void Lines(ICanvas c, RenderWidget w, SeriesData data, ChartGeometry g, Theme t, bool stacked)
     {
+        // Vector output keeps the min and max of each 2 px column: half the columns and half the points per column
+        // of the image, still finer than the page's line widths, and the PDF carries a quarter of the path data.
         var columns = (int)Math.Max(1, c.Vector ? g.Plot.W / 2 : g.Plot.W);
         var baseline = stacked ? new Dictionary<double, double>() : null;
         for (var si = 0; si < data.Series.Count; si++)
         {
             var s = data.Series[si];
-            var (xs, ys) = Downsample.MinMax(s.X, s.Y, g.XMin, g.XMax, columns);
+            var (xs, ys) = Downsample.MinMax(s.X, s.Y, g.XMin, g.XMax, columns, extremesOnly: c.Vector);
             var color = t.SeriesColor(si, w.Options);
             var px = new List<double>(xs.Length);
             var py = new List<double>(ys.Length);

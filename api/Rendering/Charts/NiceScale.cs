@@ -71,14 +71,16 @@ public static class TimeScale
 }
 
 /// <summary>Reduces a series to at most four points per pixel column (first, min, max and last, in time order),
-/// so a million points draw as fast as a few thousand and every peak survives. NaN (a gap) is kept as a break.</summary>
+/// or with <c>extremesOnly</c> two (min and max), so a million points draw as fast as a few thousand and every peak
+/// survives. NaN (a gap) is kept as a break.</summary>
 public static class Downsample
 {
-    public static (double[] X, double[] Y) MinMax(double[] x, double[] y, double fromX, double toX, int columns)
+    public static (double[] X, double[] Y) MinMax(double[] x, double[] y, double fromX, double toX, int columns, bool extremesOnly = false)
     {
-        if (x.Length <= columns * 4 || columns <= 0 || !(toX > fromX)) return (x, y);
-        var ox = new List<double>(columns * 4);
-        var oy = new List<double>(columns * 4);
+        var perColumn = extremesOnly ? 2 : 4;
+        if (x.Length <= columns * perColumn || columns <= 0 || !(toX > fromX)) return (x, y);
+        var ox = new List<double>(columns * perColumn);
+        var oy = new List<double>(columns * perColumn);
         var width = (toX - fromX) / columns;
         int bucket = -1, first = -1, min = -1, max = -1, last = -1;
         Span<int> keep = stackalloc int[4];
@@ -86,6 +88,7 @@ public static class Downsample
         {
             if (first < 0) return;
             keep[0] = first; keep[1] = min; keep[2] = max; keep[3] = last;
+            if (extremesOnly) { keep[0] = keep[3] = min; }
             keep.Sort();
             for (var k = 0; k < 4; k++)
                 if (k == 0 || keep[k] != keep[k - 1]) { ox.Add(x[keep[k]]); oy.Add(y[keep[k]]); }

@@ -66,6 +66,12 @@ public sealed class ChartMathTests
         Assert.True(dx.Zip(dx.Skip(1)).All(p => p.Second >= p.First), "time order is kept");
         var small = Downsample.MinMax(x[..2000], y[..2000], 0, 2000, 800);
         Assert.True(small.X.Length <= 2000);
+        // Vector output: min and max only, still every peak, still in time order.
+        var (vx, vy) = Downsample.MinMax(x, y, 0, n, 400, extremesOnly: true);
+        Assert.True(vx.Length <= 400 * 2 + 10, $"{vx.Length} points");
+        Assert.Contains(50.0, vy);
+        Assert.Contains(-50.0, vy);
+        Assert.True(vx.Zip(vx.Skip(1)).All(p => p.Second >= p.First), "time order is kept");
     }
 
     [Fact]
