@@ -81,3 +81,60 @@ public sealed class Alert
     public string Targets { get; set; } = "[]";
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>A saved export request (the envelope of POST /api/v1/exports) with a name unique per owner.</summary>
+public sealed class ExportTemplate
+{
+    public Guid Id { get; set; }
+    public Guid OwnerId { get; set; }
+    public string Name { get; set; } = "";
+    public string Description { get; set; } = "";
+    /// <summary>The export envelope as JSON (jsonb).</summary>
+    public string Request { get; set; } = "{}";
+    public int Version { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A template as it was before an edit: every version stays readable.</summary>
+public sealed class ExportTemplateVersion
+{
+    public Guid TemplateId { get; set; }
+    public int Version { get; set; }
+    public string Name { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Request { get; set; } = "{}";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Runs a template on a cron in a time zone; the spec (frequency, window, retry, dates) as given.</summary>
+public sealed class ExportSchedule
+{
+    public Guid Id { get; set; }
+    public Guid OwnerId { get; set; }
+    public Guid TemplateId { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>The schedule as the user gave it (jsonb).</summary>
+    public string Spec { get; set; } = "{}";
+    /// <summary>The Quartz cron the spec translates to.</summary>
+    public string Cron { get; set; } = "";
+    public string Timezone { get; set; } = "UTC";
+    public bool Active { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class ScheduleRun
+{
+    public Guid Id { get; set; }
+    public Guid ScheduleId { get; set; }
+    public Guid OwnerId { get; set; }
+    public Guid? ExportId { get; set; }
+    /// <summary>cron, manual or window (a run that waited for the window to open).</summary>
+    public string Trigger { get; set; } = "cron";
+    public DateTimeOffset ScheduledFor { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    /// <summary>queued (its export job was made), refused (quota or invalid template), waiting (outside the window).</summary>
+    public string Status { get; set; } = "queued";
+    public string? Error { get; set; }
+}

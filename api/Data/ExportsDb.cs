@@ -10,6 +10,10 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
     public DbSet<Dashboard> Dashboards => Set<Dashboard>();
     public DbSet<ThresholdMonitor> Monitors => Set<ThresholdMonitor>();
     public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<ExportTemplate> Templates => Set<ExportTemplate>();
+    public DbSet<ExportTemplateVersion> TemplateVersions => Set<ExportTemplateVersion>();
+    public DbSet<ExportSchedule> Schedules => Set<ExportSchedule>();
+    public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -85,6 +89,56 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
             e.Property(x => x.MonitorId).HasColumnName("monitor_id");
             e.Property(x => x.Targets).HasColumnName("targets").HasColumnType("jsonb");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+            b.Entity<ExportTemplate>(e =>
+        {
+            e.ToTable("templates");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.OwnerId).HasColumnName("owner_id");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Description).HasColumnName("description");
+            e.Property(x => x.Request).HasColumnName("request").HasColumnType("jsonb");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+        b.Entity<ExportTemplateVersion>(e =>
+        {
+            e.ToTable("template_versions");
+            e.HasKey(x => new { x.TemplateId, x.Version });
+            e.Property(x => x.TemplateId).HasColumnName("template_id");
+            e.Property(x => x.Version).HasColumnName("version");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Description).HasColumnName("description");
+            e.Property(x => x.Request).HasColumnName("request").HasColumnType("jsonb");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+        });
+        b.Entity<ExportSchedule>(e =>
+        {
+            e.ToTable("schedules");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.OwnerId).HasColumnName("owner_id");
+            e.Property(x => x.TemplateId).HasColumnName("template_id");
+            e.Property(x => x.Name).HasColumnName("name");
+            e.Property(x => x.Spec).HasColumnName("spec").HasColumnType("jsonb");
+            e.Property(x => x.Cron).HasColumnName("cron");
+            e.Property(x => x.Timezone).HasColumnName("timezone");
+            e.Property(x => x.Active).HasColumnName("active");
+            e.Property(x => x.CreatedAt).HasColumnName("created_at");
+            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+        });
+        b.Entity<ScheduleRun>(e =>
+        {
+            e.ToTable("schedule_runs");
+            e.Property(x => x.Id).HasColumnName("id");
+            e.Property(x => x.ScheduleId).HasColumnName("schedule_id");
+            e.Property(x => x.OwnerId).HasColumnName("owner_id");
+            e.Property(x => x.ExportId).HasColumnName("export_id");
+            e.Property(x => x.Trigger).HasColumnName("trigger");
+            e.Property(x => x.ScheduledFor).HasColumnName("scheduled_for");
+            e.Property(x => x.StartedAt).HasColumnName("started_at");
+            e.Property(x => x.Status).HasColumnName("status");
+            e.Property(x => x.Error).HasColumnName("error");
         });
     }
 }

@@ -78,6 +78,7 @@ public static class AppHost
         Exports.Features.Alerts.AlertsEndpoints.Map(api);
         Exports.Features.RenderTokens.RenderTokensEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
+        Exports.Features.Templates.TemplatesEndpoints.Map(api);
         Spa.MapFallback(app, settings);
     }
 }

@@ -18,6 +18,7 @@ public static class JobsSetup
         s.AddSingleton<JobRecords>();
         s.AddSingleton<JobRunner>();
         s.AddSingleton<JobQueue>();
+        s.AddSingleton<TemplateRuns>();
         s.AddSingleton<RetentionSweep>();
         s.AddQuartz(q =>
         {

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+using Exports.Tests.Infrastructure;
+using static Exports.Tests.Features.History.JobTestKit;
+
+namespace Exports.Tests.Features.Templates;
+
+/// <summary>Templates: saved export requests with versions, checked like exports (plus a relative range and valid
+/// placeholders), run now with overrides as background jobs, owner-scoped.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class TemplateTests(ApiFixture api)
+{
+    static object Body(string name, string last = "24h", string filename = "{template}-{source}-{date:yyyyMMdd}", string format = "csv") => new
+    {
+        name, description = "CPU per server, hourly",
+        request = new
+        {
+            kind = "series", format,
+            series = new { source = "servers", metrics = new[] { "cpu_percent" }, granularity = "1h", groupBy = new[] { "server" }, aggregations = new[] { "avg" }, timeframe = new { last }, filename },
+        },
+    };
+
+    [Fact]
+    public async Task Create_Edit_KeepsVersions_NamesUniquePerOwner_SearchFindsIt()
+    {
+        var c = api.Demo();
+        var name = "Daily CPU " + Guid.NewGuid().ToString("N")[..6];
+        var created = await c.PostJsonAsync("/api/v1/templates", Body(name));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var t = await created.JsonAsync();
+        var id = t.GetProperty("id").GetString()!;
+        Assert.Equal($"/api/v1/templates/{id}", created.Headers.Location!.ToString());
+        Assert.Equal(1, t.GetProperty("version").GetInt32());
+        await (await c.PostJsonAsync("/api/v1/templates", Body(name.ToUpperInvariant()))).ProblemAsync(409);
+
+        var edited = await (await c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(Body(name, last: "7d")))).JsonAsync();
+        Assert.Equal(2, edited.GetProperty("version").GetInt32());
+        var full = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        Assert.Equal([2, 1], full.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        Assert.Equal("7d", full.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
+        var v1 = await (await c.GetAsync($"/api/v1/templates/{id}/versions/1")).JsonAsync();
+        Assert.Equal("24h", v1.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
+        await (await c.GetAsync($"/api/v1/templates/{id}/versions/9")).ProblemAsync(404);
+
+        var found = await (await c.GetAsync($"/api/v1/templates?q={Uri.EscapeDataString(name[^6..])}")).JsonAsync();
+        Assert.Equal([id], found.EnumerateArray().Select(x => x.GetProperty("id").GetString()));
+        var (_, stranger) = await api.NewUserAsync();
+        await (await stranger.GetAsync($"/api/v1/templates/{id}")).ProblemAsync(404);
+        await (await stranger.PostAsync($"/api/v1/templates/{id}/run", null)).ProblemAsync(404);
+        Assert.Empty((await (await stranger.GetAsync("/api/v1/templates")).JsonAsync()).EnumerateArray());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/templates/{id}")).StatusCode);
+        await (await c.GetAsync($"/api/v1/templates/{id}")).ProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task BadTemplates_Return400WithTheField_AndSaveNothing()
+    {
+        var c = api.Demo();
+        var before = await api.ScalarAsync<long>("SELECT count(*) FROM templates");
+        await (await c.PostJsonAsync("/api/v1/templates", Body(""))).ProblemAsync(400, "name");
+        await (await c.PostJsonAsync("/api/v1/templates", Body("x1", filename: "{template}-{when}"))).ProblemAsync(400, "request.series.filename");
+        await (await c.PostJsonAsync("/api/v1/templates", Body("x2", format: "docx"))).ProblemAsync(400, "request.series.format");
+        await (await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "x3", request = new { kind = "series", series = new { source = "servers", timeframe = new { from = "2026-11-01T00:00:00Z", to = "2026-11-02T00:00:00Z" } } },
+        })).ProblemAsync(400, "request.series.timeframe");
+        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM templates"));
+    }
+
+    [Fact]
+    public async Task RunNow_QueuesAJob_FillsInPlaceholders_AndAppliesOverrides()
+    {
+        var c = api.Demo();
+        var name = "cpu-" + Guid.NewGuid().ToString("N")[..6];
+        var id = (await (await c.PostJsonAsync("/api/v1/templates", Body(name))).JsonAsync()).GetProperty("id").GetString()!;
+        var r = await c.PostJsonAsync($"/api/v1/templates/{id}/run", new { format = "jsonl", timeframe = new { last = "6h" } });
+        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        var job = await CompletedAsync(c, (await r.JsonAsync()).GetProperty("id").GetString()!);
+        Assert.Equal($"{name}-servers-{DateTime.UtcNow:yyyyMMdd}.jsonl", job.GetProperty("fileName").GetString());
+        Assert.Equal("jsonl", job.GetProperty("format").GetString());
+        Assert.Equal("6h", job.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
+        var text = await (await c.GetAsync($"/api/v1/exports/{job.GetProperty("id").GetString()}/download")).Content.ReadAsStringAsync();
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(job.GetProperty("rowCount").GetInt64(), lines.Length);
+        Assert.All(lines, l => Assert.True(JsonDocument.Parse(l).RootElement.TryGetProperty("server", out _)));
+    }
+}
