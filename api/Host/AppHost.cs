@@ -79,6 +79,7 @@ public static class AppHost
         Exports.Features.RenderTokens.RenderTokensEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Templates.TemplatesEndpoints.Map(api);
+        Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Spa.MapFallback(app, settings);
     }
 }

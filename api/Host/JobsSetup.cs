@@ -41,6 +41,7 @@ public static class JobsSetup
                 p.ProvisionSchema();
             });
             q.AddJobType<ExportJob>();
+            q.AddJobType<Exports.Features.Schedule.ScheduleJob>();
             q.ScheduleJob<RetentionSweep>(
                 t => t.WithIdentity("retention", JobQueue.Group).WithCronSchedule("0 */5 * * * ?"),
                 job => job.WithIdentity(RetentionSweep.Key));

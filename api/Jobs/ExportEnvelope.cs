@@ -5,6 +5,17 @@ using Exports.Shared;
 
 namespace Exports.Jobs;
 
+/// <summary>Attempts, linear or exponential backoff from a base delay, capped, with or without jitter.</summary>
+public sealed record JobRetry(int Attempts, string Backoff, int BaseDelayMs, int MaxDelayMs, bool Jitter)
+{
+    public TimeSpan Delay(int attempt)
+    {
+        var ms = Backoff == "linear" ? BaseDelayMs * (double)attempt : BaseDelayMs * Math.Pow(2, attempt - 1);
+        ms = Math.Min(ms, MaxDelayMs);
+        return TimeSpan.FromMilliseconds(Jitter ? ms / 2 + Random.Shared.NextDouble() * ms / 2 : ms);
+    }
+}
+
 /// <summary>Any export in one shape: <c>{ "kind": "series" | "layout", "series": {...} | "layout": {...}, "format",
 /// "options", "compression", "delivery" }</c>. The top-level format, options and compression win over the inner
 /// request's own.</summary>
@@ -18,6 +29,8 @@ public sealed record ExportEnvelope
     public string? Compression { get; init; }
     /// <summary>Where the finished file goes besides history (e-mail, webhook, S3, SFTP): kept with the job.</summary>
     public JsonElement? Delivery { get; init; }
+    /// <summary>This export's own retry policy for transient failures (schedules set it); the node's otherwise.</summary>
+    public JobRetry? Retry { get; init; }
 
     /// <summary>The envelope with the top-level settings folded into the inner request, so the stored request is
     /// the one that runs.</summary>

@@ -120,6 +120,9 @@ public sealed class JobRecords(NpgsqlDataSource db)
     public async Task<JobRecord?> GetAsync(Guid owner, Guid id, CancellationToken ct) =>
         (await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE id = $1 AND owner_id = $2", ct, id, owner)).FirstOrDefault();
 
+    public async Task<List<JobRecord>> ManyAsync(Guid owner, Guid[] ids, CancellationToken ct) =>
+        ids.Length == 0 ? [] : await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE owner_id = $1 AND id = ANY($2)", ct, owner, ids);
+
     public async Task<JobRecord?> FindByIdempotencyKeyAsync(NpgsqlConnection conn, Guid owner, string key, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"SELECT {Columns} FROM export_jobs WHERE owner_id = $1 AND idempotency_key = $2", conn);

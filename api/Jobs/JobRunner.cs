@@ -51,12 +51,14 @@ public sealed class JobRunner(
             var outcome = await AttemptAsync(job, shutdown);
             if (outcome is null) return;
             var (error, transient) = outcome.Value;
-            if (!transient || attempt >= settings.Jobs.MaxAttempts)
+            var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
+                ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;
+            if (!transient || attempt >= (policy?.Attempts ?? settings.Jobs.MaxAttempts))
             {
                 await records.FinishAsync(id, JobStatus.Failed, error, clock.GetUtcNow(), CancellationToken.None);
                 return;
             }
-            var delay = Backoff(attempt, settings.Jobs.RetryBase, settings.Jobs.RetryMax);
+            var delay = policy?.Delay(attempt) ?? Backoff(attempt, settings.Jobs.RetryBase, settings.Jobs.RetryMax);
             log.LogWarning("Export job {Job} attempt {Attempt} failed ({Error}); retrying in {Delay}", id, attempt, error, delay);
             await records.RetryingAsync(id, $"Attempt {attempt} failed: {error}. Retrying.", clock.GetUtcNow(), CancellationToken.None);
             await Task.Delay(delay, shutdown);

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Exports.Shared;
+using Quartz;
+
+namespace Exports.Features.Schedule;
+
+public sealed record FrequencySpec
+{
+    /// <summary>hourly, daily, weekly or monthly.</summary>
+    public string? Every { get; init; }
+    /// <summary>hourly: the minute past the hour (0-59).</summary>
+    public int? Minute { get; init; }
+    /// <summary>daily, weekly, monthly: local time HH:mm.</summary>
+    public string? Time { get; init; }
+    /// <summary>weekly: MON … SUN.</summary>
+    public List<string>? Days { get; init; }
+    /// <summary>monthly: 1-31 or "last".</summary>
+    public string? DayOfMonth { get; init; }
+}
+
+public sealed record RetrySpec
+{
+    public int? Attempts { get; init; }
+    /// <summary>linear or exponential.</summary>
+    public string? Backoff { get; init; }
+    public int? BaseDelayMs { get; init; }
+    public int? MaxDelayMs { get; init; }
+    public bool? Jitter { get; init; }
+}
+
+/// <summary>A schedule as the API takes it.</summary>
+public sealed record ScheduleBody
+{
+    public Guid? TemplateId { get; init; }
+    public string? Name { get; init; }
+    /// <summary>Standard 5-field cron (translated) or Quartz 6/7-field cron (as is).</summary>
+    public string? Cron { get; init; }
+    public FrequencySpec? Frequency { get; init; }
+    public string? Timezone { get; init; }
+    public bool? Active { get; init; }
+    /// <summary>HH:mm-HH:mm: a run due outside waits for the window to open.</summary>
+    public string? Window { get; init; }
+    public DateTimeOffset? StartAt { get; init; }
+    public DateTimeOffset? EndAt { get; init; }
+    public RetrySpec? Retry { get; init; }
+    [JsonPropertyName("destinations")] public System.Text.Json.JsonElement? Destinations { get; init; }
+}
+
+/// <summary>Turns a schedule into a Quartz cron in its time zone (pure: unit-tested across DST changes) and answers
+/// when it fires next and whether a time is inside its window.</summary>
+public static class ScheduleSpec
+{
+    static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+    public static (string? Cron, TimeZoneInfo? Zone) Translate(ScheduleBody b, Errors errors)
+    {
+        TimeZoneInfo? zone = null;
+        var tz = string.IsNullOrWhiteSpace(b.Timezone) ? "UTC" : b.Timezone.Trim();
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(tz, out zone)) errors.Add("timezone", $"Unknown time zone '{tz}': use an IANA name such as Europe/Berlin.");
+        if (b.Window is { } w && ParseWindow(w) is null) errors.Add("window", "window is HH:mm-HH:mm, for example 08:00-18:00.");
+        if (b.StartAt is { } s && b.EndAt is { } e && e <= s) errors.Add("endAt", "endAt must be after startAt.");
+        if (b.Retry is { } r)
+        {
+            if (r.Attempts is < 1 or > 10) errors.Add("retry.attempts", "attempts is from 1 to 10.");
+            if (r.Backoff is not (null or "linear" or "exponential")) errors.Add("retry.backoff", "backoff is linear or exponential.");
+            if (r.BaseDelayMs is < 1 or > 600_000) errors.Add("retry.baseDelayMs", "baseDelayMs is from 1 to 600000.");
+            if (r.MaxDelayMs is < 1 or > 3_600_000) errors.Add("retry.maxDelayMs", "maxDelayMs is from 1 to 3600000.");
+        }
+        string? cron = null;
+        if (b.Cron is not null && b.Frequency is not null) errors.Add("cron", "Give either cron or frequency, not both.");
+        else if (b.Cron is { } c) cron = FromCron(c.Trim(), errors);
+        else if (b.Frequency is { } f) cron = FromFrequency(f, errors);
+        else errors.Add("frequency", "A schedule needs a frequency (hourly, daily, weekly, monthly) or a cron expression.");
+        return (errors.Any ? null : cron, zone);
+    }
+
+    static string? FromCron(string c, Errors errors)
+    {
+        var fields = c.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        try
+        {
+            if (fields == 5) return CronExpression.Parse(c, CronFormat.Unix).CronExpressionString;
+            if (fields is 6 or 7) return new CronExpression(c).CronExpressionString;
+            errors.Add("cron", "cron has 5 fields (minute hour day-of-month month day-of-week) or Quartz's 6 or 7 (with seconds, and a year).");
+        }
+        catch (FormatException e) { errors.Add("cron", $"Not a valid cron expression: {e.Message}"); }
+        catch (ArgumentException e) { errors.Add("cron", $"Not a valid cron expression: {e.Message}"); }
+        return null;
+    }
+
+    static string? FromFrequency(FrequencySpec f, Errors errors)
+    {
+        (int H, int M)? time = null;
+        if (f.Every is "daily" or "weekly" or "monthly")
+        {
+            time = f.Time is { } t && TimeOnly.TryParseExact(t, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var tt) ? (tt.Hour, tt.Minute) : null;
+            if (time is null) { errors.Add("frequency.time", "time is the local time HH:mm, for example 09:00."); return null; }
+        }
+        switch (f.Every)
+        {
+            case "hourly":
+                if (f.Minute is < 0 or > 59) { errors.Add("frequency.minute", "minute is from 0 to 59."); return null; }
+                return $"0 {f.Minute ?? 0} * * * ?";
+            case "daily":
+                return $"0 {time!.Value.M} {time.Value.H} * * ?";
+            case "weekly":
+                var days = (f.Days ?? []).Select(d => d.Trim().ToUpperInvariant()[..Math.Min(3, d.Trim().Length)]).Distinct().ToList();
+                if (days.Count == 0 || days.Any(d => !DayNames.Contains(d))) { errors.Add("frequency.days", "days are MON, TUE, WED, THU, FRI, SAT or SUN."); return null; }
+                return $"0 {time!.Value.M} {time.Value.H} ? * {string.Join(',', days.OrderBy(d => Array.IndexOf(DayNames, d)))}";
+            case "monthly":
+                var dom = f.DayOfMonth?.Trim().ToLowerInvariant();
+                if (dom == "last") return $"0 {time!.Value.M} {time.Value.H} L * ?";
+                if (!int.TryParse(dom, out var d) || d is < 1 or > 31) { errors.Add("frequency.dayOfMonth", "dayOfMonth is 1 to 31, or last."); return null; }
+                return $"0 {time!.Value.M} {time.Value.H} {d} * ?";
+            default:
+                errors.Add("frequency.every", "every is hourly, daily, weekly or monthly.");
+                return null;
+        }
+    }
+
+    public static (TimeOnly Open, TimeOnly Close)? ParseWindow(string w)
+    {
+        var parts = w.Split('-', 2);
+        return parts.Length == 2
+            && TimeOnly.TryParseExact(parts[0].Trim(), "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var a)
+            && TimeOnly.TryParseExact(parts[1].Trim(), "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var b) && a != b
+            ? (a, b) : null;
+    }
+
+    /// <summary>The next <paramref name="count"/> fire times after <paramref name="after"/>, within start and end.</summary>
+    public static List<DateTimeOffset> Next(string cron, TimeZoneInfo zone, DateTimeOffset after, int count, DateTimeOffset? start = null, DateTimeOffset? end = null)
+    {
+        var expr = new CronExpression(cron, zone);
+        var list = new List<DateTimeOffset>();
+        var t = start is { } s && s > after ? s.AddSeconds(-1) : after;
+        while (list.Count < count && expr.GetNextValidTimeAfter(t) is { } next)
+        {
+            if (end is { } e && next > e) break;
+            list.Add(TimeZoneInfo.ConvertTime(next, zone));
+            t = next;
+        }
+        return list;
+    }
+
+    /// <summary>Null when <paramref name="at"/> is inside the window (or there is none); otherwise when it next opens.
+    /// A window may cross midnight (22:00-06:00).</summary>
+    public static DateTimeOffset? WaitForWindow(string? window, TimeZoneInfo zone, DateTimeOffset at)
+    {
+        if (window is null || ParseWindow(window) is not { } w) return null;
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        var now = TimeOnly.FromDateTime(local.DateTime);
+        var inside = w.Open < w.Close ? now >= w.Open && now < w.Close : now >= w.Open || now < w.Close;
+        if (inside) return null;
+        var day = DateOnly.FromDateTime(local.DateTime);
+        var openToday = day.ToDateTime(w.Open);
+        var opens = now < w.Open ? openToday : openToday.AddDays(1);
+        // The wall-clock opening in the zone (a skipped local time moves to the first valid instant after it).
+        while (zone.IsInvalidTime(opens)) opens = opens.AddMinutes(1);
+        return new DateTimeOffset(opens, zone.GetUtcOffset(opens));
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using Exports.Data;
+using Exports.Jobs;
+using Exports.Shared;
+using Microsoft.EntityFrameworkCore;
+
+namespace Exports.Features.Schedule;
+
+public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string Cron, string Timezone, bool Active,
+    JsonElement Spec, IReadOnlyList<DateTimeOffset> NextRuns, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static ScheduleView From(ExportSchedule s, TimeProvider clock)
+    {
+        var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
+        var next = s.Active ? ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), 3, spec.StartAt, spec.EndAt) : [];
+        return new(s.Id, s.TemplateId, s.Name, s.Cron, s.Timezone, s.Active, JsonDocument.Parse(s.Spec).RootElement.Clone(), next, s.CreatedAt, s.UpdatedAt);
+    }
+
+    /// <summary>Checks a schedule body: its template (the caller's), frequency or cron, zone, window, dates, retry.</summary>
+    public static async Task<(string? Cron, string? Timezone, Refusal? Refused)> CheckAsync(ScheduleBody b, Guid owner, ExportsDb db, CancellationToken ct)
+    {
+        var errors = new Errors();
+        if (b.TemplateId is not { } tid) errors.Add("templateId", "templateId names the template to run.");
+        else if (!await db.Templates.AnyAsync(t => t.Id == tid && t.OwnerId == owner, ct)) errors.Add("templateId", $"No template {tid}.");
+        if (b.Name is { Length: > 100 }) errors.Add("name", "The name has at most 100 characters.");
+        if (b.Destinations is { ValueKind: JsonValueKind.Array } d && d.GetArrayLength() > 0)
+            errors.Add("destinations", "Delivery destinations (e-mail, webhook, S3, SFTP) are not available yet: finished runs are in History.");
+        var (cron, zone) = ScheduleSpec.Translate(b, errors);
+        return errors.Any ? (null, null, new Refusal(400, "The schedule is not valid", null, errors.ToDictionary())) : (cron, zone!.Id, null);
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+}

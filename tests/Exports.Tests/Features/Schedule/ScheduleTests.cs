@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json;
+using Exports.Tests.Infrastructure;
+using static Exports.Tests.Features.History.JobTestKit;
+
+namespace Exports.Tests.Features.Schedule;
+
+/// <summary>Schedules through the API on the fixture's Quartz worker: validation, next fire times in the zone,
+/// pause and resume, run now linked to its export, cron ticks that each run once, and the window.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ScheduleTests(ApiFixture api)
+{
+    async Task<string> TemplateAsync(HttpClient c)
+    {
+        var r = await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "sched-" + Guid.NewGuid().ToString("N")[..8],
+            request = new { kind = "series", format = "csv", series = new { source = "servers", metrics = new[] { "load_avg" }, granularity = "1h", timeframe = new { last = "6h" } } },
+        });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        return (await r.JsonAsync()).GetProperty("id").GetString()!;
+    }
+
+    static async Task<JsonElement> RunsAsync(HttpClient c, string id) => await (await c.GetAsync($"/api/v1/schedules/{id}/runs")).JsonAsync();
+
+    [Fact]
+    public async Task DailyAtNineInBerlin_ListsNextRunsInTheZone_PausesAndResumes()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var r = await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "09:00" }, timezone = "Europe/Berlin" });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var s = await r.JsonAsync();
+        var id = s.GetProperty("id").GetString()!;
+        Assert.Equal("0 0 9 * * ?", s.GetProperty("cron").GetString());
+        var next = (await (await c.GetAsync($"/api/v1/schedules/{id}/next?count=5")).JsonAsync()).EnumerateArray().Select(x => x.GetDateTimeOffset()).ToList();
+        Assert.Equal(5, next.Count);
+        Assert.All(next, n => Assert.Equal((9, 0), (n.Hour, n.Minute)));
+        Assert.All(next, n => Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin").GetUtcOffset(n), n.Offset));
+        Assert.Equal(next.OrderBy(x => x), next);
+
+        var paused = await (await c.PostAsync($"/api/v1/schedules/{id}/pause", null)).JsonAsync();
+        Assert.False(paused.GetProperty("active").GetBoolean());
+        Assert.Empty(paused.GetProperty("nextRuns").EnumerateArray());
+        var resumed = await (await c.PostAsync($"/api/v1/schedules/{id}/resume", null)).JsonAsync();
+        Assert.Equal(3, resumed.GetProperty("nextRuns").GetArrayLength());
+
+        var (_, stranger) = await api.NewUserAsync();
+        await (await stranger.GetAsync($"/api/v1/schedules/{id}")).ProblemAsync(404);
+        await (await stranger.PostAsync($"/api/v1/schedules/{id}/run", null)).ProblemAsync(404);
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/schedules/{id}")).StatusCode);
+        await (await c.GetAsync($"/api/v1/schedules/{id}")).ProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task BadSchedules_Return400NamingTheField_AndSaveNothing()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var before = await api.ScalarAsync<long>("SELECT count(*) FROM schedules");
+        await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * *", timezone = "UTC" })).ProblemAsync(400, "cron");
+        await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "9am" } })).ProblemAsync(400, "frequency.time");
+        await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "09:00" }, timezone = "Mars/Olympus" })).ProblemAsync(400, "timezone");
+        await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *", window = "9-5" })).ProblemAsync(400, "window");
+        await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *", retry = new { attempts = 50, backoff = "random" } })).ProblemAsync(400, "retry.attempts");
+        var (_, stranger) = await api.NewUserAsync();
+        await (await stranger.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *" })).ProblemAsync(400, "templateId");
+        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM schedules"));
+    }
+
+    [Fact]
+    public async Task RunNow_QueuesTheTemplate_AndTheRunLinksToItsExport()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 3 1 1 *" })).JsonAsync()).GetProperty("id").GetString()!;
+        var r = await c.PostAsync($"/api/v1/schedules/{id}/run", null);
+        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        var run = await r.JsonAsync();
+        Assert.Equal(("manual", "queued"), (run.GetProperty("trigger").GetString(), run.GetProperty("status").GetString()));
+        var job = await CompletedAsync(c, run.GetProperty("exportId").GetString()!);
+        var listed = (await RunsAsync(c, id))[0];
+        Assert.Equal(job.GetProperty("id").GetString(), listed.GetProperty("exportId").GetString());
+        Assert.Equal("completed", listed.GetProperty("exportStatus").GetString());
+        Assert.Equal(job.GetProperty("rowCount").GetInt64(), listed.GetProperty("rowCount").GetInt64());
+        await c.DeleteAsync($"/api/v1/schedules/{id}");
+    }
+
+    [Fact]
+    public async Task CronTicks_EachRunOnce_WithTheScheduleRetryPolicy_AndStopWhenDeleted()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var id = (await (await c.PostJsonAsync("/api/v1/schedules", new
+        {
+            templateId = template, cron = "*/3 * * * * ?", timezone = "UTC", retry = new { attempts = 5, backoff = "linear", baseDelayMs = 200, maxDelayMs = 1000, jitter = false },
+        })).JsonAsync()).GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        JsonElement runs;
+        do
+        {
+            await Task.Delay(500);
+            runs = await RunsAsync(c, id);
+            Assert.True(DateTime.UtcNow < deadline, $"Fewer than two ticks ran: {runs}");
+        } while (runs.GetArrayLength() < 2);
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/schedules/{id}")).StatusCode);
+        var ticks = runs.EnumerateArray().ToList();
+        Assert.All(ticks, t => Assert.Equal("cron", t.GetProperty("trigger").GetString()));
+        Assert.Equal(ticks.Count, ticks.Select(t => t.GetProperty("scheduledFor").GetDateTimeOffset()).Distinct().Count());
+        Assert.All(ticks, t => Assert.Equal(0, t.GetProperty("scheduledFor").GetDateTimeOffset().Second % 3));
+        var export = await GetAsync(c, ticks[0].GetProperty("exportId").GetString()!);
+        Assert.Equal(5, export.GetProperty("request").GetProperty("retry").GetProperty("attempts").GetInt32());
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE idempotency_key LIKE $1", $"schedule:{Guid.Parse(id):N}:cron:{ticks[0].GetProperty("scheduledFor").GetDateTimeOffset().UtcTicks}"));
+    }
+
+    [Fact]
+    public async Task TickOutsideTheWindow_WaitsForItToOpen_OncePerOpening()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var closedNow = DateTime.UtcNow.AddHours(12);
+        var window = $"{closedNow:HH}:00-{closedNow.AddHours(1):HH}:00";
+        var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "*/2 * * * * ?", timezone = "UTC", window })).JsonAsync()).GetProperty("id").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement runs;
+        do
+        {
+            await Task.Delay(500);
+            runs = await RunsAsync(c, id);
+            Assert.True(DateTime.UtcNow < deadline, "No tick was recorded.");
+        } while (runs.GetArrayLength() < 1);
+        await Task.Delay(4500); // two more ticks: still one waiting run for the one opening
+        runs = await RunsAsync(c, id);
+        await c.DeleteAsync($"/api/v1/schedules/{id}");
+        var run = Assert.Single(runs.EnumerateArray());
+        Assert.Equal("waiting", run.GetProperty("status").GetString());
+        Assert.Contains("Outside the window", run.GetProperty("error").GetString());
+        Assert.False(run.TryGetProperty("exportId", out var e) && e.ValueKind != JsonValueKind.Null);
+    }
+}
