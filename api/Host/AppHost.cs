@@ -80,6 +80,7 @@ public static class AppHost
         Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Templates.TemplatesEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
+        Exports.Features.Destinations.ManageDestinations.Map(api);
         Spa.MapFallback(app, settings);
     }
 }

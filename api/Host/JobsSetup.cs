@@ -17,6 +17,14 @@ public static class JobsSetup
         s.AddSingleton(_ => new DownloadLinks(Path.Combine(settings.DataDir, "keys")));
         s.AddSingleton<JobRecords>();
         s.AddSingleton<JobRunner>();
+        s.AddSingleton<Exports.Delivery.Destinations>();
+        s.AddSingleton<IDeliveryTargets>(sp => sp.GetRequiredService<Exports.Delivery.Destinations>());
+        s.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15));
+        s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.EmailChannel>();
+        s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.WebhookChannel>();
+        s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.S3Channel>();
+        s.AddSingleton<Exports.Delivery.DeliveryService>();
+        s.AddSingleton<IJobCompletion>(sp => sp.GetRequiredService<Exports.Delivery.DeliveryService>());
         s.AddSingleton<JobQueue>();
         s.AddSingleton<TemplateRuns>();
         s.AddSingleton<RetentionSweep>();

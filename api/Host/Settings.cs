@@ -16,6 +16,14 @@ public sealed record ExportsSettings
     public int PreviewRows { get; init; } = 100;
     public string? SpaDir { get; init; }
     public JobSettings Jobs { get; init; } = new();
+    /// <summary>The address users reach this service at, for links in e-mails and webhooks.</summary>
+    public string PublicUrl { get; init; } = "http://127.0.0.1:5080";
+    public string? SmtpHost { get; init; }
+    public int SmtpPort { get; init; } = 587;
+    public string SmtpFrom { get; init; } = "exports@localhost";
+    public string? SmtpUser { get; init; }
+    public string? SmtpPassword { get; init; }
+    public bool SmtpStartTls { get; init; } = true;
 
     public static ExportsSettings Load(IConfiguration config)
     {
@@ -37,7 +45,19 @@ public sealed record ExportsSettings
             RawMaxDays = Int("EXPORTS_RAW_MAX_DAYS", Get("EXPORTS_RAW_MAX_DAYS"), 31, 1, 3660),
             SpaDir = Get("EXPORTS_SPA_DIR") is { Length: > 0 } s ? s : null,
         };
-        settings = settings with { Jobs = JobSettings.Load(Get, Path.GetFullPath(settings.DataDir)) };
+        settings = settings with
+        {
+            Jobs = JobSettings.Load(Get, Path.GetFullPath(settings.DataDir)),
+            PublicUrl = (Get("EXPORTS_PUBLIC_URL") is { Length: > 0 } pu ? pu : $"http://127.0.0.1:{settings.Port}").TrimEnd('/'),
+            SmtpHost = Get("EXPORTS_SMTP_HOST") is { Length: > 0 } sh ? sh : null,
+            SmtpPort = Int("EXPORTS_SMTP_PORT", Get("EXPORTS_SMTP_PORT"), 587, 1, 65535),
+            SmtpFrom = Get("EXPORTS_SMTP_FROM") is { Length: > 0 } sf ? sf : "exports@localhost",
+            SmtpUser = Get("EXPORTS_SMTP_USER") is { Length: > 0 } su ? su : null,
+            SmtpPassword = Get("EXPORTS_SMTP_PASSWORD") is { Length: > 0 } sp ? sp : null,
+            SmtpStartTls = Bool("EXPORTS_SMTP_STARTTLS", Get("EXPORTS_SMTP_STARTTLS"), true),
+        };
+        if (!Uri.TryCreate(settings.PublicUrl, UriKind.Absolute, out _))
+            throw new SettingsException($"EXPORTS_PUBLIC_URL must be an absolute URL (got '{settings.PublicUrl}').");
         if (settings.DemoApiKey is { } key && (key.Length < 24 || key.Any(char.IsWhiteSpace)))
             throw new SettingsException("EXPORTS_DEMO_API_KEY must be at least 24 characters without spaces.");
         return settings;

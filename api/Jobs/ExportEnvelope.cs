@@ -5,6 +5,12 @@ using Exports.Shared;
 
 namespace Exports.Jobs;
 
+/// <summary>Which of the destinations an export names the owner does not have (implemented by Delivery).</summary>
+public interface IDeliveryTargets
+{
+    Task<IReadOnlyList<Guid>> MissingAsync(Guid owner, IReadOnlyList<Guid> ids, CancellationToken ct);
+}
+
 /// <summary>Attempts, linear or exponential backoff from a base delay, capped, with or without jitter.</summary>
 public sealed record JobRetry(int Attempts, string Backoff, int BaseDelayMs, int MaxDelayMs, bool Jitter)
 {

@@ -22,7 +22,7 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 /// cannot be scheduled is removed again, so no record waits for a run that will never come.</summary>
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, ISchedulerFactory schedulers, IArtifactStore store,
-    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log)
+    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null)
 {
     public const string Group = "exports";
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
@@ -78,6 +78,26 @@ public sealed class JobQueue(
     {
         var errors = new Errors();
         var e = envelope.Normalized(errors);
+        if (e.Delivery is { ValueKind: JsonValueKind.Object } delivery && delivery.TryGetProperty("destinations", out var dests))
+        {
+            var ids = new List<Guid>();
+            if (dests.ValueKind != JsonValueKind.Array) errors.Add("delivery.destinations", "destinations is a list of destination ids.");
+            else
+            {
+                var i = 0;
+                foreach (var d in dests.EnumerateArray())
+                {
+                    if (d.ValueKind == JsonValueKind.String && d.TryGetGuid(out var g)) ids.Add(g);
+                    else errors.Add($"delivery.destinations[{i}]", "Not a destination id.");
+                    i++;
+                }
+                if (targets is not null)
+                    foreach (var missing in await targets.MissingAsync(owner, ids, ct))
+                        errors.Add($"delivery.destinations[{ids.IndexOf(missing)}]", $"No destination {missing}.");
+            }
+        }
+        if (e.Retry is { } rp && (rp.Attempts is < 1 or > 10 || rp.Backoff is not ("linear" or "exponential") || rp.BaseDelayMs is < 1 or > 600_000 || rp.MaxDelayMs is < 1 or > 3_600_000))
+            errors.Add("retry", "retry has attempts 1-10, backoff linear or exponential, baseDelayMs 1-600000, maxDelayMs 1-3600000.");
         if (errors.Any) return (null, Invalid(errors));
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);

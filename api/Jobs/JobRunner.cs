@@ -26,9 +26,15 @@ public sealed class ArtifactTooLargeException(long limit) : Exception(
 /// <summary>Runs one export job: writes the artifact through a counting, hashing stream, reports progress (rows,
 /// bytes, phase) every quarter second, polls for a cancel, retries transient failures with exponential backoff and
 /// jitter, and fails permanent ones at once. Completion is one conditional UPDATE, so a job completes once.</summary>
+/// <summary>Work that follows a completed export on the node that finished it (delivery to destinations).</summary>
+public interface IJobCompletion
+{
+    Task CompletedAsync(JobRecord job, CancellationToken ct);
+}
+
 public sealed class JobRunner(
     JobRecords records, SeriesExports series, LayoutExports layouts, IArtifactStore store, ExportsSettings settings,
-    TimeProvider clock, ILogger<JobRunner> log)
+    TimeProvider clock, ILogger<JobRunner> log, IEnumerable<IJobCompletion>? completions = null)
 {
     public static readonly string Node = $"{Environment.MachineName}:{Environment.ProcessId}";
     static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
@@ -49,7 +55,16 @@ public sealed class JobRunner(
             if (!await records.StartAttemptAsync(id, Node, clock.GetUtcNow(), shutdown)) return;
 
             var outcome = await AttemptAsync(job, shutdown);
-            if (outcome is null) return;
+            if (outcome is null)
+            {
+                if (completions is not null && await records.GetAsync(id, CancellationToken.None) is { Status: JobStatus.Completed } done)
+                    foreach (var c in completions)
+                    {
+                        try { await c.CompletedAsync(done, shutdown); }
+                        catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "After-completion step for job {Job} failed", id); }
+                    }
+                return;
+            }
             var (error, transient) = outcome.Value;
             var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
                 ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;

@@ -158,6 +158,20 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         }
     }
 
+    /// <summary>Copies a stream to an object under this store's prefix (delivery to a user's bucket): multipart for
+    /// large files, atomic like every upload here. Returns the object key.</summary>
+    public async Task<string> PutAsync(string name, Stream source, string mediaType, CancellationToken ct)
+    {
+        if (name.Length == 0 || name.Contains("..", StringComparison.Ordinal) || name.Any(char.IsControl))
+            throw new ArgumentException($"Not an object name: '{name}'.", nameof(name));
+        await EnsureBucketAsync(ct);
+        var key = _prefix + name.TrimStart('/');
+        await using var upload = new Upload(this, key, mediaType);
+        await source.CopyToAsync(upload, 1 << 16, ct);
+        await upload.CommitAsync(ct);
+        return key;
+    }
+
     public async Task<ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct)
     {
         try

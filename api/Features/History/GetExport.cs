@@ -13,3 +13,15 @@ public static class GetExport
                 await records.GetAsync(user.OwnerId(), id, ct) is { } job ? (IResult)TypedResults.Ok(job) : Problems.NotFound($"No export {id}."))
             .WithTags("History").WithSummary("One export").Produces<JobRecord>().ProducesProblem(404);
 }
+
+/// <summary>GET /api/v1/exports/{id}/deliveries: each destination's delivery result (status, attempts, last error,
+/// duration).</summary>
+public static class ListDeliveries
+{
+    public static void Map(RouteGroupBuilder g) =>
+        g.MapGet("/exports/{id:guid}/deliveries", async (Guid id, JobRecords records, Exports.Delivery.DeliveryService deliveries, ClaimsPrincipal user, CancellationToken ct) =>
+                await records.GetAsync(user.OwnerId(), id, ct) is null
+                    ? (IResult)Problems.NotFound($"No export {id}.")
+                    : TypedResults.Ok(await deliveries.ResultsAsync([id], ct)))
+            .WithTags("History").WithSummary("An export's delivery results").Produces<List<Exports.Delivery.DeliveryResult>>().ProducesProblem(404);
+}

@@ -7,6 +7,7 @@ public static class HistoryEndpoints
         SubmitExport.Map(api);
         ListExports.Map(api);
         GetExport.Map(api);
+        ListDeliveries.Map(api);
         WatchExport.Map(api);
         CancelExport.Map(api);
         DeleteExport.Map(api);

@@ -11,10 +11,10 @@ namespace Exports.Features.Schedule;
 public static class CreateSchedule
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/schedules", async (ScheduleBody body, ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
+        g.MapPost("/schedules", async (ScheduleBody body, ExportsDb db, Exports.Jobs.IDeliveryTargets targets, ISchedulerFactory schedulers, TimeProvider clock, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
             {
                 var owner = user.OwnerId();
-                var (cron, tz, refused) = await ScheduleView.CheckAsync(body, owner, db, ct);
+                var (cron, tz, refused) = await ScheduleView.CheckAsync(body, owner, db, targets, ct);
                 if (refused is not null) return JobResults.Refused(refused, http);
                 var now = clock.GetUtcNow();
                 var template = await db.Templates.FindAsync([body.TemplateId!.Value], ct);

@@ -24,11 +24,11 @@ public static class ManageSchedules
                 await Find(db, user.OwnerId(), id, ct) is { } s ? (IResult)TypedResults.Ok(ScheduleView.From(s, clock)) : Problems.NotFound($"No schedule {id}."))
             .WithTags("Schedules").WithSummary("One schedule").Produces<ScheduleView>().ProducesProblem(404);
 
-        g.MapPut("/schedules/{id:guid}", async (Guid id, ScheduleBody body, ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
+        g.MapPut("/schedules/{id:guid}", async (Guid id, ScheduleBody body, ExportsDb db, Exports.Jobs.IDeliveryTargets targets, ISchedulerFactory schedulers, TimeProvider clock, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
             {
                 var owner = user.OwnerId();
                 if (await Find(db, owner, id, ct) is not { } s) return Problems.NotFound($"No schedule {id}.");
-                var (cron, tz, refused) = await ScheduleView.CheckAsync(body, owner, db, ct);
+                var (cron, tz, refused) = await ScheduleView.CheckAsync(body, owner, db, targets, ct);
                 if (refused is not null) return JobResults.Refused(refused, http);
                 (s.TemplateId, s.Cron, s.Timezone, s.Active, s.UpdatedAt) = (body.TemplateId!.Value, cron!, tz!, body.Active ?? s.Active, clock.GetUtcNow());
                 if (body.Name?.Trim() is { Length: > 0 } n) s.Name = n;

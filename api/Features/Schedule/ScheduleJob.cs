@@ -43,13 +43,12 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         if (run is null) return null; // this tick already ran (another node, or a repeated firing)
         if (template is null) { run.Status = "refused"; run.Error = "The template no longer exists."; await db.SaveChangesAsync(ct); return run; }
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
-        var request = template.Request;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();
         if (spec.Retry is { } r)
-        {
-            var node = System.Text.Json.Nodes.JsonNode.Parse(request)!.AsObject();
             node["retry"] = JsonSerializer.SerializeToNode(new JobRetry(r.Attempts ?? 3, r.Backoff ?? "exponential", r.BaseDelayMs ?? 1000, r.MaxDelayMs ?? 30_000, r.Jitter ?? true), JsonSerializerOptions.Web);
-            request = node.ToJsonString();
-        }
+        if (spec.Destinations is { } d && ScheduleView.DestinationIds(d) is { Count: > 0 } ids)
+            node["delivery"] = new System.Text.Json.Nodes.JsonObject { ["destinations"] = JsonSerializer.SerializeToNode(ids) };
+        var request = node.ToJsonString();
         var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind}:{scheduledFor.UtcTicks}", ct);
         if (refused is null) (run.Status, run.ExportId, run.Error) = ("queued", ok!.Job.Id, null);
         else (run.Status, run.ExportId, run.Error) = ("refused", null, $"{refused.Title}. {refused.Detail}".Trim());

@@ -17,16 +17,32 @@ public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string 
     }
 
     /// <summary>Checks a schedule body: its template (the caller's), frequency or cron, zone, window, dates, retry.</summary>
-    public static async Task<(string? Cron, string? Timezone, Refusal? Refused)> CheckAsync(ScheduleBody b, Guid owner, ExportsDb db, CancellationToken ct)
+    public static async Task<(string? Cron, string? Timezone, Refusal? Refused)> CheckAsync(ScheduleBody b, Guid owner, ExportsDb db, IDeliveryTargets targets, CancellationToken ct)
     {
         var errors = new Errors();
         if (b.TemplateId is not { } tid) errors.Add("templateId", "templateId names the template to run.");
         else if (!await db.Templates.AnyAsync(t => t.Id == tid && t.OwnerId == owner, ct)) errors.Add("templateId", $"No template {tid}.");
         if (b.Name is { Length: > 100 }) errors.Add("name", "The name has at most 100 characters.");
-        if (b.Destinations is { ValueKind: JsonValueKind.Array } d && d.GetArrayLength() > 0)
-            errors.Add("destinations", "Delivery destinations (e-mail, webhook, S3, SFTP) are not available yet: finished runs are in History.");
+        if (b.Destinations is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } d)
+        {
+            var ids = DestinationIds(d);
+            if (ids is null) errors.Add("destinations", "destinations is a list of destination ids.");
+            else foreach (var missing in await targets.MissingAsync(owner, ids, ct)) errors.Add($"destinations[{ids.IndexOf(missing)}]", $"No destination {missing}.");
+        }
         var (cron, zone) = ScheduleSpec.Translate(b, errors);
         return errors.Any ? (null, null, new Refusal(400, "The schedule is not valid", null, errors.ToDictionary())) : (cron, zone!.Id, null);
+    }
+
+    public static List<Guid>? DestinationIds(JsonElement d)
+    {
+        if (d.ValueKind != JsonValueKind.Array) return null;
+        var ids = new List<Guid>();
+        foreach (var x in d.EnumerateArray())
+        {
+            if (x.ValueKind != JsonValueKind.String || !x.TryGetGuid(out var g)) return null;
+            ids.Add(g);
+        }
+        return ids;
     }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)

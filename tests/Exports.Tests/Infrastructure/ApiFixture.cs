@@ -17,8 +17,17 @@ public sealed class ApiFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
 
+    /// <summary>Where the fixture's real SMTP server (npm smtp-server) keeps each accepted message as an .eml file.</summary>
+    public string MailDir { get; } = Directory.CreateTempSubdirectory("exports-mail-").FullName;
+    System.Diagnostics.Process? _smtp;
+
     public async Task InitializeAsync()
     {
+        var smtpPort = StartSmtp();
+        Environment.SetEnvironmentVariable("EXPORTS_SMTP_HOST", "127.0.0.1");
+        Environment.SetEnvironmentVariable("EXPORTS_SMTP_PORT", smtpPort.ToString());
+        Environment.SetEnvironmentVariable("EXPORTS_SMTP_STARTTLS", "false");
+        Environment.SetEnvironmentVariable("EXPORTS_SMTP_FROM", "exports@test.local");
         ConnectionString = TestPostgres.Database("exports_tests");
         Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);
@@ -37,8 +46,23 @@ public sealed class ApiFixture : IAsyncLifetime
         Db = NpgsqlDataSource.Create(ConnectionString);
     }
 
+    int StartSmtp()
+    {
+        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        var psi = new System.Diagnostics.ProcessStartInfo("node") { WorkingDirectory = NodeReaders.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(NodeReaders.Root, "tests", "readers", "smtp-capture.mjs"), port.ToString(), MailDir }) psi.ArgumentList.Add(a);
+        _smtp = System.Diagnostics.Process.Start(psi)!;
+        var ready = _smtp.StandardOutput.ReadLine();
+        if (ready != "listening") throw new InvalidOperationException($"The test SMTP server did not start: {_smtp.StandardError.ReadToEnd()}");
+        return port;
+    }
+
     public async Task DisposeAsync()
     {
+        try { _smtp?.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         await Factory.DisposeAsync();
         await Db.DisposeAsync();
     }

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Exports.Host;
+using Exports.Jobs;
+using Exports.Storage;
+using Npgsql;
+
+namespace Exports.Delivery;
+
+public sealed record DeliveryResult(Guid ExportId, Guid DestinationId, string DestinationName, string Kind, string Status, int Attempts,
+    string? LastError, string? Detail, long? DurationMs, DateTimeOffset? DeliveredAt);
+
+/// <summary>After an export completes: delivers it to each destination named in its request's
+/// <c>delivery.destinations</c>, each with its own attempts and backoff (the request's retry policy, or 3 attempts
+/// exponential from 1 s), and records the result per destination. A destination already delivered is skipped, so
+/// a recovered job does not deliver twice.</summary>
+public sealed class DeliveryService(
+    NpgsqlDataSource db, Destinations destinations, IEnumerable<IDeliveryChannel> channels, IArtifactStore store,
+    DownloadLinks links, ExportsSettings settings, ILogger<DeliveryService> log) : IJobCompletion
+{
+    public static IReadOnlyList<Guid> Requested(JsonElement request) =>
+        request.TryGetProperty("delivery", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("destinations", out var ids) && ids.ValueKind == JsonValueKind.Array
+            ? ids.EnumerateArray().Select(x => x.TryGetGuid(out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).Distinct().ToList()
+            : [];
+
+    public async Task CompletedAsync(JobRecord job, CancellationToken ct)
+    {
+        var wanted = Requested(job.Request);
+        if (wanted.Count == 0) return;
+        var found = (await destinations.LoadAsync(job.OwnerId, wanted, ct)).ToDictionary(d => d.Id);
+        var retry = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
+            ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web)! : new JobRetry(3, "exponential", 1000, 30_000, true);
+        var link = $"{settings.PublicUrl}/api/v1/exports/{job.Id}/download?token={Uri.EscapeDataString(links.Create(job.Id, job.ExpiresAt ?? DateTimeOffset.UtcNow.AddDays(1)))}";
+        foreach (var id in wanted)
+        {
+            if (!found.TryGetValue(id, out var dest))
+            {
+                await RecordAsync(job.Id, id, "(deleted)", "unknown", "failed", 0, "The destination no longer exists.", null, null, ct);
+                continue;
+            }
+            var deliveryId = await StartAsync(job.Id, dest, ct);
+            if (deliveryId is null) continue; // delivered before (a recovered or repeated run)
+            var channel = channels.First(c => c.Kind == dest.Kind);
+            var sw = Stopwatch.StartNew();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var detail = await channel.DeliverAsync(new DeliveryContext(job, dest, deliveryId.Value, link, t => store.OpenAsync(job.StorageKey, 0, null, t)), ct);
+                    await RecordAsync(job.Id, id, dest.Name, dest.Kind, "delivered", attempt, null, detail, sw.ElapsedMilliseconds, ct);
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    var transient = e is TransientDeliveryException;
+                    log.LogWarning("Delivery of export {Job} to {Kind} destination {Destination} attempt {Attempt} failed: {Error}", job.Id, dest.Kind, dest.Id, attempt, e.Message);
+                    if (!transient || attempt >= retry.Attempts)
+                    {
+                        await RecordAsync(job.Id, id, dest.Name, dest.Kind, "failed", attempt, e.Message, null, sw.ElapsedMilliseconds, ct);
+                        break;
+                    }
+                    await RecordAsync(job.Id, id, dest.Name, dest.Kind, "retrying", attempt, e.Message, null, null, ct);
+                    await Task.Delay(retry.Delay(attempt), ct);
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims the delivery row; null when it was delivered already.</summary>
+    async Task<Guid?> StartAsync(Guid export, Destination d, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO export_deliveries (id, export_id, destination_id, destination_name, kind, status) VALUES ($1, $2, $3, $4, $5, 'pending')
+            ON CONFLICT (export_id, destination_id) DO UPDATE SET status = 'pending' WHERE export_deliveries.status <> 'delivered'
+            RETURNING id
+            """);
+        foreach (var v in new object[] { Guid.CreateVersion7(), export, d.Id, d.Name, d.Kind }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        return await cmd.ExecuteScalarAsync(ct) is Guid g ? g : null;
+    }
+
+    async Task RecordAsync(Guid export, Guid destination, string name, string kind, string status, int attempts, string? error, string? detail, long? ms, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO export_deliveries (id, export_id, destination_id, destination_name, kind, status, attempts, last_error, detail, duration_ms, delivered_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $6 = 'delivered' THEN now() END)
+            ON CONFLICT (export_id, destination_id) DO UPDATE SET status = $6, attempts = $7, last_error = $8, detail = $9, duration_ms = $10,
+                delivered_at = CASE WHEN $6 = 'delivered' THEN now() END
+            """);
+        foreach (var v in new object?[] { Guid.CreateVersion7(), export, destination, name, kind, status, attempts, error, detail, ms })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
+        cmd.Parameters[7].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        cmd.Parameters[8].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        cmd.Parameters[9].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    public async Task<List<DeliveryResult>> ResultsAsync(IReadOnlyCollection<Guid> exports, CancellationToken ct)
+    {
+        if (exports.Count == 0) return [];
+        await using var cmd = db.CreateCommand("""
+            SELECT export_id, destination_id, destination_name, kind, status, attempts, last_error, detail, duration_ms, delivered_at
+            FROM export_deliveries WHERE export_id = ANY($1) ORDER BY destination_name
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = exports.ToArray() });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<DeliveryResult>();
+        while (await r.ReadAsync(ct))
+            list.Add(new DeliveryResult(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5),
+                r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetInt64(8),
+                r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9)));
+        return list;
+    }
+}

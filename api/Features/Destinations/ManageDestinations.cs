@@ -1,0 +1,110 @@
+using System.Net.Mail;
+using System.Security.Claims;
+using System.Text.Json;
+using Exports.Delivery;
+using Exports.Host;
+using Exports.Jobs;
+using Exports.Shared;
+
+namespace Exports.Features.Destinations;
+
+public sealed record DestinationBody(string? Name, string? Kind, JsonElement? Config, Dictionary<string, string>? Secrets);
+
+/// <summary>/api/v1/destinations: where exports are delivered, configured once per owner. Secrets (webhook signing
+/// secret, S3 keys) are write-only: stored encrypted, never returned (only their names) and never logged.</summary>
+public static class ManageDestinations
+{
+    static readonly Dictionary<string, string[]> RequiredSecrets = new()
+    {
+        ["email"] = [], ["webhook"] = ["signingSecret"], ["s3"] = ["accessKey", "secretKey"],
+    };
+
+    public static void Map(RouteGroupBuilder g)
+    {
+        g.MapGet("/destinations", async (Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
+                TypedResults.Ok(await store.ListAsync(user.OwnerId(), ct)))
+            .WithTags("Destinations").WithSummary("Your delivery destinations (secrets never shown)").Produces<List<DestinationView>>();
+
+        g.MapGet("/destinations/{id:guid}", async (Guid id, Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
+                await store.GetViewAsync(user.OwnerId(), id, ct) is { } d ? (IResult)TypedResults.Ok(d) : Problems.NotFound($"No destination {id}."))
+            .WithTags("Destinations").WithSummary("One destination").Produces<DestinationView>().ProducesProblem(404);
+
+        g.MapPost("/destinations", (DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
+                SaveAsync(null, body, store, settings, clock, user.OwnerId(), ct))
+            .WithTags("Destinations").WithSummary("Add an e-mail, webhook or S3 destination")
+            .Produces<DestinationView>(201).ProducesProblem(400).ProducesProblem(409);
+
+        g.MapPut("/destinations/{id:guid}", (Guid id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
+                SaveAsync(id, body, store, settings, clock, user.OwnerId(), ct))
+            .WithTags("Destinations").WithSummary("Change a destination (secrets left out keep their values)")
+            .Produces<DestinationView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+
+        g.MapDelete("/destinations/{id:guid}", async (Guid id, Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
+                await store.DeleteAsync(user.OwnerId(), id, ct) ? (IResult)TypedResults.NoContent() : Problems.NotFound($"No destination {id}."))
+            .WithTags("Destinations").WithSummary("Delete a destination").Produces(204).ProducesProblem(404);
+    }
+
+    static async Task<IResult> SaveAsync(Guid? id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, Guid owner, CancellationToken ct)
+    {
+        var isNew = id is null;
+        DestinationView? existing = null;
+        if (!isNew && (existing = await store.GetViewAsync(owner, id!.Value, ct)) is null) return Problems.NotFound($"No destination {id}.");
+        var e = new Errors();
+        var name = body.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 100) e.Add("name", "A name of 1 to 100 characters is required.");
+        var kind = body.Kind?.Trim().ToLowerInvariant();
+        if (kind == "sftp") e.Add("kind", "SFTP delivery is not available yet; use e-mail, webhook or S3.");
+        else if (kind is null || !RequiredSecrets.ContainsKey(kind)) e.Add("kind", "kind is email, webhook or s3.");
+        var config = body.Config is { ValueKind: JsonValueKind.Object } c ? c : default;
+        if (config.ValueKind != JsonValueKind.Object) e.Add("config", "config is an object.");
+        if (!e.Any) Check(kind!, config, settings, e);
+        foreach (var secret in RequiredSecrets.GetValueOrDefault(kind ?? "") ?? [])
+            if ((body.Secrets?.GetValueOrDefault(secret) is not { Length: > 0 } v) && !(existing?.Secrets.Contains(secret) ?? false))
+                e.Add($"secrets.{secret}", $"{secret} is required.");
+            else if (secret == "signingSecret" && body.Secrets?.GetValueOrDefault(secret) is { Length: < 16 })
+                e.Add("secrets.signingSecret", "The signing secret has at least 16 characters.");
+        foreach (var k in body.Secrets?.Keys ?? Enumerable.Empty<string>())
+            if (!(RequiredSecrets.GetValueOrDefault(kind ?? "") ?? []).Contains(k)) e.Add($"secrets.{k}", $"{kind} destinations have no secret '{k}'.");
+        if (e.Any) return Problems.Validation(e.ToDictionary(), "The destination is not valid");
+        var did = id ?? Guid.CreateVersion7();
+        if (!await store.SaveAsync(owner, did, name!, kind!, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
+            return Problems.Status(409, "A destination with this name exists", $"You already have a destination named '{name}'.");
+        var view = (await store.GetViewAsync(owner, did, ct))!;
+        return isNew ? TypedResults.Created($"/api/v1/destinations/{did}", view) : TypedResults.Ok(view);
+    }
+
+    static void Check(string kind, JsonElement c, ExportsSettings settings, Errors e)
+    {
+        string? S(string key) => c.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        switch (kind)
+        {
+            case "email":
+                if (settings.SmtpHost is null) e.Add("kind", "E-mail delivery needs this server's SMTP settings (EXPORTS_SMTP_HOST).");
+                if (!c.TryGetProperty("to", out var to) || to.ValueKind != JsonValueKind.Array || to.GetArrayLength() is 0 or > 20)
+                    e.Add("config.to", "to is a list of 1 to 20 e-mail addresses.");
+                else
+                {
+                    var i = 0;
+                    foreach (var a in to.EnumerateArray())
+                    {
+                        if (a.ValueKind != JsonValueKind.String || !MailAddress.TryCreate(a.GetString(), out _)) e.Add($"config.to[{i}]", "Not an e-mail address.");
+                        i++;
+                    }
+                }
+                Placeholders.Validate(S("subject"), "config.subject", e);
+                if (c.TryGetProperty("attachUpToBytes", out var lim) && (!lim.TryGetInt64(out var l) || l is < 0 or > 25 * 1024 * 1024))
+                    e.Add("config.attachUpToBytes", "attachUpToBytes is from 0 to 26214400 (larger files go as a signed link).");
+                break;
+            case "webhook":
+                var url = S("url");
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || !(u.Scheme == "https" || (u.Scheme == "http" && u.IsLoopback)))
+                    e.Add("config.url", "url is an https:// address (http only to this machine, for testing).");
+                break;
+            case "s3":
+                if (S("bucket") is not { Length: >= 3 and <= 63 }) e.Add("config.bucket", "bucket is a bucket name (3 to 63 characters).");
+                if (S("endpoint") is { } ep && !Uri.TryCreate(ep, UriKind.Absolute, out _)) e.Add("config.endpoint", "endpoint is an absolute URL.");
+                if (S("prefix") is { } p && (p.Contains("..") || p.Length > 200)) e.Add("config.prefix", "prefix is a key prefix without '..'.");
+                break;
+        }
+    }
+}

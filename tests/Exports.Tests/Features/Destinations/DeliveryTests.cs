@@ -1,0 +1,216 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Exports.Delivery;
+using Exports.Tests.Infrastructure;
+using static Exports.Tests.Features.History.JobTestKit;
+
+namespace Exports.Tests.Features.Destinations;
+
+/// <summary>Delivery to real peers on loopback: e-mail through the fixture's SMTP server (npm smtp-server; parsed
+/// back with mailparser, attachment compared by SHA-256), a signed webhook to an HttpListener that fails once, and
+/// an S3 bucket on s3rver. Secrets are write-only.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S3Server>
+{
+    static async Task<string> CreateAsync(HttpClient c, object body)
+    {
+        var r = await c.PostJsonAsync("/api/v1/destinations", body);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+    }
+
+    async Task<object> SeriesAsync(params string[] destinations)
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(3));
+        return new
+        {
+            kind = "series", format = "csv", delivery = new { destinations },
+            retry = new { attempts = 3, backoff = "exponential", baseDelayMs = 50, maxDelayMs = 200, jitter = false },
+            series = new { source = "servers", metrics = new[] { "cpu_percent" }, granularity = "raw", timeframe = new { from = from.ToString("O"), to = to.ToString("O") } },
+        };
+    }
+
+    async Task<JsonElement> DeliveriesAsync(HttpClient c, string exportId, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var list = await (await c.GetAsync($"/api/v1/exports/{exportId}/deliveries")).JsonAsync();
+            if (list.GetArrayLength() == count && list.EnumerateArray().All(d => d.GetProperty("status").GetString() is "delivered" or "failed")) return list;
+            Assert.True(DateTime.UtcNow < deadline, $"Deliveries did not finish: {list}");
+            await Task.Delay(100);
+        }
+    }
+
+    async Task<JsonElement> MailAsync(string deliveryMarker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            foreach (var f in Directory.EnumerateFiles(api.MailDir, "*.eml"))
+                if (File.ReadAllText(f).Contains(deliveryMarker)) return await NodeReaders.RunAsync("mail.mjs", f);
+            Assert.True(DateTime.UtcNow < deadline, "No e-mail arrived.");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Email_CarriesTheFileAsAnAttachment_ByteForByte()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var dest = await CreateAsync(c, new { name = "ops mail " + tag, kind = "email", config = new { to = new[] { $"ops-{tag}@example.com" }, subject = "{template} ready on {date:yyyy-MM-dd}" } });
+        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var deliveries = await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1);
+        Assert.Equal(("delivered", 1), (deliveries[0].GetProperty("status").GetString(), deliveries[0].GetProperty("attempts").GetInt32()));
+        var mail = await MailAsync($"ops-{tag}@example.com");
+        Assert.Equal($"{job.GetProperty("title").GetString()} ready on {DateTime.UtcNow:yyyy-MM-dd}", mail.GetProperty("subject").GetString());
+        var attachment = Assert.Single(mail.GetProperty("attachments").EnumerateArray());
+        Assert.Equal(job.GetProperty("fileName").GetString(), attachment.GetProperty("filename").GetString());
+        Assert.Equal(job.GetProperty("checksum").GetString(), "sha256:" + attachment.GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    public async Task Email_LargerThanTheLimit_SendsASignedLinkThatDownloadsTheFile()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var dest = await CreateAsync(c, new { name = "link mail " + tag, kind = "email", config = new { to = new[] { $"big-{tag}@example.com" }, attachUpToBytes = 0 } });
+        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1);
+        var mail = await MailAsync($"big-{tag}@example.com");
+        Assert.Empty(mail.GetProperty("attachments").EnumerateArray());
+        var url = System.Text.RegularExpressions.Regex.Match(mail.GetProperty("text").GetString()!, @"https?://\S+token=\S+").Value;
+        var file = await api.Factory.CreateClient().GetAsync(new Uri(url).PathAndQuery); // anonymous: the token is the key
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Equal(job.GetProperty("checksum").GetString(), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await file.Content.ReadAsByteArrayAsync())));
+    }
+
+    [Fact]
+    public async Task Webhook_IsSignedWithATimestamp_RetriedOn5xx_WithOneIdempotencyKey()
+    {
+        var c = api.Demo();
+        var port = FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
+        listener.Start();
+        var received = new List<(string Body, string Signature, string Key, DateTimeOffset At)>();
+        var serve = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var ctx = await listener.GetContextAsync();
+                using var reader = new StreamReader(ctx.Request.InputStream);
+                received.Add((await reader.ReadToEndAsync(), ctx.Request.Headers["Exports-Signature"]!, ctx.Request.Headers["Idempotency-Key"]!, DateTimeOffset.UtcNow));
+                ctx.Response.StatusCode = i == 0 ? 503 : 204; // fails once, then takes it
+                ctx.Response.Close();
+            }
+        });
+        const string secret = "whsec_0123456789abcdef";
+        var dest = await CreateAsync(c, new { name = "hook " + Guid.NewGuid().ToString("N")[..6], kind = "webhook", config = new { url = $"http://127.0.0.1:{port}/hook/" }, secrets = new { signingSecret = secret } });
+        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var result = (await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1))[0];
+        await serve.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(("delivered", 2), (result.GetProperty("status").GetString(), result.GetProperty("attempts").GetInt32()));
+        Assert.Equal(received[0].Key, received[1].Key);
+        foreach (var (body, signature, _, at) in received)
+        {
+            var parts = signature.Split(',').Select(x => x.Split('=', 2)).ToDictionary(x => x[0], x => x[1]);
+            var t = long.Parse(parts["t"]);
+            Assert.InRange(at.ToUnixTimeSeconds() - t, 0, 30); // a receiver can refuse old timestamps (replays)
+            Assert.Equal(WebhookChannel.Sign(secret, t, body), parts["v1"]);
+            Assert.NotEqual(WebhookChannel.Sign(secret, t + 1, body), parts["v1"]);
+            var data = JsonDocument.Parse(body).RootElement.GetProperty("data");
+            Assert.Equal(job.GetProperty("checksum").GetString(), data.GetProperty("checksum").GetString());
+            Assert.Equal(job.GetProperty("id").GetString(), data.GetProperty("exportId").GetString());
+            Assert.Contains("/download?token=", data.GetProperty("link").GetString());
+        }
+    }
+
+    static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task S3_PutsTheFileInTheUsersBucket_ByteForByte()
+    {
+        var c = api.Demo();
+        var bucket = "user-" + Guid.NewGuid().ToString("N")[..10];
+        var dest = await CreateAsync(c, new
+        {
+            name = "bucket " + bucket, kind = "s3", config = new { endpoint = s3.Endpoint, bucket, prefix = "reports/daily" },
+            secrets = new { accessKey = S3Server.AccessKey, secretKey = S3Server.SecretKey },
+        });
+        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var result = (await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1))[0];
+        Assert.Equal("delivered", result.GetProperty("status").GetString());
+        var key = $"reports/daily/{job.GetProperty("fileName").GetString()}";
+        Assert.Equal($"s3://{bucket}/{key}", result.GetProperty("detail").GetString());
+        using var client = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(S3Server.AccessKey, S3Server.SecretKey),
+            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var obj = await client.GetObjectAsync(bucket, key);
+        var bytes = new MemoryStream();
+        await obj.ResponseStream.CopyToAsync(bytes);
+        Assert.Equal(job.GetProperty("checksum").GetString(), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())));
+    }
+
+    [Fact]
+    public async Task Destinations_SecretsAreWriteOnly_EncryptedAtRest_AndBadConfigIsRefused()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        const string secret = "whsec_never_shown_0123456789";
+        var id = await CreateAsync(c, new { name = "Hook", kind = "webhook", config = new { url = "https://hooks.example.com/x" }, secrets = new { signingSecret = secret } });
+        var listed = await (await c.GetAsync("/api/v1/destinations")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(secret, listed);
+        Assert.Contains("signingSecret", listed);
+        var stored = await api.ScalarAsync<string>("SELECT secrets FROM destinations WHERE id = $1", Guid.Parse(id));
+        Assert.DoesNotContain(secret, stored);
+        Assert.DoesNotContain("whsec", stored);
+        // An edit without secrets keeps them.
+        var put = await c.PutAsync($"/api/v1/destinations/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "Hook 2", kind = "webhook", config = new { url = "https://hooks.example.com/y" } }));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(["signingSecret"], (await put.JsonAsync()).GetProperty("secrets").EnumerateArray().Select(x => x.GetString()));
+
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "Hook 2", kind = "webhook", config = new { url = "https://a.example" }, secrets = new { signingSecret = secret } })).ProblemAsync(409);
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "h", kind = "webhook", config = new { url = "http://example.com/x" }, secrets = new { signingSecret = secret } })).ProblemAsync(400, "config.url");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "m", kind = "email", config = new { to = new[] { "not an address" } } })).ProblemAsync(400, "config.to[0]");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "b", kind = "s3", config = new { bucket = "reports" } })).ProblemAsync(400, "secrets.accessKey");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "f", kind = "sftp", config = new { host = "x" } })).ProblemAsync(400, "kind");
+        await (await c.PostJsonAsync("/api/v1/exports", new { kind = "layout", format = "png", delivery = new { destinations = new[] { Guid.NewGuid() } },
+            layout = new { widgets = new object[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 12, h = 2 } } } })).ProblemAsync(400, "delivery.destinations[0]");
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM destinations WHERE owner_id = $1", owner));
+        var (_, stranger) = await api.NewUserAsync();
+        await (await stranger.GetAsync($"/api/v1/destinations/{id}")).ProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task ScheduledRun_ShowsEachDestinationsResultInTheRunHistory()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var mail = await CreateAsync(c, new { name = "sched mail " + tag, kind = "email", config = new { to = new[] { $"sched-{tag}@example.com" } } });
+        var template = (await (await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "mailed " + tag, request = new { kind = "series", format = "csv", series = new { source = "servers", metrics = new[] { "load_avg" }, granularity = "1h", timeframe = new { last = "6h" } } },
+        })).JsonAsync()).GetProperty("id").GetString();
+        var schedule = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 6 * * 1", timezone = "Europe/Berlin", destinations = new[] { mail } })).JsonAsync()).GetProperty("id").GetString();
+        var run = await (await c.PostAsync($"/api/v1/schedules/{schedule}/run", null)).JsonAsync();
+        await CompletedAsync(c, run.GetProperty("exportId").GetString()!);
+        await DeliveriesAsync(c, run.GetProperty("exportId").GetString()!, 1);
+        var listed = (await (await c.GetAsync($"/api/v1/schedules/{schedule}/runs")).JsonAsync())[0];
+        var d = Assert.Single(listed.GetProperty("deliveries").EnumerateArray());
+        Assert.Equal(("email", "delivered"), (d.GetProperty("kind").GetString(), d.GetProperty("status").GetString()));
+        var attachment = Assert.Single((await MailAsync($"sched-{tag}@example.com")).GetProperty("attachments").EnumerateArray());
+        Assert.Equal(listed.GetProperty("fileName").GetString(), attachment.GetProperty("filename").GetString());
+        await c.DeleteAsync($"/api/v1/schedules/{schedule}");
+    }
+}
