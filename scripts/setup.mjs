@@ -31,6 +31,7 @@ export const testPackages = [
   ['fonts-noto-core', () => fs.existsSync('/usr/share/fonts/truetype/noto')],
   ['libreoffice-calc', () => has('soffice')],
   ['zstd', () => has('zstd')],
+  ['openssh-server', () => fs.existsSync('/usr/sbin/sshd')],
 ];
 
 export const runPackages = [

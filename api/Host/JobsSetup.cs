@@ -23,6 +23,7 @@ public static class JobsSetup
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.EmailChannel>();
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.WebhookChannel>();
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.S3Channel>();
+        s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.SftpChannel>();
         s.AddSingleton<Exports.Delivery.DeliveryService>();
         s.AddSingleton<IJobCompletion>(sp => sp.GetRequiredService<Exports.Delivery.DeliveryService>());
         s.AddSingleton<JobQueue>();

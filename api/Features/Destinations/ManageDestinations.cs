@@ -16,7 +16,11 @@ public static class ManageDestinations
 {
     static readonly Dictionary<string, string[]> RequiredSecrets = new()
     {
-        ["email"] = [], ["webhook"] = ["signingSecret"], ["s3"] = ["accessKey", "secretKey"],
+        ["email"] = [], ["webhook"] = ["signingSecret"], ["s3"] = ["accessKey", "secretKey"], ["sftp"] = [],
+    };
+    static readonly Dictionary<string, string[]> AllowedSecrets = new()
+    {
+        ["email"] = [], ["webhook"] = ["signingSecret"], ["s3"] = ["accessKey", "secretKey"], ["sftp"] = ["password", "privateKey"],
     };
 
     public static void Map(RouteGroupBuilder g)
@@ -53,8 +57,7 @@ public static class ManageDestinations
         var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 100) e.Add("name", "A name of 1 to 100 characters is required.");
         var kind = body.Kind?.Trim().ToLowerInvariant();
-        if (kind == "sftp") e.Add("kind", "SFTP delivery is not available yet; use e-mail, webhook or S3.");
-        else if (kind is null || !RequiredSecrets.ContainsKey(kind)) e.Add("kind", "kind is email, webhook or s3.");
+        if (kind is null || !RequiredSecrets.ContainsKey(kind)) e.Add("kind", "kind is email, webhook, s3 or sftp.");
         var config = body.Config is { ValueKind: JsonValueKind.Object } c ? c : default;
         if (config.ValueKind != JsonValueKind.Object) e.Add("config", "config is an object.");
         if (!e.Any) Check(kind!, config, settings, e);
@@ -64,7 +67,10 @@ public static class ManageDestinations
             else if (secret == "signingSecret" && body.Secrets?.GetValueOrDefault(secret) is { Length: < 16 })
                 e.Add("secrets.signingSecret", "The signing secret has at least 16 characters.");
         foreach (var k in body.Secrets?.Keys ?? Enumerable.Empty<string>())
-            if (!(RequiredSecrets.GetValueOrDefault(kind ?? "") ?? []).Contains(k)) e.Add($"secrets.{k}", $"{kind} destinations have no secret '{k}'.");
+            if (!(AllowedSecrets.GetValueOrDefault(kind ?? "") ?? []).Contains(k)) e.Add($"secrets.{k}", $"{kind} destinations have no secret '{k}'.");
+        if (kind == "sftp" && !e.Any && body.Secrets?.GetValueOrDefault("password") is not { Length: > 0 } && body.Secrets?.GetValueOrDefault("privateKey") is not { Length: > 0 }
+            && !(existing?.Secrets.Any(x => x is "password" or "privateKey") ?? false))
+            e.Add("secrets.privateKey", "An SFTP destination needs a privateKey (OpenSSH format) or a password.");
         if (e.Any) return Problems.Validation(e.ToDictionary(), "The destination is not valid");
         var did = id ?? Guid.CreateVersion7();
         if (!await store.SaveAsync(owner, did, name!, kind!, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
@@ -99,6 +105,14 @@ public static class ManageDestinations
                 var url = S("url");
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || !(u.Scheme == "https" || (u.Scheme == "http" && u.IsLoopback)))
                     e.Add("config.url", "url is an https:// address (http only to this machine, for testing).");
+                break;
+            case "sftp":
+                if (S("host") is not { Length: > 0 } h || h.Any(ch => char.IsWhiteSpace(ch) || ch is '/' or '@' or ':')) e.Add("config.host", "host is a host name or address.");
+                if (c.TryGetProperty("port", out var port) && (!port.TryGetInt32(out var pn) || pn is < 1 or > 65535)) e.Add("config.port", "port is from 1 to 65535.");
+                if (S("username") is not { Length: > 0 } un || un.Any(ch => char.IsWhiteSpace(ch) || ch is ':' or '@' or '/')) e.Add("config.username", "username is required.");
+                if (S("path") is { } sp && (sp.Contains("..") || sp.Any(char.IsControl))) e.Add("config.path", "path is a folder without '..'.");
+                if (SftpChannel.PinFor(S("hostKey")) is null)
+                    e.Add("config.hostKey", "hostKey is the server's SHA-256 host key fingerprint as ssh-keygen -lf prints it (SHA256:…); it is pinned.");
                 break;
             case "s3":
                 if (S("bucket") is not { Length: >= 3 and <= 63 }) e.Add("config.bucket", "bucket is a bucket name (3 to 63 characters).");

@@ -184,7 +184,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "h", kind = "webhook", config = new { url = "http://example.com/x" }, secrets = new { signingSecret = secret } })).ProblemAsync(400, "config.url");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "m", kind = "email", config = new { to = new[] { "not an address" } } })).ProblemAsync(400, "config.to[0]");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "b", kind = "s3", config = new { bucket = "reports" } })).ProblemAsync(400, "secrets.accessKey");
-        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "f", kind = "sftp", config = new { host = "x" } })).ProblemAsync(400, "kind");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "f", kind = "sftp", config = new { host = "x", username = "u", hostKey = "md5:00" }, secrets = new { password = "p" } })).ProblemAsync(400, "config.hostKey");
         await (await c.PostJsonAsync("/api/v1/exports", new { kind = "layout", format = "png", delivery = new { destinations = new[] { Guid.NewGuid() } },
             layout = new { widgets = new object[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 12, h = 2 } } } })).ProblemAsync(400, "delivery.destinations[0]");
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM destinations WHERE owner_id = $1", owner));

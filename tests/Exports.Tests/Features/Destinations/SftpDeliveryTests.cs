@@ -1,0 +1,62 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Exports.Tests.Infrastructure;
+using static Exports.Tests.Features.History.JobTestKit;
+
+namespace Exports.Tests.Features.Destinations;
+
+/// <summary>SFTP delivery through curl (libssh2) to Debian's sshd on loopback, with the host key pinned: the file
+/// arrives byte for byte; a server whose key does not match the pin gets nothing and the delivery fails at once.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class SftpDeliveryTests(ApiFixture api, SshServer ssh) : IClassFixture<SshServer>
+{
+    async Task<JsonElement> DeliverAsync(string hostKey, string folder)
+    {
+        var c = api.Demo();
+        var r = await c.PostJsonAsync("/api/v1/destinations", new
+        {
+            name = "sftp " + Guid.NewGuid().ToString("N")[..8], kind = "sftp",
+            config = new { host = "127.0.0.1", port = ssh.Port, username = ssh.User, path = Path.Combine(ssh.Uploads, folder), hostKey },
+            secrets = new { privateKey = ssh.ClientKey },
+        });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var dest = (await r.JsonAsync()).GetProperty("id").GetString();
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(2));
+        var job = await CompletedAsync(c, (await SubmitAsync(c, new
+        {
+            kind = "series", format = "csv", delivery = new { destinations = new[] { dest } },
+            series = new { source = "servers", metrics = new[] { "cpu_percent" }, granularity = "raw", timeframe = new { from = from.ToString("O"), to = to.ToString("O") } },
+        })).GetProperty("id").GetString()!);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var list = await (await c.GetAsync($"/api/v1/exports/{job.GetProperty("id").GetString()}/deliveries")).JsonAsync();
+            if (list.GetArrayLength() == 1 && list[0].GetProperty("status").GetString() is "delivered" or "failed") return JsonDocument.Parse(JsonSerializer.Serialize(new { job, delivery = list[0] })).RootElement;
+            Assert.True(DateTime.UtcNow < deadline, $"SFTP delivery did not finish: {list}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task PinnedHostKey_FileArrivesByteForByte()
+    {
+        var folder = "daily-" + Guid.NewGuid().ToString("N")[..6];
+        var r = await DeliverAsync(ssh.HostKeyFingerprint, folder);
+        Assert.Equal("delivered", r.GetProperty("delivery").GetProperty("status").GetString());
+        var path = Path.Combine(ssh.Uploads, folder, r.GetProperty("job").GetProperty("fileName").GetString()!);
+        Assert.Equal(r.GetProperty("job").GetProperty("checksum").GetString(), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))));
+    }
+
+    [Fact]
+    public async Task HostKeyThatDoesNotMatchThePin_IsRefused_AndNothingIsWritten()
+    {
+        var folder = "wrong-" + Guid.NewGuid().ToString("N")[..6];
+        var other = "SHA256:" + Convert.ToBase64String(SHA256.HashData([1, 2, 3])).TrimEnd('=');
+        var r = await DeliverAsync(other, folder);
+        var d = r.GetProperty("delivery");
+        Assert.Equal(("failed", 1), (d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32()));
+        Assert.Contains("host key", d.GetProperty("lastError").GetString());
+        Assert.False(Directory.Exists(Path.Combine(ssh.Uploads, folder)));
+    }
+}
