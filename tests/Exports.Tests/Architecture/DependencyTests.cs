@@ -59,6 +59,8 @@ public sealed class DependencyTests
     [InlineData("Exports.Series", "Exports.Host")]
     [InlineData("Exports.Data", "Exports.Features")]
     [InlineData("Exports.Jobs", "Exports.Features")]
+    [InlineData("Exports.Jobs", "Exports.Delivery")]
+    [InlineData("Exports.Delivery", "Exports.Features")]
     [InlineData("Exports.Storage", "Exports.Features")]
     [InlineData("Exports.Storage", "Exports.Jobs")]
     [InlineData("Exports.Storage", "Exports.Series")]
