@@ -9,8 +9,17 @@ const port = Number(process.env.E2E_PORT || 5099);
 const dir = `/var/tmp/exports-e2e-pg-${process.pid}`;
 const pg = await ensureCluster(dir, await freePort());
 const db = createDatabase(pg.port, 'exports_e2e');
+// A real SMTP server for e-mail delivery (tests/readers/smtp-capture.mjs): every message lands in MAIL_DIR as .eml.
+const mailDir = `${dir}-mail`;
+const smtpPort = await freePort();
+const smtp = spawn('node', ['tests/readers/smtp-capture.mjs', String(smtpPort), mailDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((resolve) => smtp.stdout.once('data', resolve));
 const env = {
   ...process.env,
+  EXPORTS_SMTP_HOST: '127.0.0.1',
+  EXPORTS_SMTP_PORT: String(smtpPort),
+  EXPORTS_SMTP_STARTTLS: 'false',
+  EXPORTS_SMTP_FROM: 'exports@e2e.local',
   EXPORTS_DB: db,
   EXPORTS_PORT: String(port),
   EXPORTS_DEMO_API_KEY: process.env.E2E_API_KEY || 'exp_e2e_demo_key_0123456789abcdef',
@@ -23,6 +32,8 @@ const api = fs.existsSync(dll)
   : spawn('dotnet', ['run', '--project', 'api', '-c', 'Release'], { stdio: 'inherit', env });
 // One clean-up for both endings (Playwright stopping us, or the API exiting): no cluster or folder left behind.
 const cleanup = () => {
+  smtp.kill('SIGTERM');
+  fs.rmSync(mailDir, { recursive: true, force: true });
   stopCluster(pg.dir);
   fs.rmSync(pg.dir, { recursive: true, force: true });
   fs.rmSync(env.EXPORTS_DATA_DIR, { recursive: true, force: true });
