@@ -19,7 +19,7 @@ public sealed class TemplateRuns(JobQueue queue, TimeProvider clock)
     {
         var errors = new Errors();
         var e = envelope.Normalized(errors);
-        if (errors.Any) return Invalid(errors);
+        if (errors.Any) return Invalid(errors, "request.");
         if (e.Series?.Timeframe is { } tf && (tf.From is not null || tf.To is not null))
             errors.Add("request.series.timeframe", "A template's time range is relative ({\"last\": \"24h\"}), so it means the same thing on every run.");
         if (e.Layout?.Timeframe is { } lt && (lt.From is not null || lt.To is not null))
@@ -31,7 +31,8 @@ public sealed class TemplateRuns(JobQueue queue, TimeProvider clock)
         return refused is null ? null : refused with { Fields = refused.Fields?.ToDictionary(kv => "request." + kv.Key, kv => kv.Value) };
     }
 
-    static Refusal Invalid(Errors errors) => new(400, "The template is not valid", null, errors.ToDictionary());
+    static Refusal Invalid(Errors errors, string prefix = "") =>
+        new(400, "The template is not valid", null, errors.ToDictionary().ToDictionary(kv => prefix + kv.Key, kv => kv.Value));
 
     public Task<(Submitted? Ok, Refusal? Refused)> RunAsync(Guid owner, string templateName, string requestJson, RunOverrides? overrides,
         string? idempotencyKey, CancellationToken ct)

@@ -9,6 +9,8 @@ import { DashboardsPage } from "./routes/DashboardsPage";
 import { ExplorePage } from "./routes/ExplorePage";
 import { HistoryPage } from "./routes/HistoryPage";
 import { LoginPage } from "./routes/LoginPage";
+import { SchedulesPage } from "./routes/SchedulesPage";
+import { TemplatesPage } from "./routes/TemplatesPage";
 
 export function App() {
   return (
@@ -50,6 +52,10 @@ function SignedIn({ user }: { user: User }) {
         <DashboardsPage selected={route.dashboard} />
       ) : route.page === "history" ? (
         <HistoryPage />
+      ) : route.page === "templates" ? (
+        <TemplatesPage />
+      ) : route.page === "schedules" ? (
+        <SchedulesPage template={route.template} />
       ) : (
         <ExplorePage />
       )}

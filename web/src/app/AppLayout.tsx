@@ -8,6 +8,8 @@ const PAGES = [
   { page: "explore", label: "Explore" },
   { page: "dashboards", label: "Dashboards" },
   { page: "history", label: "History" },
+  { page: "templates", label: "Templates" },
+  { page: "schedules", label: "Schedules" },
 ] as const satisfies readonly { page: Route["page"]; label: string }[];
 
 export function AppLayout({ user, current, children }: { user: User; current: Route["page"]; children: ReactNode }) {

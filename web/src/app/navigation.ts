@@ -1,25 +1,45 @@
 import { useMemo, useSyncExternalStore } from "react";
 
 /** The pages of the signed-in app, kept in the address's fragment so Back and bookmarks work. */
-export type Route = { page: "explore" } | { page: "dashboards"; dashboard?: string | undefined } | { page: "history" };
+export type Route =
+  | { page: "explore" }
+  | { page: "dashboards"; dashboard?: string | undefined }
+  | { page: "history" }
+  | { page: "templates" }
+  /** `template`: open the new-schedule form with this template chosen ("#/schedules?template=<id>"). */
+  | { page: "schedules"; template?: string | undefined };
+
+function decode(value: string | undefined): string | undefined {
+  try {
+    return value ? decodeURIComponent(value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function parseRoute(hash: string): Route {
-  const [first, second] = hash.replace(/^#\/?/, "").split("/");
+  const [path = "", query = ""] = hash.replace(/^#\/?/, "").split("?", 2);
+  const [first, second] = path.split("/");
   if (first === "history") return { page: "history" };
+  if (first === "templates") return { page: "templates" };
+  if (first === "schedules") return { page: "schedules", template: new URLSearchParams(query).get("template") || undefined };
   if (first !== "dashboards") return { page: "explore" };
-  let dashboard: string | undefined;
-  try {
-    dashboard = second ? decodeURIComponent(second) : undefined;
-  } catch {
-    dashboard = undefined;
-  }
-  return { page: "dashboards", dashboard };
+  return { page: "dashboards", dashboard: decode(second) };
 }
 
 export function routeHref(route: Route): string {
-  if (route.page === "explore") return "#/";
-  if (route.page === "history") return "#/history";
-  return route.dashboard ? `#/dashboards/${encodeURIComponent(route.dashboard)}` : "#/dashboards";
+  switch (route.page) {
+    case "explore":
+      return "#/";
+    case "history":
+      return "#/history";
+    case "templates":
+      return "#/templates";
+    case "schedules":
+      return route.template ? `#/schedules?${new URLSearchParams({ template: route.template })}` : "#/schedules";
+    case "dashboards":
+      return route.dashboard ? `#/dashboards/${encodeURIComponent(route.dashboard)}` : "#/dashboards";
+  }
 }
 
 export function navigate(route: Route): void {

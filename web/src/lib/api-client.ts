@@ -147,3 +147,9 @@ export function errorsFor(error: unknown, field: string): string[] | undefined {
     .flatMap(([, list]) => list);
   return messages.length > 0 ? messages : undefined;
 }
+
+/** One line for an error shown inline: "Title: detail" for Problem Details, the message otherwise. */
+export function errorMessage(error: unknown): string {
+  if (isApiError(error)) return [error.title, error.detail].filter(Boolean).join(": ");
+  return error instanceof Error ? error.message : String(error);
+}

@@ -16,3 +16,12 @@ export function formatBytes(bytes: number): string {
 export function formatCount(count: number): string {
   return new Intl.NumberFormat("en-US").format(count);
 }
+
+const INSTANT = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** An ISO instant in the browser's zone and locale ("Nov 22, 2026, 10:00 AM"); "–" without one. */
+export function formatInstant(value: string | null | undefined): string {
+  if (!value) return "–";
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : INSTANT.format(date);
+}

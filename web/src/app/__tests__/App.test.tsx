@@ -6,6 +6,7 @@ import { jsonResponse, mockFetch, problemResponse } from "../../test/fetch-mock"
 import { demoDashboards, opsOverview } from "../../test/dashboards";
 import { serversPreview } from "../../test/fixtures";
 import { demoSources } from "../../test/sources";
+import { scheduleJson, templateJson } from "../../test/templates";
 import { App } from "../App";
 
 const plots = vi.hoisted(() => [] as { series: { label?: string }[]; data: unknown[] }[]);
@@ -107,5 +108,35 @@ describe("App", () => {
     expect(window.location.hash).toBe("#/history");
     expect(within(nav).getByRole("link", { name: "History" })).toHaveAttribute("aria-current", "page");
     expect(await screen.findByText(/No exports yet/)).toBeInTheDocument();
+  });
+
+  it("opens Templates and Schedules from the navigation, and the Schedules form with the template the address names", async () => {
+    const template = templateJson({ id: "t-daily", name: "Servers daily" });
+    window.history.replaceState(null, "", "/#/schedules?template=t-daily");
+    mockFetch({
+      "GET /api/v1/auth/me": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
+      "GET /api/v1/templates": () => jsonResponse([template]),
+      "GET /api/v1/schedules": () => jsonResponse([scheduleJson({ id: "s-daily", templateId: "t-daily" })]),
+    });
+    const user = userEvent.setup();
+    render(<App />);
+
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(within(nav).getByRole("link", { name: "Schedules" })).toHaveAttribute("aria-current", "page");
+    expect(await screen.findByRole("heading", { level: 1, name: "Schedules" })).toBeInTheDocument();
+    const form = screen.getByRole("form", { name: "New schedule" });
+    await waitFor(() => expect(within(form).getByLabelText("Template")).toHaveDisplayValue("Servers daily"));
+
+    await user.click(within(nav).getByRole("link", { name: "Templates" }));
+    expect(await screen.findByRole("heading", { level: 1, name: "Templates" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/templates");
+    expect(within(nav).getByRole("link", { name: "Templates" })).toHaveAttribute("aria-current", "page");
+    const row = await screen.findByRole("row", { name: "Servers daily" });
+    expect(within(row).getByRole("link", { name: "Schedule" })).toHaveAttribute("href", "#/schedules?template=t-daily");
+
+    await user.click(within(nav).getByRole("link", { name: "Schedules" }));
+    expect(await screen.findByRole("row", { name: "Servers daily" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/schedules");
+    expect(screen.queryByRole("form", { name: "New schedule" })).not.toBeInTheDocument();
   });
 });

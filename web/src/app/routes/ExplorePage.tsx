@@ -14,6 +14,8 @@ import { useDebouncedValue } from "../../lib/use-debounced-value";
 import { routeHref } from "../navigation";
 
 const HISTORY_HREF = routeHref({ page: "history" });
+const TEMPLATES_HREF = routeHref({ page: "templates" });
+const scheduleHref = (template: string) => routeHref({ page: "schedules", template });
 
 export function ExplorePage() {
   const sources = useSources();
@@ -85,6 +87,8 @@ function Explorer({ sources }: { sources: Source[] }) {
           query={query}
           kind={source.kind}
           historyHref={HISTORY_HREF}
+          templatesHref={TEMPLATES_HREF}
+          scheduleHref={scheduleHref}
         />
       )}
     </div>

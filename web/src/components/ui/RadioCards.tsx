@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 export interface RadioCardOption<T extends string> {
   value: T;
@@ -14,12 +14,16 @@ export interface RadioCardsProps<T extends string> {
   options: readonly RadioCardOption<T>[];
   onChange: (value: T) => void;
   compact?: boolean;
+  /** Messages shown under the cards and announced with the group. */
+  errors?: string[] | undefined;
 }
 
 /** Native radio buttons drawn as cards: arrow keys move between them, the label is the card. */
-export function RadioCards<T extends string>({ legend, name, value, options, onChange, compact }: RadioCardsProps<T>) {
+export function RadioCards<T extends string>({ legend, name, value, options, onChange, compact, errors }: RadioCardsProps<T>) {
+  const id = useId();
+  const hasErrors = errors !== undefined && errors.length > 0;
   return (
-    <fieldset className="fieldset">
+    <fieldset className="fieldset" aria-describedby={hasErrors ? `${id}-error` : undefined}>
       <legend className="field-label">{legend}</legend>
       <div className={compact ? "radio-cards compact" : "radio-cards"}>
         {options.map((option) => (
@@ -51,6 +55,11 @@ export function RadioCards<T extends string>({ legend, name, value, options, onC
           </label>
         ))}
       </div>
+      {hasErrors && (
+        <p className="field-error" id={`${id}-error`}>
+          {errors.join(" ")}
+        </p>
+      )}
     </fieldset>
   );
 }

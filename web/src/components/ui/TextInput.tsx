@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from "react";
+import type { InputHTMLAttributes, ReactNode, Ref } from "react";
 import { Field } from "./Field";
 
 export interface TextInputProps
@@ -8,9 +8,10 @@ export interface TextInputProps
   onChange: (value: string) => void;
   hint?: ReactNode;
   errors?: string[] | undefined;
+  ref?: Ref<HTMLInputElement>;
 }
 
-export function TextInput({ label, value, onChange, hint, errors, className, ...rest }: TextInputProps) {
+export function TextInput({ label, value, onChange, hint, errors, className, ref, ...rest }: TextInputProps) {
   return (
     <Field label={label} hint={hint} errors={errors} className={className}>
       {(control) => (
@@ -18,6 +19,7 @@ export function TextInput({ label, value, onChange, hint, errors, className, ...
           type="text"
           {...rest}
           {...control}
+          ref={ref}
           className="input"
           value={value}
           onChange={(event) => onChange(event.target.value)}

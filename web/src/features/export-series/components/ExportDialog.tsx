@@ -10,6 +10,7 @@ import { useRunInBackground } from "../api/run-in-background";
 import { buildExportRequest, initialSettings, previewRequest, type SourceKind } from "../utils/export-settings";
 import { STEPS, stepOfField } from "../utils/steps";
 import { validateOptions } from "../utils/validate-settings";
+import { SaveAsTemplate } from "./SaveAsTemplate";
 import { DataStep } from "./steps/DataStep";
 import { DeliveryStep } from "./steps/DeliveryStep";
 import { FormatStep } from "./steps/FormatStep";
@@ -25,6 +26,10 @@ export interface ExportDialogProps {
   previewDelayMs?: number;
   /** The History page, linked from a background export's progress and notice. */
   historyHref?: string;
+  /** The Templates page, linked once the export is saved as a template. */
+  templatesHref?: string;
+  /** The Schedules page's new-schedule form for a template: "Schedule this export…" saves one and goes there. */
+  scheduleHref?: (templateId: string) => string;
 }
 
 /** The four-step export: Format, Data, Format options, Delivery. State resets each time it opens. */
@@ -47,6 +52,8 @@ function ExportWizard({
   initialFormat,
   previewDelayMs = 300,
   historyHref,
+  templatesHref,
+  scheduleHref,
   onClose,
   headingRef,
 }: ExportWizardProps) {
@@ -153,21 +160,31 @@ function ExportWizard({
           />
         )}
         {step === 3 && (
-          <DeliveryStep
-            request={request}
-            preview={preview.data}
-            progress={exporter.progress}
-            result={sync && !sync.background ? sync : undefined}
-            error={exportError}
-            background={background}
-            onBackgroundChange={chooseBackground}
-            started={pending || done}
-            job={job}
-            jobReason={sync?.background ? sync.reason : undefined}
-            historyHref={historyHref}
-            stepOf={stepOfField}
-            onGoToStep={setStep}
-          />
+          <>
+            <DeliveryStep
+              request={request}
+              preview={preview.data}
+              progress={exporter.progress}
+              result={sync && !sync.background ? sync : undefined}
+              error={exportError}
+              background={background}
+              onBackgroundChange={chooseBackground}
+              started={pending || done}
+              job={job}
+              jobReason={sync?.background ? sync.reason : undefined}
+              historyHref={historyHref}
+              stepOf={stepOfField}
+              onGoToStep={setStep}
+            />
+            <SaveAsTemplate
+              request={request}
+              scheduleHref={scheduleHref}
+              templatesHref={templatesHref}
+              onLeave={onClose}
+              stepOf={stepOfField}
+              onGoToStep={setStep}
+            />
+          </>
         )}
       </div>
 

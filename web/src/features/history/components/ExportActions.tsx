@@ -2,11 +2,11 @@ import { useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { isApiError } from "../../../lib/api-client";
 import { exportDownloadUrl, isFinalStatus, type JobRecord } from "../../../lib/export-jobs";
+import { formatInstant } from "../../../lib/format";
 import { useCancelExport } from "../api/cancel-export";
 import { useDeleteExport } from "../api/delete-export";
 import { useRerunExport } from "../api/rerun-export";
 import { useCreateDownloadLink, type DownloadLink } from "../api/share-export";
-import { formatInstant } from "../utils/labels";
 
 export interface ExportActionsProps {
   job: JobRecord;

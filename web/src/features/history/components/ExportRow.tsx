@@ -1,9 +1,10 @@
 import { useId } from "react";
 import { JobProgress } from "../../../components/JobProgress";
 import { isFinalStatus, type JobRecord } from "../../../lib/export-jobs";
-import { formatBytes, formatCount } from "../../../lib/format";
+import { formatLabel, kindLabel, statusLabel } from "../../../lib/export-labels";
+import { formatBytes, formatCount, formatInstant } from "../../../lib/format";
 import { useLiveExportJob } from "../../../lib/use-export-events";
-import { formatDuration, formatInstant, formatLabel, kindLabel, statusLabel } from "../utils/labels";
+import { formatDuration } from "../utils/labels";
 import { ExportActions } from "./ExportActions";
 
 /** The table's columns, in order; the first is the row header. */

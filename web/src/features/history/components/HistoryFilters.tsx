@@ -1,8 +1,8 @@
 import { Select } from "../../../components/ui/Select";
 import { TextInput } from "../../../components/ui/TextInput";
 import { JOB_STATUSES, type JobStatus } from "../../../lib/export-jobs";
+import { FORMAT_LABELS, KIND_LABELS, STATUS_LABELS } from "../../../lib/export-labels";
 import type { HistoryFilters as Filters, HistorySort } from "../api/list-exports";
-import { FORMAT_LABELS, KIND_LABELS, STATUS_LABELS } from "../utils/labels";
 
 const STATUS_OPTIONS = [
   { value: "", label: "All statuses" },

@@ -1,0 +1,162 @@
+import fs from 'node:fs/promises';
+import type { Page, Response } from '@playwright/test';
+import { ExplorePage, expect, login, test, type ExportRequest } from '../fixtures';
+
+// Templates and schedules: an export saved as a template from the export dialog ("Schedule this export…"), given a
+// daily schedule on the Schedules page, and run at once from there. The demo data (api/Host/DemoSeed.cs): 10 servers x
+// 5 metrics, one point a minute for 30 days up to the seed time.
+
+/** A template as the API shows it (the fields this test reads). */
+interface Template {
+  id: string;
+  name: string;
+  version: number;
+}
+
+/** The body the export dialog sends to POST /api/v1/templates. */
+interface TemplateBody {
+  name: string;
+  request: { kind: string; format: string; series: ExportRequest };
+}
+
+interface Schedule {
+  id: string;
+  templateId: string;
+  name: string;
+  timezone: string;
+  active: boolean;
+}
+
+interface Run {
+  id: string;
+  trigger: string;
+  status: string;
+  exportId?: string | null;
+  exportStatus?: string | null;
+  fileName?: string | null;
+}
+
+function waitForPost(page: Page, path: string): Promise<Response> {
+  return page.waitForResponse(
+    (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === path,
+  );
+}
+
+test('An export saved from the dialog runs daily at 09:00 in Berlin, and Run now delivers its CSV', async ({
+  page,
+  api,
+}, testInfo) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.chooseGranularity('1h');
+  const presets = page.getByRole('group', { name: 'Time range', exact: true });
+  await expect(presets.getByRole('button', { name: '24h', exact: true })).toHaveAttribute('aria-pressed', 'true');
+
+  // Export ▾ → More options…: CSV, through to Delivery, then "Schedule this export…" under a name of its own (a
+  // reused server keeps earlier runs' templates, and names are unique).
+  const dialog = await explore.openExportDialog();
+  await dialog.getByRole('radio', { name: /^CSV\s/ }).check();
+  for (let step = 0; step < 3; step++) await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByRole('heading', { level: 3 })).toHaveText(/Step 4 of 4:\s*Delivery/);
+
+  const name = `Servers hourly CSV ${Date.now()}`;
+  await dialog.getByRole('button', { name: 'Schedule this export…' }).click();
+  const saveForm = dialog.getByRole('form', { name: 'Schedule this export' });
+  await saveForm.getByLabel('Template name', { exact: true }).fill(name);
+  const [saved] = await Promise.all([
+    waitForPost(page, '/api/v1/templates'),
+    saveForm.getByRole('button', { name: 'Save and schedule' }).click(),
+  ]);
+  expect(saved.status(), await saved.text()).toBe(201);
+  const template = (await saved.json()) as Template;
+  const body = saved.request().postDataJSON() as TemplateBody;
+  expect(body).toMatchObject({
+    name,
+    request: {
+      kind: 'series',
+      format: 'csv',
+      series: { source: 'servers', metrics: ['cpu_percent'], granularity: '1h', timeframe: { last: '24h' }, format: 'csv' },
+    },
+  });
+  expect(template).toMatchObject({ name, version: 1 });
+
+  // The dialog closes and the Schedules page opens its form with the new template chosen.
+  await expect(dialog).toBeHidden();
+  await expect(page).toHaveURL(new RegExp(`#/schedules\\?template=${template.id}$`));
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Schedules' })).toHaveAttribute('aria-current', 'page');
+  const form = page.getByRole('form', { name: 'New schedule' });
+  const templateSelect = form.getByLabel('Template', { exact: true });
+  await expect(templateSelect).toHaveValue(template.id);
+  await expect(templateSelect.locator('option:checked')).toHaveText(name);
+
+  // Daily at 09:00, Europe/Berlin (the browser runs in UTC, the form's default zone).
+  await form.getByRole('radio', { name: 'Daily', exact: true }).check();
+  await form.getByLabel('Time', { exact: true }).fill('09:00');
+  await expect(form.getByLabel('Time zone', { exact: true })).toHaveValue(/^(Etc\/)?UTC$/);
+  await form.getByLabel('Time zone', { exact: true }).fill('Europe/Berlin');
+  await expect(form.getByRole('checkbox', { name: 'Active' })).toBeChecked();
+  const [created] = await Promise.all([
+    waitForPost(page, '/api/v1/schedules'),
+    form.getByRole('button', { name: 'Create schedule' }).click(),
+  ]);
+  expect(created.status(), await created.text()).toBe(201);
+  expect(created.request().postDataJSON()).toEqual({
+    templateId: template.id,
+    frequency: { every: 'daily', time: '09:00' },
+    timezone: 'Europe/Berlin',
+    active: true,
+  });
+  const schedule = (await created.json()) as Schedule;
+  expect(schedule).toMatchObject({ templateId: template.id, name, timezone: 'Europe/Berlin', active: true });
+
+  // The preview: the next five runs, each at 09:00 on Berlin's clock (+01:00 or +02:00), on five days in a row.
+  await expect(page.getByRole('heading', { name: 'Schedule created' })).toBeVisible();
+  const next = page.getByRole('list', { name: 'Next runs', exact: true });
+  await expect(next.getByRole('listitem')).toHaveCount(5);
+  await expect(next.getByRole('listitem')).toContainText(Array.from({ length: 5 }, () => '09:00'));
+  const times = await next
+    .locator('time')
+    .evaluateAll((elements) => elements.map((element) => element.getAttribute('datetime') ?? ''));
+  expect(times).toHaveLength(5);
+  for (const time of times) expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T09:00:00(\.0+)?\+0[12]:00$/);
+  const days = times.map((time) => Date.parse(`${time.slice(0, 10)}T00:00:00Z`));
+  for (let day = 1; day < days.length; day++) expect(days[day]! - days[day - 1]!).toBe(86_400_000);
+
+  await page.getByRole('button', { name: 'Done' }).click();
+  const row = page.getByRole('row', { name, exact: true });
+  await expect(row.getByText('Active', { exact: true })).toBeVisible();
+  await expect(row).toContainText('Every day at 09:00');
+  await expect(row).toContainText('Europe/Berlin');
+
+  // Run now: the run shows in the schedule's run history, and its export is followed until it is complete.
+  const [ran] = await Promise.all([
+    waitForPost(page, `/api/v1/schedules/${schedule.id}/run`),
+    row.getByRole('button', { name: 'Run now' }).click(),
+  ]);
+  expect(ran.status(), await ran.text()).toBe(202);
+  const run = (await ran.json()) as Run;
+  expect(run).toMatchObject({ trigger: 'manual', status: 'queued' });
+  expect(run.exportId, 'the run queued an export').toBeTruthy();
+  expect(run.fileName, 'the run names its file').toBeTruthy();
+
+  const runs = page.getByRole('table', { name: `Runs of ${name}` });
+  const runRow = runs.getByRole('row').filter({ hasText: run.fileName! });
+  await expect(runRow).toHaveCount(1);
+  await expect(runRow.getByText('Run now', { exact: true })).toBeVisible();
+  await expect(runRow.getByText('Completed', { exact: true })).toBeVisible({ timeout: 30_000 });
+  const link = runRow.getByRole('link', { name: 'Download' });
+  await expect(link).toHaveAttribute('href', `/api/v1/exports/${run.exportId}/download`);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toBe(run.fileName);
+  const file = testInfo.outputPath(download.suggestedFilename());
+  await download.saveAs(file);
+
+  // The first line is the header the preview of the template's request names; then the rows.
+  const preview = await api.preview(body.request.series);
+  const lines = (await fs.readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
+  expect(lines[0]).toBe(preview.columns.map((column) => column.name).join(','));
+  expect(lines.length).toBeGreaterThan(1);
+});
