@@ -92,4 +92,16 @@ public sealed class ScheduleSpecTests
         Assert.Equal(new DateTimeOffset(2026, 3, 29, 3, 0, 0, TimeSpan.FromHours(2)),
             ScheduleSpec.WaitForWindow("02:30-04:00", berlin, new DateTimeOffset(2026, 3, 29, 1, 0, 0, TimeSpan.FromHours(1))));
     }
+
+    [Fact]
+    public void StartAndEndDates_BoundTheFireTimes()
+    {
+        var utc = TimeZoneInfo.Utc;
+        var now = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+        var start = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        var end = new DateTimeOffset(2026, 12, 3, 23, 0, 0, TimeSpan.Zero);
+        var fires = ScheduleSpec.Next("0 0 9 * * ?", utc, now, 10, start, end);
+        Assert.Equal([start.AddHours(9), start.AddDays(1).AddHours(9), start.AddDays(2).AddHours(9)], fires);
+        Assert.Empty(ScheduleSpec.Next("0 0 9 * * ?", utc, end, 5, start, end));
+    }
 }
