@@ -1,3 +1,4 @@
+using Quartz;
 using System.Diagnostics;
 using System.Text.Json;
 using Exports.Host;
@@ -16,14 +17,32 @@ public sealed record DeliveryResult(Guid ExportId, Guid DestinationId, string De
 /// a recovered job does not deliver twice.</summary>
 public sealed class DeliveryService(
     NpgsqlDataSource db, Destinations destinations, IEnumerable<IDeliveryChannel> channels, IArtifactStore store,
-    DownloadLinks links, ExportsSettings settings, ILogger<DeliveryService> log) : IJobCompletion
+    DownloadLinks links, ExportsSettings settings, JobRecords records, Quartz.ISchedulerFactory schedulers, ILogger<DeliveryService> log) : IJobCompletion
 {
+    /// <summary>Hands the deliveries to a durable Quartz job (RequestRecovery): if this node dies before or while
+    /// delivering, another node delivers what is not delivered yet.</summary>
+    public async Task CompletedAsync(JobRecord job, CancellationToken ct)
+    {
+        if (Requested(job.Request).Count == 0) return;
+        var scheduler = await schedulers.GetScheduler(ct);
+        var detail = Quartz.JobBuilder.Create<DeliveryJob>().WithIdentity($"deliver-{job.Id:N}", "deliveries")
+            .UsingJobData(DeliveryJob.IdKey, job.Id.ToString()).RequestRecovery(true).Build();
+        var trigger = Quartz.TriggerBuilder.Create(TimeProvider.System).WithIdentity($"deliver-{job.Id:N}", "deliveries").StartNow().Build();
+        try { await scheduler.ScheduleJob(detail, trigger, default, ct); }
+        catch (Quartz.ObjectAlreadyExistsException) { /* already queued */ }
+    }
+
+    public async Task DeliverAsync(Guid exportId, CancellationToken ct)
+    {
+        if (await records.GetAsync(exportId, ct) is { Status: JobStatus.Completed } job) await DeliverNowAsync(job, ct);
+    }
+
     public static IReadOnlyList<Guid> Requested(JsonElement request) =>
         request.TryGetProperty("delivery", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("destinations", out var ids) && ids.ValueKind == JsonValueKind.Array
             ? ids.EnumerateArray().Select(x => x.TryGetGuid(out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).Distinct().ToList()
             : [];
 
-    public async Task CompletedAsync(JobRecord job, CancellationToken ct)
+    async Task DeliverNowAsync(JobRecord job, CancellationToken ct)
     {
         var wanted = Requested(job.Request);
         if (wanted.Count == 0) return;
@@ -110,4 +129,13 @@ public sealed class DeliveryService(
                 r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9)));
         return list;
     }
+}
+
+/// <summary>The durable half of delivery: one Quartz firing per finished export that names destinations.</summary>
+public sealed class DeliveryJob(DeliveryService deliveries) : Quartz.IJob
+{
+    public const string IdKey = "exportId";
+
+    public async ValueTask Execute(Quartz.IJobExecutionContext context, CancellationToken ct) =>
+        await deliveries.DeliverAsync(Guid.Parse(context.MergedJobDataMap.GetString(IdKey)!), ct);
 }
