@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page, Response } from '@playwright/test';
 import { ExplorePage, expect, login, test, type ExportRequest } from '../fixtures';
 
 // Templates and schedules: an export saved as a template from the export dialog ("Schedule this export…"), given a
-// daily schedule on the Schedules page, and run at once from there. The demo data (api/Host/DemoSeed.cs): 10 servers x
-// 5 metrics, one point a minute for 30 days up to the seed time.
+// daily schedule on the Schedules page, and run at once from there; then a schedule that delivers each run's file to
+// an e-mail destination. The demo data (api/Host/DemoSeed.cs): 10 servers x 5 metrics, one point a minute for 30 days
+// up to the seed time.
 
 /** A template as the API shows it (the fields this test reads). */
 interface Template {
@@ -36,10 +42,77 @@ interface Run {
   fileName?: string | null;
 }
 
+interface Destination {
+  id: string;
+  name: string;
+  kind: string;
+  config: Record<string, unknown>;
+  secrets: string[];
+}
+
+/** A message as tests/readers/mail.mjs reads it (mailparser): the fields this test checks. */
+interface Mail {
+  subject: string;
+  to: string;
+  text: string;
+  attachments: { filename: string; contentType: string; size: number; sha256: string }[];
+}
+
 function waitForPost(page: Page, path: string): Promise<Response> {
   return page.waitForResponse(
     (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === path,
   );
+}
+
+const execFileAsync = promisify(execFile);
+const MAIL_READER = fileURLToPath(new URL('../../tests/readers/mail.mjs', import.meta.url));
+/** scripts/e2e-server.mjs runs a real SMTP server that keeps each message as /var/tmp/exports-e2e-pg-<pid>-mail/*.eml. */
+const MAIL_ROOT = '/var/tmp';
+
+/** The captured messages whose text names `recipient` (unique to one test run). */
+async function mailsTo(recipient: string): Promise<string[]> {
+  const dirs = (await fs.readdir(MAIL_ROOT)).filter((name) => /^exports-e2e-pg-\d+-mail$/.test(name));
+  const found: string[] = [];
+  for (const dir of dirs) {
+    const files = await fs.readdir(path.join(MAIL_ROOT, dir)).catch(() => [] as string[]);
+    for (const file of files.filter((name) => name.endsWith('.eml'))) {
+      const full = path.join(MAIL_ROOT, dir, file);
+      if ((await fs.readFile(full, 'utf8')).includes(recipient)) found.push(full);
+    }
+  }
+  return found;
+}
+
+async function readMail(file: string): Promise<Mail> {
+  const { stdout } = await execFileAsync('node', [MAIL_READER, file]);
+  return JSON.parse(stdout) as Mail;
+}
+
+/**
+ * Explore → servers, hourly, last 24 hours → Export ▾ → More options… → CSV → Delivery → "Schedule this export…"
+ * under `name`: the template is saved and the Schedules page opens its form with it chosen.
+ */
+async function scheduleFromDialog(page: Page, name: string): Promise<Template> {
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.chooseGranularity('1h');
+  const dialog = await explore.openExportDialog();
+  await dialog.getByRole('radio', { name: /^CSV\s/ }).check();
+  for (let step = 0; step < 3; step++) await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(dialog.getByRole('heading', { level: 3 })).toHaveText(/Step 4 of 4:\s*Delivery/);
+  await dialog.getByRole('button', { name: 'Schedule this export…' }).click();
+  const saveForm = dialog.getByRole('form', { name: 'Schedule this export' });
+  await saveForm.getByLabel('Template name', { exact: true }).fill(name);
+  const [saved] = await Promise.all([
+    waitForPost(page, '/api/v1/templates'),
+    saveForm.getByRole('button', { name: 'Save and schedule' }).click(),
+  ]);
+  expect(saved.status(), await saved.text()).toBe(201);
+  const template = (await saved.json()) as Template;
+  await expect(dialog).toBeHidden();
+  await expect(page).toHaveURL(new RegExp(`#/schedules\\?template=${template.id}$`));
+  await expect(page.getByRole('form', { name: 'New schedule' }).getByLabel('Template', { exact: true })).toHaveValue(template.id);
+  return template;
 }
 
 test('An export saved from the dialog runs daily at 09:00 in Berlin, and Run now delivers its CSV', async ({
@@ -159,4 +232,94 @@ test('An export saved from the dialog runs daily at 09:00 in Berlin, and Run now
   const lines = (await fs.readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
   expect(lines[0]).toBe(preview.columns.map((column) => column.name).join(','));
   expect(lines.length).toBeGreaterThan(1);
+});
+
+test('A schedule that delivers to an e-mail destination sends each run\'s file to its recipient, attached', async ({
+  page,
+  api,
+}) => {
+  test.slow(); // an export, then its delivery over SMTP
+  const stamp = Date.now();
+  const recipient = `e2e-${stamp}@example.com`;
+  const destinationName = `E2E inbox ${stamp}`;
+  await login(page);
+
+  // Destinations → New destination: e-mail to one recipient, everything else the server's defaults.
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Destinations' }).click();
+  await expect(nav.getByRole('link', { name: 'Destinations' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { level: 1, name: 'Destinations' })).toBeVisible();
+  await page.getByRole('button', { name: 'New destination' }).click();
+  const destinationForm = page.getByRole('form', { name: 'New destination' });
+  await destinationForm.getByLabel('Name', { exact: true }).fill(destinationName);
+  await expect(destinationForm.getByRole('radio', { name: 'E-mail', exact: true })).toBeChecked();
+  await destinationForm.getByLabel('Recipients', { exact: true }).fill(recipient);
+  const [createdDestination] = await Promise.all([
+    waitForPost(page, '/api/v1/destinations'),
+    destinationForm.getByRole('button', { name: 'Create destination' }).click(),
+  ]);
+  expect(createdDestination.status(), await createdDestination.text()).toBe(201);
+  expect(createdDestination.request().postDataJSON()).toEqual({
+    name: destinationName,
+    kind: 'email',
+    config: { to: [recipient] },
+  });
+  const destination = (await createdDestination.json()) as Destination;
+  expect(destination).toMatchObject({ name: destinationName, kind: 'email', config: { to: [recipient] }, secrets: [] });
+  const destinationRow = page.getByRole('row', { name: destinationName, exact: true });
+  await expect(destinationRow).toContainText(recipient);
+
+  // Explore → the export dialog → "Schedule this export…"; on the Schedules form, "Deliver to" the destination.
+  await nav.getByRole('link', { name: 'Explore' }).click();
+  const name = `Servers hourly CSV mailed ${stamp}`;
+  const template = await scheduleFromDialog(page, name);
+  const form = page.getByRole('form', { name: 'New schedule' });
+  const deliverTo = form.getByRole('group', { name: 'Deliver to' });
+  await deliverTo.getByRole('checkbox', { name: destinationName, exact: true }).check();
+  const [created] = await Promise.all([
+    waitForPost(page, '/api/v1/schedules'),
+    form.getByRole('button', { name: 'Create schedule' }).click(),
+  ]);
+  expect(created.status(), await created.text()).toBe(201);
+  expect(created.request().postDataJSON()).toMatchObject({ templateId: template.id, destinations: [destination.id] });
+  const schedule = (await created.json()) as Schedule;
+  await expect(page.getByRole('heading', { name: 'Schedule created' })).toBeVisible();
+  await page.getByRole('button', { name: 'Done' }).click();
+
+  // Run now: the run history follows the export to Completed, then shows its delivery, read again until it settles.
+  const row = page.getByRole('row', { name, exact: true });
+  const [ran] = await Promise.all([
+    waitForPost(page, `/api/v1/schedules/${schedule.id}/run`),
+    row.getByRole('button', { name: 'Run now' }).click(),
+  ]);
+  expect(ran.status(), await ran.text()).toBe(202);
+  const queued = (await ran.json()) as Run;
+  expect(queued.exportId, 'the run queued an export').toBeTruthy();
+  expect(queued.fileName, 'the run names its file').toBeTruthy();
+  const fileName = queued.fileName!;
+
+  const runRow = page.getByRole('table', { name: `Runs of ${name}` }).getByRole('row').filter({ hasText: fileName });
+  await expect(runRow).toHaveCount(1);
+  await expect(runRow.getByText('Completed', { exact: true })).toBeVisible({ timeout: 30_000 });
+  const delivery = runRow
+    .getByRole('list', { name: `Deliveries of ${fileName}` })
+    .getByRole('listitem')
+    .filter({ hasText: destinationName });
+  await expect(delivery.getByText('Delivered', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(delivery).toContainText(recipient);
+  await expect(delivery).toContainText('attached');
+
+  // The message the SMTP server received, read with mailparser: to the recipient, with the export's file attached,
+  // byte for byte the file History serves.
+  await expect.poll(() => mailsTo(recipient), { timeout: 15_000 }).toHaveLength(1);
+  const [message] = await mailsTo(recipient);
+  const mail = await readMail(message!);
+  expect(mail.to).toContain(recipient);
+  expect(mail.text).toContain(fileName);
+  expect(mail.attachments.map((attachment) => attachment.filename)).toEqual([fileName]);
+  const file = await api.context.get(`/api/v1/exports/${queued.exportId}/download`);
+  expect(file.status()).toBe(200);
+  const body = await file.body();
+  expect(mail.attachments[0]!.size).toBe(body.length);
+  expect(mail.attachments[0]!.sha256).toBe(createHash('sha256').update(body).digest('hex'));
 });

@@ -6,6 +6,7 @@ import { AppLayout } from "./AppLayout";
 import { useRoute } from "./navigation";
 import { AppProvider } from "./provider";
 import { DashboardsPage } from "./routes/DashboardsPage";
+import { DestinationsPage } from "./routes/DestinationsPage";
 import { ExplorePage } from "./routes/ExplorePage";
 import { HistoryPage } from "./routes/HistoryPage";
 import { LoginPage } from "./routes/LoginPage";
@@ -56,6 +57,8 @@ function SignedIn({ user }: { user: User }) {
         <TemplatesPage />
       ) : route.page === "schedules" ? (
         <SchedulesPage template={route.template} />
+      ) : route.page === "destinations" ? (
+        <DestinationsPage />
       ) : (
         <ExplorePage />
       )}

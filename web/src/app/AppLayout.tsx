@@ -10,6 +10,7 @@ const PAGES = [
   { page: "history", label: "History" },
   { page: "templates", label: "Templates" },
   { page: "schedules", label: "Schedules" },
+  { page: "destinations", label: "Destinations" },
 ] as const satisfies readonly { page: Route["page"]; label: string }[];
 
 export function AppLayout({ user, current, children }: { user: User; current: Route["page"]; children: ReactNode }) {

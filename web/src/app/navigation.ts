@@ -7,7 +7,8 @@ export type Route =
   | { page: "history" }
   | { page: "templates" }
   /** `template`: open the new-schedule form with this template chosen ("#/schedules?template=<id>"). */
-  | { page: "schedules"; template?: string | undefined };
+  | { page: "schedules"; template?: string | undefined }
+  | { page: "destinations" };
 
 function decode(value: string | undefined): string | undefined {
   try {
@@ -22,6 +23,7 @@ export function parseRoute(hash: string): Route {
   const [first, second] = path.split("/");
   if (first === "history") return { page: "history" };
   if (first === "templates") return { page: "templates" };
+  if (first === "destinations") return { page: "destinations" };
   if (first === "schedules") return { page: "schedules", template: new URLSearchParams(query).get("template") || undefined };
   if (first !== "dashboards") return { page: "explore" };
   return { page: "dashboards", dashboard: decode(second) };
@@ -35,6 +37,8 @@ export function routeHref(route: Route): string {
       return "#/history";
     case "templates":
       return "#/templates";
+    case "destinations":
+      return "#/destinations";
     case "schedules":
       return route.template ? `#/schedules?${new URLSearchParams({ template: route.template })}` : "#/schedules";
     case "dashboards":

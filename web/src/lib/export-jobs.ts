@@ -86,6 +86,8 @@ export interface ExportEnvelope {
   format?: string;
   options?: unknown;
   compression?: Compression;
+  /** Destination ids the file is delivered to once the export completes. */
+  delivery?: { destinations: string[] };
 }
 
 /**

@@ -6,6 +6,7 @@ import { jsonResponse, mockFetch, problemResponse } from "../../test/fetch-mock"
 import { demoDashboards, opsOverview } from "../../test/dashboards";
 import { serversPreview } from "../../test/fixtures";
 import { demoSources } from "../../test/sources";
+import { OPS_MAIL } from "../../test/destinations";
 import { scheduleJson, templateJson } from "../../test/templates";
 import { App } from "../App";
 
@@ -110,6 +111,26 @@ describe("App", () => {
     expect(await screen.findByText(/No exports yet/)).toBeInTheDocument();
   });
 
+  it("opens Destinations from the navigation and keeps it in the address", async () => {
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    mockFetch({
+      "GET /api/v1/auth/me": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      "POST /api/v1/exports/series/preview": () => jsonResponse(serversPreview),
+      "GET /api/v1/destinations": () => jsonResponse([OPS_MAIL]),
+    });
+    const user = userEvent.setup();
+    render(<App />);
+
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    await user.click(within(nav).getByRole("link", { name: "Destinations" }));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Destinations" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/destinations");
+    expect(within(nav).getByRole("link", { name: "Destinations" })).toHaveAttribute("aria-current", "page");
+    expect(await screen.findByRole("row", { name: "Ops inbox" })).toBeInTheDocument();
+  });
+
   it("opens Templates and Schedules from the navigation, and the Schedules form with the template the address names", async () => {
     const template = templateJson({ id: "t-daily", name: "Servers daily" });
     window.history.replaceState(null, "", "/#/schedules?template=t-daily");
@@ -117,6 +138,7 @@ describe("App", () => {
       "GET /api/v1/auth/me": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
       "GET /api/v1/templates": () => jsonResponse([template]),
       "GET /api/v1/schedules": () => jsonResponse([scheduleJson({ id: "s-daily", templateId: "t-daily" })]),
+      "GET /api/v1/destinations": () => jsonResponse([]),
     });
     const user = userEvent.setup();
     render(<App />);

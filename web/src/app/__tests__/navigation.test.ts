@@ -7,6 +7,7 @@ describe("navigation", () => {
     ["#/", { page: "explore" }],
     ["#/history", { page: "history" }],
     ["#/templates", { page: "templates" }],
+    ["#/destinations", { page: "destinations" }],
     ["#/schedules", { page: "schedules", template: undefined }],
     ["#/schedules?template=0197a3f2-7c1e-7d4a-9b2e-5f3c1a0e8d21", { page: "schedules", template: "0197a3f2-7c1e-7d4a-9b2e-5f3c1a0e8d21" }],
     ["#/dashboards/ops%20overview", { page: "dashboards", dashboard: "ops overview" }],
@@ -18,6 +19,7 @@ describe("navigation", () => {
   it("writes the routes it reads", () => {
     const routes: Route[] = [
       { page: "templates" },
+      { page: "destinations" },
       { page: "schedules" },
       { page: "schedules", template: "t 1&x" },
       { page: "dashboards", dashboard: "ops-overview" },

@@ -15,6 +15,7 @@ import { routeHref } from "../navigation";
 
 const HISTORY_HREF = routeHref({ page: "history" });
 const TEMPLATES_HREF = routeHref({ page: "templates" });
+const DESTINATIONS_HREF = routeHref({ page: "destinations" });
 const scheduleHref = (template: string) => routeHref({ page: "schedules", template });
 
 export function ExplorePage() {
@@ -88,6 +89,7 @@ function Explorer({ sources }: { sources: Source[] }) {
           kind={source.kind}
           historyHref={HISTORY_HREF}
           templatesHref={TEMPLATES_HREF}
+          destinationsHref={DESTINATIONS_HREF}
           scheduleHref={scheduleHref}
         />
       )}

@@ -15,10 +15,11 @@ export interface CheckboxGroupProps {
   /** Messages shown under the boxes and announced with the group. */
   errors?: string[] | undefined;
   columns?: 1 | 2 | 3;
+  disabled?: boolean;
 }
 
 /** A fieldset of checkboxes; `value` keeps the order of `options`. */
-export function CheckboxGroup({ legend, options, value, onChange, hint, errors, columns = 1 }: CheckboxGroupProps) {
+export function CheckboxGroup({ legend, options, value, onChange, hint, errors, columns = 1, disabled }: CheckboxGroupProps) {
   const id = useId();
   const hasErrors = errors !== undefined && errors.length > 0;
   const describedBy = [hint ? `${id}-hint` : "", hasErrors ? `${id}-error` : ""].filter(Boolean).join(" ");
@@ -31,7 +32,7 @@ export function CheckboxGroup({ legend, options, value, onChange, hint, errors, 
   };
 
   return (
-    <fieldset className="fieldset" aria-describedby={describedBy || undefined}>
+    <fieldset className="fieldset" aria-describedby={describedBy || undefined} disabled={disabled}>
       <legend className="field-label">{legend}</legend>
       {hint && (
         <p className="field-hint" id={`${id}-hint`}>

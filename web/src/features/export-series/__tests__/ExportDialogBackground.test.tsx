@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { mockEventSource } from "../../../test/event-source";
 import { runningJobJson } from "../../../test/export-jobs";
+import { HOOK, OPS_MAIL } from "../../../test/destinations";
 import { captureDownloads, jsonResponse, mockFetch, problemResponse } from "../../../test/fetch-mock";
 import { serversPreview, serversQuery } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
@@ -11,6 +12,7 @@ import { ExportDialog } from "../components/ExportDialog";
 const PREVIEW = "POST /api/v1/exports/series/preview";
 const SUBMIT = "POST /api/v1/exports";
 const SYNC = "POST /api/v1/exports/series";
+const DESTINATIONS = "GET /api/v1/destinations";
 
 const FILE = "servers-20261023-0000-20261122-0000.csv";
 const PENDING = runningJobJson({
@@ -55,7 +57,11 @@ async function openDelivery() {
 describe("ExportDialog in the background", () => {
   it("posts the envelope to /api/v1/exports, shows the job's live progress, then a notice with Download and History links", async () => {
     const sources = mockEventSource();
-    const requests = mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview), [SUBMIT]: () => jsonResponse(PENDING, 202) });
+    const requests = mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [DESTINATIONS]: () => jsonResponse([]),
+      [SUBMIT]: () => jsonResponse(PENDING, 202),
+    });
     const { user, dialog } = await openDelivery();
 
     await user.click(within(dialog).getByRole("checkbox", { name: "Run in background" }));
@@ -107,12 +113,45 @@ describe("ExportDialog in the background", () => {
     expect(within(dialog).getByRole("button", { name: "Done" })).toBeInTheDocument();
   });
 
+  it("delivers a background export's file to the destinations ticked under “Deliver to”", async () => {
+    mockEventSource();
+    const requests = mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [DESTINATIONS]: () => jsonResponse([OPS_MAIL, HOOK]),
+      [SUBMIT]: () => jsonResponse(PENDING, 202),
+    });
+    const { user, dialog } = await openDelivery();
+
+    // Only a background export is delivered: the choice (and the list) wait until it is chosen.
+    expect(within(dialog).queryByRole("group", { name: "Deliver to" })).not.toBeInTheDocument();
+    expect(requests.some((request) => request.url === "/api/v1/destinations")).toBe(false);
+    await user.click(within(dialog).getByRole("checkbox", { name: "Run in background" }));
+    const deliverTo = await within(dialog).findByRole("group", { name: "Deliver to" });
+    await within(deliverTo).findByRole("checkbox", { name: "Ops inbox" });
+    await user.click(within(deliverTo).getByRole("checkbox", { name: "Reports hook" }));
+    await user.click(within(dialog).getByRole("button", { name: "Start export" }));
+
+    await within(dialog).findByRole("progressbar", { name: `Progress of ${FILE}` });
+    const submits = requests.filter((request) => request.url === "/api/v1/exports");
+    expect(submits).toHaveLength(1);
+    expect(submits[0]!.body).toEqual({
+      kind: "series",
+      series: expect.objectContaining({ source: "servers", format: "csv" }),
+      format: "csv",
+      compression: "none",
+      delivery: { destinations: ["d-hook"] },
+    });
+    expect(within(deliverTo).getByRole("checkbox", { name: "Reports hook" })).toBeDisabled();
+    expect(within(deliverTo).getByRole("checkbox", { name: "Reports hook" })).toBeChecked();
+  });
+
   it("follows a large download the server moved to the background instead of saving its answer as a file", async () => {
     const sources = mockEventSource();
     const reason =
       "This export is estimated at 130 MB, above the 100 MB streamed directly; it runs in the background. Follow it at /api/v1/exports/j-bg.";
     const requests = mockFetch({
       [PREVIEW]: () => jsonResponse(serversPreview),
+      [DESTINATIONS]: () => jsonResponse([]),
       [SYNC]: () => jsonResponse({ background: true, reason, job: PENDING }, 202),
     });
     const saved = captureDownloads();
@@ -134,7 +173,11 @@ describe("ExportDialog in the background", () => {
 
   it("shows the error of a background export that failed", async () => {
     const sources = mockEventSource();
-    mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview), [SUBMIT]: () => jsonResponse(PENDING, 202) });
+    mockFetch({
+      [PREVIEW]: () => jsonResponse(serversPreview),
+      [DESTINATIONS]: () => jsonResponse([]),
+      [SUBMIT]: () => jsonResponse(PENDING, 202),
+    });
     const { user, dialog } = await openDelivery();
 
     await user.click(within(dialog).getByRole("checkbox", { name: "Run in background" }));
@@ -152,6 +195,7 @@ describe("ExportDialog in the background", () => {
     mockEventSource();
     mockFetch({
       [PREVIEW]: () => jsonResponse(serversPreview),
+      [DESTINATIONS]: () => jsonResponse([]),
       [SUBMIT]: () =>
         problemResponse({
           status: 400,
@@ -175,6 +219,7 @@ describe("ExportDialog in the background", () => {
     let attempts = 0;
     const requests = mockFetch({
       [PREVIEW]: () => jsonResponse(serversPreview),
+      [DESTINATIONS]: () => jsonResponse([]),
       [SUBMIT]: () =>
         ++attempts === 1
           ? problemResponse({

@@ -5,6 +5,7 @@ import { errorsFor } from "../../../lib/api-client";
 import type { ExportFormat, ExportQuery } from "../../../lib/export-request";
 import { useDebouncedValue } from "../../../lib/use-debounced-value";
 import { useExportSeries } from "../api/export-series";
+import { useDestinationChoices } from "../api/list-destinations";
 import { usePreviewSeries } from "../api/preview-series";
 import { useRunInBackground } from "../api/run-in-background";
 import { buildExportRequest, initialSettings, previewRequest, type SourceKind } from "../utils/export-settings";
@@ -28,6 +29,8 @@ export interface ExportDialogProps {
   historyHref?: string;
   /** The Templates page, linked once the export is saved as a template. */
   templatesHref?: string;
+  /** The Destinations page, offered when a background export has nowhere to be delivered yet. */
+  destinationsHref?: string;
   /** The Schedules page's new-schedule form for a template: "Schedule this export…" saves one and goes there. */
   scheduleHref?: (templateId: string) => string;
 }
@@ -53,6 +56,7 @@ function ExportWizard({
   previewDelayMs = 300,
   historyHref,
   templatesHref,
+  destinationsHref,
   scheduleHref,
   onClose,
   headingRef,
@@ -60,8 +64,10 @@ function ExportWizard({
   const [step, setStep] = useState(0);
   const [settings, setSettings] = useState(() => initialSettings(query, initialFormat));
   const [background, setBackground] = useState(false);
+  const [destinations, setDestinations] = useState<string[]>([]);
   const exporter = useExportSeries();
   const runner = useRunInBackground();
+  const destinationChoices = useDestinationChoices(step === STEPS.length - 1 && background);
   const exportError = exporter.error ?? runner.error;
 
   const basePreview = usePreviewSeries(previewRequest(query, settings, kind, false));
@@ -103,7 +109,7 @@ function ExportWizard({
     // Only the latest attempt's outcome is shown, whichever way it ran.
     exporter.cancel();
     runner.reset();
-    if (background) runner.mutate(request);
+    if (background) runner.mutate({ request, destinations });
     else exporter.mutate(request);
   };
 
@@ -169,6 +175,11 @@ function ExportWizard({
               error={exportError}
               background={background}
               onBackgroundChange={chooseBackground}
+              destinations={destinations}
+              onDestinationsChange={setDestinations}
+              destinationChoices={destinationChoices.data}
+              destinationsError={destinationChoices.error}
+              destinationsHref={destinationsHref}
               started={pending || done}
               job={job}
               jobReason={sync?.background ? sync.reason : undefined}

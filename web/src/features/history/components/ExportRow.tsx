@@ -1,11 +1,13 @@
 import { useId } from "react";
 import { JobProgress } from "../../../components/JobProgress";
+import { requestedDestinations } from "../../../lib/deliveries";
 import { isFinalStatus, type JobRecord } from "../../../lib/export-jobs";
 import { formatLabel, kindLabel, statusLabel } from "../../../lib/export-labels";
 import { formatBytes, formatCount, formatInstant } from "../../../lib/format";
 import { useLiveExportJob } from "../../../lib/use-export-events";
 import { formatDuration } from "../utils/labels";
 import { ExportActions } from "./ExportActions";
+import { ExportDeliveries } from "./ExportDeliveries";
 
 /** The table's columns, in order; the first is the row header. */
 export const HISTORY_COLUMNS = [
@@ -22,13 +24,20 @@ export const HISTORY_COLUMNS = [
   "Actions",
 ] as const;
 
+export interface ExportRowProps {
+  initial: JobRecord;
+  /** How often open deliveries are read again while under way. */
+  deliveriesPollMs?: number | undefined;
+}
+
 /**
  * One export, kept live: while it is pending or processing its events move the bar, and it stops listening once
- * it reaches a final state. The row is named by its file name.
+ * it reaches a final state. The row is named by its file name; one that names destinations offers its deliveries.
  */
-export function ExportRow({ initial }: { initial: JobRecord }) {
+export function ExportRow({ initial, deliveriesPollMs }: ExportRowProps) {
   const job = useLiveExportJob(initial);
   const nameId = useId();
+  const destinations = requestedDestinations(job.request).length;
   const final = isFinalStatus(job.status);
   const rows = job.rowCount ?? (final ? undefined : job.rowsWritten);
 
@@ -52,7 +61,12 @@ export function ExportRow({ initial }: { initial: JobRecord }) {
         <time dateTime={job.createdAt}>{formatInstant(job.createdAt)}</time>
       </td>
       <td>
-        <span className={`status-badge status-${job.status}`}>{statusLabel(job.status)}</span>
+        <div className="export-cell">
+          <span>
+            <span className={`status-badge status-${job.status}`}>{statusLabel(job.status)}</span>
+          </span>
+          {destinations > 0 && <ExportDeliveries job={job} expected={destinations} nameId={nameId} pollMs={deliveriesPollMs} />}
+        </div>
       </td>
       <td>
         {!final ? (

@@ -11,10 +11,12 @@ import { HistoryFilters } from "./HistoryFilters";
 export interface HistoryViewProps {
   /** Delay before a typed source filter is applied; tests pass 0. */
   sourceDelayMs?: number;
+  /** How often open deliveries are read again while under way; tests pass less. */
+  deliveriesPollMs?: number;
 }
 
 /** The caller's exports, newest first: filters, a live table, and "Load more" for older pages. */
-export function HistoryView({ sourceDelayMs = 300 }: HistoryViewProps) {
+export function HistoryView({ sourceDelayMs = 300, deliveriesPollMs }: HistoryViewProps) {
   const titleId = useId();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   // Typing a source name should not fetch once per key.
@@ -34,13 +36,19 @@ export function HistoryView({ sourceDelayMs = 300 }: HistoryViewProps) {
       </div>
       <div className="card stack">
         <HistoryFilters value={filters} onChange={setFilters} />
-        <HistoryList history={history} filtered={hasFilters(applied)} />
+        <HistoryList history={history} filtered={hasFilters(applied)} deliveriesPollMs={deliveriesPollMs} />
       </div>
     </section>
   );
 }
 
-function HistoryList({ history, filtered }: { history: ReturnType<typeof useExportHistory>; filtered: boolean }) {
+interface HistoryListProps {
+  history: ReturnType<typeof useExportHistory>;
+  filtered: boolean;
+  deliveriesPollMs: number | undefined;
+}
+
+function HistoryList({ history, filtered, deliveriesPollMs }: HistoryListProps) {
   if (history.isPending) {
     return (
       <p className="empty" role="status">
@@ -93,7 +101,7 @@ function HistoryList({ history, filtered }: { history: ReturnType<typeof useExpo
           </thead>
           <tbody>
             {jobs.map((job) => (
-              <ExportRow key={job.id} initial={job} />
+              <ExportRow key={job.id} initial={job} deliveriesPollMs={deliveriesPollMs} />
             ))}
           </tbody>
         </table>

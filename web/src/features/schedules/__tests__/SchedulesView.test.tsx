@@ -11,6 +11,7 @@ import { SchedulesView } from "../components/SchedulesView";
 const LIST = "GET /api/v1/schedules";
 const TEMPLATES = "GET /api/v1/templates";
 const CREATE = "POST /api/v1/schedules";
+const DESTINATIONS = "GET /api/v1/destinations";
 
 const SERVERS = templateJson({ id: "t-daily", name: "Servers daily" });
 const AGENTS = templateJson({ id: "t-agents", name: "Agent failures" });
@@ -157,6 +158,7 @@ describe("SchedulesView", () => {
     const requests = mockFetch({
       [LIST]: () => jsonResponse([]),
       [TEMPLATES]: () => jsonResponse([AGENTS, SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       [CREATE]: (request) => jsonResponse(created(request.body), 201),
       "GET /api/v1/schedules/s-new/next?count=5": () => jsonResponse(NEXT_FIVE),
     });
@@ -196,6 +198,7 @@ describe("SchedulesView", () => {
     const requests = mockFetch({
       [LIST]: () => jsonResponse([]),
       [TEMPLATES]: () => jsonResponse([AGENTS, SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       [CREATE]: (request) => jsonResponse(created(request.body), 201),
       "GET /api/v1/schedules/s-new/next?count=5": () => jsonResponse(NEXT_FIVE),
     });
@@ -241,6 +244,7 @@ describe("SchedulesView", () => {
     mockFetch({
       [LIST]: () => jsonResponse([]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       [CREATE]: () =>
         ++attempts === 1
           ? problemResponse({
@@ -302,6 +306,7 @@ describe("SchedulesView", () => {
     const requests = mockFetch({
       [LIST]: () => jsonResponse([DAILY]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       "POST /api/v1/schedules/s-daily/pause": () => jsonResponse(paused),
       "POST /api/v1/schedules/s-daily/resume": () => jsonResponse(DAILY),
     });
@@ -340,6 +345,7 @@ describe("SchedulesView", () => {
     const requests = mockFetch({
       [LIST]: () => jsonResponse([DAILY]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       "POST /api/v1/schedules/s-daily/run": () => {
         ran = true;
         return jsonResponse(queued, 202);
@@ -428,6 +434,7 @@ describe("SchedulesView", () => {
     mockFetch({
       [LIST]: () => jsonResponse([DAILY]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       "GET /api/v1/schedules/s-daily/runs?limit=20": () => jsonResponse([completed, refused, waiting, failed]),
     });
     const user = userEvent.setup();
@@ -477,6 +484,7 @@ describe("SchedulesView", () => {
     const requests = mockFetch({
       [LIST]: () => jsonResponse([weekly]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       "PUT /api/v1/schedules/s-weekly": (request) => jsonResponse({ ...weekly, spec: request.body }),
       "GET /api/v1/schedules/s-weekly/next?count=5": () => jsonResponse(NEXT_FIVE),
     });
@@ -515,6 +523,7 @@ describe("SchedulesView", () => {
     const requests = mockFetch({
       [LIST]: () => jsonResponse([DAILY, CRON]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
+      [DESTINATIONS]: () => jsonResponse([]),
       "DELETE /api/v1/schedules/s-daily": () => new Response(null, { status: 204 }),
     });
     const user = userEvent.setup();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { deliveryResultSchema } from "../../../lib/deliveries";
 
 /** Schedules (/api/v1/schedules): a template run on a frequency or cron in a time zone, and its runs. */
 
@@ -44,6 +45,8 @@ export interface ScheduleBody {
   startAt?: string;
   endAt?: string;
   retry?: RetryPolicy;
+  /** Destination ids: each run's export is delivered to them once it completes. */
+  destinations?: string[];
 }
 
 /** The body as the server stored it; read leniently, since it is only shown and edited. */
@@ -65,6 +68,7 @@ const specSchema = z.object({
   window: z.string().nullish(),
   startAt: z.string().nullish(),
   endAt: z.string().nullish(),
+  destinations: z.array(z.string()).nullish().catch(null),
   retry: z
     .object({
       attempts: z.number().nullish(),
@@ -112,6 +116,8 @@ export const runSchema = z.object({
   sizeBytes: z.number().nullish(),
   rowCount: z.number().nullish(),
   exportError: z.string().nullish(),
+  /** Its export's delivery results: empty until the export completes and delivery starts. */
+  deliveries: z.array(deliveryResultSchema).default([]),
 });
 
 export type ScheduleRun = z.infer<typeof runSchema>;

@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { DeliveryList } from "../../../components/DeliveryList";
 import { JobProgress } from "../../../components/JobProgress";
 import { Button } from "../../../components/ui/Button";
 import { errorMessage } from "../../../lib/api-client";
@@ -11,19 +12,24 @@ import type { Schedule, ScheduleRun } from "../api/schedule";
 import { formatZoned, runStatusClass, runStatusLabel, triggerLabel } from "../utils/labels";
 
 /** The table's columns, in order; the first is the row header. */
-export const RUN_COLUMNS = ["Started", "Trigger", "Run status", "Export status", "File", "Size", "Rows"] as const;
+export const RUN_COLUMNS = ["Started", "Trigger", "Run status", "Export status", "File", "Size", "Rows", "Deliveries"] as const;
 
 export interface RunHistoryProps {
   schedule: Schedule;
   /** The section's id, which the "Runs" buttons control. */
   id: string;
+  /** How often the runs are read again while an export runs or a delivery is under way. */
+  pollMs?: number | undefined;
   onClose: () => void;
 }
 
-/** A schedule's runs, newest first: each with its export, followed live while it runs, and its file to download. */
-export function RunHistory({ schedule, id, onClose }: RunHistoryProps) {
+/**
+ * A schedule's runs, newest first: each with its export, followed live while it runs, its file to download, and
+ * where the file was delivered (read again until every delivery has settled).
+ */
+export function RunHistory({ schedule, id, pollMs, onClose }: RunHistoryProps) {
   const titleId = useId();
-  const runs = useScheduleRuns(schedule.id);
+  const runs = useScheduleRuns(schedule.id, { expectDeliveries: (schedule.spec.destinations?.length ?? 0) > 0, pollMs });
 
   return (
     <section id={id} className="stack-tight" aria-labelledby={titleId}>
@@ -131,6 +137,13 @@ function RunRow({ run, timezone }: { run: ScheduleRun; timezone: string }) {
       </td>
       <td className="num">{sizeBytes != null ? formatBytes(sizeBytes) : "–"}</td>
       <td className="num">{rowCount != null ? formatCount(rowCount) : "–"}</td>
+      <td>
+        {run.deliveries.length > 0 ? (
+          <DeliveryList deliveries={run.deliveries} label={`Deliveries of ${fileName ?? "this run"}`} />
+        ) : (
+          "–"
+        )}
+      </td>
     </tr>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { DestinationPicker } from "../../../components/DestinationPicker";
 import { Alert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { Checkbox } from "../../../components/ui/Checkbox";
@@ -10,6 +11,7 @@ import { errorsFor, isApiError } from "../../../lib/api-client";
 import { browserTimeZone } from "../../../lib/export-request";
 import type { Template } from "../../../lib/templates";
 import { useCreateSchedule } from "../api/create-schedule";
+import { useDestinationChoices } from "../api/list-destinations";
 import { WEEKDAYS, type Schedule } from "../api/schedule";
 import { useUpdateSchedule } from "../api/update-schedule";
 import { COMMON_TIME_ZONES, WEEKDAY_NAMES } from "../utils/labels";
@@ -35,6 +37,9 @@ const BACKOFF_OPTIONS = [
   { value: "exponential", label: "Exponential" },
   { value: "linear", label: "Linear" },
 ] as const satisfies readonly { value: ScheduleDraft["backoff"]; label: string }[];
+
+/** "destinations" and "destinations[2]": shown at "Deliver to". */
+const DESTINATION_FIELD = /^destinations(\[\d+\])?$/i;
 
 /** Fields the form shows an error beside; the server's other field errors are listed at the top. */
 const PLACED_FIELDS = new Set([
@@ -63,15 +68,25 @@ export interface ScheduleFormProps {
   templates: Template[] | undefined;
   /** The Templates page, offered when there is nothing to schedule yet. */
   templatesHref?: string | undefined;
+  /** The Destinations page, offered when there is nowhere to deliver yet. */
+  destinationsHref?: string | undefined;
   onSaved: (schedule: Schedule) => void;
   onCancel: () => void;
 }
 
 /**
- * A schedule's template, frequency (or cron), time zone, window, state and retry policy. The server checks it and
- * its field errors show beside the fields.
+ * A schedule's template, frequency (or cron), time zone, window, destinations, state and retry policy. The server
+ * checks it and its field errors show beside the fields.
  */
-export function ScheduleForm({ schedule, initialTemplateId, templates, templatesHref, onSaved, onCancel }: ScheduleFormProps) {
+export function ScheduleForm({
+  schedule,
+  initialTemplateId,
+  templates,
+  templatesHref,
+  destinationsHref,
+  onSaved,
+  onCancel,
+}: ScheduleFormProps) {
   const titleId = useId();
   const zonesId = useId();
   const windowId = useId();
@@ -79,6 +94,7 @@ export function ScheduleForm({ schedule, initialTemplateId, templates, templates
   const [draft, setDraft] = useState<ScheduleDraft>(() =>
     schedule ? draftFromSchedule(schedule) : newDraft(initialTemplateId ?? "", browserTimeZone()),
   );
+  const destinations = useDestinationChoices();
   const create = useCreateSchedule();
   const update = useUpdateSchedule();
   const saving = schedule ? update : create;
@@ -88,7 +104,12 @@ export function ScheduleForm({ schedule, initialTemplateId, templates, templates
     const messages = fields.flatMap((field) => errorsFor(error, field) ?? []);
     return messages.length > 0 ? messages : undefined;
   };
-  const otherErrors = isApiError(error) ? Object.entries(error.errors).filter(([field]) => !PLACED_FIELDS.has(field.toLowerCase())) : [];
+  const otherErrors = isApiError(error)
+    ? Object.entries(error.errors).filter(([field]) => !PLACED_FIELDS.has(field.toLowerCase()) && !DESTINATION_FIELD.test(field))
+    : [];
+  const destinationErrors = isApiError(error)
+    ? Object.entries(error.errors).flatMap(([field, messages]) => (DESTINATION_FIELD.test(field) ? messages : []))
+    : [];
   const windowErrors = fieldErrors("window");
   // Opened from a row further down (Edit) or from another page: bring the form into view and announce it.
   useEffect(() => headingRef.current?.focus(), []);
@@ -266,6 +287,16 @@ export function ScheduleForm({ schedule, initialTemplateId, templates, templates
           )}
         </fieldset>
       </div>
+
+      <DestinationPicker
+        destinations={destinations.data}
+        loadError={destinations.error}
+        value={draft.destinations}
+        onChange={(value) => set("destinations", value)}
+        hint="Each run's file is sent to these once its export completes."
+        errors={destinationErrors.length > 0 ? destinationErrors : undefined}
+        destinationsHref={destinationsHref}
+      />
 
       <Checkbox
         label="Active"

@@ -16,6 +16,10 @@ export interface SchedulesViewProps {
   template?: string | undefined;
   /** The Templates page, offered when there is nothing to schedule yet. */
   templatesHref?: string | undefined;
+  /** The Destinations page, offered when there is nowhere to deliver yet. */
+  destinationsHref?: string | undefined;
+  /** How often run history is read again while an export runs or a delivery is under way; tests pass less. */
+  runsPollMs?: number;
 }
 
 type Editor =
@@ -24,7 +28,7 @@ type Editor =
   | { mode: "saved"; schedule: Schedule; created: boolean };
 
 /** Templates run on a frequency: the list, the new/edit form with the next runs it gives, and run history. */
-export function SchedulesView({ template, templatesHref }: SchedulesViewProps) {
+export function SchedulesView({ template, templatesHref, destinationsHref, runsPollMs }: SchedulesViewProps) {
   const titleId = useId();
   const runsId = useId();
   const schedules = useSchedules();
@@ -60,6 +64,7 @@ export function SchedulesView({ template, templatesHref }: SchedulesViewProps) {
               initialTemplateId={editor.mode === "new" ? editor.templateId : undefined}
               templates={templates.data}
               templatesHref={templatesHref}
+              destinationsHref={destinationsHref}
               onSaved={(schedule) => setEditor({ mode: "saved", schedule, created: editor.mode === "new" })}
               onCancel={() => setEditor(null)}
             />
@@ -81,7 +86,7 @@ export function SchedulesView({ template, templatesHref }: SchedulesViewProps) {
 
       {shownRuns && (
         <div className="card">
-          <RunHistory key={shownRuns.id} id={runsId} schedule={shownRuns} onClose={() => setRunsOf(null)} />
+          <RunHistory key={shownRuns.id} id={runsId} schedule={shownRuns} pollMs={runsPollMs} onClose={() => setRunsOf(null)} />
         </div>
       )}
     </section>

@@ -33,6 +33,8 @@ export interface ScheduleDraft {
   attempts: string;
   backoff: "" | "linear" | "exponential";
   maxDelaySeconds: string;
+  /** Destination ids each run's export is delivered to. */
+  destinations: string[];
   /** Settings of an edited schedule that the form does not show, sent back as they were. */
   kept: Pick<ScheduleBody, "startAt" | "endAt"> & Pick<RetryPolicy, "baseDelayMs" | "jitter">;
 }
@@ -54,6 +56,7 @@ export function newDraft(templateId = "", timezone = browserTimeZone()): Schedul
     attempts: "",
     backoff: "",
     maxDelaySeconds: "",
+    destinations: [],
     kept: {},
   };
 }
@@ -91,6 +94,7 @@ export function draftFromSchedule(schedule: Schedule): ScheduleDraft {
     attempts: retry?.attempts != null ? String(retry.attempts) : "",
     backoff: retry?.backoff === "linear" || retry?.backoff === "exponential" ? retry.backoff : "",
     maxDelaySeconds: retry?.maxDelayMs != null ? String(retry.maxDelayMs / 1000) : "",
+    destinations: [...new Set(spec.destinations ?? [])],
     kept: {
       ...(spec.startAt ? { startAt: spec.startAt } : {}),
       ...(spec.endAt ? { endAt: spec.endAt } : {}),
@@ -125,7 +129,7 @@ function retryOf(draft: ScheduleDraft): RetryPolicy | undefined {
 
 /**
  * The body POST/PUT /api/v1/schedules takes: only what the form says, so the server's defaults hold for the rest
- * (no name: the template's; no retry: the node's policy). The server checks every value.
+ * (no name: the template's; no retry: the node's policy; no destinations: none). The server checks every value.
  */
 export function toScheduleBody(draft: ScheduleDraft): ScheduleBody {
   const body: ScheduleBody = { templateId: draft.templateId, timezone: draft.timezone.trim(), active: draft.active };
@@ -139,5 +143,7 @@ export function toScheduleBody(draft: ScheduleDraft): ScheduleBody {
   if (draft.kept.endAt) body.endAt = draft.kept.endAt;
   const retry = retryOf(draft);
   if (retry) body.retry = retry;
+  // A PUT replaces the schedule's settings: leaving them out delivers nowhere.
+  if (draft.destinations.length > 0) body.destinations = draft.destinations;
   return body;
 }

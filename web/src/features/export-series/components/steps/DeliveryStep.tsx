@@ -1,6 +1,8 @@
+import { DestinationPicker } from "../../../../components/DestinationPicker";
 import { Alert, ProblemAlert } from "../../../../components/ui/Alert";
 import { Checkbox } from "../../../../components/ui/Checkbox";
 import { isApiError } from "../../../../lib/api-client";
+import type { Destination } from "../../../../lib/destinations";
 import type { DownloadProgress, DownloadResult } from "../../../../lib/download";
 import type { JobRecord } from "../../../../lib/export-jobs";
 import type { ExportRequest } from "../../../../lib/export-request";
@@ -21,6 +23,14 @@ export interface DeliveryStepProps {
   /** Run on the server as a job instead of downloading now. */
   background: boolean;
   onBackgroundChange: (background: boolean) => void;
+  /** Where a background export's file is delivered once written. */
+  destinations: readonly string[];
+  onDestinationsChange: (destinations: string[]) => void;
+  /** The destinations to choose from; undefined while loading. */
+  destinationChoices: readonly Destination[] | undefined;
+  destinationsError: unknown;
+  /** The Destinations page, offered when there are none yet. */
+  destinationsHref: string | undefined;
   /** Set once the export has started: the choice can no longer change. */
   started: boolean;
   /** The background job, once started (chosen, or the server's choice for a large export). */
@@ -41,6 +51,11 @@ export function DeliveryStep({
   error,
   background,
   onBackgroundChange,
+  destinations,
+  onDestinationsChange,
+  destinationChoices,
+  destinationsError,
+  destinationsHref,
   started,
   job,
   jobReason,
@@ -51,6 +66,9 @@ export function DeliveryStep({
   const bytes = preview?.estimatedBytes[request.format];
   // One "Fix in …" button per step that owns a field the server complained about.
   const fixSteps = new Map<number, string>();
+  const deliveryErrors = isApiError(error)
+    ? Object.entries(error.errors).flatMap(([field, messages]) => (/^delivery(\.|$)/i.test(field) ? messages : []))
+    : [];
   if (isApiError(error)) {
     for (const field of Object.keys(error.errors)) {
       const step = stepOf(field);
@@ -105,6 +123,19 @@ export function DeliveryStep({
         onChange={onBackgroundChange}
         hint="Best for large exports: you can close this window while the server works, and download the file later from History."
       />
+
+      {background && (
+        <DestinationPicker
+          destinations={destinationChoices}
+          loadError={destinationsError}
+          value={destinations}
+          onChange={onDestinationsChange}
+          hint="Optional: the file is also sent to these once it is written."
+          errors={deliveryErrors.length > 0 ? deliveryErrors : undefined}
+          destinationsHref={destinationsHref}
+          disabled={started}
+        />
+      )}
 
       <div role="status" className="delivery-status">
         {progress && !result && !error && !job && <ExportProgress progress={progress} />}

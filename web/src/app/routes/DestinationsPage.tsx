@@ -1,0 +1,5 @@
+import { DestinationsView } from "../../features/destinations/components/DestinationsView";
+
+export function DestinationsPage() {
+  return <DestinationsView />;
+}

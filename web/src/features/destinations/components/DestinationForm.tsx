@@ -1,0 +1,142 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { Alert } from "../../../components/ui/Alert";
+import { Button } from "../../../components/ui/Button";
+import { RadioCards } from "../../../components/ui/RadioCards";
+import { TextInput } from "../../../components/ui/TextInput";
+import { errorsFor, isApiError } from "../../../lib/api-client";
+import { DESTINATION_KIND_LABELS, DESTINATION_KINDS, type Destination, type DestinationKind } from "../../../lib/destinations";
+import { useCreateDestination } from "../api/create-destination";
+import type { DestinationBody } from "../api/destination";
+import { useUpdateDestination } from "../api/update-destination";
+import { draftFromDestination, newDraft, toDestinationBody, type DestinationDraft } from "../utils/destination-draft";
+import { KIND_FIELDS, KindFields } from "./KindFields";
+
+const KIND_OPTIONS = DESTINATION_KINDS.map((kind) => ({ value: kind, label: DESTINATION_KIND_LABELS[kind] }));
+
+const RECIPIENT_FIELD = /^config\.to\[(\d+)\]$/i;
+
+export interface DestinationFormProps {
+  /** The destination to change; a new one without. */
+  destination?: Destination | undefined;
+  onSaved: (destination: Destination) => void;
+  onCancel: () => void;
+}
+
+/** The addresses a body sent, to name the one an error "config.to[n]" is about. */
+function sentRecipients(body: DestinationBody | undefined): string[] {
+  return body?.kind === "email" && "to" in body.config ? body.config.to : [];
+}
+
+/**
+ * A destination's name, kind and the kind's settings and secrets. Secrets are write-only: editing shows their boxes
+ * empty, and an empty box keeps the stored value. The server checks everything; its field errors show beside the
+ * fields.
+ */
+export function DestinationForm({ destination, onSaved, onCancel }: DestinationFormProps) {
+  const titleId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const [draft, setDraft] = useState<DestinationDraft>(() => (destination ? draftFromDestination(destination) : newDraft()));
+  const create = useCreateDestination();
+  const update = useUpdateDestination();
+  const saving = destination ? update : create;
+  const error = saving.error;
+  const sent = destination ? update.variables?.body : create.variables;
+  const set = <K extends keyof DestinationDraft>(key: K, value: DestinationDraft[K]) =>
+    setDraft((current) => ({ ...current, [key]: value }));
+  const fieldErrors = (...fields: string[]) => {
+    const messages = fields.flatMap((field) => errorsFor(error, field) ?? []);
+    return messages.length > 0 ? messages : undefined;
+  };
+  // Opened from a row further down (Edit): bring the form into view and announce it.
+  useEffect(() => headingRef.current?.focus(), []);
+
+  // 409: the name is taken; say so at the name.
+  const taken = isApiError(error) && error.status === 409;
+  const nameErrors = fieldErrors("name") ?? (taken ? [error.detail ?? error.title] : undefined);
+  const fields = isApiError(error) ? Object.entries(error.errors) : [];
+  const recipients = sentRecipients(sent);
+  const recipientMessages = fields.flatMap(([field, messages]) => {
+    if (field.toLowerCase() === "config.to") return messages;
+    const match = RECIPIENT_FIELD.exec(field);
+    if (!match) return [];
+    const address = recipients[Number(match[1])];
+    return messages.map((message) => (address ? `${address}: ${message}` : message));
+  });
+  const placed = new Set(["name", "kind", ...KIND_FIELDS[draft.kind]].map((field) => field.toLowerCase()));
+  const otherErrors = fields.filter(
+    ([field]) => !placed.has(field.toLowerCase()) && !(draft.kind === "email" && RECIPIENT_FIELD.test(field)),
+  );
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const body = toDestinationBody(draft);
+    if (destination) update.mutate({ id: destination.id, body }, { onSuccess: onSaved });
+    else create.mutate(body, { onSuccess: onSaved });
+  };
+
+  return (
+    <form className="stack destination-form" aria-labelledby={titleId} noValidate onSubmit={submit}>
+      <div className="stack-tight">
+        <h2 ref={headingRef} id={titleId} tabIndex={-1} className="section-title">
+          {destination ? "Edit destination" : "New destination"}
+        </h2>
+        {destination && destination.secrets.length > 0 && (
+          <p className="muted">Secrets are never shown again: leave their boxes empty to keep them.</p>
+        )}
+      </div>
+      {error && !taken && (
+        <Alert title={isApiError(error) ? error.title : "The destination could not be saved"}>
+          {(isApiError(error) ? error.detail : error.message) && (
+            <p className="alert-detail">{isApiError(error) ? error.detail : error.message}</p>
+          )}
+          {otherErrors.length > 0 && (
+            <ul className="alert-fields">
+              {otherErrors.map(([field, messages]) => (
+                <li key={field}>
+                  <strong>{field}</strong>: {messages.join(" ")}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Alert>
+      )}
+
+      <div className="options-grid">
+        <TextInput
+          label="Name"
+          value={draft.name}
+          onChange={(value) => set("name", value)}
+          hint="How schedules and the export dialog list it."
+          errors={nameErrors}
+          autoComplete="off"
+          required
+        />
+      </div>
+      <RadioCards<DestinationKind>
+        legend="Kind"
+        name={`${titleId}-kind`}
+        value={draft.kind}
+        options={KIND_OPTIONS}
+        onChange={(value) => set("kind", value)}
+        errors={fieldErrors("kind")}
+        compact
+      />
+      <KindFields
+        draft={draft}
+        set={set}
+        fieldErrors={fieldErrors}
+        recipientErrors={recipientMessages.length > 0 ? recipientMessages : undefined}
+        storedSecrets={destination?.secrets ?? []}
+      />
+
+      <div className="form-actions">
+        <Button variant="ghost" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" disabled={saving.isPending} aria-busy={saving.isPending}>
+          {saving.isPending ? "Saving…" : destination ? "Save destination" : "Create destination"}
+        </Button>
+      </div>
+    </form>
+  );
+}
