@@ -48,6 +48,7 @@ public static class JobsSetup
                     c.CheckinMisfireThreshold = j.ClusterCheckin * 2;
                 });
                 p.ProvisionSchema();
+                p.ConfigureStore(o => o.MisfireThreshold = j.MisfireThreshold);
             });
             q.AddJobType<ExportJob>();
             q.AddJobType<Exports.Features.Schedule.ScheduleJob>();

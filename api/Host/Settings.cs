@@ -101,6 +101,8 @@ public sealed record JobSettings
     public TimeSpan RetryBase { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMax { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ClusterCheckin { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How late a tick may fire before it counts as missed (then the misfire policy applies).</summary>
+    public TimeSpan MisfireThreshold { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Nodes with the same name on the same database form one cluster.</summary>
     public string SchedulerName { get; init; } = "exports";
     public int QuotaConcurrent { get; init; } = 4;
@@ -130,6 +132,7 @@ public sealed record JobSettings
             RetryBase = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_RETRY_BASE_MS", get("EXPORTS_RETRY_BASE_MS"), 1000, 1, 600_000)),
             RetryMax = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_RETRY_MAX_MS", get("EXPORTS_RETRY_MAX_MS"), 30_000, 1, 3_600_000)),
             ClusterCheckin = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_CLUSTER_CHECKIN_MS", get("EXPORTS_CLUSTER_CHECKIN_MS"), 5000, 200, 600_000)),
+            MisfireThreshold = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_MISFIRE_THRESHOLD_MS", get("EXPORTS_MISFIRE_THRESHOLD_MS"), 60_000, 100, 3_600_000)),
             SchedulerName = get("EXPORTS_SCHEDULER_NAME") is { Length: > 0 } sn ? sn : "exports",
             QuotaConcurrent = ExportsSettings.Int("EXPORTS_QUOTA_CONCURRENT", get("EXPORTS_QUOTA_CONCURRENT"), 4, 1, 10_000),
             QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),
