@@ -20,6 +20,7 @@ const env = {
   EXPORTS_SMTP_PORT: String(smtpPort),
   EXPORTS_SMTP_STARTTLS: 'false',
   EXPORTS_SMTP_FROM: 'exports@e2e.local',
+  EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true',
   EXPORTS_DB: db,
   EXPORTS_PORT: String(port),
   EXPORTS_DEMO_API_KEY: process.env.E2E_API_KEY || 'exp_e2e_demo_key_0123456789abcdef',

@@ -92,9 +92,10 @@ public sealed class WebhookChannel(IHttpClientFactory http) : IDeliveryChannel
             req.Headers.Add("Exports-Signature", $"t={t},v1={Sign(secret, t, body)}");
         var client = http.CreateClient("webhooks");
         HttpResponseMessage res;
-        try { res = await client.SendAsync(req, ct); }
+        try { res = await client.SendAsync(req, HttpCompletionOption.ResponseHeadersRead, ct); }
         catch (HttpRequestException e) { throw new TransientDeliveryException($"Webhook: {e.Message}", e); }
         catch (TaskCanceledException e) when (!ct.IsCancellationRequested) { throw new TransientDeliveryException("Webhook: timed out.", e); }
+        using var _ = res; // the body is never read: a receiver cannot make us buffer it
         var code = (int)res.StatusCode;
         if (res.IsSuccessStatusCode) return $"HTTP {code}";
         if (code >= 500 || code is 408 or 429) throw new TransientDeliveryException($"Webhook answered HTTP {code}.");

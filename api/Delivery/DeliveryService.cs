@@ -61,6 +61,11 @@ public sealed class DeliveryService(
             if (deliveryId is null) continue; // delivered before (a recovered or repeated run)
             var channel = channels.First(c => c.Kind == dest.Kind);
             var sw = Stopwatch.StartNew();
+            if (await NetworkGuard.RefusalAsync(NetworkGuard.HostOf(dest), settings.DeliveryAllowPrivateNetworks, ct) is { } refused)
+            {
+                await RecordAsync(job.Id, id, dest.Name, dest.Kind, "failed", 0, refused, null, 0, ct);
+                continue;
+            }
             for (var attempt = 1; ; attempt++)
             {
                 try

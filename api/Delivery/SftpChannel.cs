@@ -31,8 +31,8 @@ public sealed class SftpChannel : IDeliveryChannel
         var work = Directory.CreateTempSubdirectory("exports-sftp-");
         try
         {
-            var psi = new ProcessStartInfo("curl") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
-            var args = new List<string> { "--silent", "--show-error", "--fail", "--ftp-create-dirs", "--connect-timeout", "15",
+            var psi = new ProcessStartInfo("curl") { RedirectStandardInput = true, RedirectStandardError = true };
+            var args = new List<string> { "--silent", "--show-error", "--fail", "--globoff", "--ftp-create-dirs", "--connect-timeout", "15",
                 "--hostpubsha256", PinFor(d.Get("hostKey"))!, "--upload-file", "-", remote };
             // Credentials in a curl config file only we can read, not in argv.
             var config = new List<string> { $"user = \"{Escape(user)}:{Escape(d.Secrets.GetValueOrDefault("password") ?? "")}\"" };
@@ -52,14 +52,26 @@ public sealed class SftpChannel : IDeliveryChannel
             foreach (var a in args) psi.ArgumentList.Add(a);
             using var proc = Process.Start(psi)!;
             var stderr = proc.StandardError.ReadToEndAsync(ct);
-            await using (var file = await ctx.Open(ct) ?? throw new InvalidOperationException("The export's file is gone."))
+            var sent = false;
+            try
             {
-                try
+                await using (var file = await ctx.Open(ct) ?? throw new InvalidOperationException("The export's file is gone."))
                 {
-                    await file.Body.CopyToAsync(proc.StandardInput.BaseStream, 1 << 16, ct);
-                    proc.StandardInput.Close();
+                    var buffer = new byte[1 << 16];
+                    int n;
+                    while ((n = await file.Body.ReadAsync(buffer, ct)) > 0) // a failing source read propagates
+                    {
+                        try { await proc.StandardInput.BaseStream.WriteAsync(buffer.AsMemory(0, n), ct); }
+                        catch (IOException) { break; } // curl stopped reading: its exit code says why
+                    }
                 }
-                catch (IOException) { /* curl stopped reading: its exit code says why */ }
+                try { proc.StandardInput.Close(); } catch (IOException) { }
+                sent = true;
+            }
+            finally
+            {
+                // Anything short of the whole file: stop curl so it cannot finish a truncated upload.
+                if (!sent && !proc.HasExited) proc.Kill(entireProcessTree: true);
             }
             await proc.WaitForExitAsync(ct);
             var error = (await stderr).Trim();
@@ -76,5 +88,7 @@ public sealed class SftpChannel : IDeliveryChannel
         finally { work.Delete(recursive: true); }
     }
 
-    static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
+    static string Escape(string s) =>
+        s.Any(char.IsControl) ? throw new InvalidOperationException("SFTP login values cannot hold control characters.")
+            : s.Replace("\\", "\\\\").Replace("\"", "\\\"");
 }

@@ -24,6 +24,8 @@ public sealed record ExportsSettings
     public string? SmtpUser { get; init; }
     public string? SmtpPassword { get; init; }
     public bool SmtpStartTls { get; init; } = true;
+    /// <summary>Let deliveries reach loopback and private networks (off: SSRF protection).</summary>
+    public bool DeliveryAllowPrivateNetworks { get; init; }
 
     public static ExportsSettings Load(IConfiguration config)
     {
@@ -55,6 +57,7 @@ public sealed record ExportsSettings
             SmtpUser = Get("EXPORTS_SMTP_USER") is { Length: > 0 } su ? su : null,
             SmtpPassword = Get("EXPORTS_SMTP_PASSWORD") is { Length: > 0 } sp ? sp : null,
             SmtpStartTls = Bool("EXPORTS_SMTP_STARTTLS", Get("EXPORTS_SMTP_STARTTLS"), true),
+            DeliveryAllowPrivateNetworks = Bool("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", Get("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"), false),
         };
         if (!Uri.TryCreate(settings.PublicUrl, UriKind.Absolute, out _))
             throw new SettingsException($"EXPORTS_PUBLIC_URL must be an absolute URL (got '{settings.PublicUrl}').");

@@ -18,12 +18,16 @@ public sealed class DownloadLinks
     {
         Directory.CreateDirectory(keysDir);
         var path = Path.Combine(keysDir, "download-links.key");
-        try
+        if (!File.Exists(path))
         {
-            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-            fs.Write(RandomNumberGenerator.GetBytes(32));
+            // Written whole to a private temp file, then moved into place: a node starting at the same moment either
+            // wins the move or reads the winner's complete key, never a half-written one.
+            var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllBytes(tmp, RandomNumberGenerator.GetBytes(32));
+            File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            try { File.Move(tmp, path, overwrite: false); }
+            catch (IOException) when (File.Exists(path)) { File.Delete(tmp); }
         }
-        catch (IOException) when (File.Exists(path)) { /* made by another node or an earlier start */ }
         _key = File.ReadAllBytes(path);
         if (_key.Length != 32) throw new InvalidOperationException($"{path} is not a 32-byte key.");
     }

@@ -44,6 +44,13 @@ public sealed class JobRunner(
         for (var attempt = 1; ; attempt++)
         {
             var job = await records.GetAsync(id, shutdown);
+            if (job is { Status: JobStatus.Completed } && recovering && attempt == 1)
+            {
+                // The node died after completing but perhaps before handing off what follows (delivery): hand it off
+                // again; those steps skip what they already did.
+                await AfterCompletionAsync(job, shutdown);
+                return;
+            }
             if (job is null || JobStatus.IsFinal(job.Status)) return; // deleted, or already finished: run once
             if (job.CancelRequested)
             {
@@ -57,12 +64,7 @@ public sealed class JobRunner(
             var outcome = await AttemptAsync(job, shutdown);
             if (outcome is null)
             {
-                if (completions is not null && await records.GetAsync(id, CancellationToken.None) is { Status: JobStatus.Completed } done)
-                    foreach (var c in completions)
-                    {
-                        try { await c.CompletedAsync(done, shutdown); }
-                        catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "After-completion step for job {Job} failed", id); }
-                    }
+                if (await records.GetAsync(id, CancellationToken.None) is { Status: JobStatus.Completed } done) await AfterCompletionAsync(done, shutdown);
                 return;
             }
             var (error, transient) = outcome.Value;
@@ -77,6 +79,15 @@ public sealed class JobRunner(
             log.LogWarning("Export job {Job} attempt {Attempt} failed ({Error}); retrying in {Delay}", id, attempt, error, delay);
             await records.RetryingAsync(id, $"Attempt {attempt} failed: {error}. Retrying.", clock.GetUtcNow(), CancellationToken.None);
             await Task.Delay(delay, shutdown);
+        }
+    }
+
+    async Task AfterCompletionAsync(JobRecord done, CancellationToken ct)
+    {
+        foreach (var c in completions ?? [])
+        {
+            try { await c.CompletedAsync(done, ct); }
+            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "After-completion step for job {Job} failed", done.Id); }
         }
     }
 

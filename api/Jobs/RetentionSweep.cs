@@ -18,12 +18,20 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
         while (true)
         {
             var batch = await records.ExpiredAsync(clock.GetUtcNow(), 200, ct);
+            var failed = 0;
             foreach (var job in batch)
             {
-                await store.DeleteAsync(job.StorageKey, ct);
+                try { await store.DeleteAsync(job.StorageKey, ct); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One file the store will not delete must not stop retention for every later export.
+                    log.LogError(e, "Retention: could not delete the file of export {Job}; will retry", job.Id);
+                    failed++;
+                    continue;
+                }
                 if (await records.MarkExpiredAsync(job.Id, clock.GetUtcNow(), ct)) total++;
             }
-            if (batch.Count < 200) break;
+            if (batch.Count < 200 || failed == batch.Count) break;
         }
         if (total > 0) log.LogInformation("Retention: {Count} exports expired and their files deleted", total);
         return total;

@@ -71,7 +71,12 @@ public static class ManageDestinations
         if (kind == "sftp" && !e.Any && body.Secrets?.GetValueOrDefault("password") is not { Length: > 0 } && body.Secrets?.GetValueOrDefault("privateKey") is not { Length: > 0 }
             && !(existing?.Secrets.Any(x => x is "password" or "privateKey") ?? false))
             e.Add("secrets.privateKey", "An SFTP destination needs a privateKey (OpenSSH format) or a password.");
+        foreach (var (k, v) in body.Secrets ?? [])
+            if (k != "privateKey" && v.Any(char.IsControl)) e.Add($"secrets.{k}", "Secrets cannot hold control characters.");
         if (e.Any) return Problems.Validation(e.ToDictionary(), "The destination is not valid");
+        var host = NetworkGuard.HostOf(new Destination(Guid.Empty, owner, name!, kind!, config, new Dictionary<string, string>()));
+        if (await NetworkGuard.RefusalAsync(host, settings.DeliveryAllowPrivateNetworks, ct) is { } refused)
+            return Problems.Validation(new Dictionary<string, string[]> { [kind == "webhook" ? "config.url" : kind == "s3" ? "config.endpoint" : "config.host"] = [refused] }, "The destination is not valid");
         var did = id ?? Guid.CreateVersion7();
         if (!await store.SaveAsync(owner, did, name!, kind!, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
             return Problems.Status(409, "A destination with this name exists", $"You already have a destination named '{name}'.");
@@ -107,9 +112,9 @@ public static class ManageDestinations
                     e.Add("config.url", "url is an https:// address (http only to this machine, for testing).");
                 break;
             case "sftp":
-                if (S("host") is not { Length: > 0 } h || h.Any(ch => char.IsWhiteSpace(ch) || ch is '/' or '@' or ':')) e.Add("config.host", "host is a host name or address.");
+                if (S("host") is not { Length: > 0 } h || Uri.CheckHostName(h) is not (UriHostNameType.Dns or UriHostNameType.IPv4)) e.Add("config.host", "host is a host name or IPv4 address.");
                 if (c.TryGetProperty("port", out var port) && (!port.TryGetInt32(out var pn) || pn is < 1 or > 65535)) e.Add("config.port", "port is from 1 to 65535.");
-                if (S("username") is not { Length: > 0 } un || un.Any(ch => char.IsWhiteSpace(ch) || ch is ':' or '@' or '/')) e.Add("config.username", "username is required.");
+                if (S("username") is not { Length: > 0 } un || un.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch) || ch is ':' or '@' or '/' or '"' or '\\')) e.Add("config.username", "username is required, without spaces or : @ / \" \\.");
                 if (S("path") is { } sp && (sp.Contains("..") || sp.Any(char.IsControl))) e.Add("config.path", "path is a folder without '..'.");
                 if (SftpChannel.PinFor(S("hostKey")) is null)
                     e.Add("config.hostKey", "hostKey is the server's SHA-256 host key fingerprint as ssh-keygen -lf prints it (SHA256:…); it is pinned.");

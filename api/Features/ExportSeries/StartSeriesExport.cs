@@ -28,11 +28,7 @@ public static class StartSeriesExport
 
         // Too big to stream in one request: run it as a background job and say so.
         var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct);
-        if (refused is not null)
-        {
-            if (refused.RetryAfter is { } wait) http.Response.Headers.RetryAfter = Math.Max(1, (int)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return refused.Fields is { } f ? Problems.Validation(f, refused.Title) : Problems.Status(refused.Status, refused.Title, refused.Detail);
-        }
+        if (refused is not null) return JobResults.Refused(refused, http);
         var reason = $"This export is estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; it runs in the background. Follow it at /api/v1/exports/{ok!.Job.Id}.";
         return TypedResults.Accepted($"/api/v1/exports/{ok.Job.Id}", new BackgroundExport(true, reason, ok.Job));
     }

@@ -22,7 +22,13 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
         var s = await db.Schedules.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
-        if (s is null || (!s.Active && kind == "cron")) return;
+        if (s is null)
+        {
+            // Deleted with its template (a cascade the template slice cannot see): remove the orphaned trigger.
+            await context.Scheduler.DeleteJob(context.JobDetail.Key, ct);
+            return;
+        }
+        if (!s.Active && kind == "cron") return;
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Timezone);
         if (kind == "cron" && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
@@ -40,7 +46,13 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
     {
         var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == s.TemplateId, ct);
         var run = await RecordAsync(db, s, kind, scheduledFor, "starting", null, null, ct);
-        if (run is null) return null; // this tick already ran (another node, or a repeated firing)
+        if (run is null)
+        {
+            // This tick was recorded before. If its node died before queuing the export, finish it here (the export's
+            // idempotency key still makes it one export); otherwise it already ran.
+            run = await db.ScheduleRuns.FirstOrDefaultAsync(r => r.ScheduleId == s.Id && r.ScheduledFor == scheduledFor && r.Trigger == kind, ct);
+            if (run is not { Status: "starting", ExportId: null }) return null;
+        }
         if (template is null) { run.Status = "refused"; run.Error = "The template no longer exists."; await db.SaveChangesAsync(ct); return run; }
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
         var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();

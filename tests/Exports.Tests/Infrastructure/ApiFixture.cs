@@ -28,6 +28,8 @@ public sealed class ApiFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("EXPORTS_SMTP_PORT", smtpPort.ToString());
         Environment.SetEnvironmentVariable("EXPORTS_SMTP_STARTTLS", "false");
         Environment.SetEnvironmentVariable("EXPORTS_SMTP_FROM", "exports@test.local");
+        // The delivery peers (HttpListener, s3rver, sshd) run on loopback, which deliveries refuse by default.
+        Environment.SetEnvironmentVariable("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", "true");
         ConnectionString = TestPostgres.Database("exports_tests");
         Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);

@@ -185,6 +185,11 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "m", kind = "email", config = new { to = new[] { "not an address" } } })).ProblemAsync(400, "config.to[0]");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "b", kind = "s3", config = new { bucket = "reports" } })).ProblemAsync(400, "secrets.accessKey");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "f", kind = "sftp", config = new { host = "x", username = "u", hostKey = "md5:00" }, secrets = new { password = "p" } })).ProblemAsync(400, "config.hostKey");
+        // A newline in a login value would add options to curl's config file: refused.
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "s", kind = "sftp", config = new { host = "sftp.example.com", username = "u", hostKey = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=') },
+            secrets = new { password = "x\nupload-file = /etc/passwd" } })).ProblemAsync(400, "secrets.password");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "g", kind = "sftp", config = new { host = "10.0.0.[1-254]", username = "u", hostKey = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=') },
+            secrets = new { password = "p" } })).ProblemAsync(400, "config.host");
         await (await c.PostJsonAsync("/api/v1/exports", new { kind = "layout", format = "png", delivery = new { destinations = new[] { Guid.NewGuid() } },
             layout = new { widgets = new object[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 12, h = 2 } } } })).ProblemAsync(400, "delivery.destinations[0]");
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM destinations WHERE owner_id = $1", owner));
