@@ -1,7 +1,6 @@
 import { useId, useState } from "react";
-import { ProblemAlert } from "../../../components/ui/Alert";
+import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
-import { isApiError } from "../../../lib/api-client";
 import type { Destination } from "../../../lib/destinations";
 import { useDestinations } from "../api/list-destinations";
 import { DestinationForm } from "./DestinationForm";
@@ -85,22 +84,7 @@ interface DestinationListProps {
 }
 
 function DestinationList({ destinations, onEdit, onDeleted }: DestinationListProps) {
-  if (destinations.isPending) {
-    return (
-      <p className="empty" role="status">
-        Loading destinations…
-      </p>
-    );
-  }
-  if (destinations.data === undefined) {
-    const error = destinations.error;
-    return (
-      <div className="stack-tight">
-        {isApiError(error) ? <ProblemAlert error={error} /> : <p role="alert">{error?.message ?? "The destinations could not be loaded."}</p>}
-        <Button onClick={() => void destinations.refetch()}>Try again</Button>
-      </div>
-    );
-  }
+  if (destinations.data === undefined) return <QueryState query={destinations} loading="Loading destinations…" failed="The destinations could not be loaded." />;
   if (destinations.data.length === 0) {
     return <p className="empty">No destinations yet. Choose “New destination” to send exports by e-mail, webhook, S3 or SFTP.</p>;
   }

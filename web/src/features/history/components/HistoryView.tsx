@@ -1,5 +1,5 @@
 import { useId, useState } from "react";
-import { ProblemAlert } from "../../../components/ui/Alert";
+import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
 import { isApiError } from "../../../lib/api-client";
 import type { JobRecord } from "../../../lib/export-jobs";
@@ -49,22 +49,7 @@ interface HistoryListProps {
 }
 
 function HistoryList({ history, filtered, deliveriesPollMs }: HistoryListProps) {
-  if (history.isPending) {
-    return (
-      <p className="empty" role="status">
-        Loading exports…
-      </p>
-    );
-  }
-  if (history.data === undefined) {
-    const error = history.error;
-    return (
-      <div className="stack-tight">
-        {isApiError(error) ? <ProblemAlert error={error} /> : <p role="alert">{error?.message ?? "The exports could not be loaded."}</p>}
-        <Button onClick={() => void history.refetch()}>Try again</Button>
-      </div>
-    );
-  }
+  if (history.data === undefined) return <QueryState query={history} loading="Loading exports…" failed="The exports could not be loaded." />;
 
   // Keyset pages do not overlap, but a job can move between pages while they are refetched one by one.
   const seen = new Set<string>();

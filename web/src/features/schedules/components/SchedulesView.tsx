@@ -1,7 +1,6 @@
 import { useId, useState } from "react";
-import { ProblemAlert } from "../../../components/ui/Alert";
+import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
-import { isApiError } from "../../../lib/api-client";
 import type { Template } from "../../../lib/templates";
 import { useSchedules } from "../api/list-schedules";
 import { useTemplateChoices } from "../api/list-templates";
@@ -104,22 +103,7 @@ interface ScheduleListProps {
 }
 
 function ScheduleList({ schedules, templates, runsOf, runsId, onShowRuns, onEdit, onDeleted }: ScheduleListProps) {
-  if (schedules.isPending) {
-    return (
-      <p className="empty" role="status">
-        Loading schedules…
-      </p>
-    );
-  }
-  if (schedules.data === undefined) {
-    const error = schedules.error;
-    return (
-      <div className="stack-tight">
-        {isApiError(error) ? <ProblemAlert error={error} /> : <p role="alert">{error?.message ?? "The schedules could not be loaded."}</p>}
-        <Button onClick={() => void schedules.refetch()}>Try again</Button>
-      </div>
-    );
-  }
+  if (schedules.data === undefined) return <QueryState query={schedules} loading="Loading schedules…" failed="The schedules could not be loaded." />;
   if (schedules.data.length === 0) {
     return <p className="empty">No schedules yet. Choose “New schedule”, or “Schedule this export…” in the export dialog.</p>;
   }

@@ -1,8 +1,7 @@
 import { useId, useState } from "react";
-import { ProblemAlert } from "../../../components/ui/Alert";
+import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
 import { TextInput } from "../../../components/ui/TextInput";
-import { isApiError } from "../../../lib/api-client";
 import { useDebouncedValue } from "../../../lib/use-debounced-value";
 import { useTemplates } from "../api/list-templates";
 import { TemplateFormDialog } from "./TemplateFormDialog";
@@ -64,22 +63,7 @@ interface TemplateListProps {
 }
 
 function TemplateList({ templates, search, scheduleHref }: TemplateListProps) {
-  if (templates.isPending) {
-    return (
-      <p className="empty" role="status">
-        Loading templates…
-      </p>
-    );
-  }
-  if (templates.data === undefined) {
-    const error = templates.error;
-    return (
-      <div className="stack-tight">
-        {isApiError(error) ? <ProblemAlert error={error} /> : <p role="alert">{error?.message ?? "The templates could not be loaded."}</p>}
-        <Button onClick={() => void templates.refetch()}>Try again</Button>
-      </div>
-    );
-  }
+  if (templates.data === undefined) return <QueryState query={templates} loading="Loading templates…" failed="The templates could not be loaded." />;
   if (templates.data.length === 0) {
     return (
       <p className="empty">
