@@ -91,12 +91,10 @@ public sealed class JobRunner(
         }
     }
 
-    /// <summary>Exponential backoff with full jitter: a random delay up to base × 2^(attempt-1), capped.</summary>
-    public static TimeSpan Backoff(int attempt, TimeSpan @base, TimeSpan max)
-    {
-        var ceiling = Math.Min(max.TotalMilliseconds, @base.TotalMilliseconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
-    }
+    /// <summary>The node-wide retry policy (EXPORTS_RETRY_*): exponential, capped, with jitter; one policy type for
+    /// node and per-request retries (JobRetry).</summary>
+    public static TimeSpan Backoff(int attempt, TimeSpan @base, TimeSpan max) =>
+        new JobRetry(attempt, "exponential", (int)@base.TotalMilliseconds, (int)max.TotalMilliseconds, Jitter: true).Delay(attempt);
 
     /// <summary>One attempt. Null when the job reached a final state (completed or cancelled); otherwise the
     /// error and whether it is worth retrying.</summary>
