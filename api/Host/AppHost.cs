@@ -23,6 +23,7 @@ public static class AppHost
         s.AddSingleton(settings);
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton(new PlannerLimits(settings.RawMaxDays));
+        Timeframes.MaxRangeDays = settings.MaxRangeDays;
         s.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.ConnectionString).Build());
         s.AddDbContext<ExportsDb>(o => o.UseNpgsql(settings.ConnectionString));
         s.AddSingleton<SeriesExports>();
@@ -33,6 +34,8 @@ public static class AppHost
         s.AddExportsAuth();
         s.AddExportJobs(settings);
         s.AddProblemDetails();
+        s.AddExceptionHandler<BadRequests>();
+        s.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         s.AddOpenApi();
         s.ConfigureHttpJsonOptions(o =>
         {
@@ -63,12 +66,14 @@ public static class AppHost
         Spa.UseStaticSpa(app, settings);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<RequestGuard>();
 
         app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
         app.UseSwaggerUI(o => { o.SwaggerEndpoint("/openapi/v1.json", "Exports API"); o.RoutePrefix = "docs"; });
         Health.Map(app);
 
         var api = app.MapGroup("/api/v1");
+        api.AddEndpointFilterFactory(NullGuard.Factory);
         IdentityEndpoints.Map(api);
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
@@ -81,6 +86,7 @@ public static class AppHost
         Exports.Features.Templates.TemplatesEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Exports.Features.Destinations.ManageDestinations.Map(api);
+        ApiFallback.Map(app);
         Spa.MapFallback(app, settings);
     }
 }

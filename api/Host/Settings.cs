@@ -13,6 +13,10 @@ public sealed record ExportsSettings
     public string? DemoApiKey { get; init; }
     public bool Seed { get; init; } = true;
     public int RawMaxDays { get; init; } = 31;
+    /// <summary>The longest time range any export, preview or layout may ask for.</summary>
+    public int MaxRangeDays { get; init; } = 3660;
+    /// <summary>The largest JSON request body the API reads (ingest has its own limit).</summary>
+    public long MaxJsonBytes { get; init; } = 1024 * 1024;
     public int PreviewRows { get; init; } = 100;
     public string? SpaDir { get; init; }
     public JobSettings Jobs { get; init; } = new();
@@ -45,6 +49,8 @@ public sealed record ExportsSettings
             DemoApiKey = Get("EXPORTS_DEMO_API_KEY") is { Length: > 0 } k ? k : null,
             Seed = Bool("EXPORTS_SEED", Get("EXPORTS_SEED"), true),
             RawMaxDays = Int("EXPORTS_RAW_MAX_DAYS", Get("EXPORTS_RAW_MAX_DAYS"), 31, 1, 3660),
+            MaxRangeDays = Int("EXPORTS_MAX_RANGE_DAYS", Get("EXPORTS_MAX_RANGE_DAYS"), 3660, 1, 36_600),
+            MaxJsonBytes = Long("EXPORTS_MAX_JSON_BYTES", Get("EXPORTS_MAX_JSON_BYTES"), 1024 * 1024, 1024, 256L * 1024 * 1024),
             SpaDir = Get("EXPORTS_SPA_DIR") is { Length: > 0 } s ? s : null,
         };
         settings = settings with

@@ -31,11 +31,6 @@ public static class Spa
         var index = Path.Combine(Path.GetFullPath(root), "index.html");
         app.MapFallback(async ctx =>
         {
-            if (ctx.Request.Path.StartsWithSegments("/api"))
-            {
-                await Problems.Write(ctx, 404, "Not found", $"No endpoint at {ctx.Request.Path}.");
-                return;
-            }
             ctx.Response.ContentType = "text/html; charset=utf-8";
             await ctx.Response.SendFileAsync(index);
         }).AllowAnonymous();

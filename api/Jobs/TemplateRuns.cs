@@ -46,7 +46,7 @@ public sealed class TemplateRuns(JobQueue queue, TimeProvider clock)
 
     static ExportEnvelope Expand(ExportEnvelope e, string template, DateTimeOffset now)
     {
-        TimeZoneInfo Zone(string? id) => id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var z) ? z : TimeZoneInfo.Utc;
+        TimeZoneInfo Zone(string? id) => TimeZones.TryIana(id, out var z) ? z : TimeZoneInfo.Utc;
         if (e.Series is { Filename: { } fn } s)
             e = e with { Series = s with { Filename = Placeholders.Expand(fn, s.Source, template, s.Timeframe?.Last, now, Zone(s.Timezone)) } };
         if (e.Layout is { Title: { } title } l)

@@ -89,8 +89,11 @@ public static partial class LayoutValidator
     {
         if (t is null || t.Value.ValueKind == JsonValueKind.Null) return Theme.Light;
         var el = t.Value;
-        string? mode = el.ValueKind == JsonValueKind.String ? el.GetString() : el.ValueKind == JsonValueKind.Object && el.TryGetProperty("mode", out var m) ? m.GetString() : null;
+        string? mode = null;
+        if (el.ValueKind == JsonValueKind.String) mode = el.GetString();
+        else if (el.ValueKind == JsonValueKind.Object && el.TryGetProperty("mode", out var m) && m.ValueKind != JsonValueKind.Null) mode = m.Text() ?? "";
         var theme = mode switch { "dark" => Theme.Dark, "light" or null => Theme.Light, _ => null };
+        if (el.ValueKind is not (JsonValueKind.String or JsonValueKind.Object)) theme = null;
         if (theme is null) { e.Add("theme", "theme is light or dark (or { mode, palette })."); return Theme.Light; }
         if (el.ValueKind == JsonValueKind.Object && el.TryGetProperty("palette", out var p))
         {
@@ -142,7 +145,7 @@ public static partial class LayoutValidator
                 case "min" when v.ValueKind == JsonValueKind.Number: o = o with { Min = v.GetDouble() }; break;
                 case "max" when v.ValueKind == JsonValueKind.Number: o = o with { Max = v.GetDouble() }; break;
                 case "maxRows" when v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var mr) && mr is >= 1 and <= 500: o = o with { MaxRows = mr }; break;
-                case "nulls" when v.GetString() is "gap" or "connect" or "zero": o = o with { Nulls = v.GetString()! }; break;
+                case "nulls" when v.Text() is "gap" or "connect" or "zero": o = o with { Nulls = v.Text()! }; break;
                 case "colors" when v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(c => c.ValueKind == JsonValueKind.String && HexColor().IsMatch(c.GetString()!)):
                     o = o with { Colors = v.EnumerateArray().Select(c => Rgba.Hex(c.GetString()!)).ToList() }; break;
                 case "thresholds" when v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(t => t.ValueKind == JsonValueKind.Object

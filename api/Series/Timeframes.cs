@@ -10,6 +10,13 @@ public static partial class Timeframes
     [GeneratedRegex(@"^(\d{1,5})(m|h|d|w|mo|y)$")]
     private static partial Regex Duration();
 
+    /// <summary>The longest range any request may ask for, in days (EXPORTS_MAX_RANGE_DAYS; set once at start-up).</summary>
+    public static int MaxRangeDays { get; set; } = 3660;
+
+    /// <summary>The instants a request may name: .NET and PostgreSQL both hold them in any zone's offset.</summary>
+    public static readonly DateTimeOffset MinInstant = new(1, 1, 2, 0, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset MaxInstant = new(9999, 12, 30, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>A timeframe ({last} or {from, to}) as instants and a short label; problems go to <paramref name="errors"/>
     /// under timeframe, timeframe.last, timeframe.from or timeframe.to.</summary>
     public static (DateTimeOffset From, DateTimeOffset To, string Label) Resolve(TimeframeSpec? tf, TimeZoneInfo zone, DateTimeOffset now, Errors errors)
@@ -18,28 +25,59 @@ public static partial class Timeframes
         if (!string.IsNullOrWhiteSpace(tf.Last))
         {
             if (tf.From is not null || tf.To is not null) { errors.Add("timeframe", "Give either last or from/to, not both."); return default; }
-            if (!TryParseLast(tf.Last, now, out var f))
-            { errors.Add("timeframe.last", $"'{tf.Last}' is not a duration such as 15m, 24h, 7d, 2w, 3mo or 1y."); return default; }
+            if (!TryParseLast(tf.Last, now, out var f, out var tooLong))
+            {
+                errors.Add("timeframe.last", tooLong
+                    ? $"'{tf.Last}' is longer than the longest range allowed, {MaxRangeDays} days (EXPORTS_MAX_RANGE_DAYS)."
+                    : $"'{tf.Last}' is not a duration such as 15m, 24h, 7d, 2w, 3mo or 1y.");
+                return default;
+            }
             return (f, now, tf.Last.Trim());
         }
         DateTimeOffset from = default, to = default;
         var ok = true;
         if (string.IsNullOrWhiteSpace(tf.From) || !TryParseInstant(tf.From, zone, out from))
-        { errors.Add("timeframe.from", $"'{tf.From}' is not an ISO-8601 date-time."); ok = false; }
+        { errors.Add("timeframe.from", $"'{tf.From}' is not an ISO-8601 date-time between the years 1 and 9999."); ok = false; }
         if (string.IsNullOrWhiteSpace(tf.To) || !TryParseInstant(tf.To, zone, out to))
-        { errors.Add("timeframe.to", $"'{tf.To}' is not an ISO-8601 date-time."); ok = false; }
+        { errors.Add("timeframe.to", $"'{tf.To}' is not an ISO-8601 date-time between the years 1 and 9999."); ok = false; }
         if (ok && from >= to) { errors.Add("timeframe.from", "from must be before to."); ok = false; }
+        if (ok && (to - from).TotalDays > MaxRangeDays)
+        {
+            errors.Add("timeframe", $"The range is {(to - from).TotalDays:0.#} days, longer than the longest range allowed, {MaxRangeDays} days (EXPORTS_MAX_RANGE_DAYS).");
+            ok = false;
+        }
         return ok ? (from, to, Compact(from, to)) : default;
     }
 
-    public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from)
+    public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from) => TryParseLast(text, now, out from, out _);
+
+    /// <summary>A relative duration back from <paramref name="now"/>; <paramref name="tooLong"/> when it is well-formed
+    /// but longer than <see cref="MaxRangeDays"/>.</summary>
+    public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from, out bool tooLong)
     {
         from = default;
+        tooLong = false;
         var m = Duration().Match(text.Trim());
         if (!m.Success) return false;
         var n = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         if (n == 0) return false;
-        from = m.Groups[2].Value switch
+        var unit = m.Groups[2].Value;
+        var days = unit switch
+        {
+            "m" => n / 1440.0,
+            "h" => n / 24.0,
+            "d" => n,
+            "w" => 7.0 * n,
+            "mo" => 31.0 * n,
+            _ => 366.0 * n,
+        };
+        // A cheap upper bound first (months and years are at most 31 and 366 days), so no date arithmetic can overflow.
+        if (days > MaxRangeDays + (unit is "mo" or "y" ? n * 1.0 : 0))
+        {
+            tooLong = true;
+            return false;
+        }
+        from = unit switch
         {
             "m" => now.AddMinutes(-n),
             "h" => now.AddHours(-n),
@@ -48,15 +86,18 @@ public static partial class Timeframes
             "mo" => now.AddMonths(-n),
             _ => now.AddYears(-n),
         };
+        if ((now - from).TotalDays > MaxRangeDays) { tooLong = true; return false; }
         return true;
     }
 
-    /// <summary>ISO-8601 with an offset, or a local date-time read in the request's time zone.</summary>
+    /// <summary>ISO-8601 with an offset, or a local date-time read in the request's time zone; false for text that is
+    /// not a date-time or names an instant outside <see cref="MinInstant"/>..<see cref="MaxInstant"/>.</summary>
     public static bool TryParseInstant(string text, TimeZoneInfo tz, out DateTimeOffset value)
     {
         value = default;
         if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces | DateTimeStyles.RoundtripKind, out var dt))
             return false;
+        if (dt < MinInstant.UtcDateTime || dt > MaxInstant.UtcDateTime) return false;
         if (dt.Kind == DateTimeKind.Unspecified)
         {
             if (tz.IsInvalidTime(dt)) return false;
@@ -67,13 +108,9 @@ public static partial class Timeframes
         return true;
     }
 
-    public static bool TryZone(string? id, out TimeZoneInfo tz)
-    {
-        tz = TimeZoneInfo.Utc;
-        if (string.IsNullOrWhiteSpace(id) || id is "UTC" or "Etc/UTC") return true;
-        if (TimeZoneInfo.TryFindSystemTimeZoneById(id.Trim(), out var found)) { tz = found; return true; }
-        return false;
-    }
+    /// <summary>A time zone by its IANA name (UTC when none is given). Windows names ("W. Europe Standard Time") are
+    /// refused: .NET maps them, PostgreSQL does not, and every zone we write must mean the same in both.</summary>
+    public static bool TryZone(string? id, out TimeZoneInfo tz) => TimeZones.TryIana(id, out tz);
 
     public static string Compact(DateTimeOffset from, DateTimeOffset to) =>
         $"{from.UtcDateTime:yyyyMMdd'T'HHmm}-{to.UtcDateTime:yyyyMMdd'T'HHmm}";

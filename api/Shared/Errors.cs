@@ -12,3 +12,10 @@ public sealed class Errors
     public bool Any => _errors.Count > 0;
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 }
+
+public static class JsonElements
+{
+    /// <summary>The element's text when it is a JSON string, otherwise null (never throws on another kind).</summary>
+    public static string? Text(this System.Text.Json.JsonElement e) =>
+        e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() : null;
+}

@@ -31,7 +31,20 @@ public static class QuickSeriesExport
                     Compression = One("compression"),
                     Filename = One("filename"),
                 };
-                return StartSeriesExport.HandleAsync(req, exports, jobs, settings, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct);
+                // Errors name the query parameter the client sent, not the request field it became.
+                string Field(string key) => key switch
+                {
+                    "timeframe.last" => "range",
+                    "timeframe.from" => "from",
+                    "timeframe.to" => "to",
+                    "timezone" => One("tz") is not null ? "tz" : "timezone",
+                    _ when key.StartsWith("metrics[", StringComparison.Ordinal) => "metrics",
+                    _ when key.StartsWith("fields[", StringComparison.Ordinal) => "fields",
+                    _ when key.StartsWith("groupBy[", StringComparison.Ordinal) => "groupBy",
+                    _ when key.StartsWith("aggregations[", StringComparison.Ordinal) => "aggregations",
+                    _ => key,
+                };
+                return StartSeriesExport.HandleAsync(req, exports, jobs, settings, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct, Field);
             })
             .WithTags("Export series").WithSummary("Export with query-string parameters (for curl and scripts)")
             .ProducesProblem(400).ProducesProblem(404);

@@ -16,12 +16,14 @@ public static class StartSeriesExport
             .Produces(200, contentType: "text/csv").Produces(200, contentType: "application/json")
             .Produces<BackgroundExport>(202).ProducesProblem(400).ProducesProblem(404);
 
+    /// <param name="field">Renames a field error for a caller whose input had other names (the query-string form).</param>
     public static async Task<IResult> HandleAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportsSettings settings,
-        Guid owner, HttpContext http, CancellationToken ct)
+        Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null)
     {
         var (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
         if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
-        if (outcome == PrepareOutcome.Invalid) return Problems.Validation(errors.ToDictionary());
+        if (outcome == PrepareOutcome.Invalid)
+            return Problems.Validation(field is null ? errors.ToDictionary() : errors.ToDictionary().ToDictionary(e => field(e.Key), e => e.Value));
         var (_, bytes) = await exports.EstimateAsync(prepared!, ct);
         if (bytes <= settings.Jobs.AsyncThresholdBytes)
             return new FileResponse(prepared!.FileName, prepared.MediaType, (body, token) => exports.WriteAsync(prepared, body, token));

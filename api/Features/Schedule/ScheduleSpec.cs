@@ -57,7 +57,7 @@ public static class ScheduleSpec
     {
         TimeZoneInfo? zone = null;
         var tz = string.IsNullOrWhiteSpace(b.Timezone) ? "UTC" : b.Timezone.Trim();
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(tz, out zone)) errors.Add("timezone", $"Unknown time zone '{tz}': use an IANA name such as Europe/Berlin.");
+        if (!Exports.Series.TimeZones.TryIana(tz, out zone)) errors.Add("timezone", $"Unknown time zone '{tz}': use an IANA name such as Europe/Berlin.");
         if (b.Window is { } w && ParseWindow(w) is null) errors.Add("window", "window is HH:mm-HH:mm, for example 08:00-18:00.");
         if (b.StartAt is { } s && b.EndAt is { } e && e <= s) errors.Add("endAt", "endAt must be after startAt.");
         if (b.Retry is { } r)

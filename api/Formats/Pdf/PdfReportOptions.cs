@@ -29,8 +29,8 @@ public sealed record PdfReportOptions
             {
                 case "dateFormat" or "decimals" or "decimalSeparator" or "thousandsSeparator": break;
                 case "title" when v.ValueKind == JsonValueKind.String && v.GetString()!.Length <= 200: o = o with { Title = v.GetString() }; break;
-                case "page" when v.GetString() is "A4" or "A3" or "Letter" or "Legal": o = o with { Page = v.GetString()! }; break;
-                case "orientation" when v.GetString() is "portrait" or "landscape": o = o with { Orientation = v.GetString()! }; break;
+                case "page" when v.Text() is "A4" or "A3" or "Letter" or "Legal": o = o with { Page = v.Text()! }; break;
+                case "orientation" when v.Text() is "portrait" or "landscape": o = o with { Orientation = v.Text()! }; break;
                 case "title" or "page" or "orientation": errors.Add($"formatOptions.{p.Name}", p.Name switch
                     {
                         "title" => "title is text of at most 200 characters.",

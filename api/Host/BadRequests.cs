@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Exports.Host;
+
+/// <summary>Turns what the framework throws while binding a request (a JSON value of the wrong type, a query value
+/// that is not a number or a date, a body over Kestrel's limit) into the Problem Details a client can act on, naming
+/// the field. Anything else stays a 500: those are our bugs, not the client's.</summary>
+public sealed partial class BadRequests : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext ctx, Exception exception, CancellationToken ct)
+    {
+        if (ctx.Response.HasStarted) return false;
+        switch (exception)
+        {
+            case BadHttpRequestException bad:
+                if (bad.StatusCode == 413)
+                {
+                    await Problems.Status(413, "Request body too large", bad.Message).ExecuteAsync(ctx);
+                    return true;
+                }
+                if (bad.StatusCode == 415)
+                {
+                    await Problems.Status(415, "Unsupported media type", "Send the body as JSON with 'Content-Type: application/json'.").ExecuteAsync(ctx);
+                    return true;
+                }
+                var (field, message) = Describe(bad);
+                await Problems.Field(field, message).ExecuteAsync(ctx);
+                return true;
+            case JsonException json:
+                await Problems.Field(JsonField(json.Path), Clean(json.Message)).ExecuteAsync(ctx);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    static (string Field, string Message) Describe(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException json) return (JsonField(json.Path), Clean(json.Message));
+        if (bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase))
+            return ("body", "A JSON body is required.");
+        var m = ParameterName().Match(bad.Message);
+        if (m.Success)
+        {
+            var name = m.Groups["name"].Value;
+            var value = m.Groups["value"].Success ? m.Groups["value"].Value : null;
+            return (name, value is null ? $"'{name}' is required or not valid." : $"'{value}' is not a valid value for {name}.");
+        }
+        return ("request", bad.Message);
+    }
+
+    /// <summary>"$.widgets[2].theme.mode" → "widgets[2].theme.mode".</summary>
+    public static string JsonField(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$") return "body";
+        var p = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.StartsWith('$') ? path[1..] : path;
+        return p.Length == 0 ? "body" : p;
+    }
+
+    static string Clean(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        var m = cut > 0 ? message[..cut] : message;
+        // "The JSON value could not be converted to System.Int32." names a .NET type: say it in JSON terms.
+        var typed = Converted().Match(m);
+        return typed.Success ? $"The value has the wrong type: expected {Friendly(typed.Groups["type"].Value)}." : m;
+    }
+
+    static string Friendly(string clr)
+    {
+        if (clr.StartsWith("System.Nullable`1[", StringComparison.Ordinal)) clr = clr["System.Nullable`1[".Length..].TrimEnd(']');
+        if (clr.Contains("Dictionary`", StringComparison.Ordinal)) return "an object";
+        if (clr.Contains("List`", StringComparison.Ordinal) || clr.EndsWith("[]", StringComparison.Ordinal) || clr.Contains("IEnumerable`", StringComparison.Ordinal)) return "an array";
+        return clr switch
+        {
+            "System.String" => "a string",
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.Double" or "System.Decimal" or "System.Single" => "a number",
+            "System.Boolean" => "true or false",
+            "System.Guid" => "an id (GUID)",
+            "System.DateTimeOffset" or "System.DateTime" => "an ISO-8601 date-time",
+            _ => "an object",
+        };
+    }
+
+    [GeneratedRegex(@"could not be converted to (?<type>\S+?)\.?$")]
+    private static partial Regex Converted();
+
+    [GeneratedRegex(@"parameter ""(?:[^""]*\s)?(?<name>\w+)""(?: from ""(?<value>[^""]*)"")?")]
+    private static partial Regex ParameterName();
+
+}

@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Exports.Shared;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Exports.Host;
+
+/// <summary>
+/// The edge every API request crosses before a handler sees it. One rule for the whole API, whatever the route:
+/// no string a client sends (query value, route value, JSON property name or value) may hold NUL or an unpaired
+/// surrogate, which PostgreSQL and every text format refuse; a JSON body is well-formed, within
+/// <see cref="ExportsSettings.MaxJsonBytes"/> and sent as JSON. Each refusal is a Problem Details naming the field.
+/// Routes that parse their own body (ingest streams) declare no JSON body and only get the query and route checks.
+/// </summary>
+public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
+{
+    public async Task InvokeAsync(HttpContext ctx)
+    {
+        if (!ctx.Request.Path.StartsWithSegments("/api"))
+        {
+            await next(ctx);
+            return;
+        }
+        var errors = new Errors();
+        foreach (var (key, values) in ctx.Request.Query)
+        {
+            CheckText(key, key, errors);
+            foreach (var v in values) CheckText(key, v, errors);
+        }
+        foreach (var (key, value) in ctx.Request.RouteValues)
+            if (value is string s) CheckText(key, s, errors);
+        if (errors.Any)
+        {
+            await Problems.Validation(errors.ToDictionary()).ExecuteAsync(ctx);
+            return;
+        }
+
+        var accepts = ctx.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>();
+        if (accepts is not null && accepts.ContentTypes.All(IsJson) && HasBody(ctx.Request))
+        {
+            if (!IsJson(ctx.Request.ContentType))
+            {
+                await Problems.Status(415, "Unsupported media type",
+                    $"Send the body as JSON with 'Content-Type: application/json' (got '{ctx.Request.ContentType ?? "none"}').").ExecuteAsync(ctx);
+                return;
+            }
+            var body = await ReadBodyAsync(ctx, settings.MaxJsonBytes);
+            if (body is null)
+            {
+                await Problems.Status(413, "Request body too large",
+                    $"A JSON body may hold at most {settings.MaxJsonBytes:N0} bytes (EXPORTS_MAX_JSON_BYTES).").ExecuteAsync(ctx);
+                return;
+            }
+            ScanJson(body, errors);
+            if (errors.Any)
+            {
+                await Problems.Validation(errors.ToDictionary()).ExecuteAsync(ctx);
+                return;
+            }
+            ctx.Request.Body = new MemoryStream(body, writable: false);
+            ctx.Request.ContentLength = body.Length;
+        }
+        await next(ctx);
+    }
+
+    static bool HasBody(HttpRequest r) => r.ContentLength > 0 || (r.ContentLength is null && r.Headers.TransferEncoding.Count > 0);
+
+    static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType)) return false;
+        var media = contentType.Split(';', 2)[0].Trim();
+        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The whole body, or null when it is longer than <paramref name="max"/>.</summary>
+    static async Task<byte[]?> ReadBodyAsync(HttpContext ctx, long max)
+    {
+        if (ctx.Request.ContentLength > max) return null;
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int n;
+            while ((n = await ctx.Request.Body.ReadAsync(chunk, ctx.RequestAborted)) > 0)
+            {
+                if (buffer.Length + n > max) return null;
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(chunk); }
+        return buffer.ToArray();
+    }
+
+    /// <summary>A query or route value: refused when it holds NUL or an unpaired surrogate.</summary>
+    public static void CheckText(string field, string? text, Errors errors)
+    {
+        if (Problem(text) is { } p) errors.Add(field, p);
+    }
+
+    /// <summary>Why a client's string cannot be stored or written, or null when it can.</summary>
+    public static string? Problem(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0') return "Text must not contain the NUL character (U+0000).";
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return $"Text must not contain an unpaired surrogate (U+{(int)c:X4}): send valid UTF-8.";
+        }
+        return null;
+    }
+
+    /// <summary>Walks a JSON document once: malformed JSON is reported where it broke, every property name and string
+    /// value is checked as text, each under its JSON path (<c>widgets[3].query.metrics[0]</c>).</summary>
+    public static void ScanJson(ReadOnlySpan<byte> json, Errors errors)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        var path = new List<Segment>();
+        const int maxErrors = 20;
+        var found = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                    case JsonTokenType.StartArray:
+                        Advance(path);
+                        path.Add(reader.TokenType == JsonTokenType.StartArray ? Segment.Array() : Segment.Object());
+                        break;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        path.RemoveAt(path.Count - 1);
+                        break;
+                    case JsonTokenType.PropertyName:
+                        var name = ReadText(ref reader, out var nameProblem);
+                        path[^1] = path[^1] with { Name = name ?? "?" };
+                        if (nameProblem is not null && found++ < maxErrors) errors.Add(Format(path, includeLast: true), $"Property name: {nameProblem}");
+                        break;
+                    default:
+                        Advance(path);
+                        if (reader.TokenType == JsonTokenType.String)
+                        {
+                            ReadText(ref reader, out var problem);
+                            if (problem is not null && found++ < maxErrors) errors.Add(Format(path, includeLast: true), problem);
+                        }
+                        break;
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            var at = Format(path, includeLast: true);
+            errors.Add(at.Length == 0 ? "body" : at,
+                $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+        }
+    }
+
+    static string? ReadText(ref Utf8JsonReader reader, out string? problem)
+    {
+        try
+        {
+            var s = reader.GetString();
+            problem = Problem(s);
+            return s;
+        }
+        catch (InvalidOperationException)
+        {
+            problem = "Text must be valid UTF-8 without unpaired surrogates.";
+            return null;
+        }
+    }
+
+    static string FirstSentence(string message)
+    {
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        return message.TrimEnd(' ', '|');
+    }
+
+    /// <summary>A value arrives in the innermost container: an array counts it, an object already named it.</summary>
+    static void Advance(List<Segment> path)
+    {
+        if (path.Count > 0 && path[^1].IsArray) path[^1] = path[^1] with { Index = path[^1].Index + 1 };
+    }
+
+    static string Format(List<Segment> path, bool includeLast)
+    {
+        var sb = new StringBuilder();
+        var count = includeLast ? path.Count : path.Count - 1;
+        for (var i = 0; i < count; i++)
+        {
+            var s = path[i];
+            if (s.IsArray) { if (s.Index >= 0) sb.Append('[').Append(s.Index).Append(']'); }
+            else if (s.Name is { } n)
+            {
+                if (IsIdentifier(n)) { if (sb.Length > 0) sb.Append('.'); sb.Append(n); }
+                else sb.Append("['").Append(Printable(n).Replace("'", "\\'")).Append("']");
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A name as it can be shown back: control characters and lone surrogates as \uXXXX text.</summary>
+    static string Printable(string n)
+    {
+        if (n.All(c => c >= ' ' && !char.IsSurrogate(c))) return n;
+        var sb = new StringBuilder();
+        foreach (var c in n) sb.Append(c < ' ' || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c);
+        return sb.ToString();
+    }
+
+    static bool IsIdentifier(string n) => n.Length > 0 && n.Length <= 128 && (char.IsLetter(n[0]) || n[0] == '_')
+        && n.All(c => char.IsLetterOrDigit(c) || c is '_' or '-');
+
+    readonly record struct Segment(bool IsArray, int Index, string? Name)
+    {
+        public static Segment Array() => new(true, -1, null);
+        public static Segment Object() => new(false, 0, null);
+    }
+}

@@ -1,0 +1,428 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Exports.Tests.Infrastructure;
+
+namespace Exports.Tests.Host;
+
+/// <summary>
+/// Walks every route of /openapi/v1.json with the classes of bad input a careless or hostile client sends: NUL and
+/// unpaired surrogates in every string the schema names (body, query and path), null inside every array, a value of
+/// the wrong type in every field, malformed JSON, no body, a wrong media type. Every answer must be a 4xx Problem
+/// Details naming the field, and none may leave anything behind (rows, triggers).
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class BadInputTests(ApiFixture api)
+{
+    const string Bad = "__BAD__";
+    static readonly string[] BadStrings = ["\"nul\\u0000here\"", "\"\\ud800\"", "\"x\\udc00y\""];
+
+    [Fact]
+    public async Task EveryRoute_BadStringsNullElementsAndWrongTypes_Are400NamingTheField()
+    {
+        var (owner, client) = await api.NewUserAsync();
+        await CreateSourcesAsync(client, withData: false);
+        var before = await OwnedRowsAsync(owner);
+        var triggersBefore = await api.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers");
+        var doc = await OpenApiAsync(client);
+        var failures = new List<string>();
+        var cases = 0;
+
+        foreach (var op in Operations(doc))
+        {
+            // Every body field: bad text, null elements, wrong types, each alone and named by its JSON path.
+            if (op.Body is { } schema)
+                foreach (var leaf in Leaves(doc, schema, "", 0))
+                {
+                    foreach (var (raw, field) in leaf.Cases())
+                    {
+                        cases++;
+                        var body = Build(leaf.Path).Replace($"\"{Bad}\"", raw);
+                        var r = await SendAsync(client, op.Method, Url(op, null, null), body, "application/json");
+                        await ExpectAsync(r, failures, $"{op.Method} {op.Path} {body}", 400, field);
+                    }
+                }
+
+            // Every query parameter with NUL; typed ones with a value of the wrong type.
+            foreach (var p in op.Query)
+            {
+                cases++;
+                var r = await SendAsync(client, op.Method, Url(op, null, $"{p.Name}=%00"), op.Body is null ? null : "{}", "application/json");
+                await ExpectAsync(r, failures, $"{op.Method} {op.Path}?{p.Name}=%00", 400, p.Name);
+                if (p.Type is "integer" or "number" || p.Format is "date-time" or "uuid")
+                {
+                    cases++;
+                    r = await SendAsync(client, op.Method, Url(op, null, $"{p.Name}=not-a-{p.Type}"), op.Body is null ? null : "{}", "application/json");
+                    await ExpectAsync(r, failures, $"{op.Method} {op.Path}?{p.Name}=not-a-{p.Type}", 400, p.Name);
+                }
+            }
+
+            // Every path parameter with bytes that are not UTF-8 (Kestrel itself refuses %00 in a path with a bare 400,
+            // before any application code): not found, as Problem Details.
+            foreach (var p in op.Body is null ? op.PathParams : [])
+            {
+                cases++;
+                var r = await SendAsync(client, op.Method, Url(op, p.Name, null), null, "application/json");
+                await ExpectAsync(r, failures, $"{op.Method} {op.Path} with {p.Name}=%ED%A0%80", op.Path.Contains("/render/") ? 401 : 404, null);
+            }
+
+            if (op.Body is null) continue;
+            // The body as a whole: malformed, the wrong JSON kind, absent, or not JSON at all.
+            foreach (var (raw, status) in new[] { ("{\"a\": ", 400), ("[]", 400), ("5", 400), ("\"text\"", 400), ("{\"a\": 1,}", 400), (new string('[', 200) + new string(']', 200), 400) })
+            {
+                cases++;
+                var r = await SendAsync(client, op.Method, Url(op, null, null), raw, "application/json");
+                await ExpectAsync(r, failures, $"{op.Method} {op.Path} body {Trim(raw)}", status, null);
+            }
+            cases++;
+            var plain = await SendAsync(client, op.Method, Url(op, null, null), "{}", "text/plain");
+            await ExpectAsync(plain, failures, $"{op.Method} {op.Path} as text/plain", 415, null);
+            if (op.BodyRequired)
+            {
+                cases++;
+                var empty = await SendAsync(client, op.Method, Url(op, null, null), "", "application/json");
+                await ExpectAsync(empty, failures, $"{op.Method} {op.Path} with no body", 400, "body");
+            }
+        }
+
+        Assert.True(cases > 500, $"Only {cases} cases: the walk did not reach the API's routes.");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cases} bad requests were not answered as expected:\n" + string.Join("\n", failures.Take(60)));
+        Assert.Equal(before, await OwnedRowsAsync(owner));
+        Assert.Equal(triggersBefore, await api.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers"));
+    }
+
+    /// <summary>The cases the probe found one by one, each where its value enters, sent by a user who owns the sources
+    /// they name (so validation, not a 404, answers).</summary>
+    [Theory]
+    [MemberData(nameof(NamedCases))]
+    public async Task NamedCase_Is4xxProblemNamingTheField(string method, string url, string? body, int status, string? field)
+    {
+        var (owner, client) = await ProberAsync();
+        var before = await OwnedRowsAsync(owner);
+        var triggersBefore = await api.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers");
+        var failures = new List<string>();
+        var r = await SendAsync(client, method, url, body, "application/json");
+        await ExpectAsync(r, failures, $"{method} {url} {body}", status, field);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Equal(before, await OwnedRowsAsync(owner));
+        Assert.Equal(triggersBefore, await api.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers"));
+    }
+
+    static Task<(Guid, HttpClient)>? _prober;
+    static readonly object ProberGate = new();
+
+    /// <summary>One user for the named cases, owning a small "servers" timeseries and "agent-commands" records source.</summary>
+    Task<(Guid, HttpClient)> ProberAsync()
+    {
+        lock (ProberGate) return _prober ??= CreateProberAsync();
+    }
+
+    async Task<(Guid, HttpClient)> CreateProberAsync()
+    {
+        var (owner, client) = await api.NewUserAsync();
+        await CreateSourcesAsync(client, withData: true);
+        return (owner, client);
+    }
+
+    static async Task CreateSourcesAsync(HttpClient client, bool withData)
+    {
+        (await client.PostJsonAsync("/api/v1/sources", new { name = "servers", kind = "timeseries", units = new Dictionary<string, string> { ["cpu_percent"] = "%" } })).EnsureSuccessStatusCode();
+        (await client.PostJsonAsync("/api/v1/sources", new
+        {
+            name = "agent-commands", kind = "records",
+            fields = new[] { new { name = "agent", role = "dimension", type = "string" }, new { name = "duration_ms", role = "measure", type = "double" } },
+        })).EnsureSuccessStatusCode();
+        if (!withData) return;
+        var now = DateTimeOffset.UtcNow;
+        var points = Enumerable.Range(0, 30).Select(i => new { timestamp = now.AddMinutes(-i * 5), metric = "cpu_percent", value = 10.0 + i, tags = new { server = i % 2 == 0 ? "web-01" : "web-02" } });
+        (await client.PostJsonAsync("/api/v1/sources/servers/points", points)).EnsureSuccessStatusCode();
+        var records = Enumerable.Range(0, 10).Select(i => new { timestamp = now.AddMinutes(-i * 7), agent = "a" + i % 3, duration_ms = 1.5 * i });
+        (await client.PostJsonAsync("/api/v1/sources/agent-commands/records", records)).EnsureSuccessStatusCode();
+    }
+
+    async Task<string> OwnedRowsAsync(Guid owner)
+    {
+        var counts = new List<string>();
+        foreach (var t in await OwnerTablesAsync())
+            counts.Add($"{t}={await api.ScalarAsync<long>($"SELECT count(*) FROM \"{t}\" WHERE owner_id = $1", owner)}");
+        return string.Join(", ", counts);
+    }
+
+    async Task<List<string>> OwnerTablesAsync() => (await api.RowsAsync("""
+        SELECT table_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND column_name = 'owner_id' ORDER BY table_name
+        """)).Select(r => (string)r[0]!).ToList();
+
+    public static TheoryData<string, string, string?, int, string?> NamedCases()
+    {
+        const string series = "/api/v1/exports/series";
+        string Series(string extra) => "{\"source\":\"servers\",\"timeframe\":{\"last\":\"1h\"}" + extra + "}";
+        var widget = "{\"id\":\"w\",\"type\":\"line\",\"x\":0,\"y\":0,\"w\":6,\"h\":3,\"query\":{\"source\":\"servers\",\"metrics\":[\"cpu_percent\"]}";
+        string Layout(string extra, string w = "") => "{\"title\":\"t\",\"timeframe\":{\"last\":\"1h\"},\"format\":\"png\",\"widgets\":[" + widget + w + "}]" + extra + "}";
+        return new()
+        {
+            // Dates out of range
+            { "POST", series, "{\"source\":\"servers\",\"timeframe\":{\"last\":\"2100y\"}}", 400, "timeframe.last" },
+            { "POST", series, "{\"source\":\"servers\",\"timeframe\":{\"last\":\"99999y\"}}", 400, "timeframe.last" },
+            { "POST", series, "{\"source\":\"servers\",\"timeframe\":{\"last\":\"99999mo\"}}", 400, "timeframe.last" },
+            { "POST", series, "{\"source\":\"servers\",\"granularity\":\"1d\",\"timeframe\":{\"last\":\"11y\"}}", 400, "timeframe.last" },
+            { "POST", series, "{\"source\":\"servers\",\"timezone\":\"Asia/Tokyo\",\"timeframe\":{\"from\":\"0001-01-01T00:00\",\"to\":\"0001-01-02T00:00\"}}", 400, "timeframe.from" },
+            { "POST", series, "{\"source\":\"servers\",\"timezone\":\"America/Los_Angeles\",\"timeframe\":{\"from\":\"9999-12-30T00:00\",\"to\":\"9999-12-31T23:00\"}}", 400, "timeframe.to" },
+            { "POST", series, "{\"source\":\"servers\",\"granularity\":\"1d\",\"timeframe\":{\"from\":\"1990-01-01T00:00Z\",\"to\":\"2026-01-01T00:00Z\"}}", 400, "timeframe" },
+            { "POST", "/api/v1/exports/layout", Layout("").Replace("\"last\":\"1h\"", "\"last\":\"99999y\""), 400, "timeframe.last" },
+            // Windows zone names pass .NET's lookup, then fail in PostgreSQL: refused up front, everywhere a zone enters.
+            { "POST", series, Series(",\"timezone\":\"W. Europe Standard Time\""), 400, "timezone" },
+            { "POST", series, Series(",\"timezone\":\"Pacific Standard Time\""), 400, "timezone" },
+            { "POST", series, Series(",\"timezone\":\"localtime\""), 400, "timezone" },
+            { "POST", "/api/v1/exports/series/preview", Series(",\"timezone\":\"Pacific Standard Time\""), 400, "timezone" },
+            { "POST", "/api/v1/exports/layout", Layout(",\"timezone\":\"W. Europe Standard Time\""), 400, "timezone" },
+            { "GET", "/api/v1/sources/servers/export?range=1h&tz=Pacific%20Standard%20Time", null, 400, "tz" },
+            { "GET", "/api/v1/sources/servers/export?range=99999y", null, 400, "range" },
+            { "POST", "/api/v1/exports", "{\"kind\":\"series\",\"series\":" + Series(",\"timezone\":\"Pacific Standard Time\"") + "}", 400, "series.timezone" },
+            // Nulls and wrong types inside JSON the handlers read themselves
+            { "POST", series, Series(",\"granularity\":\"1h\",\"aggregations\":[null]"), 400, "aggregations[0]" },
+            { "POST", series, Series(",\"columns\":{\"include\":[null]}"), 400, "columns.include[0]" },
+            { "POST", series, Series(",\"columns\":{\"rename\":{\"time\":null}}"), 400, "columns.rename.time" },
+            { "POST", series, "{\"source\":\"agent-commands\",\"timeframe\":{\"last\":\"1h\"},\"fields\":[null]}", 400, "fields[0]" },
+            { "POST", series, Series(",\"filter\":{\"field\":\"server\",\"op\":\"eq\",\"value\":\"a\\u0000b\"}"), 400, "filter.value" },
+            { "POST", series, Series(",\"filter\":{\"field\":5,\"op\":\"eq\",\"value\":\"a\"}"), 400, "filter.field" },
+            { "POST", series, Series(",\"filter\":{\"field\":\"server\",\"op\":7,\"value\":\"a\"}"), 400, "filter.op" },
+            { "POST", series, Series(",\"filter\":{\"field\":\"server\",\"op\":\"in\",\"value\":[null]}"), 400, "filter.value" },
+            { "POST", series, Series(",\"filter\":{\"and\":[null]}"), 400, "filter.and[0]" },
+            { "POST", series, Series(",\"format\":\"csv\",\"formatOptions\":{\"header\":\"custom\",\"headers\":[null,5]}"), 400, "formatOptions.headers" },
+            { "POST", series, Series(",\"format\":\"parquet\",\"formatOptions\":{\"partitionBy\":[null]}"), 400, "formatOptions.partitionBy" },
+            { "POST", series, Series(",\"format\":\"parquet\",\"formatOptions\":{\"metadata\":{\"k\":5}}"), 400, "formatOptions.metadata" },
+            { "POST", series, Series(",\"format\":\"pdf\",\"formatOptions\":{\"page\":5,\"orientation\":true}"), 400, "formatOptions.page" },
+            { "POST", "/api/v1/exports/layout", Layout("", ",\"options\":{\"nulls\":5}"), 400, "widgets[0].options.nulls" },
+            { "POST", "/api/v1/exports/layout", Layout("", ",\"options\":{\"colors\":[null]}"), 400, "widgets[0].options.colors" },
+            { "POST", "/api/v1/exports/layout", Layout("", ",\"options\":{\"thresholds\":[{\"value\":\"x\",\"color\":5}]}"), 400, "widgets[0].options.thresholds" },
+            { "POST", "/api/v1/exports/layout", Layout(",\"theme\":{\"mode\":5}"), 400, "theme" },
+            { "POST", "/api/v1/exports/layout", Layout(",\"theme\":{\"mode\":\"dark\",\"palette\":[null]}"), 400, "theme.palette" },
+            { "POST", "/api/v1/exports/layout", "{\"title\":\"t\",\"timeframe\":{\"last\":\"1h\"},\"widgets\":[null]}", 400, "widgets[0]" },
+            { "POST", "/api/v1/destinations", "{\"name\":\"w\",\"kind\":\"webhook\",\"config\":{\"url\":\"https://example.com/h\"},\"secrets\":{\"signingSecret\":null}}", 400, "secrets.signingSecret" },
+            { "POST", "/api/v1/destinations", "{\"name\":\"e\",\"kind\":\"email\",\"config\":{\"to\":[null]}}", 400, "config.to[0]" },
+            { "POST", "/api/v1/destinations", "{\"name\":\"e\",\"kind\":\"email\",\"config\":{\"to\":[\"a\\u0000@b.c\"]}}", 400, "config.to[0]" },
+            { "POST", "/api/v1/destinations", "{\"name\":\"w\",\"kind\":\"webhook\",\"config\":{\"url\":5}}", 400, "config.url" },
+            { "POST", "/api/v1/schedules", "{\"templateId\":\"" + Guid.NewGuid() + "\",\"frequency\":{\"every\":\"weekly\",\"days\":[null],\"time\":\"09:00\"}}", 400, "frequency.days[0]" },
+            { "POST", "/api/v1/auth/login", "{\"email\":\"demo\\u0000@exports.local\",\"password\":\"x\"}", 400, "email" },
+            { "POST", "/api/v1/render-tokens", "{\"kind\":\"dashboard\",\"id\":\"ops\\u0000\",\"format\":\"pdf\"}", 400, "id" },
+            { "POST", "/api/v1/templates", "{\"name\":\"t\",\"request\":{\"kind\":\"series\",\"series\":{\"source\":\"servers\",\"timeframe\":{\"last\":\"1h\"},\"filename\":\"{date:ffffffff}\"}}}", 400, "request.series.filename" },
+            { "POST", "/api/v1/templates", "{\"name\":\"t\",\"request\":{\"kind\":\"series\",\"series\":{\"source\":\"servers\",\"timeframe\":{\"last\":\"1h\"},\"filename\":\"{date:K}\"}}}", 400, "request.series.filename" },
+            { "GET", "/api/v1/sources/servers/export?range=1h&format=%00", null, 400, "format" },
+            { "GET", "/api/v1/exports?from=0001-01-01T00:00:00%2B14:00", null, 400, "from" },
+        };
+    }
+
+    // ---- the walk ----
+
+    sealed record Param(string Name, string? Type, string? Format);
+    sealed record Operation(string Method, string Path, JsonElement? Body, bool BodyRequired, List<Param> Query, List<Param> PathParams);
+
+    sealed record Leaf(string Path, string Kind, bool ItemsNullable, string? ItemKind)
+    {
+        /// <summary>(raw JSON replacing the value, the field the answer must name).</summary>
+        public IEnumerable<(string Raw, string Field)> Cases()
+        {
+            switch (Kind)
+            {
+                case "string":
+                    foreach (var s in BadStrings) yield return (s, Path);
+                    yield return ("{\"a\":1}", Path);
+                    break;
+                case "array":
+                    if (!ItemsNullable) yield return ("[null]", $"{Path}[0]");
+                    if (ItemKind == "string") foreach (var s in BadStrings) yield return ($"[{s}]", $"{Path}[0]");
+                    yield return ("\"not an array\"", Path);
+                    break;
+                case "map":
+                    yield return ("{\"k\":null}", $"{Path}.k");
+                    yield return ("{\"k\":\"a\\u0000\"}", $"{Path}.k");
+                    yield return ("{\"nul\\u0000key\":\"v\"}", $"{Path}['nul\\u0000key']");
+                    break;
+                case "number" or "integer":
+                    yield return ("\"not a number\"", Path);
+                    yield return ("{}", Path);
+                    break;
+                case "boolean":
+                    yield return ("\"yes\"", Path);
+                    break;
+                case "object":
+                    yield return ("5", Path);
+                    yield return ("[1]", Path);
+                    break;
+                case "any":
+                    foreach (var s in BadStrings) yield return (s, Path);
+                    yield return ("{\"nul\\u0000key\":1}", $"{Path}['nul\\u0000key']");
+                    break;
+            }
+        }
+    }
+
+    static async Task<JsonElement> OpenApiAsync(HttpClient client)
+    {
+        var r = await client.GetAsync("/openapi/v1.json");
+        r.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    static IEnumerable<Operation> Operations(JsonElement doc)
+    {
+        foreach (var path in doc.GetProperty("paths").EnumerateObject())
+        {
+            if (!path.Name.StartsWith("/api/", StringComparison.Ordinal)) continue;
+            foreach (var op in path.Value.EnumerateObject())
+            {
+                var query = new List<Param>();
+                var pathParams = new List<Param>();
+                if (op.Value.TryGetProperty("parameters", out var ps))
+                    foreach (var p in ps.EnumerateArray())
+                    {
+                        var schema = p.TryGetProperty("schema", out var s) ? Resolve(doc, s) : default;
+                        var param = new Param(p.GetProperty("name").GetString()!, TypeOf(schema), schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("format", out var f) ? f.GetString() : null);
+                        (p.GetProperty("in").GetString() == "query" ? query : pathParams).Add(param);
+                    }
+                JsonElement? body = null;
+                var required = false;
+                if (op.Value.TryGetProperty("requestBody", out var rb) && rb.GetProperty("content").TryGetProperty("application/json", out var json)
+                    && json.TryGetProperty("schema", out var bs))
+                {
+                    body = bs;
+                    required = rb.TryGetProperty("required", out var req) && req.GetBoolean();
+                }
+                yield return new Operation(op.Name.ToUpperInvariant(), path.Name, body, required, query, pathParams);
+            }
+        }
+    }
+
+    static IEnumerable<Leaf> Leaves(JsonElement doc, JsonElement schema, string path, int depth)
+    {
+        if (depth > 6) yield break;
+        schema = Resolve(doc, schema);
+        var kind = TypeOf(schema);
+        if (kind == "object" && schema.TryGetProperty("properties", out var props))
+        {
+            if (path.Length > 0) yield return new Leaf(path, "object", false, null);
+            foreach (var p in props.EnumerateObject())
+                foreach (var l in Leaves(doc, p.Value, path.Length == 0 ? p.Name : $"{path}.{p.Name}", depth + 1))
+                    yield return l;
+        }
+        else if (kind == "object" && schema.TryGetProperty("additionalProperties", out var ap) && ap.ValueKind == JsonValueKind.Object)
+            yield return new Leaf(path, TypeOf(Resolve(doc, ap)) == "string" ? "map" : "object", false, null);
+        else if (kind == "array")
+        {
+            var items = schema.TryGetProperty("items", out var it) ? Resolve(doc, it) : default;
+            var itemKind = TypeOf(items);
+            var nullable = items.ValueKind == JsonValueKind.Object && IsNullable(items);
+            yield return new Leaf(path, "array", nullable, itemKind);
+            if (itemKind == "object")
+                foreach (var l in Leaves(doc, items, $"{path}[0]", depth + 1))
+                    yield return l;
+        }
+        else if (kind is "string" or "number" or "integer" or "boolean")
+        {
+            var format = schema.TryGetProperty("format", out var f) ? f.GetString() : null;
+            // Dates and ids are strings in JSON, but bad text in them is a type error: still a 400 on the field.
+            yield return new Leaf(path, kind, false, format);
+        }
+        else if (kind == "any" && path.Length > 0) yield return new Leaf(path, "any", false, null);
+    }
+
+    /// <summary>Follows $ref and the nullable oneOf [{type: null}, {$ref}] wrapper.</summary>
+    static JsonElement Resolve(JsonElement doc, JsonElement schema)
+    {
+        for (var i = 0; i < 8 && schema.ValueKind == JsonValueKind.Object; i++)
+        {
+            if (schema.TryGetProperty("$ref", out var r))
+            {
+                var name = r.GetString()!.Split('/').Last();
+                schema = doc.GetProperty("components").GetProperty("schemas").GetProperty(name);
+                continue;
+            }
+            if (schema.TryGetProperty("oneOf", out var one) || schema.TryGetProperty("anyOf", out one))
+            {
+                var notNull = one.EnumerateArray().Where(s => !(s.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "null")).ToList();
+                if (notNull.Count == 1) { schema = notNull[0]; continue; }
+            }
+            break;
+        }
+        return schema;
+    }
+
+    static string? TypeOf(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object) return null;
+        if (!schema.TryGetProperty("type", out var t))
+            return schema.TryGetProperty("properties", out _) ? "object" : "any";
+        if (t.ValueKind == JsonValueKind.String) return t.GetString();
+        return t.EnumerateArray().Select(x => x.GetString()).FirstOrDefault(x => x != "null");
+    }
+
+    static bool IsNullable(JsonElement schema) =>
+        schema.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Array && t.EnumerateArray().Any(x => x.GetString() == "null");
+
+    /// <summary>The smallest body that reaches <paramref name="path"/> ("a.b[0].c"), with the bad value at its end.</summary>
+    static string Build(string path)
+    {
+        JsonNode node = JsonValue.Create(Bad)!;
+        var parts = path.Split('.');
+        for (var i = parts.Length - 1; i >= 0; i--)
+        {
+            var part = parts[i];
+            var name = part.EndsWith("[0]", StringComparison.Ordinal) ? part[..^3] : part;
+            if (part.EndsWith("[0]", StringComparison.Ordinal)) node = new JsonArray(node);
+            node = new JsonObject { [name] = node };
+        }
+        return node.ToJsonString();
+    }
+
+    static string Url(Operation op, string? nulParam, string? query)
+    {
+        var url = op.Path;
+        foreach (var p in op.PathParams)
+        {
+            var value = p.Name == nulParam ? "x%ED%A0%80y" : p.Format == "uuid" ? Guid.NewGuid().ToString() : p.Name switch
+            {
+                "format" => "png",
+                "version" => "1",
+                "source" => op.Path.EndsWith("/records", StringComparison.Ordinal) ? "agent-commands" : "servers",
+                _ => "missing-" + p.Name,
+            };
+            url = url.Replace("{" + p.Name + "}", value);
+        }
+        return query is null ? url : $"{url}?{query}";
+    }
+
+    static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string url, string? body, string contentType)
+    {
+        var req = new HttpRequestMessage(new HttpMethod(method), url);
+        if (body is not null)
+        {
+            req.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            req.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+        return await client.SendAsync(req);
+    }
+
+    static async Task ExpectAsync(HttpResponseMessage r, List<string> failures, string what, int status, string? field)
+    {
+        var text = await r.Content.ReadAsStringAsync();
+        var code = (int)r.StatusCode;
+        if (code != status) { failures.Add($"{what} → {code} (expected {status}): {Trim(text)}"); return; }
+        if (r.Content.Headers.ContentType?.MediaType != "application/problem+json") { failures.Add($"{what} → {code} as {r.Content.Headers.ContentType}, not Problem Details"); return; }
+        JsonElement json;
+        try { json = JsonDocument.Parse(text).RootElement; }
+        catch (JsonException) { failures.Add($"{what} → {code} with a body that is not JSON: {Trim(text)}"); return; }
+        if (!json.TryGetProperty("status", out var s) || s.GetInt32() != code || !json.TryGetProperty("title", out var t) || string.IsNullOrWhiteSpace(t.GetString()))
+        { failures.Add($"{what} → {code} without status and title: {Trim(text)}"); return; }
+        if (code == 400)
+        {
+            if (!json.TryGetProperty("errors", out var errors) || !errors.EnumerateObject().Any())
+            { failures.Add($"{what} → 400 naming no field: {Trim(text)}"); return; }
+            if (field is not null && !errors.TryGetProperty(field, out _))
+                failures.Add($"{what} → 400 without an error on '{field}': {Trim(text)}");
+        }
+    }
+
+    static string Trim(string s) => s.Length > 300 ? s[..300] + "…" : s;
+}
