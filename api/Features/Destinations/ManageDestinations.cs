@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Security.Claims;
 using System.Text.Json;
 using Exports.Delivery;
@@ -60,6 +59,10 @@ public static class ManageDestinations
         if (kind is null || !RequiredSecrets.ContainsKey(kind)) e.Add("kind", "kind is email, webhook, s3 or sftp.");
         var config = body.Config is { ValueKind: JsonValueKind.Object } c ? c : default;
         if (config.ValueKind != JsonValueKind.Object) e.Add("config", "config is an object.");
+        else if (System.Text.Encoding.UTF8.GetByteCount(config.GetRawText()) is var size && size > settings.DestinationConfigMaxBytes)
+            e.Add("config", $"config is {size} bytes of JSON; the limit is {settings.DestinationConfigMaxBytes} bytes (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).");
+        if (body.Secrets is { } given && System.Text.Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(given)) is var secretsSize && secretsSize > settings.DestinationConfigMaxBytes)
+            e.Add("secrets", $"secrets are {secretsSize} bytes of JSON; the limit is {settings.DestinationConfigMaxBytes} bytes (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).");
         if (!e.Any) Check(kind!, config, settings, e);
         foreach (var secret in RequiredSecrets.GetValueOrDefault(kind ?? "") ?? [])
             if ((body.Secrets?.GetValueOrDefault(secret) is not { Length: > 0 } v) && !(existing?.Secrets.Contains(secret) ?? false))
@@ -98,7 +101,7 @@ public static class ManageDestinations
                     var i = 0;
                     foreach (var a in to.EnumerateArray())
                     {
-                        if (a.ValueKind != JsonValueKind.String || !MailAddress.TryCreate(a.GetString(), out _)) e.Add($"config.to[{i}]", "Not an e-mail address.");
+                        if (a.ValueKind != JsonValueKind.String || !EmailChannel.IsAddress(a.GetString())) e.Add($"config.to[{i}]", "Not an e-mail address.");
                         i++;
                     }
                 }
@@ -110,6 +113,8 @@ public static class ManageDestinations
                 var url = S("url");
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || !(u.Scheme == "https" || (u.Scheme == "http" && u.IsLoopback)))
                     e.Add("config.url", "url is an https:// address (http only to this machine, for testing).");
+                else if (u.UserInfo.Length > 0)
+                    e.Add("config.url", "url cannot carry a user name or password (https://user:password@…): receivers check the signature instead.");
                 break;
             case "sftp":
                 if (S("host") is not { Length: > 0 } h || Uri.CheckHostName(h) is not (UriHostNameType.Dns or UriHostNameType.IPv4)) e.Add("config.host", "host is a host name or IPv4 address.");
@@ -120,8 +125,12 @@ public static class ManageDestinations
                     e.Add("config.hostKey", "hostKey is the server's SHA-256 host key fingerprint as ssh-keygen -lf prints it (SHA256:…); it is pinned.");
                 break;
             case "s3":
-                if (S("bucket") is not { Length: >= 3 and <= 63 }) e.Add("config.bucket", "bucket is a bucket name (3 to 63 characters).");
-                if (S("endpoint") is { } ep && !Uri.TryCreate(ep, UriKind.Absolute, out _)) e.Add("config.endpoint", "endpoint is an absolute URL.");
+                if (S("bucket") is not { Length: >= 3 and <= 63 } bk || bk.Any(ch => !(char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch is '-' or '.'))) e.Add("config.bucket", "bucket is a bucket name (3 to 63 lower-case letters, digits, '-' or '.').");
+                if (S("endpoint") is { } ep)
+                {
+                    if (!Uri.TryCreate(ep, UriKind.Absolute, out var eu) || eu.Scheme is not ("https" or "http")) e.Add("config.endpoint", "endpoint is an absolute http(s) URL.");
+                    else if (eu.UserInfo.Length > 0) e.Add("config.endpoint", "endpoint cannot carry a user name or password (https://user:password@…): the keys go in secrets.");
+                }
                 if (S("prefix") is { } p && (p.Contains("..") || p.Length > 200)) e.Add("config.prefix", "prefix is a key prefix without '..'.");
                 break;
         }
