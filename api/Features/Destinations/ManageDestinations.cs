@@ -10,7 +10,8 @@ namespace Exports.Features.Destinations;
 public sealed record DestinationBody(string? Name, string? Kind, JsonElement? Config, Dictionary<string, string>? Secrets);
 
 /// <summary>/api/v1/destinations: where exports are delivered, configured once per owner. Secrets (webhook signing
-/// secret, S3 keys) are write-only: stored encrypted, never returned (only their names) and never logged.</summary>
+/// secret, S3 keys, SFTP key or password) are write-only: stored encrypted, never returned (only their names) and
+/// never logged. URLs carry no user info, and config and secrets are bounded (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).</summary>
 public static class ManageDestinations
 {
     static readonly Dictionary<string, string[]> RequiredSecrets = new()
@@ -34,7 +35,7 @@ public static class ManageDestinations
 
         g.MapPost("/destinations", (DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
                 SaveAsync(null, body, store, settings, clock, user.OwnerId(), ct))
-            .WithTags("Destinations").WithSummary("Add an e-mail, webhook or S3 destination")
+            .WithTags("Destinations").WithSummary("Add an e-mail, webhook, S3 or SFTP destination")
             .Produces<DestinationView>(201).ProducesProblem(400).ProducesProblem(409);
 
         g.MapPut("/destinations/{id:guid}", (Guid id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
