@@ -20,7 +20,7 @@ public static class JobsSetup
         s.AddSingleton<Exports.Delivery.Destinations>();
         s.AddSingleton<IDeliveryTargets>(sp => sp.GetRequiredService<Exports.Delivery.Destinations>());
         s.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(() => Exports.Delivery.NetworkGuard.Handler(settings.DeliveryAllowPrivateNetworks));
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.EmailChannel>();
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.WebhookChannel>();
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.S3Channel>();

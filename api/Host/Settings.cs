@@ -28,6 +28,11 @@ public sealed record ExportsSettings
     public string? SmtpUser { get; init; }
     public string? SmtpPassword { get; init; }
     public bool SmtpStartTls { get; init; } = true;
+    /// <summary>The SMTP server's certificate SHA-256 (lower-case hex of the DER bytes), trusted instead of the
+    /// system's CAs (a self-signed relay); null: the system's trust.</summary>
+    public string? SmtpTlsFingerprint { get; init; }
+    /// <summary>Largest destination config (and largest secrets object), in bytes of JSON.</summary>
+    public int DestinationConfigMaxBytes { get; init; } = 16 * 1024;
     /// <summary>Let deliveries reach loopback and private networks (off: SSRF protection).</summary>
     public bool DeliveryAllowPrivateNetworks { get; init; }
 
@@ -63,13 +68,28 @@ public sealed record ExportsSettings
             SmtpUser = Get("EXPORTS_SMTP_USER") is { Length: > 0 } su ? su : null,
             SmtpPassword = Get("EXPORTS_SMTP_PASSWORD") is { Length: > 0 } sp ? sp : null,
             SmtpStartTls = Bool("EXPORTS_SMTP_STARTTLS", Get("EXPORTS_SMTP_STARTTLS"), true),
+            SmtpTlsFingerprint = Fingerprint("EXPORTS_SMTP_TLS_FINGERPRINT", Get("EXPORTS_SMTP_TLS_FINGERPRINT")),
+            DestinationConfigMaxBytes = Int("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", Get("EXPORTS_DESTINATION_CONFIG_MAX_BYTES"), 16 * 1024, 1024, 1024 * 1024),
             DeliveryAllowPrivateNetworks = Bool("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", Get("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"), false),
         };
         if (!Uri.TryCreate(settings.PublicUrl, UriKind.Absolute, out _))
             throw new SettingsException($"EXPORTS_PUBLIC_URL must be an absolute URL (got '{settings.PublicUrl}').");
+        if (settings.SmtpTlsFingerprint is not null && !settings.SmtpStartTls)
+            throw new SettingsException("EXPORTS_SMTP_TLS_FINGERPRINT pins the certificate of a TLS connection: it needs EXPORTS_SMTP_STARTTLS=true.");
         if (settings.DemoApiKey is { } key && (key.Length < 24 || key.Any(char.IsWhiteSpace)))
             throw new SettingsException("EXPORTS_DEMO_API_KEY must be at least 24 characters without spaces.");
         return settings;
+    }
+
+    /// <summary>A SHA-256 fingerprint in hex (64 digits; colons and spaces allowed, as openssl and browsers print
+    /// it), returned as lower-case hex.</summary>
+    internal static string? Fingerprint(string name, string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        var hex = new string(raw.Where(c => c is not (':' or ' ')).ToArray()).ToLowerInvariant();
+        if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
+            throw new SettingsException($"{name} must be the certificate's SHA-256 fingerprint: 64 hex digits, colons allowed (openssl x509 -noout -fingerprint -sha256) (got '{raw}').");
+        return hex;
     }
 
     internal static long Long(string name, string? raw, long fallback, long min, long max)

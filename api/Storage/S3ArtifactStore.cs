@@ -7,7 +7,8 @@ namespace Exports.Storage;
 /// <summary>An S3-compatible bucket. An artifact is streamed as a multipart upload (8 MiB parts) that becomes an
 /// object only when completed; a small one is a single PUT at commit. Aborting deletes the uploaded parts.
 /// Every upload sets <c>UseChunkEncoding = false</c>: S3-compatible servers such as s3rver store the SDK's
-/// aws-chunked framing inside the object otherwise.</summary>
+/// aws-chunked framing inside the object otherwise. The service's own store creates its bucket on first use; a
+/// store over someone else's endpoint (<c>createBucket: false</c>) assumes the bucket exists.</summary>
 public sealed class S3ArtifactStore : IArtifactStore, IDisposable
 {
     const int PartSize = 8 * 1024 * 1024;
@@ -16,9 +17,12 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
     readonly SemaphoreSlim _bucketReady = new(1, 1);
     bool _bucketChecked;
 
-    public S3ArtifactStore(string? endpoint, string bucket, string prefix, string? region, string accessKey, string secretKey, bool pathStyle)
+    public S3ArtifactStore(string? endpoint, string bucket, string prefix, string? region, string accessKey, string secretKey, bool pathStyle,
+        bool createBucket = true, HttpClientFactory? http = null)
     {
         var config = new AmazonS3Config { ForcePathStyle = pathStyle };
+        if (http is not null) config.HttpClientFactory = http;
+        _bucketChecked = !createBucket;
         if (endpoint is not null)
         {
             config.ServiceURL = endpoint;

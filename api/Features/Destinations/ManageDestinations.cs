@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Security.Claims;
 using System.Text.Json;
 using Exports.Delivery;
@@ -11,7 +10,8 @@ namespace Exports.Features.Destinations;
 public sealed record DestinationBody(string? Name, string? Kind, JsonElement? Config, Dictionary<string, string>? Secrets);
 
 /// <summary>/api/v1/destinations: where exports are delivered, configured once per owner. Secrets (webhook signing
-/// secret, S3 keys) are write-only: stored encrypted, never returned (only their names) and never logged.</summary>
+/// secret, S3 keys, SFTP key or password) are write-only: stored encrypted, never returned (only their names) and
+/// never logged. URLs carry no user info, and config and secrets are bounded (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).</summary>
 public static class ManageDestinations
 {
     static readonly Dictionary<string, string[]> RequiredSecrets = new()
@@ -35,7 +35,7 @@ public static class ManageDestinations
 
         g.MapPost("/destinations", (DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
                 SaveAsync(null, body, store, settings, clock, user.OwnerId(), ct))
-            .WithTags("Destinations").WithSummary("Add an e-mail, webhook or S3 destination")
+            .WithTags("Destinations").WithSummary("Add an e-mail, webhook, S3 or SFTP destination")
             .Produces<DestinationView>(201).ProducesProblem(400).ProducesProblem(409);
 
         g.MapPut("/destinations/{id:guid}", (Guid id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
@@ -60,6 +60,10 @@ public static class ManageDestinations
         if (kind is null || !RequiredSecrets.ContainsKey(kind)) e.Add("kind", "kind is email, webhook, s3 or sftp.");
         var config = body.Config is { ValueKind: JsonValueKind.Object } c ? c : default;
         if (config.ValueKind != JsonValueKind.Object) e.Add("config", "config is an object.");
+        else if (System.Text.Encoding.UTF8.GetByteCount(config.GetRawText()) is var size && size > settings.DestinationConfigMaxBytes)
+            e.Add("config", $"config is {size} bytes of JSON; the limit is {settings.DestinationConfigMaxBytes} bytes (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).");
+        if (body.Secrets is { } given && System.Text.Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(given)) is var secretsSize && secretsSize > settings.DestinationConfigMaxBytes)
+            e.Add("secrets", $"secrets are {secretsSize} bytes of JSON; the limit is {settings.DestinationConfigMaxBytes} bytes (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).");
         if (!e.Any) Check(kind!, config, settings, e);
         foreach (var secret in RequiredSecrets.GetValueOrDefault(kind ?? "") ?? [])
             if ((body.Secrets?.GetValueOrDefault(secret) is not { Length: > 0 } v) && !(existing?.Secrets.Contains(secret) ?? false))
@@ -98,7 +102,7 @@ public static class ManageDestinations
                     var i = 0;
                     foreach (var a in to.EnumerateArray())
                     {
-                        if (a.ValueKind != JsonValueKind.String || !MailAddress.TryCreate(a.GetString(), out _)) e.Add($"config.to[{i}]", "Not an e-mail address.");
+                        if (a.ValueKind != JsonValueKind.String || !EmailChannel.IsAddress(a.GetString())) e.Add($"config.to[{i}]", "Not an e-mail address.");
                         i++;
                     }
                 }
@@ -110,6 +114,8 @@ public static class ManageDestinations
                 var url = S("url");
                 if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || !(u.Scheme == "https" || (u.Scheme == "http" && u.IsLoopback)))
                     e.Add("config.url", "url is an https:// address (http only to this machine, for testing).");
+                else if (u.UserInfo.Length > 0)
+                    e.Add("config.url", "url cannot carry a user name or password (https://user:password@…): receivers check the signature instead.");
                 break;
             case "sftp":
                 if (S("host") is not { Length: > 0 } h || Uri.CheckHostName(h) is not (UriHostNameType.Dns or UriHostNameType.IPv4)) e.Add("config.host", "host is a host name or IPv4 address.");
@@ -120,8 +126,12 @@ public static class ManageDestinations
                     e.Add("config.hostKey", "hostKey is the server's SHA-256 host key fingerprint as ssh-keygen -lf prints it (SHA256:…); it is pinned.");
                 break;
             case "s3":
-                if (S("bucket") is not { Length: >= 3 and <= 63 }) e.Add("config.bucket", "bucket is a bucket name (3 to 63 characters).");
-                if (S("endpoint") is { } ep && !Uri.TryCreate(ep, UriKind.Absolute, out _)) e.Add("config.endpoint", "endpoint is an absolute URL.");
+                if (S("bucket") is not { Length: >= 3 and <= 63 } bk || bk.Any(ch => !(char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch is '-' or '.'))) e.Add("config.bucket", "bucket is a bucket name (3 to 63 lower-case letters, digits, '-' or '.').");
+                if (S("endpoint") is { } ep)
+                {
+                    if (!Uri.TryCreate(ep, UriKind.Absolute, out var eu) || eu.Scheme is not ("https" or "http")) e.Add("config.endpoint", "endpoint is an absolute http(s) URL.");
+                    else if (eu.UserInfo.Length > 0) e.Add("config.endpoint", "endpoint cannot carry a user name or password (https://user:password@…): the keys go in secrets.");
+                }
                 if (S("prefix") is { } p && (p.Contains("..") || p.Length > 200)) e.Add("config.prefix", "prefix is a key prefix without '..'.");
                 break;
         }

@@ -16,6 +16,10 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_RAW_MAX_DAYS", "0", "EXPORTS_RAW_MAX_DAYS")]
     [InlineData("EXPORTS_SEED", "maybe", "EXPORTS_SEED")]
     [InlineData("EXPORTS_DEMO_API_KEY", "short", "EXPORTS_DEMO_API_KEY")]
+    [InlineData("EXPORTS_SMTP_TLS_FINGERPRINT", "SHA256:abc", "EXPORTS_SMTP_TLS_FINGERPRINT")]
+    [InlineData("EXPORTS_SMTP_TLS_FINGERPRINT", "zz00000000000000000000000000000000000000000000000000000000000000", "EXPORTS_SMTP_TLS_FINGERPRINT")]
+    [InlineData("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", "100", "EXPORTS_DESTINATION_CONFIG_MAX_BYTES")]
+    [InlineData("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", "lots", "EXPORTS_DESTINATION_CONFIG_MAX_BYTES")]
     public void BadValue_StopsWithAMessageNamingTheSetting(string name, string value, string named)
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
@@ -33,6 +37,28 @@ public sealed class SettingsTests
         Assert.Equal(5080, s.Port);
         Assert.Equal(31, s.RawMaxDays);
         Assert.True(s.Seed);
+    }
+
+    [Fact]
+    public void SmtpTlsFingerprint_AcceptsOpensslsColonForm_AndNeedsStartTls()
+    {
+        const string colons = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+        var s = Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_SMTP_TLS_FINGERPRINT"] = colons });
+        Assert.Equal(colons.Replace(":", "").ToLowerInvariant(), s.SmtpTlsFingerprint);
+        Assert.True(s.SmtpStartTls);
+        var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_SMTP_TLS_FINGERPRINT"] = colons, ["EXPORTS_SMTP_STARTTLS"] = "false" }));
+        Assert.Contains("EXPORTS_SMTP_STARTTLS", e.Message);
+    }
+
+    [Fact]
+    public void DeliveryDefaults_RequireTls_RefusePrivateNetworks_AndBoundConfigs()
+    {
+        var s = Load(new() { ["EXPORTS_DB"] = Db });
+        Assert.True(s.SmtpStartTls);
+        Assert.Null(s.SmtpTlsFingerprint);
+        Assert.False(s.DeliveryAllowPrivateNetworks);
+        Assert.Equal(16384, s.DestinationConfigMaxBytes);
+        Assert.Equal(4096, Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DESTINATION_CONFIG_MAX_BYTES"] = "4096" }).DestinationConfigMaxBytes);
     }
 
     [Fact]

@@ -140,11 +140,15 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         return port;
     }
 
+    AmazonS3Client S3Client() => new(new Amazon.Runtime.BasicAWSCredentials(S3Server.AccessKey, S3Server.SecretKey),
+        new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
     [Fact]
     public async Task S3_PutsTheFileInTheUsersBucket_ByteForByte()
     {
         var c = api.Demo();
         var bucket = "user-" + Guid.NewGuid().ToString("N")[..10];
+        using (var owner = S3Client()) await owner.PutBucketAsync(bucket); // the user's bucket exists; deliveries never make one
         var dest = await CreateAsync(c, new
         {
             name = "bucket " + bucket, kind = "s3", config = new { endpoint = s3.Endpoint, bucket, prefix = "reports/daily" },
@@ -155,12 +159,45 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         Assert.Equal("delivered", result.GetProperty("status").GetString());
         var key = $"reports/daily/{job.GetProperty("fileName").GetString()}";
         Assert.Equal($"s3://{bucket}/{key}", result.GetProperty("detail").GetString());
-        using var client = new AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(S3Server.AccessKey, S3Server.SecretKey),
-            new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        using var client = S3Client();
         using var obj = await client.GetObjectAsync(bucket, key);
         var bytes = new MemoryStream();
         await obj.ResponseStream.CopyToAsync(bytes);
         Assert.Equal(job.GetProperty("checksum").GetString(), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())));
+    }
+
+    [Fact]
+    public async Task S3_BucketThatDoesNotExist_FailsWithTheReason_AndIsNotCreated()
+    {
+        var c = api.Demo();
+        var bucket = "missing-" + Guid.NewGuid().ToString("N")[..10];
+        var dest = await CreateAsync(c, new
+        {
+            name = "no bucket " + bucket, kind = "s3", config = new { endpoint = s3.Endpoint, bucket },
+            secrets = new { accessKey = S3Server.AccessKey, secretKey = S3Server.SecretKey },
+        });
+        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var result = (await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1))[0];
+        Assert.Equal(("failed", 1), (result.GetProperty("status").GetString(), result.GetProperty("attempts").GetInt32()));
+        Assert.Contains($"bucket {bucket} does not exist", result.GetProperty("lastError").GetString());
+        using var client = S3Client();
+        Assert.DoesNotContain(bucket, (await client.ListBucketsAsync()).Buckets?.Select(b => b.BucketName) ?? []);
+    }
+
+    [Fact]
+    public async Task S3_PrivateEndpoint_IsRefusedWhenConnecting_UnlessAllowed()
+    {
+        var bucket = "guard-" + Guid.NewGuid().ToString("N")[..10];
+        using (var owner = S3Client()) await owner.PutBucketAsync(bucket);
+        var d = ChannelKit.Destination("s3", new { endpoint = s3.Endpoint, bucket }, new() { ["accessKey"] = S3Server.AccessKey, ["secretKey"] = S3Server.SecretKey });
+        var bytes = ChannelKit.Bytes(5000);
+        var e = await Assert.ThrowsAsync<NetworkRefusedException>(() =>
+            new S3Channel(ChannelKit.Settings(allowPrivate: false)).DeliverAsync(ChannelKit.Context(ChannelKit.Job("r.csv", bytes), d, () => new MemoryStream(bytes)), default));
+        Assert.Contains("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", e.Message);
+        using var client = S3Client();
+        Assert.Empty((await client.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = bucket })).S3Objects ?? []);
+        // Allowed, the same channel delivers (so the refusal above is the guard's).
+        Assert.Equal($"s3://{bucket}/r.csv", await new S3Channel(ChannelKit.Settings()).DeliverAsync(ChannelKit.Context(ChannelKit.Job("r.csv", bytes), d, () => new MemoryStream(bytes)), default));
     }
 
     [Fact]
@@ -185,11 +222,21 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "m", kind = "email", config = new { to = new[] { "not an address" } } })).ProblemAsync(400, "config.to[0]");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "b", kind = "s3", config = new { bucket = "reports" } })).ProblemAsync(400, "secrets.accessKey");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "f", kind = "sftp", config = new { host = "x", username = "u", hostKey = "md5:00" }, secrets = new { password = "p" } })).ProblemAsync(400, "config.hostKey");
-        // A newline in a login value would add options to curl's config file: refused.
+        // Secrets hold no control characters (a newline once added options to curl's config file; now refused outright).
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "s", kind = "sftp", config = new { host = "sftp.example.com", username = "u", hostKey = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=') },
             secrets = new { password = "x\nupload-file = /etc/passwd" } })).ProblemAsync(400, "secrets.password");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "g", kind = "sftp", config = new { host = "10.0.0.[1-254]", username = "u", hostKey = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=') },
             secrets = new { password = "p" } })).ProblemAsync(400, "config.host");
+        // User info in a URL is refused on the field; so is a config or a secrets object above the size limit.
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "u", kind = "webhook", config = new { url = "https://user:pw@hooks.example.com/x" }, secrets = new { signingSecret = secret } })).ProblemAsync(400, "config.url");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "v", kind = "s3", config = new { endpoint = "https://key:secret@s3.example.com", bucket = "reports" },
+            secrets = new { accessKey = "a", secretKey = "b" } })).ProblemAsync(400, "config.endpoint");
+        var big = await (await c.PostJsonAsync("/api/v1/destinations", new { name = "w", kind = "webhook", config = new { url = "https://hooks.example.com/x", note = new string('x', 20_000) },
+            secrets = new { signingSecret = secret } })).ProblemAsync(400, "config");
+        Assert.Contains("16384", big.GetProperty("errors").GetProperty("config")[0].GetString());
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "x", kind = "sftp", config = new { host = "sftp.example.com", username = "u", hostKey = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=') },
+            secrets = new { privateKey = new string('k', 20_000) } })).ProblemAsync(400, "secrets");
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "y", kind = "email", config = new { to = new[] { "Ops <ops@example.com>" } } })).ProblemAsync(400, "config.to[0]");
         await (await c.PostJsonAsync("/api/v1/exports", new { kind = "layout", format = "png", delivery = new { destinations = new[] { Guid.NewGuid() } },
             layout = new { widgets = new object[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 12, h = 2 } } } })).ProblemAsync(400, "delivery.destinations[0]");
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM destinations WHERE owner_id = $1", owner));

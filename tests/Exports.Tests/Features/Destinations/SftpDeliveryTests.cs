@@ -1,13 +1,15 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Exports.Delivery;
 using Exports.Tests.Infrastructure;
 using static Exports.Tests.Features.History.JobTestKit;
 
 namespace Exports.Tests.Features.Destinations;
 
-/// <summary>SFTP delivery through curl (libssh2) to Debian's sshd on loopback, with the host key pinned: the file
-/// arrives byte for byte; a server whose key does not match the pin gets nothing and the delivery fails at once.</summary>
+/// <summary>SFTP delivery through SSH.NET to Debian's sshd on loopback, with the host key pinned: the file arrives
+/// byte for byte; a server whose key does not match the pin gets nothing and the delivery fails at once with the
+/// reason; an upload that is cancelled or whose source fails leaves the final name as it was.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class SftpDeliveryTests(ApiFixture api, SshServer ssh) : IClassFixture<SshServer>
 {
@@ -57,6 +59,65 @@ public sealed class SftpDeliveryTests(ApiFixture api, SshServer ssh) : IClassFix
         var d = r.GetProperty("delivery");
         Assert.Equal(("failed", 1), (d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32()));
         Assert.Contains("host key", d.GetProperty("lastError").GetString());
+        Assert.Contains("does not match the pinned fingerprint", d.GetProperty("lastError").GetString());
+        Assert.Contains(ssh.HostKeyFingerprint, d.GetProperty("lastError").GetString()); // the key the server showed, to compare by hand
+        Assert.False(Directory.Exists(Path.Combine(ssh.Uploads, folder)));
+    }
+
+    Destination Sftp(string folder, string? hostKey = null) => ChannelKit.Destination("sftp",
+        new { host = "127.0.0.1", port = ssh.Port, username = ssh.User, path = Path.Combine(ssh.Uploads, folder), hostKey = hostKey ?? ssh.HostKeyFingerprint },
+        new() { ["privateKey"] = ssh.ClientKey });
+
+    [Fact]
+    public async Task CancelledUpload_LeavesTheFileUnderTheFinalNameAsItWas_AndNoPartialFile()
+    {
+        var folder = Path.Combine(ssh.Uploads, "cancel-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(folder);
+        var final = Path.Combine(folder, "report.csv");
+        await File.WriteAllTextAsync(final, "yesterday's report");
+        var bytes = ChannelKit.Bytes(16 << 20);
+        using var cts = new CancellationTokenSource();
+        var ctx = ChannelKit.Context(ChannelKit.Job("report.csv", bytes), Sftp(Path.GetFileName(folder)), () => new FailingStream(bytes, 1 << 20, cts.Cancel));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SftpChannel(ChannelKit.Settings()).DeliverAsync(ctx, cts.Token));
+        Assert.Equal("yesterday's report", await File.ReadAllTextAsync(final));
+        Assert.Equal(["report.csv"], Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task SourceFailingMidUpload_LeavesNoFileUnderTheFinalName()
+    {
+        var folder = "broken-" + Guid.NewGuid().ToString("N")[..6];
+        var bytes = ChannelKit.Bytes(4 << 20);
+        var ctx = ChannelKit.Context(ChannelKit.Job("report.csv", bytes), Sftp(folder), () => new FailingStream(bytes, 1 << 20, () => throw new IOException("disk gone (test)")));
+        var e = await Assert.ThrowsAsync<IOException>(() => new SftpChannel(ChannelKit.Settings()).DeliverAsync(ctx, default));
+        Assert.Contains("disk gone", e.Message);
+        Assert.False(File.Exists(Path.Combine(ssh.Uploads, folder, "report.csv")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(ssh.Uploads, folder))); // the partial upload is removed too
+    }
+
+    [Fact]
+    public async Task Redelivery_ReplacesTheFileUnderTheFinalName_ByteForByte()
+    {
+        var folder = "again-" + Guid.NewGuid().ToString("N")[..6];
+        var channel = new SftpChannel(ChannelKit.Settings());
+        foreach (var size in new[] { 3 << 20, 1000 })
+        {
+            var bytes = ChannelKit.Bytes(size);
+            var detail = await channel.DeliverAsync(ChannelKit.Context(ChannelKit.Job("report.csv", bytes), Sftp(folder), () => new MemoryStream(bytes)), default);
+            Assert.Contains("report.csv", detail);
+            Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(ssh.Uploads, folder, "report.csv"))));
+            Assert.Equal(["report.csv"], Directory.GetFiles(Path.Combine(ssh.Uploads, folder)).Select(Path.GetFileName));
+        }
+    }
+
+    [Fact]
+    public async Task PrivateAddress_IsRefusedWhenConnecting_UnlessAllowed()
+    {
+        var folder = "guarded-" + Guid.NewGuid().ToString("N")[..6];
+        var bytes = ChannelKit.Bytes(1000);
+        var e = await Assert.ThrowsAsync<NetworkRefusedException>(() => new SftpChannel(ChannelKit.Settings(allowPrivate: false))
+            .DeliverAsync(ChannelKit.Context(ChannelKit.Job("report.csv", bytes), Sftp(folder), () => new MemoryStream(bytes)), default));
+        Assert.Contains("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", e.Message);
         Assert.False(Directory.Exists(Path.Combine(ssh.Uploads, folder)));
     }
 }
