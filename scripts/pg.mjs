@@ -38,8 +38,12 @@ export async function freePort() {
   });
 }
 
-/** Ensures a running cluster in `dataDir` on `port`; returns its connection string. */
-export async function ensureCluster(dataDir, port) {
+/**
+ * Ensures a running cluster in `dataDir` on `port`; returns its connection string. A durable cluster (npm start's,
+ * which holds users' dashboards, templates and history) keeps fsync and full-page writes on, so a power loss cannot
+ * corrupt it; a throwaway test cluster turns them off for speed.
+ */
+export async function ensureCluster(dataDir, port, { durable = false } = {}) {
   dataDir = path.resolve(dataDir);
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   if (!fs.existsSync(dataDir)) {
@@ -60,7 +64,8 @@ export async function ensureCluster(dataDir, port) {
   const status = spawnSync(isRoot ? 'runuser' : pgBin('pg_ctl'),
     isRoot ? ['-u', 'postgres', '--', pgBin('pg_ctl'), 'status', '-D', real] : ['status', '-D', real]);
   if (status.status !== 0) {
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${real} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c work_mem=64MB -c shared_buffers=256MB -c max_connections=200`;
+    const safety = durable ? '-c fsync=on -c full_page_writes=on -c synchronous_commit=on' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${real} ${safety} -c work_mem=64MB -c shared_buffers=256MB -c max_connections=200`;
     asPg(pgBin('pg_ctl'), ['start', '-D', real, '-w', '-t', '60', '-l', path.join(real, 'server.log'), '-o', opts]);
   } else {
     const pid = fs.readFileSync(path.join(real, 'postmaster.pid'), 'utf8').split('\n');

@@ -15,7 +15,7 @@ const env = { ...process.env };
 const port = env.EXPORTS_PORT || '5080';
 fs.mkdirSync('.data', { recursive: true });
 if (!env.EXPORTS_DB) {
-  const pg = await ensureCluster('.data/pg', Number(env.EXPORTS_PG_PORT || 5433));
+  const pg = await ensureCluster('.data/pg', Number(env.EXPORTS_PG_PORT || 5433), { durable: true });
   env.EXPORTS_DB = pg.url;
   console.log(`Embedded PostgreSQL: ${pg.dir} on 127.0.0.1:${pg.port}`);
 }

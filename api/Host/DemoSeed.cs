@@ -32,6 +32,9 @@ public static class DemoSeed
 
         await using var conn = await ds.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // The seed is one transaction that can simply run again if lost: no need to wait for its WAL flush (the
+        // cluster itself stays durable: fsync and full-page writes on).
+        await Exec(conn, "SET LOCAL synchronous_commit = off");
         await Exec(conn, "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, now())",
             userId, Email, "Demo User", Secrets.HashPassword(Password));
         await Exec(conn, "INSERT INTO api_keys (id, owner_id, name, prefix, hash, created_at) VALUES ($1, $2, 'demo', $3, $4, now())",

@@ -50,13 +50,13 @@ public sealed record ExportsSettings
         {
             ConnectionString = db,
             Port = Int("EXPORTS_PORT", Get("EXPORTS_PORT"), 5080, 1, 65535),
-            DataDir = Get("EXPORTS_DATA_DIR") is { Length: > 0 } d ? d : ".data",
+            DataDir = Path.GetFullPath(Path.Combine(Root, Get("EXPORTS_DATA_DIR") is { Length: > 0 } d ? d : ".data")),
             DemoApiKey = Get("EXPORTS_DEMO_API_KEY") is { Length: > 0 } k ? k : null,
             Seed = Bool("EXPORTS_SEED", Get("EXPORTS_SEED"), true),
             RawMaxDays = Int("EXPORTS_RAW_MAX_DAYS", Get("EXPORTS_RAW_MAX_DAYS"), 31, 1, 3660),
             MaxRangeDays = Int("EXPORTS_MAX_RANGE_DAYS", Get("EXPORTS_MAX_RANGE_DAYS"), 3660, 1, 36_600),
             MaxJsonBytes = Long("EXPORTS_MAX_JSON_BYTES", Get("EXPORTS_MAX_JSON_BYTES"), 1024 * 1024, 1024, 256L * 1024 * 1024),
-            SpaDir = Get("EXPORTS_SPA_DIR") is { Length: > 0 } s ? s : null,
+            SpaDir = Get("EXPORTS_SPA_DIR") is { Length: > 0 } s ? Path.GetFullPath(Path.Combine(Root, s)) : null,
         };
         settings = settings with
         {
@@ -90,6 +90,18 @@ public sealed record ExportsSettings
         if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
             throw new SettingsException($"{name} must be the certificate's SHA-256 fingerprint: 64 hex digits, colons allowed (openssl x509 -noout -fingerprint -sha256) (got '{raw}').");
         return hex;
+    }
+
+    /// <summary>Where relative paths in settings are read from: the repository root (the folder holding Exports.sln)
+    /// when the app runs from a checkout, whether started from the root or from api/; otherwise the working directory.</summary>
+    public static string Root { get; } = FindRoot();
+
+    static string FindRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Exports.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
     }
 
     internal static long Long(string name, string? raw, long fallback, long min, long max)
@@ -168,7 +180,7 @@ public sealed record JobSettings
             QuotaStoredBytes = ExportsSettings.Long("EXPORTS_QUOTA_STORED_BYTES", get("EXPORTS_QUOTA_STORED_BYTES"), 20L * 1024 * 1024 * 1024, 1, long.MaxValue),
             MaxArtifactBytes = ExportsSettings.Long("EXPORTS_MAX_ARTIFACT_BYTES", get("EXPORTS_MAX_ARTIFACT_BYTES"), 5L * 1024 * 1024 * 1024, 1, long.MaxValue),
             Storage = (get("EXPORTS_STORAGE") ?? "local").Trim().ToLowerInvariant(),
-            LocalDir = get("EXPORTS_STORAGE_DIR") is { Length: > 0 } d ? Path.GetFullPath(d) : Path.Combine(dataDir, "exports"),
+            LocalDir = get("EXPORTS_STORAGE_DIR") is { Length: > 0 } d ? Path.GetFullPath(Path.Combine(ExportsSettings.Root, d)) : Path.Combine(dataDir, "exports"),
             S3Endpoint = get("EXPORTS_S3_ENDPOINT") is { Length: > 0 } e ? e : null,
             S3Bucket = get("EXPORTS_S3_BUCKET") is { Length: > 0 } b ? b : "exports",
             S3Prefix = (get("EXPORTS_S3_PREFIX") ?? "").Trim('/'),

@@ -74,15 +74,8 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         ["request"] = req,
     };
 
-    [GeneratedRegex(@"[\x00-\x1f\x7f/\\:*?""<>|]+")]
-    private static partial Regex Unsafe();
-
-    /// <summary>A file name safe on every platform: no path, no control or reserved characters, no leading dots.</summary>
-    public static string Sanitize(string name)
-    {
-        var s = Unsafe().Replace(name.Normalize(), "_").Trim().TrimStart('.', '_', ' ');
-        return s.Length > 150 ? s[..150] : s;
-    }
+    /// <summary>A file name safe on every platform and storable as an artifact (see <see cref="FileNames"/>).</summary>
+    public static string Sanitize(string name) => FileNames.Sanitize(name);
 
     /// <summary>Streams the export into <paramref name="output"/>; returns the number of rows written. Throws on
     /// any failure without finishing the file (no closing bracket, no compression trailer).</summary>

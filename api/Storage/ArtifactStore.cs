@@ -34,10 +34,11 @@ public static partial class ArtifactKeys
     [GeneratedRegex(@"^[0-9a-f]{32}/[0-9a-f]{32}/[^/\\\x00-\x1f]+$")]
     private static partial Regex Shape();
 
+    public static bool IsValid(string key) => Shape().IsMatch(key) && !key.Contains("..", StringComparison.Ordinal);
+
     public static void Check(string key)
     {
-        if (!Shape().IsMatch(key) || key.Contains("..", StringComparison.Ordinal))
-            throw new ArgumentException($"Not an artifact key: '{key}'.", nameof(key));
+        if (!IsValid(key)) throw new ArgumentException($"Not an artifact key: '{key}'.", nameof(key));
     }
 }
 
@@ -83,7 +84,9 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
         public async ValueTask DisposeAsync()
         {
             await stream.DisposeAsync();
-            if (!_committed) File.Delete(partial);
+            if (_committed) return;
+            File.Delete(partial);
+            RemoveIfEmpty(Path.GetDirectoryName(partial)!); // a cancelled or failed job leaves no folder behind
         }
     }
 
@@ -100,12 +103,18 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
 
     public Task DeleteAsync(string key, CancellationToken ct)
     {
+        if (!ArtifactKeys.IsValid(key)) return Task.CompletedTask; // nothing was ever stored under such a key
         var path = PathOf(key);
         File.Delete(path);
         File.Delete(path + ".partial");
-        var dir = Path.GetDirectoryName(path)!;
-        if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        RemoveIfEmpty(Path.GetDirectoryName(path)!);
         return Task.CompletedTask;
+    }
+
+    static void RemoveIfEmpty(string dir)
+    {
+        try { if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir); }
+        catch (IOException) { } // another attempt is writing into it again
     }
 }
 

@@ -193,8 +193,11 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound) { return null; }
     }
 
-    public async Task DeleteAsync(string key, CancellationToken ct) =>
+    public async Task DeleteAsync(string key, CancellationToken ct)
+    {
+        if (!ArtifactKeys.IsValid(key)) return; // nothing was ever stored under such a key
         await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = ObjectKey(key) }, ct);
+    }
 
     public void Dispose() => _s3.Dispose();
 }

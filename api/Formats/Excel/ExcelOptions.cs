@@ -37,6 +37,7 @@ public sealed record ExcelOptions
     public string? TemplateSheet { get; init; }
 
     static readonly char[] BadSheetChars = ['[', ']', ':', '*', '?', '/', '\\'];
+    static readonly string[] BuiltInSheets = ["Summary", "Pivot", "Chart", "About"];
 
     public static ExcelOptions Parse(JsonElement? options, Errors errors)
     {
@@ -64,6 +65,8 @@ public sealed record ExcelOptions
                     {
                         if (name.Trim().Length == 0 || name.IndexOfAny(BadSheetChars) >= 0 || name.StartsWith('\'') || name.EndsWith('\''))
                             errors.Add(key, "A sheet name has 1 to 31 characters, none of [ ] : * ? / \\, and does not start or end with an apostrophe.");
+                        else if (p.Name == "sheetName" && BuiltInSheets.Contains(name.Trim(), StringComparer.OrdinalIgnoreCase))
+                            errors.Add(key, $"'{name.Trim()}' is the name of a sheet the workbook adds ({string.Join(", ", BuiltInSheets)}); choose another.");
                         else o = p.Name == "sheetName" ? o with { SheetName = name.Trim() } : o with { TemplateSheet = name.Trim() };
                     }
                     break;

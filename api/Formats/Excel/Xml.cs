@@ -10,7 +10,8 @@ public static class Xml
     public const string Main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     public const string Rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
-    /// <summary>Escapes markup characters; characters XML 1.0 cannot hold become SpreadsheetML's _xHHHH_ escapes.</summary>
+    /// <summary>Escapes markup characters; characters XML 1.0 cannot hold become SpreadsheetML's _xHHHH_ escapes, and
+    /// text that itself reads like such an escape keeps its underscore as _x005F_ (or Excel would show "_x0041_" as "A").</summary>
     public static void Text(Utf8Sink o, ReadOnlySpan<char> s)
     {
         var start = 0;
@@ -20,6 +21,7 @@ public static class Xml
             string? rep = c switch
             {
                 '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;",
+                '_' when LooksEscaped(s, i) => "_x005F_",
                 _ when c < 0x20 && c is not ('\t' or '\n' or '\r') => $"_x{(int)c:X4}_",
                 _ when c is '\uFFFE' or '\uFFFF' => $"_x{(int)c:X4}_",
                 _ => null,
@@ -35,15 +37,25 @@ public static class Xml
     public static string Escape(string s)
     {
         var sb = new StringBuilder(s.Length + 8);
-        foreach (var c in s)
+        for (var i = 0; i < s.Length; i++)
+        {
+            var c = s[i];
             sb.Append(c switch
             {
                 '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;",
+                '_' when LooksEscaped(s, i) => "_x005F_",
                 _ when c < 0x20 && c is not ('\t' or '\n' or '\r') => $"_x{(int)c:X4}_",
+                _ when c is '\uFFFE' or '\uFFFF' => $"_x{(int)c:X4}_",
                 _ => c.ToString(),
             });
+        }
         return sb.ToString();
     }
+
+    /// <summary>"_xHHHH_" starts at <paramref name="i"/>: a reader would decode it as an escaped character.</summary>
+    static bool LooksEscaped(ReadOnlySpan<char> s, int i) =>
+        i + 6 < s.Length && s[i + 1] is 'x' or 'X' && char.IsAsciiHexDigit(s[i + 2]) && char.IsAsciiHexDigit(s[i + 3])
+        && char.IsAsciiHexDigit(s[i + 4]) && char.IsAsciiHexDigit(s[i + 5]) && s[i + 6] == '_';
 
     public static void Int(Utf8Sink o, long v)
     {

@@ -2,7 +2,8 @@ namespace Exports.Formats.Tables;
 
 /// <summary>
 /// A table as Markdown (GitHub pipe table) or as an HTML page. Every value HTML prints is escaped; Markdown
-/// escapes pipes and backslashes and turns line breaks into &lt;br&gt; so a cell never breaks the table.
+/// backslash-escapes what would start inline syntax (pipes, backslashes, code spans, emphasis, links, strikethrough),
+/// writes &lt; &gt; &amp; as entities and line breaks as &lt;br&gt;, so a value shows as its text and never breaks the table.
 /// </summary>
 public sealed class TableRowWriter(ExportSchema schema, Stream output, TableOptions o, bool html) : IRowWriter
 {
@@ -79,7 +80,11 @@ public sealed class TableRowWriter(ExportSchema schema, Stream output, TableOpti
         var start = 0;
         for (var i = 0; i < s.Length; i++)
         {
-            var rep = s[i] switch { '|' => "\\|", '\\' => "\\\\", '\n' => "<br>", '\r' => "", '<' => "&lt;", '>' => "&gt;", _ => null };
+            var rep = s[i] switch
+            {
+                '|' => "\\|", '\\' => "\\\\", '`' => "\\`", '*' => "\\*", '_' => "\\_", '[' => "\\[", ']' => "\\]", '~' => "\\~",
+                '\n' => "<br>", '\r' => "", '\t' => " ", '<' => "&lt;", '>' => "&gt;", '&' => "&amp;", _ => null,
+            };
             if (rep is null) continue;
             _sink.Text(s[start..i]);
             _sink.Text(rep);

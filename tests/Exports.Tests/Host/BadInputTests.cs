@@ -194,6 +194,8 @@ public sealed class BadInputTests(ApiFixture api)
             { "POST", series, Series(",\"format\":\"parquet\",\"formatOptions\":{\"partitionBy\":[null]}"), 400, "formatOptions.partitionBy" },
             { "POST", series, Series(",\"format\":\"parquet\",\"formatOptions\":{\"metadata\":{\"k\":5}}"), 400, "formatOptions.metadata" },
             { "POST", series, Series(",\"format\":\"pdf\",\"formatOptions\":{\"page\":5,\"orientation\":true}"), 400, "formatOptions.page" },
+            { "POST", series, Series(",\"format\":\"xlsx\",\"formatOptions\":{\"sheetName\":\"About\"}"), 400, "formatOptions.sheetName" },
+            { "POST", series, Series(",\"format\":\"xlsx\",\"formatOptions\":{\"sheetName\":\"summary\"}"), 400, "formatOptions.sheetName" },
             { "POST", "/api/v1/exports/layout", Layout("", ",\"options\":{\"nulls\":5}"), 400, "widgets[0].options.nulls" },
             { "POST", "/api/v1/exports/layout", Layout("", ",\"options\":{\"colors\":[null]}"), 400, "widgets[0].options.colors" },
             { "POST", "/api/v1/exports/layout", Layout("", ",\"options\":{\"thresholds\":[{\"value\":\"x\",\"color\":5}]}"), 400, "widgets[0].options.thresholds" },

@@ -15,6 +15,8 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_PORT", "70000", "EXPORTS_PORT")]
     [InlineData("EXPORTS_RAW_MAX_DAYS", "0", "EXPORTS_RAW_MAX_DAYS")]
     [InlineData("EXPORTS_SEED", "maybe", "EXPORTS_SEED")]
+    [InlineData("EXPORTS_MAX_RANGE_DAYS", "0", "EXPORTS_MAX_RANGE_DAYS")]
+    [InlineData("EXPORTS_MAX_JSON_BYTES", "12", "EXPORTS_MAX_JSON_BYTES")]
     [InlineData("EXPORTS_DEMO_API_KEY", "short", "EXPORTS_DEMO_API_KEY")]
     [InlineData("EXPORTS_SMTP_TLS_FINGERPRINT", "SHA256:abc", "EXPORTS_SMTP_TLS_FINGERPRINT")]
     [InlineData("EXPORTS_SMTP_TLS_FINGERPRINT", "zz00000000000000000000000000000000000000000000000000000000000000", "EXPORTS_SMTP_TLS_FINGERPRINT")]
@@ -24,6 +26,18 @@ public sealed class SettingsTests
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
         Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
+    public void RelativeDataDir_IsReadFromTheRepositoryRoot_WhereverTheAppStarts()
+    {
+        var root = ExportsSettings.Root;
+        Assert.True(File.Exists(Path.Combine(root, "Exports.sln")), $"{root} is not the repository root");
+        // The test host runs from tests/Exports.Tests/bin/...: neither the root nor api/, yet .data means <root>/.data.
+        Assert.NotEqual(root, Directory.GetCurrentDirectory());
+        var s = Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DATA_DIR"] = ".data", ["EXPORTS_STORAGE_DIR"] = "files/out" });
+        Assert.Equal(Path.Combine(root, ".data"), s.DataDir);
+        Assert.Equal(Path.Combine(root, "files", "out"), s.Jobs.LocalDir);
     }
 
     [Fact]

@@ -31,5 +31,6 @@ public static class NodeReaders
 
     public static Task<JsonElement> ParquetAsync(string file) => RunAsync("parquet.mjs", file);
     public static Task<JsonElement> ParquetHiveAsync(string glob) => RunAsync("parquet.mjs", "--hive", glob);
+    public static Task<JsonElement> MarkdownAsync(string file) => RunAsync("markdown.mjs", file);
     public static Task<JsonElement> XlsxAsync(string file, int maxRowsPerSheet = 1_000_000_000) => RunAsync("xlsx.mjs", file, maxRowsPerSheet.ToString());
 }

@@ -16,3 +16,28 @@ public static class Tools
         return output;
     }
 }
+
+/// <summary>LibreOffice Calc, headless, in a private profile: the spreadsheet reader that decodes SpreadsheetML the way
+/// Excel does (exceljs, for one, leaves _xHHHH_ escapes as written).</summary>
+public static class LibreOffice
+{
+    /// <summary>The first sheet of <paramref name="file"/> as UTF-8 CSV text.</summary>
+    public static string FirstSheetAsCsv(string file)
+    {
+        var outDir = Directory.CreateTempSubdirectory("lo-out-").FullName;
+        var profile = Directory.CreateTempSubdirectory("lo-profile-").FullName;
+        try
+        {
+            Tools.Run("/usr/bin/soffice", $"-env:UserInstallation={new Uri(profile).AbsoluteUri}", "--headless",
+                "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", outDir, file);
+            var csv = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".csv");
+            Assert.True(File.Exists(csv), $"LibreOffice wrote no {csv}");
+            return File.ReadAllText(csv);
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+            Directory.Delete(profile, true);
+        }
+    }
+}

@@ -86,6 +86,7 @@ public sealed class SeriesOfficeExportTests(ApiFixture api) : IDisposable
         {
             new { timestamp = "2026-03-01T10:00:00Z", who = "<script>alert('x')</script>", text = "a | b\nc & \"d\"", n = 1 },
             new { timestamp = "2026-03-01T10:05:00Z", who = "bob", text = "=1+1", n = 20 },
+            new { timestamp = "2026-03-01T10:10:00Z", who = "*eve* __x__ `code`", text = "[click](javascript:alert(1)) ~~gone~~ \\*lit\\* &amp; <b>", n = 3 },
         });
         var ingest = await client.PostAsync("/api/v1/sources/notes/records", new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json")));
         Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
@@ -108,7 +109,7 @@ public sealed class SeriesOfficeExportTests(ApiFixture api) : IDisposable
         Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;", html);
         Assert.Contains("<title>Notes &lt;b&gt;&amp;&lt;/b&gt;</title>", html);
         Assert.Contains("a | b\nc &amp; &quot;d&quot;", html);
-        Assert.Equal(2, html.Split("<tr><td").Length - 1);
+        Assert.Equal(3, html.Split("<tr><td").Length - 1);
         Assert.Contains("<td class=\"n\">20</td>", html);
         Assert.EndsWith("</html>\n", html);
     }
@@ -123,14 +124,34 @@ public sealed class SeriesOfficeExportTests(ApiFixture api) : IDisposable
         });
         Assert.Equal("text/markdown", r.Content.Headers.ContentType?.MediaType);
         var lines = (await r.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
-        Assert.Equal(4, lines.Length);
+        Assert.Equal(5, lines.Length);
         Assert.Equal("| time | who | text | n |", lines[0]);
         Assert.Contains("---: |", lines[1]);
         // Every line has the same number of unescaped pipes: no cell broke out of its column.
         int Pipes(string l) => System.Text.RegularExpressions.Regex.Matches(l, @"(?<!\\)\|").Count;
         Assert.All(lines, l => Assert.Equal(Pipes(lines[0]), Pipes(l)));
-        Assert.Contains("a \\| b<br>c & \"d\"", lines[2]);
+        Assert.Contains("a \\| b<br>c &amp; \"d\"", lines[2]);
         Assert.Contains("&lt;script&gt;", lines[2]);
+
+        // Read as GitHub renders it: every cell shows exactly its value, with no link, emphasis, code or HTML made of it.
+        var path = Path.Combine(_dir, "notes.md");
+        await File.WriteAllLinesAsync(path, lines);
+        var table = await NodeReaders.MarkdownAsync(path);
+        var rows = table.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(3, rows.Count);
+        string[][] expected =
+        [
+            ["<script>alert('x')</script>", "a | b\nc & \"d\""],
+            ["bob", "=1+1"],
+            ["*eve* __x__ `code`", "[click](javascript:alert(1)) ~~gone~~ \\*lit\\* &amp; <b>"],
+        ];
+        for (var i = 0; i < rows.Count; i++)
+            for (var c = 0; c < 2; c++)
+            {
+                var cell = rows[i][c + 1];
+                Assert.Equal(expected[i][c], cell.GetProperty("text").GetString());
+                Assert.DoesNotMatch("<(?!br>)[a-z]", cell.GetProperty("html").GetString()!);
+            }
     }
 
     [Fact]

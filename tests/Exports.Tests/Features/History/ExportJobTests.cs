@@ -143,9 +143,36 @@ public sealed class ExportJobTests(ApiFixture api)
         var took = cancelled.GetProperty("completedAt").GetDateTimeOffset() - requested;
         Assert.True(took < TimeSpan.FromSeconds(1), $"Cancel took {took.TotalMilliseconds:F0} ms");
         Assert.Equal("Demo User", cancelled.GetProperty("cancelledBy").GetString());
-        Assert.False(Directory.Exists(ArtifactDir(cancelled)) && Directory.EnumerateFiles(ArtifactDir(cancelled)).Any());
+        // No file and no empty folder are left behind (the runner removes them as it stops).
+        var dir = ArtifactDir(cancelled);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists(dir) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.False(Directory.Exists(dir), $"{dir} is left behind by a cancelled job");
         await (await c.GetAsync($"/api/v1/exports/{id}/download")).ProblemAsync(409);
         await (await c.PostAsync($"/api/v1/exports/{id}/cancel", null)).ProblemAsync(409);
+    }
+
+    [Fact]
+    public async Task HostileNames_GiveAStorableCleanFileName_AndTheJobCompletesAndDeletes()
+    {
+        var (_, c) = await api.NewUserAsync();
+        foreach (var title in new[] { "..", "../../etc/passwd", "a..b", "invoice\u202Egpj.exe", "CON", "\u2066..\u2069" })
+        {
+            var job = await SubmitAsync(c, TextLayout(title));
+            var id = job.GetProperty("id").GetString()!;
+            var done = await CompletedAsync(c, id);
+            var file = done.GetProperty("fileName").GetString()!;
+            Assert.DoesNotContain("..", file);
+            Assert.DoesNotContain('/', file);
+            Assert.DoesNotContain('\u202E', file);
+            Assert.DoesNotContain('\u2066', file);
+            Assert.EndsWith(".png", file);
+            var download = await c.GetAsync($"/api/v1/exports/{id}/download");
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal(file, download.Content.Headers.ContentDisposition?.FileNameStar);
+            Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/exports/{id}")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await c.GetAsync($"/api/v1/exports/{id}")).StatusCode);
+        }
     }
 
     [Fact]

@@ -67,6 +67,19 @@ public sealed class XlsxWriterTests : IDisposable
     static DateTime LocalWallClock(DateTime utc) => DateTime.SpecifyKind(TimeZoneInfo.ConvertTimeFromUtc(utc, Berlin), DateTimeKind.Utc);
 
     [Fact]
+    public async Task Text_that_reads_like_an_xml_escape_comes_back_as_written()
+    {
+        // SpreadsheetML decodes _xHHHH_ in text: a literal "_x0041_" must be stored as "_x005F_x0041_" or Excel and
+        // LibreOffice show "A". Read back by LibreOffice, which decodes like Excel.
+        string[] notes = ["_x0041_", "a_X00e9_b_x0041", "__x0041__", "x_x005F_y", "plain_text"];
+        var rows = notes.Select((n, i) => new Row(T0.AddMinutes(i), "cpu", "web-1", i, n)).ToList();
+        var path = await WriteAsync(new ExcelOptions { Chart = false, Pivot = false, Summary = false }, rows);
+        AssertSchemaValid(path);
+        var lines = LibreOffice.FirstSheetAsCsv(path).TrimEnd('\n').Split('\n').Skip(1).ToList();
+        Assert.Equal(notes, lines.Select(l => l.TrimEnd('\r').Split(',')[4].Trim('"')));
+    }
+
+    [Fact]
     public async Task Workbook_has_data_summary_pivot_chart_and_about_and_is_schema_valid()
     {
         var rows = Enumerable.Range(0, 600).Select(Make).ToList();
