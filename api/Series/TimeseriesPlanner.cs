@@ -184,9 +184,10 @@ public static class TimeseriesPlanner
             };
         return a.Kind switch
         {
+            // Rollup sums are numeric (exact, cannot overflow): the nearest double, or +/-Infinity beyond its range.
             "count" => $"(sum(p.n){filter})::bigint",
-            "sum" => $"sum(p.sum){filter}",
-            "avg" => $"(sum(p.sum){filter} / nullif(sum(p.n){filter}, 0))",
+            "sum" => $"exports_float8(sum(p.sum){filter})",
+            "avg" => $"exports_float8(sum(p.sum){filter} / nullif(sum(p.n){filter}, 0))",
             "min" => $"min(p.min){filter}",
             "max" => $"max(p.max){filter}",
             _ => $"(SELECT percentile_cont({frac}) WITHIN GROUP (ORDER BY x) FROM unnest(array_agg(p.q) FILTER (WHERE p.q IS NOT NULL{(cond is null ? "" : " AND " + cond)})) x)",
