@@ -176,8 +176,9 @@ public static class TimeseriesPlanner
             return a.Kind switch
             {
                 "count" => $"count(p.value){filter}",
-                "sum" => $"sum(p.value){filter}",
-                "avg" => $"avg(p.value){filter}",
+                // Exact, as the rollups are: a float8 sum raises "value out of range" past 1.8e308.
+                "sum" => $"exports_float8(sum(p.value::text::numeric){filter})",
+                "avg" => $"exports_float8(avg(p.value::text::numeric){filter})",
                 "min" => $"min(p.value){filter}",
                 "max" => $"max(p.value){filter}",
                 _ => $"percentile_cont({frac}) WITHIN GROUP (ORDER BY p.value){filter}",
