@@ -35,6 +35,13 @@ public sealed record ExportsSettings
     public int DestinationConfigMaxBytes { get; init; } = 16 * 1024;
     /// <summary>Let deliveries reach loopback and private networks (off: SSRF protection).</summary>
     public bool DeliveryAllowPrivateNetworks { get; init; }
+    /// <summary>Largest ingest body (points or records) in bytes: a longer body is a 413 before or while it streams.</summary>
+    public long IngestMaxBytes { get; init; } = DefaultIngestMaxBytes;
+    /// <summary>Longest tag key or value (and records dimension value) in UTF-8 bytes: the series index holds a
+    /// metric and its tags in one btree entry (at most ~2.7 KB), so tags are bounded well below it.</summary>
+    public int IngestMaxTagBytes { get; init; } = DefaultIngestMaxTagBytes;
+    public const long DefaultIngestMaxBytes = 64L * 1024 * 1024;
+    public const int DefaultIngestMaxTagBytes = 1024;
 
     public static ExportsSettings Load(IConfiguration config)
     {
@@ -71,6 +78,8 @@ public sealed record ExportsSettings
             SmtpTlsFingerprint = Fingerprint("EXPORTS_SMTP_TLS_FINGERPRINT", Get("EXPORTS_SMTP_TLS_FINGERPRINT")),
             DestinationConfigMaxBytes = Int("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", Get("EXPORTS_DESTINATION_CONFIG_MAX_BYTES"), 16 * 1024, 1024, 1024 * 1024),
             DeliveryAllowPrivateNetworks = Bool("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", Get("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"), false),
+            IngestMaxBytes = Long("EXPORTS_INGEST_MAX_BYTES", Get("EXPORTS_INGEST_MAX_BYTES"), DefaultIngestMaxBytes, 1024, 4L * 1024 * 1024 * 1024),
+            IngestMaxTagBytes = Int("EXPORTS_INGEST_MAX_TAG_BYTES", Get("EXPORTS_INGEST_MAX_TAG_BYTES"), DefaultIngestMaxTagBytes, 16, 2048),
         };
         if (!Uri.TryCreate(settings.PublicUrl, UriKind.Absolute, out _))
             throw new SettingsException($"EXPORTS_PUBLIC_URL must be an absolute URL (got '{settings.PublicUrl}').");

@@ -121,8 +121,9 @@ public static class RecordsPlanner
 
     static string AggSql(Aggregation a, string expr) => a.Kind switch
     {
-        "sum" => $"sum({expr})::float8",
-        "avg" => $"avg({expr})::float8",
+        // Exact and overflow-free (a float8 sum raises "value out of range" past 1.8e308).
+        "sum" => $"exports_float8(sum(({expr})::text::numeric))",
+        "avg" => $"exports_float8(avg(({expr})::text::numeric))",
         "min" => $"min({expr})::float8",
         "max" => $"max({expr})::float8",
         _ => $"percentile_cont({a.Fraction.ToString("0.#####", CultureInfo.InvariantCulture)}) WITHIN GROUP (ORDER BY {expr})",

@@ -52,10 +52,12 @@ public static class SeriesStore
         return rows.Count;
     }
 
-    /// <summary>Recomputes the buckets listed by <paramref name="touched"/> (series_id, b) from raw points.</summary>
-    static string RollupSql(string table, string unit, string touched) => $"""
+    /// <summary>Recomputes the buckets listed by <paramref name="touched"/> (series_id, b) from raw points. The sum is
+    /// numeric (it cannot overflow, see migration 0006): each value enters through its shortest round-trip text,
+    /// which Npgsql's session setting extra_float_digits = 3 guarantees.</summary>
+    internal static string RollupSql(string table, string unit, string touched) => $"""
         INSERT INTO {table} (series_id, bucket, n, sum, min, max, q)
-        SELECT p.series_id, t.b, count(p.value), sum(p.value), min(p.value), max(p.value),
+        SELECT p.series_id, t.b, count(p.value), sum(p.value::text::numeric), min(p.value), max(p.value),
                percentile_cont({QuantilesSql}) WITHIN GROUP (ORDER BY p.value) FILTER (WHERE p.value IS NOT NULL)
         FROM {touched} t
         JOIN points p ON p.series_id = t.series_id AND p.ts >= t.b AND p.ts < t.b + interval '1 {unit}'
@@ -76,7 +78,7 @@ public static class SeriesStore
             }
             await using var cmd = new NpgsqlCommand($"""
                 INSERT INTO {table} (series_id, bucket, n, sum, min, max, q)
-                SELECT p.series_id, date_trunc('{unit}', p.ts, 'UTC'), count(p.value), sum(p.value), min(p.value), max(p.value),
+                SELECT p.series_id, date_trunc('{unit}', p.ts, 'UTC'), count(p.value), sum(p.value::text::numeric), min(p.value), max(p.value),
                        percentile_cont({QuantilesSql}) WITHIN GROUP (ORDER BY p.value) FILTER (WHERE p.value IS NOT NULL)
                 FROM points p JOIN series s ON s.id = p.series_id
                 WHERE s.source_id = $1

@@ -176,17 +176,19 @@ public static class TimeseriesPlanner
             return a.Kind switch
             {
                 "count" => $"count(p.value){filter}",
-                "sum" => $"sum(p.value){filter}",
-                "avg" => $"avg(p.value){filter}",
+                // Exact, as the rollups are: a float8 sum raises "value out of range" past 1.8e308.
+                "sum" => $"exports_float8(sum(p.value::text::numeric){filter})",
+                "avg" => $"exports_float8(avg(p.value::text::numeric){filter})",
                 "min" => $"min(p.value){filter}",
                 "max" => $"max(p.value){filter}",
                 _ => $"percentile_cont({frac}) WITHIN GROUP (ORDER BY p.value){filter}",
             };
         return a.Kind switch
         {
+            // Rollup sums are numeric (exact, cannot overflow): the nearest double, or +/-Infinity beyond its range.
             "count" => $"(sum(p.n){filter})::bigint",
-            "sum" => $"sum(p.sum){filter}",
-            "avg" => $"(sum(p.sum){filter} / nullif(sum(p.n){filter}, 0))",
+            "sum" => $"exports_float8(sum(p.sum){filter})",
+            "avg" => $"exports_float8(sum(p.sum){filter} / nullif(sum(p.n){filter}, 0))",
             "min" => $"min(p.min){filter}",
             "max" => $"max(p.max){filter}",
             _ => $"(SELECT percentile_cont({frac}) WITHIN GROUP (ORDER BY x) FROM unnest(array_agg(p.q) FILTER (WHERE p.q IS NOT NULL{(cond is null ? "" : " AND " + cond)})) x)",

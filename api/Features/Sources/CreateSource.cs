@@ -19,9 +19,12 @@ public static partial class CreateSource
     private static partial Regex FieldName();
 
     public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/sources", async Task<Results<Created<object>, ProblemHttpResult>> (CreateSourceRequest req, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+        g.MapPost("/sources", async Task<Results<Created<object>, ProblemHttpResult>> (HttpRequest http, ExportsDb db, ClaimsPrincipal user, TimeProvider clock,
+            Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct) =>
         {
-            var errors = Validate(req);
+            var (req, problem) = await RequestBody.ReadJsonAsync<CreateSourceRequest>(http, json.Value.SerializerOptions, ct);
+            if (problem is not null) return problem;
+            var errors = Validate(req!);
             if (errors.Count > 0) return Problems.Validation(errors);
             var owner = user.OwnerId();
             if (await db.Sources.AnyAsync(s => s.OwnerId == owner && s.Name == req.Name, ct))
@@ -35,7 +38,8 @@ public static partial class CreateSource
             db.Sources.Add(entity);
             await db.SaveChangesAsync(ct);
             return TypedResults.Created($"/api/v1/sources/{entity.Name}", (object)new { name = entity.Name, kind = entity.Kind, description = entity.Description, fields = schema.Fields });
-        }).WithTags("Sources").WithSummary("Create a source").ProducesProblem(400).ProducesProblem(409);
+        }).WithTags("Sources").WithSummary("Create a source").Accepts<CreateSourceRequest>("application/json")
+          .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
     static Dictionary<string, string[]> Validate(CreateSourceRequest req)
     {
@@ -48,17 +52,27 @@ public static partial class CreateSource
             for (var i = 0; i < (req.Fields?.Count ?? 0); i++)
             {
                 var f = req.Fields![i];
+                if (f is null) { e[$"fields[{i}]"] = ["A field is an object with name, role and type."]; continue; }
                 if (f.Name is null || !FieldName().IsMatch(f.Name) || f.Name is "time" or "timestamp" or "id")
                     e[$"fields[{i}].name"] = ["A field name is a letter or '_' then letters, digits or '_' (not time, timestamp or id)."];
                 if (f.Role is not ("dimension" or "measure")) e[$"fields[{i}].role"] = ["role must be dimension or measure."];
                 if (f.Type is not ("string" or "double" or "integer")) e[$"fields[{i}].type"] = ["type must be string, double or integer."];
                 if (f.Role == "dimension" && f.Type != "string") e[$"fields[{i}].type"] = ["A dimension is a string."];
                 if (f.Role == "measure" && f.Type == "string") e[$"fields[{i}].type"] = ["A measure is a number (double or integer)."];
+                if (f.Unit is { } u && (!IngestText.IsClean(u) || u.Length > 32)) e[$"fields[{i}].unit"] = [$"A unit is at most 32 characters and never {IngestText.NotClean[9..]}."];
             }
-            if (req.Fields?.Select(f => f.Name).Distinct().Count() != req.Fields?.Count) e["fields"] = ["Field names must be unique."];
+            if (req.Fields?.Select(f => f?.Name).Distinct().Count() != req.Fields?.Count) e["fields"] = ["Field names must be unique."];
         }
         else if (req.Fields is { Count: > 0 }) e["fields"] = ["A timeseries source has no declared fields: send metrics with points."];
         if (req.Description is { Length: > 500 }) e["description"] = ["At most 500 characters."];
+        else if (req.Description is { } d && !IngestText.IsClean(d)) e["description"] = [$"The description {IngestText.NotClean}."];
+        foreach (var (unit, symbol) in req.Units ?? [])
+        {
+            var at = $"units.{IngestText.Display(unit)}";
+            if (!IngestText.IsClean(unit) || symbol is null || !IngestText.IsClean(symbol)) e[at] = [symbol is null ? "A unit is a string." : $"The metric name or its unit {IngestText.NotClean}."];
+            else if (unit.Length is 0 or > PointsIngest.MaxMetricLength) e[at] = [$"A metric name is 1 to {PointsIngest.MaxMetricLength} characters."];
+            else if (symbol.Length > 32) e[at] = ["A unit is at most 32 characters."];
+        }
         return e;
     }
 }

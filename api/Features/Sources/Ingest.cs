@@ -1,170 +1,157 @@
-using System.Globalization;
+using System.IO.Pipelines;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Exports.Host;
 using Exports.Series;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Exports.Features.Sources;
 
 /// <summary>
-/// Ingest of points and records as JSON, NDJSON or CSV. Every row is validated before anything is written; one
-/// bad row rejects the batch with its row number and reason. Writes are idempotent on the natural key
-/// (series + timestamp for points; the record's id, or a hash of its content, for records).
+/// Ingest of points and records as JSON, NDJSON or CSV. The body is read as a stream (never held whole): each row
+/// is validated as it arrives and good rows are copied into a temporary table inside one transaction; one bad row
+/// rejects the batch with its path (rows[N].field) and reason, and the transaction is rolled back, so nothing is
+/// written. Writes are idempotent on the natural key (series + timestamp for points; the record's id, or a hash of
+/// its content, for records). Bodies above EXPORTS_INGEST_MAX_BYTES are a 413, other media types a 415.
 /// </summary>
-public sealed class Ingest(NpgsqlDataSource db)
+public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings)
 {
     public const int MaxRows = 500_000;
-    const int MaxErrors = 50;
 
     public static void Map(RouteGroupBuilder g)
     {
         g.MapPost("/sources/{source}/points", (string source, HttpRequest req, Ingest h, ClaimsPrincipal user) =>
                 h.HandleAsync(user.OwnerId(), source, "timeseries", req))
             .WithTags("Sources").WithSummary("Ingest points (JSON array, NDJSON or CSV: timestamp, metric, value, tags)")
-            .Accepts<object>("application/json", "application/x-ndjson", "text/csv").ProducesProblem(400).ProducesProblem(404);
+            .Accepts<object>("application/json", "application/x-ndjson", "text/csv")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
         g.MapPost("/sources/{source}/records", (string source, HttpRequest req, Ingest h, ClaimsPrincipal user) =>
                 h.HandleAsync(user.OwnerId(), source, "records", req))
             .WithTags("Sources").WithSummary("Ingest records (JSON array, NDJSON or CSV: timestamp, optional id, fields)")
-            .Accepts<object>("application/json", "application/x-ndjson", "text/csv").ProducesProblem(400).ProducesProblem(404);
+            .Accepts<object>("application/json", "application/x-ndjson", "text/csv")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
     }
 
     public async Task<Results<Ok<IngestResult>, ProblemHttpResult>> HandleAsync(Guid owner, string sourceName, string kind, HttpRequest req)
     {
         var ct = req.HttpContext.RequestAborted;
+        var format = IngestFormats.Of(req.ContentType);
+        if (format is null)
+            return Problems.Status(415, "Unsupported Content-Type",
+                $"'{req.ContentType}' is not accepted: send application/json, application/x-ndjson or text/csv (UTF-8).");
+        var max = settings.IngestMaxBytes;
+        if (req.ContentLength > max) return TooLarge(max);
+        // Kestrel's own limit (30,000,000 bytes) would cut the body before ours; ours is the one that applies here.
+        if (req.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = max;
+
         var src = await SourceCatalog.LoadAsync(db, owner, sourceName, ct);
         if (src is null) return Problems.NotFound($"No source named '{sourceName}'.");
         if (src.Kind != kind)
             return Problems.Field("source", $"'{sourceName}' is a {src.Kind} source: send {(src.IsTimeseries ? "points" : "records")}.");
-        string body;
-        using (var reader = new StreamReader(req.Body, Encoding.UTF8)) body = await reader.ReadToEndAsync(ct);
-        var errors = new Dictionary<string, List<string>>();
-        void Error(string field, string message)
-        {
-            if (errors.Count >= MaxErrors) return;
-            if (!errors.TryGetValue(field, out var l)) errors[field] = l = [];
-            l.Add(message);
-        }
-        var rows = IngestParsing.Parse(body, req.ContentType ?? "application/json", src.IsTimeseries ? "points" : "records", Error);
-        if (rows is not null && rows.Count > MaxRows) Error("body", $"At most {MaxRows:N0} rows per request; split the batch.");
-        if (rows is null || errors.Count > 0) return Invalid(errors);
-        if (rows.Count == 0) return Problems.Field("body", "The batch holds no rows.");
 
-        int written;
-        if (src.IsTimeseries)
+        var errors = new IngestErrors();
+        var body = new LimitedStream(req.Body, max);
+        try
         {
-            var points = Points(rows, Error);
-            if (errors.Count > 0) return Invalid(errors);
-            written = await SeriesStore.UpsertPointsAsync(db, src.Id, points, ct);
-        }
-        else
-        {
-            var (records, values) = Records(src, rows, Error);
-            if (errors.Count > 0) return Invalid(errors);
-            written = await SeriesStore.UpsertRecordsAsync(db, src.Id, records, async conn =>
+            int written;
+            if (src.IsTimeseries)
             {
-                var merged = src.Schema with { Values = MergeValues(src.Schema.Values, values) };
-                await using var cmd = new NpgsqlCommand("UPDATE sources SET schema = $1::jsonb WHERE id = $2", conn);
-                cmd.Parameters.Add(new() { Value = merged.ToJson() });
-                cmd.Parameters.Add(new() { Value = src.Id });
-                await cmd.ExecuteNonQueryAsync(ct);
-            }, ct);
-        }
-        return TypedResults.Ok(new IngestResult(src.Name, src.Kind, written));
-    }
-
-    static ProblemHttpResult Invalid(Dictionary<string, List<string>> errors) =>
-        Problems.Validation(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), "The batch was rejected; nothing was written");
-
-    static List<PointRow> Points(List<Dictionary<string, JsonElement>> rows, Action<string, string> error)
-    {
-        var result = new List<PointRow>(rows.Count);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            var at = $"rows[{i}]";
-            var row = $"Row {i + 1}";
-            if (!(r.TryGetValue("timestamp", out var t) || r.TryGetValue("time", out t) || r.TryGetValue("ts", out t)) || !IngestParsing.TryTime(t, out var ts))
-            { error(at + ".timestamp", $"{row}: timestamp is missing or not ISO-8601 / unix time."); continue; }
-            if (!r.TryGetValue("metric", out var m) || IngestParsing.Text(m) is not { Length: > 0 and <= 200 } metric)
-            { error(at + ".metric", $"{row}: metric is missing."); continue; }
-            double? value = null;
-            if (r.TryGetValue("value", out var v) && v.ValueKind != JsonValueKind.Null && !(v.ValueKind == JsonValueKind.String && v.GetString() == ""))
-            {
-                if (!IngestParsing.TryNumber(v, out var d)) { error(at + ".value", $"{row}: value is not a finite number."); continue; }
-                value = d;
-            }
-            var tags = new Dictionary<string, string>();
-            if (r.TryGetValue("tags", out var tg) || r.TryGetValue("dimensions", out tg))
-            {
-                if (tg.ValueKind != JsonValueKind.Object) { error(at + ".tags", $"{row}: tags must be an object of strings."); continue; }
-                foreach (var p in tg.EnumerateObject())
-                    if (IngestParsing.Text(p.Value) is { } s) tags[p.Name] = s;
-                    else error($"{at}.tags.{p.Name}", $"{row}: tag '{p.Name}' must be a string.");
-            }
-            foreach (var (k, val) in r)
-                if (k is not ("timestamp" or "time" or "ts" or "metric" or "value" or "tags" or "dimensions"))
-                    if (IngestParsing.Text(val) is { } s) tags[k] = s;
-            result.Add(new PointRow(metric, tags, ts, value));
-        }
-        return result;
-    }
-
-    static (List<RecordRow>, Dictionary<string, HashSet<string>>) Records(SourceCatalog src, List<Dictionary<string, JsonElement>> rows, Action<string, string> error)
-    {
-        var result = new List<RecordRow>(rows.Count);
-        var values = new Dictionary<string, HashSet<string>>();
-        var fields = src.Schema.Fields.ToDictionary(f => f.Name);
-        var buffer = new MemoryStream();
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            var at = $"rows[{i}]";
-            var row = $"Row {i + 1}";
-            if (!(r.TryGetValue("timestamp", out var t) || r.TryGetValue("time", out t)) || !IngestParsing.TryTime(t, out var ts))
-            { error(at + ".timestamp", $"{row}: timestamp is missing or not ISO-8601 / unix time."); continue; }
-            string? id = null;
-            if (r.TryGetValue("id", out var idv) && (id = IngestParsing.Text(idv)) is not { Length: > 0 and <= 200 })
-            { error(at + ".id", $"{row}: id must be a string of 1 to 200 characters."); continue; }
-            buffer.SetLength(0);
-            using (var w = new Utf8JsonWriter(buffer))
-            {
-                w.WriteStartObject();
-                foreach (var (k, v) in r.OrderBy(x => x.Key, StringComparer.Ordinal))
+                var points = new PointsIngest(settings.IngestMaxTagBytes, errors);
+                await using var stage = new PointsStage(db);
+                async Task Flush()
                 {
-                    if (k is "timestamp" or "time" or "id") continue;
-                    if (!fields.TryGetValue(k, out var f)) { error($"{at}.{k}", $"{row}: unknown field '{k}'. Fields: {string.Join(", ", fields.Keys)}."); continue; }
-                    if (v.ValueKind == JsonValueKind.Null) continue;
-                    switch (f.Type)
-                    {
-                        case "string":
-                            if (IngestParsing.Text(v) is { } s)
-                            {
-                                w.WriteString(k, s);
-                                if (f.Role == "dimension") (values.TryGetValue(k, out var set) ? set : values[k] = []).Add(s);
-                            }
-                            else error($"{at}.{k}", $"{row}: {k} must be a string.");
-                            break;
-                        case "integer":
-                            if (IngestParsing.TryNumber(v, out var n) && n == Math.Floor(n) && Math.Abs(n) < 9e15) w.WriteNumber(k, (long)n);
-                            else error($"{at}.{k}", $"{row}: {k} must be a whole number.");
-                            break;
-                        default:
-                            if (IngestParsing.TryNumber(v, out var d)) w.WriteNumber(k, d);
-                            else error($"{at}.{k}", $"{row}: {k} must be a number.");
-                            break;
-                    }
+                    if (!errors.Any) await stage.WriteAsync(points.Batch, points.Pending, ct);
+                    points.Flushed();
                 }
-                w.WriteEndObject();
+                var rows = await ReadAsync(body, format.Value, "points", true, points.Accept, Flush, errors, ct);
+                if (Refused(rows, errors) is { } refused) return refused;
+                written = await stage.CommitAsync(src.Id, points.Series, ct);
             }
-            var json = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-            id ??= "h:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ts.ToString("O", CultureInfo.InvariantCulture) + json)))[..32].ToLowerInvariant();
-            result.Add(new RecordRow(id, ts, json));
+            else
+            {
+                var records = new RecordsIngest(src, settings.IngestMaxTagBytes, errors);
+                await using var stage = new RecordsStage(db);
+                async Task Flush()
+                {
+                    if (!errors.Any) await stage.WriteAsync(records.Batch, records.Pending, records.Arena, ct);
+                    records.Flushed();
+                }
+                var rows = await ReadAsync(body, format.Value, "records", false, records.Accept, Flush, errors, ct);
+                if (Refused(rows, errors) is { } refused) return refused;
+                written = await stage.CommitAsync(src.Id, async conn =>
+                {
+                    var merged = src.Schema with { Values = MergeValues(src.Schema.Values, records.Values) };
+                    await using var cmd = new NpgsqlCommand("UPDATE sources SET schema = $1::jsonb WHERE id = $2", conn);
+                    cmd.Parameters.Add(new() { Value = merged.ToJson() });
+                    cmd.Parameters.Add(new() { Value = src.Id });
+                    await cmd.ExecuteNonQueryAsync(ct);
+                }, ct);
+            }
+            return TypedResults.Ok(new IngestResult(src.Name, src.Kind, written));
         }
-        return (result, values);
+        catch (BodyTooLargeException) { return TooLarge(max); }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return TooLarge(max); }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.NumericValueOutOfRange or PostgresErrorCodes.ProgramLimitExceeded
+                                              or PostgresErrorCodes.UntranslatableCharacter or PostgresErrorCodes.CharacterNotInRepertoire
+                                              or PostgresErrorCodes.DatetimeFieldOverflow)
+        {
+            // The checks above are meant to make this unreachable; if PostgreSQL still refuses a value, say so as a 400.
+            return Problems.Validation(new Dictionary<string, string[]> { ["body"] = [$"PostgreSQL refused a value of the batch: {e.MessageText}"] },
+                "The batch was rejected; nothing was written");
+        }
+    }
+
+    ProblemHttpResult? Refused(int rows, IngestErrors errors)
+    {
+        if (rows > MaxRows && !errors.Any) errors.Add("body", $"At most {MaxRows:N0} rows per request; split the batch.");
+        if (errors.Any) return Problems.Validation(errors.ToDictionary(), "The batch was rejected; nothing was written");
+        if (rows == 0) return Problems.Field("body", "The batch holds no rows.");
+        return null;
+    }
+
+    static ProblemHttpResult TooLarge(long max) => Problems.Status(413, "The body is too large",
+        $"An ingest body is at most {max:N0} bytes (EXPORTS_INGEST_MAX_BYTES); split the batch. Nothing was written.");
+
+    /// <summary>Reads every row of the body through the format's reader into <paramref name="accept"/>, awaiting
+    /// <paramref name="flush"/> whenever a batch is full and once at the end. Returns the number of rows read.</summary>
+    static async Task<int> ReadAsync(Stream body, IngestFormat format, string arrayName, bool tagObjects, Func<IngestRow, bool> accept,
+        Func<Task> flush, IngestErrors errors, CancellationToken ct)
+    {
+        var row = new IngestRow();
+        var count = 0;
+        bool Accept(IngestRow r)
+        {
+            // Past the row limit rows are still read (to find the end) but no longer validated or staged.
+            if (++count > MaxRows) return false;
+            return accept(r);
+        }
+        if (format == IngestFormat.Csv)
+        {
+            var rows = await CsvRowReader.ReadAsync(body, row, errors, Accept, flush, ct);
+            await flush();
+            return Math.Max(rows, count);
+        }
+        var json = new JsonRowReader(arrayName, tagObjects, format == IngestFormat.Ndjson, row, errors);
+        var pipe = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                var result = await pipe.ReadAsync(ct);
+                var step = json.Read(result.Buffer, result.IsCompleted, Accept, out var consumed);
+                if (step == ReadStep.Flush) pipe.AdvanceTo(consumed);
+                else pipe.AdvanceTo(consumed, result.Buffer.End);
+                if (step == ReadStep.Flush) { await flush(); continue; }
+                if (step is ReadStep.Done or ReadStep.Failed) break;
+            }
+        }
+        finally
+        {
+            await pipe.CompleteAsync();
+        }
+        await flush();
+        return Math.Max(json.Rows, count);
     }
 
     static Dictionary<string, List<string>> MergeValues(Dictionary<string, List<string>> old, Dictionary<string, HashSet<string>> seen)
@@ -182,3 +169,64 @@ public sealed class Ingest(NpgsqlDataSource db)
 }
 
 public sealed record IngestResult(string Source, string Kind, int Accepted);
+
+public enum IngestFormat { Json, Ndjson, Csv }
+
+public static class IngestFormats
+{
+    /// <summary>The body's format from its Content-Type (none: JSON); null for anything else, or a charset other than UTF-8.</summary>
+    public static IngestFormat? Of(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType)) return IngestFormat.Json;
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)) return null;
+        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+                                   && !media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)) return null;
+        var type = media.MediaType.Value?.ToLowerInvariant();
+        return type switch
+        {
+            "application/json" or "text/json" => IngestFormat.Json,
+            "application/x-ndjson" or "application/ndjson" or "application/jsonl" or "application/x-jsonlines" or "application/jsonlines"
+                or "application/x-json-stream" => IngestFormat.Ndjson,
+            "text/csv" or "application/csv" or "text/comma-separated-values" => IngestFormat.Csv,
+            _ when type?.EndsWith("+json", StringComparison.Ordinal) == true => IngestFormat.Json,
+            _ => null,
+        };
+    }
+}
+
+public sealed class BodyTooLargeException() : IOException("The request body is larger than the ingest limit.");
+
+/// <summary>A read-only view of the request body that throws <see cref="BodyTooLargeException"/> past a byte limit,
+/// whatever the transport says (chunked bodies have no Content-Length; the test server enforces nothing).</summary>
+public sealed class LimitedStream(Stream inner, long max) : Stream
+{
+    long _read;
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        var n = await inner.ReadAsync(buffer, ct);
+        return Count(n);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    int Count(int n)
+    {
+        _read += n;
+        if (_read > max) throw new BodyTooLargeException();
+        return n;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

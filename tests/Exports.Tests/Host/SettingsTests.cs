@@ -22,6 +22,10 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_SMTP_TLS_FINGERPRINT", "zz00000000000000000000000000000000000000000000000000000000000000", "EXPORTS_SMTP_TLS_FINGERPRINT")]
     [InlineData("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", "100", "EXPORTS_DESTINATION_CONFIG_MAX_BYTES")]
     [InlineData("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", "lots", "EXPORTS_DESTINATION_CONFIG_MAX_BYTES")]
+    [InlineData("EXPORTS_INGEST_MAX_BYTES", "100", "EXPORTS_INGEST_MAX_BYTES")]
+    [InlineData("EXPORTS_INGEST_MAX_BYTES", "lots", "EXPORTS_INGEST_MAX_BYTES")]
+    [InlineData("EXPORTS_INGEST_MAX_TAG_BYTES", "4096", "EXPORTS_INGEST_MAX_TAG_BYTES")]
+    [InlineData("EXPORTS_INGEST_MAX_TAG_BYTES", "0", "EXPORTS_INGEST_MAX_TAG_BYTES")]
     public void BadValue_StopsWithAMessageNamingTheSetting(string name, string value, string named)
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
@@ -51,6 +55,8 @@ public sealed class SettingsTests
         Assert.Equal(5080, s.Port);
         Assert.Equal(31, s.RawMaxDays);
         Assert.True(s.Seed);
+        Assert.Equal(64L * 1024 * 1024, s.IngestMaxBytes);
+        Assert.Equal(1024, s.IngestMaxTagBytes);
     }
 
     [Fact]
