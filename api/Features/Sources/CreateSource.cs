@@ -19,12 +19,9 @@ public static partial class CreateSource
     private static partial Regex FieldName();
 
     public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/sources", async Task<Results<Created<object>, ProblemHttpResult>> (HttpRequest http, ExportsDb db, ClaimsPrincipal user, TimeProvider clock,
-            Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct) =>
+        g.MapPost("/sources", async Task<Results<Created<object>, ProblemHttpResult>> (CreateSourceRequest req, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
         {
-            var (req, problem) = await RequestBody.ReadJsonAsync<CreateSourceRequest>(http, json.Value.SerializerOptions, ct);
-            if (problem is not null) return problem;
-            var errors = Validate(req!);
+            var errors = Validate(req);
             if (errors.Count > 0) return Problems.Validation(errors);
             var owner = user.OwnerId();
             if (await db.Sources.AnyAsync(s => s.OwnerId == owner && s.Name == req.Name, ct))
@@ -38,7 +35,7 @@ public static partial class CreateSource
             db.Sources.Add(entity);
             await db.SaveChangesAsync(ct);
             return TypedResults.Created($"/api/v1/sources/{entity.Name}", (object)new { name = entity.Name, kind = entity.Kind, description = entity.Description, fields = schema.Fields });
-        }).WithTags("Sources").WithSummary("Create a source").Accepts<CreateSourceRequest>("application/json")
+        }).WithTags("Sources").WithSummary("Create a source")
           .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
 
     static Dictionary<string, string[]> Validate(CreateSourceRequest req)
