@@ -40,6 +40,7 @@ public static class AppHost
         s.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Converters.Add(new UtcInstants());
         });
         s.AddScoped<Login>();
         s.AddScoped<ApiKeys>();

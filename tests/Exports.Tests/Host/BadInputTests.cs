@@ -213,7 +213,25 @@ public sealed class BadInputTests(ApiFixture api)
             { "POST", "/api/v1/templates", "{\"name\":\"t\",\"request\":{\"kind\":\"series\",\"series\":{\"source\":\"servers\",\"timeframe\":{\"last\":\"1h\"},\"filename\":\"{date:K}\"}}}", 400, "request.series.filename" },
             { "GET", "/api/v1/sources/servers/export?range=1h&format=%00", null, 400, "format" },
             { "GET", "/api/v1/exports?from=0001-01-01T00:00:00%2B14:00", null, 400, "from" },
+            { "GET", "/api/v1/exports?from=9999-12-31T23:59:59%2B14:00", null, 400, "from" },
+            { "POST", "/api/v1/alerts", "{\"title\":\"t\",\"severity\":\"info\",\"firedAt\":\"0001-01-01T00:00:00+05:00\",\"targets\":[{\"query\":{\"source\":\"servers\"}}]}", 400, "firedAt" },
         };
+    }
+
+    [Fact]
+    public async Task DateTimesWithAnOffset_AreReadAsTheUtcInstantTheyName()
+    {
+        var (owner, client) = await ProberAsync();
+        var list = await client.GetAsync("/api/v1/exports?from=2026-11-01T09:00:00%2B05:30&to=2026-11-02T00:00:00-08:00");
+        Assert.Equal(System.Net.HttpStatusCode.OK, list.StatusCode);
+        var r = await client.PostJsonAsync("/api/v1/alerts", new
+        {
+            title = "offset", severity = "info", firedAt = "2026-11-01T09:00:00+05:30",
+            targets = new[] { new { query = new { source = "servers", metrics = new[] { "cpu_percent" } } } },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, r.StatusCode);
+        var stored = await api.ScalarAsync<DateTime>("SELECT fired_at FROM alerts WHERE owner_id = $1 AND title = 'offset'", owner);
+        Assert.Equal(new DateTime(2026, 11, 1, 3, 30, 0, DateTimeKind.Utc), stored.ToUniversalTime());
     }
 
     // ---- the walk ----
