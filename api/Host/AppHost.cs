@@ -39,6 +39,7 @@ public static class AppHost
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         s.AddScoped<Login>();
+        s.AddSingleton<LoginThrottle>();
         s.AddScoped<ApiKeys>();
         s.AddScoped<Ingest>();
         return builder.Build();
