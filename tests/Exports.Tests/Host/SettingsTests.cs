@@ -16,6 +16,10 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_RAW_MAX_DAYS", "0", "EXPORTS_RAW_MAX_DAYS")]
     [InlineData("EXPORTS_SEED", "maybe", "EXPORTS_SEED")]
     [InlineData("EXPORTS_DEMO_API_KEY", "short", "EXPORTS_DEMO_API_KEY")]
+    [InlineData("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", "0", "EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS")]
+    [InlineData("EXPORTS_LOGIN_MAX_FAILURES", "none", "EXPORTS_LOGIN_MAX_FAILURES")]
+    [InlineData("EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS", "0", "EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS")]
+    [InlineData("EXPORTS_LOGIN_WINDOW_MINUTES", "-5", "EXPORTS_LOGIN_WINDOW_MINUTES")]
     public void BadValue_StopsWithAMessageNamingTheSetting(string name, string value, string named)
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
@@ -33,6 +37,8 @@ public sealed class SettingsTests
         Assert.Equal(5080, s.Port);
         Assert.Equal(31, s.RawMaxDays);
         Assert.True(s.Seed);
+        Assert.Equal(TimeSpan.FromSeconds(60), s.Jobs.ScheduleMinInterval);
+        Assert.Equal((10, 50, TimeSpan.FromMinutes(15)), (s.Login.MaxFailures, s.Login.MaxFailuresPerAddress, s.Login.Window));
     }
 
     [Fact]
