@@ -137,4 +137,8 @@ public sealed class ScheduleRun
     /// <summary>queued (its export job was made), refused (quota or invalid template), waiting (outside the window).</summary>
     public string Status { get; set; } = "queued";
     public string? Error { get; set; }
+    /// <summary>Later ticks refused in a row and folded into this refused run instead of a row each.</summary>
+    public int Repeats { get; set; }
+    /// <summary>The last of those folded ticks.</summary>
+    public DateTimeOffset? LastScheduledFor { get; set; }
 }

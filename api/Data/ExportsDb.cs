@@ -139,6 +139,8 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
             e.Property(x => x.StartedAt).HasColumnName("started_at");
             e.Property(x => x.Status).HasColumnName("status");
             e.Property(x => x.Error).HasColumnName("error");
+            e.Property(x => x.Repeats).HasColumnName("repeats");
+            e.Property(x => x.LastScheduledFor).HasColumnName("last_scheduled_for");
         });
     }
 }

@@ -43,6 +43,7 @@ public static class AppHost
             o.SerializerOptions.Converters.Add(new UtcInstants());
         });
         s.AddScoped<Login>();
+        s.AddSingleton<LoginThrottle>();
         s.AddScoped<ApiKeys>();
         s.AddScoped<Ingest>();
         return builder.Build();

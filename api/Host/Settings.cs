@@ -42,6 +42,7 @@ public sealed record ExportsSettings
     public int IngestMaxTagBytes { get; init; } = DefaultIngestMaxTagBytes;
     public const long DefaultIngestMaxBytes = 64L * 1024 * 1024;
     public const int DefaultIngestMaxTagBytes = 1024;
+    public LoginSettings Login { get; init; } = new();
 
     public static ExportsSettings Load(IConfiguration config)
     {
@@ -80,6 +81,7 @@ public sealed record ExportsSettings
             DeliveryAllowPrivateNetworks = Bool("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", Get("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"), false),
             IngestMaxBytes = Long("EXPORTS_INGEST_MAX_BYTES", Get("EXPORTS_INGEST_MAX_BYTES"), DefaultIngestMaxBytes, 1024, 4L * 1024 * 1024 * 1024),
             IngestMaxTagBytes = Int("EXPORTS_INGEST_MAX_TAG_BYTES", Get("EXPORTS_INGEST_MAX_TAG_BYTES"), DefaultIngestMaxTagBytes, 16, 2048),
+            Login = LoginSettings.Load(Get),
         };
         if (!Uri.TryCreate(settings.PublicUrl, UriKind.Absolute, out _))
             throw new SettingsException($"EXPORTS_PUBLIC_URL must be an absolute URL (got '{settings.PublicUrl}').");
@@ -159,6 +161,8 @@ public sealed record JobSettings
     public int QuotaPerHour { get; init; } = 120;
     public long QuotaStoredBytes { get; init; } = 20L * 1024 * 1024 * 1024;
     public long MaxArtifactBytes { get; init; } = 5L * 1024 * 1024 * 1024;
+    /// <summary>The shortest gap a schedule may leave between two fire times (cron or frequency).</summary>
+    public TimeSpan ScheduleMinInterval { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>local (files under LocalDir) or s3.</summary>
     public string Storage { get; init; } = "local";
     public string LocalDir { get; init; } = ".data/exports";
@@ -188,6 +192,7 @@ public sealed record JobSettings
             QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),
             QuotaStoredBytes = ExportsSettings.Long("EXPORTS_QUOTA_STORED_BYTES", get("EXPORTS_QUOTA_STORED_BYTES"), 20L * 1024 * 1024 * 1024, 1, long.MaxValue),
             MaxArtifactBytes = ExportsSettings.Long("EXPORTS_MAX_ARTIFACT_BYTES", get("EXPORTS_MAX_ARTIFACT_BYTES"), 5L * 1024 * 1024 * 1024, 1, long.MaxValue),
+            ScheduleMinInterval = TimeSpan.FromSeconds(ExportsSettings.Int("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", get("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS"), 60, 1, 86_400)),
             Storage = (get("EXPORTS_STORAGE") ?? "local").Trim().ToLowerInvariant(),
             LocalDir = get("EXPORTS_STORAGE_DIR") is { Length: > 0 } d ? Path.GetFullPath(Path.Combine(ExportsSettings.Root, d)) : Path.Combine(dataDir, "exports"),
             S3Endpoint = get("EXPORTS_S3_ENDPOINT") is { Length: > 0 } e ? e : null,
@@ -204,4 +209,22 @@ public sealed record JobSettings
             throw new SettingsException("EXPORTS_STORAGE=s3 needs EXPORTS_S3_ACCESS_KEY and EXPORTS_S3_SECRET_KEY (and EXPORTS_S3_ENDPOINT for a server other than AWS).");
         return s;
     }
+}
+
+/// <summary>Sign-in throttling (EXPORTS_LOGIN_*): failed passwords per account and per client address within a
+/// sliding window; past either limit a login answers 429 with Retry-After before any password is hashed.</summary>
+public sealed record LoginSettings
+{
+    /// <summary>Failed sign-ins one account (e-mail) may have within <see cref="Window"/>.</summary>
+    public int MaxFailures { get; init; } = 10;
+    /// <summary>Failed sign-ins one client address may have within <see cref="Window"/>, over all accounts.</summary>
+    public int MaxFailuresPerAddress { get; init; } = 50;
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(15);
+
+    public static LoginSettings Load(Func<string, string?> get) => new()
+    {
+        MaxFailures = ExportsSettings.Int("EXPORTS_LOGIN_MAX_FAILURES", get("EXPORTS_LOGIN_MAX_FAILURES"), 10, 1, 10_000),
+        MaxFailuresPerAddress = ExportsSettings.Int("EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS", get("EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS"), 50, 1, 100_000),
+        Window = TimeSpan.FromMinutes(ExportsSettings.Int("EXPORTS_LOGIN_WINDOW_MINUTES", get("EXPORTS_LOGIN_WINDOW_MINUTES"), 15, 1, 24 * 60)),
+    };
 }

@@ -18,8 +18,9 @@ public sealed record Refusal(int Status, string Title, string? Detail = null, Di
 public sealed record Submitted(JobRecord Job, bool Replayed);
 
 /// <summary>Queues exports as durable jobs: validates the envelope as the synchronous endpoints would, applies the
-/// owner's quotas under a per-owner lock, records the job, then hands it to the clustered Quartz store. A job that
-/// cannot be scheduled is removed again, so no record waits for a run that will never come.</summary>
+/// owner's quotas under a per-owner lock, records the job (and its line in the submission ledger the hourly quota
+/// counts, which deleting history does not touch), then hands it to the clustered Quartz store. A job that cannot
+/// be scheduled is removed again, ledger line included, so no record waits for a run that will never come.</summary>
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, ISchedulerFactory schedulers, IArtifactStore store,
     ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null)
@@ -30,7 +31,10 @@ public sealed class JobQueue(
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public async Task<(Submitted? Ok, Refusal? Refused)> SubmitAsync(Guid owner, ExportEnvelope envelope, string? idempotencyKey, CancellationToken ct)
+    /// <param name="recorded">Runs inside the transaction that records a new job (not a replay), so whatever it
+    /// writes (a schedule's run row) commits with the job or not at all.</param>
+    public async Task<(Submitted? Ok, Refusal? Refused)> SubmitAsync(Guid owner, ExportEnvelope envelope, string? idempotencyKey, CancellationToken ct,
+        Func<NpgsqlConnection, JobRecord, CancellationToken, Task>? recorded = null)
     {
         if (idempotencyKey is { } ik && (ik.Length is 0 or > 200 || ik.Any(char.IsControl)))
             return (null, new Refusal(400, "The request is not valid", null,
@@ -59,6 +63,8 @@ public sealed class JobQueue(
             }
             if (await QuotaAsync(conn, owner, now, ct) is { } refused) return (null, refused);
             await JobRecords.InsertAsync(conn, job, ct);
+            await JobRecords.LedgerAsync(conn, job, ct);
+            if (recorded is not null) await recorded(conn, job, ct);
             await tx.CommitAsync(ct);
         }
 
@@ -67,6 +73,7 @@ public sealed class JobQueue(
         {
             log.LogError(ex, "Could not schedule export job {Job}; removing its record", id);
             await records.DeleteAsync(owner, id, CancellationToken.None);
+            await records.UnledgerAsync(id, CancellationToken.None);
             return (null, new Refusal(503, "The job queue is not available", "Nothing was queued; try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)));
         }
         return (new Submitted(job, Replayed: false), null);
@@ -145,15 +152,21 @@ public sealed class JobQueue(
         };
     }
 
-    /// <summary>Exports per hour (429), running jobs (429), stored bytes (409).</summary>
+    /// <summary>Exports per hour (429, counted in the submission ledger, pruned here to the last hour), running jobs
+    /// (429), stored bytes (409).</summary>
     async Task<Refusal?> QuotaAsync(NpgsqlConnection conn, Guid owner, DateTimeOffset now, CancellationToken ct)
     {
+        await using (var prune = new NpgsqlCommand("DELETE FROM export_submissions WHERE owner_id = $1 AND submitted_at <= $2", conn))
+        {
+            prune.Parameters.Add(new NpgsqlParameter { Value = owner });
+            prune.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
+            await prune.ExecuteNonQueryAsync(ct);
+        }
         await using var cmd = new NpgsqlCommand("""
-            SELECT count(*) FILTER (WHERE status IN ('pending', 'processing')),
-                   count(*) FILTER (WHERE created_at > $2),
-                   min(created_at) FILTER (WHERE created_at > $2),
-                   coalesce(sum(size_bytes) FILTER (WHERE status = 'completed'), 0)::bigint
-            FROM export_jobs WHERE owner_id = $1
+            SELECT (SELECT count(*) FROM export_jobs WHERE owner_id = $1 AND status IN ('pending', 'processing')),
+                   l.n, l.oldest,
+                   (SELECT coalesce(sum(size_bytes), 0)::bigint FROM export_jobs WHERE owner_id = $1 AND status = 'completed')
+            FROM (SELECT count(*) AS n, min(submitted_at) AS oldest FROM export_submissions WHERE owner_id = $1 AND submitted_at > $2) l
             """, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
         cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
@@ -166,7 +179,7 @@ public sealed class JobQueue(
         {
             var wait = oldest.AddHours(1) - now;
             return new Refusal(429, "Too many exports this hour",
-                $"You may start {q.QuotaPerHour} exports an hour; the next one can start in {Math.Ceiling(wait.TotalMinutes)} min.",
+                $"You may start {q.QuotaPerHour} exports an hour (EXPORTS_QUOTA_PER_HOUR), counted when they start: deleting history does not give them back. The next one can start in {Math.Ceiling(wait.TotalMinutes)} min (Retry-After).",
                 RetryAfter: wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
         }
         if (running >= q.QuotaConcurrent)

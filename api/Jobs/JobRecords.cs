@@ -148,6 +148,24 @@ public sealed class JobRecords(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The job's line in the submission ledger (what the hourly quota counts; history deletes leave it).</summary>
+    public static async Task LedgerAsync(NpgsqlConnection conn, JobRecord j, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("INSERT INTO export_submissions (job_id, owner_id, submitted_at) VALUES ($1, $2, $3)", conn);
+        cmd.Parameters.Add(P(j.Id));
+        cmd.Parameters.Add(P(j.OwnerId));
+        cmd.Parameters.Add(P(j.CreatedAt));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Takes back the ledger line of a job that was never queued.</summary>
+    public async Task UnledgerAsync(Guid id, CancellationToken ct) =>
+        await ExecAsync("DELETE FROM export_submissions WHERE job_id = $1", ct, id);
+
+    /// <summary>Drops ledger lines older than the quota's hour (each submit also prunes its owner's).</summary>
+    public async Task<int> PruneLedgerAsync(DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("DELETE FROM export_submissions WHERE submitted_at <= $1", ct, now.AddHours(-1));
+
     public async Task<List<JobRecord>> HistoryAsync(Guid owner, HistoryQuery q, CancellationToken ct)
     {
         var where = new List<string> { "owner_id = $1" };

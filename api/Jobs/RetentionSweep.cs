@@ -4,7 +4,8 @@ using Quartz;
 namespace Exports.Jobs;
 
 /// <summary>Deletes the artifacts of completed exports past their expiry and marks the records expired. Runs every
-/// few minutes as a clustered Quartz job (one node per tick); the record stays in history.</summary>
+/// few minutes as a clustered Quartz job (one node per tick); the record stays in history. Also prunes the
+/// submission ledger to the quota's hour.</summary>
 public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log) : IJob
 {
     public static readonly JobKey Key = new("retention", JobQueue.Group);
@@ -34,6 +35,7 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
             if (batch.Count < 200 || failed == batch.Count) break;
         }
         if (total > 0) log.LogInformation("Retention: {Count} exports expired and their files deleted", total);
+        await records.PruneLedgerAsync(clock.GetUtcNow(), ct);
         return total;
     }
 }

@@ -35,13 +35,13 @@ public sealed class TemplateRuns(JobQueue queue, TimeProvider clock)
         new(400, "The template is not valid", null, errors.ToDictionary().ToDictionary(kv => prefix + kv.Key, kv => kv.Value));
 
     public Task<(Submitted? Ok, Refusal? Refused)> RunAsync(Guid owner, string templateName, string requestJson, RunOverrides? overrides,
-        string? idempotencyKey, CancellationToken ct)
+        string? idempotencyKey, CancellationToken ct, Func<Npgsql.NpgsqlConnection, JobRecord, CancellationToken, Task>? recorded = null)
     {
         var e = Envelope(requestJson).Normalized(new Errors());
         if (overrides?.Format is { Length: > 0 } f) e = e with { Format = f, Series = e.Series is null ? null : e.Series with { Format = f }, Layout = e.Layout is null ? null : e.Layout with { Format = f } };
         if (overrides?.Timeframe is { } tf)
             e = e with { Series = e.Series is null ? null : e.Series with { Timeframe = tf }, Layout = e.Layout is null ? null : e.Layout with { Timeframe = tf } };
-        return queue.SubmitAsync(owner, Expand(e, templateName, clock.GetUtcNow()), idempotencyKey, ct);
+        return queue.SubmitAsync(owner, Expand(e, templateName, clock.GetUtcNow()), idempotencyKey, ct, recorded);
     }
 
     static ExportEnvelope Expand(ExportEnvelope e, string template, DateTimeOffset now)

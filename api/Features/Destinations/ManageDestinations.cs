@@ -84,7 +84,8 @@ public static class ManageDestinations
         var did = id ?? Guid.CreateVersion7();
         if (!await store.SaveAsync(owner, did, name!, kind!, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
             return Problems.Status(409, "A destination with this name exists", $"You already have a destination named '{name}'.");
-        var view = (await store.GetViewAsync(owner, did, ct))!;
+        // Deleted by another request between the write and this read: gone, not a server error.
+        if (await store.GetViewAsync(owner, did, ct) is not { } view) return Problems.NotFound($"No destination {did}.");
         return isNew ? TypedResults.Created($"/api/v1/destinations/{did}", view) : TypedResults.Ok(view);
     }
 

@@ -41,7 +41,13 @@ public static class DownloadExport
                 var (from, to) = range is { } r ? (r.From, r.To) : (0L, size - 1);
                 var read = await store.OpenAsync(job.StorageKey, from, to, ct);
                 if (read is null) return Problems.Status(410, "The file is gone", "Its artifact is missing from the store; run the export again.");
-                if (from == 0) await records.CountDownloadAsync(id, clock.GetUtcNow(), ct);
+                // From here the stream is ours until ArtifactResult takes it: close it on every other way out.
+                try { if (from == 0) await records.CountDownloadAsync(id, clock.GetUtcNow(), ct); }
+                catch
+                {
+                    await read.DisposeAsync();
+                    throw;
+                }
                 return new ArtifactResult(read, job, range is not null ? (from, to) : null);
             })
             .AllowAnonymous()

@@ -2,15 +2,18 @@ using System.Text.Json;
 using Exports.Data;
 using Exports.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Quartz;
 
 namespace Exports.Features.Schedule;
 
 /// <summary>One tick of a schedule (or its "run now"): outside the window it books a one-off firing for when the
-/// window opens; otherwise it records the run, once per tick (a unique row per schedule, fire time and trigger),
-/// and queues the template as an export job whose idempotency key is the tick, so a second firing of the same tick
-/// on another node cannot make a second export.</summary>
-public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, TimeProvider clock, ILogger<ScheduleJob> log) : IJob
+/// window opens; otherwise it queues the template as an export job whose idempotency key is the tick (a second
+/// firing of the same tick on another node finds that job and stops), and the run row is written with its export
+/// id in the transaction that records the job, so a run is never listed without its export. A refused tick (quota,
+/// a template that no longer works) is recorded once: while the schedule's latest run is a refused tick, further
+/// refused ticks are folded into it (repeats, lastScheduledFor) instead of a row each, until a run is queued.</summary>
+public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, TimeProvider clock) : IJob
 {
     public const string IdKey = "scheduleId", TriggerKind = "trigger";
 
@@ -24,9 +27,20 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         var s = await db.Schedules.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
         if (s is null)
         {
-            // Deleted with its template (a cascade the template slice cannot see): remove the orphaned trigger.
-            await context.Scheduler.DeleteJob(context.JobDetail.Key, ct);
-            return;
+            // Its row may be in a transaction that commits once this trigger is stored (ScheduleTriggers.SaveAsync):
+            // wait for the schedule's lock, then look again.
+            await using (var tx = await db.Database.BeginTransactionAsync(ct))
+            {
+                await ScheduleTriggers.LockAsync(db, id, ct);
+                s = await db.Schedules.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+                await tx.CommitAsync(ct);
+            }
+            if (s is null)
+            {
+                // Deleted with its template (a cascade the template slice cannot see): remove the orphaned trigger.
+                await context.Scheduler.DeleteJob(context.JobDetail.Key, ct);
+                return;
+            }
         }
         if (!s.Active && kind == "cron") return;
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
@@ -34,26 +48,18 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         if (kind == "cron" && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
         {
             if (await ScheduleTriggers.DeferAsync(context.Scheduler, id, opens, scheduledFor, ct))
-                await RecordAsync(db, s, "cron", scheduledFor, "waiting", $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", null, ct);
+                await WaitingAsync(db, s, scheduledFor, $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", ct);
             return;
         }
         if (kind == "window" && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
         await RunAsync(db, runs, s, kind, scheduledFor, clock, ct);
     }
 
-    /// <summary>Records the run and queues the export. Returns the run, or null when this tick already ran.</summary>
+    /// <summary>Queues the export and records the run. Returns the run, or null when this tick already ran.</summary>
     public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateRuns runs, ExportSchedule s, string kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
     {
         var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == s.TemplateId, ct);
-        var run = await RecordAsync(db, s, kind, scheduledFor, "starting", null, null, ct);
-        if (run is null)
-        {
-            // This tick was recorded before. If its node died before queuing the export, finish it here (the export's
-            // idempotency key still makes it one export); otherwise it already ran.
-            run = await db.ScheduleRuns.FirstOrDefaultAsync(r => r.ScheduleId == s.Id && r.ScheduledFor == scheduledFor && r.Trigger == kind, ct);
-            if (run is not { Status: "starting", ExportId: null }) return null;
-        }
-        if (template is null) { run.Status = "refused"; run.Error = "The template no longer exists."; await db.SaveChangesAsync(ct); return run; }
+        if (template is null) return await RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
         var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();
         if (spec.Retry is { } r)
@@ -61,27 +67,76 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         if (spec.Destinations is { } d && ScheduleView.DestinationIds(d) is { Count: > 0 } ids)
             node["delivery"] = new System.Text.Json.Nodes.JsonObject { ["destinations"] = JsonSerializer.SerializeToNode(ids) };
         var request = node.ToJsonString();
-        var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind}:{scheduledFor.UtcTicks}", ct);
-        if (refused is null) (run.Status, run.ExportId, run.Error) = ("queued", ok!.Job.Id, null);
-        else (run.Status, run.ExportId, run.Error) = ("refused", null, $"{refused.Title}. {refused.Detail}".Trim());
-        await db.SaveChangesAsync(ct);
-        return run;
+        var runId = Guid.CreateVersion7();
+        var startedAt = clock.GetUtcNow();
+        var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind}:{scheduledFor.UtcTicks}", ct,
+            recorded: async (conn, job, token) =>
+            {
+                // In the job's transaction: the run and its export appear together. A row this tick already has
+                // (refused on an earlier attempt) takes the export.
+                await using var cmd = new NpgsqlCommand("""
+                    INSERT INTO schedule_runs (id, schedule_id, owner_id, export_id, trigger, scheduled_for, started_at, status)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued')
+                    ON CONFLICT (schedule_id, scheduled_for, trigger) DO UPDATE SET export_id = EXCLUDED.export_id, status = 'queued', error = NULL
+                    RETURNING id
+                    """, conn);
+                foreach (var v in new object[] { runId, s.Id, s.OwnerId, job.Id, kind, scheduledFor, startedAt }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+                runId = (Guid)(await cmd.ExecuteScalarAsync(token))!;
+            });
+        if (refused is not null) return await RefusedAsync(db, s, kind, scheduledFor, $"{refused.Title}. {refused.Detail}".Trim(), clock, ct);
+        if (ok!.Replayed) return null;
+        return await db.ScheduleRuns.AsNoTracking().FirstOrDefaultAsync(x => x.Id == runId, ct);
     }
 
-    static async Task<ScheduleRun?> RecordAsync(ExportsDb db, ExportSchedule s, string kind, DateTimeOffset scheduledFor, string status, string? error, Guid? export, CancellationToken ct)
+    /// <summary>Records a refused run. A tick (cron or window) folds into the schedule's latest run when that is a
+    /// refused tick too, so a quota that refuses every tick costs one row, not one per tick; "run now" always gets
+    /// its own row (its caller is shown it).</summary>
+    static async Task<ScheduleRun?> RefusedAsync(ExportsDb db, ExportSchedule s, string kind, DateTimeOffset scheduledFor, string error, TimeProvider clock, CancellationToken ct)
     {
+        if (kind != "manual")
+        {
+            Guid? folded = null;
+            var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await using var cmd = new NpgsqlCommand("""
+                    UPDATE schedule_runs r SET repeats = r.repeats + 1, last_scheduled_for = $2, error = $3
+                    FROM (SELECT id, status, trigger FROM schedule_runs WHERE schedule_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1) latest
+                    WHERE r.id = latest.id AND latest.status = 'refused' AND latest.trigger <> 'manual'
+                      AND r.scheduled_for <> $2 AND r.last_scheduled_for IS DISTINCT FROM $2
+                    RETURNING r.id
+                    """, conn);
+                foreach (var v in new object[] { s.Id, scheduledFor, error }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+                folded = await cmd.ExecuteScalarAsync(ct) as Guid?;
+            }
+            finally { await db.Database.CloseConnectionAsync(); }
+            if (folded is { } f) return await db.ScheduleRuns.AsNoTracking().FirstOrDefaultAsync(x => x.Id == f, ct);
+        }
         var run = new ScheduleRun
         {
             Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = kind, ScheduledFor = scheduledFor,
-            StartedAt = DateTimeOffset.UtcNow, Status = status, Error = error, ExportId = export,
+            StartedAt = clock.GetUtcNow(), Status = "refused", Error = error,
         };
+        return await InsertOnceAsync(db, run, ct) ? run : null;
+    }
+
+    static Task WaitingAsync(ExportsDb db, ExportSchedule s, DateTimeOffset scheduledFor, string message, CancellationToken ct) =>
+        InsertOnceAsync(db, new ScheduleRun
+        {
+            Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = "cron", ScheduledFor = scheduledFor,
+            StartedAt = DateTimeOffset.UtcNow, Status = "waiting", Error = message,
+        }, ct);
+
+    /// <summary>Inserts a run unless its tick already has one (a second firing of the same tick).</summary>
+    static async Task<bool> InsertOnceAsync(ExportsDb db, ScheduleRun run, CancellationToken ct)
+    {
         db.ScheduleRuns.Add(run);
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: "23505" })
+        try { await db.SaveChangesAsync(ct); return true; }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: "23505" })
         {
             db.ChangeTracker.Clear();
-            return null;
+            return false;
         }
-        return run;
     }
 }

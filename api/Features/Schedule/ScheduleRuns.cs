@@ -9,7 +9,7 @@ namespace Exports.Features.Schedule;
 
 public sealed record RunView(Guid Id, string Trigger, DateTimeOffset ScheduledFor, DateTimeOffset StartedAt, string Status, string? Error,
     Guid? ExportId, string? ExportStatus, string? FileName, long? SizeBytes, long? RowCount, string? ExportError,
-    IReadOnlyList<Exports.Delivery.DeliveryResult> Deliveries);
+    IReadOnlyList<Exports.Delivery.DeliveryResult> Deliveries, int Repeats = 0, DateTimeOffset? LastScheduledFor = null);
 
 /// <summary>POST /schedules/{id}/run (now), GET /schedules/{id}/runs (each with its export's state) and
 /// GET /schedules/{id}/next?count=5 (fire times in the schedule's zone).</summary>
@@ -23,7 +23,8 @@ public static class ScheduleRuns
                 if (await db.Schedules.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == owner, ct) is not { } s)
                     return (IResult)Problems.NotFound($"No schedule {id}.");
                 var run = await ScheduleJob.RunAsync(db, runs, s, "manual", clock.GetUtcNow(), clock, ct);
-                return TypedResults.Accepted($"/api/v1/schedules/{id}/runs", await ViewAsync(jobs, deliveries, owner, [run!], ct) is { } v ? v[0] : null);
+                if (run is null) return Problems.Status(409, "This run was already made", "Try again in a moment.");
+                return TypedResults.Accepted($"/api/v1/schedules/{id}/runs", (await ViewAsync(jobs, deliveries, owner, [run], ct))[0]);
             })
             .WithTags("Schedules").WithSummary("Run a schedule's template now").Produces<RunView>(202).ProducesProblem(404);
 
@@ -59,7 +60,7 @@ public static class ScheduleRuns
         {
             var j = r.ExportId is { } e && exports.TryGetValue(e, out var x) ? x : null;
             return new RunView(r.Id, r.Trigger, r.ScheduledFor, r.StartedAt, r.Status, r.Error, r.ExportId, j?.Status, j?.FileName, j?.SizeBytes, j?.RowCount, j?.Error,
-                j is null ? [] : results[j.Id].ToList());
+                j is null ? [] : results[j.Id].ToList(), r.Repeats, r.LastScheduledFor);
         }).ToList();
     }
 }

@@ -128,6 +128,43 @@ public static class ScheduleSpec
             ? (a, b) : null;
     }
 
+    /// <summary>The earliest startAt a schedule may name, and how far ahead startAt and endAt may reach.</summary>
+    public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly TimeSpan StartHorizon = TimeSpan.FromDays(3653), EndHorizon = TimeSpan.FromDays(36525);
+    /// <summary>How many upcoming fire times the minimum-interval check compares (cron like 0,1 * * * * ? is irregular).</summary>
+    public const int IntervalSample = 20;
+
+    /// <summary>What a translated schedule means in time: startAt and endAt in a sane range, at least one fire time
+    /// (before endAt), and no two of the next <see cref="IntervalSample"/> fire times closer than
+    /// <paramref name="minInterval"/>. Errors name cron or frequency (whichever the body used), startAt or endAt.</summary>
+    public static void CheckTimes(ScheduleBody b, string cron, TimeZoneInfo zone, DateTimeOffset now, TimeSpan minInterval, Errors errors)
+    {
+        if (b.StartAt is { } s && (s < Earliest || s > now + StartHorizon))
+            errors.Add("startAt", $"startAt is from {Earliest:yyyy-MM-dd} to {now + StartHorizon:yyyy-MM-dd} (ten years ahead); leave it out to start now.");
+        if (b.EndAt is { } e && e <= now)
+            errors.Add("endAt", "endAt is in the past, so the schedule would never run: move it later or leave it out.");
+        else if (b.EndAt is { } far && far > now + EndHorizon)
+            errors.Add("endAt", $"endAt is at most {now + EndHorizon:yyyy-MM-dd} (a hundred years ahead); leave it out to run without an end.");
+        if (errors.Any) return;
+        var field = b.Cron is not null ? "cron" : "frequency";
+        var upcoming = Next(cron, zone, now, IntervalSample, b.StartAt);
+        if (upcoming.Count == 0)
+        {
+            errors.Add(field, $"This {field} never fires after {(b.StartAt is { } st && st > now ? st : now):yyyy-MM-dd HH:mm:ss zzz} (a past year, or a day that does not exist such as 31 February).");
+            return;
+        }
+        if (b.EndAt is { } end && upcoming[0] > end)
+            errors.Add("endAt", $"The schedule would first fire at {upcoming[0]:yyyy-MM-dd HH:mm:ss zzz}, after endAt: it would never run.");
+        for (var i = 1; i < upcoming.Count; i++)
+        {
+            var gap = upcoming[i] - upcoming[i - 1];
+            if (gap >= minInterval) continue;
+            errors.Add(field, $"This {field} fires {gap.TotalSeconds:0.###} s apart ({upcoming[i - 1]:yyyy-MM-dd HH:mm:ss} and {upcoming[i]:HH:mm:ss}); "
+                + $"a schedule may fire at most once every {minInterval.TotalSeconds:0} s (EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS). Use a coarser cron or frequency.");
+            return;
+        }
+    }
+
     /// <summary>The next <paramref name="count"/> fire times after <paramref name="after"/>, within start and end.</summary>
     public static List<DateTimeOffset> Next(string cron, TimeZoneInfo zone, DateTimeOffset after, int count, DateTimeOffset? start = null, DateTimeOffset? end = null)
     {

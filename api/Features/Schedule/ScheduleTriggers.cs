@@ -1,33 +1,99 @@
 using Exports.Data;
-using Exports.Jobs;
+using Microsoft.EntityFrameworkCore;
 using Quartz;
 
 namespace Exports.Features.Schedule;
 
+/// <summary>What Quartz should hold for a schedule: its durable job, and a cron trigger in its time zone while it is
+/// active and has a fire time left. Null trigger: nothing to fire (paused, or it can never fire again).</summary>
+public sealed record TriggerPlan(IJobDetail Job, ITrigger? Trigger, bool Active)
+{
+    /// <summary>Active, but no fire time is left (a past endAt, a cron whose last year has gone).</summary>
+    public bool NeverFires => Active && Trigger is null;
+}
+
 /// <summary>Keeps Quartz's clustered store in step with a schedule: one durable job per schedule and a cron trigger
 /// in its time zone while it is active. Missed fires while every node was down: one run on start-up
-/// (FireAndProceed), not one per missed tick.</summary>
+/// (FireAndProceed), not one per missed tick. Each change is one Quartz store operation (replace, or delete), so
+/// it happens whole or not at all; <see cref="SaveAsync"/> ties it to the schedule's row.</summary>
 public static class ScheduleTriggers
 {
     public const string Group = "schedules";
     public static JobKey Job(Guid id) => new($"schedule-{id:N}", Group);
-    static TriggerKey Cron(Guid id) => new($"schedule-{id:N}", Group);
+    public static TriggerKey Cron(Guid id) => new($"schedule-{id:N}", Group);
 
-    public static async Task SyncAsync(IScheduler scheduler, ExportSchedule s, ScheduleBody spec, TimeProvider clock, CancellationToken ct)
+    /// <summary>The job and trigger a schedule should have now (pure: nothing is stored).</summary>
+    public static TriggerPlan Plan(ExportSchedule s, ScheduleBody spec, TimeProvider clock)
     {
-        await scheduler.DeleteJob(Job(s.Id), ct);
-        if (!s.Active) return;
         var job = JobBuilder.Create<ScheduleJob>().WithIdentity(Job(s.Id)).UsingJobData(ScheduleJob.IdKey, s.Id.ToString())
             .StoreDurably(true).RequestRecovery(true).Build();
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Timezone);
-        var builder = TriggerBuilder.Create(clock).WithIdentity(Cron(s.Id)).ForJob(job)
-            .WithCronSchedule(s.Cron, c => c.InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed));
-        var start = spec.StartAt is { } st && st > clock.GetUtcNow() ? st : clock.GetUtcNow();
-        builder = builder.StartAt(start);
-        if (spec.EndAt is { } end) builder = builder.EndAt(end);
-        if (spec.EndAt is { } e && e <= clock.GetUtcNow()) { await scheduler.AddJob(job, default, ct); return; }
-        await scheduler.ScheduleJob(job, builder.Build(), default, ct);
+        if (!s.Active) return new(job, null, false);
+        var now = clock.GetUtcNow();
+        if (spec.EndAt is { } e && e <= now) return new(job, null, true);
+        try
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Timezone);
+            var builder = TriggerBuilder.Create(clock).WithIdentity(Cron(s.Id)).ForJob(job)
+                .WithCronSchedule(s.Cron, c => c.InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+                .StartAt(spec.StartAt is { } st && st > now ? st : now);
+            if (spec.EndAt is { } end) builder = builder.EndAt(end);
+            var trigger = builder.Build();
+            // Quartz refuses a trigger that will never fire; find that out here, before anything is written.
+            return ((Quartz.Extensibility.IOperableTrigger)trigger).ComputeFirstFireTimeUtc(null) is null ? new(job, null, true) : new(job, trigger, true);
+        }
+        // A row saved before its dates were checked (startAt in year 9999): no fire time Quartz can hold.
+        catch (Exception x) when (x is ArgumentException or FormatException or TimeZoneNotFoundException) { return new(job, null, true); }
     }
+
+    /// <summary>Stores the plan in one Quartz operation: the job and its cron trigger replaced together, or the job
+    /// (with every trigger) deleted. Window firings booked under an earlier spec are dropped afterwards.</summary>
+    public static async Task ApplyAsync(IScheduler scheduler, TriggerPlan plan, ILogger log, CancellationToken ct)
+    {
+        if (plan.Trigger is null) { await scheduler.DeleteJob(plan.Job.Key, ct); return; }
+        await scheduler.ScheduleJob(plan.Job, [plan.Trigger], ScheduleJobOptions.Replacing, ct);
+        try
+        {
+            var stale = (await scheduler.GetTriggersOfJob(plan.Job.Key, ct)).Select(t => t.Key).Where(k => k.Name.StartsWith("window-", StringComparison.Ordinal)).ToList();
+            if (stale.Count > 0) await scheduler.UnscheduleJobs(stale, ct);
+        }
+        catch (SchedulerException e) { log.LogWarning(e, "Could not drop the window firings of schedule job {Job}; they run under the new spec", plan.Job.Key); }
+    }
+
+    /// <summary>Writes a schedule's row and its Quartz state as one: the row's transaction (holding the schedule's
+    /// lock, which a tick of a schedule it cannot find yet waits for) commits only after Quartz has taken the plan;
+    /// if Quartz refuses, the transaction rolls back; if the commit fails, Quartz gets <paramref name="previous"/>
+    /// back (null: the schedule is new, its job is deleted). <paramref name="write"/> makes the row change (add,
+    /// update or remove) in the context. Returns false when nothing was changed.</summary>
+    public static async Task<bool> SaveAsync(ExportsDb db, IScheduler scheduler, Guid id, TriggerPlan plan, TriggerPlan? previous, ILogger log, CancellationToken ct)
+    {
+        // Past this point the client going away must not split the row from its trigger.
+        var none = CancellationToken.None;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await LockAsync(db, id, ct);
+        await db.SaveChangesAsync(ct);
+        try { await ApplyAsync(scheduler, plan, log, none); }
+        catch (Exception e) when (e is SchedulerException or System.Data.Common.DbException or TimeoutException)
+        {
+            log.LogError(e, "Quartz refused the trigger of schedule {Schedule}; its row is rolled back", id);
+            await tx.RollbackAsync(none);
+            db.ChangeTracker.Clear();
+            return false;
+        }
+        try { await tx.CommitAsync(none); }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+        {
+            log.LogError(e, "Saving schedule {Schedule} failed after its trigger changed; putting the trigger back", id);
+            db.ChangeTracker.Clear();
+            try { await ApplyAsync(scheduler, previous ?? new TriggerPlan(plan.Job, null, false), log, none); }
+            catch (SchedulerException again) { log.LogError(again, "Could not put back the trigger of schedule {Schedule}; its next tick sets it right", id); }
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>The schedule's transaction lock (advisory, so it also covers a row that is not committed yet).</summary>
+    public static Task LockAsync(ExportsDb db, Guid id, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))", ["schedule:" + id.ToString("N")], ct);
 
     /// <summary>A one-off firing when the window opens, for ticks that came outside it: one per opening, however
     /// many ticks waited for it. False when that opening was already booked.</summary>
@@ -43,6 +109,4 @@ public static class ScheduleTriggers
         catch (ObjectAlreadyExistsException) { return false; }
         return true;
     }
-
-    public static async Task RemoveAsync(IScheduler scheduler, Guid id, CancellationToken ct) => await scheduler.DeleteJob(Job(id), ct);
 }

@@ -12,12 +12,17 @@ public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string 
     public static ScheduleView From(ExportSchedule s, TimeProvider clock)
     {
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
-        var next = s.Active ? ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), 3, spec.StartAt, spec.EndAt) : [];
+        IReadOnlyList<DateTimeOffset> next = [];
+        // A row saved before its dates were checked (startAt in year 9999) shows no fire times instead of failing the list.
+        try { if (s.Active) next = ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), 3, spec.StartAt, spec.EndAt); }
+        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException) { }
         return new(s.Id, s.TemplateId, s.Name, s.Cron, s.Timezone, s.Active, JsonDocument.Parse(s.Spec).RootElement.Clone(), next, s.CreatedAt, s.UpdatedAt);
     }
 
-    /// <summary>Checks a schedule body: its template (the caller's), frequency or cron, zone, window, dates, retry.</summary>
-    public static async Task<(string? Cron, string? Timezone, Refusal? Refused)> CheckAsync(ScheduleBody b, Guid owner, ExportsDb db, IDeliveryTargets targets, CancellationToken ct)
+    /// <summary>Checks a schedule body before anything is written: its template (the caller's), frequency or cron
+    /// (it must fire, and not more often than the minimum interval), zone, window, dates, retry.</summary>
+    public static async Task<(string? Cron, string? Timezone, Refusal? Refused)> CheckAsync(ScheduleBody b, Guid owner, ExportsDb db, IDeliveryTargets targets,
+        Exports.Host.ExportsSettings settings, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Errors();
         if (b.TemplateId is not { } tid) errors.Add("templateId", "templateId names the template to run.");
@@ -30,6 +35,7 @@ public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string 
             else foreach (var missing in await targets.MissingAsync(owner, ids, ct)) errors.Add($"destinations[{ids.IndexOf(missing)}]", $"No destination {missing}.");
         }
         var (cron, zone) = ScheduleSpec.Translate(b, errors);
+        if (cron is not null && zone is not null) ScheduleSpec.CheckTimes(b, cron, zone, clock.GetUtcNow(), settings.Jobs.ScheduleMinInterval, errors);
         return errors.Any ? (null, null, new Refusal(400, "The schedule is not valid", null, errors.ToDictionary())) : (cron, zone!.Id, null);
     }
 

@@ -25,7 +25,9 @@ public static class CreateTemplate
                     Request = json!, Version = 1, CreatedAt = now, UpdatedAt = now,
                 };
                 db.Templates.Add(t);
-                await db.SaveChangesAsync(ct);
+                // The unique index (owner, lower(name)) decides between two creates racing past the check above.
+                try { await db.SaveChangesAsync(ct); }
+                catch (DbUpdateException e) when (TemplateView.IsUniqueViolation(e)) { return TemplateView.Conflict(e, name); }
                 return TypedResults.Created($"/api/v1/templates/{t.Id}", TemplateView.From(t));
             })
             .WithTags("Templates").WithSummary("Save an export request as a template")

@@ -28,6 +28,15 @@ public sealed record TemplateView(Guid Id, string Name, string Description, Json
         return (JsonSerializer.Serialize(normalized, Json), null);
     }
 
+    public static bool IsUniqueViolation(Microsoft.EntityFrameworkCore.DbUpdateException e) =>
+        e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>409 for a unique violation: the name (templates_owner_name) or a concurrent edit of the same version.</summary>
+    public static IResult Conflict(Microsoft.EntityFrameworkCore.DbUpdateException e, string name) =>
+        (e.InnerException as Npgsql.PostgresException)?.ConstraintName == "templates_owner_name"
+            ? Exports.Host.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.")
+            : Exports.Host.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,

@@ -27,7 +27,9 @@ public static class UpdateTemplate
                     TemplateId = t.Id, Version = t.Version, Name = t.Name, Description = t.Description, Request = t.Request, CreatedAt = t.UpdatedAt,
                 });
                 (t.Name, t.Description, t.Request, t.Version, t.UpdatedAt) = (name, body.Description?.Trim() ?? "", json!, t.Version + 1, now);
-                await db.SaveChangesAsync(ct);
+                // A rename racing another to the same name, or two edits of one version, meet a unique index here.
+                try { await db.SaveChangesAsync(ct); }
+                catch (DbUpdateException e) when (TemplateView.IsUniqueViolation(e)) { return TemplateView.Conflict(e, name); }
                 return TypedResults.Ok(TemplateView.From(t));
             })
             .WithTags("Templates").WithSummary("Edit a template (keeps the previous version)")

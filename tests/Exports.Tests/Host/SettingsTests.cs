@@ -26,6 +26,10 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_INGEST_MAX_BYTES", "lots", "EXPORTS_INGEST_MAX_BYTES")]
     [InlineData("EXPORTS_INGEST_MAX_TAG_BYTES", "4096", "EXPORTS_INGEST_MAX_TAG_BYTES")]
     [InlineData("EXPORTS_INGEST_MAX_TAG_BYTES", "0", "EXPORTS_INGEST_MAX_TAG_BYTES")]
+    [InlineData("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", "0", "EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS")]
+    [InlineData("EXPORTS_LOGIN_MAX_FAILURES", "none", "EXPORTS_LOGIN_MAX_FAILURES")]
+    [InlineData("EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS", "0", "EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS")]
+    [InlineData("EXPORTS_LOGIN_WINDOW_MINUTES", "-5", "EXPORTS_LOGIN_WINDOW_MINUTES")]
     public void BadValue_StopsWithAMessageNamingTheSetting(string name, string value, string named)
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
@@ -79,6 +83,8 @@ public sealed class SettingsTests
         Assert.False(s.DeliveryAllowPrivateNetworks);
         Assert.Equal(16384, s.DestinationConfigMaxBytes);
         Assert.Equal(4096, Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DESTINATION_CONFIG_MAX_BYTES"] = "4096" }).DestinationConfigMaxBytes);
+        Assert.Equal(TimeSpan.FromSeconds(60), s.Jobs.ScheduleMinInterval);
+        Assert.Equal((10, 50, TimeSpan.FromMinutes(15)), (s.Login.MaxFailures, s.Login.MaxFailuresPerAddress, s.Login.Window));
     }
 
     [Fact]

@@ -30,6 +30,8 @@ public sealed class ApiFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("EXPORTS_SMTP_FROM", "exports@test.local");
         // The delivery peers (HttpListener, s3rver, sshd) run on loopback, which deliveries refuse by default.
         Environment.SetEnvironmentVariable("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", "true");
+        // Schedule tests tick every 2-3 s; production refuses schedules firing more often than once a minute.
+        Environment.SetEnvironmentVariable("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", "2");
         ConnectionString = TestPostgres.Database("exports_tests");
         Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);

@@ -247,10 +247,60 @@ public sealed class ExportJobTests(ApiFixture api)
 
         await api.ScalarAsync<int>("DELETE FROM export_jobs WHERE owner_id = $1 RETURNING 1", owner);
         for (var i = 0; i < settings.QuotaPerHour; i++) await Fake("completed", DateTimeOffset.UtcNow.AddMinutes(-30), 1);
+        // The hourly quota counts the submission ledger, which a real submit writes with its job.
+        await api.ScalarAsync<int>("INSERT INTO export_submissions (job_id, owner_id, submitted_at) SELECT id, owner_id, created_at FROM export_jobs WHERE owner_id = $1 RETURNING 1", owner);
         var hourly = await c.PostJsonAsync("/api/v1/exports", TextLayout());
         await hourly.ProblemAsync(429);
         Assert.InRange(hourly.Headers.RetryAfter!.Delta!.Value.TotalMinutes, 25, 31);
         Assert.Equal((long)settings.QuotaPerHour, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
+    }
+
+    [Fact]
+    public async Task DeletingHistory_DoesNotGiveHourlyQuotaBack_NextSubmitIs429WithRetryAfter()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var perHour = api.Factory.Services.GetRequiredService<ExportsSettings>().Jobs.QuotaPerHour;
+        // All but one of the hour's exports were started 20 minutes ago; the last one now, through the API.
+        await api.ScalarAsync<int>("INSERT INTO export_submissions (job_id, owner_id, submitted_at) SELECT gen_random_uuid(), $1, now() - interval '20 minutes' FROM generate_series(1, $2) RETURNING 1", owner, perHour - 1);
+        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        await (await c.PostJsonAsync("/api/v1/exports", TextLayout())).ProblemAsync(429);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/exports/{done.GetProperty("id").GetString()}")).StatusCode);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
+        var again = await c.PostJsonAsync("/api/v1/exports", TextLayout());
+        var p = await again.ProblemAsync(429);
+        Assert.Contains("EXPORTS_QUOTA_PER_HOUR", p.GetProperty("detail").GetString());
+        Assert.InRange(again.Headers.RetryAfter!.Delta!.Value.TotalMinutes, 35, 41);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
+        Assert.Equal((long)perHour, await api.ScalarAsync<long>("SELECT count(*) FROM export_submissions WHERE owner_id = $1", owner));
+    }
+
+    [Fact]
+    public async Task DownloadWhoseCountUpdateFails_ClosesTheArtifact()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var id = done.GetProperty("id").GetGuid();
+        var file = Directory.EnumerateFiles(ArtifactDir(done)).Single();
+        int OpenHandles() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
+        {
+            try { return new FileInfo(fd).LinkTarget == file; } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; }
+        });
+        var fn = "fail_count_" + Guid.NewGuid().ToString("N")[..8];
+        await api.ScalarAsync<int>($$"""
+            CREATE FUNCTION {{fn}}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.id = '{{id}}' AND NEW.download_count <> OLD.download_count THEN RAISE EXCEPTION 'injected count failure'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER {{fn}} BEFORE UPDATE ON export_jobs FOR EACH ROW EXECUTE FUNCTION {{fn}}();
+            SELECT 1
+            """);
+        try
+        {
+            for (var i = 0; i < 3; i++) await (await c.GetAsync($"/api/v1/exports/{id}/download")).ProblemAsync(500);
+        }
+        finally { await api.ScalarAsync<int>($"DROP TRIGGER {fn} ON export_jobs; DROP FUNCTION {fn}(); SELECT 1"); }
+        Assert.Equal(0, OpenHandles());
+        Assert.Equal(0, (await GetAsync(c, id.ToString())).GetProperty("downloadCount").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync($"/api/v1/exports/{id}/download")).StatusCode);
     }
 
     [Fact]

@@ -104,4 +104,35 @@ public sealed class ScheduleSpecTests
         Assert.Equal([start.AddHours(9), start.AddDays(1).AddHours(9), start.AddDays(2).AddHours(9)], fires);
         Assert.Empty(ScheduleSpec.Next("0 0 9 * * ?", utc, end, 5, start, end));
     }
+
+    static Dictionary<string, string[]> Times(ScheduleBody b, TimeSpan minInterval)
+    {
+        var e = new Errors();
+        var (cron, zone) = ScheduleSpec.Translate(b, e);
+        Assert.False(e.Any);
+        ScheduleSpec.CheckTimes(b, cron!, zone!, new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero), minInterval, e);
+        return e.ToDictionary();
+    }
+
+    [Theory]
+    [InlineData("* * * * * ?")]
+    [InlineData("0,1 * * * * ?")]            // 1 s, then 59 s
+    [InlineData("0 0,1 9 * * ?")]            // 09:00 and 09:01 once a day: 60 s apart is allowed, checked below
+    [InlineData("0 0 9 1 1 ? 2020")]         // never fires again
+    [InlineData("0 0 0 31 2 ? *")]           // 31 February
+    public void Crons_AreCheckedForFireTimesAndTheMinimumInterval(string cron)
+    {
+        var errors = Times(new ScheduleBody { Cron = cron }, TimeSpan.FromSeconds(60));
+        if (cron == "0 0,1 9 * * ?") Assert.Empty(errors);
+        else Assert.Contains("cron", errors.Keys);
+        if (cron == "0 0,1 9 * * ?") Assert.Contains("cron", Times(new ScheduleBody { Cron = cron }, TimeSpan.FromSeconds(61)).Keys);
+    }
+
+    [Fact]
+    public void AFrequencyUnderTheMinimumInterval_NamesFrequency()
+    {
+        var errors = Times(new ScheduleBody { Frequency = new FrequencySpec { Every = "hourly" } }, TimeSpan.FromHours(2));
+        Assert.Contains("7200 s (EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS)", Assert.Single(errors["frequency"]));
+        Assert.Empty(Times(new ScheduleBody { Frequency = new FrequencySpec { Every = "hourly" } }, TimeSpan.FromSeconds(60)));
+    }
 }

@@ -85,4 +85,46 @@ public sealed class TemplateTests(ApiFixture api)
         Assert.Equal(job.GetProperty("rowCount").GetInt64(), lines.Length);
         Assert.All(lines, l => Assert.True(JsonDocument.Parse(l).RootElement.TryGetProperty("server", out _)));
     }
+
+    [Theory]
+    [InlineData("{template}-{date:ffffffff}")]
+    [InlineData("{template}-{date:K}")]
+    [InlineData("{template}-{date:d}")]
+    [InlineData("{template}-{date:yyyy/MM/dd}")]
+    public async Task BadDateFormats_Are400OnTheFilename_AndSaveNothing(string filename)
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var p = await (await c.PostJsonAsync("/api/v1/templates", new { name = "f", request = History.JobTestKit.TextLayout(filename) }))
+            .ProblemAsync(400, "request.layout.title");
+        Assert.Contains("y M d H h m s f F t z", p.GetProperty("errors").GetProperty("request.layout.title")[0].GetString());
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
+        Assert.Equal(HttpStatusCode.Created, (await c.PostJsonAsync("/api/v1/templates", new { name = "ok", request = History.JobTestKit.TextLayout("{template}-{date:yyyyMMddTHHmmss.fffffff}") })).StatusCode);
+    }
+
+    [Fact]
+    public async Task ConcurrentCreatesWithOneName_OneIs201_TheRest409_OneRow()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            c.PostJsonAsync("/api/v1/templates", new { name = i % 2 == 0 ? "Same" : "same", request = History.JobTestKit.TextLayout() })));
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        foreach (var a in answers.Where(a => a.StatusCode != HttpStatusCode.Created)) await a.ProblemAsync(409);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
+    }
+
+    [Fact]
+    public async Task ConcurrentRenamesToOneName_OneIs200_TheRest409_NoVersionLeftBehind()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+            ids.Add((await (await c.PostJsonAsync("/api/v1/templates", new { name = $"t{i}", request = History.JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!);
+        var answers = await Task.WhenAll(ids.Select(id =>
+            c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "Target", request = History.JobTestKit.TextLayout() }))));
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        foreach (var a in answers.Where(a => a.StatusCode != HttpStatusCode.OK)) await a.ProblemAsync(409);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1 AND lower(name) = 'target'", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM template_versions v JOIN templates t ON t.id = v.template_id WHERE t.owner_id = $1", owner));
+        Assert.Equal(5L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1 AND version = 1", owner));
+    }
 }

@@ -14,7 +14,7 @@ namespace Exports.Data.Migrations;
 /// place (the rewrite of both rollup tables happens once, inside the migration's transaction).
 /// </summary>
 [DbContext(typeof(ExportsDb))]
-[Migration("20261122000006_RollupSums")]
+[Migration("20261122000007_RollupSums")]
 public sealed class RollupSums : Migration
 {
     protected override void Up(MigrationBuilder m)
