@@ -1,6 +1,5 @@
 using System.Globalization;
 using Exports.Layouts;
-using Exports.Shared;
 
 namespace Exports.Host;
 
@@ -17,7 +16,10 @@ public enum SyncKind { Stream, Render, Preview }
 public sealed class ExportGate(ExportsSettings settings)
 {
     static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    /// <summary>How long a request waits for a planning place before it is told the node is busy.</summary>
+    public static readonly TimeSpan PlanningWait = TimeSpan.FromSeconds(10);
     readonly Dictionary<(Guid, SyncKind), int> _owners = new();
+    readonly SemaphoreSlim _planning = new(settings.PlanningSlots);
     int _streams;
 
     public ExportsSettings Settings => settings;
@@ -55,6 +57,24 @@ public sealed class ExportGate(ExportsSettings settings)
         }
     }
 
+    /// <summary>A place to run an export's queries that do not wait on the client (validation, estimate, preview,
+    /// a render's widget queries): at most half the reserve at once, so a burst of requests from many owners queues
+    /// here instead of draining the pool. Null after <see cref="PlanningWait"/>.</summary>
+    public async Task<IDisposable?> PlanAsync(CancellationToken ct)
+    {
+        if (!await _planning.WaitAsync(PlanningWait, ct)) return null;
+        return new Lease(() => _planning.Release());
+    }
+
+    /// <summary>503: every planning place stayed taken for <see cref="PlanningWait"/>.</summary>
+    public IResult PlanningRefused(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = Seconds(RetryAfter);
+        return Problems.Status(503, "Too many exports being prepared",
+            $"This server prepares at most {settings.PlanningSlots} exports at once (half of EXPORTS_DB_POOL_RESERVE) and none was free for " +
+            $"{PlanningWait.TotalSeconds:N0} s. Retry after {Seconds(RetryAfter)} s.");
+    }
+
     /// <summary>429: the owner already has as many of this kind running as allowed.</summary>
     public IResult OwnerRefused(SyncKind kind, HttpContext http)
     {
@@ -86,6 +106,8 @@ public sealed class ExportGate(ExportsSettings settings)
     {
         using var lease = TryOwner(owner, SyncKind.Render);
         if (lease is null) return OwnerRefused(SyncKind.Render, http);
+        using var planning = await PlanAsync(ct);
+        if (planning is null) return PlanningRefused(http);
         var (result, errors) = await exports.RenderAsync(owner, author, layout, ct);
         return result is null ? Problems.Validation(errors.ToDictionary()) : exports.ToResult(result, http);
     }

@@ -36,6 +36,8 @@ public sealed record ExportsSettings
 
     /// <summary>Streaming exports this node runs at once: the pool minus the reserve minus what background jobs hold.</summary>
     public int StreamSlots => DbPoolSize - DbPoolReserve - (Jobs.Worker ? Jobs.Concurrency : 0);
+    /// <summary>Synchronous exports planned (validated, estimated, previewed, rendered) at once: half the reserve.</summary>
+    public int PlanningSlots => Math.Max(1, DbPoolReserve / 2);
 
     public static ExportsSettings Load(IConfiguration config)
     {

@@ -15,6 +15,8 @@ public static class PreviewSeriesExport
                 var owner = user.OwnerId();
                 using var lease = gate.TryOwner(owner, SyncKind.Preview);
                 if (lease is null) return gate.OwnerRefused(SyncKind.Preview, http);
+                using var planning = await gate.PlanAsync(ct);
+                if (planning is null) return gate.PlanningRefused(http);
                 var (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
                 return outcome switch
                 {
@@ -24,5 +26,5 @@ public static class PreviewSeriesExport
                 };
             })
             .WithTags("Export series").WithSummary("Preview an export: first rows, estimates, tier")
-            .Produces<PreviewResult>(200).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
+            .Produces<PreviewResult>(200).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
 }

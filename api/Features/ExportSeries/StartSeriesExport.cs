@@ -26,10 +26,18 @@ public static class StartSeriesExport
         try
         {
             var settings = gate.Settings;
-            var (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
+            PrepareOutcome outcome;
+            PreparedExport? prepared;
+            Exports.Shared.Errors errors;
+            long bytes = 0;
+            using (var planning = await gate.PlanAsync(ct))
+            {
+                if (planning is null) return gate.PlanningRefused(http);
+                (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
+                if (outcome == PrepareOutcome.Ok) (_, bytes) = await exports.EstimateAsync(prepared!, ct);
+            }
             if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
             if (outcome == PrepareOutcome.Invalid) return Problems.Validation(errors.ToDictionary());
-            var (_, bytes) = await exports.EstimateAsync(prepared!, ct);
             if (bytes <= settings.Jobs.AsyncThresholdBytes)
             {
                 // Past the buffer the export holds a connection while the client reads: take the slot before the query.
