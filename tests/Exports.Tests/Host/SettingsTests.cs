@@ -16,6 +16,12 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_RAW_MAX_DAYS", "0", "EXPORTS_RAW_MAX_DAYS")]
     [InlineData("EXPORTS_SEED", "maybe", "EXPORTS_SEED")]
     [InlineData("EXPORTS_DEMO_API_KEY", "short", "EXPORTS_DEMO_API_KEY")]
+    [InlineData("EXPORTS_STREAMS_PER_OWNER", "0", "EXPORTS_STREAMS_PER_OWNER")]
+    [InlineData("EXPORTS_STREAM_IDLE_SECONDS", "soon", "EXPORTS_STREAM_IDLE_SECONDS")]
+    [InlineData("EXPORTS_DB_POOL_SIZE", "1", "EXPORTS_DB_POOL_SIZE")]
+    [InlineData("EXPORTS_DB_POOL_RESERVE", "60", "EXPORTS_DB_POOL_RESERVE")]
+    [InlineData("EXPORTS_LAYOUT_MAX_WIDGETS", "0", "EXPORTS_LAYOUT_MAX_WIDGETS")]
+    [InlineData("EXPORTS_WIDGETS_HEADER_BYTES", "100", "EXPORTS_WIDGETS_HEADER_BYTES")]
     public void BadValue_StopsWithAMessageNamingTheSetting(string name, string value, string named)
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
@@ -33,6 +39,28 @@ public sealed class SettingsTests
         Assert.Equal(5080, s.Port);
         Assert.Equal(31, s.RawMaxDays);
         Assert.True(s.Seed);
+    }
+
+    [Fact]
+    public void PoolSize_IsWrittenIntoTheConnectionString_AndLeavesStreamingSlotsAfterTheReserve()
+    {
+        var s = Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_WORKER_CONCURRENCY"] = "3" });
+        Assert.Equal(50, s.DbPoolSize);
+        Assert.Equal(50, new Npgsql.NpgsqlConnectionStringBuilder(s.ConnectionString).MaxPoolSize);
+        Assert.Equal(50 - 10 - 3, s.StreamSlots);
+        Assert.Equal(4, s.Streams.PerOwner);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.Streams.Idle);
+        // A pool size written in the connection string counts unless EXPORTS_DB_POOL_SIZE says otherwise.
+        Assert.Equal(80, Load(new() { ["EXPORTS_DB"] = Db + ";Maximum Pool Size=80" }).DbPoolSize);
+        Assert.Equal(30, Load(new() { ["EXPORTS_DB"] = Db + ";MaxPoolSize=80", ["EXPORTS_DB_POOL_SIZE"] = "30" }).DbPoolSize);
+    }
+
+    [Fact]
+    public void ReserveAndWorkersLeavingNoStreamingSlot_StopTheStart()
+    {
+        var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DB_POOL_SIZE"] = "12", ["EXPORTS_WORKER_CONCURRENCY"] = "2" }));
+        Assert.Contains("EXPORTS_DB_POOL_RESERVE", e.Message);
+        Assert.Contains("EXPORTS_WORKER_CONCURRENCY", e.Message);
     }
 
     [Fact]
