@@ -24,8 +24,12 @@ public static class AppHost
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton(new PlannerLimits(settings.RawMaxDays));
         Timeframes.MaxRangeDays = settings.MaxRangeDays;
+        // One pool of EXPORTS_DB_POOL_SIZE connections (set in the connection string) for Npgsql and EF Core alike, so
+        // that the reserve streaming exports leave (ExportGate) is really there for sign-in, health and the rest.
         s.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.ConnectionString).Build());
-        s.AddDbContext<ExportsDb>(o => o.UseNpgsql(settings.ConnectionString));
+        s.AddDbContext<ExportsDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        s.AddSingleton(settings.Layouts);
+        s.AddSingleton<ExportGate>();
         s.AddSingleton<SeriesExports>();
         s.AddSingleton<Exports.Layouts.LayoutResolver>();
         s.AddSingleton<Exports.Layouts.LayoutExports>();

@@ -43,6 +43,18 @@ public sealed record ExportsSettings
     public const long DefaultIngestMaxBytes = 64L * 1024 * 1024;
     public const int DefaultIngestMaxTagBytes = 1024;
     public LoginSettings Login { get; init; } = new();
+    /// <summary>The most connections this node opens to PostgreSQL for requests and jobs (one pool, shared by
+    /// Npgsql and EF Core); written into <see cref="ConnectionString"/> as Maximum Pool Size.</summary>
+    public int DbPoolSize { get; init; } = 50;
+    /// <summary>Connections streaming exports never take: kept for health, sign-in, previews, renders and bookkeeping.</summary>
+    public int DbPoolReserve { get; init; } = 10;
+    public StreamSettings Streams { get; init; } = new();
+    public Layouts.LayoutLimits Layouts { get; init; } = new();
+
+    /// <summary>Streaming exports this node runs at once: the pool minus the reserve minus what background jobs hold.</summary>
+    public int StreamSlots => DbPoolSize - DbPoolReserve - (Jobs.Worker ? Jobs.Concurrency : 0);
+    /// <summary>Synchronous exports planned (validated, estimated, previewed, rendered) at once: half the reserve.</summary>
+    public int PlanningSlots => Math.Max(1, DbPoolReserve / 2);
 
     public static ExportsSettings Load(IConfiguration config)
     {
@@ -54,9 +66,16 @@ public sealed record ExportsSettings
         try { _ = new NpgsqlConnectionStringBuilder(db); }
         catch (Exception e) { throw new SettingsException($"EXPORTS_DB is not a valid PostgreSQL connection string: {e.Message}"); }
 
+        var csb = new NpgsqlConnectionStringBuilder(db);
+        var poolSize = Int("EXPORTS_DB_POOL_SIZE", Get("EXPORTS_DB_POOL_SIZE"), ExplicitPoolSize(db) ?? 50, 2, 10_000);
+        csb.MaxPoolSize = poolSize;
+        if (csb.MinPoolSize > poolSize) csb.MinPoolSize = poolSize;
+
         var settings = new ExportsSettings
         {
-            ConnectionString = db,
+            ConnectionString = csb.ConnectionString,
+            DbPoolSize = poolSize,
+            DbPoolReserve = Int("EXPORTS_DB_POOL_RESERVE", Get("EXPORTS_DB_POOL_RESERVE"), 10, 1, 10_000),
             Port = Int("EXPORTS_PORT", Get("EXPORTS_PORT"), 5080, 1, 65535),
             DataDir = Path.GetFullPath(Path.Combine(Root, Get("EXPORTS_DATA_DIR") is { Length: > 0 } d ? d : ".data")),
             DemoApiKey = Get("EXPORTS_DEMO_API_KEY") is { Length: > 0 } k ? k : null,
@@ -82,7 +101,23 @@ public sealed record ExportsSettings
             IngestMaxBytes = Long("EXPORTS_INGEST_MAX_BYTES", Get("EXPORTS_INGEST_MAX_BYTES"), DefaultIngestMaxBytes, 1024, 4L * 1024 * 1024 * 1024),
             IngestMaxTagBytes = Int("EXPORTS_INGEST_MAX_TAG_BYTES", Get("EXPORTS_INGEST_MAX_TAG_BYTES"), DefaultIngestMaxTagBytes, 16, 2048),
             Login = LoginSettings.Load(Get),
+            Streams = new StreamSettings
+            {
+                PerOwner = Int("EXPORTS_STREAMS_PER_OWNER", Get("EXPORTS_STREAMS_PER_OWNER"), 4, 1, 1000),
+                Idle = TimeSpan.FromSeconds(Int("EXPORTS_STREAM_IDLE_SECONDS", Get("EXPORTS_STREAM_IDLE_SECONDS"), 30, 1, 3600)),
+                BufferBytes = Int("EXPORTS_STREAM_BUFFER_BYTES", Get("EXPORTS_STREAM_BUFFER_BYTES"), 1 << 20, 0, 64 << 20),
+            },
+            Layouts = new Layouts.LayoutLimits
+            {
+                MaxWidgets = Int("EXPORTS_LAYOUT_MAX_WIDGETS", Get("EXPORTS_LAYOUT_MAX_WIDGETS"), 60, 1, 1000),
+                MaxErrors = Int("EXPORTS_LAYOUT_MAX_ERRORS", Get("EXPORTS_LAYOUT_MAX_ERRORS"), 50, 1, 1000),
+                WidgetsHeaderBytes = Int("EXPORTS_WIDGETS_HEADER_BYTES", Get("EXPORTS_WIDGETS_HEADER_BYTES"), 4096, 256, 16_384),
+            },
         };
+        if (settings.StreamSlots < 1)
+            throw new SettingsException($"EXPORTS_DB_POOL_SIZE ({settings.DbPoolSize}) must be larger than EXPORTS_DB_POOL_RESERVE ({settings.DbPoolReserve})"
+                + (settings.Jobs.Worker ? $" plus EXPORTS_WORKER_CONCURRENCY ({settings.Jobs.Concurrency})" : "")
+                + ": what is left is the number of streaming exports a node runs at once.");
         if (!Uri.TryCreate(settings.PublicUrl, UriKind.Absolute, out _))
             throw new SettingsException($"EXPORTS_PUBLIC_URL must be an absolute URL (got '{settings.PublicUrl}').");
         if (settings.SmtpTlsFingerprint is not null && !settings.SmtpStartTls)
@@ -115,6 +150,16 @@ public sealed record ExportsSettings
         return Directory.GetCurrentDirectory();
     }
 
+    /// <summary>The Maximum Pool Size written in the connection string itself, if any (under any of its spellings).</summary>
+    static int? ExplicitPoolSize(string connectionString)
+    {
+        var generic = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (string key in generic.Keys)
+            if (key.Replace(" ", "").ToLowerInvariant() is "maxpoolsize" or "maximumpoolsize")
+                return new NpgsqlConnectionStringBuilder(connectionString).MaxPoolSize;
+        return null;
+    }
+
     internal static long Long(string name, string? raw, long fallback, long min, long max)
     {
         if (string.IsNullOrWhiteSpace(raw)) return fallback;
@@ -138,6 +183,15 @@ public sealed record ExportsSettings
         "false" or "0" or "no" => false,
         _ => throw new SettingsException($"{name} must be true or false (got '{raw}')."),
     };
+}
+
+/// <summary>Synchronous streaming exports: how many one owner may hold open, how long a client may stop reading,
+/// and how much of a file is produced before the first byte (a file that fits holds no connection while it is sent).</summary>
+public sealed record StreamSettings
+{
+    public int PerOwner { get; init; } = 4;
+    public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(30);
+    public int BufferBytes { get; init; } = 1 << 20;
 }
 
 /// <summary>Background jobs, artifact storage, retention and per-owner quotas (EXPORTS_WORKER, EXPORTS_STORAGE, …).</summary>

@@ -121,7 +121,7 @@ public sealed class JobQueue(
         }
         else
         {
-            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors);
+            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors, settings.Layouts);
             if (layoutSettings is null) return (null, Invalid(errors, "layout."));
             var title = e.Layout!.Title is { Length: > 0 } t ? t : "Layout";
             var baseName = SeriesExports.Sanitize(title) is { Length: > 0 } n ? n : "export";

@@ -12,7 +12,7 @@ namespace Exports.Layouts;
 public static partial class LayoutValidator
 {
     public static readonly string[] Types = ["line", "area", "bar", "stat", "table", "text", "gauge"];
-    public const int MaxWidgets = 60, MaxRows = 200;
+    public const int MaxRows = 200;
 
     static readonly Dictionary<string, (double W, double H)> Pages = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -26,14 +26,43 @@ public static partial class LayoutValidator
     public sealed record Settings(string Format, Theme Theme, GridSpec Grid, PageSpec Page, int ViewportWidth, double Scale, TimeZoneInfo Zone,
         IReadOnlyList<WidgetOptions> Options);
 
-    public static Settings? Validate(ExportLayout l, Errors e)
+    /// <summary>Checks the layout against <paramref name="limits"/>: the widget count first (so an oversized layout
+    /// costs no per-widget or pairwise work), then each widget; at most <see cref="LayoutLimits.MaxErrors"/> messages
+    /// are listed, followed by one saying how many more were omitted.</summary>
+    public static Settings? Validate(ExportLayout l, Errors errors, LayoutLimits limits)
+    {
+        var e = new CappedErrors(errors, limits.MaxErrors);
+        var settings = Check(l, e, limits);
+        e.Summarise();
+        return errors.Any ? null : settings;
+    }
+
+    /// <summary>Adds to the caller's errors until the cap, then only counts.</summary>
+    sealed class CappedErrors(Errors inner, int max)
+    {
+        int _omitted;
+        public Errors Inner => inner;
+        public bool Any => inner.Any;
+        public void Add(string field, string message)
+        {
+            if (inner.Count < max) inner.Add(field, message);
+            else _omitted++;
+        }
+        public void Summarise()
+        {
+            if (_omitted > 0)
+                inner.Add("widgets", $"{_omitted:N0} more problems were omitted: an answer lists at most {max} (EXPORTS_LAYOUT_MAX_ERRORS). Fix these and send the layout again.");
+        }
+    }
+
+    static Settings? Check(ExportLayout l, CappedErrors e, LayoutLimits limits)
     {
         var format = (l.Format ?? "png").Trim().ToLowerInvariant();
         if (format is not ("png" or "pdf")) e.Add("format", "format must be png or pdf.");
         var zone = TimeZoneInfo.Utc;
         if (l.Timezone is { } tz && !Timeframes.TryZone(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
         if (l.Title is { Length: > 200 }) e.Add("title", "The title has at most 200 characters.");
-        if (l.Timeframe is { } frame) Timeframes.Resolve(frame, zone, DateTimeOffset.UtcNow, e);
+        if (l.Timeframe is { } frame) Timeframes.Resolve(frame, zone, DateTimeOffset.UtcNow, e.Inner);
         var theme = ParseTheme(l.Theme, e);
 
         var g = new GridSpec(l.Grid?.Columns ?? 12, l.Grid?.RowHeight ?? 80, l.Grid?.Gap ?? 8, l.Grid?.Padding ?? 16);
@@ -51,7 +80,11 @@ public static partial class LayoutValidator
 
         var widgets = l.Widgets ?? [];
         if (widgets.Count == 0) e.Add("widgets", "A layout needs at least one widget.");
-        if (widgets.Count > MaxWidgets) e.Add("widgets", $"A layout has at most {MaxWidgets} widgets.");
+        if (widgets.Count > limits.MaxWidgets)
+        {
+            e.Add("widgets", $"A layout has at most {limits.MaxWidgets} widgets (EXPORTS_LAYOUT_MAX_WIDGETS); this one has {widgets.Count:N0}. Split it into several layouts.");
+            return null;
+        }
         var ids = new HashSet<string>();
         var options = new List<WidgetOptions>(widgets.Count);
         for (var i = 0; i < widgets.Count; i++)
@@ -67,7 +100,7 @@ public static partial class LayoutValidator
             if (w.Title is { Length: > 200 }) e.Add($"{at}.title", "A title has at most 200 characters.");
             if (w.Type == "text") { if (string.IsNullOrWhiteSpace(w.Text)) e.Add($"{at}.text", $"Widget '{name}' is a text widget and needs text."); }
             else if (w.Type is not null && w.Query?.Source is null) e.Add($"{at}.query", $"Widget '{name}' needs a query with a source.");
-            options.Add(ParseOptions(w.Options, $"{at}.options", e));
+            options.Add(ParseOptions(w.Options, $"{at}.options", e.Add));
             for (var j = 0; j < i; j++)
             {
                 var o = widgets[j];
@@ -85,7 +118,7 @@ public static partial class LayoutValidator
         return e.Any ? null : new Settings(format, theme, g, page, width, scale, zone, options);
     }
 
-    static Theme ParseTheme(JsonElement? t, Errors e)
+    static Theme ParseTheme(JsonElement? t, CappedErrors e)
     {
         if (t is null || t.Value.ValueKind == JsonValueKind.Null) return Theme.Light;
         var el = t.Value;
@@ -104,7 +137,7 @@ public static partial class LayoutValidator
         return theme;
     }
 
-    static PageSpec ParsePage(PageRequest? p, Errors e)
+    static PageSpec ParsePage(PageRequest? p, CappedErrors e)
     {
         var spec = new PageSpec();
         if (p is null) return spec;
@@ -128,7 +161,9 @@ public static partial class LayoutValidator
         return new PageSpec(w, h, margin, p.Header ?? true, p.Footer ?? true);
     }
 
-    public static WidgetOptions ParseOptions(JsonElement? options, string at, Errors e)
+    public static WidgetOptions ParseOptions(JsonElement? options, string at, Errors e) => ParseOptions(options, at, e.Add);
+
+    static WidgetOptions ParseOptions(JsonElement? options, string at, Action<string, string> add)
     {
         var o = new WidgetOptions();
         if (options is not { ValueKind: JsonValueKind.Object } el) return o;
@@ -153,7 +188,7 @@ public static partial class LayoutValidator
                         && t.TryGetProperty("color", out var tc) && tc.ValueKind == JsonValueKind.String && HexColor().IsMatch(tc.GetString()!)):
                     o = o with { Thresholds = v.EnumerateArray().Select(t => new Threshold(t.GetProperty("value").GetDouble(), Rgba.Hex(t.GetProperty("color").GetString()!))).ToList() }; break;
                 default:
-                    e.Add(key, p.Name is "unit" or "decimals" or "legend" or "stacked" or "min" or "max" or "maxRows" or "nulls" or "colors" or "thresholds"
+                    add(key, p.Name is "unit" or "decimals" or "legend" or "stacked" or "min" or "max" or "maxRows" or "nulls" or "colors" or "thresholds"
                         ? $"Invalid {p.Name}." : $"Unknown widget option '{p.Name}'.");
                     break;
             }

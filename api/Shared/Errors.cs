@@ -8,8 +8,11 @@ public sealed class Errors
     {
         if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
         list.Add(message);
+        Count++;
     }
     public bool Any => _errors.Count > 0;
+    /// <summary>Messages recorded, over all fields.</summary>
+    public int Count { get; private set; }
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 }
 

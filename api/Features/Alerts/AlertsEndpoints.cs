@@ -49,13 +49,12 @@ public static class AlertsEndpoints
         }).WithTags("Alerts").WithSummary("Record a fired alert").ProducesProblem(400);
 
         g.MapGet("/alerts/{id:guid}/export.{format:regex(^(png|pdf)$)}", async (Guid id, string format, HttpContext http, ExportsDb db,
-            LayoutExports exports, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+            LayoutExports exports, ExportGate gate, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
             if (await LayoutSources.AlertAsync(db, owner, id, clock.GetUtcNow(), ct) is not { } alert) return Problems.NotFound($"No alert '{id}'.");
             var layout = LayoutOverrides.Parse(http.Request.Query).Apply(alert, format);
-            var (result, errors) = await exports.RenderAsync(owner, user.Identity?.Name ?? "Exports", layout, ct);
-            return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", layout, http, ct);
         }).WithTags("Alerts").WithSummary("Export an alert with its targets").ProducesProblem(404);
     }
 

@@ -12,27 +12,21 @@ public static class ExportDashboard
     public static void Map(RouteGroupBuilder g)
     {
         g.MapGet("/dashboards/{id}/export.{format:regex(^(png|pdf)$)}", async (string id, string format, HttpContext http, ExportsDb db,
-            LayoutExports exports, ClaimsPrincipal user, CancellationToken ct) =>
+            LayoutExports exports, ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
             if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
             var layout = LayoutOverrides.Parse(http.Request.Query).Apply(Adapters.Dashboard(d), format);
-            return await RenderAsync(exports, owner, user.Identity?.Name, layout, http, ct);
-        }).WithTags("Dashboards").WithSummary("Export a dashboard as PNG or PDF").ProducesProblem(400).ProducesProblem(404);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", layout, http, ct);
+        }).WithTags("Dashboards").WithSummary("Export a dashboard as PNG or PDF").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
 
         g.MapGet("/dashboards/{id}/widgets/{widgetId}/export.{format:regex(^(png|pdf)$)}", async (string id, string widgetId, string format,
-            HttpContext http, ExportsDb db, LayoutExports exports, ClaimsPrincipal user, CancellationToken ct) =>
+            HttpContext http, ExportsDb db, LayoutExports exports, ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
             if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
             if (Adapters.Widget(d, widgetId) is not { } single) return Problems.NotFound($"Dashboard '{id}' has no widget '{widgetId}'.");
-            return await RenderAsync(exports, owner, user.Identity?.Name, LayoutOverrides.Parse(http.Request.Query).Apply(single, format), http, ct);
-        }).WithTags("Dashboards").WithSummary("Export one widget of a dashboard").ProducesProblem(400).ProducesProblem(404);
-    }
-
-    public static async Task<IResult> RenderAsync(LayoutExports exports, Guid owner, string? author, Layouts.ExportLayout layout, HttpContext http, CancellationToken ct)
-    {
-        var (result, errors) = await exports.RenderAsync(owner, author ?? "Exports", layout, ct);
-        return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", LayoutOverrides.Parse(http.Request.Query).Apply(single, format), http, ct);
+        }).WithTags("Dashboards").WithSummary("Export one widget of a dashboard").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
     }
 }

@@ -30,10 +30,10 @@ public static partial class ManageDashboards
             await DashboardQueries.FindAsync(db, user.OwnerId(), id, ct) is { } d ? Results.Ok(DashboardQueries.Full(d)) : Problems.NotFound($"No dashboard '{id}'."))
             .WithTags("Dashboards").WithSummary("A dashboard with its layout").ProducesProblem(404);
 
-        g.MapPost("/dashboards", async (DashboardBody body, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+        g.MapPost("/dashboards", async (DashboardBody body, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, ExportsSettings settings, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
-            var errors = Validate(body);
+            var errors = Validate(body, settings.Layouts);
             if (errors.Any) return Problems.Validation(errors.ToDictionary());
             if (await db.Dashboards.AnyAsync(d => d.OwnerId == owner && d.Slug == body.Slug, ct))
                 return Problems.Status(409, "A dashboard with this slug exists", $"You already have a dashboard '{body.Slug}'.");
@@ -48,11 +48,11 @@ public static partial class ManageDashboards
             return Results.Created($"/api/v1/dashboards/{d.Id}", DashboardQueries.Full(d));
         }).WithTags("Dashboards").WithSummary("Create a dashboard").ProducesProblem(400).ProducesProblem(409);
 
-        g.MapPut("/dashboards/{id}", async (string id, DashboardBody body, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+        g.MapPut("/dashboards/{id}", async (string id, DashboardBody body, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, ExportsSettings settings, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
             if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
-            var errors = Validate(body with { Slug = body.Slug ?? d.Slug });
+            var errors = Validate(body with { Slug = body.Slug ?? d.Slug }, settings.Layouts);
             if (errors.Any) return Problems.Validation(errors.ToDictionary());
             if (body.Slug is { } slug && slug != d.Slug && await db.Dashboards.AnyAsync(x => x.OwnerId == owner && x.Slug == slug, ct))
                 return Problems.Status(409, "A dashboard with this slug exists", $"You already have a dashboard '{slug}'.");
@@ -76,7 +76,7 @@ public static partial class ManageDashboards
 
     static string Store(DashboardBody b) => JsonSerializer.Serialize(b.Layout! with { Title = b.Title!.Trim(), Format = null }, Adapters.Json);
 
-    static Errors Validate(DashboardBody b)
+    static Errors Validate(DashboardBody b, LayoutLimits limits)
     {
         var e = new Errors();
         if (b.Slug is null || !Slug().IsMatch(b.Slug)) e.Add("slug", "A slug is 1 to 63 lower-case letters, digits or '-'.");
@@ -86,7 +86,7 @@ public static partial class ManageDashboards
         else
         {
             var inner = new Errors();
-            LayoutValidator.Validate(b.Layout with { Format = "png" }, inner);
+            LayoutValidator.Validate(b.Layout with { Format = "png" }, inner, limits);
             foreach (var (k, v) in inner.ToDictionary()) foreach (var m in v) e.Add($"layout.{k}", m);
         }
         return e;

@@ -33,13 +33,13 @@ public static class ShareDashboard
         }).WithTags("Dashboards").WithSummary("Revoke the public link").ProducesProblem(404);
 
         g.MapGet("/public/dashboards/{token}/export.{format:regex(^(png|pdf)$)}", async (string token, string format, HttpContext http, ExportsDb db,
-            LayoutExports exports, CancellationToken ct) =>
+            LayoutExports exports, ExportGate gate, CancellationToken ct) =>
         {
             var hash = Convert.ToHexString(Secrets.HashApiKey(token));
             var d = await db.Dashboards.FirstOrDefaultAsync(x => x.ShareHash == hash, ct);
             if (d is null) return Problems.NotFound("This link does not exist or was revoked.");
             var q = LayoutOverrides.Parse(http.Request.Query) with { From = null, To = null, Last = null };
-            return await ExportDashboard.RenderAsync(exports, d.OwnerId, "Exports", q.Apply(Adapters.Dashboard(d), format), http, ct);
+            return await gate.RenderAsync(exports, d.OwnerId, "Exports", q.Apply(Adapters.Dashboard(d), format), http, ct);
         }).AllowAnonymous().WithTags("Dashboards").WithSummary("A shared dashboard (no sign-in)").ProducesProblem(404);
     }
 }

@@ -8,13 +8,10 @@ namespace Exports.Features.ExportLayout;
 public static class StartLayoutExport
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports/layout", async (Layouts.ExportLayout layout, LayoutExports exports, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
-            {
-                var (result, errors) = await exports.RenderAsync(user.OwnerId(), user.Identity?.Name ?? "Exports", layout, ct);
-                return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
-            })
+        g.MapPost("/exports/layout", (Layouts.ExportLayout layout, LayoutExports exports, ExportGate gate, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
+                gate.RenderAsync(exports, user.OwnerId(), user.Identity?.Name ?? "Exports", layout, http, ct))
             .WithTags("Export layout").WithSummary("Draw a layout of widgets to PNG or PDF")
-            .Produces(200, contentType: "image/png").Produces(200, contentType: "application/pdf").ProducesProblem(400);
+            .Produces(200, contentType: "image/png").Produces(200, contentType: "application/pdf").ProducesProblem(400).ProducesProblem(429);
 }
 
 public static class ExportLayoutEndpoints

@@ -8,7 +8,7 @@ namespace Exports.Features.ExportSeries;
 public static class QuickSeriesExport
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/sources/{source}/export", (string source, HttpRequest http, SeriesExports exports, Exports.Jobs.JobQueue jobs, Exports.Host.ExportsSettings settings, ClaimsPrincipal user, CancellationToken ct) =>
+        g.MapGet("/sources/{source}/export", (string source, HttpRequest http, SeriesExports exports, Exports.Jobs.JobQueue jobs, Exports.Host.ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var q = http.Query;
                 List<string>? List(string name) => q[name].ToString() is { Length: > 0 } s
@@ -44,8 +44,8 @@ public static class QuickSeriesExport
                     _ when key.StartsWith("aggregations[", StringComparison.Ordinal) => "aggregations",
                     _ => key,
                 };
-                return StartSeriesExport.HandleAsync(req, exports, jobs, settings, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct, Field);
+                return StartSeriesExport.HandleAsync(req, exports, jobs, gate, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct, Field);
             })
             .WithTags("Export series").WithSummary("Export with query-string parameters (for curl and scripts)")
-            .ProducesProblem(400).ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
 }

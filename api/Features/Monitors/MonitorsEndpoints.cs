@@ -60,13 +60,12 @@ public static class MonitorsEndpoints
         }).WithTags("Monitors").WithSummary("Create a threshold monitor").ProducesProblem(400);
 
         g.MapGet("/monitors/{id:guid}/export.{format:regex(^(png|pdf)$)}", async (Guid id, string format, HttpContext http, ExportsDb db,
-            LayoutExports exports, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+            LayoutExports exports, ExportGate gate, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
             if (await LayoutSources.MonitorAsync(db, owner, id, clock.GetUtcNow(), ct) is not { } monitor) return Problems.NotFound($"No monitor '{id}'.");
             var layout = LayoutOverrides.Parse(http.Request.Query).Apply(monitor, format);
-            var (result, errors) = await exports.RenderAsync(owner, user.Identity?.Name ?? "Exports", layout, ct);
-            return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", layout, http, ct);
         }).WithTags("Monitors").WithSummary("Export a monitor: its status and linked dashboard").ProducesProblem(404);
     }
 

@@ -43,7 +43,7 @@ public static class RenderTokensEndpoints
             return Results.Ok(new { token, url = $"/api/v1/render/{token}", expiresAt = expires });
         }).WithTags("Render tokens").WithSummary("A short-lived token to fetch a render without a session").ProducesProblem(400).ProducesProblem(404);
 
-        g.MapGet("/render/{token}", async (string token, HttpContext http, ExportsDb db, IDataProtectionProvider dp, LayoutExports exports, TimeProvider clock, CancellationToken ct) =>
+        g.MapGet("/render/{token}", async (string token, HttpContext http, ExportsDb db, IDataProtectionProvider dp, LayoutExports exports, ExportGate gate, TimeProvider clock, CancellationToken ct) =>
         {
             Payload? p;
             try { p = JsonSerializer.Deserialize<Payload>(dp.CreateProtector(Purpose).ToTimeLimitedDataProtector().Unprotect(token)); }
@@ -56,8 +56,7 @@ public static class RenderTokensEndpoints
             if (p.E < now) return Problems.Status(401, "The render token has expired", $"It expired at {p.E:O}. Ask for a new one.");
             var layout = await LayoutSources.LoadAsync(db, p.O, p.K, p.I, p.W, now, ct);
             if (layout is null) return Problems.NotFound($"The {p.K} no longer exists.");
-            var (result, errors) = await exports.RenderAsync(p.O, "Exports", layout with { Format = p.F }, ct);
-            return result is null ? Problems.Validation(errors.ToDictionary()) : LayoutExports.ToResult(result, http);
+            return await gate.RenderAsync(exports, p.O, "Exports", layout with { Format = p.F }, http, ct);
         }).AllowAnonymous().WithTags("Render tokens").WithSummary("Render with a token (no sign-in)").ProducesProblem(401);
     }
 }

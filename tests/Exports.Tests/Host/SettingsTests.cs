@@ -30,6 +30,12 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_LOGIN_MAX_FAILURES", "none", "EXPORTS_LOGIN_MAX_FAILURES")]
     [InlineData("EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS", "0", "EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS")]
     [InlineData("EXPORTS_LOGIN_WINDOW_MINUTES", "-5", "EXPORTS_LOGIN_WINDOW_MINUTES")]
+    [InlineData("EXPORTS_STREAMS_PER_OWNER", "0", "EXPORTS_STREAMS_PER_OWNER")]
+    [InlineData("EXPORTS_STREAM_IDLE_SECONDS", "soon", "EXPORTS_STREAM_IDLE_SECONDS")]
+    [InlineData("EXPORTS_DB_POOL_SIZE", "1", "EXPORTS_DB_POOL_SIZE")]
+    [InlineData("EXPORTS_DB_POOL_RESERVE", "60", "EXPORTS_DB_POOL_RESERVE")]
+    [InlineData("EXPORTS_LAYOUT_MAX_WIDGETS", "0", "EXPORTS_LAYOUT_MAX_WIDGETS")]
+    [InlineData("EXPORTS_WIDGETS_HEADER_BYTES", "100", "EXPORTS_WIDGETS_HEADER_BYTES")]
     public void BadValue_StopsWithAMessageNamingTheSetting(string name, string value, string named)
     {
         var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, [name] = value }));
@@ -85,6 +91,28 @@ public sealed class SettingsTests
         Assert.Equal(4096, Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DESTINATION_CONFIG_MAX_BYTES"] = "4096" }).DestinationConfigMaxBytes);
         Assert.Equal(TimeSpan.FromSeconds(60), s.Jobs.ScheduleMinInterval);
         Assert.Equal((10, 50, TimeSpan.FromMinutes(15)), (s.Login.MaxFailures, s.Login.MaxFailuresPerAddress, s.Login.Window));
+    }
+
+    [Fact]
+    public void PoolSize_IsWrittenIntoTheConnectionString_AndLeavesStreamingSlotsAfterTheReserve()
+    {
+        var s = Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_WORKER_CONCURRENCY"] = "3" });
+        Assert.Equal(50, s.DbPoolSize);
+        Assert.Equal(50, new Npgsql.NpgsqlConnectionStringBuilder(s.ConnectionString).MaxPoolSize);
+        Assert.Equal(50 - 10 - 3, s.StreamSlots);
+        Assert.Equal(4, s.Streams.PerOwner);
+        Assert.Equal(TimeSpan.FromSeconds(30), s.Streams.Idle);
+        // A pool size written in the connection string counts unless EXPORTS_DB_POOL_SIZE says otherwise.
+        Assert.Equal(80, Load(new() { ["EXPORTS_DB"] = Db + ";Maximum Pool Size=80" }).DbPoolSize);
+        Assert.Equal(30, Load(new() { ["EXPORTS_DB"] = Db + ";MaxPoolSize=80", ["EXPORTS_DB_POOL_SIZE"] = "30" }).DbPoolSize);
+    }
+
+    [Fact]
+    public void ReserveAndWorkersLeavingNoStreamingSlot_StopTheStart()
+    {
+        var e = Assert.Throws<SettingsException>(() => Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DB_POOL_SIZE"] = "12", ["EXPORTS_WORKER_CONCURRENCY"] = "2" }));
+        Assert.Contains("EXPORTS_DB_POOL_RESERVE", e.Message);
+        Assert.Contains("EXPORTS_WORKER_CONCURRENCY", e.Message);
     }
 
     [Fact]
