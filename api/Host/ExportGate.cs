@@ -102,14 +102,21 @@ public sealed class ExportGate(ExportsSettings settings)
     }
 
     /// <summary>A visual export for an HTTP caller: admission, render, then the file or the validation problem.</summary>
-    public async Task<IResult> RenderAsync(LayoutExports exports, Guid owner, string author, ExportLayout layout, HttpContext http, CancellationToken ct)
+    /// <param name="query">The query-string overrides the layout was made with: its bad values are refused first, and
+    /// errors in what it set are named after its parameters.</param>
+    public async Task<IResult> RenderAsync(LayoutExports exports, Guid owner, string author, ExportLayout layout, HttpContext http, CancellationToken ct,
+        LayoutOverrides? query = null)
     {
+        if (query?.Invalid is { } invalid) return Problems.Validation(invalid.ToDictionary(kv => kv.Key, kv => kv.Value));
         using var lease = TryOwner(owner, SyncKind.Render);
         if (lease is null) return OwnerRefused(SyncKind.Render, http);
         using var planning = await PlanAsync(ct);
         if (planning is null) return PlanningRefused(http);
         var (result, errors) = await exports.RenderAsync(owner, author, layout, ct);
-        return result is null ? Problems.Validation(errors.ToDictionary()) : exports.ToResult(result, http);
+        if (result is not null) return exports.ToResult(result, http);
+        var fields = errors.ToDictionary();
+        return Problems.Validation(query is null ? fields : fields.GroupBy(kv => query.QueryName(kv.Key))
+            .ToDictionary(g => g.Key, g => g.SelectMany(kv => kv.Value).ToArray()));
     }
 
     static string Seconds(TimeSpan t) => Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

@@ -5,17 +5,57 @@ using Exports.Series;
 
 namespace Exports.Layouts;
 
-/// <summary>Overrides from a query string: time range, time zone, theme, page and scale.</summary>
+/// <summary>Overrides from a query string: time range, time zone, theme, page and scale. A value that does not
+/// parse is an error named after its query parameter (never silently ignored), and so is every error the layout's
+/// check finds in a value the query string set (<see cref="QueryName"/>).</summary>
 public sealed record LayoutOverrides(string? From, string? To, string? Last, string? Timezone, string? Theme, string? Page,
     string? Orientation, double? Scale, int? Width)
 {
+    /// <summary>Query values that are not of their parameter's type, keyed by parameter.</summary>
+    public IReadOnlyDictionary<string, string[]>? Invalid { get; init; }
+    string TzName { get; init; } = "tz";
+    string LastName { get; init; } = "last";
+
     public static LayoutOverrides Parse(IQueryCollection q)
     {
         string? S(string k) => q[k].ToString() is { Length: > 0 } v ? v : null;
-        return new(S("from"), S("to"), S("last") ?? S("range"), S("tz") ?? S("timezone"), S("theme"), S("page"), S("orientation"),
-            double.TryParse(S("scale"), NumberStyles.Float, CultureInfo.InvariantCulture, out var sc) ? sc : null,
-            int.TryParse(S("width"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var w) ? w : null);
+        var bad = new Dictionary<string, string[]>();
+        double? scale = null;
+        if (S("scale") is { } sc)
+        {
+            if (double.TryParse(sc, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) scale = v;
+            else bad["scale"] = [$"'{sc}' is not a number: scale is 1 or 2."];
+        }
+        int? width = null;
+        if (S("width") is { } ws)
+        {
+            if (int.TryParse(ws, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)) width = v;
+            else bad["width"] = [$"'{ws}' is not a whole number of pixels."];
+        }
+        return new(S("from"), S("to"), S("last") ?? S("range"), S("tz") ?? S("timezone"), S("theme"), S("page"), S("orientation"), scale, width)
+        {
+            Invalid = bad.Count > 0 ? bad : null,
+            TzName = S("tz") is not null ? "tz" : "timezone",
+            LastName = S("last") is not null ? "last" : "range",
+        };
     }
+
+    /// <summary>The query parameter behind a layout field's error, when the query string set that field.</summary>
+    public string QueryName(string key) => key switch
+    {
+        "timezone" when Timezone is not null => TzName,
+        "timeframe.last" when Last is not null => LastName,
+        "timeframe.from" when From is not null => "from",
+        "timeframe.to" when To is not null => "to",
+        "timeframe" when Last is not null => LastName,
+        "timeframe" when From is not null || To is not null => "from",
+        "theme" when Theme is not null => "theme",
+        "page.size" when Page is not null => "page",
+        "page.orientation" when Orientation is not null => "orientation",
+        "scale" when Scale is not null => "scale",
+        "viewportWidth" when Width is not null => "width",
+        _ => key,
+    };
 
     public ExportLayout Apply(ExportLayout l, string format) => l with
     {

@@ -53,8 +53,8 @@ public static class AlertsEndpoints
         {
             var owner = user.OwnerId();
             if (await LayoutSources.AlertAsync(db, owner, id, clock.GetUtcNow(), ct) is not { } alert) return Problems.NotFound($"No alert '{id}'.");
-            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(alert, format);
-            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", layout, http, ct);
+            var query = LayoutOverrides.Parse(http.Request.Query);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", query.Apply(alert, format), http, ct, query);
         }).WithTags("Alerts").WithSummary("Export an alert with its targets").ProducesProblem(404);
     }
 

@@ -16,8 +16,8 @@ public static class ExportDashboard
         {
             var owner = user.OwnerId();
             if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
-            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(Adapters.Dashboard(d), format);
-            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", layout, http, ct);
+            var query = LayoutOverrides.Parse(http.Request.Query);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", query.Apply(Adapters.Dashboard(d), format), http, ct, query);
         }).WithTags("Dashboards").WithSummary("Export a dashboard as PNG or PDF").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
 
         g.MapGet("/dashboards/{id}/widgets/{widgetId}/export.{format:regex(^(png|pdf)$)}", async (string id, string widgetId, string format,
@@ -26,7 +26,8 @@ public static class ExportDashboard
             var owner = user.OwnerId();
             if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
             if (Adapters.Widget(d, widgetId) is not { } single) return Problems.NotFound($"Dashboard '{id}' has no widget '{widgetId}'.");
-            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", LayoutOverrides.Parse(http.Request.Query).Apply(single, format), http, ct);
+            var query = LayoutOverrides.Parse(http.Request.Query);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", query.Apply(single, format), http, ct, query);
         }).WithTags("Dashboards").WithSummary("Export one widget of a dashboard").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
     }
 }

@@ -39,7 +39,7 @@ public static class ShareDashboard
             var d = await db.Dashboards.FirstOrDefaultAsync(x => x.ShareHash == hash, ct);
             if (d is null) return Problems.NotFound("This link does not exist or was revoked.");
             var q = LayoutOverrides.Parse(http.Request.Query) with { From = null, To = null, Last = null };
-            return await gate.RenderAsync(exports, d.OwnerId, "Exports", q.Apply(Adapters.Dashboard(d), format), http, ct);
+            return await gate.RenderAsync(exports, d.OwnerId, "Exports", q.Apply(Adapters.Dashboard(d), format), http, ct, q);
         }).AllowAnonymous().WithTags("Dashboards").WithSummary("A shared dashboard (no sign-in)").ProducesProblem(404);
     }
 }

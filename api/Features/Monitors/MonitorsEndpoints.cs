@@ -64,8 +64,8 @@ public static class MonitorsEndpoints
         {
             var owner = user.OwnerId();
             if (await LayoutSources.MonitorAsync(db, owner, id, clock.GetUtcNow(), ct) is not { } monitor) return Problems.NotFound($"No monitor '{id}'.");
-            var layout = LayoutOverrides.Parse(http.Request.Query).Apply(monitor, format);
-            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", layout, http, ct);
+            var query = LayoutOverrides.Parse(http.Request.Query);
+            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", query.Apply(monitor, format), http, ct, query);
         }).WithTags("Monitors").WithSummary("Export a monitor: its status and linked dashboard").ProducesProblem(404);
     }
 

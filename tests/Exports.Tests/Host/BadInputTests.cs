@@ -122,6 +122,12 @@ public sealed class BadInputTests(ApiFixture api)
     {
         var (owner, client) = await api.NewUserAsync();
         await CreateSourcesAsync(client, withData: true);
+        var dashboard = await client.PostJsonAsync("/api/v1/dashboards", new
+        {
+            slug = "probe", title = "Probe",
+            layout = new { timeframe = new { last = "6h" }, widgets = new[] { new { id = "cpu", type = "line", title = "CPU", x = 0, y = 0, w = 6, h = 3, query = new { source = "servers", metrics = new[] { "cpu_percent" } } } } },
+        });
+        Assert.True(dashboard.IsSuccessStatusCode, await dashboard.Content.ReadAsStringAsync());
         return (owner, client);
     }
 
@@ -179,6 +185,15 @@ public sealed class BadInputTests(ApiFixture api)
             { "POST", "/api/v1/exports/layout", Layout(",\"timezone\":\"W. Europe Standard Time\""), 400, "timezone" },
             { "GET", "/api/v1/sources/servers/export?range=1h&tz=Pacific%20Standard%20Time", null, 400, "tz" },
             { "GET", "/api/v1/sources/servers/export?range=99999y", null, 400, "range" },
+            // A dashboard's query-string overrides: refused under the parameter's own name, never silently ignored.
+            { "GET", "/api/v1/dashboards/probe/export.png?tz=Pacific%20Standard%20Time", null, 400, "tz" },
+            { "GET", "/api/v1/dashboards/probe/export.pdf?last=99999y", null, 400, "last" },
+            { "GET", "/api/v1/dashboards/probe/export.png?from=0001-01-01T00:00&to=0001-01-02T00:00&timezone=Asia/Tokyo", null, 400, "from" },
+            { "GET", "/api/v1/dashboards/probe/export.png?scale=abc", null, 400, "scale" },
+            { "GET", "/api/v1/dashboards/probe/export.png?scale=7", null, 400, "scale" },
+            { "GET", "/api/v1/dashboards/probe/export.png?width=wide", null, 400, "width" },
+            { "GET", "/api/v1/dashboards/probe/export.pdf?page=Z9", null, 400, "page" },
+            { "GET", "/api/v1/dashboards/probe/widgets/cpu/export.png?theme=neon", null, 400, "theme" },
             { "POST", "/api/v1/exports", "{\"kind\":\"series\",\"series\":" + Series(",\"timezone\":\"Pacific Standard Time\"") + "}", 400, "series.timezone" },
             // Nulls and wrong types inside JSON the handlers read themselves
             { "POST", series, Series(",\"granularity\":\"1h\",\"aggregations\":[null]"), 400, "aggregations[0]" },
