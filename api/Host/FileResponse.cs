@@ -94,7 +94,7 @@ public sealed class IdleClientException(TimeSpan idle) : IOException($"The clien
 
 /// <summary>A response body whose every write must complete within <c>idle</c>, or the HTTP connection is aborted
 /// (HttpContext.Abort): a client that stops reading cannot hold the export, and its database connection, forever.</summary>
-sealed class IdleAbortStream(Stream inner, HttpContext ctx, TimeSpan idle) : Stream
+sealed class IdleAbortStream(Stream inner, HttpContext ctx, TimeSpan idle) : Exports.Shared.WriteOnlyStream
 {
     CancellationTokenSource _timer = new();
 
@@ -118,20 +118,12 @@ sealed class IdleAbortStream(Stream inner, HttpContext ctx, TimeSpan idle) : Str
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Synchronous writes would block a thread on a slow client.");
     public override void Flush() { }
     protected override void Dispose(bool disposing) { if (disposing) _timer.Dispose(); base.Dispose(disposing); }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
 
 /// <summary>Holds the first <c>limit</c> bytes in memory. The write that would pass the limit asks <c>open</c> for
 /// the real destination: it gets the held bytes and everything after, or, when <c>open</c> returns null (no slot),
 /// the write throws and later writes are dropped, so the producer stops and nothing reaches the client.</summary>
-sealed class SpillStream(int limit, Func<Stream?> open) : Stream
+sealed class SpillStream(int limit, Func<Stream?> open) : Exports.Shared.WriteOnlyStream
 {
     MemoryStream _held = new();
     Stream? _target;
@@ -161,12 +153,4 @@ sealed class SpillStream(int limit, Func<Stream?> open) : Stream
     public override Task FlushAsync(CancellationToken ct) => _target?.FlushAsync(ct) ?? Task.CompletedTask;
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Synchronous writes would block a thread on a slow client.");
     public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

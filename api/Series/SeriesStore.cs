@@ -5,13 +5,10 @@ using NpgsqlTypes;
 
 namespace Exports.Series;
 
-public sealed record PointRow(string Metric, IReadOnlyDictionary<string, string> Tags, DateTime Ts, double? Value);
-public sealed record RecordRow(string Key, DateTime Ts, string DataJson);
-
 /// <summary>
-/// Writes the series store: points and records through binary COPY into a temporary table, then one upsert on
-/// the natural key (series + timestamp, or source + record key), then the touched hourly and daily rollups are
-/// recomputed from raw, all in one transaction: a batch lands whole or not at all.
+/// The series store's shared SQL: series keys, the statement that recomputes touched hourly and daily buckets from
+/// raw, and the bulk-load helpers the demo seed uses. Ingest streams through <see cref="PointsStage"/> and
+/// <see cref="RecordsStage"/>: a batch lands whole or not at all.
 /// </summary>
 public static class SeriesStore
 {
@@ -22,38 +19,8 @@ public static class SeriesStore
     public static string TagsKey(IReadOnlyDictionary<string, string> tags) =>
         string.Join("\u001f", tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Key + "=" + t.Value));
 
-    public static async Task<int> UpsertPointsAsync(NpgsqlDataSource db, Guid sourceId, IReadOnlyList<PointRow> rows, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var ids = await EnsureSeriesAsync(conn, sourceId, rows.Select(r => (r.Metric, r.Tags)), ct);
-        await Exec(conn, "CREATE TEMP TABLE tmp_points (ord int, series_id bigint, ts timestamptz, value float8) ON COMMIT DROP", ct);
-        await using (var imp = await conn.BeginBinaryImportAsync("COPY tmp_points (ord, series_id, ts, value) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            for (var i = 0; i < rows.Count; i++)
-            {
-                var r = rows[i];
-                await imp.StartRowAsync(ct);
-                await imp.WriteAsync(i, NpgsqlDbType.Integer, ct);
-                await imp.WriteAsync(ids[(r.Metric, TagsKey(r.Tags))], NpgsqlDbType.Bigint, ct);
-                await imp.WriteAsync(r.Ts, NpgsqlDbType.TimestampTz, ct);
-                if (r.Value is { } v) await imp.WriteAsync(v, NpgsqlDbType.Double, ct); else await imp.WriteNullAsync(ct);
-            }
-            await imp.CompleteAsync(ct);
-        }
-        await Exec(conn, """
-            INSERT INTO points (series_id, ts, value)
-            SELECT DISTINCT ON (series_id, ts) series_id, ts, value FROM tmp_points ORDER BY series_id, ts, ord DESC
-            ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
-            """, ct);
-        await Exec(conn, RollupSql("rollup_hourly", "hour", "(SELECT DISTINCT series_id, date_trunc('hour', ts, 'UTC') AS b FROM tmp_points)"), ct);
-        await Exec(conn, RollupSql("rollup_daily", "day", "(SELECT DISTINCT series_id, date_trunc('day', ts, 'UTC') AS b FROM tmp_points)"), ct);
-        await tx.CommitAsync(ct);
-        return rows.Count;
-    }
-
     /// <summary>Recomputes the buckets listed by <paramref name="touched"/> (series_id, b) from raw points. The sum is
-    /// numeric (it cannot overflow, see migration 0006): each value enters through its shortest round-trip text,
+    /// numeric (it cannot overflow, see migration 0007): each value enters through its shortest round-trip text,
     /// which Npgsql's session setting extra_float_digits = 3 guarantees.</summary>
     internal static string RollupSql(string table, string unit, string touched) => $"""
         INSERT INTO {table} (series_id, bucket, n, sum, min, max, q)
@@ -111,41 +78,5 @@ public static class SeriesStore
         await using var r = await q.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) ids[(r.GetString(1), r.GetString(2))] = r.GetInt64(0);
         return ids;
-    }
-
-    public static async Task<int> UpsertRecordsAsync(NpgsqlDataSource db, Guid sourceId, IReadOnlyList<RecordRow> rows,
-        Func<NpgsqlConnection, Task>? inTransaction, CancellationToken ct)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await Exec(conn, "CREATE TEMP TABLE tmp_records (ord int, key text, ts timestamptz, data jsonb) ON COMMIT DROP", ct);
-        await using (var imp = await conn.BeginBinaryImportAsync("COPY tmp_records (ord, key, ts, data) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            for (var i = 0; i < rows.Count; i++)
-            {
-                await imp.StartRowAsync(ct);
-                await imp.WriteAsync(i, NpgsqlDbType.Integer, ct);
-                await imp.WriteAsync(rows[i].Key, NpgsqlDbType.Text, ct);
-                await imp.WriteAsync(rows[i].Ts, NpgsqlDbType.TimestampTz, ct);
-                await imp.WriteAsync(rows[i].DataJson, NpgsqlDbType.Jsonb, ct);
-            }
-            await imp.CompleteAsync(ct);
-        }
-        var cmd = new NpgsqlCommand("""
-            INSERT INTO records (source_id, key, ts, data)
-            SELECT DISTINCT ON (key) $1, key, ts, data FROM tmp_records ORDER BY key, ord DESC
-            ON CONFLICT (source_id, key) DO UPDATE SET ts = excluded.ts, data = excluded.data
-            """, conn);
-        cmd.Parameters.Add(new() { Value = sourceId });
-        await cmd.ExecuteNonQueryAsync(ct);
-        if (inTransaction is not null) await inTransaction(conn);
-        await tx.CommitAsync(ct);
-        return rows.Count;
-    }
-
-    static async Task Exec(NpgsqlConnection conn, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 300 };
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 }

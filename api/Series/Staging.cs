@@ -29,43 +29,29 @@ public struct StagedRecord
 /// (series, timestamp) (the last row wins) and recomputes the touched hourly and daily rollups from raw, then commits;
 /// disposing without commit cancels the COPY and rolls back, so a refused batch leaves nothing behind.
 /// </summary>
-public sealed class PointsStage(NpgsqlDataSource db) : IAsyncDisposable
+public sealed class PointsStage(NpgsqlDataSource db) : CopyStage(db)
 {
-    NpgsqlConnection? _conn;
-    NpgsqlTransaction? _tx;
-    NpgsqlBinaryImporter? _copy;
-    int _ord;
-    bool _committed;
-
-    public int Count => _ord;
-
     public async Task WriteAsync(StagedPoint[] rows, int count, CancellationToken ct)
     {
         if (count == 0) return;
-        if (_copy is null)
-        {
-            (_conn, _tx) = await Staging.BeginAsync(db, "CREATE TEMP TABLE tmp_points (ord int, sidx int, ts timestamptz, value float8) ON COMMIT DROP", ct);
-            _copy = await _conn.BeginBinaryImportAsync("COPY tmp_points (ord, sidx, ts, value) FROM STDIN (FORMAT BINARY)", ct);
-        }
+        var copy = await CopyAsync("CREATE TEMP TABLE tmp_points (ord int, sidx int, ts timestamptz, value float8) ON COMMIT DROP",
+            "COPY tmp_points (ord, sidx, ts, value) FROM STDIN (FORMAT BINARY)", ct);
         for (var i = 0; i < count; i++)
         {
-            await _copy.StartRowAsync(ct);
-            await _copy.WriteAsync(_ord++, NpgsqlDbType.Integer, ct);
-            await _copy.WriteAsync(rows[i].Series, NpgsqlDbType.Integer, ct);
-            await _copy.WriteAsync(rows[i].Ts, NpgsqlDbType.TimestampTz, ct);
-            if (rows[i].HasValue) await _copy.WriteAsync(rows[i].Value, NpgsqlDbType.Double, ct);
-            else await _copy.WriteNullAsync(ct);
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(NextOrd(), NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(rows[i].Series, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(rows[i].Ts, NpgsqlDbType.TimestampTz, ct);
+            if (rows[i].HasValue) await copy.WriteAsync(rows[i].Value, NpgsqlDbType.Double, ct);
+            else await copy.WriteNullAsync(ct);
         }
     }
 
     public async Task<int> CommitAsync(Guid sourceId, IReadOnlyList<SeriesKey> series, CancellationToken ct)
     {
-        if (_copy is null || _conn is null || _tx is null) throw new InvalidOperationException("Nothing was staged.");
-        await _copy.CompleteAsync(ct);
-        await _copy.DisposeAsync();
-        _copy = null;
-        await Staging.Exec(_conn, "CREATE TEMP TABLE tmp_series (sidx int, metric text, tags jsonb, tags_key text) ON COMMIT DROP", ct);
-        await using (var imp = await _conn.BeginBinaryImportAsync("COPY tmp_series (sidx, metric, tags, tags_key) FROM STDIN (FORMAT BINARY)", ct))
+        var conn = await CompleteCopyAsync(ct);
+        await Staging.Exec(conn, "CREATE TEMP TABLE tmp_series (sidx int, metric text, tags jsonb, tags_key text) ON COMMIT DROP", ct);
+        await using (var imp = await conn.BeginBinaryImportAsync("COPY tmp_series (sidx, metric, tags, tags_key) FROM STDIN (FORMAT BINARY)", ct))
         {
             for (var i = 0; i < series.Count; i++)
             {
@@ -77,17 +63,17 @@ public sealed class PointsStage(NpgsqlDataSource db) : IAsyncDisposable
             }
             await imp.CompleteAsync(ct);
         }
-        await Staging.Exec(_conn, """
+        await Staging.Exec(conn, """
             INSERT INTO series (source_id, metric, tags, tags_key)
             SELECT $1, metric, tags, tags_key FROM tmp_series ORDER BY sidx
             ON CONFLICT (source_id, metric, tags_key) DO NOTHING
             """, ct, sourceId);
-        await Staging.Exec(_conn, """
+        await Staging.Exec(conn, """
             CREATE TEMP TABLE tmp_ids ON COMMIT DROP AS
             SELECT t.sidx, s.id AS series_id FROM tmp_series t
             JOIN series s ON s.source_id = $1 AND s.metric = t.metric AND s.tags_key = t.tags_key
             """, ct, sourceId);
-        await Staging.Exec(_conn, """
+        await Staging.Exec(conn, """
             INSERT INTO points (series_id, ts, value)
             SELECT DISTINCT ON (i.series_id, p.ts) i.series_id, p.ts, p.value
             FROM tmp_points p JOIN tmp_ids i ON i.sidx = p.sidx
@@ -95,66 +81,85 @@ public sealed class PointsStage(NpgsqlDataSource db) : IAsyncDisposable
             ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
             """, ct);
         const string touched = "(SELECT DISTINCT i.series_id, date_trunc('{0}', p.ts, 'UTC') AS b FROM tmp_points p JOIN tmp_ids i ON i.sidx = p.sidx)";
-        await Staging.Exec(_conn, SeriesStore.RollupSql("rollup_hourly", "hour", string.Format(touched, "hour")), ct);
-        await Staging.Exec(_conn, SeriesStore.RollupSql("rollup_daily", "day", string.Format(touched, "day")), ct);
-        await _tx.CommitAsync(ct);
-        _committed = true;
-        return _ord;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_copy is not null) await Staging.Cancel(_copy);
-        await Staging.EndAsync(_conn, _tx, _committed);
+        await Staging.Exec(conn, SeriesStore.RollupSql("rollup_hourly", "hour", string.Format(touched, "hour")), ct);
+        await Staging.Exec(conn, SeriesStore.RollupSql("rollup_daily", "day", string.Format(touched, "day")), ct);
+        await CommitTransactionAsync(ct);
+        return Count;
     }
 }
 
 /// <summary>Records streamed like <see cref="PointsStage"/>: COPY into a temporary table, then one upsert on
 /// (source, key) where the last row of the batch wins, plus the caller's own statement in the same transaction.</summary>
-public sealed class RecordsStage(NpgsqlDataSource db) : IAsyncDisposable
+public sealed class RecordsStage(NpgsqlDataSource db) : CopyStage(db)
 {
-    NpgsqlConnection? _conn;
-    NpgsqlTransaction? _tx;
-    NpgsqlBinaryImporter? _copy;
-    int _ord;
-    bool _committed;
-
-    public int Count => _ord;
-
     public async Task WriteAsync(StagedRecord[] rows, int count, char[] arena, CancellationToken ct)
     {
         if (count == 0) return;
-        if (_copy is null)
-        {
-            (_conn, _tx) = await Staging.BeginAsync(db, "CREATE TEMP TABLE tmp_records (ord int, key text, ts timestamptz, data jsonb) ON COMMIT DROP", ct);
-            _copy = await _conn.BeginBinaryImportAsync("COPY tmp_records (ord, key, ts, data) FROM STDIN (FORMAT BINARY)", ct);
-        }
+        var copy = await CopyAsync("CREATE TEMP TABLE tmp_records (ord int, key text, ts timestamptz, data jsonb) ON COMMIT DROP",
+            "COPY tmp_records (ord, key, ts, data) FROM STDIN (FORMAT BINARY)", ct);
         for (var i = 0; i < count; i++)
         {
             var r = rows[i];
-            await _copy.StartRowAsync(ct);
-            await _copy.WriteAsync(_ord++, NpgsqlDbType.Integer, ct);
-            await _copy.WriteAsync(new ReadOnlyMemory<char>(arena, r.KeyStart, r.KeyLength), NpgsqlDbType.Text, ct);
-            await _copy.WriteAsync(r.Ts, NpgsqlDbType.TimestampTz, ct);
-            await _copy.WriteAsync(new ReadOnlyMemory<char>(arena, r.DataStart, r.DataLength), NpgsqlDbType.Jsonb, ct);
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(NextOrd(), NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(new ReadOnlyMemory<char>(arena, r.KeyStart, r.KeyLength), NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(r.Ts, NpgsqlDbType.TimestampTz, ct);
+            await copy.WriteAsync(new ReadOnlyMemory<char>(arena, r.DataStart, r.DataLength), NpgsqlDbType.Jsonb, ct);
         }
     }
 
     public async Task<int> CommitAsync(Guid sourceId, Func<NpgsqlConnection, Task>? inTransaction, CancellationToken ct)
     {
-        if (_copy is null || _conn is null || _tx is null) throw new InvalidOperationException("Nothing was staged.");
-        await _copy.CompleteAsync(ct);
-        await _copy.DisposeAsync();
-        _copy = null;
-        await Staging.Exec(_conn, """
+        var conn = await CompleteCopyAsync(ct);
+        await Staging.Exec(conn, """
             INSERT INTO records (source_id, key, ts, data)
             SELECT DISTINCT ON (key) $1, key, ts, data FROM tmp_records ORDER BY key, ord DESC
             ON CONFLICT (source_id, key) DO UPDATE SET ts = excluded.ts, data = excluded.data
             """, ct, sourceId);
-        if (inTransaction is not null) await inTransaction(_conn);
-        await _tx.CommitAsync(ct);
+        if (inTransaction is not null) await inTransaction(conn);
+        await CommitTransactionAsync(ct);
+        return Count;
+    }
+}
+
+/// <summary>What both stages share: one connection and transaction opened with the first rows, a binary COPY into a
+/// temporary table, and on dispose without commit a cancelled COPY and a rollback.</summary>
+public abstract class CopyStage(NpgsqlDataSource db) : IAsyncDisposable
+{
+    NpgsqlConnection? _conn;
+    NpgsqlTransaction? _tx;
+    NpgsqlBinaryImporter? _copy;
+    bool _committed;
+
+    /// <summary>Rows staged so far; each row's position is its "ord" (later rows win on duplicates).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The open COPY, begun (with its temporary table) on the first call; advances <see cref="Count"/>.</summary>
+    protected async Task<NpgsqlBinaryImporter> CopyAsync(string createTemp, string copy, CancellationToken ct)
+    {
+        if (_copy is null)
+        {
+            (_conn, _tx) = await Staging.BeginAsync(db, createTemp, ct);
+            _copy = await _conn.BeginBinaryImportAsync(copy, ct);
+        }
+        return _copy;
+    }
+
+    protected int NextOrd() => Count++;
+
+    protected async Task<NpgsqlConnection> CompleteCopyAsync(CancellationToken ct)
+    {
+        if (_copy is null || _conn is null || _tx is null) throw new InvalidOperationException("Nothing was staged.");
+        await _copy.CompleteAsync(ct);
+        await _copy.DisposeAsync();
+        _copy = null;
+        return _conn;
+    }
+
+    protected async Task CommitTransactionAsync(CancellationToken ct)
+    {
+        await _tx!.CommitAsync(ct);
         _committed = true;
-        return _ord;
     }
 
     public async ValueTask DisposeAsync()

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Exports.Formats.Compression;
 
 /// <summary>A write-only zstd stream over the system's libzstd (streaming API, one frame, checksum on).</summary>
-public sealed partial class ZstdStream : Stream
+public sealed partial class ZstdStream : Exports.Shared.WriteOnlyStream
 {
     const string Lib = "libzstd.so.1";
     [StructLayout(LayoutKind.Sequential)] unsafe struct InBuffer { public byte* Src; public nuint Size; public nuint Pos; }
@@ -97,12 +97,4 @@ public sealed partial class ZstdStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
