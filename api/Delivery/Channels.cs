@@ -50,7 +50,7 @@ public sealed class EmailChannel(ExportsSettings settings) : IDeliveryChannel
         var to = d.Config.GetProperty("to").EnumerateArray().Select(x => x.GetString()!).ToList();
         var subjectTemplate = d.Get("subject") ?? "Export ready: {template}";
         var subject = Placeholders.Expand(subjectTemplate, job.Source, job.Title, null, DateTimeOffset.UtcNow, TimeZoneInfo.Utc);
-        var attachUpTo = d.Config.TryGetProperty("attachUpToBytes", out var a) && a.TryGetInt64(out var lim) ? lim : DefaultAttachUpTo;
+        var attachUpTo = d.Config.TryGetProperty("attachUpToBytes", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Number && a.TryGetInt64(out var lim) ? lim : DefaultAttachUpTo;
         var attach = (job.SizeBytes ?? 0) <= attachUpTo;
         using var msg = new MimeMessage();
         msg.From.Add(new MailboxAddress("Exports", settings.SmtpFrom));

@@ -30,7 +30,7 @@ public sealed class SftpChannel(ExportsSettings settings) : IDeliveryChannel
     {
         var d = ctx.Destination;
         var host = d.Get("host")!;
-        var port = d.Config.TryGetProperty("port", out var p) && p.TryGetInt32(out var pn) ? pn : 22;
+        var port = d.Config.TryGetProperty("port", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.Number && p.TryGetInt32(out var pn) ? pn : 22;
         var user = d.Get("username")!;
         var pin = PinFor(d.Get("hostKey")) ?? throw new InvalidOperationException("SFTP: the destination has no valid pinned host key.");
         var dir = (d.Get("path") ?? "").Trim('/');

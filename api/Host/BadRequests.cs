@@ -6,7 +6,8 @@ namespace Exports.Host;
 
 /// <summary>Turns what the framework throws while binding a request (a JSON value of the wrong type, a query value
 /// that is not a number or a date, a body over Kestrel's limit) into the Problem Details a client can act on, naming
-/// the field. Anything else stays a 500: those are our bugs, not the client's.</summary>
+/// the field; and a request that lost a race with another (a unique or foreign-key violation, a deadlock: the
+/// transaction rolled back whole) into 409 or 503. Anything else stays a 500: those are our bugs, not the client's.</summary>
 public sealed partial class BadRequests : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext ctx, Exception exception, CancellationToken ct)
@@ -31,9 +32,29 @@ public sealed partial class BadRequests : IExceptionHandler
             case JsonException json:
                 await Problems.Field(JsonField(json.Path), Clean(json.Message)).ExecuteAsync(ctx);
                 return true;
+            case Exception e when Race(e) is { } state:
+                // Two requests raced: a name taken at the same moment, a row the other one removed, a deadlock. The
+                // transaction rolled back whole; the client's request was fine and may simply be repeated.
+                if (state is "40P01" or "40001")
+                {
+                    ctx.Response.Headers.RetryAfter = "1";
+                    await Problems.Status(503, "Busy with a concurrent change", "Another request changed the same data at the same moment and nothing was saved; retry.").ExecuteAsync(ctx);
+                }
+                else await Problems.Status(409, "Conflicts with a concurrent change", state == "23505"
+                    ? "Another request saved the same name at the same moment; nothing was saved. Choose another name, or reload."
+                    : "Something this request refers to was removed at the same moment; nothing was saved. Reload and retry.").ExecuteAsync(ctx);
+                return true;
             default:
                 return false;
         }
+    }
+
+    /// <summary>The SQLSTATE of a concurrency failure (unique or foreign-key violation, deadlock, serialization).</summary>
+    static string? Race(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is Npgsql.PostgresException { SqlState: "23505" or "23503" or "40P01" or "40001" } pg) return pg.SqlState;
+        return null;
     }
 
     static (string Field, string Message) Describe(BadHttpRequestException bad)

@@ -51,6 +51,13 @@ public sealed class FileResponse(string fileName, string mediaType, Func<Stream,
             {
                 await gate.StreamsRefused(ctx).ExecuteAsync(ctx);
             }
+            catch (Exports.Formats.ExportDataException e) when (!ctx.Response.HasStarted)
+            {
+                // Still in the buffer: nothing was sent, so the client gets the reason instead of a broken download.
+                ctx.Response.Headers.ContentDisposition = default;
+                ctx.Response.ContentLength = null;
+                await Problems.Field(e.Field, e.Message).ExecuteAsync(ctx);
+            }
             catch (Exception e) when (ctx.Response.HasStarted || ct.IsCancellationRequested)
             {
                 var log = ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Exports.Stream");

@@ -68,8 +68,10 @@ public sealed class JobQueue(
             await tx.CommitAsync(ct);
         }
 
-        try { await ScheduleAsync(id, ct); }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        // The record is committed: schedule it whatever the client does now (a disconnect must not leave a pending
+        // job that never runs, holding a quota place).
+        try { await ScheduleAsync(id, CancellationToken.None); }
+        catch (Exception ex)
         {
             log.LogError(ex, "Could not schedule export job {Job}; removing its record", id);
             await records.DeleteAsync(owner, id, CancellationToken.None);
@@ -115,7 +117,12 @@ public sealed class JobQueue(
             if (outcome == PrepareOutcome.SourceNotFound)
                 return (null, new Refusal(404, "Not found", $"No source named '{e.Series!.Source}'."));
             if (outcome == PrepareOutcome.Invalid) return (null, Invalid(errs, "series."));
-            var (rows, bytes) = await series.EstimateAsync(prepared!, ct);
+            long rows, bytes;
+            try { (rows, bytes) = await series.EstimateAsync(prepared!, ct); }
+            catch (Exports.Formats.ExportDataException x)
+            {
+                return (null, new Refusal(400, "The request is not valid", null, new Dictionary<string, string[]> { ["series." + x.Field] = [x.Message] }));
+            }
             job = NewRecord(owner, id, e, prepared!.Format.Name, prepared.Plan.Source.Name, prepared.FileName, prepared.FileName,
                 prepared.MediaType, rows, bytes, prepared.Plan.Tier, now);
         }

@@ -73,6 +73,13 @@ public sealed class PointsStage(NpgsqlDataSource db) : CopyStage(db)
             SELECT t.sidx, s.id AS series_id FROM tmp_series t
             JOIN series s ON s.source_id = $1 AND s.metric = t.metric AND s.tags_key = t.tags_key
             """, ct, sourceId);
+        // Two batches into one series serialize here (in series order, so they cannot deadlock): each then upserts
+        // and recomputes the touched rollups seeing the other's committed points, and the hourly and daily tiers
+        // stay equal to what SQL on raw points says.
+        await Staging.Exec(conn, """
+            SELECT pg_advisory_xact_lock(hashtextextended('series:' || series_id, 0))
+            FROM (SELECT DISTINCT series_id FROM tmp_ids ORDER BY series_id) s
+            """, ct);
         await Staging.Exec(conn, """
             INSERT INTO points (series_id, ts, value)
             SELECT DISTINCT ON (i.series_id, p.ts) i.series_id, p.ts, p.value

@@ -108,7 +108,7 @@ public static class ManageDestinations
                     }
                 }
                 Placeholders.Validate(S("subject"), "config.subject", e);
-                if (c.TryGetProperty("attachUpToBytes", out var lim) && (!lim.TryGetInt64(out var l) || l is < 0 or > 25 * 1024 * 1024))
+                if (c.TryGetProperty("attachUpToBytes", out var lim) && (lim.ValueKind != JsonValueKind.Number || !lim.TryGetInt64(out var l) || l is < 0 or > 25 * 1024 * 1024))
                     e.Add("config.attachUpToBytes", "attachUpToBytes is from 0 to 26214400 (larger files go as a signed link).");
                 break;
             case "webhook":
@@ -120,7 +120,7 @@ public static class ManageDestinations
                 break;
             case "sftp":
                 if (S("host") is not { Length: > 0 } h || Uri.CheckHostName(h) is not (UriHostNameType.Dns or UriHostNameType.IPv4)) e.Add("config.host", "host is a host name or IPv4 address.");
-                if (c.TryGetProperty("port", out var port) && (!port.TryGetInt32(out var pn) || pn is < 1 or > 65535)) e.Add("config.port", "port is from 1 to 65535.");
+                if (c.TryGetProperty("port", out var port) && (port.ValueKind != JsonValueKind.Number || !port.TryGetInt32(out var pn) || pn is < 1 or > 65535)) e.Add("config.port", "port is from 1 to 65535.");
                 if (S("username") is not { Length: > 0 } un || un.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch) || ch is ':' or '@' or '/' or '"' or '\\')) e.Add("config.username", "username is required, without spaces or : @ / \" \\.");
                 if (S("path") is { } sp && (sp.Contains("..") || sp.Any(char.IsControl))) e.Add("config.path", "path is a folder without '..'.");
                 if (SftpChannel.PinFor(S("hostKey")) is null)

@@ -35,7 +35,9 @@ public static class StartSeriesExport
             {
                 if (planning is null) return gate.PlanningRefused(http);
                 (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
-                if (outcome == PrepareOutcome.Ok) (_, bytes) = await exports.EstimateAsync(prepared!, ct);
+                // Sizing writes a sample: data that breaks the format's options (a gap in a required column) shows here.
+                try { if (outcome == PrepareOutcome.Ok) (_, bytes) = await exports.EstimateAsync(prepared!, ct); }
+                catch (Exports.Formats.ExportDataException e) { return Problems.Field(field?.Invoke(e.Field) ?? e.Field, e.Message); }
             }
             if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
             if (outcome == PrepareOutcome.Invalid)

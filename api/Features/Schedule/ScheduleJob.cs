@@ -13,6 +13,7 @@ namespace Exports.Features.Schedule;
 /// id in the transaction that records the job, so a run is never listed without its export. A refused tick (quota,
 /// a template that no longer works) is recorded once: while the schedule's latest run is a refused tick, further
 /// refused ticks are folded into it (repeats, lastScheduledFor) instead of a row each, until a run is queued.</summary>
+[DisallowConcurrentExecution] // one tick of a schedule at a time: folding refused ticks reads, then writes, its last run
 public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, TimeProvider clock) : IJob
 {
     public const string IdKey = "scheduleId", TriggerKind = "trigger";

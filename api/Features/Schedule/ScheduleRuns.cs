@@ -44,8 +44,7 @@ public static class ScheduleRuns
                 var owner = user.OwnerId();
                 if (await db.Schedules.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == owner, ct) is not { } s)
                     return Problems.NotFound($"No schedule {id}.");
-                var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
-                return TypedResults.Ok(ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), count ?? 5, spec.StartAt, spec.EndAt));
+                return TypedResults.Ok(ScheduleView.FireTimes(s, clock, count ?? 5));
             })
             .WithTags("Schedules").WithSummary("The next fire times, in the schedule's time zone").Produces<List<DateTimeOffset>>().ProducesProblem(404);
     }

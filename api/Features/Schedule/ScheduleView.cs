@@ -11,12 +11,20 @@ public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string 
 {
     public static ScheduleView From(ExportSchedule s, TimeProvider clock)
     {
-        var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
-        IReadOnlyList<DateTimeOffset> next = [];
-        // A row saved before its dates were checked (startAt in year 9999) shows no fire times instead of failing the list.
-        try { if (s.Active) next = ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), 3, spec.StartAt, spec.EndAt); }
-        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException) { }
+        IReadOnlyList<DateTimeOffset> next = s.Active ? FireTimes(s, clock, 3) : [];
         return new(s.Id, s.TemplateId, s.Name, s.Cron, s.Timezone, s.Active, JsonDocument.Parse(s.Spec).RootElement.Clone(), next, s.CreatedAt, s.UpdatedAt);
+    }
+
+    /// <summary>The schedule's next fire times; none for a row saved before its dates were checked (startAt in year
+    /// 9999), instead of failing the list or the request.</summary>
+    public static IReadOnlyList<DateTimeOffset> FireTimes(ExportSchedule s, TimeProvider clock, int count)
+    {
+        try
+        {
+            var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
+            return ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), count, spec.StartAt, spec.EndAt);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException or JsonException) { return []; }
     }
 
     /// <summary>Checks a schedule body before anything is written: its template (the caller's), frequency or cron

@@ -38,6 +38,11 @@ public static class CsvRowReader
             errors.Add("body", $"The CSV header is longer than {MaxRecordChars / 1024:N0} KiB.");
             return 0;
         }
+        catch (CsvFormatException e)
+        {
+            errors.Add("rows[header]", $"The CSV header is not valid CSV (line {e.RowNumber + 1}): {e.Message}");
+            return 0;
+        }
         await using var _ = csv;
         var header = new string[csv.FieldCount];
         for (var i = 0; i < header.Length; i++)

@@ -24,9 +24,14 @@ public static class XlsxTemplate
         {
             using var zip = new ZipArchive(new MemoryStream(template), ZipArchiveMode.Read);
             var path = SheetPath(zip, sheet ?? "");
-            return path is null ? $"The template has no worksheet named '{sheet}'." : null;
+            if (path is null) return $"The template has no worksheet named '{sheet}'.";
+            // Read now what writing will need, so a broken part is a 400 here and never a failure mid-export.
+            if (Load(zip, path).Root?.Element(S + "sheetData") is null) return $"The template's sheet '{sheet}' has no cell data part (sheetData).";
+            if (zip.GetEntry("xl/styles.xml") is not null && Load(zip, "xl/styles.xml").Root?.Element(S + "cellXfs") is null)
+                return "The template's styles part has no cell formats (cellXfs).";
+            return null;
         }
-        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException or NullReferenceException)
+        catch (Exception e) when (e is InvalidDataException or System.Xml.XmlException or NullReferenceException or IOException or ArgumentException)
         {
             return "The template is not an .xlsx workbook.";
         }

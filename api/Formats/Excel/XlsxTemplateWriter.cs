@@ -49,7 +49,7 @@ public sealed class XlsxTemplateWriter(ExportSchema schema, Stream output, Excel
         var s = _sink!;
         var r = ++_row;
         if (r > ExcelOptions.SheetRowLimit)
-            throw new InvalidOperationException($"The template sheet is full: Excel holds {ExcelOptions.SheetRowLimit:N0} rows per sheet. Export without a template to continue on more sheets.");
+            throw new ExportDataException("formatOptions.template", $"The template sheet is full: Excel holds {ExcelOptions.SheetRowLimit:N0} rows per sheet. Export without a template to continue on more sheets.");
         s.Text(_rowOpen); Xml.Int(s, r); s.Text("\">");
         for (var i = 0; i < _cols.Length; i++)
         {

@@ -20,7 +20,7 @@ public sealed class ColumnBuffer(ParquetField field, TimeZoneInfo zone)
         var slot = Field.Slot;
         if (row.Nulls[slot] || (Field.Source == ColumnType.String && row.Strings[slot] is null))
         {
-            if (Field.Required) throw new InvalidOperationException($"Column '{Field.Name}' is required but row {Rows + 1} of this row group has no value.");
+            if (Field.Required) throw new ExportDataException($"formatOptions.schema.{Field.Name}", $"Column '{Field.Name}' is required but row {Rows + 1} of this row group has no value.");
             Defs[Rows++] = 0;
             return;
         }
@@ -59,7 +59,7 @@ public sealed class ColumnBuffer(ParquetField field, TimeZoneInfo zone)
                 var l = row.Longs[slot];
                 if (Field.Physical == PhysicalType.Boolean) return l != 0 ? 1 : 0;
                 if (Field.Physical == PhysicalType.Int32 && l is < int.MinValue or > int.MaxValue)
-                    throw new InvalidOperationException($"Column '{Field.Name}' is written as int32 but holds {l}.");
+                    throw new ExportDataException($"formatOptions.schema.{Field.Name}", $"Column '{Field.Name}' is written as int32 but holds {l}.");
                 return l;
             default:
                 var d = row.Doubles[slot];
@@ -67,7 +67,7 @@ public sealed class ColumnBuffer(ParquetField field, TimeZoneInfo zone)
                 var r = Math.Round(d, MidpointRounding.AwayFromZero);
                 var (min, max) = Field.Physical == PhysicalType.Int32 ? (int.MinValue, (double)int.MaxValue) : (long.MinValue, 9.2233720368547748E+18);
                 if (!double.IsFinite(r) || r < min || r >= max)
-                    throw new InvalidOperationException($"Column '{Field.Name}' is written as {Field.TypeName} but holds {d}.");
+                    throw new ExportDataException($"formatOptions.schema.{Field.Name}", $"Column '{Field.Name}' is written as {Field.TypeName} but holds {d}.");
                 return (long)r;
         }
     }

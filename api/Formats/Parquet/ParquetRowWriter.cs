@@ -88,7 +88,7 @@ public sealed class ParquetRowWriter : IRowWriter, IAsyncDisposable
         }
         if (_partitions.TryGetValue(key, out var p)) return p;
         if (_partitions.Count >= ParquetOptions.MaxPartitions)
-            throw new InvalidOperationException($"More than {ParquetOptions.MaxPartitions} partitions: partition by a column with fewer distinct values.");
+            throw new ExportDataException("formatOptions.partitionBy", $"More than {ParquetOptions.MaxPartitions} partitions: partition by a column with fewer distinct values.");
         var path = PathOf(row);
         _dir ??= Directory.CreateTempSubdirectory("exports-parquet-").FullName;
         var file = new FileStream(System.IO.Path.Combine(_dir, $"{_partitions.Count:D5}.parquet"), FileMode.CreateNew, FileAccess.Write,

@@ -51,7 +51,7 @@ public sealed class PdfReportWriter(ExportSchema schema, Stream output, PdfRepor
     public void Write(RowBuffer row)
     {
         if (++_rows > PdfReportOptions.MaxRows)
-            throw new InvalidOperationException($"PDF reports stop at {PdfReportOptions.MaxRows:N0} rows; use CSV, Excel or Parquet for this export.");
+            throw new ExportDataException("format", $"PDF reports stop at {PdfReportOptions.MaxRows:N0} rows; use CSV, Excel or Parquet for this export.");
         var cells = Cells(row);
         if (_doc is null)
         {

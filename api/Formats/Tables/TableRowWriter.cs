@@ -40,7 +40,7 @@ public sealed class TableRowWriter(ExportSchema schema, Stream output, TableOpti
     public void Write(RowBuffer row)
     {
         if (++_rows > TableOptions.MaxRows)
-            throw new InvalidOperationException($"{(html ? "HTML" : "Markdown")} tables stop at {TableOptions.MaxRows:N0} rows; use CSV, JSONL or Parquet for this export.");
+            throw new ExportDataException("format", $"{(html ? "HTML" : "Markdown")} tables stop at {TableOptions.MaxRows:N0} rows; use CSV, JSONL or Parquet for this export.");
         _sink.Text(html ? "<tr>" : "|");
         foreach (var c in _cols)
         {

@@ -74,7 +74,7 @@ public static class ChartLayout
         if (o.Max is not null) hi = yMax;
         var yTicks = new List<Tick>();
         var labelWidth = 0.0;
-        for (var v = lo; v <= hi + step / 2; v += step)
+        foreach (var v in NiceScale.Values(lo, hi, step))
         {
             var label = NiceScale.Format(v, step, o.Decimals, o.Unit);
             labelWidth = Math.Max(labelWidth, measure.Measure(label, axisStyle).Width);

@@ -7,11 +7,30 @@ public static class NiceScale
     {
         if (!double.IsFinite(min) || !double.IsFinite(max)) return (0, 1, 0.25);
         if (min == max) { var pad = min == 0 ? 1 : Math.Abs(min) * 0.1; min -= pad; max += pad; }
-        var raw = (max - min) / Math.Max(1, target);
+        var raw = max / Math.Max(1, target) - min / Math.Max(1, target); // finite even for ±1.7e308
         var mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var norm = raw / mag;
         var step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
-        return (Math.Floor(min / step) * step, Math.Ceiling(max / step) * step, step);
+        var lo = Math.Floor(min / step) * step;
+        var hi = Math.Ceiling(max / step) * step;
+        // Rounding out past the largest double would give infinite ends: keep the data's own.
+        return (double.IsFinite(lo) ? lo : min, double.IsFinite(hi) ? hi : max, step);
+    }
+
+    /// <summary>The tick values lo, lo + step, … up to hi, computed by index (no drift) and never more than
+    /// <paramref name="max"/>: a step too small to move a double at this magnitude (1e18 + 20 == 1e18) gives the two
+    /// ends instead of looping for ever.</summary>
+    public static IEnumerable<double> Values(double lo, double hi, double step, int max = 100)
+    {
+        var n = step > 0 && double.IsFinite(step) ? (hi - lo) / step : double.NaN;
+        if (!double.IsFinite(n) || n > max || lo + step == lo || hi - step == hi)
+        {
+            yield return lo;
+            if (hi != lo) yield return hi;
+            yield break;
+        }
+        var count = (int)Math.Round(n);
+        for (var i = 0; i <= count; i++) yield return lo + i * step;
     }
 
     public static string Format(double v, double step, int? decimals, string? unit)
@@ -65,6 +84,8 @@ public static class TimeScale
             if (ms > toMs) break;
             if (ms >= fromMs) result.Add((ms, t.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
             if (result.Count > 200) break;
+            // The calendar ends at year 9999: stop where the next step would pass it.
+            if (step.TotalDays >= 30 ? t.Year == 9999 && t.Month == 12 : DateTime.MaxValue - t < step) break;
         }
         return result;
     }

@@ -141,8 +141,11 @@ public sealed class BadInputTests(ApiFixture api)
         })).EnsureSuccessStatusCode();
         if (!withData) return;
         var now = DateTimeOffset.UtcNow;
-        var points = Enumerable.Range(0, 30).Select(i => new { timestamp = now.AddMinutes(-i * 5), metric = "cpu_percent", value = 10.0 + i, tags = new { server = i % 2 == 0 ? "web-01" : "web-02" } });
-        (await client.PostJsonAsync("/api/v1/sources/servers/points", points)).EnsureSuccessStatusCode();
+        var points = Enumerable.Range(0, 30).Select(i => new { timestamp = now.AddMinutes(-i * 5), metric = "cpu_percent", value = (double?)(10.0 + i), tags = new { server = i % 2 == 0 ? "web-01" : "web-02" } })
+            .Append(new { timestamp = now.AddMinutes(-2), metric = "cpu_percent", value = (double?)null, tags = new { server = "web-03" } })
+            .Append(new { timestamp = now.AddMinutes(-3), metric = "cpu_percent", value = (double?)3e9, tags = new { server = "web-04" } });
+        var ingested = await client.PostJsonAsync("/api/v1/sources/servers/points", points);
+        Assert.True(ingested.IsSuccessStatusCode, await ingested.Content.ReadAsStringAsync());
         var records = Enumerable.Range(0, 10).Select(i => new { timestamp = now.AddMinutes(-i * 7), agent = "a" + i % 3, duration_ms = 1.5 * i });
         (await client.PostJsonAsync("/api/v1/sources/agent-commands/records", records)).EnsureSuccessStatusCode();
     }
@@ -221,6 +224,12 @@ public sealed class BadInputTests(ApiFixture api)
             { "POST", "/api/v1/destinations", "{\"name\":\"e\",\"kind\":\"email\",\"config\":{\"to\":[null]}}", 400, "config.to[0]" },
             { "POST", "/api/v1/destinations", "{\"name\":\"e\",\"kind\":\"email\",\"config\":{\"to\":[\"a\\u0000@b.c\"]}}", 400, "config.to[0]" },
             { "POST", "/api/v1/destinations", "{\"name\":\"w\",\"kind\":\"webhook\",\"config\":{\"url\":5}}", 400, "config.url" },
+            { "POST", "/api/v1/destinations", "{\"name\":\"s\",\"kind\":\"sftp\",\"config\":{\"host\":\"example.com\",\"port\":\"22\",\"username\":\"u\",\"hostKey\":\"SHA256:x\"}}", 400, "config.port" },
+            { "POST", "/api/v1/destinations", "{\"name\":\"e\",\"kind\":\"email\",\"config\":{\"to\":[\"a@b.co\"],\"attachUpToBytes\":\"big\"}}", 400, "config.attachUpToBytes" },
+            // Data that breaks the format's own options: found while sizing the file, before any byte is sent.
+            { "POST", series, Series(",\"format\":\"parquet\",\"formatOptions\":{\"schema\":{\"value\":{\"required\":true}}}"), 400, "formatOptions.schema.value" },
+            { "POST", series, Series(",\"format\":\"parquet\",\"formatOptions\":{\"schema\":{\"value\":{\"type\":\"int32\"}}}"), 400, "formatOptions.schema.value" },
+            { "POST", "/api/v1/exports", "{\"kind\":\"series\",\"format\":\"parquet\",\"series\":" + Series(",\"format\":\"parquet\",\"formatOptions\":{\"schema\":{\"value\":{\"type\":\"int32\"}}}") + "}", 400, "series.formatOptions.schema.value" },
             { "POST", "/api/v1/schedules", "{\"templateId\":\"" + Guid.NewGuid() + "\",\"frequency\":{\"every\":\"weekly\",\"days\":[null],\"time\":\"09:00\"}}", 400, "frequency.days[0]" },
             { "POST", "/api/v1/auth/login", "{\"email\":\"demo\\u0000@exports.local\",\"password\":\"x\"}", 400, "email" },
             { "POST", "/api/v1/render-tokens", "{\"kind\":\"dashboard\",\"id\":\"ops\\u0000\",\"format\":\"pdf\"}", 400, "id" },
@@ -231,6 +240,37 @@ public sealed class BadInputTests(ApiFixture api)
             { "GET", "/api/v1/exports?from=9999-12-31T23:59:59%2B14:00", null, 400, "from" },
             { "POST", "/api/v1/alerts", "{\"title\":\"t\",\"severity\":\"info\",\"firedAt\":\"0001-01-01T00:00:00+05:00\",\"targets\":[{\"query\":{\"source\":\"servers\"}}]}", 400, "firedAt" },
         };
+    }
+
+    [Fact]
+    public async Task ConcurrentCreatesOfOneName_GiveOneCreatedAndConflicts_NeverA500()
+    {
+        var (owner, client) = await api.NewUserAsync();
+        async Task<int[]> Race(Func<int, Task<HttpResponseMessage>> send)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(send));
+            foreach (var a in answers.Where(a => (int)a.StatusCode >= 400)) await a.ProblemAsync((int)a.StatusCode);
+            return answers.Select(a => (int)a.StatusCode).ToArray();
+        }
+        var sources = await Race(_ => client.PostJsonAsync("/api/v1/sources", new { name = "same", kind = "timeseries" }));
+        Assert.Equal(1, sources.Count(c => c == 201));
+        Assert.All(sources.Where(c => c != 201), c => Assert.Equal(409, c));
+        var dashboards = await Race(i => client.PostJsonAsync("/api/v1/dashboards", new { slug = "same", title = $"D{i}", layout = new { widgets = new[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 2, h = 1 } } } }));
+        Assert.Equal(1, dashboards.Count(c => c == 201));
+        Assert.All(dashboards.Where(c => c != 201), c => Assert.Equal(409, c));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM sources WHERE owner_id = $1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM dashboards WHERE owner_id = $1", owner));
+    }
+
+    [Fact]
+    public async Task ACsvHeaderThatIsNotCsv_Is400_AndStoresNothing()
+    {
+        var (owner, client) = await api.NewUserAsync();
+        await CreateSourcesAsync(client, withData: false);
+        var r = await client.PostAsync("/api/v1/sources/servers/points", new StringContent("\"timestamp,metric\nx", System.Text.Encoding.UTF8, "text/csv"));
+        var json = await r.ProblemAsync(400);
+        Assert.True(json.GetProperty("errors").EnumerateObject().Any());
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM series s JOIN sources o ON o.id = s.source_id WHERE o.owner_id = $1", owner));
     }
 
     [Fact]

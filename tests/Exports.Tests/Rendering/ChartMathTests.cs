@@ -24,6 +24,37 @@ public sealed class ChartMathTests
         Assert.Equal(step, t.Step, 9);
     }
 
+    [Theory]
+    [InlineData(1e18, 1000000000000000128)]   // a step of ~20 cannot move a double near 1e18
+    [InlineData(1e17, 1e17 + 16)]
+    [InlineData(-1.7e308, 1.7e308)]
+    [InlineData(0, 1e-320)]                    // subnormal
+    public void TickValues_AreFewAndEnd_WhateverTheRange(double min, double max)
+    {
+        var (lo, hi, step) = NiceScale.Ticks(min, max, 5);
+        var values = NiceScale.Values(lo, hi, step).Take(1000).ToList();
+        Assert.InRange(values.Count, 1, 101);
+        Assert.True(values.Zip(values.Skip(1)).All(p => p.Second > p.First), "ticks increase");
+    }
+
+    [Fact]
+    public void ALineChart_OverAnExtremeRange_IsLaidOut()
+    {
+        var series = new[] { new DataSeries("x", [0, 1000], [1e18, 1000000000000000128.0]) };
+        var o = new WidgetOptions { Min = 1e18, Max = 1000000000000000128 };
+        var g = ChartLayout.Compute(new RectF(0, 0, 600, 300), series, 0, 1000, o, TimeZoneInfo.Utc, new FakeMeasurer());
+        Assert.InRange(g.YTicks.Count, 1, 101);
+    }
+
+    [Fact]
+    public void MonthTicks_StopAtTheEndOfTheCalendar()
+    {
+        var from = new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var to = new DateTimeOffset(9999, 12, 30, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var ticks = TimeScale.Ticks(from, to, 300, TimeZoneInfo.Utc);
+        Assert.Equal("Dec 9999", ticks[^1].Label);
+    }
+
     [Fact]
     public void Labels_UseUnitsAndThousands()
     {
