@@ -67,6 +67,12 @@ public static class AppHost
         }
         Health.Ready = true;
 
+        // Behind a reverse proxy on this machine (the API listens on 127.0.0.1 only), the client's address is the one
+        // the proxy forwards: the per-address login throttle counts clients, not the proxy.
+        app.UseForwardedHeaders(new Microsoft.AspNetCore.Builder.ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto,
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Spa.UseStaticSpa(app, settings);

@@ -48,16 +48,31 @@ public sealed class LoginThrottle(NpgsqlDataSource db, ExportsSettings settings,
             prune.Parameters.Add(new NpgsqlParameter { Value = now - L.Window });
             await prune.ExecuteNonQueryAsync(ct);
         }
-        await using var cmd = db.CreateCommand("""
+        // Count and reserve under the account's lock, so parallel guesses cannot all see a count below the limit
+        // (each statement under READ COMMITTED reads a snapshot taken after the lock is held).
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('login:' || encode($1, 'hex'), 0))", conn, tx))
+        {
+            lockCmd.Parameters.Add(new NpgsqlParameter { Value = account });
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        }
+        long reserved;
+        DateTimeOffset oldest;
+        await using (var cmd = new NpgsqlCommand("""
             WITH recent AS (SELECT count(*) AS n, min(failed_at) AS oldest FROM login_failures WHERE account = $1 AND failed_at > $2),
                  reserved AS (INSERT INTO login_failures (account, failed_at) SELECT $1, $3 FROM recent WHERE n < $4 RETURNING 1)
             SELECT (SELECT count(*) FROM reserved), (SELECT oldest FROM recent)
-            """);
-        foreach (var v in new object[] { account, now - L.Window, now, L.MaxFailures }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        if (r.GetInt64(0) == 1) return null;
-        var oldest = r.IsDBNull(1) ? now : r.GetFieldValue<DateTimeOffset>(1);
+            """, conn, tx))
+        {
+            foreach (var v in new object[] { account, now - L.Window, now, L.MaxFailures }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            reserved = r.GetInt64(0);
+            oldest = r.IsDBNull(1) ? now : r.GetFieldValue<DateTimeOffset>(1);
+        }
+        await tx.CommitAsync(ct);
+        if (reserved == 1) return null;
         Release(address, now);
         return new("account", oldest + L.Window - now);
     }

@@ -15,7 +15,7 @@ namespace Exports.Features.Sources;
 /// written. Writes are idempotent on the natural key (series + timestamp for points; the record's id, or a hash of
 /// its content, for records). Bodies above EXPORTS_INGEST_MAX_BYTES are a 413, other media types a 415.
 /// </summary>
-public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings)
+public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, ExportGate gate)
 {
     public const int MaxRows = 500_000;
 
@@ -49,6 +49,13 @@ public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings)
         if (src is null) return Problems.NotFound($"No source named '{sourceName}'.");
         if (src.Kind != kind)
             return Problems.Field("source", $"'{sourceName}' is a {src.Kind} source: send {(src.IsTimeseries ? "points" : "records")}.");
+
+        // An ingest holds a database connection while the client uploads, like a streamed export while it downloads:
+        // the same per-owner places and node-wide slots bound it, so slow uploads cannot take the pool's reserve.
+        using var lease = gate.TryOwner(owner, SyncKind.Ingest);
+        if (lease is null) return (ProblemHttpResult)gate.OwnerRefused(SyncKind.Ingest, req.HttpContext);
+        using var slot = gate.TryStream();
+        if (slot is null) return (ProblemHttpResult)gate.StreamsRefused(req.HttpContext);
 
         var errors = new IngestErrors();
         var body = new LimitedStream(req.Body, max);

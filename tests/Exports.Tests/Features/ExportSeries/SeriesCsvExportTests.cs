@@ -171,9 +171,11 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
     [Fact]
     public async Task Utf16Encoding_DecodesToTheSameRowsAsUtf8()
     {
+        // One absolute range for both requests: "last 1h" would move between them.
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(1));
         object Req(string enc) => new
         {
-            source = "agent-commands", timeframe = new { last = "1h" }, fields = new[] { "agent", "command", "exit_code" },
+            source = "agent-commands", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, fields = new[] { "agent", "command", "exit_code" },
             format = "csv", formatOptions = new { encoding = enc },
         };
         var utf8 = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", Req("utf-8"))).Content.ReadAsByteArrayAsync();

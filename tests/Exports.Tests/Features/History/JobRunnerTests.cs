@@ -88,7 +88,10 @@ public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<
     public async Task S3Store_JobWritesItsFileThroughAMultipartUpload_ReadBackByteForByte()
     {
         using var store = new S3ArtifactStore(s3.Endpoint, "exports-jobs", "tenant-a", null, S3Server.AccessKey, S3Server.SecretKey, pathStyle: true);
-        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "7d" }, granularity = "raw", format = "csv" }, store);
+        // One absolute range for both runs: "last 7d" would move between them.
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(7));
+        var request = new { source = "servers", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, granularity = "raw", format = "csv" };
+        var job = await RecordAsync(request, store);
         await Runner(Service<ExportsSettings>().Jobs, store).RunAsync(job.Id, recovering: false, default);
         var done = (await Service<JobRecords>().GetAsync(job.Id, default))!;
         Assert.Equal(JobStatus.Completed, done.Status);
@@ -99,7 +102,7 @@ public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<
         await read!.Body.CopyToAsync(bytes);
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes.ToArray())), done.Checksum);
         // The same request through the local store gives the same bytes.
-        var local = await RecordAsync(new { source = "servers", timeframe = new { last = "7d" }, granularity = "raw", format = "csv" });
+        var local = await RecordAsync(request);
         await Runner(Service<ExportsSettings>().Jobs).RunAsync(local.Id, recovering: false, default);
         Assert.Equal(done.Checksum, (await Service<JobRecords>().GetAsync(local.Id, default))!.Checksum);
     }
