@@ -306,8 +306,9 @@ public sealed class ParquetWriterTests : IDisposable
     public async Task A_missing_value_in_a_required_column_fails_the_export()
     {
         var o = new ParquetOptions { Schema = new Dictionary<string, ColumnOverride> { ["cpu"] = new(null, null, true) } };
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(o, Rows(20)));
+        var ex = await Assert.ThrowsAsync<ExportDataException>(() => WriteAsync(o, Rows(20)));
         Assert.Contains("'cpu' is required", ex.Message);
+        Assert.Equal("formatOptions.schema.cpu", ex.Field); // a 400 on this option when found before the first byte
     }
 
     [Fact]
@@ -317,7 +318,7 @@ public sealed class ParquetWriterTests : IDisposable
         var w = new ParquetRowWriter(Schema, Stream.Null, o);
         var buf = new RowBuffer(5);
         string? temp = null;
-        var ex = Assert.Throws<InvalidOperationException>(() =>
+        var ex = Assert.Throws<ExportDataException>(() =>
         {
             foreach (var r in Rows(50).Skip(1)) // row 7 is the first without cpu
             {
