@@ -23,7 +23,7 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 /// be scheduled is removed again, ledger line included, so no record waits for a run that will never come.</summary>
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, ISchedulerFactory schedulers, IArtifactStore store,
-    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null)
+    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null)
 {
     public const string Group = "exports";
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
@@ -85,6 +85,13 @@ public sealed class JobQueue(
     /// media type, storage key, estimate), without storing or scheduling it.</summary>
     public async Task<(JobRecord? Job, Refusal? Refused)> PlanAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct)
     {
+        // Validating and sizing runs queries: they take a planning place like the synchronous exports, so a burst of
+        // submissions queues here instead of draining the pool.
+        using var planning = gate is null ? null : await gate.PlanAsync(ct);
+        if (gate is not null && planning is null)
+            return (null, new Refusal(503, "Too many exports being prepared",
+                $"This server prepares at most {settings.PlanningSlots} exports at once and none was free; nothing was queued. Retry shortly.",
+                RetryAfter: TimeSpan.FromSeconds(5)));
         var errors = new Errors();
         var e = envelope.Normalized(errors);
         if (e.Delivery is { ValueKind: JsonValueKind.Object } delivery && delivery.TryGetProperty("destinations", out var dests))

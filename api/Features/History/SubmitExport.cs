@@ -9,8 +9,11 @@ namespace Exports.Features.History;
 public static class SubmitExport
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports", async (ExportEnvelope body, HttpContext http, JobQueue queue, ClaimsPrincipal user, CancellationToken ct) =>
+        g.MapPost("/exports", async (ExportEnvelope body, HttpContext http, JobQueue queue, ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
             {
+                // One owner's burst of submissions cannot hold every planning place (each sizes its export with queries).
+                using var lease = gate.TryOwner(user.OwnerId(), SyncKind.Submit);
+                if (lease is null) return gate.OwnerRefused(SyncKind.Submit, http);
                 var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
                 var (ok, refused) = await queue.SubmitAsync(user.OwnerId(), body, key, ct);
                 if (refused is not null) return JobResults.Refused(refused, http);
