@@ -36,6 +36,9 @@ public static class AlertsEndpoints
             if (body.Targets is not { Count: > 0 and <= 20 }) e.Add("targets", "An alert has 1 to 20 targets.");
             for (var i = 0; i < (body.Targets?.Count ?? 0); i++)
                 if (body.Targets![i].Query?.Source is null) e.Add($"targets[{i}].query", "Each target has a query with a source.");
+            // A monitor is referenced only when it is the caller's own: another owner's id is "no such monitor".
+            if (body.MonitorId is { } mid && !await db.Monitors.AnyAsync(m => m.OwnerId == user.OwnerId() && m.Id == mid, ct))
+                e.Add("monitorId", "No such monitor.");
             if (e.Any) return Problems.Validation(e.ToDictionary());
             var now = clock.GetUtcNow();
             var a = new Alert

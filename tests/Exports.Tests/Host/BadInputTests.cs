@@ -263,6 +263,23 @@ public sealed class BadInputTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task AnAlertNamingAnotherOwnersMonitor_IsRefused_AndNothingIsStored()
+    {
+        var demoMonitor = await api.ScalarAsync<Guid>("SELECT m.id FROM monitors m JOIN users u ON u.id = m.owner_id WHERE u.email = 'demo@exports.local' LIMIT 1");
+        var (owner, client) = await api.NewUserAsync();
+        foreach (var monitorId in new[] { demoMonitor, Guid.NewGuid() })
+        {
+            var r = await client.PostJsonAsync("/api/v1/alerts", new
+            {
+                title = "borrowed", severity = "info", firedAt = "2026-11-01T00:00:00Z", monitorId,
+                targets = new[] { new { query = new { source = "servers", metrics = new[] { "cpu_percent" } } } },
+            });
+            await r.ProblemAsync(400, "monitorId");
+        }
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM alerts WHERE owner_id = $1", owner));
+    }
+
+    [Fact]
     public async Task ACsvHeaderThatIsNotCsv_Is400_AndStoresNothing()
     {
         var (owner, client) = await api.NewUserAsync();
