@@ -1,3 +1,4 @@
+using Exports.Shared;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Npgsql;
@@ -12,7 +13,7 @@ public sealed record DestinationView(Guid Id, string Name, string Kind, JsonElem
 /// <summary>A destination ready to deliver to: config plus decrypted secrets. Never serialized.</summary>
 public sealed record Destination(Guid Id, Guid OwnerId, string Name, string Kind, JsonElement Config, IReadOnlyDictionary<string, string> Secrets)
 {
-    public string? Get(string key) => Config.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    public string? Get(string key) => Config.TryGetProperty(key, out var v) ? v.Text() : null;
 }
 
 /// <summary>The destinations table. Secrets are one Data Protection payload (purpose exports.destinations.v1): only

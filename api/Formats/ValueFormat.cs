@@ -52,12 +52,12 @@ public sealed record ValueFormat
         }
         if (o.TryGetProperty("decimalSeparator", out var ds))
         {
-            if (Str(ds) is "." or ",") f = f with { DecimalSeparator = Str(ds)! };
+            if (ds.Text() is "." or ",") f = f with { DecimalSeparator = ds.Text()! };
             else errors.Add($"{prefix}.decimalSeparator", "decimalSeparator must be '.' or ','.");
         }
         if (o.TryGetProperty("thousandsSeparator", out var ts))
         {
-            if (Str(ts) is "" or "," or "." or " " or "'") f = f with { ThousandsSeparator = Str(ts)! };
+            if (ts.Text() is "" or "," or "." or " " or "'") f = f with { ThousandsSeparator = ts.Text()! };
             else errors.Add($"{prefix}.thousandsSeparator", "thousandsSeparator must be empty, ',', '.', ' ' or an apostrophe.");
         }
         if (f.ThousandsSeparator.Length > 0 && f.ThousandsSeparator == f.DecimalSeparator)
@@ -65,7 +65,6 @@ public sealed record ValueFormat
         return f;
     }
 
-    static string? Str(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : null;
 
     static bool TryCustom(string pattern)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Exports.Shared;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -82,8 +83,7 @@ public sealed partial class BadRequests : IExceptionHandler
 
     static string Clean(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        var m = cut > 0 ? message[..cut] : message;
+        var m = JsonErrors.Reason(message);
         // "The JSON value could not be converted to System.Int32." names a .NET type: say it in JSON terms.
         var typed = Converted().Match(m);
         return typed.Success ? $"The value has the wrong type: expected {Friendly(typed.Groups["type"].Value)}." : m;

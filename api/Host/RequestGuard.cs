@@ -52,14 +52,14 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
                     $"A JSON body may hold at most {settings.MaxJsonBytes:N0} bytes (EXPORTS_MAX_JSON_BYTES).").ExecuteAsync(ctx);
                 return;
             }
-            ScanJson(body, errors);
+            ScanJson(body.Value, errors);
             if (errors.Any)
             {
                 await Problems.Validation(errors.ToDictionary()).ExecuteAsync(ctx);
                 return;
             }
-            ctx.Request.Body = new MemoryStream(body, writable: false);
-            ctx.Request.ContentLength = body.Length;
+            ctx.Request.Body = new MemoryStream(body.Value.Array!, body.Value.Offset, body.Value.Count, writable: false);
+            ctx.Request.ContentLength = body.Value.Count;
         }
         await next(ctx);
     }
@@ -75,10 +75,10 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
     }
 
     /// <summary>The whole body, or null when it is longer than <paramref name="max"/>.</summary>
-    static async Task<byte[]?> ReadBodyAsync(HttpContext ctx, long max)
+    static async Task<ArraySegment<byte>?> ReadBodyAsync(HttpContext ctx, long max)
     {
         if (ctx.Request.ContentLength > max) return null;
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
@@ -90,7 +90,7 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
             }
         }
         finally { ArrayPool<byte>.Shared.Return(chunk); }
-        return buffer.ToArray();
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length); // the buffer itself, not a copy
     }
 
     /// <summary>A query or route value: refused when it holds NUL or an unpaired surrogate.</summary>
@@ -100,18 +100,12 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
     }
 
     /// <summary>Why a client's string cannot be stored or written, or null when it can.</summary>
-    public static string? Problem(string? text)
+    public static string? Problem(string? text) => StorableText.Fault(text, out var at) switch
     {
-        if (string.IsNullOrEmpty(text)) return null;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0') return "Text must not contain the NUL character (U+0000).";
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
-            if (char.IsSurrogate(c)) return $"Text must not contain an unpaired surrogate (U+{(int)c:X4}): send valid UTF-8.";
-        }
-        return null;
-    }
+        TextFault.Nul => "Text must not contain the NUL character (U+0000).",
+        TextFault.LoneSurrogate => $"Text must not contain an unpaired surrogate (U+{(int)text![at]:X4}): send valid UTF-8.",
+        _ => null,
+    };
 
     /// <summary>Walks a JSON document once: malformed JSON is reported where it broke, every property name and string
     /// value is checked as text, each under its JSON path (<c>widgets[3].query.metrics[0]</c>).</summary>
@@ -156,7 +150,7 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
         {
             var at = Format(path, includeLast: true);
             errors.Add(at.Length == 0 ? "body" : at,
-                $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+                $"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {JsonErrors.Reason(e.Message)}");
         }
     }
 
@@ -173,16 +167,6 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
             problem = "Text must be valid UTF-8 without unpaired surrogates.";
             return null;
         }
-    }
-
-    static string FirstSentence(string message)
-    {
-        foreach (var marker in new[] { " Path:", " LineNumber:" })
-        {
-            var cut = message.IndexOf(marker, StringComparison.Ordinal);
-            if (cut > 0) message = message[..cut];
-        }
-        return message.TrimEnd(' ', '|');
     }
 
     /// <summary>A value arrives in the innermost container: an array counts it, an object already named it.</summary>
@@ -202,18 +186,9 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
             else if (s.Name is { } n)
             {
                 if (IsIdentifier(n)) { if (sb.Length > 0) sb.Append('.'); sb.Append(n); }
-                else sb.Append("['").Append(Printable(n).Replace("'", "\\'")).Append("']");
+                else sb.Append("['").Append(StorableText.Display(n).Replace("'", "\\'")).Append("']");
             }
         }
-        return sb.ToString();
-    }
-
-    /// <summary>A name as it can be shown back: control characters and lone surrogates as \uXXXX text.</summary>
-    static string Printable(string n)
-    {
-        if (n.All(c => c >= ' ' && !char.IsSurrogate(c))) return n;
-        var sb = new StringBuilder();
-        foreach (var c in n) sb.Append(c < ' ' || char.IsSurrogate(c) ? $"\\u{(int)c:x4}" : c);
         return sb.ToString();
     }
 

@@ -12,7 +12,7 @@ public sealed class UtcInstants : JsonConverter<DateTimeOffset>
     {
         if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var value))
             throw new JsonException("The value is not an ISO-8601 date-time such as 2026-11-29T09:00:00Z.");
-        if (value.UtcTicks < Series.Timeframes.MinInstant.UtcTicks || value.UtcTicks > Series.Timeframes.MaxInstant.UtcTicks)
+        if (!Series.Timeframes.InRange(value))
             throw new JsonException("The date-time is outside the years 1 to 9999.");
         return value.ToUniversalTime();
     }

@@ -138,7 +138,7 @@ public sealed class JobQueue(
             var layoutSettings = LayoutValidator.Validate(e.Layout!, errors, settings.Layouts);
             if (layoutSettings is null) return (null, Invalid(errors, "layout."));
             var title = e.Layout!.Title is { Length: > 0 } t ? t : "Layout";
-            var baseName = SeriesExports.Sanitize(title) is { Length: > 0 } n ? n : "export";
+            var baseName = FileNames.Sanitize(title) is { Length: > 0 } n ? n : "export";
             var file = $"{baseName}-{now:yyyy-MM-dd}.{layoutSettings.Format}";
             job = NewRecord(owner, id, e, layoutSettings.Format, null, title, file,
                 layoutSettings.Format == "pdf" ? "application/pdf" : "image/png", null, null, null, now);

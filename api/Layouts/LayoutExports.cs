@@ -21,7 +21,7 @@ public sealed class LayoutExports(LayoutResolver resolver, LayoutLimits limits)
         if (settings is null) return (null, errors);
         var doc = await resolver.ResolveAsync(owner, layout, settings, ct);
         var statuses = doc.Widgets.Select(w => new WidgetStatus(w.Id, w.Status, (w.Data as ErrorData)?.Message)).ToList();
-        var baseName = Series.SeriesExports.Sanitize(doc.Title) is { Length: > 0 } n ? n : "export";
+        var baseName = Shared.FileNames.Sanitize(doc.Title) is { Length: > 0 } n ? n : "export";
         var stamp = TimeZoneInfo.ConvertTime(doc.GeneratedAt, doc.Zone).ToString("yyyy-MM-dd");
         if (settings.Format == "pdf")
         {

@@ -60,7 +60,7 @@ public static partial class LayoutValidator
         var format = (l.Format ?? "png").Trim().ToLowerInvariant();
         if (format is not ("png" or "pdf")) e.Add("format", "format must be png or pdf.");
         var zone = TimeZoneInfo.Utc;
-        if (l.Timezone is { } tz && !Timeframes.TryZone(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
+        if (l.Timezone is { } tz && !TimeZones.TryIana(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
         if (l.Title is { Length: > 200 }) e.Add("title", "The title has at most 200 characters.");
         if (l.Timeframe is { } frame) Timeframes.Resolve(frame, zone, DateTimeOffset.UtcNow, e.Inner);
         var theme = ParseTheme(l.Theme, e);
@@ -130,7 +130,7 @@ public static partial class LayoutValidator
         if (theme is null) { e.Add("theme", "theme is light or dark (or { mode, palette })."); return Theme.Light; }
         if (el.ValueKind == JsonValueKind.Object && el.TryGetProperty("palette", out var p))
         {
-            var colors = p.ValueKind == JsonValueKind.Array ? p.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : null).ToList() : [];
+            var colors = p.ValueKind == JsonValueKind.Array ? p.EnumerateArray().Select(x => x.Text()).ToList() : [];
             if (colors.Count == 0 || colors.Any(c => c is null || !HexColor().IsMatch(c))) e.Add("theme.palette", "palette is a list of #rrggbb colours.");
             else theme = theme with { Palette = colors.Select(c => Rgba.Hex(c!)).ToList() };
         }

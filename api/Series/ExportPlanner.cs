@@ -16,7 +16,7 @@ public static class ExportPlanner
 
     public static QueryPlan? Plan(ExportRequest req, SourceCatalog src, DateTimeOffset now, PlannerLimits limits, Errors errors)
     {
-        if (!Timeframes.TryZone(req.Timezone, out var zone))
+        if (!TimeZones.TryIana(req.Timezone, out var zone))
             errors.Add("timezone", $"Unknown time zone '{req.Timezone}'. Use an IANA name such as Europe/Berlin.");
 
         var (from, to, label) = Timeframes.Resolve(req.Timeframe, zone, now, errors);

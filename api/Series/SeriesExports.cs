@@ -37,7 +37,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             errors.Add("compression", "compression must be none, gzip, brotli or zstd.");
         if (req.FormatOptions is { } fo && fo.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
             errors.Add("formatOptions", "formatOptions must be an object.");
-        if (req.Filename is { } fn && (fn.Length > 200 || Sanitize(fn).Length == 0))
+        if (req.Filename is { } fn && (fn.Length > 200 || FileNames.Sanitize(fn).Length == 0))
             errors.Add("filename", "The file name must have 1 to 200 characters, not only dots, slashes or control characters.");
         var options = format?.ParseOptions(req.FormatOptions is { ValueKind: JsonValueKind.Object } ? req.FormatOptions : null, errors);
 
@@ -53,7 +53,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
 
         var packaging = format.Packaging?.Invoke(options);
         var ext = (packaging?.Extension ?? format.Extension) + Compressions.Extension(compression);
-        var name = req.Filename is { Length: > 0 } custom ? Sanitize(custom) : $"{src.Name}-{plan.RangeLabel}-{TimeZoneInfo.ConvertTime(now, plan.Zone):yyyy-MM-dd}";
+        var name = req.Filename is { Length: > 0 } custom ? FileNames.Sanitize(custom) : $"{src.Name}-{plan.RangeLabel}-{TimeZoneInfo.ConvertTime(now, plan.Zone):yyyy-MM-dd}";
         if (!name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
             name = (name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase) ? name[..^format.Extension.Length] : name) + ext;
         var media = Compressions.MediaType(compression) ?? packaging?.MediaType ?? FormatCatalog.MediaTypeFor(format, schema, options);
@@ -73,9 +73,6 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         ["columns"] = plan.Columns.Select(c => new { name = c.Name, type = c.Type.ToString().ToLowerInvariant() }).ToList(),
         ["request"] = req,
     };
-
-    /// <summary>A file name safe on every platform and storable as an artifact (see <see cref="FileNames"/>).</summary>
-    public static string Sanitize(string name) => FileNames.Sanitize(name);
 
     /// <summary>Streams the export into <paramref name="output"/>; returns the number of rows written. Throws on
     /// any failure without finishing the file (no closing bracket, no compression trailer).</summary>

@@ -49,8 +49,6 @@ public static partial class Timeframes
         return ok ? (from, to, Compact(from, to)) : default;
     }
 
-    public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from) => TryParseLast(text, now, out from, out _);
-
     /// <summary>A relative duration back from <paramref name="now"/>; <paramref name="tooLong"/> when it is well-formed
     /// but longer than <see cref="MaxRangeDays"/>.</summary>
     public static bool TryParseLast(string text, DateTimeOffset now, out DateTimeOffset from, out bool tooLong)
@@ -97,7 +95,7 @@ public static partial class Timeframes
         value = default;
         if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces | DateTimeStyles.RoundtripKind, out var dt))
             return false;
-        if (dt < MinInstant.UtcDateTime || dt > MaxInstant.UtcDateTime) return false;
+        if (dt < MinInstant.UtcDateTime || dt > MaxInstant.UtcDateTime) return false; // before any offset is applied
         if (dt.Kind == DateTimeKind.Unspecified)
         {
             if (tz.IsInvalidTime(dt)) return false;
@@ -108,9 +106,8 @@ public static partial class Timeframes
         return true;
     }
 
-    /// <summary>A time zone by its IANA name (UTC when none is given). Windows names ("W. Europe Standard Time") are
-    /// refused: .NET maps them, PostgreSQL does not, and every zone we write must mean the same in both.</summary>
-    public static bool TryZone(string? id, out TimeZoneInfo tz) => TimeZones.TryIana(id, out tz);
+    /// <summary>Whether an instant lies between <see cref="MinInstant"/> and <see cref="MaxInstant"/>.</summary>
+    public static bool InRange(DateTimeOffset v) => v.UtcTicks >= MinInstant.UtcTicks && v.UtcTicks <= MaxInstant.UtcTicks;
 
     public static string Compact(DateTimeOffset from, DateTimeOffset to) =>
         $"{from.UtcDateTime:yyyyMMdd'T'HHmm}-{to.UtcDateTime:yyyyMMdd'T'HHmm}";

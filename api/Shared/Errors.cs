@@ -22,3 +22,18 @@ public static class JsonElements
     public static string? Text(this System.Text.Json.JsonElement e) =>
         e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() : null;
 }
+
+public static class JsonErrors
+{
+    /// <summary>A System.Text.Json error message without the " Path: … | LineNumber: … | BytePositionInLine: …" tail
+    /// it appends: the callers say where, in the API's own words.</summary>
+    public static string Reason(string message)
+    {
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        return message.TrimEnd(' ', '|');
+    }
+}

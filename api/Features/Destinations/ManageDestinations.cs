@@ -91,7 +91,7 @@ public static class ManageDestinations
 
     static void Check(string kind, JsonElement c, ExportsSettings settings, Errors e)
     {
-        string? S(string key) => c.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        string? S(string key) => c.TryGetProperty(key, out var v) ? v.Text() : null;
         switch (kind)
         {
             case "email":

@@ -25,8 +25,15 @@ public static class ListExports
                 if (limit is < 1 or > 200) e.Add("limit", "limit is from 1 to 200.");
                 if (from > to) e.Add("from", "from must be before to.");
                 // Query strings may carry any offset; PostgreSQL compares UTC instants.
-                if (from is { } f) { if (f.UtcTicks < Timeframes.MinInstant.UtcTicks || f.UtcTicks > Timeframes.MaxInstant.UtcTicks) e.Add("from", "from is outside the years 1 to 9999."); else from = f.ToUniversalTime(); }
-                if (to is { } t) { if (t.UtcTicks < Timeframes.MinInstant.UtcTicks || t.UtcTicks > Timeframes.MaxInstant.UtcTicks) e.Add("to", "to is outside the years 1 to 9999."); else to = t.ToUniversalTime(); }
+                DateTimeOffset? Utc(DateTimeOffset? v, string name)
+                {
+                    if (v is not { } x) return null;
+                    if (Timeframes.InRange(x)) return x.ToUniversalTime();
+                    e.Add(name, $"{name} is outside the years 1 to 9999.");
+                    return null;
+                }
+                from = Utc(from, "from");
+                to = Utc(to, "to");
                 (DateTimeOffset, Guid, long)? after = null;
                 if (cursor is not null)
                 {

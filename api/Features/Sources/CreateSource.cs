@@ -1,3 +1,4 @@
+using Exports.Shared;
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Exports.Data;
@@ -65,7 +66,7 @@ public static partial class CreateSource
         else if (req.Description is { } d && !IngestText.IsClean(d)) e["description"] = [$"The description {IngestText.NotClean}."];
         foreach (var (unit, symbol) in req.Units ?? [])
         {
-            var at = $"units.{IngestText.Display(unit)}";
+            var at = $"units.{StorableText.Display(unit)}";
             if (!IngestText.IsClean(unit) || symbol is null || !IngestText.IsClean(symbol)) e[at] = [symbol is null ? "A unit is a string." : $"The metric name or its unit {IngestText.NotClean}."];
             else if (unit.Length is 0 or > PointsIngest.MaxMetricLength) e[at] = [$"A metric name is 1 to {PointsIngest.MaxMetricLength} characters."];
             else if (symbol.Length > 32) e[at] = ["A unit is at most 32 characters."];

@@ -1,3 +1,4 @@
+using Exports.Shared;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -262,9 +263,7 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
 
     void Malformed(JsonException e, long? line)
     {
-        var message = e.Message;
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (cut > 0) message = message[..cut];
+        var message = JsonErrors.Reason(e.Message);
         var at = line is { } l
             ? $"line {l}, byte {(e.BytePositionInLine ?? 0) + 1}"
             : $"line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}";

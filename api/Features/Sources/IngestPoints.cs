@@ -1,3 +1,4 @@
+using Exports.Shared;
 using System.Text.Json;
 using Exports.Series;
 
@@ -81,9 +82,9 @@ public sealed class PointsIngest(int maxTagBytes, IngestErrors errors)
                 if (c.Kind == CellKind.Null) continue; // an empty CSV cell or a JSON null: no tag
             }
             if (c.Kind == CellKind.Invalid || !IngestText.IsClean(name) || (IngestText.IsText(c.Kind) && !IngestText.IsClean(row.Value(c))))
-            { errors.Add(row.Path(c), $"{row.Where()}: tag '{IngestText.Display(name)}' {IngestText.NotClean}."); continue; }
+            { errors.Add(row.Path(c), $"{row.Where()}: tag '{StorableText.Display(name)}' {IngestText.NotClean}."); continue; }
             if (!IngestText.IsText(c.Kind))
-            { errors.Add(row.Path(c), $"{row.Where()}: tag '{IngestText.Display(name)}' must be a string."); continue; }
+            { errors.Add(row.Path(c), $"{row.Where()}: tag '{StorableText.Display(name)}' must be a string."); continue; }
             if (IngestText.Utf8Bytes(name) > maxTagBytes || IngestText.Utf8Bytes(row.Value(c)) > maxTagBytes)
             {
                 errors.Add(row.Path(c), $"{row.Where()}: tag '{Shorten(name)}' is longer than the limit of {maxTagBytes:N0} bytes (UTF-8) for a tag key or value (EXPORTS_INGEST_MAX_TAG_BYTES).");
@@ -91,7 +92,7 @@ public sealed class PointsIngest(int maxTagBytes, IngestErrors errors)
             }
             var dup = false;
             for (var k = 0; k < tagCount && !dup; k++) dup = row.Name(row[_tags[k]]).SequenceEqual(name);
-            if (dup) { errors.Add(row.Path(c), $"{row.Where()}: tag '{IngestText.Display(name)}' is given twice."); continue; }
+            if (dup) { errors.Add(row.Path(c), $"{row.Where()}: tag '{StorableText.Display(name)}' is given twice."); continue; }
             if (tagCount == _tags.Length) Array.Resize(ref _tags, _tags.Length * 2);
             _tags[tagCount++] = i;
         }
@@ -141,9 +142,9 @@ public sealed class PointsIngest(int maxTagBytes, IngestErrors errors)
     }
 
     void Duplicate(IngestRow row, in Cell c) =>
-        errors.Add(row.Path(c), $"{row.Where()}: '{IngestText.Display(row.Name(c))}' is given twice.");
+        errors.Add(row.Path(c), $"{row.Where()}: '{StorableText.Display(row.Name(c))}' is given twice.");
 
-    static string Shorten(ReadOnlySpan<char> name) => IngestText.Display(name.Length > 40 ? name[..40] : name) + (name.Length > 40 ? "…" : "");
+    static string Shorten(ReadOnlySpan<char> name) => StorableText.Display(name.Length > 40 ? name[..40] : name) + (name.Length > 40 ? "…" : "");
 
     string TagsJson(IngestRow row, int tagCount)
     {

@@ -1,3 +1,4 @@
+using Exports.Shared;
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -85,9 +86,9 @@ public sealed class RecordsIngest(SourceCatalog src, int maxTagBytes, IngestErro
             ref var c = ref row[_order[k]];
             var name = row.Name(c);
             if (k > 0 && row.Name(row[_order[k - 1]]).SequenceEqual(name))
-            { errors.Add(row.Path(c), $"{row.Where()}: '{IngestText.Display(name)}' is given twice."); continue; }
+            { errors.Add(row.Path(c), $"{row.Where()}: '{StorableText.Display(name)}' is given twice."); continue; }
             if (!fields.TryGetValue(name, out var f))
-            { errors.Add(row.Path(c), $"{row.Where()}: unknown field '{IngestText.Display(name)}'. Fields: {string.Join(", ", _fields.Keys)}."); continue; }
+            { errors.Add(row.Path(c), $"{row.Where()}: unknown field '{StorableText.Display(name)}'. Fields: {string.Join(", ", _fields.Keys)}."); continue; }
             if (c.Kind == CellKind.Null) continue;
             if (c.Kind == CellKind.Invalid || (IngestText.IsText(c.Kind) && !IngestText.IsClean(row.Value(c))))
             { errors.Add(row.Path(c), $"{row.Where()}: {f.Name} {IngestText.NotClean}."); continue; }

@@ -1,3 +1,4 @@
+using Exports.Shared;
 using System.Globalization;
 using System.Text;
 
@@ -75,7 +76,7 @@ public sealed class IngestRow
     }
 
     public string Where() => Line is { } l ? $"Row {Index + 1} (line {l})" : $"Row {Index + 1}";
-    public string Path(in Cell c) => c.InTags ? $"rows[{Index}].tags.{IngestText.Display(Name(c))}" : $"rows[{Index}].{IngestText.Display(Name(c))}";
+    public string Path(in Cell c) => c.InTags ? $"rows[{Index}].tags.{StorableText.Display(Name(c))}" : $"rows[{Index}].{StorableText.Display(Name(c))}";
 }
 
 /// <summary>Field errors keyed by path, at most <see cref="Max"/> of them (the batch is refused at the first).</summary>
@@ -108,41 +109,11 @@ public static class IngestText
     const long MaxUnixSeconds = 253_402_300_799;       // 9999-12-31T23:59:59Z
     const long MaxUnixMilliseconds = 253_402_300_799_999;
 
-    /// <summary>What PostgreSQL and JSON cannot hold: NUL, or a surrogate without its pair.</summary>
-    public static bool IsClean(ReadOnlySpan<char> s)
-    {
-        if (s.Contains('\0') || s.Contains('\uFFFE')) return false;  // U+FFFE: where the CSV decoder met invalid UTF-8
-        var i = s.IndexOfAnyInRange('\uD800', '\uDFFF');
-        if (i < 0) return true;
-        for (; i < s.Length; i++)
-        {
-            var c = s[i];
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1])) return false;
-                i++;
-            }
-            else if (char.IsLowSurrogate(c)) return false;
-        }
-        return true;
-    }
+    /// <summary>Storable text (<see cref="StorableText"/>) that is also not U+FFFE, which the CSV decoder puts
+    /// where it met invalid UTF-8.</summary>
+    public static bool IsClean(ReadOnlySpan<char> s) => !s.Contains('\uFFFE') && StorableText.Fault(s) == TextFault.None;
 
     public const string NotClean = "contains a NUL character (\\u0000), an unpaired surrogate or invalid UTF-8, which cannot be stored";
-
-    /// <summary>A name for messages and error keys: control characters and lone surrogates escaped as \uXXXX.</summary>
-    public static string Display(ReadOnlySpan<char> s)
-    {
-        if (IsClean(s) && s.IndexOfAnyInRange('\0', '\u001f') < 0) return s.ToString();
-        var b = new StringBuilder(s.Length + 8);
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { b.Append(c).Append(s[++i]); continue; }
-            if (c < ' ' || char.IsSurrogate(c) || c == '\uFFFE') b.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-            else b.Append(c);
-        }
-        return b.ToString();
-    }
 
     public static int Utf8Bytes(ReadOnlySpan<char> s) => Encoding.UTF8.GetByteCount(s);
 

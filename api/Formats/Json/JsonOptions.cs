@@ -22,7 +22,7 @@ public sealed record JsonOptions
         if (el.TryGetProperty("style", out var st))
         {
             if (lines) errors.Add("formatOptions.style", "JSONL is always one flat object per line; style applies to json.");
-            else if (Str(st) is "flat" or "nested" or "normalized") o = o with { Style = Str(st)! };
+            else if (st.Text() is "flat" or "nested" or "normalized") o = o with { Style = st.Text()! };
             else errors.Add("formatOptions.style", "style must be flat, nested or normalized.");
         }
         if (el.TryGetProperty("pretty", out var p))
@@ -39,13 +39,12 @@ public sealed record JsonOptions
         }
         if (el.TryGetProperty("nulls", out var n))
         {
-            if (Str(n) is "include" or "exclude" or "empty") o = o with { Nulls = Str(n)! };
+            if (n.Text() is "include" or "exclude" or "empty") o = o with { Nulls = n.Text()! };
             else errors.Add("formatOptions.nulls", "nulls must be include, exclude or empty.");
         }
         return o;
     }
 
-    static string? Str(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : null;
 
     public void Validate(ExportSchema schema, Errors errors)
     {
