@@ -116,9 +116,7 @@ public sealed class ExportGate(ExportsSettings settings)
         if (planning is null) return PlanningRefused(http);
         var (result, errors) = await exports.RenderAsync(owner, author, layout, ct);
         if (result is not null) return exports.ToResult(result, http);
-        var fields = errors.ToDictionary();
-        return Problems.Validation(query is null ? fields : fields.GroupBy(kv => query.QueryName(kv.Key))
-            .ToDictionary(g => g.Key, g => g.SelectMany(kv => kv.Value).ToArray()));
+        return Problems.Validation(query is null ? errors.ToDictionary() : errors.ToDictionary(query.QueryName));
     }
 
     static string Seconds(TimeSpan t) => Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

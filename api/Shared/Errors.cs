@@ -14,6 +14,11 @@ public sealed class Errors
     /// <summary>Messages recorded, over all fields.</summary>
     public int Count { get; private set; }
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
+    /// <summary>The errors under other names (a request field named after the query parameter that set it); fields
+    /// that rename to one name keep all their messages.</summary>
+    public Dictionary<string, string[]> ToDictionary(Func<string, string> rename) =>
+        _errors.GroupBy(e => rename(e.Key)).ToDictionary(g => g.Key, g => g.SelectMany(e => e.Value).ToArray());
 }
 
 public static class JsonElements

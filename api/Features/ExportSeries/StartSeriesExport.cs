@@ -41,7 +41,7 @@ public static class StartSeriesExport
             }
             if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
             if (outcome == PrepareOutcome.Invalid)
-                return Problems.Validation(field is null ? errors.ToDictionary() : errors.ToDictionary().ToDictionary(e => field(e.Key), e => e.Value));
+                return Problems.Validation(field is null ? errors.ToDictionary() : errors.ToDictionary(field));
             if (bytes <= settings.Jobs.AsyncThresholdBytes)
             {
                 // Past the buffer the export holds a connection while the client reads: take the slot before the query.

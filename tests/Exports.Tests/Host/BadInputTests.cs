@@ -188,6 +188,7 @@ public sealed class BadInputTests(ApiFixture api)
             { "POST", "/api/v1/exports/layout", Layout(",\"timezone\":\"W. Europe Standard Time\""), 400, "timezone" },
             { "GET", "/api/v1/sources/servers/export?range=1h&tz=Pacific%20Standard%20Time", null, 400, "tz" },
             { "GET", "/api/v1/sources/servers/export?range=99999y", null, 400, "range" },
+            { "GET", "/api/v1/sources/servers/export?range=1h&metrics=nope1,nope2", null, 400, "metrics" },
             // A dashboard's query-string overrides: refused under the parameter's own name, never silently ignored.
             { "GET", "/api/v1/dashboards/probe/export.png?tz=Pacific%20Standard%20Time", null, 400, "tz" },
             { "GET", "/api/v1/dashboards/probe/export.pdf?last=99999y", null, 400, "last" },
