@@ -21,7 +21,8 @@ public static class DemoVisuals
         var monitor = new ThresholdMonitor
         {
             Id = Guid.NewGuid(), OwnerId = user.Id, Name = "web-03 CPU above 80%", Query = JsonSerializer.Serialize(cpu, Adapters.Json),
-            Condition = "above", Threshold = 80, State = "alerting", Value = 86.4, Since = now.AddMinutes(-42), DashboardId = detail.Id, CreatedAt = now,
+            // No seeded state: every read and export evaluates the monitor from its query (MonitorEvaluation).
+            Condition = "above", Threshold = 80, State = "no-data", Value = null, Since = now, DashboardId = detail.Id, CreatedAt = now,
         };
         db.Monitors.Add(monitor);
         await db.SaveChangesAsync(ct); // the model declares no relationships: save the monitor before the alert that names it

@@ -54,7 +54,7 @@ public static class RenderCommand
         }
         else if (O("monitor") is { } mid && Guid.TryParse(mid, out var monitorId))
         {
-            layout = await LayoutSources.MonitorAsync(db, user.Id, monitorId, now, CancellationToken.None);
+            layout = await LayoutSources.MonitorAsync(db, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No monitor '{mid}'.");
         }
         else if (O("alert") is { } aid && Guid.TryParse(aid, out var alertId))

@@ -87,24 +87,31 @@ public static class Adapters
         return l with { Title = $"{d.Title}: {w.Title ?? w.Id}", Widgets = [w with { X = 0, Y = 0, W = columns, H = Math.Max(w.H, 3) }] };
     }
 
-    /// <summary>A status header (state, value, threshold, since) above the linked dashboard's widgets.</summary>
-    public static ExportLayout Monitor(ThresholdMonitor m, Dashboard? linked, DateTimeOffset now)
+    /// <summary>A status header (state, value, threshold, since), from the monitor's evaluation <paramref name="s"/>,
+    /// above the linked dashboard's widgets (or the watched series with its threshold).</summary>
+    public static ExportLayout Monitor(ThresholdMonitor m, MonitorState s, Dashboard? linked)
     {
         var query = JsonSerializer.Deserialize<ExportRequest>(m.Query, Json) ?? new ExportRequest();
-        var value = m.Value is { } v ? v.ToString("0.##", CultureInfo.InvariantCulture) : "no data";
+        static string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+        var value = s.Value is { } v ? MonitorEvaluation.Format(v) : "no data";
+        var of = s.Series is { Length: > 0 } name ? $" ({name}, {Utc(s.ValueAt!.Value)})" : "";
+        var since = s.SinceAtLeast ? "since at least" : "since";
+        var window = $"latest point of each series in the last {MonitorEvaluation.Window.TotalHours:0} h, evaluated {Utc(s.EvaluatedAt)}";
         var red = "#e02f44";
         var header = new List<WidgetRequest>
         {
             new()
             {
                 Id = "monitor-status", Type = "text", Title = $"Monitor: {m.Name}", X = 0, Y = 0, W = 8, H = 2,
-                Text = $"**State: {m.State.ToUpperInvariant()}** since {m.Since.UtcDateTime:yyyy-MM-dd HH:mm} UTC\n" +
-                       $"- Value: **{value}**\n- Condition: {m.Condition} {m.Threshold.ToString("0.##", CultureInfo.InvariantCulture)}",
+                Text = $"**State: {s.State.ToUpperInvariant()}** {since} {Utc(s.Since)}\n" +
+                       (s.Error is { } err ? $"- Query failed: {err}\n" : $"- Value: **{value}**{of}\n") +
+                       $"- Condition: {m.Condition} {MonitorEvaluation.Format(m.Threshold)}; {window}",
             },
+            // The evaluated value as text: a stat would reduce its own query over the layout's range instead.
             new()
             {
-                Id = "monitor-value", Type = "stat", Title = "Current value", X = 8, Y = 0, W = 4, H = 2, Query = query,
-                Options = JsonSerializer.SerializeToElement(new { thresholds = new[] { new { value = m.Threshold, color = red } } }),
+                Id = "monitor-value", Type = "text", Title = "Current value", X = 8, Y = 0, W = 4, H = 2,
+                Text = $"# {value}\n{s.Series ?? ""}",
             },
         };
         var baseLayout = linked is null ? new ExportLayout() : Dashboard(linked);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Exports.Data;
 using Exports.Host;
 using Exports.Layouts;
+using Exports.Series;
 using Exports.Shared;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -25,7 +26,7 @@ public static class RenderTokensEndpoints
 
     public static void Map(RouteGroupBuilder g)
     {
-        g.MapPost("/render-tokens", async (RenderTokenBody body, ExportsDb db, IDataProtectionProvider dp, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
+        g.MapPost("/render-tokens", async (RenderTokenBody body, ExportsDb db, SeriesExports series, IDataProtectionProvider dp, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
         {
             var owner = user.OwnerId();
             var e = new Errors();
@@ -35,7 +36,7 @@ public static class RenderTokensEndpoints
             if (body.Kind == "widget" && string.IsNullOrEmpty(body.WidgetId)) e.Add("widgetId", "A widget token names the widget.");
             if (string.IsNullOrEmpty(body.Id)) e.Add("id", "id names the object to render.");
             if (e.Any) return Problems.Validation(e.ToDictionary());
-            if (await LayoutSources.LoadAsync(db, owner, body.Kind!, body.Id!, body.WidgetId, clock.GetUtcNow(), ct) is null)
+            if (await LayoutSources.LoadAsync(db, series, owner, body.Kind!, body.Id!, body.WidgetId, clock.GetUtcNow(), ct) is null)
                 return Problems.NotFound($"No {body.Kind} '{body.Id}'{(body.WidgetId is null ? "" : $" with widget '{body.WidgetId}'")}.");
             var expires = clock.GetUtcNow().AddSeconds(body.TtlSeconds ?? 300);
             var payload = JsonSerializer.Serialize(new Payload(owner, body.Kind!, body.Id!, body.WidgetId, body.Format!, expires));
@@ -43,7 +44,7 @@ public static class RenderTokensEndpoints
             return Results.Ok(new { token, url = $"/api/v1/render/{token}", expiresAt = expires });
         }).WithTags("Render tokens").WithSummary("A short-lived token to fetch a render without a session").ProducesProblem(400).ProducesProblem(404);
 
-        g.MapGet("/render/{token}", async (string token, HttpContext http, ExportsDb db, IDataProtectionProvider dp, LayoutExports exports, ExportGate gate, TimeProvider clock, CancellationToken ct) =>
+        g.MapGet("/render/{token}", async (string token, HttpContext http, ExportsDb db, SeriesExports series, IDataProtectionProvider dp, LayoutExports exports, ExportGate gate, TimeProvider clock, CancellationToken ct) =>
         {
             Payload? p;
             try { p = JsonSerializer.Deserialize<Payload>(dp.CreateProtector(Purpose).ToTimeLimitedDataProtector().Unprotect(token)); }
@@ -54,7 +55,7 @@ public static class RenderTokensEndpoints
             var now = clock.GetUtcNow();
             if (p is null) return Problems.Status(401, "The render token is not valid");
             if (p.E < now) return Problems.Status(401, "The render token has expired", $"It expired at {p.E:O}. Ask for a new one.");
-            var layout = await LayoutSources.LoadAsync(db, p.O, p.K, p.I, p.W, now, ct);
+            var layout = await LayoutSources.LoadAsync(db, series, p.O, p.K, p.I, p.W, now, ct);
             if (layout is null) return Problems.NotFound($"The {p.K} no longer exists.");
             return await gate.RenderAsync(exports, p.O, "Exports", layout with { Format = p.F }, http, ct);
         }).AllowAnonymous().WithTags("Render tokens").WithSummary("Render with a token (no sign-in)").ProducesProblem(401);
