@@ -66,13 +66,13 @@ public static class DemoVisuals
         Timeframe = new TimeframeSpec { Last = "24h" }, Timezone = "UTC",
         Widgets =
         [
-            W("cpu", "line", "CPU by server", 0, 0, 8, 4, Servers("cpu_percent", granularity: "raw"), new { unit = "%", thresholds = Thresholds((90, "#e02f44")) }),
+            W("cpu", "line", "CPU by server", 0, 0, 8, 4, Servers("cpu_percent", granularity: "raw"), new { unit = "%", thresholds = Thresholds((80, "#e02f44")) }), // the CPU alert's and monitor's 80
             W("cpu-avg", "stat", "Average CPU, all servers", 8, 0, 4, 2, Servers("cpu_percent", granularity: "1h", aggregations: ["avg"]), new { unit = "%", thresholds = Thresholds((70, "#e0752d"), (85, "#e02f44")) }),
             W("disk-db", "gauge", "Disk used, db-01", 8, 2, 4, 2, Servers("disk_percent", Eq("server", "db-01"), "1h", aggregations: ["avg"]), new { unit = "%", thresholds = Thresholds((70, "#f2cc0c"), (85, "#e02f44")) }),
             W("mem-web", "area", "Memory, web servers", 0, 4, 6, 4, Servers("memory_percent", StartsWith("server", "web"), "raw"), new { unit = "%" }),
             W("net-region", "bar", "Network in by region, hourly", 6, 4, 6, 4, Servers("net_in_mbps", granularity: "1h", groupBy: ["region"], aggregations: ["avg"]), new { unit = "Mbit/s" }),
             W("load", "line", "Load average", 0, 8, 6, 4, Servers("load_avg", granularity: "raw")),
-            W("busiest", "table", "CPU per server, last hour", 6, 8, 6, 4, Servers("cpu_percent", granularity: "1h", groupBy: ["server"], aggregations: ["avg", "max"]) with { Timeframe = new TimeframeSpec { Last = "1h" } }, new { decimals = 1, maxRows = 10 }),
+            W("busiest", "table", "CPU per server, hourly, last 60 minutes", 6, 8, 6, 4, Servers("cpu_percent", granularity: "1h", groupBy: ["server"], aggregations: ["avg", "max"]) with { Timeframe = new TimeframeSpec { Last = "1h" } }, new { decimals = 1, maxRows = 10 }),
             W("about", "text", "About", 0, 12, 4, 2, text: "## Ops overview\nTen servers, **one-minute** points.\n- Red dashes: the CPU alert line\n- Runbook: [wiki](https://example.com/runbook)"),
             W("net-api", "stat", "Network in, api-01", 4, 12, 4, 2, Servers("net_in_mbps", Eq("server", "api-01"), "raw"), new { unit = "Mbit/s" }),
             W("load-db", "stat", "Load, db-02", 8, 12, 4, 2, Servers("load_avg", Eq("server", "db-02"), "raw"), new { decimals = 2 }),
@@ -89,7 +89,7 @@ public static class DemoVisuals
             W("net", "line", $"Network in, {server}", 6, 4, 6, 4, Servers("net_in_mbps", Eq("server", server), "15m", aggregations: ["avg", "max"]), new { unit = "Mbit/s" }),
             W("disk", "gauge", "Disk used", 0, 8, 4, 3, Servers("disk_percent", Eq("server", server), "1h", aggregations: ["avg"]), new { unit = "%", thresholds = Thresholds((70, "#f2cc0c"), (85, "#e02f44")) }),
             W("load", "stat", "Load average", 4, 8, 4, 3, Servers("load_avg", Eq("server", server), "1h", aggregations: ["avg"]), new { decimals = 2 }),
-            W("notes", "text", "Notes", 8, 8, 4, 3, text: $"**{server}** lost its agent for three hours five days ago: the charts show the gap instead of drawing across it."),
+            W("notes", "text", "Notes", 8, 8, 4, 3, text: $"**{server}**: where its agent sent nothing, the charts show a gap instead of drawing across it."),
         ],
     };
 
@@ -100,13 +100,14 @@ public static class DemoVisuals
         [
             W("per-day", "bar", "Commands per day by status", 0, 0, 8, 4,
                 new ExportRequest { Source = "agent-commands", Granularity = "1d", GroupBy = ["status"], Aggregations = ["count"] }, new { stacked = true, colors = new[] { "#e02f44", "#56a64b", "#e0752d" } }),
-            W("failed", "stat", "Failed commands per hour", 8, 0, 4, 2,
+            W("failed", "stat", "Failed commands this hour so far", 8, 0, 4, 2,
                 new ExportRequest { Source = "agent-commands", Granularity = "1h", Aggregations = ["count"], Filter = Eq("status", "failed"), Timeframe = new TimeframeSpec { Last = "24h" } }),
             W("note", "text", "About", 8, 2, 4, 2, text: "Commands run by the **deployment agents**.\n- Stacked bars: ok, failed, timeout"),
             W("duration", "line", "p95 duration by command, hourly", 0, 4, 12, 4,
-                new ExportRequest { Source = "agent-commands", Granularity = "1h", GroupBy = ["command"], Aggregations = ["p95"] }, new { unit = "ms" }),
-            W("slowest", "table", "Slowest commands (p95, whole range)", 0, 8, 12, 4,
-                new ExportRequest { Source = "agent-commands", Granularity = "1w", GroupBy = ["command"], Aggregations = ["count", "p95", "max"] }, new { decimals = 0, maxRows = 10 }),
+                new ExportRequest { Source = "agent-commands", Fields = ["command", "duration_ms"], Granularity = "1h", GroupBy = ["command"], Aggregations = ["p95"] }, new { unit = "ms" }),
+            // One bucket over the whole range needs a planner granularity that does not exist yet: weekly, said so.
+            W("slowest", "table", "Command duration by week (count, p95, max)", 0, 8, 12, 4,
+                new ExportRequest { Source = "agent-commands", Fields = ["command", "duration_ms"], Granularity = "1w", GroupBy = ["command"], Aggregations = ["count", "p95", "max"] }, new { decimals = 0, maxRows = 20 }),
         ],
     };
 }

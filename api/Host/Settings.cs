@@ -112,6 +112,7 @@ public sealed record ExportsSettings
                 MaxWidgets = Int("EXPORTS_LAYOUT_MAX_WIDGETS", Get("EXPORTS_LAYOUT_MAX_WIDGETS"), 60, 1, 1000),
                 MaxErrors = Int("EXPORTS_LAYOUT_MAX_ERRORS", Get("EXPORTS_LAYOUT_MAX_ERRORS"), 50, 1, 1000),
                 WidgetsHeaderBytes = Int("EXPORTS_WIDGETS_HEADER_BYTES", Get("EXPORTS_WIDGETS_HEADER_BYTES"), 4096, 256, 16_384),
+                PdfTableRows = Int("EXPORTS_PDF_TABLE_ROWS", Get("EXPORTS_PDF_TABLE_ROWS"), 2000, 1, 50_000),
             },
         };
         if (settings.StreamSlots < 1)

@@ -9,7 +9,7 @@ namespace Exports.Layouts;
 /// <summary>Runs every widget's query (the same engine as data exports) and turns the rows into what the renderer
 /// draws. A widget whose query is refused or fails carries its error; one with no rows says so. Nothing here
 /// fails the whole layout.</summary>
-public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
+public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, LayoutLimits limits)
 {
     const int MaxPointsPerWidget = 500_000;
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -52,7 +52,7 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
             var p = prepared!;
             var wf = (double)p.Plan.From.ToUnixTimeMilliseconds();
             var wt = (double)p.Plan.To.ToUnixTimeMilliseconds();
-            return w.Type == "table" ? Make(await TableAsync(p, options, s.Zone, ct)) : Make(await SeriesAsync(p, wf, wt, ct));
+            return w.Type == "table" ? Make(await TableAsync(p, options, s.Zone, s.Format == "pdf" ? limits.PdfTableRows : options.MaxRows, ct)) : Make(await SeriesAsync(p, wf, wt, ct));
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
         {
@@ -121,18 +121,32 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
         return new DataSeries(name, ox.ToArray(), oy.ToArray());
     }
 
-    async Task<WidgetData> TableAsync(PreparedExport p, WidgetOptions o, TimeZoneInfo zone, CancellationToken ct)
+    /// <summary>Up to <paramref name="maxRows"/> rows as text. Integer columns (counts, integer fields) print as
+    /// integers; other numbers with options.decimals, else without decimals when the column holds only whole
+    /// numbers, else up to 2.</summary>
+    async Task<WidgetData> TableAsync(PreparedExport p, WidgetOptions o, TimeZoneInfo zone, int maxRows, CancellationToken ct)
     {
         var cols = p.Schema.Columns;
-        var rows = new List<string[]>();
-        var total = await exports.ReadAsync(p, o.MaxRows, row =>
-            rows.Add(cols.Select(c => row.Nulls[c.Slot] ? "" : c.Type switch
+        var values = new List<object?[]>();
+        var total = await exports.ReadAsync(p, maxRows, row =>
+            values.Add(cols.Select(c => row.Nulls[c.Slot] ? null : c.Type switch
             {
-                ColumnType.Time => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(row.Times[c.Slot], DateTimeKind.Utc), zone).ToString("yyyy-MM-dd HH:mm", Inv),
-                ColumnType.Long => row.Longs[c.Slot].ToString("N0", Inv),
-                ColumnType.Double => double.IsFinite(row.Doubles[c.Slot]) ? row.Doubles[c.Slot].ToString(o.Decimals is { } d ? "N" + d : "#,##0.##", Inv) : "",
+                ColumnType.Time => (object)row.Times[c.Slot],
+                ColumnType.Long => row.Longs[c.Slot],
+                ColumnType.Double => row.Doubles[c.Slot],
                 _ => row.Strings[c.Slot] ?? "",
             }).ToArray()), ct);
+        var whole = cols.Select((c, j) => c.Type == ColumnType.Long ||
+            c.Type == ColumnType.Double && values.All(r => r[j] is not double d || !double.IsFinite(d) || d == Math.Floor(d))).ToArray();
+        var rows = values.Select(r => cols.Select((c, j) => r[j] switch
+        {
+            null => "",
+            DateTime t => TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(t, DateTimeKind.Utc), zone).ToString("yyyy-MM-dd HH:mm", Inv),
+            long l => l.ToString("N0", Inv),
+            double d when !double.IsFinite(d) => "",
+            double d => d.ToString(o.Decimals is { } n ? "N" + n : whole[j] ? "N0" : "#,##0.##", Inv),
+            var v => (string)v,
+        }).ToArray()).ToList();
         return new TableData(cols.Select(c => c.Name).ToList(), cols.Select(c => c.Type is ColumnType.Double or ColumnType.Long).ToList(), rows, total);
     }
 }

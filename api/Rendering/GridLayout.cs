@@ -19,31 +19,100 @@ public static class GridLayout
 
     public sealed record Placed(RenderWidget Widget, int Page, RectF Rect);
 
-    /// <summary>Places widgets on pages of <paramref name="pageHeight"/> logical pixels of content each.</summary>
-    public static List<Placed> Paginate(IReadOnlyList<RenderWidget> widgets, GridSpec g, double width, double pageHeight)
+    /// <summary>Places widgets on pages of <paramref name="pageHeight"/> logical pixels of content each. With a
+    /// <paramref name="tables"/> measurer (PDF), a table widget grows to hold all its rows (what is below it moves
+    /// down) and continues across pages with its header repeated, instead of being shrunk.</summary>
+    public static List<Placed> Paginate(IReadOnlyList<RenderWidget> widgets, GridSpec g, double width, double pageHeight, ITextMeasurer? tables = null)
     {
+        if (tables is not null) widgets = GrowTables(widgets, g, width, tables);
         var result = new List<Placed>();
         var page = 0;
         var pageTop = 0.0; // grid y (pixels) where the current page starts
+        var tops = new List<(int Page, double Top)> { (0, 0) }; // pages whose top is a grid position
         foreach (var w in widgets.OrderBy(w => w.Y).ThenBy(w => w.X))
         {
             var r = Place(w, g, width, 0);
-            if (r.Bottom - pageTop > pageHeight && r.Y > pageTop)
+            if (r.Y < pageTop)
+            {
+                // Beside a table that continued onto later pages: on the page where its row started.
+                var (p0, top0) = tops.Last(t => t.Top <= r.Y);
+                var l0 = r with { Y = r.Y - top0 };
+                result.Add(new Placed(w, p0, l0.Bottom > pageHeight ? l0 with { H = Math.Max(10, pageHeight - l0.Y) } : l0));
+                continue;
+            }
+            var table = tables is not null && w.Data is TableData { Rows.Count: > 0 } td ? td : null;
+            var minimum = table is null ? r.H : Math.Min(r.H, WidgetPainter.TablePanelHeight(tables!, w.Title, r.W, 1 + Math.Min(3, table.Rows.Count)));
+            if (r.Y - pageTop + minimum > pageHeight && r.Y > pageTop)
             {
                 page++;
                 pageTop = r.Y;
+                tops.Add((page, pageTop));
             }
             var local = r with { Y = r.Y - pageTop };
-            if (local.Bottom > pageHeight)
+            if (local.Bottom <= pageHeight) { result.Add(new Placed(w, page, local)); continue; }
+            if (table is null)
             {
                 // Taller than a page on its own: shrink it to fit rather than cut it.
-                local = local with { H = Math.Max(10, pageHeight - local.Y) };
+                result.Add(new Placed(w, page, local with { H = Math.Max(10, pageHeight - local.Y) }));
+                continue;
             }
-            result.Add(new Placed(w, page, local));
+            var bottom = Continue(w, table, local, page, pageHeight, tables!, result);
+            page = result[^1].Page;
+            pageTop = r.Bottom - bottom; // what follows the table in the grid follows its last part
+            tops.Add((page, pageTop));
         }
         return result;
     }
+
+    /// <summary>Places a table's parts from <paramref name="local"/> on: each holds the rows that fit the rest of its
+    /// page under the title and a repeated header; the last also holds the "+N more rows" line when rows were left
+    /// unfetched. Returns the last part's bottom.</summary>
+    static double Continue(RenderWidget w, TableData table, RectF local, int page, double pageHeight, ITextMeasurer m, List<Placed> result)
+    {
+        var rowH = WidgetPainter.TableRowHeight(m);
+        var more = table.TotalRows > table.Rows.Count ? 1 : 0;
+        int first = 0, left = table.Rows.Count;
+        var y = local.Y;
+        while (true)
+        {
+            var title = first == 0 ? w.Title : $"{w.Title} (continued)";
+            var fixedH = WidgetPainter.TablePanelHeight(m, title, local.W, 1);
+            var fit = (int)Math.Floor((pageHeight - y - fixedH) / rowH);
+            var last = fit >= left + more;
+            var k = last ? left : Math.Max(1, Math.Min(fit, left - 1));
+            var h = fixedH + (k + (last ? more : 0)) * rowH;
+            result.Add(new Placed(w with { Title = title, Data = new TableSlice(table, first, k, last, rowH) }, page, local with { Y = y, H = h }));
+            if (last) return y + h;
+            first += k;
+            left -= k;
+            page++;
+            y = 0;
+        }
+    }
+
+    /// <summary>Each table as tall as its rows need (in whole grid rows); widgets wholly below it move down as much.</summary>
+    static IReadOnlyList<RenderWidget> GrowTables(IReadOnlyList<RenderWidget> widgets, GridSpec g, double width, ITextMeasurer m)
+    {
+        var list = widgets.ToList();
+        foreach (var id in list.Where(w => w.Data is TableData).OrderBy(w => w.Y).Select(w => w.Id).ToList())
+        {
+            var i = list.FindIndex(w => w.Id == id);
+            var w = list[i];
+            var t = (TableData)w.Data;
+            var r = Place(w, g, width, 0);
+            var need = WidgetPainter.TablePanelHeight(m, w.Title, r.W, 1 + t.Rows.Count + (t.TotalRows > t.Rows.Count ? 1 : 0));
+            if (need <= r.H) continue;
+            var extra = (int)Math.Ceiling((need - r.H) / (g.RowHeight + g.Gap));
+            var below = w.Y + w.H;
+            list = list.Select(x => x.Id == id ? x with { H = x.H + extra } : x.Y >= below ? x with { Y = x.Y + extra } : x).ToList();
+        }
+        return list;
+    }
 }
+
+/// <summary>A PDF page's part of a table that continues across pages: rows [First, First + Count) of
+/// <see cref="Table"/> drawn <see cref="RowHeight"/> apart; the last part ends with "+N more rows" if rows were left.</summary>
+public sealed record TableSlice(TableData Table, int First, int Count, bool Last, double RowHeight) : WidgetData;
 
 /// <summary>Draws a <see cref="RenderDocument"/> as PNG or as a vector PDF with the same painters.</summary>
 public static class LayoutRenderer
@@ -95,13 +164,14 @@ public static class LayoutRenderer
         var footerH = p.Footer ? 24 : 0;
         var pageContentH = (p.Height - 2 * p.Margin) * PdfPixelsPerPoint - headerH - footerH;
         var gridNoPad = d.Grid with { Padding = 0 };
-        var placed = GridLayout.Paginate(d.Widgets, gridNoPad, contentW, pageContentH);
+        var placed = Cairo.CairoSurfaces.WithPdfMeasurer(s, m => GridLayout.Paginate(d.Widgets, gridNoPad, contentW, pageContentH, m));
         var pages = placed.Count == 0 ? 1 : placed.Max(x => x.Page) + 1;
         var meta = new Cairo.CairoSurfaces.PdfMeta(d.Title, author, d.Subtitle, d.GeneratedAt);
         var pdf = Cairo.CairoSurfaces.Pdf(p.Width, p.Height, pages, meta, (c, page) =>
         {
             var cairo = (Cairo.CairoCanvas)c;
             var bookmarks = new List<(string, double)>();
+            c.FillRect(new RectF(0, 0, p.Width, p.Height), d.Theme.Background); // the whole page, margins included
             Cairo.Native.cairo_save(cairo.Context);
             Cairo.Native.cairo_translate(cairo.Context, p.Margin, p.Margin);
             Cairo.Native.cairo_scale(cairo.Context, s, s);
@@ -110,7 +180,8 @@ public static class LayoutRenderer
             {
                 var r = pl.Rect with { Y = pl.Rect.Y + headerH };
                 WidgetPainter.Draw(c, pl.Widget, r, d.Theme, d.Zone);
-                bookmarks.Add((pl.Widget.Title.Length > 0 ? pl.Widget.Title : pl.Widget.Id, p.Margin + r.Y * s));
+                if (pl.Widget.Data is not TableSlice { First: > 0 })
+                    bookmarks.Add((pl.Widget.Title.Length > 0 ? pl.Widget.Title : pl.Widget.Id, p.Margin + r.Y * s));
             }
             if (p.Footer)
             {

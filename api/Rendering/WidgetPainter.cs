@@ -28,6 +28,7 @@ public static partial class WidgetPainter
             {
                 case ErrorData e: Message(c, body, "Query failed: " + e.Message, Rgba.Hex("#d44a3a")); return;
                 case TextData text: Text(c, body, text.Markdown, t); return;
+                case TableSlice slice: TableSlice(c, slice, body, t); return;
             }
             if (w.Status == "no-data") { Message(c, body, "No data for this range", t.Muted); return; }
             switch (w.Type)
@@ -238,22 +239,52 @@ public static partial class WidgetPainter
         c.Text(cx + radius * 0.8 - c.Measure(maxText, small).Width, cy + radius * 0.7, maxText, small);
     }
 
+    static readonly TextStyle TableFont = new(11, default);
+
+    /// <summary>One table row (and the header row): a line of the table font plus padding.</summary>
+    public static double TableRowHeight(ITextMeasurer m) => m.Measure("Ag", TableFont).Height + 6;
+
+    /// <summary>The panel height that shows <paramref name="lines"/> table lines (header, rows, "+N more") under the title.</summary>
+    public static double TablePanelHeight(ITextMeasurer m, string title, double width, int lines)
+    {
+        var titleH = title.Length > 0 ? m.Measure(title, new TextStyle(TitleFont, default, Bold: true, Width: width - 2 * Pad)).Height + 6 : 0;
+        return 7 + titleH + lines * TableRowHeight(m) + Pad + 1;
+    }
+
+    /// <summary>An image's table: the rows that fit the panel, then "+N more rows" for the rest.</summary>
     static void Table(ICanvas c, TableData d, RectF body, Theme t)
     {
-        var font = new TextStyle(11, t.Text);
-        var rowH = c.Measure("Ag", font).Height + 6;
+        var rowH = TableRowHeight(c);
+        var fit = Math.Max(0, (int)((body.H - rowH) / rowH));
+        var shown = (int)Math.Min(d.Rows.Count, d.TotalRows > fit ? Math.Max(0, fit - 1) : fit);
+        var y = TableRows(c, d, body, t, 0, shown, rowH);
+        if (d.TotalRows > shown) c.Text(body.X + 6, y + 3, $"+{d.TotalRows - shown:N0} more rows", TableFont with { Color = t.Muted });
+    }
+
+    /// <summary>A PDF page's part of a table continued across pages: its rows under a repeated header; the last part
+    /// says how many rows the query had past the ones fetched.</summary>
+    static void TableSlice(ICanvas c, TableSlice s, RectF body, Theme t)
+    {
+        var y = TableRows(c, s.Table, body, t, s.First, s.Count, s.RowHeight);
+        if (s.Last && s.Table.TotalRows > s.Table.Rows.Count)
+            c.Text(body.X + 6, y + 3, $"+{s.Table.TotalRows - s.Table.Rows.Count:N0} more rows", TableFont with { Color = t.Muted });
+    }
+
+    /// <summary>The header and rows [first, first + count); columns share the panel's width in proportion to their
+    /// widest text (of the first 200 rows, so every part of a continued table has the same columns).</summary>
+    static double TableRows(ICanvas c, TableData d, RectF body, Theme t, int first, int count, double rowH)
+    {
+        var font = TableFont with { Color = t.Text };
         var cols = d.Columns.Count;
         var widths = new double[cols];
         for (var j = 0; j < cols; j++)
         {
             widths[j] = c.Measure(d.Columns[j], font with { Bold = true }).Width;
-            foreach (var row in d.Rows.Take(50)) widths[j] = Math.Max(widths[j], c.Measure(row[j], font).Width);
+            foreach (var row in d.Rows.Take(200)) widths[j] = Math.Max(widths[j], c.Measure(row[j], font).Width);
             widths[j] += 12;
         }
         var total = widths.Sum();
-        if (total > body.W) for (var j = 0; j < cols; j++) widths[j] *= body.W / total;
-        var fit = Math.Max(0, (int)((body.H - rowH) / rowH));
-        var shown = (int)Math.Min(d.Rows.Count, d.TotalRows > fit ? Math.Max(0, fit - 1) : fit);
+        if (total > 0) for (var j = 0; j < cols; j++) widths[j] *= body.W / total;
         double x = body.X, y = body.Y;
         c.FillRect(new RectF(body.X, y, body.W, rowH), t.Grid);
         for (var j = 0; j < cols; j++)
@@ -262,7 +293,7 @@ public static partial class WidgetPainter
             x += widths[j];
         }
         y += rowH;
-        for (var i = 0; i < shown; i++, y += rowH)
+        for (var i = first; i < first + count; i++, y += rowH)
         {
             if (i % 2 == 1) c.FillRect(new RectF(body.X, y, body.W, rowH), t.Grid.WithAlpha(0.5));
             x = body.X;
@@ -272,8 +303,7 @@ public static partial class WidgetPainter
                 x += widths[j];
             }
         }
-        if (d.TotalRows > shown)
-            c.Text(body.X + 6, y + 3, $"+{d.TotalRows - shown:N0} more rows", font with { Color = t.Muted });
+        return y;
     }
 
     static void Text(ICanvas c, RectF body, string markdown, Theme t)

@@ -354,6 +354,33 @@ public static unsafe class CairoSurfaces
         return ms.ToArray();
     }
 
+    /// <summary>Text measured as a PDF page drawn at <paramref name="scale"/> sets it: for laying pages out before
+    /// drawing them.</summary>
+    public static T WithPdfMeasurer<T>(double scale, Func<ITextMeasurer, T> measure)
+    {
+        var ms = new MemoryStream();
+        var handle = GCHandle.Alloc(ms);
+        var surface = Native.cairo_pdf_surface_create_for_stream(&WriteToMemory, GCHandle.ToIntPtr(handle), 100, 100);
+        try
+        {
+            Check(Native.cairo_surface_status(surface), "PDF surface");
+            var cr = Native.cairo_create(surface);
+            try
+            {
+                Native.cairo_scale(cr, scale, scale);
+                using var canvas = new CairoCanvas(cr);
+                return measure(canvas);
+            }
+            finally { Native.cairo_destroy(cr); }
+        }
+        finally
+        {
+            Native.cairo_surface_finish(surface);
+            Native.cairo_surface_destroy(surface);
+            handle.Free();
+        }
+    }
+
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     static int Read(nint closure, byte* data, uint length)
     {

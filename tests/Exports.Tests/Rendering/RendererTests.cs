@@ -59,8 +59,12 @@ public sealed class RendererTests
             var outline = Tools.Run("pdftotext", "-f", "1", "-l", "1", path, "-");
             Assert.Contains("CPU by server", outline);
             var perPage = Enumerable.Range(1, pages).Select(p => Tools.Run("pdftotext", "-f", $"{p}", "-l", $"{p}", path, "-")).ToList();
-            foreach (var w in SampleDocuments.Ops().Widgets.Where(w => w.Title.Length > 0))
+            foreach (var w in SampleDocuments.Ops().Widgets.Where(w => w.Title.Length > 0 && w.Type != "table"))
                 Assert.Equal(1, perPage.Count(t => t.Contains(w.Title))); // each widget on exactly one page: never cut in two
+            // A table continues across pages instead: every row once, its header repeated.
+            var layoutPages = Enumerable.Range(1, pages).Select(p => Tools.Run("pdftotext", "-layout", "-f", $"{p}", "-l", $"{p}", path, "-")).ToList();
+            foreach (var row in ((TableData)SampleDocuments.Ops().Widgets.Single(w => w.Type == "table").Data).Rows)
+                Assert.Equal(1, layoutPages.Sum(t => System.Text.RegularExpressions.Regex.Matches(t, $@"\b{row[0]}\s+{System.Text.RegularExpressions.Regex.Escape(row[1])}\b").Count));
         }
         finally { File.Delete(path); }
     }

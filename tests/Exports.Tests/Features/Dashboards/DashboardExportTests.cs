@@ -85,7 +85,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         {
             Assert.Matches($@"Pages:\s+{pages}\b", Tools.Run("pdfinfo", path));
             var perPage = Enumerable.Range(1, pages).Select(p => Tools.Run("pdftotext", "-f", p.ToString(), "-l", p.ToString(), "-layout", path, "-")).ToList();
-            foreach (var title in new[] { "CPU by server", "Average CPU, all servers", "Memory, web servers", "Network in by region, hourly", "Load average", "CPU per server, last hour", "Network in, api-01" })
+            foreach (var title in new[] { "CPU by server", "Average CPU, all servers", "Memory, web servers", "Network in by region, hourly", "Load average", "CPU per server, hourly, last 60 minutes", "Network in, api-01" })
                 Assert.Equal(1, perPage.Count(t => t.Contains(title)));
             for (var p = 0; p < pages; p++) Assert.Contains($"Page {p + 1} of {pages}", perPage[p]);
         }
