@@ -101,7 +101,7 @@ public static class DemoVisuals
             W("per-day", "bar", "Commands per day by status", 0, 0, 8, 4,
                 new ExportRequest { Source = "agent-commands", Granularity = "1d", GroupBy = ["status"], Aggregations = ["count"] }, new { stacked = true, colors = new[] { "#e02f44", "#56a64b", "#e0752d" } }),
             W("failed", "stat", "Failed commands this hour so far", 8, 0, 4, 2,
-                new ExportRequest { Source = "agent-commands", Granularity = "1h", Aggregations = ["count"], Filter = Eq("status", "failed"), Timeframe = new TimeframeSpec { Last = "24h" } }),
+                new ExportRequest { Source = "agent-commands", Granularity = "1h", Aggregations = ["count"], Filter = Eq("status", "failed"), Timeframe = new TimeframeSpec { Last = "24h" } }, new { decimals = 0 }),
             W("note", "text", "About", 8, 2, 4, 2, text: "Commands run by the **deployment agents**.\n- Stacked bars: ok, failed, timeout"),
             W("duration", "line", "p95 duration by command, hourly", 0, 4, 12, 4,
                 new ExportRequest { Source = "agent-commands", Fields = ["command", "duration_ms"], Granularity = "1h", GroupBy = ["command"], Aggregations = ["p95"] }, new { unit = "ms" }),
