@@ -147,6 +147,8 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
             double d => d.ToString(o.Decimals is { } n ? "N" + n : whole[j] ? "N0" : "#,##0.##", Inv),
             var v => (string)v,
         }).ToArray()).ToList();
-        return new TableData(cols.Select(c => c.Name).ToList(), cols.Select(c => c.Type is ColumnType.Double or ColumnType.Long).ToList(), rows, total);
+        // ReadAsync counts on to 10x the rows it delivers, no further.
+        return new TableData(cols.Select(c => c.Name).ToList(), cols.Select(c => c.Type is ColumnType.Double or ColumnType.Long).ToList(), rows, total)
+            { TotalIsAtLeast = total >= maxRows * 10L };
     }
 }

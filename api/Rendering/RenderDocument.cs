@@ -32,7 +32,14 @@ public sealed record DataSeries(string Name, double[] X, double[] Y);
 /// <summary>What a widget shows, already resolved: series, a table, a single value, text, or why there is nothing.</summary>
 public abstract record WidgetData;
 public sealed record SeriesData(IReadOnlyList<DataSeries> Series, double FromMs, double ToMs) : WidgetData;
-public sealed record TableData(IReadOnlyList<string> Columns, IReadOnlyList<bool> Numeric, IReadOnlyList<string[]> Rows, long TotalRows) : WidgetData;
+public sealed record TableData(IReadOnlyList<string> Columns, IReadOnlyList<bool> Numeric, IReadOnlyList<string[]> Rows, long TotalRows) : WidgetData
+{
+    /// <summary>The query was counted only up to <see cref="TotalRows"/>: it may have more.</summary>
+    public bool TotalIsAtLeast { get; init; }
+
+    /// <summary>"+N more rows" for the rows past the first <paramref name="shown"/>.</summary>
+    public string More(long shown) => TotalIsAtLeast ? $"+{TotalRows - shown:N0} or more rows" : $"+{TotalRows - shown:N0} more rows";
+}
 public sealed record TextData(string Markdown) : WidgetData;
 public sealed record ErrorData(string Message) : WidgetData;
 

@@ -258,7 +258,7 @@ public static partial class WidgetPainter
         var fit = Math.Max(0, (int)((body.H - rowH) / rowH));
         var shown = (int)Math.Min(d.Rows.Count, d.TotalRows > fit ? Math.Max(0, fit - 1) : fit);
         var y = TableRows(c, d, body, t, 0, shown, rowH);
-        if (d.TotalRows > shown) c.Text(body.X + 6, y + 3, $"+{d.TotalRows - shown:N0} more rows", TableFont with { Color = t.Muted });
+        if (d.TotalRows > shown) c.Text(body.X + 6, y + 3, d.More(shown), TableFont with { Color = t.Muted });
     }
 
     /// <summary>A PDF page's part of a table continued across pages: its rows under a repeated header; the last part
@@ -267,7 +267,7 @@ public static partial class WidgetPainter
     {
         var y = TableRows(c, s.Table, body, t, s.First, s.Count, s.RowHeight);
         if (s.Last && s.Table.TotalRows > s.Table.Rows.Count)
-            c.Text(body.X + 6, y + 3, $"+{s.Table.TotalRows - s.Table.Rows.Count:N0} more rows", TableFont with { Color = t.Muted });
+            c.Text(body.X + 6, y + 3, s.Table.More(s.Table.Rows.Count), TableFont with { Color = t.Muted });
     }
 
     /// <summary>The header and rows [first, first + count); columns share the panel's width in proportion to their
