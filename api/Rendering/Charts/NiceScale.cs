@@ -49,15 +49,17 @@ public static class NiceScale
     static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 }
 
-/// <summary>Time axis ticks aligned to local clock boundaries in the layout's time zone.</summary>
+/// <summary>Time axis ticks aligned to local clock boundaries in the layout's time zone. A label's form depends only on
+/// its instant and the kind of step (within a day, days, months), never on the chart's width: within a day a tick
+/// reads HH:mm and a tick at local midnight reads the date (MMM d); day steps read MMM d; month steps MMM yyyy.</summary>
 public static class TimeScale
 {
     static readonly (TimeSpan Step, string Format)[] Steps =
     [
         (TimeSpan.FromMinutes(1), "HH:mm"), (TimeSpan.FromMinutes(5), "HH:mm"), (TimeSpan.FromMinutes(10), "HH:mm"),
         (TimeSpan.FromMinutes(15), "HH:mm"), (TimeSpan.FromMinutes(30), "HH:mm"), (TimeSpan.FromHours(1), "HH:mm"),
-        (TimeSpan.FromHours(2), "HH:mm"), (TimeSpan.FromHours(3), "HH:mm"), (TimeSpan.FromHours(6), "MMM d HH:mm"),
-        (TimeSpan.FromHours(12), "MMM d HH:mm"), (TimeSpan.FromDays(1), "MMM d"), (TimeSpan.FromDays(2), "MMM d"),
+        (TimeSpan.FromHours(2), "HH:mm"), (TimeSpan.FromHours(3), "HH:mm"), (TimeSpan.FromHours(6), "HH:mm"),
+        (TimeSpan.FromHours(12), "HH:mm"), (TimeSpan.FromDays(1), "MMM d"), (TimeSpan.FromDays(2), "MMM d"),
         (TimeSpan.FromDays(7), "MMM d"), (TimeSpan.FromDays(14), "MMM d"), (TimeSpan.FromDays(30), "MMM yyyy"),
     ];
 
@@ -82,7 +84,8 @@ public static class TimeScale
             var utc = TimeZoneInfo.ConvertTimeToUtc(t, zone);
             var ms = new DateTimeOffset(utc).ToUnixTimeMilliseconds();
             if (ms > toMs) break;
-            if (ms >= fromMs) result.Add((ms, t.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
+            var f = format == "HH:mm" && t.TimeOfDay == TimeSpan.Zero ? "MMM d" : format;
+            if (ms >= fromMs) result.Add((ms, t.ToString(f, System.Globalization.CultureInfo.InvariantCulture)));
             if (result.Count > 200) break;
             // The calendar ends at year 9999: stop where the next step would pass it.
             if (step.TotalDays >= 30 ? t.Year == 9999 && t.Month == 12 : DateTime.MaxValue - t < step) break;
