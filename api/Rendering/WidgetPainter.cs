@@ -58,16 +58,12 @@ public static partial class WidgetPainter
         var g = ChartLayout.Compute(body, data.Series, data.FromMs, data.ToMs, w.Options, zone, c, stacked, bars);
         var axis = new TextStyle(ChartLayout.AxisFont, t.Muted);
         var legendStyle = new TextStyle(ChartLayout.LegendFont, t.Text);
-        foreach (var item in g.Legend)
+        foreach (var row in g.Legend.GroupBy(item => item.Y))
         {
-            c.FillRect(new RectF(item.X, item.Y + 2, ChartLayout.Swatch, ChartLayout.Swatch), t.SeriesColor(item.SeriesIndex, w.Options));
-            c.Text(item.X + ChartLayout.Swatch + 4, item.Y, item.Name, legendStyle);
-        }
-        if (g.HiddenLegendItems > 0 && g.Legend.Count > 0)
-        {
-            var lastItem = g.Legend[^1];
-            var x = lastItem.X + ChartLayout.Swatch + 4 + c.Measure(lastItem.Name, legendStyle).Width + 12;
-            c.Text(x, lastItem.Y, $"+{g.HiddenLegendItems} more", legendStyle with { Color = t.Muted });
+            var text = string.Join(ChartLayout.Gap, row.Select(item =>
+                $"<span foreground=\"{Hex(t.SeriesColor(item.SeriesIndex, w.Options))}\">{ChartLayout.SwatchGlyph.TrimEnd()}</span> {Escape(item.Name)}"));
+            if (row.Key == g.Legend[^1].Y && g.HiddenLegendItems > 0) text += ChartLayout.Gap + $"<span foreground=\"{Hex(t.Muted)}\">+{g.HiddenLegendItems} more</span>";
+            c.Text(row.First().X, row.Key, text, legendStyle with { Markup = true });
         }
         foreach (var tick in g.YTicks) c.Line(g.Plot.X, g.Y(tick.Position), g.Plot.Right, g.Y(tick.Position), t.Grid, 1);
         var xLabels = new List<(double Left, string Label)>();
@@ -330,6 +326,9 @@ public static partial class WidgetPainter
         var markup = MarkdownToPango(markdown, t);
         c.Text(body.X, body.Y, markup, new TextStyle(12, t.Text, Width: body.W, MaxLines: Math.Max(1, (int)(body.H / 16)), Markup: true));
     }
+
+    static string Hex(Rgba c) => $"#{(int)Math.Round(c.R * 255):x2}{(int)Math.Round(c.G * 255):x2}{(int)Math.Round(c.B * 255):x2}";
+    static string Escape(string s) => System.Security.SecurityElement.Escape(s) ?? "";
 
     [GeneratedRegex(@"\*\*(.+?)\*\*")] private static partial Regex Bold();
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")] private static partial Regex MdLink();

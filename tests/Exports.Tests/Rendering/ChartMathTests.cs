@@ -116,7 +116,7 @@ public sealed class ChartMathTests
         Assert.Equal(3, rows);
         Assert.Equal(40, g.Legend.Count + g.HiddenLegendItems);
         Assert.True(g.HiddenLegendItems > 0);
-        Assert.All(g.Legend, l => Assert.True(l.Y >= g.Plot.Bottom));
+        Assert.All(g.Legend, l => Assert.True(l.Y >= area.Y && l.Y + 10 <= g.Plot.Y)); // above the plot, under the title
         Assert.Equal(0, g.YMin);
         Assert.True(g.YMax >= 41);
         Assert.All(g.YTicks, t => Assert.EndsWith("%", t.Label));
