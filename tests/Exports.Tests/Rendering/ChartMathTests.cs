@@ -52,7 +52,8 @@ public sealed class ChartMathTests
         var from = new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var to = new DateTimeOffset(9999, 12, 30, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var ticks = TimeScale.Ticks(from, to, 300, TimeZoneInfo.Utc);
-        Assert.Equal("Dec 9999", ticks[^1].Label);
+        Assert.Equal("Dec 1", ticks[^1].Label);
+        Assert.Equal(new DateTimeOffset(9999, 12, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(), ticks[^1].Ms);
     }
 
     [Fact]
