@@ -1,6 +1,7 @@
 using System.Globalization;
 using Exports.Formats;
 using Exports.Rendering;
+using Exports.Rendering.Charts;
 using Exports.Series;
 using Exports.Shared;
 
@@ -156,7 +157,7 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock)
             case "max": value = idx.Max(i => ys[i]); how = $"max {gran} {agg.Name}"; break;
             case "min": value = idx.Min(i => ys[i]); how = $"min {gran} {agg.Name}"; break;
             case "sum": value = idx.Sum(i => ys[i]); how = $"sum of {gran} {agg.Name}"; break;
-            default: value = ys[idx[^1]]; how = $"last {gran}"; break;
+            default: value = ys[idx[^1]]; how = $"last {gran}" + StatReducer.Partial(data, combined.Series[0].X[idx[^1]]); break;
         }
         var method = drawn > 1 ? $"{how} · {agg.Name} over all {drawn} series" : how;
         var first = o.Reduce == "last" ? ys[idx[0]] : (double?)null;

@@ -193,6 +193,9 @@ public static partial class WidgetPainter
         return steps[steps.Length / 2];
     }
 
+    /// <summary>Whole numbers (counts) without decimals, others with one below 100.</summary>
+    static int DefaultDecimals(double v) => v == Math.Round(v) || Math.Abs(v) >= 100 ? 0 : 1;
+
     static Rgba ThresholdColor(WidgetOptions o, double v, Rgba fallback)
     {
         var color = fallback;
@@ -220,7 +223,7 @@ public static partial class WidgetPainter
         if (StatReducer.Reduce(data, w.Options) is not { } stat) return;
         var value = stat.Value;
         var color = ThresholdColor(w.Options, value, t.Text);
-        var valueText = NiceScale.Format(value, 0.01, w.Options.Decimals ?? (Math.Abs(value) >= 100 ? 0 : 1), w.Options.Unit);
+        var valueText = NiceScale.Format(value, 0.01, w.Options.Decimals ?? DefaultDecimals(value), w.Options.Unit);
         var style = Fit(c, valueText, new TextStyle(Math.Clamp(body.H * 0.38, 14, 64), color, Bold: true), body.W);
         var y = body.Y + c.Text(body.X, body.Y, valueText, style).Height;
         var small = Fit(c, stat.Method, new TextStyle(10, t.Muted), body.W);
@@ -267,7 +270,7 @@ public static partial class WidgetPainter
         c.Arc(cx, cy, radius, start, start + sweep, t.Grid, radius * 0.22);
         var color = ThresholdColor(w.Options, value, t.Palette[0]);
         if (frac > 0) c.Arc(cx, cy, radius, start, start + sweep * frac, color, radius * 0.22);
-        var text = NiceScale.Format(value, 0.01, w.Options.Decimals ?? 1, w.Options.Unit);
+        var text = NiceScale.Format(value, 0.01, w.Options.Decimals ?? DefaultDecimals(value), w.Options.Unit);
         var inner = radius * 1.6;
         var style = Fit(c, text, new TextStyle(Math.Clamp(radius * 0.4, 10, 40), t.Text, Bold: true), inner);
         var size = c.Measure(text, style);

@@ -60,7 +60,10 @@ public sealed class WidgetValueTests(ApiFixture api)
         Assert.Contains(F(max, 2), text);
         Assert.Contains(F(sum, 1), text);
         // The method is said under each number.
-        Assert.Contains($"last 1h · avg over all {series} series", text);
+        // The last hour is cut short by the range's end, and says so.
+        var covered = (to - DateTime.SpecifyKind(lastHour, DateTimeKind.Utc)).TotalMinutes;
+        var partial = covered < 60 ? $" (partial: {covered.ToString("0", CultureInfo.InvariantCulture)} of 60 min)" : "";
+        Assert.Contains($"last 1h{partial} · avg over all {series} series", text);
         Assert.Contains($"mean of all points · avg over all {series} series", text);
         Assert.Contains($"max over the range · max of {series} series", text);
     }
