@@ -260,9 +260,11 @@ public static partial class WidgetPainter
         double min = w.Options.Min ?? 0, max = w.Options.Max ?? 100;
         var small = new TextStyle(10, t.Muted);
         var labelH = c.Measure("0", small).Height;
+        var method = Fit(c, stat.Method, small with { Size = 9 }, body.W, 7);
+        var ms = c.Measure(stat.Method, method);
         // The arc runs from 135° to 405°: it reaches r above the centre and 0.71 r below, plus half its width (0.11 r);
-        // the min and max labels sit under its two ends.
-        var radius = Math.Min(body.W / 2 - 8, (body.H - 4 - labelH) / 1.93);
+        // the min and max labels sit under its two ends, the method on a line below them.
+        var radius = Math.Min(body.W / 2 - 8, (body.H - 6 - labelH - ms.Height) / 1.93);
         if (radius < 8) return;
         double cx = body.X + body.W / 2, cy = body.Y + radius * 1.11 + 2;
         const double start = Math.PI * 0.75, sweep = Math.PI * 1.5;
@@ -271,19 +273,16 @@ public static partial class WidgetPainter
         var color = ThresholdColor(w.Options, value, t.Palette[0]);
         if (frac > 0) c.Arc(cx, cy, radius, start, start + sweep * frac, color, radius * 0.22);
         var text = NiceScale.Format(value, 0.01, w.Options.Decimals ?? DefaultDecimals(value), w.Options.Unit);
-        var inner = radius * 1.6;
-        var style = Fit(c, text, new TextStyle(Math.Clamp(radius * 0.4, 10, 40), t.Text, Bold: true), inner);
+        var style = Fit(c, text, new TextStyle(Math.Clamp(radius * 0.4, 10, 40), t.Text, Bold: true), radius * 1.6);
         var size = c.Measure(text, style);
         c.Text(cx - size.Width / 2, cy - size.Height / 2, text, style);
-        var method = Fit(c, stat.Method, small with { Size = 9 }, inner);
-        var ms = c.Measure(stat.Method, method);
-        c.Text(cx - ms.Width / 2, cy + size.Height / 2 + 2, stat.Method, method);
         var end = radius * 0.707;
         var below = cy + end + radius * 0.11 + 1;
         var minText = NiceScale.Format(min, 1, w.Options.Decimals, null);
         var maxText = NiceScale.Format(max, 1, w.Options.Decimals, null);
         c.Text(cx - end - c.Measure(minText, small).Width / 2, below, minText, small);
         c.Text(cx + end - c.Measure(maxText, small).Width / 2, below, maxText, small);
+        c.Text(cx - ms.Width / 2, below + labelH + 1, stat.Method, method);
     }
 
     static void Table(ICanvas c, TableData d, RectF body, Theme t)
