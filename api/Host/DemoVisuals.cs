@@ -103,7 +103,7 @@ public static class DemoVisuals
                 new ExportRequest { Source = "agent-commands", Granularity = "1h", Aggregations = ["count"], Filter = Eq("status", "failed"), Timeframe = new TimeframeSpec { Last = "24h" } }),
             W("note", "text", "About", 8, 2, 4, 2, text: "Commands run by the **deployment agents**.\n- Stacked bars: ok, failed, timeout"),
             W("duration", "line", "p95 duration by command, hourly", 0, 4, 12, 4,
-                new ExportRequest { Source = "agent-commands", Fields = ["duration_ms"], Granularity = "1h", GroupBy = ["command"], Aggregations = ["p95"] }, new { unit = "ms" }),
+                new ExportRequest { Source = "agent-commands", Granularity = "1h", GroupBy = ["command"], Aggregations = ["p95"] }, new { unit = "ms" }),
             W("slowest", "table", "Slowest commands (p95, whole range)", 0, 8, 12, 4,
                 new ExportRequest { Source = "agent-commands", Granularity = "1w", GroupBy = ["command"], Aggregations = ["count", "p95", "max"] }, new { decimals = 0, maxRows = 10 }),
         ],
