@@ -67,7 +67,7 @@ public static class DemoVisuals
         Widgets =
         [
             W("cpu", "line", "CPU by server", 0, 0, 8, 4, Servers("cpu_percent", granularity: "raw"), new { unit = "%", thresholds = Thresholds((80, "#e02f44")) }), // the CPU alert's and monitor's 80
-            W("cpu-avg", "stat", "Average CPU, all servers", 8, 0, 4, 2, Servers("cpu_percent", granularity: "1h", aggregations: ["avg"]), new { unit = "%", thresholds = Thresholds((70, "#e0752d"), (85, "#e02f44")) }),
+            W("cpu-avg", "stat", "Average CPU, all servers", 8, 0, 4, 2, Servers("cpu_percent", granularity: "1h", aggregations: ["avg"]), new { unit = "%", reduce = "mean", combine = "all", thresholds = Thresholds((70, "#e0752d"), (85, "#e02f44")) }),
             W("disk-db", "gauge", "Disk used, db-01", 8, 2, 4, 2, Servers("disk_percent", Eq("server", "db-01"), "1h", aggregations: ["avg"]), new { unit = "%", thresholds = Thresholds((70, "#f2cc0c"), (85, "#e02f44")) }),
             W("mem-web", "area", "Memory, web servers", 0, 4, 6, 4, Servers("memory_percent", StartsWith("server", "web"), "raw"), new { unit = "%" }),
             W("net-region", "bar", "Network in by region, hourly", 6, 4, 6, 4, Servers("net_in_mbps", granularity: "1h", groupBy: ["region"], aggregations: ["avg"]), new { unit = "Mbit/s" }),

@@ -138,12 +138,16 @@ public static class Adapters
                 Text = $"# {a.Title}\nFired **{a.FiredAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC**; {targets.Count} target(s) below, 3 hours before to 1 hour after.",
             },
         };
+        // Every target's chart marks the fire time.
+        var marker = new { time = a.FiredAt.ToUniversalTime().ToString("O"), label = $"fired {a.FiredAt.UtcDateTime:HH:mm} UTC", color = "#e02f44" };
         for (var i = 0; i < targets.Count; i++)
             widgets.Add(new WidgetRequest
             {
                 Id = $"target-{i + 1}", Type = "line", Title = targets[i].Title ?? $"Target {i + 1}", X = 0, Y = 2 + i * 4, W = 12, H = 4,
                 Query = targets[i].Query,
-                Options = targets[i].Threshold is { } th ? JsonSerializer.SerializeToElement(new { thresholds = new[] { new { value = th, color = "#e02f44" } } }) : null,
+                Options = targets[i].Threshold is { } th
+                    ? JsonSerializer.SerializeToElement(new { thresholds = new[] { new { value = th, color = "#e02f44" } }, markers = new[] { marker } })
+                    : JsonSerializer.SerializeToElement(new { markers = new[] { marker } }),
             });
         return new ExportLayout
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Exports.Formats;
 using Exports.Rendering;
+using Exports.Rendering.Charts;
 using Exports.Series;
 using Exports.Shared;
 
@@ -52,7 +53,10 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
             var p = prepared!;
             var wf = (double)p.Plan.From.ToUnixTimeMilliseconds();
             var wt = (double)p.Plan.To.ToUnixTimeMilliseconds();
-            return w.Type == "table" ? Make(await TableAsync(p, options, s.Zone, s.Format == "pdf" ? limits.PdfTableRows : options.MaxRows, ct)) : Make(await SeriesAsync(p, wf, wt, ct));
+            if (w.Type == "table") return Make(await TableAsync(p, options, s.Zone, s.Format == "pdf" ? limits.PdfTableRows : options.MaxRows, ct));
+            var data = await SeriesAsync(p, wf, wt, ct);
+            if (w.Type is "stat" or "gauge" && data is SeriesData sd) data = await StatAsync(owner, query, p, sd, options, ct);
+            return Make(data);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
         {
@@ -60,31 +64,34 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
         }
     }
 
+    /// <summary>Every value column (each aggregation, or each metric of a wide query) of every key is a series,
+    /// named by the fewest keys that tell the series apart, then the column when there are several.</summary>
     async Task<WidgetData> SeriesAsync(PreparedExport p, double fromMs, double toMs, CancellationToken ct)
     {
         var cols = p.Schema.Columns;
         var time = cols.FirstOrDefault(c => c.Type == ColumnType.Time);
-        var value = cols.FirstOrDefault(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long);
-        if (time is null || value is null) return new ErrorData("The query has no time and numeric columns to draw.");
+        var values = cols.Where(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long).ToArray();
+        if (time is null || values.Length == 0) return new ErrorData("The query has no time and numeric columns to draw.");
         var keys = cols.Where(c => c.IsKey && c.Type == ColumnType.String).ToArray();
-        var series = new Dictionary<string, (List<double> X, List<double> Y, string[] Keys)>(StringComparer.Ordinal);
+        var series = new Dictionary<string, (List<double> X, List<double>[] Y, string[] Keys)>(StringComparer.Ordinal);
         var order = new List<string>();
         string? lastName = null;
-        (List<double> X, List<double> Y, string[] Keys) current = default;
+        (List<double> X, List<double>[] Y, string[] Keys) current = default;
         await exports.ReadAsync(p, MaxPointsPerWidget, row =>
         {
-            var name = keys.Length == 0 ? value.Name : keys.Length == 1 ? Key(row, keys[0]) : string.Join("\u0001", keys.Select(k => Key(row, k)));
+            var name = keys.Length == 0 ? "" : keys.Length == 1 ? Key(row, keys[0]) : string.Join("\u0001", keys.Select(k => Key(row, k)));
             if (name != lastName)
             {
                 if (!series.TryGetValue(name, out current))
                 {
-                    series[name] = current = ([], [], keys.Select(k => Key(row, k)).ToArray());
+                    series[name] = current = ([], values.Select(_ => new List<double>()).ToArray(), keys.Select(k => Key(row, k)).ToArray());
                     order.Add(name);
                 }
                 lastName = name;
             }
             current.X.Add((row.Times[time.Slot] - DateTime.UnixEpoch).TotalMilliseconds);
-            current.Y.Add(row.Nulls[value.Slot] ? double.NaN : value.Type == ColumnType.Long ? row.Longs[value.Slot] : row.Doubles[value.Slot]);
+            for (var v = 0; v < values.Length; v++)
+                current.Y[v].Add(row.Nulls[values[v].Slot] ? double.NaN : values[v].Type == ColumnType.Long ? row.Longs[values[v].Slot] : row.Doubles[values[v].Slot]);
         }, ct);
         // Name series by the fewest keys that still tell them apart (web-01 rather than eu-west · cpu_percent · web-01).
         var keep = Enumerable.Range(0, keys.Length).ToList();
@@ -94,8 +101,67 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
             if (without.Count > 0 && order.Select(n => string.Join(" · ", without.Select(x => series[n].Keys[x]))).Distinct().Count() == order.Count) keep = without;
         }
         if (order.Count == 1 && keys.Length > 0) keep = [keep.Last()];
-        var result = order.Select(n => Gaps(keys.Length == 0 ? n : string.Join(" · ", keep.Select(x => series[n].Keys[x])), series[n].X, series[n].Y)).ToList();
-        return new SeriesData(result, fromMs, toMs);
+        var result = new List<DataSeries>();
+        foreach (var n in order)
+        {
+            var keyName = string.Join(" · ", keep.Select(x => series[n].Keys[x]));
+            for (var v = 0; v < values.Length; v++)
+            {
+                var name = values.Length == 1 ? (keys.Length == 0 ? values[v].Name : keyName)
+                    : keyName.Length == 0 ? values[v].Name : $"{keyName} {values[v].Name}";
+                result.Add(Gaps(name, series[n].X, series[n].Y[v]));
+            }
+        }
+        return new SeriesData(result, fromMs, toMs) { Bucket = Span(p.Plan.Granularity, p.Plan.Zone) };
+    }
+
+    static BucketSpan? Span(Granularity g, TimeZoneInfo zone) => g.IsRaw ? null : g.TruncUnit switch
+    {
+        "day" => new BucketSpan(0, 1, 0, zone),
+        "week" => new BucketSpan(0, 7, 0, zone),
+        "month" => new BucketSpan(0, 0, 1, zone),
+        _ => new BucketSpan(g.Approx.TotalMilliseconds, 0, 0, zone), // hours and fixed intervals are absolute
+    };
+
+    /// <summary>A stat's or gauge's number over all its series. With combine "all" (the default for aggregated
+    /// queries) PostgreSQL recomputes the query's own aggregation over every series' points (the query with
+    /// groupBy: []), then the series is reduced over time; a mean of averages is weighted by point counts, so it is
+    /// the mean of all points. Otherwise the painter reduces each series and combines them (StatReducer).</summary>
+    async Task<WidgetData> StatAsync(Guid owner, ExportRequest query, PreparedExport p, SeriesData data, WidgetOptions o, CancellationToken ct)
+    {
+        var drawn = data.Series.Count(x => x.Y.Any(v => !double.IsNaN(v)));
+        var aggs = query.Aggregations is { Count: > 0 } a ? a : ["avg"];
+        if (drawn == 0 || (o.Combine ?? "all") != "all" || p.Plan.Granularity.IsRaw || aggs.Count != 1 || query.Metrics is { Count: > 1 }) return data;
+        var agg = Aggregation.Parse(aggs[0]);
+        if (agg is null) return data;
+        var weighted = o.Reduce == "mean" && agg.Kind == "avg";
+        if (drawn == 1 && !weighted) return data;
+        var all = query with { GroupBy = [], Aggregations = weighted ? [aggs[0], "count"] : aggs, Shape = "long", Columns = null };
+        var (outcome, prepared, _) = await exports.PrepareAsync(owner, all, ct);
+        if (outcome != PrepareOutcome.Ok || await SeriesAsync(prepared!, data.FromMs, data.ToMs, ct) is not SeriesData combined
+            || combined.Series.Count != (weighted ? 2 : 1)) return data;
+        var ys = combined.Series[0].Y;
+        var idx = Enumerable.Range(0, ys.Length).Where(i => !double.IsNaN(ys[i])).ToArray();
+        if (idx.Length == 0) return data;
+        var gran = p.Plan.Granularity.Name;
+        double value;
+        string how;
+        switch (o.Reduce)
+        {
+            case "mean" when weighted:
+                var n = combined.Series[1].Y;
+                value = idx.Sum(i => ys[i] * n[i]) / idx.Sum(i => n[i]);
+                how = "mean of all points";
+                break;
+            case "mean": value = idx.Average(i => ys[i]); how = $"mean of {gran} {agg.Name}"; break;
+            case "max": value = idx.Max(i => ys[i]); how = $"max {gran} {agg.Name}"; break;
+            case "min": value = idx.Min(i => ys[i]); how = $"min {gran} {agg.Name}"; break;
+            case "sum": value = idx.Sum(i => ys[i]); how = $"sum of {gran} {agg.Name}"; break;
+            default: value = ys[idx[^1]]; how = $"last {gran}" + StatReducer.Partial(data, combined.Series[0].X[idx[^1]]); break;
+        }
+        var method = drawn > 1 ? $"{how} · {agg.Name} over all {drawn} series" : how;
+        var first = o.Reduce == "last" ? ys[idx[0]] : (double?)null;
+        return data with { Series = [combined.Series[0] with { Name = "all" }], Stat = new StatValue(value, first, method) };
     }
 
     static string Key(RowBuffer row, OutputColumn k) => row.Nulls[k.Slot] ? "" : row.Strings[k.Slot] ?? "";

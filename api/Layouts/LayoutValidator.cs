@@ -187,6 +187,11 @@ public static partial class LayoutValidator
                         && t.TryGetProperty("value", out var tv) && tv.ValueKind == JsonValueKind.Number
                         && t.TryGetProperty("color", out var tc) && tc.ValueKind == JsonValueKind.String && HexColor().IsMatch(tc.GetString()!)):
                     o = o with { Thresholds = v.EnumerateArray().Select(t => new Threshold(t.GetProperty("value").GetDouble(), Rgba.Hex(t.GetProperty("color").GetString()!))).ToList() }; break;
+                case "reduce" when v.Text() is "last" or "mean" or "max" or "min" or "sum": o = o with { Reduce = v.Text()! }; break;
+                case "reduce": add(key, "reduce is last, mean, max, min or sum: how a stat or gauge reduces each series over the range."); break;
+                case "combine" when v.Text() is "all" or "mean" or "sum" or "max" or "min" or "first": o = o with { Combine = v.Text()! }; break;
+                case "combine": add(key, "combine is all (the query's aggregation over every series' points), mean, sum, max, min or first: how a stat or gauge merges several series."); break;
+                case "markers": o = o with { Markers = ParseMarkers(v, key, add) }; break;
                 default:
                     add(key, p.Name is "unit" or "decimals" or "legend" or "stacked" or "min" or "max" or "maxRows" or "nulls" or "colors" or "thresholds"
                         ? $"Invalid {p.Name}." : $"Unknown widget option '{p.Name}'.");
@@ -194,6 +199,39 @@ public static partial class LayoutValidator
             }
         }
         return o;
+    }
+
+    /// <summary>markers: [{ time, label?, color? }], at most 20: time an ISO 8601 instant with an offset.</summary>
+    static List<TimeMarker> ParseMarkers(JsonElement v, string at, Action<string, string> add)
+    {
+        var list = new List<TimeMarker>();
+        if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() > 20) { add(at, "markers is a list of at most 20 { time, label, color }."); return list; }
+        var i = 0;
+        foreach (var m in v.EnumerateArray())
+        {
+            var key = $"{at}[{i++}]";
+            if (m.ValueKind != JsonValueKind.Object) { add(key, "A marker is an object { time, label, color }."); continue; }
+            DateTimeOffset time = default;
+            if (!m.TryGetProperty("time", out var t) || t.ValueKind != JsonValueKind.String
+                || !DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time) || !Timeframes.InRange(time))
+                add($"{key}.time", "A marker needs a time: an ISO 8601 instant such as 2026-11-29T21:24:00Z.");
+            var label = "";
+            if (m.TryGetProperty("label", out var l) && l.ValueKind != JsonValueKind.Null)
+            {
+                if (l.ValueKind != JsonValueKind.String || l.GetString()!.Length > 64) add($"{key}.label", "A marker's label is text of at most 64 characters.");
+                else label = l.GetString()!;
+            }
+            var color = Rgba.Hex("#e02f44");
+            if (m.TryGetProperty("color", out var c) && c.ValueKind != JsonValueKind.Null)
+            {
+                if (c.ValueKind != JsonValueKind.String || !HexColor().IsMatch(c.GetString()!)) add($"{key}.color", "A marker's color is #rrggbb.");
+                else color = Rgba.Hex(c.GetString()!);
+            }
+            foreach (var p in m.EnumerateObject())
+                if (p.Name is not ("time" or "label" or "color")) add($"{key}.{p.Name}", $"Unknown marker field '{p.Name}'.");
+            list.Add(new TimeMarker(time.ToUnixTimeMilliseconds(), label, color));
+        }
+        return list;
     }
 
     public static string Describe(DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone) =>

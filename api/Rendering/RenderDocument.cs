@@ -25,13 +25,46 @@ public sealed record WidgetOptions
     /// <summary>gap (break the line where data is missing), connect, or zero.</summary>
     public string Nulls { get; init; } = "gap";
     public int MaxRows { get; init; } = 12;
+    /// <summary>Stat and gauge: how each series is reduced over the range (last, mean, max, min, sum).</summary>
+    public string Reduce { get; init; } = "last";
+    /// <summary>Stat and gauge: how several series merge. all (the query's own aggregation over every series'
+    /// points, computed by PostgreSQL), mean, sum, max, min (of the series' reduced values) or first; null picks all
+    /// for aggregated queries and mean for raw points.</summary>
+    public string? Combine { get; init; }
+    /// <summary>Charts: vertical dashed lines at given instants (an alert's fire time).</summary>
+    public IReadOnlyList<TimeMarker> Markers { get; init; } = [];
 }
+
+public sealed record TimeMarker(double Ms, string Label, Rgba Color);
 
 public sealed record DataSeries(string Name, double[] X, double[] Y);
 
+/// <summary>How long a bucket is: a fixed number of milliseconds, or whole days or months of the query's zone.
+/// Null on <see cref="SeriesData"/> for raw points (the data's own step is used).</summary>
+public sealed record BucketSpan(double Ms, int Days, int Months, TimeZoneInfo Zone)
+{
+    /// <summary>The start of the bucket after the one starting at <paramref name="startMs"/>.</summary>
+    public double Next(double startMs)
+    {
+        if (Days == 0 && Months == 0) return startMs + Ms;
+        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds((long)startMs), Zone).DateTime;
+        var next = Months > 0 ? local.AddMonths(Months) : local.AddDays(Days);
+        while (Zone.IsInvalidTime(next)) next = next.AddHours(1);
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(next, DateTimeKind.Unspecified), Zone)).ToUnixTimeMilliseconds();
+    }
+}
+
+/// <summary>A stat's or gauge's one number and how it was reduced (drawn in small print under it).</summary>
+public sealed record StatValue(double Value, double? First, string Method);
+
 /// <summary>What a widget shows, already resolved: series, a table, a single value, text, or why there is nothing.</summary>
 public abstract record WidgetData;
-public sealed record SeriesData(IReadOnlyList<DataSeries> Series, double FromMs, double ToMs) : WidgetData;
+public sealed record SeriesData(IReadOnlyList<DataSeries> Series, double FromMs, double ToMs) : WidgetData
+{
+    public BucketSpan? Bucket { get; init; }
+    /// <summary>Stat and gauge: the value to show; null draws the reduction of <see cref="Series"/> by the options.</summary>
+    public StatValue? Stat { get; init; }
+}
 public sealed record TableData(IReadOnlyList<string> Columns, IReadOnlyList<bool> Numeric, IReadOnlyList<string[]> Rows, long TotalRows) : WidgetData
 {
     /// <summary>The query was counted only up to <see cref="TotalRows"/>: it may have more.</summary>

@@ -49,6 +49,8 @@ public static partial class WidgetPainter
         c.Text(body.X, body.Y + (body.H - h) / 2, text, style);
     }
 
+    /// <summary>Text is drawn in reading order (title, legend, marker labels, y axis, x axis), so a PDF's text reads
+    /// in that order; shapes go in between.</summary>
     static void Chart(ICanvas c, RenderWidget w, RectF body, Theme t, TimeZoneInfo zone)
     {
         var data = (SeriesData)w.Data;
@@ -56,13 +58,16 @@ public static partial class WidgetPainter
         var stacked = w.Options.Stacked && (bars || w.Type == "area");
         var g = ChartLayout.Compute(body, data.Series, data.FromMs, data.ToMs, w.Options, zone, c, stacked, bars);
         var axis = new TextStyle(ChartLayout.AxisFont, t.Muted);
-        foreach (var tick in g.YTicks)
+        var legendStyle = new TextStyle(ChartLayout.LegendFont, t.Text);
+        foreach (var row in g.Legend.GroupBy(item => item.Y))
         {
-            var y = g.Y(tick.Position);
-            c.Line(g.Plot.X, y, g.Plot.Right, y, t.Grid, 1);
-            var size = c.Measure(tick.Label, axis);
-            c.Text(g.Plot.X - 6 - size.Width, y - size.Height / 2, tick.Label, axis);
+            var text = string.Join(ChartLayout.Gap, row.Select(item =>
+                $"<span foreground=\"{Hex(t.SeriesColor(item.SeriesIndex, w.Options))}\">{ChartLayout.SwatchGlyph.TrimEnd()}</span> {Escape(item.Name)}"));
+            if (row.Key == g.Legend[^1].Y && g.HiddenLegendItems > 0) text += ChartLayout.Gap + $"<span foreground=\"{Hex(t.Muted)}\">+{g.HiddenLegendItems} more</span>";
+            c.Text(row.First().X, row.Key, text, legendStyle with { Markup = true });
         }
+        foreach (var tick in g.YTicks) c.Line(g.Plot.X, g.Y(tick.Position), g.Plot.Right, g.Y(tick.Position), t.Grid, 1);
+        var xLabels = new List<(double Left, string Label)>();
         var lastRight = double.NegativeInfinity;
         foreach (var tick in g.XTicks)
         {
@@ -71,7 +76,7 @@ public static partial class WidgetPainter
             var left = Math.Max(body.X, Math.Min(x - size.Width / 2, body.Right - size.Width));
             if (left < lastRight + 8) continue;
             c.Line(x, g.Plot.Y, x, g.Plot.Bottom, t.Grid, 1);
-            c.Text(left, g.Plot.Bottom + 4, tick.Label, axis);
+            xLabels.Add((left, tick.Label));
             lastRight = left + size.Width;
         }
         c.PushClip(g.Plot with { Y = g.Plot.Y - 2, H = g.Plot.H + 4 });
@@ -81,18 +86,25 @@ public static partial class WidgetPainter
             c.Line(g.Plot.X, g.Y(th.Value), g.Plot.Right, g.Y(th.Value), th.Color, 1.2, [5, 4]);
         c.PopClip();
         c.Line(g.Plot.X, g.Plot.Bottom, g.Plot.Right, g.Plot.Bottom, t.Border, 1);
-        var legendStyle = new TextStyle(ChartLayout.LegendFont, t.Text);
-        foreach (var item in g.Legend)
+        foreach (var m in w.Options.Markers)
         {
-            c.FillRect(new RectF(item.X, item.Y + 2, ChartLayout.Swatch, ChartLayout.Swatch), t.SeriesColor(item.SeriesIndex, w.Options));
-            c.Text(item.X + ChartLayout.Swatch + 4, item.Y, item.Name, legendStyle);
+            if (m.Ms < g.XMin || m.Ms > g.XMax) continue;
+            var x = g.X(m.Ms);
+            c.Line(x, g.Plot.Y, x, g.Plot.Bottom, m.Color, 1.5, [6, 3]);
+            if (m.Label.Length == 0) continue;
+            var ls = Fit(c, m.Label, new TextStyle(10, m.Color, Bold: true), g.Plot.W / 2);
+            var lw = c.Measure(m.Label, ls).Width;
+            // Right of the line, or left of it when it is near the plot's right edge.
+            var lx = x + 4 + lw <= g.Plot.Right ? x + 4 : x - 4 - lw;
+            c.FillRect(new RectF(lx - 2, g.Plot.Y, lw + 4, c.Measure(m.Label, ls).Height), t.Panel.WithAlpha(0.85));
+            c.Text(lx, g.Plot.Y, m.Label, ls);
         }
-        if (g.HiddenLegendItems > 0 && g.Legend.Count > 0)
+        foreach (var tick in g.YTicks)
         {
-            var lastItem = g.Legend[^1];
-            var x = lastItem.X + ChartLayout.Swatch + 4 + c.Measure(lastItem.Name, legendStyle).Width + 12;
-            c.Text(x, lastItem.Y, $"+{g.HiddenLegendItems} more", legendStyle with { Color = t.Muted });
+            var size = c.Measure(tick.Label, axis);
+            c.Text(g.Plot.X - 6 - size.Width, g.Y(tick.Position) - size.Height / 2, tick.Label, axis);
         }
+        foreach (var (left, label) in xLabels) c.Text(left, g.Plot.Bottom + 4, label, axis);
     }
 
     static void Lines(ICanvas c, RenderWidget w, SeriesData data, ChartGeometry g, Theme t, bool stacked)
@@ -141,15 +153,16 @@ public static partial class WidgetPainter
         }
     }
 
+    /// <summary>Each bar covers its bucket's time span [start, next start) on the ticks' scale, clipped to the range;
+    /// grouped bars split the span, stacked bars share it. Raw points span the data's usual step.</summary>
     static void Bars(ICanvas c, RenderWidget w, SeriesData data, ChartGeometry g, Theme t, bool stacked)
     {
         var buckets = data.Series.SelectMany(s => s.X).Distinct().Order().ToArray();
         if (buckets.Length == 0) return;
-        var slot = g.Plot.W / buckets.Length;
-        var index = buckets.Select((x, i) => (x, i)).ToDictionary(p => p.x, p => p.i);
-        var groupW = slot * 0.8;
+        var step = UsualStep(buckets);
+        double End(double x) => data.Bucket?.Next(x) ?? x + step;
         var n = data.Series.Count;
-        var baseline = new double[buckets.Length];
+        var baseline = new Dictionary<double, double>();
         for (var si = 0; si < n; si++)
         {
             var s = data.Series[si];
@@ -157,24 +170,32 @@ public static partial class WidgetPainter
             for (var i = 0; i < s.X.Length; i++)
             {
                 if (double.IsNaN(s.Y[i])) continue;
-                var b = index[s.X[i]];
-                var left = g.Plot.X + b * slot + (slot - groupW) / 2;
-                double x0, bw, y0, y1;
-                if (stacked) { x0 = left; bw = groupW; y0 = baseline[b]; y1 = baseline[b] + s.Y[i]; baseline[b] = y1; }
-                else { bw = groupW / n; x0 = left + si * bw; y0 = 0; y1 = s.Y[i]; }
+                var from = Math.Max(s.X[i], g.XMin);
+                var to = Math.Min(End(s.X[i]), g.XMax);
+                if (!(to > from)) continue;
+                double x0 = g.X(from), x1 = g.X(to), y0, y1;
+                if (stacked) { y0 = baseline.GetValueOrDefault(s.X[i]); y1 = y0 + s.Y[i]; baseline[s.X[i]] = y1; }
+                else { var bw = (x1 - x0) / n; x0 += si * bw; x1 = x0 + bw; y0 = 0; y1 = s.Y[i]; }
                 var top = g.Y(Math.Max(y0, y1));
                 var bottom = g.Y(Math.Min(y0, y1));
-                c.FillRect(new RectF(x0 + 0.5, top, Math.Max(1, bw - 1), Math.Max(0.5, bottom - top)), color);
+                // Half a pixel of gap on each side keeps neighbours apart without moving either edge.
+                var gap = x1 - x0 >= 3 ? 0.5 : 0;
+                c.FillRect(new RectF(x0 + gap, top, Math.Max(0.5, x1 - x0 - 2 * gap), Math.Max(0.5, bottom - top)), color);
             }
         }
     }
 
-    static (double Last, double First, double[] X, double[] Y) LastValue(SeriesData data)
+    static double UsualStep(double[] sorted)
     {
-        var s = data.Series.First(x => x.Y.Any(v => !double.IsNaN(v)));
-        var valid = s.Y.Where(v => !double.IsNaN(v)).ToArray();
-        return (valid[^1], valid[0], s.X, s.Y);
+        if (sorted.Length < 2) return 60_000;
+        var steps = new double[sorted.Length - 1];
+        for (var i = 1; i < sorted.Length; i++) steps[i - 1] = sorted[i] - sorted[i - 1];
+        Array.Sort(steps);
+        return steps[steps.Length / 2];
     }
+
+    /// <summary>Whole numbers (counts) without decimals, others with one below 100.</summary>
+    static int DefaultDecimals(double v) => v == Math.Round(v) || Math.Abs(v) >= 100 ? 0 : 1;
 
     static Rgba ThresholdColor(WidgetOptions o, double v, Rgba fallback)
     {
@@ -183,26 +204,43 @@ public static partial class WidgetPainter
         return color;
     }
 
+    /// <summary>The style at most <paramref name="style"/>'s size whose text fits <paramref name="width"/>: a number is
+    /// shrunk, never ellipsized.</summary>
+    static TextStyle Fit(ITextMeasurer c, string text, TextStyle style, double width, double minSize = 6)
+    {
+        style = style with { Width = null, MaxLines = 1 };
+        var w = c.Measure(text, style).Width;
+        for (var i = 0; i < 4 && w > width && style.Size > minSize; i++)
+        {
+            style = style with { Size = Math.Max(minSize, Math.Floor(style.Size * width / w * 10) / 10) };
+            w = c.Measure(text, style).Width;
+        }
+        return style;
+    }
+
     static void Stat(ICanvas c, RenderWidget w, RectF body, Theme t)
     {
         var data = (SeriesData)w.Data;
-        var (last, first, xs, ys) = LastValue(data);
-        var color = ThresholdColor(w.Options, last, t.Text);
-        var valueText = NiceScale.Format(last, 0.01, w.Options.Decimals ?? (Math.Abs(last) >= 100 ? 0 : 1), w.Options.Unit);
-        var size = Math.Clamp(body.H * 0.38, 14, 64);
-        var style = new TextStyle(size, color, Bold: true, Width: body.W);
-        var h = c.Measure(valueText, style).Height;
-        c.Text(body.X, body.Y, valueText, style);
-        if (first != 0 && double.IsFinite(first))
+        if (StatReducer.Reduce(data, w.Options) is not { } stat) return;
+        var value = stat.Value;
+        var color = ThresholdColor(w.Options, value, t.Text);
+        var valueText = NiceScale.Format(value, 0.01, w.Options.Decimals ?? DefaultDecimals(value), w.Options.Unit);
+        var style = Fit(c, valueText, new TextStyle(Math.Clamp(body.H * 0.38, 14, 64), color, Bold: true), body.W);
+        var y = body.Y + c.Text(body.X, body.Y, valueText, style).Height;
+        var small = Fit(c, stat.Method, new TextStyle(10, t.Muted), body.W);
+        y += c.Text(body.X, y, stat.Method, small).Height + 2;
+        if (stat.First is { } first && first != 0 && double.IsFinite(first))
         {
-            var delta = (last - first) / Math.Abs(first) * 100;
+            var delta = (value - first) / Math.Abs(first) * 100;
             var deltaText = (delta >= 0 ? "▲ " : "▼ ") + Math.Abs(delta).ToString("0.#", Inv) + "% over the range";
-            c.Text(body.X, body.Y + h + 2, deltaText, new TextStyle(11, delta >= 0 ? Rgba.Hex("#56a64b") : Rgba.Hex("#e02f44"), Width: body.W));
+            y += c.Text(body.X, y, deltaText, new TextStyle(11, delta >= 0 ? Rgba.Hex("#56a64b") : Rgba.Hex("#e02f44"), Width: body.W)).Height;
         }
-        // Sparkline along the bottom third.
-        var spark = new RectF(body.X, body.Bottom - body.H * 0.33, body.W, body.H * 0.33);
-        if (spark.H < 8) return;
-        var (dx, dy) = Downsample.MinMax(xs, ys, data.FromMs, data.ToMs, (int)spark.W);
+        // Sparkline in the bottom third below the text: the one series drawn (all series combined, or the only one).
+        var s = data.Series.FirstOrDefault(x => x.Y.Any(v => !double.IsNaN(v)));
+        var sparkTop = Math.Max(y + 2, body.Bottom - body.H * 0.33);
+        var spark = new RectF(body.X, sparkTop, body.W, body.Bottom - sparkTop);
+        if (s is null || spark.H < 8 || (data.Stat is null && data.Series.Count > 1)) return;
+        var (dx, dy) = Downsample.MinMax(s.X, s.Y, data.FromMs, data.ToMs, (int)spark.W);
         var valid = dy.Where(v => !double.IsNaN(v)).ToArray();
         if (valid.Length < 2) return;
         double lo = valid.Min(), hi = valid.Max();
@@ -218,25 +256,34 @@ public static partial class WidgetPainter
 
     static void Gauge(ICanvas c, RenderWidget w, RectF body, Theme t)
     {
-        var (last, _, _, _) = LastValue((SeriesData)w.Data);
+        if (StatReducer.Reduce((SeriesData)w.Data, w.Options) is not { } stat) return;
+        var value = stat.Value;
         double min = w.Options.Min ?? 0, max = w.Options.Max ?? 100;
-        // The arc runs from 135° to 405°: it reaches r above the centre and 0.71 r below, plus half its width.
-        var radius = Math.Min(body.W / 2 - 8, (body.H - 14) / 1.95);
+        var small = new TextStyle(10, t.Muted);
+        var labelH = c.Measure("0", small).Height;
+        var method = Fit(c, stat.Method, small with { Size = 9 }, body.W, 7);
+        var ms = c.Measure(stat.Method, method);
+        // The arc runs from 135° to 405°: it reaches r above the centre and 0.71 r below, plus half its width (0.11 r);
+        // the min and max labels sit under its two ends, the method on a line below them.
+        var radius = Math.Min(body.W / 2 - 8, (body.H - 6 - labelH - ms.Height) / 1.93);
         if (radius < 8) return;
         double cx = body.X + body.W / 2, cy = body.Y + radius * 1.11 + 2;
         const double start = Math.PI * 0.75, sweep = Math.PI * 1.5;
-        var frac = Math.Clamp((last - min) / Math.Max(1e-9, max - min), 0, 1);
+        var frac = Math.Clamp((value - min) / Math.Max(1e-9, max - min), 0, 1);
         c.Arc(cx, cy, radius, start, start + sweep, t.Grid, radius * 0.22);
-        var color = ThresholdColor(w.Options, last, t.Palette[0]);
+        var color = ThresholdColor(w.Options, value, t.Palette[0]);
         if (frac > 0) c.Arc(cx, cy, radius, start, start + sweep * frac, color, radius * 0.22);
-        var text = NiceScale.Format(last, 0.01, w.Options.Decimals ?? 1, w.Options.Unit);
-        var style = new TextStyle(Math.Clamp(radius * 0.4, 10, 40), t.Text, Bold: true, Align: TextAlign.Center, Width: radius * 2);
-        var h = c.Measure(text, style).Height;
-        c.Text(cx - radius, cy - h / 2, text, style);
-        var small = new TextStyle(10, t.Muted);
-        c.Text(cx - radius * 0.8, cy + radius * 0.7, NiceScale.Format(min, 1, w.Options.Decimals, null), small);
+        var text = NiceScale.Format(value, 0.01, w.Options.Decimals ?? DefaultDecimals(value), w.Options.Unit);
+        var style = Fit(c, text, new TextStyle(Math.Clamp(radius * 0.4, 10, 40), t.Text, Bold: true), radius * 1.6);
+        var size = c.Measure(text, style);
+        c.Text(cx - size.Width / 2, cy - size.Height / 2, text, style);
+        var end = radius * 0.707;
+        var below = cy + end + radius * 0.11 + 1;
+        var minText = NiceScale.Format(min, 1, w.Options.Decimals, null);
         var maxText = NiceScale.Format(max, 1, w.Options.Decimals, null);
-        c.Text(cx + radius * 0.8 - c.Measure(maxText, small).Width, cy + radius * 0.7, maxText, small);
+        c.Text(cx - end - c.Measure(minText, small).Width / 2, below, minText, small);
+        c.Text(cx + end - c.Measure(maxText, small).Width / 2, below, maxText, small);
+        c.Text(cx - ms.Width / 2, below + labelH + 1, stat.Method, method);
     }
 
     static readonly TextStyle TableFont = new(11, default);
@@ -311,6 +358,9 @@ public static partial class WidgetPainter
         var markup = MarkdownToPango(markdown, t);
         c.Text(body.X, body.Y, markup, new TextStyle(12, t.Text, Width: body.W, MaxLines: Math.Max(1, (int)(body.H / 16)), Markup: true));
     }
+
+    static string Hex(Rgba c) => $"#{(int)Math.Round(c.R * 255):x2}{(int)Math.Round(c.G * 255):x2}{(int)Math.Round(c.B * 255):x2}";
+    static string Escape(string s) => System.Security.SecurityElement.Escape(s) ?? "";
 
     [GeneratedRegex(@"\*\*(.+?)\*\*")] private static partial Regex Bold();
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")] private static partial Regex MdLink();

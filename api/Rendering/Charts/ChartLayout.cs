@@ -12,11 +12,13 @@ public sealed record ChartGeometry(
     public double Y(double v) => Plot.Bottom - (YMax > YMin ? (v - YMin) / (YMax - YMin) : 0.5) * Plot.H;
 }
 
-/// <summary>Pure chart layout: axes with nice ticks, time labels in the layout's zone, the plot area and a legend
-/// that wraps (at most three rows, then "+N more"). Measuring goes through <see cref="ITextMeasurer"/>.</summary>
+/// <summary>Pure chart layout: a legend under the title that wraps (at most three rows, then "+N more"), the plot
+/// area, axes with nice ticks and time labels in the layout's zone. Measuring goes through <see cref="ITextMeasurer"/>.</summary>
 public static class ChartLayout
 {
-    public const double AxisFont = 11, LegendFont = 11, Swatch = 10;
+    public const double AxisFont = 11, LegendFont = 11;
+    /// <summary>A legend item is the series' coloured square and its name; items in a row are two spaces apart.</summary>
+    public const string SwatchGlyph = "■ ", Gap = "  ";
 
     public static ChartGeometry Compute(RectF area, IReadOnlyList<DataSeries> series, double xMin, double xMax, WidgetOptions o,
         TimeZoneInfo zone, ITextMeasurer measure, bool stacked = false, bool bars = false)
@@ -44,27 +46,32 @@ public static class ChartLayout
         var axisStyle = new TextStyle(AxisFont, default);
         var lineHeight = measure.Measure("0:", axisStyle).Height;
 
-        // Legend first: it takes rows at the bottom.
+        // Legend first: it takes rows at the top.
         var legend = new List<LegendItem>();
         var hidden = 0;
         var legendHeight = 0.0;
         if (o.Legend && series.Count > 1 || (o.Legend && series.Count == 1 && series[0].Name.Length > 0))
         {
+            // Each row is one run of text, "■ name  ■ name" with coloured squares, so a PDF reader reads a row as one
+            // line (a wider gap between items splits it into columns).
             var rows = 1;
-            double x = area.X, rowH = Math.Max(lineHeight, Swatch) + 4;
+            double rowH = lineHeight + 4;
             var y0 = 0.0;
+            var style = new TextStyle(LegendFont, default);
+            var row = new List<string>();
             for (var i = 0; i < series.Count; i++)
             {
-                var w = Swatch + 4 + measure.Measure(series[i].Name, new TextStyle(LegendFont, default)).Width + 12;
-                if (x + w > area.Right && x > area.X)
+                var prefix = row.Count == 0 ? "" : string.Join(Gap, row) + Gap;
+                if (row.Count > 0 && area.X + measure.Measure(prefix + SwatchGlyph + series[i].Name, style).Width > area.Right)
                 {
                     if (rows == 3) { hidden = series.Count - i; break; }
                     rows++;
-                    x = area.X;
                     y0 += rowH;
+                    row.Clear();
+                    prefix = "";
                 }
-                legend.Add(new LegendItem(series[i].Name, i, x, y0));
-                x += w;
+                legend.Add(new LegendItem(series[i].Name, i, area.X + (prefix.Length == 0 ? 0 : measure.Measure(prefix, style).Width), y0));
+                row.Add(SwatchGlyph + series[i].Name);
             }
             legendHeight = rows * rowH + 4;
         }
@@ -80,10 +87,11 @@ public static class ChartLayout
             labelWidth = Math.Max(labelWidth, measure.Measure(label, axisStyle).Width);
             yTicks.Add(new Tick(v, label));
         }
-        var plot = new RectF(area.X + labelWidth + 6, area.Y + lineHeight / 2, 0, 0);
-        plot = plot with { W = Math.Max(10, area.Right - plot.X - 4), H = Math.Max(10, area.Bottom - legendHeight - lineHeight - 6 - plot.Y) };
+        // The legend sits under the title, above the plot: text reads title, legend, then axes.
+        var legendTop = area.Y;
+        var plot = new RectF(area.X + labelWidth + 6, area.Y + legendHeight + lineHeight / 2, 0, 0);
+        plot = plot with { W = Math.Max(10, area.Right - plot.X - 4), H = Math.Max(10, area.Bottom - lineHeight - 6 - plot.Y) };
         var xTicks = TimeScale.Ticks(xMin, xMax, plot.W, zone).Select(t => new Tick(t.Ms, t.Label)).ToList();
-        var legendTop = plot.Bottom + lineHeight + 8;
         return new ChartGeometry(plot, xMin, xMax, lo, hi, xTicks, yTicks,
             legend.Select(l => l with { Y = l.Y + legendTop }).ToList(), hidden, legendTop);
     }

@@ -49,17 +49,20 @@ public static class NiceScale
     static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 }
 
-/// <summary>Time axis ticks aligned to local clock boundaries in the layout's time zone.</summary>
+/// <summary>Time axis ticks aligned to local clock boundaries in the layout's time zone (month steps at the 1st). A
+/// label depends only on its local instant, never on the chart's width or step: HH:mm within a day, the date (MMM d) at
+/// local midnight, the year at New Year, so every chart of one range reads the same instant the same way.</summary>
 public static class TimeScale
 {
-    static readonly (TimeSpan Step, string Format)[] Steps =
+    static readonly TimeSpan[] Steps =
     [
-        (TimeSpan.FromMinutes(1), "HH:mm"), (TimeSpan.FromMinutes(5), "HH:mm"), (TimeSpan.FromMinutes(10), "HH:mm"),
-        (TimeSpan.FromMinutes(15), "HH:mm"), (TimeSpan.FromMinutes(30), "HH:mm"), (TimeSpan.FromHours(1), "HH:mm"),
-        (TimeSpan.FromHours(2), "HH:mm"), (TimeSpan.FromHours(3), "HH:mm"), (TimeSpan.FromHours(6), "MMM d HH:mm"),
-        (TimeSpan.FromHours(12), "MMM d HH:mm"), (TimeSpan.FromDays(1), "MMM d"), (TimeSpan.FromDays(2), "MMM d"),
-        (TimeSpan.FromDays(7), "MMM d"), (TimeSpan.FromDays(14), "MMM d"), (TimeSpan.FromDays(30), "MMM yyyy"),
+        TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(30),
+        TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(3), TimeSpan.FromHours(6), TimeSpan.FromHours(12),
+        TimeSpan.FromDays(1), TimeSpan.FromDays(2), TimeSpan.FromDays(7), TimeSpan.FromDays(14), TimeSpan.FromDays(30),
     ];
+
+    public static string Label(DateTime local) =>
+        local.ToString(local.TimeOfDay != TimeSpan.Zero ? "HH:mm" : local is { Month: 1, Day: 1 } ? "yyyy" : "MMM d", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Ticks (epoch milliseconds) and their labels between <paramref name="fromMs"/> and <paramref name="toMs"/>,
     /// about one per <paramref name="pixelsPerTick"/> of <paramref name="width"/>.</summary>
@@ -69,23 +72,24 @@ public static class TimeScale
         if (!(toMs > fromMs)) return result;
         var target = Math.Max(2, width / pixelsPerTick);
         var span = TimeSpan.FromMilliseconds(toMs - fromMs);
-        var (step, format) = Steps.FirstOrDefault(s => span / s.Step <= target, Steps[^1]);
+        var step = Steps.FirstOrDefault(s => span / s <= target, Steps[^1]);
+        var months = step.TotalDays >= 30;
         var from = DateTimeOffset.FromUnixTimeMilliseconds((long)fromMs);
         var local = TimeZoneInfo.ConvertTime(from, zone);
-        // Align to the step in local time (days and longer at local midnight).
-        DateTime start = step >= TimeSpan.FromDays(1)
-            ? local.Date
+        // Align to the step in local time (days at local midnight, months at the 1st).
+        DateTime start = months ? new DateTime(local.Year, local.Month, 1)
+            : step >= TimeSpan.FromDays(1) ? local.Date
             : new DateTime(local.Year, local.Month, local.Day, 0, 0, 0).AddTicks((local.DateTime.TimeOfDay.Ticks / step.Ticks) * step.Ticks);
-        for (var t = start; ; t = step.TotalDays >= 30 ? t.AddMonths(1) : t.Add(step))
+        for (var t = start; ; t = months ? t.AddMonths(1) : t.Add(step))
         {
             if (zone.IsInvalidTime(t)) continue;
             var utc = TimeZoneInfo.ConvertTimeToUtc(t, zone);
             var ms = new DateTimeOffset(utc).ToUnixTimeMilliseconds();
             if (ms > toMs) break;
-            if (ms >= fromMs) result.Add((ms, t.ToString(format, System.Globalization.CultureInfo.InvariantCulture)));
+            if (ms >= fromMs) result.Add((ms, Label(t)));
             if (result.Count > 200) break;
             // The calendar ends at year 9999: stop where the next step would pass it.
-            if (step.TotalDays >= 30 ? t.Year == 9999 && t.Month == 12 : DateTime.MaxValue - t < step) break;
+            if (months ? t.Year == 9999 && t.Month == 12 : DateTime.MaxValue - t < step) break;
         }
         return result;
     }
