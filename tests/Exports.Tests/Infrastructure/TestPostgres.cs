@@ -29,10 +29,11 @@ public static class TestPostgres
     {
         if (Environment.GetEnvironmentVariable("EXPORTS_TEST_DB") is { Length: > 0 } given) return given;
         var root = Environment.UserName == "root";
+        var bin = Directory.Exists("/usr/lib/postgresql/15/bin") ? "/usr/lib/postgresql/15/bin" : "/usr/local/bin";
+        SweepAbandoned(root, bin);
         var dir = Path.Combine("/var/tmp", $"exports-test-pg-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         if (root) Run("chown", "postgres:postgres", dir);
-        var bin = Directory.Exists("/usr/lib/postgresql/15/bin") ? "/usr/lib/postgresql/15/bin" : "/usr/local/bin";
         var port = FreePort();
         AsPg(root, $"{bin}/initdb", "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8");
         AsPg(root, $"{bin}/pg_ctl", "start", "-D", dir, "-w", "-l", Path.Combine(dir, "log"), "-o",
@@ -42,6 +43,23 @@ public static class TestPostgres
             try { AsPg(root, $"{bin}/pg_ctl", "stop", "-D", dir, "-m", "immediate"); Directory.Delete(dir, true); } catch { /* best effort */ }
         };
         return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
+    }
+
+    /// <summary>A test process that was killed leaves its cluster behind (about 1 GB each): stop and delete the
+    /// clusters whose test process is gone, so repeated interrupted runs cannot fill the disk.</summary>
+    static void SweepAbandoned(bool root, string bin)
+    {
+        foreach (var old in Directory.EnumerateDirectories("/var/tmp", "exports-test-pg-*"))
+        {
+            if (!int.TryParse(Path.GetFileName(old)["exports-test-pg-".Length..], out var pid) || pid == Environment.ProcessId) continue;
+            try { using var p = Process.GetProcessById(pid); if (!p.HasExited) continue; } catch (ArgumentException) { /* gone */ }
+            try
+            {
+                if (File.Exists(Path.Combine(old, "postmaster.pid"))) AsPg(root, $"{bin}/pg_ctl", "stop", "-D", old, "-m", "immediate");
+            }
+            catch (InvalidOperationException) { /* not running */ }
+            try { Directory.Delete(old, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     static int FreePort()
