@@ -330,16 +330,18 @@ public sealed class XlsxSheets(
         var last = data[0].Rows + 1;
         var t = letters[TimeIndex];
         var anchors = new List<double>();
+        var names = new List<List<string>>();
         foreach (var i in numeric)
         {
             var size = stats[i].Count == 0 ? 0 : Math.Max(Math.Abs(stats[i].Min), Math.Abs(stats[i].Max));
             var k = anchors.FindIndex(a => a == 0 || size == 0 || (size <= a * 10 && a <= size * 10));
-            if (k < 0) { anchors.Add(size); groups.Add(new AxisGroup(cols[i].Name, [])); k = groups.Count - 1; }
+            if (k < 0) { anchors.Add(size); names.Add([]); groups.Add(new AxisGroup("", [])); k = groups.Count - 1; }
             else if (anchors[k] == 0) anchors[k] = size;
-            if (groups[k].Lines.Count < MaxChartSeries)
-                groups[k].Lines.Add(new ChartLine($"{sheet}!${letters[i]}$1", $"{sheet}!${t}$2:${t}${last}", $"{sheet}!${letters[i]}$2:${letters[i]}${last}"));
+            if (groups[k].Lines.Count >= MaxChartSeries) continue;
+            names[k].Add(cols[i].Name);
+            groups[k].Lines.Add(new ChartLine($"{sheet}!${letters[i]}$1", $"{sheet}!${t}$2:${t}${last}", $"{sheet}!${letters[i]}$2:${letters[i]}${last}"));
         }
-        return groups;
+        return groups.Select((g, k) => g with { Title = string.Join(", ", names[k]) }).ToList();
 
         void Add(string title, ChartLine line)
         {
