@@ -359,7 +359,7 @@ public sealed class XlsxSheets(
         var text = charts.Count > 1
             ? $"{charts.Count} line charts from {from}, one per quantity so each has its own scale: {string.Join("; ", charts.Select(c => Names(c[0])))}."
             : charts[0].Count == 2
-                ? $"Line chart from {from}: {Names(charts[0][0])} on the left axis, {Names(charts[0][1])} on the right axis (their units or magnitudes differ)."
+                ? $"Line chart from {from}: {Names(charts[0][0])} on the left axis, {Names(charts[0][1])} on the right axis, dashed (their units or magnitudes differ)."
                 : $"Line chart from {from}: {Names(charts[0][0])}.";
         var total = HasPivot ? pivot!.Columns.Count : numeric.Length;
         var drawn = charts.Sum(c => c.Sum(g => g.Lines.Count));
@@ -381,7 +381,8 @@ public sealed class XlsxSheets(
             foreach (var (name, cat, val) in groups[g].Lines)
             {
                 sb.Append($"<c:ser><c:idx val=\"{k}\"/><c:order val=\"{k}\"/><c:tx><c:strRef><c:f>{Xml.Escape(name)}</c:f></c:strRef></c:tx>");
-                sb.Append($"<c:spPr><a:ln w=\"19050\" cap=\"rnd\"><a:solidFill><a:srgbClr val=\"{Palette[k % Palette.Length]}\"/></a:solidFill><a:round/></a:ln></c:spPr><c:marker><c:symbol val=\"none\"/></c:marker>");
+                // Lines on the secondary axis are dashed: colours repeat past 12 series, the axis a line belongs to never hides.
+                sb.Append($"<c:spPr><a:ln w=\"19050\" cap=\"rnd\"><a:solidFill><a:srgbClr val=\"{Palette[k % Palette.Length]}\"/></a:solidFill>{(g == 1 ? "<a:prstDash val=\"dash\"/>" : "")}<a:round/></a:ln></c:spPr><c:marker><c:symbol val=\"none\"/></c:marker>");
                 sb.Append($"<c:cat><c:numRef><c:f>{Xml.Escape(cat)}</c:f></c:numRef></c:cat><c:val><c:numRef><c:f>{Xml.Escape(val)}</c:f></c:numRef></c:val><c:smooth val=\"0\"/></c:ser>");
                 k++;
             }

@@ -90,6 +90,8 @@ public sealed class SeriesOfficeSummaryAndChartTests(ApiFixture api) : IDisposab
             var secondAxis = valAxes[(string)groups[1].Elements(c + "axId").Last().Attribute("val")!];
             Assert.Equal("r", (string)secondAxis.Element(c + "axPos")!.Attribute("val")!);
             Assert.Equal("load_avg", secondAxis.Element(c + "title")!.Descendants(a + "t").Single().Value);
+            Assert.All(groups[1].Descendants(c + "ser"), s => Assert.Equal("dash", (string?)s.Descendants(a + "prstDash").SingleOrDefault()?.Attribute("val")));
+            Assert.All(groups[0].Descendants(c + "ser"), s => Assert.Empty(s.Descendants(a + "prstDash")));
             var pivotHead = XDocument.Load(zip.GetEntry("xl/worksheets/sheet2.xml")!.Open()).Descendants().Where(e => e.Name.LocalName == "t").Select(e => e.Value).Take(5).ToList();
             var series = groups.Select(g => g.Elements(c + "ser").Select(s => s.Element(c + "tx")!.Descendants(c + "f").Single().Value).ToList()).ToList();
             Assert.All(series[0], f => Assert.StartsWith("cpu_percent", pivotHead[CellColumn(f)]));
