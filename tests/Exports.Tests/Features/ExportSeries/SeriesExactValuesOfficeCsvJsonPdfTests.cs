@@ -202,4 +202,32 @@ public sealed class SeriesExactValuesOfficeCsvJsonPdfTests(ApiFixture api) : IDi
             .Single(r => r[0].ValueKind == JsonValueKind.String && r[0].GetString() == "Numbers as text");
         Assert.StartsWith($"{truth.Count(t => !InExcelRange(t.Value))} value(s)", about[1].GetString());
     }
+
+    [Fact]
+    public async Task Records_times_keep_their_microseconds_in_csv_and_jsonl()
+    {
+        var (owner, client) = await api.NewUserAsync();
+        (await client.PostJsonAsync("/api/v1/sources", new
+        {
+            name = "cmds", kind = "records",
+            fields = new object[] { new { name = "k", role = "dimension", type = "string" }, new { name = "ms", role = "measure", type = "double" } },
+        })).EnsureSuccessStatusCode();
+        var body = "[" + string.Join(",", FractionMicros.Select((us, i) =>
+            $"{{\"timestamp\":\"{T0.AddSeconds(i).AddTicks(us * 10):yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}\",\"k\":\"r{i:00}\",\"ms\":{i}.5}}")) + "]";
+        var ingest = await client.PostAsync("/api/v1/sources/cmds/records", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+        var truth = (await api.RowsAsync("""
+            SELECT r.data->>'k', (extract(epoch FROM r.ts) * 1000000)::bigint FROM records r JOIN sources s ON s.id = r.source_id
+            WHERE s.owner_id = $1 AND s.name = 'cmds'
+            """, owner)).ToDictionary(x => (string)x[0]!, x => (long)x[1]!);
+        Assert.Equal(FractionMicros.Length, truth.Count);
+        object Req(string format) => new { source = "cmds", timezone = Zone, format, timeframe = new { from = "2026-03-01T00:00:00Z", to = "2026-03-02T00:00:00Z" } };
+        var csv = Files.ReadCsv(await (await client.PostJsonAsync("/api/v1/exports/series", Req("csv"))).Content.ReadAsStringAsync());
+        Assert.Equal(truth.Count, csv.Count);
+        Assert.All(csv, r => Assert.Equal(truth[r["k"]], MicrosOf(r["time"])));
+        var jsonl = (await (await client.PostJsonAsync("/api/v1/exports/series", Req("jsonl"))).Content.ReadAsStringAsync())
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(truth.Count, jsonl.Count);
+        Assert.All(jsonl, r => Assert.Equal(truth[r.GetProperty("k").GetString()!], MicrosOf(r.GetProperty("time").GetString()!)));
+    }
 }
