@@ -22,17 +22,19 @@ public sealed record ValueFormat
         NegativeSign = "-",
         NaNSymbol = "NaN", PositiveInfinitySymbol = "Infinity", NegativeInfinitySymbol = "-Infinity",
     };
-    /// <summary>The number pattern: shortest round-trip unless decimals or grouping were asked for.</summary>
+    /// <summary>The number pattern: shortest round-trip unless decimals were asked for (grouping without decimals
+    /// is applied to the round-trip digits by <see cref="WriteDouble"/>).</summary>
     public string NumberPattern => _numberPattern ??= (Decimals, ThousandsSeparator.Length > 0) switch
     {
-        (null, false) => "R",
-        (null, true) => "#,##0.################",
+        (null, _) => "R",
         ({ } d, false) => "F" + d,
         ({ } d, true) => "N" + d,
     };
     public bool IsIso => DateFormat == "iso";
 
-    public const string IsoPattern = "yyyy-MM-dd'T'HH:mm:sszzz";
+    /// <summary>ISO 8601 with the stored precision (PostgreSQL keeps microseconds): trailing zeros of the fraction
+    /// are trimmed, and a whole second has none.</summary>
+    public const string IsoPattern = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFzzz";
 
     public static ValueFormat Parse(JsonElement? options, Errors errors, string prefix = "formatOptions")
     {
@@ -96,9 +98,35 @@ public sealed record ValueFormat
 
     public void WriteDouble(Utf8Sink sink, double v)
     {
+        if (Decimals is null && ThousandsSeparator.Length > 0) { WriteGrouped(sink, v); return; }
         var span = sink.Reserve(64);
         if (!v.TryFormat(span, out var n, NumberPattern, Numbers)) { sink.Text(v.ToString(NumberPattern, Numbers)); return; }
         sink.Advance(n);
+    }
+
+    /// <summary>The shortest round-trip digits ("R") with the integer part grouped, so grouping never changes the
+    /// value. Where "R" uses exponent form (|v| below 1e-5 or from 1e15 on) there is nothing to group: the mantissa
+    /// keeps its digits and only the decimal separator applies.</summary>
+    void WriteGrouped(Utf8Sink sink, double v)
+    {
+        Span<char> r = stackalloc char[32];
+        if (!double.IsFinite(v) || !v.TryFormat(r, out var n, "R", CultureInfo.InvariantCulture)) { sink.Text(v.ToString("R", Numbers)); return; }
+        var exponent = r[..n].IndexOf('E') >= 0;
+        var intEnd = r[..n].IndexOfAny('.', 'E') is var e and >= 0 ? e : n;
+        var start = r[0] == '-' ? 1 : 0;
+        Span<char> o = stackalloc char[64];
+        var k = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (r[i] == '.') { DecimalSeparator.AsSpan().CopyTo(o[k..]); k += DecimalSeparator.Length; continue; }
+            o[k++] = r[i];
+            if (!exponent && i >= start && i < intEnd - 1 && (intEnd - i - 1) % 3 == 0)
+            {
+                ThousandsSeparator.AsSpan().CopyTo(o[k..]);
+                k += ThousandsSeparator.Length;
+            }
+        }
+        sink.Text(o[..k]);
     }
 
     public void WriteLong(Utf8Sink sink, long v)

@@ -17,10 +17,20 @@ public sealed record ExcelOptions
         return cut ? text[..(CellTextLimit - TruncationMarker.Length)] + TruncationMarker : text;
     }
 
+    /// <summary>Excel's number range: a finite double outside it (beyond ±9.99999999999999E+307, or nearer zero than
+    /// ±2.2250738585072014E-308) would be refused or read as another number, so such values are written as text.</summary>
+    public static bool FitsExcel(double v) => v == 0 || (Math.Abs(v) >= 2.2250738585072014E-308 && Math.Abs(v) <= 9.99999999999999E+307);
+
+    /// <summary>The date format when none was asked for and some time has a fraction of a second: Excel shows at most
+    /// milliseconds, while the cell's serial value keeps the stored microseconds (to about 1 µs).</summary>
+    public const string SubSecondDateFormat = "yyyy-mm-dd hh:mm:ss.000";
+
     public string SheetName { get; init; } = "Data";
     public string? Title { get; init; }
     public string? Author { get; init; }
     public string DateFormat { get; init; } = "yyyy-mm-dd hh:mm:ss";
+    /// <summary>True when the request set dateFormat: then it is kept even for times with fractions of a second.</summary>
+    public bool DateFormatGiven { get; init; }
     public string NumberFormat { get; init; } = "#,##0.00";
     public bool FreezeHeader { get; init; } = true;
     public bool AutoFilter { get; init; } = true;
@@ -72,7 +82,7 @@ public sealed record ExcelOptions
                     break;
                 case "title": if (Str(200) is { } t) o = o with { Title = t }; break;
                 case "author": if (Str(200) is { } a) o = o with { Author = a }; break;
-                case "dateFormat": if (Str(64) is { Length: > 0 } df) o = o with { DateFormat = df }; break;
+                case "dateFormat": if (Str(64) is { Length: > 0 } df) o = o with { DateFormat = df, DateFormatGiven = true }; break;
                 case "numberFormat": if (Str(64) is { Length: > 0 } nf) o = o with { NumberFormat = nf }; break;
                 case "freezeHeader": if (Bool() is { } fh) o = o with { FreezeHeader = fh }; break;
                 case "autoFilter": if (Bool() is { } af) o = o with { AutoFilter = af }; break;

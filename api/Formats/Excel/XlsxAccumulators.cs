@@ -49,6 +49,8 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
     readonly List<List<double[]>> _columns = [];
     public readonly List<long> Times = [];
     public readonly List<string> Columns = [];
+    /// <summary>Each column's key values, in key order.</summary>
+    public readonly List<string[]> Keys = [];
     public bool Overflow { get; private set; }
 
     public void Add(RowBuffer row)
@@ -67,6 +69,7 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
             if (Columns.Count >= MaxColumns || (long)(Columns.Count + 1) * Math.Max(1, Times.Count) > MaxCells) { GiveUp(); return; }
             node.Column = Columns.Count;
             Columns.Add(NameOf(row));
+            Keys.Add(keySlots.Select(s => row.Nulls[s] ? "" : row.Strings[s] ?? "").ToArray());
             _columns.Add([]);
         }
         var ticks = row.Times[timeSlot].Ticks;
@@ -95,7 +98,7 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
     void GiveUp()
     {
         Overflow = true;
-        _columns.Clear(); _rowOf.Clear(); Times.Clear(); Columns.Clear();
+        _columns.Clear(); _rowOf.Clear(); Times.Clear(); Columns.Clear(); Keys.Clear();
         _columns.TrimExcess(); _rowOf.TrimExcess(); Times.TrimExcess();
     }
 

@@ -34,8 +34,8 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
     Stream? _entry;
     Utf8Sink? _sink;
     int _sheetRow;
-    long _rows, _truncated;
-    bool _metricsOverflow;
+    long _rows, _truncated, _asText;
+    bool _metricsOverflow, _subSecond;
 
     public XlsxRowWriter(ExportSchema schema, Stream output, ExcelOptions options)
     {
@@ -85,7 +85,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
         foreach (var i in _numeric)
         {
             var c = _cols[i];
-            if (row.Nulls[c.Slot]) continue;
+            if (row.Nulls[c.Slot] || !Counted(c, row)) continue;
             _stats[i].Add(c.Type == ColumnType.Long ? row.Longs[c.Slot] : row.Doubles[c.Slot]);
         }
         if (_perMetric is not null && !_metricsOverflow && !row.Nulls[_metricSlot] && row.Strings[_metricSlot] is { } m)
@@ -98,7 +98,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
             foreach (var i in _numeric)
             {
                 var c = _cols[i];
-                if (!row.Nulls[c.Slot]) s[i].Add(c.Type == ColumnType.Long ? row.Longs[c.Slot] : row.Doubles[c.Slot]);
+                if (!row.Nulls[c.Slot] && Counted(c, row)) s[i].Add(c.Type == ColumnType.Long ? row.Longs[c.Slot] : row.Doubles[c.Slot]);
             }
         }
         sets:
@@ -106,6 +106,9 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
             if (_sets[i] is { } set && !row.Nulls[_cols[i].Slot]) set.Add(row.Strings[_cols[i].Slot]);
         _pivot?.Add(row);
     }
+
+    /// <summary>Whether the value is a number cell, so the Summary formulas count it (text cells they skip).</summary>
+    static bool Counted(OutputColumn c, RowBuffer row) => c.Type == ColumnType.Long || ExcelOptions.FitsExcel(row.Doubles[c.Slot]);
 
     RowBuffer Copy(RowBuffer row)
     {
@@ -119,7 +122,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
     {
         _widths = _cols.Select(c => (double)Math.Max(c.Name.Length + 4, c.Type switch
         {
-            ColumnType.Time => _o.DateFormat.Length + 2,
+            ColumnType.Time => _o.DateFormatGiven ? _o.DateFormat.Length + 2 : ExcelOptions.SubSecondDateFormat.Length + 2,
             ColumnType.Double => 12,
             ColumnType.Long => 10,
             _ => 8,
@@ -180,6 +183,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
             switch (c.Type)
             {
                 case ColumnType.Time:
+                    _subSecond |= row.Times[c.Slot].Ticks % TimeSpan.TicksPerSecond != 0;
                     NumberCell(s, i, r, XlsxStyles.Date + band);
                     Xml.ExcelDate(s, row.Times[c.Slot], _schema.Zone, _utc);
                     s.Text("</v></c>");
@@ -187,6 +191,12 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
                 case ColumnType.Double:
                     var d = row.Doubles[c.Slot];
                     if (!double.IsFinite(d)) continue; // Excel has no NaN or infinity: the cell stays empty
+                    if (!ExcelOptions.FitsExcel(d))
+                    {
+                        _asText++;
+                        InlineText(s, _letters[i], r, XlsxStyles.QuotedText + band, Xml.RoundTrip(d));
+                        break;
+                    }
                     NumberCell(s, i, r, XlsxStyles.Number + band);
                     Xml.Double(s, d);
                     s.Text("</v></c>");
@@ -273,7 +283,9 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
         if (_sheets.Count == 0) StartFirstSheet();
         CloseDataSheet();
         await FinishEntryAsync(ct);
-        var extra = new XlsxSheets(_schema, _o, _cols, _letters, _dataSheets, _numeric, _stats, _perMetric, _pivot, _rows, _truncated);
+        // Times with fractions of a second get a date format that shows them, unless the request chose one.
+        var o = _subSecond && !_o.DateFormatGiven ? _o with { DateFormat = ExcelOptions.SubSecondDateFormat } : _o;
+        var extra = new XlsxSheets(_schema, o, _cols, _letters, _dataSheets, _numeric, _stats, _perMetric, _pivot, _rows, _truncated, _asText);
         foreach (var (name, kind, write) in extra.Sheets())
         {
             var part = $"xl/worksheets/sheet{_sheets.Count + 1}.xml";
@@ -281,7 +293,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
             await AddAsync(part, write, ct);
         }
         foreach (var (path, xml) in extra.Parts(_sheets)) await AddAsync(path, xml, ct);
-        await AddAsync("xl/styles.xml", XlsxStyles.Xml(_o), ct);
+        await AddAsync("xl/styles.xml", XlsxStyles.Xml(o), ct);
         _zip.Dispose();
         await _pending.DrainAsync(_out, ct);
     }

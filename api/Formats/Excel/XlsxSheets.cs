@@ -9,9 +9,9 @@ namespace Exports.Formats.Excel;
 public sealed class XlsxSheets(
     ExportSchema schema, ExcelOptions o, OutputColumn[] cols, string[] letters, List<(string Name, int Rows)> data,
     int[] numeric, RunningStats[] stats, Dictionary<string, RunningStats[]>? perMetric, PivotAccumulator? pivot,
-    long rows, long truncated)
+    long rows, long truncated, long asText)
 {
-    const int MaxChartSeries = 12;
+    const int MaxChartSeries = 12, MaxCharts = 6;
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     bool HasPivot => pivot is { Overflow: false, Columns.Count: > 0 } && rows > 0;
@@ -46,6 +46,9 @@ public sealed class XlsxSheets(
         s.Text(cached is { } v && double.IsFinite(v)
             ? $"<c r=\"{r}\" s=\"{style}\"><f>{Xml.Escape(formula)}</f><v>{N(v)}</v></c>"
             : $"<c r=\"{r}\" s=\"{style}\"><f>{Xml.Escape(formula)}</f></c>");
+
+    static void ArrayFormula(Utf8Sink s, string r, int style, string formula, double cached) =>
+        s.Text($"<c r=\"{r}\" s=\"{style}\"><f t=\"array\" ref=\"{r}\">{Xml.Escape(formula)}</f><v>{N(cached)}</v></c>");
 
     IEnumerable<string> Ranges(int col) => data.Where(d => d.Rows > 0)
         .Select(d => $"{Xml.SheetRef(d.Name)}!${letters[col]}$2:${letters[col]}${d.Rows + 1}");
@@ -86,17 +89,19 @@ public sealed class XlsxSheets(
                 {
                     var st = ms[i];
                     if (st.Count == 0) continue;
+                    // EXACT, not COUNTIFS/SUMIFS/MINIFS: a criterion reads "a*" as a wildcard, "<5" as a comparison
+                    // and ignores case, while the name must match exactly.
                     var q = "\"" + metric.Replace("\"", "\"\"") + "\"";
                     var pairs = data.Where(d => d.Rows > 0).Select(d => (
                         v: $"{Xml.SheetRef(d.Name)}!${letters[i]}$2:${letters[i]}${d.Rows + 1}",
                         k: $"{Xml.SheetRef(d.Name)}!${letters[m]}$2:${letters[m]}${d.Rows + 1}")).ToList();
                     s.Text($"<row r=\"{r}\">");
                     Cell(s, $"A{r}", XlsxStyles.Label, $"{metric} ({cols[i].Name})");
-                    Formula(s, $"B{r}", XlsxStyles.Integer, string.Join("+", pairs.Select(p => $"COUNTIFS({p.k},{q},{p.v},\"<>\")")), st.Count);
-                    Formula(s, $"C{r}", XlsxStyles.SummaryNumber, string.Join("+", pairs.Select(p => $"SUMIFS({p.v},{p.k},{q})")), st.Sum);
+                    Formula(s, $"B{r}", XlsxStyles.Integer, string.Join("+", pairs.Select(p => $"SUMPRODUCT(--EXACT({p.k},{q}),--ISNUMBER({p.v}))")), st.Count);
+                    Formula(s, $"C{r}", XlsxStyles.SummaryNumber, string.Join("+", pairs.Select(p => $"SUMPRODUCT(--EXACT({p.k},{q}),{p.v})")), st.Sum);
                     Formula(s, $"D{r}", XlsxStyles.SummaryNumber, $"C{r}/B{r}", st.Sum / st.Count);
-                    Formula(s, $"E{r}", XlsxStyles.SummaryNumber, $"MIN({string.Join(",", pairs.Select(p => $"_xlfn.MINIFS({p.v},{p.k},{q})"))})", st.Min);
-                    Formula(s, $"F{r}", XlsxStyles.SummaryNumber, $"MAX({string.Join(",", pairs.Select(p => $"_xlfn.MAXIFS({p.v},{p.k},{q})"))})", st.Max);
+                    ArrayFormula(s, $"E{r}", XlsxStyles.SummaryNumber, $"MIN({string.Join(",", pairs.Select(p => $"IF(EXACT({p.k},{q})*ISNUMBER({p.v}),{p.v})"))})", st.Min);
+                    ArrayFormula(s, $"F{r}", XlsxStyles.SummaryNumber, $"MAX({string.Join(",", pairs.Select(p => $"IF(EXACT({p.k},{q})*ISNUMBER({p.v}),{p.v})"))})", st.Max);
                     s.Text("</row>");
                     r++;
                 }
@@ -128,6 +133,11 @@ public sealed class XlsxSheets(
             {
                 var v = p.Value(order[j], index);
                 if (double.IsNaN(v)) continue;
+                if (!ExcelOptions.FitsExcel(v))
+                {
+                    s.Text($"<c r=\"{colLetters[j + 1]}{r}\" s=\"{XlsxStyles.QuotedText}\" t=\"inlineStr\"><is><t>{Xml.RoundTrip(v)}</t></is></c>");
+                    continue;
+                }
                 s.Text("<c r=\""); s.Text(colLetters[j + 1]); Xml.Int(s, r); s.Text(numberCell);
                 Xml.Double(s, v);
                 s.Text("</v></c>");
@@ -185,7 +195,8 @@ public sealed class XlsxSheets(
             ? $"{data[0].Name} ({data[0].Rows:N0} rows)"
             : $"{string.Join(", ", data.Select(d => $"{d.Name} ({d.Rows:N0} rows)"))}. An Excel sheet holds {ExcelOptions.SheetRowLimit:N0} rows, so the data continues from sheet to sheet; nothing was left out.");
         yield return ("Truncated cells", truncated == 0 ? "None" : $"{truncated:N0} cell(s) were longer than Excel's {ExcelOptions.CellTextLimit:N0} characters and were cut, ending with \"{ExcelOptions.TruncationMarker}\".");
-        yield return ("Times", $"Local time in {schema.Zone.Id}, as Excel date values formatted \"{o.DateFormat}\".");
+        yield return ("Numbers as text", asText == 0 ? "None" : $"{asText:N0} value(s) lie beyond Excel's number range (±9.99999999999999E+307, or nearer zero than ±2.2250738585072014E-308) and are written as text with their exact digits; the Summary formulas leave them out.");
+        yield return ("Times", $"Local time in {schema.Zone.Id}, as Excel date values formatted \"{o.DateFormat}\"; the values keep the stored microseconds (Excel shows at most milliseconds).");
         if (o.Pivot)
             yield return ("Pivot", HasPivot
                 ? $"Values (not a PivotTable): {cols[numeric[0]].Name} for each series ({pivot!.Columns.Count}) against {cols[TimeIndex].Name}."
@@ -193,8 +204,7 @@ public sealed class XlsxSheets(
                 : "Not made: the export has no series key columns (group by a tag to get one).");
         if (o.Chart)
             yield return ("Chart", HasChart
-                ? HasPivot ? $"Line chart of the first {Math.Min(MaxChartSeries, pivot!.Columns.Count)} series on the Pivot sheet."
-                           : $"Line chart of {string.Join(", ", numeric.Take(MaxChartSeries).Select(i => cols[i].Name))} from {data[0].Name}" + (data.Count > 1 ? " (its first sheet only)." : ".")
+                ? ChartAbout()
                 : "Not made: no rows, or no time and numeric columns.");
         yield return ("Request", Meta("request") is { Length: > 0 } ? XlsxRowWriter.Json(schema.Metadata["request"]) : "");
     }
@@ -228,9 +238,11 @@ public sealed class XlsxSheets(
         if (chart >= 0)
         {
             yield return ($"xl/worksheets/_rels/sheet{chart + 1}.xml.rels", Xml.Header + $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Xml.Rel}/drawing\" Target=\"../drawings/drawing1.xml\"/></Relationships>");
-            yield return ("xl/drawings/drawing1.xml", Drawing());
-            yield return ("xl/drawings/_rels/drawing1.xml.rels", Xml.Header + $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Xml.Rel}/chart\" Target=\"../charts/chart1.xml\"/></Relationships>");
-            yield return ("xl/charts/chart1.xml", ChartXml());
+            var charts = Charts();
+            yield return ("xl/drawings/drawing1.xml", Drawing(charts.Count));
+            yield return ("xl/drawings/_rels/drawing1.xml.rels", Xml.Header + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+                + string.Concat(charts.Select((_, n) => $"<Relationship Id=\"rId{n + 1}\" Type=\"{Xml.Rel}/chart\" Target=\"../charts/chart{n + 1}.xml\"/>")) + "</Relationships>");
+            for (var n = 0; n < charts.Count; n++) yield return ($"xl/charts/chart{n + 1}.xml", ChartXml(charts[n], n));
         }
 
         var now = schema.Metadata.TryGetValue("exportedAt", out var at) && at is DateTimeOffset d ? d.UtcDateTime : DateTime.UtcNow;
@@ -253,62 +265,145 @@ public sealed class XlsxSheets(
         for (var i = 0; i < sheets.Count; i++)
             ct.Append($"<Override PartName=\"/xl/worksheets/sheet{i + 1}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>");
         if (chart >= 0)
-            ct.Append("<Override PartName=\"/xl/drawings/drawing1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawing+xml\"/>"
-                + "<Override PartName=\"/xl/charts/chart1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawingml.chart+xml\"/>");
+        {
+            ct.Append("<Override PartName=\"/xl/drawings/drawing1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawing+xml\"/>");
+            for (var n = 0; n < Charts().Count; n++)
+                ct.Append($"<Override PartName=\"/xl/charts/chart{n + 1}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawingml.chart+xml\"/>");
+        }
         ct.Append("</Types>");
         yield return ("[Content_Types].xml", ct.ToString());
     }
 
-    static string Drawing() => Xml.Header
-        + "<xdr:wsDr xmlns:xdr=\"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing\" xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\">"
-        + "<xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>0</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
-        + "<xdr:to><xdr:col>18</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>34</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
-        + "<xdr:graphicFrame macro=\"\"><xdr:nvGraphicFramePr><xdr:cNvPr id=\"2\" name=\"Chart 1\"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
-        + "<xdr:xfrm><a:off x=\"0\" y=\"0\"/><a:ext cx=\"0\" cy=\"0\"/></xdr:xfrm><a:graphic><a:graphicData uri=\"http://schemas.openxmlformats.org/drawingml/2006/chart\">"
-        + $"<c:chart xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/chart\" xmlns:r=\"{Xml.Rel}\" r:id=\"rId1\"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>";
-
-    /// <summary>The chart's series: (name cell, category range, value range), all absolute references.</summary>
-    public List<(string Name, string Categories, string Values)> ChartSeries()
+    /// <summary>One anchor per chart, stacked down the Chart sheet.</summary>
+    static string Drawing(int charts)
     {
+        var sb = new StringBuilder(Xml.Header + "<xdr:wsDr xmlns:xdr=\"http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing\" xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\">");
+        for (var n = 0; n < charts; n++)
+            sb.Append($"<xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{n * 35}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>")
+              .Append($"<xdr:to><xdr:col>18</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{n * 35 + 34}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>")
+              .Append($"<xdr:graphicFrame macro=\"\"><xdr:nvGraphicFramePr><xdr:cNvPr id=\"{n + 2}\" name=\"Chart {n + 1}\"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>")
+              .Append("<xdr:xfrm><a:off x=\"0\" y=\"0\"/><a:ext cx=\"0\" cy=\"0\"/></xdr:xfrm><a:graphic><a:graphicData uri=\"http://schemas.openxmlformats.org/drawingml/2006/chart\">")
+              .Append($"<c:chart xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/chart\" xmlns:r=\"{Xml.Rel}\" r:id=\"rId{n + 1}\"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>");
+        return sb.Append("</xdr:wsDr>").ToString();
+    }
+
+    /// <summary>Line colours, one per series of a chart; explicit because a reader without the theme part
+    /// (LibreOffice) draws theme-coloured lines in no colour at all.</summary>
+    public static readonly string[] Palette =
+        ["1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22", "17BECF", "393B79", "AD494A"];
+
+    public sealed record ChartLine(string Name, string Categories, string Values);
+    /// <summary>Series that share a unit and so a value axis: the series of one metric.</summary>
+    public sealed record AxisGroup(string Title, List<ChartLine> Lines);
+
+    List<List<AxisGroup>>? _charts;
+
+    /// <summary>
+    /// The charts and their value axes. Series are grouped by what they measure: on the Pivot, by the metric key
+    /// (every series of one metric shares a unit); from the Data sheet, each numeric column is its own quantity, and
+    /// columns whose largest magnitudes lie within a factor of 10 of a group's first column share its axis. One group
+    /// is one chart; two groups are one chart with the second on a secondary axis at the right; three or more are one
+    /// chart each (at most 6, each of at most 12 series), so no series is drawn on another's scale.
+    /// </summary>
+    public List<List<AxisGroup>> Charts() => _charts ??= Arrange(Groups());
+
+    static List<List<AxisGroup>> Arrange(List<AxisGroup> groups) =>
+        groups.Count <= 2 ? [groups] : groups.Take(MaxCharts).Select(g => new List<AxisGroup> { g }).ToList();
+
+    List<AxisGroup> Groups()
+    {
+        var groups = new List<AxisGroup>();
         if (HasPivot)
         {
             var n = pivot!.Times.Count + 1;
-            return Enumerable.Range(0, Math.Min(MaxChartSeries, pivot.Columns.Count)).Select(j =>
+            var metricKey = cols.Where(c => c.IsKey && c.Type == ColumnType.String).Select(c => c.Name).ToList().IndexOf("metric");
+            var order = pivot.SortedColumns();
+            for (var j = 0; j < order.Length; j++)
             {
+                var title = metricKey >= 0 ? pivot.Keys[order[j]][metricKey] : cols[numeric[0]].Name;
                 var c = Xml.Column(j + 1);
-                return ($"'Pivot'!${c}$1", $"'Pivot'!$A$2:$A${n}", $"'Pivot'!${c}$2:${c}${n}");
-            }).ToList();
+                Add(title, new ChartLine($"'Pivot'!${c}$1", $"'Pivot'!$A$2:$A${n}", $"'Pivot'!${c}$2:${c}${n}"));
+            }
+            return groups;
         }
         var sheet = Xml.SheetRef(data[0].Name);
         var last = data[0].Rows + 1;
         var t = letters[TimeIndex];
-        return numeric.Take(MaxChartSeries).Select(i =>
-            ($"{sheet}!${letters[i]}$1", $"{sheet}!${t}$2:${t}${last}", $"{sheet}!${letters[i]}$2:${letters[i]}${last}")).ToList();
+        var anchors = new List<double>();
+        var names = new List<List<string>>();
+        foreach (var i in numeric)
+        {
+            var size = stats[i].Count == 0 ? 0 : Math.Max(Math.Abs(stats[i].Min), Math.Abs(stats[i].Max));
+            var k = anchors.FindIndex(a => a == 0 || size == 0 || (size <= a * 10 && a <= size * 10));
+            if (k < 0) { anchors.Add(size); names.Add([]); groups.Add(new AxisGroup("", [])); k = groups.Count - 1; }
+            else if (anchors[k] == 0) anchors[k] = size;
+            if (groups[k].Lines.Count >= MaxChartSeries) continue;
+            names[k].Add(cols[i].Name);
+            groups[k].Lines.Add(new ChartLine($"{sheet}!${letters[i]}$1", $"{sheet}!${t}$2:${t}${last}", $"{sheet}!${letters[i]}$2:${letters[i]}${last}"));
+        }
+        return groups.Select((g, k) => g with { Title = string.Join(", ", names[k]) }).ToList();
+
+        void Add(string title, ChartLine line)
+        {
+            var g = groups.Find(x => x.Title == title);
+            if (g is null) groups.Add(g = new AxisGroup(title, []));
+            if (g.Lines.Count < MaxChartSeries) g.Lines.Add(line);
+        }
     }
 
-    string ChartXml()
+    string ChartAbout()
+    {
+        var charts = Charts();
+        var from = HasPivot ? "the Pivot sheet" : data[0].Name + (data.Count > 1 ? " (its first sheet only)" : "");
+        string Names(AxisGroup g) => $"{g.Title} ({g.Lines.Count} series)";
+        var text = charts.Count > 1
+            ? $"{charts.Count} line charts from {from}, one per quantity so each has its own scale: {string.Join("; ", charts.Select(c => Names(c[0])))}."
+            : charts[0].Count == 2
+                ? $"Line chart from {from}: {Names(charts[0][0])} on the left axis, {Names(charts[0][1])} on the right axis, dashed (their units or magnitudes differ)."
+                : $"Line chart from {from}: {Names(charts[0][0])}.";
+        var total = HasPivot ? pivot!.Columns.Count : numeric.Length;
+        var drawn = charts.Sum(c => c.Sum(g => g.Lines.Count));
+        return drawn < total ? text + $" {total - drawn} more series are not drawn (at most {MaxChartSeries} per quantity and {MaxCharts} charts)." : text;
+    }
+
+    string ChartXml(List<AxisGroup> groups, int chartIndex)
     {
         var sb = new StringBuilder(Xml.Header);
         sb.Append($"<c:chartSpace xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/chart\" xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{Xml.Rel}\">");
         sb.Append("<c:roundedCorners val=\"0\"/><c:chart>");
-        sb.Append($"<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{Xml.Escape(o.Title ?? DefaultTitle)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val=\"0\"/></c:title><c:autoTitleDeleted val=\"0\"/>");
-        sb.Append("<c:plotArea><c:layout/><c:lineChart><c:grouping val=\"standard\"/><c:varyColors val=\"0\"/>");
-        var series = ChartSeries();
-        for (var k = 0; k < series.Count; k++)
+        var title = (o.Title ?? DefaultTitle) + (Charts().Count > 1 ? $" · {groups[0].Title}" : "");
+        sb.Append($"<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{Xml.Escape(title)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val=\"0\"/></c:title><c:autoTitleDeleted val=\"0\"/>");
+        sb.Append("<c:plotArea><c:layout/>");
+        var k = 0;
+        for (var g = 0; g < groups.Count; g++)
         {
-            var (name, cat, val) = series[k];
-            sb.Append($"<c:ser><c:idx val=\"{k}\"/><c:order val=\"{k}\"/><c:tx><c:strRef><c:f>{Xml.Escape(name)}</c:f></c:strRef></c:tx>");
-            sb.Append("<c:spPr><a:ln w=\"15875\"/></c:spPr><c:marker><c:symbol val=\"none\"/></c:marker>");
-            sb.Append($"<c:cat><c:numRef><c:f>{Xml.Escape(cat)}</c:f></c:numRef></c:cat><c:val><c:numRef><c:f>{Xml.Escape(val)}</c:f></c:numRef></c:val><c:smooth val=\"0\"/></c:ser>");
+            sb.Append("<c:lineChart><c:grouping val=\"standard\"/><c:varyColors val=\"0\"/>");
+            foreach (var (name, cat, val) in groups[g].Lines)
+            {
+                sb.Append($"<c:ser><c:idx val=\"{k}\"/><c:order val=\"{k}\"/><c:tx><c:strRef><c:f>{Xml.Escape(name)}</c:f></c:strRef></c:tx>");
+                // Lines on the secondary axis are dashed: colours repeat past 12 series, the axis a line belongs to never hides.
+                sb.Append($"<c:spPr><a:ln w=\"19050\" cap=\"rnd\"><a:solidFill><a:srgbClr val=\"{Palette[k % Palette.Length]}\"/></a:solidFill>{(g == 1 ? "<a:prstDash val=\"dash\"/>" : "")}<a:round/></a:ln></c:spPr><c:marker><c:symbol val=\"none\"/></c:marker>");
+                sb.Append($"<c:cat><c:numRef><c:f>{Xml.Escape(cat)}</c:f></c:numRef></c:cat><c:val><c:numRef><c:f>{Xml.Escape(val)}</c:f></c:numRef></c:val><c:smooth val=\"0\"/></c:ser>");
+                k++;
+            }
+            sb.Append($"<c:marker val=\"1\"/><c:axId val=\"{AxisId(chartIndex, g, 1)}\"/><c:axId val=\"{AxisId(chartIndex, g, 2)}\"/></c:lineChart>");
         }
-        sb.Append("<c:marker val=\"1\"/><c:axId val=\"500000001\"/><c:axId val=\"500000002\"/></c:lineChart>");
-        sb.Append("<c:catAx><c:axId val=\"500000001\"/><c:scaling><c:orientation val=\"minMax\"/></c:scaling><c:delete val=\"0\"/><c:axPos val=\"b\"/>");
-        sb.Append($"<c:numFmt formatCode=\"{Xml.Escape(o.DateFormat)}\" sourceLinked=\"0\"/><c:majorTickMark val=\"out\"/><c:minorTickMark val=\"none\"/><c:tickLblPos val=\"low\"/>");
-        sb.Append("<c:crossAx val=\"500000002\"/><c:crosses val=\"autoZero\"/><c:auto val=\"0\"/><c:lblAlgn val=\"ctr\"/><c:lblOffset val=\"100\"/><c:noMultiLvlLbl val=\"0\"/></c:catAx>");
-        sb.Append("<c:valAx><c:axId val=\"500000002\"/><c:scaling><c:orientation val=\"minMax\"/></c:scaling><c:delete val=\"0\"/><c:axPos val=\"l\"/><c:majorGridlines/>");
-        sb.Append("<c:numFmt formatCode=\"General\" sourceLinked=\"1\"/><c:majorTickMark val=\"out\"/><c:minorTickMark val=\"none\"/><c:tickLblPos val=\"nextTo\"/>");
-        sb.Append("<c:crossAx val=\"500000001\"/><c:crosses val=\"autoZero\"/><c:crossBetween val=\"between\"/></c:valAx></c:plotArea>");
+        for (var g = 0; g < groups.Count; g++)
+        {
+            var secondary = g == 1;
+            sb.Append($"<c:catAx><c:axId val=\"{AxisId(chartIndex, g, 1)}\"/><c:scaling><c:orientation val=\"minMax\"/></c:scaling><c:delete val=\"{(secondary ? 1 : 0)}\"/><c:axPos val=\"b\"/>");
+            sb.Append($"<c:numFmt formatCode=\"{Xml.Escape(o.DateFormat)}\" sourceLinked=\"0\"/><c:majorTickMark val=\"out\"/><c:minorTickMark val=\"none\"/><c:tickLblPos val=\"low\"/>");
+            sb.Append($"<c:crossAx val=\"{AxisId(chartIndex, g, 2)}\"/><c:crosses val=\"autoZero\"/><c:auto val=\"0\"/><c:lblAlgn val=\"ctr\"/><c:lblOffset val=\"100\"/><c:noMultiLvlLbl val=\"0\"/></c:catAx>");
+            sb.Append($"<c:valAx><c:axId val=\"{AxisId(chartIndex, g, 2)}\"/><c:scaling><c:orientation val=\"minMax\"/></c:scaling><c:delete val=\"0\"/><c:axPos val=\"{(secondary ? "r" : "l")}\"/>");
+            if (!secondary) sb.Append("<c:majorGridlines/>");
+            sb.Append($"<c:title><c:tx><c:rich><a:bodyPr rot=\"-5400000\" vert=\"horz\"/><a:p><a:r><a:t>{Xml.Escape(groups[g].Title)}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val=\"0\"/></c:title>");
+            sb.Append("<c:numFmt formatCode=\"General\" sourceLinked=\"1\"/><c:majorTickMark val=\"out\"/><c:minorTickMark val=\"none\"/><c:tickLblPos val=\"nextTo\"/>");
+            sb.Append($"<c:crossAx val=\"{AxisId(chartIndex, g, 1)}\"/><c:crosses val=\"{(secondary ? "max" : "autoZero")}\"/><c:crossBetween val=\"between\"/></c:valAx>");
+        }
+        sb.Append("</c:plotArea>");
         sb.Append("<c:legend><c:legendPos val=\"b\"/><c:overlay val=\"0\"/></c:legend><c:plotVisOnly val=\"1\"/><c:dispBlanksAs val=\"gap\"/></c:chart></c:chartSpace>");
         return sb.ToString();
     }
+
+    static int AxisId(int chart, int group, int axis) => 500000001 + chart * 10 + group * 2 + axis - 1;
 }

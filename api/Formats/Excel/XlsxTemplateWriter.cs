@@ -64,6 +64,8 @@ public sealed class XlsxTemplateWriter(ExportSchema schema, Stream output, Excel
                     break;
                 case ColumnType.Double:
                     if (!double.IsFinite(row.Doubles[c.Slot])) { s.Text(_empty); break; }
+                    // Beyond Excel's number range: the exact digits as text, never another number.
+                    if (!ExcelOptions.FitsExcel(row.Doubles[c.Slot])) { s.Text(_isOpen); s.Text(Xml.RoundTrip(row.Doubles[c.Slot])); s.Text(_isClose); break; }
                     s.Text(_vOpen); Xml.Double(s, row.Doubles[c.Slot]); s.Text(_vClose);
                     break;
                 case ColumnType.Long:

@@ -27,6 +27,19 @@ public static class Files
         return rows;
     }
 
+    /// <summary>Every line as its fields, with no header row and rows of any length (a sheet's free layout).</summary>
+    public static List<string[]> ReadCsvRows(string text, string delimiter = ",")
+    {
+        using var parser = new TextFieldParser(new StringReader(text))
+        {
+            TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false,
+        };
+        parser.SetDelimiters(delimiter);
+        var rows = new List<string[]>();
+        while (!parser.EndOfData) rows.Add(parser.ReadFields()!);
+        return rows;
+    }
+
     public static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     public static byte[] Decompress(byte[] data, string codec)

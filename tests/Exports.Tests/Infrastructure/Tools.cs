@@ -40,4 +40,51 @@ public static class LibreOffice
             Directory.Delete(profile, true);
         }
     }
+
+    /// <summary>Every sheet of <paramref name="file"/> as UTF-8 CSV text by sheet name, after LibreOffice has recalculated
+    /// every formula on load (its profile is told to, so cached values are not what is read). <paramref name="asShown"/>
+    /// writes cells as their number format shows them; otherwise numbers are written as plain values.</summary>
+    public static Dictionary<string, string> SheetsAsCsv(string file, bool asShown)
+    {
+        var outDir = Directory.CreateTempSubdirectory("lo-out-").FullName;
+        var profile = Directory.CreateTempSubdirectory("lo-profile-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(profile, "user"));
+            File.WriteAllText(Path.Combine(profile, "user", "registrymodifications.xcu"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+                <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+                </oor:items>
+                """);
+            var copy = Path.Combine(outDir, "book" + Path.GetExtension(file));
+            File.Copy(file, copy);
+            Tools.Run("/usr/bin/soffice", $"-env:UserInstallation={new Uri(profile).AbsoluteUri}", "--headless",
+                "--convert-to", $"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,{(asShown ? "true" : "false")},false,false,-1", "--outdir", outDir, copy);
+            return Directory.GetFiles(outDir, "book-*.csv").ToDictionary(f => Path.GetFileNameWithoutExtension(f)["book-".Length..], File.ReadAllText);
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+            Directory.Delete(profile, true);
+        }
+    }
+
+    /// <summary><paramref name="file"/> as a PDF made by LibreOffice (every sheet, charts included).</summary>
+    public static byte[] ToPdf(string file)
+    {
+        var outDir = Directory.CreateTempSubdirectory("lo-out-").FullName;
+        var profile = Directory.CreateTempSubdirectory("lo-profile-").FullName;
+        try
+        {
+            Tools.Run("/usr/bin/soffice", $"-env:UserInstallation={new Uri(profile).AbsoluteUri}", "--headless",
+                "--convert-to", "pdf", "--outdir", outDir, file);
+            return File.ReadAllBytes(Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".pdf"));
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+            Directory.Delete(profile, true);
+        }
+    }
 }

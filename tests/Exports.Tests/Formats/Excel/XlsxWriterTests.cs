@@ -134,7 +134,7 @@ public sealed class XlsxWriterTests : IDisposable
         Assert.Equal(values.Min(), summary[3][4].GetProperty("result").GetDouble());
         Assert.Equal(values.Max(), summary[3][5].GetProperty("result").GetDouble());
         var cpu = summary.Single(r => r[0].ValueKind == JsonValueKind.String && r[0].GetString() == "cpu (value)");
-        Assert.StartsWith("COUNTIFS('Data'!$B$2:$B$601,\"cpu\"", cpu[1].GetProperty("formula").GetString());
+        Assert.StartsWith("SUMPRODUCT(--EXACT('Data'!$B$2:$B$601,\"cpu\")", cpu[1].GetProperty("formula").GetString());
         Assert.Equal(rows.Count(r => r.Metric == "cpu" && r.Value is not null), cpu[1].GetProperty("result").GetInt32());
         Assert.Equal(rows.Where(r => r.Metric == "cpu" && r.Value is not null).Max(r => r.Value!.Value), cpu[5].GetProperty("result").GetDouble());
 
