@@ -149,6 +149,11 @@ public static class TimeseriesPlanner
             if (filterUsesValue) estimateKind = "upper bound";
             if (wide) estimateSql = $"SELECT (({estimateSql}) / greatest({metrics.Count}, 1))::bigint";
         }
+        else if (c.Tier != "raw")
+        {
+            // The rows themselves, counted on the rollup (cheap: no percentiles, one row per series and unit).
+            estimateSql = $"SELECT count(*) FROM (SELECT 1 {from}GROUP BY {bucket}, m.group_idx{(wide ? "" : ", m.metric_idx")}) q";
+        }
         else
         {
             // Buckets in the range times the series (or groups, when wide) the filter can match in the catalog: an
