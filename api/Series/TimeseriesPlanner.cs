@@ -53,7 +53,7 @@ public static class TimeseriesPlanner
         ps.Add(seriesIds.ToArray()); ps.Add(metricIdx.ToArray()); ps.Add(groupIdx.ToArray());
         ps.Add(c.From.UtcDateTime); ps.Add(c.To.UtcDateTime); ps.Add(c.ZoneName);
 
-        var table = c.Tier == "raw" ? "points" : RollupSource(c.Tier, c.Gran);
+        var table = c.Tier == "raw" ? "points" : RollupSource(c.Tier, c.Gran, c.Zone, c.From, c.To, ps);
         var timeCol = c.Tier == "raw" ? "p.ts" : "p.bucket";
         FieldExpr? Resolve(string name) =>
             name == "metric" ? new FieldExpr("s.metric", "string")
@@ -190,28 +190,62 @@ public static class TimeseriesPlanner
     }
 
     /// <summary>
-    /// The rows a rollup tier's query reads: each rollup bucket that lies whole inside the range and inside one output
-    /// bucket, and, as one-point rows, the raw points of the others (a partial unit at either end of the range, or a
-    /// unit that an output bucket boundary splits, as local midnight at :30 UTC does in Asia/Kolkata). So every output
-    /// bucket holds exactly the points of its span within the range. Raw rows carry their value in <c>v</c> for
-    /// percentiles.
+    /// The rows a rollup tier's query reads, so that every output bucket holds exactly the points of its span within
+    /// the range: each rollup unit that lies whole inside the range and inside one output bucket; for the daily tier,
+    /// the hourly rows of the days cut by the range's ends; and, as one-point rows, the raw points of the hours that
+    /// remain (cut by the range's ends, or split by a local bucket boundary: see <see cref="SplitUnits"/>). Raw rows
+    /// carry their value in <c>v</c> for percentiles.
     /// </summary>
-    static string RollupSource(string tier, Granularity g)
+    static string RollupSource(string tier, Granularity g, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to, SqlParams ps)
     {
-        var (table, unit) = tier == "hourly" ? ("rollup_hourly", "hour") : ("rollup_daily", "day");
-        string Of(string t) => g.BucketSql(t, "$6");
-        var end = $"r.bucket + interval '1 {unit}' - interval '1 microsecond'";
-        var hEnd = $"e.h + interval '1 {unit}' - interval '1 microsecond'";
-        return $"""
-            (SELECT r.series_id, r.bucket, r.n, r.sum, r.min, r.max, r.q, NULL::float8 AS v
-               FROM {table} r
-               WHERE r.series_id = ANY($1) AND r.bucket >= $4 AND r.bucket + interval '1 {unit}' <= $5 AND {Of("r.bucket")} = {Of(end)}
-             UNION ALL
-             SELECT x.series_id, x.ts, (x.value IS NOT NULL)::int, x.value::text::numeric, x.value, x.value, NULL, x.value
-               FROM (SELECT h FROM generate_series(date_trunc('{unit}', $4::timestamptz, 'UTC'), $5::timestamptz, interval '1 {unit}') h) e(h)
-               JOIN points x ON x.ts >= greatest(e.h, $4) AND x.ts < least(e.h + interval '1 {unit}', $5)
-               WHERE x.series_id = ANY($1) AND (e.h < $4 OR e.h + interval '1 {unit}' > $5 OR {Of("e.h")} <> {Of(hEnd)}))
-            """;
+        const string cols = "r.series_id, r.bucket, r.n, r.sum, r.min, r.max, r.q, NULL::float8 AS v";
+        var hour = TimeSpan.FromHours(1);
+        var sql = new StringBuilder("(");
+        var rawHours = SplitUnits(g, zone, from, to, hour);
+        if (tier == "daily")
+        {
+            // Output buckets are UTC days, weeks or months here (the zone's offset is 0), so only the range's ends cut.
+            var days = ps.Add(SplitUnits(g, zone, from, to, ExportPlanner.Day));
+            sql.Append($"SELECT {cols} FROM rollup_daily r WHERE r.series_id = ANY($1) AND r.bucket >= $4 AND r.bucket + interval '1 day' <= $5 AND r.bucket <> ALL({days}::timestamptz[])\n")
+               .Append($"UNION ALL SELECT {cols} FROM unnest({days}::timestamptz[]) d(day) JOIN rollup_hourly r ON r.series_id = ANY($1)")
+               .Append($" AND r.bucket >= greatest(d.day, $4) AND r.bucket < d.day + interval '1 day' AND r.bucket + interval '1 hour' <= $5\n");
+        }
+        var raw = ps.Add(rawHours);
+        if (tier == "hourly")
+            sql.Append($"SELECT {cols} FROM rollup_hourly r WHERE r.series_id = ANY($1) AND r.bucket >= $4 AND r.bucket + interval '1 hour' <= $5 AND r.bucket <> ALL({raw}::timestamptz[])\n");
+        sql.Append($"""
+            UNION ALL SELECT x.series_id, x.ts, (x.value IS NOT NULL)::int, x.value::text::numeric, x.value, x.value, NULL, x.value
+              FROM unnest({raw}::timestamptz[]) e(h)
+              JOIN points x ON x.series_id = ANY($1) AND x.ts >= greatest(e.h, $4) AND x.ts < least(e.h + interval '1 hour', $5))
+            """);
+        return sql.ToString();
+    }
+
+    /// <summary>The rollup units (UTC hours or days, by start) that an output bucket cannot take whole: cut by the
+    /// range's ends, or split by a local bucket boundary (local midnight is :30 UTC in Asia/Kolkata).</summary>
+    static DateTime[] SplitUnits(Granularity g, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to, TimeSpan unit)
+    {
+        var (f, t) = (from.UtcDateTime, to.UtcDateTime);
+        var list = new List<DateTime>();
+        for (var h = new DateTime(f.Ticks - f.Ticks % unit.Ticks, DateTimeKind.Utc); h < t; h += unit)
+            if (h < f || h + unit > t || LocalBucket(g, zone, h) != LocalBucket(g, zone, h + unit - TimeSpan.FromTicks(10)))
+                list.Add(h);
+        return list.ToArray();
+    }
+
+    /// <summary>The local start of the bucket holding <paramref name="utc"/>, as PostgreSQL's date_trunc(unit, ts, zone)
+    /// computes it (weeks start on Monday).</summary>
+    static DateTime LocalBucket(Granularity g, TimeZoneInfo zone, DateTime utc)
+    {
+        var l = TimeZoneInfo.ConvertTimeFromUtc(utc, zone);
+        return g.TruncUnit switch
+        {
+            "hour" => new DateTime(l.Year, l.Month, l.Day, l.Hour, 0, 0),
+            "day" => l.Date,
+            "week" => l.Date.AddDays(-(((int)l.DayOfWeek + 6) % 7)),
+            "month" => new DateTime(l.Year, l.Month, 1),
+            _ => throw new InvalidOperationException($"Rollup tiers serve calendar granularities only, not {g.Name}."),
+        };
     }
 
     static bool FilterMentions(System.Text.Json.JsonElement node, string field) => node.ValueKind switch
