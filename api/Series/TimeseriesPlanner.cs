@@ -177,7 +177,8 @@ public static class TimeseriesPlanner
         var unit = c.Tier == "hourly" ? "hour" : "day";
         var approximation = approximate.Count == 0 ? "exact"
             : $"{string.Join(", ", approximate)} merged from the {c.Tier} rollup: percentile_cont over the 101 quantiles (p0..p100) " +
-              $"stored for each {unit} of each series, every {unit} weighted equally; approximate. exact: true computes them from raw points.";
+              $"stored for each {unit} of each series, every {unit} weighted equally (hourly quantiles or raw values where the range " +
+              $"or a local bucket boundary cuts a {unit}); approximate. exact: true computes them from raw points.";
 
         return new QueryPlan
         {

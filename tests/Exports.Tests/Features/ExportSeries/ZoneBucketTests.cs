@@ -46,7 +46,7 @@ public sealed class ZoneBucketTests(ApiFixture api)
         foreach (var e in expected)
         {
             var row = got[((string)e[0]!, (DateTime)e[1]!)];
-            Assert.Equal((double)e[2]!, Files.D(row["avg"]), 9);
+            Assert.Equal((double)e[2]!, Files.D(row["avg"]), 1e-9);
             Assert.Equal((double)e[3]!, Files.D(row["min"]));
             Assert.Equal((double)e[4]!, Files.D(row["max"]));
             Assert.Equal((long)e[5]!, long.Parse(row["count"], CultureInfo.InvariantCulture));
