@@ -7,7 +7,8 @@ using static Exports.Tests.Features.History.JobTestKit;
 namespace Exports.Tests.Features.ExportSeries;
 
 /// <summary>Percentiles merged from a rollup tier are declared approximate wherever the tier is said (headers, JSON
-/// meta, Parquet key-value metadata, the Excel About sheet, the job record); exact: true computes them from raw points.</summary>
+/// meta, Parquet key-value metadata, the Excel About sheet, the PDF report, the job record); exact: true computes them
+/// from raw points.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class ApproximationTests(ApiFixture api) : IDisposable
 {
@@ -107,6 +108,15 @@ public sealed class ApproximationTests(ApiFixture api) : IDisposable
             .Where(x => x.GetArrayLength() > 1 && x[0].ValueKind == JsonValueKind.String).ToDictionary(x => x[0].GetString()!, x => x[1].ToString());
         Assert.Equal("daily", about["Tier"]);
         Assert.StartsWith("p95, p99 merged from the daily rollup", about["Approximate"]);
+
+        var (_, _, pdfReq) = await DailyAsync("pdf");
+        var pdf = await c.PostJsonAsync("/api/v1/exports/series", pdfReq);
+        Assert.StartsWith("p95,p99;", Header(pdf, "Export-Approximate"));
+        var report = Path.Combine(_dir, "daily.pdf");
+        await File.WriteAllBytesAsync(report, await pdf.Content.ReadAsByteArrayAsync());
+        var text = System.Text.RegularExpressions.Regex.Replace(Tools.Run("pdftotext", "-l", "1", report, "-"), @"\s+", " ");
+        Assert.Contains("tier daily", text);
+        Assert.Contains("Approximate: p95, p99 merged from the daily rollup", text);
 
         // Count, sum, avg, min and max are exact on every tier: nothing to declare.
         var (_, _, avgReq) = await DailyAsync("json", aggregations: ["avg", "max"]);
