@@ -72,6 +72,13 @@ public sealed class ApproximationTests(ApiFixture api) : IDisposable
     }
 
     [Fact]
+    public async Task ExactNotABoolean_IsAFieldError() =>
+        await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent" }, granularity = "1d", exact = "yes", timeframe = new { last = "20d" },
+        })).ProblemAsync(400, "exact");
+
+    [Fact]
     public async Task Default_DeclaresMergedPercentilesApproximate_InHeadersJsonParquetAndXlsx()
     {
         var c = api.Demo();
