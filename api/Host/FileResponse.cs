@@ -18,7 +18,7 @@ namespace Exports.Host;
 /// The owner's lease (and the slot, when one is held) is released when the response ends, however it ends.
 /// </summary>
 public sealed class FileResponse(string fileName, string mediaType, Func<Stream, CancellationToken, Task> write,
-    ExportGate gate, IDisposable ownerLease, IDisposable? streamSlot) : IResult
+    ExportGate gate, IDisposable ownerLease, IDisposable? streamSlot, IEnumerable<KeyValuePair<string, string>>? headers = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext ctx)
     {
@@ -80,6 +80,7 @@ public sealed class FileResponse(string fileName, string mediaType, Func<Stream,
         ctx.Response.Headers.ContentDisposition = ContentDisposition(fileName);
         ctx.Response.Headers.CacheControl = "no-store";
         ctx.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        foreach (var (k, v) in headers ?? []) ctx.Response.Headers[k] = v;
     }
 
     /// <summary>RFC 6266: an ASCII fallback name and the exact name as UTF-8 in filename*.</summary>

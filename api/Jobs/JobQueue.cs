@@ -131,7 +131,8 @@ public sealed class JobQueue(
                 return (null, new Refusal(400, "The request is not valid", null, new Dictionary<string, string[]> { ["series." + x.Field] = [x.Message] }));
             }
             job = NewRecord(owner, id, e, prepared!.Format.Name, prepared.Plan.Source.Name, prepared.FileName, prepared.FileName,
-                prepared.MediaType, rows, bytes, prepared.Plan.Tier, now);
+                prepared.MediaType, rows, bytes, prepared.Plan.Tier, now) with
+                { Approximate = prepared.Plan.Approximate, Approximation = prepared.Plan.Approximation };
         }
         else
         {

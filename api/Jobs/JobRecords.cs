@@ -40,6 +40,10 @@ public sealed record JobRecord
     public long? RowCount { get; init; }
     public string? Checksum { get; init; }
     public string? Tier { get; init; }
+    /// <summary>Aggregations whose values are approximate (empty: all exact; null: not a data export).</summary>
+    public IReadOnlyList<string>? Approximate { get; init; }
+    /// <summary>How the approximate values are computed, or "exact".</summary>
+    public string? Approximation { get; init; }
     public string? Error { get; init; }
     public bool CancelRequested { get; init; }
     public string? CancelledBy { get; init; }
@@ -69,7 +73,7 @@ public sealed class JobRecords(NpgsqlDataSource db)
         id, owner_id, kind, format, source, title, status, phase, request::text, file_name, media_type, storage,
         storage_key, request_hash, estimated_rows, estimated_bytes, rows_written, bytes_written, size_bytes, row_count,
         checksum, tier, error, cancel_requested, cancelled_by, idempotency_key, attempts, node, created_at, updated_at,
-        started_at, completed_at, expires_at, download_count, last_downloaded_at
+        started_at, completed_at, expires_at, download_count, last_downloaded_at, approximate, approximation
         """;
 
     static JobRecord Read(NpgsqlDataReader r)
@@ -90,6 +94,7 @@ public sealed class JobRecords(NpgsqlDataSource db)
             Attempts = r.GetInt32(26), Node = N<string>(27), CreatedAt = r.GetFieldValue<DateTimeOffset>(28),
             UpdatedAt = r.GetFieldValue<DateTimeOffset>(29), StartedAt = N<DateTimeOffset?>(30), CompletedAt = N<DateTimeOffset?>(31),
             ExpiresAt = N<DateTimeOffset?>(32), DownloadCount = r.GetInt32(33), LastDownloadedAt = N<DateTimeOffset?>(34),
+            Approximate = N<string[]>(35), Approximation = N<string>(36),
             Percent = status == JobStatus.Completed ? 100
                 : estimated is > 0 ? (int)Math.Min(99, bytes * 100 / estimated.Value) : null,
         };
@@ -137,14 +142,16 @@ public sealed class JobRecords(NpgsqlDataSource db)
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
                 file_name, media_type, storage, storage_key, estimated_rows, estimated_bytes, tier, idempotency_key,
-                created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+                created_at, updated_at, approximate, approximation)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
             """, conn);
         foreach (var v in new object?[] { j.Id, j.OwnerId, j.Kind, j.Format, j.Source, j.Title, j.Status, j.Phase })
             cmd.Parameters.Add(P(v));
         cmd.Parameters.Add(new NpgsqlParameter { Value = j.Request.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
         foreach (var v in new object?[] { j.RequestHash, j.FileName, j.MediaType, j.Storage, j.StorageKey, j.EstimatedRows, j.EstimatedBytes, j.Tier, j.IdempotencyKey, j.CreatedAt })
             cmd.Parameters.Add(P(v));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)j.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(P(j.Approximation));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

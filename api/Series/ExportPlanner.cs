@@ -54,13 +54,34 @@ public static class ExportPlanner
         }
         else if (!src.IsTimeseries || gran.IsRaw || gran.SqlInterval is not null) tier = "raw";
         else if (gran.Name == "1h") tier = span <= 7 * Day ? "raw" : "hourly";
-        else tier = zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC" ? "daily" : "hourly";
+        else tier = "daily";
+
+        // A rollup bucket starts at a whole UTC hour (hourly) or UTC midnight (daily); the query reads raw points for
+        // any unit that a local bucket boundary splits (TimeseriesPlanner.RollupSource), so no bucket is labelled with
+        // a span it does not hold. Daily units are split every day unless the zone's offset stays 0: read hourly ones.
+        // Local hours are all split where the offset is not a whole hour: read raw points.
+        string? rawWhy = null;
+        if (tier == "daily" && TimeZones.OffsetNotDividedBy(zone, from, to, Day) is not null) tier = "hourly";
+        if (tier == "hourly" && gran.Name == "1h" && TimeZones.OffsetNotDividedBy(zone, from, to, TimeSpan.FromHours(1)) is { } off)
+        {
+            tier = "raw";
+            rawWhy = $"{zone.Id} has a UTC offset of {(off < TimeSpan.Zero ? "-" : "+")}{off:hh\\:mm} in this range, which is not a whole hour, " +
+                     "so its hours are computed from raw points";
+        }
+        if (req.Exact == true && src.IsTimeseries && tier != "raw")
+        {
+            tier = "raw";
+            rawWhy = "exact: true computes every aggregation from raw points";
+        }
 
         var needsRawRange = tier == "raw" && (gran.IsRaw || src.IsTimeseries);
         if (needsRawRange && span > limits.RawMaxDays * Day)
         {
-            errors.Add("timeframe", $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {limits.RawMaxDays} days). " +
-                                    "Choose a granularity of 1h or coarser, or a shorter range.");
+            errors.Add("timeframe", rawWhy is null
+                ? $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {limits.RawMaxDays} days). " +
+                  "Choose a granularity of 1h or coarser, or a shorter range."
+                : $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {limits.RawMaxDays} days, EXPORTS_RAW_MAX_DAYS): " +
+                  rawWhy + ". Choose a shorter range" + (req.Exact == true ? " or leave out exact." : "."));
             return null;
         }
         if (gran.IsRaw && aggs.Count > 0)
@@ -79,7 +100,8 @@ public static class ExportPlanner
         {
             Source = plan.Source, Tier = plan.Tier, Granularity = plan.Granularity, From = plan.From, To = plan.To,
             Zone = plan.Zone, Sql = plan.Sql, Params = plan.Params, AllColumns = plan.AllColumns, Columns = columns,
-            Mapper = plan.Mapper, EstimateSql = plan.EstimateSql, FixedEstimate = plan.FixedEstimate, RangeLabel = plan.RangeLabel,
+            Mapper = plan.Mapper, EstimateSql = plan.EstimateSql, RangeLabel = plan.RangeLabel,
+            EstimateKind = plan.EstimateKind, ScanSql = plan.ScanSql, Approximate = plan.Approximate, Approximation = plan.Approximation,
         };
     }
 

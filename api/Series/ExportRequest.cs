@@ -16,6 +16,9 @@ public sealed record ExportRequest
     public List<string>? GroupBy { get; init; }
     public List<string>? Aggregations { get; init; }
     public string? Shape { get; init; }
+    /// <summary>Compute every aggregation from raw points (exact percentiles at raw cost, within the raw range limit)
+    /// instead of merging them from a rollup tier.</summary>
+    public bool? Exact { get; init; }
     public ColumnSpec? Columns { get; init; }
     public string? Format { get; init; }
     public JsonElement? FormatOptions { get; init; }

@@ -21,8 +21,29 @@ public sealed class QueryPlan
     public required IReadOnlyList<OutputColumn> Columns { get; init; }
     public required IRowMapper Mapper { get; init; }
     public string? EstimateSql { get; init; }
-    public long? FixedEstimate { get; init; }
     public required string RangeLabel { get; init; }
+    /// <summary>"exact", or "upper bound" when the row estimate counts rows that may not exist (empty buckets, a
+    /// filter on values that only raw points can evaluate).</summary>
+    public string EstimateKind { get; init; } = "exact";
+    /// <summary>Counts the stored rows (raw points, rollup buckets or records) the query reads: its cost.</summary>
+    public string? ScanSql { get; init; }
+    /// <summary>The aggregations whose values are approximate (percentiles merged from a rollup tier); empty when
+    /// every value is exact.</summary>
+    public IReadOnlyList<string> Approximate { get; init; } = [];
+    /// <summary>How the approximate values are computed, or "exact".</summary>
+    public string Approximation { get; init; } = "exact";
+
+    /// <summary>The Export-Tier and Export-Approximate response headers that declare how the file was computed.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Headers => Declare(Tier, Approximate, Approximation);
+
+    /// <summary>Export-Approximate is "false", or the approximate aggregations and the method
+    /// (<c>p95,p99; method="..."</c>).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Declare(string tier, IReadOnlyList<string> approximate, string? method)
+    {
+        yield return new("Export-Tier", tier);
+        yield return new("Export-Approximate", approximate.Count == 0 ? "false"
+            : $"{string.Join(",", approximate)}; method=\"{(method ?? "").Replace("\"", "'")}\"");
+    }
 
     public NpgsqlCommand Command(NpgsqlConnection conn, string? sql = null)
     {

@@ -43,6 +43,8 @@ public static class RecordsPlanner
         if (e.Any) return null;
 
         var where = new StringBuilder("FROM records r\nWHERE r.source_id = $1 AND r.ts >= $2 AND r.ts < $3 AND $4::text IS NOT NULL\n");
+        // The query reads every record in the range (the filter is evaluated on each): that is its cost.
+        var scan = "SELECT count(*) " + where;
         if (filterSql is not null) where.Line("AND " + filterSql);
 
         var columns = new List<OutputColumn> { new("time", ColumnType.Time, 0) };
@@ -96,6 +98,7 @@ public static class RecordsPlanner
             Source = src, Tier = "raw", Granularity = c.Gran, From = c.From, To = c.To, Zone = c.Zone,
             Sql = sql.ToString(), Params = ps.Values, AllColumns = columns, Columns = columns, RangeLabel = c.RangeLabel,
             Mapper = new PlainRowMapper(columns.Select(x => x.Type).ToArray()), EstimateSql = estimate,
+            ScanSql = scan,
         };
     }
 

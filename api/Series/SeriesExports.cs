@@ -13,10 +13,14 @@ public sealed record PreparedExport(
     ExportRequest Request, QueryPlan Plan, FormatSpec Format, object Options, ExportSchema Schema,
     string Compression, string FileName, string MediaType);
 
+/// <param name="EstimateKind">"exact", or "upper bound" (see <see cref="QueryPlan.EstimateKind"/>).</param>
+/// <param name="RowsScanned">Stored rows the export reads (raw points, rollup buckets or records): its cost.</param>
+/// <param name="Approximate">Aggregations whose values are approximate; empty when all are exact.</param>
 public sealed record PreviewResult(
     IReadOnlyList<object> Columns, IReadOnlyList<object?[]> Rows, long EstimatedRows,
     IReadOnlyDictionary<string, long> EstimatedBytes, string Tier, string Granularity,
-    DateTimeOffset From, DateTimeOffset To, string Timezone);
+    DateTimeOffset From, DateTimeOffset To, string Timezone,
+    string EstimateKind, long? RowsScanned, IReadOnlyList<string> Approximate, string Approximation);
 
 public enum PrepareOutcome { Ok, Invalid, SourceNotFound }
 
@@ -65,6 +69,8 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         ["source"] = plan.Source.Name,
         ["kind"] = plan.Source.Kind,
         ["tier"] = plan.Tier,
+        ["approximate"] = plan.Approximate,
+        ["approximation"] = plan.Approximation,
         ["granularity"] = plan.Granularity.Name,
         ["timezone"] = plan.Zone.Id,
         ["from"] = plan.From,
@@ -147,7 +153,6 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
                 await using var cmd = p.Plan.Command(conn, est);
                 estimate = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
             }
-            else estimate = p.Plan.FixedEstimate ?? rows.Count;
         }
         var (empty, full) = (await MeasureAsync(p, rows, 0, ct), await MeasureAsync(p, rows, rows.Count, ct));
         var perRow = rows.Count == 0 ? 0 : (double)(full - empty) / rows.Count;
@@ -181,13 +186,20 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
                 snapshots.Add(row);
             }
         long estimate;
+        var kind = p.Plan.EstimateKind;
         if (p.Plan.EstimateSql is { } est)
         {
             await using var cmd = p.Plan.Command(conn, est);
             estimate = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
         }
-        else estimate = p.Plan.FixedEstimate ?? snapshots.Count;
-        if (snapshots.Count < limit) estimate = snapshots.Count;
+        else estimate = snapshots.Count;
+        if (snapshots.Count < limit) (estimate, kind) = (snapshots.Count, "exact");
+        long? scanned = null;
+        if (p.Plan.ScanSql is { } scan)
+        {
+            await using var cmd = p.Plan.Command(conn, scan);
+            scanned = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
+        }
 
         var bytes = new Dictionary<string, long>();
         foreach (var f in FormatCatalog.All.Values)
@@ -223,6 +235,6 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             _ => double.IsFinite(r.Doubles[c.Slot]) ? r.Doubles[c.Slot] : null,
         }).ToArray()).ToList();
         return new PreviewResult(columns, rows, estimate, bytes, p.Plan.Tier, p.Plan.Granularity.Name,
-            p.Plan.From, p.Plan.To, p.Plan.Zone.Id);
+            p.Plan.From, p.Plan.To, p.Plan.Zone.Id, kind, scanned, p.Plan.Approximate, p.Plan.Approximation);
     }
 }

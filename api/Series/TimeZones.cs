@@ -24,5 +24,21 @@ public static partial class TimeZones
         return true;
     }
 
+    /// <summary>The first UTC offset the zone has in [from, to] that is not a multiple of <paramref name="unit"/>
+    /// (a rollup tier's bucket starts at whole UTC units, so only such offsets give local buckets it holds whole),
+    /// or null. Offsets are sampled every 6 hours and at both ends: no zone holds an offset for less.</summary>
+    public static TimeSpan? OffsetNotDividedBy(TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to, TimeSpan unit)
+    {
+        if (zone == TimeZoneInfo.Utc) return null;
+        var step = TimeSpan.FromHours(6);
+        for (var t = from; ; t += step)
+        {
+            if (t > to) t = to;
+            var off = zone.GetUtcOffset(t);
+            if (off.Ticks % unit.Ticks != 0) return off;
+            if (t == to) return null;
+        }
+    }
+
     public const string Hint = "Use an IANA name such as Europe/Berlin or America/New_York.";
 }

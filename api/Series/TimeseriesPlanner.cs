@@ -53,7 +53,7 @@ public static class TimeseriesPlanner
         ps.Add(seriesIds.ToArray()); ps.Add(metricIdx.ToArray()); ps.Add(groupIdx.ToArray());
         ps.Add(c.From.UtcDateTime); ps.Add(c.To.UtcDateTime); ps.Add(c.ZoneName);
 
-        var table = c.Tier switch { "raw" => "points", "hourly" => "rollup_hourly", _ => "rollup_daily" };
+        var table = c.Tier == "raw" ? "points" : RollupSource(c.Tier, c.Gran, c.Zone, c.From, c.To, ps);
         var timeCol = c.Tier == "raw" ? "p.ts" : "p.bucket";
         FieldExpr? Resolve(string name) =>
             name == "metric" ? new FieldExpr("s.metric", "string")
@@ -121,17 +121,14 @@ public static class TimeseriesPlanner
             : "ORDER BY m.metric_idx, m.group_idx, 1";
         var sql = select + from.ToString() + groupBy + "\n" + orderBy;
 
-        string? estimateSql = null; long? fixedEstimate = null;
-        if (raw)
+        // Whole hours inside the range come from the hourly rollup's counts; the partial hours at either end
+        // are counted from raw points.
+        static string RawCount(string rawFilter, string hourFilter)
         {
-            // Whole hours inside the range come from the hourly rollup's counts; the partial hours at either end
-            // are counted from raw points. Exact unless a filter on 'value' is set (then whole hours are an upper bound).
             const string m = "JOIN unnest($1::bigint[], $2::int[], $3::int[]) AS m(series_id, metric_idx, group_idx) ON m.series_id = p.series_id\nJOIN series s ON s.id = p.series_id\n";
-            var rawFilter = filterSql is null ? "" : "AND " + filterSql;
-            var hourFilter = filterSql is null || filterUsesValue ? "" : "AND " + filterSql;
             const string a = "(CASE WHEN date_trunc('hour', $4::timestamptz) = $4 THEN $4::timestamptz ELSE date_trunc('hour', $4::timestamptz) + interval '1 hour' END)";
             const string b = "date_trunc('hour', $5::timestamptz)";
-            estimateSql = $"""
+            return $"""
                 SELECT CASE WHEN {a} >= {b} AND $6::text IS NOT NULL THEN
                   (SELECT count(*) FROM points p {m} WHERE p.series_id = ANY($1) AND p.ts >= $4 AND p.ts < $5 {rawFilter})
                 ELSE
@@ -140,20 +137,115 @@ public static class TimeseriesPlanner
                        AND ((p.ts >= $4 AND p.ts < {a}) OR (p.ts >= {b} AND p.ts < $5)) {rawFilter})
                 END::bigint
                 """;
+        }
+        var scanSql = c.Tier == "raw" ? RawCount("", "")
+            : $"SELECT count(*) FROM {table} p WHERE p.series_id = ANY($1) AND p.bucket >= $4 AND p.bucket < $5 AND $6::text IS NOT NULL";
+
+        string estimateSql; var estimateKind = "exact";
+        if (raw)
+        {
+            // Exact unless a filter on 'value' is set (then whole hours are an upper bound).
+            estimateSql = RawCount(filterSql is null ? "" : "AND " + filterSql, filterSql is null || filterUsesValue ? "" : "AND " + filterSql);
+            if (filterUsesValue) estimateKind = "upper bound";
             if (wide) estimateSql = $"SELECT (({estimateSql}) / greatest({metrics.Count}, 1))::bigint";
+        }
+        else if (c.Tier != "raw")
+        {
+            // The rows themselves, counted on the rollup (cheap: no percentiles, one row per series and unit).
+            estimateSql = $"SELECT count(*) FROM (SELECT 1 {from}GROUP BY {bucket}, m.group_idx{(wide ? "" : ", m.metric_idx")}) q";
         }
         else
         {
-            var buckets = (long)Math.Ceiling((c.To - c.From) / c.Gran.Approx);
-            fixedEstimate = buckets * groups.Count * (wide ? 1 : metrics.Count);
+            // Buckets in the range times the series (or groups, when wide) the filter can match in the catalog: an
+            // upper bound, as a bucket without points has no row. Every bucket of 15 minutes or more holds one of the
+            // sample instants (every 15 minutes from the start, and the last instant of the range).
+            var step = c.Gran.SqlInterval ?? "15 minutes";
+            var catalogFilter = filterSql is null || filterUsesValue ? "" : "AND " + filterSql;
+            estimateSql = $"""
+                SELECT (SELECT count(DISTINCT {c.Gran.BucketSql("x.t", "$6")}) FROM (
+                          SELECT generate_series($4::timestamptz, $5::timestamptz - interval '1 microsecond', interval '{step}')
+                          UNION ALL SELECT $5::timestamptz - interval '1 microsecond') x(t) WHERE $5 > $4)
+                     * (SELECT count(*) FROM (SELECT DISTINCT m.group_idx{(wide ? "" : ", m.metric_idx")}
+                          FROM unnest($1::bigint[], $2::int[], $3::int[]) AS m(series_id, metric_idx, group_idx)
+                          JOIN series s ON s.id = m.series_id WHERE true {catalogFilter}) q)
+                """;
+            estimateKind = "upper bound";
         }
+
+        // Percentiles merged from a rollup are approximate; count, sum, avg, min and max are exact on every tier.
+        var approximate = c.Tier == "raw" ? [] : aggs.Where(a => a.Kind == "pct").Select(a => a.Name).ToList();
+        var unit = c.Tier == "hourly" ? "hour" : "day";
+        var approximation = approximate.Count == 0 ? "exact"
+            : $"{string.Join(", ", approximate)} merged from the {c.Tier} rollup: percentile_cont over the 101 quantiles (p0..p100) " +
+              $"stored for each {unit} of each series, every {unit} weighted equally (hourly quantiles or raw values where the range " +
+              $"or a local bucket boundary cuts a {unit}); approximate. exact: true computes them from raw points.";
 
         return new QueryPlan
         {
             Source = src, Tier = c.Tier, Granularity = c.Gran, From = c.From, To = c.To, Zone = c.Zone,
             Sql = sql, Params = ps.Values, AllColumns = columns, Columns = columns, RangeLabel = c.RangeLabel,
             Mapper = new SeriesRowMapper(!wide, metrics.ToArray(), groups.ToArray(), dimStart, valueTypes.ToArray(), valueStart),
-            EstimateSql = estimateSql, FixedEstimate = fixedEstimate,
+            EstimateSql = estimateSql, EstimateKind = estimateKind, ScanSql = scanSql,
+            Approximate = approximate, Approximation = approximation,
+        };
+    }
+
+    /// <summary>
+    /// The rows a rollup tier's query reads, so that every output bucket holds exactly the points of its span within
+    /// the range: each rollup unit that lies whole inside the range and inside one output bucket; for the daily tier,
+    /// the hourly rows of the days cut by the range's ends; and, as one-point rows, the raw points of the hours that
+    /// remain (cut by the range's ends, or split by a local bucket boundary: see <see cref="SplitUnits"/>). Raw rows
+    /// carry their value in <c>v</c> for percentiles.
+    /// </summary>
+    static string RollupSource(string tier, Granularity g, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to, SqlParams ps)
+    {
+        const string cols = "r.series_id, r.bucket, r.n, r.sum, r.min, r.max, r.q, NULL::float8 AS v";
+        var hour = TimeSpan.FromHours(1);
+        var sql = new StringBuilder("(");
+        var rawHours = SplitUnits(g, zone, from, to, hour);
+        if (tier == "daily")
+        {
+            // Output buckets are UTC days, weeks or months here (the zone's offset is 0), so only the range's ends cut.
+            var days = ps.Add(SplitUnits(g, zone, from, to, ExportPlanner.Day));
+            sql.Append($"SELECT {cols} FROM rollup_daily r WHERE r.series_id = ANY($1) AND r.bucket >= $4 AND r.bucket + interval '1 day' <= $5 AND r.bucket <> ALL({days}::timestamptz[])\n")
+               .Append($"UNION ALL SELECT {cols} FROM unnest({days}::timestamptz[]) d(day) JOIN rollup_hourly r ON r.series_id = ANY($1)")
+               .Append($" AND r.bucket >= greatest(d.day, $4) AND r.bucket < d.day + interval '1 day' AND r.bucket + interval '1 hour' <= $5\n");
+        }
+        var raw = ps.Add(rawHours);
+        if (tier == "hourly")
+            sql.Append($"SELECT {cols} FROM rollup_hourly r WHERE r.series_id = ANY($1) AND r.bucket >= $4 AND r.bucket + interval '1 hour' <= $5 AND r.bucket <> ALL({raw}::timestamptz[])\n");
+        sql.Append($"""
+            UNION ALL SELECT x.series_id, x.ts, (x.value IS NOT NULL)::int, x.value::text::numeric, x.value, x.value, NULL, x.value
+              FROM unnest({raw}::timestamptz[]) e(h)
+              JOIN points x ON x.series_id = ANY($1) AND x.ts >= greatest(e.h, $4) AND x.ts < least(e.h + interval '1 hour', $5))
+            """);
+        return sql.ToString();
+    }
+
+    /// <summary>The rollup units (UTC hours or days, by start) that an output bucket cannot take whole: cut by the
+    /// range's ends, or split by a local bucket boundary (local midnight is :30 UTC in Asia/Kolkata).</summary>
+    static DateTime[] SplitUnits(Granularity g, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to, TimeSpan unit)
+    {
+        var (f, t) = (from.UtcDateTime, to.UtcDateTime);
+        var list = new List<DateTime>();
+        for (var h = new DateTime(f.Ticks - f.Ticks % unit.Ticks, DateTimeKind.Utc); h < t; h += unit)
+            if (h < f || h + unit > t || LocalBucket(g, zone, h) != LocalBucket(g, zone, h + unit - TimeSpan.FromTicks(10)))
+                list.Add(h);
+        return list.ToArray();
+    }
+
+    /// <summary>The local start of the bucket holding <paramref name="utc"/>, as PostgreSQL's date_trunc(unit, ts, zone)
+    /// computes it (weeks start on Monday).</summary>
+    static DateTime LocalBucket(Granularity g, TimeZoneInfo zone, DateTime utc)
+    {
+        var l = TimeZoneInfo.ConvertTimeFromUtc(utc, zone);
+        return g.TruncUnit switch
+        {
+            "hour" => new DateTime(l.Year, l.Month, l.Day, l.Hour, 0, 0),
+            "day" => l.Date,
+            "week" => l.Date.AddDays(-(((int)l.DayOfWeek + 6) % 7)),
+            "month" => new DateTime(l.Year, l.Month, 1),
+            _ => throw new InvalidOperationException($"Rollup tiers serve calendar granularities only, not {g.Name}."),
         };
     }
 
@@ -167,11 +259,12 @@ public static class TimeseriesPlanner
     };
 
     /// <summary>One aggregate over the raw points, or merged from a rollup tier (count, sum, min, max are exact;
-    /// percentiles come from the buckets' 101 stored quantiles).</summary>
+    /// percentiles come from the buckets' 101 stored quantiles, and the values of any raw points read with them).</summary>
     static string AggSql(Aggregation a, string tier, string? cond)
     {
         var filter = cond is null ? "" : $" FILTER (WHERE {cond})";
         var frac = a.Fraction.ToString("0.#####", CultureInfo.InvariantCulture);
+        var and = cond is null ? "" : " AND " + cond;
         if (tier == "raw")
             return a.Kind switch
             {
@@ -191,7 +284,9 @@ public static class TimeseriesPlanner
             "avg" => $"exports_float8(sum(p.sum){filter} / nullif(sum(p.n){filter}, 0))",
             "min" => $"min(p.min){filter}",
             "max" => $"max(p.max){filter}",
-            _ => $"(SELECT percentile_cont({frac}) WITHIN GROUP (ORDER BY x) FROM unnest(array_agg(p.q) FILTER (WHERE p.q IS NOT NULL{(cond is null ? "" : " AND " + cond)})) x)",
+            // The stored quantiles of whole rollup buckets, and the values of raw points read for split or partial units.
+            _ => $"(SELECT percentile_cont({frac}) WITHIN GROUP (ORDER BY x) FROM (SELECT unnest(array_agg(p.q) FILTER (WHERE p.q IS NOT NULL{and}))"
+                 + $" UNION ALL SELECT unnest(array_agg(p.v) FILTER (WHERE p.v IS NOT NULL{and}))) u(x))",
         };
     }
 }

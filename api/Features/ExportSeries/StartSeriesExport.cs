@@ -48,7 +48,7 @@ public static class StartSeriesExport
                 var slot = bytes > settings.Streams.BufferBytes ? gate.TryStream() : null;
                 if (bytes > settings.Streams.BufferBytes && slot is null) return gate.StreamsRefused(http);
                 var response = new FileResponse(prepared!.FileName, prepared.MediaType, (body, token) => exports.WriteAsync(prepared, body, token),
-                    gate, lease, slot);
+                    gate, lease, slot, prepared.Plan.Headers);
                 lease = null; // the response releases it when it ends
                 return response;
             }
@@ -56,6 +56,7 @@ public static class StartSeriesExport
             // Too big to stream in one request: run it as a background job and say so.
             var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct);
             if (refused is not null) return JobResults.Refused(refused, http);
+            foreach (var (k, v) in prepared!.Plan.Headers) http.Response.Headers[k] = v;
             var reason = $"This export is estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; it runs in the background. Follow it at /api/v1/exports/{ok!.Job.Id}.";
             return TypedResults.Accepted($"/api/v1/exports/{ok.Job.Id}", new BackgroundExport(true, reason, ok.Job));
         }

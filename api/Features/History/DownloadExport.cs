@@ -92,6 +92,8 @@ public static class DownloadExport
             res.Headers.CacheControl = "private, no-store";
             res.Headers["X-Content-Type-Options"] = "nosniff";
             if (job.Checksum is { } sum) res.Headers.ETag = $"\"{sum}\"";
+            if (job.Tier is { } tier)
+                foreach (var (k, v) in Exports.Series.QueryPlan.Declare(tier, job.Approximate ?? [], job.Approximation)) res.Headers[k] = v;
             if (range is { } r) res.Headers.ContentRange = $"bytes {r.From}-{r.To}/{read.TotalLength}";
             try { await read.Body.CopyToAsync(res.Body, 1 << 16, ctx.RequestAborted); }
             catch (Exception) when (res.HasStarted) { ctx.Abort(); }

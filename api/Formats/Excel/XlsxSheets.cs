@@ -185,6 +185,8 @@ public sealed class XlsxSheets(
         yield return ("Source", Meta("source"));
         yield return ("Kind", Meta("kind"));
         yield return ("Tier", Meta("tier"));
+        if (schema.Metadata.TryGetValue("approximate", out var approx) && approx is IReadOnlyList<string> names)
+            yield return ("Approximate", names.Count == 0 ? "No: every value is exact." : Meta("approximation"));
         yield return ("Granularity", Meta("granularity"));
         yield return ("Time zone", schema.Zone.Id);
         yield return ("From", Meta("from"));

@@ -79,6 +79,8 @@ public sealed class PdfReportWriter(ExportSchema schema, Stream output, PdfRepor
         c.Text(Margin, Margin, title, new TextStyle(16, _t.Text, Bold: true, Width: _width));
         var lines = new StringBuilder();
         lines.Append($"Source {M("source")} · {M("from")} – {M("to")} ({schema.Zone.Id}) · tier {M("tier")}, granularity {M("granularity")}\n");
+        if (schema.Metadata.TryGetValue("approximate", out var approx) && approx is IReadOnlyList<string> { Count: > 0 })
+            lines.Append("Approximate: ").Append(M("approximation")).Append('\n');
         if (schema.Metadata.TryGetValue("request", out var req) && req is not null)
             lines.Append("Request ").Append(JsonSerializer.Serialize(req, JsonSerializerOptions.Web));
         var (_, bh) = c.Text(Margin, Margin + 24, lines.ToString(), new TextStyle(8, _t.Muted, Width: _width, MaxLines: 6));

@@ -44,6 +44,41 @@ public sealed class ExportPlannerTests
         Assert.Equal("daily", Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = "60d" }, Granularity = "1d" })!.Tier);
     }
 
+    /// <summary>The daily rollup only where the offset stays 0, the hourly rollup for 1h only where it is a whole
+    /// hour; otherwise hours come from raw points (and coarser buckets from the hourly rollup). 2026-11-22 is
+    /// summer in Adelaide (+10:30) and Chatham (+13:45); Europe/London is at +0 all of November.</summary>
+    [Theory]
+    [InlineData("Asia/Kolkata", "1h", "raw")]
+    [InlineData("Asia/Kathmandu", "1h", "raw")]
+    [InlineData("Australia/Adelaide", "1h", "raw")]
+    [InlineData("Pacific/Chatham", "1h", "raw")]
+    [InlineData("America/St_Johns", "1h", "raw")]
+    [InlineData("America/New_York", "1h", "hourly")]
+    [InlineData("Asia/Kolkata", "1d", "hourly")]
+    [InlineData("Pacific/Chatham", "1mo", "hourly")]
+    [InlineData("America/New_York", "1w", "hourly")]
+    [InlineData("Europe/London", "1d", "daily")]
+    [InlineData("UTC", "1d", "daily")]
+    public void TierFollowsTheZonesOffsets(string zone, string granularity, string tier)
+    {
+        var plan = Plan(new ExportRequest { Source = "servers", Timeframe = new() { From = "2026-11-01T00:00:00Z", To = "2026-11-20T00:00:00Z" }, Granularity = granularity, Timezone = zone })!;
+        Assert.Equal(tier, plan.Tier);
+    }
+
+    [Fact]
+    public void ExactTrue_ReadsRawPoints_AndMergedPercentilesAreDeclaredOtherwise()
+    {
+        var req = new ExportRequest { Source = "servers", Timeframe = new() { Last = "20d" }, Granularity = "1d", Aggregations = ["avg", "p99"] };
+        var merged = Plan(req)!;
+        Assert.Equal("daily", merged.Tier);
+        Assert.Equal(["p99"], merged.Approximate);
+        Assert.Contains("Export-Approximate", merged.Headers.Select(h => h.Key));
+        var exact = Plan(req with { Exact = true })!;
+        Assert.Equal("raw", exact.Tier);
+        Assert.Empty(exact.Approximate);
+        Assert.Equal("false", exact.Headers.Single(h => h.Key == "Export-Approximate").Value);
+    }
+
     [Fact]
     public void WideShape_HasAColumnPerMetric_AndLongHasMetricColumn()
     {

@@ -90,27 +90,22 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
     [Fact]
     public async Task AutoGranularity_ThirtyDays_ReadsHourlyTier_AndCountsMatchRaw()
     {
-        var r = await api.Demo().PostJsonAsync("/api/v1/exports/series/preview", new
+        // The range starts and ends inside an hour: the partial hours count too (from raw points), nothing more.
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(30));
+        var req = new
         {
-            source = "servers", metrics = new[] { "disk_percent" }, timeframe = new { last = "30d" },
+            source = "servers", metrics = new[] { "disk_percent" }, timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
             aggregations = new[] { "count", "min" }, groupBy = Array.Empty<string>(),
-        });
-        var preview = await r.JsonAsync();
+        };
+        var preview = await (await api.Demo().PostJsonAsync("/api/v1/exports/series/preview", req)).JsonAsync();
         Assert.Equal("hourly", preview.GetProperty("tier").GetString());
         Assert.Equal("1h", preview.GetProperty("granularity").GetString());
-        var full = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
-        {
-            source = "servers", metrics = new[] { "disk_percent" }, timeframe = new { last = "30d" },
-            aggregations = new[] { "count", "min" }, groupBy = Array.Empty<string>(),
-        });
+        var full = await api.Demo().PostJsonAsync("/api/v1/exports/series", req);
         var rows = ReadCsv(await full.Content.ReadAsStringAsync());
-        var minBucket = DateTimeOffset.Parse(rows[0]["time"]).UtcDateTime;
-        var expected = await api.ScalarAsync<long>("""
-            SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'disk_percent' AND p.ts >= $1
-            """, minBucket);
-        Assert.Equal(expected, rows.Sum(x => long.Parse(x["count"])));
-        var expectedMin = await api.ScalarAsync<double>("SELECT min(p.value) FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'disk_percent' AND p.ts >= $1", minBucket);
-        Assert.Equal(expectedMin, rows.Min(x => D(x["min"])), 9);
+        const string range = "FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'disk_percent' AND p.ts >= $1 AND p.ts < $2 AND " +
+            "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
+        Assert.Equal(await api.ScalarAsync<long>("SELECT count(p.value) " + range, from, to), rows.Sum(x => long.Parse(x["count"])));
+        Assert.Equal(await api.ScalarAsync<double>("SELECT min(p.value) " + range, from, to), rows.Min(x => D(x["min"])), 9);
     }
 
     [Fact]

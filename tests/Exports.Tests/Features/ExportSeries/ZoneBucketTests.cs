@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+using Exports.Tests.Infrastructure;
+
+namespace Exports.Tests.Features.ExportSeries;
+
+/// <summary>Hourly and daily buckets in zones whose UTC offset is not a whole hour (and one that is), over more than
+/// 7 days, compared bucket by bucket with SQL on the raw points grouped by local time.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ZoneBucketTests(ApiFixture api)
+{
+    [Theory]
+    [InlineData("Asia/Kolkata", "1h")]
+    [InlineData("Asia/Kolkata", "1d")]
+    [InlineData("Asia/Kathmandu", "1h")]
+    [InlineData("Asia/Kathmandu", "1d")]
+    [InlineData("Australia/Adelaide", "1h")]
+    [InlineData("Australia/Adelaide", "1d")]
+    [InlineData("Pacific/Chatham", "1h")]
+    [InlineData("Pacific/Chatham", "1d")]
+    [InlineData("America/St_Johns", "1h")]
+    [InlineData("America/St_Johns", "1d")]
+    [InlineData("America/New_York", "1h")]
+    [InlineData("America/New_York", "1d")]
+    [InlineData("UTC", "1w")]
+    public async Task EveryBucket_HoldsTheSpanItsLabelSays(string zone, string granularity)
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(10));
+        var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent" }, granularity, groupBy = new[] { "server" },
+            aggregations = new[] { "avg", "min", "max", "count" }, timezone = zone, format = "csv",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+        });
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        var rows = Files.ReadCsv(Encoding.UTF8.GetString(await r.Content.ReadAsByteArrayAsync()));
+        var unit = granularity switch { "1h" => "hour", "1d" => "day", _ => "week" };
+        var expected = await api.RowsAsync($"""
+            SELECT s.tags->>'server', date_trunc('{unit}', p.ts AT TIME ZONE $3), avg(p.value), min(p.value), max(p.value), count(p.value)
+            FROM points p JOIN series s ON s.id = p.series_id
+            WHERE s.metric = 'cpu_percent' AND p.ts >= $1 AND {Demo} AND p.ts < $2 GROUP BY 1, 2
+            """, from, to, zone);
+        var tz = TimeZoneInfo.FindSystemTimeZoneById(zone);
+        var got = rows.ToDictionary(x => (x["server"], TimeZoneInfo.ConvertTime(DateTimeOffset.Parse(x["time"], CultureInfo.InvariantCulture), tz).DateTime));
+        Assert.Equal(expected.Count, rows.Count);
+        foreach (var e in expected)
+        {
+            var row = got[((string)e[0]!, (DateTime)e[1]!)];
+            Assert.Equal((double)e[2]!, Files.D(row["avg"]), 1e-9);
+            Assert.Equal((double)e[3]!, Files.D(row["min"]));
+            Assert.Equal((double)e[4]!, Files.D(row["max"]));
+            Assert.Equal((long)e[5]!, long.Parse(row["count"], CultureInfo.InvariantCulture));
+        }
+        // Local hours in zones whose offset is not a whole hour come from raw points; days from the hourly rollup.
+        Assert.Equal(granularity == "1h" && zone != "America/New_York" ? "raw" : zone == "UTC" ? "daily" : "hourly", r.Headers.GetValues("Export-Tier").Single());
+    }
+
+    /// <summary>The demo owner's servers: other tests make sources with the same metric names.</summary>
+    const string Demo = "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
+
+    [Fact]
+    public async Task HalfHourZone_BeyondTheRawLimit_IsAFieldErrorThatSaysWhy()
+    {
+        var p = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent" }, granularity = "1h", timezone = "Asia/Kolkata",
+            timeframe = new { last = "60d" },
+        })).ProblemAsync(400, "timeframe");
+        Assert.Contains("+05:30", p.GetProperty("errors").GetProperty("timeframe")[0].GetString());
+    }
+}
