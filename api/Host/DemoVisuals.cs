@@ -26,9 +26,19 @@ public static class DemoVisuals
         };
         db.Monitors.Add(monitor);
         await db.SaveChangesAsync(ct); // the model declares no relationships: save the monitor before the alert that names it
+        // The alert fired when the data says it did: the last time web-03's CPU rose above the monitor's 80.
+        var fired = await db.Database.SqlQuery<DateTime?>($"""
+            SELECT max(x.ts) AS "Value" FROM (
+              SELECT p.ts, p.value, lag(p.value) OVER (PARTITION BY p.series_id ORDER BY p.ts) AS prev
+              FROM points p JOIN series s ON s.id = p.series_id JOIN sources src ON src.id = s.source_id
+              WHERE src.owner_id = {user.Id} AND src.name = 'servers' AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-03') x
+            WHERE x.value > 80 AND x.prev <= 80
+            """).SingleAsync(ct);
+        if (fired is null) { await db.SaveChangesAsync(ct); return; }
         db.Alerts.Add(new Alert
         {
-            Id = Guid.NewGuid(), OwnerId = user.Id, Title = "High CPU on web servers", Severity = "critical", FiredAt = now.AddHours(-2), MonitorId = monitor.Id,
+            Id = Guid.NewGuid(), OwnerId = user.Id, Title = "High CPU on web servers", Severity = "critical",
+            FiredAt = new DateTimeOffset(DateTime.SpecifyKind(fired.Value, DateTimeKind.Utc)), MonitorId = monitor.Id,
             Targets = JsonSerializer.Serialize(new object[]
             {
                 new { title = "CPU, web servers", query = new ExportRequest { Source = "servers", Metrics = ["cpu_percent"], Filter = StartsWith("server", "web") }, threshold = 80 },

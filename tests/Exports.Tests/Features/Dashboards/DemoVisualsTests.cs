@@ -45,4 +45,23 @@ public sealed class DemoVisualsTests(ApiFixture api)
         var label = $"fired {fired.ToUniversalTime():HH:mm} UTC";
         Assert.Equal(targets, text.Split(label).Length - 1);
     }
+
+    [Fact]
+    public async Task DemoAlert_FiredWhenItsMonitorsSeriesCrossedTheThreshold()
+    {
+        var alert = (await (await api.Demo().GetAsync("/api/v1/alerts")).JsonAsync()).GetProperty("alerts")[0];
+        var id = Guid.Parse(alert.GetProperty("id").GetString()!);
+        // The point at the fire time is above the monitor's threshold and the point before it is not.
+        var (value, previous, threshold) = await api.RowsAsync("""
+            SELECT p.value,
+                   (SELECT q.value FROM points q WHERE q.series_id = p.series_id AND q.ts < p.ts ORDER BY q.ts DESC LIMIT 1),
+                   m.threshold
+            FROM alerts a JOIN monitors m ON m.id = a.monitor_id
+            JOIN sources src ON src.owner_id = a.owner_id AND src.name = 'servers'
+            JOIN series s ON s.source_id = src.id AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-03'
+            JOIN points p ON p.series_id = s.id AND p.ts = a.fired_at
+            WHERE a.id = $1
+            """, id) is [var row] ? ((double)row[0]!, (double)row[1]!, (double)row[2]!) : throw new InvalidOperationException("no point at the fire time");
+        Assert.True(value > threshold && previous <= threshold, $"{previous} -> {value} around {threshold}");
+    }
 }
