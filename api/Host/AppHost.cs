@@ -22,7 +22,7 @@ public static class AppHost
         var s = builder.Services;
         s.AddSingleton(settings);
         s.AddSingleton(TimeProvider.System);
-        s.AddSingleton(new PlannerLimits(settings.RawMaxDays));
+        s.AddSingleton(new PlannerLimits(settings.RawMaxDays, settings.BucketsFromRawMaxDays));
         Timeframes.MaxRangeDays = settings.MaxRangeDays;
         // One pool of EXPORTS_DB_POOL_SIZE connections (set in the connection string) for Npgsql and EF Core alike, so
         // that the reserve streaming exports leave (ExportGate) is really there for sign-in, health and the rest.

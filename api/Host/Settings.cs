@@ -13,6 +13,9 @@ public sealed record ExportsSettings
     public string? DemoApiKey { get; init; }
     public bool Seed { get; init; } = true;
     public int RawMaxDays { get; init; } = 31;
+    /// <summary>The longest range whose buckets are computed from raw points for exact: true or a zone whose offset
+    /// is not a whole hour.</summary>
+    public int BucketsFromRawMaxDays { get; init; } = 400;
     /// <summary>The longest time range any export, preview or layout may ask for.</summary>
     public int MaxRangeDays { get; init; } = 3660;
     /// <summary>The largest JSON request body the API reads (ingest has its own limit).</summary>
@@ -81,6 +84,7 @@ public sealed record ExportsSettings
             DemoApiKey = Get("EXPORTS_DEMO_API_KEY") is { Length: > 0 } k ? k : null,
             Seed = Bool("EXPORTS_SEED", Get("EXPORTS_SEED"), true),
             RawMaxDays = Int("EXPORTS_RAW_MAX_DAYS", Get("EXPORTS_RAW_MAX_DAYS"), 31, 1, 3660),
+            BucketsFromRawMaxDays = Int("EXPORTS_BUCKETS_FROM_RAW_MAX_DAYS", Get("EXPORTS_BUCKETS_FROM_RAW_MAX_DAYS"), 400, 1, 3660),
             MaxRangeDays = Int("EXPORTS_MAX_RANGE_DAYS", Get("EXPORTS_MAX_RANGE_DAYS"), 3660, 1, 36_600),
             MaxJsonBytes = Long("EXPORTS_MAX_JSON_BYTES", Get("EXPORTS_MAX_JSON_BYTES"), 1024 * 1024, 1024, 256L * 1024 * 1024),
             SpaDir = Get("EXPORTS_SPA_DIR") is { Length: > 0 } s ? Path.GetFullPath(Path.Combine(Root, s)) : null,

@@ -53,7 +53,8 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
             var p = prepared!;
             var wf = (double)p.Plan.From.ToUnixTimeMilliseconds();
             var wt = (double)p.Plan.To.ToUnixTimeMilliseconds();
-            if (w.Type == "table") return Make(await TableAsync(p, options, s.Zone, s.Format == "pdf" ? limits.PdfTableRows : options.MaxRows, ct));
+            if (w.Type == "table") return Make(await TableAsync(p, options, s.Zone, options.MaxRows ?? (s.Format == "pdf" ? limits.PdfTableRows : 12), ct));
+            if (w.Type is "stat" or "gauge" && OneNumber(p) is { } why) return Make(new ErrorData(why));
             var data = await SeriesAsync(p, wf, wt, ct);
             if (w.Type is "stat" or "gauge" && data is SeriesData sd) data = await StatAsync(owner, query, p, sd, options, ct);
             return Make(data);
@@ -135,11 +136,16 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
         var agg = Aggregation.Parse(aggs[0]);
         if (agg is null) return data;
         var weighted = o.Reduce == "mean" && agg.Kind == "avg";
-        if (drawn == 1 && !weighted) return data;
-        var all = query with { GroupBy = [], Aggregations = weighted ? [aggs[0], "count"] : aggs, Shape = "long", Columns = null };
-        var (outcome, prepared, _) = await exports.PrepareAsync(owner, all, ct);
-        if (outcome != PrepareOutcome.Ok || await SeriesAsync(prepared!, data.FromMs, data.ToMs, ct) is not SeriesData combined
-            || combined.Series.Count != (weighted ? 2 : 1)) return data;
+        SeriesData combined;
+        if (drawn == 1 && !weighted) combined = data with { Series = [data.Series.First(x => x.Y.Any(v => !double.IsNaN(v)))] };
+        else
+        {
+            var all = query with { GroupBy = [], Aggregations = weighted ? [aggs[0], "count"] : aggs, Shape = "long", Columns = null };
+            var (outcome, prepared, _) = await exports.PrepareAsync(owner, all, ct);
+            if (outcome != PrepareOutcome.Ok || await SeriesAsync(prepared!, data.FromMs, data.ToMs, ct) is not SeriesData c
+                || c.Series.Count != (weighted ? 2 : 1)) return data;
+            combined = c;
+        }
         var ys = combined.Series[0].Y;
         var idx = Enumerable.Range(0, ys.Length).Where(i => !double.IsNaN(ys[i])).ToArray();
         if (idx.Length == 0) return data;
@@ -157,11 +163,30 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
             case "max": value = idx.Max(i => ys[i]); how = $"max {gran} {agg.Name}"; break;
             case "min": value = idx.Min(i => ys[i]); how = $"min {gran} {agg.Name}"; break;
             case "sum": value = idx.Sum(i => ys[i]); how = $"sum of {gran} {agg.Name}"; break;
-            default: value = ys[idx[^1]]; how = $"last {gran}" + StatReducer.Partial(data, combined.Series[0].X[idx[^1]]); break;
+            default:
+                var lastStart = combined.Series[0].X[idx[^1]];
+                if (agg.Kind is "count" or "sum" && StatReducer.Earlier(data, lastStart) is not null)
+                {
+                    // The range's last bucket has no rows: its count or sum is 0, not the last bucket that had some.
+                    value = 0; how = $"last {gran}: no rows";
+                }
+                else { value = ys[idx[^1]]; how = $"last {gran}" + StatReducer.Partial(data, lastStart) + StatReducer.Earlier(data, lastStart); }
+                break;
         }
         var method = drawn > 1 ? $"{how} · {agg.Name} over all {drawn} series" : how;
         var first = o.Reduce == "last" ? ys[idx[0]] : (double?)null;
         return data with { Series = [combined.Series[0] with { Name = "all" }], Stat = new StatValue(value, first, method) };
+    }
+
+    /// <summary>Why a stat or gauge query cannot give one number (several metrics, aggregations or fields would be
+    /// mixed into it), or null when it can.</summary>
+    static string? OneNumber(PreparedExport p)
+    {
+        var values = p.Schema.Columns.Where(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long).Select(c => c.Name).ToList();
+        if (values.Count > 1)
+            return $"A stat or gauge shows one number, but this query gives {values.Count} value columns ({string.Join(", ", values)}): ask for one aggregation of one metric or field.";
+        var metrics = p.Plan.Source.IsTimeseries ? p.Request.Metrics is { Count: > 0 } m ? m.Count : p.Plan.Source.Metrics.Count : 1;
+        return metrics > 1 ? $"A stat or gauge shows one number, but this query reads {metrics} metrics: choose one." : null;
     }
 
     static string Key(RowBuffer row, OutputColumn k) => row.Nulls[k.Slot] ? "" : row.Strings[k.Slot] ?? "";

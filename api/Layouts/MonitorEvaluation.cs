@@ -69,7 +69,13 @@ public static class MonitorEvaluation
                 var why = outcome == PrepareOutcome.SourceNotFound ? $"No source named '{query.Source}'." : string.Join(" ", errors.ToDictionary().SelectMany(kv => kv.Value));
                 return new MonitorState("error", null, null, null, now, false, from, now, why);
             }
-            var (series, total) = await ReadAsync(exports, prepared!, ct);
+            List<Series> series; long total;
+            try { (series, total) = await ReadAsync(exports, prepared!, ct); }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException || e is InvalidOperationException && !ct.IsCancellationRequested)
+            {
+                // One monitor whose query fails (a statement timeout, a dropped connection) is in error; the list still answers.
+                return new MonitorState("error", null, null, null, now, false, from, now, e.Message);
+            }
             if (total <= MaxPoints || attempt == 3) return Evaluate(series, m.Condition, m.Threshold, from, now);
             window = TimeSpan.FromTicks((long)(window.Ticks * (MaxPoints / (double)total) * 0.8));
         }

@@ -79,7 +79,14 @@ public static class GridLayout
             var fixedH = WidgetPainter.TablePanelHeight(m, title, local.W, 1);
             var fit = (int)Math.Floor((pageHeight - y - fixedH) / rowH);
             var last = fit >= left + more;
+            if (!last && fit < 1 && y <= 0)
+            {
+                // Not one row fits even a fresh page (a tiny custom page): one part, cut to the page, ends the table.
+                result.Add(new Placed(w with { Title = title, Data = new TableSlice(table, first, left, true, rowH) }, page, local with { Y = y, H = Math.Max(10, pageHeight - y) }));
+                return pageHeight;
+            }
             var k = last ? left : Math.Max(1, Math.Min(fit, left - 1));
+            if (!last && k >= left) { last = true; k = left; } // the rows fit, the "+N more rows" line alone does not
             var h = fixedH + (k + (last ? more : 0)) * rowH;
             result.Add(new Placed(w with { Title = title, Data = new TableSlice(table, first, k, last, rowH) }, page, local with { Y = y, H = h }));
             if (last) return y + h;

@@ -24,7 +24,9 @@ public sealed record WidgetOptions
     public double? Max { get; init; }
     /// <summary>gap (break the line where data is missing), connect, or zero.</summary>
     public string Nulls { get; init; } = "gap";
-    public int MaxRows { get; init; } = 12;
+    /// <summary>Table rows to show: as set, else what fits the panel in a PNG (12 fetched) and every row (up to
+    /// EXPORTS_PDF_TABLE_ROWS) in a PDF, where tables continue across pages.</summary>
+    public int? MaxRows { get; init; }
     /// <summary>Stat and gauge: how each series is reduced over the range (last, mean, max, min, sum).</summary>
     public string Reduce { get; init; } = "last";
     /// <summary>Stat and gauge: how several series merge. all (the query's own aggregation over every series'
@@ -48,6 +50,9 @@ public sealed record BucketSpan(double Ms, int Days, int Months, TimeZoneInfo Zo
     {
         if (Days == 0 && Months == 0) return startMs + Ms;
         var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds((long)startMs), Zone).DateTime;
+        // The last bucket of year 9999 ends where time ends.
+        if (Months > 0 ? (local.Year * 12 + local.Month) + Months > 9999 * 12 + 12 : (DateTime.MaxValue - local).TotalDays <= Days + 1)
+            return new DateTimeOffset(DateTime.MaxValue, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var next = Months > 0 ? local.AddMonths(Months) : local.AddDays(Days);
         while (Zone.IsInvalidTime(next)) next = next.AddHours(1);
         return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(next, DateTimeKind.Unspecified), Zone)).ToUnixTimeMilliseconds();

@@ -3,7 +3,11 @@ using Exports.Formats;
 
 namespace Exports.Series;
 
-public sealed record PlannerLimits(int RawMaxDays);
+/// <param name="RawMaxDays">The longest range whose raw points an export reads when it asked for them or for buckets
+/// the planner computes from raw by default.</param>
+/// <param name="BucketsFromRawMaxDays">The longest range whose buckets are computed from raw points because the request
+/// asked for exactness (exact: true) or its zone's offset is not a whole hour: the output is buckets, the cost a scan.</param>
+public sealed record PlannerLimits(int RawMaxDays, int BucketsFromRawMaxDays = 400);
 
 /// <summary>
 /// Validates an export request against its source's catalog and plans the query: time range, time zone,
@@ -75,13 +79,14 @@ public static class ExportPlanner
         }
 
         var needsRawRange = tier == "raw" && (gran.IsRaw || src.IsTimeseries);
-        if (needsRawRange && span > limits.RawMaxDays * Day)
+        var rawLimit = rawWhy is not null && !gran.IsRaw ? limits.BucketsFromRawMaxDays : limits.RawMaxDays;
+        if (needsRawRange && span > rawLimit * Day)
         {
             errors.Add("timeframe", rawWhy is null
-                ? $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {limits.RawMaxDays} days). " +
+                ? $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {rawLimit} days). " +
                   "Choose a granularity of 1h or coarser, or a shorter range."
-                : $"A range of {span.TotalDays:0.#} days is too large for the raw tier (at most {limits.RawMaxDays} days, EXPORTS_RAW_MAX_DAYS): " +
-                  rawWhy + ". Choose a shorter range" + (req.Exact == true ? " or leave out exact." : "."));
+                : $"A range of {span.TotalDays:0.#} days is too large for buckets computed from raw points (at most {rawLimit} days, " +
+                  "EXPORTS_BUCKETS_FROM_RAW_MAX_DAYS): " + rawWhy + ". Choose a shorter range" + (req.Exact == true ? " or leave out exact." : "."));
             return null;
         }
         if (gran.IsRaw && aggs.Count > 0)

@@ -177,8 +177,8 @@ public static class TimeseriesPlanner
         var unit = c.Tier == "hourly" ? "hour" : "day";
         var approximation = approximate.Count == 0 ? "exact"
             : $"{string.Join(", ", approximate)} merged from the {c.Tier} rollup: percentile_cont over the 101 quantiles (p0..p100) " +
-              $"stored for each {unit} of each series, every {unit} weighted equally (hourly quantiles or raw values where the range " +
-              $"or a local bucket boundary cuts a {unit}); approximate. exact: true computes them from raw points.";
+              $"stored for each {unit} of each series, every {unit} weighted equally (where the range or a local bucket boundary cuts " +
+              $"a {unit}, each piece counts as one unit with its own quantiles); approximate. exact: true computes them from raw points.";
 
         return new QueryPlan
         {
@@ -193,13 +193,12 @@ public static class TimeseriesPlanner
     /// <summary>
     /// The rows a rollup tier's query reads, so that every output bucket holds exactly the points of its span within
     /// the range: each rollup unit that lies whole inside the range and inside one output bucket; for the daily tier,
-    /// the hourly rows of the days cut by the range's ends; and, as one-point rows, the raw points of the hours that
-    /// remain (cut by the range's ends, or split by a local bucket boundary: see <see cref="SplitUnits"/>). Raw rows
-    /// carry their value in <c>v</c> for percentiles.
+    /// the hourly rows of the days cut by the range's ends; and, computed from raw points, one row per piece of each
+    /// hour that remains (cut by the range's ends, or split by a local bucket boundary: see <see cref="SplitUnits"/>).
     /// </summary>
     static string RollupSource(string tier, Granularity g, TimeZoneInfo zone, DateTimeOffset from, DateTimeOffset to, SqlParams ps)
     {
-        const string cols = "r.series_id, r.bucket, r.n, r.sum, r.min, r.max, r.q, NULL::float8 AS v";
+        const string cols = "r.series_id, r.bucket, r.n, r.sum, r.min, r.max, r.q";
         var hour = TimeSpan.FromHours(1);
         var sql = new StringBuilder("(");
         var rawHours = SplitUnits(g, zone, from, to, hour);
@@ -214,10 +213,14 @@ public static class TimeseriesPlanner
         var raw = ps.Add(rawHours);
         if (tier == "hourly")
             sql.Append($"SELECT {cols} FROM rollup_hourly r WHERE r.series_id = ANY($1) AND r.bucket >= $4 AND r.bucket + interval '1 hour' <= $5 AND r.bucket <> ALL({raw}::timestamptz[])\n");
+        // Each piece of a split hour (the part in one local bucket) becomes one row like a rollup unit's, with its own
+        // 101 quantiles, so it weighs in a merged percentile as one unit does, however many points it holds.
         sql.Append($"""
-            UNION ALL SELECT x.series_id, x.ts, (x.value IS NOT NULL)::int, x.value::text::numeric, x.value, x.value, NULL, x.value
+            UNION ALL SELECT x.series_id, min(x.ts), count(x.value), sum(x.value::text::numeric), min(x.value), max(x.value),
+                   percentile_cont({SeriesStore.QuantilesSql}) WITHIN GROUP (ORDER BY x.value) FILTER (WHERE x.value IS NOT NULL)
               FROM unnest({raw}::timestamptz[]) e(h)
-              JOIN points x ON x.series_id = ANY($1) AND x.ts >= greatest(e.h, $4) AND x.ts < least(e.h + interval '1 hour', $5))
+              JOIN points x ON x.series_id = ANY($1) AND x.ts >= greatest(e.h, $4) AND x.ts < least(e.h + interval '1 hour', $5)
+              GROUP BY x.series_id, e.h, date_trunc('{g.TruncUnit}', x.ts, $6))
             """);
         return sql.ToString();
     }
@@ -284,9 +287,8 @@ public static class TimeseriesPlanner
             "avg" => $"exports_float8(sum(p.sum){filter} / nullif(sum(p.n){filter}, 0))",
             "min" => $"min(p.min){filter}",
             "max" => $"max(p.max){filter}",
-            // The stored quantiles of whole rollup buckets, and the values of raw points read for split or partial units.
-            _ => $"(SELECT percentile_cont({frac}) WITHIN GROUP (ORDER BY x) FROM (SELECT unnest(array_agg(p.q) FILTER (WHERE p.q IS NOT NULL{and}))"
-                 + $" UNION ALL SELECT unnest(array_agg(p.v) FILTER (WHERE p.v IS NOT NULL{and}))) u(x))",
+            // The 101 quantiles of every unit: stored for whole rollup units, computed for the pieces of split ones.
+            _ => $"(SELECT percentile_cont({frac}) WITHIN GROUP (ORDER BY x) FROM unnest(array_agg(p.q) FILTER (WHERE p.q IS NOT NULL{and})) u(x))",
         };
     }
 }

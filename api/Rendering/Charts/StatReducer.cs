@@ -21,7 +21,7 @@ public static class StatReducer
         var value = Over(values, combine);
         double? first = o.Reduce == "last" ? Over(firsts, combine) : null;
         var lastX = data.Series.Where(s => s.Y.Any(v => !double.IsNaN(v))).Max(s => s.X[Array.FindLastIndex(s.Y, v => !double.IsNaN(v))]);
-        var how = o.Reduce == "last" ? "last value" + Partial(data, lastX) : $"{o.Reduce} over the range";
+        var how = o.Reduce == "last" ? "last value" + Partial(data, lastX) + Earlier(data, lastX) : $"{o.Reduce} over the range";
         var method = combine == "first" ? $"{how} · first of {data.Series.Count} series"
             : per.Count == 1 ? data.Series.Count > 1 ? $"{how} · the one of {data.Series.Count} series with data" : how
             : $"{how} · {combine} of {per.Count} series";
@@ -39,6 +39,15 @@ public static class StatReducer
         var hours = span > 7_200_000;
         string N(double ms) => (ms / (hours ? 3_600_000 : 60_000)).ToString(hours ? "0.#" : "0", System.Globalization.CultureInfo.InvariantCulture);
         return $" (partial: {N(covered)} of {N(span)} {(hours ? "h" : "min")})";
+    }
+
+    /// <summary>", from 2026-11-29 14:00" when the bucket starting at <paramref name="startMs"/> is not the range's
+    /// last one (the last buckets had no rows), so an old value never passes for the latest; null when it is.</summary>
+    public static string? Earlier(SeriesData data, double startMs)
+    {
+        if (data.Bucket is not { } b || b.Next(startMs) >= data.ToMs) return null;
+        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds((long)startMs), b.Zone);
+        return $", from {local:yyyy-MM-dd HH:mm}";
     }
 
     static double Over(double[] v, string how) => how switch

@@ -14,6 +14,7 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_PORT", "eighty", "EXPORTS_PORT")]
     [InlineData("EXPORTS_PORT", "70000", "EXPORTS_PORT")]
     [InlineData("EXPORTS_RAW_MAX_DAYS", "0", "EXPORTS_RAW_MAX_DAYS")]
+    [InlineData("EXPORTS_BUCKETS_FROM_RAW_MAX_DAYS", "0", "EXPORTS_BUCKETS_FROM_RAW_MAX_DAYS")]
     [InlineData("EXPORTS_SEED", "maybe", "EXPORTS_SEED")]
     [InlineData("EXPORTS_MAX_RANGE_DAYS", "0", "EXPORTS_MAX_RANGE_DAYS")]
     [InlineData("EXPORTS_MAX_JSON_BYTES", "12", "EXPORTS_MAX_JSON_BYTES")]

@@ -64,8 +64,10 @@ public sealed class ZoneBucketTests(ApiFixture api)
         var p = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
         {
             source = "servers", metrics = new[] { "cpu_percent" }, granularity = "1h", timezone = "Asia/Kolkata",
-            timeframe = new { last = "60d" },
+            timeframe = new { last = "500d" },
         })).ProblemAsync(400, "timeframe");
-        Assert.Contains("+05:30", p.GetProperty("errors").GetProperty("timeframe")[0].GetString());
+        var why = p.GetProperty("errors").GetProperty("timeframe")[0].GetString();
+        Assert.Contains("+05:30", why);
+        Assert.Contains("EXPORTS_BUCKETS_FROM_RAW_MAX_DAYS", why);
     }
 }
