@@ -16,7 +16,10 @@ public sealed class XlsxSheets(
 
     bool HasPivot => pivot is { Overflow: false, Columns.Count: > 0 } && rows > 0;
     int TimeIndex => Array.FindIndex(cols, c => c.Type == ColumnType.Time);
-    bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0));
+    /// <summary>Rows of the Data sheet interleave several series when it has key columns (long, or wide grouped):
+    /// a line down one of its columns would join them, so only the Pivot (one column per series) is charted then.</summary>
+    bool DataInterleaved => cols.Any(c => c.IsKey);
+    bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0 && !DataInterleaved));
 
     /// <summary>The sheets after the data. A writer gets the sink and a drain to await now and then, so a large
     /// sheet (the pivot) reaches the output as it is written instead of piling up in memory.</summary>
@@ -207,7 +210,10 @@ public sealed class XlsxSheets(
         if (o.Chart)
             yield return ("Chart", HasChart
                 ? ChartAbout()
-                : "Not made: no rows, or no time and numeric columns.");
+                : rows > 0 && TimeIndex >= 0 && numeric.Length > 0 && DataInterleaved
+                    ? "Not made: the Data sheet holds several series in its rows (key columns " + string.Join(", ", cols.Where(c => c.IsKey).Select(c => c.Name))
+                      + "), and the chart is drawn from the Pivot sheet, which " + (o.Pivot ? "was not made (see Pivot)." : "was turned off (pivot: false).")
+                    : "Not made: no rows, or no time and numeric columns.");
         yield return ("Request", Meta("request") is { Length: > 0 } ? XlsxRowWriter.Json(schema.Metadata["request"]) : "");
     }
 

@@ -71,4 +71,27 @@ public sealed class XlsxChartTests : IDisposable
         Assert.Equal([["cpu, memory"], ["load"]], AxisTitles(chart));
         Assert.Equal(["l", "r"], chart.Descendants(C + "valAx").Select(v => (string)v.Element(C + "axPos")!.Attribute("val")!));
     }
+
+    /// <summary>Without the Pivot, long rows interleave series: a line down the value column would join web-01's
+    /// points to web-02's. No chart is drawn from such rows (the About sheet says why).</summary>
+    [Fact]
+    public async Task Long_rows_without_the_pivot_are_not_charted_as_one_line()
+    {
+        var schema = new ExportSchema(
+            [new("time", ColumnType.Time, 0), new("server", ColumnType.String, 1, IsKey: true), new("value", ColumnType.Double, 2)],
+            TimeZoneInfo.Utc, new Dictionary<string, object?>());
+        var path = Path.Combine(_dir, "long.xlsx");
+        await using (var file = File.Create(path))
+        await using (var w = new XlsxRowWriter(schema, file, new ExcelOptions { Summary = false, Pivot = false }))
+        {
+            var buf = new RowBuffer(schema.Slots);
+            await w.BeginAsync(default);
+            for (var i = 0; i < 20; i++) { buf.Times[0] = T0.AddMinutes(i / 2); buf.Strings[1] = $"web-0{i % 2 + 1}"; buf.Doubles[2] = i; w.Write(buf); }
+            await w.EndAsync(default);
+        }
+        using var zip = ZipFile.OpenRead(path);
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.StartsWith("xl/charts/"));
+        var about = string.Concat(zip.Entries.Where(e => e.FullName.StartsWith("xl/worksheets/sheet")).Select(e => new StreamReader(e.Open()).ReadToEnd()));
+        Assert.Contains("several series in its rows (key columns server)", about);
+    }
 }
