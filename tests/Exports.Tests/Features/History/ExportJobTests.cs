@@ -179,7 +179,9 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task Events_ReportStateAndProgress_AndEndAtTheFinalState()
     {
         var c = api.Demo();
-        var job = await SubmitAsync(c, new { kind = "series", series = new { source = "servers", timeframe = new { last = "7d" }, granularity = "raw", format = "jsonl" } });
+        // Long enough (every raw point of 30 days, about 2 million rows) to run through several progress ticks on any
+        // machine: a job shorter than one tick has no progress to report (a 7-day export once finished inside one).
+        var job = await SubmitAsync(c, new { kind = "series", series = new { source = "servers", timeframe = new { last = "30d" }, granularity = "raw", format = "jsonl" } });
         var id = job.GetProperty("id").GetString()!;
         using var stream = await c.GetStreamAsync($"/api/v1/exports/{id}/events");
         using var reader = new StreamReader(stream);
