@@ -4,16 +4,23 @@ using Exports.Series;
 namespace Exports.Features.ExportSeries;
 
 /// <summary>GET /api/v1/sources/{source}/export?range=24h&amp;format=csv&amp;metrics=a,b: the simple form for scripts
-/// and curl. Maps its query string onto the one export request and streams like the POST form.</summary>
+/// and curl. Maps its query string onto the one export request (exact=true as in the body form) and streams like the
+/// POST form.</summary>
 public static class QuickSeriesExport
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/sources/{source}/export", (string source, HttpRequest http, SeriesExports exports, Exports.Jobs.JobQueue jobs, Exports.Host.ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
+        g.MapGet("/sources/{source}/export", async (string source, HttpRequest http, SeriesExports exports, Exports.Jobs.JobQueue jobs, Exports.Host.ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var q = http.Query;
                 List<string>? List(string name) => q[name].ToString() is { Length: > 0 } s
                     ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : null;
                 string? One(string name) => q[name].ToString() is { Length: > 0 } s ? s : null;
+                bool? exact = null;
+                if (One("exact") is { } ex)
+                {
+                    if (bool.TryParse(ex, out var b)) exact = b;
+                    else return Exports.Host.Problems.Validation(new Dictionary<string, string[]> { ["exact"] = [$"'{ex}' is not true or false."] });
+                }
                 var req = new ExportRequest
                 {
                     Source = source,
@@ -30,6 +37,7 @@ public static class QuickSeriesExport
                     Format = One("format") ?? "csv",
                     Compression = One("compression"),
                     Filename = One("filename"),
+                    Exact = exact,
                 };
                 // Errors name the query parameter the client sent, not the request field it became.
                 string Field(string key) => key switch
@@ -44,7 +52,7 @@ public static class QuickSeriesExport
                     _ when key.StartsWith("aggregations[", StringComparison.Ordinal) => "aggregations",
                     _ => key,
                 };
-                return StartSeriesExport.HandleAsync(req, exports, jobs, gate, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct, Field);
+                return await StartSeriesExport.HandleAsync(req, exports, jobs, gate, Exports.Host.Auth.OwnerId(user), http.HttpContext, ct, Field);
             })
             .WithTags("Export series").WithSummary("Export with query-string parameters (for curl and scripts)")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);

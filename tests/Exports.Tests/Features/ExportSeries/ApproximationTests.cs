@@ -156,4 +156,19 @@ public sealed class ApproximationTests(ApiFixture api) : IDisposable
         Assert.Equal("daily", Header(file, "Export-Tier"));
         Assert.StartsWith("p95,p99; method=", Header(file, "Export-Approximate"));
     }
+
+    [Fact]
+    public async Task QuickExport_TakesExactFromTheQueryString()
+    {
+        const string url = "/api/v1/sources/servers/export?metrics=cpu_percent&range=20d&granularity=1d&aggregations=p99&tz=UTC";
+        var approx = await api.Demo().GetAsync(url);
+        Assert.True(approx.IsSuccessStatusCode, await approx.Content.ReadAsStringAsync());
+        Assert.Equal("daily", Header(approx, "Export-Tier"));
+        Assert.StartsWith("p99", Header(approx, "Export-Approximate"));
+        var exact = await api.Demo().GetAsync(url + "&exact=true");
+        Assert.True(exact.IsSuccessStatusCode, await exact.Content.ReadAsStringAsync());
+        Assert.Equal("raw", Header(exact, "Export-Tier"));
+        Assert.Equal("false", Header(exact, "Export-Approximate"));
+        await (await api.Demo().GetAsync(url + "&exact=maybe")).ProblemAsync(400, "exact");
+    }
 }
