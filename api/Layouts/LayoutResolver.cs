@@ -159,10 +159,10 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
                 value = idx.Sum(i => ys[i] * n[i]) / idx.Sum(i => n[i]);
                 how = "mean of all points";
                 break;
-            case "mean": value = idx.Average(i => ys[i]); how = $"mean of {gran} {agg.Name}"; break;
-            case "max": value = idx.Max(i => ys[i]); how = $"max {gran} {agg.Name}"; break;
-            case "min": value = idx.Min(i => ys[i]); how = $"min {gran} {agg.Name}"; break;
-            case "sum": value = idx.Sum(i => ys[i]); how = $"sum of {gran} {agg.Name}"; break;
+            case "mean" or "max" or "min" or "sum":
+                value = StatReducer.Over(idx.Select(i => ys[i]).ToArray(), o.Reduce);
+                how = o.Reduce is "mean" or "sum" ? $"{o.Reduce} of {gran} {agg.Name}" : $"{o.Reduce} {gran} {agg.Name}";
+                break;
             default:
                 var lastStart = combined.Series[0].X[idx[^1]];
                 if (agg.Kind is "count" or "sum" && StatReducer.Earlier(data, lastStart) is not null)

@@ -50,7 +50,8 @@ public static class StatReducer
         return $", from {local:yyyy-MM-dd HH:mm}";
     }
 
-    static double Over(double[] v, string how) => how switch
+    /// <summary>One value from several: mean, max, min, sum, first, or last.</summary>
+    public static double Over(double[] v, string how) => how switch
     {
         "mean" => v.Average(),
         "max" => v.Max(),

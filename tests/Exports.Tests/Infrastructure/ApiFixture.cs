@@ -13,6 +13,9 @@ namespace Exports.Tests.Infrastructure;
 public sealed class ApiFixture : IAsyncLifetime
 {
     public const string DemoKey = "exp_test_demo_key_0123456789abcdef";
+    /// <summary>SQL condition on a series alias <c>s</c>: the demo owner's servers (other tests make sources with the
+    /// same metric names).</summary>
+    public const string DemoServers = "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;

@@ -14,6 +14,10 @@ public static class Http
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>The per-widget statuses a visual export reports in its Export-Widgets header.</summary>
+    public static List<JsonElement> WidgetStatuses(this HttpResponseMessage r) =>
+        JsonDocument.Parse(r.Headers.GetValues("Export-Widgets").Single()).RootElement.EnumerateArray().ToList();
+
     /// <summary>Asserts a Problem Details answer with the status and, when given, a field error on that key.</summary>
     public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage r, int status, string? field = null)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 
 namespace Exports.Tests.Infrastructure;
 
@@ -14,6 +15,19 @@ public static class Tools
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
         return output;
+    }
+
+    /// <summary>The text pdftotext reads from a PDF answer (options such as "-layout" go before the file); the answer
+    /// must be a 200 with a PDF.</summary>
+    public static async Task<string> PdfTextAsync(HttpResponseMessage r, params string[] options)
+    {
+        var bytes = await r.Content.ReadAsByteArrayAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK, $"{(int)r.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes.AsSpan(0, Math.Min(bytes.Length, 500)))}");
+        Assert.Equal("application/pdf", r.Content.Headers.ContentType?.MediaType);
+        var path = Path.Combine(Path.GetTempPath(), $"pdftext-{Guid.NewGuid():N}.pdf");
+        await File.WriteAllBytesAsync(path, bytes);
+        try { return Run("pdftotext", [.. options, path, "-"]); }
+        finally { File.Delete(path); }
     }
 }
 

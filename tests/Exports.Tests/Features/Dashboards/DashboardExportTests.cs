@@ -12,10 +12,6 @@ namespace Exports.Tests.Features.Dashboards;
 [Collection(ApiCollection.Name)]
 public sealed class DashboardExportTests(ApiFixture api)
 {
-    static List<JsonElement> Statuses(HttpResponseMessage r) =>
-        JsonDocument.Parse(r.Headers.GetValues("Export-Widgets").Single()).RootElement.EnumerateArray().ToList();
-
-
     [Fact]
     public async Task DemoDashboards_AreSeeded_AndTheOpsOverviewDrawsEveryWidget()
     {
@@ -23,7 +19,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         Assert.Equal(["agent-commands", "ops-overview", "server-web-03"], list.GetProperty("dashboards").EnumerateArray().Select(d => d.GetProperty("slug").GetString()).Order());
         var r = await api.Demo().GetAsync("/api/v1/dashboards/ops-overview/export.png?theme=dark&scale=2");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        var statuses = Statuses(r);
+        var statuses = r.WidgetStatuses();
         Assert.True(statuses.Count >= 8);
         Assert.All(statuses, s => Assert.Equal("ok", s.GetProperty("status").GetString()));
         var (w, h, pixels) = CairoSurfaces.DecodePng(await r.Content.ReadAsByteArrayAsync());
@@ -38,7 +34,7 @@ public sealed class DashboardExportTests(ApiFixture api)
     public async Task EverySeededDashboard_DrawsWithoutAnError(string slug)
     {
         var r = await api.Demo().GetAsync($"/api/v1/dashboards/{slug}/export.png");
-        Assert.All(Statuses(r), s => Assert.Equal("ok", s.GetProperty("status").GetString()));
+        Assert.All(r.WidgetStatuses(), s => Assert.Equal("ok", s.GetProperty("status").GetString()));
     }
 
     [Fact]
@@ -98,7 +94,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         var widget = await api.Demo().GetAsync("/api/v1/dashboards/ops-overview/widgets/cpu/export.png?last=6h");
         var (w, _, _) = CairoSurfaces.DecodePng(await widget.Content.ReadAsByteArrayAsync());
         Assert.Equal(1600, w);
-        Assert.Equal(["cpu"], Statuses(widget).Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(["cpu"], widget.WidgetStatuses().Select(s => s.GetProperty("id").GetString()));
         await (await api.Demo().GetAsync("/api/v1/dashboards/ops-overview/widgets/nope/export.png")).ProblemAsync(404);
 
         var monitors = await (await api.Demo().GetAsync("/api/v1/monitors")).JsonAsync();
@@ -130,7 +126,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         var alerts = await (await api.Demo().GetAsync("/api/v1/alerts")).JsonAsync();
         var alertId = alerts.GetProperty("alerts")[0].GetProperty("id").GetString();
         var alert = await api.Demo().GetAsync($"/api/v1/alerts/{alertId}/export.png");
-        Assert.Equal(["alert:ok", "target-1:ok", "target-2:ok"], Statuses(alert).Select(s => $"{s.GetProperty("id").GetString()}:{s.GetProperty("status").GetString()}"));
+        Assert.Equal(["alert:ok", "target-1:ok", "target-2:ok"], alert.WidgetStatuses().Select(s => $"{s.GetProperty("id").GetString()}:{s.GetProperty("status").GetString()}"));
     }
 
     [Fact]
@@ -167,7 +163,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         }));
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         var export = await client.GetAsync("/api/v1/dashboards/mine/export.pdf");
-        Assert.Equal(["z"], Statuses(export).Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(["z"], export.WidgetStatuses().Select(s => s.GetProperty("id").GetString()));
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/v1/dashboards/mine")).StatusCode);
         await (await client.GetAsync("/api/v1/dashboards/mine")).ProblemAsync(404);
     }
@@ -195,7 +191,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         var anonymous = api.Factory.CreateClient();
         var ok = await anonymous.GetAsync(token.GetProperty("url").GetString());
         Assert.Equal("application/pdf", ok.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(["cpu"], Statuses(ok).Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(["cpu"], ok.WidgetStatuses().Select(s => s.GetProperty("id").GetString()));
         var t = token.GetProperty("token").GetString()!;
         var tampered = t[..^6] + (t[^6] == 'A' ? 'B' : 'A') + t[^5..];
         var bad = await (await anonymous.GetAsync($"/api/v1/render/{tampered}")).ProblemAsync(401);

@@ -7,15 +7,6 @@ namespace Exports.Tests.Features.Dashboards;
 [Collection(ApiCollection.Name)]
 public sealed class DemoVisualsTests(ApiFixture api)
 {
-    static async Task<string> PdfTextAsync(HttpResponseMessage r)
-    {
-        Assert.Equal("application/pdf", r.Content.Headers.ContentType?.MediaType);
-        var path = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.pdf");
-        await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
-        try { return Tools.Run("pdftotext", path, "-"); }
-        finally { File.Delete(path); }
-    }
-
     [Fact]
     public async Task OpsOverview_AverageCpuAllServers_IsTheMeanOfEveryServersPoints()
     {
@@ -26,7 +17,7 @@ public sealed class DemoVisualsTests(ApiFixture api)
             WHERE u.email = 'demo@exports.local' AND src.name = 'servers' AND s.metric = 'cpu_percent' AND p.ts >= $1 AND p.ts < $2
             """, from, to) is [var row] ? ((double)row[0]!, (long)row[1]!) : throw new InvalidOperationException();
         var r = await api.Demo().GetAsync($"/api/v1/dashboards/ops-overview/export.pdf?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(to.ToString("O"))}");
-        var text = await PdfTextAsync(r);
+        var text = await Tools.PdfTextAsync(r);
         var at = text.IndexOf("Average CPU, all servers", StringComparison.Ordinal);
         Assert.True(at >= 0, text);
         Assert.Contains(mean.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + "%", text[at..]);
@@ -41,7 +32,7 @@ public sealed class DemoVisualsTests(ApiFixture api)
         var id = Guid.Parse(alert.GetProperty("id").GetString()!);
         var fired = await api.ScalarAsync<DateTime>("SELECT fired_at FROM alerts WHERE id = $1", id);
         var targets = await api.ScalarAsync<int>("SELECT jsonb_array_length(targets) FROM alerts WHERE id = $1", id);
-        var text = await PdfTextAsync(await api.Demo().GetAsync($"/api/v1/alerts/{id}/export.pdf"));
+        var text = await Tools.PdfTextAsync(await api.Demo().GetAsync($"/api/v1/alerts/{id}/export.pdf"));
         var label = $"fired {fired.ToUniversalTime():HH:mm} UTC";
         Assert.Equal(targets, text.Split(label).Length - 1);
     }

@@ -30,15 +30,12 @@ public sealed class LayoutExportTests(ApiFixture api)
         };
     }
 
-    static List<JsonElement> Statuses(HttpResponseMessage r) =>
-        JsonDocument.Parse(r.Headers.GetValues("Export-Widgets").Single()).RootElement.EnumerateArray().ToList();
-
     [Fact]
     public async Task Png_DrawsTheSeriesAndListsEveryWidgetsStatus()
     {
         var r = await api.Demo().PostJsonAsync("/api/v1/exports/layout", await LayoutAsync("png"));
         Assert.Equal("image/png", r.Content.Headers.ContentType?.MediaType);
-        var statuses = Statuses(r);
+        var statuses = r.WidgetStatuses();
         Assert.Equal(["cpu:ok", "mem:ok", "notes:ok", "bad:error"], statuses.Select(s => $"{s.GetProperty("id").GetString()}:{s.GetProperty("status").GetString()}"));
         Assert.Contains("latency_ms", statuses[3].GetProperty("message").GetString());
         var (w, h, pixels) = CairoSurfaces.DecodePng(await r.Content.ReadAsByteArrayAsync());

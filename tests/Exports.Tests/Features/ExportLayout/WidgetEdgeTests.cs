@@ -13,18 +13,6 @@ namespace Exports.Tests.Features.ExportLayout;
 [Collection(ApiCollection.Name)]
 public sealed class WidgetEdgeTests(ApiFixture api)
 {
-    static List<JsonElement> Statuses(HttpResponseMessage r) =>
-        JsonDocument.Parse(r.Headers.GetValues("Export-Widgets").Single()).RootElement.EnumerateArray().ToList();
-
-    static async Task<string> PdfTextAsync(HttpResponseMessage r)
-    {
-        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        var path = Path.Combine(Path.GetTempPath(), $"edge-{Guid.NewGuid():N}.pdf");
-        await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
-        try { return Tools.Run("pdftotext", path, "-"); }
-        finally { File.Delete(path); }
-    }
-
     /// <summary>A user with a "rooms" source: one point per hour for rooms a..c from 00:00 to 05:00 on 2026-03-01.</summary>
     async Task<HttpClient> RoomsAsync()
     {
@@ -56,7 +44,7 @@ public sealed class WidgetEdgeTests(ApiFixture api)
             },
         });
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        var s = Statuses(r);
+        var s = r.WidgetStatuses();
         Assert.Equal("error", s[0].GetProperty("status").GetString());
         Assert.Contains("2 value columns (avg, max)", s[0].GetProperty("message").GetString());
         Assert.Equal("ok", s[1].GetProperty("status").GetString());
@@ -67,7 +55,7 @@ public sealed class WidgetEdgeTests(ApiFixture api)
     {
         var client = await RoomsAsync();
         // The range runs to 09:00; the points stop at 05:10, so the last hour (08:00) has no rows.
-        var text = await PdfTextAsync(await client.PostJsonAsync("/api/v1/exports/layout", new
+        var text = await Tools.PdfTextAsync(await client.PostJsonAsync("/api/v1/exports/layout", new
         {
             title = "Edge", timeframe = new { from = "2026-03-01T00:00:00Z", to = "2026-03-01T09:00:00Z" }, timezone = "UTC", format = "pdf",
             widgets = new object[]
@@ -88,7 +76,7 @@ public sealed class WidgetEdgeTests(ApiFixture api)
     public async Task PdfTable_WithExplicitMaxRows_ShowsThatManyAndCountsTheRest()
     {
         var client = await RoomsAsync();
-        var text = await PdfTextAsync(await client.PostJsonAsync("/api/v1/exports/layout", new
+        var text = await Tools.PdfTextAsync(await client.PostJsonAsync("/api/v1/exports/layout", new
         {
             title = "Edge", timeframe = new { from = "2026-03-01T00:00:00Z", to = "2026-03-01T06:00:00Z" }, timezone = "UTC", format = "pdf",
             widgets = new object[]
@@ -115,7 +103,7 @@ public sealed class WidgetEdgeTests(ApiFixture api)
                       query = new { source = "rooms", metrics = new[] { "temp" }, granularity = "1h", groupBy = new[] { "room" }, aggregations = new[] { "avg" } } },
             },
         }), Encoding.UTF8, "application/json"), cts.Token);
-        var text = await PdfTextAsync(r);
+        var text = await Tools.PdfTextAsync(r);
         Assert.Contains("Hours", text);
     }
 

@@ -18,15 +18,8 @@ public sealed class WidgetValueTests(ApiFixture api)
 
     static string F(double v, int d) => v.ToString("F" + d, CultureInfo.InvariantCulture);
 
-    async Task<string> PdfTextAsync(object layout)
-    {
-        var r = await api.Demo().PostJsonAsync("/api/v1/exports/layout", layout);
-        Assert.Equal("application/pdf", r.Content.Headers.ContentType?.MediaType);
-        var path = Path.Combine(Path.GetTempPath(), $"values-{Guid.NewGuid():N}.pdf");
-        await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
-        try { return Tools.Run("pdftotext", path, "-"); }
-        finally { File.Delete(path); }
-    }
+    async Task<string> PdfTextAsync(object layout) =>
+        await Tools.PdfTextAsync(await api.Demo().PostJsonAsync("/api/v1/exports/layout", layout));
 
     static object Stat(string id, string type, int x, object query, object options) =>
         new { id, type, title = $"Widget {id}", x, y = 0, w = 3, h = 3, query, options };

@@ -28,8 +28,7 @@ public sealed class ApproximationTests(ApiFixture api) : IDisposable
 
     static string Header(HttpResponseMessage r, string name) => r.Headers.GetValues(name).Single();
 
-    /// <summary>The demo owner's servers: other tests make sources with the same metric names.</summary>
-    const string Demo = "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
+    const string Demo = ApiFixture.DemoServers;
 
     [Fact]
     public async Task ExactTrue_PercentilesEqualPercentileContOnRawPoints() => await ExactAsync(20);

@@ -103,7 +103,7 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
         var full = await api.Demo().PostJsonAsync("/api/v1/exports/series", req);
         var rows = ReadCsv(await full.Content.ReadAsStringAsync());
         const string range = "FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'disk_percent' AND p.ts >= $1 AND p.ts < $2 AND " +
-            "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
+            ApiFixture.DemoServers;
         Assert.Equal(await api.ScalarAsync<long>("SELECT count(p.value) " + range, from, to), rows.Sum(x => long.Parse(x["count"])));
         Assert.Equal(await api.ScalarAsync<double>("SELECT min(p.value) " + range, from, to), rows.Min(x => D(x["min"])), 9);
     }

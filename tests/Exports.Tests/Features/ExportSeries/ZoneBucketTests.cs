@@ -55,8 +55,7 @@ public sealed class ZoneBucketTests(ApiFixture api)
         Assert.Equal(granularity == "1h" && zone != "America/New_York" ? "raw" : zone == "UTC" ? "daily" : "hourly", r.Headers.GetValues("Export-Tier").Single());
     }
 
-    /// <summary>The demo owner's servers: other tests make sources with the same metric names.</summary>
-    const string Demo = "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
+    const string Demo = ApiFixture.DemoServers;
 
     [Fact]
     public async Task HalfHourZone_BeyondTheRawLimit_IsAFieldErrorThatSaysWhy()
