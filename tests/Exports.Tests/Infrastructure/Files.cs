@@ -9,6 +9,17 @@ namespace Exports.Tests.Infrastructure;
 /// .NET's gzip and brotli decoders.</summary>
 public static class Files
 {
+    /// <summary>Asserts <paramref name="text"/> shows <paramref name="expected"/> as formatted by <paramref name="format"/>.
+    /// Two exact computations of one value (PostgreSQL's float sum, the service's numeric one) may differ in the last
+    /// bit, which decides the rounding when the value lies on a display boundary (a sum of 2-decimal values ending in 5):
+    /// either side of that boundary is accepted, nothing wider.</summary>
+    public static void AssertShows(string text, double expected, string format, string suffix = "")
+    {
+        var shown = new[] { expected, expected * (1 - 1e-12), expected * (1 + 1e-12) }
+            .Select(v => v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) + suffix).Distinct().ToList();
+        Assert.True(shown.Any(text.Contains), $"None of {string.Join(" / ", shown)} in: {text}");
+    }
+
     public static List<Dictionary<string, string>> ReadCsv(string text, string delimiter = ",")
     {
         using var parser = new TextFieldParser(new StringReader(text))

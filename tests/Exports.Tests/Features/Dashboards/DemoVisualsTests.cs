@@ -20,7 +20,7 @@ public sealed class DemoVisualsTests(ApiFixture api)
         var text = await Tools.PdfTextAsync(r);
         var at = text.IndexOf("Average CPU, all servers", StringComparison.Ordinal);
         Assert.True(at >= 0, text);
-        Assert.Contains(mean.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + "%", text[at..]);
+        Files.AssertShows(text[at..], mean, "F1", "%");
         Assert.Contains($"mean of all points · avg over all {servers} series", text);
     }
 

@@ -16,8 +16,6 @@ public sealed class WidgetValueTests(ApiFixture api)
         WHERE u.email = 'demo@exports.local' AND src.name = 'servers' AND s.metric = $1 AND p.ts >= $2 AND p.ts < $3
         """;
 
-    static string F(double v, int d) => v.ToString("F" + d, CultureInfo.InvariantCulture);
-
     async Task<string> PdfTextAsync(object layout) =>
         await Tools.PdfTextAsync(await api.Demo().PostJsonAsync("/api/v1/exports/layout", layout));
 
@@ -48,10 +46,10 @@ public sealed class WidgetValueTests(ApiFixture api)
         var mean = await api.ScalarAsync<double>($"SELECT avg(p.value) {DemoPoints}", "cpu_percent", from, to);
         var max = await api.ScalarAsync<double>($"SELECT max(p.value) {DemoPoints}", "cpu_percent", from, to);
         var sum = await api.ScalarAsync<double>($"SELECT sum(p.value) {DemoPoints}", "net_in_mbps", from, to);
-        Assert.Contains(F(last, 3), text);
-        Assert.Contains(F(mean, 3), text);
-        Assert.Contains(F(max, 2), text);
-        Assert.Contains(F(sum, 1), text);
+        Files.AssertShows(text, last, "F3");
+        Files.AssertShows(text, mean, "F3");
+        Files.AssertShows(text, max, "F2");
+        Files.AssertShows(text, sum, "F1");
         // The method is said under each number.
         // The last hour is cut short by the range's end, and says so.
         var covered = (to - DateTime.SpecifyKind(lastHour, DateTimeKind.Utc)).TotalMinutes;
