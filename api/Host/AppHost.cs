@@ -89,10 +89,7 @@ public static class AppHost
         IdentityEndpoints.Map(api);
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
-        Exports.Features.ExportLayout.ExportLayoutEndpoints.Map(api);
         Exports.Features.Dashboards.DashboardsEndpoints.Map(api);
-        Exports.Features.Monitors.MonitorsEndpoints.Map(api);
-        Exports.Features.RenderTokens.RenderTokensEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Templates.TemplatesEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);

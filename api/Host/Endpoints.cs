@@ -20,6 +20,8 @@ public static class Endpoints
 
     public static void AddExportsEndpoints(this IServiceCollection services)
     {
+        // Registered before FastEndpoints' own default (it only adds its binder when none is registered).
+        services.AddSingleton(typeof(IRequestBinder<>), typeof(ExportsBinder<>));
         services.AddFastEndpoints(o =>
         {
             o.DisableAutoDiscovery = true;
@@ -84,3 +86,15 @@ public static class Endpoints
             Type = $"https://httpstatuses.io/{status}",
         };
 }
+
+/// <summary>Requests bind from their JSON body, route and headers; from the query string only when they say so
+/// (<see cref="IQueryBound"/>). FastEndpoints' default binds the query string last, over everything else, so
+/// <c>POST /alerts?title=x</c> would replace the body's title and <c>…/export.png?format=pdf</c> the route's format.</summary>
+public sealed class ExportsBinder<T>() : RequestBinder<T>(Sources) where T : notnull
+{
+    static readonly BindingSource Sources = BindingSource.JsonBody | BindingSource.RouteValues | BindingSource.Headers
+        | (typeof(IQueryBound).IsAssignableFrom(typeof(T)) ? BindingSource.QueryParams : 0);
+}
+
+/// <summary>Marks a request whose properties may come from the query string.</summary>
+public interface IQueryBound;

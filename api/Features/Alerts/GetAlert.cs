@@ -9,7 +9,7 @@ namespace Exports.Features.Alerts;
 
 public sealed class GetAlertValidator : Validator<AlertIdRequest>
 {
-    public GetAlertValidator() => RuleFor(r => r.Id).NotEmpty().OverridePropertyName("id");
+    public GetAlertValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No alert has the empty id.").OverridePropertyName("id");
 }
 
 /// <summary>GET /alerts/{id}: one of your alerts; another owner's is "not found".</summary>
