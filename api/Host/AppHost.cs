@@ -91,7 +91,6 @@ public static class AppHost
         ExportSeriesEndpoints.Map(api);
         Exports.Features.Dashboards.DashboardsEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
-        Exports.Features.Templates.TemplatesEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Exports.Features.Destinations.ManageDestinations.Map(api);
         app.MapExportsEndpoints();

@@ -437,6 +437,14 @@ public sealed class BadInputTests(ApiFixture api)
     {
         if (depth > 6) yield break;
         schema = Resolve(doc, schema);
+        // A derived type (OpenAPI 3.0 generators write inheritance as allOf [base, own]): the fields of every part.
+        if (schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("allOf", out var parts))
+        {
+            foreach (var part in parts.EnumerateArray())
+                foreach (var l in Leaves(doc, part, path, depth))
+                    yield return l;
+            yield break;
+        }
         var kind = TypeOf(schema);
         if (kind == "object" && schema.TryGetProperty("properties", out var props))
         {
@@ -497,7 +505,8 @@ public sealed class BadInputTests(ApiFixture api)
     }
 
     static bool IsNullable(JsonElement schema) =>
-        schema.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Array && t.EnumerateArray().Any(x => x.GetString() == "null");
+        (schema.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.Array && t.EnumerateArray().Any(x => x.GetString() == "null"))
+        || (schema.TryGetProperty("nullable", out var n) && n.ValueKind == JsonValueKind.True);
 
     /// <summary>The smallest body that reaches <paramref name="path"/> ("a.b[0].c"), with the bad value at its end.</summary>
     static string Build(string path)
