@@ -70,7 +70,7 @@ describe("TimeZonePicker", () => {
     await user.click(box);
     await user.keyboard("kolk");
     expect(box).toHaveAttribute("aria-expanded", "true");
-    const list = screen.getByRole("listbox", { name: "Time zone" });
+    const list = screen.getByRole("listbox", { name: "Time zone choices" });
     const options = within(list).getAllByRole("option");
     expect(options.map((o) => o.textContent)).toEqual(["Asia/KolkataUTC+05:30"]);
     await user.keyboard("{ArrowDown}");

@@ -163,12 +163,14 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
         >
           {test.isPending ? "Sending test…" : "Send test"}
         </Button>
-        <Button variant="ghost" onClick={onCancel}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" disabled={saving.isPending} aria-busy={saving.isPending}>
-          {saving.isPending ? "Saving…" : destination ? "Save destination" : "Create destination"}
-        </Button>
+        <div className="form-actions-end">
+          <Button variant="ghost" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" disabled={saving.isPending} aria-busy={saving.isPending}>
+            {saving.isPending ? "Saving…" : destination ? "Save destination" : "Create destination"}
+          </Button>
+        </div>
       </div>
     </form>
   );
