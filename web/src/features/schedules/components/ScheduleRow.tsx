@@ -88,7 +88,7 @@ export function ScheduleRow({ schedule, templateName, runsShown, onShowRuns, onE
             </Button>
             <span className="schedule-more">
               <MenuButton
-                variant="ghost"
+                variant="secondary"
                 label={
                   <>
                     <span aria-hidden="true">⋯</span>
