@@ -187,6 +187,10 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
         Assert.Contains(id, notFound.GetProperty("detail").GetString());
         await (await stranger.PostJsonAsync($"/api/v1/destinations/{id}/test", new { name = "x", kind = "webhook", config = new { url = receiver.Url } })).ProblemAsync(404);
         await (await c.PostAsync($"/api/v1/destinations/{Guid.NewGuid()}/test", null)).ProblemAsync(404);
+        // The optional body of a saved destination's test: not JSON, or a field of the wrong type, is a 400 naming it.
+        await (await c.PostAsync($"/api/v1/destinations/{id}/test", new StringContent("not json", Encoding.UTF8, "application/json"))).ProblemAsync(400, "body");
+        var typed = await (await c.PostAsync($"/api/v1/destinations/{id}/test", new StringContent("{\"name\": 5}", Encoding.UTF8, "application/json"))).ProblemAsync(400, "name");
+        Assert.DoesNotContain("System.", typed.GetProperty("errors").GetProperty("name")[0].GetString());
         Assert.Empty(receiver.Received);
     }
 
