@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
 import { expect, login, test } from '../fixtures';
 
@@ -31,6 +36,21 @@ async function receiver(status: number) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+const MAIL_READER = fileURLToPath(new URL('../../tests/readers/mail.mjs', import.meta.url));
+
+/** The .eml files the e2e server's SMTP server kept (/var/tmp/exports-e2e-pg-<pid>-mail) that name `recipient`. */
+async function mailsTo(recipient: string): Promise<string[]> {
+  const dirs = (await fs.readdir('/var/tmp')).filter((name) => /^exports-e2e-pg-\d+-mail$/.test(name));
+  const found: string[] = [];
+  for (const dir of dirs) {
+    for (const file of (await fs.readdir(path.join('/var/tmp', dir)).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'))) {
+      const full = path.join('/var/tmp', dir, file);
+      if ((await fs.readFile(full, 'utf8')).includes(recipient)) found.push(full);
+    }
+  }
+  return found;
 }
 
 async function openNewDestination(page: Page) {
@@ -117,6 +137,28 @@ test('Send test of an unsaved webhook shows the status the receiver answered, si
   } finally {
     await hook.close();
   }
+});
+
+test('Send test of an unsaved e-mail destination sends a test mail with the file attached, and says to whom', async ({ page }) => {
+  const recipient = `try-${Date.now()}@example.com`;
+  const form = await openNewDestination(page);
+  await form.getByLabel('Name', { exact: true }).fill(`Try mail ${Date.now()}`);
+  await expect(form.getByRole('radio', { name: 'E-mail', exact: true })).toBeChecked();
+  await form.getByLabel('Recipients', { exact: true }).fill(recipient);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/destinations/test'),
+    form.getByRole('button', { name: 'Send test' }).click(),
+  ]);
+  const result = (await response.json()) as { ok: boolean; fileName: string; bytes: number };
+  expect(result.ok).toBe(true);
+  await expect(form.getByRole('status').filter({ hasText: 'Test sent' })).toContainText(`sent to ${recipient} with the file attached`);
+
+  await expect.poll(() => mailsTo(recipient), { timeout: 15_000 }).toHaveLength(1);
+  const [file] = await mailsTo(recipient);
+  const { stdout } = await promisify(execFile)('node', [MAIL_READER, file!]);
+  const mail = JSON.parse(stdout) as { subject: string; attachments: { filename: string; size: number }[] };
+  expect(mail.subject).toMatch(/^Test from Exports: Try mail \d+$/);
+  expect(mail.attachments).toEqual([expect.objectContaining({ filename: result.fileName, size: result.bytes })]);
 });
 
 test('Send test from a saved destination\'s row says why it failed', async ({ page, api }) => {

@@ -75,7 +75,7 @@ describe("Next runs preview", () => {
     expect(previews(requests).at(-1)).toEqual({ frequency: { every: "daily", time: "09:00" }, timezone: "Asia/Kolkata", window: "10:00-18:00" });
     // Nothing was saved.
     expect(requests.filter((r) => r.url === "/api/v1/schedules" && r.method === "POST")).toHaveLength(0);
-  }, 15_000);
+  }, 30_000);
 
   it("says why there are no runs to show while the cron is not valid", async () => {
     renderNewSchedule();
