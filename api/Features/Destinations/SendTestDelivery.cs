@@ -59,6 +59,8 @@ public static class SendTestDelivery
                 return TypedResults.Ok(await SendAsync(d, channels, settings, clock, ct));
             })
             .WithTags("Destinations").WithSummary("Send a test file to a saved destination (or to its form's unsaved changes)")
+            .WithDescription("Without a body: the saved destination as it is. With a JSON destination body (name, kind, config, secrets): "
+                + "those settings, the stored secrets filling any left out; checked as a save is, and not saved.")
             .Produces<TestDeliveryResult>().ProducesProblem(400).ProducesProblem(404);
     }
 

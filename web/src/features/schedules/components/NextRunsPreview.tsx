@@ -1,3 +1,4 @@
+import { useId } from "react";
 import { isApiError } from "../../../lib/api-client";
 import { useSchedulePreview, type PreviewBody } from "../api/preview-schedule";
 import { formatZoned } from "../utils/labels";
@@ -18,6 +19,7 @@ function timeIn(value: string, timeZone: string): string {
  * A spec the server refuses says why here too (the fields show it again on save).
  */
 export function NextRunsPreview({ body }: { body: PreviewBody }) {
+  const titleId = useId();
   const preview = useSchedulePreview(body);
   const zone = preview.data?.timezone ?? body.timezone ?? "UTC";
   const problem = preview.error
@@ -27,8 +29,8 @@ export function NextRunsPreview({ body }: { body: PreviewBody }) {
     : undefined;
 
   return (
-    <section className="next-runs-preview" aria-labelledby="next-runs-preview-title" aria-busy={preview.isFetching}>
-      <h3 id="next-runs-preview-title" className="field-label">
+    <section className="next-runs-preview" aria-labelledby={titleId} aria-busy={preview.isFetching}>
+      <h3 id={titleId} className="field-label">
         Next runs
       </h3>
       <div aria-live="polite">
