@@ -94,3 +94,27 @@ describe("Dialog", () => {
     expect(outer).not.toHaveBeenCalled();
   });
 });
+
+describe("ConfirmDialog", () => {
+  it("moves focus to the error when the action fails, so it is read out", async () => {
+    function Failing() {
+      const [error, setError] = useState<unknown>(undefined);
+      return (
+        <ConfirmDialog
+          open
+          title="Delete the export?"
+          description="The file is removed."
+          confirmLabel="Delete"
+          onConfirm={() => setError(new Error("The export is still running."))}
+          onCancel={() => undefined}
+          error={error}
+        />
+      );
+    }
+    render(<Failing />);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Delete" }));
+    expect(screen.getByRole("alert")).toHaveTextContent("The export is still running.");
+    expect(screen.getByRole("alert")).toHaveFocus();
+  });
+});
