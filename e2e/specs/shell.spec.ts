@@ -119,7 +119,7 @@ test('the theme follows the system until one is chosen, and the choice survives 
   expect(await background()).toBe('rgb(15, 19, 32)');
 
   await page.getByRole('button', { name: 'Menu' }).click();
-  await page.getByLabel('Theme').selectOption('light');
+  await page.getByLabel('Appearance').selectOption('light');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   expect(await background()).toBe('rgb(246, 247, 251)');
 

@@ -92,7 +92,7 @@ describe("AppLayout", () => {
   it("follows the system theme until one is chosen, and keeps the choice in localStorage", async () => {
     renderLayout();
     const user = userEvent.setup();
-    const theme = screen.getByLabelText("Theme");
+    const theme = screen.getByLabelText("Appearance");
     expect(theme).toHaveValue("system");
     expect(document.documentElement).not.toHaveAttribute("data-theme");
 
@@ -112,6 +112,6 @@ describe("AppLayout", () => {
   it("reads a stored theme on start", () => {
     window.localStorage.setItem(THEME_STORAGE_KEY, "dark");
     renderLayout();
-    expect(screen.getByLabelText("Theme")).toHaveValue("dark");
+    expect(screen.getByLabelText("Appearance")).toHaveValue("dark");
   });
 });
