@@ -46,9 +46,7 @@ public static class AppHost
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
             o.SerializerOptions.Converters.Add(new UtcInstants());
         });
-        s.AddScoped<Login>();
         s.AddSingleton<LoginThrottle>();
-        s.AddScoped<ApiKeys>();
         s.AddScoped<Ingest>();
         return builder.Build();
     }
@@ -86,7 +84,6 @@ public static class AppHost
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(NullGuard.Factory);
-        IdentityEndpoints.Map(api);
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
         Exports.Features.Dashboards.DashboardsEndpoints.Map(api);

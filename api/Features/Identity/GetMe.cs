@@ -1,13 +1,18 @@
 using System.Security.Claims;
 using Exports.Host;
+using FastEndpoints;
 
 namespace Exports.Features.Identity;
 
-/// <summary>Who is signed in (the SPA asks on load; 401 sends it to the login page).</summary>
-public static class GetMe
+/// <summary>GET /auth/me: who is signed in (the SPA asks on load; 401 sends it to the login page).</summary>
+public sealed class GetMe : EndpointWithoutRequest<UserResponse>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/auth/me", (ClaimsPrincipal user) => TypedResults.Ok(new UserResponse(user.OwnerId(),
-                user.FindFirstValue(ClaimTypes.Email) ?? "", user.FindFirstValue(ClaimTypes.Name) ?? "")))
-            .WithTags("Identity").WithSummary("The signed-in user").ProducesProblem(401);
+    public override void Configure()
+    {
+        Get("/auth/me");
+        Description(d => d.WithTags("Identity").WithSummary("The signed-in user").ProducesProblem(401));
+    }
+
+    public override Task<UserResponse> ExecuteAsync(CancellationToken ct) => Task.FromResult(new UserResponse(User.OwnerId(),
+        User.FindFirstValue(ClaimTypes.Email) ?? "", User.FindFirstValue(ClaimTypes.Name) ?? ""));
 }
