@@ -45,9 +45,14 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
   }, [data, timezone]);
 
   const names = data.series.map((series) => series.label).join(", ");
+  const more = data.total - data.series.length;
   return (
     <figure className="chart">
-      <div ref={container} role="img" aria-label={`Line chart of ${data.series.length} series over time: ${names}`} />
+      <div ref={container} role="img" aria-label={`Line chart of ${data.series.length} series over the whole range: ${names}`} />
+      <figcaption className="muted">
+        The whole range, every series: minimum and maximum per pixel column.
+        {more > 0 && ` The first ${data.series.length} of ${data.total} series are drawn.`}
+      </figcaption>
     </figure>
   );
 }

@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { ProblemAlert } from "../../../components/ui/Alert";
 import { isApiError } from "../../../lib/api-client";
 import type { ExportRequest } from "../../../lib/export-request";
-import { usePreviewSeries } from "../api/preview-series";
+import { CHART_WIDTH, usePreviewSeries } from "../api/preview-series";
 import { toChartData } from "../utils/chart-data";
 import { PreviewChart } from "./PreviewChart";
 import { PreviewSummary } from "./PreviewSummary";
@@ -11,15 +11,16 @@ import { PreviewTable } from "./PreviewTable";
 export interface SeriesPreviewPanelProps {
   /** Undefined while the request is incomplete; `idleMessage` says why. */
   request: ExportRequest | undefined;
+  /** Kept for callers; the chart is drawn for both kinds (records: one series per numeric field). */
   kind: "timeseries" | "records";
   idleMessage?: string | undefined;
 }
 
-/** Summary, chart (time series only) and first rows of a request. */
-export function SeriesPreviewPanel({ request, kind, idleMessage }: SeriesPreviewPanelProps) {
-  const preview = usePreviewSeries(request);
+/** Summary, chart of the whole range (every series, downsampled by the server) and the first rows of a request. */
+export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelProps) {
+  const preview = usePreviewSeries(request, CHART_WIDTH);
   const data = preview.data;
-  const chart = useMemo(() => (data && kind === "timeseries" ? toChartData(data) : undefined), [data, kind]);
+  const chart = useMemo(() => toChartData(data?.chart), [data]);
 
   if (!request) return <p className="empty">{idleMessage ?? "Choose what to preview."}</p>;
   if (preview.isError) {
@@ -33,9 +34,9 @@ export function SeriesPreviewPanel({ request, kind, idleMessage }: SeriesPreview
 
   return (
     <div className="stack" aria-busy={preview.isFetching}>
-      <PreviewSummary preview={data} />
+      <PreviewSummary preview={data} requested={request.granularity} />
       {chart && <PreviewChart data={chart} timezone={data.timezone} />}
-      <PreviewTable preview={data} caption={`Preview: first ${data.rows.length} rows`} />
+      <PreviewTable preview={data} caption={`First ${data.rows.length} rows of ${data.estimatedRows.toLocaleString()}${data.estimateKind === "upper bound" ? " at most" : ""}`} />
     </div>
   );
 }
