@@ -20,9 +20,11 @@ export interface DataStepProps {
   /** Preview of the request as it stands, for the estimates and sample rows. */
   preview: SeriesPreview | undefined;
   previewError: Error | null;
+  /** Told what is wrong with the typed range (undefined once valid): the dialog blocks Next and Start meanwhile. */
+  onRangeProblemChange?: (problem: string | undefined) => void;
 }
 
-export function DataStep({ query, kind, settings, onChange, basePreview, preview, previewError }: DataStepProps) {
+export function DataStep({ query, kind, settings, onChange, basePreview, preview, previewError, onRangeProblemChange }: DataStepProps) {
   const id = useId();
   const set = <K extends keyof ExportSettings>(key: K, value: ExportSettings[K]) => onChange({ ...settings, [key]: value });
   const excluded = new Set(settings.excluded);
@@ -37,7 +39,12 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
         <h4 className="section-label" id={`${id}-range`}>
           Time range
         </h4>
-        <TimeRangePicker label="Export time range" value={settings.timeframe} onChange={(timeframe) => set("timeframe", timeframe)} />
+        <TimeRangePicker
+          label="Export time range"
+          value={settings.timeframe}
+          onChange={(timeframe) => set("timeframe", timeframe)}
+          onProblemChange={onRangeProblemChange}
+        />
       </section>
 
       <p className="summary-line">
