@@ -68,6 +68,9 @@ export function usePreviewSeries(request: ExportRequest | undefined, chartWidth?
     queryKey: ["export-series", "preview", request, chartWidth ?? 0],
     queryFn: ({ signal }) => previewSeries(request!, signal, chartWidth),
     enabled: request !== undefined,
-    placeholderData: keepPreviousData,
+    // While a changed request loads, the previous answer stays (dimmed by the panel), but only for the same source:
+    // another source's rows would be mistaken for this one's.
+    placeholderData: (previous, previousQuery) =>
+      (previousQuery?.queryKey[2] as ExportRequest | undefined)?.source === request?.source ? keepPreviousData(previous) : undefined,
   });
 }

@@ -13,6 +13,10 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
   useEffect(() => {
     const element = container.current;
     if (!element) return;
+    // The theme's colours (light or dark), read once per drawing.
+    const css = getComputedStyle(element);
+    const muted = css.getPropertyValue("--text-muted").trim() || "#64748b";
+    const grid = css.getPropertyValue("--border").trim() || "#e2e8f0";
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 320),
       height: HEIGHT,
@@ -21,8 +25,13 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { stroke: "#64748b", grid: { stroke: "#e2e8f0" } },
-        { stroke: "#64748b", grid: { stroke: "#e2e8f0" } },
+        { stroke: muted, grid: { stroke: grid } },
+        {
+          stroke: muted,
+          grid: { stroke: grid },
+          // Wide enough for the longest tick label ("200,000"), so none is cut at the left edge.
+          size: (_self: uPlot, values: string[] | null) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+        },
       ],
       series: [
         {},

@@ -7,6 +7,7 @@ import { toChartData } from "../utils/chart-data";
 import { PreviewChart } from "./PreviewChart";
 import { PreviewSummary } from "./PreviewSummary";
 import { PreviewTable } from "./PreviewTable";
+import "./preview.css";
 
 export interface SeriesPreviewPanelProps {
   /** Undefined while the request is incomplete; `idleMessage` says why. */
@@ -33,7 +34,10 @@ export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelP
   if (!data) return <p className="empty" role="status">Loading preview…</p>;
 
   return (
-    <div className="stack" aria-busy={preview.isFetching}>
+    <div className={preview.isPlaceholderData ? "stack preview-stale" : "stack"} aria-busy={preview.isFetching}>
+      <p className="preview-updating" role="status">
+        {preview.isPlaceholderData ? "Updating the preview…" : ""}
+      </p>
       <PreviewSummary preview={data} requested={request.granularity} />
       {chart && <PreviewChart data={chart} timezone={data.timezone} />}
       <PreviewTable preview={data} caption={`First ${data.rows.length} rows of ${data.estimatedRows.toLocaleString()}${data.estimateKind === "upper bound" ? " at most" : ""}`} />
