@@ -40,6 +40,14 @@ export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelP
       </p>
       <PreviewSummary preview={data} requested={request.granularity} />
       {chart && <PreviewChart data={chart} timezone={data.timezone} />}
+      <h3 className="section-label preview-table-title">
+        First {data.rows.length} rows
+        <span className="muted">
+          {" "}
+          of {data.estimateKind === "upper bound" ? "at most " : ""}
+          {data.estimatedRows.toLocaleString()} in the export
+        </span>
+      </h3>
       <PreviewTable preview={data} caption={`First ${data.rows.length} rows of ${data.estimatedRows.toLocaleString()}${data.estimateKind === "upper bound" ? " at most" : ""}`} />
     </div>
   );

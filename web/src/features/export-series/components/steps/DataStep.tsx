@@ -8,6 +8,7 @@ import { formatBytes, formatCount } from "../../../../lib/format";
 import type { SeriesPreview } from "../../api/preview-series";
 import type { ExportSettings, SourceKind } from "../../utils/export-settings";
 import { FORMAT_INFO } from "../../utils/format-defaults";
+import { granularityLabel } from "../PreviewSummary";
 import { PreviewTable } from "../PreviewTable";
 
 export interface DataStepProps {
@@ -48,6 +49,8 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
       </section>
 
       <p className="summary-line">
+        <strong>Granularity:</strong>{" "}
+        {basePreview ? granularityLabel(query.granularity, basePreview.granularity) : query.granularity} ·{" "}
         <strong>Filters:</strong> {describeFilter(query.filter)}
         {query.groupBy && query.groupBy.length > 0 && <> · <strong>Grouped by:</strong> {query.groupBy.join(", ")}</>}
         {query.aggregations && query.aggregations.length > 0 && <> · <strong>Aggregations:</strong> {query.aggregations.join(", ")}</>}
