@@ -23,9 +23,11 @@ export interface DataStepProps {
   previewError: Error | null;
   /** Told what is wrong with the typed range (undefined once valid): the dialog blocks Next and Start meanwhile. */
   onRangeProblemChange?: (problem: string | undefined) => void;
+  /** Where the query (filters, grouping) is changed; "the Explore page" by default. */
+  queryHome?: string;
 }
 
-export function DataStep({ query, kind, settings, onChange, basePreview, preview, previewError, onRangeProblemChange }: DataStepProps) {
+export function DataStep({ query, kind, settings, onChange, basePreview, preview, previewError, onRangeProblemChange, queryHome = "on the Explore page" }: DataStepProps) {
   const id = useId();
   const set = <K extends keyof ExportSettings>(key: K, value: ExportSettings[K]) => onChange({ ...settings, [key]: value });
   const excluded = new Set(settings.excluded);
@@ -54,7 +56,7 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
         <strong>Filters:</strong> {describeFilter(query.filter)}
         {query.groupBy && query.groupBy.length > 0 && <> · <strong>Grouped by:</strong> {query.groupBy.join(", ")}</>}
         {query.aggregations && query.aggregations.length > 0 && <> · <strong>Aggregations:</strong> {query.aggregations.join(", ")}</>}
-        <span className="muted"> (change these on the Explore page)</span>
+        <span className="muted"> (change these {queryHome})</span>
       </p>
 
       {kind === "timeseries" && (

@@ -30,6 +30,8 @@ export interface OptionsStepProps {
   columns: readonly ExportColumn[] | undefined;
   /** The name the server will save the file under (from a preview of the whole request); undefined while asked. */
   fileName?: string | undefined;
+  /** Shown under the file name instead of "Saved as …" (a template's name may use placeholders). */
+  fileNameHint?: string | undefined;
 }
 
 /** Formats that compress inside the file: whole-file compression only costs time there. */
@@ -38,7 +40,7 @@ const COMPRESSION_HINTS: Partial<Record<ExportSettings["format"], string>> = {
   xlsx: "An .xlsx workbook is already compressed: leave this at None so Excel can open it.",
 };
 
-export function OptionsStep({ source, settings, onChange, optionErrors, requestErrors, columns, fileName }: OptionsStepProps) {
+export function OptionsStep({ source, settings, onChange, optionErrors, requestErrors, columns, fileName, fileNameHint }: OptionsStepProps) {
   const { format } = settings;
 
   return (
@@ -91,7 +93,7 @@ export function OptionsStep({ source, settings, onChange, optionErrors, requestE
           placeholder={`${source}-… (the range and today's date)`}
           spellCheck={false}
           onChange={(filename) => onChange({ ...settings, filename })}
-          hint={fileName ? `Saved as ${fileName}` : "Saved as …"}
+          hint={fileNameHint ?? (fileName ? `Saved as ${fileName}` : "Saved as …")}
           errors={requestErrors("filename")}
         />
       </div>
