@@ -438,3 +438,42 @@ test('Explore keeps its state in the address: a reload and a shared link open th
   const other = await context.newPage();
   await Promise.all([check(other), other.goto(url)]);
 });
+
+test('New template is made with the export steps: the saved request is what the steps show', async ({ page, api }) => {
+  await login(page);
+  await page.getByRole('link', { name: 'Templates' }).click();
+  await page.getByRole('button', { name: 'New template' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New template' });
+  const name = `Steps ${Date.now()}`;
+  await dialog.getByLabel('Name').fill(name);
+
+  const steps = dialog.getByRole('list', { name: 'Request steps' });
+  await dialog.getByRole('radio', { name: /^Parquet/ }).check();
+  await steps.getByRole('button', { name: /Data/ }).click();
+  await dialog.getByLabel('Source').selectOption('servers');
+  const metrics = dialog.getByRole('group', { name: 'Metrics' });
+  await metrics.getByRole('checkbox', { name: /^load_avg/ }).check();
+  await dialog.getByRole('group', { name: 'Group by' }).getByRole('checkbox', { name: 'server', exact: true }).check();
+  await dialog.getByRole('group', { name: 'Export time range' }).getByRole('button', { name: '7d' }).click();
+  await steps.getByRole('button', { name: /Format options/ }).click();
+  await dialog.getByLabel('Parquet compression').selectOption('zstd');
+
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/templates'),
+    dialog.getByRole('button', { name: 'Create template' }).click(),
+  ]);
+  expect(response.status()).toBe(201);
+  const created = (await response.json()) as { id: string; request: { series: ExportRequest } };
+  expect(created.request.series).toMatchObject({
+    source: 'servers',
+    timeframe: { last: '7d' },
+    groupBy: ['server'],
+    format: 'parquet',
+    formatOptions: { compression: 'zstd' },
+  });
+  expect((created.request.series.metrics as string[]).sort()).toEqual(['cpu_percent', 'load_avg']);
+  await expect(page.getByRole('row', { name })).toContainText('Parquet');
+  // Run through the API: the template's request is a valid export.
+  const preview = await api.preview({ ...created.request.series });
+  expect(preview.granularity).toBe('1h');
+});

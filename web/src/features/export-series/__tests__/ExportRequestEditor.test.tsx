@@ -6,7 +6,8 @@ import { jsonResponse, mockFetch } from "../../../test/fetch-mock";
 import { serversPreview, serversQuery } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
 import { ExportRequestEditor } from "../components/ExportRequestEditor";
-import { buildExportRequest, queryOf, settingsFromRequest } from "../utils/export-settings";
+import { buildExportRequest, initialSettings, queryOf, settingsFromRequest } from "../utils/export-settings";
+import { validateOptions } from "../utils/validate-settings";
 
 const SAVED: ExportRequest[] = [
   { ...serversQuery, format: "csv", compression: "gzip", filename: "{source}-{date}", formatOptions: { ...csv(), delimiter: ";", header: "custom", headers: ["t", "v"] } },
@@ -23,6 +24,14 @@ describe("settingsFromRequest", () => {
   it.each(SAVED.map((request) => [request.format, request] as const))("gives back the saved %s request when built again", (_, request) => {
     const kind = "timeseries";
     expect(buildExportRequest(queryOf(request), settingsFromRequest(request), kind)).toEqual({ shape: "long", ...request });
+  });
+});
+
+describe("file name placeholders", () => {
+  it("accepts a template's {date:FORMAT} but not a colon of its own", () => {
+    const settings = initialSettings(serversQuery);
+    expect(validateOptions({ ...settings, filename: "{source}-{date:yyyy-MM-dd}" }, undefined).filename).toBeUndefined();
+    expect(validateOptions({ ...settings, filename: "{source}:{date}" }, undefined).filename).toEqual(['A file name cannot contain \\ / : * ? " < > |.']);
   });
 });
 

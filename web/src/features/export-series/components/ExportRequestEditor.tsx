@@ -79,6 +79,8 @@ export function ExportRequestEditor({
       .map((field) => stepOfField(field.replace(/^request\.(series\.)?/i, ""))?.index)
       .filter((index): index is number => index !== undefined),
   );
+  if (Object.keys(clientErrors).length > 0) flagged.add(2);
+  if (rangeProblem) flagged.add(1);
 
   return (
     <div className="stack">

@@ -165,6 +165,11 @@ function TemplateForm({ template, onClose, nameRef, requestEditor }: TemplateFor
           Cancel
         </Button>
         <span className="spacer" />
+        {mode === "steps" && !stepsValid && (
+          <p className="muted" role="status">
+            Fix the steps marked ! first.
+          </p>
+        )}
         <Button
           type="submit"
           variant="primary"
