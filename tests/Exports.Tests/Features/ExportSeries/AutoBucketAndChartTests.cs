@@ -111,16 +111,28 @@ public sealed class AutoBucketAndChartTests(ApiFixture api)
             filter = new { field = "region", op = "eq", value = "eu-west" }, format = "csv",
             timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
         };
-        // 168 hourly buckets in 2000 columns: each column holds at most one bucket, so min = max = the exported value.
-        var preview = await (await api.Demo().PostJsonAsync("/api/v1/exports/series/preview?chartWidth=2000", req)).JsonAsync();
+        // 168 hourly buckets in 2000 columns: a column holds one bucket, except column 0, which also takes the bucket
+        // that starts before the range (cut by it), so its min and max may be two buckets'.
+        const int width = 2000;
+        var preview = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}", req)).JsonAsync();
         var csv = Files.ReadCsv(Encoding.UTF8.GetString(await (await api.Demo().PostJsonAsync("/api/v1/exports/series", req)).Content.ReadAsByteArrayAsync()));
-        var expected = csv.GroupBy(x => $"{x["metric"]} avg · {x["server"]}").ToDictionary(g => g.Key, g => g.Select(x => Files.D(x["avg"])).Order().ToList());
+        var span = (to - from).Ticks;
+        var expected = csv.GroupBy(x => $"{x["metric"]} avg · {x["server"]}").ToDictionary(g => g.Key, g => g
+            .GroupBy(x => (int)Math.Max(0, (DateTimeOffset.Parse(x["time"]).UtcDateTime - from).Ticks * width / span))
+            .ToDictionary(c => c.Key, c => (Min: c.Min(x => Files.D(x["avg"])), Max: c.Max(x => Files.D(x["avg"])))));
         var series = preview.GetProperty("chart").GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(10, series.Count); // two metrics of the five eu-west servers
         Assert.Equal(expected.Keys.Order(), series.Select(s => s.GetProperty("name").GetString()!).Order());
         foreach (var s in series)
         {
-            Assert.Equal(expected[s.GetProperty("name").GetString()!], s.GetProperty("min").EnumerateArray().Select(v => v.GetDouble()).Order().ToList());
-            Assert.Equal(expected[s.GetProperty("name").GetString()!], s.GetProperty("max").EnumerateArray().Select(v => v.GetDouble()).Order().ToList());
+            var exp = expected[s.GetProperty("name").GetString()!];
+            var cols = s.GetProperty("columns").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(exp.Keys.Order(), cols);
+            for (var i = 0; i < cols.Count; i++)
+            {
+                Assert.Equal(exp[cols[i]].Min, s.GetProperty("min")[i].GetDouble(), 9);
+                Assert.Equal(exp[cols[i]].Max, s.GetProperty("max")[i].GetDouble(), 9);
+            }
         }
     }
 
@@ -134,5 +146,45 @@ public sealed class AutoBucketAndChartTests(ApiFixture api)
         var p = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}",
             new { source = "servers", timeframe = new { last = "1h" } })).ProblemAsync(400, "chartWidth");
         Assert.Contains("16 to 2000", p.GetProperty("errors").GetProperty("chartWidth")[0].GetString());
+    }
+
+    /// <summary>Records grouped with auto: hourly buckets over a week, never raw; the chart has one series per status
+    /// whose min and max per column are those of SQL's hourly counts in that column.</summary>
+    [Fact]
+    public async Task RecordsGroupedWithAuto_GetHourlyBuckets_AndTheChartsColumnsEqualSql()
+    {
+        const int width = 100;
+        const string demo = "src.owner_id = (SELECT id FROM users WHERE email = 'demo@exports.local') AND src.name = 'agent-commands'";
+        var to = (await api.ScalarAsync<DateTime>($"SELECT max(r.ts) FROM records r JOIN sources src ON src.id = r.source_id WHERE {demo}")).AddMinutes(1);
+        var from = to.AddDays(-7);
+        var req = new
+        {
+            source = "agent-commands", groupBy = new[] { "status" }, aggregations = new[] { "count" }, format = "csv",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+        };
+        var preview = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}", req)).JsonAsync();
+        Assert.Equal("1h", preview.GetProperty("granularity").GetString());
+
+        var hours = await api.RowsAsync($"""
+            SELECT date_trunc('hour', r.ts, 'UTC'), r.data->>'status', count(*) FROM records r JOIN sources src ON src.id = r.source_id
+            WHERE {demo} AND r.ts >= $1 AND r.ts < $2 GROUP BY 1, 2
+            """, from, to);
+        var span = (to - from).Ticks;
+        var expected = hours.GroupBy(h => $"count · {h[1]}").ToDictionary(g => g.Key, g => g
+            .GroupBy(h => (int)Math.Max(0, (((DateTime)h[0]!).ToUniversalTime() - from).Ticks * width / span))
+            .ToDictionary(c => c.Key, c => (Min: c.Min(h => (long)h[2]!), Max: c.Max(h => (long)h[2]!))));
+        var series = preview.GetProperty("chart").GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(expected.Keys.Order(), series.Select(x => x.GetProperty("name").GetString()!).Order());
+        foreach (var x in series)
+        {
+            var exp = expected[x.GetProperty("name").GetString()!];
+            var cols = x.GetProperty("columns").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(exp.Keys.Order(), cols);
+            for (var i = 0; i < cols.Count; i++)
+            {
+                Assert.Equal(exp[cols[i]].Min, x.GetProperty("min")[i].GetDouble());
+                Assert.Equal(exp[cols[i]].Max, x.GetProperty("max")[i].GetDouble());
+            }
+        }
     }
 }
