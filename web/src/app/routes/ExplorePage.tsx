@@ -68,8 +68,10 @@ function Explorer({ sources }: { sources: Source[] }) {
   return (
     <div className="explore">
       <aside className="sidebar card" aria-label="Query">
-        <QueryBuilder sources={sources} source={source} draft={draft} onChange={setDraft} autoBucket={autoBucket} />
-        <TimeZonePicker id="explore-timezone" label="Time zone" value={timezone} onChange={setTimezone} />
+        <div className="stack">
+          <QueryBuilder sources={sources} source={source} draft={draft} onChange={setDraft} autoBucket={autoBucket} />
+          <TimeZonePicker id="explore-timezone" label="Time zone" value={timezone} onChange={setTimezone} />
+        </div>
       </aside>
 
       <section className="content" aria-labelledby="explore-title">

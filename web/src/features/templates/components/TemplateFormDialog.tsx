@@ -8,6 +8,7 @@ import { errorsFor, isApiError } from "../../../lib/api-client";
 import { browserTimeZone } from "../../../lib/export-request";
 import type { Template, TemplateBody } from "../../../lib/templates";
 import { useCreateTemplate } from "../api/create-template";
+import "./template-form.css";
 import { useUpdateTemplate } from "../api/update-template";
 import { parseRequest, requestErrors, requestText, starterRequest } from "../utils/template-request";
 

@@ -76,6 +76,7 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
       <fieldset className="fieldset">
         <legend className="field-label">Columns</legend>
         {basePreview ? (
+          <div className="columns-scroll">
           <table className="table columns-table">
             <thead>
               <tr>
@@ -110,6 +111,7 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
               ))}
             </tbody>
           </table>
+          </div>
         ) : (
           !previewError && <p className="muted">Loading columns…</p>
         )}
