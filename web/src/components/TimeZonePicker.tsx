@@ -232,7 +232,7 @@ export function TimeZonePicker({ id, value, onChange, label = "Time zone", hint,
             {currentOffset}
           </span>
         )}
-        <ul ref={listRef} id={listId} role="listbox" aria-label={label} className="tzp-list" hidden={!open}>
+        <ul ref={listRef} id={listId} role="listbox" aria-label={`${label} choices`} className="tzp-list" hidden={!open}>
           {open && shown.length === 0 && (
               <li className="tzp-empty" role="presentation">
                 No time zone matches.
