@@ -477,3 +477,29 @@ test('New template is made with the export steps: the saved request is what the 
   const preview = await api.preview({ ...created.request.series });
   expect(preview.granularity).toBe('1h');
 });
+
+test('A finished or failed quick export does not move the page', async ({ page }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  const preview = page.getByRole('img', { name: /^Line chart/ });
+  await expect(preview).toBeVisible();
+  const before = (await preview.boundingBox())!;
+  const card = page.locator('.explore .content > .card');
+  const cardTop = (await card.boundingBox())!.y;
+
+  await explore.quickExport('CSV');
+  await expect(page.getByRole('status').filter({ hasText: 'Downloaded' })).toBeVisible();
+  expect((await preview.boundingBox())!.y).toBe(before.y);
+
+  // A query the server refuses: its Problem Details float over the page instead of pushing it down.
+  await explore.chooseGranularity('raw');
+  await explore.chooseAggregations(['avg']);
+  const menu = await explore.openExportMenu();
+  await Promise.all([waitForExportResponse(page), menu.getByRole('menuitem', { name: 'CSV', exact: true }).click()]);
+  const toolbarAlert = page.locator('.quick-export').getByRole('alert');
+  await expect(toolbarAlert).toContainText('Aggregations need a time bucket');
+  expect((await card.boundingBox())!.y).toBe(cardTop);
+  await page.locator('.quick-export').getByRole('button', { name: 'Dismiss' }).click();
+  await expect(toolbarAlert).toHaveCount(0);
+});
