@@ -45,10 +45,17 @@ public static class ExportPlanner
         if (errors.Any) return null;
         var span = to - from;
 
-        // Tier and bucket. auto: up to 24h raw points; up to 7d hourly buckets computed from raw;
-        // up to 30d the hourly rollup; beyond that the daily rollup.
+        // Tier and bucket. auto "fits the range": up to 24h raw points; up to 7d hourly buckets computed from raw;
+        // up to 30d the hourly rollup; beyond that the daily rollup. A request that groups or aggregates needs buckets,
+        // so for it auto never means raw: see AutoBucket.
         string tier;
-        if (gran is null)
+        var wantsBuckets = aggs.Count > 0 || req.GroupBy is { Count: > 0 };
+        if (gran is null && wantsBuckets && (span <= Day || !src.IsTimeseries))
+        {
+            gran = AutoBucket(span);
+            tier = "raw"; // sub-hour buckets of a day at most, or records (which have no rollup)
+        }
+        else if (gran is null)
         {
             if (!src.IsTimeseries) { gran = Granularity.Raw; tier = "raw"; }
             else if (span <= Day) { gran = Granularity.Raw; tier = "raw"; }
@@ -104,11 +111,20 @@ public static class ExportPlanner
         return errors.Any ? null : new QueryPlan
         {
             Source = plan.Source, Tier = plan.Tier, Granularity = plan.Granularity, From = plan.From, To = plan.To,
-            Zone = plan.Zone, Sql = plan.Sql, Params = plan.Params, AllColumns = plan.AllColumns, Columns = columns,
+            Chart = plan.Chart, Zone = plan.Zone, Sql = plan.Sql, Params = plan.Params, AllColumns = plan.AllColumns, Columns = columns,
             Mapper = plan.Mapper, EstimateSql = plan.EstimateSql, RangeLabel = plan.RangeLabel,
             EstimateKind = plan.EstimateKind, ScanSql = plan.ScanSql, Approximate = plan.Approximate, Approximation = plan.Approximation,
         };
     }
+
+    /// <summary>The bucket auto chooses for a request that groups or aggregates: a few dozen to a few hundred buckets
+    /// per series (up to 1h: 1m; up to 6h: 5m; up to 24h: 15m; up to 31d: 1h; beyond: 1d).</summary>
+    public static Granularity AutoBucket(TimeSpan span) =>
+        span <= TimeSpan.FromHours(1) ? Granularity.Known["1m"]
+        : span <= TimeSpan.FromHours(6) ? Granularity.Known["5m"]
+        : span <= Day ? Granularity.Known["15m"]
+        : span <= 31 * Day ? Granularity.Known["1h"]
+        : Granularity.Known["1d"];
 
     /// <summary>Applies include / exclude / rename / order to the query's columns.</summary>
     public static IReadOnlyList<OutputColumn> Project(IReadOnlyList<OutputColumn> all, ColumnSpec? spec, Errors errors)

@@ -34,7 +34,11 @@ public sealed class QueryPlan
     public string Approximation { get; init; } = "exact";
 
     /// <summary>The Export-Tier and Export-Approximate response headers that declare how the file was computed.</summary>
-    public IEnumerable<KeyValuePair<string, string>> Headers => Declare(Tier, Approximate, Approximation);
+    public IEnumerable<KeyValuePair<string, string>> Headers =>
+        Declare(Tier, Approximate, Approximation).Append(new("Export-Granularity", Granularity.Name));
+
+    /// <summary>How the rows of <see cref="Sql"/> make chart series (for the preview's downsampled chart).</summary>
+    public required ChartColumns Chart { get; init; }
 
     /// <summary>Export-Approximate is "false", or the approximate aggregations and the method
     /// (<c>p95,p99; method="..."</c>).</summary>
@@ -52,6 +56,12 @@ public sealed class QueryPlan
         return cmd;
     }
 }
+
+/// <summary>The SQL columns of a plan's query seen as chart series: column 0 is the time, <paramref name="Keys"/> are the
+/// columns that tell series apart (group and metric indexes, or group values), <paramref name="Values"/> the numeric
+/// columns drawn; each (key values, value column) pair is one series, named by <paramref name="Label"/>.</summary>
+public sealed record ChartColumns(int Count, IReadOnlyList<int> Keys, IReadOnlyList<(int Column, string Name)> Values,
+    Func<object?[], string, string> Label);
 
 public interface IRowMapper
 {

@@ -93,8 +93,16 @@ public static class RecordsPlanner
             estimate = $"SELECT count(*) FROM (SELECT 1 {where} GROUP BY {string.Join(", ", new[] { c.Gran.BucketSql("r.ts", "$4") }.Concat(groupFields.Select(g => Expr(g).Sql)))}) q";
         }
 
+        // Raw records: one series per numeric field; buckets: one per group and aggregate column.
+        var keyCols = raw ? new List<int>() : Enumerable.Range(1, groupFields.Count).ToList();
+        var valueCols = columns.Where(x => x.Slot > 0 && !keyCols.Contains(x.Slot) && x.Type is ColumnType.Double or ColumnType.Long)
+            .Select(x => (Column: x.Slot, x.Name)).ToList();
+        static string Label(object?[] keys, string value) =>
+            keys.Length == 0 ? value : $"{value} · {string.Join(", ", keys.Where(k => k is not null and not DBNull))}";
+
         return new QueryPlan
         {
+            Chart = new ChartColumns(columns.Count, keyCols, valueCols, Label),
             Source = src, Tier = "raw", Granularity = c.Gran, From = c.From, To = c.To, Zone = c.Zone,
             Sql = sql.ToString(), Params = ps.Values, AllColumns = columns, Columns = columns, RangeLabel = c.RangeLabel,
             Mapper = new PlainRowMapper(columns.Select(x => x.Type).ToArray()), EstimateSql = estimate,

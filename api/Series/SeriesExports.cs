@@ -20,7 +20,22 @@ public sealed record PreviewResult(
     IReadOnlyList<object> Columns, IReadOnlyList<object?[]> Rows, long EstimatedRows,
     IReadOnlyDictionary<string, long> EstimatedBytes, string Tier, string Granularity,
     DateTimeOffset From, DateTimeOffset To, string Timezone,
-    string EstimateKind, long? RowsScanned, IReadOnlyList<string> Approximate, string Approximation);
+    string EstimateKind, long? RowsScanned, IReadOnlyList<string> Approximate, string Approximation)
+{
+    /// <summary>The name the file is saved under (the Content-Disposition name of the same request).</summary>
+    public string FileName { get; init; } = "";
+    /// <summary>Every series over the whole range, downsampled (when the preview asked for a chart width).</summary>
+    public PreviewChart? Chart { get; init; }
+}
+
+/// <summary>The export's rows over the whole range, reduced to the minimum and maximum of each series in each of
+/// <paramref name="Width"/> equal time columns from <paramref name="From"/> to <paramref name="To"/> (column i spans
+/// From + i·(To−From)/Width; a bucket that starts before From counts in column 0). <paramref name="SeriesTotal"/>
+/// counts every series; only the first <see cref="SeriesExports.ChartMaxSeries"/> are listed.</summary>
+public sealed record PreviewChart(int Width, DateTimeOffset From, DateTimeOffset To, int SeriesTotal, IReadOnlyList<ChartSeries> Series);
+
+/// <summary>One series: the columns it has values in, and its minimum and maximum in each.</summary>
+public sealed record ChartSeries(string Name, IReadOnlyList<int> Columns, IReadOnlyList<double?> Min, IReadOnlyList<double?> Max);
 
 public enum PrepareOutcome { Ok, Invalid, SourceNotFound }
 
@@ -173,7 +188,76 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         return ms.Length;
     }
 
-    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct)
+    public const int ChartMinWidth = 16, ChartMaxWidth = 2000, ChartMaxSeries = 100;
+
+    /// <summary>The SQL that reduces the export's query to min and max per series and pixel column, in SQL: the
+    /// renderer's per-pixel downsampling, without reading every row into the service.</summary>
+    public static string ChartSql(QueryPlan plan, int width)
+    {
+        var ch = plan.Chart;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        // Exact decimal seconds (PostgreSQL's extract(epoch) is numeric), so a point on a column boundary lands in the
+        // column it starts, as integer arithmetic on ticks says.
+        var from = ((decimal)(plan.From.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerSecond).ToString(inv);
+        var span = ((decimal)Math.Max(1, (plan.To - plan.From).Ticks) / TimeSpan.TicksPerSecond).ToString(inv);
+        var cols = string.Join(", ", Enumerable.Range(0, ch.Count).Select(i => $"c{i}"));
+        var keys = string.Concat(ch.Keys.Select(k => $", q.c{k}"));
+        var values = string.Concat(ch.Values.Select(v => $", min(q.c{v.Column})::float8, max(q.c{v.Column})::float8"));
+        var px = $"greatest(0, least({width - 1}, floor((extract(epoch FROM q.c0) - {from}::numeric) * {width} / {span}::numeric)))::int";
+        var groupKeys = string.Concat(ch.Keys.Select((_, i) => $", {i + 2}"));
+        var order = string.Concat(ch.Keys.Select((_, i) => $"{i + 2}, ")) + "1";
+        return $"SELECT {px}{keys}{values}\nFROM ({plan.Sql}) q({cols})\nGROUP BY 1{groupKeys}\nORDER BY {order}";
+    }
+
+    /// <summary>Every series of the export over its whole range as min/max per pixel column (see <see cref="PreviewChart"/>).</summary>
+    public async Task<PreviewChart> ChartAsync(PreparedExport p, int width, CancellationToken ct)
+    {
+        var ch = p.Plan.Chart;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = p.Plan.Command(conn, ChartSql(p.Plan, width));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var total = 0;
+        string? lastKey = null;
+        var lists = new Dictionary<string, (List<int> C, List<double?> Min, List<double?> Max)>[ch.Values.Count];
+        var order = new List<(string Key, int Value, object?[] Keys)>();
+        var current = new List<(List<int> C, List<double?> Min, List<double?> Max)?>();
+        while (await reader.ReadAsync(ct))
+        {
+            var col = reader.GetInt32(0);
+            var keys = new object?[ch.Keys.Count];
+            for (var k = 0; k < keys.Length; k++) keys[k] = reader.IsDBNull(1 + k) ? null : reader.GetValue(1 + k);
+            var key = string.Join("\u001f", keys.Select(x => x?.ToString() ?? "\u0000"));
+            if (key != lastKey)
+            {
+                lastKey = key;
+                current.Clear();
+                for (var v = 0; v < ch.Values.Count; v++)
+                {
+                    if (total >= ChartMaxSeries) { current.Add(null); total++; continue; }
+                    total++;
+                    var entry = (new List<int>(), new List<double?>(), new List<double?>());
+                    order.Add((key, v, keys));
+                    current.Add(entry);
+                    (lists[v] ??= [])[key] = entry;
+                }
+            }
+            for (var v = 0; v < ch.Values.Count; v++)
+            {
+                var c0 = 1 + ch.Keys.Count + 2 * v;
+                if (current[v] is not { } e || reader.IsDBNull(c0)) continue;
+                double? Finite(int i) => reader.GetDouble(i) is var d && double.IsFinite(d) ? d : null;
+                e.C.Add(col); e.Min.Add(Finite(c0)); e.Max.Add(Finite(c0 + 1));
+            }
+        }
+        var result = order.Select(o =>
+        {
+            var e = lists[o.Value][o.Key];
+            return new ChartSeries(ch.Label(o.Keys, ch.Values[o.Value].Name), e.C, e.Min, e.Max);
+        }).ToList();
+        return new PreviewChart(width, p.Plan.From, p.Plan.To, total, result);
+    }
+
+    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct, int? chartWidth = null)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var snapshots = new List<RowBuffer>();
@@ -235,6 +319,10 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             _ => double.IsFinite(r.Doubles[c.Slot]) ? r.Doubles[c.Slot] : null,
         }).ToArray()).ToList();
         return new PreviewResult(columns, rows, estimate, bytes, p.Plan.Tier, p.Plan.Granularity.Name,
-            p.Plan.From, p.Plan.To, p.Plan.Zone.Id, kind, scanned, p.Plan.Approximate, p.Plan.Approximation);
+            p.Plan.From, p.Plan.To, p.Plan.Zone.Id, kind, scanned, p.Plan.Approximate, p.Plan.Approximation)
+        {
+            FileName = p.FileName,
+            Chart = chartWidth is { } w ? await ChartAsync(p, w, ct) : null,
+        };
     }
 }

@@ -180,8 +180,19 @@ public static class TimeseriesPlanner
               $"stored for each {unit} of each series, every {unit} weighted equally (where the range or a local bucket boundary cuts " +
               $"a {unit}, each piece counts as one unit with its own quantiles); approximate. exact: true computes them from raw points.";
 
+        var keyCols = wide ? new[] { 1 } : new[] { 1, 2 };
+        var sqlValues = columns.Skip(valueStart).Select((col, i) => (Column: keyCols.Length + 1 + i, col.Name)).ToList();
+        string Label(object?[] keys, string value)
+        {
+            var g = groups[Convert.ToInt32(keys[0])];
+            var name = wide ? value : metrics[Convert.ToInt32(keys[1])] + (value == "value" ? "" : " " + value);
+            var tags = string.Join(", ", g.Where(v => v is not null));
+            return tags.Length == 0 ? name : $"{name} · {tags}";
+        }
+
         return new QueryPlan
         {
+            Chart = new ChartColumns(keyCols.Length + 1 + valueTypes.Count, keyCols, sqlValues, Label),
             Source = src, Tier = c.Tier, Granularity = c.Gran, From = c.From, To = c.To, Zone = c.Zone,
             Sql = sql, Params = ps.Values, AllColumns = columns, Columns = columns, RangeLabel = c.RangeLabel,
             Mapper = new SeriesRowMapper(!wide, metrics.ToArray(), groups.ToArray(), dimStart, valueTypes.ToArray(), valueStart),

@@ -11,6 +11,7 @@ import {
   type ExportRequest,
   type Preview,
 } from '../fixtures';
+import { waitForChartPreview } from '../fixtures/explore';
 import type { Duck, Row } from '../fixtures/duckdb';
 
 // The demo data (api/Host/DemoSeed.cs): 10 servers x 5 metrics, one point a minute for 30 days up to the seed time;
@@ -284,4 +285,221 @@ test('A query the server rejects shows its Problem Details on Explore and Quick 
   await expect(problem).toHaveCount(2); // and the export's, next to the menu
   await expect(explore.exportButton).toBeEnabled();
   expect(downloads).toHaveLength(0);
+});
+
+/** The preview's chart part: min and max of every series per pixel column of the whole range. */
+interface PreviewWithChart extends Preview {
+  fileName: string;
+  chart: { width: number; from: string; to: string; seriesTotal: number; series: { name: string; columns: number[] }[] };
+}
+
+test('Group by with Auto granularity previews and exports 15-minute buckets, and says it chose them', async ({
+  page,
+  duck,
+}, testInfo) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.chooseMetrics(['cpu_percent']);
+  const answer = waitForChartPreview(page, (body) => JSON.stringify(body.groupBy) === '["server"]');
+  await explore.chooseGroupBy(['server']);
+  expect((await (await answer).json()) as Preview).toMatchObject({ granularity: '15m' });
+
+  await expect.poll(() => explore.granularityShown()).toBe('Auto (15m)');
+  await expect(page.getByRole('term').filter({ hasText: 'Granularity' }).locator('+ dd')).toHaveText('Auto (15m)');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+
+  const [response, { download }] = await Promise.all([waitForExportResponse(page), explore.quickExport('CSV')]);
+  expect(response.headers()['export-granularity']).toBe('15m');
+  await duck.loadCsv('auto', await save(download, testInfo));
+  const shape = await duck.one(
+    `SELECT count(DISTINCT server) AS servers, count(DISTINCT time) AS buckets,
+            count(*) FILTER (WHERE epoch_ms(time::TIMESTAMPTZ) % 900000 <> 0) AS unaligned FROM auto`,
+  );
+  expect(shape.servers).toBe(SERVERS);
+  expect(shape.unaligned).toBe(0);
+  expect(Number(shape.buckets)).toBeGreaterThanOrEqual(96);
+  expect(Number(shape.buckets)).toBeLessThanOrEqual(97);
+});
+
+test('The preview chart covers the whole range and every series, while the table says it holds the first 100 rows', async ({
+  page,
+  api,
+}) => {
+  const lastPoint = Date.parse((await api.source('servers')).extent!.to);
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.chooseMetrics(['cpu_percent', 'memory_percent']);
+  await explore.chooseGroupBy(['server']);
+  const answer = waitForChartPreview(page, (body) => JSON.stringify(body.timeframe) === '{"last":"7d"}' && !!body.groupBy);
+  await page.getByRole('group', { name: 'Time range' }).getByRole('button', { name: '7d' }).click();
+  const preview = (await (await answer).json()) as PreviewWithChart;
+
+  // Two metrics x ten servers, each from the first pixel column to the column of the last hourly bucket (the one
+  // holding the newest point): the whole range (the old chart drew the first 100 rows: one line of one server).
+  const { width, from, to } = preview.chart;
+  expect(Date.parse(to) - Date.parse(from)).toBe(7 * 86_400_000);
+  const lastBucket = Math.floor(lastPoint / 3_600_000) * 3_600_000;
+  const lastColumn = Math.floor(((lastBucket - Date.parse(from)) * width) / (Date.parse(to) - Date.parse(from)));
+  expect(preview.chart.seriesTotal).toBe(2 * SERVERS);
+  expect(preview.chart.series).toHaveLength(2 * SERVERS);
+  for (const series of preview.chart.series) {
+    expect(series.columns[0], series.name).toBe(0);
+    expect(series.columns.at(-1), series.name).toBeGreaterThanOrEqual(lastColumn - 1);
+    expect(series.columns.at(-1), series.name).toBeLessThanOrEqual(lastColumn + 1);
+  }
+  await expect(page.getByRole('img', { name: /^Line chart of 20 series over the whole range/ })).toBeVisible();
+  await expect(page.getByRole('region', { name: /^First 100 rows of/ })).toBeVisible();
+});
+
+test('An invalid custom range in the export dialog blocks Next and the stepper until it is fixed', async ({ page }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  const dialog = await explore.openExportDialog();
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await dialog.getByRole('button', { name: 'Custom' }).click();
+  await dialog.getByLabel('From', { exact: true }).fill('2026-11-29T12:00');
+  await dialog.getByLabel('To', { exact: true }).fill('2026-11-20T12:00');
+
+  await expect(dialog.locator('.field-error').filter({ hasText: 'The start must be before the end.' })).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Next' })).toBeDisabled();
+  const stepper = dialog.getByRole('list', { name: 'Export steps' });
+  await expect(stepper.getByRole('button', { name: /Delivery/ })).toHaveCount(0);
+
+  await dialog.getByLabel('To', { exact: true }).fill('2026-11-29T18:00');
+  await expect(dialog.getByRole('button', { name: 'Next' })).toBeEnabled();
+  await stepper.getByRole('button', { name: /Delivery/ }).click();
+  await expect(dialog.getByRole('heading', { name: /Delivery$/ })).toBeFocused();
+  await expect(dialog.getByRole('term').filter({ hasText: 'Time range' }).locator('+ dd')).toContainText('Nov');
+  await expect(dialog.getByRole('button', { name: 'Start download' })).toBeEnabled();
+});
+
+test('The file name the export dialog shows is the name of the file downloaded', async ({ page, api }) => {
+  const { from, to } = lastWholeHour((await api.source('servers')).extent!.to);
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.chooseRange(from, to);
+  const dialog = await explore.openExportDialog();
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await dialog.getByLabel('Compression').selectOption('gzip');
+  const hint = dialog.getByText(/^Saved as .+\.csv\.gz$/);
+  await expect(hint).toBeVisible();
+  await dialog.getByRole('button', { name: 'Next' }).click();
+
+  const shown = dialog.getByTestId('export-file-name');
+  await expect(shown).toHaveText(/\.csv\.gz$/);
+  const name = (await shown.textContent())!;
+  await expect(hint).toHaveCount(0);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Start download' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(name);
+  await expect(dialog.getByRole('button', { name: 'Done' })).toHaveCount(1);
+});
+
+test('Explore keeps its state in the address: a reload and a shared link open the same query', async ({ page, context }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.chooseMetrics(['load_avg', 'net_in_mbps']);
+  await explore.chooseGranularity('1h');
+  await explore.chooseGroupBy(['region']);
+  await explore.chooseAggregations(['max', 'p95']);
+  await page.getByRole('group', { name: 'Time range' }).getByRole('button', { name: '7d' }).click();
+  await explore.chooseTimeZone('Asia/Kolkata');
+  await expect(page).toHaveURL(/tz=Asia%2FKolkata/);
+
+  const check = async (target: typeof page) => {
+    const view = new ExplorePage(target);
+    const answer = waitForChartPreview(target);
+    const body = (await answer).request().postDataJSON() as ExportRequest;
+    expect(body).toMatchObject({
+      source: 'servers',
+      metrics: ['load_avg', 'net_in_mbps'],
+      timeframe: { last: '7d' },
+      timezone: 'Asia/Kolkata',
+      granularity: '1h',
+      groupBy: ['region'],
+      aggregations: ['max', 'p95'],
+    });
+    await expect(view.query.getByLabel('Granularity')).toHaveValue('1h');
+    await expect(view.query.getByRole('combobox', { name: 'Time zone' })).toHaveValue('Asia/Kolkata');
+    await expect(target.getByRole('group', { name: 'Time range' }).getByRole('button', { name: '7d' })).toHaveAttribute('aria-pressed', 'true');
+  };
+  const url = page.url();
+  await Promise.all([check(page), page.reload()]);
+
+  // The same link in another tab of the signed-in browser.
+  const other = await context.newPage();
+  await Promise.all([check(other), other.goto(url)]);
+});
+
+test('New template is made with the export steps: the saved request is what the steps show', async ({ page, api }) => {
+  await login(page);
+  await page.getByRole('link', { name: 'Templates' }).click();
+  await page.getByRole('button', { name: 'New template' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New template' });
+  const name = `Steps ${Date.now()}`;
+  await dialog.getByLabel('Name').fill(name);
+
+  const steps = dialog.getByRole('list', { name: 'Request steps' });
+  await dialog.getByRole('radio', { name: /^Parquet/ }).check();
+  await steps.getByRole('button', { name: /Data/ }).click();
+  await dialog.getByLabel('Source').selectOption('servers');
+  const metrics = dialog.getByRole('group', { name: 'Metrics' });
+  await metrics.getByRole('checkbox', { name: /^load_avg/ }).check();
+  await dialog.getByRole('group', { name: 'Group by' }).getByRole('checkbox', { name: 'server', exact: true }).check();
+  await dialog.getByRole('group', { name: 'Export time range' }).getByRole('button', { name: '7d' }).click();
+  await steps.getByRole('button', { name: /Format options/ }).click();
+  await dialog.getByLabel('Parquet compression').selectOption('zstd');
+
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/templates'),
+    dialog.getByRole('button', { name: 'Create template' }).click(),
+  ]);
+  expect(response.status()).toBe(201);
+  const created = (await response.json()) as { id: string; request: { series: ExportRequest } };
+  expect(created.request.series).toMatchObject({
+    source: 'servers',
+    timeframe: { last: '7d' },
+    groupBy: ['server'],
+    format: 'parquet',
+    formatOptions: { compression: 'zstd' },
+  });
+  expect((created.request.series.metrics as string[]).sort()).toEqual(['cpu_percent', 'load_avg']);
+  await expect(page.getByRole('row', { name })).toContainText('Parquet');
+  // Run through the API: the template's request is a valid export.
+  const preview = await api.preview({ ...created.request.series });
+  expect(preview.granularity).toBe('1h');
+});
+
+test('A finished or failed quick export does not move the page', async ({ page }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  const preview = page.getByRole('img', { name: /^Line chart/ });
+  await expect(preview).toBeVisible();
+  const before = (await preview.boundingBox())!;
+  const card = page.locator('.explore .content > .card');
+  const cardTop = (await card.boundingBox())!.y;
+
+  await explore.quickExport('CSV');
+  await expect(page.getByRole('status').filter({ hasText: 'Downloaded' })).toBeVisible();
+  expect((await preview.boundingBox())!.y).toBe(before.y);
+
+  // A query the server refuses: its Problem Details float over the page instead of pushing it down.
+  await explore.chooseGranularity('raw');
+  await explore.chooseAggregations(['avg']);
+  const menu = await explore.openExportMenu();
+  await Promise.all([waitForExportResponse(page), menu.getByRole('menuitem', { name: 'CSV', exact: true }).click()]);
+  const toolbarAlert = page.locator('.quick-export').getByRole('alert');
+  await expect(toolbarAlert).toContainText('Aggregations need a time bucket');
+  expect((await card.boundingBox())!.y).toBe(cardTop);
+  await page.locator('.quick-export').getByRole('button', { name: 'Dismiss' }).click();
+  await expect(toolbarAlert).toHaveCount(0);
 });

@@ -35,6 +35,22 @@ public sealed class ExportPlannerTests
         Assert.Equal(granularity, plan.Granularity.Name);
     }
 
+    [Theory]
+    [InlineData("45m", "1m")]
+    [InlineData("6h", "5m")]
+    [InlineData("24h", "15m")]
+    [InlineData("3d", "1h")]
+    [InlineData("30d", "1h")]
+    [InlineData("90d", "1d")]
+    public void AutoGranularity_WithGroupBy_NeverRaw_FitsTheRange(string last, string granularity)
+    {
+        var errors = new Errors();
+        var plan = Plan(new ExportRequest { Source = "servers", Timeframe = new() { Last = last }, GroupBy = ["server"] }, errors);
+        Assert.False(errors.Any, string.Join("; ", errors.ToDictionary().SelectMany(e => e.Value)));
+        Assert.Equal(granularity, plan!.Granularity.Name);
+        Assert.Equal(granularity, plan.Headers.Single(h => h.Key == "Export-Granularity").Value);
+    }
+
     [Fact]
     public void DailyInANonUtcZone_ReadsHourlyTier_SoDaysFollowTheZone()
     {

@@ -32,7 +32,21 @@ describe("App", () => {
       "GET /api/v1/auth/me": () => problemResponse({ status: 401, title: "Unauthorized" }),
       "POST /api/v1/auth/login": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
       "GET /api/v1/sources": () => jsonResponse(demoSources),
-      "POST /api/v1/exports/series/preview": () => jsonResponse(serversPreview),
+      // Explore asks for the chart of the whole range too (min and max per pixel column of every series).
+      "POST /api/v1/exports/series/preview?chartWidth=800": () =>
+        jsonResponse({
+          ...serversPreview,
+          chart: {
+            width: 800,
+            from: serversPreview.from,
+            to: serversPreview.to,
+            seriesTotal: 2,
+            series: [
+              { name: "cpu_percent · web-01", columns: [0, 799], min: [41.5, 44], max: [41.5, 44] },
+              { name: "cpu_percent · web-02", columns: [0], min: [37.25], max: [37.25] },
+            ],
+          },
+        }),
       "POST /api/v1/auth/logout": () => new Response(null, { status: 204 }),
     });
     const user = userEvent.setup();
@@ -48,9 +62,11 @@ describe("App", () => {
     expect(within(table).getAllByRole("row")[1]).toHaveTextContent("web-0141.5");
     expect(screen.getByText("Tier").nextElementSibling).toHaveTextContent("hourly");
     expect(screen.getByText("Estimated rows").nextElementSibling).toHaveTextContent("48");
-    await waitFor(() => expect(plots.at(-1)?.series.map((series) => series.label)).toEqual([undefined, "web-01", "web-02"]));
+    await waitFor(() =>
+      expect(plots.at(-1)?.series.map((series) => series.label)).toEqual([undefined, "cpu_percent · web-01", "cpu_percent · web-02"]),
+    );
 
-    const preview = requests.find((request) => request.url === "/api/v1/exports/series/preview");
+    const preview = requests.find((request) => request.url === "/api/v1/exports/series/preview?chartWidth=800");
     expect(preview?.body).toMatchObject({
       source: "servers",
       metrics: ["cpu_percent"],

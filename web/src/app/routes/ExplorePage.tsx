@@ -1,13 +1,16 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { ProblemAlert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { TimeRangePicker } from "../../components/TimeRangePicker";
+import { TimeZonePicker } from "../../components/TimeZonePicker";
+import { CHART_WIDTH, usePreviewSeries } from "../../features/export-series/api/preview-series";
 import { ExportDialog } from "../../features/export-series/components/ExportDialog";
 import { QuickExportMenu } from "../../features/export-series/components/QuickExportMenu";
 import { SeriesPreviewPanel } from "../../features/export-series/components/SeriesPreviewPanel";
 import { useSources, type Source } from "../../features/sources/api/list-sources";
 import { QueryBuilder } from "../../features/sources/components/QueryBuilder";
-import { draftProblem, initialDraft, toExportQuery, type QueryDraft } from "../../features/sources/utils/query-draft";
+import { decodeExploreState, encodeExploreState, exploreParamsOf } from "../../features/sources/utils/explore-url";
+import { draftProblem, toExportQuery, type QueryDraft } from "../../features/sources/utils/query-draft";
 import { isApiError } from "../../lib/api-client";
 import { browserTimeZone } from "../../lib/export-request";
 import { useDebouncedValue } from "../../lib/use-debounced-value";
@@ -40,20 +43,35 @@ export function ExplorePage() {
 }
 
 function Explorer({ sources }: { sources: Source[] }) {
-  const [draft, setDraft] = useState<QueryDraft>(() => initialDraft(sources[0]!));
+  // The state lives in the address ("#/?source=…&metrics=…"): a reload keeps it and a link shares it.
+  const [initial] = useState(() => decodeExploreState(exploreParamsOf(window.location.hash), sources, browserTimeZone()));
+  const [draft, setDraft] = useState<QueryDraft>(initial.draft);
+  const [timezone, setTimezone] = useState(initial.timezone);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [rangeProblem, setRangeProblem] = useState<string | undefined>();
-  const timezone = useMemo(browserTimeZone, []);
   const source = sources.find((candidate) => candidate.name === draft.source) ?? sources[0]!;
+
+  const address = useMemo(() => encodeExploreState({ draft, timezone }, source).toString(), [draft, timezone, source]);
+  useEffect(() => {
+    const next = `#/?${address}`;
+    if (window.location.hash !== next) window.history.replaceState(window.history.state, "", next);
+  }, [address]);
 
   const problem = rangeProblem ?? draftProblem(draft, source);
   const query = problem ? undefined : toExportQuery(draft, source, timezone);
   const previewQuery = useDebouncedValue(query, 300);
+  const previewRequest = previewQuery ? { ...previewQuery, format: "csv" as const } : undefined;
+  // The same query as the preview panel's (shared cache): the bucket auto chose, for the granularity field.
+  const preview = usePreviewSeries(previewRequest, CHART_WIDTH);
+  const autoBucket = draft.granularity === "auto" && !preview.isPlaceholderData ? preview.data?.granularity : undefined;
 
   return (
     <div className="explore">
       <aside className="sidebar card" aria-label="Query">
-        <QueryBuilder sources={sources} source={source} draft={draft} onChange={setDraft} />
+        <div className="stack">
+          <QueryBuilder sources={sources} source={source} draft={draft} onChange={setDraft} autoBucket={autoBucket} />
+          <TimeZonePicker id="explore-timezone" label="Time zone" value={timezone} onChange={setTimezone} />
+        </div>
       </aside>
 
       <section className="content" aria-labelledby="explore-title">
@@ -74,7 +92,7 @@ function Explorer({ sources }: { sources: Source[] }) {
 
         <div className="card">
           <SeriesPreviewPanel
-            request={previewQuery ? { ...previewQuery, format: "csv" } : undefined}
+            request={previewRequest}
             kind={source.kind}
             idleMessage={problem}
           />

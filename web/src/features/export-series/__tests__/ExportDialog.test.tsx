@@ -5,6 +5,12 @@ import { captureDownloads, jsonResponse, mockFetch, problemResponse, streamRespo
 import { serversPreview, serversQuery } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
 import { ExportDialog } from "../components/ExportDialog";
+import { suggestedFilename } from "../utils/filename";
+import type { ExportRequest } from "../../../lib/export-request";
+
+/** The preview as the server answers it: with the name it saves this request's file under. */
+const namedPreview = (request: { body?: unknown }) =>
+  jsonResponse({ ...serversPreview, fileName: suggestedFilename(request.body as ExportRequest, new Date("2026-11-30T10:00:00Z")) });
 
 const PREVIEW = "POST /api/v1/exports/series/preview";
 const EXPORT = "POST /api/v1/exports/series";
@@ -19,7 +25,7 @@ function renderDialog(onClose = vi.fn()) {
 describe("ExportDialog", () => {
   it("walks Format, Data, Format options and Delivery, then POSTs the chosen request", async () => {
     const requests = mockFetch({
-      [PREVIEW]: () => jsonResponse(serversPreview),
+      [PREVIEW]: namedPreview,
       [EXPORT]: () =>
         streamResponse(["time;CPU %\n", "2026-11-21T10:00:00Z;41,5\n"], {
           "Content-Type": "text/csv",
@@ -53,8 +59,12 @@ describe("ExportDialog", () => {
     await user.selectOptions(screen.getByLabelText("Decimal separator"), "Comma (1,5)");
     await user.selectOptions(screen.getByLabelText("Compression"), "gzip (.gz): opens everywhere");
     await user.type(screen.getByLabelText("File name"), "cpu-report");
-    expect(screen.getByText("Saved as cpu-report.csv.gz")).toBeInTheDocument();
+    expect(await screen.findByText("Saved as cpu-report.csv.gz")).toBeInTheDocument();
     await next();
+    // The summary names the file the server saves, and says exactly what runs.
+    expect(await within(dialog).findByTestId("export-file-name")).toHaveTextContent("cpu-report.csv.gz");
+    expect(within(dialog).getByText("Metrics").nextSibling).toHaveTextContent("cpu_percent");
+    expect(within(dialog).getByText("Filters").nextSibling).toHaveTextContent('region = "eu-west"');
 
     // 4. Delivery: download now.
     expect(screen.getByRole("heading", { name: "Step 4 of 4: Delivery" })).toHaveFocus();
@@ -171,7 +181,7 @@ describe("ExportDialog", () => {
 
   it("exports Parquet with zstd pages partitioned by server, as a zip, without whole-file compression", async () => {
     const requests = mockFetch({
-      [PREVIEW]: () => jsonResponse(serversPreview),
+      [PREVIEW]: namedPreview,
       [EXPORT]: () =>
         streamResponse(["PK"], {
           "Content-Type": "application/zip",
@@ -195,7 +205,7 @@ describe("ExportDialog", () => {
     expect(screen.getByLabelText("Whole-file compression")).toHaveValue("none");
     expect(screen.getByLabelText("Whole-file compression")).toHaveAccessibleDescription(/Parquet compresses inside the file/);
     await user.type(screen.getByLabelText("File name"), "cpu");
-    expect(screen.getByText("Saved as cpu.zip")).toBeInTheDocument();
+    expect(await screen.findByText("Saved as cpu.zip")).toBeInTheDocument();
     await next();
 
     await user.click(screen.getByRole("button", { name: "Start download" }));
@@ -262,5 +272,47 @@ describe("ExportDialog", () => {
     await user.keyboard("{Escape}");
 
     expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it("blocks Next, the stepper and Start while the custom range is invalid, and runs only once it is fixed", async () => {
+    mockFetch({ [PREVIEW]: namedPreview });
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    await user.click(within(dialog).getByRole("button", { name: "Next" }));
+    await user.click(within(dialog).getByRole("button", { name: "Custom" }));
+    const from = within(dialog).getByLabelText("From");
+    const to = within(dialog).getByLabelText("To");
+    await user.clear(from);
+    await user.type(from, "2026-11-29T12:00");
+    await user.clear(to);
+    await user.type(to, "2026-11-20T12:00");
+    expect(within(dialog).getAllByText("The start must be before the end.").length).toBeGreaterThan(0);
+    expect(within(dialog).getByRole("button", { name: "Next" })).toBeDisabled();
+    // Later steps are not offered in the stepper; the earlier one is.
+    const stepper = within(dialog).getByRole("list", { name: "Export steps" });
+    expect(within(stepper).queryByRole("button", { name: /Delivery/ })).not.toBeInTheDocument();
+    expect(within(stepper).getByRole("button", { name: /Format$/ })).toBeEnabled();
+
+    await user.clear(to);
+    await user.type(to, "2026-11-30T12:00");
+    expect(within(dialog).getByRole("button", { name: "Next" })).toBeEnabled();
+    await user.click(within(stepper).getByRole("button", { name: /Delivery/ }));
+    expect(screen.getByRole("heading", { name: "Step 4 of 4: Delivery" })).toHaveFocus();
+    expect(within(dialog).getByRole("button", { name: "Start download" })).toBeEnabled();
+  });
+
+  it("offers one Done once the download is saved", async () => {
+    mockFetch({
+      [PREVIEW]: namedPreview,
+      [EXPORT]: () => streamResponse(["a\n"], { "Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="s.csv"' }),
+    });
+    captureDownloads();
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    await user.click(within(within(dialog).getByRole("list", { name: "Export steps" })).getByRole("button", { name: /Delivery/ }));
+    await user.click(within(dialog).getByRole("button", { name: "Start download" }));
+    await screen.findByText(/Downloaded/);
+    const footer = dialog.querySelector<HTMLElement>(".dialog-footer")!;
+    expect(within(footer).getAllByRole("button").map((b) => b.textContent)).toEqual(["Done"]);
   });
 });

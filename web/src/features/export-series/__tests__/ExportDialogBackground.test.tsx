@@ -159,7 +159,11 @@ describe("ExportDialog in the background", () => {
 
     await user.click(within(dialog).getByRole("button", { name: "Start download" }));
 
-    expect(await within(dialog).findByText(reason)).toBeInTheDocument();
+    // The API path meant for REST clients is left out: the notice links History instead.
+    expect(
+      await within(dialog).findByText("This export is estimated at 130 MB, above the 100 MB streamed directly; it runs in the background."),
+    ).toBeInTheDocument();
+    expect(within(dialog).queryByText(/Follow it at/)).not.toBeInTheDocument();
     expect(within(dialog).getByRole("progressbar", { name: `Progress of ${FILE}` })).toBeInTheDocument();
     expect(within(dialog).queryByText(/^Downloaded/)).not.toBeInTheDocument();
     expect(sources.map((source) => source.url)).toEqual(["/api/v1/exports/j-bg/events"]);

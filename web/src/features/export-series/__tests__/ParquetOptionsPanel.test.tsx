@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { describe, expect, it } from "vitest";
@@ -42,6 +42,19 @@ function renderPanel(initial: Partial<ParquetSettings> = {}, preview: ExportColu
 }
 
 describe("ParquetOptionsPanel", () => {
+  it("keeps the expert options in a closed Advanced fold, opened when one of them has a problem", async () => {
+    renderPanel();
+    const fold = screen.getByText(/^Advanced:/).closest("details")!;
+    expect(fold).not.toHaveAttribute("open");
+    expect(within(fold).getByLabelText("Row group size")).toBeInTheDocument();
+    expect(within(fold).queryByLabelText("Parquet compression")).not.toBeInTheDocument();
+    expect(screen.getByRole("group", { name: "Partition by" }).closest("details")).toBeNull();
+
+    cleanup();
+    renderPanel({ rowGroupSize: 0 });
+    expect(screen.getByText(/^Advanced:/).closest("details")).toHaveAttribute("open");
+  });
+
   it("offers the text and whole-number columns to partition by and sends only what differs from the defaults", async () => {
     const user = userEvent.setup();
     const latest = renderPanel();

@@ -97,7 +97,10 @@ describe("QuickExportMenu", () => {
     const job = runningJobJson({ id: "j-quick" });
     mockFetch({
       "POST /api/v1/exports/series": () =>
-        jsonResponse({ background: true, reason: "This export is estimated at 130 MB; it runs in the background.", job }, 202),
+        jsonResponse(
+          { background: true, reason: "This export is estimated at 130 MB; it runs in the background. Follow it at /api/v1/exports/j-quick.", job },
+          202,
+        ),
     });
     const saved = captureDownloads();
     const user = userEvent.setup();
@@ -109,6 +112,10 @@ describe("QuickExportMenu", () => {
     expect(await screen.findByText("This export is estimated at 130 MB; it runs in the background.")).toBeInTheDocument();
     expect(screen.getByRole("progressbar", { name: `Progress of ${job.fileName}` })).toHaveAttribute("value", "25");
     expect(screen.getByRole("link", { name: "History page" })).toHaveAttribute("href", "#/history");
+    // The toolbar links History instead of naming the API path, and the notice floats instead of pushing the page.
+    expect(screen.getByRole("link", { name: "Track in History" })).toHaveAttribute("href", "#/history");
+    expect(screen.queryByText(/Follow it at/)).not.toBeInTheDocument();
+    expect(screen.getByText(/estimated at 130 MB/).closest(".quick-export-popover")).not.toBeNull();
     expect(screen.queryByText(/^Downloaded/)).not.toBeInTheDocument();
     expect(sources.map((source) => source.url)).toEqual(["/api/v1/exports/j-quick/events"]);
     expect(saved).toHaveLength(0);

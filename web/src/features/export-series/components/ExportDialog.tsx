@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type RefObject } from "react";
 import { Button } from "../../../components/ui/Button";
 import { Dialog } from "../../../components/ui/Dialog";
-import { errorsFor } from "../../../lib/api-client";
+import { errorsFor, isApiError } from "../../../lib/api-client";
 import type { ExportFormat, ExportQuery } from "../../../lib/export-request";
 import { useDebouncedValue } from "../../../lib/use-debounced-value";
 import { useExportSeries } from "../api/export-series";
@@ -11,11 +11,13 @@ import { useRunInBackground } from "../api/run-in-background";
 import { buildExportRequest, initialSettings, previewRequest, type SourceKind } from "../utils/export-settings";
 import { STEPS, stepOfField } from "../utils/steps";
 import { validateOptions } from "../utils/validate-settings";
+import { withoutApiPath } from "./QuickExportMenu";
 import { SaveAsTemplate } from "./SaveAsTemplate";
 import { DataStep } from "./steps/DataStep";
 import { DeliveryStep } from "./steps/DeliveryStep";
 import { FormatStep } from "./steps/FormatStep";
 import { OptionsStep } from "./steps/OptionsStep";
+import "./export-dialog.css";
 
 export interface ExportDialogProps {
   open: boolean;
@@ -61,7 +63,9 @@ function ExportWizard({
   onClose,
   headingRef,
 }: ExportWizardProps) {
-  const [step, setStep] = useState(0);
+  const [step, setStepState] = useState(0);
+  // What is wrong with the range typed on the Data step (it keeps the last valid range meanwhile).
+  const [rangeProblem, setRangeProblem] = useState<string | undefined>();
   const [settings, setSettings] = useState(() => initialSettings(query, initialFormat));
   const [background, setBackground] = useState(false);
   const [destinations, setDestinations] = useState<string[]>([]);
@@ -73,6 +77,10 @@ function ExportWizard({
   const basePreview = usePreviewSeries(previewRequest(query, settings, kind, false));
   const preview = usePreviewSeries(useDebouncedValue(previewRequest(query, settings, kind, true), previewDelayMs));
   const request = buildExportRequest(query, settings, kind);
+  // The whole request previewed from the options step on: the server names the file it will save, so the name shown
+  // is the name received.
+  const named = usePreviewSeries(useDebouncedValue(step >= 2 ? request : undefined, previewDelayMs));
+  const fileName = named.isPlaceholderData ? undefined : named.data?.fileName;
   // The export's columns after renames and exclusions: what Parquet can be partitioned by.
   const columns = preview.data?.columns;
   const clientErrors = validateOptions(settings, columns);
@@ -85,6 +93,16 @@ function ExportWizard({
     return messages.length > 0 ? messages : undefined;
   };
   const optionsInvalid = Object.keys(clientErrors).length > 0;
+  // A step is valid when nothing on it is known to be wrong; Next, Start and the stepper only go past valid steps.
+  const dataProblem =
+    rangeProblem ?? (isApiError(preview.error) && preview.error.status === 400 ? "The server cannot export this data: see the problem on the Data step." : undefined);
+  const stepInvalid = [false, dataProblem !== undefined, optionsInvalid, false];
+  const reachable = (index: number) => stepInvalid.slice(0, index).every((invalid) => !invalid);
+  const setStep = (index: number) => {
+    // Leaving the Data step drops what was typed there; the last valid range stays.
+    if (index !== 1) setRangeProblem(undefined);
+    setStepState(index);
+  };
 
   const mounted = useRef(false);
   useEffect(() => {
@@ -117,18 +135,29 @@ function ExportWizard({
     <>
       <div className="dialog-body">
         <ol className="stepper" aria-label="Export steps">
-          {STEPS.map((name, index) => (
-            <li
-              key={name}
-              className={index === step ? "current" : index < step ? "complete" : undefined}
-              aria-current={index === step ? "step" : undefined}
-            >
-              <span className="stepper-number" aria-hidden="true">
-                {index < step ? "✓" : index + 1}
-              </span>
-              {name}
-            </li>
-          ))}
+          {STEPS.map((name, index) => {
+            const state = index === step ? "current" : index < step ? "complete" : undefined;
+            const canGo = index !== step && reachable(index) && !pending && !done;
+            const content = (
+              <>
+                <span className="stepper-number" aria-hidden="true">
+                  {index < step ? "✓" : index + 1}
+                </span>
+                {name}
+              </>
+            );
+            return (
+              <li key={name} className={state} aria-current={index === step ? "step" : undefined}>
+                {canGo ? (
+                  <button type="button" className="stepper-link" onClick={() => setStep(index)}>
+                    {content}
+                  </button>
+                ) : (
+                  content
+                )}
+              </li>
+            );
+          })}
         </ol>
         <h3 ref={headingRef} tabIndex={-1} className="step-heading">
           <span className="sr-only">
@@ -153,6 +182,7 @@ function ExportWizard({
             basePreview={basePreview.data}
             preview={preview.data}
             previewError={preview.error ?? basePreview.error}
+            onRangeProblemChange={setRangeProblem}
           />
         )}
         {step === 2 && (
@@ -163,6 +193,7 @@ function ExportWizard({
             optionErrors={optionErrors}
             requestErrors={requestErrors}
             columns={columns}
+            fileName={fileName}
           />
         )}
         {step === 3 && (
@@ -170,6 +201,8 @@ function ExportWizard({
             <DeliveryStep
               request={request}
               preview={preview.data}
+              fileName={fileName}
+              fileNameError={named.error}
               progress={exporter.progress}
               result={sync && !sync.background ? sync : undefined}
               error={exportError}
@@ -182,7 +215,7 @@ function ExportWizard({
               destinationsHref={destinationsHref}
               started={pending || done}
               job={job}
-              jobReason={sync?.background ? sync.reason : undefined}
+              jobReason={sync?.background ? withoutApiPath(sync.reason) : undefined}
               historyHref={historyHref}
               stepOf={stepOfField}
               onGoToStep={setStep}
@@ -200,17 +233,24 @@ function ExportWizard({
       </div>
 
       <footer className="dialog-footer">
-        <Button variant="ghost" onClick={done ? onClose : exporter.isPending ? exporter.cancel : onClose}>
-          {done ? "Close" : exporter.isPending ? "Cancel download" : "Cancel"}
-        </Button>
+        {!done && (
+          <Button variant="ghost" onClick={exporter.isPending ? exporter.cancel : onClose}>
+            {exporter.isPending ? "Cancel download" : "Cancel"}
+          </Button>
+        )}
         <span className="spacer" />
+        {stepInvalid[step] && step === 1 && (
+          <p className="step-blocked" role="status">
+            {dataProblem}
+          </p>
+        )}
         {step > 0 && !done && (
           <Button onClick={() => setStep(step - 1)} disabled={pending}>
             Back
           </Button>
         )}
         {!last && (
-          <Button variant="primary" onClick={() => setStep(step + 1)} disabled={step === 2 && optionsInvalid}>
+          <Button variant="primary" onClick={() => setStep(step + 1)} disabled={stepInvalid[step]}>
             Next
           </Button>
         )}
@@ -220,7 +260,7 @@ function ExportWizard({
               Done
             </Button>
           ) : (
-            <Button variant="primary" onClick={start} disabled={pending || optionsInvalid}>
+            <Button variant="primary" onClick={start} disabled={pending || stepInvalid.some(Boolean)}>
               {pending
                 ? background
                   ? "Starting…"

@@ -13,6 +13,10 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
   useEffect(() => {
     const element = container.current;
     if (!element) return;
+    // The theme's colours (light or dark), read once per drawing.
+    const css = getComputedStyle(element);
+    const muted = css.getPropertyValue("--text-muted").trim() || "#64748b";
+    const grid = css.getPropertyValue("--border").trim() || "#e2e8f0";
     const options: uPlot.Options = {
       width: Math.max(element.clientWidth, 320),
       height: HEIGHT,
@@ -21,8 +25,13 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
       axes: [
-        { stroke: "#64748b", grid: { stroke: "#e2e8f0" } },
-        { stroke: "#64748b", grid: { stroke: "#e2e8f0" } },
+        { stroke: muted, grid: { stroke: grid } },
+        {
+          stroke: muted,
+          grid: { stroke: grid },
+          // Wide enough for the longest tick label ("200,000"), so none is cut at the left edge.
+          size: (_self: uPlot, values: string[] | null) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+        },
       ],
       series: [
         {},
@@ -45,9 +54,14 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
   }, [data, timezone]);
 
   const names = data.series.map((series) => series.label).join(", ");
+  const more = data.total - data.series.length;
   return (
     <figure className="chart">
-      <div ref={container} role="img" aria-label={`Line chart of ${data.series.length} series over time: ${names}`} />
+      <div ref={container} role="img" aria-label={`Line chart of ${data.series.length} series over the whole range: ${names}`} />
+      <figcaption className="muted">
+        The whole range, every series: minimum and maximum per pixel column.
+        {more > 0 && ` The first ${data.series.length} of ${data.total} series are drawn.`}
+      </figcaption>
     </figure>
   );
 }

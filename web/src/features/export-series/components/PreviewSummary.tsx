@@ -16,8 +16,13 @@ function formatInstant(value: string | null | undefined, timeZone: string | null
   }
 }
 
+/** "Auto (15m)" when the server chose the bucket, else the granularity itself. */
+export function granularityLabel(requested: string | undefined, chosen: string): string {
+  return !requested || requested === "auto" ? `Auto (${chosen})` : chosen;
+}
+
 /** Tier, granularity, rows and range the server chose for a preview. */
-export function PreviewSummary({ preview }: { preview: SeriesPreview }) {
+export function PreviewSummary({ preview, requested }: { preview: SeriesPreview; requested?: string | undefined }) {
   return (
     <dl className="stats">
       <div>
@@ -30,7 +35,7 @@ export function PreviewSummary({ preview }: { preview: SeriesPreview }) {
       </div>
       <div>
         <dt>Granularity</dt>
-        <dd>{preview.granularity}</dd>
+        <dd>{granularityLabel(requested, preview.granularity)}</dd>
       </div>
       <div>
         <dt>Range</dt>

@@ -6,6 +6,7 @@ import { formatBytes } from "../../../lib/format";
 import { useExportSeries } from "../api/export-series";
 import { BackgroundJobStatus } from "./BackgroundJobStatus";
 import { ExportProgress } from "./ExportProgress";
+import "./quick-export.css";
 
 export interface QuickExportMenuProps {
   /** Undefined while the Explore state cannot be exported yet. */
@@ -22,6 +23,20 @@ export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExpo
     if (query) exporter.mutate({ ...query, format });
   };
 
+  const reset = () => exporter.cancel();
+  const message =
+    exporter.isSuccess && exporter.data.background ? (
+      <BackgroundJobStatus job={exporter.data.job} reason={withoutApiPath(exporter.data.reason)} historyHref={historyHref} />
+    ) : exporter.isError ? (
+      isApiError(exporter.error) ? (
+        <ProblemAlert error={exporter.error} />
+      ) : (
+        <Alert title="Export failed">
+          <p className="alert-detail">{exporter.error.message}</p>
+        </Alert>
+      )
+    ) : undefined;
+
   return (
     <div className="quick-export">
       <MenuButton
@@ -33,6 +48,8 @@ export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExpo
           { id: "more", label: "More options…", onSelect: onMoreOptions, separated: true },
         ]}
       />
+      {/* One line of reserved space for progress and success; longer messages float over the page below the
+          button, so neither moves the layout. */}
       <div role="status" className="quick-export-status">
         {exporter.isPending && exporter.progress && (
           <>
@@ -47,18 +64,26 @@ export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExpo
             Downloaded {exporter.data.filename} ({formatBytes(exporter.data.bytes)})
           </span>
         )}
+        {exporter.isSuccess && exporter.data.background && historyHref && (
+          <a href={historyHref} className="quick-export-track">
+            Track in History
+          </a>
+        )}
       </div>
-      {exporter.isSuccess && exporter.data.background && (
-        <BackgroundJobStatus job={exporter.data.job} reason={exporter.data.reason} historyHref={historyHref} />
+      {message && (
+        <div className="quick-export-popover">
+          {message}
+          <button type="button" className="btn btn-ghost btn-sm" onClick={reset}>
+            Dismiss
+          </button>
+        </div>
       )}
-      {exporter.isError &&
-        (isApiError(exporter.error) ? (
-          <ProblemAlert error={exporter.error} />
-        ) : (
-          <Alert title="Export failed">
-            <p className="alert-detail">{exporter.error.message}</p>
-          </Alert>
-        ))}
     </div>
   );
+}
+
+/** The server's reason names the job's API path ("Follow it at /api/v1/exports/…") for REST clients; the SPA links
+ * History instead. */
+export function withoutApiPath(reason: string): string {
+  return reason.replace(/\s*Follow it at \/api\/\S+?\.?$/, "").trim();
 }

@@ -2,24 +2,26 @@ import { useMemo } from "react";
 import { ProblemAlert } from "../../../components/ui/Alert";
 import { isApiError } from "../../../lib/api-client";
 import type { ExportRequest } from "../../../lib/export-request";
-import { usePreviewSeries } from "../api/preview-series";
+import { CHART_WIDTH, usePreviewSeries } from "../api/preview-series";
 import { toChartData } from "../utils/chart-data";
 import { PreviewChart } from "./PreviewChart";
 import { PreviewSummary } from "./PreviewSummary";
 import { PreviewTable } from "./PreviewTable";
+import "./preview.css";
 
 export interface SeriesPreviewPanelProps {
   /** Undefined while the request is incomplete; `idleMessage` says why. */
   request: ExportRequest | undefined;
+  /** Kept for callers; the chart is drawn for both kinds (records: one series per numeric field). */
   kind: "timeseries" | "records";
   idleMessage?: string | undefined;
 }
 
-/** Summary, chart (time series only) and first rows of a request. */
-export function SeriesPreviewPanel({ request, kind, idleMessage }: SeriesPreviewPanelProps) {
-  const preview = usePreviewSeries(request);
+/** Summary, chart of the whole range (every series, downsampled by the server) and the first rows of a request. */
+export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelProps) {
+  const preview = usePreviewSeries(request, CHART_WIDTH);
   const data = preview.data;
-  const chart = useMemo(() => (data && kind === "timeseries" ? toChartData(data) : undefined), [data, kind]);
+  const chart = useMemo(() => toChartData(data?.chart), [data]);
 
   if (!request) return <p className="empty">{idleMessage ?? "Choose what to preview."}</p>;
   if (preview.isError) {
@@ -32,10 +34,21 @@ export function SeriesPreviewPanel({ request, kind, idleMessage }: SeriesPreview
   if (!data) return <p className="empty" role="status">Loading preview…</p>;
 
   return (
-    <div className="stack" aria-busy={preview.isFetching}>
-      <PreviewSummary preview={data} />
+    <div className={preview.isPlaceholderData ? "stack preview-stale" : "stack"} aria-busy={preview.isFetching}>
+      <p className="preview-updating" role="status">
+        {preview.isPlaceholderData ? "Updating the preview…" : ""}
+      </p>
+      <PreviewSummary preview={data} requested={request.granularity} />
       {chart && <PreviewChart data={chart} timezone={data.timezone} />}
-      <PreviewTable preview={data} caption={`Preview: first ${data.rows.length} rows`} />
+      <h3 className="section-label preview-table-title">
+        First {data.rows.length} rows
+        <span className="muted">
+          {" "}
+          of {data.estimateKind === "upper bound" ? "at most " : ""}
+          {data.estimatedRows.toLocaleString()} in the export
+        </span>
+      </h3>
+      <PreviewTable preview={data} caption={`First ${data.rows.length} rows of ${data.estimatedRows.toLocaleString()}${data.estimateKind === "upper bound" ? " at most" : ""}`} />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { SeriesPreview } from "../api/preview-series";
+import type { PreviewChartPart } from "../api/preview-series";
 
 export interface ChartSeries {
   label: string;
@@ -9,53 +9,45 @@ export interface ChartData {
   /** Unix seconds, ascending. */
   x: number[];
   series: ChartSeries[];
+  /** Series the export has in all (the server lists at most 100). */
+  total: number;
 }
 
-const TIME_TYPES = new Set(["timestamp", "timestamptz", "datetime", "date", "time", "instant"]);
-const TIME_NAMES = new Set(["time", "timestamp", "ts", "bucket", "period"]);
-const NUMBER_TYPES = new Set(["double", "float", "integer", "int", "long", "number", "decimal", "real", "bigint"]);
-
-export const MAX_CHART_SERIES = 12;
-
 /**
- * Turns preview rows (long or wide) into line series: the time column is x, every numeric column
- * is a measure, and the string columns (server, region, metric, …) tell the series apart.
+ * Turns the preview's chart part (min and max of every series in each pixel column of the whole range) into uPlot
+ * data: each column with data becomes two instants, at a quarter and three quarters of its span, holding the
+ * column's minimum and maximum, so a line shows every extreme as the renderer's downsampling does. Where no series
+ * has data for more than twice the usual step between columns, a null breaks the lines instead of bridging the gap.
  */
-export function toChartData(preview: SeriesPreview): ChartData | undefined {
-  const columns = preview.columns.map((column, index) => ({ ...column, index, type: column.type.toLowerCase() }));
-  const time =
-    columns.find((column) => TIME_TYPES.has(column.type)) ??
-    columns.find((column) => TIME_NAMES.has(column.name.toLowerCase()));
-  if (!time) return undefined;
-  const measures = columns.filter((column) => column !== time && NUMBER_TYPES.has(column.type));
-  const keys = columns.filter((column) => column !== time && !NUMBER_TYPES.has(column.type));
-  if (measures.length === 0) return undefined;
+export function toChartData(chart: PreviewChartPart | null | undefined): ChartData | undefined {
+  if (!chart || chart.series.length === 0) return undefined;
+  const from = Date.parse(chart.from) / 1000;
+  const to = Date.parse(chart.to) / 1000;
+  if (!Number.isFinite(from) || !(to > from)) return undefined;
+  const step = (to - from) / chart.width;
 
-  const points = new Map<string, Map<number, number | null>>();
-  const xs = new Set<number>();
-  for (const row of preview.rows) {
-    const raw = row[time.index];
-    const x = typeof raw === "number" ? raw : Date.parse(String(raw)) / 1000;
-    if (!Number.isFinite(x)) continue;
-    xs.add(x);
-    const key = keys.map((column) => String(row[column.index] ?? "")).filter(Boolean);
-    for (const measure of measures) {
-      const label = [...key, ...(measures.length > 1 || key.length === 0 ? [measure.name] : [])].join(" · ");
-      const value = row[measure.index];
-      let series = points.get(label);
-      if (!series) {
-        if (points.size >= MAX_CHART_SERIES) continue;
-        series = new Map();
-        points.set(label, series);
-      }
-      series.set(x, typeof value === "number" ? value : null);
-    }
-  }
+  const used = [...new Set(chart.series.flatMap((series) => series.columns))].sort((a, b) => a - b);
+  if (used.length === 0) return undefined;
+  const diffs = used.slice(1).map((column, i) => column - used[i]!);
+  const usual = diffs.length > 0 ? [...diffs].sort((a, b) => a - b)[Math.floor(diffs.length / 2)]! : 1;
 
-  const x = [...xs].sort((a, b) => a - b);
-  if (x.length === 0) return undefined;
-  return {
-    x,
-    series: [...points].map(([label, byX]) => ({ label, values: x.map((at) => byX.get(at) ?? null) })),
-  };
+  // Positions in x: per used column, its two instants; a gap marker where columns are missing.
+  const x: number[] = [];
+  const slot = new Map<number, number>();
+  used.forEach((column, i) => {
+    if (i > 0 && column - used[i - 1]! > Math.max(1, 2 * usual)) x.push(from + (used[i - 1]! + 1) * step);
+    slot.set(column, x.length);
+    x.push(from + (column + 0.25) * step, from + (column + 0.75) * step);
+  });
+
+  const series = chart.series.map((s) => {
+    const values: (number | null)[] = new Array<number | null>(x.length).fill(null);
+    s.columns.forEach((column, i) => {
+      const at = slot.get(column)!;
+      values[at] = s.min[i] ?? null;
+      values[at + 1] = s.max[i] ?? null;
+    });
+    return { label: s.name, values };
+  });
+  return { x, series, total: chart.seriesTotal };
 }

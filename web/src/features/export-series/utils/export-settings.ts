@@ -205,3 +205,82 @@ export function buildExportRequest(query: ExportQuery, settings: ExportSettings,
     ...(filename ? { filename } : {}),
   };
 }
+
+/** The query part of a request: what Explore chooses (source, metrics, range, zone, bucket, filter, grouping). */
+export function queryOf(request: ExportRequest): ExportQuery {
+  const { source, metrics, fields, timeframe, timezone, granularity, filter, groupBy, aggregations } = request;
+  return {
+    source,
+    ...(metrics ? { metrics } : {}),
+    ...(fields ? { fields } : {}),
+    timeframe,
+    timezone,
+    granularity,
+    ...(filter ? { filter } : {}),
+    ...(groupBy ? { groupBy } : {}),
+    ...(aggregations ? { aggregations } : {}),
+  };
+}
+
+function pick<T extends object>(defaults: T, options: Record<string, unknown> | undefined): T {
+  const result = { ...defaults } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (key in defaults && (value === null || typeof value !== "object")) result[key] = value;
+  }
+  return result as T;
+}
+
+/**
+ * The dialog's settings for a saved request (a template's): the inverse of {@link buildExportRequest}, so that
+ * building the request from them gives the same request back.
+ */
+export function settingsFromRequest(request: ExportRequest): ExportSettings {
+  const base = initialSettings(queryOf(request), request.format);
+  const options = (request.formatOptions ?? undefined) as Record<string, unknown> | undefined;
+  const settings: ExportSettings = {
+    ...base,
+    shape: request.shape ?? "long",
+    excluded: request.columns?.exclude ?? [],
+    rename: request.columns?.rename ?? {},
+    compression: request.compression ?? "none",
+    filename: request.filename ?? "",
+  };
+  switch (request.format) {
+    case "csv":
+    case "tsv": {
+      const headers = Array.isArray(options?.headers) ? (options.headers as string[]) : undefined;
+      settings[request.format] = { ...pick(settings[request.format], options), ...(headers ? { headers } : {}) };
+      break;
+    }
+    case "json":
+      settings.json = pick(settings.json, options);
+      break;
+    case "jsonl":
+      settings.jsonl = pick(settings.jsonl, options);
+      break;
+    case "parquet": {
+      const metadata = (options?.metadata ?? {}) as Record<string, string>;
+      settings.parquet = {
+        ...pick(settings.parquet, options),
+        partitionBy: Array.isArray(options?.partitionBy) ? (options.partitionBy as string[]) : [],
+        metadata: Object.entries(metadata)
+          .map(([key, value]) => `${key}=${value}`)
+          .join("\n"),
+      };
+      break;
+    }
+    case "xlsx": {
+      const template = typeof options?.template === "string" ? options.template : undefined;
+      settings.xlsx = {
+        ...pick(settings.xlsx, options),
+        template: template ? { name: "template.xlsx", size: Math.floor((template.length * 3) / 4), base64: template } : null,
+        templateSheet: typeof options?.templateSheet === "string" ? options.templateSheet : "",
+      };
+      break;
+    }
+    case "html":
+      settings.html = pick(settings.html, options);
+      break;
+  }
+  return settings;
+}

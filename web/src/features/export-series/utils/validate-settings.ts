@@ -154,7 +154,8 @@ export function validateOptions(settings: ExportSettings, exportColumns?: readon
     case "markdown":
       break;
   }
-  if (FILENAME_FORBIDDEN.test(settings.filename)) {
+  // A template's name may hold placeholders such as {date:yyyy-MM-dd}; the server fills them in before saving.
+  if (FILENAME_FORBIDDEN.test(settings.filename.replace(/\{[a-z]+(:[^{}]*)?\}/gi, ""))) {
     errors.filename = ['A file name cannot contain \\ / : * ? " < > |.'];
   }
   return errors;

@@ -23,10 +23,12 @@ export interface QueryBuilderProps {
   source: Source;
   draft: QueryDraft;
   onChange: (draft: QueryDraft) => void;
+  /** The bucket the server chose for "auto" (from the preview), shown as "Auto (15m)". */
+  autoBucket?: string | undefined;
 }
 
 /** The left-hand panel of Explore: what to read from which source. */
-export function QueryBuilder({ sources, source, draft, onChange }: QueryBuilderProps) {
+export function QueryBuilder({ sources, source, draft, onChange, autoBucket }: QueryBuilderProps) {
   const set = <K extends keyof QueryDraft>(key: K, value: QueryDraft[K]) => onChange({ ...draft, [key]: value });
 
   const changeSource = (name: string) => {
@@ -71,7 +73,15 @@ export function QueryBuilder({ sources, source, draft, onChange }: QueryBuilderP
       <Select
         label="Granularity"
         value={draft.granularity}
-        options={GRANULARITIES.map((value) => ({ value, label: GRANULARITY_LABELS[value] }))}
+        options={GRANULARITIES.map((value) => ({
+          value,
+          label: value === "auto" && autoBucket ? `Auto (${autoBucket})` : GRANULARITY_LABELS[value],
+        }))}
+        hint={
+          draft.granularity === "auto"
+            ? "Auto fits the range: raw points up to a day, buckets when you group or aggregate."
+            : undefined
+        }
         onChange={(granularity) => set("granularity", granularity)}
       />
 

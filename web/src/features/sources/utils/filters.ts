@@ -80,3 +80,24 @@ export function compileFilters(rows: readonly FilterRow[], fields: readonly Filt
   if (conditions.length === 0) return undefined;
   return conditions.length === 1 ? conditions[0] : { and: conditions };
 }
+
+/** A filter as the builder's rows: conditions joined by AND (or one condition); undefined for what rows cannot show
+ * (OR, NOT, nested groups). */
+export function rowsFromFilter(filter: Filter | null | undefined): FilterRow[] | undefined {
+  if (!filter) return [];
+  const conditions = "and" in filter ? filter.and : [filter];
+  const rows: FilterRow[] = [];
+  for (const [index, condition] of conditions.entries()) {
+    if (!("field" in condition) || !("op" in condition)) return undefined;
+    const value = condition.value;
+    const list = Array.isArray(value) ? value.map(String) : undefined;
+    rows.push({
+      id: index + 1,
+      field: condition.field,
+      op: condition.op,
+      value: condition.op === "between" ? (list?.[0] ?? "") : list ? list.join(", ") : value === undefined ? "" : String(value),
+      value2: condition.op === "between" ? (list?.[1] ?? "") : "",
+    });
+  }
+  return rows;
+}

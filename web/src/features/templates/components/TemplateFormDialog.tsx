@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type RefObject } from "react";
+import { useCallback, useRef, useState, type FormEvent, type ReactNode, type RefObject } from "react";
 import { Alert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { Dialog } from "../../../components/ui/Dialog";
@@ -8,6 +8,7 @@ import { errorsFor, isApiError } from "../../../lib/api-client";
 import { browserTimeZone } from "../../../lib/export-request";
 import type { Template, TemplateBody } from "../../../lib/templates";
 import { useCreateTemplate } from "../api/create-template";
+import "./template-form.css";
 import { useUpdateTemplate } from "../api/update-template";
 import { parseRequest, requestErrors, requestText, starterRequest } from "../utils/template-request";
 
@@ -15,15 +16,31 @@ const REQUEST_HINT =
   'The export envelope of POST /api/v1/exports. Its time range is relative ({"last": "24h"}); the file name may use ' +
   "{source}, {template}, {range}, {date} and {date:yyyy-MM-dd}.";
 
+/** Edits a series envelope's request with the export dialog's steps; composed in by the page (features do not import
+ * each other). Returns null for an envelope it cannot edit (a layout), which is then edited as JSON. */
+export type TemplateRequestEditor = (props: {
+  request: Record<string, unknown>;
+  onChange: (request: Record<string, unknown>) => void;
+  error: unknown;
+  onValidityChange: (valid: boolean) => void;
+}) => ReactNode;
+
+/** Whether the steps can edit this envelope: a series export. */
+export function editableWithSteps(request: Record<string, unknown>): boolean {
+  return (request.kind ?? "series") === "series" && typeof request.series === "object" && request.series !== null;
+}
+
 export interface TemplateFormDialogProps {
   open: boolean;
+  /** The export dialog's steps for a series request; without it the request is JSON only. */
+  requestEditor?: TemplateRequestEditor | undefined;
   /** The template to edit (saved as its next version); a new one without. */
   template?: Template | undefined;
   onClose: () => void;
 }
 
 /** Name, description and the request as JSON, with the server's field errors beside each. */
-export function TemplateFormDialog({ open, template, onClose }: TemplateFormDialogProps) {
+export function TemplateFormDialog({ open, template, onClose, requestEditor }: TemplateFormDialogProps) {
   const nameRef = useRef<HTMLInputElement>(null);
   return (
     <Dialog
@@ -34,7 +51,7 @@ export function TemplateFormDialog({ open, template, onClose }: TemplateFormDial
       size="lg"
       initialFocusRef={nameRef}
     >
-      <TemplateForm template={template} onClose={onClose} nameRef={nameRef} />
+      <TemplateForm template={template} onClose={onClose} nameRef={nameRef} requestEditor={requestEditor} />
     </Dialog>
   );
 }
@@ -43,21 +60,42 @@ interface TemplateFormProps {
   template: Template | undefined;
   onClose: () => void;
   nameRef: RefObject<HTMLInputElement | null>;
+  requestEditor: TemplateRequestEditor | undefined;
 }
 
-function TemplateForm({ template, onClose, nameRef }: TemplateFormProps) {
+function TemplateForm({ template, onClose, nameRef, requestEditor }: TemplateFormProps) {
   const [name, setName] = useState(template?.name ?? "");
   const [description, setDescription] = useState(template?.description ?? "");
-  const [request, setRequest] = useState(() => requestText(template?.request ?? starterRequest(browserTimeZone())));
+  const [envelope, setEnvelope] = useState<Record<string, unknown>>(() => template?.request ?? starterRequest(browserTimeZone()));
+  const [request, setRequest] = useState(() => requestText(envelope));
+  // Steps for a series request when the page offers them; JSON for the rest, and as an expert view.
+  const [mode, setMode] = useState<"steps" | "json">(() => (requestEditor && editableWithSteps(envelope) ? "steps" : "json"));
+  const [stepsValid, setStepsValid] = useState(true);
+  const onValidityChange = useCallback((valid: boolean) => setStepsValid(valid), []);
   const [jsonError, setJsonError] = useState<string>();
   const create = useCreateTemplate();
   const update = useUpdateTemplate();
   const saving = template ? update : create;
   const error = saving.error;
 
+  const switchMode = () => {
+    if (mode === "steps") {
+      setRequest(requestText(envelope));
+      setJsonError(undefined);
+      setMode("json");
+      return;
+    }
+    const parsed = parseRequest(request);
+    if ("error" in parsed) return setJsonError(parsed.error);
+    if (!editableWithSteps(parsed.request)) return setJsonError("Only a series export (kind: series) can be edited with the steps.");
+    setJsonError(undefined);
+    setEnvelope(parsed.request);
+    setMode("steps");
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const parsed = parseRequest(request);
+    const parsed = mode === "steps" ? { request: envelope } : parseRequest(request);
     if ("error" in parsed) {
       saving.reset();
       setJsonError(parsed.error);
@@ -92,22 +130,53 @@ function TemplateForm({ template, onClose, nameRef }: TemplateFormProps) {
           rows={2}
           errors={errorsFor(error, "description")}
         />
-        <TextArea
-          label="Request (JSON)"
-          value={request}
-          onChange={setRequest}
-          rows={16}
-          spellCheck={false}
-          hint={REQUEST_HINT}
-          errors={requestMessages.length > 0 ? requestMessages : undefined}
-        />
+        <fieldset className="fieldset template-request">
+          <legend className="field-label">Request</legend>
+          {requestEditor && (
+            <button type="button" className="btn btn-ghost btn-sm template-request-mode" onClick={switchMode}>
+              {mode === "steps" ? "Edit as JSON" : "Edit with the export steps"}
+            </button>
+          )}
+          {mode === "steps" && requestEditor ? (
+            <>
+              {requestEditor({ request: envelope, onChange: setEnvelope, error, onValidityChange })}
+              {requestMessages.length > 0 && (
+                <ul className="field-error" aria-label="Problems with the request">
+                  {requestMessages.map((message) => (
+                    <li key={message}>{message}</li>
+                  ))}
+                </ul>
+              )}
+            </>
+          ) : (
+            <TextArea
+              label="Request (JSON)"
+              value={request}
+              onChange={setRequest}
+              rows={16}
+              spellCheck={false}
+              hint={REQUEST_HINT}
+              errors={requestMessages.length > 0 ? requestMessages : undefined}
+            />
+          )}
+        </fieldset>
       </div>
       <footer className="dialog-footer">
         <Button variant="ghost" onClick={onClose}>
           Cancel
         </Button>
         <span className="spacer" />
-        <Button type="submit" variant="primary" disabled={saving.isPending} aria-busy={saving.isPending}>
+        {mode === "steps" && !stepsValid && (
+          <p className="muted" role="status">
+            Fix the steps marked ! first.
+          </p>
+        )}
+        <Button
+          type="submit"
+          variant="primary"
+          disabled={saving.isPending || (mode === "steps" && !stepsValid)}
+          aria-busy={saving.isPending}
+        >
           {saving.isPending ? "Saving…" : template ? "Save new version" : "Create template"}
         </Button>
       </footer>

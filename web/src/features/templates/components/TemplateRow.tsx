@@ -7,7 +7,7 @@ import type { Template } from "../../../lib/templates";
 import { useDeleteTemplate } from "../api/delete-template";
 import { useRunTemplate } from "../api/run-template";
 import { summarizeRequest } from "../utils/template-request";
-import { TemplateFormDialog } from "./TemplateFormDialog";
+import { TemplateFormDialog, type TemplateRequestEditor } from "./TemplateFormDialog";
 import { TemplateRunStatus } from "./TemplateRunStatus";
 import { TemplateVersionsDialog } from "./TemplateVersionsDialog";
 
@@ -18,13 +18,15 @@ export interface TemplateRowProps {
   template: Template;
   /** The Schedules page's new-schedule form for a template; no "Schedule" link without it. */
   scheduleHref?: ((templateId: string) => string) | undefined;
+  /** The export steps for editing a series request (see TemplateFormDialog). */
+  requestEditor?: TemplateRequestEditor | undefined;
 }
 
 /**
  * One template, named by its name: what it exports, its version, and Run now (followed live until its file can be
  * downloaded), Edit, History, Schedule and Delete.
  */
-export function TemplateRow({ template, scheduleHref }: TemplateRowProps) {
+export function TemplateRow({ template, scheduleHref, requestEditor }: TemplateRowProps) {
   const nameId = useId();
   const run = useRunTemplate();
   const remove = useDeleteTemplate();
@@ -82,7 +84,7 @@ export function TemplateRow({ template, scheduleHref }: TemplateRowProps) {
             </p>
           )}
         </div>
-        <TemplateFormDialog open={dialog === "edit"} template={template} onClose={close} />
+        <TemplateFormDialog open={dialog === "edit"} template={template} onClose={close} requestEditor={requestEditor} />
         <TemplateVersionsDialog open={dialog === "versions"} template={template} onClose={close} />
         <ConfirmDialog
           open={dialog === "delete"}

@@ -4,7 +4,7 @@ import { Button } from "../../../components/ui/Button";
 import { TextInput } from "../../../components/ui/TextInput";
 import { useDebouncedValue } from "../../../lib/use-debounced-value";
 import { useTemplates } from "../api/list-templates";
-import { TemplateFormDialog } from "./TemplateFormDialog";
+import { TemplateFormDialog, type TemplateRequestEditor } from "./TemplateFormDialog";
 import { TEMPLATE_COLUMNS, TemplateRow } from "./TemplateRow";
 
 export interface TemplatesViewProps {
@@ -12,10 +12,12 @@ export interface TemplatesViewProps {
   searchDelayMs?: number;
   /** The Schedules page's new-schedule form for a template. */
   scheduleHref?: (templateId: string) => string;
+  /** The export dialog's steps for editing a series request, composed in by the page. */
+  requestEditor?: TemplateRequestEditor;
 }
 
 /** Saved exports by name: search, run now, edit (a new version), version history, schedule, delete, new. */
-export function TemplatesView({ searchDelayMs = 300, scheduleHref }: TemplatesViewProps) {
+export function TemplatesView({ searchDelayMs = 300, scheduleHref, requestEditor }: TemplatesViewProps) {
   const titleId = useId();
   const [search, setSearch] = useState("");
   const [creating, setCreating] = useState(false);
@@ -49,9 +51,9 @@ export function TemplatesView({ searchDelayMs = 300, scheduleHref }: TemplatesVi
             onChange={setSearch}
           />
         </div>
-        <TemplateList templates={templates} search={applied} scheduleHref={scheduleHref} />
+        <TemplateList templates={templates} search={applied} scheduleHref={scheduleHref} requestEditor={requestEditor} />
       </div>
-      <TemplateFormDialog open={creating} onClose={() => setCreating(false)} />
+      <TemplateFormDialog open={creating} onClose={() => setCreating(false)} requestEditor={requestEditor} />
     </section>
   );
 }
@@ -60,9 +62,10 @@ interface TemplateListProps {
   templates: ReturnType<typeof useTemplates>;
   search: string;
   scheduleHref: ((templateId: string) => string) | undefined;
+  requestEditor: TemplateRequestEditor | undefined;
 }
 
-function TemplateList({ templates, search, scheduleHref }: TemplateListProps) {
+function TemplateList({ templates, search, scheduleHref, requestEditor }: TemplateListProps) {
   if (templates.data === undefined) return <QueryState query={templates} loading="Loading templates…" failed="The templates could not be loaded." />;
   if (templates.data.length === 0) {
     return (
@@ -88,7 +91,7 @@ function TemplateList({ templates, search, scheduleHref }: TemplateListProps) {
         </thead>
         <tbody>
           {templates.data.map((template) => (
-            <TemplateRow key={template.id} template={template} scheduleHref={scheduleHref} />
+            <TemplateRow key={template.id} template={template} scheduleHref={scheduleHref} requestEditor={requestEditor} />
           ))}
         </tbody>
       </table>

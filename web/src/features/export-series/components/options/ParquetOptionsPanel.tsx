@@ -28,6 +28,8 @@ export function ParquetOptionsPanel({ value, onChange, errorsOf, columns }: Parq
   const partitionable = (columns ?? []).filter(isPartitionable).map((column) => column.name);
   // A column chosen before a rename or exclusion on the Data step stays listed, so it can be unticked.
   const stale = value.partitionBy.filter((name) => columns && !partitionable.includes(name));
+  // The expert options stay folded unless one of them has a problem to fix.
+  const advancedErrors = ["timestampUnit", "rowGroupSize", "pageSize", "deltaEncoding", "metadata"].some((name) => errorsOf(name));
 
   return (
     <div className="options-grid">
@@ -38,52 +40,6 @@ export function ParquetOptionsPanel({ value, onChange, errorsOf, columns }: Parq
         onChange={(compression) => set("compression", compression)}
         hint="Compresses each page inside the file; readers decompress it themselves."
         errors={errorsOf("compression")}
-      />
-      <Select
-        label="Timestamp precision"
-        value={value.timestampUnit}
-        options={[
-          { value: "micros", label: "Microseconds" },
-          { value: "millis", label: "Milliseconds" },
-        ]}
-        onChange={(timestampUnit) => set("timestampUnit", timestampUnit)}
-        errors={errorsOf("timestampUnit")}
-      />
-      <NumberField
-        label="Row group size"
-        value={value.rowGroupSize}
-        onChange={(rowGroupSize) => set("rowGroupSize", rowGroupSize)}
-        min={PARQUET_LIMITS.rowGroupSize.min}
-        max={PARQUET_LIMITS.rowGroupSize.max}
-        hint="Rows per row group; 122,880 by default."
-        errors={errorsOf("rowGroupSize")}
-      />
-      <NumberField
-        label="Page size (bytes)"
-        value={value.pageSize}
-        onChange={(pageSize) => set("pageSize", pageSize)}
-        min={PARQUET_LIMITS.pageSize.min}
-        max={PARQUET_LIMITS.pageSize.max}
-        hint="1,048,576 (1 MB) by default."
-        errors={errorsOf("pageSize")}
-      />
-      <Select
-        label="Delta encoding"
-        value={value.deltaEncoding}
-        options={[
-          { value: "auto", label: "Automatic: where it is smaller" },
-          { value: "always", label: "Always" },
-          { value: "never", label: "Never" },
-        ]}
-        onChange={(deltaEncoding) => set("deltaEncoding", deltaEncoding)}
-        hint="For timestamps and whole numbers."
-        errors={errorsOf("deltaEncoding")}
-      />
-      <Checkbox
-        label="Dictionary encoding"
-        hint="Stores repeated text (server, metric) once per column chunk."
-        checked={value.dictionary}
-        onChange={(dictionary) => set("dictionary", dictionary)}
       />
       <div className="span-2">
         {columns ? (
@@ -103,16 +59,67 @@ export function ParquetOptionsPanel({ value, onChange, errorsOf, columns }: Parq
           <p className="muted">Loading columns to partition by…</p>
         )}
       </div>
-      <TextArea
-        className="span-2"
-        label="File metadata"
-        hint="Optional key=value pairs, one per line, stored in the file footer."
-        rows={3}
-        spellCheck={false}
-        value={value.metadata}
-        onChange={(metadata) => set("metadata", metadata)}
-        errors={errorsOf("metadata")}
-      />
+      <details className="span-2 advanced-fold" open={advancedErrors || undefined}>
+        <summary>Advanced: precision, row groups, pages, encodings, metadata</summary>
+        <div className="options-grid">
+          <Select
+            label="Timestamp precision"
+            value={value.timestampUnit}
+            options={[
+              { value: "micros", label: "Microseconds" },
+              { value: "millis", label: "Milliseconds" },
+            ]}
+            onChange={(timestampUnit) => set("timestampUnit", timestampUnit)}
+            errors={errorsOf("timestampUnit")}
+          />
+          <NumberField
+            label="Row group size"
+            value={value.rowGroupSize}
+            onChange={(rowGroupSize) => set("rowGroupSize", rowGroupSize)}
+            min={PARQUET_LIMITS.rowGroupSize.min}
+            max={PARQUET_LIMITS.rowGroupSize.max}
+            hint="Rows per row group; 122,880 by default."
+            errors={errorsOf("rowGroupSize")}
+          />
+          <NumberField
+            label="Page size (bytes)"
+            value={value.pageSize}
+            onChange={(pageSize) => set("pageSize", pageSize)}
+            min={PARQUET_LIMITS.pageSize.min}
+            max={PARQUET_LIMITS.pageSize.max}
+            hint="1,048,576 (1 MB) by default."
+            errors={errorsOf("pageSize")}
+          />
+          <Select
+            label="Delta encoding"
+            value={value.deltaEncoding}
+            options={[
+              { value: "auto", label: "Automatic: where it is smaller" },
+              { value: "always", label: "Always" },
+              { value: "never", label: "Never" },
+            ]}
+            onChange={(deltaEncoding) => set("deltaEncoding", deltaEncoding)}
+            hint="For timestamps and whole numbers."
+            errors={errorsOf("deltaEncoding")}
+          />
+          <Checkbox
+            label="Dictionary encoding"
+            hint="Stores repeated text (server, metric) once per column chunk."
+            checked={value.dictionary}
+            onChange={(dictionary) => set("dictionary", dictionary)}
+          />
+          <TextArea
+            className="span-2"
+            label="File metadata"
+            hint="Optional key=value pairs, one per line, stored in the file footer."
+            rows={3}
+            spellCheck={false}
+            value={value.metadata}
+            onChange={(metadata) => set("metadata", metadata)}
+            errors={errorsOf("metadata")}
+          />
+        </div>
+      </details>
     </div>
   );
 }

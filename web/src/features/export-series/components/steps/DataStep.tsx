@@ -8,6 +8,7 @@ import { formatBytes, formatCount } from "../../../../lib/format";
 import type { SeriesPreview } from "../../api/preview-series";
 import type { ExportSettings, SourceKind } from "../../utils/export-settings";
 import { FORMAT_INFO } from "../../utils/format-defaults";
+import { granularityLabel } from "../PreviewSummary";
 import { PreviewTable } from "../PreviewTable";
 
 export interface DataStepProps {
@@ -20,9 +21,13 @@ export interface DataStepProps {
   /** Preview of the request as it stands, for the estimates and sample rows. */
   preview: SeriesPreview | undefined;
   previewError: Error | null;
+  /** Told what is wrong with the typed range (undefined once valid): the dialog blocks Next and Start meanwhile. */
+  onRangeProblemChange?: (problem: string | undefined) => void;
+  /** Where the query (filters, grouping) is changed; "the Explore page" by default. */
+  queryHome?: string;
 }
 
-export function DataStep({ query, kind, settings, onChange, basePreview, preview, previewError }: DataStepProps) {
+export function DataStep({ query, kind, settings, onChange, basePreview, preview, previewError, onRangeProblemChange, queryHome = "on the Explore page" }: DataStepProps) {
   const id = useId();
   const set = <K extends keyof ExportSettings>(key: K, value: ExportSettings[K]) => onChange({ ...settings, [key]: value });
   const excluded = new Set(settings.excluded);
@@ -37,14 +42,21 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
         <h4 className="section-label" id={`${id}-range`}>
           Time range
         </h4>
-        <TimeRangePicker label="Export time range" value={settings.timeframe} onChange={(timeframe) => set("timeframe", timeframe)} />
+        <TimeRangePicker
+          label="Export time range"
+          value={settings.timeframe}
+          onChange={(timeframe) => set("timeframe", timeframe)}
+          onProblemChange={onRangeProblemChange}
+        />
       </section>
 
       <p className="summary-line">
+        <strong>Granularity:</strong>{" "}
+        {basePreview ? granularityLabel(query.granularity, basePreview.granularity) : query.granularity} ·{" "}
         <strong>Filters:</strong> {describeFilter(query.filter)}
         {query.groupBy && query.groupBy.length > 0 && <> · <strong>Grouped by:</strong> {query.groupBy.join(", ")}</>}
         {query.aggregations && query.aggregations.length > 0 && <> · <strong>Aggregations:</strong> {query.aggregations.join(", ")}</>}
-        <span className="muted"> (change these on the Explore page)</span>
+        <span className="muted"> (change these {queryHome})</span>
       </p>
 
       {kind === "timeseries" && (
@@ -64,6 +76,7 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
       <fieldset className="fieldset">
         <legend className="field-label">Columns</legend>
         {basePreview ? (
+          <div className="columns-scroll">
           <table className="table columns-table">
             <thead>
               <tr>
@@ -98,6 +111,7 @@ export function DataStep({ query, kind, settings, onChange, basePreview, preview
               ))}
             </tbody>
           </table>
+          </div>
         ) : (
           !previewError && <p className="muted">Loading columns…</p>
         )}

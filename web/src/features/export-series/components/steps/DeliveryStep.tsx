@@ -5,11 +5,11 @@ import { isApiError } from "../../../../lib/api-client";
 import type { Destination } from "../../../../lib/destinations";
 import type { DownloadProgress, DownloadResult } from "../../../../lib/download";
 import type { JobRecord } from "../../../../lib/export-jobs";
-import type { ExportRequest } from "../../../../lib/export-request";
+import { describeFilter, type ExportRequest } from "../../../../lib/export-request";
 import { formatBytes, formatCount } from "../../../../lib/format";
 import { describeTimeframe } from "../../../../lib/timeframe";
 import type { SeriesPreview } from "../../api/preview-series";
-import { suggestedFilename } from "../../utils/filename";
+import { granularityLabel } from "../PreviewSummary";
 import { FORMAT_INFO } from "../../utils/format-defaults";
 import { BackgroundJobStatus } from "../BackgroundJobStatus";
 import { ExportProgress } from "../ExportProgress";
@@ -17,6 +17,9 @@ import { ExportProgress } from "../ExportProgress";
 export interface DeliveryStepProps {
   request: ExportRequest;
   preview: SeriesPreview | undefined;
+  /** The name the server saves the file under, from a preview of this very request; undefined while asked. */
+  fileName: string | undefined;
+  fileNameError?: Error | null;
   progress: DownloadProgress | null;
   result: DownloadResult | undefined;
   error: Error | null;
@@ -46,6 +49,8 @@ export interface DeliveryStepProps {
 export function DeliveryStep({
   request,
   preview,
+  fileName,
+  fileNameError,
   progress,
   result,
   error,
@@ -84,9 +89,56 @@ export function DeliveryStep({
           <dd>{request.source}</dd>
         </div>
         <div>
-          <dt>Time range</dt>
-          <dd>{describeTimeframe(request.timeframe)}</dd>
+          <dt>{request.metrics ? "Metrics" : "Fields"}</dt>
+          <dd>{(request.metrics ?? request.fields)?.join(", ") ?? "All fields"}</dd>
         </div>
+        <div>
+          <dt>Time range</dt>
+          <dd>
+            {describeTimeframe(request.timeframe)} <span className="muted">({request.timezone})</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Granularity</dt>
+          <dd>{preview ? granularityLabel(request.granularity, preview.granularity) : request.granularity}</dd>
+        </div>
+        <div>
+          <dt>Filters</dt>
+          <dd>{describeFilter(request.filter)}</dd>
+        </div>
+        {(request.groupBy?.length ?? 0) > 0 && (
+          <div>
+            <dt>Grouped by</dt>
+            <dd>{request.groupBy!.join(", ")}</dd>
+          </div>
+        )}
+        {(request.aggregations?.length ?? 0) > 0 && (
+          <div>
+            <dt>Aggregations</dt>
+            <dd>{request.aggregations!.join(", ")}</dd>
+          </div>
+        )}
+        {request.shape && (
+          <div>
+            <dt>Shape</dt>
+            <dd>{request.shape}</dd>
+          </div>
+        )}
+        {request.columns && (
+          <div>
+            <dt>Columns</dt>
+            <dd>
+              {[
+                request.columns.exclude?.length ? `without ${request.columns.exclude.join(", ")}` : "",
+                request.columns.rename
+                  ? `renamed ${Object.entries(request.columns.rename).map(([from, to]) => `${from} → ${to}`).join(", ")}`
+                  : "",
+              ]
+                .filter(Boolean)
+                .join("; ")}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Format</dt>
           <dd>
@@ -96,7 +148,9 @@ export function DeliveryStep({
         </div>
         <div>
           <dt>File name</dt>
-          <dd>{suggestedFilename(request)}</dd>
+          <dd data-testid="export-file-name">
+            {fileName ?? (fileNameError ? <span className="muted">named when it is saved</span> : <span className="muted">…</span>)}
+          </dd>
         </div>
         {preview && (
           <div>

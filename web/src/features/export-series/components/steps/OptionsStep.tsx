@@ -2,7 +2,6 @@ import { Select } from "../../../../components/ui/Select";
 import { TextInput } from "../../../../components/ui/TextInput";
 import { COMPRESSIONS, type Compression } from "../../../../lib/export-request";
 import type { ExportSettings } from "../../utils/export-settings";
-import { defaultBaseName, fileExtension } from "../../utils/filename";
 import { FORMAT_INFO } from "../../utils/format-defaults";
 import type { ExportColumn } from "../../utils/validate-settings";
 import type { FieldErrorsOf } from "../options/CommonFields";
@@ -29,6 +28,10 @@ export interface OptionsStepProps {
   requestErrors: FieldErrorsOf;
   /** The export's columns (after renames and exclusions), once the preview knows them. */
   columns: readonly ExportColumn[] | undefined;
+  /** The name the server will save the file under (from a preview of the whole request); undefined while asked. */
+  fileName?: string | undefined;
+  /** Shown under the file name instead of "Saved as …" (a template's name may use placeholders). */
+  fileNameHint?: string | undefined;
 }
 
 /** Formats that compress inside the file: whole-file compression only costs time there. */
@@ -37,10 +40,8 @@ const COMPRESSION_HINTS: Partial<Record<ExportSettings["format"], string>> = {
   xlsx: "An .xlsx workbook is already compressed: leave this at None so Excel can open it.",
 };
 
-export function OptionsStep({ source, settings, onChange, optionErrors, requestErrors, columns }: OptionsStepProps) {
+export function OptionsStep({ source, settings, onChange, optionErrors, requestErrors, columns, fileName, fileNameHint }: OptionsStepProps) {
   const { format } = settings;
-  const extension = fileExtension(format, settings.compression, format === "parquet" && settings.parquet.partitionBy.length > 0);
-  const base = settings.filename.trim() || defaultBaseName(source);
 
   return (
     <div className="stack">
@@ -89,10 +90,10 @@ export function OptionsStep({ source, settings, onChange, optionErrors, requestE
         <TextInput
           label="File name"
           value={settings.filename}
-          placeholder={defaultBaseName(source)}
+          placeholder={`${source}-… (the range and today's date)`}
           spellCheck={false}
           onChange={(filename) => onChange({ ...settings, filename })}
-          hint={`Saved as ${base.endsWith(extension) ? base : base + extension}`}
+          hint={fileNameHint ?? (fileName ? `Saved as ${fileName}` : "Saved as …")}
           errors={requestErrors("filename")}
         />
       </div>

@@ -1,0 +1,190 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Exports.Tests.Infrastructure;
+
+namespace Exports.Tests.Features.ExportSeries;
+
+/// <summary>Issue 14: auto granularity fits the range (a grouped or aggregated request gets buckets, never raw), the
+/// preview names the bucket and the file, and its chart covers the whole range and every series.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class AutoBucketAndChartTests(ApiFixture api)
+{
+    const string Demo = ApiFixture.DemoServers;
+
+    [Fact]
+    public async Task AutoWithGroupBy_Over24h_Exports15mBuckets_EqualToSql_AndSaysSo()
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(24));
+        var req = new
+        {
+            source = "servers", metrics = new[] { "cpu_percent" }, granularity = "auto", groupBy = new[] { "server" }, format = "csv",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+        };
+        var preview = await (await api.Demo().PostJsonAsync("/api/v1/exports/series/preview", req)).JsonAsync();
+        Assert.Equal("15m", preview.GetProperty("granularity").GetString());
+        var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", req);
+        Assert.Equal(System.Net.HttpStatusCode.OK, r.StatusCode);
+        Assert.Equal("15m", r.Headers.GetValues("Export-Granularity").Single());
+        Assert.Equal(preview.GetProperty("fileName").GetString(), r.Content.Headers.ContentDisposition!.FileNameStar ?? r.Content.Headers.ContentDisposition.FileName);
+
+        var rows = Files.ReadCsv(Encoding.UTF8.GetString(await r.Content.ReadAsByteArrayAsync()));
+        var sql = await api.RowsAsync($"""
+            SELECT date_bin('15 minutes', p.ts, '2000-01-03 00:00Z'::timestamptz), s.tags->>'server', avg(p.value::text::numeric)::float8
+            FROM points p JOIN series s ON s.id = p.series_id
+            WHERE {Demo} AND s.metric = 'cpu_percent' AND p.ts >= $1 AND p.ts < $2 GROUP BY 1, 2 ORDER BY 2, 1
+            """, from, to);
+        Assert.Equal(sql.Count, rows.Count);
+        Assert.InRange(rows.Count, 10 * 96, 10 * 97); // ten servers, 96 or 97 quarter hours (the range may start off a boundary)
+        var byKey = rows.ToDictionary(x => (DateTimeOffset.Parse(x["time"]).UtcDateTime, x["server"]), x => Files.D(x["avg"]));
+        foreach (var s in sql)
+            Assert.Equal((double)s[2]!, byKey[(((DateTime)s[0]!).ToUniversalTime(), (string)s[1]!)], 9);
+    }
+
+    [Theory]
+    [InlineData("45m", "1m")]
+    [InlineData("6h", "5m")]
+    [InlineData("24h", "15m")]
+    [InlineData("3d", "1h")]
+    public async Task AutoWithAggregations_ChoosesABucketThatFitsTheRange(string last, string bucket)
+    {
+        var req = new { source = "servers", metrics = new[] { "load_avg" }, aggregations = new[] { "max" }, timeframe = new { last }, format = "csv" };
+        var preview = await (await api.Demo().PostJsonAsync("/api/v1/exports/series/preview", req)).JsonAsync();
+        Assert.Equal(bucket, preview.GetProperty("granularity").GetString());
+        Assert.Equal(["time", "metric", "region", "server", "max"], preview.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        // Without grouping or aggregations, auto still reads raw points up to a day.
+        var plain = await (await api.Demo().PostJsonAsync("/api/v1/exports/series/preview", new { source = "servers", timeframe = new { last = "24h" } })).JsonAsync();
+        Assert.Equal("raw", plain.GetProperty("granularity").GetString());
+    }
+
+    [Fact]
+    public async Task PreviewChart_CoversTheWholeRangeAndEverySeries_MinMaxPerColumnEqualSqlOnRawPoints()
+    {
+        const int width = 200;
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(2));
+        var req = new
+        {
+            source = "servers", metrics = new[] { "cpu_percent", "memory_percent" }, granularity = "raw", format = "csv",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+        };
+        var preview = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}", req)).JsonAsync();
+        Assert.Equal(100, preview.GetProperty("rows").GetArrayLength()); // the table stays the first 100 rows
+        var chart = preview.GetProperty("chart");
+        Assert.Equal(width, chart.GetProperty("width").GetInt32());
+        Assert.Equal(20, chart.GetProperty("seriesTotal").GetInt32());
+
+        // Expected: every raw point, put in its column with integer arithmetic on ticks.
+        var points = await api.RowsAsync($"""
+            SELECT s.metric, s.tags->>'region', s.tags->>'server', p.ts, p.value FROM points p JOIN series s ON s.id = p.series_id
+            WHERE {Demo} AND s.metric IN ('cpu_percent', 'memory_percent') AND p.ts >= $1 AND p.ts < $2
+            """, from, to);
+        var spanTicks = (to - from).Ticks;
+        var expected = points.GroupBy(p => $"{p[0]} · {p[1]}, {p[2]}").ToDictionary(g => g.Key, g => g
+            .GroupBy(p => (int)((((DateTime)p[3]!).ToUniversalTime() - from).Ticks * width / spanTicks))
+            .ToDictionary(c => c.Key, c => (Min: c.Min(p => (double)p[4]!), Max: c.Max(p => (double)p[4]!))));
+
+        var series = chart.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(expected.Keys.Order(), series.Select(s => s.GetProperty("name").GetString()!).Order());
+        foreach (var s in series)
+        {
+            var exp = expected[s.GetProperty("name").GetString()!];
+            var cols = s.GetProperty("columns").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(exp.Keys.Order(), cols);
+            Assert.Equal(0, cols[0]);
+            Assert.Equal(width - 1, cols[^1]); // the whole range, not the first rows
+            var mins = s.GetProperty("min").EnumerateArray().ToList();
+            var maxs = s.GetProperty("max").EnumerateArray().ToList();
+            for (var i = 0; i < cols.Count; i++)
+            {
+                Assert.Equal(exp[cols[i]].Min, mins[i].GetDouble());
+                Assert.Equal(exp[cols[i]].Max, maxs[i].GetDouble());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task PreviewChart_OfGroupedBuckets_HasOneSeriesPerGroup_WithTheExportsValues()
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(7));
+        var req = new
+        {
+            source = "servers", metrics = new[] { "cpu_percent", "net_in_mbps" }, granularity = "1h", groupBy = new[] { "server" }, aggregations = new[] { "avg" },
+            filter = new { field = "region", op = "eq", value = "eu-west" }, format = "csv",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+        };
+        // 168 hourly buckets in 2000 columns: a column holds one bucket, except column 0, which also takes the bucket
+        // that starts before the range (cut by it), so its min and max may be two buckets'.
+        const int width = 2000;
+        var preview = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}", req)).JsonAsync();
+        var csv = Files.ReadCsv(Encoding.UTF8.GetString(await (await api.Demo().PostJsonAsync("/api/v1/exports/series", req)).Content.ReadAsByteArrayAsync()));
+        var span = (to - from).Ticks;
+        var expected = csv.GroupBy(x => $"{x["metric"]} avg · {x["server"]}").ToDictionary(g => g.Key, g => g
+            .GroupBy(x => (int)Math.Max(0, (DateTimeOffset.Parse(x["time"]).UtcDateTime - from).Ticks * width / span))
+            .ToDictionary(c => c.Key, c => (Min: c.Min(x => Files.D(x["avg"])), Max: c.Max(x => Files.D(x["avg"])))));
+        var series = preview.GetProperty("chart").GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(10, series.Count); // two metrics of the five eu-west servers
+        Assert.Equal(expected.Keys.Order(), series.Select(s => s.GetProperty("name").GetString()!).Order());
+        foreach (var s in series)
+        {
+            var exp = expected[s.GetProperty("name").GetString()!];
+            var cols = s.GetProperty("columns").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(exp.Keys.Order(), cols);
+            for (var i = 0; i < cols.Count; i++)
+            {
+                Assert.Equal(exp[cols[i]].Min, s.GetProperty("min")[i].GetDouble(), 9);
+                Assert.Equal(exp[cols[i]].Max, s.GetProperty("max")[i].GetDouble(), 9);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("15")]
+    [InlineData("2001")]
+    [InlineData("-5")]
+    public async Task PreviewChart_BadWidth_IsAFieldError(string width)
+    {
+        var p = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}",
+            new { source = "servers", timeframe = new { last = "1h" } })).ProblemAsync(400, "chartWidth");
+        Assert.Contains("16 to 2000", p.GetProperty("errors").GetProperty("chartWidth")[0].GetString());
+    }
+
+    /// <summary>Records grouped with auto: hourly buckets over a week, never raw; the chart has one series per status
+    /// whose min and max per column are those of SQL's hourly counts in that column.</summary>
+    [Fact]
+    public async Task RecordsGroupedWithAuto_GetHourlyBuckets_AndTheChartsColumnsEqualSql()
+    {
+        const int width = 100;
+        const string demo = "src.owner_id = (SELECT id FROM users WHERE email = 'demo@exports.local') AND src.name = 'agent-commands'";
+        var to = (await api.ScalarAsync<DateTime>($"SELECT max(r.ts) FROM records r JOIN sources src ON src.id = r.source_id WHERE {demo}")).AddMinutes(1);
+        var from = to.AddDays(-7);
+        var req = new
+        {
+            source = "agent-commands", groupBy = new[] { "status" }, aggregations = new[] { "count" }, format = "csv",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+        };
+        var preview = await (await api.Demo().PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}", req)).JsonAsync();
+        Assert.Equal("1h", preview.GetProperty("granularity").GetString());
+
+        var hours = await api.RowsAsync($"""
+            SELECT date_trunc('hour', r.ts, 'UTC'), r.data->>'status', count(*) FROM records r JOIN sources src ON src.id = r.source_id
+            WHERE {demo} AND r.ts >= $1 AND r.ts < $2 GROUP BY 1, 2
+            """, from, to);
+        var span = (to - from).Ticks;
+        var expected = hours.GroupBy(h => $"count · {h[1]}").ToDictionary(g => g.Key, g => g
+            .GroupBy(h => (int)Math.Max(0, (((DateTime)h[0]!).ToUniversalTime() - from).Ticks * width / span))
+            .ToDictionary(c => c.Key, c => (Min: c.Min(h => (long)h[2]!), Max: c.Max(h => (long)h[2]!))));
+        var series = preview.GetProperty("chart").GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(expected.Keys.Order(), series.Select(x => x.GetProperty("name").GetString()!).Order());
+        foreach (var x in series)
+        {
+            var exp = expected[x.GetProperty("name").GetString()!];
+            var cols = x.GetProperty("columns").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(exp.Keys.Order(), cols);
+            for (var i = 0; i < cols.Count; i++)
+            {
+                Assert.Equal(exp[cols[i]].Min, x.GetProperty("min")[i].GetDouble());
+                Assert.Equal(exp[cols[i]].Max, x.GetProperty("max")[i].GetDouble());
+            }
+        }
+    }
+}
