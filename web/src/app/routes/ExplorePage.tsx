@@ -43,7 +43,7 @@ export function ExplorePage() {
 }
 
 function Explorer({ sources }: { sources: Source[] }) {
-  // The state lives in the address ("#/?source=…&metrics=…"): a reload keeps it and a link shares it.
+  // The state lives in the address ("#/explore?source=…&metrics=…"): a reload keeps it and a link shares it.
   const [initial] = useState(() => decodeExploreState(exploreParamsOf(window.location.hash), sources, browserTimeZone()));
   const [draft, setDraft] = useState<QueryDraft>(initial.draft);
   const [timezone, setTimezone] = useState(initial.timezone);
@@ -53,7 +53,7 @@ function Explorer({ sources }: { sources: Source[] }) {
 
   const address = useMemo(() => encodeExploreState({ draft, timezone }, source).toString(), [draft, timezone, source]);
   useEffect(() => {
-    const next = `#/?${address}`;
+    const next = `#/explore?${address}`;
     if (window.location.hash !== next) window.history.replaceState(window.history.state, "", next);
   }, [address]);
 

@@ -77,7 +77,7 @@ export function decodeExploreState(params: URLSearchParams, sources: readonly So
   };
 }
 
-/** The query part of Explore's address ("#/?source=…"), or empty parameters. */
+/** The query part of Explore's address ("#/explore?source=…", or "#/?source=…" from older links), or empty parameters. */
 export function exploreParamsOf(hash: string): URLSearchParams {
   const query = hash.replace(/^#\/?/, "").split("?", 2)[1];
   return new URLSearchParams(query ?? "");
