@@ -82,6 +82,28 @@ public sealed class DependencyTests
         Assert.Contains(All, r => r.From.StartsWith("Exports.Features.ExportSeries") && r.To == "Exports.Series");
     }
 
+    /// <summary>The slices moved onto FastEndpoints map no Minimal API route (the list grows slice by slice until
+    /// no feature route is a Map* call).</summary>
+    [Theory]
+    [InlineData("Alerts")]
+    [InlineData("Monitors")]
+    [InlineData("RenderTokens")]
+    [InlineData("ExportLayout")]
+    [InlineData("Templates")]
+    [InlineData("Identity")]
+    public void MovedSlice_MapsNoMinimalApiRoute(string slice)
+    {
+        var ns = $"Exports.Features.{slice}";
+        var types = Module.Types.SelectMany(Nested).Where(t => (t.Namespace is { Length: > 0 } n ? n : t.DeclaringType?.Namespace) == ns).ToList();
+        Assert.NotEmpty(types);
+        var maps = types.SelectMany(t => t.Methods).Where(m => m.HasBody)
+            .SelectMany(m => m.Body.Instructions.Select(i => (m, i.Operand as MethodReference)))
+            .Where(x => x.Item2 is { } r && r.DeclaringType.Namespace.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal)
+                && (r.Name.StartsWith("Map", StringComparison.Ordinal)))
+            .Select(x => $"{x.m.DeclaringType.FullName}.{x.m.Name} calls {x.Item2!.DeclaringType.Name}.{x.Item2.Name}").ToList();
+        Assert.True(maps.Count == 0, string.Join("\n", maps));
+    }
+
     /// <summary>Every FastEndpoints endpoint that binds a request has a FluentValidation validator for that request
     /// in its own slice, so a newcomer finds a use case's rules beside its endpoint.</summary>
     [Fact]
