@@ -67,29 +67,31 @@ function Explorer({ sources }: { sources: Source[] }) {
 
   return (
     <div className="explore">
-      <aside className="sidebar card" aria-label="Query">
+      {/* Title, range and Export come first in the document, so on a phone they are above the query form; on a wide
+          screen the grid places the form to the left of them. */}
+      <div className="toolbar explore-toolbar">
+        <h1 id="explore-title" className="page-title">
+          {source.name}
+          <span className="kind-badge">{source.kind}</span>
+        </h1>
+        <div className="toolbar-actions">
+          <TimeRangePicker
+            value={draft.timeframe}
+            onChange={(timeframe) => setDraft({ ...draft, timeframe })}
+            onProblemChange={setRangeProblem}
+          />
+          <QuickExportMenu query={query} onMoreOptions={() => setDialogOpen(true)} historyHref={HISTORY_HREF} />
+        </div>
+      </div>
+
+      <aside className="sidebar card explore-query" aria-label="Query">
         <div className="stack">
           <QueryBuilder sources={sources} source={source} draft={draft} onChange={setDraft} autoBucket={autoBucket} />
           <TimeZonePicker id="explore-timezone" label="Time zone" value={timezone} onChange={setTimezone} />
         </div>
       </aside>
 
-      <section className="content" aria-labelledby="explore-title">
-        <div className="toolbar">
-          <h1 id="explore-title" className="page-title">
-            {source.name}
-            <span className="kind-badge">{source.kind}</span>
-          </h1>
-          <div className="toolbar-actions">
-            <TimeRangePicker
-              value={draft.timeframe}
-              onChange={(timeframe) => setDraft({ ...draft, timeframe })}
-              onProblemChange={setRangeProblem}
-            />
-            <QuickExportMenu query={query} onMoreOptions={() => setDialogOpen(true)} historyHref={HISTORY_HREF} />
-          </div>
-        </div>
-
+      <section className="content explore-preview" aria-labelledby="explore-title">
         <div className="card">
           <SeriesPreviewPanel
             request={previewRequest}
