@@ -62,10 +62,13 @@ public static class DirectDownload
                 var now = clock.GetUtcNow();
                 var id = Guid.CreateVersion7(now);
                 var expires = DateTimeOffset.FromUnixTimeSeconds((now + Lifetime).ToUnixTimeSeconds());
-                await using (var cmd = db.CreateCommand("""
-                    DELETE FROM direct_downloads WHERE expires_at < $4 - interval '1 hour';
-                    INSERT INTO direct_downloads (id, owner_id, request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5);
-                    """))
+                // Links are kept an hour past their expiry (so a late click hears "expired", not "not found"), then pruned.
+                await using (var prune = db.CreateCommand("DELETE FROM direct_downloads WHERE expires_at < $1"))
+                {
+                    prune.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
+                    await prune.ExecuteNonQueryAsync(ct);
+                }
+                await using (var cmd = db.CreateCommand("INSERT INTO direct_downloads (id, owner_id, request, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"))
                 {
                     cmd.Parameters.Add(new NpgsqlParameter { Value = id });
                     cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
