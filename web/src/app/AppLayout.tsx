@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import type { User } from "../features/auth/api/user";
+import { ExportTray } from "../components/ExportTray";
 import { UserMenu } from "../features/auth/components/UserMenu";
 import { Logo } from "./Logo";
 import { routeHref, type Route } from "./navigation";
@@ -43,6 +44,7 @@ export function AppLayout({ user, current, children }: { user: User; current: Ro
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      <ExportTray />
     </div>
   );
 }
