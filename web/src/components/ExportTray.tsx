@@ -13,7 +13,7 @@ import "./ExportTray.css";
 const HISTORY_HREF = "#/history";
 const TRAY_QUERY_KEY = [...EXPORT_JOBS_QUERY_KEY, "tray"] as const;
 /** Server and browser clocks differ a little: exports created this long before the page opened still count as new. */
-const CLOCK_SLACK_MS = 60_000;
+const CLOCK_SLACK_MS = 10_000;
 const TOAST_MS = 8_000;
 
 const recentSchema = z.object({ items: z.array(jobRecordSchema) });
