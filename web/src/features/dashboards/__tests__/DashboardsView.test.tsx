@@ -210,6 +210,28 @@ describe("DashboardsView", () => {
     expect(screen.getByRole("menuitem", { name: "PNG" })).toBeEnabled();
   });
 
+  it("puts a panel menu on each widget of the preview, where the renderer draws it", async () => {
+    mockFetch(dashboardRoutes());
+    const clicked: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this.getAttribute("href") ?? "");
+    });
+    const user = userEvent.setup();
+    renderWithClient(<Harness />);
+    const preview = await openOps(user);
+    // Only once the image is there: the menus sit on what it shows.
+    expect(screen.queryByRole("button", { name: "CPU by server: panel menu on the preview" })).not.toBeInTheDocument();
+    fireEvent.load(preview);
+
+    const button = screen.getByRole("button", { name: "CPU by server: panel menu on the preview" });
+    const panel = button.closest<HTMLElement>(".preview-panel")!;
+    expect(parseFloat(panel.style.left)).toBeCloseTo((16 / 1600) * 100, 4);
+    expect(screen.getAllByRole("button", { name: /panel menu on the preview$/ })).toHaveLength(3);
+    await user.click(button);
+    await user.click(screen.getByRole("menuitem", { name: "JSON" }));
+    expect(clicked).toEqual([`${OPS}/widgets/cpu/export.json?last=24h`]);
+  });
+
   it("explains a preview the server refused", async () => {
     const previewUrl = `${OPS}/export.png?last=24h&theme=light&scale=1`;
     mockFetch({

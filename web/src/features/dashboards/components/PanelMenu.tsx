@@ -1,15 +1,18 @@
 import type { MenuItem } from "../../../components/ui/MenuButton";
 import { MenuButton } from "../../../components/ui/MenuButton";
 import type { DashboardWidget } from "../api/get-dashboard";
-import type { DataFormat, VisualFormat } from "../utils/export-options";
+import type { PanelFormat } from "../api/panel-export";
+import type { DataFormat } from "../utils/export-options";
 import "./PanelMenu.css";
 
-export type PanelFormat = VisualFormat | DataFormat;
+export type { PanelFormat };
 
 export interface PanelMenuProps {
   widget: DashboardWidget;
   disabled?: boolean | undefined;
   onExport: (format: PanelFormat) => void;
+  /** The button's accessible name; "Panel menu: <title>" unless given. */
+  name?: string;
 }
 
 const DATA_FORMATS: { id: DataFormat; label: string; description: string }[] = [
@@ -22,7 +25,7 @@ const DATA_FORMATS: { id: DataFormat; label: string; description: string }[] = [
  * A panel's "⋯" menu (Grafana's Inspect › Data, Metabase's ⋯ › Download): the panel as PNG or PDF, and its data as
  * CSV, Excel or JSON. A widget without a query (text) has no data: those items say so and are disabled.
  */
-export function PanelMenu({ widget, disabled, onExport }: PanelMenuProps) {
+export function PanelMenu({ widget, disabled, onExport, name }: PanelMenuProps) {
   const title = widget.title || widget.id;
   const hasData = widget.query != null && widget.type !== "text";
   const items: MenuItem[] = [
@@ -44,7 +47,7 @@ export function PanelMenu({ widget, disabled, onExport }: PanelMenuProps) {
         disabled={disabled}
         label={
           <>
-            <span className="sr-only">Panel menu: {title}</span>
+            <span className="sr-only">{name ?? `Panel menu: ${title}`}</span>
             <span aria-hidden="true" className="panel-menu-dots">
               ⋯
             </span>

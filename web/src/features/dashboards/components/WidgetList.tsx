@@ -1,14 +1,12 @@
-import { useId, useState } from "react";
-import { startBrowserDownload } from "../../../lib/download";
-import { useExportVisual } from "../api/export-dashboard";
+import { useId } from "react";
+import type { PanelExport } from "../api/panel-export";
 import type { Dashboard } from "../api/get-dashboard";
-import { widgetDataUrl, widgetExportUrl, type ExportOptions } from "../utils/export-options";
 import { ExportStatus } from "./ExportStatus";
-import { PanelMenu, type PanelFormat } from "./PanelMenu";
+import { PanelMenu } from "./PanelMenu";
 
 export interface WidgetListProps {
   dashboard: Dashboard;
-  options: ExportOptions;
+  panels: PanelExport;
   /** Set while the options cannot be exported (an invalid custom range). */
   disabled?: boolean;
 }
@@ -23,32 +21,11 @@ const TYPE_WORDS: Record<string, string> = {
   text: "Text",
 };
 
-const FORMAT_WORDS: Record<PanelFormat, string> = { png: "PNG", pdf: "PDF", csv: "CSV", xlsx: "Excel", json: "JSON" };
-
-/**
- * The dashboard's widgets, in reading order, each with its panel menu: PNG and PDF are drawn and saved here (with
- * each widget's status); CSV, Excel and JSON go to the browser's download manager, which streams the file.
- */
-export function WidgetList({ dashboard, options, disabled }: WidgetListProps) {
+/** The dashboard's widgets, in reading order, each with its panel menu (PNG, PDF, CSV, Excel, JSON). */
+export function WidgetList({ dashboard, panels, disabled }: WidgetListProps) {
   const headingId = useId();
-  const exporter = useExportVisual();
-  const [handed, setHanded] = useState<string | null>(null);
+  const { exporter, handed, start } = panels;
   const widgets = [...dashboard.layout.widgets].sort((a, b) => a.y - b.y || a.x - b.x);
-
-  const start = (widgetId: string, title: string, format: PanelFormat) => {
-    if (format === "png" || format === "pdf") {
-      setHanded(null);
-      exporter.mutate({
-        url: widgetExportUrl(dashboard.id, widgetId, format, options),
-        fallbackFilename: `${dashboard.slug}-${widgetId}.${format}`,
-        label: `${title} as ${format.toUpperCase()}`,
-      });
-      return;
-    }
-    exporter.reset();
-    startBrowserDownload(widgetDataUrl(dashboard.id, widgetId, format, options), `${dashboard.slug}-${widgetId}.${format}`);
-    setHanded(`${title} as ${FORMAT_WORDS[format]}: your browser is downloading it (see its downloads).`);
-  };
 
   return (
     <section className="card stack-tight" aria-labelledby={headingId}>

@@ -79,7 +79,7 @@ export function ExportRow({ initial, deliveriesPollMs }: ExportRowProps) {
         ) : job.status === "completed" && job.durationMs != null ? (
           <span className="muted">Took {formatDuration(job.durationMs)}</span>
         ) : (
-          <span className="muted">–</span>
+          <span className="muted empty-cell">–</span>
         )}
       </td>
       <td className="num" data-label="Size">
