@@ -227,10 +227,22 @@ interface DirectJob extends Job {
   bytesWritten: number;
 }
 
-async function directJobs(api: Api): Promise<DirectJob[]> {
+async function listDirectJobs(api: Api): Promise<DirectJob[]> {
   const response = await api.context.get('/api/v1/exports?limit=200');
   expect(response.status()).toBe(200);
   return ((await response.json()) as { items: DirectJob[] }).items.filter((job) => job.direct);
+}
+
+/** The direct downloads in history, newest first, once none is still streaming (a record is finished just after its
+ * response has ended). */
+async function directJobs(api: Api): Promise<DirectJob[]> {
+  let jobs: DirectJob[] = [];
+  await expect
+    .poll(async () => (jobs = await listDirectJobs(api)).filter((job) => job.status === 'processing').length, {
+      message: 'every direct download has finished',
+    })
+    .toBe(0);
+  return jobs;
 }
 
 test('A direct download streams through its signed link, History lists it as direct, and Download again saves the same rows', async ({

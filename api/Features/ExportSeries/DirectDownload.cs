@@ -117,31 +117,75 @@ public static class DirectDownload
             .Produces(200).ProducesProblem(403).ProducesProblem(404).ProducesProblem(410).ProducesProblem(429).ProducesProblem(503);
     }
 
-    /// <summary>Runs the export's response, then writes its history record with what actually happened.</summary>
+    /// <summary>Records the download in history as it runs: a <c>processing</c> row before the first byte (so the
+    /// history and the owner's running count see it while it streams), finished with what actually happened once the
+    /// response ends: completed with its rows and bytes, failed with the reason, or cancelled when the browser stopped
+    /// it. A row left processing by a node that died is failed by the owner's next direct download after a day.</summary>
     sealed class Recorded(IResult inner, StreamWatch watch, ExportRequest req, Guid owner, DateTimeOffset started,
         NpgsqlDataSource db, TimeProvider clock) : IResult
     {
+        readonly Guid _id = Guid.CreateVersion7(started);
+
         public async Task ExecuteAsync(HttpContext ctx)
         {
+            // A background job (202) is recorded by the queue.
+            if (inner is Accepted<BackgroundExport>) { await inner.ExecuteAsync(ctx); return; }
+            var recorded = await Guarded(ctx, () => StartAsync(inner is IValueHttpResult { Value: Microsoft.AspNetCore.Mvc.ProblemDetails }));
             try { await inner.ExecuteAsync(ctx); }
-            finally
+            finally { if (recorded) await Guarded(ctx, () => FinishAsync(ctx)); }
+        }
+
+        async Task<bool> Guarded(HttpContext ctx, Func<Task> write)
+        {
+            try
             {
-                // A background job (202) is recorded by the queue; everything else that ran is recorded here.
-                if (inner is not Accepted<BackgroundExport>)
-                {
-                    try { await RecordAsync(ctx); }
-                    catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
-                    {
-                        ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Exports.Direct")
-                            .LogError(e, "Could not record the direct download of {Source}", req.Source);
-                    }
-                }
+                await write();
+                return true;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Exports.Direct")
+                    .LogError(e, "Could not record the direct download of {Source}", req.Source);
+                return false;
             }
         }
 
-        async Task RecordAsync(HttpContext ctx)
+        NpgsqlCommand Command(string sql, params object?[] values)
+        {
+            var cmd = db.CreateCommand(sql);
+            foreach (var v in values)
+                cmd.Parameters.Add(v is NpgsqlParameter prm ? prm : new NpgsqlParameter { Value = v ?? DBNull.Value });
+            return cmd;
+        }
+
+        async Task StartAsync(bool refused)
         {
             var p = watch.Prepared;
+            var now = clock.GetUtcNow();
+            await using (var stale = Command("""
+                UPDATE export_jobs SET status = 'failed', phase = 'done', completed_at = $2, updated_at = $2,
+                    error = 'The server stopped while this download was streaming.'
+                WHERE owner_id = $1 AND direct AND status = 'processing' AND started_at < $3
+                """, owner, now, now.AddDays(-1)))
+                await stale.ExecuteNonQueryAsync(CancellationToken.None);
+            var envelope = JsonSerializer.Serialize(new ExportEnvelope { Kind = "series", Series = req }, Json);
+            await using var cmd = Command("""
+                INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
+                    file_name, media_type, storage, storage_key, tier, approximate, approximation, attempts, created_at,
+                    updated_at, started_at, direct)
+                VALUES ($1, $2, 'series', $3, $4, $5, 'processing', $6, $7, $8, $9, $10, 'none', '', $11, $12, $13, 1, $14, $15, $14, true)
+                """,
+                _id, owner, p?.Format.Name ?? (req.Format ?? "csv").ToLowerInvariant(), p?.Plan.Source.Name ?? req.Source,
+                p?.FileName ?? req.Source ?? "export", refused ? "refused" : "streaming",
+                new NpgsqlParameter { Value = envelope, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(envelope))), p?.FileName ?? "", p?.MediaType ?? "",
+                p?.Plan.Tier, new NpgsqlParameter { Value = (object?)p?.Plan.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                p?.Plan.Approximation, started, now);
+            await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        async Task FinishAsync(HttpContext ctx)
+        {
             var aborted = ctx.RequestAborted.IsCancellationRequested;
             var (status, error) = inner switch
             {
@@ -154,40 +198,15 @@ public static class DirectDownload
                 _ when aborted => (JobStatus.Cancelled, "The download was stopped before it finished (cancelled or closed in the browser)."),
                 _ => (JobStatus.Failed, "The download did not finish."),
             };
-            var envelope = JsonSerializer.Serialize(new ExportEnvelope { Kind = "series", Series = req }, Json);
             var now = clock.GetUtcNow();
-            await using var cmd = db.CreateCommand("""
-                INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
-                    file_name, media_type, storage, storage_key, rows_written, bytes_written, row_count, tier, approximate,
-                    approximation, error, attempts, created_at, updated_at, started_at, completed_at, direct)
-                VALUES ($1, $2, 'series', $3, $4, $5, $6, 'done', $7, $8, $9, $10, 'none', '', $11, $12, $13, $14, $15, $16, $17,
-                    1, $18, $19, $18, $19, true)
-                """);
-            void Add(object? v, NpgsqlDbType? type = null)
-            {
-                var prm = new NpgsqlParameter { Value = v ?? DBNull.Value };
-                if (type is { } t) prm.NpgsqlDbType = t;
-                cmd.Parameters.Add(prm);
-            }
-            Add(Guid.CreateVersion7(started));
-            Add(owner);
-            Add(p?.Format.Name ?? (req.Format ?? "csv").ToLowerInvariant());
-            Add(p?.Plan.Source.Name ?? req.Source);
-            Add(p?.FileName ?? req.Source ?? "export");
-            Add(status);
-            Add(envelope, NpgsqlDbType.Jsonb);
-            Add(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(envelope))));
-            Add(p?.FileName ?? "");
-            Add(p?.MediaType ?? "");
-            Add(watch.Rows ?? 0L);
-            Add(watch.Bytes);
-            Add(status == JobStatus.Completed ? watch.Rows : null, NpgsqlDbType.Bigint);
-            Add(p?.Plan.Tier);
-            Add(p?.Plan.Approximate?.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
-            Add(p?.Plan.Approximation);
-            Add(error);
-            Add(started);
-            Add(now);
+            // No size_bytes: nothing is stored, so the stored-bytes quota does not count it.
+            await using var cmd = Command("""
+                UPDATE export_jobs SET status = $2, phase = 'done', rows_written = $3, bytes_written = $4, row_count = $5,
+                    error = $6, completed_at = $7, updated_at = $7
+                WHERE id = $1
+                """, _id, status, watch.Rows ?? 0L, watch.Bytes,
+                new NpgsqlParameter { Value = status == JobStatus.Completed ? watch.Rows! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
+                error, now);
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }

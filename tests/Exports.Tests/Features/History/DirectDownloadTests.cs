@@ -49,6 +49,20 @@ public sealed class DirectDownloadTests(ApiFixture api)
 
     HttpClient Anonymous() => api.Factory.CreateClient();
 
+    /// <summary>The owner's history once every direct download in it has finished: the record is written as
+    /// processing before the first byte and finished when the response has ended, just after the client read it.</summary>
+    static async Task<List<JsonElement>> SettledHistoryAsync(HttpClient c)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var items = (await (await c.GetAsync("/api/v1/exports")).JsonAsync()).GetProperty("items").EnumerateArray().ToList();
+            if (items.All(j => j.Status() is not ("pending" or "processing"))) return items;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Direct downloads still running: {string.Join(", ", items)}");
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
     public async Task SignedLink_StreamsWithoutAuth_NumbersEqualSql_AndHistoryRecordsTheDirectDownload()
     {
@@ -75,8 +89,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         }
 
         // Recorded when it ran: completed, direct, with the rows and bytes the browser received; no file kept.
-        var list = await (await client.GetAsync("/api/v1/exports")).JsonAsync();
-        var job = Assert.Single(list.GetProperty("items").EnumerateArray());
+        var job = Assert.Single(await SettledHistoryAsync(client));
         Assert.True(job.GetProperty("direct").GetBoolean());
         Assert.Equal("completed", job.Status());
         Assert.Equal(rows.Count, job.GetProperty("rowCount").GetInt64());
@@ -93,7 +106,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         // Single use: the same link again is gone, and records nothing more.
         var again = await (await Anonymous().GetAsync(url)).ProblemAsync(410);
         Assert.Contains("already used", again.GetProperty("title").GetString());
-        Assert.Single((await (await client.GetAsync("/api/v1/exports")).JsonAsync()).GetProperty("items").EnumerateArray());
+        Assert.Single(await SettledHistoryAsync(client));
     }
 
     [Fact]
@@ -124,7 +137,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         Assert.Empty((await (await a.GetAsync("/api/v1/exports")).JsonAsync()).GetProperty("items").EnumerateArray());
         Assert.Equal(HttpStatusCode.OK, (await Anonymous().GetAsync(urlA)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Anonymous().GetAsync(urlB)).StatusCode);
-        var recorded = (await (await b.GetAsync("/api/v1/exports")).JsonAsync()).GetProperty("items").EnumerateArray().ToList();
+        var recorded = await SettledHistoryAsync(b);
         Assert.Single(recorded);
         Assert.Equal("completed", recorded[0].Status());
     }

@@ -41,7 +41,10 @@ export function ExportActions({ job }: ExportActionsProps) {
   const error = cancel.error ?? rerun.error ?? again.error;
 
   const items: MenuItem[] = [];
-  if (!final) items.push({ id: "cancel", label: "Cancel", disabled: busy || job.cancelRequested, onSelect: () => cancel.mutate(job.id) });
+  if (!final && !job.direct) items.push({ id: "cancel", label: "Cancel", disabled: busy || job.cancelRequested, onSelect: () => cancel.mutate(job.id) });
+  if (!final && job.direct) {
+    items.push({ id: "streaming", label: "Streaming to your browser", description: "Stop it in your browser's downloads", disabled: true, onSelect: () => undefined });
+  }
   if (stored) {
     items.push({ id: "download", label: "Download", onSelect: () => startBrowserDownload(exportDownloadUrl(job.id), job.fileName) });
     items.push({ id: "link", label: "Copy link…", description: "A link that works without signing in", onSelect: () => setSharing(true) });

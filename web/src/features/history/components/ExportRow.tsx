@@ -74,7 +74,9 @@ export function ExportRow({ initial, deliveriesPollMs }: ExportRowProps) {
         </div>
       </td>
       <td data-label="Progress">
-        {!final ? (
+        {!final && job.direct ? (
+          <span className="muted">Streaming to the browser…</span>
+        ) : !final ? (
           <JobProgress job={job} />
         ) : job.status === "completed" && job.durationMs != null ? (
           <span className="muted">Took {formatDuration(job.durationMs)}</span>
