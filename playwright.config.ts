@@ -37,7 +37,16 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+  projects: [
+    // Every spec at desktop size except the phone-only shell checks.
+    { name: 'chromium', use: { ...devices['Desktop Chrome'] }, testIgnore: /shell\.spec\.ts$/ },
+    // A phone (390x844, touch): the responsive shell and the accessibility scan only.
+    {
+      name: 'phone',
+      use: { ...devices['Desktop Chrome'], viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true },
+      testMatch: /(shell|a11y)\.spec\.ts$/,
+    },
+  ],
   webServer: {
     command: 'node scripts/e2e-server.mjs',
     url: `${baseURL}/health`,

@@ -10,8 +10,12 @@ export function run(cmd, args, opts = {}) {
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
+/** Installs the npm packages when they are missing or when package-lock.json changed since they were installed
+ * (a pulled commit that adds a dependency). */
 export function ensureNpm() {
-  if (!fs.existsSync('node_modules/.package-lock.json')) run('npm', ['ci', '--no-audit', '--no-fund']);
+  const installed = 'node_modules/.package-lock.json';
+  if (!fs.existsSync(installed) || fs.statSync('package-lock.json').mtimeMs > fs.statSync(installed).mtimeMs)
+    run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 export function ensureApt(packages) {

@@ -12,9 +12,10 @@ using MimeKit;
 
 namespace Exports.Delivery;
 
-/// <summary>What a channel needs to deliver one finished export.</summary>
+/// <summary>What a channel needs to deliver one finished export. <paramref name="Test"/>: a small test file sent
+/// from the Destinations page ("Send test"), said so in the e-mail's subject and the webhook event's type.</summary>
 public sealed record DeliveryContext(JobRecord Job, Destination Destination, Guid DeliveryId, string Link,
-    Func<CancellationToken, Task<ArtifactRead?>> Open);
+    Func<CancellationToken, Task<ArtifactRead?>> Open, bool Test = false);
 
 /// <summary>A failure worth another attempt (server busy, timeout, connection lost).</summary>
 public sealed class TransientDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
@@ -49,7 +50,8 @@ public sealed class EmailChannel(ExportsSettings settings) : IDeliveryChannel
         var job = ctx.Job;
         var to = d.Config.GetProperty("to").EnumerateArray().Select(x => x.GetString()!).ToList();
         var subjectTemplate = d.Get("subject") ?? "Export ready: {template}";
-        var subject = Placeholders.Expand(subjectTemplate, job.Source, job.Title, null, DateTimeOffset.UtcNow, TimeZoneInfo.Utc);
+        var subject = ctx.Test ? $"Test from Exports: {d.Name}"
+            : Placeholders.Expand(subjectTemplate, job.Source, job.Title, null, DateTimeOffset.UtcNow, TimeZoneInfo.Utc);
         var attachUpTo = d.Config.TryGetProperty("attachUpToBytes", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Number && a.TryGetInt64(out var lim) ? lim : DefaultAttachUpTo;
         var attach = (job.SizeBytes ?? 0) <= attachUpTo;
         using var msg = new MimeMessage();
@@ -60,6 +62,7 @@ public sealed class EmailChannel(ExportsSettings settings) : IDeliveryChannel
         var body = new BodyBuilder
         {
             TextBody = new StringBuilder()
+                .Append(ctx.Test ? $"A test from Exports: the destination \"{d.Name}\" reaches this mailbox.\n\n" : "")
                 .AppendLine($"{job.FileName}: {job.RowCount:N0} rows, {job.SizeBytes:N0} bytes ({job.Checksum}).")
                 .AppendLine(attach ? "The file is attached." : $"Download it (link valid until {job.ExpiresAt:yyyy-MM-dd HH:mm} UTC): {ctx.Link}")
                 .ToString(),
@@ -142,7 +145,7 @@ public sealed class WebhookChannel(IHttpClientFactory http) : IDeliveryChannel
         var job = ctx.Job;
         var body = JsonSerializer.Serialize(new
         {
-            id = ctx.DeliveryId, type = "export.completed", createdAt = DateTimeOffset.UtcNow,
+            id = ctx.DeliveryId, type = ctx.Test ? "destination.test" : "export.completed", createdAt = DateTimeOffset.UtcNow,
             data = new { exportId = job.Id, status = job.Status, fileName = job.FileName, sizeBytes = job.SizeBytes, rowCount = job.RowCount, checksum = job.Checksum, link = ctx.Link, expiresAt = job.ExpiresAt },
         }, JsonSerializerOptions.Web);
         var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();

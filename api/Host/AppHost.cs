@@ -40,7 +40,7 @@ public static class AppHost
         s.AddProblemDetails();
         s.AddExceptionHandler<BadRequests>();
         s.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        s.AddOpenApi();
+        s.AddExportsEndpoints();
         s.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
@@ -76,11 +76,11 @@ public static class AppHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Spa.UseStaticSpa(app, settings);
+        app.UseExportsOpenApi();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<RequestGuard>();
 
-        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
         app.UseSwaggerUI(o => { o.SwaggerEndpoint("/openapi/v1.json", "Exports API"); o.RoutePrefix = "docs"; });
         Health.Map(app);
 
@@ -89,15 +89,11 @@ public static class AppHost
         IdentityEndpoints.Map(api);
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
-        Exports.Features.ExportLayout.ExportLayoutEndpoints.Map(api);
         Exports.Features.Dashboards.DashboardsEndpoints.Map(api);
-        Exports.Features.Monitors.MonitorsEndpoints.Map(api);
-        Exports.Features.Alerts.AlertsEndpoints.Map(api);
-        Exports.Features.RenderTokens.RenderTokensEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
-        Exports.Features.Templates.TemplatesEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Exports.Features.Destinations.ManageDestinations.Map(api);
+        app.MapExportsEndpoints();
         ApiFallback.Map(app);
         Spa.MapFallback(app, settings);
     }

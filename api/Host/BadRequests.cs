@@ -81,6 +81,11 @@ public sealed partial class BadRequests : IExceptionHandler
         return p.Length == 0 ? "body" : p;
     }
 
+    /// <summary>What a JSON error means for the client: an empty body is "required", a value of the wrong type says
+    /// which JSON type was expected.</summary>
+    public static string Describe(JsonException e) =>
+        e.Message.Contains("does not contain any JSON tokens", StringComparison.Ordinal) ? "A JSON body is required." : Clean(e.Message);
+
     static string Clean(string message)
     {
         var m = JsonErrors.Reason(message);

@@ -323,3 +323,108 @@ test('A schedule that delivers to an e-mail destination sends each run\'s file t
   expect(mail.attachments[0]!.size).toBe(body.length);
   expect(mail.attachments[0]!.sha256).toBe(createHash('sha256').update(body).digest('hex'));
 });
+
+interface PreviewRun {
+  at: string;
+  waitsUntil?: string | null;
+}
+
+/** The datetime attributes of the form's "Next runs preview" list once it shows `count` runs. */
+async function previewTimes(page: Page, count = 5): Promise<string[]> {
+  const list = page.getByRole('form', { name: 'New schedule' }).getByRole('list', { name: 'Next runs preview' });
+  await expect(list.getByRole('listitem')).toHaveCount(count);
+  return list.locator('time').evaluateAll((elements) =>
+    elements.filter((e) => e.parentElement?.tagName === 'LI').map((e) => e.getAttribute('datetime') ?? ''),
+  );
+}
+
+test('The next-runs preview follows the cron and the zone while the schedule is edited, before it is saved', async ({
+  page,
+  api,
+}) => {
+  const before = ((await (await api.context.get('/api/v1/schedules')).json()) as Schedule[]).length;
+  await login(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
+  await page.getByRole('button', { name: 'New schedule' }).click();
+  const form = page.getByRole('form', { name: 'New schedule' });
+
+  // Weekdays at 09:30 in Kolkata (+05:30, no daylight saving): five runs at 09:30+05:30, Monday to Friday.
+  await form.getByRole('radio', { name: 'Custom cron', exact: true }).check();
+  await form.getByLabel('Cron expression', { exact: true }).fill('30 9 * * 1-5');
+  const zone = form.getByRole('combobox', { name: 'Time zone' });
+  await zone.click();
+  await zone.fill('kolk');
+  await page.getByRole('option', { name: /^Asia\/Kolkata/ }).click();
+  await expect(zone).toHaveValue('Asia/Kolkata');
+  await expect
+    .poll(async () => (await previewTimes(page)).every((t) => /T09:30:00(\.0+)?\+05:30$/.test(t)), { timeout: 15_000 })
+    .toBe(true);
+  const kolkata = await previewTimes(page);
+  for (const t of kolkata) expect([1, 2, 3, 4, 5]).toContain(new Date(`${t.slice(0, 10)}T12:00:00Z`).getUTCDay());
+  // The same spec asked of the API directly gives the same runs.
+  const direct = await api.context.post('/api/v1/schedules/preview?count=5', { data: { cron: '30 9 * * 1-5', timezone: 'Asia/Kolkata' } });
+  expect(direct.status()).toBe(200);
+  expect(((await direct.json()) as { runs: PreviewRun[] }).runs.map((r) => Date.parse(r.at))).toEqual(kolkata.map((t) => Date.parse(t)));
+
+  // Another zone: the same wall-clock time on New York's clock (-05:00 or -04:00).
+  await zone.fill('America/New_York');
+  await zone.press('Tab');
+  await expect
+    .poll(async () => (await previewTimes(page)).every((t) => /T09:30:00(\.0+)?-0[45]:00$/.test(t)), { timeout: 15_000 })
+    .toBe(true);
+
+  // Another cron: every day at 06:00, so five days in a row.
+  await form.getByLabel('Cron expression', { exact: true }).fill('0 6 * * *');
+  await expect
+    .poll(async () => (await previewTimes(page)).every((t) => /T06:00:00(\.0+)?-0[45]:00$/.test(t)), { timeout: 15_000 })
+    .toBe(true);
+  const daily = (await previewTimes(page)).map((t) => Date.parse(`${t.slice(0, 10)}T00:00:00Z`));
+  for (let day = 1; day < daily.length; day++) expect(daily[day]! - daily[day - 1]!).toBe(86_400_000);
+
+  // A cron that is not valid: the preview says why instead of showing runs.
+  await form.getByLabel('Cron expression', { exact: true }).fill('61 * * * *');
+  await expect(form.getByText(/^No runs to show: Not a valid cron expression/)).toBeVisible();
+
+  // Nothing was saved.
+  expect(((await (await api.context.get('/api/v1/schedules')).json()) as Schedule[]).length).toBe(before);
+});
+
+test('A schedule row\'s actions fit: Run now, Edit and a ⋯ menu that opens inside the screen, at 1280 and 390 px', async ({
+  page,
+  api,
+}) => {
+  const stamp = Date.now();
+  const template = await api.context.post('/api/v1/templates', {
+    data: {
+      name: `Row actions ${stamp}`,
+      request: { kind: 'series', format: 'csv', series: { source: 'servers', metrics: ['cpu_percent'], granularity: '1h', timeframe: { last: '24h' } } },
+    },
+  });
+  expect(template.status(), await template.text()).toBe(201);
+  const name = `A schedule whose name is long enough to wrap in its cell ${stamp}`;
+  const created = await api.context.post('/api/v1/schedules', {
+    data: { templateId: ((await template.json()) as Template).id, name, cron: '30 9 * * 1-5', timezone: 'Asia/Kolkata', window: '08:00-18:00' },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  await login(page);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
+    await page.goto('/#/schedules');
+    const row = page.getByRole('row', { name, exact: true });
+    const more = row.getByRole('button', { name: `More actions for ${name}` });
+    for (const target of [row.getByRole('button', { name: 'Run now' }), row.getByRole('button', { name: 'Edit' }), more]) {
+      await expect(target).toBeInViewport({ ratio: 1 });
+    }
+    const list = row.locator('xpath=ancestor::*[@role="region"][1]');
+    expect(await list.evaluate((el) => el.scrollWidth <= el.clientWidth), `no sideways scroll at ${width}`).toBe(true);
+    await more.click();
+    const menu = page.getByRole('menu');
+    for (const item of ['Pause', 'Show runs', 'Delete…']) await expect(menu.getByRole('menuitem', { name: new RegExp(`^${item}`) })).toBeVisible();
+    await menu.scrollIntoViewIfNeeded();
+    await expect(menu).toBeInViewport({ ratio: 1 });
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+  }
+  const id = ((await created.json()) as Schedule).id;
+  await api.context.delete(`/api/v1/schedules/${id}`);
+});

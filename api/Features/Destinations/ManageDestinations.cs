@@ -46,6 +46,9 @@ public static class ManageDestinations
         g.MapDelete("/destinations/{id:guid}", async (Guid id, Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
                 await store.DeleteAsync(user.OwnerId(), id, ct) ? (IResult)TypedResults.NoContent() : Problems.NotFound($"No destination {id}."))
             .WithTags("Destinations").WithSummary("Delete a destination").Produces(204).ProducesProblem(404);
+
+        DestinationKinds.Map(g);
+        SendTestDelivery.Map(g);
     }
 
     static async Task<IResult> SaveAsync(Guid? id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, Guid owner, CancellationToken ct)
@@ -53,6 +56,21 @@ public static class ManageDestinations
         var isNew = id is null;
         DestinationView? existing = null;
         if (!isNew && (existing = await store.GetViewAsync(owner, id!.Value, ct)) is null) return Problems.NotFound($"No destination {id}.");
+        if (await ValidateAsync(body, existing?.Secrets ?? [], settings, ct) is { } refused) return refused;
+        var (name, kind, config) = (body.Name!.Trim(), body.Kind!.Trim().ToLowerInvariant(), body.Config!.Value);
+        var did = id ?? Guid.CreateVersion7();
+        if (!await store.SaveAsync(owner, did, name, kind, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
+            return Problems.Status(409, "A destination with this name exists", $"You already have a destination named '{name}'.");
+        // Deleted by another request between the write and this read: gone, not a server error.
+        if (await store.GetViewAsync(owner, did, ct) is not { } view) return Problems.NotFound($"No destination {did}.");
+        return isNew ? TypedResults.Created($"/api/v1/destinations/{did}", view) : TypedResults.Ok(view);
+    }
+
+    /// <summary>Checks a destination body as a save would (name, kind, config, secrets, the network guard): null
+    /// when it is valid, otherwise the 400 Problem Details with its field errors. <paramref name="stored"/> names the
+    /// secrets the edited destination keeps when the body leaves them out.</summary>
+    public static async Task<IResult?> ValidateAsync(DestinationBody body, IReadOnlyCollection<string> stored, ExportsSettings settings, CancellationToken ct)
+    {
         var e = new Errors();
         var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 100) e.Add("name", "A name of 1 to 100 characters is required.");
@@ -66,28 +84,26 @@ public static class ManageDestinations
             e.Add("secrets", $"secrets are {secretsSize} bytes of JSON; the limit is {settings.DestinationConfigMaxBytes} bytes (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).");
         if (!e.Any) Check(kind!, config, settings, e);
         foreach (var secret in RequiredSecrets.GetValueOrDefault(kind ?? "") ?? [])
-            if ((body.Secrets?.GetValueOrDefault(secret) is not { Length: > 0 } v) && !(existing?.Secrets.Contains(secret) ?? false))
+            if ((body.Secrets?.GetValueOrDefault(secret) is not { Length: > 0 } v) && !stored.Contains(secret))
                 e.Add($"secrets.{secret}", $"{secret} is required.");
             else if (secret == "signingSecret" && body.Secrets?.GetValueOrDefault(secret) is { Length: < 16 })
                 e.Add("secrets.signingSecret", "The signing secret has at least 16 characters.");
         foreach (var k in body.Secrets?.Keys ?? Enumerable.Empty<string>())
             if (!(AllowedSecrets.GetValueOrDefault(kind ?? "") ?? []).Contains(k)) e.Add($"secrets.{k}", $"{kind} destinations have no secret '{k}'.");
         if (kind == "sftp" && !e.Any && body.Secrets?.GetValueOrDefault("password") is not { Length: > 0 } && body.Secrets?.GetValueOrDefault("privateKey") is not { Length: > 0 }
-            && !(existing?.Secrets.Any(x => x is "password" or "privateKey") ?? false))
+            && !stored.Any(x => x is "password" or "privateKey"))
             e.Add("secrets.privateKey", "An SFTP destination needs a privateKey (OpenSSH format) or a password.");
         foreach (var (k, v) in body.Secrets ?? [])
             if (k != "privateKey" && v.Any(char.IsControl)) e.Add($"secrets.{k}", "Secrets cannot hold control characters.");
         if (e.Any) return Problems.Validation(e.ToDictionary(), "The destination is not valid");
-        var host = NetworkGuard.HostOf(new Destination(Guid.Empty, owner, name!, kind!, config, new Dictionary<string, string>()));
+        var host = NetworkGuard.HostOf(new Destination(Guid.Empty, Guid.Empty, name!, kind!, config, new Dictionary<string, string>()));
         if (await NetworkGuard.RefusalAsync(host, settings.DeliveryAllowPrivateNetworks, ct) is { } refused)
-            return Problems.Validation(new Dictionary<string, string[]> { [kind == "webhook" ? "config.url" : kind == "s3" ? "config.endpoint" : "config.host"] = [refused] }, "The destination is not valid");
-        var did = id ?? Guid.CreateVersion7();
-        if (!await store.SaveAsync(owner, did, name!, kind!, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
-            return Problems.Status(409, "A destination with this name exists", $"You already have a destination named '{name}'.");
-        // Deleted by another request between the write and this read: gone, not a server error.
-        if (await store.GetViewAsync(owner, did, ct) is not { } view) return Problems.NotFound($"No destination {did}.");
-        return isNew ? TypedResults.Created($"/api/v1/destinations/{did}", view) : TypedResults.Ok(view);
+            return Problems.Validation(new Dictionary<string, string[]> { [GuardField(kind!)] = [refused] }, "The destination is not valid");
+        return null;
     }
+
+    /// <summary>The config field that names a kind's host: where a network-guard refusal is shown.</summary>
+    public static string GuardField(string kind) => kind == "webhook" ? "config.url" : kind == "s3" ? "config.endpoint" : "config.host";
 
     static void Check(string kind, JsonElement c, ExportsSettings settings, Errors e)
     {
@@ -95,7 +111,7 @@ public static class ManageDestinations
         switch (kind)
         {
             case "email":
-                if (settings.SmtpHost is null) e.Add("kind", "E-mail delivery needs this server's SMTP settings (EXPORTS_SMTP_HOST).");
+                if (settings.SmtpHost is null) e.Add("kind", DestinationKinds.NoMailServer);
                 if (!c.TryGetProperty("to", out var to) || to.ValueKind != JsonValueKind.Array || to.GetArrayLength() is 0 or > 20)
                     e.Add("config.to", "to is a list of 1 to 20 e-mail addresses.");
                 else

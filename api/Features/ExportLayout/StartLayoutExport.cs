@@ -1,20 +1,33 @@
-using System.Security.Claims;
 using Exports.Host;
 using Exports.Layouts;
+using FastEndpoints;
+using FluentValidation;
 
 namespace Exports.Features.ExportLayout;
 
-/// <summary>POST /api/v1/exports/layout: an ExportLayout in, a PNG or vector PDF out, drawn natively.</summary>
-public static class StartLayoutExport
+/// <summary>The layout's shape (sizes, widgets, options, query fields) checked before any admission or query; its
+/// sources and metrics are checked when it is resolved.</summary>
+public sealed class StartLayoutExportValidator : Validator<Layouts.ExportLayout>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports/layout", (Layouts.ExportLayout layout, LayoutExports exports, ExportGate gate, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
-                gate.RenderAsync(exports, user.OwnerId(), user.Identity?.Name ?? "Exports", layout, http, ct))
-            .WithTags("Export layout").WithSummary("Draw a layout of widgets to PNG or PDF")
-            .Produces(200, contentType: "image/png").Produces(200, contentType: "application/pdf").ProducesProblem(400).ProducesProblem(429);
+    public StartLayoutExportValidator() => RuleFor(l => l).Custom((layout, ctx) =>
+    {
+        var errors = new Shared.Errors();
+        LayoutValidator.Validate(layout, errors, Resolve<LayoutLimits>());
+        foreach (var (field, messages) in errors.ToDictionary())
+            foreach (var m in messages) ctx.AddFailure(field, m);
+    });
 }
 
-public static class ExportLayoutEndpoints
+/// <summary>POST /exports/layout: an ExportLayout in, a PNG or vector PDF out, drawn natively.</summary>
+public sealed class StartLayoutExport(LayoutExports exports, ExportGate gate) : Endpoint<Layouts.ExportLayout>
 {
-    public static void Map(RouteGroupBuilder api) => StartLayoutExport.Map(api);
+    public override void Configure()
+    {
+        Post("/exports/layout");
+        Description(d => d.WithTags("Export layout").WithSummary("Draw a layout of widgets to PNG or PDF")
+            .Produces(200, contentType: "image/png").Produces(200, contentType: "application/pdf").ProducesProblem(400).ProducesProblem(429));
+    }
+
+    public override async Task HandleAsync(Layouts.ExportLayout layout, CancellationToken ct) =>
+        await Send.ResultAsync(await gate.RenderAsync(exports, User.OwnerId(), User.Identity?.Name ?? "Exports", layout, HttpContext, ct));
 }

@@ -71,5 +71,6 @@ public static class ScheduleEndpoints
         CreateSchedule.Map(api);
         ManageSchedules.Map(api);
         ScheduleRuns.Map(api);
+        PreviewSchedule.Map(api);
     }
 }

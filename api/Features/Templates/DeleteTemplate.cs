@@ -1,20 +1,25 @@
-using System.Security.Claims;
 using Exports.Data;
 using Exports.Host;
+using FastEndpoints;
+using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Templates;
 
-/// <summary>DELETE /api/v1/templates/{id}: the template, its versions and its schedules (their triggers are removed
-/// by the schedule slice's sweep of schedules that no longer exist).</summary>
-public static class DeleteTemplate
+/// <summary>DELETE /templates/{id}: the template, its versions and its schedules (their triggers are removed by the
+/// schedule slice's sweep of schedules that no longer exist).</summary>
+public sealed class DeleteTemplate(ExportsDb db) : Endpoint<TemplateIdRequest>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapDelete("/templates/{id:guid}", async (Guid id, ExportsDb db, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                var owner = user.OwnerId();
-                var n = await db.Templates.Where(x => x.Id == id && x.OwnerId == owner).ExecuteDeleteAsync(ct);
-                return n == 0 ? (IResult)Problems.NotFound($"No template {id}.") : TypedResults.NoContent();
-            })
-            .WithTags("Templates").WithSummary("Delete a template").Produces(204).ProducesProblem(404);
+    public override void Configure()
+    {
+        Delete("/templates/{id:guid}");
+        Description(d => d.WithTags("Templates").WithSummary("Delete a template").Produces(204).ProducesProblem(404));
+    }
+
+    public override async Task HandleAsync(TemplateIdRequest req, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        var n = await db.Templates.Where(x => x.Id == req.Id && x.OwnerId == owner).ExecuteDeleteAsync(ct);
+        await Send.ResultAsync(n == 0 ? Problems.NotFound($"No template {req.Id}.") : TypedResults.NoContent());
+    }
 }

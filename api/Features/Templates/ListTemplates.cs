@@ -1,25 +1,41 @@
-using System.Security.Claims;
 using Exports.Data;
 using Exports.Host;
+using FastEndpoints;
+using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Templates;
 
-/// <summary>GET /api/v1/templates?q=: the caller's templates by name, searched in name and description.</summary>
-public static class ListTemplates
+/// <summary>An optional search over name and description.</summary>
+public sealed class ListTemplatesRequest : IQueryBound
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/templates", async (string? q, ExportsDb db, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                var owner = user.OwnerId();
-                var query = db.Templates.AsNoTracking().Where(t => t.OwnerId == owner);
-                if (!string.IsNullOrWhiteSpace(q))
-                {
-                    var pattern = "%" + q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-                    query = query.Where(t => EF.Functions.ILike(t.Name, pattern) || EF.Functions.ILike(t.Description, pattern));
-                }
-                var list = await query.OrderBy(t => t.Name).Take(500).ToListAsync(ct);
-                return TypedResults.Ok(list.Select(t => TemplateView.From(t)).ToList());
-            })
-            .WithTags("Templates").WithSummary("List and search your templates").Produces<List<TemplateView>>();
+    [BindFrom("q")] public string? Q { get; set; }
+}
+
+public sealed class ListTemplatesValidator : Validator<ListTemplatesRequest>
+{
+    public ListTemplatesValidator() => RuleFor(r => r.Q).MaximumLength(200).WithMessage("q has at most 200 characters.").OverridePropertyName("q");
+}
+
+/// <summary>GET /templates?q=: your templates by name (at most 500), searched in name and description.</summary>
+public sealed class ListTemplates(ExportsDb db) : Endpoint<ListTemplatesRequest, List<TemplateView>>
+{
+    public override void Configure()
+    {
+        Get("/templates");
+        Description(d => d.WithTags("Templates").WithSummary("List and search your templates"));
+    }
+
+    public override async Task<List<TemplateView>> ExecuteAsync(ListTemplatesRequest req, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        var query = db.Templates.AsNoTracking().Where(t => t.OwnerId == owner);
+        if (!string.IsNullOrWhiteSpace(req.Q))
+        {
+            var pattern = "%" + req.Q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            query = query.Where(t => EF.Functions.ILike(t.Name, pattern) || EF.Functions.ILike(t.Description, pattern));
+        }
+        var list = await query.OrderBy(t => t.Name).Take(500).ToListAsync(ct);
+        return list.Select(t => TemplateView.From(t)).ToList();
+    }
 }

@@ -1,38 +1,50 @@
-using System.Security.Claims;
 using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Series;
+using FastEndpoints;
+using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Templates;
 
-/// <summary>POST /api/v1/templates/{id}/run: runs it now as a background export, optionally with another time
-/// range or format; placeholders in the file name are filled in.</summary>
-public static class RunTemplate
+/// <summary>What one run may change (another relative range, another format), all optional: a POST without a body
+/// runs the template as saved. An <c>Idempotency-Key</c> header makes a retried request return the first run
+/// (checked by the job queue like every export's).</summary>
+public sealed class RunTemplateRequest
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/templates/{id:guid}/run", async (Guid id, RunOverrides? body, ExportsDb db, TemplateRuns runs, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
-            {
-                var owner = user.OwnerId();
-                var t = await db.Templates.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id && x.OwnerId == owner, ct);
-                if (t is null) return Problems.NotFound($"No template {id}.");
-                var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
-                var (ok, refused) = await runs.RunAsync(owner, t.Name, t.Request, body, key, ct);
-                return refused is not null ? JobResults.Refused(refused, http) : JobResults.Accepted(ok!.Job);
-            })
-            .WithTags("Templates").WithSummary("Run a template now (optionally with another range or format)")
-            .Produces<JobRecord>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
+    public Guid Id { get; set; }
+    public TimeframeSpec? Timeframe { get; set; }
+    public string? Format { get; set; }
 }
 
-public static class TemplatesEndpoints
+public sealed class RunTemplateValidator : Validator<RunTemplateRequest>
 {
-    public static void Map(RouteGroupBuilder api)
+    public RunTemplateValidator() =>
+        RuleFor(r => r.Format).Must(f => f is null || f.Trim().Length > 0).WithMessage("format names a format, or is left out to keep the template's.")
+            .OverridePropertyName("format");
+}
+
+/// <summary>POST /templates/{id}/run: runs it now as a background export; placeholders in the file name are filled in.</summary>
+public sealed class RunTemplate(ExportsDb db, TemplateRuns runs) : Endpoint<RunTemplateRequest>
+{
+    public override void Configure()
     {
-        CreateTemplate.Map(api);
-        ListTemplates.Map(api);
-        GetTemplate.Map(api);
-        UpdateTemplate.Map(api);
-        DeleteTemplate.Map(api);
-        RunTemplate.Map(api);
+        Post("/templates/{id:guid}/run");
+        Description(d => d.WithTags("Templates").WithSummary("Run a template now (optionally with another range or format)")
+            .Produces<JobRecord>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429));
+    }
+
+    public override async Task HandleAsync(RunTemplateRequest req, CancellationToken ct) => await Send.ResultAsync(await RunAsync(req, ct));
+
+    async Task<IResult> RunAsync(RunTemplateRequest req, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        var t = await db.Templates.AsNoTracking().FirstOrDefaultAsync(x => x.Id == req.Id && x.OwnerId == owner, ct);
+        if (t is null) return Problems.NotFound($"No template {req.Id}.");
+        var overrides = req.Timeframe is null && req.Format is null ? null : new RunOverrides(req.Timeframe, req.Format);
+        var key = HttpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        var (ok, refused) = await runs.RunAsync(owner, t.Name, t.Request, overrides, key, ct);
+        return refused is not null ? JobResults.Refused(refused, HttpContext) : JobResults.Accepted(ok!.Job);
     }
 }

@@ -1,28 +1,57 @@
 using System.Text.Json;
 using Exports.Data;
 using Exports.Jobs;
+using FastEndpoints;
+using FluentValidation;
 
 namespace Exports.Features.Templates;
 
-public sealed record TemplateBody(string? Name, string? Description, ExportEnvelope? Request);
+/// <summary>A template's editable part: its name, description and the export envelope of POST /api/v1/exports.</summary>
+public class TemplateBody
+{
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public ExportEnvelope? Request { get; set; }
+}
+
+/// <summary>The shape of a template body; the request itself is checked as an export would be (TemplateChecks).</summary>
+public sealed class TemplateBodyRules : AbstractValidator<TemplateBody>
+{
+    public TemplateBodyRules()
+    {
+        RuleFor(b => b.Name).Must(n => !string.IsNullOrWhiteSpace(n) && n.Trim().Length <= 100)
+            .WithMessage("A name of 1 to 100 characters is required.").OverridePropertyName("name");
+        RuleFor(b => b.Description).MaximumLength(2000).WithMessage("The description has at most 2,000 characters.").OverridePropertyName("description");
+        RuleFor(b => b.Request).NotNull().WithMessage("request is the export envelope of POST /api/v1/exports.").OverridePropertyName("request");
+    }
+}
+
+/// <summary>A request naming one template by its id.</summary>
+public sealed class TemplateIdRequest
+{
+    public Guid Id { get; set; }
+}
+
+public sealed class TemplateIdValidator : Validator<TemplateIdRequest>
+{
+    public TemplateIdValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No template has the empty id.").OverridePropertyName("id");
+}
 
 public sealed record TemplateVersionInfo(int Version, DateTimeOffset SavedAt);
 
-public sealed record TemplateView(Guid Id, string Name, string Description, JsonElement Request, int Version,
+public sealed record TemplateView(Guid Id, string Name, string Description, ExportEnvelope Request, int Version,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TemplateVersionInfo>? Versions = null)
 {
     public static TemplateView From(ExportTemplate t, IReadOnlyList<TemplateVersionInfo>? versions = null) =>
-        new(t.Id, t.Name, t.Description, JsonDocument.Parse(t.Request).RootElement.Clone(), t.Version, t.CreatedAt, t.UpdatedAt, versions);
+        new(t.Id, t.Name, t.Description, TemplateRuns.Envelope(t.Request), t.Version, t.CreatedAt, t.UpdatedAt, versions);
+}
 
-    /// <summary>Name, description and request checked as an export would be, with a relative range and valid
-    /// placeholders; returns the normalized request JSON or the refusal.</summary>
-    public static async Task<(string? Json, Refusal? Refused)> CheckAsync(TemplateBody body, Guid owner, TemplateRuns runs, CancellationToken ct)
+static class TemplateChecks
+{
+    /// <summary>The request checked as an export would be, with a relative range and valid placeholders; returns the
+    /// normalized request JSON or the refusal.</summary>
+    public static async Task<(string? Json, Refusal? Refused)> RequestAsync(TemplateBody body, Guid owner, TemplateRuns runs, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Trim().Length > 100) errors["name"] = ["A name of 1 to 100 characters is required."];
-        if (body.Description is { Length: > 2000 }) errors["description"] = ["The description has at most 2,000 characters."];
-        if (body.Request is null) errors["request"] = ["request is the export envelope of POST /api/v1/exports."];
-        if (errors.Count > 0) return (null, new Refusal(400, "The template is not valid", null, errors));
         if (await runs.ValidateAsync(owner, body.Request!, ct) is { } refused) return (null, refused);
         var normalized = body.Request!.Normalized(new Shared.Errors());
         return (JsonSerializer.Serialize(normalized, Json), null);
@@ -32,10 +61,13 @@ public sealed record TemplateView(Guid Id, string Name, string Description, Json
         e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
 
     /// <summary>409 for a unique violation: the name (templates_owner_name) or a concurrent edit of the same version.</summary>
-    public static IResult Conflict(Microsoft.EntityFrameworkCore.DbUpdateException e, string name) =>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Conflict(Microsoft.EntityFrameworkCore.DbUpdateException e, string name) =>
         (e.InnerException as Npgsql.PostgresException)?.ConstraintName == "templates_owner_name"
-            ? Exports.Host.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.")
-            : Exports.Host.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
+            ? NameTaken(name)
+            : Host.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
+
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NameTaken(string name) =>
+        Host.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.");
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
     {

@@ -81,4 +81,31 @@ public sealed class DependencyTests
         Assert.True(bad.Count == 0, string.Join("\n", bad));
         Assert.Contains(All, r => r.From.StartsWith("Exports.Features.ExportSeries") && r.To == "Exports.Series");
     }
+
+    /// <summary>Every FastEndpoints endpoint that binds a request has a FluentValidation validator for that request
+    /// in its own slice, so a newcomer finds a use case's rules beside its endpoint.</summary>
+    [Fact]
+    public void EveryEndpointWithARequest_HasAValidatorInItsSlice()
+    {
+        var types = typeof(Exports.Host.AppHost).Assembly.GetTypes();
+        var validators = types.Where(t => !t.IsAbstract && BaseOf(t, typeof(FastEndpoints.Validator<>)) is not null)
+            .Select(t => (Request: BaseOf(t, typeof(FastEndpoints.Validator<>))!.GetGenericArguments()[0], t.Namespace)).ToList();
+        var endpoints = types.Where(t => !t.IsAbstract && typeof(FastEndpoints.BaseEndpoint).IsAssignableFrom(t)).ToList();
+        Assert.NotEmpty(endpoints);
+        var missing = new List<string>();
+        foreach (var e in endpoints)
+        {
+            var request = BaseOf(e, typeof(FastEndpoints.Endpoint<,>))?.GetGenericArguments()[0];
+            if (request is null || request == typeof(FastEndpoints.EmptyRequest)) continue;
+            if (!validators.Any(v => v.Request == request && v.Namespace == e.Namespace)) missing.Add($"{e.FullName} ({request.Name})");
+        }
+        Assert.True(missing.Count == 0, "Endpoints without a validator beside them:\n" + string.Join("\n", missing));
+    }
+
+    static Type? BaseOf(Type t, Type open)
+    {
+        for (var b = t; b is not null; b = b.BaseType)
+            if (b.IsGenericType && b.GetGenericTypeDefinition() == open) return b;
+        return null;
+    }
 }

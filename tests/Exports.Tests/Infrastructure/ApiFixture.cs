@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using Exports.Host;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Alba;
 using Npgsql;
 
 namespace Exports.Tests.Infrastructure;
@@ -16,7 +16,8 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>SQL condition on a series alias <c>s</c>: the demo owner's servers (other tests make sources with the
     /// same metric names).</summary>
     public const string DemoServers = "s.source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers')";
-    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    /// <summary>The API in memory (Alba over <c>Program</c>): its services, its test server and scenarios.</summary>
+    public IAlbaHost Host { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
 
@@ -40,8 +41,8 @@ public sealed class ApiFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);
         Environment.SetEnvironmentVariable("EXPORTS_DATA_DIR", Path.Combine(Path.GetTempPath(), $"exports-tests-{Environment.ProcessId}"));
         Environment.SetEnvironmentVariable("EXPORTS_SPA_DIR", null);
-        Factory = new WebApplicationFactory<Program>();
-        using var client = Factory.CreateClient();
+        Host = await AlbaHost.For<Program>();
+        using var client = CreateClient();
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (true)
         {
@@ -70,19 +71,22 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         try { _smtp?.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-        await Factory.DisposeAsync();
+        await Host.DisposeAsync();
         await Db.DisposeAsync();
     }
 
     public HttpClient Client(string apiKey)
     {
-        var c = Factory.CreateClient();
+        var c = CreateClient();
         c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         c.Timeout = TimeSpan.FromMinutes(3);
         return c;
     }
 
     public HttpClient Demo() => Client(DemoKey);
+
+    /// <summary>A client with no credentials.</summary>
+    public HttpClient CreateClient() => Host.Server.CreateClient();
 
     /// <summary>A fresh user with an API key and nothing else.</summary>
     public async Task<(Guid Id, HttpClient Client)> NewUserAsync()

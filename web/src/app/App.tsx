@@ -5,13 +5,18 @@ import type { User } from "../features/auth/api/user";
 import { AppLayout } from "./AppLayout";
 import { useRoute } from "./navigation";
 import { AppProvider } from "./provider";
+import { applyTheme } from "../lib/theme";
 import { DashboardsPage } from "./routes/DashboardsPage";
 import { DestinationsPage } from "./routes/DestinationsPage";
 import { ExplorePage } from "./routes/ExplorePage";
 import { HistoryPage } from "./routes/HistoryPage";
+import { HomePage } from "./routes/HomePage";
 import { LoginPage } from "./routes/LoginPage";
 import { SchedulesPage } from "./routes/SchedulesPage";
 import { TemplatesPage } from "./routes/TemplatesPage";
+
+// The stored theme is on <html> before the first render, so the page never flashes the other one.
+applyTheme();
 
 export function App() {
   return (
@@ -21,7 +26,7 @@ export function App() {
   );
 }
 
-/** No session shows Login; a session shows the page in the address (Explore unless it names another). */
+/** No session shows Login; a session shows the page in the address (the landing page unless it names one). */
 function AuthGate() {
   const me = useMe();
   if (me.isPending) {
@@ -49,7 +54,9 @@ function SignedIn({ user }: { user: User }) {
   const route = useRoute();
   return (
     <AppLayout user={user} current={route.page}>
-      {route.page === "dashboards" ? (
+      {route.page === "home" ? (
+        <HomePage />
+      ) : route.page === "dashboards" ? (
         <DashboardsPage selected={route.dashboard} />
       ) : route.page === "history" ? (
         <HistoryPage />

@@ -1,7 +1,12 @@
 import { useMemo, useSyncExternalStore } from "react";
 
-/** The pages of the signed-in app, kept in the address's fragment so Back and bookmarks work. */
+/**
+ * The pages of the signed-in app, kept in the address's fragment so Back and bookmarks work. "#/" (or no
+ * fragment) is the landing page; Explore is "#/explore". Links from before the landing page existed still
+ * open Explore: "#/?source=…" (a query after "#/") and any fragment that names no page.
+ */
 export type Route =
+  | { page: "home" }
   | { page: "explore" }
   | { page: "dashboards"; dashboard?: string | undefined }
   | { page: "history" }
@@ -21,6 +26,8 @@ function decode(value: string | undefined): string | undefined {
 export function parseRoute(hash: string): Route {
   const [path = "", query = ""] = hash.replace(/^#\/?/, "").split("?", 2);
   const [first, second] = path.split("/");
+  if (!first) return query ? { page: "explore" } : { page: "home" };
+  if (first === "explore") return { page: "explore" };
   if (first === "history") return { page: "history" };
   if (first === "templates") return { page: "templates" };
   if (first === "destinations") return { page: "destinations" };
@@ -31,8 +38,10 @@ export function parseRoute(hash: string): Route {
 
 export function routeHref(route: Route): string {
   switch (route.page) {
-    case "explore":
+    case "home":
       return "#/";
+    case "explore":
+      return "#/explore";
     case "history":
       return "#/history";
     case "templates":
@@ -59,3 +68,14 @@ export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribe, () => window.location.hash);
   return useMemo(() => parseRoute(hash), [hash]);
 }
+
+/** What each page is called in the navigation and the browser tab ("History · Exports"). */
+export const PAGE_LABELS: Record<Route["page"], string> = {
+  home: "Home",
+  explore: "Explore",
+  dashboards: "Dashboards",
+  history: "History",
+  templates: "Templates",
+  schedules: "Schedules",
+  destinations: "Destinations",
+};

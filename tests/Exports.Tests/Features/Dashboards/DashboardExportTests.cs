@@ -175,7 +175,7 @@ public sealed class DashboardExportTests(ApiFixture api)
     {
         var share = await (await api.Demo().PostAsync("/api/v1/dashboards/server-web-03/share", null)).JsonAsync();
         var url = share.GetProperty("png").GetString()!;
-        var anonymous = api.Factory.CreateClient();
+        var anonymous = api.CreateClient();
         var r = await anonymous.GetAsync(url + "?last=30d");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal("image/png", r.Content.Headers.ContentType?.MediaType);
@@ -188,7 +188,7 @@ public sealed class DashboardExportTests(ApiFixture api)
     public async Task RenderTokens_RenderWithoutASession_AndRefuseTamperedOrExpiredOnes()
     {
         var token = await (await api.Demo().PostJsonAsync("/api/v1/render-tokens", new { kind = "widget", id = "ops-overview", widgetId = "cpu", format = "pdf" })).JsonAsync();
-        var anonymous = api.Factory.CreateClient();
+        var anonymous = api.CreateClient();
         var ok = await anonymous.GetAsync(token.GetProperty("url").GetString());
         Assert.Equal("application/pdf", ok.Content.Headers.ContentType?.MediaType);
         Assert.Equal(["cpu"], ok.WidgetStatuses().Select(s => s.GetProperty("id").GetString()));
@@ -198,7 +198,7 @@ public sealed class DashboardExportTests(ApiFixture api)
         Assert.Equal("The render token is not valid", bad.GetProperty("title").GetString());
 
         var owner = await api.ScalarAsync<Guid>("SELECT id FROM users WHERE email = 'demo@exports.local'");
-        var protector = api.Factory.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("exports.render-tokens.v1").ToTimeLimitedDataProtector();
+        var protector = api.Host.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("exports.render-tokens.v1").ToTimeLimitedDataProtector();
         var expiredPayload = JsonSerializer.Serialize(new { O = owner, K = "dashboard", I = "ops-overview", W = (string?)null, F = "png", E = DateTimeOffset.UtcNow.AddMinutes(-1) });
         var expired = protector.Protect(expiredPayload, DateTimeOffset.UtcNow.AddHours(1));
         var gone = await (await anonymous.GetAsync($"/api/v1/render/{expired}")).ProblemAsync(401);

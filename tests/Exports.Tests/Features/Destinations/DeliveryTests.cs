@@ -85,7 +85,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         var mail = await MailAsync($"big-{tag}@example.com");
         Assert.Empty(mail.GetProperty("attachments").EnumerateArray());
         var url = System.Text.RegularExpressions.Regex.Match(mail.GetProperty("text").GetString()!, @"https?://\S+token=\S+").Value;
-        var file = await api.Factory.CreateClient().GetAsync(new Uri(url).PathAndQuery); // anonymous: the token is the key
+        var file = await api.CreateClient().GetAsync(new Uri(url).PathAndQuery); // anonymous: the token is the key
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
         Assert.Equal(job.GetProperty("checksum").GetString(), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await file.Content.ReadAsByteArrayAsync())));
     }

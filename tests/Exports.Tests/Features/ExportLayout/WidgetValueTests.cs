@@ -81,7 +81,7 @@ public sealed class WidgetValueTests(ApiFixture api)
             ],
         };
         var owner = await api.ScalarAsync<Guid>("SELECT id FROM users WHERE email = 'demo@exports.local'");
-        var (doc, errors) = await api.Factory.Services.GetRequiredService<LayoutExports>().ResolveAsync(owner, layout, default);
+        var (doc, errors) = await api.Host.Services.GetRequiredService<LayoutExports>().ResolveAsync(owner, layout, default);
         Assert.False(errors.Any);
         var data = Assert.IsType<SeriesData>(doc!.Widgets[0].Data);
         Assert.Equal(["web-03 avg", "web-03 max", "web-03 p95"], data.Series.Select(s => s.Name));

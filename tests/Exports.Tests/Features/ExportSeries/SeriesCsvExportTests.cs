@@ -138,9 +138,11 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
     [Fact]
     public async Task CsvOptions_SemicolonDecimalCommaBomCustomHeaders_AreApplied()
     {
+        // The seeded data's last 30 minutes (a "last 30m" range would hold fewer rows the longer the run has taken).
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromMinutes(30));
         var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
         {
-            source = "servers", metrics = new[] { "load_avg" }, timeframe = new { last = "30m" },
+            source = "servers", metrics = new[] { "load_avg" }, timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
             filter = new { field = "server", op = "eq", value = "db-02" },
             columns = new { include = new[] { "time", "server", "value" }, rename = new Dictionary<string, string> { ["value"] = "load" } },
             format = "csv",

@@ -28,7 +28,7 @@ public sealed class ExportJobTests(ApiFixture api)
 
     static object BigCsv() => new { source = "servers", timeframe = new { last = "30d" }, granularity = "raw", format = "csv" };
 
-    string ArtifactDir(JsonElement job) => Path.Combine(api.Factory.Services.GetRequiredService<ExportsSettings>().Jobs.LocalDir,
+    string ArtifactDir(JsonElement job) => Path.Combine(api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.LocalDir,
         job.GetProperty("ownerId").GetGuid().ToString("N"), job.GetProperty("id").GetGuid().ToString("N"));
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed class ExportJobTests(ApiFixture api)
         var link = await (await c.PostJsonAsync($"/api/v1/exports/{id}/links", new { expiresInMinutes = 30 })).JsonAsync();
         var url = link.GetProperty("url").GetString()!;
         Assert.InRange(link.GetProperty("expiresAt").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(29), DateTimeOffset.UtcNow.AddMinutes(31));
-        var anonymous = api.Factory.CreateClient();
+        var anonymous = api.CreateClient();
         var r = await anonymous.GetAsync(url);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal(owned, await r.Content.ReadAsByteArrayAsync());
@@ -221,7 +221,7 @@ public sealed class ExportJobTests(ApiFixture api)
         var longer = (long.Parse(token[..token.IndexOf('.')]) + 3600) + token[token.IndexOf('.')..];
         await (await anonymous.GetAsync($"/api/v1/exports/{id}/download?token={longer}")).ProblemAsync(403);
         await (await anonymous.GetAsync($"/api/v1/exports/{Guid.NewGuid()}/download?token={token}")).ProblemAsync(403);
-        var expired = api.Factory.Services.GetRequiredService<DownloadLinks>().Create(Guid.Parse(id), DateTimeOffset.UtcNow.AddSeconds(-5));
+        var expired = api.Host.Services.GetRequiredService<DownloadLinks>().Create(Guid.Parse(id), DateTimeOffset.UtcNow.AddSeconds(-5));
         await (await anonymous.GetAsync($"/api/v1/exports/{id}/download?token={expired}")).ProblemAsync(410);
         await (await anonymous.GetAsync($"/api/v1/exports/{id}/download")).ProblemAsync(401);
         Assert.Equal(2, (await GetAsync(c, id)).GetProperty("downloadCount").GetInt32());
@@ -238,7 +238,7 @@ public sealed class ExportJobTests(ApiFixture api)
                 (gen_random_uuid(), $1, 'layout', 'png', 'fake', $2, 'done', '{}', 'x', 'f.png', 'image/png', 'local', 'k', $3, $4, $4)
                 RETURNING 1
                 """, owner, status, (object?)size ?? DBNull.Value, created);
-        var settings = api.Factory.Services.GetRequiredService<ExportsSettings>().Jobs;
+        var settings = api.Host.Services.GetRequiredService<ExportsSettings>().Jobs;
         for (var i = 0; i < settings.QuotaConcurrent; i++) await Fake("processing", DateTimeOffset.UtcNow.AddHours(-2));
         var busy = await c.PostJsonAsync("/api/v1/exports", TextLayout());
         await busy.ProblemAsync(429);
@@ -261,7 +261,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task DeletingHistory_DoesNotGiveHourlyQuotaBack_NextSubmitIs429WithRetryAfter()
     {
         var (owner, c) = await api.NewUserAsync();
-        var perHour = api.Factory.Services.GetRequiredService<ExportsSettings>().Jobs.QuotaPerHour;
+        var perHour = api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.QuotaPerHour;
         // All but one of the hour's exports were started 20 minutes ago; the last one now, through the API.
         await api.ScalarAsync<int>("INSERT INTO export_submissions (job_id, owner_id, submitted_at) SELECT gen_random_uuid(), $1, now() - interval '20 minutes' FROM generate_series(1, $2) RETURNING 1", owner, perHour - 1);
         var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
@@ -313,7 +313,7 @@ public sealed class ExportJobTests(ApiFixture api)
         var id = done.GetProperty("id").GetGuid();
         Assert.Single(Directory.EnumerateFiles(ArtifactDir(done)));
         await api.ScalarAsync<int>("UPDATE export_jobs SET expires_at = now() - interval '1 minute' WHERE id = $1 RETURNING 1", id);
-        Assert.True(await api.Factory.Services.GetRequiredService<RetentionSweep>().RunAsync(default) >= 1);
+        Assert.True(await api.Host.Services.GetRequiredService<RetentionSweep>().RunAsync(default) >= 1);
         var expired = await GetAsync(c, id.ToString());
         Assert.Equal("expired", expired.Status());
         Assert.False(Directory.Exists(ArtifactDir(done)));

@@ -18,7 +18,7 @@ namespace Exports.Tests.Features.History;
 [Collection(ApiCollection.Name)]
 public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<S3Server>
 {
-    T Service<T>() where T : notnull => api.Factory.Services.GetRequiredService<T>();
+    T Service<T>() where T : notnull => api.Host.Services.GetRequiredService<T>();
 
     JobRunner Runner(JobSettings jobs, IArtifactStore? store = null) => new(
         Service<JobRecords>(), Service<SeriesExports>(), Service<LayoutExports>(), store ?? Service<IArtifactStore>(),

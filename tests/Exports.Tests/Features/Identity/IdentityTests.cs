@@ -9,14 +9,14 @@ public sealed class IdentityTests(ApiFixture api)
     [Fact]
     public async Task NoCredentials_Returns401Problem()
     {
-        var r = await api.Factory.CreateClient().GetAsync("/api/v1/sources");
+        var r = await api.CreateClient().GetAsync("/api/v1/sources");
         await r.ProblemAsync(401);
     }
 
     [Fact]
     public async Task CookieLogin_ThenMe_ReturnsTheDemoUser()
     {
-        var c = api.Factory.CreateClient();
+        var c = api.CreateClient();
         var login = await c.PostJsonAsync("/api/v1/auth/login", new { email = "DEMO@exports.local", password = "demo-password" });
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         var cookie = login.Headers.GetValues("Set-Cookie").Single(h => h.StartsWith("exports.session="));
@@ -30,7 +30,7 @@ public sealed class IdentityTests(ApiFixture api)
     [Fact]
     public async Task WrongPassword_Returns401WithoutCookie()
     {
-        var r = await api.Factory.CreateClient().PostJsonAsync("/api/v1/auth/login", new { email = "demo@exports.local", password = "nope" });
+        var r = await api.CreateClient().PostJsonAsync("/api/v1/auth/login", new { email = "demo@exports.local", password = "nope" });
         await r.ProblemAsync(401);
         Assert.False(r.Headers.Contains("Set-Cookie"));
     }

@@ -12,14 +12,14 @@ namespace Exports.Tests.Features.Identity;
 [Collection(ApiCollection.Name)]
 public sealed class LoginThrottleTests(ApiFixture api)
 {
-    LoginSettings Limits => api.Factory.Services.GetRequiredService<ExportsSettings>().Login;
+    LoginSettings Limits => api.Host.Services.GetRequiredService<ExportsSettings>().Login;
 
     static string NewAddress() => $"198.51.{Random.Shared.Next(0, 255)}.{Random.Shared.Next(1, 255)}";
 
     async Task<(int Status, string? RetryAfter, JsonElement Body)> LoginAsync(string email, string password, string address)
     {
         var ip = IPAddress.Parse(address);
-        using var client = new HttpClient(api.Factory.Server.CreateHandler(c => c.Connection.RemoteIpAddress = ip)) { BaseAddress = api.Factory.Server.BaseAddress };
+        using var client = new HttpClient(api.Host.Server.CreateHandler(c => c.Connection.RemoteIpAddress = ip)) { BaseAddress = api.Host.Server.BaseAddress };
         var r = await client.PostJsonAsync("/api/v1/auth/login", new { email, password });
         var text = await r.Content.ReadAsStringAsync();
         return ((int)r.StatusCode, r.Headers.RetryAfter?.Delta?.TotalSeconds.ToString("0"), text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);

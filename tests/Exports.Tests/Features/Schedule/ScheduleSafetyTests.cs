@@ -99,7 +99,7 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
     public async Task FiringMoreOftenThanTheMinimumInterval_Is400NamingTheLimit(string cron)
     {
         var (owner, c, template) = await OwnerAsync();
-        var limit = api.Factory.Services.GetRequiredService<ExportsSettings>().Jobs.ScheduleMinInterval;
+        var limit = api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.ScheduleMinInterval;
         var p = await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron, timezone = "UTC" })).ProblemAsync(400, "cron");
         var message = p.GetProperty("errors").GetProperty("cron")[0].GetString()!;
         Assert.Contains("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", message);
@@ -169,7 +169,7 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
     public async Task TicksRefusedByTheQuota_FoldIntoOneRun_UntilARunIsQueued()
     {
         var (owner, c, template) = await OwnerAsync();
-        var perHour = api.Factory.Services.GetRequiredService<ExportsSettings>().Jobs.QuotaPerHour;
+        var perHour = api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.QuotaPerHour;
         await api.ScalarAsync<int>("INSERT INTO export_submissions (job_id, owner_id, submitted_at) SELECT gen_random_uuid(), $1, now() FROM generate_series(1, $2) RETURNING 1", owner, perHour);
         var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "*/2 * * * * ?", timezone = "UTC" })).JsonAsync()).GetProperty("id").GetString()!;
         var sid = Guid.Parse(id);

@@ -23,8 +23,8 @@ vi.mock("uplot", () => ({
 }));
 
 describe("App", () => {
-  // The page lives in the address's fragment; every test starts on Explore.
-  beforeEach(() => window.history.replaceState(null, "", "/"));
+  // The page lives in the address's fragment; every test starts on Explore ("/" is the landing page).
+  beforeEach(() => window.history.replaceState(null, "", "/#/explore"));
 
   it("signs in, previews the first source with a chart, and signs out", async () => {
     vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });

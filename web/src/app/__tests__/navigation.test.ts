@@ -3,8 +3,12 @@ import { parseRoute, routeHref, type Route } from "../navigation";
 
 describe("navigation", () => {
   it.each<[string, Route]>([
-    ["", { page: "explore" }],
-    ["#/", { page: "explore" }],
+    ["", { page: "home" }],
+    ["#/", { page: "home" }],
+    ["#/explore", { page: "explore" }],
+    ["#/explore?source=servers", { page: "explore" }],
+    // Links to Explore from before the landing page keep working.
+    ["#/?source=servers", { page: "explore" }],
     ["#/history", { page: "history" }],
     ["#/templates", { page: "templates" }],
     ["#/destinations", { page: "destinations" }],
@@ -18,6 +22,8 @@ describe("navigation", () => {
 
   it("writes the routes it reads", () => {
     const routes: Route[] = [
+      { page: "home" },
+      { page: "explore" },
       { page: "templates" },
       { page: "destinations" },
       { page: "schedules" },

@@ -1,7 +1,9 @@
 import { LoginForm } from "../../features/auth/components/LoginForm";
+import { usePageTitle } from "../../lib/use-page-title";
 import { Logo } from "../Logo";
 
 export function LoginPage() {
+  usePageTitle("Sign in");
   return (
     <main className="login-page">
       <div className="login-card">
@@ -10,7 +12,7 @@ export function LoginPage() {
           <span>Exports</span>
         </div>
         <h1 className="login-title">Sign in</h1>
-        <p className="muted">Export time series and records as CSV, TSV, JSON or JSON Lines.</p>
+        <p className="muted">Export time series, event records and dashboards as files, on demand or on a schedule.</p>
         <LoginForm />
         <p className="login-hint">Demo: demo@exports.local</p>
       </div>

@@ -1,9 +1,10 @@
-import type { ReactNode } from "react";
+import type { ReactNode, Ref } from "react";
 import type { ApiError } from "../../lib/api-client";
 
-export function Alert({ title, children }: { title: ReactNode; children?: ReactNode }) {
+/** An error message, announced when it appears; focusable by script (tabindex=-1) so focus can be moved to it. */
+export function Alert({ title, children, ref }: { title: ReactNode; children?: ReactNode; ref?: Ref<HTMLDivElement> }) {
   return (
-    <div role="alert" className="alert alert-error">
+    <div ref={ref} role="alert" tabIndex={-1} className="alert alert-error">
       <p className="alert-title">{title}</p>
       {children}
     </div>
@@ -36,4 +37,16 @@ export function ProblemAlert({
       {children}
     </Alert>
   );
+}
+
+/** "timeframe.last" -> "Timeframe › last", "Email" -> "Email": a JSON path as words, never a raw key. */
+export function humanizeField(field: string): string {
+  const parts = field
+    .replace(/\[(\d+)\]/g, ".$1")
+    .split(".")
+    .filter(Boolean)
+    .map((part) => (/^\d+$/.test(part) ? `#${Number(part) + 1}` : part.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()));
+  if (parts.length === 0) return field;
+  const [first = "", ...rest] = parts;
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...rest].join(" › ");
 }

@@ -1,5 +1,6 @@
 import { useRef, type ReactNode } from "react";
 import { errorMessage } from "../../lib/api-client";
+import { useFocusOn } from "../../lib/focus";
 import { Button } from "./Button";
 import { Dialog } from "./Dialog";
 
@@ -17,14 +18,15 @@ export interface ConfirmDialogProps {
   error?: unknown;
 }
 
-/** "Are you sure?" before something that cannot be undone; focus starts on Cancel. */
+/** "Are you sure?" before something that cannot be undone; focus starts on Cancel and moves to the error if it fails. */
 export function ConfirmDialog({ open, title, description, confirmLabel, onConfirm, onCancel, busy, error }: ConfirmDialogProps) {
   const cancelRef = useRef<HTMLButtonElement>(null);
+  const errorRef = useFocusOn<HTMLParagraphElement>(error ?? undefined);
   return (
     <Dialog open={open} onClose={onCancel} title={title} description={description} initialFocusRef={cancelRef}>
       {error != null && (
         <div className="dialog-body">
-          <p role="alert" className="inline-error">
+          <p ref={errorRef} role="alert" tabIndex={-1} className="inline-error">
             {errorMessage(error)}
           </p>
         </div>

@@ -8,6 +8,8 @@ import { DestinationsView } from "../components/DestinationsView";
 
 const LIST = "GET /api/v1/destinations";
 const CREATE = "POST /api/v1/destinations";
+const KINDS = "GET /api/v1/destinations/kinds";
+const ALL_KINDS = ["email", "webhook", "s3", "sftp"].map((kind) => ({ kind, available: true }));
 
 const HOST_KEY = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s";
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -47,6 +49,7 @@ function saved(request: RecordedRequest, id: string): DestinationJson {
 function destinationsServer(initial: DestinationJson[], extra: Parameters<typeof mockFetch>[0] = {}) {
   let list = [...initial];
   return mockFetch({
+    [KINDS]: () => jsonResponse(ALL_KINDS),
     [LIST]: () => jsonResponse(list),
     [CREATE]: (request) => {
       const destination = saved(request, "d-new");

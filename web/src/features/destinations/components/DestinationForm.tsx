@@ -1,17 +1,18 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { Alert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
-import { RadioCards } from "../../../components/ui/RadioCards";
 import { TextInput } from "../../../components/ui/TextInput";
 import { errorsFor, isApiError } from "../../../lib/api-client";
-import { DESTINATION_KIND_LABELS, DESTINATION_KINDS, type Destination, type DestinationKind } from "../../../lib/destinations";
+import type { Destination, DestinationKind } from "../../../lib/destinations";
 import { useCreateDestination } from "../api/create-destination";
 import type { DestinationBody } from "../api/destination";
+import { useDestinationKinds } from "../api/list-kinds";
+import { useTestDestination } from "../api/test-destination";
 import { useUpdateDestination } from "../api/update-destination";
 import { draftFromDestination, newDraft, toDestinationBody, type DestinationDraft } from "../utils/destination-draft";
+import { KindChoice, firstAvailableKind } from "./KindChoice";
 import { KIND_FIELDS, KindFields } from "./KindFields";
-
-const KIND_OPTIONS = DESTINATION_KINDS.map((kind) => ({ value: kind, label: DESTINATION_KIND_LABELS[kind] }));
+import { TestResultView } from "./TestResultView";
 
 const RECIPIENT_FIELD = /^config\.to\[(\d+)\]$/i;
 
@@ -29,20 +30,36 @@ function sentRecipients(body: DestinationBody | undefined): string[] {
 
 /**
  * A destination's name, kind and the kind's settings and secrets. Secrets are write-only: editing shows their boxes
- * empty, and an empty box keeps the stored value. The server checks everything; its field errors show beside the
- * fields.
+ * empty, and an empty box keeps the stored value. Kinds this server cannot deliver to are shown disabled with the
+ * reason, and a new destination starts on the first kind it can. "Send test" sends a small file to what the form
+ * says (saved or not) and shows what the receiver answered. The server checks everything; its field errors show
+ * beside the fields.
  */
 export function DestinationForm({ destination, onSaved, onCancel }: DestinationFormProps) {
   const titleId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const [draft, setDraft] = useState<DestinationDraft>(() => (destination ? draftFromDestination(destination) : newDraft()));
+  const kinds = useDestinationKinds();
+  const [draft, setDraft] = useState<DestinationDraft>(() =>
+    destination ? draftFromDestination(destination) : newDraft(firstAvailableKind(kinds.data)),
+  );
+  const kindTouched = useRef(false);
   const create = useCreateDestination();
   const update = useUpdateDestination();
+  const test = useTestDestination();
   const saving = destination ? update : create;
-  const error = saving.error;
-  const sent = destination ? update.variables?.body : create.variables;
+  // The errors of whichever was asked last: a save, or a test of the form.
+  const error = saving.error ?? test.error;
+  const sent = saving.error ? (destination ? update.variables?.body : create.variables) : test.variables?.body;
   const set = <K extends keyof DestinationDraft>(key: K, value: DestinationDraft[K]) =>
     setDraft((current) => ({ ...current, [key]: value }));
+  const savedKind = destination?.kind as DestinationKind | undefined;
+
+  // A new destination waits on a kind the server can deliver to once the server has said which.
+  useEffect(() => {
+    if (destination || kindTouched.current || !kinds.data) return;
+    const first = firstAvailableKind(kinds.data);
+    setDraft((current) => (kinds.data.some((k) => k.kind === current.kind && !k.available) ? { ...current, kind: first } : current));
+  }, [destination, kinds.data]);
   const fieldErrors = (...fields: string[]) => {
     const messages = fields.flatMap((field) => errorsFor(error, field) ?? []);
     return messages.length > 0 ? messages : undefined;
@@ -69,6 +86,7 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    test.reset();
     const body = toDestinationBody(draft);
     if (destination) update.mutate({ id: destination.id, body }, { onSuccess: onSaved });
     else create.mutate(body, { onSuccess: onSaved });
@@ -112,14 +130,17 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
           required
         />
       </div>
-      <RadioCards<DestinationKind>
-        legend="Kind"
+      <KindChoice
         name={`${titleId}-kind`}
         value={draft.kind}
-        options={KIND_OPTIONS}
-        onChange={(value) => set("kind", value)}
+        kinds={kinds.data}
+        savedKind={savedKind}
+        onChange={(value) => {
+          kindTouched.current = true;
+          test.reset();
+          set("kind", value);
+        }}
         errors={fieldErrors("kind")}
-        compact
       />
       <KindFields
         draft={draft}
@@ -129,13 +150,27 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
         storedSecrets={destination?.secrets ?? []}
       />
 
+      <TestResultView result={test.data} pending={test.isPending} />
       <div className="form-actions">
-        <Button variant="ghost" onClick={onCancel}>
-          Cancel
+        <Button
+          className="form-actions-start"
+          disabled={test.isPending}
+          aria-busy={test.isPending}
+          onClick={() => {
+            saving.reset();
+            test.mutate({ id: destination?.id, body: toDestinationBody(draft) });
+          }}
+        >
+          {test.isPending ? "Sending test…" : "Send test"}
         </Button>
-        <Button type="submit" variant="primary" disabled={saving.isPending} aria-busy={saving.isPending}>
-          {saving.isPending ? "Saving…" : destination ? "Save destination" : "Create destination"}
-        </Button>
+        <div className="form-actions-end">
+          <Button variant="ghost" onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" disabled={saving.isPending} aria-busy={saving.isPending}>
+            {saving.isPending ? "Saving…" : destination ? "Save destination" : "Create destination"}
+          </Button>
+        </div>
       </div>
     </form>
   );

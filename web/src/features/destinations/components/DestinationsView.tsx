@@ -5,6 +5,7 @@ import type { Destination } from "../../../lib/destinations";
 import { useDestinations } from "../api/list-destinations";
 import { DestinationForm } from "./DestinationForm";
 import { DESTINATION_COLUMNS, DestinationRow } from "./DestinationRow";
+import "./destinations.css";
 
 type Editor = { mode: "new" } | { mode: "edit"; destination: Destination };
 
@@ -90,7 +91,7 @@ function DestinationList({ destinations, onEdit, onDeleted }: DestinationListPro
   }
 
   return (
-    <div className="table-scroll history-table" tabIndex={0} role="region" aria-label="Destinations" aria-busy={destinations.isFetching}>
+    <div className="table-scroll history-table destinations-list" tabIndex={0} role="region" aria-label="Destinations" aria-busy={destinations.isFetching}>
       <table className="table">
         <thead>
           <tr>

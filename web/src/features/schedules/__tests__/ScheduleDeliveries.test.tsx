@@ -9,6 +9,19 @@ import { renderWithClient } from "../../../test/render";
 import { runJson, scheduleJson, templateJson, type RunJson } from "../../../test/templates";
 import { SchedulesView } from "../components/SchedulesView";
 
+/** A preview the form's "Next runs" reads while it is edited (POST /schedules/preview). */
+const PREVIEW = {
+  "POST /api/v1/schedules/preview?count=5": () =>
+    jsonResponse({ cron: "0 0 9 * * ?", timezone: "UTC", runs: [{ at: "2026-11-23T09:00:00+00:00" }] }),
+};
+
+/** Chooses `item` in the row's "⋯" menu. */
+async function chooseInMenu(user: ReturnType<typeof userEvent.setup>, rowElement: HTMLElement, item: string | RegExp) {
+  await user.click(within(rowElement).getByRole("button", { name: /^More actions for / }));
+  await user.click(screen.getByRole("menuitem", { name: item }));
+}
+
+
 const LIST = "GET /api/v1/schedules";
 const TEMPLATES = "GET /api/v1/templates";
 const DESTINATIONS = "GET /api/v1/destinations";
@@ -37,7 +50,7 @@ function cell(row: HTMLElement, column: string): HTMLElement {
 
 async function openRuns(user: ReturnType<typeof userEvent.setup>) {
   const daily = await screen.findByRole("row", { name: "Servers daily" });
-  await user.click(within(daily).getByRole("button", { name: "Runs" }));
+  await chooseInMenu(user, daily, "Show runs");
   return screen.findByRole("table", { name: "Runs of Servers daily" });
 }
 
@@ -45,6 +58,7 @@ describe("SchedulesView deliveries", () => {
   it("sends the destinations ticked under “Deliver to” with a new schedule, and shows the server's errors about them there", async () => {
     let attempts = 0;
     const requests = mockFetch({
+      ...PREVIEW,
       [LIST]: () => jsonResponse([]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
       [DESTINATIONS]: () => jsonResponse([OPS_MAIL, HOOK]),
@@ -75,7 +89,7 @@ describe("SchedulesView deliveries", () => {
     await user.click(within(form).getByRole("button", { name: "Create schedule" }));
 
     expect(await screen.findByRole("heading", { name: "Schedule created" })).toBeInTheDocument();
-    const posted = requests.filter((request) => request.method === "POST").map((request) => request.body);
+    const posted = requests.filter((request) => request.method === "POST" && !request.url.includes("/preview")).map((request) => request.body);
     expect(posted).toHaveLength(2);
     for (const body of posted) {
       expect(body).toEqual({
@@ -90,6 +104,7 @@ describe("SchedulesView deliveries", () => {
 
   it("edits a schedule's destinations: one since deleted stays listed to untick, and none ticked sends none", async () => {
     const requests = mockFetch({
+      ...PREVIEW,
       [LIST]: () => jsonResponse([dailyTo(["d-hook", "d-gone"])]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
       [DESTINATIONS]: () => jsonResponse([OPS_MAIL, HOOK]),
@@ -123,7 +138,8 @@ describe("SchedulesView deliveries", () => {
   });
 
   it("offers the Destinations page when there is nowhere to deliver yet", async () => {
-    mockFetch({ [LIST]: () => jsonResponse([]), [TEMPLATES]: () => jsonResponse([SERVERS]), [DESTINATIONS]: () => jsonResponse([]) });
+    mockFetch({
+      ...PREVIEW, [LIST]: () => jsonResponse([]), [TEMPLATES]: () => jsonResponse([SERVERS]), [DESTINATIONS]: () => jsonResponse([]) });
     const user = userEvent.setup();
     renderWithClient(<SchedulesView destinationsHref="#/destinations" />);
     await screen.findByText(/No schedules yet/);
@@ -156,6 +172,7 @@ describe("SchedulesView deliveries", () => {
     });
     const without = runJson({ id: "r-2", exportId: "j-old", fileName: "servers-2026-11-21.csv", startedAt: "2026-11-21T10:00:00+00:00" });
     mockFetch({
+      ...PREVIEW,
       [LIST]: () => jsonResponse([dailyTo(["d-mail", "d-hook"])]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
       [RUNS]: () => jsonResponse([delivered, without]),
@@ -193,6 +210,7 @@ describe("SchedulesView deliveries", () => {
     let stage = 0;
     let reads = 0;
     mockFetch({
+      ...PREVIEW,
       [LIST]: () => jsonResponse([dailyTo(["d-mail"])]),
       [TEMPLATES]: () => jsonResponse([SERVERS]),
       [RUNS]: () => {

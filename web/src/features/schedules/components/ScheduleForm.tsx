@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { DestinationPicker } from "../../../components/DestinationPicker";
+import { TimeZonePicker } from "../../../components/TimeZonePicker";
 import { Alert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { Checkbox } from "../../../components/ui/Checkbox";
@@ -14,8 +15,10 @@ import { useCreateSchedule } from "../api/create-schedule";
 import { useDestinationChoices } from "../api/list-destinations";
 import { WEEKDAYS, type Schedule } from "../api/schedule";
 import { useUpdateSchedule } from "../api/update-schedule";
-import { COMMON_TIME_ZONES, WEEKDAY_NAMES } from "../utils/labels";
+import { previewBodyOf } from "../api/preview-schedule";
+import { WEEKDAY_NAMES } from "../utils/labels";
 import { draftFromSchedule, newDraft, toScheduleBody, type FrequencyChoice, type ScheduleDraft } from "../utils/schedule-draft";
+import { NextRunsPreview } from "./NextRunsPreview";
 
 const FREQUENCY_OPTIONS = [
   { value: "hourly", label: "Hourly" },
@@ -88,7 +91,6 @@ export function ScheduleForm({
   onCancel,
 }: ScheduleFormProps) {
   const titleId = useId();
-  const zonesId = useId();
   const windowId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const [draft, setDraft] = useState<ScheduleDraft>(() =>
@@ -128,9 +130,6 @@ export function ScheduleForm({
   if (draft.templateId && !templates?.some((template) => template.id === draft.templateId)) {
     templateOptions.push({ value: draft.templateId, label: templates ? "A template that no longer exists" : "Loading templates…" });
   }
-  const zones = COMMON_TIME_ZONES.includes(browserTimeZone() as (typeof COMMON_TIME_ZONES)[number])
-    ? COMMON_TIME_ZONES
-    : [browserTimeZone(), ...COMMON_TIME_ZONES];
   const timed = draft.every === "daily" || draft.every === "weekly" || draft.every === "monthly";
 
   return (
@@ -256,21 +255,13 @@ export function ScheduleForm({
       )}
 
       <div className="options-grid">
-        <TextInput
+        <TimeZonePicker
           label="Time zone"
           value={draft.timezone}
           onChange={(value) => set("timezone", value)}
-          list={zonesId}
-          spellCheck={false}
-          autoComplete="off"
-          hint="An IANA name such as Europe/Berlin: runs keep their local time when the clocks change."
+          hint="Type to search, such as Berlin or +05:30. Runs keep their local time when the clocks change."
           errors={fieldErrors("timezone")}
         />
-        <datalist id={zonesId}>
-          {zones.map((zone) => (
-            <option key={zone} value={zone} />
-          ))}
-        </datalist>
         <fieldset className="fieldset" aria-describedby={`${windowId}-hint${windowErrors ? ` ${windowId}-error` : ""}`}>
           <legend className="field-label">Window</legend>
           <p className="field-hint" id={`${windowId}-hint`}>
@@ -287,6 +278,8 @@ export function ScheduleForm({
           )}
         </fieldset>
       </div>
+
+      <NextRunsPreview body={previewBodyOf(toScheduleBody(draft))} />
 
       <DestinationPicker
         destinations={destinations.data}

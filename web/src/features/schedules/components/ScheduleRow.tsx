@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { ConfirmDialog } from "../../../components/ui/ConfirmDialog";
+import { MenuButton } from "../../../components/ui/MenuButton";
 import { errorMessage } from "../../../lib/api-client";
 import { useDeleteSchedule } from "../api/delete-schedule";
 import { useSetScheduleActive } from "../api/pause-schedule";
@@ -23,8 +24,12 @@ export interface ScheduleRowProps {
   onDeleted: () => void;
 }
 
-/** One schedule, named by its name: when it runs, and Pause/Resume, Run now, Edit, Runs and Delete. */
-export function ScheduleRow({ schedule, templateName, runsShown, runsId, onShowRuns, onEdit, onDeleted }: ScheduleRowProps) {
+/**
+ * One schedule, named by its name: when it runs; Run now and Edit, and a "⋯" menu with Pause/Resume, Show runs and
+ * Delete, so the actions take one narrow column. Each cell names its column (data-label) for the card layout of
+ * narrow screens.
+ */
+export function ScheduleRow({ schedule, templateName, runsShown, onShowRuns, onEdit, onDeleted }: ScheduleRowProps) {
   const nameId = useId();
   const toggle = useSetScheduleActive();
   const run = useRunSchedule();
@@ -40,20 +45,20 @@ export function ScheduleRow({ schedule, templateName, runsShown, runsId, onShowR
           {schedule.name}
         </span>
       </th>
-      <td>{templateName === null ? <span className="muted">Deleted template</span> : (templateName ?? "…")}</td>
-      <td>
+      <td data-label="Template">{templateName === null ? <span className="muted">Deleted template</span> : (templateName ?? "…")}</td>
+      <td data-label="Frequency">
         <div className="export-cell">
           <span>{describeFrequency(schedule.spec, schedule.cron)}</span>
           {window && <span className="export-title">{window}</span>}
         </div>
       </td>
-      <td>{schedule.timezone}</td>
-      <td>
+      <td data-label="Time zone">{schedule.timezone}</td>
+      <td data-label="Status">
         <span className={`status-badge ${schedule.active ? "status-completed" : "status-paused"}`}>
           {schedule.active ? "Active" : "Paused"}
         </span>
       </td>
-      <td>
+      <td data-label="Next runs">
         {schedule.nextRuns.length > 0 ? (
           <ol className="next-runs" aria-label={`Next runs of ${schedule.name}`}>
             {schedule.nextRuns.map((time) => (
@@ -66,17 +71,9 @@ export function ScheduleRow({ schedule, templateName, runsShown, runsId, onShowR
           <span className="muted">{schedule.active ? "None ahead" : "None while paused"}</span>
         )}
       </td>
-      <td>
+      <td className="schedule-actions">
         <div className="row-actions-cell">
           <div className="row-actions">
-            <Button
-              size="sm"
-              aria-describedby={nameId}
-              disabled={toggle.isPending}
-              onClick={() => toggle.mutate({ id: schedule.id, active: !schedule.active })}
-            >
-              {schedule.active ? "Pause" : "Resume"}
-            </Button>
             <Button
               size="sm"
               variant="primary"
@@ -89,12 +86,28 @@ export function ScheduleRow({ schedule, templateName, runsShown, runsId, onShowR
             <Button size="sm" aria-describedby={nameId} onClick={onEdit}>
               Edit
             </Button>
-            <Button size="sm" aria-describedby={nameId} aria-expanded={runsShown} aria-controls={runsShown ? runsId : undefined} onClick={onShowRuns}>
-              Runs
-            </Button>
-            <Button size="sm" variant="ghost" aria-describedby={nameId} onClick={() => setConfirming(true)}>
-              Delete
-            </Button>
+            <span className="schedule-more">
+              <MenuButton
+                variant="secondary"
+                label={
+                  <>
+                    <span aria-hidden="true">⋯</span>
+                    <span className="sr-only">More actions for {schedule.name}</span>
+                  </>
+                }
+                items={[
+                  {
+                    id: "toggle",
+                    label: schedule.active ? "Pause" : "Resume",
+                    description: schedule.active ? "Stop running until resumed" : "Run on its schedule again",
+                    disabled: toggle.isPending,
+                    onSelect: () => toggle.mutate({ id: schedule.id, active: !schedule.active }),
+                  },
+                  { id: "runs", label: runsShown ? "Hide runs" : "Show runs", onSelect: onShowRuns },
+                  { id: "delete", label: "Delete…", separated: true, onSelect: () => setConfirming(true) },
+                ]}
+              />
+            </span>
           </div>
           <span role="status" className="field-hint">
             {run.isSuccess && (run.data?.status === "refused" ? "The run was refused: see Runs." : "Started: it is the newest of its runs.")}

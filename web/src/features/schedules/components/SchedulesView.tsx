@@ -8,6 +8,7 @@ import type { Schedule } from "../api/schedule";
 import { RunHistory } from "./RunHistory";
 import { ScheduleForm } from "./ScheduleForm";
 import { SCHEDULE_COLUMNS, ScheduleRow } from "./ScheduleRow";
+import "./schedules.css";
 import { ScheduleSaved } from "./ScheduleSaved";
 
 export interface SchedulesViewProps {
@@ -110,7 +111,7 @@ function ScheduleList({ schedules, templates, runsOf, runsId, onShowRuns, onEdit
 
   const names = new Map(templates?.map((template) => [template.id, template.name]));
   return (
-    <div className="table-scroll history-table" tabIndex={0} role="region" aria-label="Schedules" aria-busy={schedules.isFetching}>
+    <div className="table-scroll history-table schedules-list" tabIndex={0} role="region" aria-label="Schedules" aria-busy={schedules.isFetching}>
       <table className="table">
         <thead>
           <tr>

@@ -10,41 +10,6 @@ export const WEEKDAY_NAMES: Record<(typeof WEEKDAYS)[number], string> = {
   SUN: "Sunday",
 };
 
-/** Offered in the time zone box; any IANA name the server knows is accepted. */
-export const COMMON_TIME_ZONES = [
-  "UTC",
-  "Europe/London",
-  "Europe/Dublin",
-  "Europe/Lisbon",
-  "Europe/Berlin",
-  "Europe/Paris",
-  "Europe/Amsterdam",
-  "Europe/Madrid",
-  "Europe/Rome",
-  "Europe/Zurich",
-  "Europe/Stockholm",
-  "Europe/Warsaw",
-  "Europe/Helsinki",
-  "Europe/Athens",
-  "Europe/Istanbul",
-  "America/New_York",
-  "America/Chicago",
-  "America/Denver",
-  "America/Los_Angeles",
-  "America/Toronto",
-  "America/Mexico_City",
-  "America/Sao_Paulo",
-  "Africa/Johannesburg",
-  "Asia/Dubai",
-  "Asia/Kolkata",
-  "Asia/Singapore",
-  "Asia/Shanghai",
-  "Asia/Tokyo",
-  "Australia/Sydney",
-  "Australia/Lord_Howe",
-  "Pacific/Auckland",
-] as const;
-
 function list(items: string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;

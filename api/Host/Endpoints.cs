@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Exports.Shared;
+using FastEndpoints;
+using FastEndpoints.Swagger;
+using FluentValidation.Results;
+
+namespace Exports.Host;
+
+/// <summary>
+/// FastEndpoints, answering exactly as the rest of the API does: Problem Details with <c>errors</c> keyed by JSON path
+/// (<c>{"targets[0].query": ["…"]}</c>), a JSON value of the wrong type named by its field, an empty JSON body named
+/// <c>body</c>, null elements refused before validation (<see cref="NullGuard"/>), and one OpenAPI document (NSwag)
+/// describing every route with its parameters at <c>/openapi/v1.json</c>.
+/// RequestGuard stays the middleware in front of both kinds of route (NUL, surrogates, malformed JSON, 413, 415), and
+/// BadRequests the exception handler behind them (races as 409/503): FastEndpoints rethrows what a handler throws.
+/// </summary>
+public static class Endpoints
+{
+    public const string Prefix = "api/v1";
+
+    public static void AddExportsEndpoints(this IServiceCollection services)
+    {
+        // Registered before FastEndpoints' own default (it only adds its binder when none is registered).
+        services.AddSingleton(typeof(IRequestBinder<>), typeof(ExportsBinder<>));
+        services.AddFastEndpoints(o =>
+        {
+            o.DisableAutoDiscovery = true;
+            o.Assemblies = [typeof(Endpoints).Assembly];
+        });
+        services.SwaggerDocument(o =>
+        {
+            // Minimal API routes (until every slice has moved) are described through ApiExplorer in the same document.
+            o.ExcludeNonFastEndpoints = false;
+            o.EnableJWTBearerAuth = false;
+            o.ShortSchemaNames = true;
+            o.AutoTagPathSegmentIndex = 0;
+            // Schemas name properties as the API's serializer writes them (camelCase).
+            o.SerializerSettings = j => j.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.DocumentSettings = d =>
+            {
+                d.DocumentName = "v1";
+                d.Title = "Exports API";
+                d.Version = "v1";
+                // OpenAPI's format for a GUID is "uuid" (NJsonSchema says "guid").
+                d.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.PrimitiveTypeMapper(typeof(Guid),
+                    s => { s.Type = NJsonSchema.JsonObjectType.String; s.Format = "uuid"; }));
+                // A JsonElement is "any JSON value", not an object with ValueKind.
+                d.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.PrimitiveTypeMapper(typeof(JsonElement), _ => { }));
+                d.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.PrimitiveTypeMapper(typeof(JsonElement?), _ => { }));
+            };
+        });
+    }
+
+    /// <summary>The OpenAPI document, served before authentication (the fallback policy would refuse it).</summary>
+    public static void UseExportsOpenApi(this WebApplication app) =>
+        app.UseOpenApi(o => o.Path = "/openapi/{documentName}.json");
+
+    public static void MapExportsEndpoints(this WebApplication app)
+    {
+        app.UseFastEndpoints(c =>
+        {
+            c.Endpoints.RoutePrefix = Prefix;
+            c.Endpoints.ShortNames = true;
+            c.Validation.UsePropertyNamingPolicy = false;
+            c.Errors.ProducesMetadataType = typeof(HttpValidationProblemDetails);
+            c.Errors.ResponseBuilder = (failures, _, status) => Problem(failures, status);
+            c.Binding.JsonExceptionTransformer = e => new ValidationFailure(BadRequests.JsonField(e.Path), BadRequests.Describe(e));
+            c.Binding.Modifier = (request, _, binder, _) =>
+            {
+                var errors = new Errors();
+                NullGuard.Walk(request, "", errors, 0);
+                if (!errors.Any) return;
+                foreach (var (field, messages) in errors.ToDictionary())
+                    foreach (var m in messages) binder.ValidationFailures.Add(new ValidationFailure(field, m));
+                throw new ValidationFailureException(binder.ValidationFailures, "A null element.");
+            };
+        });
+    }
+
+    /// <summary>Validation failures as the API's one error shape.</summary>
+    static HttpValidationProblemDetails Problem(List<ValidationFailure> failures, int status) =>
+        new(failures.GroupBy(f => f.PropertyName).ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray()))
+        {
+            Status = status,
+            Title = "The request is not valid",
+            Type = $"https://httpstatuses.io/{status}",
+        };
+}
+
+/// <summary>Requests bind from their JSON body, route and headers; from the query string only when they say so
+/// (<see cref="IQueryBound"/>). FastEndpoints' default binds the query string last, over everything else, so
+/// <c>POST /alerts?title=x</c> would replace the body's title and <c>…/export.png?format=pdf</c> the route's format.</summary>
+public sealed class ExportsBinder<T>() : RequestBinder<T>(Sources) where T : notnull
+{
+    static readonly BindingSource Sources = BindingSource.JsonBody | BindingSource.RouteValues | BindingSource.Headers
+        | (typeof(IQueryBound).IsAssignableFrom(typeof(T)) ? BindingSource.QueryParams : 0);
+}
+
+/// <summary>Marks a request whose properties may come from the query string.</summary>
+public interface IQueryBound;

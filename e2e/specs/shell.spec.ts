@@ -1,0 +1,147 @@
+import { Api } from '../fixtures/api';
+import { ExplorePage, expect, login, test } from '../fixtures';
+import { openPage, outsideViewport, PAGES, seedLists } from '../fixtures/pages';
+
+// Runs in the phone project only (390x844, touch; see playwright.config.ts).
+
+test.beforeAll(async ({}, testInfo) => {
+  const api = await Api.create(testInfo.project.use.baseURL!);
+  await seedLists(api);
+  await api.dispose();
+});
+
+test.describe('every page fits a 390px-wide phone', () => {
+  for (const { name, hash, heading } of PAGES) {
+    test(`${name} has no element outside the viewport and names itself in the tab`, async ({ page }) => {
+      await login(page);
+      await openPage(page, hash, heading);
+      // A page may name itself more precisely ("ops-overview · Dashboards · Exports").
+      await expect(page).toHaveTitle(new RegExp(`${name} · Exports$`));
+      expect(await outsideViewport(page)).toEqual([]);
+    });
+  }
+
+  test('Login has no element outside the viewport and names itself in the tab', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
+    await expect(page).toHaveTitle('Sign in · Exports');
+    expect(await outsideViewport(page)).toEqual([]);
+  });
+});
+
+test('the check finds an element that sticks out of the viewport', async ({ page }) => {
+  // The overflow check itself can fail: a 600px box outside any scroll container is reported, one inside is not.
+  await page.goto('/');
+  await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
+  await page.evaluate(() => {
+    const wide = document.createElement('div');
+    wide.className = 'too-wide';
+    wide.style.width = '600px';
+    wide.textContent = 'wide';
+    document.body.append(wide);
+    const scroller = document.createElement('div');
+    scroller.style.overflowX = 'auto';
+    scroller.innerHTML = '<div class="inside" style="width: 900px">inside</div>';
+    document.body.append(scroller);
+  });
+  const found = await outsideViewport(page);
+  expect(found.some((entry) => entry.startsWith('div.too-wide "wide"'))).toBe(true);
+  expect(found.some((entry) => entry.includes('inside'))).toBe(false);
+});
+
+test('the Menu button opens the folded navigation, which reaches every page and closes after each choice', async ({ page }) => {
+  await login(page);
+  const menu = page.getByRole('button', { name: 'Menu' });
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(nav).toBeHidden();
+
+  for (const { name } of PAGES.filter((entry) => entry.name !== 'Home')) {
+    await menu.click();
+    await expect(menu).toHaveAttribute('aria-expanded', 'true');
+    await nav.getByRole('link', { name, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`#/${name.toLowerCase()}$`));
+    await expect(page.getByRole('main').getByRole('heading').first()).toBeVisible();
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(nav).toBeHidden();
+    await expect(page).toHaveTitle(new RegExp(`${name} · Exports$`));
+  }
+
+  // The brand leads home.
+  await page.getByRole('link', { name: 'Exports home' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(PAGES[0].heading);
+});
+
+test('the navigation works from the keyboard: Enter opens it, Tab enters it, Escape closes it and returns focus', async ({ page }) => {
+  await login(page);
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await menu.focus();
+  await page.keyboard.press('Enter');
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(menu).toBeFocused();
+});
+
+test('the export dialog is a full-screen sheet with its actions in view, and Escape closes it after focus fell to <body>', async ({ page }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  const dialog = await explore.openExportDialog();
+
+  const box = (await dialog.boundingBox())!;
+  expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+  await expect(dialog.getByRole('button', { name: 'Next' })).toBeInViewport({ ratio: 1 });
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeInViewport({ ratio: 1 });
+  expect(await outsideViewport(page)).toEqual([]);
+
+  // Focus that falls to <body> is brought back into the dialog (to its status message or first control).
+  expect(await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    return document.activeElement === document.body;
+  })).toBe(true);
+  await expect.poll(() => dialog.evaluate((element) => element.contains(document.activeElement))).toBe(true);
+
+  // Escape pressed while focus is on <body> (the key event then targets <body>, as a browser sends it) closes it.
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }));
+  });
+  await expect(dialog).toBeHidden();
+  await expect(explore.exportButton).toBeVisible();
+});
+
+test('the theme follows the system until one is chosen, and the choice survives a reload', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await login(page);
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(await background()).toBe('rgb(15, 19, 32)');
+
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByLabel('Appearance').selectOption('light');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  expect(await background()).toBe('rgb(246, 247, 251)');
+
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Menu' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  expect(await background()).toBe('rgb(246, 247, 251)');
+});
+
+test('an empty sign-in is checked in the form: messages under the fields, focus on the first', async ({ page }) => {
+  await page.goto('/');
+  const form = page.getByRole('form', { name: 'Sign in' });
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(form.getByLabel('Email')).toBeFocused();
+  await expect(form.getByLabel('Email')).toHaveAccessibleDescription('Enter your email address.');
+  await expect(form.getByLabel('Password')).toHaveAccessibleDescription('Enter your password.');
+  await expect(form).not.toContainText('**');
+
+  await form.getByLabel('Email').fill('demo@exports.local');
+  await form.getByLabel('Password').fill('not-the-password');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  const alert = form.getByRole('alert');
+  await expect(alert).toHaveText(/Email or password is incorrect/);
+  await expect(alert).toBeFocused();
+});

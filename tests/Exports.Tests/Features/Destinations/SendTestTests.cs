@@ -1,0 +1,282 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Exports.Delivery;
+using Exports.Features.Destinations;
+using Exports.Tests.Infrastructure;
+
+namespace Exports.Tests.Features.Destinations;
+
+/// <summary>GET /destinations/kinds and "Send test" (POST /destinations/test, POST /destinations/{id}/test) against
+/// the real peers the delivery tests use: the fixture's SMTP server (mail parsed back with mailparser), an
+/// HttpListener, s3rver and Debian's sshd. Each success is read back at the receiver; each failure says why; a
+/// stranger's destination is a 404; secrets are never echoed.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : IClassFixture<S3Server>, IClassFixture<SshServer>
+{
+    const string Secret = "whsec_send_test_0123456789";
+
+    static async Task<string> CreateAsync(HttpClient c, object body)
+    {
+        var r = await c.PostJsonAsync("/api/v1/destinations", body);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!;
+    }
+
+    static async Task<(JsonElement Result, string Text)> TestAsync(HttpClient c, string url, object? body = null)
+    {
+        var r = body is null ? await c.PostAsync(url, null) : await c.PostJsonAsync(url, body);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK, text);
+        return (JsonDocument.Parse(text).RootElement, text);
+    }
+
+    /// <summary>An HTTP receiver on loopback that answers <paramref name="status"/> and keeps what it got.</summary>
+    sealed class Receiver : IDisposable
+    {
+        readonly HttpListener _listener = new();
+        public string Url { get; }
+        public List<(string Body, string? Signature)> Received { get; } = [];
+
+        public Receiver(int status)
+        {
+            var port = FreePort();
+            Url = $"http://127.0.0.1:{port}/hook/";
+            _listener.Prefixes.Add(Url);
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    HttpListenerContext ctx;
+                    try { ctx = await _listener.GetContextAsync(); } catch { return; }
+                    using var reader = new StreamReader(ctx.Request.InputStream);
+                    var body = await reader.ReadToEndAsync();
+                    lock (Received) Received.Add((body, ctx.Request.Headers["Exports-Signature"]));
+                    ctx.Response.StatusCode = status;
+                    ctx.Response.Close();
+                }
+            });
+        }
+
+        public void Dispose() => _listener.Close();
+    }
+
+    static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    static void AssertSigned((string Body, string? Signature) got, string secret)
+    {
+        var parts = got.Signature!.Split(',').Select(x => x.Split('=', 2)).ToDictionary(x => x[0], x => x[1]);
+        Assert.Equal(WebhookChannel.Sign(secret, long.Parse(parts["t"]), got.Body), parts["v1"]);
+    }
+
+    [Fact]
+    public async Task Kinds_SayWhatThisServerDeliversTo_AndWhyNot_InWordsWithoutSettingNames()
+    {
+        var kinds = await (await api.Demo().GetAsync("/api/v1/destinations/kinds")).JsonAsync();
+        Assert.Equal(["email", "webhook", "s3", "sftp"], kinds.EnumerateArray().Select(k => k.GetProperty("kind").GetString()));
+        // The fixture has an SMTP server and allows private networks: everything is available, with no note.
+        Assert.All(kinds.EnumerateArray(), k => Assert.True(k.GetProperty("available").GetBoolean()));
+        Assert.All(kinds.EnumerateArray(), k => Assert.False(k.TryGetProperty("reason", out _)));
+
+        // A server without SMTP, refusing private networks.
+        var bare = DestinationKinds.For(ChannelKit.Settings(allowPrivate: false));
+        var email = bare.Single(k => k.Kind == "email");
+        Assert.False(email.Available);
+        Assert.Contains("cannot send e-mail", email.Reason);
+        Assert.All(bare, k => Assert.DoesNotContain("EXPORTS_", (k.Reason ?? "") + (k.Note ?? "")));
+        Assert.All(bare.Where(k => k.Kind != "email"), k => Assert.True(k.Available));
+        Assert.All(bare.Where(k => k.Kind != "email"), k => Assert.Contains("public internet", k.Note));
+    }
+
+    [Fact]
+    public async Task Email_SavedDestination_SendsATestMailWithTheFileAttached()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var name = "test mail " + tag;
+        var id = await CreateAsync(c, new { name, kind = "email", config = new { to = new[] { $"try-{tag}@example.com" } } });
+        var (result, _) = await TestAsync(c, $"/api/v1/destinations/{id}/test");
+        Assert.True(result.GetProperty("ok").GetBoolean(), result.ToString());
+        Assert.Equal($"sent to try-{tag}@example.com with the file attached", result.GetProperty("detail").GetString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string? file = null;
+        while ((file = Directory.EnumerateFiles(api.MailDir, "*.eml").FirstOrDefault(f => File.ReadAllText(f).Contains($"try-{tag}@example.com"))) is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No test e-mail arrived.");
+            await Task.Delay(100);
+        }
+        var mail = await NodeReaders.RunAsync("mail.mjs", file);
+        Assert.Equal($"Test from Exports: {name}", mail.GetProperty("subject").GetString());
+        var attachment = Assert.Single(mail.GetProperty("attachments").EnumerateArray());
+        Assert.Equal(result.GetProperty("fileName").GetString(), attachment.GetProperty("filename").GetString());
+        Assert.Equal(result.GetProperty("bytes").GetInt64(), attachment.GetProperty("size").GetInt64());
+        Assert.Contains(name, mail.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Webhook_UnsavedForm_IsSignedWithTheTypedSecret_AndReportsTheStatus()
+    {
+        using var receiver = new Receiver(202);
+        var (result, text) = await TestAsync(api.Demo(), "/api/v1/destinations/test",
+            new { name = "unsaved hook", kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } });
+        Assert.True(result.GetProperty("ok").GetBoolean(), text);
+        Assert.Equal("HTTP 202", result.GetProperty("detail").GetString());
+        Assert.DoesNotContain(Secret, text);
+        var got = Assert.Single(receiver.Received);
+        AssertSigned(got, Secret);
+        var ev = JsonDocument.Parse(got.Body).RootElement;
+        Assert.Equal("destination.test", ev.GetProperty("type").GetString());
+        Assert.Equal(result.GetProperty("fileName").GetString(), ev.GetProperty("data").GetProperty("fileName").GetString());
+        Assert.Equal(result.GetProperty("bytes").GetInt64(), ev.GetProperty("data").GetProperty("sizeBytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task Webhook_ReceiverRefusing_IsAFailedTestWithItsReason_AndNotRetried()
+    {
+        using var receiver = new Receiver(410);
+        var c = api.Demo();
+        var id = await CreateAsync(c, new { name = "gone hook " + Guid.NewGuid().ToString("N")[..6], kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } });
+        var (result, _) = await TestAsync(c, $"/api/v1/destinations/{id}/test");
+        Assert.False(result.GetProperty("ok").GetBoolean());
+        Assert.Equal("Webhook answered HTTP 410; not retried.", result.GetProperty("error").GetString());
+        Assert.False(result.TryGetProperty("detail", out _));
+        Assert.Single(receiver.Received);
+    }
+
+    [Fact]
+    public async Task Webhook_EditedForm_UsesTheStoredSecretForAnEmptyBox_AndTheFormsNewUrl()
+    {
+        using var old = new Receiver(204);
+        using var moved = new Receiver(200);
+        var c = api.Demo();
+        var name = "moving hook " + Guid.NewGuid().ToString("N")[..6];
+        var id = await CreateAsync(c, new { name, kind = "webhook", config = new { url = old.Url }, secrets = new { signingSecret = Secret } });
+        var (result, text) = await TestAsync(c, $"/api/v1/destinations/{id}/test", new { name, kind = "webhook", config = new { url = moved.Url } });
+        Assert.True(result.GetProperty("ok").GetBoolean(), text);
+        Assert.Equal("HTTP 200", result.GetProperty("detail").GetString());
+        Assert.Empty(old.Received);
+        AssertSigned(Assert.Single(moved.Received), Secret);
+        // Nothing was saved: the destination still points at the old URL.
+        var saved = await (await c.GetAsync($"/api/v1/destinations/{id}")).JsonAsync();
+        Assert.Equal(old.Url, saved.GetProperty("config").GetProperty("url").GetString());
+    }
+
+    [Fact]
+    public async Task InvalidForm_Is400WithTheSavesFieldErrors_AndStrangersGet404()
+    {
+        var c = api.Demo();
+        await (await c.PostJsonAsync("/api/v1/destinations/test", new { name = "h", kind = "webhook", config = new { url = "ftp://example.com/x" }, secrets = new { signingSecret = Secret } })).ProblemAsync(400, "config.url");
+        await (await c.PostJsonAsync("/api/v1/destinations/test", new { name = "h", kind = "webhook", config = new { url = "https://hooks.example.com/x" } })).ProblemAsync(400, "secrets.signingSecret");
+        await (await c.PostJsonAsync("/api/v1/destinations/test", new { name = "m", kind = "email", config = new { to = new[] { "nope" } } })).ProblemAsync(400, "config.to[0]");
+        await (await c.PostJsonAsync("/api/v1/destinations/test", new { name = "k", kind = "fax", config = new { } })).ProblemAsync(400, "kind");
+
+        using var receiver = new Receiver(204);
+        var id = await CreateAsync(c, new { name = "private hook " + Guid.NewGuid().ToString("N")[..6], kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } });
+        var (_, stranger) = await api.NewUserAsync();
+        var notFound = await (await stranger.PostAsync($"/api/v1/destinations/{id}/test", null)).ProblemAsync(404);
+        Assert.Contains(id, notFound.GetProperty("detail").GetString());
+        await (await stranger.PostJsonAsync($"/api/v1/destinations/{id}/test", new { name = "x", kind = "webhook", config = new { url = receiver.Url } })).ProblemAsync(404);
+        await (await c.PostAsync($"/api/v1/destinations/{Guid.NewGuid()}/test", null)).ProblemAsync(404);
+        // The optional body of a saved destination's test: not JSON, or a field of the wrong type, is a 400 naming it.
+        await (await c.PostAsync($"/api/v1/destinations/{id}/test", new StringContent("not json", Encoding.UTF8, "application/json"))).ProblemAsync(400, "body");
+        var typed = await (await c.PostAsync($"/api/v1/destinations/{id}/test", new StringContent("{\"name\": 5}", Encoding.UTF8, "application/json"))).ProblemAsync(400, "name");
+        Assert.DoesNotContain("System.", typed.GetProperty("errors").GetProperty("name")[0].GetString());
+        Assert.Empty(receiver.Received);
+    }
+
+    [Fact]
+    public async Task PrivateHost_IsRefusedByTheNetworkGuard_UnlessAllowed()
+    {
+        using var receiver = new Receiver(204);
+        var d = ChannelKit.Destination("webhook", new { url = receiver.Url }, new() { ["signingSecret"] = Secret });
+        var channels = new IDeliveryChannel[] { new WebhookChannel(new GuardedFactory(allowPrivate: false)) };
+        var refused = await SendTestDelivery.SendAsync(d, channels, ChannelKit.Settings(allowPrivate: false), TimeProvider.System, default);
+        Assert.False(refused.Ok);
+        Assert.Contains("127.0.0.1 is not a public address", refused.Error);
+        Assert.Empty(receiver.Received);
+        // Allowed, the same destination gets the file (so the refusal above is the guard's).
+        var allowed = await SendTestDelivery.SendAsync(d, [new WebhookChannel(new GuardedFactory(allowPrivate: true))], ChannelKit.Settings(), TimeProvider.System, default);
+        Assert.True(allowed.Ok, allowed.Error);
+        Assert.Single(receiver.Received);
+    }
+
+    sealed class GuardedFactory(bool allowPrivate) : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new(NetworkGuard.Handler(allowPrivate)) { Timeout = TimeSpan.FromSeconds(15) };
+    }
+
+    AmazonS3Client S3Client() => new(new Amazon.Runtime.BasicAWSCredentials(S3Server.AccessKey, S3Server.SecretKey),
+        new AmazonS3Config { ServiceURL = s3.Endpoint, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+
+    [Fact]
+    public async Task S3_PutsTheTestFileInTheBucket_AndAMissingBucketFailsWithTheReason()
+    {
+        var c = api.Demo();
+        var bucket = "try-" + Guid.NewGuid().ToString("N")[..10];
+        using (var owner = S3Client()) await owner.PutBucketAsync(bucket);
+        var (result, text) = await TestAsync(c, "/api/v1/destinations/test", new
+        {
+            name = "try bucket", kind = "s3", config = new { endpoint = s3.Endpoint, bucket, prefix = "checks" },
+            secrets = new { accessKey = S3Server.AccessKey, secretKey = S3Server.SecretKey },
+        });
+        Assert.True(result.GetProperty("ok").GetBoolean(), text);
+        Assert.DoesNotContain(S3Server.SecretKey, text);
+        var key = $"checks/{result.GetProperty("fileName").GetString()}";
+        Assert.Equal($"s3://{bucket}/{key}", result.GetProperty("detail").GetString());
+        using var client = S3Client();
+        using var obj = await client.GetObjectAsync(bucket, key);
+        var body = await new StreamReader(obj.ResponseStream, Encoding.UTF8).ReadToEndAsync();
+        Assert.Equal(result.GetProperty("bytes").GetInt64(), Encoding.UTF8.GetByteCount(body));
+        Assert.Contains("\"try bucket\" (s3)", body);
+
+        var missing = "gone-" + Guid.NewGuid().ToString("N")[..10];
+        var (failed, _) = await TestAsync(c, "/api/v1/destinations/test", new
+        {
+            name = "no bucket", kind = "s3", config = new { endpoint = s3.Endpoint, bucket = missing },
+            secrets = new { accessKey = S3Server.AccessKey, secretKey = S3Server.SecretKey },
+        });
+        Assert.False(failed.GetProperty("ok").GetBoolean());
+        Assert.StartsWith($"S3: bucket {missing} does not exist", failed.GetProperty("error").GetString());
+        Assert.DoesNotContain(missing, (await client.ListBucketsAsync()).Buckets?.Select(b => b.BucketName) ?? []);
+    }
+
+    [Fact]
+    public async Task Sftp_WritesTheTestFileUnderThePath_AndAWrongHostKeyFailsWithTheReason()
+    {
+        var c = api.Demo();
+        var folder = Path.Combine(ssh.Uploads, "try-" + Guid.NewGuid().ToString("N")[..8]);
+        var id = await CreateAsync(c, new
+        {
+            name = "try sftp " + Guid.NewGuid().ToString("N")[..6], kind = "sftp",
+            config = new { host = "127.0.0.1", port = ssh.Port, username = ssh.User, path = folder, hostKey = ssh.HostKeyFingerprint },
+            secrets = new { privateKey = ssh.ClientKey },
+        });
+        var (result, text) = await TestAsync(c, $"/api/v1/destinations/{id}/test");
+        Assert.True(result.GetProperty("ok").GetBoolean(), text);
+        Assert.DoesNotContain("PRIVATE KEY", text);
+        var path = Path.Combine(folder, result.GetProperty("fileName").GetString()!);
+        Assert.True(File.Exists(path), $"{path} is missing");
+        Assert.Equal(result.GetProperty("bytes").GetInt64(), new FileInfo(path).Length);
+        Assert.Equal($"sftp://127.0.0.1:{ssh.Port}{folder}/{Path.GetFileName(path)} ({new FileInfo(path).Length:N0} bytes)", result.GetProperty("detail").GetString());
+
+        var wrongPin = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=');
+        var (failed, _) = await TestAsync(c, $"/api/v1/destinations/{id}/test", new
+        {
+            name = "try sftp", kind = "sftp",
+            config = new { host = "127.0.0.1", port = ssh.Port, username = ssh.User, path = folder, hostKey = wrongPin },
+        });
+        Assert.False(failed.GetProperty("ok").GetBoolean());
+        Assert.Contains("does not match the pinned fingerprint", failed.GetProperty("error").GetString());
+        Assert.Single(Directory.GetFiles(folder));
+    }
+}
