@@ -16,7 +16,9 @@ namespace Exports.Features.ExportSeries;
 public static class ExportWidgetData
 {
     public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/dashboards/{id}/widgets/{widgetId}/export.{format:regex(^(csv|xlsx|json)$)}", async (string id, string widgetId, string format,
+        // {dataFormat}, not {format}: the PNG/PDF route's template has {format}, and one path with two GET operations
+        // would make the OpenAPI document ambiguous.
+        g.MapGet("/dashboards/{id}/widgets/{widgetId}/export.{dataFormat:regex(^(csv|xlsx|json)$)}", async (string id, string widgetId, string dataFormat,
                 HttpContext http, ExportsDb db, SeriesExports exports, JobQueue jobs, ExportGate gate, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var owner = user.OwnerId();
@@ -33,7 +35,7 @@ public static class ExportWidgetData
                 {
                     Timeframe = widget.Query.Timeframe ?? applied.Timeframe ?? new TimeframeSpec { Last = "24h" },
                     Timezone = widget.Query.Timezone ?? applied.Timezone,
-                    Format = format, FormatOptions = null, Compression = null,
+                    Format = dataFormat, FormatOptions = null, Compression = null,
                     Filename = $"{d.Slug}-{widgetId}-{clock.GetUtcNow():yyyy-MM-dd}",
                 };
                 return await StartSeriesExport.HandleAsync(req, exports, jobs, gate, owner, http, ct, overrides.QueryName);

@@ -47,7 +47,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         return (url, link.GetProperty("fileName").GetString()!);
     }
 
-    HttpClient Anonymous() => api.Factory.CreateClient();
+    HttpClient Anonymous() => api.CreateClient();
 
     /// <summary>The owner's history once every direct download in it has finished: the record is written as
     /// processing before the first byte and finished when the response has ended, just after the client read it.</summary>
@@ -128,7 +128,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         await (await Anonymous().GetAsync($"/api/v1/exports/series/direct/{Guid.NewGuid()}?token={tokenA}")).ProblemAsync(404);
 
         // A genuinely signed token whose expiry has passed.
-        var links = api.Factory.Services.GetRequiredService<DownloadLinks>();
+        var links = api.Host.Services.GetRequiredService<DownloadLinks>();
         var expired = links.Create($"direct:{idA:N}:{ownerA:N}", DateTimeOffset.UtcNow.AddMinutes(-1));
         var gone = await (await Anonymous().GetAsync($"/api/v1/exports/series/direct/{idA}?token={Uri.EscapeDataString(expired)}")).ProblemAsync(410);
         Assert.Contains("expired", gone.GetProperty("title").GetString());
