@@ -32,7 +32,18 @@ public sealed class DownloadLinks
         if (_key.Length != 32) throw new InvalidOperationException($"{path} is not a 32-byte key.");
     }
 
-    byte[] Sign(Guid id, long expires) => HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes($"export:{id:N}:{expires}"));
+    byte[] Sign(Guid id, long expires) => Sign($"export:{id:N}", expires);
+    byte[] Sign(string subject, long expires) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{subject}:{expires}"));
+
+    /// <summary>A link for something other than an export's file: <paramref name="subject"/> (e.g. "direct:ID:OWNER")
+    /// is signed with the expiry, so its tokens never pass for an export link's or another subject's.</summary>
+    public string Create(string subject, DateTimeOffset expires)
+    {
+        var exp = expires.ToUnixTimeSeconds();
+        return $"{exp}.{Base64Url.EncodeToString(Sign(subject, exp))}";
+    }
+
+    public LinkCheck Check(string subject, string token, DateTimeOffset now) => Check(token, now, exp => Sign(subject, exp));
 
     public string Create(Guid id, DateTimeOffset expires)
     {
@@ -40,14 +51,16 @@ public sealed class DownloadLinks
         return $"{exp}.{Base64Url.EncodeToString(Sign(id, exp))}";
     }
 
-    public LinkCheck Check(Guid id, string token, DateTimeOffset now)
+    public LinkCheck Check(Guid id, string token, DateTimeOffset now) => Check(token, now, exp => Sign(id, exp));
+
+    static LinkCheck Check(string token, DateTimeOffset now, Func<long, byte[]> sign)
     {
         var dot = token.IndexOf('.');
         if (dot <= 0 || !long.TryParse(token.AsSpan(0, dot), out var exp)) return LinkCheck.Tampered;
         byte[] given;
         try { given = Base64Url.DecodeFromChars(token.AsSpan(dot + 1)); }
         catch (FormatException) { return LinkCheck.Tampered; }
-        if (!CryptographicOperations.FixedTimeEquals(given, Sign(id, exp))) return LinkCheck.Tampered;
+        if (!CryptographicOperations.FixedTimeEquals(given, sign(exp))) return LinkCheck.Tampered;
         return now.ToUnixTimeSeconds() >= exp ? LinkCheck.Expired : LinkCheck.Valid;
     }
 }

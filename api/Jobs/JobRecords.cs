@@ -57,6 +57,8 @@ public sealed record JobRecord
     public DateTimeOffset? ExpiresAt { get; init; }
     public int DownloadCount { get; init; }
     public DateTimeOffset? LastDownloadedAt { get; init; }
+    /// <summary>A direct download: streamed to the client as it was produced, recorded when it ran; no file is kept.</summary>
+    public bool Direct { get; init; }
     /// <summary>Milliseconds from start to the final state.</summary>
     public long? DurationMs => StartedAt is { } s && CompletedAt is { } c ? (long)(c - s).TotalMilliseconds : null;
 }
@@ -73,7 +75,7 @@ public sealed class JobRecords(NpgsqlDataSource db)
         id, owner_id, kind, format, source, title, status, phase, request::text, file_name, media_type, storage,
         storage_key, request_hash, estimated_rows, estimated_bytes, rows_written, bytes_written, size_bytes, row_count,
         checksum, tier, error, cancel_requested, cancelled_by, idempotency_key, attempts, node, created_at, updated_at,
-        started_at, completed_at, expires_at, download_count, last_downloaded_at, approximate, approximation
+        started_at, completed_at, expires_at, download_count, last_downloaded_at, approximate, approximation, direct
         """;
 
     static JobRecord Read(NpgsqlDataReader r)
@@ -94,7 +96,7 @@ public sealed class JobRecords(NpgsqlDataSource db)
             Attempts = r.GetInt32(26), Node = N<string>(27), CreatedAt = r.GetFieldValue<DateTimeOffset>(28),
             UpdatedAt = r.GetFieldValue<DateTimeOffset>(29), StartedAt = N<DateTimeOffset?>(30), CompletedAt = N<DateTimeOffset?>(31),
             ExpiresAt = N<DateTimeOffset?>(32), DownloadCount = r.GetInt32(33), LastDownloadedAt = N<DateTimeOffset?>(34),
-            Approximate = N<string[]>(35), Approximation = N<string>(36),
+            Approximate = N<string[]>(35), Approximation = N<string>(36), Direct = r.GetBoolean(37),
             Percent = status == JobStatus.Completed ? 100
                 : estimated is > 0 ? (int)Math.Min(99, bytes * 100 / estimated.Value) : null,
         };

@@ -89,3 +89,49 @@ test('One widget exports on its own as a full-width PNG', async ({ page }, testI
   const whole = await dashboards.loadedPreview(OPS, 'scale=1');
   expect(png.height).toBeLessThan(whole.height / 2);
 });
+
+test("A panel's ⋯ menu downloads its data as CSV with the numbers the API exports", async ({ page, api, duck }, testInfo) => {
+  // A fixed range inside the seeded data (the last whole hours), so the browser's file and the API's answer cover
+  // the same points however long apart they are asked.
+  const servers = await api.source('servers');
+  const to = new Date(servers.extent!.to);
+  to.setUTCMinutes(0, 0, 0);
+  const from = new Date(to.getTime() - 6 * 3_600_000);
+  const local = (date: Date) => date.toISOString().slice(0, 16); // datetime-local, in the pinned UTC zone
+
+  const dashboards = await openOps(page);
+  const presets = page.getByRole('group', { name: 'Time range', exact: true });
+  await presets.getByRole('button', { name: 'Custom', exact: true }).click();
+  await page.getByLabel('From', { exact: true }).fill(local(from));
+  await page.getByLabel('To', { exact: true }).fill(local(to));
+
+  const menu = await dashboards.panelMenu('Network in by region, hourly');
+  await expect(menu.getByRole('menuitem')).toHaveText([/^PNG/, /^PDF/, /^CSV/, /^Excel/, /^JSON/]);
+  await page.keyboard.press('Escape');
+  const download = await dashboards.downloadWidgetData('Network in by region, hourly', 'CSV');
+  const url = new URL(download.url());
+  expect(url.pathname).toMatch(/\/api\/v1\/dashboards\/[^/]+\/widgets\/net-region\/export\.csv$/);
+  expect(download.suggestedFilename()).toMatch(/^ops-overview-net-region-\d{4}-\d{2}-\d{2}\.csv$/);
+  await expect(
+    page.getByRole('region', { name: 'Widgets' }).getByRole('status').filter({ hasText: 'your browser is downloading it' }),
+  ).toContainText('Network in by region, hourly as CSV');
+  const file = testInfo.outputPath(download.suggestedFilename());
+  await download.saveAs(file);
+
+  // The same panel's data as JSON from the API (API key, no browser): every hour and region, the same averages.
+  const response = await api.context.get(`${url.pathname.replace(/\.csv$/, '.json')}${url.search}`);
+  expect(response.status(), await response.text()).toBe(200);
+  const json = (await response.json()) as { data: { time: string; region: string; avg: number }[] };
+  expect(json.data.length).toBe(6 * 2); // six hours, two regions (eu-west, us-east)
+  await duck.loadCsv('panel', file);
+  const rows = await duck.all(
+    'SELECT CAST(epoch_ms(CAST(time AS TIMESTAMPTZ)) AS DOUBLE) AS ms, region, avg FROM panel ORDER BY ms, region',
+  );
+  expect(rows).toHaveLength(json.data.length);
+  const byKey = new Map(json.data.map((row) => [`${Date.parse(row.time)}|${row.region}`, row.avg]));
+  for (const row of rows as { ms: number; region: string; avg: number }[]) {
+    const expected = byKey.get(`${row.ms}|${row.region}`);
+    expect(expected, `the API has ${new Date(row.ms).toISOString()} ${row.region}`).toBeDefined();
+    expect(row.avg).toBeCloseTo(expected!, 9);
+  }
+});

@@ -7,5 +7,7 @@ public static class ExportSeriesEndpoints
         StartSeriesExport.Map(api);
         PreviewSeriesExport.Map(api);
         QuickSeriesExport.Map(api);
+        DirectDownload.Map(api);
+        ExportWidgetData.Map(api);
     }
 }

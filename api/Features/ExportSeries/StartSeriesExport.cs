@@ -19,8 +19,9 @@ public static class StartSeriesExport
             .Produces<BackgroundExport>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
 
     /// <param name="field">Renames a field error for a caller whose input had other names (the query-string form).</param>
+    /// <param name="watch">Counts the rows and bytes a streamed file was written with (direct downloads record them).</param>
     public static async Task<IResult> HandleAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate,
-        Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null)
+        Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null, StreamWatch? watch = null)
     {
         var lease = gate.TryOwner(owner, SyncKind.Stream);
         if (lease is null) return gate.OwnerRefused(SyncKind.Stream, http);
@@ -47,7 +48,9 @@ public static class StartSeriesExport
                 // Past the buffer the export holds a connection while the client reads: take the slot before the query.
                 var slot = bytes > settings.Streams.BufferBytes ? gate.TryStream() : null;
                 if (bytes > settings.Streams.BufferBytes && slot is null) return gate.StreamsRefused(http);
-                var response = new FileResponse(prepared!.FileName, prepared.MediaType, (body, token) => exports.WriteAsync(prepared, body, token),
+                watch?.Started(prepared!);
+                var response = new FileResponse(prepared!.FileName, prepared.MediaType,
+                    (body, token) => watch is null ? exports.WriteAsync(prepared, body, token) : watch.WriteAsync(body, s => exports.WriteAsync(prepared, s, token)),
                     gate, lease, slot, prepared.Plan.Headers);
                 lease = null; // the response releases it when it ends
                 return response;

@@ -28,6 +28,7 @@ public static class DownloadExport
                 else return Problems.Status(401, "Authentication required", "Sign in, send an API key, or use a signed download link.");
 
                 if (job is null) return Problems.NotFound($"No export {id}.");
+                if (job.Direct) return Problems.Status(409, "A direct download keeps no file", "It was streamed to the browser as it ran; run it again to download it again.");
                 if (job.Status == JobStatus.Expired) return Problems.Status(410, "This export has expired", "Its file was deleted by retention; run it again.");
                 if (job.Status != JobStatus.Completed) return Problems.Status(409, "The export is not ready", $"It is {job.Status}.");
 

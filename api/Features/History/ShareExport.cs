@@ -17,6 +17,7 @@ public static class ShareExport
                 if (body?.ExpiresInMinutes is < 1 or > 60 * 24 * 30)
                     return (IResult)Problems.Field("expiresInMinutes", "expiresInMinutes is from 1 to 43200 (30 days).");
                 if (await records.GetAsync(user.OwnerId(), id, ct) is not { } job) return Problems.NotFound($"No export {id}.");
+                if (job.Direct) return Problems.Status(409, "A direct download keeps no file", "It was streamed to the browser as it ran, so there is nothing to link to; run it in the background to get a file you can share.");
                 if (job.Status != JobStatus.Completed) return Problems.Status(409, "The export is not ready", $"It is {job.Status}.");
                 var expires = clock.GetUtcNow().AddMinutes(body?.ExpiresInMinutes ?? 24 * 60);
                 if (job.ExpiresAt is { } end && expires > end) expires = end;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import type { User } from "../features/auth/api/user";
+import { ExportTray } from "../components/ExportTray";
 import { UserMenu } from "../features/auth/components/UserMenu";
 import { usePageTitle } from "../lib/use-page-title";
 import { Logo } from "./Logo";
@@ -89,6 +90,7 @@ export function AppLayout({ user, current, children }: { user: User; current: Ro
         {children}
       </main>
       {/* Global overlays that persist across pages (the export tray) are mounted here, after the main content. */}
+      <ExportTray />
     </div>
   );
 }

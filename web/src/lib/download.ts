@@ -1,4 +1,5 @@
-import { apiFetch } from "./api-client";
+import { z } from "zod";
+import { ApiError, apiFetch } from "./api-client";
 
 export interface DownloadProgress {
   /** Bytes of the body received so far. */
@@ -9,7 +10,10 @@ export interface DownloadProgress {
 
 export interface DownloadResult {
   filename: string;
+  /** Bytes saved; NaN when the browser's download manager took the file (the page never sees its bytes). */
   bytes: number;
+  /** Set when the file went to the browser's download manager through a signed link instead of page memory. */
+  direct?: boolean;
 }
 
 /** Extracts the file name from a Content-Disposition header (RFC 6266, with RFC 5987 filename*). */
@@ -45,8 +49,62 @@ export function saveBlob(blob: Blob, filename: string): void {
 }
 
 /**
- * POSTs a JSON body and saves the streamed answer as a file. Errors sent before streaming arrive as
- * Problem Details and are thrown as ApiError, so the page can show them instead of navigating away.
+ * Hands a same-origin URL to the browser's download manager (an anchor click): the file streams to disk with the
+ * browser's own progress, pause and resume, and never passes through the page's memory. The server names the file
+ * (Content-Disposition); `filename` is the browser's fallback.
+ */
+export function startBrowserDownload(url: string, filename?: string): void {
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename ?? "";
+  link.rel = "noopener";
+  link.style.display = "none";
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/** Export routes that have a direct-download twin: POST the request there, get a short-lived signed GET link. */
+const DIRECT_ROUTES: Record<string, string> = { "/api/v1/exports/series": "/api/v1/exports/series/direct" };
+
+const directLinkSchema = z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string() });
+const backgroundSchema = z.object({ background: z.literal(true), reason: z.string(), job: z.unknown() });
+
+/** The file went to the browser's download manager, or the server moved the export to a background job. */
+export type DirectDownloadAnswer =
+  | ({ background: false } & DownloadResult)
+  | { background: true; reason: string; job: unknown };
+
+/**
+ * A direct download: POSTs the request to the route's direct twin, which checks it (Problem Details are thrown as
+ * ApiError before anything is saved) and answers with a single-use signed link valid for minutes; the browser then
+ * downloads that link itself. An export too large to stream answers with a background job instead.
+ */
+export async function directDownload(
+  path: string,
+  body: unknown,
+  options: { signal?: AbortSignal | undefined } = {},
+): Promise<DirectDownloadAnswer> {
+  const direct = DIRECT_ROUTES[path];
+  if (!direct) throw new Error(`${path} has no direct download route.`);
+  const response = await apiFetch(direct, { method: "POST", body, signal: options.signal });
+  const json: unknown = await response.json().catch(() => undefined);
+  if (response.status === 202) {
+    const answer = backgroundSchema.safeParse(json);
+    if (!answer.success) throw new ApiError({ status: 202, title: "Unexpected response from the server" });
+    return answer.data;
+  }
+  const link = directLinkSchema.safeParse(json);
+  if (!link.success) throw new ApiError({ status: response.status, title: "Unexpected response from the server" });
+  startBrowserDownload(link.data.url, link.data.fileName);
+  return { background: false, filename: link.data.fileName, bytes: Number.NaN, direct: true };
+}
+
+/**
+ * POSTs a JSON body and saves the answer as a file. A route with a direct twin (series exports) goes through the
+ * browser's download manager (see `directDownload`); others are read into the page and saved. Errors sent before
+ * streaming arrive as Problem Details and are thrown as ApiError, so the page can show them instead of navigating
+ * away.
  */
 export async function downloadFile(
   path: string,
@@ -57,6 +115,11 @@ export async function downloadFile(
     signal?: AbortSignal | undefined;
   },
 ): Promise<DownloadResult> {
+  if (DIRECT_ROUTES[path]) {
+    const answer = await directDownload(path, body, { signal: options.signal });
+    if (answer.background) throw new ApiError({ status: 202, title: "This export runs in the background", detail: answer.reason });
+    return answer;
+  }
   const response = await apiFetch(path, {
     method: "POST",
     body,

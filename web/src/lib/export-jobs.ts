@@ -54,6 +54,8 @@ export const jobRecordSchema = z.object({
   downloadCount: z.number().default(0),
   lastDownloadedAt: z.string().nullish(),
   durationMs: z.number().nullish(),
+  /** A direct download: streamed to the browser as it ran and recorded then; no file is kept. */
+  direct: z.boolean().default(false),
 });
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { captureDownloads, jsonResponse, mockFetch, problemResponse } from "../../../test/fetch-mock";
 import { demoDashboards, fileResponse, OPS_ID, opsOverview, serverWeb03, SERVER_ID } from "../../../test/dashboards";
 import { renderWithClient } from "../../../test/render";
@@ -26,6 +26,8 @@ async function openOps(user: ReturnType<typeof userEvent.setup>) {
   await user.click(await screen.findByRole("button", { name: "Ops overview" }));
   return screen.findByRole("img", { name: "Preview of Ops overview" });
 }
+
+afterEach(() => vi.restoreAllMocks());
 
 describe("DashboardsView", () => {
   it("lists the dashboards and previews the selected one with its own settings", async () => {
@@ -161,14 +163,73 @@ describe("DashboardsView", () => {
     await openOps(user);
     await user.selectOptions(screen.getByLabelText("Scale"), "2");
 
-    await user.click(screen.getByRole("button", { name: "Export CPU by server" }));
-    expect(screen.getByRole("menuitem", { name: "Export CPU by server as PDF" })).toBeInTheDocument();
-    await user.click(screen.getByRole("menuitem", { name: "Export CPU by server as PNG" }));
+    await user.click(screen.getByRole("button", { name: "Panel menu: CPU by server" }));
+    expect(screen.getAllByRole("menuitem").map((item) => item.textContent)).toEqual([
+      "PNGImage of the panel",
+      "PDFDocument",
+      "CSVData, comma-separated",
+      "ExcelData, .xlsx workbook",
+      "JSONData with its metadata",
+    ]);
+    await user.click(screen.getByRole("menuitem", { name: "PNG" }));
 
     const widgets = screen.getByRole("region", { name: "Widgets" });
     expect(await within(widgets).findByText(/Downloaded Ops overview CPU by server-2026-11-22\.png/)).toBeInTheDocument();
     expect(requests.filter((request) => request.url.includes("/export.")).map((request) => request.url)).toEqual([pngUrl]);
     expect(saved.map((file) => file.filename)).toEqual(["Ops overview CPU by server-2026-11-22.png"]);
+  });
+
+  it("hands a panel's data (CSV, Excel, JSON) to the browser's download manager with the current range", async () => {
+    const requests = mockFetch(dashboardRoutes());
+    const clicked: { href: string; download: string }[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push({ href: this.getAttribute("href") ?? "", download: this.download });
+    });
+    const user = userEvent.setup();
+    renderWithClient(<Harness />);
+    await openOps(user);
+    await user.click(within(screen.getByRole("group", { name: "Time range" })).getByRole("button", { name: "7d" }));
+
+    await user.click(screen.getByRole("button", { name: "Panel menu: CPU by server" }));
+    await user.click(screen.getByRole("menuitem", { name: "CSV" }));
+    await user.click(screen.getByRole("button", { name: "Panel menu: Average CPU, all servers" }));
+    await user.click(screen.getByRole("menuitem", { name: "Excel" }));
+
+    expect(clicked).toEqual([
+      { href: `${OPS}/widgets/cpu/export.csv?last=7d`, download: "ops-overview-cpu.csv" },
+      { href: `${OPS}/widgets/cpu-avg/export.xlsx?last=7d`, download: "ops-overview-cpu-avg.xlsx" },
+    ]);
+    // The page fetched no data itself: the browser streams the file.
+    expect(requests.some((request) => request.url.includes("/export.csv") || request.url.includes("/export.xlsx"))).toBe(false);
+    expect(screen.getByText(/Average CPU, all servers as Excel: your browser is downloading it/)).toHaveAttribute("role", "status");
+
+    // A text panel has no data: its data items say so and cannot be chosen; its image can.
+    await user.click(screen.getByRole("button", { name: "Panel menu: About" }));
+    expect(screen.getByRole("menuitem", { name: "CSV" })).toBeDisabled();
+    expect(screen.getByRole("menuitem", { name: "CSV" })).toHaveAccessibleDescription("A text panel has no data");
+    expect(screen.getByRole("menuitem", { name: "PNG" })).toBeEnabled();
+  });
+
+  it("puts a panel menu on each widget of the preview, where the renderer draws it", async () => {
+    mockFetch(dashboardRoutes());
+    const clicked: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push(this.getAttribute("href") ?? "");
+    });
+    const user = userEvent.setup();
+    renderWithClient(<Harness />);
+    const preview = await openOps(user);
+    // Only once the image is there: the menus sit on what it shows.
+    expect(screen.queryByRole("button", { name: "CPU by server: panel menu on the preview" })).not.toBeInTheDocument();
+    fireEvent.load(preview);
+
+    const button = screen.getByRole("button", { name: "CPU by server: panel menu on the preview" });
+    const panel = button.closest<HTMLElement>(".preview-panel")!;
+    expect(parseFloat(panel.style.left)).toBeCloseTo((16 / 1600) * 100, 4);
+    expect(screen.getAllByRole("button", { name: /panel menu on the preview$/ })).toHaveLength(3);
+    await user.click(button);
+    await user.click(screen.getByRole("menuitem", { name: "JSON" }));
+    expect(clicked).toEqual([`${OPS}/widgets/cpu/export.json?last=24h`]);
   });
 
   it("explains a preview the server refused", async () => {

@@ -32,6 +32,11 @@ const layoutSchema = z.object({
   theme: z.union([z.string(), z.object({ mode: z.string().nullish() })]).nullish(),
   page: z.object({ size: z.string().nullish(), orientation: z.string().nullish() }).nullish(),
   scale: z.number().nullish(),
+  /** The renderer's grid (defaults: 12 columns, 80-pixel rows, 8-pixel gaps, 16-pixel padding). */
+  grid: z
+    .object({ columns: z.number().nullish(), rowHeight: z.number().nullish(), gap: z.number().nullish(), padding: z.number().nullish() })
+    .nullish(),
+  viewportWidth: z.number().nullish(),
   widgets: z.array(widgetSchema).default([]),
 });
 

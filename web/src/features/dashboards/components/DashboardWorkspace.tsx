@@ -3,6 +3,7 @@ import { Button } from "../../../components/ui/Button";
 import { describeTimeframe } from "../../../lib/timeframe";
 import { useDebouncedValue } from "../../../lib/use-debounced-value";
 import { useExportVisual } from "../api/export-dashboard";
+import { usePanelExport } from "../api/panel-export";
 import type { Dashboard } from "../api/get-dashboard";
 import { dashboardExportUrl, defaultOptions, type ExportOptions, type VisualFormat } from "../utils/export-options";
 import { DashboardPreview } from "./DashboardPreview";
@@ -20,6 +21,7 @@ export function DashboardWorkspace({ dashboard }: { dashboard: Dashboard }) {
   const [options, setOptions] = useState<ExportOptions>(() => defaultOptions(dashboard.layout));
   const [rangeProblem, setRangeProblem] = useState<string | undefined>();
   const exporter = useExportVisual();
+  const panels = usePanelExport(dashboard, options);
   // Clicking through presets should not draw every one of them.
   const previewUrl = useDebouncedValue(dashboardExportUrl(dashboard.id, "png", options), 300);
   const saved = dashboard.layout.timeframe;
@@ -67,11 +69,16 @@ export function DashboardWorkspace({ dashboard }: { dashboard: Dashboard }) {
       </div>
 
       <div className="card">
-        <DashboardPreview url={previewUrl} title={dashboard.title} />
+        <DashboardPreview
+          url={previewUrl}
+          title={dashboard.title}
+          layout={dashboard.layout}
+          onPanelExport={blocked || panels.exporter.isPending ? undefined : panels.start}
+        />
       </div>
 
       <div className="dashboard-panels">
-        <WidgetList dashboard={dashboard} options={options} disabled={blocked} />
+        <WidgetList dashboard={dashboard} panels={panels} disabled={blocked} />
         <ShareLink dashboard={dashboard} />
       </div>
     </section>

@@ -1,13 +1,12 @@
 import { useId } from "react";
-import { MenuButton } from "../../../components/ui/MenuButton";
-import { useExportVisual } from "../api/export-dashboard";
+import type { PanelExport } from "../api/panel-export";
 import type { Dashboard } from "../api/get-dashboard";
-import { widgetExportUrl, type ExportOptions, type VisualFormat } from "../utils/export-options";
 import { ExportStatus } from "./ExportStatus";
+import { PanelMenu } from "./PanelMenu";
 
 export interface WidgetListProps {
   dashboard: Dashboard;
-  options: ExportOptions;
+  panels: PanelExport;
   /** Set while the options cannot be exported (an invalid custom range). */
   disabled?: boolean;
 }
@@ -22,18 +21,11 @@ const TYPE_WORDS: Record<string, string> = {
   text: "Text",
 };
 
-/** The dashboard's widgets, in reading order, each exportable on its own with the current options. */
-export function WidgetList({ dashboard, options, disabled }: WidgetListProps) {
+/** The dashboard's widgets, in reading order, each with its panel menu (PNG, PDF, CSV, Excel, JSON). */
+export function WidgetList({ dashboard, panels, disabled }: WidgetListProps) {
   const headingId = useId();
-  const exporter = useExportVisual();
+  const { exporter, handed, start } = panels;
   const widgets = [...dashboard.layout.widgets].sort((a, b) => a.y - b.y || a.x - b.x);
-
-  const start = (widgetId: string, title: string, format: VisualFormat) =>
-    exporter.mutate({
-      url: widgetExportUrl(dashboard.id, widgetId, format, options),
-      fallbackFilename: `${dashboard.slug}-${widgetId}.${format}`,
-      label: `${title} as ${format.toUpperCase()}`,
-    });
 
   return (
     <section className="card stack-tight" aria-labelledby={headingId}>
@@ -50,24 +42,10 @@ export function WidgetList({ dashboard, options, disabled }: WidgetListProps) {
               <li key={widget.id} className="widget-row">
                 <span className="widget-title">{title}</span>
                 <span className="kind-badge">{TYPE_WORDS[widget.type] ?? widget.type}</span>
-                <MenuButton
-                  variant="secondary"
+                <PanelMenu
+                  widget={widget}
                   disabled={disabled || exporter.isPending}
-                  label={<Named name={`Export ${title}`}>Export</Named>}
-                  items={[
-                    {
-                      id: "png",
-                      label: <Named name={`Export ${title} as PNG`}>PNG</Named>,
-                      description: "Image",
-                      onSelect: () => start(widget.id, title, "png"),
-                    },
-                    {
-                      id: "pdf",
-                      label: <Named name={`Export ${title} as PDF`}>PDF</Named>,
-                      description: "Document",
-                      onSelect: () => start(widget.id, title, "pdf"),
-                    },
-                  ]}
+                  onExport={(format) => start(widget.id, title, format)}
                 />
               </li>
             );
@@ -75,16 +53,11 @@ export function WidgetList({ dashboard, options, disabled }: WidgetListProps) {
         </ul>
       )}
       <ExportStatus exporter={exporter} widgets={widgets} />
+      {handed && (
+        <p role="status" className="success-text">
+          {handed}
+        </p>
+      )}
     </section>
-  );
-}
-
-/** Shows `children` but names the control `name` (several widgets each have an "Export" button). */
-function Named({ name, children }: { name: string; children: string }) {
-  return (
-    <>
-      <span className="sr-only">{name}</span>
-      <span aria-hidden="true">{children}</span>
-    </>
   );
 }

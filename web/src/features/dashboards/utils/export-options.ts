@@ -83,6 +83,20 @@ export function widgetExportUrl(
   );
 }
 
+export type DataFormat = "csv" | "xlsx" | "json";
+
+/** A widget's data (its query with the dashboard's zone and the options' range): only the range applies. */
+export function widgetDataUrl(dashboardId: string, widgetId: string, format: DataFormat, options: ExportOptions): string {
+  const params = new URLSearchParams();
+  if ("last" in options.timeframe) {
+    params.set("last", options.timeframe.last);
+  } else {
+    params.set("from", options.timeframe.from);
+    params.set("to", options.timeframe.to);
+  }
+  return `${BASE}/${encodeURIComponent(dashboardId)}/widgets/${encodeURIComponent(widgetId)}/export.${format}?${params}`;
+}
+
 /** Problem Details field names of an export -> the options-bar label that sets them. */
 const FIELD_LABELS: Record<string, string> = {
   timeframe: "Time range",
@@ -95,6 +109,7 @@ const FIELD_LABELS: Record<string, string> = {
   scale: "Scale",
   viewportwidth: "Width",
   timezone: "Time zone",
+  tz: "Time zone",
 };
 
 export function optionLabel(field: string): string {

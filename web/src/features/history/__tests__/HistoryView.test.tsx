@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { mockEventSource } from "../../../test/event-source";
 import { jobJson, runningJobJson, type JobJson } from "../../../test/export-jobs";
 import { jsonResponse, mockFetch, problemResponse } from "../../../test/fetch-mock";
@@ -50,10 +50,35 @@ function cell(rowElement: HTMLElement, column: string): HTMLElement {
   return rowElement.children[index] as HTMLElement;
 }
 
+/** Opens the row's "⋯" menu and returns its items' names (enabled or not). */
+async function openActions(user: ReturnType<typeof userEvent.setup>, rowElement: HTMLElement, fileName: string): Promise<string[]> {
+  await user.click(within(rowElement).getByRole("button", { name: `Actions for ${fileName}` }));
+  return within(rowElement)
+    .getAllByRole("menuitem")
+    .map((item) => item.querySelector(".menu-item-label")?.textContent ?? "");
+}
+
+async function act(user: ReturnType<typeof userEvent.setup>, rowElement: HTMLElement, fileName: string, action: string) {
+  await openActions(user, rowElement, fileName);
+  await user.click(within(rowElement).getByRole("menuitem", { name: action }));
+}
+
+function captureLinks(): string[] {
+  const clicked: string[] = [];
+  vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+    clicked.push(this.getAttribute("href") ?? "");
+  });
+  return clicked;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
 describe("HistoryView", () => {
-  it("lists exports with their state, format, size, rows, downloads and actions, and a failed one's error", async () => {
+  it("lists exports with their state, summary, size, rows, downloads and actions, and a failed one's error", async () => {
     const sources = mockEventSource();
     mockFetch({ [LIST]: () => page([RUNNING, COMPLETED, FAILED]) });
+    const clicked = captureLinks();
+    const user = userEvent.setup();
     renderHistory();
 
     expect(await screen.findByRole("row", { name: COMPLETED.fileName })).toBeInTheDocument();
@@ -61,26 +86,22 @@ describe("HistoryView", () => {
 
     const done = row(COMPLETED.fileName);
     expect(cell(done, "Status")).toHaveTextContent("Completed");
-    expect(cell(done, "Format")).toHaveTextContent("CSV");
-    expect(cell(done, "Kind")).toHaveTextContent("Series");
+    expect(cell(done, "Summary")).toHaveTextContent("servers · CSV");
+    expect(cell(done, "Export")).toHaveTextContent("Series · background · downloaded 2×");
     expect(cell(done, "Size")).toHaveTextContent("12 KB");
     expect(cell(done, "Rows")).toHaveTextContent("240");
-    expect(cell(done, "Downloads")).toHaveTextContent("2");
     expect(cell(done, "Progress")).toHaveTextContent("Took 4.0 s");
-    const download = within(done).getByRole("link", { name: "Download" });
-    expect(download).toHaveAttribute("href", "/api/v1/exports/j-done/download");
-    expect(download).toHaveAccessibleDescription(COMPLETED.fileName);
-    for (const name of ["Copy link", "Re-run", "Delete"]) expect(within(done).getByRole("button", { name })).toBeEnabled();
-    expect(within(done).queryByRole("button", { name: "Cancel" })).not.toBeInTheDocument();
     expect(within(done).queryByRole("progressbar")).not.toBeInTheDocument();
+    expect(await openActions(user, done, COMPLETED.fileName)).toEqual(["Download", "Copy link…", "Re-run", "Delete…"]);
+    await user.click(within(done).getByRole("menuitem", { name: "Download" }));
+    expect(clicked).toEqual(["/api/v1/exports/j-done/download"]);
 
     const failed = row(FAILED.fileName);
     expect(cell(failed, "Status")).toHaveTextContent("Failed");
-    expect(cell(failed, "Format")).toHaveTextContent("JSONL");
+    expect(cell(failed, "Summary")).toHaveTextContent("agent-commands · JSONL");
     expect(within(failed).getByText("The query was cancelled after 300 s (statement timeout).")).toBeInTheDocument();
-    expect(within(failed).queryByRole("link", { name: "Download" })).not.toBeInTheDocument();
-    expect(within(failed).queryByRole("button", { name: "Copy link" })).not.toBeInTheDocument();
-    expect(within(failed).getByRole("button", { name: "Re-run" })).toBeInTheDocument();
+    expect(await openActions(user, failed, FAILED.fileName)).toEqual(["Re-run", "Delete…"]);
+    await user.keyboard("{Escape}");
 
     const running = row(RUNNING.fileName);
     expect(cell(running, "Status")).toHaveTextContent("Processing");
@@ -88,8 +109,7 @@ describe("HistoryView", () => {
     expect(bar).toHaveAttribute("value", "25");
     expect(cell(running, "Progress")).toHaveTextContent("25% · 540,000 of about 2,160,000 rows");
     expect(cell(running, "Rows")).toHaveTextContent("540,000");
-    expect(within(running).getByRole("button", { name: "Cancel" })).toHaveAccessibleDescription(RUNNING.fileName);
-    expect(within(running).queryByRole("button", { name: "Delete" })).not.toBeInTheDocument();
+    expect(await openActions(user, running, RUNNING.fileName)).toEqual(["Cancel"]);
 
     // Only the row still running follows its events.
     expect(sources.map((source) => source.url)).toEqual(["/api/v1/exports/j-running/events"]);
@@ -148,22 +168,23 @@ describe("HistoryView", () => {
     renderHistory();
 
     const running = await screen.findByRole("row", { name: RUNNING.fileName });
-    await user.click(within(running).getByRole("button", { name: "Cancel" }));
+    await act(user, running, RUNNING.fileName, "Cancel");
 
     expect(requests.filter((request) => request.method === "POST").map((request) => request.url)).toEqual([
       "/api/v1/exports/j-running/cancel",
     ]);
     // The server takes up to a second to stop a running job: the row says it is cancelling meanwhile.
     await waitFor(() => expect(cell(running, "Progress")).toHaveTextContent("cancelling"));
-    expect(within(running).getByRole("button", { name: "Cancel" })).toBeDisabled();
+    await openActions(user, running, RUNNING.fileName);
+    expect(within(running).getByRole("menuitem", { name: "Cancel" })).toBeDisabled();
+    await user.click(within(running).getByRole("button", { name: `Actions for ${RUNNING.fileName}` }));
 
     sources[0]!.emit("state", { ...RUNNING, status: "cancelled", phase: "done", cancelledBy: "demo@exports.local", updatedAt: later(2) });
 
     await waitFor(() => expect(cell(running, "Status")).toHaveTextContent("Cancelled"));
     expect(within(running).getByText("Cancelled by demo@exports.local")).toBeInTheDocument();
     expect(within(running).queryByRole("progressbar")).not.toBeInTheDocument();
-    expect(within(running).queryByRole("button", { name: "Cancel" })).not.toBeInTheDocument();
-    expect(within(running).getByRole("button", { name: "Delete" })).toBeInTheDocument();
+    expect(await openActions(user, running, RUNNING.fileName)).toEqual(["Re-run", "Delete…"]);
     expect(sources[0]!.closed).toBe(true);
   });
 
@@ -179,11 +200,12 @@ describe("HistoryView", () => {
     renderHistory();
 
     const running = await screen.findByRole("row", { name: RUNNING.fileName });
-    await user.click(within(running).getByRole("button", { name: "Cancel" }));
+    await act(user, running, RUNNING.fileName, "Cancel");
 
     expect(await within(running).findByRole("alert")).toHaveTextContent("The export has already finished: It is completed.");
     // The row reads the job again and offers what a completed export offers.
-    expect(await within(running).findByRole("link", { name: "Download" })).toBeInTheDocument();
+    await waitFor(() => expect(cell(running, "Status")).toHaveTextContent("Completed"));
+    expect(await openActions(user, running, RUNNING.fileName)).toEqual(["Download", "Copy link…", "Re-run", "Delete…"]);
   });
 
   it("loads the next page with the cursor the last one gave", async () => {
@@ -244,12 +266,11 @@ describe("HistoryView", () => {
     expect(within(running).queryByRole("progressbar")).not.toBeInTheDocument();
     expect(cell(running, "Size")).toHaveTextContent("130 MB");
     expect(cell(running, "Rows")).toHaveTextContent("2,160,000");
-    expect(within(running).getByRole("link", { name: "Download" })).toHaveAttribute("href", "/api/v1/exports/j-running/download");
     expect(sources[0]!.closed).toBe(true);
     expect(sources).toHaveLength(1);
   });
 
-  it("copies an absolute signed download link", async () => {
+  it("copies an absolute signed download link that works for the chosen time", async () => {
     const requests = mockFetch({
       [LIST]: () => page([COMPLETED]),
       "POST /api/v1/exports/j-done/links": () =>
@@ -259,11 +280,18 @@ describe("HistoryView", () => {
     renderHistory();
 
     const done = await screen.findByRole("row", { name: COMPLETED.fileName });
-    await user.click(within(done).getByRole("button", { name: "Copy link" }));
+    await act(user, done, COMPLETED.fileName, "Copy link…");
 
-    expect(await within(done).findByText(/^Link copied\./)).toBeInTheDocument();
+    const dialog = await screen.findByRole("dialog", { name: `Download link for ${COMPLETED.fileName}` });
+    const lifetime = within(dialog).getByLabelText("Link works for");
+    expect(lifetime).toHaveFocus();
+    expect(lifetime).toHaveValue("1440");
+    await user.selectOptions(lifetime, "7 days");
+    await user.click(within(dialog).getByRole("button", { name: "Create and copy link" }));
+
+    expect(await within(dialog).findByText(/^Link copied\./)).toBeInTheDocument();
     expect(await navigator.clipboard.readText()).toBe(`${window.location.origin}/api/v1/exports/j-done/download?token=c2lnbmVk`);
-    expect(requests.find((request) => request.url === "/api/v1/exports/j-done/links")?.body).toEqual({ expiresInMinutes: 1440 });
+    expect(requests.find((request) => request.url === "/api/v1/exports/j-done/links")?.body).toEqual({ expiresInMinutes: 10080 });
   });
 
   it("re-runs a failed export as a new job at the top and deletes a finished one", async () => {
@@ -289,14 +317,24 @@ describe("HistoryView", () => {
     renderHistory();
 
     const failed = await screen.findByRole("row", { name: FAILED.fileName });
-    await user.click(within(failed).getByRole("button", { name: "Re-run" }));
+    await act(user, failed, FAILED.fileName, "Re-run");
 
     expect(await screen.findByRole("row", { name: rerun.fileName })).toBeInTheDocument();
     expect(screen.getAllByRole("row")[1]).toHaveAccessibleName(rerun.fileName);
     expect(cell(row(rerun.fileName), "Status")).toHaveTextContent("Pending");
     expect(within(failed).getByText(`Started again as ${rerun.fileName}.`)).toBeInTheDocument();
 
-    await user.click(within(row(COMPLETED.fileName)).getByRole("button", { name: "Delete" }));
+    await act(user, row(COMPLETED.fileName), COMPLETED.fileName, "Delete…");
+    // Delete asks first: Cancel keeps the export, and nothing was sent.
+    let confirm = await screen.findByRole("dialog", { name: `Delete ${COMPLETED.fileName}?` });
+    expect(confirm).toHaveAccessibleDescription(/This cannot be undone/);
+    await user.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
+    expect(requests.some((request) => request.method === "DELETE")).toBe(false);
+
+    await act(user, row(COMPLETED.fileName), COMPLETED.fileName, "Delete…");
+    confirm = await screen.findByRole("dialog", { name: `Delete ${COMPLETED.fileName}?` });
+    await user.click(within(confirm).getByRole("button", { name: "Delete" }));
 
     await waitFor(() => expect(screen.queryByRole("row", { name: COMPLETED.fileName })).not.toBeInTheDocument());
     expect(requests.map((request) => `${request.method} ${request.url}`)).toEqual([
@@ -305,5 +343,51 @@ describe("HistoryView", () => {
       "GET /api/v1/exports?limit=25",
       "DELETE /api/v1/exports/j-done",
     ]);
+  });
+
+  it("marks a direct download, shows what it sent, and downloads it again through a new signed link", async () => {
+    const DIRECT = jobJson({
+      id: "j-direct",
+      fileName: "servers-7d-2026-11-22.csv",
+      direct: true,
+      storage: "none",
+      sizeBytes: null,
+      rowCount: 1_680,
+      bytesWritten: 98_304,
+      expiresAt: null,
+      downloadCount: 0,
+      request: {
+        kind: "series",
+        series: {
+          source: "servers",
+          format: "csv",
+          timeframe: { last: "7d" },
+          filter: { and: [{ field: "region", op: "eq", value: "eu-west" }, { not: { field: "server", op: "startsWith", value: "cache" } }] },
+        },
+      },
+    });
+    const link = { url: "/api/v1/exports/series/direct/d1?token=1.sig", expiresAt: "2026-11-22T10:05:00Z", fileName: DIRECT.fileName };
+    const requests = mockFetch({
+      [LIST]: () => page([DIRECT]),
+      "POST /api/v1/exports/series/direct": () => jsonResponse(link, 201),
+    });
+    const clicked = captureLinks();
+    const user = userEvent.setup();
+    renderHistory();
+
+    const direct = await screen.findByRole("row", { name: DIRECT.fileName });
+    expect(cell(direct, "Export")).toHaveTextContent("Direct download");
+    expect(cell(direct, "Summary")).toHaveTextContent("servers · Last 7 days · region = eu-west · not server starts with cache · CSV");
+    expect(cell(direct, "Size")).toHaveTextContent("96 KB");
+    expect(cell(direct, "Rows")).toHaveTextContent("1,680");
+    expect(cell(direct, "Expires")).toHaveTextContent("No file kept");
+    expect(await openActions(user, direct, DIRECT.fileName)).toEqual(["Download again", "Re-run", "Delete…"]);
+    await user.click(within(direct).getByRole("menuitem", { name: "Download again" }));
+
+    expect(await within(direct).findByText(`Downloading ${DIRECT.fileName}: see your browser's downloads.`)).toBeInTheDocument();
+    expect(requests.find((request) => request.url === "/api/v1/exports/series/direct")?.body).toEqual(
+      (DIRECT.request as { series: unknown }).series,
+    );
+    expect(clicked).toEqual([link.url]);
   });
 });

@@ -19,6 +19,16 @@ export async function createDownloadLink(id: string, expiresInMinutes = LINK_LIF
   return { ...link, url: new URL(link.url, window.location.origin).href };
 }
 
+/** The lifetimes offered when creating a link (the server allows 1 minute to 30 days). */
+export const LINK_LIFETIMES = [
+  { minutes: 60, label: "1 hour" },
+  { minutes: 24 * 60, label: "1 day" },
+  { minutes: 7 * 24 * 60, label: "7 days" },
+  { minutes: 30 * 24 * 60, label: "30 days" },
+] as const;
+
 export function useCreateDownloadLink() {
-  return useMutation({ mutationFn: (id: string) => createDownloadLink(id) });
+  return useMutation({
+    mutationFn: ({ id, expiresInMinutes }: { id: string; expiresInMinutes?: number }) => createDownloadLink(id, expiresInMinutes),
+  });
 }

@@ -31,7 +31,10 @@ export function HistoryView({ sourceDelayMs = 300, deliveriesPollMs }: HistoryVi
           <h1 id={titleId} className="page-title">
             Export history
           </h1>
-          <p className="muted">Background exports and large downloads. Finished files are kept until they expire.</p>
+          <p className="muted">
+            Background exports and direct downloads. Background files are kept until they expire; a direct download went
+            straight to your browser and is listed so you can run it again.
+          </p>
         </div>
       </div>
       <div className="card stack">
@@ -66,7 +69,7 @@ function HistoryList({ history, filtered, deliveriesPollMs }: HistoryListProps) 
       <p className="empty">
         {filtered
           ? "No exports match these filters."
-          : "No exports yet. Choose “Run in background” in the export dialog, and the export shows up here."}
+          : "No exports yet. Downloads and background exports (“Run in background” in the export dialog) show up here."}
       </p>
     );
   }
