@@ -73,7 +73,7 @@ async function startDownload(page: Page, dialog: Locator): Promise<{ download: D
     waitForExportRequest(page),
     dialog.getByRole('button', { name: 'Start download' }).click(),
   ]);
-  await expect(dialog.getByRole('status')).toContainText(`Downloaded ${download.suggestedFilename()}`);
+  await expect(dialog.getByRole('status')).toContainText(`Your browser is downloading ${download.suggestedFilename()}`);
   return { download, body: request.postDataJSON() as ExportRequest };
 }
 

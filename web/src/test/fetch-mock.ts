@@ -69,3 +69,18 @@ export function captureDownloads(): { filename: string; blob: Blob }[] {
   });
   return saved;
 }
+
+/** The browser downloads a test started by clicking a link to a URL (not a Blob): what the download manager would
+ * fetch, and the name suggested for it. */
+export function captureLinkDownloads(): { filename: string; url: string }[] {
+  const started: { filename: string; url: string }[] = [];
+  vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+    started.push({ filename: this.download, url: this.getAttribute("href") ?? "" });
+  });
+  return started;
+}
+
+/** The answer of POST /api/v1/exports/series/direct: a single-use signed link and the file's name. */
+export function directLinkResponse(fileName: string, id = "0193-test") {
+  return jsonResponse({ url: `/api/v1/exports/series/direct/${id}?token=1764482100.sig`, expiresAt: "2026-11-30T10:05:00Z", fileName }, 201);
+}

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { captureDownloads, jsonResponse, mockFetch, problemResponse, streamResponse } from "../../../test/fetch-mock";
+import { captureLinkDownloads, directLinkResponse, jsonResponse, mockFetch, problemResponse } from "../../../test/fetch-mock";
 import { serversPreview, serversQuery } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
 import { ExportDialog } from "../components/ExportDialog";
@@ -13,7 +13,7 @@ const namedPreview = (request: { body?: unknown }) =>
   jsonResponse({ ...serversPreview, fileName: suggestedFilename(request.body as ExportRequest, new Date("2026-11-30T10:00:00Z")) });
 
 const PREVIEW = "POST /api/v1/exports/series/preview";
-const EXPORT = "POST /api/v1/exports/series";
+const EXPORT = "POST /api/v1/exports/series/direct";
 
 function renderDialog(onClose = vi.fn()) {
   renderWithClient(
@@ -26,13 +26,9 @@ describe("ExportDialog", () => {
   it("walks Format, Data, Format options and Delivery, then POSTs the chosen request", async () => {
     const requests = mockFetch({
       [PREVIEW]: namedPreview,
-      [EXPORT]: () =>
-        streamResponse(["time;CPU %\n", "2026-11-21T10:00:00Z;41,5\n"], {
-          "Content-Type": "text/csv",
-          "Content-Disposition": 'attachment; filename="cpu-report.csv.gz"',
-        }),
+      [EXPORT]: () => directLinkResponse("cpu-report.csv.gz"),
     });
-    const saved = captureDownloads();
+    const started = captureLinkDownloads();
     const user = userEvent.setup();
     const { dialog } = renderDialog();
     const next = () => user.click(within(dialog).getByRole("button", { name: "Next" }));
@@ -70,8 +66,8 @@ describe("ExportDialog", () => {
     expect(screen.getByRole("heading", { name: "Step 4 of 4: Delivery" })).toHaveFocus();
     await user.click(screen.getByRole("button", { name: "Start download" }));
 
-    expect(await screen.findByText(/Downloaded/)).toHaveTextContent("Downloaded cpu-report.csv.gz (37 B).");
-    const exports = requests.filter((request) => request.url === "/api/v1/exports/series");
+    expect(await screen.findByText(/Your browser is downloading/)).toHaveTextContent("Your browser is downloading cpu-report.csv.gz");
+    const exports = requests.filter((request) => request.url === "/api/v1/exports/series/direct");
     expect(exports).toHaveLength(1);
     expect(exports[0]!.body).toEqual({
       source: "servers",
@@ -99,9 +95,8 @@ describe("ExportDialog", () => {
       compression: "gzip",
       filename: "cpu-report",
     });
-    expect(saved).toHaveLength(1);
-    expect(saved[0]!.filename).toBe("cpu-report.csv.gz");
-    expect(await saved[0]!.blob.text()).toBe("time;CPU %\n2026-11-21T10:00:00Z;41,5\n");
+    // The file itself goes through the browser's download manager: the page only hands it the signed link.
+    expect(started).toEqual([{ filename: "cpu-report.csv.gz", url: "/api/v1/exports/series/direct/0193-test?token=1764482100.sig" }]);
   });
 
   it("recommends JSONL when the preview estimates more than a million rows", async () => {
@@ -182,13 +177,9 @@ describe("ExportDialog", () => {
   it("exports Parquet with zstd pages partitioned by server, as a zip, without whole-file compression", async () => {
     const requests = mockFetch({
       [PREVIEW]: namedPreview,
-      [EXPORT]: () =>
-        streamResponse(["PK"], {
-          "Content-Type": "application/zip",
-          "Content-Disposition": 'attachment; filename="servers.zip"',
-        }),
+      [EXPORT]: () => directLinkResponse("servers.zip"),
     });
-    captureDownloads();
+    captureLinkDownloads();
     const user = userEvent.setup();
     const { dialog } = renderDialog();
     const next = () => user.click(within(dialog).getByRole("button", { name: "Next" }));
@@ -209,8 +200,8 @@ describe("ExportDialog", () => {
     await next();
 
     await user.click(screen.getByRole("button", { name: "Start download" }));
-    expect(await screen.findByText(/Downloaded/)).toHaveTextContent("Downloaded servers.zip");
-    const body = requests.find((request) => request.url === "/api/v1/exports/series")!.body;
+    expect(await screen.findByText(/Your browser is downloading/)).toHaveTextContent("Your browser is downloading servers.zip");
+    const body = requests.find((request) => request.url === "/api/v1/exports/series/direct")!.body;
     expect(body).toMatchObject({
       format: "parquet",
       formatOptions: { compression: "zstd", partitionBy: ["server"] },
@@ -304,14 +295,14 @@ describe("ExportDialog", () => {
   it("offers one Done once the download is saved", async () => {
     mockFetch({
       [PREVIEW]: namedPreview,
-      [EXPORT]: () => streamResponse(["a\n"], { "Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="s.csv"' }),
+      [EXPORT]: () => directLinkResponse("s.csv"),
     });
-    captureDownloads();
+    captureLinkDownloads();
     const user = userEvent.setup();
     const { dialog } = renderDialog();
     await user.click(within(within(dialog).getByRole("list", { name: "Export steps" })).getByRole("button", { name: /Delivery/ }));
     await user.click(within(dialog).getByRole("button", { name: "Start download" }));
-    await screen.findByText(/Downloaded/);
+    await screen.findByText(/Your browser is downloading/);
     const footer = dialog.querySelector<HTMLElement>(".dialog-footer")!;
     expect(within(footer).getAllByRole("button").map((b) => b.textContent)).toEqual(["Done"]);
   });

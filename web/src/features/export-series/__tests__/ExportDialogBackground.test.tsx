@@ -11,7 +11,7 @@ import { ExportDialog } from "../components/ExportDialog";
 
 const PREVIEW = "POST /api/v1/exports/series/preview";
 const SUBMIT = "POST /api/v1/exports";
-const SYNC = "POST /api/v1/exports/series";
+const SYNC = "POST /api/v1/exports/series/direct";
 const DESTINATIONS = "GET /api/v1/destinations";
 
 const FILE = "servers-20261023-0000-20261122-0000.csv";
@@ -165,7 +165,7 @@ describe("ExportDialog in the background", () => {
     ).toBeInTheDocument();
     expect(within(dialog).queryByText(/Follow it at/)).not.toBeInTheDocument();
     expect(within(dialog).getByRole("progressbar", { name: `Progress of ${FILE}` })).toBeInTheDocument();
-    expect(within(dialog).queryByText(/^Downloaded/)).not.toBeInTheDocument();
+    expect(within(dialog).queryByText(/^Downloaded|Your browser is downloading/)).not.toBeInTheDocument();
     expect(sources.map((source) => source.url)).toEqual(["/api/v1/exports/j-bg/events"]);
 
     sources[0]!.emit("state", COMPLETED);

@@ -3,22 +3,17 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { mockEventSource } from "../../../test/event-source";
 import { runningJobJson } from "../../../test/export-jobs";
-import { captureDownloads, jsonResponse, mockFetch, problemResponse, streamResponse } from "../../../test/fetch-mock";
+import { captureDownloads, captureLinkDownloads, directLinkResponse, jsonResponse, mockFetch, problemResponse } from "../../../test/fetch-mock";
 import { serversQuery } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
 import { QuickExportMenu } from "../components/QuickExportMenu";
 
-function csvExport() {
-  return streamResponse(["time,server,cpu_percent\n", "2026-11-21T10:00:00Z,web-01,41.5\n"], {
-    "Content-Type": "text/csv; charset=utf-8",
-    "Content-Disposition": 'attachment; filename="servers-24h.csv"',
-  });
-}
+const DIRECT = "POST /api/v1/exports/series/direct";
 
 describe("QuickExportMenu", () => {
   it("downloads the current query as CSV from the menu", async () => {
-    const requests = mockFetch({ "POST /api/v1/exports/series": csvExport });
-    const saved = captureDownloads();
+    const requests = mockFetch({ [DIRECT]: () => directLinkResponse("servers-24h.csv") });
+    const started = captureLinkDownloads();
     const user = userEvent.setup();
     renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={vi.fn()} />);
 
@@ -26,20 +21,20 @@ describe("QuickExportMenu", () => {
     expect(screen.getByRole("menu", { name: "Export" })).toBeInTheDocument();
     await user.click(screen.getByRole("menuitem", { name: "CSV" }));
 
-    expect(await screen.findByText("Downloaded servers-24h.csv (57 B)")).toBeInTheDocument();
+    expect(await screen.findByText("Your browser is downloading servers-24h.csv")).toBeInTheDocument();
     expect(requests).toHaveLength(1);
     expect(requests[0]!.method).toBe("POST");
     expect(requests[0]!.body).toEqual({ ...serversQuery, format: "csv" });
-    expect(saved.map((file) => file.filename)).toEqual(["servers-24h.csv"]);
+    // The browser's download manager fetches the signed link; the page never holds the file.
+    expect(started).toEqual([{ filename: "servers-24h.csv", url: "/api/v1/exports/series/direct/0193-test?token=1764482100.sig" }]);
     expect(screen.queryByRole("menu")).not.toBeInTheDocument();
   });
 
   it("works from the keyboard: arrows move, Enter picks JSON", async () => {
     const requests = mockFetch({
-      "POST /api/v1/exports/series": () =>
-        streamResponse(['[{"server":"web-01"}]'], { "Content-Disposition": 'attachment; filename="servers.json"' }),
+      [DIRECT]: () => directLinkResponse("servers.json"),
     });
-    captureDownloads();
+    captureLinkDownloads();
     const user = userEvent.setup();
     renderWithClient(<QuickExportMenu query={serversQuery} onMoreOptions={vi.fn()} />);
 
@@ -74,7 +69,7 @@ describe("QuickExportMenu", () => {
 
   it("shows the Problem Details of a rejected export", async () => {
     mockFetch({
-      "POST /api/v1/exports/series": () =>
+      [DIRECT]: () =>
         problemResponse({
           status: 400,
           title: "One or more validation errors occurred.",
@@ -96,7 +91,7 @@ describe("QuickExportMenu", () => {
     const sources = mockEventSource();
     const job = runningJobJson({ id: "j-quick" });
     mockFetch({
-      "POST /api/v1/exports/series": () =>
+      [DIRECT]: () =>
         jsonResponse(
           { background: true, reason: "This export is estimated at 130 MB; it runs in the background. Follow it at /api/v1/exports/j-quick.", job },
           202,
@@ -116,7 +111,7 @@ describe("QuickExportMenu", () => {
     expect(screen.getByRole("link", { name: "Track in History" })).toHaveAttribute("href", "#/history");
     expect(screen.queryByText(/Follow it at/)).not.toBeInTheDocument();
     expect(screen.getByText(/estimated at 130 MB/).closest(".quick-export-popover")).not.toBeNull();
-    expect(screen.queryByText(/^Downloaded/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/^Downloaded|Your browser is downloading/)).not.toBeInTheDocument();
     expect(sources.map((source) => source.url)).toEqual(["/api/v1/exports/j-quick/events"]);
     expect(saved).toHaveLength(0);
   });

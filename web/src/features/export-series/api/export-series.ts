@@ -1,11 +1,10 @@
 import { useMutation } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
-import { ApiError, apiFetch } from "../../../lib/api-client";
-import { saveResponse, type DownloadProgress, type DownloadResult } from "../../../lib/download";
+import { ApiError } from "../../../lib/api-client";
+import { directDownload, type DownloadProgress, type DownloadResult } from "../../../lib/download";
 import { jobRecordSchema, type JobRecord } from "../../../lib/export-jobs";
 import type { ExportRequest } from "../../../lib/export-request";
-import { suggestedFilename } from "../utils/filename";
 
 /** What POST /api/v1/exports/series answers with 202 when an export is too large to stream in one request. */
 const backgroundAnswerSchema = z.object({
@@ -19,32 +18,28 @@ export type SeriesExportResult =
   | ({ background: false } & DownloadResult)
   | { background: true; reason: string; job: JobRecord };
 
+/**
+ * A direct download through the browser's download manager: the request is checked by the server (Problem Details
+ * are thrown as ApiError), which answers with a short-lived signed link the browser downloads itself, so a large file
+ * never sits in the page's memory and survives the tab. An export too large to stream comes back as a background job.
+ */
 export async function exportSeries(
   request: ExportRequest,
   options: { onProgress?: (progress: DownloadProgress) => void; signal?: AbortSignal } = {},
 ): Promise<SeriesExportResult> {
-  const response = await apiFetch("/api/v1/exports/series", {
-    method: "POST",
-    body: request,
-    signal: options.signal,
-    headers: { Accept: "*/*" },
-  });
-  if (response.status === 202) {
-    const answer = backgroundAnswerSchema.safeParse(await response.json().catch(() => undefined));
-    if (!answer.success) {
-      throw new ApiError({ status: 202, title: "Unexpected response from the server", detail: answer.error.issues[0]?.message });
+  const answer = await directDownload("/api/v1/exports/series", request, { signal: options.signal });
+  if (answer.background) {
+    const parsed = backgroundAnswerSchema.safeParse(answer);
+    if (!parsed.success) {
+      throw new ApiError({ status: 202, title: "Unexpected response from the server", detail: parsed.error.issues[0]?.message });
     }
-    return answer.data;
+    return parsed.data;
   }
-  const saved = await saveResponse(response, {
-    fallbackFilename: suggestedFilename(request),
-    onProgress: options.onProgress,
-  });
-  return { background: false, ...saved };
+  return { ...answer, background: false };
 }
 
 /**
- * Streams an export to a file download, reporting bytes received; `cancel` aborts it. A large export may come back
+ * Starts an export as a browser download; `cancel` abandons the request while the server is still checking it. A large export may come back
  * as a background job instead (`data.background`).
  */
 export function useExportSeries() {

@@ -61,7 +61,9 @@ export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExpo
         )}
         {exporter.isSuccess && !exporter.data.background && (
           <span className="success-text">
-            Downloaded {exporter.data.filename} ({formatBytes(exporter.data.bytes)})
+            {exporter.data.direct
+              ? `Your browser is downloading ${exporter.data.filename}`
+              : `Downloaded ${exporter.data.filename} (${formatBytes(exporter.data.bytes)})`}
           </span>
         )}
         {exporter.isSuccess && exporter.data.background && historyHref && (

@@ -193,11 +193,17 @@ export function DeliveryStep({
 
       <div role="status" className="delivery-status">
         {progress && !result && !error && !job && <ExportProgress progress={progress} />}
-        {result && (
-          <p className="success-text">
-            Downloaded <strong>{result.filename}</strong> ({formatBytes(result.bytes)}).
-          </p>
-        )}
+        {result &&
+          (result.direct ? (
+            <p className="success-text">
+              Your browser is downloading <strong>{result.filename}</strong>: its progress is in the browser&rsquo;s
+              downloads, and the file is listed in History.
+            </p>
+          ) : (
+            <p className="success-text">
+              Downloaded <strong>{result.filename}</strong> ({formatBytes(result.bytes)}).
+            </p>
+          ))}
       </div>
 
       {job && <BackgroundJobStatus job={job} reason={jobReason} historyHref={historyHref} />}
