@@ -36,10 +36,6 @@ for (const scheme of ['light', 'dark'] as const) {
 
     for (const { name, hash, heading } of PAGES) {
       test(`${name} has no serious or critical accessibility violations`, async ({ page }) => {
-        test.fixme(
-          name === 'Dashboards',
-          'label-content-name-mismatch on the dashboard list buttons (.dashboard-item: aria-label differs from the visible title); web/src/features/dashboards is the panels helper\'s to fix',
-        );
         await login(page);
         await openPage(page, hash, heading);
         expect(await seriousViolations(page)).toEqual([]);

@@ -16,22 +16,23 @@ export function DashboardList({ dashboards, selected, onSelect }: DashboardListP
         const detailId = `dashboard-${dashboard.id}-detail`;
         const hasDetail = dashboard.shared || !!dashboard.description;
         return (
-          <li key={dashboard.id}>
+          <li key={dashboard.id} className="dashboard-item-row">
+            {/* The button's name is its visible title; the detail beside it describes it. The whole row is the
+                button's target (its ::after covers the row), so a click on the detail selects too. */}
             <button
               type="button"
               className="dashboard-item"
               aria-current={dashboard.slug === selected ? "true" : undefined}
-              aria-labelledby={titleId}
               aria-describedby={hasDetail ? detailId : undefined}
               onClick={() => onSelect(dashboard.slug)}
             >
               <span id={titleId} className="dashboard-item-title">{dashboard.title}</span>
-              {hasDetail && (
-                <span id={detailId} className="dashboard-item-detail">
-                  {dashboard.shared && <span className="badge">Shared</span>} {dashboard.description}
-                </span>
-              )}
             </button>
+            {hasDetail && (
+              <span id={detailId} className="dashboard-item-detail">
+                {dashboard.shared && <span className="badge">Shared</span>} {dashboard.description}
+              </span>
+            )}
           </li>
         );
       })}
