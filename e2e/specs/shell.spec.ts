@@ -112,6 +112,29 @@ test('the export dialog is a full-screen sheet with its actions in view, and Esc
   await expect(explore.exportButton).toBeVisible();
 });
 
+test('the export dialog can be completed on a phone: every step fits, and Start download hands the file to the browser', async ({ page }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  const dialog = await explore.openExportDialog();
+  const heading = dialog.getByRole('heading', { level: 3 });
+  for (const step of ['Format', 'Data', 'Format options']) {
+    await expect(heading).toHaveText(new RegExp(`Step \\d of 4:\\s*${step}$`));
+    expect(await outsideViewport(page), `step ${step}`).toEqual([]);
+    await dialog.getByRole('button', { name: 'Next' }).click();
+  }
+  await expect(heading).toHaveText(/Step 4 of 4:\s*Delivery/);
+  expect(await outsideViewport(page), 'step Delivery').toEqual([]);
+  const start = dialog.getByRole('button', { name: 'Start download' });
+  await expect(start).toBeInViewport({ ratio: 1 });
+  const [download] = await Promise.all([page.waitForEvent('download'), start.click()]);
+  expect(download.suggestedFilename()).toMatch(/^servers-.*\.csv$/);
+  const lines = (await (await download.createReadStream()).toArray()).join('').split('\n');
+  expect(lines[0]).toMatch(/^time,/);
+  expect(lines.filter((line) => line.length > 0).length).toBeGreaterThan(1);
+  await expect(dialog.getByRole('status')).toContainText(`Your browser is downloading ${download.suggestedFilename()}`);
+});
+
 test('the theme follows the system until one is chosen, and the choice survives a reload', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await login(page);
