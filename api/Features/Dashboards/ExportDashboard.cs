@@ -1,33 +1,43 @@
-using System.Security.Claims;
 using Exports.Data;
 using Exports.Host;
 using Exports.Layouts;
+using FastEndpoints;
+using FluentValidation;
 
 namespace Exports.Features.Dashboards;
 
-/// <summary>GET /dashboards/{id}/export.{png|pdf} and /dashboards/{id}/widgets/{widgetId}/export.{png|pdf}, with
-/// time range, time zone, theme, page and scale overrides in the query string.</summary>
-public static class ExportDashboard
+/// <summary>A dashboard to draw; the time range, zone, theme, page and scale overrides come from the query string as
+/// on every visual export.</summary>
+public sealed class ExportDashboardRequest
 {
-    public static void Map(RouteGroupBuilder g)
-    {
-        g.MapGet("/dashboards/{id}/export.{format:regex(^(png|pdf)$)}", async (string id, string format, HttpContext http, ExportsDb db,
-            LayoutExports exports, ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            var owner = user.OwnerId();
-            if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
-            var query = LayoutOverrides.Parse(http.Request.Query);
-            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", query.Apply(Adapters.Dashboard(d), format), http, ct, query);
-        }).WithTags("Dashboards").WithSummary("Export a dashboard as PNG or PDF").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
+    public string Id { get; set; } = "";
+    public string Format { get; set; } = "";
+}
 
-        g.MapGet("/dashboards/{id}/widgets/{widgetId}/export.{format:regex(^(png|pdf)$)}", async (string id, string widgetId, string format,
-            HttpContext http, ExportsDb db, LayoutExports exports, ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
+public sealed class ExportDashboardValidator : Validator<ExportDashboardRequest>
+{
+    public ExportDashboardValidator() =>
+        RuleFor(r => r.Format).Must(f => f is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+}
+
+/// <summary>GET /dashboards/{id}/export.{png|pdf}.</summary>
+public sealed class ExportDashboard(ExportsDb db, LayoutExports exports, ExportGate gate) : Endpoint<ExportDashboardRequest>
+{
+    public override void Configure()
+    {
+        Get("/dashboards/{id}/export.{format:regex(^(png|pdf)$)}");
+        Description(d => d.WithTags("Dashboards").WithSummary("Export a dashboard as PNG or PDF").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429));
+    }
+
+    public override async Task HandleAsync(ExportDashboardRequest req, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        if (await DashboardQueries.FindAsync(db, owner, req.Id, ct) is not { } d)
         {
-            var owner = user.OwnerId();
-            if (await DashboardQueries.FindAsync(db, owner, id, ct) is not { } d) return Problems.NotFound($"No dashboard '{id}'.");
-            if (Adapters.Widget(d, widgetId) is not { } single) return Problems.NotFound($"Dashboard '{id}' has no widget '{widgetId}'.");
-            var query = LayoutOverrides.Parse(http.Request.Query);
-            return await gate.RenderAsync(exports, owner, user.Identity?.Name ?? "Exports", query.Apply(single, format), http, ct, query);
-        }).WithTags("Dashboards").WithSummary("Export one widget of a dashboard").ProducesProblem(400).ProducesProblem(404).ProducesProblem(429);
+            await Send.ResultAsync(Problems.NotFound($"No dashboard '{req.Id}'."));
+            return;
+        }
+        var query = LayoutOverrides.Parse(HttpContext.Request.Query);
+        await Send.ResultAsync(await gate.RenderAsync(exports, owner, User.Identity?.Name ?? "Exports", query.Apply(Adapters.Dashboard(d), req.Format), HttpContext, ct, query));
     }
 }

@@ -91,6 +91,7 @@ public sealed class DependencyTests
     [InlineData("ExportLayout")]
     [InlineData("Templates")]
     [InlineData("Identity")]
+    [InlineData("Dashboards")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";

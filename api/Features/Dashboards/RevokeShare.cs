@@ -1,0 +1,25 @@
+using Exports.Data;
+using Exports.Host;
+using FastEndpoints;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Exports.Features.Dashboards;
+
+/// <summary>DELETE /dashboards/{id}/share: revokes the public link at once.</summary>
+public sealed class RevokeShare(ExportsDb db) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
+{
+    public override void Configure()
+    {
+        Delete("/dashboards/{id}/share");
+        Description(d => d.WithTags("Dashboards").WithSummary("Revoke the public link").ProducesProblem(404));
+    }
+
+    public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(DashboardIdRequest req, CancellationToken ct)
+    {
+        if (await DashboardQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
+        d.ShareHash = null;
+        d.SharedAt = null;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+}
