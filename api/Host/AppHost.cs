@@ -47,6 +47,7 @@ public static class AppHost
             o.SerializerOptions.Converters.Add(new UtcInstants());
         });
         s.AddSingleton<LoginThrottle>();
+        s.AddSingleton<Exports.Features.Destinations.TestSendThrottle>();
         s.AddScoped<Ingest>();
         return builder.Build();
     }

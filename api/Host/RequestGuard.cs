@@ -64,6 +64,23 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
         await next(ctx);
     }
 
+    /// <summary>For a route that reads an optional JSON body itself: the same checks the guard makes of a declared one
+    /// (415 unless sent as JSON, 413 past EXPORTS_MAX_JSON_BYTES, 400 for malformed JSON, NUL or unpaired surrogates,
+    /// naming the field). Returns the body (null when none was sent) or the refusal.</summary>
+    public static async Task<(byte[]? Body, IResult? Refusal)> ReadOptionalJsonAsync(HttpContext ctx, long max)
+    {
+        if (!HasBody(ctx.Request)) return (null, null);
+        if (!IsJson(ctx.Request.ContentType))
+            return (null, Problems.Status(415, "Unsupported media type",
+                $"Send the body as JSON with 'Content-Type: application/json' (got '{ctx.Request.ContentType ?? "none"}'), or send no body."));
+        if (await ReadBodyAsync(ctx, max) is not { } body)
+            return (null, Problems.Status(413, "Request body too large", $"A JSON body may hold at most {max:N0} bytes (EXPORTS_MAX_JSON_BYTES)."));
+        var errors = new Errors();
+        ScanJson(body, errors);
+        if (errors.Any) return (null, Problems.Validation(errors.ToDictionary()));
+        return (body.ToArray(), null);
+    }
+
     static bool HasBody(HttpRequest r) => r.ContentLength > 0 || (r.ContentLength is null && r.Headers.TransferEncoding.Count > 0);
 
     static bool IsJson(string? contentType)

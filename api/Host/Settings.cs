@@ -36,6 +36,9 @@ public sealed record ExportsSettings
     public string? SmtpTlsFingerprint { get; init; }
     /// <summary>Largest destination config (and largest secrets object), in bytes of JSON.</summary>
     public int DestinationConfigMaxBytes { get; init; } = 16 * 1024;
+    /// <summary>Test sends (POST /destinations/test, /destinations/{id}/test) per owner per minute, counted per
+    /// request in each node's memory; besides, one at a time per owner.</summary>
+    public int TestSendsPerMinute { get; init; } = 10;
     /// <summary>Let deliveries reach loopback and private networks (off: SSRF protection).</summary>
     public bool DeliveryAllowPrivateNetworks { get; init; }
     /// <summary>Largest ingest body (points or records) in bytes: a longer body is a 413 before or while it streams.</summary>
@@ -101,6 +104,7 @@ public sealed record ExportsSettings
             SmtpStartTls = Bool("EXPORTS_SMTP_STARTTLS", Get("EXPORTS_SMTP_STARTTLS"), true),
             SmtpTlsFingerprint = Fingerprint("EXPORTS_SMTP_TLS_FINGERPRINT", Get("EXPORTS_SMTP_TLS_FINGERPRINT")),
             DestinationConfigMaxBytes = Int("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", Get("EXPORTS_DESTINATION_CONFIG_MAX_BYTES"), 16 * 1024, 1024, 1024 * 1024),
+            TestSendsPerMinute = Int("EXPORTS_TEST_SENDS_PER_MINUTE", Get("EXPORTS_TEST_SENDS_PER_MINUTE"), 10, 1, 600),
             DeliveryAllowPrivateNetworks = Bool("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", Get("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"), false),
             IngestMaxBytes = Long("EXPORTS_INGEST_MAX_BYTES", Get("EXPORTS_INGEST_MAX_BYTES"), DefaultIngestMaxBytes, 1024, 4L * 1024 * 1024 * 1024),
             IngestMaxTagBytes = Int("EXPORTS_INGEST_MAX_TAG_BYTES", Get("EXPORTS_INGEST_MAX_TAG_BYTES"), DefaultIngestMaxTagBytes, 16, 2048),

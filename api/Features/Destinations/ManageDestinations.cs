@@ -94,7 +94,8 @@ public static class ManageDestinations
             && !stored.Any(x => x is "password" or "privateKey"))
             e.Add("secrets.privateKey", "An SFTP destination needs a privateKey (OpenSSH format) or a password.");
         foreach (var (k, v) in body.Secrets ?? [])
-            if (k != "privateKey" && v.Any(char.IsControl)) e.Add($"secrets.{k}", "Secrets cannot hold control characters.");
+            if (v is null) e.Add($"secrets.{k}", "A secret is a string; leave it out to keep the stored one.");
+            else if (k != "privateKey" && v.Any(char.IsControl)) e.Add($"secrets.{k}", "Secrets cannot hold control characters.");
         if (e.Any) return Problems.Validation(e.ToDictionary(), "The destination is not valid");
         var host = NetworkGuard.HostOf(new Destination(Guid.Empty, Guid.Empty, name!, kind!, config, new Dictionary<string, string>()));
         if (await NetworkGuard.RefusalAsync(host, settings.DeliveryAllowPrivateNetworks, ct) is { } refused)

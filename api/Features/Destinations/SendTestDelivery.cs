@@ -24,51 +24,107 @@ public static class SendTestDelivery
 {
     public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>What a test's user sees when this server's own mail relay fails (connection, TLS, login, sender or
+    /// message refused): its host, port and settings are the administrator's, so the reason goes to the log.</summary>
+    public const string ServerMailFailure = "This server's mail service failed to send the test; the administrator can see why in the server log.";
+
     public static void Map(RouteGroupBuilder g)
     {
-        g.MapPost("/destinations/test", async (DestinationBody body, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
+        g.MapPost("/destinations/test", async (DestinationBody body, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, TestSendThrottle throttle, ILoggerFactory logs, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 if (await ManageDestinations.ValidateAsync(body, [], settings, ct) is { } refused) return refused;
                 var d = new Destination(Guid.Empty, user.OwnerId(), body.Name!.Trim(), body.Kind!.Trim().ToLowerInvariant(), body.Config!.Value,
                     Given(body));
-                return TypedResults.Ok(await SendAsync(d, channels, settings, clock, ct));
+                return await ThrottledAsync(d, channels, settings, clock, throttle, logs, http, ct);
             })
             .WithTags("Destinations").WithSummary("Send a test file to a destination not saved yet")
-            .Produces<TestDeliveryResult>().ProducesProblem(400);
+            .WithDescription("At most one test send at a time per account, and EXPORTS_TEST_SENDS_PER_MINUTE a minute: beyond, a 429 with Retry-After.")
+            .Produces<TestDeliveryResult>().ProducesProblem(400).ProducesProblem(429);
 
-        // The body is optional (none: the saved destination as it is), so it is read here: a declared optional body
+        // The body is optional (none: the saved destination as it is), so it is read here, with the checks the request
+        // guard makes of a declared body (415, 413, NUL and surrogates) and the null guard's: a declared optional body
         // would still make routing refuse a POST without a JSON content type.
-        g.MapPost("/destinations/{id:guid}/test", async (Guid id, HttpRequest request, Exports.Delivery.Destinations store, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
+        g.MapPost("/destinations/{id:guid}/test", async (Guid id, HttpContext http, Exports.Delivery.Destinations store, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, TestSendThrottle throttle, ILoggerFactory logs, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var owner = user.OwnerId();
-                if ((await store.LoadAsync(owner, [id], ct)).FirstOrDefault() is not { } saved) return (IResult)Problems.NotFound($"No destination {id}.");
+                var (bytes, bad) = await RequestGuard.ReadOptionalJsonAsync(http, settings.MaxJsonBytes);
+                if (bad is not null) return bad;
                 DestinationBody? body = null;
-                if (request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
+                if (bytes is not null)
                 {
-                    try { body = await JsonSerializer.DeserializeAsync<DestinationBody>(request.Body, JsonSerializerOptions.Web, ct); }
+                    try { body = JsonSerializer.Deserialize<DestinationBody>(bytes, JsonSerializerOptions.Web); }
                     catch (JsonException e) { return Problems.Field(BadRequests.JsonField(e.Path), JsonErrors.Reason(e.Message)); }
+                    if (body is null) return Problems.Field("body", "Send a destination object (name, kind, config, secrets), or no body.");
+                    var nulls = new Errors();
+                    NullGuard.Walk(body, "", nulls, 0);
+                    if (nulls.Any) return Problems.Validation(nulls.ToDictionary());
                 }
+                if ((await store.LoadAsync(owner, [id], ct)).FirstOrDefault() is not { } saved) return Problems.NotFound($"No destination {id}.");
                 var d = saved;
                 if (body is not null)
                 {
-                    if (await ManageDestinations.ValidateAsync(body, saved.Secrets.Keys.ToList(), settings, ct) is { } refused) return refused;
-                    var secrets = new Dictionary<string, string>(saved.Secrets);
+                    // The stored secrets go only where they were meant to: the same kind and the same receiver (a form that
+                    // points the destination elsewhere must carry its own secrets, as an unsaved form does).
+                    var sameTarget = SameTarget(saved, body);
+                    IReadOnlyCollection<string> stored = sameTarget ? saved.Secrets.Keys.ToList() : [];
+                    if (await ManageDestinations.ValidateAsync(body, stored, settings, ct) is { } refused) return refused;
+                    var secrets = sameTarget ? new Dictionary<string, string>(saved.Secrets) : [];
                     foreach (var (k, v) in Given(body)) secrets[k] = v;
                     d = saved with { Name = body.Name!.Trim(), Kind = body.Kind!.Trim().ToLowerInvariant(), Config = body.Config!.Value, Secrets = secrets };
                 }
-                return TypedResults.Ok(await SendAsync(d, channels, settings, clock, ct));
+                return await ThrottledAsync(d, channels, settings, clock, throttle, logs, http, ct);
             })
             .WithTags("Destinations").WithSummary("Send a test file to a saved destination (or to its form's unsaved changes)")
             .WithDescription("Without a body: the saved destination as it is. With a JSON destination body (name, kind, config, secrets): "
-                + "those settings, the stored secrets filling any left out; checked as a save is, and not saved.")
-            .Produces<TestDeliveryResult>().ProducesProblem(400).ProducesProblem(404);
+                + "those settings, checked as a save is, and not saved; the stored secrets fill any left out only while the kind and the receiver "
+                + "(webhook scheme, host and port; S3 endpoint and bucket; SFTP host, port and user name) are the saved ones. "
+                + "At most one test send at a time per account, and EXPORTS_TEST_SENDS_PER_MINUTE a minute: beyond, a 429 with Retry-After.")
+            .Produces<TestDeliveryResult>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
+    }
+
+    static async Task<IResult> ThrottledAsync(Destination d, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock,
+        TestSendThrottle throttle, ILoggerFactory logs, HttpContext http, CancellationToken ct)
+    {
+        var (lease, refusal) = throttle.TryStart(d.OwnerId);
+        if (refusal is not null) return TestSendThrottle.Refuse(http, refusal);
+        using (lease)
+            return TypedResults.Ok(await SendAsync(d, channels, settings, clock, ct, logs.CreateLogger(typeof(SendTestDelivery).FullName!)));
     }
 
     static Dictionary<string, string> Given(DestinationBody body) =>
         (body.Secrets ?? []).Where(s => s.Value is { Length: > 0 }).ToDictionary(s => s.Key, s => s.Value);
 
+    /// <summary>Whether a form's kind and receiver are the saved destination's, so that its stored secrets may be used.</summary>
+    public static bool SameTarget(Destination saved, DestinationBody body) =>
+        body.Kind?.Trim().ToLowerInvariant() is { } kind && kind == saved.Kind
+        && body.Config is { ValueKind: JsonValueKind.Object } config
+        && Target(kind, config) is { } target && target == Target(saved.Kind, saved.Config);
+
+    /// <summary>Who receives a destination's deliveries (and its secrets): null when it cannot be told.</summary>
+    static string? Target(string kind, JsonElement c)
+    {
+        if (c.ValueKind != JsonValueKind.Object) return null;
+        string? S(string key) => c.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        switch (kind)
+        {
+            case "email":
+                return "email";
+            case "webhook":
+                return Uri.TryCreate(S("url"), UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.IdnHost.ToLowerInvariant()}:{u.Port}" : null;
+            case "s3":
+                var ep = S("endpoint");
+                string endpoint = ep is null ? "aws" : Uri.TryCreate(ep, UriKind.Absolute, out var e) ? $"{e.Scheme}://{e.IdnHost.ToLowerInvariant()}:{e.Port}{e.AbsolutePath.TrimEnd('/')}" : ep;
+                return $"{endpoint}|{S("bucket")}";
+            case "sftp":
+                var port = c.TryGetProperty("port", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var pn) ? pn : 22;
+                return $"{S("host")?.Trim().ToLowerInvariant()}|{port}|{S("username")}";
+            default:
+                return null;
+        }
+    }
+
     /// <summary>Sends the test file once through the destination's channel; never throws for the receiver's sake.</summary>
-    public static async Task<TestDeliveryResult> SendAsync(Destination d, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, CancellationToken ct)
+    public static async Task<TestDeliveryResult> SendAsync(Destination d, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, CancellationToken ct, ILogger? log = null)
     {
         var now = clock.GetUtcNow();
         var fileName = $"exports-test-{now:yyyyMMdd-HHmmss}.txt";
@@ -100,7 +156,20 @@ public static class SendTestDelivery
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (d.Kind == "email") return Result(false, null, MailFailure(e, log), sw);
             return Result(false, null, NetworkGuard.RefusalIn(e)?.Message ?? e.Message, sw);
         }
+    }
+
+    /// <summary>A failed test e-mail as its user may see it: a recipient the relay refused is named with the relay's
+    /// answer (the user's own address); anything else is this server's mail service failing, told in general words,
+    /// its detail (host, port, settings; never a password) logged as a warning for the administrator.</summary>
+    static string MailFailure(Exception e, ILogger? log)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is MailKit.Net.Smtp.SmtpCommandException { ErrorCode: MailKit.Net.Smtp.SmtpErrorCode.RecipientNotAccepted } r)
+                return $"The mail server refused the recipient {r.Mailbox?.Address ?? "(unknown)"}: {(int)r.StatusCode} {r.Message}";
+        log?.LogWarning("A test e-mail failed at this server's mail service ({Type}): {Reason}", e.GetType().Name, e.Message);
+        return ServerMailFailure;
     }
 }

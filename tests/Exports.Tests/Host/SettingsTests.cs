@@ -23,6 +23,9 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_SMTP_TLS_FINGERPRINT", "zz00000000000000000000000000000000000000000000000000000000000000", "EXPORTS_SMTP_TLS_FINGERPRINT")]
     [InlineData("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", "100", "EXPORTS_DESTINATION_CONFIG_MAX_BYTES")]
     [InlineData("EXPORTS_DESTINATION_CONFIG_MAX_BYTES", "lots", "EXPORTS_DESTINATION_CONFIG_MAX_BYTES")]
+    [InlineData("EXPORTS_TEST_SENDS_PER_MINUTE", "0", "EXPORTS_TEST_SENDS_PER_MINUTE")]
+    [InlineData("EXPORTS_TEST_SENDS_PER_MINUTE", "601", "EXPORTS_TEST_SENDS_PER_MINUTE")]
+    [InlineData("EXPORTS_TEST_SENDS_PER_MINUTE", "often", "EXPORTS_TEST_SENDS_PER_MINUTE")]
     [InlineData("EXPORTS_INGEST_MAX_BYTES", "100", "EXPORTS_INGEST_MAX_BYTES")]
     [InlineData("EXPORTS_INGEST_MAX_BYTES", "lots", "EXPORTS_INGEST_MAX_BYTES")]
     [InlineData("EXPORTS_INGEST_MAX_TAG_BYTES", "4096", "EXPORTS_INGEST_MAX_TAG_BYTES")]
@@ -90,6 +93,8 @@ public sealed class SettingsTests
         Assert.False(s.DeliveryAllowPrivateNetworks);
         Assert.Equal(16384, s.DestinationConfigMaxBytes);
         Assert.Equal(4096, Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DESTINATION_CONFIG_MAX_BYTES"] = "4096" }).DestinationConfigMaxBytes);
+        Assert.Equal(10, s.TestSendsPerMinute);
+        Assert.Equal(3, Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_TEST_SENDS_PER_MINUTE"] = "3" }).TestSendsPerMinute);
         Assert.Equal(TimeSpan.FromSeconds(60), s.Jobs.ScheduleMinInterval);
         Assert.Equal((10, 50, TimeSpan.FromMinutes(15)), (s.Login.MaxFailures, s.Login.MaxFailuresPerAddress, s.Login.Window));
     }

@@ -25,6 +25,8 @@ public sealed class ApiFixture : IAsyncLifetime
     public string MailDir { get; } = Directory.CreateTempSubdirectory("exports-mail-").FullName;
     System.Diagnostics.Process? _smtp;
 
+    public const int SendTestsPerMinute = 40;
+
     public async Task InitializeAsync()
     {
         var smtpPort = StartSmtp();
@@ -36,6 +38,8 @@ public sealed class ApiFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", "true");
         // Schedule tests tick every 2-3 s; production refuses schedules firing more often than once a minute.
         Environment.SetEnvironmentVariable("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", "2");
+        // The send-test tests make a few dozen test sends a minute as the demo user; the limit itself is tested with its own users.
+        Environment.SetEnvironmentVariable("EXPORTS_TEST_SENDS_PER_MINUTE", SendTestsPerMinute.ToString());
         ConnectionString = TestPostgres.Database("exports_tests");
         Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.S3;
@@ -154,21 +155,170 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
     }
 
     [Fact]
-    public async Task Webhook_EditedForm_UsesTheStoredSecretForAnEmptyBox_AndTheFormsNewUrl()
+    public async Task Webhook_EditedForm_UsesTheStoredSecretForAnEmptyBox_OnlyWhileTheReceiverIsTheSavedOne()
     {
         using var old = new Receiver(204);
         using var moved = new Receiver(200);
         var c = api.Demo();
         var name = "moving hook " + Guid.NewGuid().ToString("N")[..6];
         var id = await CreateAsync(c, new { name, kind = "webhook", config = new { url = old.Url }, secrets = new { signingSecret = Secret } });
-        var (result, text) = await TestAsync(c, $"/api/v1/destinations/{id}/test", new { name, kind = "webhook", config = new { url = moved.Url } });
+
+        // Same receiver, another name: the empty box is the stored secret.
+        var (same, sameText) = await TestAsync(c, $"/api/v1/destinations/{id}/test", new { name = name + " renamed", kind = "webhook", config = new { url = old.Url } });
+        Assert.True(same.GetProperty("ok").GetBoolean(), sameText);
+        AssertSigned(Assert.Single(old.Received), Secret);
+
+        // Another receiver (another port) without a secret: the stored one is not sent to it; a 400 as for an unsaved form.
+        var refused = await c.PostJsonAsync($"/api/v1/destinations/{id}/test", new { name, kind = "webhook", config = new { url = moved.Url } });
+        await refused.ProblemAsync(400, "secrets.signingSecret");
+        Assert.Empty(moved.Received);
+
+        // Another receiver with its own secret: signed with that one.
+        const string other = "whsec_other_receiver_0123456789";
+        var (result, text) = await TestAsync(c, $"/api/v1/destinations/{id}/test", new { name, kind = "webhook", config = new { url = moved.Url }, secrets = new { signingSecret = other } });
         Assert.True(result.GetProperty("ok").GetBoolean(), text);
         Assert.Equal("HTTP 200", result.GetProperty("detail").GetString());
-        Assert.Empty(old.Received);
-        AssertSigned(Assert.Single(moved.Received), Secret);
+        Assert.Single(old.Received);
+        AssertSigned(Assert.Single(moved.Received), other);
         // Nothing was saved: the destination still points at the old URL.
         var saved = await (await c.GetAsync($"/api/v1/destinations/{id}")).JsonAsync();
         Assert.Equal(old.Url, saved.GetProperty("config").GetProperty("url").GetString());
+    }
+
+    [Fact]
+    public async Task SavedDestinationBody_IsCheckedAsADeclaredBodyIs_NullSecret_Nul_NotJson()
+    {
+        using var receiver = new Receiver(204);
+        var (_, c) = await api.NewUserAsync();
+        var name = "guarded hook";
+        var id = await CreateAsync(c, new { name, kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } });
+        var url = $"/api/v1/destinations/{id}/test";
+        HttpContent Json(string json) => new StringContent(json, Encoding.UTF8, "application/json");
+
+        var nullSecret = await (await c.PostAsync(url, Json($"{{\"name\":\"{name}\",\"kind\":\"webhook\",\"config\":{{\"url\":\"{receiver.Url}\"}},\"secrets\":{{\"signingSecret\":null}}}}"))).ProblemAsync(400, "secrets.signingSecret");
+        Assert.DoesNotContain("System.", nullSecret.ToString());
+        await (await c.PostAsync(url, Json($"{{\"name\":\"a\\u0000b\",\"kind\":\"webhook\",\"config\":{{\"url\":\"{receiver.Url}\"}}}}"))).ProblemAsync(400, "name");
+        await (await c.PostAsync(url, Json("{\"name\":\"\\ud800\",\"kind\":\"webhook\"}"))).ProblemAsync(400, "name");
+        var plain = await c.PostAsync(url, new StringContent("{}", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
+        Assert.Equal("application/problem+json", plain.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(receiver.Received);
+
+        // No body and no content type: the saved destination as it is.
+        var none = new HttpRequestMessage(HttpMethod.Post, url);
+        var ok = await c.SendAsync(none);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.True((await ok.Content.ReadAsStringAsync()).Contains("\"ok\":true"));
+        AssertSigned(Assert.Single(receiver.Received), Secret);
+    }
+
+    [Fact]
+    public async Task TestSends_AreLimitedPerOwnerPerMinute_With429AndRetryAfter_NamingTheSetting()
+    {
+        using var receiver = new Receiver(204);
+        var (_, c) = await api.NewUserAsync();
+        var form = new { name = "loop", kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } };
+        for (var i = 0; i < ApiFixture.SendTestsPerMinute; i++)
+        {
+            var r = await c.PostJsonAsync("/api/v1/destinations/test", form);
+            Assert.True(r.StatusCode == HttpStatusCode.OK, $"send {i + 1}: {await r.Content.ReadAsStringAsync()}");
+        }
+        var refused = await c.PostJsonAsync("/api/v1/destinations/test", form);
+        var problem = await refused.ProblemAsync(429);
+        Assert.Contains("EXPORTS_TEST_SENDS_PER_MINUTE", problem.GetProperty("detail").GetString());
+        var retry = int.Parse(Assert.Single(refused.Headers.GetValues("Retry-After")));
+        Assert.InRange(retry, 1, 60);
+        Assert.Equal(ApiFixture.SendTestsPerMinute, receiver.Received.Count);
+        // A saved destination's test counts too; another owner is not affected.
+        var id = await CreateAsync(c, form);
+        await (await c.PostAsync($"/api/v1/destinations/{id}/test", null)).ProblemAsync(429);
+        var (_, other) = await api.NewUserAsync();
+        Assert.Equal(HttpStatusCode.OK, (await other.PostJsonAsync("/api/v1/destinations/test", form)).StatusCode);
+        Assert.Equal(ApiFixture.SendTestsPerMinute + 1, receiver.Received.Count);
+    }
+
+    [Fact]
+    public async Task TestSends_RunOneAtATimePerOwner()
+    {
+        // A receiver that accepts the connection and never answers: the first test waits on it.
+        var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () => { try { while (true) { var s = await silent.AcceptTcpClientAsync(); lock (accepted) accepted.Add(s); } } catch { } });
+        try
+        {
+            var (_, c) = await api.NewUserAsync();
+            var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+            var hanging = new { name = "slow", kind = "webhook", config = new { url = $"http://127.0.0.1:{port}/hook" }, secrets = new { signingSecret = Secret } };
+            using var cancel = new CancellationTokenSource();
+            var first = c.PostAsync("/api/v1/destinations/test", JsonContent.Create(hanging), cancel.Token);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                lock (accepted) if (accepted.Count > 0) break;
+                Assert.True(DateTime.UtcNow < deadline, "The first test never reached the receiver.");
+                await Task.Delay(50);
+            }
+            var second = await c.PostJsonAsync("/api/v1/destinations/test", hanging);
+            var problem = await second.ProblemAsync(429);
+            Assert.Contains("one of yours is still running", problem.GetProperty("detail").GetString());
+            Assert.True(second.Headers.Contains("Retry-After"));
+
+            // Once the first ends (its client gave up), the next one runs.
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+            using var receiver = new Receiver(204);
+            var form = new { name = "next", kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } };
+            deadline = DateTime.UtcNow.AddSeconds(20);
+            HttpResponseMessage next;
+            while ((next = await c.PostJsonAsync("/api/v1/destinations/test", form)).StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The first test's turn was never given back.");
+                await Task.Delay(200);
+            }
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+            Assert.Single(receiver.Received);
+        }
+        finally
+        {
+            silent.Stop();
+            lock (accepted) foreach (var s in accepted) s.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Email_ServerSideFailure_IsToldInGeneralWords_WithoutTheMailHost_AndLogged()
+    {
+        var port = FreePort(); // nothing listens there: this server's relay is down
+        var settings = new Exports.Host.ExportsSettings
+        {
+            ConnectionString = "Host=unused", DeliveryAllowPrivateNetworks = true,
+            SmtpHost = "127.0.0.1", SmtpPort = port, SmtpStartTls = false, SmtpUser = "relay-user", SmtpPassword = "relay-password-0123",
+        };
+        var d = ChannelKit.Destination("email", new { to = new[] { "someone@example.com" } });
+        var log = new ListLogger();
+        var result = await SendTestDelivery.SendAsync(d, [new EmailChannel(settings)], settings, TimeProvider.System, default, log);
+        Assert.False(result.Ok);
+        Assert.Equal(SendTestDelivery.ServerMailFailure, result.Error);
+        var shown = JsonSerializer.Serialize(result);
+        Assert.DoesNotContain("127.0.0.1", shown);
+        Assert.DoesNotContain(port.ToString(), shown);
+        Assert.DoesNotContain("EXPORTS_", shown);
+        // The administrator sees the reason in the log, without the password.
+        var warning = Assert.Single(log.Lines);
+        Assert.Contains($"127.0.0.1:{port}", warning);
+        Assert.DoesNotContain("relay-password-0123", warning);
+    }
+
+    sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning) lock (Lines) Lines.Add(formatter(state, exception) + (exception is null ? "" : " " + exception));
+        }
     }
 
     [Fact]
@@ -277,6 +427,15 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
         });
         Assert.False(failed.GetProperty("ok").GetBoolean());
         Assert.Contains("does not match the pinned fingerprint", failed.GetProperty("error").GetString());
+        Assert.Single(Directory.GetFiles(folder));
+
+        // Another host: the stored key is not offered to it; the form must carry its own, as an unsaved one does.
+        var moved = await c.PostJsonAsync($"/api/v1/destinations/{id}/test", new
+        {
+            name = "try sftp", kind = "sftp",
+            config = new { host = "attacker.example", port = ssh.Port, username = ssh.User, path = folder, hostKey = ssh.HostKeyFingerprint },
+        });
+        await moved.ProblemAsync(400, "secrets.privateKey");
         Assert.Single(Directory.GetFiles(folder));
     }
 }
