@@ -264,4 +264,21 @@ public sealed class DirectDownloadTests(ApiFixture api)
         Assert.All(rows.Where(kv => kv.Key != id), kv => Assert.Equal("processing", kv.Value.Item1));
         await api.ScalarAsync<long>("WITH x AS (UPDATE export_jobs SET status = 'failed', phase = 'done' WHERE owner_id = $1 AND direct AND status = 'processing' RETURNING 1) SELECT count(*) FROM x", owner);
     }
+
+    [Fact]
+    public async Task AGetGrownPastTheStreamingThreshold_Is409_NeverA202TheBrowserWouldSave()
+    {
+        var (owner, _) = await OwnerWithPointsAsync();
+        var services = api.Host.Services;
+        var settings = services.GetRequiredService<ExportsSettings>();
+        // The same request on a gate whose threshold it has now outgrown.
+        var gate = new ExportGate(settings with { Jobs = settings.Jobs with { AsyncThresholdBytes = 1 } });
+        var req = JsonSerializer.Deserialize<Exports.Series.ExportRequest>(JsonSerializer.Serialize(Request()), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = services };
+        var result = await Exports.Features.ExportSeries.StartSeriesExport.HandleAsync(req, services.GetRequiredService<Exports.Series.SeriesExports>(),
+            services.GetRequiredService<JobQueue>(), gate, owner, http, default, streamOnly: true);
+        var problem = Assert.IsAssignableFrom<Microsoft.AspNetCore.Http.IStatusCodeHttpResult>(result);
+        Assert.Equal(409, problem.StatusCode);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
+    }
 }
