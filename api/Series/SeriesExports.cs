@@ -290,7 +290,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         return new PreviewChart(width, p.Plan.From, p.Plan.To, total, result);
     }
 
-    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct, int? chartWidth = null)
+    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct, int? chartWidth = null, long chartMaxRows = ChartMaxRows)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var snapshots = new List<RowBuffer>();
@@ -356,8 +356,8 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         if (chartWidth is { } w)
         {
             var cost = scanned ?? estimate;
-            if (cost > ChartMaxRows)
-                unavailable = $"No chart: this export reads about {cost:N0} rows, more than the {ChartMaxRows:N0} a preview charts. Narrow the range or use a coarser granularity to see it.";
+            if (cost > chartMaxRows)
+                unavailable = $"No chart: this export reads about {cost:N0} rows, more than the {chartMaxRows:N0} a preview charts. Narrow the range or use a coarser granularity to see it.";
             else
                 (chart, unavailable) = await BoundedChartAsync(p, w, conn, ct);
         }

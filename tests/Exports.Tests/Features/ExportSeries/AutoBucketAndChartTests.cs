@@ -257,5 +257,12 @@ public sealed class AutoBucketAndChartTests(ApiFixture api)
         Assert.Null(preview.ChartUnavailable);
         Assert.NotNull(preview.Chart);
         Assert.NotEmpty(preview.Chart!.Series);
+
+        // Past the rows a preview charts, the chart is skipped with the reason (and the rows and estimates still come).
+        var skipped = await exports.PreviewAsync(prepared!, 5, default, chartWidth: 32, chartMaxRows: 10);
+        Assert.Null(skipped.Chart);
+        Assert.StartsWith("No chart: this export reads about", skipped.ChartUnavailable);
+        Assert.Equal(5, skipped.Rows.Count);
+        Assert.Equal(preview.EstimatedRows, skipped.EstimatedRows);
     }
 }
