@@ -4,7 +4,7 @@ using Exports.Layouts;
 namespace Exports.Host;
 
 /// <summary>What an owner is doing synchronously; each kind has its own count, with the same per-owner bound.</summary>
-public enum SyncKind { Stream, Render, Preview, Ingest, Submit }
+public enum SyncKind { Stream, Render, Preview, Ingest, Submit, Direct }
 
 /// <summary>
 /// Admission for synchronous exports, so that no user can starve another: each owner holds at most
@@ -84,6 +84,7 @@ public sealed class ExportGate(ExportsSettings settings)
             SyncKind.Render => ("visual exports (PNG/PDF)", "Too many visual exports at once"),
             SyncKind.Ingest => ("ingests", "Too many ingests at once"),
             SyncKind.Submit => ("background exports being submitted", "Too many submissions at once"),
+            SyncKind.Direct => ("direct download links being prepared", "Too many direct downloads being prepared at once"),
             _ => ("previews", "Too many previews at once"),
         };
         http.Response.Headers.RetryAfter = Seconds(RetryAfter);

@@ -114,6 +114,7 @@ public sealed record ExportsSettings
                 PerOwner = Int("EXPORTS_STREAMS_PER_OWNER", Get("EXPORTS_STREAMS_PER_OWNER"), 4, 1, 1000),
                 Idle = TimeSpan.FromSeconds(Int("EXPORTS_STREAM_IDLE_SECONDS", Get("EXPORTS_STREAM_IDLE_SECONDS"), 30, 1, 3600)),
                 BufferBytes = Int("EXPORTS_STREAM_BUFFER_BYTES", Get("EXPORTS_STREAM_BUFFER_BYTES"), 1 << 20, 0, 64 << 20),
+                DirectLinksPerOwner = Int("EXPORTS_DIRECT_LINKS_PER_OWNER", Get("EXPORTS_DIRECT_LINKS_PER_OWNER"), 20, 1, 10_000),
             },
             Layouts = new Layouts.LayoutLimits
             {
@@ -201,6 +202,8 @@ public sealed record StreamSettings
     public int PerOwner { get; init; } = 4;
     public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(30);
     public int BufferBytes { get; init; } = 1 << 20;
+    /// <summary>Direct download links an owner may hold unexpired and unused at once (429 beyond).</summary>
+    public int DirectLinksPerOwner { get; init; } = 20;
 }
 
 /// <summary>Background jobs, artifact storage, retention and per-owner quotas (EXPORTS_WORKER, EXPORTS_STORAGE, …).</summary>

@@ -178,7 +178,7 @@ public sealed class JobQueue(
             await prune.ExecuteNonQueryAsync(ct);
         }
         await using var cmd = new NpgsqlCommand("""
-            SELECT (SELECT count(*) FROM export_jobs WHERE owner_id = $1 AND status IN ('pending', 'processing')),
+            SELECT (SELECT count(*) FROM export_jobs WHERE owner_id = $1 AND status IN ('pending', 'processing') AND NOT direct),
                    l.n, l.oldest,
                    (SELECT coalesce(sum(size_bytes), 0)::bigint FROM export_jobs WHERE owner_id = $1 AND status = 'completed')
             FROM (SELECT count(*) AS n, min(submitted_at) AS oldest FROM export_submissions WHERE owner_id = $1 AND submitted_at > $2) l
@@ -190,13 +190,7 @@ public sealed class JobQueue(
         var (running, lastHour, stored) = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(3));
         var oldest = r.IsDBNull(2) ? now : r.GetFieldValue<DateTimeOffset>(2);
         var q = settings.Jobs;
-        if (lastHour >= q.QuotaPerHour)
-        {
-            var wait = oldest.AddHours(1) - now;
-            return new Refusal(429, "Too many exports this hour",
-                $"You may start {q.QuotaPerHour} exports an hour (EXPORTS_QUOTA_PER_HOUR), counted when they start: deleting history does not give them back. The next one can start in {Math.Ceiling(wait.TotalMinutes)} min (Retry-After).",
-                RetryAfter: wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
-        }
+        if (HourlyRefusal(lastHour, oldest, now) is { } hourly) return hourly;
         if (running >= q.QuotaConcurrent)
             return new Refusal(429, "Too many exports running",
                 $"You have {running} exports queued or running (the limit is {q.QuotaConcurrent}); start this one when one finishes, or cancel one.",
@@ -205,6 +199,29 @@ public sealed class JobQueue(
             return new Refusal(409, "Storage quota reached",
                 $"Your finished exports take {stored:N0} bytes of your {q.QuotaStoredBytes:N0}; delete some, or wait for them to expire.");
         return null;
+    }
+
+    Refusal? HourlyRefusal(long lastHour, DateTimeOffset oldest, DateTimeOffset now)
+    {
+        var q = settings.Jobs;
+        if (lastHour < q.QuotaPerHour) return null;
+        var wait = oldest.AddHours(1) - now;
+        return new Refusal(429, "Too many exports this hour",
+            $"You may start {q.QuotaPerHour} exports an hour (EXPORTS_QUOTA_PER_HOUR), counted when they start: deleting history does not give them back. The next one can start in {Math.Ceiling(wait.TotalMinutes)} min (Retry-After).",
+            RetryAfter: wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
+    }
+
+    /// <summary>The hourly quota alone (EXPORTS_QUOTA_PER_HOUR), for direct downloads: they count in the same ledger
+    /// (a line each when it starts) but hold no queue place and store nothing, so the other quotas do not apply.</summary>
+    public async Task<Refusal?> HourlyQuotaAsync(Guid owner, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var cmd = db.CreateCommand("SELECT count(*), min(submitted_at) FROM export_submissions WHERE owner_id = $1 AND submitted_at > $2");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return HourlyRefusal(r.GetInt64(0), r.IsDBNull(1) ? now : r.GetFieldValue<DateTimeOffset>(1), now);
     }
 
     public static JobKey KeyOf(Guid id) => new(id.ToString("N"), Group);

@@ -167,6 +167,15 @@ public sealed class JobRecords(NpgsqlDataSource db)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Fails direct downloads still marked processing whose node stopped beating their record (it beats it
+    /// while the response runs), e.g. the node died mid-stream.</summary>
+    public async Task<int> FailStaleDirectAsync(DateTimeOffset now, DateTimeOffset staleBefore, DateTimeOffset expires, CancellationToken ct) =>
+        await ExecAsync("""
+            UPDATE export_jobs SET status = 'failed', phase = 'done', completed_at = $1, updated_at = $1, expires_at = $3,
+                error = 'The server stopped while this download was streaming.'
+            WHERE direct AND status = 'processing' AND updated_at < $2
+            """, ct, now, staleBefore, expires);
+
     /// <summary>Takes back the ledger line of a job that was never queued.</summary>
     public async Task UnledgerAsync(Guid id, CancellationToken ct) =>
         await ExecAsync("DELETE FROM export_submissions WHERE job_id = $1", ct, id);

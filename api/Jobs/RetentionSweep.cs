@@ -1,3 +1,4 @@
+using Exports.Host;
 using Exports.Storage;
 using Quartz;
 
@@ -6,9 +7,11 @@ namespace Exports.Jobs;
 /// <summary>Deletes the artifacts of completed exports past their expiry and marks the records expired. Runs every
 /// few minutes as a clustered Quartz job (one node per tick); the record stays in history. Also prunes the
 /// submission ledger to the quota's hour.</summary>
-public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log) : IJob
+public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log, ExportsSettings settings) : IJob
 {
     public static readonly JobKey Key = new("retention", JobQueue.Group);
+    /// <summary>How much longer than the idle limit a direct download's record may go without a beat.</summary>
+    public static readonly TimeSpan DirectMargin = TimeSpan.FromMinutes(1);
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => await RunAsync(ct);
 
@@ -16,13 +19,18 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var total = 0;
+        // A direct download beats its record while it streams; one no node has beaten for longer than a client may stay
+        // idle (EXPORTS_STREAM_IDLE_SECONDS) plus a margin was cut off with its node.
+        var now = clock.GetUtcNow();
+        var stale = await records.FailStaleDirectAsync(now, now - settings.Streams.Idle - DirectMargin, now + settings.Jobs.Retention, ct);
+        if (stale > 0) log.LogWarning("Retention: {Count} direct downloads left processing by a stopped node were failed", stale);
         while (true)
         {
             var batch = await records.ExpiredAsync(clock.GetUtcNow(), 200, ct);
             var failed = 0;
             foreach (var job in batch)
             {
-                try { await store.DeleteAsync(job.StorageKey, ct); }
+                try { if (!job.Direct) await store.DeleteAsync(job.StorageKey, ct); } // a direct download stored no file
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // One file the store will not delete must not stop retention for every later export.

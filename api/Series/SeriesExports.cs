@@ -26,6 +26,9 @@ public sealed record PreviewResult(
     public string FileName { get; init; } = "";
     /// <summary>Every series over the whole range, downsampled (when the preview asked for a chart width).</summary>
     public PreviewChart? Chart { get; init; }
+    /// <summary>Why a chart that was asked for is not drawn (too much data to chart in a preview, or it took too
+    /// long); null when it is, or was not asked for.</summary>
+    public string? ChartUnavailable { get; init; }
 }
 
 /// <summary>The export's rows over the whole range, reduced to the minimum and maximum of each series in each of
@@ -189,6 +192,11 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
     }
 
     public const int ChartMinWidth = 16, ChartMaxWidth = 2000, ChartMaxSeries = 100;
+    /// <summary>A preview charts an export only when it reads at most this many stored rows (or, when that is not
+    /// known, produces at most this many); past it the chart is skipped with a reason.</summary>
+    public const long ChartMaxRows = 5_000_000;
+    /// <summary>The chart query's statement timeout: past it the chart is skipped with a reason.</summary>
+    public static readonly TimeSpan ChartTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The SQL that reduces the export's query to min and max per series and pixel column, in SQL: the
     /// renderer's per-pixel downsampling, without reading every row into the service.</summary>
@@ -205,18 +213,40 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         var values = string.Concat(ch.Values.Select(v => $", min(q.c{v.Column})::float8, max(q.c{v.Column})::float8"));
         var px = $"greatest(0, least({width - 1}, floor((extract(epoch FROM q.c0) - {from}::numeric) * {width} / {span}::numeric)))::int";
         var groupKeys = string.Concat(ch.Keys.Select((_, i) => $", {i + 2}"));
-        var order = string.Concat(ch.Keys.Select((_, i) => $"{i + 2}, ")) + "1";
-        return $"SELECT {px}{keys}{values}\nFROM ({plan.Sql}) q({cols})\nGROUP BY 1{groupKeys}\nORDER BY {order}";
+        if (ch.Keys.Count == 0)
+            return $"SELECT {px}{values}, 1::bigint\nFROM ({plan.Sql}) q({cols})\nGROUP BY 1\nORDER BY 1";
+        // Only the first series (in key order) are sent: the keys are ranked in SQL and those past the cap dropped there,
+        // with their total counted beside them (the last column), so a high-cardinality groupBy sends a bounded answer.
+        var named = string.Concat(ch.Keys.Select((k, i) => $", q.c{k} AS k{i}"));
+        var aggs = string.Concat(ch.Values.Select((v, i) => $", min(q.c{v.Column})::float8 AS mn{i}, max(q.c{v.Column})::float8 AS mx{i}"));
+        var kcols = string.Join(", ", ch.Keys.Select((_, i) => $"k{i}"));
+        var gcols = string.Concat(ch.Keys.Select((_, i) => $", g.k{i}")) + string.Concat(ch.Values.Select((_, i) => $", g.mn{i}, g.mx{i}"));
+        var join = string.Join(" AND ", ch.Keys.Select((_, i) => $"g.k{i} IS NOT DISTINCT FROM k.k{i}"));
+        var keep = (ChartMaxSeries + ch.Values.Count - 1) / Math.Max(1, ch.Values.Count);
+        return $"""
+            WITH g AS (SELECT {px} AS px{named}{aggs} FROM ({plan.Sql}) q({cols}) GROUP BY 1{groupKeys}),
+            k AS (SELECT {kcols}, row_number() OVER (ORDER BY {kcols}) AS r, count(*) OVER () AS n FROM (SELECT DISTINCT {kcols} FROM g) d)
+            SELECT g.px{gcols}, k.n FROM g JOIN k ON {join}
+            WHERE k.r <= {keep}
+            ORDER BY k.r, g.px
+            """;
     }
 
     /// <summary>Every series of the export over its whole range as min/max per pixel column (see <see cref="PreviewChart"/>).</summary>
     public async Task<PreviewChart> ChartAsync(PreparedExport p, int width, CancellationToken ct)
     {
-        var ch = p.Plan.Chart;
         await using var conn = await db.OpenConnectionAsync(ct);
+        return await ChartAsync(p, width, conn, ct);
+    }
+
+    /// <summary>The chart on a connection the caller holds (the preview's: one connection per preview).</summary>
+    public async Task<PreviewChart> ChartAsync(PreparedExport p, int width, NpgsqlConnection conn, CancellationToken ct)
+    {
+        var ch = p.Plan.Chart;
         await using var cmd = p.Plan.Command(conn, ChartSql(p.Plan, width));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var total = 0;
+        long keyed = -1;
         string? lastKey = null;
         var lists = new Dictionary<string, (List<int> C, List<double?> Min, List<double?> Max)>[ch.Values.Count];
         var order = new List<(string Key, int Value, object?[] Keys)>();
@@ -224,6 +254,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         while (await reader.ReadAsync(ct))
         {
             var col = reader.GetInt32(0);
+            if (ch.Keys.Count > 0) keyed = reader.GetInt64(1 + ch.Keys.Count + 2 * ch.Values.Count);
             var keys = new object?[ch.Keys.Count];
             for (var k = 0; k < keys.Length; k++) keys[k] = reader.IsDBNull(1 + k) ? null : reader.GetValue(1 + k);
             var key = string.Join("\u001f", keys.Select(x => x?.ToString() ?? "\u0000"));
@@ -254,10 +285,12 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             var e = lists[o.Value][o.Key];
             return new ChartSeries(ch.Label(o.Keys, ch.Values[o.Value].Name), e.C, e.Min, e.Max);
         }).ToList();
+        // Series past the cap were dropped in SQL: the total is what SQL counted.
+        if (keyed >= 0) total = (int)Math.Min(int.MaxValue, keyed * ch.Values.Count);
         return new PreviewChart(width, p.Plan.From, p.Plan.To, total, result);
     }
 
-    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct, int? chartWidth = null)
+    public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct, int? chartWidth = null, long chartMaxRows = ChartMaxRows)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var snapshots = new List<RowBuffer>();
@@ -318,11 +351,41 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             ColumnType.Long => r.Longs[c.Slot],
             _ => double.IsFinite(r.Doubles[c.Slot]) ? r.Doubles[c.Slot] : null,
         }).ToArray()).ToList();
+        PreviewChart? chart = null;
+        string? unavailable = null;
+        if (chartWidth is { } w)
+        {
+            var cost = scanned ?? estimate;
+            if (cost > chartMaxRows)
+                unavailable = $"No chart: this export reads about {cost:N0} rows, more than the {chartMaxRows:N0} a preview charts. Narrow the range or use a coarser granularity to see it.";
+            else
+                (chart, unavailable) = await BoundedChartAsync(p, w, conn, ct);
+        }
         return new PreviewResult(columns, rows, estimate, bytes, p.Plan.Tier, p.Plan.Granularity.Name,
             p.Plan.From, p.Plan.To, p.Plan.Zone.Id, kind, scanned, p.Plan.Approximate, p.Plan.Approximation)
         {
             FileName = p.FileName,
-            Chart = chartWidth is { } w ? await ChartAsync(p, w, ct) : null,
+            Chart = chart,
+            ChartUnavailable = unavailable,
         };
+    }
+
+    /// <summary>The chart under <see cref="ChartTimeout"/> (a statement timeout local to its transaction): a chart that
+    /// takes longer is skipped with the reason, never an error.</summary>
+    async Task<(PreviewChart?, string?)> BoundedChartAsync(PreparedExport p, int width, NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var set = new NpgsqlCommand($"SET LOCAL statement_timeout = {(int)ChartTimeout.TotalMilliseconds}", conn, tx))
+            await set.ExecuteNonQueryAsync(ct);
+        try
+        {
+            var chart = await ChartAsync(p, width, conn, ct);
+            await tx.CommitAsync(ct);
+            return (chart, null);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && !ct.IsCancellationRequested)
+        {
+            return (null, $"No chart: drawing it took longer than the {ChartTimeout.TotalSeconds:N0} s a preview allows. Narrow the range or use a coarser granularity to see it.");
+        }
     }
 }

@@ -19,7 +19,8 @@ public sealed record DirectLink(string Url, DateTimeOffset ExpiresAt, string Fil
 /// anything is kept), keeps it for <see cref="Lifetime"/> and answers 201 with a signed GET link; a request estimated
 /// past the streaming threshold answers 202 with a background job, as <c>POST /exports/series</c> does.
 /// <c>GET /api/v1/exports/series/direct/{id}?token=</c> needs no session: the token is an HMAC over the link, its
-/// owner and its expiry (changed: 403, expired or already used: 410). It streams the file like the other export
+/// owner and its expiry (changed or unknown: 403, expired or already used: 410; grown past the streaming threshold
+/// since the link was made: 409; refused for now with 429/503: the link stays usable). It streams the file like the other export
 /// routes and is single-use. Each download that runs is recorded in history (<c>direct: true</c>) with its outcome,
 /// rows and bytes; no file is kept, so it is downloaded again by running it again.
 /// </summary>
@@ -39,6 +40,28 @@ public static class DirectDownload
                 NpgsqlDataSource db, DownloadLinks links, TimeProvider clock, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
             {
                 var owner = user.OwnerId();
+                // Per-owner admission first, as the other export routes take it: one owner cannot hold every planning place.
+                using var lease = gate.TryOwner(owner, SyncKind.Direct);
+                if (lease is null) return gate.OwnerRefused(SyncKind.Direct, http);
+                // Links kept and not yet used are bounded per owner (EXPORTS_DIRECT_LINKS_PER_OWNER).
+                var at = clock.GetUtcNow();
+                await using (var count = db.CreateCommand("SELECT count(*), min(expires_at) FROM direct_downloads WHERE owner_id = $1 AND used_at IS NULL AND expires_at > $2"))
+                {
+                    count.Parameters.Add(new NpgsqlParameter { Value = owner });
+                    count.Parameters.Add(new NpgsqlParameter { Value = at });
+                    await using var r = await count.ExecuteReaderAsync(ct);
+                    await r.ReadAsync(ct);
+                    var limit = gate.Settings.Streams.DirectLinksPerOwner;
+                    if (r.GetInt64(0) >= limit)
+                    {
+                        var wait = r.IsDBNull(1) ? TimeSpan.FromSeconds(1) : r.GetFieldValue<DateTimeOffset>(1) - at;
+                        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        return Problems.Status(429, "Too many direct download links",
+                            $"You hold {limit} unused direct download links, the most one account may (EXPORTS_DIRECT_LINKS_PER_OWNER); use one, or retry when the oldest expires (Retry-After).");
+                    }
+                }
+                // A direct download counts toward the hourly quota when it starts; refused here already when none is left.
+                if (await jobs.HourlyQuotaAsync(owner, ct) is { } hourly) return JobResults.Refused(hourly, http);
                 long bytes;
                 string fileName;
                 using (var planning = await gate.PlanAsync(ct))
@@ -93,7 +116,8 @@ public static class DirectDownload
                 {
                     cmd.Parameters.Add(new NpgsqlParameter { Value = id });
                     await using var r = await cmd.ExecuteReaderAsync(ct);
-                    if (!await r.ReadAsync(ct)) return Problems.NotFound("No such download link (links are kept for an hour after they expire).");
+                    // The same answer as a bad token (as the signed artifact links answer): an id alone tells nothing.
+                    if (!await r.ReadAsync(ct)) return Problems.Status(403, "This download link is not valid", "It was changed or never issued.");
                     (owner, request) = (r.GetGuid(0), r.GetString(1));
                 }
                 var now = clock.GetUtcNow();
@@ -107,22 +131,35 @@ public static class DirectDownload
                     if (await claim.ExecuteNonQueryAsync(ct) == 0)
                         return Problems.Status(410, "This download link was already used", "Each direct download link works once; start the download again.");
                 }
+                // Refused before anything ran (a quota, the owner's or the node's places): the link stays usable, so the
+                // browser's retry after Retry-After works, and nothing is recorded.
+                async Task<IResult> Unclaimed(IResult refusal)
+                {
+                    await using var undo = db.CreateCommand("UPDATE direct_downloads SET used_at = NULL WHERE id = $1");
+                    undo.Parameters.Add(new NpgsqlParameter { Value = id });
+                    await undo.ExecuteNonQueryAsync(CancellationToken.None);
+                    return refusal;
+                }
+                if (await jobs.HourlyQuotaAsync(owner, ct) is { } hourly) return await Unclaimed(JobResults.Refused(hourly, http));
                 var req = JsonSerializer.Deserialize<ExportRequest>(request, Json)!;
                 var watch = new StreamWatch();
-                var result = await StartSeriesExport.HandleAsync(req, exports, jobs, gate, owner, http, ct, watch: watch);
-                return new Recorded(result, watch, req, owner, now, db, clock);
+                var result = await StartSeriesExport.HandleAsync(req, exports, jobs, gate, owner, http, ct, watch: watch, streamOnly: true);
+                if (result is IStatusCodeHttpResult { StatusCode: 429 or 503 }) return await Unclaimed(result);
+                return new Recorded(result, watch, req, owner, now, db, clock, gate.Settings);
             })
             .AllowAnonymous()
             .WithTags("Export series").WithSummary("Stream a direct download (signed link, no session; single use)")
-            .Produces(200).ProducesProblem(403).ProducesProblem(404).ProducesProblem(410).ProducesProblem(429).ProducesProblem(503);
+            .Produces(200).ProducesProblem(403).ProducesProblem(409).ProducesProblem(410).ProducesProblem(429).ProducesProblem(503);
     }
 
     /// <summary>Records the download in history as it runs: a <c>processing</c> row before the first byte (so the
     /// history and the owner's running count see it while it streams), finished with what actually happened once the
     /// response ends: completed with its rows and bytes, failed with the reason, or cancelled when the browser stopped
-    /// it. A row left processing by a node that died is failed by the owner's next direct download after a day.</summary>
+    /// it. One that starts is a line in the submission ledger (EXPORTS_QUOTA_PER_HOUR). While the response runs the row
+    /// is beaten (updated_at) every half idle limit; a row left processing by a node that died stops being beaten and is
+    /// failed by the retention sweep. A finished row expires after EXPORTS_RETENTION_MINUTES like any other.</summary>
     sealed class Recorded(IResult inner, StreamWatch watch, ExportRequest req, Guid owner, DateTimeOffset started,
-        NpgsqlDataSource db, TimeProvider clock) : IResult
+        NpgsqlDataSource db, TimeProvider clock, ExportsSettings settings) : IResult
     {
         readonly Guid _id = Guid.CreateVersion7(started);
 
@@ -131,8 +168,15 @@ public static class DirectDownload
             // A background job (202) is recorded by the queue.
             if (inner is Accepted<BackgroundExport>) { await inner.ExecuteAsync(ctx); return; }
             var recorded = await Guarded(ctx, () => StartAsync(inner is IValueHttpResult { Value: Microsoft.AspNetCore.Mvc.ProblemDetails }));
+            using var beating = new CancellationTokenSource();
+            var beat = recorded ? BeatAsync(ctx, beating.Token) : Task.CompletedTask;
             try { await inner.ExecuteAsync(ctx); }
-            finally { if (recorded) await Guarded(ctx, () => FinishAsync(ctx)); }
+            finally
+            {
+                await beating.CancelAsync();
+                await beat;
+                if (recorded) await Guarded(ctx, () => FinishAsync(ctx));
+            }
         }
 
         async Task<bool> Guarded(HttpContext ctx, Func<Task> write)
@@ -150,6 +194,22 @@ public static class DirectDownload
             }
         }
 
+        async Task BeatAsync(HttpContext ctx, CancellationToken ct)
+        {
+            var every = TimeSpan.FromSeconds(Math.Max(1, settings.Streams.Idle.TotalSeconds / 2));
+            using var timer = new PeriodicTimer(every, clock);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(ct))
+                    await Guarded(ctx, async () =>
+                    {
+                        await using var cmd = Command("UPDATE export_jobs SET updated_at = $2 WHERE id = $1 AND status = 'processing'", _id, clock.GetUtcNow());
+                        await cmd.ExecuteNonQueryAsync(ct);
+                    });
+            }
+            catch (OperationCanceledException) { }
+        }
+
         NpgsqlCommand Command(string sql, params object?[] values)
         {
             var cmd = db.CreateCommand(sql);
@@ -162,12 +222,6 @@ public static class DirectDownload
         {
             var p = watch.Prepared;
             var now = clock.GetUtcNow();
-            await using (var stale = Command("""
-                UPDATE export_jobs SET status = 'failed', phase = 'done', completed_at = $2, updated_at = $2,
-                    error = 'The server stopped while this download was streaming.'
-                WHERE owner_id = $1 AND direct AND status = 'processing' AND started_at < $3
-                """, owner, now, now.AddDays(-1)))
-                await stale.ExecuteNonQueryAsync(CancellationToken.None);
             var envelope = JsonSerializer.Serialize(new ExportEnvelope { Kind = "series", Series = req }, Json);
             await using var cmd = Command("""
                 INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
@@ -182,6 +236,9 @@ public static class DirectDownload
                 p?.Plan.Tier, new NpgsqlParameter { Value = (object?)p?.Plan.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                 p?.Plan.Approximation, started, now);
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+            if (!refused)
+                await using (var ledger = Command("INSERT INTO export_submissions (job_id, owner_id, submitted_at) VALUES ($1, $2, $3)", _id, owner, now))
+                    await ledger.ExecuteNonQueryAsync(CancellationToken.None);
         }
 
         async Task FinishAsync(HttpContext ctx)
@@ -202,11 +259,11 @@ public static class DirectDownload
             // No size_bytes: nothing is stored, so the stored-bytes quota does not count it.
             await using var cmd = Command("""
                 UPDATE export_jobs SET status = $2, phase = 'done', rows_written = $3, bytes_written = $4, row_count = $5,
-                    error = $6, completed_at = $7, updated_at = $7
+                    error = $6, completed_at = $7, updated_at = $7, expires_at = $8
                 WHERE id = $1
                 """, _id, status, watch.Rows ?? 0L, watch.Bytes,
                 new NpgsqlParameter { Value = status == JobStatus.Completed ? watch.Rows! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-                error, now);
+                error, now, now + settings.Jobs.Retention);
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }

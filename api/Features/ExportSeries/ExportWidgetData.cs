@@ -36,11 +36,27 @@ public static class ExportWidgetData
                     Timeframe = widget.Query.Timeframe ?? applied.Timeframe ?? new TimeframeSpec { Last = "24h" },
                     Timezone = widget.Query.Timezone ?? applied.Timezone,
                     Format = dataFormat, FormatOptions = null, Compression = null,
-                    Filename = $"{d.Slug}-{widgetId}-{clock.GetUtcNow():yyyy-MM-dd}",
+                    Filename = FileName(d.Slug, widgetId, clock.GetUtcNow()),
                 };
                 return await StartSeriesExport.HandleAsync(req, exports, jobs, gate, owner, http, ct, overrides.QueryName);
             })
             .WithTags("Dashboards").WithSummary("Export one widget's data as CSV, Excel or JSON")
             .Produces(200, contentType: "text/csv").Produces<BackgroundExport>(202)
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
+
+    /// <summary>"{slug}-{widgetId}-{date}", made a valid file name: the client never sent it, so a long slug or widget
+    /// id is shortened (the date kept) rather than refused as a filename error.</summary>
+    internal static string FileName(string slug, string widgetId, DateTimeOffset now)
+    {
+        var date = $"-{now:yyyy-MM-dd}";
+        var stem = Exports.Shared.FileNames.Sanitize($"{slug}-{widgetId}");
+        if (stem.Length > Exports.Shared.FileNames.MaxLength - date.Length)
+        {
+            var cut = Exports.Shared.FileNames.MaxLength - date.Length;
+            if (char.IsLowSurrogate(stem[cut])) cut--;
+            stem = stem[..cut];
+        }
+        stem = stem.TrimEnd('.', ' ', '-', '_');
+        return Exports.Shared.FileNames.Sanitize((stem.Length == 0 ? "widget" : stem) + date);
+    }
 }

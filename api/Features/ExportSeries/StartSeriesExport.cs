@@ -19,9 +19,12 @@ public static class StartSeriesExport
             .Produces<BackgroundExport>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
 
     /// <param name="field">Renames a field error for a caller whose input had other names (the query-string form).</param>
+    /// <param name="streamOnly">Never start a background job (a direct download link: the browser would save the 202
+    /// body as the file); an export grown past the threshold is a 409 instead.</param>
     /// <param name="watch">Counts the rows and bytes a streamed file was written with (direct downloads record them).</param>
     public static async Task<IResult> HandleAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate,
-        Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null, StreamWatch? watch = null)
+        Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null, StreamWatch? watch = null,
+        bool streamOnly = false)
     {
         var lease = gate.TryOwner(owner, SyncKind.Stream);
         if (lease is null) return gate.OwnerRefused(SyncKind.Stream, http);
@@ -56,6 +59,9 @@ public static class StartSeriesExport
                 return response;
             }
 
+            if (streamOnly)
+                return Problems.Status(409, "This export is too large to stream now",
+                    $"It is now estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; start it again to run it in the background.");
             // Too big to stream in one request: run it as a background job and say so.
             var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct);
             if (refused is not null) return JobResults.Refused(refused, http);

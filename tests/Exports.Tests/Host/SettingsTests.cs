@@ -36,6 +36,8 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_LOGIN_WINDOW_MINUTES", "-5", "EXPORTS_LOGIN_WINDOW_MINUTES")]
     [InlineData("EXPORTS_STREAMS_PER_OWNER", "0", "EXPORTS_STREAMS_PER_OWNER")]
     [InlineData("EXPORTS_STREAM_IDLE_SECONDS", "soon", "EXPORTS_STREAM_IDLE_SECONDS")]
+    [InlineData("EXPORTS_DIRECT_LINKS_PER_OWNER", "0", "EXPORTS_DIRECT_LINKS_PER_OWNER")]
+    [InlineData("EXPORTS_DIRECT_LINKS_PER_OWNER", "many", "EXPORTS_DIRECT_LINKS_PER_OWNER")]
     [InlineData("EXPORTS_DB_POOL_SIZE", "1", "EXPORTS_DB_POOL_SIZE")]
     [InlineData("EXPORTS_DB_POOL_RESERVE", "60", "EXPORTS_DB_POOL_RESERVE")]
     [InlineData("EXPORTS_LAYOUT_MAX_WIDGETS", "0", "EXPORTS_LAYOUT_MAX_WIDGETS")]
@@ -108,6 +110,8 @@ public sealed class SettingsTests
         Assert.Equal(50 - 10 - 3, s.StreamSlots);
         Assert.Equal(4, s.Streams.PerOwner);
         Assert.Equal(TimeSpan.FromSeconds(30), s.Streams.Idle);
+        Assert.Equal(20, s.Streams.DirectLinksPerOwner);
+        Assert.Equal(3, Load(new() { ["EXPORTS_DB"] = Db, ["EXPORTS_DIRECT_LINKS_PER_OWNER"] = "3" }).Streams.DirectLinksPerOwner);
         // A pool size written in the connection string counts unless EXPORTS_DB_POOL_SIZE says otherwise.
         Assert.Equal(80, Load(new() { ["EXPORTS_DB"] = Db + ";Maximum Pool Size=80" }).DbPoolSize);
         Assert.Equal(30, Load(new() { ["EXPORTS_DB"] = Db + ";MaxPoolSize=80", ["EXPORTS_DB_POOL_SIZE"] = "30" }).DbPoolSize);

@@ -161,4 +161,44 @@ public sealed class WidgetDataExportTests(ApiFixture api) : IDisposable
         // The panel's PNG still works: the data route did not take its place.
         Assert.Equal("image/png", (await client.GetAsync("/api/v1/dashboards/rooms/widgets/notes/export.png")).Content.Headers.ContentType?.MediaType);
     }
+
+    [Fact]
+    public async Task LongestSlugAndWidgetId_GiveAValidFileNameWithTheDate_NeverAFilenameError()
+    {
+        var (_, client) = await DashboardAsync();
+        // The longest a dashboard allows (slug 63, widget id 64); longer generated names are covered below.
+        var slug = "rooms-" + new string('s', 57);
+        var widget = "temp-" + new string('w', 59);
+        var created = await client.PostJsonAsync("/api/v1/dashboards", new
+        {
+            slug, title = "Rooms, long",
+            layout = new
+            {
+                timeframe = new { last = "24h" }, timezone = "UTC",
+                widgets = new object[]
+                {
+                    new { id = widget, type = "line", title = "Temperature", x = 0, y = 0, w = 8, h = 4,
+                          query = new { source = "rooms", metrics = new[] { "temp" }, granularity = "1h", groupBy = new[] { "host" }, aggregations = new[] { "avg" } } },
+                },
+            },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var r = await client.GetAsync($"/api/v1/dashboards/{slug}/widgets/{widget}/export.csv");
+        Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
+        var name = r.Content.Headers.ContentDisposition?.FileNameStar!;
+        Assert.Equal($"{slug}-{widget}-{DateTime.UtcNow:yyyy-MM-dd}.csv", name);
+    }
+
+    [Theory]
+    [InlineData(300, 300)]
+    [InlineData(10, 10)]
+    public void GeneratedFileName_KeepsTheDate_AndFitsTheLimit(int slugLength, int widgetLength)
+    {
+        var now = new DateTimeOffset(2026, 11, 30, 5, 0, 0, TimeSpan.Zero);
+        var name = Exports.Features.ExportSeries.ExportWidgetData.FileName(new string('s', slugLength), new string('w', widgetLength), now);
+        Assert.EndsWith("-2026-11-30", name);
+        Assert.InRange(name.Length, 1, Exports.Shared.FileNames.MaxLength);
+        Assert.Equal(name, Exports.Shared.FileNames.Sanitize(name));
+        Assert.Equal("widget-2026-11-30", Exports.Features.ExportSeries.ExportWidgetData.FileName("///", "...", now));
+    }
 }

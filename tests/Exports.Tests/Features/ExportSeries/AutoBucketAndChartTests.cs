@@ -1,6 +1,8 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Exports.Tests.Features.ExportSeries;
 
@@ -186,5 +188,81 @@ public sealed class AutoBucketAndChartTests(ApiFixture api)
                 Assert.Equal(exp[cols[i]].Max, x.GetProperty("max")[i].GetDouble());
             }
         }
+    }
+
+    [Fact]
+    public async Task PreviewChart_OfAHighCardinalityGroupBy_SendsOnlyTheCappedSeries_CountsAll_AndTheirValuesEqualTheExport()
+    {
+        var (_, client) = await api.NewUserAsync();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/sources", new { name = "fleet", kind = "timeseries" })).StatusCode);
+        var start = DateTime.UtcNow.Date.AddDays(-1);
+        var points = Enumerable.Range(0, 150).SelectMany(h => Enumerable.Range(0, 12).Select(i => new
+        {
+            timestamp = start.AddMinutes(i * 15 + 1).ToString("O"), metric = "temp", value = h + (i * 7 % 5) * 0.5, tags = new { host = $"h{h:000}" },
+        }));
+        var ingest = await client.PostAsync("/api/v1/sources/fleet/points", new StringContent(System.Text.Json.JsonSerializer.Serialize(points), Encoding.UTF8, "application/json"));
+        Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync());
+        var req = new
+        {
+            source = "fleet", metrics = new[] { "temp" }, granularity = "1h", groupBy = new[] { "host" }, aggregations = new[] { "avg", "max" },
+            format = "csv", timezone = "UTC", timeframe = new { from = start.ToString("O"), to = start.AddHours(3).ToString("O") },
+        };
+        const int width = 16;
+        var r = await client.PostJsonAsync($"/api/v1/exports/series/preview?chartWidth={width}", req);
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        var chart = (await r.JsonAsync()).GetProperty("chart");
+        // 150 hosts × (avg, max): all counted, the first 100 (the first 50 hosts in key order) sent.
+        Assert.Equal(300, chart.GetProperty("seriesTotal").GetInt32());
+        var series = chart.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(100, series.Count);
+
+        var csv = Files.ReadCsv(Encoding.UTF8.GetString(await (await client.PostJsonAsync("/api/v1/exports/series", req)).Content.ReadAsByteArrayAsync()));
+        Assert.Equal(150 * 3, csv.Count);
+        var span = TimeSpan.FromHours(3).Ticks;
+        var expected = new[] { "avg", "max" }.SelectMany(agg => csv.Select(x => (Name: $"{x["metric"]} {agg} · {x["host"]}", Host: x["host"], Col: (int)((DateTimeOffset.Parse(x["time"]).UtcDateTime - start).Ticks * width / span), V: Files.D(x[agg]))))
+            .GroupBy(x => x.Name).ToDictionary(g => g.Key, g => (Host: g.First().Host, Cols: g.GroupBy(x => x.Col).ToDictionary(c => c.Key, c => (Min: c.Min(x => x.V), Max: c.Max(x => x.V)))));
+        var firstHosts = expected.Values.Select(e => e.Host).Distinct().Order(StringComparer.Ordinal).Take(50).ToHashSet();
+        Assert.Equal(expected.Where(e => firstHosts.Contains(e.Value.Host)).Select(e => e.Key).Order(), series.Select(s => s.GetProperty("name").GetString()!).Order());
+        foreach (var s in series)
+        {
+            var exp = expected[s.GetProperty("name").GetString()!].Cols;
+            var cols = s.GetProperty("columns").EnumerateArray().Select(c => c.GetInt32()).ToList();
+            Assert.Equal(exp.Keys.Order(), cols);
+            for (var i = 0; i < cols.Count; i++)
+            {
+                Assert.Equal(exp[cols[i]].Min, s.GetProperty("min")[i].GetDouble(), 9);
+                Assert.Equal(exp[cols[i]].Max, s.GetProperty("max")[i].GetDouble(), 9);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task PreviewChart_RunsOnThePreviewsOneConnection()
+    {
+        // A pool of one connection that waits at most 2 s for it: a chart that opened a second connection while the
+        // preview holds its own would time out here.
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(1));
+        var cs = new Npgsql.NpgsqlConnectionStringBuilder(api.ConnectionString) { MaxPoolSize = 1, Timeout = 2 };
+        await using var one = Npgsql.NpgsqlDataSource.Create(cs.ConnectionString);
+        var exports = new Exports.Series.SeriesExports(one, api.Host.Services.GetRequiredService<Exports.Series.PlannerLimits>(), TimeProvider.System);
+        var req = new Exports.Series.ExportRequest
+        {
+            Source = "servers", Metrics = ["cpu_percent"], Granularity = "1h", GroupBy = ["server"], Format = "csv",
+            Timeframe = new Exports.Series.TimeframeSpec { From = from.ToString("O"), To = to.ToString("O") },
+        };
+        var owner = await api.ScalarAsync<Guid>("SELECT src.owner_id FROM sources src JOIN users u ON u.id = src.owner_id WHERE u.email = 'demo@exports.local' AND src.name = 'servers'");
+        var (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, default);
+        Assert.True(outcome == Exports.Series.PrepareOutcome.Ok, string.Join("; ", errors.ToDictionary().Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}")));
+        var preview = await exports.PreviewAsync(prepared!, 5, default, chartWidth: 32);
+        Assert.Null(preview.ChartUnavailable);
+        Assert.NotNull(preview.Chart);
+        Assert.NotEmpty(preview.Chart!.Series);
+
+        // Past the rows a preview charts, the chart is skipped with the reason (and the rows and estimates still come).
+        var skipped = await exports.PreviewAsync(prepared!, 5, default, chartWidth: 32, chartMaxRows: 10);
+        Assert.Null(skipped.Chart);
+        Assert.StartsWith("No chart: this export reads about", skipped.ChartUnavailable);
+        Assert.Equal(5, skipped.Rows.Count);
+        Assert.Equal(preview.EstimatedRows, skipped.EstimatedRows);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Exports.Host;
 using Exports.Jobs;
 using Exports.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -125,7 +126,9 @@ public sealed class DirectDownloadTests(ApiFixture api)
         // A's token on B's link: signed for another link and owner.
         await (await Anonymous().GetAsync(urlB.Split('?')[0] + "?token=" + tokenA)).ProblemAsync(403);
         await (await Anonymous().GetAsync(urlA.Split('?')[0])).ProblemAsync(403);
-        await (await Anonymous().GetAsync($"/api/v1/exports/series/direct/{Guid.NewGuid()}?token={tokenA}")).ProblemAsync(404);
+        // An unknown link answers as a bad token does: an id alone tells nothing.
+        var unknown = await (await Anonymous().GetAsync($"/api/v1/exports/series/direct/{Guid.NewGuid()}?token={tokenA}")).ProblemAsync(403);
+        Assert.Equal("This download link is not valid", unknown.GetProperty("title").GetString());
 
         // A genuinely signed token whose expiry has passed.
         var links = api.Host.Services.GetRequiredService<DownloadLinks>();
@@ -151,5 +154,131 @@ public sealed class DirectDownloadTests(ApiFixture api)
         await (await client.PostJsonAsync("/api/v1/exports/series/direct", new { source = "nope", format = "csv" })).ProblemAsync(404);
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM direct_downloads WHERE owner_id = $1", owner));
         await (await Anonymous().PostJsonAsync("/api/v1/exports/series/direct", Request())).ProblemAsync(401);
+    }
+
+    [Fact]
+    public async Task Post_TakesTheOwnersPlaceFirst_429WithRetryAfterWhenAllAreTaken()
+    {
+        var (owner, client) = await OwnerWithPointsAsync();
+        var gate = api.Host.Services.GetRequiredService<ExportGate>();
+        var held = Enumerable.Range(0, gate.Settings.Streams.PerOwner).Select(_ => gate.TryOwner(owner, SyncKind.Direct)!).ToList();
+        try
+        {
+            Assert.DoesNotContain(null, held);
+            var r = await client.PostJsonAsync("/api/v1/exports/series/direct", Request());
+            await r.ProblemAsync(429);
+            Assert.NotNull(r.Headers.RetryAfter);
+            Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM direct_downloads WHERE owner_id = $1", owner));
+        }
+        finally { held.ForEach(h => h.Dispose()); }
+        await LinkAsync(client);
+    }
+
+    [Fact]
+    public async Task UnusedLinks_AreBoundedPerOwner_429WithRetryAfter_UsingOrExpiringOneFreesAPlace()
+    {
+        var (owner, client) = await OwnerWithPointsAsync();
+        var limit = api.Host.Services.GetRequiredService<ExportGate>().Settings.Streams.DirectLinksPerOwner;
+        var urls = new List<string>();
+        for (var i = 0; i < limit; i++) urls.Add((await LinkAsync(client)).Url);
+        var r = await client.PostJsonAsync("/api/v1/exports/series/direct", Request());
+        var p = await r.ProblemAsync(429);
+        Assert.Contains("EXPORTS_DIRECT_LINKS_PER_OWNER", p.GetProperty("detail").GetString());
+        Assert.InRange(r.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5.1));
+        Assert.Equal((long)limit, await api.ScalarAsync<long>("SELECT count(*) FROM direct_downloads WHERE owner_id = $1", owner));
+
+        // A used link no longer counts.
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous().GetAsync(urls[0])).StatusCode);
+        await LinkAsync(client);
+        await (await client.PostJsonAsync("/api/v1/exports/series/direct", Request())).ProblemAsync(429);
+        // Nor does an expired one.
+        Assert.Equal(1L, await api.ScalarAsync<long>("WITH x AS (UPDATE direct_downloads SET expires_at = now() - interval '1 minute' WHERE id = (SELECT id FROM direct_downloads WHERE owner_id = $1 AND used_at IS NULL ORDER BY created_at LIMIT 1) RETURNING 1) SELECT count(*) FROM x", owner));
+        await LinkAsync(client);
+        await SettledHistoryAsync(client);
+    }
+
+    [Fact]
+    public async Task DirectDownloads_CountInTheHourlyQuota_AndAGetRefusedForNowKeepsItsLink()
+    {
+        var (owner, client) = await OwnerWithPointsAsync();
+        var (url, _) = await LinkAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous().GetAsync(url)).StatusCode);
+        await SettledHistoryAsync(client);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_submissions WHERE owner_id = $1", owner));
+
+        var (url2, _) = await LinkAsync(client);
+        var perHour = api.Host.Services.GetRequiredService<ExportGate>().Settings.Jobs.QuotaPerHour;
+        await api.ScalarAsync<long>("""
+            WITH x AS (INSERT INTO export_submissions (job_id, owner_id, submitted_at)
+                SELECT gen_random_uuid(), $1, now() FROM generate_series(1, $2) RETURNING 1) SELECT count(*) FROM x
+            """, owner, perHour - 1);
+        var r = await Anonymous().GetAsync(url2);
+        var p = await r.ProblemAsync(429);
+        Assert.Equal("Too many exports this hour", p.GetProperty("title").GetString());
+        Assert.NotNull(r.Headers.RetryAfter);
+        await (await client.PostJsonAsync("/api/v1/exports/series/direct", Request())).ProblemAsync(429);
+        // The refused GET did not use the link, and recorded nothing.
+        var id2 = Guid.Parse(url2.Split('/')[^1].Split('?')[0]);
+        Assert.True(await api.ScalarAsync<bool>("SELECT used_at IS NULL FROM direct_downloads WHERE id = $1", id2));
+        Assert.Single(await SettledHistoryAsync(client));
+
+        await api.ScalarAsync<long>("WITH x AS (DELETE FROM export_submissions WHERE owner_id = $1 RETURNING 1) SELECT count(*) FROM x", owner);
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous().GetAsync(url2)).StatusCode);
+        Assert.Equal(2, (await SettledHistoryAsync(client)).Count);
+    }
+
+    [Fact]
+    public async Task DirectRows_AreNotCancelledHere_NeverCountAsRunning_StaleOnesAreFailedBySweep_AndTheyExpire()
+    {
+        var (owner, client) = await OwnerWithPointsAsync();
+        var (url, _) = await LinkAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await Anonymous().GetAsync(url)).StatusCode);
+        var id = Guid.Parse(Assert.Single(await SettledHistoryAsync(client)).GetProperty("id").GetString()!);
+        // Retention applies to a finished direct row like any other.
+        Assert.True(await api.ScalarAsync<bool>("SELECT expires_at > completed_at FROM export_jobs WHERE id = $1", id));
+
+        // As if its node died mid-stream an hour ago, and some more still streaming now (beaten just now).
+        var settings = api.Host.Services.GetRequiredService<ExportGate>().Settings;
+        await api.ScalarAsync<long>("""
+            WITH x AS (UPDATE export_jobs SET status = 'processing', phase = 'streaming', completed_at = NULL, updated_at = now() - interval '1 hour'
+                WHERE id = $1 RETURNING 1) SELECT count(*) FROM x
+            """, id);
+        await api.ScalarAsync<long>("""
+            WITH x AS (INSERT INTO export_jobs SELECT (jsonb_populate_record(null::export_jobs,
+                to_jsonb(j) || jsonb_build_object('id', gen_random_uuid(), 'updated_at', now()))).*
+                FROM export_jobs j, generate_series(1, $2) WHERE j.id = $1 RETURNING 1) SELECT count(*) FROM x
+            """, id, settings.Jobs.QuotaConcurrent);
+
+        var cancel = await (await client.PostAsync($"/api/v1/exports/{id}/cancel", null)).ProblemAsync(409);
+        Assert.Equal("A direct download is cancelled by the browser", cancel.GetProperty("title").GetString());
+
+        // Running direct downloads are not queued or running jobs: a background export is still accepted.
+        var submit = await client.PostJsonAsync("/api/v1/exports", new { kind = "series", series = Request() });
+        Assert.True(submit.StatusCode == HttpStatusCode.Accepted, await submit.Content.ReadAsStringAsync());
+
+        await api.Host.Services.GetRequiredService<RetentionSweep>().RunAsync(default);
+        var rows = (await api.RowsAsync("SELECT id, status, error FROM export_jobs WHERE owner_id = $1 AND direct", owner))
+            .ToDictionary(x => (Guid)x[0]!, x => ((string)x[1]!, x[2] as string));
+        Assert.Equal("failed", rows[id].Item1);
+        Assert.Contains("stopped", rows[id].Item2);
+        Assert.All(rows.Where(kv => kv.Key != id), kv => Assert.Equal("processing", kv.Value.Item1));
+        await api.ScalarAsync<long>("WITH x AS (UPDATE export_jobs SET status = 'failed', phase = 'done' WHERE owner_id = $1 AND direct AND status = 'processing' RETURNING 1) SELECT count(*) FROM x", owner);
+    }
+
+    [Fact]
+    public async Task AGetGrownPastTheStreamingThreshold_Is409_NeverA202TheBrowserWouldSave()
+    {
+        var (owner, _) = await OwnerWithPointsAsync();
+        var services = api.Host.Services;
+        var settings = services.GetRequiredService<ExportsSettings>();
+        // The same request on a gate whose threshold it has now outgrown.
+        var gate = new ExportGate(settings with { Jobs = settings.Jobs with { AsyncThresholdBytes = 1 } });
+        var req = JsonSerializer.Deserialize<Exports.Series.ExportRequest>(JsonSerializer.Serialize(Request()), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = services };
+        var result = await Exports.Features.ExportSeries.StartSeriesExport.HandleAsync(req, services.GetRequiredService<Exports.Series.SeriesExports>(),
+            services.GetRequiredService<JobQueue>(), gate, owner, http, default, streamOnly: true);
+        var problem = Assert.IsAssignableFrom<Microsoft.AspNetCore.Http.IStatusCodeHttpResult>(result);
+        Assert.Equal(409, problem.StatusCode);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
     }
 }

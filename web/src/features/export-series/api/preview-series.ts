@@ -46,6 +46,8 @@ export const previewSchema = z.object({
       ),
     })
     .nullish(),
+  /** Why the chart asked for is not drawn (too much data for a preview, or it took too long). */
+  chartUnavailable: z.string().nullish(),
 });
 
 export type SeriesPreview = z.infer<typeof previewSchema>;

@@ -40,6 +40,7 @@ export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelP
       </p>
       <PreviewSummary preview={data} requested={request.granularity} />
       {chart && <PreviewChart data={chart} timezone={data.timezone} />}
+      {!chart && data.chartUnavailable && <p className="muted">{data.chartUnavailable}</p>}
       <h3 className="section-label preview-table-title">
         First {data.rows.length} rows
         <span className="muted">
