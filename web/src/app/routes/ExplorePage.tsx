@@ -59,7 +59,10 @@ function Explorer({ sources }: { sources: Source[] }) {
 
   const problem = rangeProblem ?? draftProblem(draft, source);
   const query = problem ? undefined : toExportQuery(draft, source, timezone);
-  const previewQuery = useDebouncedValue(query, 300);
+  const debounced = useDebouncedValue(query, 300);
+  // Until the debounce catches up with a change of source, the last preview is another source's: never show it under
+  // this source's title (its rows and chart would be mistaken for this one's).
+  const previewQuery = debounced && query && debounced.source !== query.source ? undefined : debounced;
   const previewRequest = previewQuery ? { ...previewQuery, format: "csv" as const } : undefined;
   // The same query as the preview panel's (shared cache): the bucket auto chose, for the granularity field.
   const preview = usePreviewSeries(previewRequest, CHART_WIDTH);
@@ -96,7 +99,7 @@ function Explorer({ sources }: { sources: Source[] }) {
           <SeriesPreviewPanel
             request={previewRequest}
             kind={source.kind}
-            idleMessage={problem}
+            idleMessage={problem ?? (query ? "Loading preview…" : undefined)}
           />
         </div>
       </section>
