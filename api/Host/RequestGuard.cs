@@ -39,27 +39,14 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
         var accepts = ctx.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>();
         if (accepts is not null && accepts.ContentTypes.All(IsJson) && HasBody(ctx.Request))
         {
-            if (!IsJson(ctx.Request.ContentType))
+            var (body, refusal) = await ReadJsonAsync(ctx, settings.MaxJsonBytes, "");
+            if (refusal is not null)
             {
-                await Problems.Status(415, "Unsupported media type",
-                    $"Send the body as JSON with 'Content-Type: application/json' (got '{ctx.Request.ContentType ?? "none"}').").ExecuteAsync(ctx);
+                await refusal.ExecuteAsync(ctx);
                 return;
             }
-            var body = await ReadBodyAsync(ctx, settings.MaxJsonBytes);
-            if (body is null)
-            {
-                await Problems.Status(413, "Request body too large",
-                    $"A JSON body may hold at most {settings.MaxJsonBytes:N0} bytes (EXPORTS_MAX_JSON_BYTES).").ExecuteAsync(ctx);
-                return;
-            }
-            ScanJson(body.Value, errors);
-            if (errors.Any)
-            {
-                await Problems.Validation(errors.ToDictionary()).ExecuteAsync(ctx);
-                return;
-            }
-            ctx.Request.Body = new MemoryStream(body.Value.Array!, body.Value.Offset, body.Value.Count, writable: false);
-            ctx.Request.ContentLength = body.Value.Count;
+            ctx.Request.Body = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false);
+            ctx.Request.ContentLength = body.Count;
         }
         await next(ctx);
     }
@@ -70,15 +57,22 @@ public sealed class RequestGuard(RequestDelegate next, ExportsSettings settings)
     public static async Task<(byte[]? Body, IResult? Refusal)> ReadOptionalJsonAsync(HttpContext ctx, long max)
     {
         if (!HasBody(ctx.Request)) return (null, null);
+        var (body, refusal) = await ReadJsonAsync(ctx, max, ", or send no body");
+        return refusal is not null ? (null, refusal) : (body.ToArray(), null);
+    }
+
+    /// <summary>A present body checked as JSON: 415 unless sent as JSON, 413 past <paramref name="max"/> bytes, 400 for
+    /// malformed JSON, NUL or unpaired surrogates (each under its JSON path); otherwise the whole body.</summary>
+    static async Task<(ArraySegment<byte> Body, IResult? Refusal)> ReadJsonAsync(HttpContext ctx, long max, string orElse)
+    {
         if (!IsJson(ctx.Request.ContentType))
-            return (null, Problems.Status(415, "Unsupported media type",
-                $"Send the body as JSON with 'Content-Type: application/json' (got '{ctx.Request.ContentType ?? "none"}'), or send no body."));
+            return (default, Problems.Status(415, "Unsupported media type",
+                $"Send the body as JSON with 'Content-Type: application/json' (got '{ctx.Request.ContentType ?? "none"}'){orElse}."));
         if (await ReadBodyAsync(ctx, max) is not { } body)
-            return (null, Problems.Status(413, "Request body too large", $"A JSON body may hold at most {max:N0} bytes (EXPORTS_MAX_JSON_BYTES)."));
+            return (default, Problems.Status(413, "Request body too large", $"A JSON body may hold at most {max:N0} bytes (EXPORTS_MAX_JSON_BYTES)."));
         var errors = new Errors();
         ScanJson(body, errors);
-        if (errors.Any) return (null, Problems.Validation(errors.ToDictionary()));
-        return (body.ToArray(), null);
+        return errors.Any ? (default, Problems.Validation(errors.ToDictionary())) : (body, null);
     }
 
     static bool HasBody(HttpRequest r) => r.ContentLength > 0 || (r.ContentLength is null && r.Headers.TransferEncoding.Count > 0);
