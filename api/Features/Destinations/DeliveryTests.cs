@@ -5,7 +5,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Exports.Delivery;
 using Exports.Tests.Infrastructure;
-using static Exports.Tests.Features.History.JobTestKit;
+using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Destinations;
 

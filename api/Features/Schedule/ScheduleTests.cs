@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Exports.Tests.Infrastructure;
-using static Exports.Tests.Features.History.JobTestKit;
+using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Schedule;
 

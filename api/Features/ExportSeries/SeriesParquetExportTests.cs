@@ -28,9 +28,9 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
         var read = await NodeReaders.ParquetAsync(path);
         var duck = read.GetProperty("duckdb");
         var rows = duck.GetProperty("rows").EnumerateArray().ToList();
-        var expected = await api.RowsAsync("""
+        var expected = await api.RowsAsync($"""
             SELECT s.tags->>'server', s.metric, count(*), sum(p.value), min(p.ts) FROM points p JOIN series s ON s.id = p.series_id
-            WHERE s.metric IN ('cpu_percent', 'load_avg') AND p.ts >= $1 AND p.ts < $2 GROUP BY 1, 2
+            WHERE {ApiFixture.DemoServers} AND s.metric IN ('cpu_percent', 'load_avg') AND p.ts >= $1 AND p.ts < $2 GROUP BY 1, 2
             """, from, to);
         Assert.Equal(expected.Sum(e => (long)e[2]!), rows.Count);
         Assert.Equal(rows.Count, read.GetProperty("hyparquet").GetProperty("rows").GetArrayLength());
@@ -68,9 +68,9 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
         await File.WriteAllBytesAsync(zipPath, await r.Content.ReadAsByteArrayAsync());
         var outDir = Path.Combine(_dir, "parts");
         ZipFile.ExtractToDirectory(zipPath, outDir);
-        var servers = await api.RowsAsync("""
+        var servers = await api.RowsAsync($"""
             SELECT s.tags->>'server', count(*) FROM points p JOIN series s ON s.id = p.series_id
-            WHERE s.metric = 'memory_percent' AND p.ts >= $1 AND p.ts < $2 GROUP BY 1 ORDER BY 1
+            WHERE {ApiFixture.DemoServers} AND s.metric = 'memory_percent' AND p.ts >= $1 AND p.ts < $2 GROUP BY 1 ORDER BY 1
             """, from, to);
         Assert.Equal(servers.Select(s => $"server={s[0]}"), Directory.GetDirectories(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var hive = (await NodeReaders.ParquetHiveAsync(Path.Combine(outDir, "*", "*.parquet"))).GetProperty("duckdb");

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Exports.Tests.Infrastructure;
-using static Exports.Tests.Features.History.JobTestKit;
+using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Templates;
 
@@ -94,11 +94,11 @@ public sealed class TemplateTests(ApiFixture api)
     public async Task BadDateFormats_Are400OnTheFilename_AndSaveNothing(string filename)
     {
         var (owner, c) = await api.NewUserAsync();
-        var p = await (await c.PostJsonAsync("/api/v1/templates", new { name = "f", request = History.JobTestKit.TextLayout(filename) }))
+        var p = await (await c.PostJsonAsync("/api/v1/templates", new { name = "f", request = JobTestKit.TextLayout(filename) }))
             .ProblemAsync(400, "request.layout.title");
         Assert.Contains("y M d H h m s f F t z", p.GetProperty("errors").GetProperty("request.layout.title")[0].GetString());
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
-        Assert.Equal(HttpStatusCode.Created, (await c.PostJsonAsync("/api/v1/templates", new { name = "ok", request = History.JobTestKit.TextLayout("{template}-{date:yyyyMMddTHHmmss.fffffff}") })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await c.PostJsonAsync("/api/v1/templates", new { name = "ok", request = JobTestKit.TextLayout("{template}-{date:yyyyMMddTHHmmss.fffffff}") })).StatusCode);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class TemplateTests(ApiFixture api)
     {
         var (owner, c) = await api.NewUserAsync();
         var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-            c.PostJsonAsync("/api/v1/templates", new { name = i % 2 == 0 ? "Same" : "same", request = History.JobTestKit.TextLayout() })));
+            c.PostJsonAsync("/api/v1/templates", new { name = i % 2 == 0 ? "Same" : "same", request = JobTestKit.TextLayout() })));
         Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
         foreach (var a in answers.Where(a => a.StatusCode != HttpStatusCode.Created)) await a.ProblemAsync(409);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
@@ -118,9 +118,9 @@ public sealed class TemplateTests(ApiFixture api)
         var (owner, c) = await api.NewUserAsync();
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
-            ids.Add((await (await c.PostJsonAsync("/api/v1/templates", new { name = $"t{i}", request = History.JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!);
+            ids.Add((await (await c.PostJsonAsync("/api/v1/templates", new { name = $"t{i}", request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!);
         var answers = await Task.WhenAll(ids.Select(id =>
-            c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "Target", request = History.JobTestKit.TextLayout() }))));
+            c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "Target", request = JobTestKit.TextLayout() }))));
         Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
         foreach (var a in answers.Where(a => a.StatusCode != HttpStatusCode.OK)) await a.ProblemAsync(409);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1 AND lower(name) = 'target'", owner));

@@ -5,7 +5,7 @@ using Exports.Host;
 using Exports.Jobs;
 using Exports.Storage;
 
-namespace Exports.Tests.Features.Destinations;
+namespace Exports.Tests.Infrastructure;
 
 /// <summary>Calls one delivery channel directly, against the real peers the tests run, with settings the shared
 /// API host does not have (STARTTLS on, private networks refused) and with sources that fail or cancel on cue.</summary>

@@ -24,8 +24,8 @@ public sealed class SeriesPdfReportTests(ApiFixture api)
             var info = Tools.Run("pdfinfo", path);
             Assert.Contains("Title:           CPU, two hours", info);
             var pages = int.Parse(System.Text.RegularExpressions.Regex.Match(info, @"Pages:\s+(\d+)").Groups[1].Value);
-            var rows = await api.ScalarAsync<long>("""
-                SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'cpu_percent' AND p.ts >= $1 AND p.ts < $2
+            var rows = await api.ScalarAsync<long>($"""
+                SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id WHERE {ApiFixture.DemoServers} AND s.metric = 'cpu_percent' AND p.ts >= $1 AND p.ts < $2
                 """, from, to);
             Assert.True(pages >= rows / 45, $"{rows} rows on {pages} pages");
             var text = Tools.Run("pdftotext", "-layout", path, "-");
@@ -38,8 +38,8 @@ public sealed class SeriesPdfReportTests(ApiFixture api)
                 Assert.Contains($"Page {p}", page);
             }
             // Every server's rows are in the document: count the lines naming web-01 against SQL.
-            var web01 = await api.ScalarAsync<long>("""
-                SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-01' AND p.ts >= $1 AND p.ts < $2
+            var web01 = await api.ScalarAsync<long>($"""
+                SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id WHERE {ApiFixture.DemoServers} AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-01' AND p.ts >= $1 AND p.ts < $2
                 """, from, to);
             Assert.Equal(web01, text.Split('\n').Count(l => l.Contains(" web-01 ")));
         }

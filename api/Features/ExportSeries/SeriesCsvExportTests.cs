@@ -21,9 +21,9 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
         Assert.Equal("text/csv", r.Content.Headers.ContentType?.MediaType);
         var rows = ReadCsv(await r.Content.ReadAsStringAsync());
         Assert.Equal(["time", "metric", "region", "server", "value"], rows[0].Keys);
-        var expected = await api.RowsAsync("""
+        var expected = await api.RowsAsync($"""
             SELECT s.tags->>'server', s.metric, count(*), sum(p.value) FROM points p JOIN series s ON s.id = p.series_id
-            WHERE s.metric IN ('cpu_percent', 'load_avg') AND p.ts >= $1 AND p.ts < $2 GROUP BY 1, 2
+            WHERE {ApiFixture.DemoServers} AND s.metric IN ('cpu_percent', 'load_avg') AND p.ts >= $1 AND p.ts < $2 GROUP BY 1, 2
             """, from, to);
         Assert.Equal(expected.Sum(e => (long)e[2]!), rows.Count);
         foreach (var e in expected)
@@ -51,11 +51,11 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
         var rows = ReadCsv(await r.Content.ReadAsStringAsync());
         Assert.Equal(["time", "metric", "server", "count", "avg", "max", "p95"], rows[0].Keys);
         Assert.Equal(["db-01", "web-02"], rows.Select(x => x["server"]).Distinct().Order());
-        var expected = await api.RowsAsync("""
+        var expected = await api.RowsAsync($"""
             SELECT s.tags->>'server', date_trunc('hour', p.ts, 'UTC'), count(*), avg(p.value), max(p.value),
                    percentile_cont(0.95) WITHIN GROUP (ORDER BY p.value)
             FROM points p JOIN series s ON s.id = p.series_id
-            WHERE s.metric = 'cpu_percent' AND s.tags->>'server' IN ('db-01', 'web-02') AND p.ts >= $1 AND p.ts < $2
+            WHERE {ApiFixture.DemoServers} AND s.metric = 'cpu_percent' AND s.tags->>'server' IN ('db-01', 'web-02') AND p.ts >= $1 AND p.ts < $2
             GROUP BY 1, 2
             """, from, to);
         Assert.Equal(expected.Count, rows.Count);
@@ -77,8 +77,8 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
         var r = await api.Demo().GetAsync($"/api/v1/sources/servers/export?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(to.ToString("O"))}&metrics=cpu_percent,memory_percent&shape=wide&granularity=raw");
         var rows = ReadCsv(await r.Content.ReadAsStringAsync());
         Assert.Equal(["time", "region", "server", "cpu_percent", "memory_percent"], rows[0].Keys);
-        var expected = await api.RowsAsync("""
-            SELECT count(DISTINCT (p.ts, s.tags->>'server')), sum(p.value) FILTER (WHERE s.metric = 'memory_percent')
+        var expected = await api.RowsAsync($"""
+            SELECT count(DISTINCT (p.ts, s.tags->>'server')), sum(p.value) FILTER (WHERE {ApiFixture.DemoServers} AND s.metric = 'memory_percent')
             FROM points p JOIN series s ON s.id = p.series_id
             WHERE s.metric IN ('cpu_percent', 'memory_percent') AND p.ts >= $1 AND p.ts < $2
             """, from, to);

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Exports.Delivery;
 using Exports.Tests.Infrastructure;
-using static Exports.Tests.Features.History.JobTestKit;
+using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Destinations;
 

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Exports.Tests.Infrastructure;
 
-namespace Exports.Tests.Features.History;
+namespace Exports.Tests.Infrastructure;
 
 /// <summary>Shared steps for job tests: submit, poll a job until a condition holds (with a deadline, no sleeps
 /// beyond the poll interval), and a small text-only layout that needs no source.</summary>

@@ -7,7 +7,7 @@ using Exports.Jobs;
 using Exports.Rendering.Cairo;
 using Exports.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using static Exports.Tests.Features.History.JobTestKit;
+using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.History;
 

@@ -18,7 +18,7 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
     async Task<(Guid Owner, HttpClient Client, string Template)> OwnerAsync()
     {
         var (owner, c) = await api.NewUserAsync();
-        var r = await c.PostJsonAsync("/api/v1/templates", new { name = "safe-" + Guid.NewGuid().ToString("N")[..8], request = History.JobTestKit.TextLayout() });
+        var r = await c.PostJsonAsync("/api/v1/templates", new { name = "safe-" + Guid.NewGuid().ToString("N")[..8], request = JobTestKit.TextLayout() });
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         return (owner, c, (await r.JsonAsync()).GetProperty("id").GetString()!);
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Exports.Tests.Infrastructure;
-using static Exports.Tests.Features.History.JobTestKit;
+using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.ExportSeries;
 
