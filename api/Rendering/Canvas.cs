@@ -24,7 +24,18 @@ public enum TextAlign { Left, Center, Right }
 /// <summary>How a piece of text is set: size in pixels (points on a PDF page), weight, colour, a width to wrap or
 /// ellipsize at, and at most how many lines.</summary>
 public readonly record struct TextStyle(double Size, Rgba Color, bool Bold = false, TextAlign Align = TextAlign.Left,
-    double? Width = null, int MaxLines = 1, bool Markup = false);
+    double? Width = null, int MaxLines = 1);
+
+/// <summary>A run's size relative to its paragraph's: <see cref="Large"/> is 1.2x, <see cref="XLarge"/> 1.44x (the
+/// CSS and Pango scale steps).</summary>
+public enum RunSize { Normal, Large, XLarge }
+
+/// <summary>A piece of a paragraph set differently from the rest: its own colour, weight, underline or size. The text
+/// is plain (a backend escapes whatever its own markup needs); "\n" breaks the line.</summary>
+public readonly record struct TextRun(string Text, Rgba? Color = null, bool Bold = false, bool Underline = false, RunSize Size = RunSize.Normal)
+{
+    public static readonly TextRun LineBreak = new("\n");
+}
 
 /// <summary>Measures text the way the canvas will draw it. Chart layout depends only on this, so it is pure and
 /// testable with a fake.</summary>
@@ -49,6 +60,12 @@ public interface ICanvas : ITextMeasurer
     void FillCircle(double cx, double cy, double radius, Rgba color);
     /// <summary>Draws text with its top-left at (x, y); returns its size.</summary>
     (double Width, double Height) Text(double x, double y, string text, TextStyle style);
+    /// <summary>Draws a paragraph of styled runs with its top-left at (x, y), wrapped and ellipsized as
+    /// <paramref name="style"/> says (which also gives the runs' defaults); returns its size.</summary>
+    (double Width, double Height) Text(double x, double y, IReadOnlyList<TextRun> runs, TextStyle style);
+    /// <summary>From here until <see cref="PopTransform"/>, drawing is moved by (dx, dy) and then scaled.</summary>
+    void PushTransform(double dx, double dy, double scale);
+    void PopTransform();
     void PushClip(RectF r);
     void PopClip();
     void Link(RectF r, string uri);

@@ -144,7 +144,7 @@ public static class LayoutRenderer
             var r = GridLayout.Place(widget, d.Grid, w, top);
             return (r, DrawingWeight(widget), (Action<ICanvas>)(c => WidgetPainter.Draw(c, widget, r, d.Theme, d.Zone)));
         }).ToList();
-        return Cairo.CairoSurfaces.PngParts(w, h, d.Scale, c =>
+        return RenderBackend.Current.PngParts(w, h, d.Scale, c =>
         {
             c.FillRect(new RectF(0, 0, w, h), d.Theme.Background);
             Header(c, d, w - 2 * d.Grid.Padding, d.Grid.Padding, d.Grid.Padding);
@@ -171,17 +171,14 @@ public static class LayoutRenderer
         var footerH = p.Footer ? 24 : 0;
         var pageContentH = (p.Height - 2 * p.Margin) * PdfPixelsPerPoint - headerH - footerH;
         var gridNoPad = d.Grid with { Padding = 0 };
-        var placed = Cairo.CairoSurfaces.WithPdfMeasurer(s, m => GridLayout.Paginate(d.Widgets, gridNoPad, contentW, pageContentH, m));
+        var placed = RenderBackend.Current.WithPdfMeasurer(s, m => GridLayout.Paginate(d.Widgets, gridNoPad, contentW, pageContentH, m));
         var pages = placed.Count == 0 ? 1 : placed.Max(x => x.Page) + 1;
-        var meta = new Cairo.CairoSurfaces.PdfMeta(d.Title, author, d.Subtitle, d.GeneratedAt);
-        var pdf = Cairo.CairoSurfaces.Pdf(p.Width, p.Height, pages, meta, (c, page) =>
+        var meta = new DocumentInfo(d.Title, author, d.Subtitle, d.GeneratedAt);
+        var pdf = RenderBackend.Current.Pdf(p.Width, p.Height, pages, meta, (c, page) =>
         {
-            var cairo = (Cairo.CairoCanvas)c;
             var bookmarks = new List<(string, double)>();
             c.FillRect(new RectF(0, 0, p.Width, p.Height), d.Theme.Background); // the whole page, margins included
-            Cairo.Native.cairo_save(cairo.Context);
-            Cairo.Native.cairo_translate(cairo.Context, p.Margin, p.Margin);
-            Cairo.Native.cairo_scale(cairo.Context, s, s);
+            c.PushTransform(p.Margin, p.Margin, s);
             if (p.Header) Header(c, d, contentW, 0, 0);
             foreach (var pl in placed.Where(x => x.Page == page))
             {
@@ -197,7 +194,7 @@ public static class LayoutRenderer
                 c.Text(0, y, $"Generated {TimeZoneInfo.ConvertTime(d.GeneratedAt, d.Zone):yyyy-MM-dd HH:mm} ({d.Zone.Id})", footer);
                 c.Text(0, y, $"Page {page + 1} of {pages}", footer with { Align = TextAlign.Right });
             }
-            Cairo.Native.cairo_restore(cairo.Context);
+            c.PopTransform();
             return bookmarks;
         });
         return (pdf, pages);

@@ -61,10 +61,19 @@ public static partial class WidgetPainter
         var legendStyle = new TextStyle(ChartLayout.LegendFont, t.Text);
         foreach (var row in g.Legend.GroupBy(item => item.Y))
         {
-            var text = string.Join(ChartLayout.Gap, row.Select(item =>
-                $"<span foreground=\"{Hex(t.SeriesColor(item.SeriesIndex, w.Options))}\">{ChartLayout.SwatchGlyph.TrimEnd()}</span> {Escape(item.Name)}"));
-            if (row.Key == g.Legend[^1].Y && g.HiddenLegendItems > 0) text += ChartLayout.Gap + $"<span foreground=\"{Hex(t.Muted)}\">+{g.HiddenLegendItems} more</span>";
-            c.Text(row.First().X, row.Key, text, legendStyle with { Markup = true });
+            var runs = new List<TextRun>();
+            foreach (var item in row)
+            {
+                if (runs.Count > 0) runs.Add(new TextRun(ChartLayout.Gap));
+                runs.Add(new TextRun(ChartLayout.SwatchGlyph.TrimEnd(), t.SeriesColor(item.SeriesIndex, w.Options)));
+                runs.Add(new TextRun(" " + item.Name));
+            }
+            if (row.Key == g.Legend[^1].Y && g.HiddenLegendItems > 0)
+            {
+                runs.Add(new TextRun(ChartLayout.Gap));
+                runs.Add(new TextRun($"+{g.HiddenLegendItems} more", t.Muted));
+            }
+            c.Text(row.First().X, row.Key, runs, legendStyle);
         }
         foreach (var tick in g.YTicks) c.Line(g.Plot.X, g.Y(tick.Position), g.Plot.Right, g.Y(tick.Position), t.Grid, 1);
         var xLabels = new List<(double Left, string Label)>();
@@ -353,33 +362,53 @@ public static partial class WidgetPainter
         return y;
     }
 
-    static void Text(ICanvas c, RectF body, string markdown, Theme t)
-    {
-        var markup = MarkdownToPango(markdown, t);
-        c.Text(body.X, body.Y, markup, new TextStyle(12, t.Text, Width: body.W, MaxLines: Math.Max(1, (int)(body.H / 16)), Markup: true));
-    }
-
-    static string Hex(Rgba c) => $"#{(int)Math.Round(c.R * 255):x2}{(int)Math.Round(c.G * 255):x2}{(int)Math.Round(c.B * 255):x2}";
-    static string Escape(string s) => System.Security.SecurityElement.Escape(s) ?? "";
+    static void Text(ICanvas c, RectF body, string markdown, Theme t) =>
+        c.Text(body.X, body.Y, MarkdownToRuns(markdown, t), new TextStyle(12, t.Text, Width: body.W, MaxLines: Math.Max(1, (int)(body.H / 16))));
 
     [GeneratedRegex(@"\*\*(.+?)\*\*")] private static partial Regex Bold();
     [GeneratedRegex(@"\[([^\]]+)\]\(([^)\s]+)\)")] private static partial Regex MdLink();
 
-    /// <summary>Short markdown (headings, bold, lists, links) to Pango markup; every user character is escaped first.</summary>
-    public static string MarkdownToPango(string md, Theme t)
+    /// <summary>Short markdown (headings, bold, lists, links) as styled runs: "# " and "## " headings, "- " and "* "
+    /// bullets, **bold** and [links](url) (drawn in the theme's first colour, underlined). Everything else is the
+    /// user's text, drawn as typed.</summary>
+    public static List<TextRun> MarkdownToRuns(string md, Theme t)
     {
-        var sb = new StringBuilder();
-        var link = $"#{(int)(t.Palette[0].R * 255):x2}{(int)(t.Palette[0].G * 255):x2}{(int)(t.Palette[0].B * 255):x2}";
-        foreach (var raw in md.Replace("\r", "").Split('\n'))
+        var runs = new List<TextRun>();
+        var lines = md.Replace("\r", "").Split('\n').ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
+        for (var i = 0; i < lines.Count; i++)
         {
-            var line = System.Security.SecurityElement.Escape(raw) ?? "";
-            line = Bold().Replace(line, "<b>$1</b>");
-            line = MdLink().Replace(line, m => $"<span foreground=\"{link}\" underline=\"single\">{m.Groups[1].Value}</span>");
-            if (line.StartsWith("## ")) line = $"<span size=\"large\" weight=\"bold\">{line[3..]}</span>";
-            else if (line.StartsWith("# ")) line = $"<span size=\"x-large\" weight=\"bold\">{line[2..]}</span>";
-            else if (line.StartsWith("- ") || line.StartsWith("* ")) line = "  • " + line[2..];
-            sb.Append(line).Append('\n');
+            if (i > 0) runs.Add(TextRun.LineBreak);
+            var line = lines[i];
+            var (size, heading) = (RunSize.Normal, false);
+            if (line.StartsWith("## ", StringComparison.Ordinal)) (size, heading, line) = (RunSize.Large, true, line[3..]);
+            else if (line.StartsWith("# ", StringComparison.Ordinal)) (size, heading, line) = (RunSize.XLarge, true, line[2..]);
+            else if (line.StartsWith("- ", StringComparison.Ordinal) || line.StartsWith("* ", StringComparison.Ordinal))
+            {
+                runs.Add(new TextRun("  • "));
+                line = line[2..];
+            }
+            var at = 0;
+            foreach (Match b in Bold().Matches(line))
+            {
+                Inline(line[at..b.Index], heading);
+                Inline(b.Groups[1].Value, true);
+                at = b.Index + b.Length;
+            }
+            Inline(line[at..], heading);
+
+            void Inline(string text, bool bold)
+            {
+                var from = 0;
+                foreach (Match l in MdLink().Matches(text))
+                {
+                    if (l.Index > from) runs.Add(new TextRun(text[from..l.Index], Bold: bold, Size: size));
+                    runs.Add(new TextRun(l.Groups[1].Value, t.Palette[0], bold, Underline: true, size));
+                    from = l.Index + l.Length;
+                }
+                if (from < text.Length) runs.Add(new TextRun(text[from..], Bold: bold, Size: size));
+            }
         }
-        return sb.ToString().TrimEnd('\n');
+        return runs;
     }
 }

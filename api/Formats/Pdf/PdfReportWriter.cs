@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Exports.Rendering;
-using Exports.Rendering.Cairo;
 
 namespace Exports.Formats.Pdf;
 
@@ -17,7 +16,7 @@ public sealed class PdfReportWriter(ExportSchema schema, Stream output, PdfRepor
     readonly List<string[]> _head = [];
     readonly MemoryStream _scratch = new();
     Utf8Sink? _cell;
-    CairoPdfDocument? _doc;
+    IPagedDocument? _doc;
     double[] _widths = [];
     double _y, _bottom, _width;
     int _page;
@@ -67,7 +66,7 @@ public sealed class PdfReportWriter(ExportSchema schema, Stream output, PdfRepor
         var (w, h) = o.Size();
         string M(string k) => schema.Metadata.TryGetValue(k, out var v) && v is not null ? v is DateTimeOffset d ? TimeZoneInfo.ConvertTime(d, schema.Zone).ToString("yyyy-MM-dd HH:mm") : v.ToString()! : "";
         var title = o.Title ?? (M("source") is { Length: > 0 } s ? $"{s} export" : "Export");
-        _doc = new CairoPdfDocument(w, h, new CairoSurfaces.PdfMeta(title, "Exports", $"{M("source")} {M("from")} – {M("to")}", DateTimeOffset.UtcNow));
+        _doc = RenderBackend.Current.OpenPdf(w, h, new DocumentInfo(title, "Exports", $"{M("source")} {M("from")} – {M("to")}", DateTimeOffset.UtcNow));
         _width = w - 2 * Margin;
         _bottom = h - Margin - 16;
         var c = _doc.Canvas;

@@ -51,8 +51,6 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
         Native.cairo_set_line_cap(cr, 0);
     }
 
-    internal nint Context => _cr;
-
     public bool Vector { get; }
 
     void Source(Rgba c) => Native.cairo_set_source_rgba(_cr, c.R, c.G, c.B, c.A);
@@ -145,14 +143,16 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
 
     string? _preparedText;
     TextStyle _preparedStyle;
+    bool _preparedMarkup;
     readonly Dictionary<(string, TextStyle), (double, double)> _measured = [];
 
-    void Prepare(string text, TextStyle s)
+    void Prepare(string text, TextStyle s, bool markup = false)
     {
         // Shaping is the expensive part of text: a Measure followed by a Text of the same string reuses the layout.
-        if (s == _preparedStyle && text == _preparedText) return;
+        if (s == _preparedStyle && text == _preparedText && markup == _preparedMarkup) return;
         _preparedText = text;
         _preparedStyle = s;
+        _preparedMarkup = markup;
         Native.pango_layout_set_font_description(_layout, Font(s.Size, s.Bold));
         Native.pango_layout_set_width(_layout, s.Width is { } w ? (int)(Math.Max(1, w) * Native.PangoScale) : -1);
         Native.pango_layout_set_wrap(_layout, Native.WrapWordChar);
@@ -162,7 +162,7 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
         var bytes = Encoding.UTF8.GetBytes(text);
         fixed (byte* p = bytes)
         {
-            if (s.Markup) Native.pango_layout_set_markup(_layout, p, bytes.Length);
+            if (markup) Native.pango_layout_set_markup(_layout, p, bytes.Length);
             else
             {
                 Native.pango_layout_set_attributes(_layout, 0); // markup earlier leaves its attributes on the layout
@@ -180,15 +180,52 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
         return (w, h);
     }
 
-    public (double Width, double Height) Text(double x, double y, string text, TextStyle style)
+    public (double Width, double Height) Text(double x, double y, string text, TextStyle style) => Show(x, y, text, style, markup: false);
+
+    public (double Width, double Height) Text(double x, double y, IReadOnlyList<TextRun> runs, TextStyle style) =>
+        Show(x, y, Markup(runs), style, markup: true);
+
+    (double Width, double Height) Show(double x, double y, string text, TextStyle style, bool markup)
     {
-        Prepare(text, style);
+        Prepare(text, style, markup);
         Native.pango_layout_get_pixel_size(_layout, out var w, out var h);
         Source(style.Color);
         Native.cairo_move_to(_cr, x, y);
         Native.pango_cairo_show_layout(_cr, _layout);
         return (w, h);
     }
+
+    /// <summary>Runs as Pango markup: every character of their text escaped, their styles as span attributes.</summary>
+    internal static string Markup(IReadOnlyList<TextRun> runs)
+    {
+        var sb = new StringBuilder();
+        foreach (var r in runs)
+        {
+            var text = System.Security.SecurityElement.Escape(r.Text) ?? "";
+            if (r is { Color: null, Bold: false, Underline: false, Size: RunSize.Normal }) { sb.Append(text); continue; }
+            sb.Append("<span");
+            if (r.Color is { } c)
+            {
+                sb.Append(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $" foreground=\"#{(int)Math.Round(c.R * 255):x2}{(int)Math.Round(c.G * 255):x2}{(int)Math.Round(c.B * 255):x2}\""));
+                if (c.A < 1) sb.Append(string.Create(System.Globalization.CultureInfo.InvariantCulture, $" fgalpha=\"{Math.Max(1, (int)Math.Round(c.A * 65535))}\""));
+            }
+            if (r.Bold) sb.Append(" weight=\"bold\"");
+            if (r.Underline) sb.Append(" underline=\"single\"");
+            if (r.Size != RunSize.Normal) sb.Append(r.Size == RunSize.Large ? " size=\"large\"" : " size=\"x-large\"");
+            sb.Append('>').Append(text).Append("</span>");
+        }
+        return sb.ToString();
+    }
+
+    public void PushTransform(double dx, double dy, double scale)
+    {
+        Native.cairo_save(_cr);
+        Native.cairo_translate(_cr, dx, dy);
+        Native.cairo_scale(_cr, scale, scale);
+    }
+
+    public void PopTransform() => Native.cairo_restore(_cr);
 
     public void PushClip(RectF r)
     {
@@ -228,7 +265,7 @@ public sealed unsafe class CairoCanvas : ICanvas, IDisposable
 
 /// <summary>PNG and PDF surfaces: the same drawing code on each. Output is collected through cairo's stream
 /// callbacks into memory (an image is bounded by the layout's pixel limit) and handed back as bytes.</summary>
-public static unsafe class CairoSurfaces
+internal static unsafe class CairoSurfaces
 {
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     internal static int WriteToMemory(nint closure, byte* data, uint length)
@@ -311,11 +348,9 @@ public static unsafe class CairoSurfaces
         }
     }
 
-    public sealed record PdfMeta(string Title, string Author, string Subject, DateTimeOffset Created);
-
     /// <summary>A PDF of <paramref name="pages"/> pages of the given size in points; <paramref name="draw"/> draws
     /// page i and returns its bookmarks (title, y on the page).</summary>
-    public static byte[] Pdf(double width, double height, int pages, PdfMeta meta,
+    public static byte[] Pdf(double width, double height, int pages, DocumentInfo meta,
         Func<ICanvas, int, IReadOnlyList<(string Title, double Y)>> draw)
     {
         var ms = new MemoryStream();
@@ -420,16 +455,32 @@ public static unsafe class CairoSurfaces
     }
 }
 
+/// <summary>Cairo as the <see cref="IRenderBackend"/>.</summary>
+public sealed class CairoBackend : IRenderBackend
+{
+    public byte[] Png(int width, int height, double scale, Action<ICanvas> draw) => CairoSurfaces.Png(width, height, scale, draw);
+
+    public byte[] PngParts(int width, int height, double scale, Action<ICanvas> background, IReadOnlyList<(RectF Rect, double Weight, Action<ICanvas> Draw)> parts) =>
+        CairoSurfaces.PngParts(width, height, scale, background, parts);
+
+    public byte[] Pdf(double width, double height, int pages, DocumentInfo info, Func<ICanvas, int, IReadOnlyList<(string Title, double Y)>> draw) =>
+        CairoSurfaces.Pdf(width, height, pages, info, draw);
+
+    public T WithPdfMeasurer<T>(double scale, Func<ITextMeasurer, T> measure) => CairoSurfaces.WithPdfMeasurer(scale, measure);
+
+    public IPagedDocument OpenPdf(double width, double height, DocumentInfo info) => new CairoPdfDocument(width, height, info);
+}
+
 /// <summary>A PDF drawn page by page while its bytes are collected for the caller to drain: for documents whose
 /// length is not known up front (a data report streaming rows).</summary>
-public sealed unsafe class CairoPdfDocument : IDisposable
+public sealed unsafe class CairoPdfDocument : IPagedDocument
 {
     readonly MemoryStream _bytes = new();
     GCHandle _handle;
     nint _surface, _cr;
     CairoCanvas? _canvas;
 
-    public CairoPdfDocument(double width, double height, CairoSurfaces.PdfMeta meta)
+    public CairoPdfDocument(double width, double height, DocumentInfo meta)
     {
         _handle = GCHandle.Alloc(_bytes);
         _surface = Native.cairo_pdf_surface_create_for_stream(&CairoSurfaces.WriteToMemory, GCHandle.ToIntPtr(_handle), width, height);

@@ -102,6 +102,9 @@ public sealed class RendererTests
         public void Arc(double cx, double cy, double radius, double from, double to, Rgba color, double width) { }
         public void FillCircle(double cx, double cy, double radius, Rgba color) { }
         public (double Width, double Height) Text(double x, double y, string text, TextStyle style) => Measure(text, style);
+        public (double Width, double Height) Text(double x, double y, IReadOnlyList<TextRun> runs, TextStyle style) => Measure(string.Concat(runs.Select(r => r.Text)), style);
+        public void PushTransform(double dx, double dy, double scale) { }
+        public void PopTransform() { }
         public void PushClip(RectF r) { }
         public void PopClip() { }
         public void Link(RectF r, string uri) { }
