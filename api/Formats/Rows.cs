@@ -26,6 +26,10 @@ public sealed record ExportSchema(
     IReadOnlyDictionary<string, object?> Metadata)
 {
     public int Slots => Columns.Count == 0 ? 0 : Columns.Max(c => c.Slot) + 1;
+
+    /// <summary>When the export ran (metadata <c>exportedAt</c>, set by the caller from its clock): the date documents
+    /// state as created. Writers are pure and never read a clock; without it, the Unix epoch.</summary>
+    public DateTimeOffset ExportedAt => Metadata.TryGetValue("exportedAt", out var at) && at is DateTimeOffset d ? d : DateTimeOffset.UnixEpoch;
 }
 
 /// <summary>A writer of one format. Rows are written synchronously into a buffer; the caller awaits

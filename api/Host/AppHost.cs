@@ -58,11 +58,12 @@ public static class AppHost
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
+            var clock = app.Services.GetRequiredService<TimeProvider>();
             await db.Database.MigrateAsync();
             if (settings.Seed)
                 await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
-                    app.Logger, DateTimeOffset.UtcNow, CancellationToken.None);
-            if (settings.Seed) await DemoVisuals.EnsureAsync(db, DateTimeOffset.UtcNow, CancellationToken.None);
+                    app.Logger, clock.GetUtcNow(), CancellationToken.None);
+            if (settings.Seed) await DemoVisuals.EnsureAsync(db, clock.GetUtcNow(), CancellationToken.None);
         }
         Health.Ready = true;
 

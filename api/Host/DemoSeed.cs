@@ -25,7 +25,7 @@ public static class DemoSeed
     public static async Task RunAsync(ExportsDb db, NpgsqlDataSource ds, ExportsSettings settings, ILogger log, DateTimeOffset now, CancellationToken ct)
     {
         if (await db.Users.AnyAsync(u => u.Email == Email, ct)) return;
-        var started = DateTime.UtcNow;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var anchor = new DateTime(now.UtcDateTime.Ticks - now.UtcDateTime.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
         var userId = Guid.NewGuid();
         var apiKey = settings.DemoApiKey ?? Secrets.NewApiKey();
@@ -48,19 +48,19 @@ public static class DemoSeed
             { ["server"] = s, ["region"] = s.StartsWith("web") || s.StartsWith("cache") ? "eu-west" : "us-east" }))).ToList();
         var ids = await SeriesStore.EnsureSeriesAsync(conn, servers, series, ct);
         await CopyPointsAsync(conn, ids, anchor, ct);
-        log.LogInformation("Seed: points copied at {S:0.0} s", (DateTime.UtcNow - started).TotalSeconds);
+        log.LogInformation("Seed: points copied at {S:0.0} s", started.Elapsed.TotalSeconds);
         await SeriesStore.RebuildRollupsAsync(conn, servers, ct);
-        log.LogInformation("Seed: rollups at {S:0.0} s", (DateTime.UtcNow - started).TotalSeconds);
+        log.LogInformation("Seed: rollups at {S:0.0} s", started.Elapsed.TotalSeconds);
 
         var commands = Guid.NewGuid();
         var schema = RecordsSchema();
         await Exec(conn, "INSERT INTO sources (id, owner_id, name, kind, description, schema, created_at) VALUES ($1, $2, 'agent-commands', 'records', $3, $4::jsonb, now())",
             commands, userId, "Commands run by deployment agents", schema.ToJson());
         await CopyEventsAsync(conn, commands, anchor, ct);
-        log.LogInformation("Seed: events at {S:0.0} s", (DateTime.UtcNow - started).TotalSeconds);
+        log.LogInformation("Seed: events at {S:0.0} s", started.Elapsed.TotalSeconds);
         await Exec(conn, "ANALYZE");
         await tx.CommitAsync(ct);
-        log.LogInformation("Seeded demo data in {Seconds:0.0} s", (DateTime.UtcNow - started).TotalSeconds);
+        log.LogInformation("Seeded demo data in {Seconds:0.0} s", started.Elapsed.TotalSeconds);
         Console.WriteLine($"Demo account: {Email} / {Password}");
         if (settings.DemoApiKey is null) Console.WriteLine($"Demo API key (shown once): {apiKey}");
     }

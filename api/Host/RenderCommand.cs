@@ -40,7 +40,7 @@ public static class RenderCommand
         var email = O("user") ?? DemoSeed.Email;
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email);
         if (user is null) return Fail(4, $"No user {email}.");
-        var now = DateTimeOffset.UtcNow;
+        var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
 
         Layouts.ExportLayout? layout;
         if (O("layout") is { } file)

@@ -136,7 +136,7 @@ public sealed class JobQueue(
         }
         else
         {
-            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors, settings.Layouts);
+            var layoutSettings = LayoutValidator.Validate(e.Layout!, errors, settings.Layouts, now);
             if (layoutSettings is null) return (null, Invalid(errors, "layout."));
             var title = e.Layout!.Title is { Length: > 0 } t ? t : "Layout";
             var baseName = FileNames.Sanitize(title) is { Length: > 0 } n ? n : "export";

@@ -9,7 +9,7 @@ public sealed record WidgetStatus(string Id, string Status, string? Message);
 
 /// <summary>Validate, resolve, draw: one call for every visual export (REST layouts, dashboards, monitors, alerts,
 /// single widgets, the CLI).</summary>
-public sealed class LayoutExports(LayoutResolver resolver, LayoutLimits limits)
+public sealed class LayoutExports(LayoutResolver resolver, LayoutLimits limits, TimeProvider clock)
 {
     /// <summary>Longest widget message the Export-Widgets header repeats; the whole message is drawn in the widget.</summary>
     public const int HeaderMessageChars = 200;
@@ -17,7 +17,7 @@ public sealed class LayoutExports(LayoutResolver resolver, LayoutLimits limits)
     public async Task<(RenderedLayout? Result, Errors Errors)> RenderAsync(Guid owner, string author, ExportLayout layout, CancellationToken ct)
     {
         var errors = new Errors();
-        var settings = LayoutValidator.Validate(layout, errors, limits);
+        var settings = LayoutValidator.Validate(layout, errors, limits, clock.GetUtcNow());
         if (settings is null) return (null, errors);
         var doc = await resolver.ResolveAsync(owner, layout, settings, ct);
         var statuses = doc.Widgets.Select(w => new WidgetStatus(w.Id, w.Status, (w.Data as ErrorData)?.Message)).ToList();
@@ -35,7 +35,7 @@ public sealed class LayoutExports(LayoutResolver resolver, LayoutLimits limits)
     public async Task<(RenderDocument? Document, Errors Errors)> ResolveAsync(Guid owner, ExportLayout layout, CancellationToken ct)
     {
         var errors = new Errors();
-        var settings = LayoutValidator.Validate(layout, errors, limits);
+        var settings = LayoutValidator.Validate(layout, errors, limits, clock.GetUtcNow());
         return settings is null ? (null, errors) : (await resolver.ResolveAsync(owner, layout, settings, ct), errors);
     }
 

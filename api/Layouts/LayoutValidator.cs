@@ -29,10 +29,10 @@ public static partial class LayoutValidator
     /// <summary>Checks the layout against <paramref name="limits"/>: the widget count first (so an oversized layout
     /// costs no per-widget or pairwise work), then each widget; at most <see cref="LayoutLimits.MaxErrors"/> messages
     /// are listed, followed by one saying how many more were omitted.</summary>
-    public static Settings? Validate(ExportLayout l, Errors errors, LayoutLimits limits)
+    public static Settings? Validate(ExportLayout l, Errors errors, LayoutLimits limits, DateTimeOffset now)
     {
         var e = new CappedErrors(errors, limits.MaxErrors);
-        var settings = Check(l, e, limits);
+        var settings = Check(l, e, limits, now);
         e.Summarise();
         return errors.Any ? null : settings;
     }
@@ -55,14 +55,14 @@ public static partial class LayoutValidator
         }
     }
 
-    static Settings? Check(ExportLayout l, CappedErrors e, LayoutLimits limits)
+    static Settings? Check(ExportLayout l, CappedErrors e, LayoutLimits limits, DateTimeOffset now)
     {
         var format = (l.Format ?? "png").Trim().ToLowerInvariant();
         if (format is not ("png" or "pdf")) e.Add("format", "format must be png or pdf.");
         var zone = TimeZoneInfo.Utc;
         if (l.Timezone is { } tz && !TimeZones.TryIana(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
         if (l.Title is { Length: > 200 }) e.Add("title", "The title has at most 200 characters.");
-        if (l.Timeframe is { } frame) Timeframes.Resolve(frame, zone, DateTimeOffset.UtcNow, e.Inner);
+        if (l.Timeframe is { } frame) Timeframes.Resolve(frame, zone, now, e.Inner);
         var theme = ParseTheme(l.Theme, e);
 
         var g = new GridSpec(l.Grid?.Columns ?? 12, l.Grid?.RowHeight ?? 80, l.Grid?.Gap ?? 8, l.Grid?.Padding ?? 16);

@@ -10,7 +10,7 @@ namespace Exports.Features.Dashboards;
 
 public sealed class CreateDashboardValidator : Validator<DashboardBody>
 {
-    public CreateDashboardValidator() => RuleFor(b => b).Custom((b, ctx) => DashboardRules.Check(b, Resolve<LayoutLimits>(), slugOptional: false, ctx.AddFailure));
+    public CreateDashboardValidator() => RuleFor(b => b).Custom((b, ctx) => DashboardRules.Check(b, Resolve<LayoutLimits>(), Resolve<TimeProvider>().GetUtcNow(), slugOptional: false, ctx.AddFailure));
 }
 
 /// <summary>POST /dashboards: a new dashboard; its slug is unique per owner (409 otherwise).</summary>

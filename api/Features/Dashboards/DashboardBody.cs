@@ -20,7 +20,7 @@ static partial class DashboardRules
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")] private static partial Regex Slug();
 
     /// <summary>Every error of a body, keyed by JSON path; an edit may leave the slug out (it keeps its own).</summary>
-    public static void Check(DashboardBody b, LayoutLimits limits, bool slugOptional, Action<string, string> fail)
+    public static void Check(DashboardBody b, LayoutLimits limits, DateTimeOffset now, bool slugOptional, Action<string, string> fail)
     {
         var e = new Errors();
         if (!(slugOptional && b.Slug is null) && (b.Slug is null || !Slug().IsMatch(b.Slug))) e.Add("slug", "A slug is 1 to 63 lower-case letters, digits or '-'.");
@@ -30,7 +30,7 @@ static partial class DashboardRules
         else
         {
             var inner = new Errors();
-            LayoutValidator.Validate(b.Layout with { Format = "png" }, inner, limits);
+            LayoutValidator.Validate(b.Layout with { Format = "png" }, inner, limits, now);
             foreach (var (k, v) in inner.ToDictionary()) foreach (var m in v) e.Add($"layout.{k}", m);
         }
         foreach (var (field, messages) in e.ToDictionary())

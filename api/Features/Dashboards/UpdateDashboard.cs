@@ -15,7 +15,7 @@ public sealed class UpdateDashboardRequest : DashboardBody
 
 public sealed class UpdateDashboardValidator : Validator<UpdateDashboardRequest>
 {
-    public UpdateDashboardValidator() => RuleFor(b => b).Custom((b, ctx) => DashboardRules.Check(b, Resolve<LayoutLimits>(), slugOptional: true, ctx.AddFailure));
+    public UpdateDashboardValidator() => RuleFor(b => b).Custom((b, ctx) => DashboardRules.Check(b, Resolve<LayoutLimits>(), Resolve<TimeProvider>().GetUtcNow(), slugOptional: true, ctx.AddFailure));
 }
 
 /// <summary>PUT /dashboards/{id}: replaces title, description and layout (and the slug when given, unique per owner).</summary>

@@ -12,7 +12,7 @@ public sealed class StartLayoutExportValidator : Validator<Layouts.ExportLayout>
     public StartLayoutExportValidator() => RuleFor(l => l).Custom((layout, ctx) =>
     {
         var errors = new Shared.Errors();
-        LayoutValidator.Validate(layout, errors, Resolve<LayoutLimits>());
+        LayoutValidator.Validate(layout, errors, Resolve<LayoutLimits>(), Resolve<TimeProvider>().GetUtcNow());
         foreach (var (field, messages) in errors.ToDictionary())
             foreach (var m in messages) ctx.AddFailure(field, m);
     });

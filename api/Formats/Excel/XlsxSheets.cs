@@ -253,7 +253,7 @@ public sealed class XlsxSheets(
             for (var n = 0; n < charts.Count; n++) yield return ($"xl/charts/chart{n + 1}.xml", ChartXml(charts[n], n));
         }
 
-        var now = schema.Metadata.TryGetValue("exportedAt", out var at) && at is DateTimeOffset d ? d.UtcDateTime : DateTime.UtcNow;
+        var now = schema.ExportedAt.UtcDateTime;
         var stamp = now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", Inv);
         yield return ("docProps/core.xml", Xml.Header + "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
             + $"<dc:title>{Xml.Escape(o.Title ?? DefaultTitle)}</dc:title><dc:subject>{Xml.Escape($"{Meta("source")} {Meta("from")} – {Meta("to")}")}</dc:subject><dc:creator>{Xml.Escape(o.Author ?? "Exports")}</dc:creator>"

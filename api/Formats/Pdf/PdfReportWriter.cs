@@ -66,7 +66,7 @@ public sealed class PdfReportWriter(ExportSchema schema, Stream output, PdfRepor
         var (w, h) = o.Size();
         string M(string k) => schema.Metadata.TryGetValue(k, out var v) && v is not null ? v is DateTimeOffset d ? TimeZoneInfo.ConvertTime(d, schema.Zone).ToString("yyyy-MM-dd HH:mm") : v.ToString()! : "";
         var title = o.Title ?? (M("source") is { Length: > 0 } s ? $"{s} export" : "Export");
-        _doc = RenderBackend.Current.OpenPdf(w, h, new DocumentInfo(title, "Exports", $"{M("source")} {M("from")} – {M("to")}", DateTimeOffset.UtcNow));
+        _doc = RenderBackend.Current.OpenPdf(w, h, new DocumentInfo(title, "Exports", $"{M("source")} {M("from")} – {M("to")}", schema.ExportedAt));
         _width = w - 2 * Margin;
         _bottom = h - Margin - 16;
         var c = _doc.Canvas;
