@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Exports.Data;
-using Exports.Features.ExportSeries;
 using Exports.Features.Identity;
 using Exports.Features.Sources;
 using Exports.Series;
@@ -87,7 +86,6 @@ public static class AppHost
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(NullGuard.Factory);
         SourcesEndpoints.Map(api);
-        ExportSeriesEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Exports.Features.Destinations.ManageDestinations.Map(api);

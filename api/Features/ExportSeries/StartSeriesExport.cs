@@ -1,28 +1,56 @@
-using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Series;
+using FastEndpoints;
+using FluentValidation;
 
 namespace Exports.Features.ExportSeries;
+
+/// <summary>The body of POST /exports/series and POST /exports/series/direct: the one export request, as the whole
+/// JSON body (not wrapped in a property).</summary>
+public sealed class SeriesExportBody
+{
+    /// <summary>The request is the body itself. It has no name of its own in the JSON (<c>""</c>), so the binding's
+    /// NullGuard names its fields from the root (<c>metrics[0]</c>, not <c>export.metrics[0]</c>).</summary>
+    [FromBody, JsonPropertyName("")] public ExportRequest? Export { get; set; }
+}
+
+/// <summary>A JSON <c>null</c> is no request. The request's own rules need the source's catalog (metrics, fields,
+/// tiers) and run after admission, in <see cref="SeriesExports.PrepareAsync"/>, the one place every way in to a series
+/// export (this body, the query-string form, a widget's query, a background job) is checked: so a 429 still comes
+/// before a 400, an unknown source is a 404 whatever else is wrong, and every error is reported at once.</summary>
+public sealed class SeriesExportBodyValidator : Validator<SeriesExportBody>
+{
+    public SeriesExportBodyValidator() =>
+        RuleFor(b => b.Export).NotNull().WithMessage("A JSON body is required.").OverridePropertyName("body");
+}
 
 /// <summary>POST /api/v1/exports/series: validates the whole request, then streams the file as it is produced.
 /// Bad input is a 400 before any byte; a client disconnect cancels the database query. Admission first: an owner
 /// with EXPORTS_STREAMS_PER_OWNER streams open gets 429 before any database work; an export estimated past the
-/// in-memory buffer takes a streaming slot up front (503 when none is free).</summary>
-public static class StartSeriesExport
+/// in-memory buffer takes a streaming slot up front (503 when none is free); one estimated past the background
+/// threshold runs as a job instead (202).</summary>
+public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, ExportGate gate) : Endpoint<SeriesExportBody>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports/series", (ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
-                HandleAsync(req, exports, jobs, gate, user.OwnerId(), http, ct))
-            .WithTags("Export series").WithSummary("Export a source's series or records as a streamed file")
+    public override void Configure()
+    {
+        Post("/exports/series");
+        Description(d => d.WithTags("Export series").WithSummary("Export a source's series or records as a streamed file")
             .Produces(200, contentType: "text/csv").Produces(200, contentType: "application/json")
-            .Produces<BackgroundExport>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503);
+            .Produces<BackgroundExport>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429).ProducesProblem(503));
+    }
 
+    public override async Task HandleAsync(SeriesExportBody body, CancellationToken ct) =>
+        await Send.ResultAsync(await StreamAsync(body.Export!, exports, jobs, gate, User.OwnerId(), HttpContext, ct));
+
+    /// <summary>The export every streaming route runs (this one, the query-string form, a widget's data, a direct
+    /// download): admission, validation, estimate, then the streamed file or the background job.</summary>
     /// <param name="field">Renames a field error for a caller whose input had other names (the query-string form).</param>
     /// <param name="streamOnly">Never start a background job (a direct download link: the browser would save the 202
     /// body as the file); an export grown past the threshold is a 409 instead.</param>
     /// <param name="watch">Counts the rows and bytes a streamed file was written with (direct downloads record them).</param>
-    public static async Task<IResult> HandleAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate,
+    public static async Task<IResult> StreamAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate,
         Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null, StreamWatch? watch = null,
         bool streamOnly = false)
     {
@@ -76,4 +104,5 @@ public static class StartSeriesExport
     }
 }
 
+/// <summary>A 202: the export runs as a background job, followed at /api/v1/exports/{id}.</summary>
 public sealed record BackgroundExport(bool Background, string Reason, JobRecord Job);

@@ -275,7 +275,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         var gate = new ExportGate(settings with { Jobs = settings.Jobs with { AsyncThresholdBytes = 1 } });
         var req = JsonSerializer.Deserialize<Exports.Series.ExportRequest>(JsonSerializer.Serialize(Request()), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = services };
-        var result = await Exports.Features.ExportSeries.StartSeriesExport.HandleAsync(req, services.GetRequiredService<Exports.Series.SeriesExports>(),
+        var result = await Exports.Features.ExportSeries.StartSeriesExport.StreamAsync(req, services.GetRequiredService<Exports.Series.SeriesExports>(),
             services.GetRequiredService<JobQueue>(), gate, owner, http, default, streamOnly: true);
         var problem = Assert.IsAssignableFrom<Microsoft.AspNetCore.Http.IStatusCodeHttpResult>(result);
         Assert.Equal(409, problem.StatusCode);

@@ -109,6 +109,7 @@ public sealed class DependencyTests
     [InlineData("Templates")]
     [InlineData("Identity")]
     [InlineData("Dashboards")]
+    [InlineData("ExportSeries")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";
