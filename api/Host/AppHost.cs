@@ -87,7 +87,6 @@ public static class AppHost
         api.AddEndpointFilterFactory(NullGuard.Factory);
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
-        Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Exports.Features.Destinations.ManageDestinations.Map(api);
         app.MapExportsEndpoints();
