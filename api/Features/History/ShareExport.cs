@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.History;
 
-/// <summary>How long the link works, optional: a POST without a body gets the default (24 hours).</summary>
+/// <summary>How long the link works, optional: an empty body (or one without <c>expiresInMinutes</c>) gets the default,
+/// 24 hours.</summary>
 public sealed class ShareExportRequest
 {
     public Guid Id { get; set; }
@@ -30,7 +31,8 @@ public sealed class ShareExport(JobRecords records, DownloadLinks links, TimePro
     public override void Configure()
     {
         Post("/exports/{id:guid}/links");
-        // The body is optional: an empty one (Content-Length: 0) binds only the route, so the link gets the default expiry.
+        // The body is optional, as it was: an empty one binds only the route (the default expiry), and the document says
+        // so (its requestBody is not required).
         RequestBinder(new OptionalBodyBinder());
         Description(d => d.Accepts<ShareExportRequest>(isOptional: true, "application/json")
             .WithTags("History").WithSummary("A signed, expiring download link")
