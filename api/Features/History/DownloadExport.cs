@@ -1,60 +1,77 @@
 using System.Globalization;
-using System.Security.Claims;
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Storage;
+using FastEndpoints;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Exports.Features.History;
 
-/// <summary>GET /api/v1/exports/{id}/download: the file, for its owner, or for anyone holding a signed link
-/// (<c>?token=</c>: tampered 403, expired 410). Single <c>Range:</c> requests answer 206; each download that
-/// starts at the first byte is counted.</summary>
-public static class DownloadExport
+/// <summary>The signed link's token, when the caller has no session. The export's id is read from the route alone
+/// (<c>Route&lt;Guid&gt;("id")</c>): a query-bound request would let <c>?id=</c> replace it.</summary>
+public sealed class DownloadExportRequest : IQueryBound
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/exports/{id:guid}/download", async (Guid id, string? token, HttpContext http, JobRecords records,
-                DownloadLinks links, IArtifactStore store, TimeProvider clock, CancellationToken ct) =>
-            {
-                JobRecord? job;
-                if (token is not null)
-                {
-                    var check = links.Check(id, token, clock.GetUtcNow());
-                    if (check == LinkCheck.Tampered) return (IResult)Problems.Status(403, "This download link is not valid", "It was changed or never issued.");
-                    if (check == LinkCheck.Expired) return Problems.Status(410, "This download link has expired", "Ask the owner for a new link.");
-                    job = await records.GetAsync(id, ct);
-                }
-                else if (http.User.Identity?.IsAuthenticated == true) job = await records.GetAsync(http.User.OwnerId(), id, ct);
-                else return Problems.Status(401, "Authentication required", "Sign in, send an API key, or use a signed download link.");
+    [BindFrom("token")] public string? Token { get; set; }
+}
 
-                if (job is null) return Problems.NotFound($"No export {id}.");
-                if (job.Direct) return Problems.Status(409, "A direct download keeps no file", "It was streamed to the browser as it ran; run it again to download it again.");
-                if (job.Status == JobStatus.Expired) return Problems.Status(410, "This export has expired", "Its file was deleted by retention; run it again.");
-                if (job.Status != JobStatus.Completed) return Problems.Status(409, "The export is not ready", $"It is {job.Status}.");
+/// <summary>Nothing to refuse before the handler: a token that is not one the API signed answers 403, as always.</summary>
+public sealed class DownloadExportValidator : Validator<DownloadExportRequest>;
 
-                var size = job.SizeBytes ?? 0;
-                var range = ParseRange(http.Request.Headers.Range.ToString(), size);
-                if (range is { Unsatisfiable: true })
-                {
-                    http.Response.Headers.ContentRange = $"bytes */{size}";
-                    return Problems.Status(416, "Range not satisfiable", $"The file has {size} bytes.");
-                }
-                var (from, to) = range is { } r ? (r.From, r.To) : (0L, size - 1);
-                var read = await store.OpenAsync(job.StorageKey, from, to, ct);
-                if (read is null) return Problems.Status(410, "The file is gone", "Its artifact is missing from the store; run the export again.");
-                // From here the stream is ours until ArtifactResult takes it: close it on every other way out.
-                try { if (from == 0) await records.CountDownloadAsync(id, clock.GetUtcNow(), ct); }
-                catch
-                {
-                    await read.DisposeAsync();
-                    throw;
-                }
-                return new ArtifactResult(read, job, range is not null ? (from, to) : null);
-            })
-            .AllowAnonymous()
-            .WithTags("History").WithSummary("Download an export's file (owner, or a signed link)")
+/// <summary>GET /exports/{id}/download: the file, for its owner, or for anyone holding a signed link
+/// (<c>?token=</c>: tampered 403, expired 410). Single <c>Range:</c> requests answer 206; each download that
+/// starts at the first byte is counted. Anonymous by route, so a link works without a session; the handler asks
+/// for one when no token is sent (401).</summary>
+public sealed class DownloadExport(JobRecords records, DownloadLinks links, IArtifactStore store, TimeProvider clock) : Endpoint<DownloadExportRequest>
+{
+    public override void Configure()
+    {
+        Get("/exports/{id:guid}/download");
+        AllowAnonymous();
+        Description(d => d.WithTags("History").WithSummary("Download an export's file (owner, or a signed link)")
             .Produces(200).Produces(206).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
-            .ProducesProblem(410).ProducesProblem(416);
+            .ProducesProblem(410).ProducesProblem(416));
+    }
+
+    public override async Task HandleAsync(DownloadExportRequest req, CancellationToken ct) => await Send.ResultAsync(await DownloadAsync(Route<Guid>("id"), req.Token, ct));
+
+    async Task<IResult> DownloadAsync(Guid id, string? token, CancellationToken ct)
+    {
+        var http = HttpContext;
+        JobRecord? job;
+        if (token is not null)
+        {
+            var check = links.Check(id, token, clock.GetUtcNow());
+            if (check == LinkCheck.Tampered) return Problems.Status(403, "This download link is not valid", "It was changed or never issued.");
+            if (check == LinkCheck.Expired) return Problems.Status(410, "This download link has expired", "Ask the owner for a new link.");
+            job = await records.GetAsync(id, ct);
+        }
+        else if (http.User.Identity?.IsAuthenticated == true) job = await records.GetAsync(http.User.OwnerId(), id, ct);
+        else return Problems.Status(401, "Authentication required", "Sign in, send an API key, or use a signed download link.");
+
+        if (job is null) return Problems.NotFound($"No export {id}.");
+        if (job.Direct) return Problems.Status(409, "A direct download keeps no file", "It was streamed to the browser as it ran; run it again to download it again.");
+        if (job.Status == JobStatus.Expired) return Problems.Status(410, "This export has expired", "Its file was deleted by retention; run it again.");
+        if (job.Status != JobStatus.Completed) return Problems.Status(409, "The export is not ready", $"It is {job.Status}.");
+
+        var size = job.SizeBytes ?? 0;
+        var range = ParseRange(http.Request.Headers.Range.ToString(), size);
+        if (range is { Unsatisfiable: true })
+        {
+            http.Response.Headers.ContentRange = $"bytes */{size}";
+            return Problems.Status(416, "Range not satisfiable", $"The file has {size} bytes.");
+        }
+        var (from, to) = range is { } r ? (r.From, r.To) : (0L, size - 1);
+        var read = await store.OpenAsync(job.StorageKey, from, to, ct);
+        if (read is null) return Problems.Status(410, "The file is gone", "Its artifact is missing from the store; run the export again.");
+        // From here the stream is ours until ArtifactResult takes it: close it on every other way out.
+        try { if (from == 0) await records.CountDownloadAsync(id, clock.GetUtcNow(), ct); }
+        catch
+        {
+            await read.DisposeAsync();
+            throw;
+        }
+        return new ArtifactResult(read, job, range is not null ? (from, to) : null);
+    }
 
     sealed record ByteRange(long From, long To, bool Unsatisfiable);
 

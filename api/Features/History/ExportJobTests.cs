@@ -228,6 +228,50 @@ public sealed class ExportJobTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task SignedLinks_AnEmptyBodyGetsTheDefaultExpiry_AndTheRouteIdCannotBeReplacedByTheQuery()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var id = done.GetProperty("id").GetString()!;
+        // Content-Type: application/json with no bytes is no body: the default 24 hours, not a 400.
+        var empty = new ByteArrayContent([]);
+        empty.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var link = await (await c.PostAsync($"/api/v1/exports/{id}/links", empty)).JsonAsync();
+        Assert.InRange(link.GetProperty("expiresAt").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddHours(23.9), DateTimeOffset.UtcNow.AddHours(24.1));
+        var token = link.GetProperty("url").GetString()!.Split("token=")[1];
+
+        // The id is the route's: ?id= names neither the export checked against the token nor the one served.
+        var anonymous = api.CreateClient();
+        var other = Guid.NewGuid();
+        var forOther = Uri.EscapeDataString(api.Host.Services.GetRequiredService<DownloadLinks>().Create(other, DateTimeOffset.UtcNow.AddHours(1)));
+        await (await anonymous.GetAsync($"/api/v1/exports/{id}/download?token={forOther}&id={other}")).ProblemAsync(403);
+        await (await anonymous.GetAsync($"/api/v1/exports/{other}/download?token={token}&id={id}")).ProblemAsync(403);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/v1/exports/{id}/download?token={token}&id={other}")).StatusCode);
+        Assert.Equal(id, (await (await c.GetAsync($"/api/v1/exports/{id}?id={other}")).JsonAsync()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Events_OfAFinishedExport_AreOneStateEventInServerSentEventsFraming_WithNoRetryLine()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var id = done.GetProperty("id").GetString()!;
+        var r = await c.GetAsync($"/api/v1/exports/{id}/events");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Equal("text/event-stream", r.Content.Headers.ContentType?.MediaType);
+        Assert.True(r.Headers.CacheControl?.NoStore);
+        Assert.Equal("no", r.Headers.GetValues("X-Accel-Buffering").Single());
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.EndsWith("\n\n", text);
+        var lines = text.TrimEnd('\n').Split('\n');
+        Assert.Equal(["data", "event", "id"], lines.Select(l => l[..l.IndexOf(':')]).Order().ToArray());
+        Assert.Contains("event: state", lines);
+        var data = JsonDocument.Parse(lines.Single(l => l.StartsWith("data: "))[6..]).RootElement;
+        Assert.Equal(("completed", id), (data.Status(), data.GetProperty("id").GetString()));
+        Assert.Equal($"id: {data.GetProperty("updatedAt").GetDateTimeOffset().UtcTicks}", lines.Single(l => l.StartsWith("id: ")));
+    }
+
+    [Fact]
     public async Task Quotas_RunningJobs429_ExportsPerHour429_StoredBytes409_WithRetryAfter()
     {
         var (owner, c) = await api.NewUserAsync();

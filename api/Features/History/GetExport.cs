@@ -1,27 +1,20 @@
-using System.Security.Claims;
 using Exports.Host;
 using Exports.Jobs;
+using FastEndpoints;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.History;
 
-/// <summary>GET /api/v1/exports/{id}: one export with its request, state, progress, timings, size, tier, rows,
-/// downloads and expiry.</summary>
-public static class GetExport
+/// <summary>GET /exports/{id}: one export with its request, state, progress, timings, size, tier, rows, downloads
+/// and expiry.</summary>
+public sealed class GetExport(JobRecords records) : Endpoint<ExportIdRequest, Results<Ok<JobRecord>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/exports/{id:guid}", async (Guid id, JobRecords records, ClaimsPrincipal user, CancellationToken ct) =>
-                await records.GetAsync(user.OwnerId(), id, ct) is { } job ? (IResult)TypedResults.Ok(job) : Problems.NotFound($"No export {id}."))
-            .WithTags("History").WithSummary("One export").Produces<JobRecord>().ProducesProblem(404);
-}
+    public override void Configure()
+    {
+        Get("/exports/{id:guid}");
+        Description(d => d.WithTags("History").WithSummary("One export").Produces<JobRecord>().ProducesProblem(404));
+    }
 
-/// <summary>GET /api/v1/exports/{id}/deliveries: each destination's delivery result (status, attempts, last error,
-/// duration).</summary>
-public static class ListDeliveries
-{
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/exports/{id:guid}/deliveries", async (Guid id, JobRecords records, Exports.Delivery.DeliveryService deliveries, ClaimsPrincipal user, CancellationToken ct) =>
-                await records.GetAsync(user.OwnerId(), id, ct) is null
-                    ? (IResult)Problems.NotFound($"No export {id}.")
-                    : TypedResults.Ok(await deliveries.ResultsAsync([id], ct)))
-            .WithTags("History").WithSummary("An export's delivery results").Produces<List<Exports.Delivery.DeliveryResult>>().ProducesProblem(404);
+    public override async Task<Results<Ok<JobRecord>, ProblemHttpResult>> ExecuteAsync(ExportIdRequest req, CancellationToken ct) =>
+        await records.GetAsync(User.OwnerId(), req.Id, ct) is { } job ? TypedResults.Ok(job) : Problems.NotFound($"No export {req.Id}.");
 }

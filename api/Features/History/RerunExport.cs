@@ -1,22 +1,29 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Exports.Host;
 using Exports.Jobs;
+using FastEndpoints;
 
 namespace Exports.Features.History;
 
-/// <summary>POST /api/v1/exports/{id}/rerun: the same request again, as a new job (relative time ranges move on).</summary>
-public static class RerunExport
+/// <summary>POST /exports/{id}/rerun: the same request again, as a new job (relative time ranges move on); 202 with
+/// <c>Location</c>, or the job queue's refusal (429 with Retry-After past the quota).</summary>
+public sealed class RerunExport(JobQueue queue, JobRecords records) : Endpoint<ExportIdRequest>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports/{id:guid}/rerun", async (Guid id, HttpContext http, JobQueue queue, JobRecords records, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                var owner = user.OwnerId();
-                if (await records.GetAsync(owner, id, ct) is not { } job) return Problems.NotFound($"No export {id}.");
-                var envelope = job.Request.Deserialize<ExportEnvelope>(JsonSerializerOptions.Web)!;
-                var (ok, refused) = await queue.SubmitAsync(owner, envelope, null, ct);
-                return refused is not null ? JobResults.Refused(refused, http) : JobResults.Accepted(ok!.Job);
-            })
-            .WithTags("History").WithSummary("Run an export's request again as a new job")
-            .Produces<JobRecord>(202).ProducesProblem(404).ProducesProblem(429);
+    public override void Configure()
+    {
+        Post("/exports/{id:guid}/rerun");
+        Description(d => d.WithTags("History").WithSummary("Run an export's request again as a new job")
+            .Produces<JobRecord>(202).ProducesProblem(404).ProducesProblem(429));
+    }
+
+    public override async Task HandleAsync(ExportIdRequest req, CancellationToken ct) => await Send.ResultAsync(await RerunAsync(req.Id, ct));
+
+    async Task<IResult> RerunAsync(Guid id, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        if (await records.GetAsync(owner, id, ct) is not { } job) return Problems.NotFound($"No export {id}.");
+        var envelope = job.Request.Deserialize<ExportEnvelope>(JsonSerializerOptions.Web)!;
+        var (ok, refused) = await queue.SubmitAsync(owner, envelope, null, ct);
+        return refused is not null ? JobResults.Refused(refused, HttpContext) : JobResults.Accepted(ok!.Job);
+    }
 }

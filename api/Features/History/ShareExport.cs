@@ -1,28 +1,63 @@
-using System.Security.Claims;
 using Exports.Host;
 using Exports.Jobs;
+using FastEndpoints;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.History;
 
-public sealed record ShareBody(int? ExpiresInMinutes);
+/// <summary>How long the link works, optional: an empty body (or one without <c>expiresInMinutes</c>) gets the default,
+/// 24 hours.</summary>
+public sealed class ShareExportRequest
+{
+    public Guid Id { get; set; }
+    public int? ExpiresInMinutes { get; set; }
+}
+
 public sealed record ShareLink(string Url, DateTimeOffset ExpiresAt);
 
-/// <summary>POST /api/v1/exports/{id}/links: a signed download link that works without a session until it expires
-/// (default 24 hours, never past the export's own expiry).</summary>
-public static class ShareExport
+public sealed class ShareExportValidator : Validator<ShareExportRequest>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports/{id:guid}/links", async (Guid id, ShareBody? body, JobRecords records, DownloadLinks links, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                if (body?.ExpiresInMinutes is < 1 or > 60 * 24 * 30)
-                    return (IResult)Problems.Field("expiresInMinutes", "expiresInMinutes is from 1 to 43200 (30 days).");
-                if (await records.GetAsync(user.OwnerId(), id, ct) is not { } job) return Problems.NotFound($"No export {id}.");
-                if (job.Direct) return Problems.Status(409, "A direct download keeps no file", "It was streamed to the browser as it ran, so there is nothing to link to; run it in the background to get a file you can share.");
-                if (job.Status != JobStatus.Completed) return Problems.Status(409, "The export is not ready", $"It is {job.Status}.");
-                var expires = clock.GetUtcNow().AddMinutes(body?.ExpiresInMinutes ?? 24 * 60);
-                if (job.ExpiresAt is { } end && expires > end) expires = end;
-                var token = links.Create(id, expires);
-                return TypedResults.Ok(new ShareLink($"/api/v1/exports/{id}/download?token={Uri.EscapeDataString(token)}", DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds())));
-            })
-            .WithTags("History").WithSummary("A signed, expiring download link").Produces<ShareLink>().ProducesProblem(404).ProducesProblem(409);
+    public ShareExportValidator() =>
+        RuleFor(r => r.ExpiresInMinutes).Must(m => m is null or (>= 1 and <= 60 * 24 * 30))
+            .WithMessage("expiresInMinutes is from 1 to 43200 (30 days).").OverridePropertyName("expiresInMinutes");
+}
+
+/// <summary>POST /exports/{id}/links: a signed download link that works without a session until it expires (default
+/// 24 hours, never past the export's own expiry).</summary>
+public sealed class ShareExport(JobRecords records, DownloadLinks links, TimeProvider clock)
+    : Endpoint<ShareExportRequest, Results<Ok<ShareLink>, ProblemHttpResult>>
+{
+    public override void Configure()
+    {
+        Post("/exports/{id:guid}/links");
+        // The body is optional, as it was: an empty one binds only the route (the default expiry), and the document says
+        // so (its requestBody is not required).
+        RequestBinder(new OptionalBodyBinder());
+        Description(d => d.Accepts<ShareExportRequest>(isOptional: true, "application/json")
+            .WithTags("History").WithSummary("A signed, expiring download link")
+            .Produces<ShareLink>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409));
+    }
+
+    public override async Task<Results<Ok<ShareLink>, ProblemHttpResult>> ExecuteAsync(ShareExportRequest req, CancellationToken ct)
+    {
+        if (await records.GetAsync(User.OwnerId(), req.Id, ct) is not { } job) return Problems.NotFound($"No export {req.Id}.");
+        if (job.Direct) return Problems.Status(409, "A direct download keeps no file", "It was streamed to the browser as it ran, so there is nothing to link to; run it in the background to get a file you can share.");
+        if (job.Status != JobStatus.Completed) return Problems.Status(409, "The export is not ready", $"It is {job.Status}.");
+        var expires = clock.GetUtcNow().AddMinutes(req.ExpiresInMinutes ?? 24 * 60);
+        if (job.ExpiresAt is { } end && expires > end) expires = end;
+        var token = links.Create(req.Id, expires);
+        return TypedResults.Ok(new ShareLink($"/api/v1/exports/{req.Id}/download?token={Uri.EscapeDataString(token)}",
+            DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds())));
+    }
+
+    /// <summary>Binds as every request does (JSON body, route, headers), except that an empty body is no body rather
+    /// than a 400: the route alone then.</summary>
+    sealed class OptionalBodyBinder() : RequestBinder<ShareExportRequest>(BindingSource.JsonBody | BindingSource.RouteValues | BindingSource.Headers)
+    {
+        static readonly RequestBinder<ShareExportRequest> RouteOnly = new(BindingSource.RouteValues | BindingSource.Headers);
+
+        public override ValueTask<ShareExportRequest> BindAsync(BinderContext ctx, CancellationToken ct) =>
+            ctx.HttpContext.Request.ContentLength == 0 ? RouteOnly.BindAsync(ctx, ct) : base.BindAsync(ctx, ct);
+    }
 }

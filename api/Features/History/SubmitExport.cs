@@ -1,26 +1,39 @@
-using System.Security.Claims;
 using Exports.Host;
 using Exports.Jobs;
+using FastEndpoints;
 
 namespace Exports.Features.History;
 
-/// <summary>POST /api/v1/exports: any export (series or layout) as a background job. 202 Accepted with
-/// <c>Location</c> and the record; a repeated <c>Idempotency-Key</c> answers with the job it made the first time.</summary>
-public static class SubmitExport
+/// <summary>The envelope is checked by the job queue when it plans the export (<see cref="JobQueue.PlanAsync"/>), the
+/// one check shared with reruns, templates and schedules: it needs the owner's sources and destinations, and it runs
+/// after the owner's submission place is taken, so nothing is refused here first.</summary>
+public sealed class SubmitExportValidator : Validator<ExportEnvelope>;
+
+/// <summary>POST /exports: any export (series or layout) as a background job. 202 Accepted with <c>Location</c> and
+/// the record; a repeated <c>Idempotency-Key</c> header answers with the job it made the first time
+/// (<c>Idempotent-Replayed: true</c>).</summary>
+public sealed class SubmitExport(JobQueue queue, ExportGate gate) : Endpoint<ExportEnvelope>
 {
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/exports", async (ExportEnvelope body, HttpContext http, JobQueue queue, ExportGate gate, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                // One owner's burst of submissions cannot hold every planning place (each sizes its export with queries).
-                using var lease = gate.TryOwner(user.OwnerId(), SyncKind.Submit);
-                if (lease is null) return gate.OwnerRefused(SyncKind.Submit, http);
-                var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
-                var (ok, refused) = await queue.SubmitAsync(user.OwnerId(), body, key, ct);
-                if (refused is not null) return JobResults.Refused(refused, http);
-                if (ok!.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
-                return JobResults.Accepted(ok.Job);
-            })
-            .WithTags("History").WithSummary("Start any export as a background job")
+    public override void Configure()
+    {
+        Post("/exports");
+        Description(d => d.WithTags("History").WithSummary("Start any export as a background job")
             .Produces<JobRecord>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413)
-            .ProducesProblem(422).ProducesProblem(429);
+            .ProducesProblem(422).ProducesProblem(429));
+    }
+
+    public override async Task HandleAsync(ExportEnvelope body, CancellationToken ct) => await Send.ResultAsync(await SubmitAsync(body, ct));
+
+    async Task<IResult> SubmitAsync(ExportEnvelope body, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        // One owner's burst of submissions cannot hold every planning place (each sizes its export with queries).
+        using var lease = gate.TryOwner(owner, SyncKind.Submit);
+        if (lease is null) return gate.OwnerRefused(SyncKind.Submit, HttpContext);
+        var key = HttpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
+        var (ok, refused) = await queue.SubmitAsync(owner, body, key, ct);
+        if (refused is not null) return JobResults.Refused(refused, HttpContext);
+        if (ok!.Replayed) HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        return JobResults.Accepted(ok.Job);
+    }
 }

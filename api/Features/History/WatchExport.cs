@@ -1,30 +1,39 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
 using System.Text.Json;
 using Exports.Host;
 using Exports.Jobs;
+using FastEndpoints;
 
 namespace Exports.Features.History;
 
-/// <summary>GET /api/v1/exports/{id}/events: Server-Sent Events. A <c>state</c> event first and on every change of
-/// status, <c>progress</c> events while rows and bytes move, and the stream ends after the final state. Read from
-/// the database, so it works whichever node runs the job.</summary>
-public static class WatchExport
+/// <summary>GET /exports/{id}/events: Server-Sent Events. A <c>state</c> event first and on every change of status,
+/// <c>progress</c> events while rows and bytes move, and the stream ends after the final state. Read from the
+/// database, so it works whichever node runs the job. Written by ASP.NET Core's own SSE result, as before (each
+/// event as <c>event:</c>, <c>data:</c> and <c>id:</c> lines, no <c>retry:</c>), not FastEndpoints' event stream.</summary>
+public sealed class WatchExport(JobRecords records) : Endpoint<ExportIdRequest>
 {
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/exports/{id:guid}/events", async (Guid id, JobRecords records, ClaimsPrincipal user, HttpContext http, CancellationToken ct) =>
-            {
-                var owner = user.OwnerId();
-                if (await records.GetAsync(owner, id, ct) is null) return (IResult)Problems.NotFound($"No export {id}.");
-                http.Response.Headers.CacheControl = "no-store";
-                http.Response.Headers["X-Accel-Buffering"] = "no";
-                return TypedResults.ServerSentEvents(Events(records, owner, id, ct));
-            })
-            .WithTags("History").WithSummary("Follow an export's progress and state (Server-Sent Events)")
-            .Produces(200, contentType: "text/event-stream").ProducesProblem(404);
+    public override void Configure()
+    {
+        Get("/exports/{id:guid}/events");
+        Description(d => d.WithTags("History").WithSummary("Follow an export's progress and state (Server-Sent Events)")
+            .Produces(200, contentType: "text/event-stream").ProducesProblem(404));
+    }
+
+    public override async Task HandleAsync(ExportIdRequest req, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        if (await records.GetAsync(owner, req.Id, ct) is null)
+        {
+            await Send.ResultAsync(Problems.NotFound($"No export {req.Id}."));
+            return;
+        }
+        HttpContext.Response.Headers.CacheControl = "no-store";
+        HttpContext.Response.Headers["X-Accel-Buffering"] = "no";
+        await Send.ResultAsync(TypedResults.ServerSentEvents(Events(records, owner, req.Id, ct)));
+    }
 
     static async IAsyncEnumerable<SseItem<string>> Events(JobRecords records, Guid owner, Guid id, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -110,6 +110,7 @@ public sealed class DependencyTests
     [InlineData("Identity")]
     [InlineData("Dashboards")]
     [InlineData("ExportSeries")]
+    [InlineData("History")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";
