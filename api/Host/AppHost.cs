@@ -88,7 +88,6 @@ public static class AppHost
         SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
-        Exports.Features.Schedule.ScheduleEndpoints.Map(api);
         Exports.Features.Destinations.ManageDestinations.Map(api);
         app.MapExportsEndpoints();
         ApiFallback.Map(app);
