@@ -23,7 +23,7 @@ public sealed class CreateSchedule(ExportsDb db, ISchedulerFactory schedulers, T
     {
         Post("/schedules");
         DontThrowIfValidationFails();
-        Description(d => d.WithTags("Schedules").WithSummary("Schedule a template").ProducesProblem(400).ProducesProblem(503));
+        Description(d => d.Accepts<ScheduleBody>("application/json").WithTags("Schedules").WithSummary("Schedule a template").ProducesProblem(400).ProducesProblem(503));
     }
 
     public override async Task<Results<Created<ScheduleView>, ProblemHttpResult>> ExecuteAsync(ScheduleBody body, CancellationToken ct)

@@ -45,7 +45,7 @@ public sealed class PreviewSchedule(TimeProvider clock) : Endpoint<PreviewSchedu
     {
         Post("/schedules/preview");
         DontThrowIfValidationFails();
-        Description(d => d.WithTags("Schedules").WithSummary("The next runs of a schedule not saved yet (nothing is stored)").ProducesProblem(400));
+        Description(d => d.Accepts<PreviewScheduleRequest>("application/json").WithTags("Schedules").WithSummary("The next runs of a schedule not saved yet (nothing is stored)").ProducesProblem(400));
     }
 
     public override Task<Results<Ok<SchedulePreview>, ProblemHttpResult>> ExecuteAsync(PreviewScheduleRequest req, CancellationToken ct) =>

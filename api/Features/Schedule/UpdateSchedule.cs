@@ -27,7 +27,7 @@ public sealed class UpdateSchedule(ExportsDb db, ISchedulerFactory schedulers, T
     {
         Put("/schedules/{id:guid}");
         DontThrowIfValidationFails();
-        Description(d => d.WithTags("Schedules").WithSummary("Change a schedule").ProducesProblem(400).ProducesProblem(404).ProducesProblem(503));
+        Description(d => d.Accepts<UpdateScheduleRequest>("application/json").WithTags("Schedules").WithSummary("Change a schedule").ProducesProblem(400).ProducesProblem(404).ProducesProblem(503));
     }
 
     public override async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> ExecuteAsync(UpdateScheduleRequest req, CancellationToken ct)
