@@ -22,7 +22,9 @@ public sealed class CreateSchedule(ExportsDb db, ISchedulerFactory schedulers, T
     public override void Configure()
     {
         Post("/schedules");
+        // The schedule's own 400 (ScheduleRules.Invalid: titled "The schedule is not valid"), sent by the handler.
         DontThrowIfValidationFails();
+        // Said explicitly: with the body's fields barred from the query string, FastEndpoints would document */*.
         Description(d => d.Accepts<ScheduleBody>("application/json").WithTags("Schedules").WithSummary("Schedule a template").ProducesProblem(400).ProducesProblem(503));
     }
 

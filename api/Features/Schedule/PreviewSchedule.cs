@@ -44,7 +44,9 @@ public sealed class PreviewSchedule(TimeProvider clock) : Endpoint<PreviewSchedu
     public override void Configure()
     {
         Post("/schedules/preview");
+        // The schedule's own 400 (ScheduleRules.Invalid: titled "The schedule is not valid"), sent by the handler.
         DontThrowIfValidationFails();
+        // Said explicitly: with the body's fields barred from the query string, FastEndpoints would document */*.
         Description(d => d.Accepts<PreviewScheduleRequest>("application/json").WithTags("Schedules").WithSummary("The next runs of a schedule not saved yet (nothing is stored)").ProducesProblem(400));
     }
 

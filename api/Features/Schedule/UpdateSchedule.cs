@@ -26,7 +26,10 @@ public sealed class UpdateSchedule(ExportsDb db, ISchedulerFactory schedulers, T
     public override void Configure()
     {
         Put("/schedules/{id:guid}");
+        // The schedule's own 400 (ScheduleRules.Invalid, titled "The schedule is not valid"), sent by the handler
+        // after the 404: an unknown id is a 404 whatever its body.
         DontThrowIfValidationFails();
+        // Said explicitly: with the body's fields barred from the query string, FastEndpoints would document */*.
         Description(d => d.Accepts<UpdateScheduleRequest>("application/json").WithTags("Schedules").WithSummary("Change a schedule").ProducesProblem(400).ProducesProblem(404).ProducesProblem(503));
     }
 
