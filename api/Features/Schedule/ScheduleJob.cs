@@ -65,7 +65,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();
         if (spec.Retry is { } r)
             node["retry"] = JsonSerializer.SerializeToNode(new JobRetry(r.Attempts ?? 3, r.Backoff ?? "exponential", r.BaseDelayMs ?? 1000, r.MaxDelayMs ?? 30_000, r.Jitter ?? true), JsonSerializerOptions.Web);
-        if (spec.Destinations is { } d && ScheduleView.DestinationIds(d) is { Count: > 0 } ids)
+        if (spec.Destinations is { } d && ScheduleRules.DestinationIds(d) is { Count: > 0 } ids)
             node["delivery"] = new System.Text.Json.Nodes.JsonObject { ["destinations"] = JsonSerializer.SerializeToNode(ids) };
         var request = node.ToJsonString();
         var runId = Guid.CreateVersion7();

@@ -108,4 +108,18 @@ public sealed class SchedulePreviewTests(ApiFixture api)
         await (await c.PostJsonAsync("/api/v1/schedules/preview", new { timezone = "UTC" })).ProblemAsync(400, "frequency");
         Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM schedules"));
     }
+
+    [Fact]
+    public async Task Count_ComesFromTheQueryOnly_AndTheQueryCannotReplaceTheBody()
+    {
+        var c = api.Demo();
+        var r = await c.PostJsonAsync("/api/v1/schedules/preview?count=3&cron=0%200%201%201%20%3F&timezone=Asia/Tokyo", new { cron = "0 9 * * *", timezone = "UTC", count = 7 });
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.OK, text);
+        var p = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(("0 0 9 * * ?", "UTC"), (p.GetProperty("cron").GetString(), p.GetProperty("timezone").GetString()));
+        Assert.Equal(3, p.GetProperty("runs").GetArrayLength());
+        Assert.Equal(5, (await PreviewAsync(c, new { cron = "0 9 * * *", timezone = "UTC", count = 7 })).GetProperty("runs").GetArrayLength());
+        await (await c.PostJsonAsync("/api/v1/schedules/preview?count=many", new { cron = "0 9 * * *", timezone = "UTC" })).ProblemAsync(400, "count");
+    }
 }

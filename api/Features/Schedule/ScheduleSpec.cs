@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Exports.Shared;
 using Quartz;
 
@@ -27,24 +26,6 @@ public sealed record RetrySpec
     public int? BaseDelayMs { get; init; }
     public int? MaxDelayMs { get; init; }
     public bool? Jitter { get; init; }
-}
-
-/// <summary>A schedule as the API takes it.</summary>
-public sealed record ScheduleBody
-{
-    public Guid? TemplateId { get; init; }
-    public string? Name { get; init; }
-    /// <summary>Standard 5-field cron (translated) or Quartz 6/7-field cron (as is).</summary>
-    public string? Cron { get; init; }
-    public FrequencySpec? Frequency { get; init; }
-    public string? Timezone { get; init; }
-    public bool? Active { get; init; }
-    /// <summary>HH:mm-HH:mm: a run due outside waits for the window to open.</summary>
-    public string? Window { get; init; }
-    public DateTimeOffset? StartAt { get; init; }
-    public DateTimeOffset? EndAt { get; init; }
-    public RetrySpec? Retry { get; init; }
-    [JsonPropertyName("destinations")] public System.Text.Json.JsonElement? Destinations { get; init; }
 }
 
 /// <summary>Turns a schedule into a Quartz cron in its time zone (pure: unit-tested across DST changes) and answers

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Exports.Tests.Infrastructure;
 using static Exports.Tests.Infrastructure.JobTestKit;
@@ -66,6 +67,33 @@ public sealed class ScheduleTests(ApiFixture api)
         var (_, stranger) = await api.NewUserAsync();
         await (await stranger.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *" })).ProblemAsync(400, "templateId");
         Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM schedules"));
+    }
+
+    [Fact]
+    public async Task BadScheduleOnCreateEditOrPreview_IsOneProblemTitledAsTheSchedules_EveryFieldInOrder_AndAnUnknownIdIs404First()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var bad = new { cron = "0 9 * *", name = new string('x', 101), destinations = new[] { "x" } };
+        var created = await (await c.PostJsonAsync("/api/v1/schedules", bad)).ProblemAsync(400);
+        Assert.Equal("The schedule is not valid", created.GetProperty("title").GetString());
+        Assert.Equal(["templateId", "name", "destinations", "cron"], created.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("templateId names the template to run.", created.GetProperty("errors").GetProperty("templateId")[0].GetString());
+
+        var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 3 1 1 *" })).JsonAsync()).GetProperty("id").GetString()!;
+        var edited = await (await c.PutAsync($"/api/v1/schedules/{id}", JsonContent.Create(new { templateId = template, cron = "0 9 * *" }))).ProblemAsync(400, "cron");
+        Assert.Equal("The schedule is not valid", edited.GetProperty("title").GetString());
+        await (await c.PutAsync($"/api/v1/schedules/{Guid.NewGuid()}", JsonContent.Create(bad))).ProblemAsync(404);
+        var preview = await (await c.PostJsonAsync("/api/v1/schedules/preview?count=0", new { cron = "0 9 * *" })).ProblemAsync(400);
+        Assert.Equal("The schedule is not valid", preview.GetProperty("title").GetString());
+        Assert.Equal(["count", "cron"], preview.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToArray());
+        await (await c.GetAsync($"/api/v1/schedules/{id}/next?count=101")).ProblemAsync(400, "count");
+
+        // The query string cannot replace a body field (only the preview's count comes from it).
+        var kept = await (await c.PutAsync($"/api/v1/schedules/{id}?cron=0%200%209%20*%20*%20%3F&name=query", JsonContent.Create(new { templateId = template, cron = "0 3 1 1 *", name = "body" }))).JsonAsync();
+        Assert.Equal(("0 0 3 1 1 ?", "body"), (kept.GetProperty("cron").GetString(), kept.GetProperty("name").GetString()));
+        Assert.Equal("0 3 1 1 *", kept.GetProperty("spec").GetProperty("cron").GetString());
+        await c.DeleteAsync($"/api/v1/schedules/{id}");
     }
 
     [Fact]

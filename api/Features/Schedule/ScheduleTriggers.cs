@@ -91,6 +91,13 @@ public static class ScheduleTriggers
         return true;
     }
 
+    /// <summary>What a save answers when <see cref="SaveAsync"/> changed nothing: 503, retry in 5 s.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unavailable(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "5";
+        return Exports.Host.Problems.Status(503, "The scheduler is not available", "Nothing was changed; try again shortly.");
+    }
+
     /// <summary>The schedule's transaction lock (advisory, so it also covers a row that is not committed yet).</summary>
     public static Task LockAsync(ExportsDb db, Guid id, CancellationToken ct) =>
         db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))", ["schedule:" + id.ToString("N")], ct);

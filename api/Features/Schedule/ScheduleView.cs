@@ -1,18 +1,18 @@
-using System.Text.Json;
 using Exports.Data;
-using Exports.Jobs;
-using Exports.Shared;
+using FastEndpoints;
 using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Schedule;
 
+/// <summary>A schedule as the API answers it: its Quartz cron and zone, the body it was saved from, and its next three
+/// fire times (none while paused).</summary>
 public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string Cron, string Timezone, bool Active,
-    JsonElement Spec, IReadOnlyList<DateTimeOffset> NextRuns, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    ScheduleBody Spec, IReadOnlyList<DateTimeOffset> NextRuns, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static ScheduleView From(ExportSchedule s, TimeProvider clock)
     {
         IReadOnlyList<DateTimeOffset> next = s.Active ? FireTimes(s, clock, 3) : [];
-        return new(s.Id, s.TemplateId, s.Name, s.Cron, s.Timezone, s.Active, JsonDocument.Parse(s.Spec).RootElement.Clone(), next, s.CreatedAt, s.UpdatedAt);
+        return new(s.Id, s.TemplateId, s.Name, s.Cron, s.Timezone, s.Active, ScheduleRules.Spec(s), next, s.CreatedAt, s.UpdatedAt);
     }
 
     /// <summary>The schedule's next fire times; none for a row saved before its dates were checked (startAt in year
@@ -21,46 +21,30 @@ public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string 
     {
         try
         {
-            var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
+            var spec = ScheduleRules.Spec(s);
             return ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), count, spec.StartAt, spec.EndAt);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException or JsonException) { return []; }
+        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException or System.Text.Json.JsonException) { return []; }
     }
+}
 
-    /// <summary>Checks a schedule body before anything is written: its template (the caller's), frequency or cron
-    /// (it must fire, and not more often than the minimum interval), zone, window, dates, retry.</summary>
-    public static async Task<(string? Cron, string? Timezone, Refusal? Refused)> CheckAsync(ScheduleBody b, Guid owner, ExportsDb db, IDeliveryTargets targets,
-        Exports.Host.ExportsSettings settings, TimeProvider clock, CancellationToken ct)
-    {
-        var errors = new Errors();
-        if (b.TemplateId is not { } tid) errors.Add("templateId", "templateId names the template to run.");
-        else if (!await db.Templates.AnyAsync(t => t.Id == tid && t.OwnerId == owner, ct)) errors.Add("templateId", $"No template {tid}.");
-        if (b.Name is { Length: > 100 }) errors.Add("name", "The name has at most 100 characters.");
-        if (b.Destinations is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } d)
-        {
-            var ids = DestinationIds(d);
-            if (ids is null) errors.Add("destinations", "destinations is a list of destination ids.");
-            else foreach (var missing in await targets.MissingAsync(owner, ids, ct)) errors.Add($"destinations[{ids.IndexOf(missing)}]", $"No destination {missing}.");
-        }
-        var (cron, zone) = ScheduleSpec.Translate(b, errors);
-        if (cron is not null && zone is not null) ScheduleSpec.CheckTimes(b, cron, zone, clock.GetUtcNow(), settings.Jobs.ScheduleMinInterval, errors);
-        return errors.Any ? (null, null, new Refusal(400, "The schedule is not valid", null, errors.ToDictionary())) : (cron, zone!.Id, null);
-    }
+/// <summary>A request naming one schedule by its id (the route's {id:guid}).</summary>
+public sealed class ScheduleIdRequest
+{
+    public Guid Id { get; set; }
+}
 
-    public static List<Guid>? DestinationIds(JsonElement d)
-    {
-        if (d.ValueKind != JsonValueKind.Array) return null;
-        var ids = new List<Guid>();
-        foreach (var x in d.EnumerateArray())
-        {
-            if (x.ValueKind != JsonValueKind.String || !x.TryGetGuid(out var g)) return null;
-            ids.Add(g);
-        }
-        return ids;
-    }
+/// <summary>The route constraint is the id's only rule: any GUID, the empty one included, is looked up (404 when it
+/// is not one of the caller's schedules).</summary>
+public sealed class ScheduleIdValidator : Validator<ScheduleIdRequest>;
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+static class ScheduleQueries
+{
+    /// <summary>The caller's schedule, tracked (for a change), or null.</summary>
+    public static Task<ExportSchedule?> FindAsync(ExportsDb db, Guid owner, Guid id, CancellationToken ct) =>
+        db.Schedules.FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == owner, ct);
+
+    /// <summary>The caller's schedule, read only, or null.</summary>
+    public static Task<ExportSchedule?> ReadAsync(ExportsDb db, Guid owner, Guid id, CancellationToken ct) =>
+        db.Schedules.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == owner, ct);
 }

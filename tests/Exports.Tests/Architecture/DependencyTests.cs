@@ -111,6 +111,7 @@ public sealed class DependencyTests
     [InlineData("Dashboards")]
     [InlineData("ExportSeries")]
     [InlineData("History")]
+    [InlineData("Schedule")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";

@@ -1,0 +1,28 @@
+using Exports.Data;
+using Exports.Host;
+using FastEndpoints;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Quartz;
+
+namespace Exports.Features.Schedule;
+
+/// <summary>DELETE /schedules/{id}: the schedule, its runs and its Quartz job go together, or nothing goes (503).</summary>
+public sealed class DeleteSchedule(ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
+    : Endpoint<ScheduleIdRequest, Results<NoContent, ProblemHttpResult>>
+{
+    public override void Configure()
+    {
+        Delete("/schedules/{id:guid}");
+        Description(d => d.WithTags("Schedules").WithSummary("Delete a schedule and its runs").ProducesProblem(404).ProducesProblem(503));
+    }
+
+    public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(ScheduleIdRequest req, CancellationToken ct)
+    {
+        if (await ScheduleQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
+        var previous = ScheduleTriggers.Plan(s, ScheduleRules.Spec(s), clock);
+        db.Schedules.Remove(s);
+        if (!await ScheduleTriggers.SaveAsync(db, await schedulers.GetScheduler(ct), req.Id, previous with { Trigger = null, Active = false }, previous, log, ct))
+            return ScheduleTriggers.Unavailable(HttpContext);
+        return TypedResults.NoContent();
+    }
+}
