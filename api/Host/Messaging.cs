@@ -27,7 +27,7 @@ public static partial class Messaging
             // Only the handlers named here: conventional discovery would also look at every *Handler class.
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler));
             var schema = SchemaFor(j.SchedulerName);
-            opts.UsePostgresqlPersistenceAndTransport(settings.ConnectionString, schema, schema);
+            opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema);
             opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
             opts.Durability.Mode = DurabilityMode.Balanced;
             opts.Durability.HealthCheckPollingTime = j.DurabilityPoll;
@@ -41,6 +41,13 @@ public static partial class Messaging
             if (j.Worker) opts.Schedules.ScheduleRecurring<SweepRetention>("*/5 * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
         });
     }
+
+    /// <summary>At most this many connections for Wolverine's own work (beats, polls, inbox and outbox), in a pool of
+    /// its own: the request and export pool (EXPORTS_DB_POOL_SIZE) and its reserve are untouched by it.</summary>
+    public const int PoolSize = 8;
+
+    static string ConnectionString(string cs) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(cs) { MaxPoolSize = PoolSize, MinPoolSize = 0, ApplicationName = "exports-messaging" }.ConnectionString;
 
     /// <summary>The PostgreSQL schema of a cluster's messages: <c>wolverine_</c> and the name in lower-case letters,
     /// digits and underscores (at most 63 characters, PostgreSQL's limit).</summary>
