@@ -7,6 +7,12 @@ try
         Environment.ExitCode = await RenderCommand.RunAsync(args[1..]);
         return;
     }
+    if (args.Length > 0 && args[0] == "codegen")
+    {
+        // Wolverine's ahead-of-time handlers: `codegen write` regenerates api/Internal/Generated.
+        Environment.ExitCode = await JasperFx.CommandLineHostingExtensions.RunJasperFxCommands(AppHost.Build(args), args);
+        return;
+    }
     var app = AppHost.Build(args);
     await AppHost.PrepareAsync(app);
     await app.RunAsync();

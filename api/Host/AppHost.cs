@@ -36,6 +36,7 @@ public static class AppHost
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(settings.DataDir, "keys")));
         s.AddExportsAuth();
         s.AddExportJobs(settings);
+        builder.AddExportsMessaging(settings);
         s.AddProblemDetails();
         s.AddExceptionHandler<BadRequests>();
         s.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

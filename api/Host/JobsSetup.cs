@@ -54,9 +54,6 @@ public static class JobsSetup
             q.AddJobType<ExportJob>();
             q.AddJobType<Exports.Features.Schedule.ScheduleJob>();
             q.AddJobType<Exports.Delivery.DeliveryJob>();
-            q.ScheduleJob<RetentionSweep>(
-                t => t.WithIdentity("retention", JobQueue.Group).WithCronSchedule("0 */5 * * * ?"),
-                job => job.WithIdentity(RetentionSweep.Key));
         });
         s.AddQuartzHostedService(o =>
         {

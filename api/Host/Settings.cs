@@ -221,8 +221,13 @@ public sealed record JobSettings
     public TimeSpan ClusterCheckin { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How late a tick may fire before it counts as missed (then the misfire policy applies).</summary>
     public TimeSpan MisfireThreshold { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Nodes with the same name on the same database form one cluster.</summary>
+    /// <summary>Nodes with the same name on the same database form one cluster (Quartz's instance name, and the
+    /// PostgreSQL schema of Wolverine's messages: <c>wolverine_{name}</c>).</summary>
     public string SchedulerName { get; init; } = "exports";
+    /// <summary>How often nodes beat, look for work left by dead nodes and move due scheduled messages.</summary>
+    public TimeSpan DurabilityPoll { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>A node that has not beaten for this long is dead: its messages go to the others.</summary>
+    public TimeSpan NodeStale { get; init; } = TimeSpan.FromSeconds(5);
     public int QuotaConcurrent { get; init; } = 4;
     public int QuotaPerHour { get; init; } = 120;
     public long QuotaStoredBytes { get; init; } = 20L * 1024 * 1024 * 1024;
@@ -254,6 +259,8 @@ public sealed record JobSettings
             ClusterCheckin = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_CLUSTER_CHECKIN_MS", get("EXPORTS_CLUSTER_CHECKIN_MS"), 5000, 200, 600_000)),
             MisfireThreshold = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_MISFIRE_THRESHOLD_MS", get("EXPORTS_MISFIRE_THRESHOLD_MS"), 60_000, 100, 3_600_000)),
             SchedulerName = get("EXPORTS_SCHEDULER_NAME") is { Length: > 0 } sn ? sn : "exports",
+            DurabilityPoll = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_DURABILITY_POLL_MS", get("EXPORTS_DURABILITY_POLL_MS"), 1000, 100, 60_000)),
+            NodeStale = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_NODE_STALE_MS", get("EXPORTS_NODE_STALE_MS"), 5000, 1000, 600_000)),
             QuotaConcurrent = ExportsSettings.Int("EXPORTS_QUOTA_CONCURRENT", get("EXPORTS_QUOTA_CONCURRENT"), 4, 1, 10_000),
             QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),
             QuotaStoredBytes = ExportsSettings.Long("EXPORTS_QUOTA_STORED_BYTES", get("EXPORTS_QUOTA_STORED_BYTES"), 20L * 1024 * 1024 * 1024, 1, long.MaxValue),

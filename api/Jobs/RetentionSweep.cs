@@ -1,19 +1,24 @@
 using Exports.Host;
 using Exports.Storage;
-using Quartz;
 
 namespace Exports.Jobs;
 
-/// <summary>Deletes the artifacts of completed exports past their expiry and marks the records expired. Runs every
-/// few minutes as a clustered Quartz job (one node per tick); the record stays in history. Also prunes the
-/// submission ledger to the quota's hour.</summary>
-public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log, ExportsSettings settings) : IJob
+/// <summary>Sweep retention now (a recurring Wolverine message, every five minutes on the worker nodes).</summary>
+public sealed record SweepRetention;
+
+/// <summary>Runs <see cref="RetentionSweep"/> for each <see cref="SweepRetention"/> message.</summary>
+public static class SweepRetentionHandler
 {
-    public static readonly JobKey Key = new("retention", JobQueue.Group);
+    public static Task Handle(SweepRetention _, RetentionSweep sweep, CancellationToken ct) => sweep.RunAsync(ct);
+}
+
+/// <summary>Deletes the artifacts of completed exports past their expiry and marks the records expired; the record
+/// stays in history. Also prunes the submission ledger to the quota's hour. Safe to run on two nodes at once: every
+/// step is a conditional update, and a deleted file is deleted again without harm.</summary>
+public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log, ExportsSettings settings)
+{
     /// <summary>How much longer than the idle limit a direct download's record may go without a beat.</summary>
     public static readonly TimeSpan DirectMargin = TimeSpan.FromMinutes(1);
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) => await RunAsync(ct);
 
     /// <summary>Returns how many exports expired.</summary>
     public async Task<int> RunAsync(CancellationToken ct)

@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using Exports.Jobs;
+using JasperFx;
+using JasperFx.CodeGeneration;
+using Wolverine;
+using Wolverine.Postgresql;
+
+namespace Exports.Host;
+
+/// <summary>
+/// Background messages on Wolverine, kept in PostgreSQL: envelopes, the inbox and outbox, and the queues every worker
+/// node consumes live in the schema <c>wolverine_{EXPORTS_SCHEDULER_NAME}</c>, made at start-up. Nodes with the same
+/// name on the same database are one cluster: they beat every <c>EXPORTS_DURABILITY_POLL_MS</c>, and a node silent
+/// for <c>EXPORTS_NODE_STALE_MS</c> is dead, its messages recovered by the others. Handlers are generated ahead of time
+/// (<c>dotnet run --project api -- codegen write</c> writes <c>api/Internal/Generated</c>, which is checked in), so no
+/// compiler is loaded at run time.
+/// </summary>
+public static partial class Messaging
+{
+    public static void AddExportsMessaging(this WebApplicationBuilder builder, ExportsSettings settings)
+    {
+        var j = settings.Jobs;
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.ServiceName = j.SchedulerName;
+            opts.ApplicationAssembly = typeof(Messaging).Assembly;
+            // Only the handlers named here: conventional discovery would also look at every *Handler class.
+            opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler));
+            var schema = SchemaFor(j.SchedulerName);
+            opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema);
+            opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
+            opts.Durability.Mode = DurabilityMode.Balanced;
+            opts.Durability.HealthCheckPollingTime = j.DurabilityPoll;
+            opts.Durability.FirstHealthCheckExecution = j.DurabilityPoll / 2;
+            opts.Durability.NodeReassignmentPollingTime = j.DurabilityPoll;
+            opts.Durability.OrphanedMessageSweepPollingTime = j.DurabilityPoll;
+            opts.Durability.ScheduledJobPollingTime = j.DurabilityPoll;
+            opts.Durability.ScheduledJobFirstExecution = j.DurabilityPoll;
+            opts.Durability.StaleNodeTimeout = j.NodeStale;
+            opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
+            if (j.Worker) opts.Schedules.ScheduleRecurring<SweepRetention>("*/5 * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
+        });
+    }
+
+    /// <summary>At most this many connections for Wolverine's own work (beats, polls, inbox and outbox), in a pool of
+    /// its own: the request and export pool (EXPORTS_DB_POOL_SIZE) and its reserve are untouched by it.</summary>
+    public const int PoolSize = 8;
+
+    static string ConnectionString(string cs) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(cs) { MaxPoolSize = PoolSize, MinPoolSize = 0, ApplicationName = "exports-messaging" }.ConnectionString;
+
+    /// <summary>The PostgreSQL schema of a cluster's messages: <c>wolverine_</c> and the name in lower-case letters,
+    /// digits and underscores (at most 63 characters, PostgreSQL's limit).</summary>
+    public static string SchemaFor(string clusterName)
+    {
+        var clean = NotIdentifier().Replace(clusterName.ToLowerInvariant(), "_");
+        var schema = "wolverine_" + clean;
+        return schema.Length <= 63 ? schema : schema[..63];
+    }
+
+    [GeneratedRegex("[^a-z0-9_]")] private static partial Regex NotIdentifier();
+}

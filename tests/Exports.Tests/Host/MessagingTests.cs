@@ -1,0 +1,94 @@
+using Exports.Host;
+using Exports.Jobs;
+using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+using Wolverine.Runtime;
+using static Exports.Tests.Infrastructure.JobTestKit;
+
+namespace Exports.Tests.Host;
+
+/// <summary>Wolverine as the host runs it: its tables in the cluster's own schema, made at start-up; handlers loaded
+/// from the generated code checked in (static mode: a handler without generated code fails at start); the retention
+/// sweep a recurring message that really sweeps.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class MessagingTests(ApiFixture api)
+{
+    [Fact]
+    public async Task MessageTables_AreMadeAtStartUp_InTheClustersOwnSchema()
+    {
+        var schema = Messaging.SchemaFor(api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.SchedulerName);
+        var tables = (await api.RowsAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.Contains("wolverine_incoming_envelopes", tables);
+        Assert.Contains("wolverine_outgoing_envelopes", tables);
+        Assert.Contains("wolverine_nodes", tables);
+        Assert.Empty(await api.RowsAsync("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'wolverine%'"));
+    }
+
+    /// <summary>Handlers run from code generated ahead of time and checked in (api/Internal/Generated): after a handler
+    /// changes, <c>dotnet run --project api -- codegen write</c> must be run again, or this fails and says so.</summary>
+    [Fact]
+    public void GeneratedHandlerCode_IsTheCodeTheHandlersGenerateToday()
+    {
+        var dir = Directory.CreateTempSubdirectory("codegen-").FullName;
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { typeof(AppHost).Assembly.Location, "codegen", "write" }) psi.ArgumentList.Add(a);
+            psi.Environment["EXPORTS_DB"] = "Host=127.0.0.1;Port=1;Username=nobody;Database=none"; // generating code needs no database
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                var output = p.StandardOutput.ReadToEndAsync();
+                var errors = p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, output.Result + errors);
+            }
+            var fresh = Path.Combine(dir, "Internal", "Generated");
+            var checkedIn = Path.Combine(ExportsSettings.Root, "api", "Internal", "Generated");
+            string[] Files(string root) => Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal).ToArray();
+            Assert.NotEmpty(Files(fresh));
+            Assert.Equal(Files(fresh), Files(checkedIn));
+            foreach (var f in Files(fresh))
+                Assert.True(File.ReadAllText(Path.Combine(fresh, f)) == File.ReadAllText(Path.Combine(checkedIn, f)),
+                    $"{f} is stale: run `dotnet run --project api -- codegen write` from api/ and commit api/Internal/Generated.");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData("exports", "wolverine_exports")]
+    [InlineData("Node-A.test", "wolverine_node_a_test")]
+    [InlineData("\"; DROP TABLE x; --", "wolverine____drop_table_x____")]
+    public void SchemaFor_IsAPlainIdentifier(string name, string schema) => Assert.Equal(schema, Messaging.SchemaFor(name));
+
+    [Fact]
+    public void SchemaFor_KeepsToPostgresLimit() => Assert.Equal(63, Messaging.SchemaFor(new string('x', 100)).Length);
+
+    [Fact]
+    public void RetentionSweep_IsARecurringMessageEveryFiveMinutes()
+    {
+        var options = api.Host.Services.GetRequiredService<IWolverineRuntime>().Options;
+        var sweep = Assert.Single(options.Schedules, s => s.MessageType == typeof(SweepRetention));
+        Assert.Equal("*/5 * * * *", sweep.Schedule.Expression);
+        var from = new DateTimeOffset(2026, 11, 30, 10, 2, 0, TimeSpan.Zero);
+        Assert.Equal(from.AddMinutes(3), sweep.Schedule.NextOccurrence(from));
+    }
+
+    string ArtifactDir(System.Text.Json.JsonElement job) => Path.Combine(api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.LocalDir,
+        job.GetProperty("ownerId").GetGuid().ToString("N"), job.GetProperty("id").GetGuid().ToString("N"));
+
+    [Fact]
+    public async Task SweepRetentionMessage_ExpiresOldArtifacts_ThroughTheGeneratedHandler()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var id = done.GetProperty("id").GetGuid();
+        Assert.Single(Directory.EnumerateFiles(ArtifactDir(done)));
+        await api.ScalarAsync<int>("UPDATE export_jobs SET expires_at = now() - interval '1 minute' WHERE id = $1 RETURNING 1", id);
+        await using (var scope = api.Host.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(new SweepRetention());
+        Assert.Equal("expired", (await GetAsync(c, id.ToString())).Status());
+        Assert.False(Directory.Exists(ArtifactDir(done)));
+    }
+}
