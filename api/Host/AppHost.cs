@@ -89,7 +89,6 @@ public static class AppHost
         ExportSeriesEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);
-        Exports.Features.Destinations.ManageDestinations.Map(api);
         app.MapExportsEndpoints();
         ApiFallback.Map(app);
         Spa.MapFallback(app, settings);

@@ -92,6 +92,7 @@ public sealed class DependencyTests
     [InlineData("Templates")]
     [InlineData("Identity")]
     [InlineData("Dashboards")]
+    [InlineData("Destinations")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";
