@@ -85,7 +85,6 @@ public static class AppHost
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(NullGuard.Factory);
-        SourcesEndpoints.Map(api);
         ExportSeriesEndpoints.Map(api);
         Exports.Features.History.HistoryEndpoints.Map(api);
         Exports.Features.Schedule.ScheduleEndpoints.Map(api);

@@ -148,7 +148,7 @@ public sealed class DestinationBodyValidator : Validator<DestinationBody>
         {
             var errors = await DestinationRules.CheckAsync(b, [], Resolve<ExportsSettings>(), ct);
             foreach (var (field, messages) in errors.ToDictionary())
-                foreach (var m in messages) ctx.AddFailure(field, m);
+                foreach (var m in messages) ctx.AddFailure(new ValidationFailure(field, m)); // as written: no message formatting
         });
 }
 

@@ -93,6 +93,7 @@ public sealed class DependencyTests
     [InlineData("Identity")]
     [InlineData("Dashboards")]
     [InlineData("Destinations")]
+    [InlineData("Sources")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";
