@@ -179,8 +179,9 @@ public sealed class IngestRequestValidator : Validator<IngestRequest>
 
 /// <summary>The body of an ingest as the OpenAPI document describes it: any JSON value (a JSON array of rows, or an
 /// object holding it under "points" / "records"), or NDJSON or CSV text; never bound, <see cref="Ingest"/> streams it.
-/// An enumerable with no schema of its own, so FastEndpoints keeps it as the route's body instead of dropping a body
-/// with no declared fields (the document showed it so before).</summary>
+/// FastEndpoints' document processor drops a request body whose schema has no fields unless its type is enumerable,
+/// so this type is one, and its schema is then reset to "any value": the document keeps the required body it showed
+/// before (the bad-input walk sends its whole-body cases there).</summary>
 [NJsonSchema.Annotations.JsonSchema(NJsonSchema.JsonObjectType.Object)]
 [NJsonSchema.Annotations.JsonSchemaProcessor(typeof(AnyValue))]
 public sealed class IngestBody : System.Collections.IEnumerable
