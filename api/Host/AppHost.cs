@@ -86,8 +86,6 @@ public static class AppHost
 
         var api = app.MapGroup("/api/v1");
         api.AddEndpointFilterFactory(NullGuard.Factory);
-        SourcesEndpoints.Map(api);
-        Exports.Features.Destinations.ManageDestinations.Map(api);
         app.MapExportsEndpoints();
         ApiFallback.Map(app);
         Spa.MapFallback(app, settings);

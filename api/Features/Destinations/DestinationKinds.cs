@@ -1,4 +1,6 @@
 using Exports.Host;
+using FastEndpoints;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Destinations;
 
@@ -26,9 +28,18 @@ public static class DestinationKinds
             new("sftp", true, null, note),
         ];
     }
+}
 
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapGet("/destinations/kinds", (ExportsSettings settings) => TypedResults.Ok(For(settings)))
-            .WithTags("Destinations").WithSummary("The destination kinds this server can deliver to, with the reason when it cannot")
-            .Produces<List<DestinationKindView>>();
+/// <summary>GET /destinations/kinds: <see cref="DestinationKinds.For"/> this server's settings.</summary>
+public sealed class ListDestinationKinds(ExportsSettings settings) : EndpointWithoutRequest<Ok<IReadOnlyList<DestinationKindView>>>
+{
+    public override void Configure()
+    {
+        Get("/destinations/kinds");
+        Description(d => d.WithTags("Destinations").WithSummary("The destination kinds this server can deliver to, with the reason when it cannot")
+            .Produces<List<DestinationKindView>>());
+    }
+
+    public override Task<Ok<IReadOnlyList<DestinationKindView>>> ExecuteAsync(CancellationToken ct) =>
+        Task.FromResult(TypedResults.Ok(DestinationKinds.For(settings)));
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -8,6 +7,7 @@ using Exports.Host;
 using Exports.Jobs;
 using Exports.Shared;
 using Exports.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Destinations;
 
@@ -15,9 +15,8 @@ namespace Exports.Features.Destinations;
 /// recipients), or the reason it failed. The file is a few hundred bytes of text named <c>FileName</c>.</summary>
 public sealed record TestDeliveryResult(bool Ok, string Kind, string? Detail, string? Error, string FileName, long Bytes, long DurationMs, DateTimeOffset SentAt);
 
-/// <summary>"Send test": POST /destinations/{id}/test sends a small text file to a saved destination (a body, when
-/// given, is the form being edited: its settings, with the stored secrets for boxes left empty); POST
-/// /destinations/test sends it to an unsaved form. One attempt with a time limit, through the same channels, network
+/// <summary>"Send test" (<see cref="SendSavedTest"/>, <see cref="SendFormTest"/>): sends a small text file to a
+/// destination. One attempt with a time limit, through the same channels, network
 /// guard and secrets as deliveries; nothing is stored, and secrets are never echoed. A body that is not valid is a
 /// 400 with the save's field errors; a send that fails is a 200 with <c>Ok</c> false and its reason.</summary>
 public static class SendTestDelivery
@@ -28,62 +27,10 @@ public static class SendTestDelivery
     /// message refused): its host, port and settings are the administrator's, so the reason goes to the log.</summary>
     public const string ServerMailFailure = "This server's mail service failed to send the test; the administrator can see why in the server log.";
 
-    public static void Map(RouteGroupBuilder g)
-    {
-        g.MapPost("/destinations/test", async (DestinationBody body, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, TestSendThrottle throttle, ILoggerFactory logs, HttpContext http, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                if (await ManageDestinations.ValidateAsync(body, [], settings, ct) is { } refused) return refused;
-                var d = new Destination(Guid.Empty, user.OwnerId(), body.Name!.Trim(), body.Kind!.Trim().ToLowerInvariant(), body.Config!.Value,
-                    Given(body));
-                return await ThrottledAsync(d, channels, settings, clock, throttle, logs, http, ct);
-            })
-            .WithTags("Destinations").WithSummary("Send a test file to a destination not saved yet")
-            .WithDescription("At most one test send at a time per account, and EXPORTS_TEST_SENDS_PER_MINUTE a minute: beyond, a 429 with Retry-After.")
-            .Produces<TestDeliveryResult>().ProducesProblem(400).ProducesProblem(429);
-
-        // The body is optional (none: the saved destination as it is), so it is read here, with the checks the request
-        // guard makes of a declared body (415, 413, NUL and surrogates) and the null guard's: a declared optional body
-        // would still make routing refuse a POST without a JSON content type.
-        g.MapPost("/destinations/{id:guid}/test", async (Guid id, HttpContext http, Exports.Delivery.Destinations store, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock, TestSendThrottle throttle, ILoggerFactory logs, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                var owner = user.OwnerId();
-                var (bytes, bad) = await RequestGuard.ReadOptionalJsonAsync(http, settings.MaxJsonBytes);
-                if (bad is not null) return bad;
-                DestinationBody? body = null;
-                if (bytes is not null)
-                {
-                    try { body = JsonSerializer.Deserialize<DestinationBody>(bytes, JsonSerializerOptions.Web); }
-                    catch (JsonException e) { return Problems.Field(BadRequests.JsonField(e.Path), JsonErrors.Reason(e.Message)); }
-                    if (body is null) return Problems.Field("body", "Send a destination object (name, kind, config, secrets), or no body.");
-                    var nulls = new Errors();
-                    NullGuard.Walk(body, "", nulls, 0);
-                    if (nulls.Any) return Problems.Validation(nulls.ToDictionary());
-                }
-                if ((await store.LoadAsync(owner, [id], ct)).FirstOrDefault() is not { } saved) return Problems.NotFound($"No destination {id}.");
-                var d = saved;
-                if (body is not null)
-                {
-                    // The stored secrets go only where they were meant to: the same kind and the same receiver (a form that
-                    // points the destination elsewhere must carry its own secrets, as an unsaved form does).
-                    var sameTarget = SameTarget(saved, body);
-                    IReadOnlyCollection<string> stored = sameTarget ? saved.Secrets.Keys.ToList() : [];
-                    if (await ManageDestinations.ValidateAsync(body, stored, settings, ct) is { } refused) return refused;
-                    var secrets = sameTarget ? new Dictionary<string, string>(saved.Secrets) : [];
-                    foreach (var (k, v) in Given(body)) secrets[k] = v;
-                    d = saved with { Name = body.Name!.Trim(), Kind = body.Kind!.Trim().ToLowerInvariant(), Config = body.Config!.Value, Secrets = secrets };
-                }
-                return await ThrottledAsync(d, channels, settings, clock, throttle, logs, http, ct);
-            })
-            .WithTags("Destinations").WithSummary("Send a test file to a saved destination (or to its form's unsaved changes)")
-            .WithDescription("Without a body: the saved destination as it is. With a JSON destination body (name, kind, config, secrets): "
-                + "those settings, checked as a save is, and not saved; the stored secrets fill any left out only while the kind and the receiver "
-                + "(webhook scheme, host and port; S3 endpoint and bucket; SFTP host, port and user name) are the saved ones. "
-                + "At most one test send at a time per account, and EXPORTS_TEST_SENDS_PER_MINUTE a minute: beyond, a 429 with Retry-After.")
-            .Produces<TestDeliveryResult>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
-    }
-
-    static async Task<IResult> ThrottledAsync(Destination d, IEnumerable<IDeliveryChannel> channels, ExportsSettings settings, TimeProvider clock,
-        TestSendThrottle throttle, ILoggerFactory logs, HttpContext http, CancellationToken ct)
+    /// <summary>Sends the test under the owner's throttle: the result, or the 429 with Retry-After when a test of the
+    /// owner's is still running or the minute's sends are used up.</summary>
+    public static async Task<Results<Ok<TestDeliveryResult>, ProblemHttpResult>> ThrottledAsync(Destination d, IEnumerable<IDeliveryChannel> channels,
+        ExportsSettings settings, TimeProvider clock, TestSendThrottle throttle, ILoggerFactory logs, HttpContext http, CancellationToken ct)
     {
         var (lease, refusal) = throttle.TryStart(d.OwnerId);
         if (refusal is not null) return TestSendThrottle.Refuse(http, refusal);
@@ -91,7 +38,8 @@ public static class SendTestDelivery
             return TypedResults.Ok(await SendAsync(d, channels, settings, clock, ct, logs.CreateLogger(typeof(SendTestDelivery).FullName!)));
     }
 
-    static Dictionary<string, string> Given(DestinationBody body) =>
+    /// <summary>The secrets a form gives (empty boxes are left out, so the stored ones can fill them).</summary>
+    public static Dictionary<string, string> Given(DestinationBody body) =>
         (body.Secrets ?? []).Where(s => s.Value is { Length: > 0 }).ToDictionary(s => s.Key, s => s.Value);
 
     /// <summary>Whether a form's kind and receiver are the saved destination's, so that its stored secrets may be used.</summary>

@@ -344,6 +344,32 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
         Assert.Empty(receiver.Received);
     }
 
+    /// <summary>The saved destination's test reads its optional body itself (the endpoint declares none): routing and
+    /// the request guard let it through, and its refusals are the optional body's own (415 says no body is fine too).</summary>
+    [Fact]
+    public async Task SavedDestinationTest_OptionalBody_RefusalsAreItsOwn_AndAFormErrorHasTheDestinationsTitle()
+    {
+        using var receiver = new Receiver(204);
+        var (_, c) = await api.NewUserAsync();
+        var id = await CreateAsync(c, new { name = "optional body", kind = "webhook", config = new { url = receiver.Url }, secrets = new { signingSecret = Secret } });
+        var url = $"/api/v1/destinations/{id}/test";
+
+        var plain = await (await c.PostAsync(url, new StringContent("{}", Encoding.UTF8, "text/plain"))).ProblemAsync(415);
+        Assert.Equal("Send the body as JSON with 'Content-Type: application/json' (got 'text/plain; charset=utf-8'), or send no body.",
+            plain.GetProperty("detail").GetString());
+        var big = await (await c.PostAsync(url, new StringContent($"{{\"name\":\"{new string('x', 1024 * 1024)}\"}}", Encoding.UTF8, "application/json"))).ProblemAsync(413);
+        Assert.Equal("A JSON body may hold at most 1,048,576 bytes (EXPORTS_MAX_JSON_BYTES).", big.GetProperty("detail").GetString());
+        var typed = await (await c.PostAsync(url, new StringContent("{\"name\": 5}", Encoding.UTF8, "application/json"))).ProblemAsync(400, "name");
+        Assert.Equal("The value has the wrong type: expected a string.", typed.GetProperty("errors").GetProperty("name")[0].GetString());
+        var kind = await (await c.PostJsonAsync(url, new { name = "x", kind = "fax", config = new { } })).ProblemAsync(400, "kind");
+        Assert.Equal("The destination is not valid", kind.GetProperty("title").GetString());
+        var form = await (await c.PostJsonAsync("/api/v1/destinations/test", new { name = "x", kind = "fax", config = new { } })).ProblemAsync(400, "kind");
+        Assert.Equal("The destination is not valid", form.GetProperty("title").GetString());
+        Assert.Equal(["name", "kind", "config"], (await (await c.PostJsonAsync("/api/v1/destinations", new { config = 5 })).ProblemAsync(400))
+            .GetProperty("errors").EnumerateObject().Select(e => e.Name).Take(3));
+        Assert.Empty(receiver.Received);
+    }
+
     [Fact]
     public async Task PrivateHost_IsRefusedByTheNetworkGuard_UnlessAllowed()
     {

@@ -1,4 +1,5 @@
 using Exports.Host;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Destinations;
 
@@ -74,7 +75,7 @@ public sealed class TestSendThrottle(ExportsSettings settings, TimeProvider cloc
     }
 
     /// <summary>The 429 Problem Details for a refusal, with Retry-After in whole seconds.</summary>
-    public static IResult Refuse(HttpContext http, TestSendRefusal r)
+    public static ProblemHttpResult Refuse(HttpContext http, TestSendRefusal r)
     {
         http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(r.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problems.Status(429, r.Title, r.Detail);

@@ -1,9 +1,11 @@
-using Exports.Shared;
-using System.Security.Claims;
-using System.Text.RegularExpressions;
 using Exports.Data;
 using Exports.Host;
 using Exports.Series;
+using Exports.Shared;
+using FastEndpoints;
+using FluentValidation;
+using FluentValidation.Results;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,33 +13,22 @@ namespace Exports.Features.Sources;
 
 public sealed record CreateSourceRequest(string? Name, string? Kind, string? Description, List<FieldInfo>? Fields, Dictionary<string, string>? Units);
 
-/// <summary>Creates a source: a timeseries (metrics appear as points arrive) or records with declared fields.</summary>
-public static partial class CreateSource
+/// <summary>A source as created: its name (also its address, /sources/{name}), kind, description and declared fields.</summary>
+public sealed record CreatedSource(string Name, string Kind, string Description, List<FieldInfo> Fields);
+
+public sealed partial class CreateSourceValidator : Validator<CreateSourceRequest>
 {
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex Slug();
+
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
     private static partial Regex FieldName();
 
-    public static void Map(RouteGroupBuilder g) =>
-        g.MapPost("/sources", async Task<Results<Created<object>, ProblemHttpResult>> (CreateSourceRequest req, ExportsDb db, ClaimsPrincipal user, TimeProvider clock, CancellationToken ct) =>
-        {
-            var errors = Validate(req);
-            if (errors.Count > 0) return Problems.Validation(errors);
-            var owner = user.OwnerId();
-            if (await db.Sources.AnyAsync(s => s.OwnerId == owner && s.Name == req.Name, ct))
-                return Problems.Status(409, "A source with this name exists", $"You already have a source named '{req.Name}'.");
-            var schema = new SourceSchema { Fields = req.Fields ?? [], Units = req.Units ?? new() };
-            var entity = new Source
-            {
-                Id = Guid.NewGuid(), OwnerId = owner, Name = req.Name!, Kind = req.Kind!, Description = req.Description ?? "",
-                Schema = schema.ToJson(), CreatedAt = clock.GetUtcNow(),
-            };
-            db.Sources.Add(entity);
-            await db.SaveChangesAsync(ct);
-            return TypedResults.Created($"/api/v1/sources/{entity.Name}", (object)new { name = entity.Name, kind = entity.Kind, description = entity.Description, fields = schema.Fields });
-        }).WithTags("Sources").WithSummary("Create a source")
-          .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415);
+    public CreateSourceValidator() => RuleFor(r => r).Custom((r, ctx) =>
+    {
+        foreach (var (field, messages) in Validate(r))
+            foreach (var m in messages) ctx.AddFailure(new ValidationFailure(field, m)); // as written: no message formatting
+    });
 
     static Dictionary<string, string[]> Validate(CreateSourceRequest req)
     {
@@ -72,5 +63,33 @@ public static partial class CreateSource
             else if (symbol.Length > 32) e[at] = ["A unit is at most 32 characters."];
         }
         return e;
+    }
+}
+
+/// <summary>POST /sources: creates a source, a timeseries (metrics appear as points arrive) or records with declared
+/// fields; names are unique per owner (409).</summary>
+public sealed class CreateSource(ExportsDb db, TimeProvider clock) : Endpoint<CreateSourceRequest, Results<Created<CreatedSource>, ProblemHttpResult>>
+{
+    public override void Configure()
+    {
+        Post("/sources");
+        Description(d => d.WithTags("Sources").WithSummary("Create a source")
+            .ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(415));
+    }
+
+    public override async Task<Results<Created<CreatedSource>, ProblemHttpResult>> ExecuteAsync(CreateSourceRequest req, CancellationToken ct)
+    {
+        var owner = User.OwnerId();
+        if (await db.Sources.AnyAsync(s => s.OwnerId == owner && s.Name == req.Name, ct))
+            return Problems.Status(409, "A source with this name exists", $"You already have a source named '{req.Name}'.");
+        var schema = new SourceSchema { Fields = req.Fields ?? [], Units = req.Units ?? new() };
+        var entity = new Exports.Data.Source
+        {
+            Id = Guid.NewGuid(), OwnerId = owner, Name = req.Name!, Kind = req.Kind!, Description = req.Description ?? "",
+            Schema = schema.ToJson(), CreatedAt = clock.GetUtcNow(),
+        };
+        db.Sources.Add(entity);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/sources/{entity.Name}", new CreatedSource(entity.Name, entity.Kind, entity.Description, schema.Fields));
     }
 }

@@ -1,7 +1,8 @@
 using System.IO.Pipelines;
-using System.Security.Claims;
 using Exports.Host;
 using Exports.Series;
+using FastEndpoints;
+using FluentValidation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -18,20 +19,6 @@ namespace Exports.Features.Sources;
 public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, ExportGate gate)
 {
     public const int MaxRows = 500_000;
-
-    public static void Map(RouteGroupBuilder g)
-    {
-        g.MapPost("/sources/{source}/points", (string source, HttpRequest req, Ingest h, ClaimsPrincipal user) =>
-                h.HandleAsync(user.OwnerId(), source, "timeseries", req))
-            .WithTags("Sources").WithSummary("Ingest points (JSON array, NDJSON or CSV: timestamp, metric, value, tags)")
-            .Accepts<object>("application/json", "application/x-ndjson", "text/csv")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
-        g.MapPost("/sources/{source}/records", (string source, HttpRequest req, Ingest h, ClaimsPrincipal user) =>
-                h.HandleAsync(user.OwnerId(), source, "records", req))
-            .WithTags("Sources").WithSummary("Ingest records (JSON array, NDJSON or CSV: timestamp, optional id, fields)")
-            .Accepts<object>("application/json", "application/x-ndjson", "text/csv")
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
-    }
 
     public async Task<Results<Ok<IngestResult>, ProblemHttpResult>> HandleAsync(Guid owner, string sourceName, string kind, HttpRequest req)
     {
@@ -176,6 +163,57 @@ public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, Export
 }
 
 public sealed record IngestResult(string Source, string Kind, int Accepted);
+
+/// <summary>An ingest request is its route alone: the body is the stream of rows, read by <see cref="Ingest"/> and never
+/// bound (see <see cref="IngestRoutes"/>).</summary>
+public sealed class IngestRequest
+{
+    public string Source { get; set; } = "";
+}
+
+public sealed class IngestRequestValidator : Validator<IngestRequest>
+{
+    public IngestRequestValidator() => RuleFor(r => r.Source).NotEmpty().WithMessage("Name the source in the path: /sources/{source}/points or /records.")
+        .OverridePropertyName("source");
+}
+
+/// <summary>The body of an ingest as the OpenAPI document describes it: any JSON value (a JSON array of rows, or an
+/// object holding it under "points" / "records"), or NDJSON or CSV text; never bound, <see cref="Ingest"/> streams it.
+/// FastEndpoints' document processor drops a request body whose schema has no fields unless its type is enumerable,
+/// so this type is one, and its schema is then reset to "any value": the document keeps the required body it showed
+/// before (the bad-input walk sends its whole-body cases there).</summary>
+[NJsonSchema.Annotations.JsonSchema(NJsonSchema.JsonObjectType.Object)]
+[NJsonSchema.Annotations.JsonSchemaProcessor(typeof(AnyValue))]
+public sealed class IngestBody : System.Collections.IEnumerable
+{
+    public System.Collections.IEnumerator GetEnumerator() => Array.Empty<object>().GetEnumerator();
+
+    /// <summary>Makes the schema "any value" (no type, no fields).</summary>
+    public sealed class AnyValue : NJsonSchema.Generation.ISchemaProcessor
+    {
+        public void Process(NJsonSchema.Generation.SchemaProcessorContext context)
+        {
+            context.Schema.Type = NJsonSchema.JsonObjectType.None;
+            context.Schema.AllowAdditionalProperties = true;
+            context.Schema.Description = "A JSON array of rows (or an object holding it under \"points\" / \"records\"), NDJSON, or CSV with a header row.";
+        }
+    }
+}
+
+/// <summary>What the two ingest routes share: the request binds from the route only (FastEndpoints never reads the
+/// body), and the route declares the media types it takes, not JSON alone, so the request guard leaves the body to
+/// <see cref="Ingest"/> (its own 413 and 415) and routing answers any other media type with the fallback's 415.</summary>
+public static class IngestRoutes
+{
+    public static readonly string[] MediaTypes = ["application/json", "application/x-ndjson", "text/csv"];
+
+    public static IRequestBinder<IngestRequest> Binder { get; } = new RequestBinder<IngestRequest>(BindingSource.RouteValues);
+
+    public static RouteHandlerBuilder Describe(RouteHandlerBuilder d, string summary) =>
+        d.ClearDefaultAccepts().Accepts<IngestBody>(MediaTypes[0], MediaTypes[1..])
+            .WithTags("Sources").WithSummary(summary)
+            .Produces<IngestResult>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429).ProducesProblem(503);
+}
 
 public enum IngestFormat { Json, Ndjson, Csv }
 

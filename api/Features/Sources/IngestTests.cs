@@ -58,6 +58,27 @@ public sealed class IngestTests(ApiFixture api)
         Assert.Equal(["a", "b", "c"], src.GetProperty("dimensions")[0].GetProperty("values").EnumerateArray().Select(v => v.GetString()));
     }
 
+    /// <summary>The wire shapes of create and list, written out: 201 with its Location and the source as stored;
+    /// the catalog entry of a source with no rows has no extent (null members are left out), and its fields in order.</summary>
+    [Fact]
+    public async Task CreateAndList_AnswerTheSourceInItsWireShape()
+    {
+        var (_, client) = await api.NewUserAsync();
+        var r = await client.PostJsonAsync("/api/v1/sources", new
+        {
+            name = "shape", kind = "records", description = "d",
+            fields = new object[] { new { name = "host", role = "dimension", type = "string" }, new { name = "ms", role = "measure", type = "double", unit = "ms" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        Assert.Equal("/api/v1/sources/shape", r.Headers.Location?.OriginalString);
+        Assert.Equal("""{"name":"shape","kind":"records","description":"d","fields":[{"name":"host","role":"dimension","type":"string"},{"name":"ms","role":"measure","type":"double","unit":"ms"}]}""",
+            await r.Content.ReadAsStringAsync());
+
+        var list = await client.GetAsync("/api/v1/sources");
+        Assert.Equal("""{"sources":[{"name":"shape","kind":"records","description":"d","metrics":[],"fields":[{"name":"host","role":"dimension","type":"string"},{"name":"ms","role":"measure","type":"double","unit":"ms"}],"dimensions":[{"name":"host","values":[]}],"rowCounts":{"raw":0,"hourly":0,"daily":0}}]}""",
+            await list.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task OneBadRow_RejectsTheBatch_WithRowNumber_AndWritesNothing()
     {

@@ -112,6 +112,8 @@ public sealed class DependencyTests
     [InlineData("ExportSeries")]
     [InlineData("History")]
     [InlineData("Schedule")]
+    [InlineData("Destinations")]
+    [InlineData("Sources")]
     public void MovedSlice_MapsNoMinimalApiRoute(string slice)
     {
         var ns = $"Exports.Features.{slice}";

@@ -1,19 +1,33 @@
-using System.Security.Claims;
 using System.Text.Json;
 using Exports.Delivery;
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Shared;
+using FastEndpoints;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Destinations;
 
-public sealed record DestinationBody(string? Name, string? Kind, JsonElement? Config, Dictionary<string, string>? Secrets);
-
-/// <summary>/api/v1/destinations: where exports are delivered, configured once per owner. Secrets (webhook signing
-/// secret, S3 keys, SFTP key or password) are write-only: stored encrypted, never returned (only their names) and
-/// never logged. URLs carry no user info, and config and secrets are bounded (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).</summary>
-public static class ManageDestinations
+/// <summary>A destination as a form sends it. <c>Config</c> stays a JSON value: its shape depends on <c>Kind</c>
+/// (e-mail recipients, a webhook URL, an S3 bucket, an SFTP host), and each of its fields is checked here so that a
+/// wrong value (<c>"port": "22"</c>) is answered under its path with the rule it breaks, not as a type error.</summary>
+public class DestinationBody
 {
+    public string? Name { get; set; }
+    public string? Kind { get; set; }
+    public JsonElement? Config { get; set; }
+    public Dictionary<string, string>? Secrets { get; set; }
+}
+
+/// <summary>The rules of a destination body (name, kind, config, secrets, the network guard), shared by save and
+/// test. Secrets (webhook signing secret, S3 keys, SFTP key or password) are write-only; URLs carry no user info,
+/// and config and secrets are bounded (EXPORTS_DESTINATION_CONFIG_MAX_BYTES).</summary>
+public static class DestinationRules
+{
+    public const string Title = "The destination is not valid";
+
     static readonly Dictionary<string, string[]> RequiredSecrets = new()
     {
         ["email"] = [], ["webhook"] = ["signingSecret"], ["s3"] = ["accessKey", "secretKey"], ["sftp"] = [],
@@ -23,53 +37,17 @@ public static class ManageDestinations
         ["email"] = [], ["webhook"] = ["signingSecret"], ["s3"] = ["accessKey", "secretKey"], ["sftp"] = ["password", "privateKey"],
     };
 
-    public static void Map(RouteGroupBuilder g)
-    {
-        g.MapGet("/destinations", async (Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
-                TypedResults.Ok(await store.ListAsync(user.OwnerId(), ct)))
-            .WithTags("Destinations").WithSummary("Your delivery destinations (secrets never shown)").Produces<List<DestinationView>>();
+    /// <summary>The 400 for a body that breaks the rules, under the destination's own title.</summary>
+    public static ProblemHttpResult Invalid(IDictionary<string, string[]> errors) => Problems.Validation(errors, Title);
 
-        g.MapGet("/destinations/{id:guid}", async (Guid id, Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
-                await store.GetViewAsync(user.OwnerId(), id, ct) is { } d ? (IResult)TypedResults.Ok(d) : Problems.NotFound($"No destination {id}."))
-            .WithTags("Destinations").WithSummary("One destination").Produces<DestinationView>().ProducesProblem(404);
+    /// <summary>The validator's failures (in the order the rules found them) as the 400.</summary>
+    public static ProblemHttpResult Invalid(IEnumerable<ValidationFailure> failures) =>
+        Invalid(failures.GroupBy(f => f.PropertyName).ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).ToArray()));
 
-        g.MapPost("/destinations", (DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
-                SaveAsync(null, body, store, settings, clock, user.OwnerId(), ct))
-            .WithTags("Destinations").WithSummary("Add an e-mail, webhook, S3 or SFTP destination")
-            .Produces<DestinationView>(201).ProducesProblem(400).ProducesProblem(409);
-
-        g.MapPut("/destinations/{id:guid}", (Guid id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, ClaimsPrincipal user, CancellationToken ct) =>
-                SaveAsync(id, body, store, settings, clock, user.OwnerId(), ct))
-            .WithTags("Destinations").WithSummary("Change a destination (secrets left out keep their values)")
-            .Produces<DestinationView>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
-
-        g.MapDelete("/destinations/{id:guid}", async (Guid id, Exports.Delivery.Destinations store, ClaimsPrincipal user, CancellationToken ct) =>
-                await store.DeleteAsync(user.OwnerId(), id, ct) ? (IResult)TypedResults.NoContent() : Problems.NotFound($"No destination {id}."))
-            .WithTags("Destinations").WithSummary("Delete a destination").Produces(204).ProducesProblem(404);
-
-        DestinationKinds.Map(g);
-        SendTestDelivery.Map(g);
-    }
-
-    static async Task<IResult> SaveAsync(Guid? id, DestinationBody body, Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock, Guid owner, CancellationToken ct)
-    {
-        var isNew = id is null;
-        DestinationView? existing = null;
-        if (!isNew && (existing = await store.GetViewAsync(owner, id!.Value, ct)) is null) return Problems.NotFound($"No destination {id}.");
-        if (await ValidateAsync(body, existing?.Secrets ?? [], settings, ct) is { } refused) return refused;
-        var (name, kind, config) = (body.Name!.Trim(), body.Kind!.Trim().ToLowerInvariant(), body.Config!.Value);
-        var did = id ?? Guid.CreateVersion7();
-        if (!await store.SaveAsync(owner, did, name, kind, config, body.Secrets, isNew, clock.GetUtcNow(), ct))
-            return Problems.Status(409, "A destination with this name exists", $"You already have a destination named '{name}'.");
-        // Deleted by another request between the write and this read: gone, not a server error.
-        if (await store.GetViewAsync(owner, did, ct) is not { } view) return Problems.NotFound($"No destination {did}.");
-        return isNew ? TypedResults.Created($"/api/v1/destinations/{did}", view) : TypedResults.Ok(view);
-    }
-
-    /// <summary>Checks a destination body as a save would (name, kind, config, secrets, the network guard): null
-    /// when it is valid, otherwise the 400 Problem Details with its field errors. <paramref name="stored"/> names the
-    /// secrets the edited destination keeps when the body leaves them out.</summary>
-    public static async Task<IResult?> ValidateAsync(DestinationBody body, IReadOnlyCollection<string> stored, ExportsSettings settings, CancellationToken ct)
+    /// <summary>Checks a destination body as a save would (name, kind, config, secrets, then the network guard): no
+    /// errors when it is valid. <paramref name="stored"/> names the secrets the edited destination keeps when the body
+    /// leaves them out.</summary>
+    public static async Task<Errors> CheckAsync(DestinationBody body, IReadOnlyCollection<string> stored, ExportsSettings settings, CancellationToken ct)
     {
         var e = new Errors();
         var name = body.Name?.Trim();
@@ -96,12 +74,16 @@ public static class ManageDestinations
         foreach (var (k, v) in body.Secrets ?? [])
             if (v is null) e.Add($"secrets.{k}", "A secret is a string; leave it out to keep the stored one.");
             else if (k != "privateKey" && v.Any(char.IsControl)) e.Add($"secrets.{k}", "Secrets cannot hold control characters.");
-        if (e.Any) return Problems.Validation(e.ToDictionary(), "The destination is not valid");
+        if (e.Any) return e;
         var host = NetworkGuard.HostOf(new Destination(Guid.Empty, Guid.Empty, name!, kind!, config, new Dictionary<string, string>()));
-        if (await NetworkGuard.RefusalAsync(host, settings.DeliveryAllowPrivateNetworks, ct) is { } refused)
-            return Problems.Validation(new Dictionary<string, string[]> { [GuardField(kind!)] = [refused] }, "The destination is not valid");
-        return null;
+        if (await NetworkGuard.RefusalAsync(host, settings.DeliveryAllowPrivateNetworks, ct) is { } refused) e.Add(GuardField(kind!), refused);
+        return e;
     }
+
+    /// <summary>The body as the destination it describes (name and kind trimmed, kind in lower case); call it only
+    /// once the body passed <see cref="CheckAsync"/>.</summary>
+    public static (string Name, string Kind, JsonElement Config) Normalized(DestinationBody body) =>
+        (body.Name!.Trim(), body.Kind!.Trim().ToLowerInvariant(), body.Config!.Value);
 
     /// <summary>The config field that names a kind's host: where a network-guard refusal is shown.</summary>
     public static string GuardField(string kind) => kind == "webhook" ? "config.url" : kind == "s3" ? "config.endpoint" : "config.host";
@@ -154,4 +136,28 @@ public static class ManageDestinations
                 break;
         }
     }
+}
+
+/// <summary>The rules of a body that is not tied to a saved destination (a new one, or a test of an unsaved form):
+/// every rule, with no stored secret to fall back on. The endpoints answer its failures themselves, under the
+/// destination's title (<see cref="DestinationRules.Invalid(IEnumerable{ValidationFailure})"/>).</summary>
+public sealed class DestinationBodyValidator : Validator<DestinationBody>
+{
+    public DestinationBodyValidator() =>
+        RuleFor(b => b).CustomAsync(async (b, ctx, ct) =>
+        {
+            var errors = await DestinationRules.CheckAsync(b, [], Resolve<ExportsSettings>(), ct);
+            foreach (var (field, messages) in errors.ToDictionary())
+                foreach (var m in messages) ctx.AddFailure(new ValidationFailure(field, m)); // as written: no message formatting
+        });
+}
+
+public sealed class DestinationIdRequest
+{
+    public Guid Id { get; set; }
+}
+
+public sealed class DestinationIdValidator : Validator<DestinationIdRequest>
+{
+    public DestinationIdValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No destination has the empty id.").OverridePropertyName("id");
 }
