@@ -19,8 +19,9 @@ public static class ApiFallback
             pathMatches = true;
             if (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(ctx.Request.Method, StringComparer.OrdinalIgnoreCase) != true) continue;
             methodMatches = true;
-            if (e.Metadata.GetMetadata<IAcceptsMetadata>() is { } accepts && ctx.Request.ContentType is { } given
-                && !accepts.ContentTypes.Any(t => given.StartsWith(t, StringComparison.OrdinalIgnoreCase)))
+            var given = ctx.Request.ContentType ?? "";
+            if (e.Metadata.GetMetadata<IAcceptsMetadata>() is { } accepts && !accepts.ContentTypes.Contains("*/*")
+                && !accepts.ContentTypes.Any(t => given.Length > 0 && given.StartsWith(t, StringComparison.OrdinalIgnoreCase)))
             {
                 await Problems.Status(415, "Unsupported media type",
                     $"This route takes {string.Join(" or ", accepts.ContentTypes)} (got '{ctx.Request.ContentType ?? "none"}').").ExecuteAsync(ctx);

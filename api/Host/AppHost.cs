@@ -39,7 +39,6 @@ public static class AppHost
         builder.AddExportsMessaging(settings);
         s.AddProblemDetails();
         s.AddExceptionHandler<BadRequests>();
-        s.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         s.AddExportsEndpoints();
         s.ConfigureHttpJsonOptions(o =>
         {
@@ -60,6 +59,10 @@ public static class AppHost
             var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
             var clock = app.Services.GetRequiredService<TimeProvider>();
             await db.Database.MigrateAsync();
+            // The retention sweep was a Quartz cron job before it became a Wolverine message: a database from then still
+            // holds its job and trigger, which Quartz could no longer load.
+            var quartz = await app.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+            await quartz.DeleteJob(new Quartz.JobKey("retention", Exports.Jobs.JobQueue.Group));
             if (settings.Seed)
                 await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
                     app.Logger, clock.GetUtcNow(), CancellationToken.None);
@@ -76,6 +79,8 @@ public static class AppHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         Spa.UseStaticSpa(app, settings);
+        app.UseEmptyBodiesAsJson();
+        app.UseRouting();
         app.UseExportsOpenApi();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -84,8 +89,6 @@ public static class AppHost
         app.UseSwaggerUI(o => { o.SwaggerEndpoint("/openapi/v1.json", "Exports API"); o.RoutePrefix = "docs"; });
         Health.Map(app);
 
-        var api = app.MapGroup("/api/v1");
-        api.AddEndpointFilterFactory(NullGuard.Factory);
         app.MapExportsEndpoints();
         ApiFallback.Map(app);
         Spa.MapFallback(app, settings);

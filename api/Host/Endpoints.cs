@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Exports.Shared;
 using FastEndpoints;
+using Microsoft.AspNetCore.Http.Metadata;
 using FastEndpoints.Swagger;
 using FluentValidation.Results;
 
@@ -63,8 +64,10 @@ public static class Endpoints
             c.Endpoints.ShortNames = true;
             c.Validation.UsePropertyNamingPolicy = false;
             c.Errors.ProducesMetadataType = typeof(HttpValidationProblemDetails);
-            c.Errors.ResponseBuilder = (failures, _, status) => Problem(failures, status);
+            c.Errors.ResponseBuilder = (failures, http, status) => Problem(failures, http, status);
             c.Binding.JsonExceptionTransformer = e => new ValidationFailure(BadRequests.JsonField(e.Path), BadRequests.Describe(e));
+            // A query or route value of the wrong type, said as the rest of the API says it.
+            c.Binding.FailureMessage = (_, name, value) => $"'{value}' is not a valid value for {name}.";
             c.Binding.Modifier = (request, _, binder, _) =>
             {
                 var errors = new Errors();
@@ -78,12 +81,14 @@ public static class Endpoints
     }
 
     /// <summary>Validation failures as the API's one error shape.</summary>
-    static HttpValidationProblemDetails Problem(List<ValidationFailure> failures, int status) =>
+    static HttpValidationProblemDetails Problem(List<ValidationFailure> failures, HttpContext http, int status) =>
         new(failures.GroupBy(f => f.PropertyName).ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray()))
         {
             Status = status,
             Title = "The request is not valid",
             Type = $"https://httpstatuses.io/{status}",
+            // As ASP.NET Core's problem details service writes it, so a report of any 400 can be found in the logs.
+            Extensions = { ["traceId"] = System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier },
         };
 }
 
@@ -94,6 +99,38 @@ public sealed class ExportsBinder<T>() : RequestBinder<T>(Sources) where T : not
 {
     static readonly BindingSource Sources = BindingSource.JsonBody | BindingSource.RouteValues | BindingSource.Headers
         | (typeof(IQueryBound).IsAssignableFrom(typeof(T)) ? BindingSource.QueryParams : 0);
+
+    static readonly RequestBinder<T> WithoutBody = new(Sources & ~BindingSource.JsonBody);
+
+    /// <summary>A request without a body, on a route whose body is optional (<c>Accepts(isOptional: true)</c>) or that
+    /// takes none (route and query only): it binds from everything but the body, instead of FastEndpoints' 400 for an
+    /// empty JSON body. A route that needs a body still says so (400 <c>body</c>).</summary>
+    public override ValueTask<T> BindAsync(BinderContext ctx, CancellationToken ct) =>
+        ctx.HttpContext.Request.ContentLength == 0 && ctx.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is var accepts
+            && (accepts is null || accepts.IsOptional || accepts.ContentTypes.Contains("*/*"))
+            ? WithoutBody.BindAsync(ctx, ct)
+            : base.BindAsync(ctx, ct);
+}
+
+/// <summary>
+/// A POST, PUT or PATCH to the API with no body and no Content-Type (<c>curl -X POST …/run</c>) is taken as an empty
+/// JSON body before routing. Routing would otherwise drop every JSON route for it as a media-type mismatch and answer
+/// 404 (ASP.NET Core matches a request without a Content-Type only to routes that declare no body); now a route with
+/// an optional body runs without one, and one that needs a body says so (400 <c>body</c>).
+/// </summary>
+public static class EmptyBodies
+{
+    public static void UseEmptyBodiesAsJson(this WebApplication app) => app.Use((ctx, next) =>
+    {
+        var r = ctx.Request;
+        if (r.Path.StartsWithSegments("/api") && (HttpMethods.IsPost(r.Method) || HttpMethods.IsPut(r.Method) || HttpMethods.IsPatch(r.Method))
+            && string.IsNullOrEmpty(r.ContentType) && (r.ContentLength ?? 0) == 0 && r.Headers.TransferEncoding.Count == 0)
+        {
+            r.ContentType = "application/json";
+            r.ContentLength = 0;
+        }
+        return next(ctx);
+    });
 }
 
 /// <summary>Marks a request whose properties may come from the query string.</summary>

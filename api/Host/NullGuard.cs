@@ -20,23 +20,6 @@ public static class NullGuard
     static readonly ConcurrentDictionary<Type, Member[]> Members = new();
     static readonly object Gate = new();
 
-    /// <summary>An endpoint filter factory for a route group: checks the JSON body argument of each route that has one.</summary>
-    public static EndpointFilterDelegate Factory(EndpointFilterFactoryContext factory, EndpointFilterDelegate next)
-    {
-        // Minimal APIs bind a parameter of one of our (non-service) classes from the JSON body.
-        var services = factory.ApplicationServices.GetService<IServiceProviderIsService>();
-        var index = Array.FindIndex(factory.MethodInfo.GetParameters(), p =>
-            IsOurs(p.ParameterType) && services?.IsService(p.ParameterType) != true);
-        if (index < 0) return next;
-        return async ctx =>
-        {
-            if (ctx.Arguments[index] is not { } body) return await next(ctx);
-            var errors = new Errors();
-            Walk(body, "", errors, 0);
-            return errors.Any ? Problems.Validation(errors.ToDictionary()) : await next(ctx);
-        };
-    }
-
     public static void Walk(object value, string path, Errors errors, int depth)
     {
         if (depth > MaxDepth) return;

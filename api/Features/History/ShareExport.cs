@@ -31,10 +31,9 @@ public sealed class ShareExport(JobRecords records, DownloadLinks links, TimePro
     public override void Configure()
     {
         Post("/exports/{id:guid}/links");
-        // The body is optional, as it was: an empty one binds only the route (the default expiry), and the document says
-        // so (its requestBody is not required).
-        RequestBinder(new OptionalBodyBinder());
-        Description(d => d.Accepts<ShareExportRequest>(isOptional: true, "application/json")
+        // The body is optional, as it was: without one the route alone binds (the default expiry), and the document
+        // says so (its requestBody is not required).
+        Description(d => d.ClearDefaultAccepts().Accepts<ShareExportRequest>(isOptional: true, "application/json")
             .WithTags("History").WithSummary("A signed, expiring download link")
             .Produces<ShareLink>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409));
     }
@@ -49,15 +48,5 @@ public sealed class ShareExport(JobRecords records, DownloadLinks links, TimePro
         var token = links.Create(req.Id, expires);
         return TypedResults.Ok(new ShareLink($"/api/v1/exports/{req.Id}/download?token={Uri.EscapeDataString(token)}",
             DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds())));
-    }
-
-    /// <summary>Binds as every request does (JSON body, route, headers), except that an empty body is no body rather
-    /// than a 400: the route alone then.</summary>
-    sealed class OptionalBodyBinder() : RequestBinder<ShareExportRequest>(BindingSource.JsonBody | BindingSource.RouteValues | BindingSource.Headers)
-    {
-        static readonly RequestBinder<ShareExportRequest> RouteOnly = new(BindingSource.RouteValues | BindingSource.Headers);
-
-        public override ValueTask<ShareExportRequest> BindAsync(BinderContext ctx, CancellationToken ct) =>
-            ctx.HttpContext.Request.ContentLength == 0 ? RouteOnly.BindAsync(ctx, ct) : base.BindAsync(ctx, ct);
     }
 }

@@ -31,7 +31,8 @@ public sealed class RunTemplate(ExportsDb db, TemplateRuns runs) : Endpoint<RunT
     public override void Configure()
     {
         Post("/templates/{id:guid}/run");
-        Description(d => d.WithTags("Templates").WithSummary("Run a template now (optionally with another range or format)")
+        // The body is optional (a POST without one runs the template as saved): also without a Content-Type at all.
+        Description(d => d.ClearDefaultAccepts().Accepts<RunTemplateRequest>(isOptional: true, "application/json").WithTags("Templates").WithSummary("Run a template now (optionally with another range or format)")
             .Produces<JobRecord>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(429));
     }
 

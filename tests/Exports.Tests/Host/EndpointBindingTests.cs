@@ -58,4 +58,36 @@ public sealed class EndpointBindingTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.BadRequest, nulls.StatusCode);
         Assert.True(JsonDocument.Parse(await nulls.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("targets[0]", out _));
     }
+
+    [Fact]
+    public async Task QueryValueOfTheWrongType_IsNamedWithTheValue_AndTheProblemCarriesATraceId()
+    {
+        var (_, client) = await api.NewUserAsync();
+        var r = await client.GetAsync("/api/v1/exports?limit=many&from=yesterday");
+        var problem = await r.ProblemAsync(400);
+        Assert.Equal("'many' is not a valid value for limit.", problem.GetProperty("errors").GetProperty("limit")[0].GetString());
+        Assert.Equal("'yesterday' is not a valid value for from.", problem.GetProperty("errors").GetProperty("from")[0].GetString());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+    }
+
+    /// <summary>A POST whose body is optional works without one, with no Content-Type at all (curl -X POST):
+    /// routing must not refuse it for the JSON it does not send.</summary>
+    [Fact]
+    public async Task OptionalBody_MayBeLeftOut_WithoutAContentType()
+    {
+        var client = api.Demo();
+        var template = await client.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "no body " + Guid.NewGuid().ToString("N")[..6],
+            request = new { kind = "series", format = "csv", series = new { source = "servers", metrics = new[] { "cpu_percent" }, timeframe = new { last = "1h" } } },
+        });
+        Assert.Equal(HttpStatusCode.Created, template.StatusCode);
+        var id = JsonDocument.Parse(await template.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        var run = await client.PostAsync($"/api/v1/templates/{id}/run", null);
+        Assert.True(run.StatusCode == HttpStatusCode.Accepted, $"{(int)run.StatusCode} {await run.Content.ReadAsStringAsync()}");
+        var job = JsonDocument.Parse(await run.Content.ReadAsStringAsync()).RootElement;
+        var link = await client.PostAsync($"/api/v1/exports/{job.GetProperty("id").GetString()}/links", null);
+        // A link for a job that may not have finished yet: made, or refused as not ready; never unrouted.
+        Assert.True(link.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.Conflict, $"{(int)link.StatusCode} {await link.Content.ReadAsStringAsync()}");
+    }
 }
