@@ -38,7 +38,10 @@ public static partial class Messaging
             opts.Durability.ScheduledJobFirstExecution = j.DurabilityPoll;
             opts.Durability.StaleNodeTimeout = j.NodeStale;
             opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
-            if (j.Worker) opts.Schedules.ScheduleRecurring<SweepRetention>("*/5 * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
+            // On every node, so that every node's handlers are the same generated code and whichever node the cluster's
+            // leader gives the recurring agent can run it: the sweep is housekeeping (shared storage, conditional
+            // updates), not an export, so it may run on a node with EXPORTS_WORKER=false.
+            opts.Schedules.ScheduleRecurring<SweepRetention>("*/5 * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
         });
     }
 

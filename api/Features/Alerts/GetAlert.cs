@@ -7,10 +7,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Alerts;
 
-public sealed class GetAlertValidator : Validator<AlertIdRequest>
-{
-    public GetAlertValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No alert has the empty id.").OverridePropertyName("id");
-}
+/// <summary>Nothing to refuse: any id is well-formed, and one that names nothing here (the empty GUID included) is the
+/// lookup's 404, as on every route of the API.</summary>
+public sealed class GetAlertValidator : Validator<AlertIdRequest>;
 
 /// <summary>GET /alerts/{id}: one of your alerts; another owner's is "not found".</summary>
 public sealed class GetAlert(ExportsDb db) : Endpoint<AlertIdRequest, Results<Ok<AlertView>, ProblemHttpResult>>

@@ -157,7 +157,6 @@ public sealed class DestinationIdRequest
     public Guid Id { get; set; }
 }
 
-public sealed class DestinationIdValidator : Validator<DestinationIdRequest>
-{
-    public DestinationIdValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No destination has the empty id.").OverridePropertyName("id");
-}
+/// <summary>Nothing to refuse: any id is well-formed, and one that names nothing here (the empty GUID included) is the
+/// lookup's 404, as on every route of the API.</summary>
+public sealed class DestinationIdValidator : Validator<DestinationIdRequest>;

@@ -11,12 +11,9 @@ public sealed class UpdateDestinationRequest : DestinationBody
     public Guid Id { get; set; }
 }
 
-/// <summary>The id only: the body's rules depend on the saved destination (a secret left out keeps its stored value),
-/// so the endpoint checks them once it has loaded it (404 first, as before).</summary>
-public sealed class UpdateDestinationValidator : Validator<UpdateDestinationRequest>
-{
-    public UpdateDestinationValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No destination has the empty id.").OverridePropertyName("id");
-}
+/// <summary>Nothing to refuse up front: the body's rules depend on the saved destination (a secret left out keeps its
+/// stored value), so the endpoint checks them once it has loaded it (404 first, the empty GUID included).</summary>
+public sealed class UpdateDestinationValidator : Validator<UpdateDestinationRequest>;
 
 /// <summary>PUT /destinations/{id}: replaces name, kind and config; secrets left out keep their stored values.</summary>
 public sealed class UpdateDestination(Exports.Delivery.Destinations store, ExportsSettings settings, TimeProvider clock)

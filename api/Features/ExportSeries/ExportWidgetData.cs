@@ -23,7 +23,7 @@ public sealed class ExportWidgetDataRequest
 public sealed class ExportWidgetDataValidator : Validator<ExportWidgetDataRequest>
 {
     public ExportWidgetDataValidator() =>
-        RuleFor(r => r.DataFormat).Must(f => f is "csv" or "xlsx" or "json").WithMessage("dataFormat is csv, xlsx or json.").OverridePropertyName("dataFormat");
+        RuleFor(r => r.DataFormat).Must(f => f.ToLowerInvariant() is "csv" or "xlsx" or "json").WithMessage("dataFormat is csv, xlsx or json.").OverridePropertyName("dataFormat");
 }
 
 /// <summary>GET /api/v1/dashboards/{id}/widgets/{widgetId}/export.{csv|xlsx|json}: a dashboard panel's data (Grafana's
@@ -63,7 +63,7 @@ public sealed class ExportWidgetData(ExportsDb db, SeriesExports exports, JobQue
         {
             Timeframe = widget.Query.Timeframe ?? applied.Timeframe ?? new TimeframeSpec { Last = "24h" },
             Timezone = widget.Query.Timezone ?? applied.Timezone,
-            Format = r.DataFormat, FormatOptions = null, Compression = null,
+            Format = r.DataFormat.ToLowerInvariant(), FormatOptions = null, Compression = null,
             Filename = FileName(d.Slug, r.WidgetId, clock.GetUtcNow()),
         };
         return await StartSeriesExport.StreamAsync(req, exports, jobs, gate, owner, HttpContext, ct, overrides.QueryName);

@@ -14,7 +14,8 @@ namespace Exports.Features.ExportSeries;
 /// <summary>A direct download link: its id in the route and its signature in the query string.</summary>
 public sealed class StreamDirectDownloadRequest : IQueryBound
 {
-    public Guid Id { get; set; }
+    /// <summary>From the route only: <c>?id=</c> must not name another link than the one the URL names.</summary>
+    [DontBind(Source.QueryParam)] public Guid Id { get; set; }
     [BindFrom("token")] public string? Token { get; set; }
 }
 

@@ -7,10 +7,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Identity;
 
-public sealed class KeyIdValidator : Validator<KeyIdRequest>
-{
-    public KeyIdValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No API key has the empty id.").OverridePropertyName("id");
-}
+/// <summary>Nothing to refuse: any id is well-formed, and one that names nothing here (the empty GUID included) is the
+/// lookup's 404, as on every route of the API.</summary>
+public sealed class KeyIdValidator : Validator<KeyIdRequest>;
 
 /// <summary>DELETE /keys/{id}: revokes the key at once (another owner's, or an already revoked one, is "not found").</summary>
 public sealed class RevokeKey(ExportsDb db, TimeProvider clock) : Endpoint<KeyIdRequest, Results<NoContent, ProblemHttpResult>>

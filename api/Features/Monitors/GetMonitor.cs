@@ -8,10 +8,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Monitors;
 
-public sealed class GetMonitorValidator : Validator<MonitorIdRequest>
-{
-    public GetMonitorValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No monitor has the empty id.").OverridePropertyName("id");
-}
+/// <summary>Nothing to refuse: any id is well-formed, and one that names nothing here (the empty GUID included) is the
+/// lookup's 404, as on every route of the API.</summary>
+public sealed class GetMonitorValidator : Validator<MonitorIdRequest>;
 
 /// <summary>GET /monitors/{id}: one of your monitors, evaluated now; another owner's is "not found".</summary>
 public sealed class GetMonitor(ExportsDb db, SeriesExports exports, TimeProvider clock) : Endpoint<MonitorIdRequest, Results<Ok<MonitorView>, ProblemHttpResult>>

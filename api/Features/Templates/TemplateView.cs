@@ -32,10 +32,9 @@ public sealed class TemplateIdRequest
     public Guid Id { get; set; }
 }
 
-public sealed class TemplateIdValidator : Validator<TemplateIdRequest>
-{
-    public TemplateIdValidator() => RuleFor(r => r.Id).NotEmpty().WithMessage("No template has the empty id.").OverridePropertyName("id");
-}
+/// <summary>Nothing to refuse: any id is well-formed, and one that names nothing here (the empty GUID included) is the
+/// lookup's 404, as on every route of the API.</summary>
+public sealed class TemplateIdValidator : Validator<TemplateIdRequest>;
 
 public sealed record TemplateVersionInfo(int Version, DateTimeOffset SavedAt);
 

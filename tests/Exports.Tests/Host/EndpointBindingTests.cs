@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Exports.Tests.Host;
 
@@ -89,5 +90,44 @@ public sealed class EndpointBindingTests(ApiFixture api)
         var link = await client.PostAsync($"/api/v1/exports/{job.GetProperty("id").GetString()}/links", null);
         // A link for a job that may not have finished yet: made, or refused as not ready; never unrouted.
         Assert.True(link.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.Conflict, $"{(int)link.StatusCode} {await link.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>The general rule behind <see cref="QueryString_CannotReplaceABodyFieldOrARouteValue"/>: FastEndpoints
+    /// binds the query string after the route, so on a route whose request reads the query string, every property a
+    /// route value fills must refuse the query (<c>[DontBind(Source.QueryParam)]</c>); otherwise
+    /// <c>/exports/series/direct/A?id=B&amp;token=…</c> would serve B under A's URL.</summary>
+    [Fact]
+    public void QueryBoundRequests_NeverTakeARouteValueFromTheQuery()
+    {
+        var endpoints = api.Host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => (Route: e.RoutePattern, Definition: e.Metadata.GetMetadata<FastEndpoints.EndpointDefinition>()))
+            .Where(x => x.Definition is not null && typeof(Exports.Host.IQueryBound).IsAssignableFrom(x.Definition.ReqDtoType)).ToList();
+        Assert.Contains(endpoints, x => x.Route.Parameters.Count > 0); // the rule has routes to check
+        var open = new List<string>();
+        foreach (var (route, definition) in endpoints)
+            foreach (var parameter in route.Parameters)
+                if (definition!.ReqDtoType.GetProperties().FirstOrDefault(p => string.Equals(p.Name, parameter.Name, StringComparison.OrdinalIgnoreCase)) is { } property
+                    && property.GetCustomAttributes(typeof(FastEndpoints.DontBindAttribute), true).Cast<FastEndpoints.DontBindAttribute>()
+                        .All(a => !a.BindingSources.HasFlag(FastEndpoints.Source.QueryParam)))
+                    open.Add($"{route.RawText}: {definition.ReqDtoType.Name}.{property.Name}");
+        Assert.True(open.Count == 0, "route values the query string can replace:\n" + string.Join("\n", open));
+    }
+
+    /// <summary>A route's extension is matched ignoring case (ASP.NET Core's regex constraint), so the request is
+    /// too: <c>export.PNG</c> is the PNG, <c>export.CSV</c> the CSV; an id that names nothing stays a 404.</summary>
+    [Fact]
+    public async Task ExtensionsInUpperCase_AreTheSameFormat()
+    {
+        var c = api.Demo();
+        var png = await c.GetAsync("/api/v1/dashboards/ops-overview/widgets/cpu/export.PNG?last=1h");
+        Assert.True(png.StatusCode == HttpStatusCode.OK, await png.Content.ReadAsStringAsync());
+        Assert.Equal("image/png", png.Content.Headers.ContentType?.MediaType);
+        var csv = await c.GetAsync("/api/v1/dashboards/ops-overview/widgets/cpu/export.CSV?last=1h");
+        Assert.True(csv.StatusCode == HttpStatusCode.OK, await csv.Content.ReadAsStringAsync());
+        Assert.StartsWith("text/csv", csv.Content.Headers.ContentType?.ToString());
+        Assert.EndsWith(".csv", csv.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        await (await c.GetAsync($"/api/v1/destinations/{Guid.Empty}")).ProblemAsync(404);
+        await (await c.GetAsync($"/api/v1/alerts/{Guid.Empty}")).ProblemAsync(404);
     }
 }
