@@ -1,4 +1,3 @@
-using Quartz;
 using System.Diagnostics;
 using System.Text.Json;
 using Exports.Host;
@@ -17,19 +16,16 @@ public sealed record DeliveryResult(Guid ExportId, Guid DestinationId, string De
 /// a recovered job does not deliver twice.</summary>
 public sealed class DeliveryService(
     NpgsqlDataSource db, Destinations destinations, IEnumerable<IDeliveryChannel> channels, IArtifactStore store,
-    DownloadLinks links, ExportsSettings settings, JobRecords records, Quartz.ISchedulerFactory schedulers, ILogger<DeliveryService> log) : IJobCompletion
+    DownloadLinks links, ExportsSettings settings, JobRecords records, IServiceScopeFactory scopes, TimeProvider clock, ILogger<DeliveryService> log) : IJobCompletion
 {
-    /// <summary>Hands the deliveries to a durable Quartz job (RequestRecovery): if this node dies before or while
-    /// delivering, another node delivers what is not delivered yet.</summary>
+    /// <summary>Hands the deliveries to a <see cref="DeliverExport"/> message on the workers' PostgreSQL queue: any worker
+    /// node takes it, and if that node dies before or while delivering, another one delivers what is not delivered yet
+    /// (a destination delivered before is skipped, and a webhook gets the same Idempotency-Key again).</summary>
     public async Task CompletedAsync(JobRecord job, CancellationToken ct)
     {
         if (Requested(job.Request).Count == 0) return;
-        var scheduler = await schedulers.GetScheduler(ct);
-        var detail = Quartz.JobBuilder.Create<DeliveryJob>().WithIdentity($"deliver-{job.Id:N}", "deliveries")
-            .UsingJobData(DeliveryJob.IdKey, job.Id.ToString()).RequestRecovery(true).Build();
-        var trigger = Quartz.TriggerBuilder.Create(TimeProvider.System).WithIdentity($"deliver-{job.Id:N}", "deliveries").StartNow().Build();
-        try { await scheduler.ScheduleJob(detail, trigger, default, ct); }
-        catch (Quartz.ObjectAlreadyExistsException) { /* already queued */ }
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().PublishAsync(new DeliverExport(job.Id));
     }
 
     public async Task DeliverAsync(Guid exportId, CancellationToken ct)
@@ -49,7 +45,7 @@ public sealed class DeliveryService(
         var found = (await destinations.LoadAsync(job.OwnerId, wanted, ct)).ToDictionary(d => d.Id);
         var retry = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
             ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web)! : new JobRetry(3, "exponential", 1000, 30_000, true);
-        var link = $"{settings.PublicUrl}/api/v1/exports/{job.Id}/download?token={Uri.EscapeDataString(links.Create(job.Id, job.ExpiresAt ?? DateTimeOffset.UtcNow.AddDays(1)))}";
+        var link = $"{settings.PublicUrl}/api/v1/exports/{job.Id}/download?token={Uri.EscapeDataString(links.Create(job.Id, job.ExpiresAt ?? clock.GetUtcNow().AddDays(1)))}";
         foreach (var id in wanted)
         {
             if (!found.TryGetValue(id, out var dest))
@@ -136,11 +132,11 @@ public sealed class DeliveryService(
     }
 }
 
-/// <summary>The durable half of delivery: one Quartz firing per finished export that names destinations.</summary>
-public sealed class DeliveryJob(DeliveryService deliveries) : Quartz.IJob
-{
-    public const string IdKey = "exportId";
+/// <summary>Deliver a finished export to the destinations its request names (what is not delivered yet).</summary>
+public sealed record DeliverExport(Guid ExportId);
 
-    public async ValueTask Execute(Quartz.IJobExecutionContext context, CancellationToken ct) =>
-        await deliveries.DeliverAsync(Guid.Parse(context.MergedJobDataMap.GetString(IdKey)!), ct);
+/// <summary>The durable half of delivery: one message per finished export that names destinations.</summary>
+public static class DeliverExportHandler
+{
+    public static Task Handle(DeliverExport message, DeliveryService deliveries, CancellationToken ct) => deliveries.DeliverAsync(message.ExportId, ct);
 }

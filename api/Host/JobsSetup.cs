@@ -53,7 +53,6 @@ public static class JobsSetup
             });
             q.AddJobType<ExportJob>();
             q.AddJobType<Exports.Features.Schedule.ScheduleJob>();
-            q.AddJobType<Exports.Delivery.DeliveryJob>();
         });
         s.AddQuartzHostedService(o =>
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Exports.Delivery;
 using Exports.Jobs;
 using JasperFx;
 using JasperFx.CodeGeneration;
@@ -25,7 +26,7 @@ public static partial class Messaging
             opts.ServiceName = j.SchedulerName;
             opts.ApplicationAssembly = typeof(Messaging).Assembly;
             // Only the handlers named here: conventional discovery would also look at every *Handler class.
-            opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler));
+            opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler)).IncludeType(typeof(DeliverExportHandler));
             var schema = SchemaFor(j.SchedulerName);
             opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema);
             opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
@@ -38,11 +39,53 @@ public static partial class Messaging
             opts.Durability.ScheduledJobFirstExecution = j.DurabilityPoll;
             opts.Durability.StaleNodeTimeout = j.NodeStale;
             opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
+            opts.DefaultExecutionTimeout = j.JobTimeout;
+
+            // Deliveries: a PostgreSQL queue the worker nodes consume competitively (a local queue would keep the work
+            // on the node that finished the export). A worker takes one message per poll, up to its concurrency.
+            opts.PublishMessage<DeliverExport>().ToPostgresqlQueue(DeliveriesQueue);
+            if (j.Worker)
+                opts.ListenToPostgresqlQueue(DeliveriesQueue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
+                    .PollingInterval(j.DurabilityPoll / 4).UseDurableInbox();
+
             // On every node, so that every node's handlers are the same generated code and whichever node the cluster's
             // leader gives the recurring agent can run it: the sweep is housekeeping (shared storage, conditional
             // updates), not an export, so it may run on a node with EXPORTS_WORKER=false.
             opts.Schedules.ScheduleRecurring<SweepRetention>("*/5 * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
         });
+    }
+
+    public const string DeliveriesQueue = "deliveries";
+
+    /// <summary>Deliveries were Quartz jobs (<c>deliver-{export:N}</c> in group <c>deliveries</c>) before they were
+    /// messages: once the node has started, any still in a database from then become <see cref="DeliverExport"/>
+    /// messages and the Quartz jobs go (a delivery already made is skipped, so a crash between the two repeats nothing).</summary>
+    public static void MoveQuartzDeliveriesOnStart(WebApplication app) =>
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => MoveQuartzDeliveriesAsync(app.Services, app.Logger)));
+
+    public static async Task<int> MoveQuartzDeliveriesAsync(IServiceProvider services, ILogger log)
+    {
+        try
+        {
+            var quartz = await services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+            var keys = await Quartz.SchedulerQueryExtensions.GetJobKeys(quartz, Quartz.GroupMatcher<Quartz.JobKey>.GroupEquals("deliveries"), CancellationToken.None);
+            foreach (var key in keys)
+            {
+                if (key.Name.StartsWith("deliver-", StringComparison.Ordinal) && Guid.TryParseExact(key.Name["deliver-".Length..], "N", out var export))
+                {
+                    await using var scope = services.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new DeliverExport(export));
+                }
+                await quartz.DeleteJob(key);
+            }
+            if (keys.Count > 0) log.LogInformation("Moved {Count} deliveries from Quartz to Wolverine", keys.Count);
+            return keys.Count;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Could not move the deliveries Quartz still held; they move when a node starts again");
+            return 0;
+        }
     }
 
     /// <summary>At most this many connections for Wolverine's own work (beats, polls, inbox and outbox), in a pool of

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Exports.Delivery;
 using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Destinations;
@@ -72,6 +73,31 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         var attachment = Assert.Single(mail.GetProperty("attachments").EnumerateArray());
         Assert.Equal(job.GetProperty("fileName").GetString(), attachment.GetProperty("filename").GetString());
         Assert.Equal(job.GetProperty("checksum").GetString(), "sha256:" + attachment.GetProperty("sha256").GetString());
+    }
+
+    /// <summary>An older version queued deliveries as Quartz jobs: one left in the database becomes a message on start
+    /// and is delivered, and the Quartz job is gone.</summary>
+    [Fact]
+    public async Task DeliveryLeftInQuartzByAnOlderVersion_BecomesAMessage_AndIsDelivered()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var dest = await CreateAsync(c, new { name = "legacy mail " + tag, kind = "email", config = new { to = new[] { $"legacy-{tag}@example.com" } } });
+        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var id = job.GetProperty("id").GetGuid();
+        await DeliveriesAsync(c, id.ToString(), 1);
+        // As if the delivery had been queued in Quartz and never run: no delivery row, a durable Quartz job by its key.
+        await api.ScalarAsync<long>("WITH gone AS (DELETE FROM export_deliveries WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM gone", id);
+        var quartz = await api.Host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
+        var key = new Quartz.JobKey($"deliver-{id:N}", "deliveries");
+        await quartz.AddJob(Quartz.JobBuilder.Create<Exports.Jobs.ExportJob>().WithIdentity(key).StoreDurably().Build(), Quartz.AddJobOptions.Replacing, default);
+        Assert.NotNull(await quartz.GetJobDetail(key, default));
+
+        Assert.True(await Exports.Host.Messaging.MoveQuartzDeliveriesAsync(api.Host.Services, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) >= 1);
+        Assert.Null(await quartz.GetJobDetail(key, default));
+        var deliveries = await DeliveriesAsync(c, id.ToString(), 1);
+        Assert.Equal("delivered", deliveries[0].GetProperty("status").GetString());
+        Assert.Equal(2, Directory.EnumerateFiles(api.MailDir, "*.eml").Count(f => File.ReadAllText(f).Contains($"legacy-{tag}@example.com")));
     }
 
     [Fact]
