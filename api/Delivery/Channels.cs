@@ -15,7 +15,7 @@ namespace Exports.Delivery;
 /// <summary>What a channel needs to deliver one finished export. <paramref name="Test"/>: a small test file sent
 /// from the Destinations page ("Send test"), said so in the e-mail's subject and the webhook event's type.</summary>
 public sealed record DeliveryContext(JobRecord Job, Destination Destination, Guid DeliveryId, string Link,
-    Func<CancellationToken, Task<ArtifactRead?>> Open, bool Test = false);
+    Func<CancellationToken, Task<ArtifactRead?>> Open, DateTimeOffset Now, bool Test = false);
 
 /// <summary>A failure worth another attempt (server busy, timeout, connection lost).</summary>
 public sealed class TransientDeliveryException(string message, Exception? inner = null) : Exception(message, inner);
@@ -51,7 +51,7 @@ public sealed class EmailChannel(ExportsSettings settings) : IDeliveryChannel
         var to = d.Config.GetProperty("to").EnumerateArray().Select(x => x.GetString()!).ToList();
         var subjectTemplate = d.Get("subject") ?? "Export ready: {template}";
         var subject = ctx.Test ? $"Test from Exports: {d.Name}"
-            : Placeholders.Expand(subjectTemplate, job.Source, job.Title, null, DateTimeOffset.UtcNow, TimeZoneInfo.Utc);
+            : Placeholders.Expand(subjectTemplate, job.Source, job.Title, null, ctx.Now, TimeZoneInfo.Utc);
         var attachUpTo = d.Config.TryGetProperty("attachUpToBytes", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Number && a.TryGetInt64(out var lim) ? lim : DefaultAttachUpTo;
         var attach = (job.SizeBytes ?? 0) <= attachUpTo;
         using var msg = new MimeMessage();
@@ -145,10 +145,10 @@ public sealed class WebhookChannel(IHttpClientFactory http) : IDeliveryChannel
         var job = ctx.Job;
         var body = JsonSerializer.Serialize(new
         {
-            id = ctx.DeliveryId, type = ctx.Test ? "destination.test" : "export.completed", createdAt = DateTimeOffset.UtcNow,
+            id = ctx.DeliveryId, type = ctx.Test ? "destination.test" : "export.completed", createdAt = ctx.Now,
             data = new { exportId = job.Id, status = job.Status, fileName = job.FileName, sizeBytes = job.SizeBytes, rowCount = job.RowCount, checksum = job.Checksum, link = ctx.Link, expiresAt = job.ExpiresAt },
         }, JsonSerializerOptions.Web);
-        var t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var t = ctx.Now.ToUnixTimeSeconds();
         using var req = new HttpRequestMessage(HttpMethod.Post, ctx.Destination.Get("url")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         req.Headers.Add("Idempotency-Key", ctx.DeliveryId.ToString());
         if (ctx.Destination.Secrets.TryGetValue("signingSecret", out var secret))

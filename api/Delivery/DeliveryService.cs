@@ -66,7 +66,7 @@ public sealed class DeliveryService(
             {
                 try
                 {
-                    var detail = await channel.DeliverAsync(new DeliveryContext(job, dest, deliveryId.Value, link, t => store.OpenAsync(job.StorageKey, 0, null, t)), ct);
+                    var detail = await channel.DeliverAsync(new DeliveryContext(job, dest, deliveryId.Value, link, t => store.OpenAsync(job.StorageKey, 0, null, t), clock.GetUtcNow()), ct);
                     await RecordAsync(job.Id, id, dest.Name, dest.Kind, "delivered", attempt, null, detail, sw.ElapsedMilliseconds, ct);
                     break;
                 }

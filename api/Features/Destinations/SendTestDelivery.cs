@@ -92,7 +92,7 @@ public static class SendTestDelivery
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(TimeLimit);
         var context = new DeliveryContext(job, d, Guid.CreateVersion7(), $"{settings.PublicUrl}/destinations",
-            _ => Task.FromResult<ArtifactRead?>(new ArtifactRead(new MemoryStream(bytes), bytes.Length, bytes.Length)), Test: true);
+            _ => Task.FromResult<ArtifactRead?>(new ArtifactRead(new MemoryStream(bytes), bytes.Length, bytes.Length)), clock.GetUtcNow(), Test: true);
         try
         {
             var detail = await channel.DeliverAsync(context, limit.Token);

@@ -49,7 +49,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         if (kind == "cron" && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
         {
             if (await ScheduleTriggers.DeferAsync(context.Scheduler, id, opens, scheduledFor, ct))
-                await WaitingAsync(db, s, scheduledFor, $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", ct);
+                await WaitingAsync(db, s, scheduledFor, clock.GetUtcNow(), $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", ct);
             return;
         }
         if (kind == "window" && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
@@ -122,11 +122,11 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         return await InsertOnceAsync(db, run, ct) ? run : null;
     }
 
-    static Task WaitingAsync(ExportsDb db, ExportSchedule s, DateTimeOffset scheduledFor, string message, CancellationToken ct) =>
+    static Task WaitingAsync(ExportsDb db, ExportSchedule s, DateTimeOffset scheduledFor, DateTimeOffset now, string message, CancellationToken ct) =>
         InsertOnceAsync(db, new ScheduleRun
         {
             Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = "cron", ScheduledFor = scheduledFor,
-            StartedAt = DateTimeOffset.UtcNow, Status = "waiting", Error = message,
+            StartedAt = now, Status = "waiting", Error = message,
         }, ct);
 
     /// <summary>Inserts a run unless its tick already has one (a second firing of the same tick).</summary>

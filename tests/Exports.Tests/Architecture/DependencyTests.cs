@@ -90,6 +90,22 @@ public sealed class DependencyTests
         Assert.Contains(Typed, r => r.FromType == "Exports.Rendering.RenderBackend" && r.To == cairo); // the rule sees references
     }
 
+    /// <summary>Every clock read goes through <c>TimeProvider</c> (tests move it; pure writers take the time they are
+    /// given): no code of the api reads <c>DateTime(Offset).UtcNow</c>, <c>.Now</c> or <c>.Today</c> itself.</summary>
+    [Fact]
+    public void NoCodeReadsTheSystemClockDirectly()
+    {
+        var calls = Module.Types.SelectMany(Nested).Where(t => t.Namespace.StartsWith("Exports") || (t.DeclaringType?.Namespace ?? "").StartsWith("Exports"))
+            .SelectMany(t => t.Methods).Where(m => m.HasBody)
+            .SelectMany(m => m.Body.Instructions.Select(i => (m, r: i.Operand as MethodReference))).ToList();
+        Assert.Contains(calls, x => x.r is { Name: "GetUtcNow" } r && r.DeclaringType.FullName == "System.TimeProvider"); // the scan sees clock reads
+        var reads = calls
+            .Where(x => x.r is { } r && r.DeclaringType.FullName is "System.DateTime" or "System.DateTimeOffset"
+                && r.Name is "get_UtcNow" or "get_Now" or "get_Today")
+            .Select(x => $"{x.m.DeclaringType.FullName}.{x.m.Name} reads {x.r!.DeclaringType.Name}.{x.r.Name[4..]}").Distinct().ToList();
+        Assert.True(reads.Count == 0, string.Join("\n", reads));
+    }
+
     [Fact]
     public void Slices_NeverReferenceEachOther()
     {

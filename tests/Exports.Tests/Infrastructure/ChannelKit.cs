@@ -26,7 +26,7 @@ public static class ChannelKit
 
     public static DeliveryContext Context(JobRecord job, Destination d, Func<Stream> source) =>
         new(job, d, Guid.NewGuid(), "https://exports.example/download?token=t",
-            _ => Task.FromResult<ArtifactRead?>(new ArtifactRead(source(), job.SizeBytes ?? 0, job.SizeBytes ?? 0)));
+            _ => Task.FromResult<ArtifactRead?>(new ArtifactRead(source(), job.SizeBytes ?? 0, job.SizeBytes ?? 0)), DateTimeOffset.UtcNow);
 
     public static byte[] Bytes(int count)
     {
