@@ -68,7 +68,7 @@ public static class AppHost
                     app.Logger, clock.GetUtcNow(), CancellationToken.None);
             if (settings.Seed) await DemoVisuals.EnsureAsync(db, clock.GetUtcNow(), CancellationToken.None);
         }
-        Messaging.MoveQuartzDeliveriesOnStart(app);
+        Messaging.MoveQuartzJobsOnStart(app);
         Health.Ready = true;
 
         // Behind a reverse proxy on this machine (the API listens on 127.0.0.1 only), the client's address is the one

@@ -28,6 +28,7 @@ public static class JobsSetup
         s.AddSingleton<Exports.Delivery.DeliveryService>();
         s.AddSingleton<IJobCompletion>(sp => sp.GetRequiredService<Exports.Delivery.DeliveryService>());
         s.AddSingleton<JobQueue>();
+        s.AddSingleton<WorkerSlots>();
         s.AddSingleton<TemplateRuns>();
         s.AddSingleton<RetentionSweep>();
         s.AddQuartz(q =>
@@ -51,7 +52,6 @@ public static class JobsSetup
                 p.ProvisionSchema();
                 p.ConfigureStore(o => o.MisfireThreshold = j.MisfireThreshold);
             });
-            q.AddJobType<ExportJob>();
             q.AddJobType<Exports.Features.Schedule.ScheduleJob>();
         });
         s.AddQuartzHostedService(o =>

@@ -26,7 +26,8 @@ public static partial class Messaging
             opts.ServiceName = j.SchedulerName;
             opts.ApplicationAssembly = typeof(Messaging).Assembly;
             // Only the handlers named here: conventional discovery would also look at every *Handler class.
-            opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler)).IncludeType(typeof(DeliverExportHandler));
+            opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler)).IncludeType(typeof(DeliverExportHandler))
+                .IncludeType(typeof(RunExportHandler));
             var schema = SchemaFor(j.SchedulerName);
             opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema);
             opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
@@ -41,12 +42,18 @@ public static partial class Messaging
             opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
             opts.DefaultExecutionTimeout = j.JobTimeout;
 
-            // Deliveries: a PostgreSQL queue the worker nodes consume competitively (a local queue would keep the work
-            // on the node that finished the export). A worker takes one message per poll, up to its concurrency.
+            // Exports and deliveries: PostgreSQL queues the worker nodes consume competitively (a local queue would keep
+            // the work on the node that published it). A worker takes one message per poll, and stops taking exports
+            // while its slots are full (WorkerSlots), so a job submitted on a busy node runs on an idle one.
+            opts.PublishMessage<RunExport>().ToPostgresqlQueue(RunExport.Queue);
             opts.PublishMessage<DeliverExport>().ToPostgresqlQueue(DeliveriesQueue);
             if (j.Worker)
+            {
+                opts.ListenToPostgresqlQueue(RunExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
+                    .PollingInterval(j.QueuePoll).UseDurableInbox(new Wolverine.Transports.BufferingLimits(100_000, -1));
                 opts.ListenToPostgresqlQueue(DeliveriesQueue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
-                    .PollingInterval(j.DurabilityPoll / 4).UseDurableInbox();
+                    .PollingInterval(j.QueuePoll).UseDurableInbox();
+            }
 
             // On every node, so that every node's handlers are the same generated code and whichever node the cluster's
             // leader gives the recurring agent can run it: the sweep is housekeeping (shared storage, conditional
@@ -57,33 +64,43 @@ public static partial class Messaging
 
     public const string DeliveriesQueue = "deliveries";
 
-    /// <summary>Deliveries were Quartz jobs (<c>deliver-{export:N}</c> in group <c>deliveries</c>) before they were
-    /// messages: once the node has started, any still in a database from then become <see cref="DeliverExport"/>
-    /// messages and the Quartz jobs go (a delivery already made is skipped, so a crash between the two repeats nothing).</summary>
-    public static void MoveQuartzDeliveriesOnStart(WebApplication app) =>
-        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => MoveQuartzDeliveriesAsync(app.Services, app.Logger)));
+    /// <summary>Export runs and deliveries were Quartz jobs (<c>{export:N}</c> in group <c>exports</c>,
+    /// <c>deliver-{export:N}</c> in group <c>deliveries</c>) before they were messages: once the node has started, any
+    /// still in a database from then become <see cref="RunExport"/> and <see cref="DeliverExport"/> messages and the
+    /// Quartz jobs go (both handlers skip what was done, so a crash between the two repeats nothing).</summary>
+    public static void MoveQuartzJobsOnStart(WebApplication app) =>
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => MoveQuartzJobsAsync(app.Services, app.Logger)));
 
-    public static async Task<int> MoveQuartzDeliveriesAsync(IServiceProvider services, ILogger log)
+    public static async Task<int> MoveQuartzJobsAsync(IServiceProvider services, ILogger log)
     {
         try
         {
             var quartz = await services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
-            var keys = await Quartz.SchedulerQueryExtensions.GetJobKeys(quartz, Quartz.GroupMatcher<Quartz.JobKey>.GroupEquals("deliveries"), CancellationToken.None);
-            foreach (var key in keys)
+            var moved = 0;
+            foreach (var (group, prefix, message) in new (string, string, Func<Guid, object>)[]
+                     {
+                         (JobQueue.Group, "", id => new RunExport(id)),
+                         ("deliveries", "deliver-", id => new DeliverExport(id)),
+                     })
             {
-                if (key.Name.StartsWith("deliver-", StringComparison.Ordinal) && Guid.TryParseExact(key.Name["deliver-".Length..], "N", out var export))
+                var keys = await Quartz.SchedulerQueryExtensions.GetJobKeys(quartz, Quartz.GroupMatcher<Quartz.JobKey>.GroupEquals(group), CancellationToken.None);
+                foreach (var key in keys)
                 {
-                    await using var scope = services.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new DeliverExport(export));
+                    if (key.Name.StartsWith(prefix, StringComparison.Ordinal) && Guid.TryParseExact(key.Name[prefix.Length..], "N", out var export))
+                    {
+                        await using var scope = services.CreateAsyncScope();
+                        await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(message(export));
+                        moved++;
+                    }
+                    await quartz.DeleteJob(key);
                 }
-                await quartz.DeleteJob(key);
             }
-            if (keys.Count > 0) log.LogInformation("Moved {Count} deliveries from Quartz to Wolverine", keys.Count);
-            return keys.Count;
+            if (moved > 0) log.LogInformation("Moved {Count} export runs and deliveries from Quartz to Wolverine", moved);
+            return moved;
         }
         catch (Exception e)
         {
-            log.LogError(e, "Could not move the deliveries Quartz still held; they move when a node starts again");
+            log.LogError(e, "Could not move the export runs and deliveries Quartz still held; they move when a node starts again");
             return 0;
         }
     }

@@ -228,9 +228,11 @@ public sealed record JobSettings
     public TimeSpan DurabilityPoll { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>A node that has not beaten for this long is dead: its messages go to the others.</summary>
     public TimeSpan NodeStale { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>How long one background message (an export's deliveries, with their retries) may run before it is
-    /// stopped; Wolverine's own default is 60 seconds.</summary>
-    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromMinutes(60);
+    /// <summary>How long one background message (an export, or an export's deliveries with their retries) may run
+    /// before it is stopped; Wolverine's own default is 60 seconds.</summary>
+    public TimeSpan JobTimeout { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>How often a worker looks for new messages in the shared queues when it has a free slot.</summary>
+    public TimeSpan QueuePoll { get; init; } = TimeSpan.FromMilliseconds(100);
     public int QuotaConcurrent { get; init; } = 4;
     public int QuotaPerHour { get; init; } = 120;
     public long QuotaStoredBytes { get; init; } = 20L * 1024 * 1024 * 1024;
@@ -264,7 +266,8 @@ public sealed record JobSettings
             SchedulerName = get("EXPORTS_SCHEDULER_NAME") is { Length: > 0 } sn ? sn : "exports",
             DurabilityPoll = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_DURABILITY_POLL_MS", get("EXPORTS_DURABILITY_POLL_MS"), 1000, 100, 60_000)),
             NodeStale = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_NODE_STALE_MS", get("EXPORTS_NODE_STALE_MS"), 5000, 1000, 600_000)),
-            JobTimeout = TimeSpan.FromMinutes(ExportsSettings.Int("EXPORTS_JOB_TIMEOUT_MINUTES", get("EXPORTS_JOB_TIMEOUT_MINUTES"), 60, 1, 7 * 24 * 60)),
+            JobTimeout = TimeSpan.FromSeconds(ExportsSettings.Int("EXPORTS_JOB_TIMEOUT_SECONDS", get("EXPORTS_JOB_TIMEOUT_SECONDS"), 3600, 1, 7 * 24 * 3600)),
+            QueuePoll = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_QUEUE_POLL_MS", get("EXPORTS_QUEUE_POLL_MS"), 100, 10, 60_000)),
             QuotaConcurrent = ExportsSettings.Int("EXPORTS_QUOTA_CONCURRENT", get("EXPORTS_QUOTA_CONCURRENT"), 4, 1, 10_000),
             QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),
             QuotaStoredBytes = ExportsSettings.Long("EXPORTS_QUOTA_STORED_BYTES", get("EXPORTS_QUOTA_STORED_BYTES"), 20L * 1024 * 1024 * 1024, 1, long.MaxValue),

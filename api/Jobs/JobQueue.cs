@@ -7,7 +7,9 @@ using Exports.Layouts;
 using Exports.Series;
 using Exports.Shared;
 using Npgsql;
-using Quartz;
+using Wolverine;
+using Wolverine.RDBMS;
+using Wolverine.Runtime;
 
 namespace Exports.Jobs;
 
@@ -19,11 +21,12 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 
 /// <summary>Queues exports as durable jobs: validates the envelope as the synchronous endpoints would, applies the
 /// owner's quotas under a per-owner lock, records the job (and its line in the submission ledger the hourly quota
-/// counts, which deleting history does not touch), then hands it to the clustered Quartz store. A job that cannot
-/// be scheduled is removed again, ledger line included, so no record waits for a run that will never come.</summary>
+/// counts, which deleting history does not touch) and publishes its <see cref="RunExport"/> message in the same
+/// transaction (Wolverine's outbox): a job is recorded with its message or not at all, so no record waits for a run
+/// that will never come, and no message runs for a job that was not recorded.</summary>
 public sealed class JobQueue(
-    NpgsqlDataSource db, SeriesExports series, JobRecords records, ISchedulerFactory schedulers, IArtifactStore store,
-    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null)
+    NpgsqlDataSource db, SeriesExports series, JobRecords records, IServiceScopeFactory scopes, IWolverineRuntime runtime, IArtifactStore store,
+    ExportsSettings settings, TimeProvider clock, IDeliveryTargets? targets = null, ExportGate? gate = null)
 {
     public const string Group = "exports";
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
@@ -45,6 +48,8 @@ public sealed class JobQueue(
         var id = job.Id;
         var now = job.CreatedAt;
 
+        await using var scope = scopes.CreateAsyncScope();
+        var bus = (MessageContext)scope.ServiceProvider.GetRequiredService<IMessageContext>();
         await using (var conn = await db.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
@@ -64,20 +69,14 @@ public sealed class JobQueue(
             if (await QuotaAsync(conn, owner, now, ct) is { } refused) return (null, refused);
             await JobRecords.InsertAsync(conn, job, ct);
             await JobRecords.LedgerAsync(conn, job, ct);
+            await bus.EnlistInOutboxAsync(new DatabaseEnvelopeTransaction((IMessageDatabase)runtime.Storage, tx));
+            await bus.PublishAsync(new RunExport(id));
             if (recorded is not null) await recorded(conn, job, ct);
-            await tx.CommitAsync(ct);
+            // From here the client's disconnect must not stop the commit halfway: the job and its message commit together.
+            await tx.CommitAsync(CancellationToken.None);
         }
-
-        // The record is committed: schedule it whatever the client does now (a disconnect must not leave a pending
-        // job that never runs, holding a quota place).
-        try { await ScheduleAsync(id, CancellationToken.None); }
-        catch (Exception ex)
-        {
-            log.LogError(ex, "Could not schedule export job {Job}; removing its record", id);
-            await records.DeleteAsync(owner, id, CancellationToken.None);
-            await records.UnledgerAsync(id, CancellationToken.None);
-            return (null, new Refusal(503, "The job queue is not available", "Nothing was queued; try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)));
-        }
+        // Sends the committed message to the queue now; if this node dies first, Wolverine's outbox recovery sends it.
+        await bus.FlushOutgoingMessagesAsync();
         return (new Submitted(job, Replayed: false), null);
     }
 
@@ -224,38 +223,10 @@ public sealed class JobQueue(
         return HourlyRefusal(r.GetInt64(0), r.IsDBNull(1) ? now : r.GetFieldValue<DateTimeOffset>(1), now);
     }
 
-    public static JobKey KeyOf(Guid id) => new(id.ToString("N"), Group);
-
-    async Task ScheduleAsync(Guid id, CancellationToken ct)
-    {
-        var scheduler = await schedulers.GetScheduler(ct);
-        var job = JobBuilder.Create<ExportJob>()
-            .WithIdentity(KeyOf(id))
-            .UsingJobData(ExportJob.IdKey, id.ToString())
-            .RequestRecovery(true)
-            .Build();
-        var trigger = TriggerBuilder.Create(clock)
-            .WithIdentity(id.ToString("N"), Group)
-            .StartNow()
-            .Build();
-        await scheduler.ScheduleJob(job, trigger, default, ct);
-    }
-
-    /// <summary>Cancels a pending or running job: a pending one at once, a running one through its runner (which
-    /// polls for the flag) and a Quartz interrupt to whichever node runs it.</summary>
-    public async Task<JobRecord?> CancelAsync(Guid owner, Guid id, string by, CancellationToken ct)
-    {
-        var job = await records.RequestCancelAsync(owner, id, by, clock.GetUtcNow(), ct);
-        if (job is null) return null;
-        try
-        {
-            var scheduler = await schedulers.GetScheduler(ct);
-            if (job.Status == JobStatus.Cancelled) await scheduler.DeleteJob(KeyOf(id), ct);
-            else await scheduler.Interrupt(KeyOf(id), ct);
-        }
-        catch (SchedulerException ex) { log.LogWarning(ex, "Interrupting job {Job}; its runner will see the cancel flag", id); }
-        return job;
-    }
+    /// <summary>Cancels a pending or running job: a pending one at once (its message finds it cancelled and stops), a
+    /// running one through its runner, which polls the flag every quarter second on whichever node runs it.</summary>
+    public Task<JobRecord?> CancelAsync(Guid owner, Guid id, string by, CancellationToken ct) =>
+        records.RequestCancelAsync(owner, id, by, clock.GetUtcNow(), ct);
 
     /// <summary>Deletes a job that is not running, with its artifact.</summary>
     public async Task<(bool Found, bool Running)> DeleteAsync(Guid owner, Guid id, CancellationToken ct)

@@ -177,8 +177,6 @@ public sealed class JobRecords(NpgsqlDataSource db)
             """, ct, now, staleBefore, expires);
 
     /// <summary>Takes back the ledger line of a job that was never queued.</summary>
-    public async Task UnledgerAsync(Guid id, CancellationToken ct) =>
-        await ExecAsync("DELETE FROM export_submissions WHERE job_id = $1", ct, id);
 
     /// <summary>Drops ledger lines older than the quota's hour (each submit also prunes its owner's).</summary>
     public async Task<int> PruneLedgerAsync(DateTimeOffset now, CancellationToken ct) =>

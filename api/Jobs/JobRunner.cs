@@ -5,19 +5,8 @@ using Exports.Host;
 using Exports.Layouts;
 using Exports.Series;
 using Npgsql;
-using Quartz;
 
 namespace Exports.Jobs;
-
-/// <summary>The Quartz job: one firing runs one export. Quartz's clustered store hands each firing to one node and,
-/// with RequestRecovery, fires it again on another node when the first one dies.</summary>
-public sealed class ExportJob(JobRunner runner) : IJob
-{
-    public const string IdKey = "exportId";
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct) =>
-        await runner.RunAsync(Guid.Parse(context.MergedJobDataMap.GetString(IdKey)!), context.Recovering, ct);
-}
 
 /// <summary>Thrown when a file outgrows the per-file limit: a permanent failure with a reason the user can act on.</summary>
 public sealed class ArtifactTooLargeException(long limit) : Exception(
@@ -44,13 +33,16 @@ public sealed class JobRunner(
         for (var attempt = 1; ; attempt++)
         {
             var job = await records.GetAsync(id, shutdown);
-            if (job is { Status: JobStatus.Completed } && recovering && attempt == 1)
+            if (job is { Status: JobStatus.Completed } && attempt == 1)
             {
-                // The node died after completing but perhaps before handing off what follows (delivery): hand it off
-                // again; those steps skip what they already did.
+                // A message for a completed job is a recovered or repeated one: the node may have died after completing
+                // but before handing off what follows (delivery), so hand it off again; those steps skip what they did.
                 await AfterCompletionAsync(job, shutdown);
                 return;
             }
+            // A message for a job already processing is one recovered from a node that stopped (Wolverine gives no
+            // other sign: a recovered message shows one attempt).
+            if (attempt == 1 && job is { Status: JobStatus.Processing }) recovering = true;
             if (job is null || JobStatus.IsFinal(job.Status)) return; // deleted, or already finished: run once
             if (job.CancelRequested)
             {
@@ -172,7 +164,7 @@ public sealed class JobRunner(
                 log.LogInformation("Export job {Job} cancelled", job.Id);
                 return null;
             }
-            if (shutdown.IsCancellationRequested) throw; // the node is stopping: Quartz recovers the firing elsewhere
+            if (shutdown.IsCancellationRequested) throw; // the node is stopping (or the run timed out): the handler decides
             return ("The export timed out.", true);
         }
         catch (ArtifactTooLargeException e) { return (e.Message, false); }

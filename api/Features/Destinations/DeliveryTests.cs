@@ -90,10 +90,10 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         await api.ScalarAsync<long>("WITH gone AS (DELETE FROM export_deliveries WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM gone", id);
         var quartz = await api.Host.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
         var key = new Quartz.JobKey($"deliver-{id:N}", "deliveries");
-        await quartz.AddJob(Quartz.JobBuilder.Create<Exports.Jobs.ExportJob>().WithIdentity(key).StoreDurably().Build(), Quartz.AddJobOptions.Replacing, default);
+        await quartz.AddJob(Quartz.JobBuilder.Create<Exports.Features.Schedule.ScheduleJob>().WithIdentity(key).StoreDurably().Build(), Quartz.AddJobOptions.Replacing, default);
         Assert.NotNull(await quartz.GetJobDetail(key, default));
 
-        Assert.True(await Exports.Host.Messaging.MoveQuartzDeliveriesAsync(api.Host.Services, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) >= 1);
+        Assert.True(await Exports.Host.Messaging.MoveQuartzJobsAsync(api.Host.Services, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) >= 1);
         Assert.Null(await quartz.GetJobDetail(key, default));
         var deliveries = await DeliveriesAsync(c, id.ToString(), 1);
         Assert.Equal("delivered", deliveries[0].GetProperty("status").GetString());

@@ -36,7 +36,7 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         return p;
     }
 
-    Node Start(string dataDir, string cluster)
+    Node Start(string dataDir, string cluster, int concurrency = 2, Dictionary<string, string>? env = null)
     {
         var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "Exports.Api.dll");
@@ -48,7 +48,10 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         psi.Environment["EXPORTS_SEED"] = "false";
         psi.Environment["EXPORTS_SCHEDULER_NAME"] = cluster;
         psi.Environment["EXPORTS_CLUSTER_CHECKIN_MS"] = "500";
-        psi.Environment["EXPORTS_WORKER_CONCURRENCY"] = "2";
+        psi.Environment["EXPORTS_WORKER_CONCURRENCY"] = concurrency.ToString();
+        psi.Environment["EXPORTS_DURABILITY_POLL_MS"] = "250";
+        psi.Environment["EXPORTS_NODE_STALE_MS"] = "3000";
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
         psi.Environment["EXPORTS_MISFIRE_THRESHOLD_MS"] = "1000";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         var log = Path.Combine(dataDir, $"node-{port}.log");
@@ -94,9 +97,11 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         Assert.Equal(pid, victim.Process.Id);
         victim.Process.Kill(); // SIGKILL: no shutdown, no cleanup
         await victim.Process.WaitForExitAsync();
+        var killed = Stopwatch.StartNew();
 
         using var viaSurvivor = survivor.Client();
         var done = await CompletedAsync(viaSurvivor, id);
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(30), $"finished {killed.Elapsed.TotalSeconds:0.0} s after the kill");
         Assert.Equal($"{Environment.MachineName}:{survivor.Process.Id}", done.GetProperty("node").GetString());
         Assert.Equal(2, done.GetProperty("attempts").GetInt32());
         Assert.Equal(done.GetProperty("estimatedRows").GetInt64(), done.GetProperty("rowCount").GetInt64());
@@ -107,6 +112,55 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         Assert.Single(files); // one artifact; the killed node's .partial was overwritten and renamed, not left behind
         Assert.EndsWith(".csv", files[0]);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE id = $1 AND status = 'completed'", Guid.Parse(id)));
+    }
+
+    /// <summary>Work is shared: three nodes with one slot each; a job submitted on the node that is busy runs on an
+    /// idle one, and with two nodes busy the third takes the next, whichever node it was submitted on.</summary>
+    [Fact]
+    public async Task JobSubmittedOnABusyNode_RunsOnAnIdleOne()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("exports-cluster-").FullName;
+        var cluster = "cluster-" + Guid.NewGuid().ToString("N")[..8];
+        using var a = Start(dataDir, cluster, concurrency: 1);
+        using var b = Start(dataDir, cluster, concurrency: 1);
+        using var c = Start(dataDir, cluster, concurrency: 1);
+        foreach (var n in new[] { a, b, c }) await HealthyAsync(n);
+        var nodes = new[] { a, b, c };
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(30));
+        object Big() => new { kind = "series", series = new { source = "servers", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, granularity = "raw", format = "csv" } };
+        async Task<(string Id, Node RunsOn)> RunningAsync(Node via)
+        {
+            using var client = via.Client();
+            var id = (await SubmitAsync(client, Big())).GetProperty("id").GetString()!;
+            var running = await WaitAsync(client, id, j => j.Status() == "processing" && j.GetProperty("node").ValueKind == System.Text.Json.JsonValueKind.String, pollMs: 50);
+            var pid = int.Parse(running.GetProperty("node").GetString()!.Split(':')[^1]);
+            return (id, nodes.Single(n => n.Process.Id == pid));
+        }
+
+        var first = await RunningAsync(a);
+        var second = await RunningAsync(first.RunsOn); // submitted on the busy node
+        Assert.NotEqual(first.RunsOn, second.RunsOn);
+        var third = await RunningAsync(first.RunsOn); // submitted on a busy node again: the one idle node takes it
+        Assert.Equal(nodes.Except([first.RunsOn, second.RunsOn]).Single(), third.RunsOn);
+        using var any = a.Client();
+        foreach (var id in new[] { first.Id, second.Id, third.Id }) await CompletedAsync(any, id);
+    }
+
+    /// <summary>An export may run for as long as EXPORTS_JOB_TIMEOUT_SECONDS (Wolverine's own limit is 60 s); one that
+    /// runs longer is stopped and fails saying why, instead of staying "processing".</summary>
+    [Fact]
+    public async Task ExportLongerThanTheTimeout_FailsSayingWhy()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("exports-cluster-").FullName;
+        using var node = Start(dataDir, "cluster-" + Guid.NewGuid().ToString("N")[..8], env: new() { ["EXPORTS_JOB_TIMEOUT_SECONDS"] = "1" });
+        await HealthyAsync(node);
+        using var client = node.Client();
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromDays(30));
+        var id = (await SubmitAsync(client, new { kind = "series", series = new { source = "servers", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, granularity = "raw", format = "csv" } })).GetProperty("id").GetString()!;
+        var failed = await WaitAsync(client, id, j => j.Status() is "failed" or "completed");
+        Assert.Equal("failed", failed.Status());
+        Assert.Contains("EXPORTS_JOB_TIMEOUT_SECONDS", failed.GetProperty("error").GetString());
+        Assert.Empty(Directory.EnumerateFiles(dataDir, "*.csv", SearchOption.AllDirectories));
     }
 
     [Fact]
