@@ -4,6 +4,7 @@ using Exports.Jobs;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using Wolverine;
+using Wolverine.ErrorHandling;
 using Wolverine.Postgresql;
 
 namespace Exports.Host;
@@ -41,6 +42,11 @@ public static partial class Messaging
             opts.Durability.StaleNodeTimeout = j.NodeStale;
             opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
             opts.DefaultExecutionTimeout = j.JobTimeout;
+            // Wolverine's default for a failed message is the dead-letter table at once: a database that blinks (a
+            // restart, a full pool) would leave a delivery undone. Those are retried, then tried again later.
+            opts.Policies.OnException<Npgsql.NpgsqlException>()
+                .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))
+                .Then.ScheduleRetry(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
 
             // Exports and deliveries: PostgreSQL queues the worker nodes consume competitively (a local queue would keep
             // the work on the node that published it). A worker takes one message per poll, and stops taking exports
@@ -75,6 +81,11 @@ public static partial class Messaging
     {
         try
         {
+            // One node moves them: two nodes starting together would each publish every one.
+            await using var conn = await services.GetRequiredService<Npgsql.NpgsqlDataSource>().OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync(); // holds the lock until the end, whatever happens
+            await using (var lockCmd = new Npgsql.NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('exports:quartz-deliveries', 0))", conn, tx))
+                if (await lockCmd.ExecuteScalarAsync() is not true) return 0;
             var quartz = await services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
             var moved = 0;
             foreach (var (group, prefix, message) in new (string, string, Func<Guid, object>)[]
