@@ -224,12 +224,16 @@ public sealed class JobRecords(NpgsqlDataSource db)
     }
 
     /// <summary>Takes the job for an attempt on this node: pending, or processing on a node that died.</summary>
-    public async Task<bool> StartAttemptAsync(Guid id, string node, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>Claims a job for an attempt on <paramref name="node"/>: a pending one, one this node runs already (its
+    /// next attempt), or one whose node has not written progress since <paramref name="staleBefore"/> (a dead node's).
+    /// A job another live node is running is not taken: two runs would race for one file.</summary>
+    public async Task<bool> StartAttemptAsync(Guid id, string node, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct) =>
         await ExecAsync("""
             UPDATE export_jobs SET status = 'processing', phase = 'starting', attempts = attempts + 1, node = $2,
                 started_at = coalesce(started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
-            WHERE id = $1 AND status IN ('pending', 'processing') AND NOT cancel_requested
-            """, ct, id, node, now) == 1;
+            WHERE id = $1 AND NOT cancel_requested
+              AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $4)))
+            """, ct, id, node, now, staleBefore) == 1;
 
     /// <summary>Writes progress; returns whether a cancel was requested meanwhile.</summary>
     public async Task<bool> ProgressAsync(Guid id, string phase, long rows, long bytes, DateTimeOffset now, CancellationToken ct)

@@ -28,7 +28,9 @@ public sealed class JobRunner(
     public static readonly string Node = $"{Environment.MachineName}:{Environment.ProcessId}";
     static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
-    public async Task RunAsync(Guid id, bool recovering, CancellationToken shutdown)
+    /// <summary>Runs the job to its end; false when another live node is running it (ask again later: if that node
+    /// dies, its progress stops and this node may take the job over).</summary>
+    public async Task<bool> RunAsync(Guid id, bool recovering, CancellationToken shutdown)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -38,26 +40,28 @@ public sealed class JobRunner(
                 // A message for a completed job is a recovered or repeated one: the node may have died after completing
                 // but before handing off what follows (delivery), so hand it off again; those steps skip what they did.
                 await AfterCompletionAsync(job, shutdown);
-                return;
+                return true;
             }
             // A message for a job already processing is one recovered from a node that stopped (Wolverine gives no
             // other sign: a recovered message shows one attempt).
             if (attempt == 1 && job is { Status: JobStatus.Processing }) recovering = true;
-            if (job is null || JobStatus.IsFinal(job.Status)) return; // deleted, or already finished: run once
+            if (job is null || JobStatus.IsFinal(job.Status)) return true; // deleted, or already finished: run once
             if (job.CancelRequested)
             {
                 await records.FinishAsync(id, JobStatus.Cancelled, null, clock.GetUtcNow(), CancellationToken.None);
-                return;
+                return true;
             }
             if (recovering && attempt == 1)
                 log.LogWarning("Recovering export job {Job} after node {Node} stopped", id, job.Node);
-            if (!await records.StartAttemptAsync(id, Node, clock.GetUtcNow(), shutdown)) return;
+            var now = clock.GetUtcNow();
+            if (!await records.StartAttemptAsync(id, Node, now, now - 2 * settings.Jobs.NodeStale, shutdown))
+                return await records.GetAsync(id, shutdown) is not { Status: JobStatus.Processing, CancelRequested: false };
 
             var outcome = await AttemptAsync(job, shutdown);
             if (outcome is null)
             {
                 if (await records.GetAsync(id, CancellationToken.None) is { Status: JobStatus.Completed } done) await AfterCompletionAsync(done, shutdown);
-                return;
+                return true;
             }
             var (error, transient) = outcome.Value;
             var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
@@ -65,12 +69,18 @@ public sealed class JobRunner(
             if (!transient || attempt >= (policy?.Attempts ?? settings.Jobs.MaxAttempts))
             {
                 await records.FinishAsync(id, JobStatus.Failed, error, clock.GetUtcNow(), CancellationToken.None);
-                return;
+                return true;
             }
             var delay = policy?.Delay(attempt) ?? Backoff(attempt, settings.Jobs.RetryBase, settings.Jobs.RetryMax);
             log.LogWarning("Export job {Job} attempt {Attempt} failed ({Error}); retrying in {Delay}", id, attempt, error, delay);
             await records.RetryingAsync(id, $"Attempt {attempt} failed: {error}. Retrying.", clock.GetUtcNow(), CancellationToken.None);
-            await Task.Delay(delay, shutdown);
+            // Wait for the next attempt, but not past a cancel (a delay may be as long as the request's maxDelayMs).
+            for (var until = clock.GetUtcNow() + delay; clock.GetUtcNow() < until;)
+            {
+                var left = until - clock.GetUtcNow();
+                await Task.Delay(left < 4 * Tick ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : 4 * Tick, shutdown);
+                if ((await records.GetAsync(id, shutdown))?.CancelRequested == true) break;
+            }
         }
     }
 

@@ -16,10 +16,17 @@ public sealed record RunExport(Guid ExportId)
 public static class RunExportHandler
 {
     public static async Task Handle(RunExport message, JobRunner runner, WorkerSlots slots, JobRecords records,
-        IHostApplicationLifetime life, ExportsSettings settings, TimeProvider clock, CancellationToken ct)
+        IHostApplicationLifetime life, ExportsSettings settings, TimeProvider clock, Wolverine.IMessageContext bus, CancellationToken ct)
     {
-        await using var slot = await slots.EnterAsync();
-        try { await runner.RunAsync(message.ExportId, recovering: false, ct); }
+        await using var slot = await slots.EnterAsync(message.ExportId);
+        if (slot is null) return; // this node is running it already: a repeated message
+        try
+        {
+            // Held by another live node (a repeated message, or one Wolverine released while its run went on): look
+            // again later, so that if that node dies this one takes the job over.
+            if (!await runner.RunAsync(message.ExportId, recovering: false, ct))
+                await Wolverine.MessageBusExtensions.ScheduleAsync(bus, message, 2 * settings.Jobs.NodeStale, null);
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !life.ApplicationStopping.IsCancellationRequested)
         {
             await records.FinishAsync(message.ExportId, JobStatus.Failed,
@@ -32,32 +39,87 @@ public static class RunExportHandler
 /// <summary>
 /// A worker node's export slots (EXPORTS_WORKER_CONCURRENCY). The node stops taking messages from the shared queue
 /// while every slot is busy and starts again when one frees: otherwise it would take one more than it can run and keep
-/// it waiting while another node sits idle (measured: Wolverine's own back pressure checks every 2 s).
+/// it waiting while another node sits idle (measured: Wolverine's own back pressure checks every 2 s). Pausing and
+/// resuming happen one at a time (Wolverine's listener start has no lock of its own), a failed resume is tried again
+/// every few seconds instead of leaving the node deaf, and a stopping node never resumes.
 /// </summary>
-public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runtime)
+public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runtime, IHostApplicationLifetime life, ILogger<WorkerSlots> log) : IDisposable
 {
+    static readonly TimeSpan RetryResume = TimeSpan.FromSeconds(5);
+    readonly SemaphoreSlim _gate = new(1, 1);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _exports = new();
     int _running;
+    bool _pausedByUs;
+    Timer? _retry;
 
     public int Running => Volatile.Read(ref _running);
 
-    public async Task<IAsyncDisposable> EnterAsync()
+    /// <summary>Takes a slot for an export; null when this node is already running that export (a repeated message).</summary>
+    public async Task<IAsyncDisposable?> EnterAsync(Guid export)
     {
-        if (Interlocked.Increment(ref _running) >= settings.Jobs.Concurrency && Listener() is { Status: ListeningStatus.Accepting } l)
-            await l.MarkAsTooBusyAndStopReceivingAsync();
-        return new Slot(this);
+        if (!_exports.TryAdd(export, 0)) return null;
+        await _gate.WaitAsync();
+        try
+        {
+            _running++;
+            if (_running >= settings.Jobs.Concurrency && !_pausedByUs && Listener() is { Status: ListeningStatus.Accepting } l)
+            {
+                try
+                {
+                    await l.MarkAsTooBusyAndStopReceivingAsync();
+                    _pausedByUs = true;
+                }
+                catch (Exception e) { log.LogWarning(e, "Could not pause the exports queue listener; this node may take one export more than its slots"); }
+            }
+        }
+        finally { _gate.Release(); }
+        return new Slot(this, export);
     }
 
-    async ValueTask LeaveAsync()
+    async ValueTask LeaveAsync(Guid export)
     {
-        if (Interlocked.Decrement(ref _running) < settings.Jobs.Concurrency && Listener() is { } l && l.Status != ListeningStatus.Accepting)
-            await l.StartAsync();
+        _exports.TryRemove(export, out _);
+        await _gate.WaitAsync();
+        try
+        {
+            _running--;
+            await ResumeIfDueAsync();
+        }
+        finally { _gate.Release(); }
+    }
+
+    /// <summary>Under the gate: starts the listener again if this node paused it and has a free slot.</summary>
+    async Task ResumeIfDueAsync()
+    {
+        if (!_pausedByUs || _running >= settings.Jobs.Concurrency || life.ApplicationStopping.IsCancellationRequested) return;
+        if (Listener() is not { } l) return;
+        try
+        {
+            if (l.Status != ListeningStatus.Accepting) await l.StartAsync();
+            _pausedByUs = false;
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Could not resume the exports queue listener; trying again in {Delay}", RetryResume);
+            _retry?.Dispose();
+            _retry = new Timer(_ => _ = RetryAsync(), null, RetryResume, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    async Task RetryAsync()
+    {
+        await _gate.WaitAsync();
+        try { await ResumeIfDueAsync(); }
+        finally { _gate.Release(); }
     }
 
     IListeningAgent? Listener() => runtime.Endpoints.FindListeningAgent(RunExport.Queue);
 
-    sealed class Slot(WorkerSlots slots) : IAsyncDisposable
+    public void Dispose() => _retry?.Dispose();
+
+    sealed class Slot(WorkerSlots slots, Guid export) : IAsyncDisposable
     {
         int _left;
-        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _left, 1) == 0 ? slots.LeaveAsync() : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _left, 1) == 0 ? slots.LeaveAsync(export) : ValueTask.CompletedTask;
     }
 }

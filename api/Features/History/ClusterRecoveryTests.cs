@@ -160,7 +160,7 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         var failed = await WaitAsync(client, id, j => j.Status() is "failed" or "completed");
         Assert.Equal("failed", failed.Status());
         Assert.Contains("EXPORTS_JOB_TIMEOUT_SECONDS", failed.GetProperty("error").GetString());
-        Assert.Empty(Directory.EnumerateFiles(dataDir, "*.csv", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(dataDir, "*.csv*", SearchOption.AllDirectories)); // no file, not even a .partial
     }
 
     [Fact]

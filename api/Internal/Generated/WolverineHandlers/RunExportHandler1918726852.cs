@@ -37,7 +37,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Exports.Jobs.RunExportHandler");
             
             // The actual message execution
-            await Exports.Jobs.RunExportHandler.Handle(runExport, _jobRunner, _workerSlots, _jobRecords, _hostApplicationLifetime, _exportsSettings, _timeProvider, cancellation).ConfigureAwait(false);
+            await Exports.Jobs.RunExportHandler.Handle(runExport, _jobRunner, _workerSlots, _jobRecords, _hostApplicationLifetime, _exportsSettings, _timeProvider, context, cancellation).ConfigureAwait(false);
         }
     }
 
