@@ -24,6 +24,12 @@ public sealed class DeliveryService(
     public async Task CompletedAsync(JobRecord job, CancellationToken ct)
     {
         if (Requested(job.Request).Count == 0) return;
+        // Handed off before (a repeated or recovered message for a completed job): its deliveries have begun.
+        await using (var begun = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM export_deliveries WHERE export_id = $1)"))
+        {
+            begun.Parameters.Add(new NpgsqlParameter { Value = job.Id });
+            if (await begun.ExecuteScalarAsync(ct) is true) return;
+        }
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().PublishAsync(new DeliverExport(job.Id));
     }

@@ -28,7 +28,7 @@ public static partial class Messaging
             opts.ApplicationAssembly = typeof(Messaging).Assembly;
             // Only the handlers named here: conventional discovery would also look at every *Handler class.
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler)).IncludeType(typeof(DeliverExportHandler))
-                .IncludeType(typeof(RunExportHandler));
+                .IncludeType(typeof(RunExportHandler)).IncludeType(typeof(RecoverStaleExportsHandler));
             var schema = SchemaFor(j.SchedulerName);
             opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema);
             opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
@@ -65,6 +65,7 @@ public static partial class Messaging
             // leader gives the recurring agent can run it: the sweep is housekeeping (shared storage, conditional
             // updates), not an export, so it may run on a node with EXPORTS_WORKER=false.
             opts.Schedules.ScheduleRecurring<SweepRetention>("*/5 * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
+            opts.Schedules.ScheduleRecurring<RecoverStaleExports>("* * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
         });
     }
 

@@ -169,14 +169,24 @@ public sealed class JobRecords(NpgsqlDataSource db)
 
     /// <summary>Fails direct downloads still marked processing whose node stopped beating their record (it beats it
     /// while the response runs), e.g. the node died mid-stream.</summary>
+    /// <summary>Background jobs left processing by a node that stopped writing progress before <paramref name="staleBefore"/>.</summary>
+    public async Task<List<Guid>> StaleProcessingAsync(DateTimeOffset staleBefore, int limit, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT id FROM export_jobs WHERE NOT direct AND status = 'processing' AND updated_at < $1 ORDER BY updated_at LIMIT $2");
+        cmd.Parameters.Add(P(staleBefore));
+        cmd.Parameters.Add(P(limit));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var ids = new List<Guid>();
+        while (await r.ReadAsync(ct)) ids.Add(r.GetGuid(0));
+        return ids;
+    }
+
     public async Task<int> FailStaleDirectAsync(DateTimeOffset now, DateTimeOffset staleBefore, DateTimeOffset expires, CancellationToken ct) =>
         await ExecAsync("""
             UPDATE export_jobs SET status = 'failed', phase = 'done', completed_at = $1, updated_at = $1, expires_at = $3,
                 error = 'The server stopped while this download was streaming.'
             WHERE direct AND status = 'processing' AND updated_at < $2
             """, ct, now, staleBefore, expires);
-
-    /// <summary>Takes back the ledger line of a job that was never queued.</summary>
 
     /// <summary>Drops ledger lines older than the quota's hour (each submit also prunes its owner's).</summary>
     public async Task<int> PruneLedgerAsync(DateTimeOffset now, CancellationToken ct) =>

@@ -11,6 +11,24 @@ public sealed record RunExport(Guid ExportId)
     public const string Queue = "exports";
 }
 
+/// <summary>Look for background exports a stopped node left processing (a recurring message, every minute).</summary>
+public sealed record RecoverStaleExports;
+
+/// <summary>Queues a <see cref="RunExport"/> again for every background export whose node stopped writing progress
+/// (three times EXPORTS_NODE_STALE_MS): Wolverine recovers a dead node's messages only through the node holding its
+/// recovery agent, and only into a listener that is accepting, so a job could otherwise stay processing for good. A
+/// repeated message is harmless: a job a live node runs is not taken.</summary>
+public static class RecoverStaleExportsHandler
+{
+    public static async Task Handle(RecoverStaleExports _, JobRecords records, ExportsSettings settings, TimeProvider clock,
+        Wolverine.IMessageContext bus, ILogger<RunExport> log, CancellationToken ct)
+    {
+        var stale = await records.StaleProcessingAsync(clock.GetUtcNow() - 3 * settings.Jobs.NodeStale, 100, ct);
+        foreach (var id in stale) await bus.PublishAsync(new RunExport(id));
+        if (stale.Count > 0) log.LogWarning("Re-queued {Count} exports left processing by a stopped node", stale.Count);
+    }
+}
+
 /// <summary>Runs <see cref="RunExport"/> in one of the node's slots. A run cut short by the node stopping is left for
 /// another node (Wolverine recovers the message); one cut short by EXPORTS_JOB_TIMEOUT_SECONDS fails, saying so.</summary>
 public static class RunExportHandler

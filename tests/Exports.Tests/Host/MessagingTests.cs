@@ -123,4 +123,33 @@ public sealed class MessagingTests(ApiFixture api)
         await CompletedAsync(c, ok!.Job.Id.ToString());
         Assert.True(await EnvelopesNamingAsync(ok.Job.Id) >= 1); // the message is what ran it (kept a while as handled)
     }
+
+    /// <summary>A background export a stopped node left processing (no progress for three stale periods) is queued
+    /// again by the recurring sweep and finished here; one a live node is running is left alone.</summary>
+    [Fact]
+    public async Task StaleProcessingExport_IsQueuedAgainAndFinished_ALiveOneIsNot()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var id = done.GetProperty("id").GetGuid();
+        var attempts = done.GetProperty("attempts").GetInt32();
+        // As if a node had died mid-run an hour ago, and as if another were running it right now.
+        await api.ScalarAsync<int>("""
+            UPDATE export_jobs SET status = 'processing', phase = 'rendering', node = 'gone:1', completed_at = NULL,
+                updated_at = now() - interval '1 hour' WHERE id = $1 RETURNING 1
+            """, id);
+        var live = await CompletedAsync(c, (await SubmitAsync(c, TextLayout("Live"))).GetProperty("id").GetString()!);
+        var liveId = live.GetProperty("id").GetGuid();
+        await api.ScalarAsync<int>("UPDATE export_jobs SET status = 'processing', phase = 'rendering', node = 'alive:2', completed_at = NULL, updated_at = now() WHERE id = $1 RETURNING 1", liveId);
+
+        await using (var scope = api.Host.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(new RecoverStaleExports());
+        var recovered = await CompletedAsync(c, id.ToString());
+        Assert.Equal(Exports.Jobs.JobRunner.Node, recovered.GetProperty("node").GetString());
+        Assert.Equal(attempts + 1, recovered.GetProperty("attempts").GetInt32());
+        await Task.Delay(1000);
+        var untouched = await GetAsync(c, liveId.ToString());
+        Assert.Equal(("processing", "alive:2"), (untouched.Status(), untouched.GetProperty("node").GetString()));
+        await api.ScalarAsync<int>("UPDATE export_jobs SET status = 'completed', phase = 'done', completed_at = now() WHERE id = $1 RETURNING 1", liveId);
+    }
 }
