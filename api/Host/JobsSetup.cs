@@ -4,8 +4,10 @@ using Quartz;
 
 namespace Exports.Host;
 
-/// <summary>Background jobs: Quartz with its clustered PostgreSQL store on the project's database (tables made on
-/// first start), every node a worker unless EXPORTS_WORKER=false, and the artifact store chosen by EXPORTS_STORAGE.</summary>
+/// <summary>Background work's services: the job records, runner and queue, deliveries and their channels, the artifact
+/// store chosen by EXPORTS_STORAGE, and Quartz (clustered PostgreSQL store, tables made on first start) for users'
+/// cron schedules only: export runs, deliveries and retention are Wolverine messages (<see cref="Messaging"/>).
+/// Every node is a worker unless EXPORTS_WORKER=false.</summary>
 public static class JobsSetup
 {
     public static void AddExportJobs(this IServiceCollection s, ExportsSettings settings)

@@ -57,8 +57,9 @@ public static partial class Messaging
             {
                 opts.ListenToPostgresqlQueue(RunExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
                     .PollingInterval(j.QueuePoll).UseDurableInbox(new Wolverine.Transports.BufferingLimits(100_000, -1));
+                // Deliveries wait on the durability poll: a second more does not matter there, and each poll is a query.
                 opts.ListenToPostgresqlQueue(DeliveriesQueue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
-                    .PollingInterval(j.QueuePoll).UseDurableInbox();
+                    .PollingInterval(j.DurabilityPoll).UseDurableInbox();
             }
 
             // On every node, so that every node's handlers are the same generated code and whichever node the cluster's

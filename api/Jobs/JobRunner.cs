@@ -158,9 +158,14 @@ public sealed class JobRunner(
             var now = clock.GetUtcNow();
             if (!await records.CompleteAsync(job.Id, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
             {
-                // Cancelled (or deleted) while the file was being stored: the file goes too.
-                await store.DeleteAsync(job.StorageKey, CancellationToken.None);
-                await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None);
+                // Cancelled (or deleted) while the file was being stored: the file goes too. Completed by another run
+                // (a node taken for dead that was not): that run's file is the one the record describes; keep it.
+                var current = await records.GetAsync(job.Id, CancellationToken.None);
+                if (current is not { Status: JobStatus.Completed })
+                {
+                    await store.DeleteAsync(job.StorageKey, CancellationToken.None);
+                    await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None);
+                }
             }
             return null;
         }
