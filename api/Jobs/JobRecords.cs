@@ -245,6 +245,17 @@ public sealed class JobRecords(NpgsqlDataSource db)
               AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $4)))
             """, ct, id, node, now, staleBefore) == 1;
 
+    /// <summary>Marks a job this node runs as alive while it waits to retry. Returns whether a cancel was requested
+    /// (true), nothing to wait for (null: the job is no longer this node's to run), or false to keep waiting.</summary>
+    public async Task<bool?> BeatAsync(Guid id, string node, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE export_jobs SET updated_at = $3 WHERE id = $1 AND status = 'processing' AND node = $2 RETURNING cancel_requested
+            """);
+        foreach (var v in new object[] { id, node, now }) cmd.Parameters.Add(P(v));
+        return await cmd.ExecuteScalarAsync(ct) is bool cancel ? cancel : null;
+    }
+
     /// <summary>Writes progress; returns whether a cancel was requested meanwhile.</summary>
     public async Task<bool> ProgressAsync(Guid id, string phase, long rows, long bytes, DateTimeOffset now, CancellationToken ct)
     {

@@ -79,7 +79,8 @@ public sealed class JobRunner(
             {
                 var left = until - clock.GetUtcNow();
                 await Task.Delay(left < 4 * Tick ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : 4 * Tick, shutdown);
-                if ((await records.GetAsync(id, shutdown))?.CancelRequested == true) break;
+                // A beat while waiting, so the job does not look abandoned (RecoverStaleExports), and a look at the flag.
+                if (await records.BeatAsync(id, Node, clock.GetUtcNow(), shutdown) is not false) break;
             }
         }
     }
