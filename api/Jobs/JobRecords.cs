@@ -237,13 +237,19 @@ public sealed class JobRecords(NpgsqlDataSource db)
     /// <summary>Claims a job for an attempt on <paramref name="node"/>: a pending one, one this node runs already (its
     /// next attempt), or one whose node has not written progress since <paramref name="staleBefore"/> (a dead node's).
     /// A job another live node is running is not taken: two runs would race for one file.</summary>
-    public async Task<bool> StartAttemptAsync(Guid id, string node, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct) =>
-        await ExecAsync("""
+    /// <returns>The attempt's number (the record's attempts, counted across nodes), or null when not claimed.</returns>
+    public async Task<int?> StartAttemptAsync(Guid id, string node, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
             UPDATE export_jobs SET status = 'processing', phase = 'starting', attempts = attempts + 1, node = $2,
                 started_at = coalesce(started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
             WHERE id = $1 AND NOT cancel_requested
               AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $4)))
-            """, ct, id, node, now, staleBefore) == 1;
+            RETURNING attempts
+            """);
+        foreach (var v in new object[] { id, node, now, staleBefore }) cmd.Parameters.Add(P(v));
+        return await cmd.ExecuteScalarAsync(ct) is int attempts ? attempts : null;
+    }
 
     /// <summary>Marks a job this node runs as alive while it waits to retry. Returns whether a cancel was requested
     /// (true), nothing to wait for (null: the job is no longer this node's to run), or false to keep waiting.</summary>
@@ -257,31 +263,34 @@ public sealed class JobRecords(NpgsqlDataSource db)
     }
 
     /// <summary>Writes progress; returns whether a cancel was requested meanwhile.</summary>
-    public async Task<bool> ProgressAsync(Guid id, string phase, long rows, long bytes, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Writes progress of the run on <paramref name="node"/>; returns whether a cancel was requested meanwhile,
+    /// or null when the job is no longer this node's (another node took it over, or it was deleted).</summary>
+    public async Task<bool?> ProgressAsync(Guid id, string node, string phase, long rows, long bytes, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            UPDATE export_jobs SET phase = $2, rows_written = $3, bytes_written = $4, updated_at = $5
-            WHERE id = $1 AND status = 'processing' RETURNING cancel_requested
+            UPDATE export_jobs SET phase = $3, rows_written = $4, bytes_written = $5, updated_at = $6
+            WHERE id = $1 AND node = $2 AND status = 'processing' RETURNING cancel_requested
             """);
-        foreach (var v in new object[] { id, phase, rows, bytes, now }) cmd.Parameters.Add(P(v));
-        return await cmd.ExecuteScalarAsync(ct) is true;
+        foreach (var v in new object[] { id, node, phase, rows, bytes, now }) cmd.Parameters.Add(P(v));
+        return await cmd.ExecuteScalarAsync(ct) is bool cancel ? cancel : null;
     }
 
-    public async Task<bool> CompleteAsync(Guid id, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
+    public async Task<bool> CompleteAsync(Guid id, string node, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
         await ExecAsync("""
             UPDATE export_jobs SET status = 'completed', phase = 'done', rows_written = $2, row_count = $2,
                 bytes_written = $3, size_bytes = $3, checksum = $4, completed_at = $5, updated_at = $5, expires_at = $6
-            WHERE id = $1 AND status = 'processing' AND NOT cancel_requested
-            """, ct, id, rows, size, checksum, now, expires) == 1;
+            WHERE id = $1 AND status = 'processing' AND NOT cancel_requested AND node = $7
+            """, ct, id, rows, size, checksum, now, expires, node) == 1;
 
-    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct) =>
+    /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
+    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null) =>
         await ExecAsync("""
             UPDATE export_jobs SET status = $2, phase = 'done', error = $3, completed_at = $4, updated_at = $4
-            WHERE id = $1 AND status IN ('pending', 'processing')
-            """, ct, id, status, error, now) == 1;
+            WHERE id = $1 AND status IN ('pending', 'processing') AND ($5::text IS NULL OR node = $5)
+            """, ct, id, status, error, now, node) == 1;
 
-    public async Task RetryingAsync(Guid id, string error, DateTimeOffset now, CancellationToken ct) =>
-        await ExecAsync("UPDATE export_jobs SET phase = 'waiting to retry', error = $2, updated_at = $3 WHERE id = $1 AND status = 'processing'", ct, id, error, now);
+    public async Task RetryingAsync(Guid id, string node, string error, DateTimeOffset now, CancellationToken ct) =>
+        await ExecAsync("UPDATE export_jobs SET phase = 'waiting to retry', error = $2, updated_at = $3 WHERE id = $1 AND status = 'processing' AND node = $4", ct, id, error, now, node);
 
     /// <summary>Marks a cancel; a pending job is cancelled at once, a running one by its runner.</summary>
     public async Task<JobRecord?> RequestCancelAsync(Guid owner, Guid id, string by, DateTimeOffset now, CancellationToken ct) =>

@@ -54,26 +54,29 @@ public sealed class JobRunner(
             if (recovering && attempt == 1)
                 log.LogWarning("Recovering export job {Job} after node {Node} stopped", id, job.Node);
             var now = clock.GetUtcNow();
-            if (!await records.StartAttemptAsync(id, Node, now, now - 2 * settings.Jobs.NodeStale, shutdown))
+            if (await records.StartAttemptAsync(id, Node, now, now - 2 * settings.Jobs.NodeStale, shutdown) is not { } number)
                 return await records.GetAsync(id, shutdown) is not { Status: JobStatus.Processing, CancelRequested: false };
 
             var outcome = await AttemptAsync(job, shutdown);
             if (outcome is null)
             {
-                if (await records.GetAsync(id, CancellationToken.None) is { Status: JobStatus.Completed } done) await AfterCompletionAsync(done, shutdown);
+                // Hand off what follows only if this run completed it (another run that took the job over does its own).
+                if (await records.GetAsync(id, CancellationToken.None) is { Status: JobStatus.Completed } done && done.Node == Node)
+                    await AfterCompletionAsync(done, shutdown);
                 return true;
             }
             var (error, transient) = outcome.Value;
             var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
                 ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;
-            if (!transient || attempt >= (policy?.Attempts ?? settings.Jobs.MaxAttempts))
+            // Attempts count on the record, across nodes: a job taken over after a retry does not start counting again.
+            if (!transient || number >= (policy?.Attempts ?? settings.Jobs.MaxAttempts))
             {
-                await records.FinishAsync(id, JobStatus.Failed, error, clock.GetUtcNow(), CancellationToken.None);
+                await records.FinishAsync(id, JobStatus.Failed, error, clock.GetUtcNow(), CancellationToken.None, Node);
                 return true;
             }
-            var delay = policy?.Delay(attempt) ?? Backoff(attempt, settings.Jobs.RetryBase, settings.Jobs.RetryMax);
-            log.LogWarning("Export job {Job} attempt {Attempt} failed ({Error}); retrying in {Delay}", id, attempt, error, delay);
-            await records.RetryingAsync(id, $"Attempt {attempt} failed: {error}. Retrying.", clock.GetUtcNow(), CancellationToken.None);
+            var delay = policy?.Delay(number) ?? Backoff(number, settings.Jobs.RetryBase, settings.Jobs.RetryMax);
+            log.LogWarning("Export job {Job} attempt {Attempt} failed ({Error}); retrying in {Delay}", id, number, error, delay);
+            await records.RetryingAsync(id, Node, $"Attempt {number} failed: {error}. Retrying.", clock.GetUtcNow(), CancellationToken.None);
             // Wait for the next attempt, but not past a cancel (a delay may be as long as the request's maxDelayMs).
             for (var until = clock.GetUtcNow() + delay; clock.GetUtcNow() < until;)
             {
@@ -109,6 +112,7 @@ public sealed class JobRunner(
         long rows = 0;
         var phase = "querying";
         var userCancelled = false;
+        var lost = false;
 
         using var ticker = new PeriodicTimer(Tick);
         var progressLoop = Task.Run(async () =>
@@ -117,12 +121,15 @@ public sealed class JobRunner(
             {
                 while (await ticker.WaitForNextTickAsync(ct))
                 {
-                    var cancelled = await records.ProgressAsync(job.Id, phase, Interlocked.Read(ref rows), counter?.Written ?? 0, clock.GetUtcNow(), ct);
-                    if (cancelled) { userCancelled = true; await cancel.CancelAsync(); return; }
+                    bool? cancelled;
+                    // A database that blinks must not end the beat: without it the job looks abandoned and is taken over.
+                    try { cancelled = await records.ProgressAsync(job.Id, Node, phase, Interlocked.Read(ref rows), counter?.Written ?? 0, clock.GetUtcNow(), ct); }
+                    catch (NpgsqlException e) { log.LogWarning(e, "Progress of job {Job} not recorded", job.Id); continue; }
+                    if (cancelled is null) { lost = true; await cancel.CancelAsync(); return; } // another node has it now
+                    if (cancelled == true) { userCancelled = true; await cancel.CancelAsync(); return; }
                 }
             }
             catch (OperationCanceledException) { }
-            catch (NpgsqlException e) { log.LogWarning(e, "Progress of job {Job} not recorded", job.Id); }
         }, CancellationToken.None);
 
         try
@@ -157,7 +164,7 @@ public sealed class JobRunner(
             cancel.Cancel(); // stop the progress loop before the final write
             await progressLoop;
             var now = clock.GetUtcNow();
-            if (!await records.CompleteAsync(job.Id, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
+            if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
             {
                 // Cancelled (or deleted) while the file was being stored: the file goes too. Completed by another run
                 // (a node taken for dead that was not): that run's file is the one the record describes; keep it.
@@ -165,18 +172,24 @@ public sealed class JobRunner(
                 if (current is not { Status: JobStatus.Completed })
                 {
                     await store.DeleteAsync(job.StorageKey, CancellationToken.None);
-                    await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None);
+                    await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None, Node);
                 }
             }
             return null;
         }
         catch (OperationCanceledException)
         {
-            // A user's cancel (seen by the progress loop, or sent as a Quartz interrupt, which cancels the firing's
-            // token). The upload was disposed uncommitted, so the partial file or multipart upload is gone.
+            if (lost)
+            {
+                // Another node took the job over (this one was taken for dead): its run owns the record now.
+                log.LogWarning("Export job {Job} was taken over by another node; this run stops", job.Id);
+                return null;
+            }
+            // A user's cancel (seen by the progress loop). The upload was disposed uncommitted, so the partial file or
+            // multipart upload is gone.
             if (userCancelled || (await records.GetAsync(job.Id, CancellationToken.None))?.CancelRequested == true)
             {
-                await records.FinishAsync(job.Id, JobStatus.Cancelled, null, clock.GetUtcNow(), CancellationToken.None);
+                await records.FinishAsync(job.Id, JobStatus.Cancelled, null, clock.GetUtcNow(), CancellationToken.None, Node);
                 log.LogInformation("Export job {Job} cancelled", job.Id);
                 return null;
             }

@@ -49,7 +49,7 @@ public static class RunExportHandler
         {
             await records.FinishAsync(message.ExportId, JobStatus.Failed,
                 $"Stopped after running for {settings.Jobs.JobTimeout.TotalSeconds:0} s, the longest a background export may run here (EXPORTS_JOB_TIMEOUT_SECONDS).",
-                clock.GetUtcNow(), CancellationToken.None);
+                clock.GetUtcNow(), CancellationToken.None, JobRunner.Node);
         }
     }
 }
