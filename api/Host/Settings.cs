@@ -266,7 +266,10 @@ public sealed record JobSettings
             SchedulerName = get("EXPORTS_SCHEDULER_NAME") is { Length: > 0 } sn ? sn : "exports",
             DurabilityPoll = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_DURABILITY_POLL_MS", get("EXPORTS_DURABILITY_POLL_MS"), 1000, 100, 60_000)),
             NodeStale = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_NODE_STALE_MS", get("EXPORTS_NODE_STALE_MS"), 5000, 1000, 600_000)),
-            JobTimeout = TimeSpan.FromSeconds(ExportsSettings.Int("EXPORTS_JOB_TIMEOUT_SECONDS", get("EXPORTS_JOB_TIMEOUT_SECONDS"), 3600, 1, 7 * 24 * 3600)),
+            // EXPORTS_JOB_TIMEOUT_MINUTES was the setting's first name (deliveries only); a deployment that set it keeps it.
+            JobTimeout = get("EXPORTS_JOB_TIMEOUT_SECONDS") is null && get("EXPORTS_JOB_TIMEOUT_MINUTES") is { } minutes
+                ? TimeSpan.FromMinutes(ExportsSettings.Int("EXPORTS_JOB_TIMEOUT_MINUTES", minutes, 60, 1, 7 * 24 * 60))
+                : TimeSpan.FromSeconds(ExportsSettings.Int("EXPORTS_JOB_TIMEOUT_SECONDS", get("EXPORTS_JOB_TIMEOUT_SECONDS"), 3600, 1, 7 * 24 * 3600)),
             QueuePoll = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_QUEUE_POLL_MS", get("EXPORTS_QUEUE_POLL_MS"), 100, 10, 60_000)),
             QuotaConcurrent = ExportsSettings.Int("EXPORTS_QUOTA_CONCURRENT", get("EXPORTS_QUOTA_CONCURRENT"), 4, 1, 10_000),
             QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),

@@ -26,7 +26,7 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 /// that will never come, and no message runs for a job that was not recorded.</summary>
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, IServiceScopeFactory scopes, IWolverineRuntime runtime, IArtifactStore store,
-    ExportsSettings settings, TimeProvider clock, IDeliveryTargets? targets = null, ExportGate? gate = null)
+    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null)
 {
     public const string Group = "exports";
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
@@ -76,7 +76,9 @@ public sealed class JobQueue(
             await tx.CommitAsync(CancellationToken.None);
         }
         // Sends the committed message to the queue now; if this node dies first, Wolverine's outbox recovery sends it.
-        await bus.FlushOutgoingMessagesAsync();
+        // The job is committed: whatever happens now, the client is told so (outbox recovery sends an unsent message).
+        try { await bus.FlushOutgoingMessagesAsync(); }
+        catch (Exception e) { log.LogWarning(e, "Export job {Job} is queued; its message goes out with outbox recovery", id); }
         return (new Submitted(job, Replayed: false), null);
     }
 

@@ -85,7 +85,8 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
                 try
                 {
                     await l.MarkAsTooBusyAndStopReceivingAsync();
-                    _pausedByUs = true;
+                    // Only a pause of ours is ours to lift: Wolverine may have stopped it for its own reasons.
+                    _pausedByUs = l.Status == ListeningStatus.TooBusy;
                 }
                 catch (Exception e) { log.LogWarning(e, "Could not pause the exports queue listener; this node may take one export more than its slots"); }
             }
