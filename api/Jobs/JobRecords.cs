@@ -169,15 +169,12 @@ public sealed class JobRecords(NpgsqlDataSource db)
 
     /// <summary>Fails direct downloads still marked processing whose node stopped beating their record (it beats it
     /// while the response runs), e.g. the node died mid-stream.</summary>
-    /// <summary>Background jobs left processing by a node that stopped writing progress before <paramref name="staleBefore"/>,
-    /// and jobs still pending five minutes after that (their message lost to a dead letter or an unfinished move).</summary>
+    /// <summary>Background jobs left processing by a node that stopped writing progress before <paramref name="staleBefore"/>.</summary>
     public async Task<List<Guid>> StaleProcessingAsync(DateTimeOffset staleBefore, int limit, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
-            SELECT id FROM export_jobs WHERE NOT direct AND updated_at < $1
-              AND (status = 'processing' OR (status = 'pending' AND created_at < $1 - interval '5 minutes'))
-            ORDER BY updated_at LIMIT $2
-            """);
+        // Processing only: a pending job's message may simply wait in a long queue, and a copy for each would run (and
+        // hand off delivery) again and again once the first finished.
+        await using var cmd = db.CreateCommand("SELECT id FROM export_jobs WHERE NOT direct AND status = 'processing' AND updated_at < $1 ORDER BY updated_at LIMIT $2");
         cmd.Parameters.Add(P(staleBefore));
         cmd.Parameters.Add(P(limit));
         await using var r = await cmd.ExecuteReaderAsync(ct);
