@@ -160,6 +160,10 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
         var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines.Skip(1), l => Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d;db-02;\d+,\d{2}$", l));
         Assert.InRange(lines.Length - 1, 28, 31);
+        var read = ReadCsv(text, ";");
+        Assert.Equal(lines.Length - 1, read.Count);
+        Assert.All(read, row => Assert.Equal(["Zeit", "Server", "Last"], row.Keys));
+        Assert.All(read, row => Assert.Equal("db-02", row["Server"]));
         var cd = r.Content.Headers.ContentDisposition!;
         Assert.Equal("etc_passwd.csv", cd.FileNameStar);
         Assert.Equal("etc_passwd.csv", cd.FileName?.Trim('"'));

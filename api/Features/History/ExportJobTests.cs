@@ -53,6 +53,7 @@ public sealed class ExportJobTests(ApiFixture api)
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)), done.GetProperty("checksum").GetString());
         var lines = Encoding.UTF8.GetString(bytes).TrimEnd('\n').Split('\n');
         Assert.Equal(lines.Length - 1, done.GetProperty("rowCount").GetInt64());
+        Assert.Equal(Files.ReadCsv(Encoding.UTF8.GetString(bytes)).Count, done.GetProperty("rowCount").GetInt64());
         Assert.Equal(done.GetProperty("estimatedRows").GetInt64(), done.GetProperty("rowCount").GetInt64()); // raw estimates are exact
         Assert.Equal("raw", done.GetProperty("tier").GetString());
         Assert.Equal(1, done.GetProperty("attempts").GetInt32());

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using Microsoft.VisualBasic.FileIO;
+using Sylvan.Data.Csv;
 
 namespace Exports.Tests.Infrastructure;
 
-/// <summary>Independent readers for what the API writes: the BCL's TextFieldParser for CSV/TSV, the system zstd for zstd,
+/// <summary>Independent readers for what the API writes: Sylvan.Data.Csv for CSV/TSV, the system zstd for zstd,
 /// .NET's gzip and brotli decoders.</summary>
 public static class Files
 {
@@ -20,35 +20,36 @@ public static class Files
         Assert.True(shown.Any(text.Contains), $"None of {string.Join(" / ", shown)} in: {text}");
     }
 
+    /// <summary>Rows of a delimited text with a header row, read by Sylvan's <see cref="CsvDataReader"/> (RFC 4180 quoting,
+    /// quoted delimiters and line breaks); every row must have as many fields as the header.</summary>
     public static List<Dictionary<string, string>> ReadCsv(string text, string delimiter = ",")
     {
-        using var parser = new TextFieldParser(new StringReader(text))
-        {
-            TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false,
-        };
-        parser.SetDelimiters(delimiter);
-        var header = parser.ReadFields()!;
+        using var reader = CsvDataReader.Create(new StringReader(text), Options(delimiter, hasHeaders: true));
+        var header = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
         var rows = new List<Dictionary<string, string>>();
-        while (!parser.EndOfData)
+        while (reader.Read())
         {
-            var fields = parser.ReadFields()!;
-            Assert.Equal(header.Length, fields.Length);
-            rows.Add(header.Select((h, i) => (h, v: fields[i])).ToDictionary(x => x.h, x => x.v));
+            Assert.Equal(header.Length, reader.RowFieldCount);
+            rows.Add(header.Select((h, i) => (h, v: reader.GetString(i))).ToDictionary(x => x.h, x => x.v));
         }
         return rows;
     }
 
-    /// <summary>Every line as its fields, with no header row and rows of any length (a sheet's free layout).</summary>
+    /// <summary>Every line as its fields, with no header row and rows of any length (a sheet's free layout), read by
+    /// Sylvan's <see cref="CsvDataReader"/>.</summary>
     public static List<string[]> ReadCsvRows(string text, string delimiter = ",")
     {
-        using var parser = new TextFieldParser(new StringReader(text))
-        {
-            TextFieldType = FieldType.Delimited, HasFieldsEnclosedInQuotes = true, TrimWhiteSpace = false,
-        };
-        parser.SetDelimiters(delimiter);
+        using var reader = CsvDataReader.Create(new StringReader(text), Options(delimiter, hasHeaders: false));
         var rows = new List<string[]>();
-        while (!parser.EndOfData) rows.Add(parser.ReadFields()!);
+        while (reader.Read()) rows.Add(Enumerable.Range(0, reader.RowFieldCount).Select(reader.GetString).ToArray());
         return rows;
+    }
+
+    static CsvDataReaderOptions Options(string delimiter, bool hasHeaders)
+    {
+        Assert.Equal(1, delimiter.Length);
+        // Big enough for any one record the tests read (a cell may hold a long hostile text).
+        return new CsvDataReaderOptions { Delimiter = delimiter[0], HasHeaders = hasHeaders, MaxBufferSize = 64 << 20 };
     }
 
     public static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);

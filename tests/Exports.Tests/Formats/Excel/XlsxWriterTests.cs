@@ -75,8 +75,8 @@ public sealed class XlsxWriterTests : IDisposable
         var rows = notes.Select((n, i) => new Row(T0.AddMinutes(i), "cpu", "web-1", i, n)).ToList();
         var path = await WriteAsync(new ExcelOptions { Chart = false, Pivot = false, Summary = false }, rows);
         AssertSchemaValid(path);
-        var lines = LibreOffice.FirstSheetAsCsv(path).TrimEnd('\n').Split('\n').Skip(1).ToList();
-        Assert.Equal(notes, lines.Select(l => l.TrimEnd('\r').Split(',')[4].Trim('"')));
+        var lines = Files.ReadCsvRows(LibreOffice.FirstSheetAsCsv(path)).Skip(1).ToList();
+        Assert.Equal(notes, lines.Select(l => l[4]));
     }
 
     [Fact]
