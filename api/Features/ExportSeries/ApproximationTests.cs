@@ -108,10 +108,16 @@ public sealed class ApproximationTests(ApiFixture api) : IDisposable
         Assert.StartsWith("p95,p99;", Header(pq, "Export-Approximate"));
         var path = Path.Combine(_dir, "daily.parquet");
         await File.WriteAllBytesAsync(path, await pq.Content.ReadAsByteArrayAsync());
-        var kv = (await NodeReaders.ParquetAsync(path)).GetProperty("duckdb").GetProperty("kv");
+        var read = await NodeReaders.ParquetAsync(path);
+        var kv = read.GetProperty("duckdb").GetProperty("kv");
         Assert.Equal("daily", kv.GetProperty("exports.tier").GetString());
         Assert.Equal(["p95", "p99"], JsonDocument.Parse(kv.GetProperty("exports.approximate").GetString()!).RootElement.EnumerateArray().Select(x => x.GetString()));
         Assert.Contains("approximate", kv.GetProperty("exports.approximation").GetString());
+        var net = await ParquetNetReader.ReadAsync(path);
+        net.AssertSameAs(read.GetProperty("duckdb"));
+        Assert.Equal("daily", net.Metadata["exports.tier"]);
+        Assert.Equal(["p95", "p99"], JsonDocument.Parse(net.Metadata["exports.approximate"]).RootElement.EnumerateArray().Select(x => x.GetString()));
+        Assert.Contains("approximate", net.Metadata["exports.approximation"]);
 
         var (_, _, xlsxReq) = await DailyAsync("xlsx");
         var xlsx = await c.PostJsonAsync("/api/v1/exports/series", xlsxReq);

@@ -136,8 +136,13 @@ public sealed class SeriesExactValuesOfficeCsvJsonPdfTests(ApiFixture api) : IDi
         var (client, metric, truth) = await IngestAsync();
         var path = Path.Combine(_dir, "t.parquet");
         await File.WriteAllBytesAsync(path, await (await client.PostJsonAsync("/api/v1/exports/series", Request(metric, "parquet"))).Content.ReadAsByteArrayAsync());
-        var duck = (await NodeReaders.ParquetAsync(path)).GetProperty("duckdb").GetProperty("rows").EnumerateArray().ToList();
+        var read = (await NodeReaders.ParquetAsync(path)).GetProperty("duckdb");
+        var duck = read.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(truth.Count, duck.Count);
+        var net = await ParquetNetReader.ReadAsync(path);
+        net.AssertSameAs(read);
+        Assert.Equal("timestamp[micros,utc]", net.Column("time").Logical);
+        Assert.Equal(truth.Count, net.Rows.Count);
         foreach (var t in truth)
         {
             var row = Assert.Single(duck, x => x.GetProperty("k").GetString() == t.Key);
@@ -145,6 +150,11 @@ public sealed class SeriesExactValuesOfficeCsvJsonPdfTests(ApiFixture api) : IDi
             // The reader hands numbers over as JSON, which has no negative zero: -0 arrives as 0.
             var v = row.GetProperty("value").GetDouble();
             Assert.True(Same(t.Value, v) || (t.Value == 0 && v == 0), $"parquet {t.Key}: {v:R}, SQL {t.Value:R}");
+            // Parquet.Net hands the double over as stored: negative zero and all, so it must be the same bits.
+            var netRow = Assert.Single(net.Rows, x => (string?)x["k"] == t.Key);
+            Assert.Equal(t.Micros, ParquetNetReader.Micros(netRow["time"]));
+            var nv = (double)netRow["value"]!;
+            Assert.True(Same(t.Value, nv), $"parquet (Parquet.Net) {t.Key}: {nv:R}, SQL {t.Value:R}");
         }
     }
 

@@ -4,7 +4,8 @@ using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Features.ExportSeries;
 
-/// <summary>Parquet through the HTTP API, read back by DuckDB and hyparquet and compared with SQL over the store.</summary>
+/// <summary>Parquet through the HTTP API, read back by DuckDB, hyparquet and Parquet.Net and compared with SQL over the
+/// store.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
 {
@@ -34,6 +35,9 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
             """, from, to);
         Assert.Equal(expected.Sum(e => (long)e[2]!), rows.Count);
         Assert.Equal(rows.Count, read.GetProperty("hyparquet").GetProperty("rows").GetArrayLength());
+        var net = await ParquetNetReader.ReadAsync(path);
+        net.AssertSameAs(duck);
+        Assert.Equal(rows.Count, net.Rows.Count);
         foreach (var e in expected)
         {
             var mine = rows.Where(x => x.GetProperty("server").GetString() == (string)e[0]! && x.GetProperty("metric").GetString() == (string)e[1]!).ToList();
@@ -41,14 +45,25 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
             Assert.Equal((double)e[3]!, mine.Sum(x => x.GetProperty("value").GetDouble()), 6);
             var firstMicros = (((DateTime)e[4]!).Ticks - DateTime.UnixEpoch.Ticks) / 10;
             Assert.Equal(firstMicros, mine.Min(x => x.GetProperty("time").GetInt64()));
+            var netMine = net.Rows.Where(x => (string?)x["server"] == (string)e[0]! && (string?)x["metric"] == (string)e[1]!).ToList();
+            Assert.Equal((long)e[2]!, netMine.Count);
+            Assert.Equal((double)e[3]!, netMine.Sum(x => (double)x["value"]!), 6);
+            Assert.Equal(firstMicros, netMine.Min(x => ParquetNetReader.Micros(x["time"])));
         }
         Assert.True(duck.GetProperty("file").GetProperty("num_row_groups").GetInt32() >= rows.Count / 2000);
         Assert.Equal("TIMESTAMP WITH TIME ZONE", duck.GetProperty("types").GetProperty("time").GetString());
+        Assert.Equal("timestamp[micros,utc]", net.Column("time").Logical);
+        Assert.True(net.RowGroupSizes.Count >= rows.Count / 2000);
+        Assert.All(net.RowGroupSizes, n => Assert.True(n <= 2000, $"a row group of {n} rows"));
         var kv = duck.GetProperty("kv");
         Assert.Equal("servers", kv.GetProperty("exports.source").GetString());
         Assert.Equal("raw", kv.GetProperty("exports.tier").GetString());
         Assert.Equal("Asia/Tokyo", kv.GetProperty("exports.timezone").GetString());
         Assert.Equal("parquet", JsonDocument.Parse(kv.GetProperty("exports.request").GetString()!).RootElement.GetProperty("format").GetString());
+        Assert.Equal("servers", net.Metadata["exports.source"]);
+        Assert.Equal("raw", net.Metadata["exports.tier"]);
+        Assert.Equal("Asia/Tokyo", net.Metadata["exports.timezone"]);
+        Assert.Equal("parquet", JsonDocument.Parse(net.Metadata["exports.request"]).RootElement.GetProperty("format").GetString());
         Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal("ZSTD", c.GetProperty("compression").GetString()));
     }
 
@@ -77,6 +92,15 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
         var rows = hive.GetProperty("rows").EnumerateArray().ToList();
         foreach (var s in servers)
             Assert.Equal((long)s[1]!, rows.Count(x => x.GetProperty("server").GetString() == (string)s[0]!));
+        // Parquet.Net over each part file: the same counts, and the same rows as DuckDB reads from that one file.
+        foreach (var s in servers)
+        {
+            var file = Assert.Single(Directory.GetFiles(Path.Combine(outDir, $"server={s[0]}"), "*.parquet"));
+            var net = await ParquetNetReader.ReadAsync(file);
+            Assert.Equal((long)s[1]!, net.Rows.Count);
+            Assert.DoesNotContain("server", net.Columns.Select(c => c.Name));
+            net.AssertSameAs((await NodeReaders.ParquetAsync(file)).GetProperty("duckdb"), "server");
+        }
     }
 
     [Fact]
