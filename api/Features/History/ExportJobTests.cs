@@ -36,10 +36,11 @@ public sealed class ExportJobTests(ApiFixture api)
     {
         var c = api.Demo();
         var series = await SixHourCsvAsync();
-        var job = await SubmitAsync(c, new { kind = "series", series });
+        JsonElement job = default;
+        var (ran, _) = await RunTrackedAsync(api.Host, c, async () => (job = await SubmitAsync(c, new { kind = "series", series })).GetProperty("id").GetString()!);
         Assert.Equal("pending", job.Status());
         Assert.True(job.GetProperty("estimatedRows").GetInt64() > 1000);
-        var done = await CompletedAsync(c, job.GetProperty("id").GetString()!);
+        var done = AssertCompleted(ran);
         var id = done.GetProperty("id").GetString()!;
 
         var sync = await (await c.PostJsonAsync("/api/v1/exports/series", series)).Content.ReadAsByteArrayAsync();
@@ -86,8 +87,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task LayoutJob_RendersThePng()
     {
         var (_, c) = await api.NewUserAsync();
-        var job = await SubmitAsync(c, TextLayout("Notes for the team"));
-        var done = await CompletedAsync(c, job.GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout("Notes for the team"));
         Assert.Equal("layout", done.GetProperty("kind").GetString());
         Assert.Equal("image/png", done.GetProperty("mediaType").GetString());
         var png = await (await c.GetAsync($"/api/v1/exports/{done.GetProperty("id").GetString()}/download")).Content.ReadAsByteArrayAsync();
@@ -114,18 +114,23 @@ public sealed class ExportJobTests(ApiFixture api)
     {
         var (owner, c) = await api.NewUserAsync();
         var key = "nightly-" + Guid.NewGuid();
-        var first = await SubmitAsync(c, TextLayout("Once"), key);
-        var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = System.Net.Http.Json.JsonContent.Create(TextLayout("Once")) };
-        req.Headers.Add("Idempotency-Key", key);
-        var again = await c.SendAsync(req);
-        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
-        Assert.Equal(first.GetProperty("id").GetString(), (await again.JsonAsync()).GetProperty("id").GetString());
-        var other = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = System.Net.Http.Json.JsonContent.Create(TextLayout("Twice")) };
-        other.Headers.Add("Idempotency-Key", key);
-        await (await c.SendAsync(other)).ProblemAsync(422);
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
-        await CompletedAsync(c, first.GetProperty("id").GetString()!);
+        // The replays happen while the first job is queued or running, inside the session that waits for its run.
+        var (ran, _) = await RunTrackedAsync(api.Host, c, async () =>
+        {
+            var first = await SubmitAsync(c, TextLayout("Once"), key);
+            var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = System.Net.Http.Json.JsonContent.Create(TextLayout("Once")) };
+            req.Headers.Add("Idempotency-Key", key);
+            var again = await c.SendAsync(req);
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+            Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+            Assert.Equal(first.GetProperty("id").GetString(), (await again.JsonAsync()).GetProperty("id").GetString());
+            var other = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = System.Net.Http.Json.JsonContent.Create(TextLayout("Twice")) };
+            other.Headers.Add("Idempotency-Key", key);
+            await (await c.SendAsync(other)).ProblemAsync(422);
+            Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
+            return first.GetProperty("id").GetString()!;
+        });
+        AssertCompleted(ran);
     }
 
     [Fact]
@@ -159,9 +164,8 @@ public sealed class ExportJobTests(ApiFixture api)
         var (_, c) = await api.NewUserAsync();
         foreach (var title in new[] { "..", "../../etc/passwd", "a..b", "invoice\u202Egpj.exe", "CON", "\u2066..\u2069" })
         {
-            var job = await SubmitAsync(c, TextLayout(title));
-            var id = job.GetProperty("id").GetString()!;
-            var done = await CompletedAsync(c, id);
+            var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout(title));
+            var id = done.GetProperty("id").GetString()!;
             var file = done.GetProperty("fileName").GetString()!;
             Assert.DoesNotContain("..", file);
             Assert.DoesNotContain('/', file);
@@ -205,7 +209,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task SignedLinks_WorkWithoutASession_Tampered403_Expired410()
     {
         var (_, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetString()!;
         var owned = await (await c.GetAsync($"/api/v1/exports/{id}/download")).Content.ReadAsByteArrayAsync();
         var link = await (await c.PostJsonAsync($"/api/v1/exports/{id}/links", new { expiresInMinutes = 30 })).JsonAsync();
@@ -232,7 +236,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task SignedLinks_AnEmptyBodyGetsTheDefaultExpiry_AndTheRouteIdCannotBeReplacedByTheQuery()
     {
         var (_, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetString()!;
         // Content-Type: application/json with no bytes is no body: the default 24 hours, not a 400.
         var empty = new ByteArrayContent([]);
@@ -255,7 +259,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task Events_OfAFinishedExport_AreOneStateEventInServerSentEventsFraming_WithNoRetryLine()
     {
         var (_, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetString()!;
         var r = await c.GetAsync($"/api/v1/exports/{id}/events");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
@@ -309,7 +313,7 @@ public sealed class ExportJobTests(ApiFixture api)
         var perHour = api.Host.Services.GetRequiredService<ExportsSettings>().Jobs.QuotaPerHour;
         // All but one of the hour's exports were started 20 minutes ago; the last one now, through the API.
         await api.ScalarAsync<int>("INSERT INTO export_submissions (job_id, owner_id, submitted_at) SELECT gen_random_uuid(), $1, now() - interval '20 minutes' FROM generate_series(1, $2) RETURNING 1", owner, perHour - 1);
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         await (await c.PostJsonAsync("/api/v1/exports", TextLayout())).ProblemAsync(429);
 
         Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/exports/{done.GetProperty("id").GetString()}")).StatusCode);
@@ -326,7 +330,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task DownloadWhoseCountUpdateFails_ClosesTheArtifact()
     {
         var (_, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetGuid();
         var file = Directory.EnumerateFiles(ArtifactDir(done)).Single();
         int OpenHandles() => Directory.EnumerateFiles("/proc/self/fd").Count(fd =>
@@ -354,7 +358,7 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task Retention_ExpiresOldArtifacts_DeletesTheirFiles_AndDownloadsAnswer410()
     {
         var (_, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetGuid();
         Assert.Single(Directory.EnumerateFiles(ArtifactDir(done)));
         await api.ScalarAsync<int>("UPDATE export_jobs SET expires_at = now() - interval '1 minute' WHERE id = $1 RETURNING 1", id);
@@ -369,13 +373,16 @@ public sealed class ExportJobTests(ApiFixture api)
     public async Task Delete_RemovesTheRecordAndTheFile_Rerun_MakesANewJob()
     {
         var (owner, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetString()!;
-        var rerun = await c.PostAsync($"/api/v1/exports/{id}/rerun", null);
-        Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
-        var second = await rerun.JsonAsync();
+        var (second, _) = await RunTrackedAsync(api.Host, c, async () =>
+        {
+            var rerun = await c.PostAsync($"/api/v1/exports/{id}/rerun", null);
+            Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+            return (await rerun.JsonAsync()).GetProperty("id").GetString()!;
+        });
         Assert.NotEqual(id, second.GetProperty("id").GetString());
-        await CompletedAsync(c, second.GetProperty("id").GetString()!);
+        AssertCompleted(second);
         Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/exports/{id}")).StatusCode);
         Assert.False(Directory.Exists(ArtifactDir(done)));
         await (await c.GetAsync($"/api/v1/exports/{id}")).ProblemAsync(404);
@@ -388,7 +395,7 @@ public sealed class ExportJobTests(ApiFixture api)
         var (_, c) = await api.NewUserAsync();
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
-            ids.Add((await CompletedAsync(c, (await SubmitAsync(c, TextLayout($"N{i}"))).GetProperty("id").GetString()!)).GetProperty("id").GetString()!);
+            ids.Add((await SubmitAndCompleteAsync(api.Host, c, TextLayout($"N{i}"))).GetProperty("id").GetString()!);
         var page1 = await (await c.GetAsync("/api/v1/exports?limit=2")).JsonAsync();
         var cursor = page1.GetProperty("nextCursor").GetString();
         Assert.NotNull(cursor);

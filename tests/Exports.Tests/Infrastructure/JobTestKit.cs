@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Exports.Jobs;
+using Microsoft.Extensions.Hosting;
+using Wolverine.Tracking;
 
 namespace Exports.Tests.Infrastructure;
 
-/// <summary>Shared steps for job tests: submit, poll a job until a condition holds (with a deadline, no sleeps
-/// beyond the poll interval), and a small text-only layout that needs no source.</summary>
+/// <summary>Shared steps for job tests: submit, wait for the run on the in-process host with a Wolverine tracked session,
+/// poll a job until a condition holds where no message ends the wait (with a deadline, no sleeps beyond the poll
+/// interval), and a small text-only layout that needs no source.</summary>
 public static class JobTestKit
 {
     public static object TextLayout(string title = "Notes") => new
@@ -40,6 +44,43 @@ public static class JobTestKit
                 throw new TimeoutException($"Job {id} did not reach the expected state: {job}");
             await Task.Delay(pollMs);
         }
+    }
+
+    /// <summary>Runs <paramref name="submit"/> (an HTTP call that queues an export and returns its id) inside a Wolverine
+    /// tracked session over the host, including the PostgreSQL queues, and waits until every message it caused has been
+    /// handled: the <see cref="RunExport"/> on the <c>exports</c> queue, and whatever that cascades (a delivery). The
+    /// recurring housekeeping messages are left out: they are not this test's and may fire at any minute. Asserts that
+    /// the export's own run was handled in the session and returns the job as the API shows it then.</summary>
+    public static async Task<(JsonElement Job, ITrackedSession Session)> RunTrackedAsync(IHost host, HttpClient c, Func<Task<string>> submit, TimeSpan? timeout = null)
+    {
+        string? id = null;
+        var session = await host.TrackActivity()
+            .IncludeExternalTransports()
+            .IgnoreMessageType<RecoverStaleExports>()
+            .IgnoreMessageType<SweepRetention>()
+            .Timeout(timeout ?? TimeSpan.FromSeconds(90))
+            .ExecuteAndWaitAsync(async Task (Wolverine.IMessageContext _) => { id = await submit(); });
+        var export = Guid.Parse(id!);
+        Assert.Contains(session.Sent.MessagesOf<RunExport>(), m => m.ExportId == export);
+        Assert.Contains(session.MessageSucceeded.MessagesOf<RunExport>(), m => m.ExportId == export);
+        return (await GetAsync(c, id!), session);
+    }
+
+    /// <summary>Submits <paramref name="envelope"/> and waits, in a tracked session (<see cref="RunTrackedAsync"/>), for its
+    /// run to be handled; the job must then be completed.</summary>
+    public static async Task<JsonElement> SubmitAndCompleteAsync(IHost host, HttpClient c, object envelope, string? idempotencyKey = null)
+    {
+        var (job, _) = await RunTrackedAsync(host, c, async () => (await SubmitAsync(c, envelope, idempotencyKey)).GetProperty("id").GetString()!);
+        return AssertCompleted(job);
+    }
+
+    /// <summary>The job, which must be completed (a failed, cancelled or expired one fails the test with its record).</summary>
+    public static JsonElement AssertCompleted(JsonElement job)
+    {
+        var s = job.GetProperty("status").GetString();
+        if (s is "failed" or "cancelled" or "expired") throw new InvalidOperationException($"Job ended {s}: {job}");
+        Assert.True(s == "completed", $"The export's message was handled but the job is {s}: {job}");
+        return job;
     }
 
     public static Task<JsonElement> CompletedAsync(HttpClient c, string id) => WaitAsync(c, id, j =>
