@@ -35,6 +35,16 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         };
     }
 
+    /// <summary>Submits the export and waits in a Wolverine tracked session until its run and the delivery it hands off
+    /// (a DeliverExport on the deliveries queue) have both been handled; the job must be completed.</summary>
+    async Task<JsonElement> CompletedWithDeliveriesAsync(HttpClient c, object envelope)
+    {
+        var (job, session) = await RunTrackedAsync(api.Host, c, async () => (await SubmitAsync(c, envelope)).GetProperty("id").GetString()!);
+        var id = job.GetProperty("id").GetGuid();
+        Assert.Contains(session.MessageSucceeded.MessagesOf<DeliverExport>(), m => m.ExportId == id);
+        return AssertCompleted(job);
+    }
+
     async Task<JsonElement> DeliveriesAsync(HttpClient c, string exportId, int count)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -65,7 +75,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         var c = api.Demo();
         var tag = Guid.NewGuid().ToString("N")[..8];
         var dest = await CreateAsync(c, new { name = "ops mail " + tag, kind = "email", config = new { to = new[] { $"ops-{tag}@example.com" }, subject = "{template} ready on {date:yyyy-MM-dd}" } });
-        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var job = await CompletedWithDeliveriesAsync(c, await SeriesAsync(dest));
         var deliveries = await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1);
         Assert.Equal(("delivered", 1), (deliveries[0].GetProperty("status").GetString(), deliveries[0].GetProperty("attempts").GetInt32()));
         var mail = await MailAsync($"ops-{tag}@example.com");
@@ -83,7 +93,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         var c = api.Demo();
         var tag = Guid.NewGuid().ToString("N")[..8];
         var dest = await CreateAsync(c, new { name = "legacy mail " + tag, kind = "email", config = new { to = new[] { $"legacy-{tag}@example.com" } } });
-        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var job = await CompletedWithDeliveriesAsync(c, await SeriesAsync(dest));
         var id = job.GetProperty("id").GetGuid();
         await DeliveriesAsync(c, id.ToString(), 1);
         // As if the delivery had been queued in Quartz and never run: no delivery row, a durable Quartz job by its key.
@@ -93,7 +103,9 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         await quartz.AddJob(Quartz.JobBuilder.Create<Exports.Features.Schedule.ScheduleJob>().WithIdentity(key).StoreDurably().Build(), Quartz.AddJobOptions.Replacing, default);
         Assert.NotNull(await quartz.GetJobDetail(key, default));
 
-        Assert.True(await Exports.Host.Messaging.MoveQuartzJobsAsync(api.Host.Services, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) >= 1);
+        var moved = await TrackedAsync(api.Host, async () =>
+            Assert.True(await Exports.Host.Messaging.MoveQuartzJobsAsync(api.Host.Services, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance) >= 1));
+        Assert.Contains(moved.MessageSucceeded.MessagesOf<DeliverExport>(), m => m.ExportId == id);
         Assert.Null(await quartz.GetJobDetail(key, default));
         var deliveries = await DeliveriesAsync(c, id.ToString(), 1);
         Assert.Equal("delivered", deliveries[0].GetProperty("status").GetString());
@@ -106,7 +118,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         var c = api.Demo();
         var tag = Guid.NewGuid().ToString("N")[..8];
         var dest = await CreateAsync(c, new { name = "link mail " + tag, kind = "email", config = new { to = new[] { $"big-{tag}@example.com" }, attachUpToBytes = 0 } });
-        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var job = await CompletedWithDeliveriesAsync(c, await SeriesAsync(dest));
         await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1);
         var mail = await MailAsync($"big-{tag}@example.com");
         Assert.Empty(mail.GetProperty("attachments").EnumerateArray());
@@ -138,7 +150,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         });
         const string secret = "whsec_0123456789abcdef";
         var dest = await CreateAsync(c, new { name = "hook " + Guid.NewGuid().ToString("N")[..6], kind = "webhook", config = new { url = $"http://127.0.0.1:{port}/hook/" }, secrets = new { signingSecret = secret } });
-        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var job = await CompletedWithDeliveriesAsync(c, await SeriesAsync(dest));
         var result = (await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1))[0];
         await serve.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(("delivered", 2), (result.GetProperty("status").GetString(), result.GetProperty("attempts").GetInt32()));
@@ -180,7 +192,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
             name = "bucket " + bucket, kind = "s3", config = new { endpoint = s3.Endpoint, bucket, prefix = "reports/daily" },
             secrets = new { accessKey = S3Server.AccessKey, secretKey = S3Server.SecretKey },
         });
-        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var job = await CompletedWithDeliveriesAsync(c, await SeriesAsync(dest));
         var result = (await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1))[0];
         Assert.Equal("delivered", result.GetProperty("status").GetString());
         var key = $"reports/daily/{job.GetProperty("fileName").GetString()}";
@@ -202,7 +214,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
             name = "no bucket " + bucket, kind = "s3", config = new { endpoint = s3.Endpoint, bucket },
             secrets = new { accessKey = S3Server.AccessKey, secretKey = S3Server.SecretKey },
         });
-        var job = await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!);
+        var job = await CompletedWithDeliveriesAsync(c, await SeriesAsync(dest));
         var result = (await DeliveriesAsync(c, job.GetProperty("id").GetString()!, 1))[0];
         Assert.Equal(("failed", 1), (result.GetProperty("status").GetString(), result.GetProperty("attempts").GetInt32()));
         Assert.Contains($"bucket {bucket} does not exist", result.GetProperty("lastError").GetString());
@@ -281,8 +293,11 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
             name = "mailed " + tag, request = new { kind = "series", format = "csv", series = new { source = "servers", metrics = new[] { "load_avg" }, granularity = "1h", timeframe = new { last = "6h" } } },
         })).JsonAsync()).GetProperty("id").GetString();
         var schedule = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 6 * * 1", timezone = "Europe/Berlin", destinations = new[] { mail } })).JsonAsync()).GetProperty("id").GetString();
-        var run = await (await c.PostAsync($"/api/v1/schedules/{schedule}/run", null)).JsonAsync();
-        await CompletedAsync(c, run.GetProperty("exportId").GetString()!);
+        JsonElement run = default;
+        var (job, session) = await RunTrackedAsync(api.Host, c, async () =>
+            (run = await (await c.PostAsync($"/api/v1/schedules/{schedule}/run", null)).JsonAsync()).GetProperty("exportId").GetString()!);
+        AssertCompleted(job);
+        Assert.Contains(session.MessageSucceeded.MessagesOf<DeliverExport>(), m => m.ExportId == job.GetProperty("id").GetGuid());
         await DeliveriesAsync(c, run.GetProperty("exportId").GetString()!, 1);
         var listed = (await (await c.GetAsync($"/api/v1/schedules/{schedule}/runs")).JsonAsync())[0];
         var d = Assert.Single(listed.GetProperty("deliveries").EnumerateArray());

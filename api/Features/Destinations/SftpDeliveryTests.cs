@@ -25,11 +25,14 @@ public sealed class SftpDeliveryTests(ApiFixture api, SshServer ssh) : IClassFix
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var dest = (await r.JsonAsync()).GetProperty("id").GetString();
         var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(2));
-        var job = await CompletedAsync(c, (await SubmitAsync(c, new
+        var (job, session) = await RunTrackedAsync(api.Host, c, async () => (await SubmitAsync(c, new
         {
             kind = "series", format = "csv", delivery = new { destinations = new[] { dest } },
             series = new { source = "servers", metrics = new[] { "cpu_percent" }, granularity = "raw", timeframe = new { from = from.ToString("O"), to = to.ToString("O") } },
         })).GetProperty("id").GetString()!);
+        AssertCompleted(job);
+        // The delivery the run handed off was handled in the same session (delivered or failed: the caller says which).
+        Assert.Contains(session.MessageSucceeded.MessagesOf<Exports.Delivery.DeliverExport>(), m => m.ExportId == job.GetProperty("id").GetGuid());
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {

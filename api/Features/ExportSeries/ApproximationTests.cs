@@ -151,11 +151,12 @@ public sealed class ApproximationTests(ApiFixture api) : IDisposable
     {
         var (_, _, series) = await DailyAsync("csv");
         var demo = api.Demo();
-        var job = await SubmitAsync(demo, new { kind = "series", series });
+        JsonElement job = default;
+        var (ran, _) = await RunTrackedAsync(api.Host, demo, async () => (job = await SubmitAsync(demo, new { kind = "series", series })).GetProperty("id").GetString()!);
         Assert.Equal("daily", job.GetProperty("tier").GetString());
         Assert.Equal(["p95", "p99"], job.GetProperty("approximate").EnumerateArray().Select(x => x.GetString()));
         Assert.Contains("approximate", job.GetProperty("approximation").GetString());
-        var done = await CompletedAsync(demo, job.GetProperty("id").GetString()!);
+        var done = AssertCompleted(ran);
         Assert.Equal(["p95", "p99"], done.GetProperty("approximate").EnumerateArray().Select(x => x.GetString()));
         var file = await demo.GetAsync($"/api/v1/exports/{done.GetProperty("id").GetString()}/download");
         Assert.Equal("daily", Header(file, "Export-Tier"));

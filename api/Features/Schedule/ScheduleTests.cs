@@ -102,11 +102,16 @@ public sealed class ScheduleTests(ApiFixture api)
         var c = api.Demo();
         var template = await TemplateAsync(c);
         var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 3 1 1 *" })).JsonAsync()).GetProperty("id").GetString()!;
-        var r = await c.PostAsync($"/api/v1/schedules/{id}/run", null);
-        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
-        var run = await r.JsonAsync();
+        JsonElement run = default;
+        var (ran, _) = await RunTrackedAsync(api.Host, c, async () =>
+        {
+            var r = await c.PostAsync($"/api/v1/schedules/{id}/run", null);
+            Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+            run = await r.JsonAsync();
+            return run.GetProperty("exportId").GetString()!;
+        });
         Assert.Equal(("manual", "queued"), (run.GetProperty("trigger").GetString(), run.GetProperty("status").GetString()));
-        var job = await CompletedAsync(c, run.GetProperty("exportId").GetString()!);
+        var job = AssertCompleted(ran);
         var listed = (await RunsAsync(c, id))[0];
         Assert.Equal(job.GetProperty("id").GetString(), listed.GetProperty("exportId").GetString());
         Assert.Equal("completed", listed.GetProperty("exportStatus").GetString());

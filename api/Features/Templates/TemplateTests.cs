@@ -74,9 +74,13 @@ public sealed class TemplateTests(ApiFixture api)
         var c = api.Demo();
         var name = "cpu-" + Guid.NewGuid().ToString("N")[..6];
         var id = (await (await c.PostJsonAsync("/api/v1/templates", Body(name))).JsonAsync()).GetProperty("id").GetString()!;
-        var r = await c.PostJsonAsync($"/api/v1/templates/{id}/run", new { format = "jsonl", timeframe = new { last = "6h" } });
-        Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
-        var job = await CompletedAsync(c, (await r.JsonAsync()).GetProperty("id").GetString()!);
+        var (ran, _) = await RunTrackedAsync(api.Host, c, async () =>
+        {
+            var r = await c.PostJsonAsync($"/api/v1/templates/{id}/run", new { format = "jsonl", timeframe = new { last = "6h" } });
+            Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+            return (await r.JsonAsync()).GetProperty("id").GetString()!;
+        });
+        var job = AssertCompleted(ran);
         Assert.Equal($"{name}-servers-{DateTime.UtcNow:yyyyMMdd}.jsonl", job.GetProperty("fileName").GetString());
         Assert.Equal("jsonl", job.GetProperty("format").GetString());
         Assert.Equal("6h", job.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());

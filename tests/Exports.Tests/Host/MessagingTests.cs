@@ -111,17 +111,26 @@ public sealed class MessagingTests(ApiFixture api)
         var queue = api.Host.Services.GetRequiredService<JobQueue>();
         var envelope = System.Text.Json.JsonSerializer.Deserialize<ExportEnvelope>(System.Text.Json.JsonSerializer.Serialize(TextLayout()), System.Text.Json.JsonSerializerOptions.Web)!;
         Guid? doomed = null;
-        await Assert.ThrowsAsync<InvalidOperationException>(() => queue.SubmitAsync(owner, envelope, null, default,
-            (_, job, _) => { doomed = job.Id; throw new InvalidOperationException("the run row could not be written (test)"); }));
+        // In a tracked session: a message that escaped the rolled-back transaction would show as sent, and be handled
+        // before the session ends.
+        var failed = await TrackedAsync(api.Host, () => Assert.ThrowsAsync<InvalidOperationException>(() => queue.SubmitAsync(owner, envelope, null, default,
+            (_, job, _) => { doomed = job.Id; throw new InvalidOperationException("the run row could not be written (test)"); })));
         Assert.NotNull(doomed);
-        await Task.Delay(1500); // a message that escaped would be sent and handled by now
+        Assert.DoesNotContain(failed.Sent.MessagesOf<RunExport>(), m => m.ExportId == doomed.Value);
+        Assert.DoesNotContain(failed.Executed.MessagesOf<RunExport>(), m => m.ExportId == doomed.Value);
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE id = $1", doomed.Value));
         Assert.Equal(0L, await EnvelopesNamingAsync(doomed.Value));
 
-        var (ok, refused) = await queue.SubmitAsync(owner, envelope, null, default);
-        Assert.Null(refused);
-        await CompletedAsync(c, ok!.Job.Id.ToString());
-        Assert.True(await EnvelopesNamingAsync(ok.Job.Id) >= 1); // the message is what ran it (kept a while as handled)
+        Submitted? ok = null;
+        var (ran, _) = await RunTrackedAsync(api.Host, c, async () =>
+        {
+            var (submitted, refused) = await queue.SubmitAsync(owner, envelope, null, default);
+            Assert.Null(refused);
+            ok = submitted;
+            return submitted!.Job.Id.ToString();
+        });
+        AssertCompleted(ran);
+        Assert.True(await EnvelopesNamingAsync(ok!.Job.Id) >= 1); // the message is what ran it (kept a while as handled)
     }
 
     /// <summary>A background export a stopped node left processing (no progress for three stale periods) is queued
@@ -130,7 +139,7 @@ public sealed class MessagingTests(ApiFixture api)
     public async Task StaleProcessingExport_IsQueuedAgainAndFinished_ALiveOneIsNot()
     {
         var (_, c) = await api.NewUserAsync();
-        var done = await CompletedAsync(c, (await SubmitAsync(c, TextLayout())).GetProperty("id").GetString()!);
+        var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
         var id = done.GetProperty("id").GetGuid();
         var attempts = done.GetProperty("attempts").GetInt32();
         // As if a node had died mid-run an hour ago, and as if another were running it right now.
@@ -138,18 +147,24 @@ public sealed class MessagingTests(ApiFixture api)
             UPDATE export_jobs SET status = 'processing', phase = 'rendering', node = 'gone:1', completed_at = NULL,
                 updated_at = now() - interval '1 hour' WHERE id = $1 RETURNING 1
             """, id);
-        var live = await CompletedAsync(c, (await SubmitAsync(c, TextLayout("Live"))).GetProperty("id").GetString()!);
+        var live = await SubmitAndCompleteAsync(api.Host, c, TextLayout("Live"));
         var liveId = live.GetProperty("id").GetGuid();
         await api.ScalarAsync<int>("UPDATE export_jobs SET status = 'processing', phase = 'rendering', node = 'alive:2', completed_at = NULL, updated_at = now() WHERE id = $1 RETURNING 1", liveId);
 
-        await using (var scope = api.Host.Services.CreateAsyncScope())
+        // The sweep's RunExport goes through the exports queue: the tracked session returns once it has been handled.
+        var swept = await TrackedAsync(api.Host, async () =>
+        {
+            await using var scope = api.Host.Services.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(new RecoverStaleExports());
-        var recovered = await CompletedAsync(c, id.ToString());
+        });
+        Assert.Contains(swept.MessageSucceeded.MessagesOf<RunExport>(), m => m.ExportId == id);
+        var recovered = AssertCompleted(await GetAsync(c, id.ToString()));
         Assert.Equal(Exports.Jobs.JobRunner.Node, recovered.GetProperty("node").GetString());
         Assert.Equal(attempts + 1, recovered.GetProperty("attempts").GetInt32());
         await Task.Delay(1000);
         var untouched = await GetAsync(c, liveId.ToString());
         Assert.Equal(("processing", "alive:2"), (untouched.Status(), untouched.GetProperty("node").GetString()));
+        Assert.DoesNotContain(swept.Sent.MessagesOf<RunExport>(), m => m.ExportId == liveId);
         await api.ScalarAsync<int>("UPDATE export_jobs SET status = 'completed', phase = 'done', completed_at = now() WHERE id = $1 RETURNING 1", liveId);
     }
 }

@@ -46,20 +46,26 @@ public static class JobTestKit
         }
     }
 
-    /// <summary>Runs <paramref name="submit"/> (an HTTP call that queues an export and returns its id) inside a Wolverine
-    /// tracked session over the host, including the PostgreSQL queues, and waits until every message it caused has been
-    /// handled: the <see cref="RunExport"/> on the <c>exports</c> queue, and whatever that cascades (a delivery). The
-    /// recurring housekeeping messages are left out: they are not this test's and may fire at any minute. Asserts that
-    /// the export's own run was handled in the session and returns the job as the API shows it then.</summary>
-    public static async Task<(JsonElement Job, ITrackedSession Session)> RunTrackedAsync(IHost host, HttpClient c, Func<Task<string>> submit, TimeSpan? timeout = null)
-    {
-        string? id = null;
-        var session = await host.TrackActivity()
+    /// <summary>Runs <paramref name="action"/> (HTTP calls or messages to the host) inside a Wolverine tracked session over
+    /// the host, including the PostgreSQL queues, and returns once every message it caused has been handled: a
+    /// <see cref="RunExport"/> on the <c>exports</c> queue and what it cascades (a <c>DeliverExport</c> on the
+    /// <c>deliveries</c> queue). The recurring housekeeping messages are left out: they are not the test's and may fire
+    /// at any minute. Fails on a timeout, or when a handler in the session threw.</summary>
+    public static Task<ITrackedSession> TrackedAsync(IHost host, Func<Task> action, TimeSpan? timeout = null) =>
+        host.TrackActivity()
             .IncludeExternalTransports()
             .IgnoreMessageType<RecoverStaleExports>()
             .IgnoreMessageType<SweepRetention>()
             .Timeout(timeout ?? TimeSpan.FromSeconds(90))
-            .ExecuteAndWaitAsync(async Task (Wolverine.IMessageContext _) => { id = await submit(); });
+            .ExecuteAndWaitAsync(async Task (Wolverine.IMessageContext _) => await action());
+
+    /// <summary>Runs <paramref name="submit"/> (an HTTP call that queues an export and returns its id) in a tracked session
+    /// (<see cref="TrackedAsync"/>), asserts that the export's own run was sent and handled in it, and returns the job
+    /// as the API shows it then.</summary>
+    public static async Task<(JsonElement Job, ITrackedSession Session)> RunTrackedAsync(IHost host, HttpClient c, Func<Task<string>> submit, TimeSpan? timeout = null)
+    {
+        string? id = null;
+        var session = await TrackedAsync(host, async () => id = await submit(), timeout);
         var export = Guid.Parse(id!);
         Assert.Contains(session.Sent.MessagesOf<RunExport>(), m => m.ExportId == export);
         Assert.Contains(session.MessageSucceeded.MessagesOf<RunExport>(), m => m.ExportId == export);
