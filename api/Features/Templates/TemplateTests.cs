@@ -1,12 +1,14 @@
 using System.Net;
 using System.Text.Json;
+using Alba;
 using Exports.Tests.Infrastructure;
 using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Templates;
 
 /// <summary>Templates: saved export requests with versions, checked like exports (plus a relative range and valid
-/// placeholders), run now with overrides as background jobs, owner-scoped.</summary>
+/// placeholders), run now with overrides as background jobs, owner-scoped. Requests are Alba scenarios on the fixture's
+/// host (status and headers checked by Alba, JSON read back), except the races, which need many requests in flight.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class TemplateTests(ApiFixture api)
 {
@@ -20,51 +22,60 @@ public sealed class TemplateTests(ApiFixture api)
         },
     };
 
+    IAlbaHost Host => api.Host;
+    const string Demo = ApiFixture.DemoKey;
+
     [Fact]
     public async Task Create_Edit_KeepsVersions_NamesUniquePerOwner_SearchFindsIt()
     {
-        var c = api.Demo();
         var name = "Daily CPU " + Guid.NewGuid().ToString("N")[..6];
-        var created = await c.PostJsonAsync("/api/v1/templates", Body(name));
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var created = await Host.As(Demo, s =>
+        {
+            s.Post.Json(Body(name)).ToUrl("/api/v1/templates");
+            s.StatusCodeShouldBe(HttpStatusCode.Created);
+            s.Header("Location").SingleValueShouldMatch(@"^/api/v1/templates/[0-9a-f-]{36}$");
+        });
         var t = await created.JsonAsync();
         var id = t.GetProperty("id").GetString()!;
-        Assert.Equal($"/api/v1/templates/{id}", created.Headers.Location!.ToString());
+        Assert.Equal($"/api/v1/templates/{id}", created.Context.Response.Headers.Location.ToString());
         Assert.Equal(1, t.GetProperty("version").GetInt32());
-        await (await c.PostJsonAsync("/api/v1/templates", Body(name.ToUpperInvariant()))).ProblemAsync(409);
+        await Host.ProblemAsync(Demo, 409, s => s.Post.Json(Body(name.ToUpperInvariant())).ToUrl("/api/v1/templates"));
 
-        var edited = await (await c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(Body(name, last: "7d")))).JsonAsync();
+        var edited = await (await Host.As(Demo, s => s.Put.Json(Body(name, last: "7d")).ToUrl($"/api/v1/templates/{id}"))).JsonAsync();
         Assert.Equal(2, edited.GetProperty("version").GetInt32());
-        var full = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        var full = await (await Host.As(Demo, s => s.Get.Url($"/api/v1/templates/{id}"))).JsonAsync();
         Assert.Equal([2, 1], full.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
         Assert.Equal("7d", full.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
-        var v1 = await (await c.GetAsync($"/api/v1/templates/{id}/versions/1")).JsonAsync();
+        var v1 = await (await Host.As(Demo, s => s.Get.Url($"/api/v1/templates/{id}/versions/1"))).JsonAsync();
         Assert.Equal("24h", v1.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
-        await (await c.GetAsync($"/api/v1/templates/{id}/versions/9")).ProblemAsync(404);
+        await Host.ProblemAsync(Demo, 404, s => s.Get.Url($"/api/v1/templates/{id}/versions/9"));
 
-        var found = await (await c.GetAsync($"/api/v1/templates?q={Uri.EscapeDataString(name[^6..])}")).JsonAsync();
+        var found = await (await Host.As(Demo, s => s.Get.Url("/api/v1/templates").QueryString("q", name[^6..]))).JsonAsync();
         Assert.Equal([id], found.EnumerateArray().Select(x => x.GetProperty("id").GetString()));
-        var (_, stranger) = await api.NewUserAsync();
-        await (await stranger.GetAsync($"/api/v1/templates/{id}")).ProblemAsync(404);
-        await (await stranger.PostAsync($"/api/v1/templates/{id}/run", null)).ProblemAsync(404);
-        Assert.Empty((await (await stranger.GetAsync("/api/v1/templates")).JsonAsync()).EnumerateArray());
+        var (_, stranger) = await api.NewUserWithKeyAsync();
+        await Host.ProblemAsync(stranger, 404, s => s.Get.Url($"/api/v1/templates/{id}"));
+        await Host.ProblemAsync(stranger, 404, s => s.Post.Url($"/api/v1/templates/{id}/run"));
+        Assert.Empty((await (await Host.As(stranger, s => s.Get.Url("/api/v1/templates"))).JsonAsync()).EnumerateArray());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/templates/{id}")).StatusCode);
-        await (await c.GetAsync($"/api/v1/templates/{id}")).ProblemAsync(404);
+        await Host.As(Demo, s =>
+        {
+            s.Delete.Url($"/api/v1/templates/{id}");
+            s.StatusCodeShouldBe(HttpStatusCode.NoContent);
+        });
+        await Host.ProblemAsync(Demo, 404, s => s.Get.Url($"/api/v1/templates/{id}"));
     }
 
     [Fact]
     public async Task BadTemplates_Return400WithTheField_AndSaveNothing()
     {
-        var c = api.Demo();
         var before = await api.ScalarAsync<long>("SELECT count(*) FROM templates");
-        await (await c.PostJsonAsync("/api/v1/templates", Body(""))).ProblemAsync(400, "name");
-        await (await c.PostJsonAsync("/api/v1/templates", Body("x1", filename: "{template}-{when}"))).ProblemAsync(400, "request.series.filename");
-        await (await c.PostJsonAsync("/api/v1/templates", Body("x2", format: "docx"))).ProblemAsync(400, "request.series.format");
-        await (await c.PostJsonAsync("/api/v1/templates", new
+        await Host.ProblemAsync(Demo, 400, s => s.Post.Json(Body("")).ToUrl("/api/v1/templates"), "name");
+        await Host.ProblemAsync(Demo, 400, s => s.Post.Json(Body("x1", filename: "{template}-{when}")).ToUrl("/api/v1/templates"), "request.series.filename");
+        await Host.ProblemAsync(Demo, 400, s => s.Post.Json(Body("x2", format: "docx")).ToUrl("/api/v1/templates"), "request.series.format");
+        await Host.ProblemAsync(Demo, 400, s => s.Post.Json(new
         {
             name = "x3", request = new { kind = "series", series = new { source = "servers", timeframe = new { from = "2026-11-01T00:00:00Z", to = "2026-11-02T00:00:00Z" } } },
-        })).ProblemAsync(400, "request.series.timeframe");
+        }).ToUrl("/api/v1/templates"), "request.series.timeframe");
         Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM templates"));
     }
 
@@ -73,18 +84,25 @@ public sealed class TemplateTests(ApiFixture api)
     {
         var c = api.Demo();
         var name = "cpu-" + Guid.NewGuid().ToString("N")[..6];
-        var id = (await (await c.PostJsonAsync("/api/v1/templates", Body(name))).JsonAsync()).GetProperty("id").GetString()!;
+        var id = (await (await Host.As(Demo, s =>
+        {
+            s.Post.Json(Body(name)).ToUrl("/api/v1/templates");
+            s.StatusCodeShouldBe(HttpStatusCode.Created);
+        })).JsonAsync()).GetProperty("id").GetString()!;
         var (ran, _) = await RunTrackedAsync(api.Host, c, async () =>
         {
-            var r = await c.PostJsonAsync($"/api/v1/templates/{id}/run", new { format = "jsonl", timeframe = new { last = "6h" } });
-            Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+            var r = await Host.As(Demo, s =>
+            {
+                s.Post.Json(new { format = "jsonl", timeframe = new { last = "6h" } }).ToUrl($"/api/v1/templates/{id}/run");
+                s.StatusCodeShouldBe(HttpStatusCode.Accepted);
+            });
             return (await r.JsonAsync()).GetProperty("id").GetString()!;
         });
         var job = AssertCompleted(ran);
         Assert.Equal($"{name}-servers-{DateTime.UtcNow:yyyyMMdd}.jsonl", job.GetProperty("fileName").GetString());
         Assert.Equal("jsonl", job.GetProperty("format").GetString());
         Assert.Equal("6h", job.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
-        var text = await (await c.GetAsync($"/api/v1/exports/{job.GetProperty("id").GetString()}/download")).Content.ReadAsStringAsync();
+        var text = await (await Host.As(Demo, s => s.Get.Url($"/api/v1/exports/{job.GetProperty("id").GetString()}/download"))).ReadAsTextAsync();
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(job.GetProperty("rowCount").GetInt64(), lines.Length);
         Assert.All(lines, l => Assert.True(JsonDocument.Parse(l).RootElement.TryGetProperty("server", out _)));
@@ -97,12 +115,16 @@ public sealed class TemplateTests(ApiFixture api)
     [InlineData("{template}-{date:yyyy/MM/dd}")]
     public async Task BadDateFormats_Are400OnTheFilename_AndSaveNothing(string filename)
     {
-        var (owner, c) = await api.NewUserAsync();
-        var p = await (await c.PostJsonAsync("/api/v1/templates", new { name = "f", request = JobTestKit.TextLayout(filename) }))
-            .ProblemAsync(400, "request.layout.title");
+        var (owner, key) = await api.NewUserWithKeyAsync();
+        var p = await Host.ProblemAsync(key, 400, s => s.Post.Json(new { name = "f", request = JobTestKit.TextLayout(filename) }).ToUrl("/api/v1/templates"),
+            "request.layout.title");
         Assert.Contains("y M d H h m s f F t z", p.GetProperty("errors").GetProperty("request.layout.title")[0].GetString());
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
-        Assert.Equal(HttpStatusCode.Created, (await c.PostJsonAsync("/api/v1/templates", new { name = "ok", request = JobTestKit.TextLayout("{template}-{date:yyyyMMddTHHmmss.fffffff}") })).StatusCode);
+        await Host.As(key, s =>
+        {
+            s.Post.Json(new { name = "ok", request = JobTestKit.TextLayout("{template}-{date:yyyyMMddTHHmmss.fffffff}") }).ToUrl("/api/v1/templates");
+            s.StatusCodeShouldBe(HttpStatusCode.Created);
+        });
     }
 
     [Fact]

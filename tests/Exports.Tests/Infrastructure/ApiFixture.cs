@@ -95,6 +95,13 @@ public sealed class ApiFixture : IAsyncLifetime
     /// <summary>A fresh user with an API key and nothing else.</summary>
     public async Task<(Guid Id, HttpClient Client)> NewUserAsync()
     {
+        var (id, key) = await NewUserWithKeyAsync();
+        return (id, Client(key));
+    }
+
+    /// <summary>A fresh user and its API key (for Alba scenarios: <c>s.WithBearerToken(key)</c>).</summary>
+    public async Task<(Guid Id, string Key)> NewUserWithKeyAsync()
+    {
         var id = Guid.NewGuid();
         var key = Secrets.NewApiKey();
         await using var cmd = Db.CreateCommand("""
@@ -110,7 +117,7 @@ public sealed class ApiFixture : IAsyncLifetime
         k.Parameters.Add(new() { Value = Secrets.KeyPrefix(key) });
         k.Parameters.Add(new() { Value = Secrets.HashApiKey(key) });
         await k.ExecuteNonQueryAsync();
-        return (id, Client(key));
+        return (id, key);
     }
 
     /// <summary>The last <paramref name="span"/> of the seeded points, ending one minute after the newest point:
