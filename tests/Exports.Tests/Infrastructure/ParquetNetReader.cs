@@ -83,7 +83,8 @@ public static class ParquetNetReader
             {
                 // Parquet.Net 6.1 decodes DELTA_BINARY_PACKED only into integers, not into DateTime ("element type
                 // System.DateTime is not supported in DELTA_BINARY_PACKED"), though the encoding is valid for an INT64
-                // timestamp and DuckDB and hyparquet read it: read the stored integers and convert them by the unit.
+                // timestamp and DuckDB and hyparquet read it (known, open: aloneguid/parquet-dotnet#778): read the stored
+                // integers and convert them by the unit.
                 var unit = ((DateTimeDataField)f).Unit;
                 var asInteger = new DataField(f.Name, typeof(long), f.IsNullable);
                 _ = new ParquetSchema(asInteger); // gives the field its path and levels: the same column chunk as f
