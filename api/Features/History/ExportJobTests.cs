@@ -11,7 +11,8 @@ using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.History;
 
-/// <summary>Background export jobs through the API, run by the fixture's own Quartz worker on the real database:
+/// <summary>Background export jobs through the API, run by the fixture's own Wolverine worker (the PostgreSQL queue
+/// `exports`, waited on with tracked sessions) on the real database:
 /// every state transition, downloads (whole, ranged, signed links), idempotency, quotas, cancel, expiry, delete.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class ExportJobTests(ApiFixture api)
