@@ -23,12 +23,18 @@ public sealed class DeliveryService(
     /// (a destination delivered before is skipped, and a webhook gets the same Idempotency-Key again).</summary>
     public async Task CompletedAsync(JobRecord job, CancellationToken ct)
     {
-        if (Requested(job.Request).Count == 0) return;
-        // Handed off before (a repeated or recovered message for a completed job): its deliveries have begun.
-        await using (var begun = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM export_deliveries WHERE export_id = $1)"))
+        var wanted = Requested(job.Request);
+        if (wanted.Count == 0) return;
+        // A repeated or recovered message for a completed job: hand off again unless every destination has its final
+        // answer (a destination never started, or left by a node that died while sending, is still to deliver; one a
+        // live node is sending to is skipped by that node's lease).
+        await using (var done = db.CreateCommand("""
+            SELECT count(*) FROM export_deliveries WHERE export_id = $1 AND destination_id = ANY($2) AND status IN ('delivered', 'failed')
+            """))
         {
-            begun.Parameters.Add(new NpgsqlParameter { Value = job.Id });
-            if (await begun.ExecuteScalarAsync(ct) is true) return;
+            done.Parameters.Add(new NpgsqlParameter { Value = job.Id });
+            done.Parameters.Add(new NpgsqlParameter { Value = wanted.ToArray() });
+            if (await done.ExecuteScalarAsync(ct) is long n && n >= wanted.Count) return;
         }
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().PublishAsync(new DeliverExport(job.Id));
@@ -59,8 +65,9 @@ public sealed class DeliveryService(
                 await RecordAsync(job.Id, id, "(deleted)", "unknown", "failed", 0, "The destination no longer exists.", null, null, ct);
                 continue;
             }
-            var deliveryId = await StartAsync(job.Id, dest, ct);
-            if (deliveryId is null) continue; // delivered before (a recovered or repeated run)
+            var deliveryId = await ClaimAsync(job.Id, dest, ct);
+            if (deliveryId is null) continue; // delivered before, or another live node is sending it now
+            await using var lease = new Lease(t => RenewAsync(deliveryId.Value, t), settings.Jobs.NodeStale);
             var channel = channels.First(c => c.Kind == dest.Kind);
             var sw = Stopwatch.StartNew();
             if (await NetworkGuard.RefusalAsync(NetworkGuard.HostOf(dest), settings.DeliveryAllowPrivateNetworks, ct) is { } refused)
@@ -92,16 +99,57 @@ public sealed class DeliveryService(
         }
     }
 
-    /// <summary>Claims the delivery row; null when it was delivered already.</summary>
-    async Task<Guid?> StartAsync(Guid export, Destination d, CancellationToken ct)
+    /// <summary>Claims the delivery row for this node: null when it was delivered already, or when another node holds
+    /// a live lease on it (renewed every EXPORTS_NODE_STALE_MS while it sends or waits to retry; three missed
+    /// renewals free it).</summary>
+    async Task<Guid?> ClaimAsync(Guid export, Destination d, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
         await using var cmd = db.CreateCommand("""
-            INSERT INTO export_deliveries (id, export_id, destination_id, destination_name, kind, status) VALUES ($1, $2, $3, $4, $5, 'pending')
-            ON CONFLICT (export_id, destination_id) DO UPDATE SET status = 'pending' WHERE export_deliveries.status <> 'delivered'
+            INSERT INTO export_deliveries (id, export_id, destination_id, destination_name, kind, status, claimed_at, claimed_by)
+            VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)
+            ON CONFLICT (export_id, destination_id) DO UPDATE SET status = 'pending', claimed_at = $6, claimed_by = $7
+            WHERE export_deliveries.status <> 'delivered'
+              AND NOT (export_deliveries.status IN ('pending', 'retrying') AND export_deliveries.claimed_at > $8)
             RETURNING id
             """);
-        foreach (var v in new object[] { Guid.CreateVersion7(), export, d.Id, d.Name, d.Kind }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        foreach (var v in new object[] { Guid.CreateVersion7(), export, d.Id, d.Name, d.Kind, now, JobRunner.Node, now - 3 * settings.Jobs.NodeStale })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
         return await cmd.ExecuteScalarAsync(ct) is Guid g ? g : null;
+    }
+
+    async Task RenewAsync(Guid delivery, CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = db.CreateCommand("UPDATE export_deliveries SET claimed_at = $2 WHERE id = $1 AND claimed_by = $3");
+            cmd.Parameters.Add(new NpgsqlParameter { Value = delivery });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = JobRunner.Node });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (NpgsqlException e) { log.LogWarning(e, "Delivery lease {Delivery} not renewed", delivery); }
+    }
+
+    /// <summary>Renews a claimed delivery's lease every <c>every</c> until disposed.</summary>
+    sealed class Lease : IAsyncDisposable
+    {
+        readonly CancellationTokenSource _stop = new();
+        readonly Task _loop;
+
+        public Lease(Func<CancellationToken, Task> renew, TimeSpan every) => _loop = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(every);
+            try { while (await timer.WaitForNextTickAsync(_stop.Token)) await renew(_stop.Token); }
+            catch (OperationCanceledException) { }
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            _stop.Dispose();
+        }
     }
 
     async Task RecordAsync(Guid export, Guid destination, string name, string kind, string status, int attempts, string? error, string? detail, long? ms, CancellationToken ct)
@@ -139,7 +187,10 @@ public sealed class DeliveryService(
 }
 
 /// <summary>Deliver a finished export to the destinations its request names (what is not delivered yet).</summary>
-public sealed record DeliverExport(Guid ExportId);
+public sealed record DeliverExport(Guid ExportId)
+{
+    public const string Queue = "deliveries";
+}
 
 /// <summary>The durable half of delivery: one message per finished export that names destinations.</summary>
 public static class DeliverExportHandler

@@ -34,7 +34,7 @@ public static class RecoverStaleExportsHandler
 public static class RunExportHandler
 {
     public static async Task Handle(RunExport message, JobRunner runner, WorkerSlots slots, JobRecords records,
-        IHostApplicationLifetime life, ExportsSettings settings, TimeProvider clock, Wolverine.IMessageContext bus, CancellationToken ct)
+        IHostApplicationLifetime life, ExportsSettings settings, TimeProvider clock, Wolverine.IMessageContext bus, ILogger<RunExport> log, CancellationToken ct)
     {
         await using var slot = await slots.EnterAsync(message.ExportId);
         if (slot is null) return; // this node is running it already: a repeated message
@@ -50,6 +50,14 @@ public static class RunExportHandler
             await records.FinishAsync(message.ExportId, JobStatus.Failed,
                 $"Stopped after running for {settings.Jobs.JobTimeout.TotalSeconds:0} s, the longest a background export may run here (EXPORTS_JOB_TIMEOUT_SECONDS).",
                 clock.GetUtcNow(), CancellationToken.None, JobRunner.Node);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !JobRunner.IsTransient(e))
+        {
+            // A fault that is not a database or network blink (those fail the message, and Wolverine tries it again):
+            // another try would fail the same way, and a job left as it is would hold its owner's quota and be picked
+            // up again by the stale-export sweep every minute. A completed job stays completed.
+            log.LogError(e, "Export job {Job} could not run", message.ExportId);
+            await records.FinishAsync(message.ExportId, JobStatus.Failed, $"The export could not run: {e.Message}", clock.GetUtcNow(), CancellationToken.None);
         }
     }
 }
