@@ -58,13 +58,13 @@ public sealed class JobRunner(
             var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
                 ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;
             var now = clock.GetUtcNow();
-            if (await records.StartAttemptAsync(id, Node, now, now - 2 * settings.Jobs.NodeStale, shutdown) is not { } number)
+            if (await records.StartAttemptAsync(id, Node, settings.Jobs.SchedulerName, now, now - 2 * settings.Jobs.NodeStale, shutdown) is not { } number)
                 return await records.GetAsync(id, shutdown) is not { Status: JobStatus.Processing, CancelRequested: false };
 
             if (number > Math.Max(settings.Jobs.MaxStarts, policy?.Attempts ?? settings.Jobs.MaxAttempts))
             {
                 await records.FinishAsync(id, JobStatus.Failed,
-                    $"Started {number - 1} times without finishing (nodes stopped while running it); not started again (EXPORTS_JOB_MAX_STARTS).",
+                    $"Started {number - 1} times without finishing (retries, and runs cut short by a node that stopped); not started again (EXPORTS_JOB_MAX_STARTS).",
                     clock.GetUtcNow(), CancellationToken.None, Node);
                 return true;
             }
@@ -186,10 +186,11 @@ public sealed class JobRunner(
             var now = clock.GetUtcNow();
             if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
             {
-                // Cancelled (or deleted) while the file was being stored: the file goes too. Taken over by another run
-                // (this node was taken for dead): that run's file is the one the record describes, or will be; keep it.
+                // Taken over by another run (this node was taken for dead) or completed by it: that run's file is the
+                // one the record describes, or will be; keep it. Otherwise (cancelled, deleted, failed) nothing
+                // describes the file: it goes.
                 var current = await records.GetAsync(job.Id, CancellationToken.None);
-                if (current is null || current.CancelRequested || current.Status == JobStatus.Cancelled)
+                if (current is not ({ Status: JobStatus.Completed } or { Status: JobStatus.Processing, CancelRequested: false }))
                 {
                     await store.DeleteAsync(job.StorageKey, CancellationToken.None);
                     await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None, Node);

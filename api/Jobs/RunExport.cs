@@ -23,7 +23,7 @@ public static class RecoverStaleExportsHandler
     public static async Task Handle(RecoverStaleExports _, JobRecords records, ExportsSettings settings, TimeProvider clock,
         Wolverine.IMessageContext bus, ILogger<RunExport> log, CancellationToken ct)
     {
-        var stale = await records.StaleProcessingAsync(clock.GetUtcNow() - 3 * settings.Jobs.NodeStale, 100, ct);
+        var stale = await records.StaleProcessingAsync(settings.Jobs.SchedulerName, clock.GetUtcNow() - 3 * settings.Jobs.NodeStale, 100, ct);
         foreach (var id in stale) await bus.PublishAsync(new RunExport(id));
         if (stale.Count > 0) log.LogWarning("Re-queued {Count} exports left processing by a stopped node", stale.Count);
     }
@@ -53,11 +53,15 @@ public static class RunExportHandler
         }
         catch (Exception e) when (e is not OperationCanceledException && !JobRunner.IsTransient(e))
         {
-            // A fault that is not a database or network blink (those fail the message, and Wolverine tries it again):
-            // another try would fail the same way, and a job left as it is would hold its owner's quota and be picked
-            // up again by the stale-export sweep every minute. A completed job stays completed.
+            // A fault outside the export's own attempts that is not a database or network blink (a database error is
+            // retried by the messaging policy; another transient one is dead-lettered, and the stale-export sweep runs
+            // the job again): another try would fail the same way, and a job left as it is would hold its owner's
+            // quota and be picked up by the sweep every minute. A completed job's failed hand-off is not swallowed.
             log.LogError(e, "Export job {Job} could not run", message.ExportId);
-            await records.FinishAsync(message.ExportId, JobStatus.Failed, $"The export could not run: {e.Message}", clock.GetUtcNow(), CancellationToken.None);
+            var now = clock.GetUtcNow();
+            if (!await records.FailUnrunnableAsync(message.ExportId, JobRunner.Node, $"The export could not run: {e.Message}", now, now - 2 * settings.Jobs.NodeStale, CancellationToken.None)
+                && await records.GetAsync(message.ExportId, CancellationToken.None) is { Status: JobStatus.Completed })
+                throw;
         }
     }
 }

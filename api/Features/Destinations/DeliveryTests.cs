@@ -102,10 +102,11 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
 
     int Mails(string to) => Directory.EnumerateFiles(api.MailDir, "*.eml").Count(f => File.ReadAllText(f).Contains(to));
 
-    /// <summary>A delivery another live node holds (its lease renewed within three EXPORTS_NODE_STALE_MS) is not sent
-    /// again by a repeated delivery message; once the lease lapses (that node died), it is sent, by this node.</summary>
+    /// <summary>A delivery another claim holds (its lease renewed within three EXPORTS_NODE_STALE_MS) is not sent again
+    /// by a repeated delivery message, which asks to be tried again later; once the lease lapses (that node died), it is
+    /// sent, by this node. A claim from before leases (no claimed_at) is free; a failed delivery is final.</summary>
     [Fact]
-    public async Task DeliveryLeasedByALiveNode_IsSkipped_AndTakenOnceTheLeaseLapses()
+    public async Task DeliveryLeasedByALiveNode_IsDeferred_AndTakenOnceTheLeaseLapses()
     {
         var c = api.Demo();
         var tag = Guid.NewGuid().ToString("N")[..8];
@@ -121,14 +122,26 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
                        WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t
             """, id));
         var delivery = api.Host.Services.GetRequiredService<DeliveryService>();
-        await delivery.DeliverAsync(id, default);
+        Assert.True(await delivery.DeliverAsync(id, default)); // deferred: ask again once the lease could have lapsed
         Assert.Equal(1, Mails(to));
         Assert.Equal("pending elsewhere:1:000000", await api.ScalarAsync<string>("SELECT status || ' ' || claimed_by FROM export_deliveries WHERE export_id = $1", id));
 
         await api.ScalarAsync<long>("WITH t AS (UPDATE export_deliveries SET claimed_at = now() - interval '1 hour' WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t", id);
-        await delivery.DeliverAsync(id, default);
+        Assert.False(await delivery.DeliverAsync(id, default));
         Assert.Equal(2, Mails(to));
-        Assert.Equal($"delivered {Exports.Jobs.JobRunner.Node}", await api.ScalarAsync<string>("SELECT status || ' ' || claimed_by FROM export_deliveries WHERE export_id = $1", id));
+        Assert.Equal("delivered", await api.ScalarAsync<string>("SELECT status FROM export_deliveries WHERE export_id = $1", id));
+        Assert.StartsWith(Exports.Jobs.JobRunner.Node + "/", await api.ScalarAsync<string>("SELECT claimed_by FROM export_deliveries WHERE export_id = $1", id));
+
+        // Written by a version without leases: pending, never claimed. Free to take.
+        await api.ScalarAsync<long>("WITH t AS (UPDATE export_deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t", id);
+        Assert.False(await delivery.DeliverAsync(id, default));
+        Assert.Equal(3, Mails(to));
+
+        // Failed for good: a repeated message does not send it again.
+        await api.ScalarAsync<long>("WITH t AS (UPDATE export_deliveries SET status = 'failed', claimed_at = NULL WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t", id);
+        Assert.False(await delivery.DeliverAsync(id, default));
+        Assert.Equal(3, Mails(to));
+        Assert.Equal("failed", await api.ScalarAsync<string>("SELECT status FROM export_deliveries WHERE export_id = $1", id));
     }
 
     /// <summary>A repeated run message for a completed job (its node died after completing it) hands off again what has

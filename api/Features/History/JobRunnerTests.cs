@@ -178,6 +178,24 @@ public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => inner.WriteAsync(buffer, ct);
     }
 
+    /// <summary>A job started EXPORTS_JOB_MAX_STARTS times without finishing (its nodes kept stopping under it) fails
+    /// saying so, instead of being started on the next node again.</summary>
+    [Fact]
+    public async Task JobStartedTooOften_FailsSayingSo_InsteadOfStartingAgain()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" });
+        // As if two nodes had died running it.
+        await api.ScalarAsync<long>("""
+            WITH t AS (UPDATE export_jobs SET status = 'processing', attempts = 2, node = 'gone:1:000000', updated_at = now() - interval '1 hour'
+                       WHERE id = $1 RETURNING 1) SELECT count(*) FROM t
+            """, job.Id);
+        await Runner(Service<ExportsSettings>().Jobs with { MaxStarts = 2, MaxAttempts = 1 }).RunAsync(job.Id, recovering: true, default);
+        var failed = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        Assert.Equal((JobStatus.Failed, 3), (failed.Status, failed.Attempts));
+        Assert.Contains("EXPORTS_JOB_MAX_STARTS", failed.Error);
+        Assert.Null(await Service<IArtifactStore>().OpenAsync(job.StorageKey, 0, null, default));
+    }
+
     /// <summary>A job whose stored request cannot be read (a value no version wrote) fails, saying so, instead of being
     /// dead-lettered and left pending: through the real handler, on the fixture's own queue.</summary>
     [Fact]
