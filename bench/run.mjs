@@ -1,5 +1,5 @@
 // Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows; Parquet over HTTP
-// against CSV over HTTP; the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs).
+// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs).
 // Every figure is a ratio against its peer measured here, now; results go to bench/results.md (quoted by the README).
 //   node bench/run.mjs            (npm run bench)
 import { spawn, spawnSync } from 'node:child_process';
@@ -114,6 +114,7 @@ try {
   }
   const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
   api.kill('SIGTERM');
+  const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
 
   const visuals = await import('./visuals.mjs').then((m) => m.run(tmp, conn, RUNS));
   const { writers, excel } = await import('./formats.mjs').then((m) => m.run(tmp, RUNS));
@@ -134,6 +135,8 @@ try {
     ...parquetE2e.map((r) => `| ${r.codec} | ${(r.parquetMs / 1000).toFixed(2)} s | ${(r.csvMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.parquetMB)} | ${mb(r.csvMB)} | ${mb(r.growthMB)} |`),
     '',
     ...jobs,
+    '',
+    ...failover,
     '',
     ...visuals,
     '',

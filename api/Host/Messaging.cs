@@ -52,13 +52,13 @@ public static partial class Messaging
             // the work on the node that published it). A worker takes one message per poll, and stops taking exports
             // while its slots are full (WorkerSlots), so a job submitted on a busy node runs on an idle one.
             opts.PublishMessage<RunExport>().ToPostgresqlQueue(RunExport.Queue);
-            opts.PublishMessage<DeliverExport>().ToPostgresqlQueue(DeliveriesQueue);
+            opts.PublishMessage<DeliverExport>().ToPostgresqlQueue(DeliverExport.Queue);
             if (j.Worker)
             {
                 opts.ListenToPostgresqlQueue(RunExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
                     .PollingInterval(j.QueuePoll).UseDurableInbox(new Wolverine.Transports.BufferingLimits(100_000, -1));
                 // Deliveries wait on the durability poll: a second more does not matter there, and each poll is a query.
-                opts.ListenToPostgresqlQueue(DeliveriesQueue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
+                opts.ListenToPostgresqlQueue(DeliverExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
                     .PollingInterval(j.DurabilityPoll).UseDurableInbox();
             }
 
@@ -69,8 +69,6 @@ public static partial class Messaging
             opts.Schedules.ScheduleRecurring<RecoverStaleExports>("* * * * *", TimeZoneInfo.Utc).SkipWhileRunning();
         });
     }
-
-    public const string DeliveriesQueue = "deliveries";
 
     /// <summary>Export runs and deliveries were Quartz jobs (<c>{export:N}</c> in group <c>exports</c>,
     /// <c>deliver-{export:N}</c> in group <c>deliveries</c>) before they were messages: once the node has started, any

@@ -216,6 +216,9 @@ public sealed record JobSettings
     public long AsyncThresholdBytes { get; init; } = 100L * 1024 * 1024;
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(7);
     public int MaxAttempts { get; init; } = 3;
+    /// <summary>How many times one export may be started in all (retries plus runs cut short by a stopped node): an
+    /// export that brings its node down is not started on the next one forever.</summary>
+    public int MaxStarts { get; init; } = 10;
     public TimeSpan RetryBase { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMax { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ClusterCheckin { get; init; } = TimeSpan.FromSeconds(5);
@@ -259,6 +262,7 @@ public sealed record JobSettings
             AsyncThresholdBytes = ExportsSettings.Long("EXPORTS_ASYNC_THRESHOLD_BYTES", get("EXPORTS_ASYNC_THRESHOLD_BYTES"), 100L * 1024 * 1024, 0, long.MaxValue),
             Retention = TimeSpan.FromMinutes(ExportsSettings.Long("EXPORTS_RETENTION_MINUTES", get("EXPORTS_RETENTION_MINUTES"), 7 * 24 * 60, 1, 10L * 365 * 24 * 60)),
             MaxAttempts = ExportsSettings.Int("EXPORTS_JOB_ATTEMPTS", get("EXPORTS_JOB_ATTEMPTS"), 3, 1, 20),
+            MaxStarts = ExportsSettings.Int("EXPORTS_JOB_MAX_STARTS", get("EXPORTS_JOB_MAX_STARTS"), 10, 1, 1000),
             RetryBase = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_RETRY_BASE_MS", get("EXPORTS_RETRY_BASE_MS"), 1000, 1, 600_000)),
             RetryMax = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_RETRY_MAX_MS", get("EXPORTS_RETRY_MAX_MS"), 30_000, 1, 3_600_000)),
             ClusterCheckin = TimeSpan.FromMilliseconds(ExportsSettings.Int("EXPORTS_CLUSTER_CHECKIN_MS", get("EXPORTS_CLUSTER_CHECKIN_MS"), 5000, 200, 600_000)),

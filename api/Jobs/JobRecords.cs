@@ -170,13 +170,19 @@ public sealed class JobRecords(NpgsqlDataSource db)
     /// <summary>Fails direct downloads still marked processing whose node stopped beating their record (it beats it
     /// while the response runs), e.g. the node died mid-stream.</summary>
     /// <summary>Background jobs left processing by a node that stopped writing progress before <paramref name="staleBefore"/>.</summary>
-    public async Task<List<Guid>> StaleProcessingAsync(DateTimeOffset staleBefore, int limit, CancellationToken ct)
+    /// Only the cluster's own (<paramref name="cluster"/>: EXPORTS_SCHEDULER_NAME), or ones started before clusters were
+    /// recorded: another cluster on the same database recovers its own.
+    public async Task<List<Guid>> StaleProcessingAsync(string cluster, DateTimeOffset staleBefore, int limit, CancellationToken ct)
     {
         // Processing only: a pending job's message may simply wait in a long queue, and a copy for each would run (and
         // hand off delivery) again and again once the first finished.
-        await using var cmd = db.CreateCommand("SELECT id FROM export_jobs WHERE NOT direct AND status = 'processing' AND updated_at < $1 ORDER BY updated_at LIMIT $2");
+        await using var cmd = db.CreateCommand("""
+            SELECT id FROM export_jobs WHERE NOT direct AND status = 'processing' AND updated_at < $1 AND (cluster = $3 OR cluster IS NULL)
+            ORDER BY updated_at LIMIT $2
+            """);
         cmd.Parameters.Add(P(staleBefore));
         cmd.Parameters.Add(P(limit));
+        cmd.Parameters.Add(P(cluster));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var ids = new List<Guid>();
         while (await r.ReadAsync(ct)) ids.Add(r.GetGuid(0));
@@ -240,16 +246,16 @@ public sealed class JobRecords(NpgsqlDataSource db)
     /// next attempt), or one whose node has not written progress since <paramref name="staleBefore"/> (a dead node's).
     /// A job another live node is running is not taken: two runs would race for one file.</summary>
     /// <returns>The attempt's number (the record's attempts, counted across nodes), or null when not claimed.</returns>
-    public async Task<int?> StartAttemptAsync(Guid id, string node, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct)
+    public async Task<int?> StartAttemptAsync(Guid id, string node, string cluster, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            UPDATE export_jobs SET status = 'processing', phase = 'starting', attempts = attempts + 1, node = $2,
+            UPDATE export_jobs SET status = 'processing', phase = 'starting', attempts = attempts + 1, node = $2, cluster = $5,
                 started_at = coalesce(started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
             WHERE id = $1 AND NOT cancel_requested
               AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $4)))
             RETURNING attempts
             """);
-        foreach (var v in new object[] { id, node, now, staleBefore }) cmd.Parameters.Add(P(v));
+        foreach (var v in new object[] { id, node, now, staleBefore, cluster }) cmd.Parameters.Add(P(v));
         return await cmd.ExecuteScalarAsync(ct) is int attempts ? attempts : null;
     }
 
@@ -290,6 +296,14 @@ public sealed class JobRecords(NpgsqlDataSource db)
             UPDATE export_jobs SET status = $2, phase = 'done', error = $3, completed_at = $4, updated_at = $4
             WHERE id = $1 AND status IN ('pending', 'processing') AND ($5::text IS NULL OR node = $5)
             """, ct, id, status, error, now, node) == 1;
+
+    /// <summary>Fails a job that cannot run: a pending one, one this node runs, or one whose node stopped beating it
+    /// before <paramref name="staleBefore"/>; never one another live node runs.</summary>
+    public async Task<bool> FailUnrunnableAsync(Guid id, string node, string error, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct) =>
+        await ExecAsync("""
+            UPDATE export_jobs SET status = 'failed', phase = 'done', error = $3, completed_at = $4, updated_at = $4
+            WHERE id = $1 AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $5)))
+            """, ct, id, node, error, now, staleBefore) == 1;
 
     public async Task RetryingAsync(Guid id, string node, string error, DateTimeOffset now, CancellationToken ct) =>
         await ExecAsync("UPDATE export_jobs SET phase = 'waiting to retry', error = $2, updated_at = $3 WHERE id = $1 AND status = 'processing' AND node = $4", ct, id, error, now, node);

@@ -25,7 +25,9 @@ public sealed class JobRunner(
     JobRecords records, SeriesExports series, LayoutExports layouts, IArtifactStore store, ExportsSettings settings,
     TimeProvider clock, ILogger<JobRunner> log, IEnumerable<IJobCompletion>? completions = null)
 {
-    public static readonly string Node = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <summary>This process's name on job records. Host name and process id say where to look; the random part keeps
+    /// two containers that share a host name and a PID 1 apart, and a restarted process from its earlier self.</summary>
+    public static readonly string Node = $"{Environment.MachineName}:{Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
     static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Runs the job to its end; false when another live node is running it (ask again later: if that node
@@ -53,10 +55,19 @@ public sealed class JobRunner(
             }
             if (recovering && attempt == 1)
                 log.LogWarning("Recovering export job {Job} after node {Node} stopped", id, job.Node);
+            var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
+                ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;
             var now = clock.GetUtcNow();
-            if (await records.StartAttemptAsync(id, Node, now, now - 2 * settings.Jobs.NodeStale, shutdown) is not { } number)
+            if (await records.StartAttemptAsync(id, Node, settings.Jobs.SchedulerName, now, now - 2 * settings.Jobs.NodeStale, shutdown) is not { } number)
                 return await records.GetAsync(id, shutdown) is not { Status: JobStatus.Processing, CancelRequested: false };
 
+            if (number > Math.Max(settings.Jobs.MaxStarts, policy?.Attempts ?? settings.Jobs.MaxAttempts))
+            {
+                await records.FinishAsync(id, JobStatus.Failed,
+                    $"Started {number - 1} times without finishing (retries, and runs cut short by a node that stopped); not started again (EXPORTS_JOB_MAX_STARTS).",
+                    clock.GetUtcNow(), CancellationToken.None, Node);
+                return true;
+            }
             var outcome = await AttemptAsync(job, shutdown);
             if (outcome is null)
             {
@@ -66,8 +77,6 @@ public sealed class JobRunner(
                 return true;
             }
             var (error, transient) = outcome.Value;
-            var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
-                ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;
             // Attempts count on the record, across nodes: a job taken over after a retry does not start counting again.
             if (!transient || number >= (policy?.Attempts ?? settings.Jobs.MaxAttempts))
             {
@@ -88,13 +97,11 @@ public sealed class JobRunner(
         }
     }
 
+    /// <summary>Hands off what follows a completed export. A failure is not swallowed: it fails the message, which is
+    /// tried again (or recovered by another node), and a message for a completed job hands off again.</summary>
     async Task AfterCompletionAsync(JobRecord done, CancellationToken ct)
     {
-        foreach (var c in completions ?? [])
-        {
-            try { await c.CompletedAsync(done, ct); }
-            catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "After-completion step for job {Job} failed", done.Id); }
-        }
+        foreach (var c in completions ?? []) await c.CompletedAsync(done, ct);
     }
 
     /// <summary>The node-wide retry policy (EXPORTS_RETRY_*): exponential, capped, with jitter; one policy type for
@@ -160,16 +167,30 @@ public sealed class JobRunner(
             }
             phase = "storing";
             await counter.FlushAsync(ct);
+            // Still this run's job? A run taken for dead must not put its file in place of the run that took the job
+            // over; a cancel that came in the last quarter second keeps the file out too. (Unstored, the upload's
+            // partial file goes with it.)
+            switch (await records.BeatAsync(job.Id, Node, clock.GetUtcNow(), CancellationToken.None))
+            {
+                case null:
+                    log.LogWarning("Export job {Job} was taken over by another node; this run stops", job.Id);
+                    return null;
+                case true:
+                    await records.FinishAsync(job.Id, JobStatus.Cancelled, null, clock.GetUtcNow(), CancellationToken.None, Node);
+                    log.LogInformation("Export job {Job} cancelled", job.Id);
+                    return null;
+            }
             await upload.CommitAsync(ct);
             cancel.Cancel(); // stop the progress loop before the final write
             await progressLoop;
             var now = clock.GetUtcNow();
             if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
             {
-                // Cancelled (or deleted) while the file was being stored: the file goes too. Completed by another run
-                // (a node taken for dead that was not): that run's file is the one the record describes; keep it.
+                // Taken over by another run (this node was taken for dead) or completed by it: that run's file is the
+                // one the record describes, or will be; keep it. Otherwise (cancelled, deleted, failed) nothing
+                // describes the file: it goes.
                 var current = await records.GetAsync(job.Id, CancellationToken.None);
-                if (current is not { Status: JobStatus.Completed })
+                if (current is not ({ Status: JobStatus.Completed } or { Status: JobStatus.Processing, CancelRequested: false }))
                 {
                     await store.DeleteAsync(job.StorageKey, CancellationToken.None);
                     await records.FinishAsync(job.Id, JobStatus.Cancelled, null, now, CancellationToken.None, Node);

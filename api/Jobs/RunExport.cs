@@ -23,7 +23,7 @@ public static class RecoverStaleExportsHandler
     public static async Task Handle(RecoverStaleExports _, JobRecords records, ExportsSettings settings, TimeProvider clock,
         Wolverine.IMessageContext bus, ILogger<RunExport> log, CancellationToken ct)
     {
-        var stale = await records.StaleProcessingAsync(clock.GetUtcNow() - 3 * settings.Jobs.NodeStale, 100, ct);
+        var stale = await records.StaleProcessingAsync(settings.Jobs.SchedulerName, clock.GetUtcNow() - 3 * settings.Jobs.NodeStale, 100, ct);
         foreach (var id in stale) await bus.PublishAsync(new RunExport(id));
         if (stale.Count > 0) log.LogWarning("Re-queued {Count} exports left processing by a stopped node", stale.Count);
     }
@@ -34,7 +34,7 @@ public static class RecoverStaleExportsHandler
 public static class RunExportHandler
 {
     public static async Task Handle(RunExport message, JobRunner runner, WorkerSlots slots, JobRecords records,
-        IHostApplicationLifetime life, ExportsSettings settings, TimeProvider clock, Wolverine.IMessageContext bus, CancellationToken ct)
+        IHostApplicationLifetime life, ExportsSettings settings, TimeProvider clock, Wolverine.IMessageContext bus, ILogger<RunExport> log, CancellationToken ct)
     {
         await using var slot = await slots.EnterAsync(message.ExportId);
         if (slot is null) return; // this node is running it already: a repeated message
@@ -50,6 +50,18 @@ public static class RunExportHandler
             await records.FinishAsync(message.ExportId, JobStatus.Failed,
                 $"Stopped after running for {settings.Jobs.JobTimeout.TotalSeconds:0} s, the longest a background export may run here (EXPORTS_JOB_TIMEOUT_SECONDS).",
                 clock.GetUtcNow(), CancellationToken.None, JobRunner.Node);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !JobRunner.IsTransient(e))
+        {
+            // A fault outside the export's own attempts that is not a database or network blink (a database error is
+            // retried by the messaging policy; another transient one is dead-lettered, and the stale-export sweep runs
+            // the job again): another try would fail the same way, and a job left as it is would hold its owner's
+            // quota and be picked up by the sweep every minute. A completed job's failed hand-off is not swallowed.
+            log.LogError(e, "Export job {Job} could not run", message.ExportId);
+            var now = clock.GetUtcNow();
+            if (!await records.FailUnrunnableAsync(message.ExportId, JobRunner.Node, $"The export could not run: {e.Message}", now, now - 2 * settings.Jobs.NodeStale, CancellationToken.None)
+                && await records.GetAsync(message.ExportId, CancellationToken.None) is { Status: JobStatus.Completed })
+                throw;
         }
     }
 }

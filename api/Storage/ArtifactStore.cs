@@ -42,8 +42,9 @@ public static partial class ArtifactKeys
     }
 }
 
-/// <summary>Files under one folder: written to <c>name.partial</c> and renamed into place. A node that dies
-/// mid-write leaves only the .partial, which the job's next attempt overwrites.</summary>
+/// <summary>Files under one folder: each upload writes <c>name.&lt;random&gt;.partial</c> of its own and renames it into
+/// place, so two runs of one export (one of them taken for dead) never write into the same file. A commit removes the
+/// partial files other runs left (a node that died mid-write), and so does deleting the artifact.</summary>
 public sealed class LocalArtifactStore(string root) : IArtifactStore
 {
     public string Name => "local";
@@ -62,7 +63,7 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
     {
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var partial = path + ".partial";
+        var partial = $"{path}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}.partial";
         var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         return Task.FromResult<IArtifactUpload>(new Upload(stream, partial, path));
     }
@@ -79,6 +80,7 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
             await stream.DisposeAsync();
             File.Move(partial, path, overwrite: true);
             _committed = true;
+            RemovePartials(path);
         }
 
         public async ValueTask DisposeAsync()
@@ -106,9 +108,20 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
         if (!ArtifactKeys.IsValid(key)) return Task.CompletedTask; // nothing was ever stored under such a key
         var path = PathOf(key);
         File.Delete(path);
-        File.Delete(path + ".partial");
+        RemovePartials(path);
         RemoveIfEmpty(Path.GetDirectoryName(path)!);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Partial files of the artifact at <paramref name="path"/> (its own <c>.partial</c> from before
+    /// per-upload names, and every upload's).</summary>
+    static void RemovePartials(string path)
+    {
+        var dir = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(dir)) return;
+        foreach (var f in Directory.EnumerateFiles(dir, Path.GetFileName(path) + ".*"))
+            if (f.EndsWith(".partial", StringComparison.Ordinal))
+                try { File.Delete(f); } catch (IOException) { }
     }
 
     static void RemoveIfEmpty(string dir)

@@ -112,6 +112,79 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         Assert.Equal(2, Directory.EnumerateFiles(api.MailDir, "*.eml").Count(f => File.ReadAllText(f).Contains($"legacy-{tag}@example.com")));
     }
 
+    int Mails(string to) => Directory.EnumerateFiles(api.MailDir, "*.eml").Count(f => File.ReadAllText(f).Contains(to));
+
+    /// <summary>A delivery another claim holds (its lease renewed within three EXPORTS_NODE_STALE_MS) is not sent again
+    /// by a repeated delivery message, which asks to be tried again later; once the lease lapses (that node died), it is
+    /// sent, by this node. A claim from before leases (no claimed_at) is free; a failed delivery is final.</summary>
+    [Fact]
+    public async Task DeliveryLeasedByALiveNode_IsDeferred_AndTakenOnceTheLeaseLapses()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var to = $"lease-{tag}@example.com";
+        var dest = await CreateAsync(c, new { name = "lease mail " + tag, kind = "email", config = new { to = new[] { to } } });
+        var id = (await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!)).GetProperty("id").GetGuid();
+        await DeliveriesAsync(c, id.ToString(), 1);
+        await MailAsync(to);
+        Assert.Equal(1, Mails(to));
+        // As if another node had claimed it a moment ago and were sending it now.
+        Assert.Equal(1L, await api.ScalarAsync<long>("""
+            WITH t AS (UPDATE export_deliveries SET status = 'pending', delivered_at = NULL, claimed_by = 'elsewhere:1:000000', claimed_at = now()
+                       WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t
+            """, id));
+        var delivery = api.Host.Services.GetRequiredService<DeliveryService>();
+        Assert.True(await delivery.DeliverAsync(id, default)); // deferred: ask again once the lease could have lapsed
+        Assert.Equal(1, Mails(to));
+        Assert.Equal("pending elsewhere:1:000000", await api.ScalarAsync<string>("SELECT status || ' ' || claimed_by FROM export_deliveries WHERE export_id = $1", id));
+
+        await api.ScalarAsync<long>("WITH t AS (UPDATE export_deliveries SET claimed_at = now() - interval '1 hour' WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t", id);
+        Assert.False(await delivery.DeliverAsync(id, default));
+        Assert.Equal(2, Mails(to));
+        Assert.Equal("delivered", await api.ScalarAsync<string>("SELECT status FROM export_deliveries WHERE export_id = $1", id));
+        Assert.StartsWith(Exports.Jobs.JobRunner.Node + "/", await api.ScalarAsync<string>("SELECT claimed_by FROM export_deliveries WHERE export_id = $1", id));
+
+        // Written by a version without leases: pending, never claimed. Free to take.
+        await api.ScalarAsync<long>("WITH t AS (UPDATE export_deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t", id);
+        Assert.False(await delivery.DeliverAsync(id, default));
+        Assert.Equal(3, Mails(to));
+
+        // Failed for good: a repeated message does not send it again.
+        await api.ScalarAsync<long>("WITH t AS (UPDATE export_deliveries SET status = 'failed', claimed_at = NULL WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t", id);
+        Assert.False(await delivery.DeliverAsync(id, default));
+        Assert.Equal(3, Mails(to));
+        Assert.Equal("failed", await api.ScalarAsync<string>("SELECT status FROM export_deliveries WHERE export_id = $1", id));
+    }
+
+    /// <summary>A repeated run message for a completed job (its node died after completing it) hands off again what has
+    /// no final answer: a destination never started is delivered, one already delivered is not sent again.</summary>
+    [Fact]
+    public async Task RepeatedRunOfACompletedJob_DeliversWhatWasNeverStarted_AndNothingTwice()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var (toA, toB) = ($"first-{tag}@example.com", $"second-{tag}@example.com");
+        var a = await CreateAsync(c, new { name = "first mail " + tag, kind = "email", config = new { to = new[] { toA } } });
+        var b = await CreateAsync(c, new { name = "second mail " + tag, kind = "email", config = new { to = new[] { toB } } });
+        var id = (await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(a, b))).GetProperty("id").GetString()!)).GetProperty("id").GetGuid();
+        await DeliveriesAsync(c, id.ToString(), 2);
+        await MailAsync(toB);
+        // As if the node had died after delivering to the first and before starting the second.
+        await api.ScalarAsync<long>("WITH gone AS (DELETE FROM export_deliveries WHERE export_id = $1 AND destination_id = $2 RETURNING 1) SELECT count(*) FROM gone", id, Guid.Parse(b));
+        var before = Mails(toB);
+
+        Assert.True(await api.Host.Services.GetRequiredService<Exports.Jobs.JobRunner>().RunAsync(id, recovering: true, default));
+        var deliveries = await DeliveriesAsync(c, id.ToString(), 2);
+        Assert.All(deliveries.EnumerateArray(), d => Assert.Equal("delivered", d.GetProperty("status").GetString()));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Mails(toB) == before)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The second destination was not delivered again.");
+            await Task.Delay(100);
+        }
+        Assert.Equal((1, before + 1), (Mails(toA), Mails(toB)));
+    }
+
     [Fact]
     public async Task Email_LargerThanTheLimit_SendsASignedLinkThatDownloadsTheFile()
     {

@@ -119,6 +119,130 @@ public sealed class JobRunnerTests(ApiFixture api, S3Server s3) : IClassFixture<
         Assert.Equal((JobStatus.Completed, 1, first.CompletedAt), (second.Status, second.Attempts, second.CompletedAt));
     }
 
+    /// <summary>Another node takes the job over (this one was taken for dead) as the file is about to be stored: this
+    /// run does not put its file in place, and leaves the record to the run that owns it.</summary>
+    [Fact]
+    public async Task RunTakenOverAsItStores_KeepsItsFileOut_AndLeavesTheRecordAlone()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" });
+        var store = new HookedStore(Service<IArtifactStore>(), () => api.ScalarAsync<long>(
+            "WITH t AS (UPDATE export_jobs SET node = 'elsewhere:1:000000', updated_at = now() WHERE id = $1 RETURNING 1) SELECT count(*) FROM t", job.Id));
+        await Runner(Service<ExportsSettings>().Jobs, store).RunAsync(job.Id, recovering: false, default);
+        Assert.True(store.Hooked);
+        Assert.False(store.Committed);
+        Assert.Null(await Service<IArtifactStore>().OpenAsync(job.StorageKey, 0, null, default));
+        var after = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        Assert.Equal((JobStatus.Processing, "elsewhere:1:000000", (string?)null), (after.Status, after.Node, after.Error));
+        await api.ScalarAsync<long>("WITH t AS (DELETE FROM export_jobs WHERE id = $1 RETURNING 1) SELECT count(*) FROM t", job.Id);
+    }
+
+    /// <summary>A store whose uploads run <c>hook</c> at their first flush (the writer's last step before the file is
+    /// stored) and note whether they were committed.</summary>
+    sealed class HookedStore(IArtifactStore inner, Func<Task> hook) : IArtifactStore
+    {
+        public bool Hooked { get; private set; }
+        public bool Committed { get; private set; }
+        public string Name => inner.Name;
+        public async Task<IArtifactUpload> BeginAsync(string key, string mediaType, CancellationToken ct) => new Upload(this, await inner.BeginAsync(key, mediaType, ct));
+        public Task<ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct) => inner.OpenAsync(key, from, to, ct);
+        public Task DeleteAsync(string key, CancellationToken ct) => inner.DeleteAsync(key, ct);
+
+        sealed class Upload(HookedStore store, IArtifactUpload inner) : IArtifactUpload
+        {
+            public Stream Stream { get; } = new FlushHook(inner.Stream, async () =>
+            {
+                if (store.Hooked) return;
+                store.Hooked = true;
+                await store._hook();
+            });
+            public async Task CommitAsync(CancellationToken ct) { store.Committed = true; await inner.CommitAsync(ct); }
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+
+        readonly Func<Task> _hook = hook;
+    }
+
+    sealed class FlushHook(Stream inner, Func<Task> onFlush) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override async Task FlushAsync(CancellationToken ct) { await onFlush(); await inner.FlushAsync(ct); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) => inner.WriteAsync(buffer, ct);
+    }
+
+    /// <summary>A job started EXPORTS_JOB_MAX_STARTS times without finishing (its nodes kept stopping under it) fails
+    /// saying so, instead of being started on the next node again.</summary>
+    [Fact]
+    public async Task JobStartedTooOften_FailsSayingSo_InsteadOfStartingAgain()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" });
+        // As if two nodes had died running it.
+        await api.ScalarAsync<long>("""
+            WITH t AS (UPDATE export_jobs SET status = 'processing', attempts = 2, node = 'gone:1:000000', updated_at = now() - interval '1 hour'
+                       WHERE id = $1 RETURNING 1) SELECT count(*) FROM t
+            """, job.Id);
+        await Runner(Service<ExportsSettings>().Jobs with { MaxStarts = 2, MaxAttempts = 1 }).RunAsync(job.Id, recovering: true, default);
+        var failed = (await Service<JobRecords>().GetAsync(job.Id, default))!;
+        Assert.Equal((JobStatus.Failed, 3), (failed.Status, failed.Attempts));
+        Assert.Contains("EXPORTS_JOB_MAX_STARTS", failed.Error);
+        Assert.Null(await Service<IArtifactStore>().OpenAsync(job.StorageKey, 0, null, default));
+    }
+
+    /// <summary>A job whose stored request cannot be read (a value no version wrote) fails, saying so, instead of being
+    /// dead-lettered and left pending: through the real handler, on the fixture's own queue.</summary>
+    [Fact]
+    public async Task JobThatCannotRun_FailsSayingWhy_InsteadOfStayingQueued()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" });
+        await api.ScalarAsync<long>("""
+            WITH t AS (UPDATE export_jobs SET request = jsonb_set(request, '{retry}', '{"attempts": "many"}') WHERE id = $1 RETURNING 1) SELECT count(*) FROM t
+            """, job.Id);
+        await using (var scope = api.Host.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().PublishAsync(new RunExport(job.Id));
+        var records = Service<JobRecords>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JobRecord now;
+        while (!JobStatus.IsFinal((now = (await records.GetAsync(job.Id, default))!).Status))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Still {now.Status}.");
+            await Task.Delay(100);
+        }
+        Assert.Equal(JobStatus.Failed, now.Status);
+        Assert.StartsWith("The export could not run: ", now.Error);
+        Assert.Null(await Service<IArtifactStore>().OpenAsync(job.StorageKey, 0, null, default));
+    }
+
+    /// <summary>An older version queued export runs as Quartz jobs (key: the export's id, group <c>exports</c>): one
+    /// left in the database becomes a message on start, and the export runs.</summary>
+    [Fact]
+    public async Task ExportLeftInQuartzByAnOlderVersion_BecomesAMessage_AndRuns()
+    {
+        var job = await RecordAsync(new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" });
+        var quartz = await Service<Quartz.ISchedulerFactory>().GetScheduler();
+        var key = new Quartz.JobKey($"{job.Id:N}", JobQueue.Group);
+        await quartz.AddJob(Quartz.JobBuilder.Create<Exports.Features.Schedule.ScheduleJob>().WithIdentity(key).StoreDurably().Build(), Quartz.AddJobOptions.Replacing, default);
+        Assert.True(await Messaging.MoveQuartzJobsAsync(api.Host.Services, NullLogger.Instance) >= 1);
+        Assert.Null(await quartz.GetJobDetail(key, default));
+        var records = Service<JobRecords>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JobRecord now;
+        while ((now = (await records.GetAsync(job.Id, default))!).Status != JobStatus.Completed)
+        {
+            Assert.False(JobStatus.IsFinal(now.Status), $"Ended {now.Status}: {now.Error}");
+            Assert.True(DateTime.UtcNow < deadline, $"Still {now.Status}.");
+            await Task.Delay(100);
+        }
+        Assert.Equal((1, now.EstimatedRows), (now.Attempts, now.RowCount));
+    }
+
     [Theory]
     [InlineData(1, 1000, 500, 1000)]
     [InlineData(3, 1000, 2000, 4000)]

@@ -36,6 +36,7 @@ public sealed class SettingsTests
     [InlineData("EXPORTS_LOGIN_WINDOW_MINUTES", "-5", "EXPORTS_LOGIN_WINDOW_MINUTES")]
     [InlineData("EXPORTS_STREAMS_PER_OWNER", "0", "EXPORTS_STREAMS_PER_OWNER")]
     [InlineData("EXPORTS_STREAM_IDLE_SECONDS", "soon", "EXPORTS_STREAM_IDLE_SECONDS")]
+    [InlineData("EXPORTS_JOB_MAX_STARTS", "0", "EXPORTS_JOB_MAX_STARTS")]
     [InlineData("EXPORTS_DIRECT_LINKS_PER_OWNER", "0", "EXPORTS_DIRECT_LINKS_PER_OWNER")]
     [InlineData("EXPORTS_DIRECT_LINKS_PER_OWNER", "many", "EXPORTS_DIRECT_LINKS_PER_OWNER")]
     [InlineData("EXPORTS_DB_POOL_SIZE", "1", "EXPORTS_DB_POOL_SIZE")]
@@ -130,5 +131,27 @@ public sealed class SettingsTests
     {
         var h = FileResponse.ContentDisposition("Bericht März \"Q3\".csv");
         Assert.Equal("attachment; filename=\"Bericht Marz _Q3_.csv\"; filename*=UTF-8''Bericht%20M%C3%A4rz%20%22Q3%22.csv", h);
+    }
+
+    /// <summary>Every setting the service reads is in the README's settings: by its full name, or as <c>`_TAIL`</c> on
+    /// the line of its group (<c>`EXPORTS_S3_ENDPOINT`, `_BUCKET`</c>).</summary>
+    [Fact]
+    public void EverySettingTheServiceReads_IsDocumentedInTheReadme()
+    {
+        var root = Infrastructure.NodeReaders.Root;
+        var readme = File.ReadAllLines(Path.Combine(root, "README.md"));
+        var names = Directory.EnumerateFiles(Path.Combine(root, "api"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith("Tests.cs", StringComparison.Ordinal))
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "\"(EXPORTS_[A-Z0-9_]+)\"").Select(m => m.Groups[1].Value))
+            .Distinct().Order().ToList();
+        Assert.Contains("EXPORTS_JOB_MAX_STARTS", names); // the scan sees what it should
+        var missing = names.Where(n => !readme.Any(l => l.Contains($"`{n}`") ||
+            Enumerable.Range(2, n.Count(ch => ch == '_') - 1).Any(k =>
+            {
+                var cut = n.Split('_');
+                var (group, tail) = (string.Join('_', cut[..k]) + "_", "_" + string.Join('_', cut[k..]));
+                return l.Contains($"`{group}", StringComparison.Ordinal) && l.Contains($"`{tail}`", StringComparison.Ordinal);
+            }))).ToList();
+        Assert.True(missing.Count == 0, "Not in the README: " + string.Join(", ", missing));
     }
 }

@@ -72,6 +72,30 @@ public sealed class ArtifactStoreTests(S3Server s3) : IClassFixture<S3Server>
         }
     }
 
+    /// <summary>Two runs of one export (one of them taken for dead) write apart; the one that commits puts its own
+    /// bytes in place and clears the other's partial file, and the other, disposed, takes nothing with it.</summary>
+    [Fact]
+    public async Task TwoUploadsOfOneKey_WriteApart_AndTheCommitClearsTheOther()
+    {
+        var store = new LocalArtifactStore(Directory.CreateTempSubdirectory("exports-store-").FullName);
+        var (mine, theirs) = (RandomNumberGenerator.GetBytes(100_000), RandomNumberGenerator.GetBytes(70_000));
+        var loser = await store.BeginAsync(Key, "text/csv", default);
+        await loser.Stream.WriteAsync(theirs);
+        await loser.Stream.FlushAsync();
+        await using (var winner = await store.BeginAsync(Key, "text/csv", default))
+        {
+            await winner.Stream.WriteAsync(mine);
+            Assert.Equal(2, Directory.EnumerateFiles(store.Root, "*.partial", SearchOption.AllDirectories).Count());
+            await winner.CommitAsync(default);
+        }
+        Assert.Empty(Directory.EnumerateFiles(store.Root, "*.partial", SearchOption.AllDirectories));
+        await loser.Stream.WriteAsync(theirs); // still writing into a file no longer there: nothing it does shows
+        await loser.DisposeAsync();
+        await using var read = await store.OpenAsync(Key, 0, null, default);
+        Assert.Equal(SHA256.HashData(mine), SHA256.HashData(await ReadAllAsync(read!)));
+        Assert.Single(Directory.EnumerateFiles(store.Root, "*", SearchOption.AllDirectories));
+    }
+
     [Theory]
     [InlineData("../../etc/passwd")]
     [InlineData("0123/../x")]

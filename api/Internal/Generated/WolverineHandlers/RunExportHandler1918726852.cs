@@ -3,6 +3,7 @@
 using Exports.Host;
 using Exports.Jobs;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using System;
 
 namespace Internal.Generated.WolverineHandlers
@@ -16,15 +17,17 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Exports.Jobs.JobRunner _jobRunner;
         private readonly Exports.Jobs.WorkerSlots _workerSlots;
         private readonly Microsoft.Extensions.Hosting.IHostApplicationLifetime _hostApplicationLifetime;
+        private readonly Microsoft.Extensions.Logging.ILogger<Exports.Jobs.RunExport> _loggerForMessage;
         private readonly System.TimeProvider _timeProvider;
 
-        public RunExportHandler1918726852(Exports.Host.ExportsSettings exportsSettings, Exports.Jobs.JobRecords jobRecords, Exports.Jobs.JobRunner jobRunner, Exports.Jobs.WorkerSlots workerSlots, Microsoft.Extensions.Hosting.IHostApplicationLifetime hostApplicationLifetime, System.TimeProvider timeProvider)
+        public RunExportHandler1918726852(Exports.Host.ExportsSettings exportsSettings, Exports.Jobs.JobRecords jobRecords, Exports.Jobs.JobRunner jobRunner, Exports.Jobs.WorkerSlots workerSlots, Microsoft.Extensions.Hosting.IHostApplicationLifetime hostApplicationLifetime, Microsoft.Extensions.Logging.ILogger<Exports.Jobs.RunExport> loggerForMessage, System.TimeProvider timeProvider)
         {
             _exportsSettings = exportsSettings;
             _jobRecords = jobRecords;
             _jobRunner = jobRunner;
             _workerSlots = workerSlots;
             _hostApplicationLifetime = hostApplicationLifetime;
+            _loggerForMessage = loggerForMessage;
             _timeProvider = timeProvider;
         }
 
@@ -37,7 +40,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Exports.Jobs.RunExportHandler");
             
             // The actual message execution
-            await Exports.Jobs.RunExportHandler.Handle(runExport, _jobRunner, _workerSlots, _jobRecords, _hostApplicationLifetime, _exportsSettings, _timeProvider, context, cancellation).ConfigureAwait(false);
+            await Exports.Jobs.RunExportHandler.Handle(runExport, _jobRunner, _workerSlots, _jobRecords, _hostApplicationLifetime, _exportsSettings, _timeProvider, context, _loggerForMessage, cancellation).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,108 @@
+// Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows; Parquet over HTTP
+// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs).
+// Every figure is a ratio against its peer measured here, now; results go to bench/results.md (quoted by the README).
+//   node bench/run.mjs            (npm run bench)
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { ensureCluster, createDatabase, freePort, stopCluster } from '../scripts/pg.mjs';
+
+process.chdir(new URL('..', import.meta.url).pathname);
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const key = 'exp_bench_key_0123456789abcdefghij';
+const port = await freePort();
+const dir = `/var/tmp/exports-bench-pg-${process.pid}`;
+const pg = await ensureCluster(dir, await freePort());
+const conn = createDatabase(pg.port, 'exports_bench');
+
+const tmp = fs.mkdtempSync('/var/tmp/exports-bench-files-');
+
+const api = spawn('dotnet', ['api/bin/Release/net10.0/Exports.Api.dll'], {
+  env: {
+    ...process.env, EXPORTS_DB: conn, EXPORTS_PORT: String(port), EXPORTS_DEMO_API_KEY: key, EXPORTS_DATA_DIR: `${dir}-data`,
+    EXPORTS_QUOTA_CONCURRENT: '1000', EXPORTS_QUOTA_PER_HOUR: '100000', EXPORTS_WORKER_CONCURRENCY: '2',
+  },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const base = `http://127.0.0.1:${port}`;
+try {
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${base}/health`)).ok) break; } catch { /* starting */ }
+    if (i > 600) throw new Error('API did not start');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${api.pid}/status`, 'utf8'))[1]) * 1024;
+  const psql = (sql) => ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', '-d', 'exports_bench', '-Atqc', sql];
+  const scalar = (sql) => spawnSync('psql', psql(sql), { encoding: 'utf8' }).stdout.trim();
+  const last = scalar("SELECT to_char(max(ts) + interval '1 minute', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM points");
+  const lastDate = new Date(last);
+  const fromFor = (days) => new Date(lastDate.getTime() - days * 86400000).toISOString();
+
+  async function http(body) {
+    const before = rss();
+    let peak = before;
+    const timer = setInterval(() => { peak = Math.max(peak, rss()); }, 10);
+    const t0 = performance.now();
+    const r = await fetch(`${base}/api/v1/exports/series`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+    let bytes = 0, lines = 0;
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of r.body) { bytes += chunk.length; hash.update(chunk); for (const b of chunk) if (b === 10) lines++; }
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    peak = Math.max(peak, rss());
+    return { ms, bytes, rows: lines - 1, growth: peak - before, sha: hash.digest('hex') };
+  }
+
+  function copy(sql) {
+    return new Promise((resolve) => {
+      const t0 = performance.now();
+      const p = spawn('psql', psql(`COPY (${sql}) TO STDOUT (FORMAT csv, HEADER)`));
+      let bytes = 0, lines = 0;
+      const hash = crypto.createHash('sha256');
+      p.stdout.on('data', (c) => { bytes += c.length; hash.update(c); for (const b of c) if (b === 10) lines++; });
+      p.on('close', () => resolve({ ms: performance.now() - t0, bytes, rows: lines - 1, sha: hash.digest('hex') }));
+    });
+  }
+
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  async function compare(name, body, sql) {
+    await http(body); await copy(sql); // warm both: caches, JIT, plans
+    const h = [], c = [];
+    for (let i = 0; i < RUNS; i++) { h.push(await http(body)); c.push(await copy(sql)); }
+    if (h[0].rows !== c[0].rows) throw new Error(`${name}: API wrote ${h[0].rows} rows, COPY ${c[0].rows}`);
+    const identical = h[0].sha === c[0].sha;
+    const res = {
+      name, rows: h[0].rows, apiMs: median(h.map((x) => x.ms)), copyMs: median(c.map((x) => x.ms)),
+      identical, apiMB: h[0].bytes / 1e6, copyMB: c[0].bytes / 1e6, growthMB: Math.max(...h.map((x) => x.growth)) / 1e6,
+    };
+    res.ratio = res.apiMs / res.copyMs;
+    console.log(JSON.stringify(res));
+    return res;
+  }
+
+  const src = "(SELECT id FROM sources WHERE name = 'servers')";
+  const longSql = (days) => `SELECT to_char(p.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') AS time, s.metric, s.tags->>'region' AS region, s.tags->>'server' AS server, p.value
+    FROM points p JOIN series s ON s.id = p.series_id WHERE s.source_id = ${src} AND p.ts >= '${fromFor(days)}' AND p.ts < '${last}'
+    ORDER BY s.metric, s.tags->>'region', s.tags->>'server', p.ts`;
+  const metrics = ['cpu_percent', 'disk_percent', 'load_avg', 'memory_percent', 'net_in_mbps'];
+  const wideSql = `SELECT to_char(p.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') AS time, s.tags->>'region' AS region, s.tags->>'server' AS server,
+    ${metrics.map((m) => `max(p.value) FILTER (WHERE s.metric = '${m}') AS ${m}`).join(', ')}
+    FROM points p JOIN series s ON s.id = p.series_id WHERE s.source_id = ${src} AND p.ts >= '${fromFor(14)}' AND p.ts < '${last}'
+    GROUP BY p.ts, 2, 3 ORDER BY p.ts, 2, 3`;
+  const req = (days, shape) => ({ source: 'servers', granularity: 'raw', shape, format: 'csv', timeframe: { from: fromFor(days), to: last } });
+
+  const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
+  api.kill('SIGTERM');
+  const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
+
+  console.log(jobs.join('\n')); console.log(failover.join('\n'));
+} finally {
+  api.kill('SIGTERM');
+  stopCluster(pg.dir);
+  fs.rmSync(pg.dir, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
