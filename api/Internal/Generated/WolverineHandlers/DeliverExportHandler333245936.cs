@@ -24,7 +24,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Exports.Delivery.DeliverExportHandler");
             
             // The actual message execution
-            await Exports.Delivery.DeliverExportHandler.Handle(deliverExport, _deliveryService, cancellation).ConfigureAwait(false);
+            await Exports.Delivery.DeliverExportHandler.Handle(deliverExport, _deliveryService, context, cancellation).ConfigureAwait(false);
         }
     }
 
