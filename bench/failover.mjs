@@ -31,7 +31,11 @@ export async function run({ conn, key, req, dataDir }) {
   const b = await start();
   try {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
-    const get = async (base, id) => (await fetch(`${base}/api/v1/exports/${id}`, { headers })).json();
+    const get = async (base, id) => {
+      const r = await fetch(`${base}/api/v1/exports/${id}`, { headers });
+      if (!r.ok) throw new Error(`GET job ${id}: ${r.status} ${await r.text()}`);
+      return r.json();
+    };
     const submit = async (base) => {
       const r = await fetch(`${base}/api/v1/exports`, { method: 'POST', headers, body: JSON.stringify({ kind: 'series', series: req(14, 'long') }) });
       if (r.status !== 202) throw new Error(`${r.status} ${await r.text()}`);

@@ -112,6 +112,7 @@ try {
     console.log(JSON.stringify(r));
     parquetE2e.push(r);
   }
+  const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
   const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
   api.kill('SIGTERM');
   const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
@@ -135,6 +136,8 @@ try {
     ...parquetE2e.map((r) => `| ${r.codec} | ${(r.parquetMs / 1000).toFixed(2)} s | ${(r.csvMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.parquetMB)} | ${mb(r.csvMB)} | ${mb(r.growthMB)} |`),
     '',
     ...jobs,
+    '',
+    ...latency,
     '',
     ...failover,
     '',

@@ -106,10 +106,18 @@ public sealed class ExportsBinder<T>() : RequestBinder<T>(Sources) where T : not
     /// takes none (route and query only): it binds from everything but the body, instead of FastEndpoints' 400 for an
     /// empty JSON body. A route that needs a body still says so (400 <c>body</c>).</summary>
     public override ValueTask<T> BindAsync(BinderContext ctx, CancellationToken ct) =>
-        ctx.HttpContext.Request.ContentLength == 0 && ctx.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is var accepts
+        HasNoBody(ctx.HttpContext.Request) && ctx.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is var accepts
             && (accepts is null || accepts.IsOptional || accepts.ContentTypes.Contains("*/*"))
             ? WithoutBody.BindAsync(ctx, ct)
             : base.BindAsync(ctx, ct);
+
+    /// <summary>No body: an empty one, or none at all (no Content-Length and not chunked). A GET with a
+    /// <c>Content-Type: application/json</c> header and no body, as some HTTP clients send on every request, is a GET
+    /// without a body, not a missing JSON body.</summary>
+    static bool HasNoBody(HttpRequest r) =>
+        r.ContentLength == 0 || (r.ContentLength is null && r.Headers.TransferEncoding.Count == 0
+            && (r.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false }
+                || HttpMethods.IsGet(r.Method) || HttpMethods.IsHead(r.Method) || HttpMethods.IsDelete(r.Method)));
 }
 
 /// <summary>

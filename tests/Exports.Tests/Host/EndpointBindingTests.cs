@@ -1,3 +1,4 @@
+using Alba;
 using System.Net;
 using System.Text.Json;
 using Exports.Tests.Infrastructure;
@@ -31,6 +32,40 @@ public sealed class EndpointBindingTests(ApiFixture api)
         var read = await client.GetAsync($"/api/v1/alerts/{id}?id={other}");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal(id, JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString());
+    }
+
+    /// <summary>Some HTTP clients send <c>Content-Type: application/json</c> on every request: a GET or DELETE with it
+    /// and no body is answered as without it, not refused for a missing JSON body.</summary>
+    [Fact]
+    public async Task GetAndDeleteWithAJsonContentTypeAndNoBody_AreAnsweredAsWithout()
+    {
+        var (_, key) = await api.NewUserWithKeyAsync();
+        var created = await api.Host.As(key, s =>
+        {
+            s.Post.Json(Alert("Typed GET")).ToUrl("/api/v1/alerts");
+            s.StatusCodeShouldBe(201);
+        });
+        var id = (await created.JsonAsync()).GetProperty("id").GetString();
+        var one = await api.Host.As(key, s =>
+        {
+            s.Get.Url($"/api/v1/alerts/{id}");
+            s.WithRequestHeader("Content-Type", "application/json");
+            s.StatusCodeShouldBe(200);
+        });
+        Assert.Equal("Typed GET", (await one.JsonAsync()).GetProperty("title").GetString());
+        var list = await api.Host.As(key, s =>
+        {
+            s.Get.Url("/api/v1/exports").QueryString("limit", "1");
+            s.WithRequestHeader("Content-Type", "application/json");
+            s.StatusCodeShouldBe(200);
+        });
+        Assert.Equal(0, (await list.JsonAsync()).GetProperty("items").GetArrayLength());
+        await api.Host.As(key, s =>
+        {
+            s.Delete.Url($"/api/v1/exports/{Guid.NewGuid()}");
+            s.WithRequestHeader("Content-Type", "application/json");
+            s.StatusCodeShouldBe(404);
+        });
     }
 
     [Fact]
