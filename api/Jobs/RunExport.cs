@@ -40,10 +40,11 @@ public static class RunExportHandler
         if (slot is null) return; // this node is running it already: a repeated message
         try
         {
-            // Held by another live node (a repeated message, or one Wolverine released while its run went on): look
-            // again later, so that if that node dies this one takes the job over.
+            // Held by another node that beat its record less than twice EXPORTS_NODE_STALE_MS ago (a repeated message,
+            // one Wolverine released while its run went on, or one recovered from a node that died moments ago): look
+            // again just after that window closes, so that if that node is dead this one takes the job over then.
             if (!await runner.RunAsync(message.ExportId, recovering: false, ct))
-                await Wolverine.MessageBusExtensions.ScheduleAsync(bus, message, 2 * settings.Jobs.NodeStale, null);
+                await Wolverine.MessageBusExtensions.ScheduleAsync(bus, message, await LookAgainAsync(message.ExportId, records, settings, clock), null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !life.ApplicationStopping.IsCancellationRequested)
         {
@@ -63,6 +64,17 @@ public static class RunExportHandler
                 && await records.GetAsync(message.ExportId, CancellationToken.None) is { Status: JobStatus.Completed })
                 throw;
         }
+    }
+
+    /// <summary>When a job another node holds may be taken: a quarter second after its last beat is twice
+    /// EXPORTS_NODE_STALE_MS old (at least a quarter second from now, at most the whole window).</summary>
+    static async Task<TimeSpan> LookAgainAsync(Guid export, JobRecords records, ExportsSettings settings, TimeProvider clock)
+    {
+        var window = 2 * settings.Jobs.NodeStale;
+        var quarter = TimeSpan.FromMilliseconds(250);
+        if (await records.GetAsync(export, CancellationToken.None) is not { } job) return quarter;
+        var wait = job.UpdatedAt + window + quarter - clock.GetUtcNow();
+        return wait < quarter ? quarter : wait > window ? window : wait;
     }
 }
 
