@@ -3,6 +3,7 @@ using Exports.Data;
 using Exports.Layouts;
 using Exports.Series;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Exports.Host;
 
@@ -10,10 +11,14 @@ namespace Exports.Host;
 /// monitor linked to the server dashboard and a fired alert: added once, also to databases seeded before they existed.</summary>
 public static class DemoVisuals
 {
-    public static async Task EnsureAsync(ExportsDb db, DateTimeOffset now, CancellationToken ct)
+    public static async Task EnsureAsync(ExportsDb db, Marten.IDocumentStore store, DateTimeOffset now, CancellationToken ct)
     {
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == DemoSeed.Email, ct);
         if (user is null || await db.Dashboards.AnyAsync(d => d.OwnerId == user.Id, ct)) return;
+        // Dashboards (EF) and the monitor and alert (documents) are saved in one transaction: EF's, which the document
+        // session joins, so a failed seed leaves nothing and the next start seeds again.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var docs = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction((Npgsql.NpgsqlTransaction)tx.GetDbTransaction()));
         var ops = Add(db, user.Id, "ops-overview", "Ops overview", "Ten servers at a glance, last 24 hours", Ops(), now);
         var detail = Add(db, user.Id, "server-web-03", "Server web-03", "One server's metrics over a week (with its 3-hour gap)", Server("web-03"), now);
         Add(db, user.Id, "agent-commands", "Agent commands", "What the deployment agents ran, last 7 days", Commands(), now);
@@ -24,8 +29,8 @@ public static class DemoVisuals
             // No seeded state: every read and export evaluates the monitor from its query (MonitorEvaluation).
             Condition = "above", Threshold = 80, State = "no-data", Value = null, Since = now, DashboardId = detail.Id, CreatedAt = now,
         };
-        db.Monitors.Add(monitor);
-        await db.SaveChangesAsync(ct); // the model declares no relationships: save the monitor before the alert that names it
+        docs.Insert(monitor);
+        await db.SaveChangesAsync(ct);
         // The alert fired when the data says it did: the last time web-03's CPU rose above the monitor's 80.
         var fired = await db.Database.SqlQuery<DateTime?>($"""
             SELECT max(x.ts) AS "Value" FROM (
@@ -34,8 +39,8 @@ public static class DemoVisuals
               WHERE src.owner_id = {user.Id} AND src.name = 'servers' AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-03') x
             WHERE x.value > 80 AND x.prev <= 80
             """).SingleAsync(ct);
-        if (fired is null) { await db.SaveChangesAsync(ct); return; }
-        db.Alerts.Add(new Alert
+        if (fired is null) { await docs.SaveChangesAsync(ct); await tx.CommitAsync(ct); return; }
+        docs.Insert(new Alert
         {
             Id = Guid.NewGuid(), OwnerId = user.Id, Title = "High CPU on web servers", Severity = "critical",
             FiredAt = new DateTimeOffset(DateTime.SpecifyKind(fired.Value, DateTimeKind.Utc)), MonitorId = monitor.Id,
@@ -46,7 +51,8 @@ public static class DemoVisuals
             }, Adapters.Json),
             CreatedAt = now,
         });
-        await db.SaveChangesAsync(ct);
+        await docs.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     static Dashboard Add(ExportsDb db, Guid owner, string slug, string title, string description, ExportLayout layout, DateTimeOffset now)

@@ -36,6 +36,7 @@ public static class RenderCommand
         var app = AppHost.Build([]);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
+        var docs = scope.ServiceProvider.GetRequiredService<Marten.IDocumentSession>();
         var exports = scope.ServiceProvider.GetRequiredService<LayoutExports>();
         var email = O("user") ?? DemoSeed.Email;
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email);
@@ -54,12 +55,12 @@ public static class RenderCommand
         }
         else if (O("monitor") is { } mid && Guid.TryParse(mid, out var monitorId))
         {
-            layout = await LayoutSources.MonitorAsync(db, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
+            layout = await LayoutSources.MonitorAsync(db, docs, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No monitor '{mid}'.");
         }
         else if (O("alert") is { } aid && Guid.TryParse(aid, out var alertId))
         {
-            layout = await LayoutSources.AlertAsync(db, user.Id, alertId, now, CancellationToken.None);
+            layout = await LayoutSources.AlertAsync(docs, user.Id, alertId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No alert '{aid}'.");
         }
         else return Usage("--monitor and --alert take an id.");

@@ -2,14 +2,14 @@ using Exports.Data;
 using Exports.Host;
 using Exports.Series;
 using FastEndpoints;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Monitors;
 
 public sealed record MonitorList(List<MonitorView> Monitors);
 
 /// <summary>GET /monitors: your monitors by name, each evaluated now.</summary>
-public sealed class ListMonitors(ExportsDb db, SeriesExports exports, TimeProvider clock) : EndpointWithoutRequest<MonitorList>
+public sealed class ListMonitors(IDocumentSession docs, SeriesExports exports, TimeProvider clock) : EndpointWithoutRequest<MonitorList>
 {
     public override void Configure()
     {
@@ -20,10 +20,11 @@ public sealed class ListMonitors(ExportsDb db, SeriesExports exports, TimeProvid
     public override async Task<MonitorList> ExecuteAsync(CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var list = await db.Monitors.Where(m => m.OwnerId == owner).OrderBy(m => m.Name).ToListAsync(ct);
+        var list = await docs.Query<ThresholdMonitor>().Where(m => m.OwnerId == owner).OrderBy(m => m.Name).ToListAsync(ct);
         var views = new List<MonitorView>(list.Count);
         foreach (var m in list) views.Add(MonitorView.Of(m, await Evaluate.NowAsync(exports, m, clock.GetUtcNow(), ct)));
-        await db.SaveChangesAsync(ct);
+        if (list.Count > 0) docs.Store<ThresholdMonitor>(list);
+        await docs.SaveChangesAsync(ct);
         return new MonitorList(views);
     }
 }
