@@ -69,7 +69,7 @@ public static class AppHost
             if (settings.Seed)
                 await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
                     app.Logger, clock.GetUtcNow(), CancellationToken.None);
-            if (settings.Seed) await DemoVisuals.EnsureAsync(db, app.Services.GetRequiredService<Marten.IDocumentStore>(), clock.GetUtcNow(), CancellationToken.None);
+            if (settings.Seed) await DemoVisuals.EnsureAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<Marten.IDocumentStore>(), clock.GetUtcNow(), CancellationToken.None);
         }
         Messaging.MoveQuartzJobsOnStart(app);
         Health.Ready = true;

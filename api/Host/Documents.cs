@@ -2,13 +2,14 @@ using System.Text.Json.Serialization;
 using Exports.Data;
 using JasperFx;
 using Marten;
+using Marten.Schema;
 using Npgsql;
 using Weasel.Core;
 
 namespace Exports.Host;
 
 /// <summary>Records kept as Marten documents (issue 13: one kind at a time moves off EF Core): alerts and threshold
-/// monitors so far. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
+/// monitors, and dashboards. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
 /// and never at run time. Sessions use the app's one <see cref="NpgsqlDataSource"/>: a document read is request work
 /// like any other and is counted in EXPORTS_DB_POOL_SIZE, so the reserve ExportGate keeps for sign-in, health and
 /// records is one reserve, not a second pool beside it.</summary>
@@ -35,6 +36,13 @@ public static class Documents
                 o.Schema.For<Alert>().DocumentAlias("alert")
                     .Duplicate(a => a.OwnerId, notNull: true)
                     .Duplicate(a => a.FiredAt, notNull: true);
+                // A slug is unique per owner and a share link's hash unique where set, as the EF table's indexes made them;
+                // a request that loses the race is a 409 (BadRequests reads the unique violation).
+                o.Schema.For<Dashboard>().DocumentAlias("dashboard")
+                    .Duplicate(d => d.OwnerId, notNull: true)
+                    .Duplicate(d => d.Slug, notNull: true)
+                    .Duplicate(d => d.ShareHash, configure: i => { i.IsUnique = true; i.Predicate = "share_hash IS NOT NULL"; })
+                    .UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_dashboard_owner_slug", d => d.OwnerId, d => d.Slug);
                 o.Schema.For<ThresholdMonitor>().DocumentAlias("monitor")
                     .Duplicate(m => m.OwnerId, notNull: true);
             })
@@ -42,12 +50,27 @@ public static class Documents
             .UseLightweightSessions();
     }
 
-    /// <summary>Creates every document table (after EF's migrations), then moves rows an older version kept in EF
-    /// tables into documents (<see cref="LegacyImport"/>).</summary>
+    /// <summary>The advisory lock held while the document tables are made: two nodes starting together would both
+    /// run the same CREATE TABLE, and one would fail on the other's table.</summary>
+    public const long SchemaLockKey = 0x6578_706f_7274_0d0d;
+
+    /// <summary>Creates every document table (after EF's migrations, one node at a time), then moves rows an older
+    /// version kept in EF tables into documents (<see cref="LegacyImport"/>).</summary>
     public static async Task PrepareAsync(IServiceProvider services, ILogger log, CancellationToken ct)
     {
         var store = services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(AutoCreate.CreateOrUpdate);
-        await LegacyImport.RunAsync(store, services.GetRequiredService<NpgsqlDataSource>(), log, ct);
+        var db = services.GetRequiredService<NpgsqlDataSource>();
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_lock({SchemaLockKey})", conn))
+                await lockCmd.ExecuteNonQueryAsync(ct);
+            try { await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync(AutoCreate.CreateOrUpdate); }
+            finally
+            {
+                await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({SchemaLockKey})", conn);
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        await LegacyImport.RunAsync(store, db, log, ct);
     }
 }

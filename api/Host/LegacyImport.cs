@@ -4,8 +4,9 @@ using Npgsql;
 
 namespace Exports.Host;
 
-/// <summary>Upgrade in place: a database made by a version that kept alerts and monitors in EF tables has rows in
-/// <c>alerts</c> and <c>monitors</c>. At start-up, under a transaction-scoped advisory lock (two nodes may start
+/// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors and alerts in EF tables
+/// has rows in <c>dashboards</c>, <c>monitors</c> and <c>alerts</c> (or only some of them: each table is looked for on
+/// its own). At start-up, under a transaction-scoped advisory lock (two nodes may start
 /// together), each such table's rows become documents (same ids, every field) and the table is renamed
 /// <c>legacy_&lt;name&gt;</c>, all in one transaction: a node that waited on the lock finds nothing left to import, and
 /// a crash leaves the table as it was. On a fresh database EF has just made the tables empty; they are renamed the
@@ -17,7 +18,7 @@ public static class LegacyImport
     public const long LockKey = 0x6578_706f_7274_0d0c;
 
     /// <summary>The tables that moved, in the order they are imported.</summary>
-    public static readonly string[] Tables = ["monitors", "alerts"];
+    public static readonly string[] Tables = ["dashboards", "monitors", "alerts"];
 
     public static async Task RunAsync(IDocumentStore store, NpgsqlDataSource db, ILogger log, CancellationToken ct)
     {
@@ -31,6 +32,13 @@ public static class LegacyImport
             if (!await ExistsAsync(conn, tx, table, ct)) continue;
             var count = table switch
             {
+                "dashboards" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, slug, title, description, layout::text, share_hash, shared_at, created_at, updated_at FROM public.dashboards", r => new Dashboard
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Slug = r.GetString(2), Title = r.GetString(3), Description = r.GetString(4),
+                    Layout = r.GetString(5), ShareHash = r.IsDBNull(6) ? null : r.GetString(6),
+                    SharedAt = r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), CreatedAt = r.GetFieldValue<DateTimeOffset>(8),
+                    UpdatedAt = r.GetFieldValue<DateTimeOffset>(9),
+                }, ct)),
                 "monitors" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, name, query::text, condition, threshold, state, value, since, dashboard_id, created_at FROM public.monitors", r => new ThresholdMonitor
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Name = r.GetString(2), Query = r.GetString(3), Condition = r.GetString(4),

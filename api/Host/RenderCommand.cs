@@ -48,14 +48,14 @@ public static class RenderCommand
             layout = JsonSerializer.Deserialize<Layouts.ExportLayout>(await File.ReadAllTextAsync(file), Adapters.Json);
         else if (O("dashboard") is { } slug)
         {
-            var d = await LayoutSources.FindDashboardAsync(db, user.Id, slug, CancellationToken.None);
+            var d = await LayoutSources.FindDashboardAsync(docs, user.Id, slug, CancellationToken.None);
             if (d is null) return Fail(4, $"No dashboard '{slug}'.");
             layout = O("widget") is { } widget ? Adapters.Widget(d, widget) : Adapters.Dashboard(d);
             if (layout is null) return Fail(4, $"Dashboard '{slug}' has no widget '{O("widget")}'.");
         }
         else if (O("monitor") is { } mid && Guid.TryParse(mid, out var monitorId))
         {
-            layout = await LayoutSources.MonitorAsync(db, docs, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
+            layout = await LayoutSources.MonitorAsync(docs, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No monitor '{mid}'.");
         }
         else if (O("alert") is { } aid && Guid.TryParse(aid, out var alertId))

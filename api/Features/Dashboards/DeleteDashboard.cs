@@ -1,12 +1,14 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Dashboards;
 
-/// <summary>DELETE /dashboards/{id}: removes one of your dashboards.</summary>
-public sealed class DeleteDashboard(ExportsDb db) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
+/// <summary>DELETE /dashboards/{id}: removes one of your dashboards; monitors linked to it keep no link (as the foreign
+/// key's ON DELETE SET NULL did when both were tables), in the same transaction.</summary>
+public sealed class DeleteDashboard(IDocumentSession docs) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -16,9 +18,13 @@ public sealed class DeleteDashboard(ExportsDb db) : Endpoint<DashboardIdRequest,
 
     public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(DashboardIdRequest req, CancellationToken ct)
     {
-        if (await DashboardQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
-        db.Dashboards.Remove(d);
-        await db.SaveChangesAsync(ct);
+        var owner = User.OwnerId();
+        if (await DashboardQueries.FindAsync(docs, owner, req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
+        var linked = await docs.Query<ThresholdMonitor>().Where(m => m.OwnerId == owner && m.DashboardId == d.Id).ToListAsync(ct);
+        foreach (var m in linked) m.DashboardId = null;
+        if (linked.Count > 0) docs.Store<ThresholdMonitor>(linked);
+        docs.Delete(d);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 }

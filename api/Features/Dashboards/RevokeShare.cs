@@ -1,12 +1,13 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Dashboards;
 
 /// <summary>DELETE /dashboards/{id}/share: revokes the public link at once.</summary>
-public sealed class RevokeShare(ExportsDb db) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
+public sealed class RevokeShare(IDocumentSession docs) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -16,10 +17,11 @@ public sealed class RevokeShare(ExportsDb db) : Endpoint<DashboardIdRequest, Res
 
     public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(DashboardIdRequest req, CancellationToken ct)
     {
-        if (await DashboardQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
+        if (await DashboardQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
         d.ShareHash = null;
         d.SharedAt = null;
-        await db.SaveChangesAsync(ct);
+        docs.Update(d);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 }

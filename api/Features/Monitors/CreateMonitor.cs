@@ -38,7 +38,7 @@ public sealed class CreateMonitorValidator : Validator<CreateMonitorRequest>
 
 /// <summary>POST /monitors: creates a monitor and evaluates it at once. Its query is planned as the evaluation will
 /// run it (the last 24 h), so an unknown metric is a 400 here, not an error state later.</summary>
-public sealed class CreateMonitor(ExportsDb db, IDocumentSession docs, SeriesExports exports, TimeProvider clock)
+public sealed class CreateMonitor(IDocumentSession docs, SeriesExports exports, TimeProvider clock)
     : Endpoint<CreateMonitorRequest, Results<Created<MonitorView>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -50,7 +50,7 @@ public sealed class CreateMonitor(ExportsDb db, IDocumentSession docs, SeriesExp
     public override async Task<Results<Created<MonitorView>, ProblemHttpResult>> ExecuteAsync(CreateMonitorRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (req.DashboardId is { } dash && !await LayoutSources.HasDashboardAsync(db, owner, dash, ct))
+        if (req.DashboardId is { } dash && (await docs.LoadAsync<Dashboard>(dash, ct))?.OwnerId != owner)
             return Problems.Field("dashboardId", "No such dashboard.");
         var now = clock.GetUtcNow();
         var query = req.Query! with { Timeframe = null };

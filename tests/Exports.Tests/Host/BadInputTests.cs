@@ -212,6 +212,7 @@ public sealed class BadInputTests(ApiFixture api)
             """)).Select(r => (string)r[0]!).ToList();
         Assert.Contains($"{Exports.Host.Documents.Schema}.mt_doc_alert", tables);
         Assert.Contains($"{Exports.Host.Documents.Schema}.mt_doc_monitor", tables);
+        Assert.Contains($"{Exports.Host.Documents.Schema}.mt_doc_dashboard", tables);
         return tables;
     }
 
@@ -312,7 +313,7 @@ public sealed class BadInputTests(ApiFixture api)
         Assert.Equal(1, dashboards.Count(c => c == 201));
         Assert.All(dashboards.Where(c => c != 201), c => Assert.Equal(409, c));
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM sources WHERE owner_id = $1", owner));
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM dashboards WHERE owner_id = $1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM docs.mt_doc_dashboard WHERE owner_id = $1", owner));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ using Npgsql;
 namespace Exports.Tests.Host;
 
 /// <summary>A database made by the version before documents (its EF migrations, rows written by SQL) is opened by this
-/// version: every alert and monitor comes back through the API with every field, the old tables are kept as
+/// version: every dashboard, monitor and alert comes back through the API with every field, the old tables are kept as
 /// legacy_*, and a second start imports nothing again.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class UpgradeInPlaceTests(ApiFixture api)
@@ -29,14 +29,17 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         var other = Guid.NewGuid();
         var key = await UserAsync(db, owner);
         var otherKey = await UserAsync(db, other);
-        var dashboard = Guid.NewGuid();
+        var (dashboard, plain) = (Guid.NewGuid(), Guid.NewGuid());
+        const string token = "shr_upgrade-test-token";
+        const string layout = """{"title": "Web", "widgets": [{"id": "t", "type": "text", "text": "**kept**", "x": 0, "y": 0, "w": 4, "h": 2}]}""";
         var (hot, quiet, fired, bare) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         const string query = """{"source": "servers", "metrics": ["cpu_percent"], "filter": {"field": "server", "op": "eq", "value": "web-03"}}""";
         const string targets = """[{"title": "CPU", "query": {"source": "servers", "metrics": ["cpu_percent"]}, "threshold": 80}, {"title": "Load", "query": {"source": "servers", "metrics": ["load_avg"]}}]""";
         await ExecAsync(db, """
-            INSERT INTO dashboards (id, owner_id, slug, title, description, layout, created_at, updated_at)
-            VALUES ($1, $2, 'web', 'Web', '', '{"widgets": []}', $3, $3)
-            """, dashboard, owner, T0);
+            INSERT INTO dashboards (id, owner_id, slug, title, description, layout, share_hash, shared_at, created_at, updated_at)
+            VALUES ($1, $2, 'web', 'Web', 'The web tier', $3::jsonb, $4, $5, $6, $7),
+                   ($8, $2, 'plain', 'Plain', '', '{"widgets": []}', NULL, NULL, $6, $6)
+            """, dashboard, owner, layout, Convert.ToHexString(Secrets.HashApiKey(token)), T0.AddHours(-1), T0.AddDays(-9), T0.AddDays(-2), plain);
         await ExecAsync(db, """
             INSERT INTO monitors (id, owner_id, name, query, condition, threshold, state, value, since, dashboard_id, created_at)
             VALUES ($1, $2, 'web-03 CPU', $3::jsonb, 'above', 80.5, 'alerting', 93.25, $4, $5, $6),
@@ -58,10 +61,27 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
                 Assert.Equal((owner, "alerting", (double?)93.25, T0.AddMinutes(-5), T0.AddDays(-3)), (m.OwnerId, m.State, m.Value, m.Since, m.CreatedAt));
                 var q = (await docs.LoadAsync<ThresholdMonitor>(quiet))!;
                 Assert.Equal(("no-data", (double?)null, (Guid?)null), (q.State, q.Value, q.DashboardId));
+                var d = (await docs.LoadAsync<Dashboard>(dashboard))!;
+                Assert.Equal((owner, T0.AddHours(-1)), (d.OwnerId, d.SharedAt));
                 var a = (await docs.LoadAsync<Alert>(fired))!;
                 Assert.Equal((owner, T0.AddMinutes(-1)), (a.OwnerId, a.CreatedAt));
             }
             using var client = Client(host, key);
+            var dash = await (await client.GetAsync("/api/v1/dashboards/web")).JsonAsync();
+            Assert.Equal(dashboard, dash.GetProperty("id").GetGuid());
+            Assert.Equal(("web", "Web", "The web tier", true), (dash.GetProperty("slug").GetString(), dash.GetProperty("title").GetString(),
+                dash.GetProperty("description").GetString(), dash.GetProperty("shared").GetBoolean()));
+            Assert.Equal((T0.AddDays(-9), T0.AddDays(-2)), (dash.GetProperty("createdAt").GetDateTimeOffset(), dash.GetProperty("updatedAt").GetDateTimeOffset()));
+            var widget = dash.GetProperty("layout").GetProperty("widgets")[0];
+            Assert.Equal(("t", "**kept**", 4), (widget.GetProperty("id").GetString(), widget.GetProperty("text").GetString(), widget.GetProperty("w").GetInt32()));
+            var dashboards = await (await client.GetAsync("/api/v1/dashboards")).JsonAsync();
+            Assert.Equal(new[] { ("plain", false), ("web", true) }, dashboards.GetProperty("dashboards").EnumerateArray()
+                .Select(x => (x.GetProperty("slug").GetString(), x.GetProperty("shared").GetBoolean())));
+            // The share link's hash came along: the token given out before the upgrade still opens the dashboard.
+            var shared = await host.Server.CreateClient().GetAsync($"/api/v1/public/dashboards/{token}/export.png");
+            Assert.Equal(System.Net.HttpStatusCode.OK, shared.StatusCode);
+            Assert.Equal("image/png", shared.Content.Headers.ContentType?.MediaType);
+            await (await Client(host, otherKey).GetAsync("/api/v1/dashboards/web")).ProblemAsync(404);
             var alert = await (await client.GetAsync($"/api/v1/alerts/{fired}")).JsonAsync();
             Assert.Equal("High CPU", alert.GetProperty("title").GetString());
             Assert.Equal("critical", alert.GetProperty("severity").GetString());
@@ -107,6 +127,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         }
         Assert.Equal((false, false, true, true), await TablesAsync(db));
         Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_alerts"));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_dashboards"));
 
         // Second start: nothing left to import. The documents are as the first run left them (the monitor keeps the
         // state its evaluation stored, not the legacy row's), and no document is doubled.
@@ -114,6 +135,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         {
             Assert.Equal(3L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_alert"));
             Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_monitor"));
+            Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_dashboard"));
             Assert.Equal("error", await ScalarAsync<string>(db, $"SELECT data->>'state' FROM {Documents.Schema}.mt_doc_monitor WHERE id = $1", hot));
             using var client = Client(host, key);
             var titles = (await (await client.GetAsync("/api/v1/alerts")).JsonAsync()).GetProperty("alerts").EnumerateArray().Select(x => x.GetProperty("title").GetString());
@@ -129,13 +151,14 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         Assert.Equal((false, false, true, true), await TablesAsync(api.Db));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_alerts"));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_monitors"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_dashboards"));
     }
 
-    /// <summary>Whether alerts, monitors, legacy_alerts and legacy_monitors exist in public.</summary>
+    /// <summary>Whether any of alerts, monitors and dashboards is still in public, and whether all three legacy_* are.</summary>
     static async Task<(bool, bool, bool, bool)> TablesAsync(NpgsqlDataSource db) => (
-        await ScalarAsync<bool>(db, "SELECT to_regclass('public.alerts') IS NOT NULL"),
+        await ScalarAsync<bool>(db, "SELECT to_regclass('public.alerts') IS NOT NULL OR to_regclass('public.dashboards') IS NOT NULL"),
         await ScalarAsync<bool>(db, "SELECT to_regclass('public.monitors') IS NOT NULL"),
-        await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_alerts') IS NOT NULL"),
+        await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_alerts') IS NOT NULL AND to_regclass('public.legacy_dashboards') IS NOT NULL"),
         await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_monitors') IS NOT NULL"));
 
     /// <summary>This version on <paramref name="cs"/>, in this process: its own Quartz and Wolverine names, no demo seed.</summary>
