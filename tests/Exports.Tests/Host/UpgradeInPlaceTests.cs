@@ -152,6 +152,11 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_alerts"));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_monitors"));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_dashboards"));
+        // The uniqueness the EF table enforced: a slug per owner, a share hash where set.
+        var unique = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_dashboard' AND indexdef LIKE 'CREATE UNIQUE%'"))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.Contains(unique, d => d.Contains("(owner_id, slug)"));
+        Assert.Contains(unique, d => d.Contains("(share_hash)") && d.Contains("WHERE (share_hash IS NOT NULL)"));
     }
 
     /// <summary>Whether any of alerts, monitors and dashboards is still in public, and whether all three legacy_* are.</summary>
