@@ -29,20 +29,35 @@ public static class Documents
                 o.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, j =>
                 {
                     j.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-                    j.Converters.Add(new UtcInstants());
+                    // Instants are kept to the microsecond, as timestamptz (and so the API before documents) kept them: a
+                    // document and its duplicated column then hold one value.
+                    j.Converters.Add(new MicrosecondInstants());
                 });
                 o.DisableNpgsqlLogging = true;
                 // Owner-scoped lookups read an indexed column, as they did on the EF tables.
+                // The list reads an owner's alerts newest first: one index on (owner_id, fired_at DESC), as the EF table had.
                 o.Schema.For<Alert>().DocumentAlias("alert")
                     .Duplicate(a => a.OwnerId, notNull: true)
                     .Duplicate(a => a.FiredAt, notNull: true);
+                // Both columns descending: a scan of one owner's alerts newest first, as (owner_id, fired_at DESC).
+                o.Policies.ForAllDocuments(m =>
+                {
+                    if (m.DocumentType == typeof(Alert))
+                        m.Indexes.Add(new DocumentIndex(m, "owner_id", "fired_at")
+                        {
+                            Name = "mt_doc_alert_idx_owner_fired", SortOrder = Weasel.Postgresql.Tables.SortOrder.Desc,
+                        });
+                });
                 // A slug is unique per owner and a share link's hash unique where set, as the EF table's indexes made them;
                 // a request that loses the race is a 409 (BadRequests reads the unique violation).
                 o.Schema.For<Dashboard>().DocumentAlias("dashboard")
                     .Duplicate(d => d.OwnerId, notNull: true)
                     .Duplicate(d => d.Slug, notNull: true)
                     .Duplicate(d => d.ShareHash, configure: i => { i.IsUnique = true; i.Predicate = "share_hash IS NOT NULL"; })
-                    .UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_dashboard_owner_slug", d => d.OwnerId, d => d.Slug);
+                    .UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_dashboard_owner_slug", d => d.OwnerId, d => d.Slug)
+                    // A dashboard is loaded, changed and saved whole: a save over a version another request changed in
+                    // between (a revoked link, a delete) fails (409 or 404, BadRequests) instead of undoing that change.
+                    .UseOptimisticConcurrency(true);
                 o.Schema.For<ThresholdMonitor>().DocumentAlias("monitor")
                     .Duplicate(m => m.OwnerId, notNull: true);
             })
@@ -73,4 +88,17 @@ public static class Documents
         }
         await LegacyImport.RunAsync(store, db, log, ct);
     }
+}
+
+/// <summary>Date-times in documents: read as <see cref="UtcInstants"/> reads them, written to the microsecond (the
+/// 100 ns ticks below it dropped), the precision of PostgreSQL's timestamptz.</summary>
+public sealed class MicrosecondInstants : JsonConverter<DateTimeOffset>
+{
+    static readonly UtcInstants Utc = new();
+
+    public override DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        Utc.Read(ref reader, typeToConvert, options);
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToMicroseconds());
 }
