@@ -1,6 +1,7 @@
 using Exports.Data;
 using Exports.Series;
 using Marten;
+using Marten.Patching;
 
 namespace Exports.Layouts;
 
@@ -20,12 +21,34 @@ public static class LayoutSources
     public static async Task<ExportLayout?> MonitorAsync(IDocumentSession docs, SeriesExports exports, Guid owner, Guid id, DateTimeOffset now, CancellationToken ct)
     {
         if (await docs.LoadAsync<ThresholdMonitor>(id, ct) is not { } m || m.OwnerId != owner) return null;
-        var state = await MonitorEvaluation.RunAsync(exports, owner, m, now, ct);
-        MonitorEvaluation.Store(m, state);
-        docs.Store(m);
+        var state = await EvaluateAsync(docs, exports, m, now, ct);
         await docs.SaveChangesAsync(ct);
         var linked = m.DashboardId is { } d && await docs.LoadAsync<Dashboard>(d, ct) is { } found && found.OwnerId == owner ? found : null;
         return Adapters.Monitor(m, state, linked);
+    }
+
+    /// <summary>Evaluates the monitor now and records the result on <paramref name="m"/>; when its state, value or
+    /// since changed, <paramref name="docs"/> gets a patch of those three fields only (saved by the caller): a whole
+    /// document saved back would undo what another request changed meanwhile (a deleted dashboard's unlink), and a
+    /// monitor deleted meanwhile stays deleted.</summary>
+    public static async Task<MonitorState> EvaluateAsync(IDocumentSession docs, SeriesExports exports, ThresholdMonitor m, DateTimeOffset now, CancellationToken ct)
+    {
+        var before = (m.State, m.Value, Since: m.Since.ToMicroseconds());
+        var state = await MonitorEvaluation.RunAsync(exports, m.OwnerId, m, now, ct);
+        MonitorEvaluation.Store(m, state);
+        if ((m.State, m.Value, m.Since.ToMicroseconds()) != before)
+            docs.Patch<ThresholdMonitor>(m.Id).Set(x => x.State, m.State).Set(x => x.Value, m.Value).Set(x => x.Since, m.Since);
+        return state;
+    }
+
+    /// <summary>Which of <paramref name="ids"/> are the owner's existing dashboards, in one query: a monitor's link to
+    /// a dashboard deleted meanwhile (or while the monitor was being created) is no link.</summary>
+    public static async Task<HashSet<Guid>> ExistingDashboardsAsync(IQuerySession docs, Guid owner, IEnumerable<Guid?> ids, CancellationToken ct)
+    {
+        var wanted = ids.OfType<Guid>().Distinct().ToArray();
+        if (wanted.Length == 0) return [];
+        var found = await docs.Query<Dashboard>().Where(d => d.OwnerId == owner && wanted.Contains(d.Id)).Select(d => d.Id).ToListAsync(ct);
+        return found.ToHashSet();
     }
 
     public static async Task<ExportLayout?> AlertAsync(IQuerySession docs, Guid owner, Guid id, DateTimeOffset now, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
 using Marten;
+using Marten.Patching;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Dashboards;
@@ -20,9 +21,10 @@ public sealed class DeleteDashboard(IDocumentSession docs) : Endpoint<DashboardI
     {
         var owner = User.OwnerId();
         if (await DashboardQueries.FindAsync(docs, owner, req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
-        var linked = await docs.Query<ThresholdMonitor>().Where(m => m.OwnerId == owner && m.DashboardId == d.Id).ToListAsync(ct);
-        foreach (var m in linked) m.DashboardId = null;
-        if (linked.Count > 0) docs.Store<ThresholdMonitor>(linked);
+        // A patch of the link alone, by (owner, dashboard): a monitor saved meanwhile keeps everything else, and one
+        // linked meanwhile is unlinked too when it is committed first (readers show a link to a missing dashboard as none).
+        var id = d.Id;
+        docs.Patch<ThresholdMonitor>(m => m.OwnerId == owner && m.DashboardId == id).Set(m => m.DashboardId, (Guid?)null);
         docs.Delete(d);
         await docs.SaveChangesAsync(ct);
         return TypedResults.NoContent();

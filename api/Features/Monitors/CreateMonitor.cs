@@ -65,6 +65,6 @@ public sealed class CreateMonitor(IDocumentSession docs, SeriesExports exports, 
         var state = await Evaluate.NowAsync(exports, m, now, ct);
         docs.Insert(m);
         await docs.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/monitors/{m.Id}", MonitorView.Of(m, state));
+        return TypedResults.Created($"/api/v1/monitors/{m.Id}", MonitorView.Of(m, state, m.DashboardId is { } linked ? new HashSet<Guid> { linked } : []));
     }
 }

@@ -1,5 +1,6 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Layouts;
 using Exports.Series;
 using FastEndpoints;
 using FluentValidation;
@@ -26,9 +27,8 @@ public sealed class GetMonitor(IDocumentSession docs, SeriesExports exports, Tim
         var owner = User.OwnerId();
         if (await docs.LoadAsync<ThresholdMonitor>(req.Id, ct) is not { } m || m.OwnerId != owner)
             return Problems.NotFound($"No monitor '{req.Id}'.");
-        var state = await Evaluate.NowAsync(exports, m, clock.GetUtcNow(), ct);
-        docs.Store(m);
+        var state = await LayoutSources.EvaluateAsync(docs, exports, m, clock.GetUtcNow(), ct);
         await docs.SaveChangesAsync(ct);
-        return TypedResults.Ok(MonitorView.Of(m, state));
+        return TypedResults.Ok(MonitorView.Of(m, state, await LayoutSources.ExistingDashboardsAsync(docs, owner, [m.DashboardId], ct)));
     }
 }

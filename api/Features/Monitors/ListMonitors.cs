@@ -1,5 +1,6 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Layouts;
 using Exports.Series;
 using FastEndpoints;
 using Marten;
@@ -21,10 +22,10 @@ public sealed class ListMonitors(IDocumentSession docs, SeriesExports exports, T
     {
         var owner = User.OwnerId();
         var list = await docs.Query<ThresholdMonitor>().Where(m => m.OwnerId == owner).OrderBy(m => m.Name).ToListAsync(ct);
-        var views = new List<MonitorView>(list.Count);
-        foreach (var m in list) views.Add(MonitorView.Of(m, await Evaluate.NowAsync(exports, m, clock.GetUtcNow(), ct)));
-        if (list.Count > 0) docs.Store<ThresholdMonitor>(list);
+        var states = new List<MonitorState>(list.Count);
+        foreach (var m in list) states.Add(await LayoutSources.EvaluateAsync(docs, exports, m, clock.GetUtcNow(), ct));
         await docs.SaveChangesAsync(ct);
-        return new MonitorList(views);
+        var dashboards = await LayoutSources.ExistingDashboardsAsync(docs, owner, list.Select(m => m.DashboardId), ct);
+        return new MonitorList(list.Select((m, i) => MonitorView.Of(m, states[i], dashboards)).ToList());
     }
 }
