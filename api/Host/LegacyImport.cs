@@ -25,6 +25,11 @@ public static class LegacyImport
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await Exec(conn, tx, $"SELECT pg_advisory_xact_lock({LockKey})", ct);
+        // An old node still running would write to the tables while they are read (a row written after the read would
+        // be lost with the rename): writers wait for this transaction, and find the tables renamed (stop old nodes first).
+        foreach (var table in Tables)
+            if (await ExistsAsync(conn, tx, table, ct))
+                await Exec(conn, tx, $"LOCK TABLE public.\"{table}\" IN SHARE ROW EXCLUSIVE MODE", ct);
         await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
         var moved = new List<string>();
         foreach (var table in Tables)

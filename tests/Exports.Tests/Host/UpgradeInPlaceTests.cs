@@ -21,9 +21,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
     [Fact]
     public async Task RowsOfTheEfTables_BecomeDocuments_OnceAndWithEveryField()
     {
-        var cs = TestPostgres.Database("exports_upgrade");
-        await using (var ef = new ExportsDb(new DbContextOptionsBuilder<ExportsDb>().UseNpgsql(cs).Options))
-            await ef.Database.MigrateAsync();
+        var cs = await OldDatabaseAsync("exports_upgrade");
         await using var db = NpgsqlDataSource.Create(cs);
         var owner = Guid.NewGuid();
         var other = Guid.NewGuid();
@@ -157,6 +155,93 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             .Select(r => (string)r[0]!).ToList();
         Assert.Contains(unique, d => d.Contains("(owner_id, slug)"));
         Assert.Contains(unique, d => d.Contains("(share_hash)") && d.Contains("WHERE (share_hash IS NOT NULL)"));
+        // The alert list's index, as the EF table had it: one owner's alerts newest first.
+        var alertIndexes = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_alert'"))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.True(alertIndexes.Any(d => d.Contains("(owner_id, fired_at DESC)")), string.Join("\n", alertIndexes));
+    }
+
+    [Fact]
+    public async Task AWriteOfAnOldNodeInFlight_IsWaitedFor_AndImported()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_inflight");
+        await using var db = NpgsqlDataSource.Create(cs);
+        var owner = Guid.NewGuid();
+        var key = await UserAsync(db, owner);
+        var late = Guid.NewGuid();
+        // An old node's transaction writes an alert and has not committed when this version starts.
+        await using var oldNode = await db.OpenConnectionAsync();
+        await using var tx = await oldNode.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO alerts (id, owner_id, title, severity, fired_at, monitor_id, targets, created_at)
+            VALUES ($1, $2, 'late', 'info', $3, NULL, '[]', $3)
+            """, oldNode, tx))
+        {
+            insert.Parameters.Add(new() { Value = late });
+            insert.Parameters.Add(new() { Value = owner });
+            insert.Parameters.Add(new() { Value = T0 });
+            await insert.ExecuteNonQueryAsync();
+        }
+        // Alba starts the host synchronously: on another thread, so this one can watch it wait.
+        var starting = Task.Run(() => StartAsync(cs, "upgrade-inflight"));
+        // The importer waits for the old node's transaction (a lock wait in this database) before it reads.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await ScalarAsync<long>(db, "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The importer never waited for the old node's transaction.");
+            Assert.False(starting.IsCompleted, $"The host started while the old node's write was still open: {starting.Exception}");
+            await Task.Delay(100);
+        }
+        await tx.CommitAsync();
+        await using var host = await starting;
+        var alert = await (await Client(host, key).GetAsync($"/api/v1/alerts/{late}")).JsonAsync();
+        Assert.Equal("late", alert.GetProperty("title").GetString());
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_alerts"));
+    }
+
+    [Fact]
+    public async Task TwoNodesStartingTogether_ImportOnce()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_two");
+        await using var db = NpgsqlDataSource.Create(cs);
+        var owner = Guid.NewGuid();
+        var key = await UserAsync(db, owner);
+        var ids = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var id in ids)
+            await ExecAsync(db, "INSERT INTO alerts (id, owner_id, title, severity, fired_at, targets, created_at) VALUES ($1, $2, 'a', 'info', $3, '[]', $3)", id, owner, T0);
+        // Two nodes of one cluster, started at the same moment (each on its own thread: Alba starts a host synchronously).
+        using var go = new Barrier(2);
+        Task<IAlbaHost> Node() => Task.Run(() => { go.SignalAndWait(); return StartAsync(cs, "upgrade-two"); });
+        var hosts = await Task.WhenAll(Node(), Node());
+        try
+        {
+            Assert.Equal(20L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_alert"));
+            Assert.Equal(20L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_alerts"));
+            Assert.Equal((false, false, true, true), await TablesAsync(db));
+            foreach (var host in hosts)
+            {
+                var listed = (await (await Client(host, key).GetAsync("/api/v1/alerts")).JsonAsync()).GetProperty("alerts").EnumerateArray()
+                    .Select(x => x.GetProperty("id").GetGuid()).Order();
+                Assert.Equal(ids.Order(), listed);
+            }
+        }
+        finally
+        {
+            foreach (var host in hosts) await host.DisposeAsync();
+        }
+    }
+
+    /// <summary>A new database with the schema of the version before documents: this version's EF migrations for every
+    /// other table, and the three tables exactly as they were (<c>Upgrade/legacy-0009.sql</c>, a checked-in snapshot).</summary>
+    static async Task<string> OldDatabaseAsync(string name)
+    {
+        var cs = TestPostgres.Database(name);
+        await using (var ef = new ExportsDb(new DbContextOptionsBuilder<ExportsDb>().UseNpgsql(cs).Options))
+            await ef.Database.MigrateAsync();
+        await using var db = NpgsqlDataSource.Create(cs);
+        await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards CASCADE");
+        await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009.sql")));
+        return cs;
     }
 
     /// <summary>Whether any of alerts, monitors and dashboards is still in public, and whether all three legacy_* are.</summary>
@@ -166,25 +251,15 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_alerts') IS NOT NULL AND to_regclass('public.legacy_dashboards') IS NOT NULL"),
         await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_monitors') IS NOT NULL"));
 
-    /// <summary>This version on <paramref name="cs"/>, in this process: its own Quartz and Wolverine names, no demo seed.</summary>
-    static async Task<IAlbaHost> StartAsync(string cs, string cluster)
+    /// <summary>This version on <paramref name="cs"/>, in this process: its own Quartz and Wolverine names, no demo seed.
+    /// The settings are the host's own (no process-wide environment variable changes), so two can start at once.</summary>
+    static Task<IAlbaHost> StartAsync(string cs, string cluster) => AlbaHost.For<Program>(b =>
     {
-        var env = new Dictionary<string, string?>
-        {
-            ["EXPORTS_DB"] = cs, ["EXPORTS_SEED"] = "false", ["EXPORTS_SCHEDULER_NAME"] = cluster,
-            ["EXPORTS_DATA_DIR"] = Directory.CreateTempSubdirectory("exports-upgrade-").FullName,
-        };
-        var saved = env.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
-        try
-        {
-            foreach (var (k, v) in env) Environment.SetEnvironmentVariable(k, v);
-            return await AlbaHost.For<Program>();
-        }
-        finally
-        {
-            foreach (var (k, v) in saved) Environment.SetEnvironmentVariable(k, v);
-        }
-    }
+        b.UseSetting("EXPORTS_DB", cs);
+        b.UseSetting("EXPORTS_SEED", "false");
+        b.UseSetting("EXPORTS_SCHEDULER_NAME", cluster);
+        b.UseSetting("EXPORTS_DATA_DIR", Directory.CreateTempSubdirectory("exports-upgrade-").FullName);
+    });
 
     static HttpClient Client(IAlbaHost host, string key)
     {
