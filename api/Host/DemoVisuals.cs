@@ -21,7 +21,12 @@ public static class DemoVisuals
             owner = id;
         }
         // Everything in one session, so one transaction: a failed seed leaves nothing and the next start seeds again.
-        await using var docs = store.LightweightSession();
+        // Under the importer's advisory lock: a second node seeding at the same moment waits, then finds the seed there.
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LegacyImport.LockKey})", conn, tx))
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        await using var docs = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
         if (await docs.Query<Dashboard>().AnyAsync(d => d.OwnerId == owner, ct)) return;
         var ops = Add(docs, owner, "ops-overview", "Ops overview", "Ten servers at a glance, last 24 hours", Ops(), now);
         var detail = Add(docs, owner, "server-web-03", "Server web-03", "One server's metrics over a week (with its 3-hour gap)", Server("web-03"), now);
@@ -60,6 +65,7 @@ public static class DemoVisuals
                 CreatedAt = now,
             });
         await docs.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     static Dashboard Add(IDocumentSession docs, Guid owner, string slug, string title, string description, ExportLayout layout, DateTimeOffset now)
