@@ -27,6 +27,7 @@ public static class AppHost
         // that the reserve streaming exports leave (ExportGate) is really there for sign-in, health and the rest.
         s.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.ConnectionString).Build());
         s.AddDbContext<ExportsDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        s.AddExportsDocuments();
         s.AddSingleton(settings.Layouts);
         s.AddSingleton<ExportGate>();
         s.AddSingleton<SeriesExports>();
@@ -59,6 +60,8 @@ public static class AppHost
             var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
             var clock = app.Services.GetRequiredService<TimeProvider>();
             await db.Database.MigrateAsync();
+            // Documents after EF: the importer reads the tables EF's migrations made (Documents.PrepareAsync).
+            await Documents.PrepareAsync(app.Services, app.Logger, CancellationToken.None);
             // The retention sweep was a Quartz cron job before it became a Wolverine message: a database from then still
             // holds its job and trigger, which Quartz could no longer load.
             var quartz = await app.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
@@ -66,7 +69,7 @@ public static class AppHost
             if (settings.Seed)
                 await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
                     app.Logger, clock.GetUtcNow(), CancellationToken.None);
-            if (settings.Seed) await DemoVisuals.EnsureAsync(db, clock.GetUtcNow(), CancellationToken.None);
+            if (settings.Seed) await DemoVisuals.EnsureAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<Marten.IDocumentStore>(), clock.GetUtcNow(), CancellationToken.None);
         }
         Messaging.MoveQuartzJobsOnStart(app);
         Health.Ready = true;

@@ -33,6 +33,15 @@ public sealed partial class BadRequests : IExceptionHandler
             case JsonException json:
                 await Problems.Field(JsonField(json.Path), Clean(json.Message)).ExecuteAsync(ctx);
                 return true;
+            case Exception e when Find<JasperFx.ConcurrencyException>(e) is not null:
+                // A document saved with optimistic concurrency (a dashboard) changed between this request's load and save.
+                await Problems.Status(409, "The dashboard was changed by another request; load it again",
+                    "Another request changed or removed it after this one read it; nothing was saved.").ExecuteAsync(ctx);
+                return true;
+            case Exception e when Find<Marten.Exceptions.NonExistentDocumentException>(e) is not null:
+                // The document was deleted between this request's load and its save.
+                await Problems.NotFound("It was deleted by another request; nothing was saved.").ExecuteAsync(ctx);
+                return true;
             case Exception e when Race(e) is { } state:
                 // Two requests raced: a name taken at the same moment, a row the other one removed, a deadlock. The
                 // transaction rolled back whole; the client's request was fine and may simply be repeated.
@@ -48,6 +57,17 @@ public sealed partial class BadRequests : IExceptionHandler
             default:
                 return false;
         }
+    }
+
+    /// <summary>The exception of type <typeparamref name="T"/> in <paramref name="e"/> or among its inner exceptions.</summary>
+    static T? Find<T>(Exception e) where T : Exception
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is T t) return t;
+            if (x is AggregateException agg) return agg.InnerExceptions.Select(Find<T>).FirstOrDefault(f => f is not null);
+        }
+        return null;
     }
 
     /// <summary>The SQLSTATE of a concurrency failure (unique or foreign-key violation, deadlock, serialization).</summary>

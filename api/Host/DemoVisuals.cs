@@ -2,7 +2,8 @@ using System.Text.Json;
 using Exports.Data;
 using Exports.Layouts;
 using Exports.Series;
-using Microsoft.EntityFrameworkCore;
+using Marten;
+using Npgsql;
 
 namespace Exports.Host;
 
@@ -10,53 +11,71 @@ namespace Exports.Host;
 /// monitor linked to the server dashboard and a fired alert: added once, also to databases seeded before they existed.</summary>
 public static class DemoVisuals
 {
-    public static async Task EnsureAsync(ExportsDb db, DateTimeOffset now, CancellationToken ct)
+    public static async Task EnsureAsync(NpgsqlDataSource db, IDocumentStore store, DateTimeOffset now, CancellationToken ct)
     {
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == DemoSeed.Email, ct);
-        if (user is null || await db.Dashboards.AnyAsync(d => d.OwnerId == user.Id, ct)) return;
-        var ops = Add(db, user.Id, "ops-overview", "Ops overview", "Ten servers at a glance, last 24 hours", Ops(), now);
-        var detail = Add(db, user.Id, "server-web-03", "Server web-03", "One server's metrics over a week (with its 3-hour gap)", Server("web-03"), now);
-        Add(db, user.Id, "agent-commands", "Agent commands", "What the deployment agents ran, last 7 days", Commands(), now);
+        Guid owner;
+        await using (var find = db.CreateCommand("SELECT id FROM users WHERE email = $1"))
+        {
+            find.Parameters.Add(new() { Value = DemoSeed.Email });
+            if (await find.ExecuteScalarAsync(ct) is not Guid id) return;
+            owner = id;
+        }
+        // Everything in one session, so one transaction: a failed seed leaves nothing and the next start seeds again.
+        // Under the importer's advisory lock: a second node seeding at the same moment waits, then finds the seed there.
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LegacyImport.LockKey})", conn, tx))
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        await using var docs = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
+        if (await docs.Query<Dashboard>().AnyAsync(d => d.OwnerId == owner, ct)) return;
+        var ops = Add(docs, owner, "ops-overview", "Ops overview", "Ten servers at a glance, last 24 hours", Ops(), now);
+        var detail = Add(docs, owner, "server-web-03", "Server web-03", "One server's metrics over a week (with its 3-hour gap)", Server("web-03"), now);
+        Add(docs, owner, "agent-commands", "Agent commands", "What the deployment agents ran, last 7 days", Commands(), now);
         var cpu = new ExportRequest { Source = "servers", Metrics = ["cpu_percent"], Filter = Eq("server", "web-03") };
         var monitor = new ThresholdMonitor
         {
-            Id = Guid.NewGuid(), OwnerId = user.Id, Name = "web-03 CPU above 80%", Query = JsonSerializer.Serialize(cpu, Adapters.Json),
+            Id = Guid.NewGuid(), OwnerId = owner, Name = "web-03 CPU above 80%", Query = JsonSerializer.Serialize(cpu, Adapters.Json),
             // No seeded state: every read and export evaluates the monitor from its query (MonitorEvaluation).
             Condition = "above", Threshold = 80, State = "no-data", Value = null, Since = now, DashboardId = detail.Id, CreatedAt = now,
         };
-        db.Monitors.Add(monitor);
-        await db.SaveChangesAsync(ct); // the model declares no relationships: save the monitor before the alert that names it
+        docs.Insert(monitor);
         // The alert fired when the data says it did: the last time web-03's CPU rose above the monitor's 80.
-        var fired = await db.Database.SqlQuery<DateTime?>($"""
-            SELECT max(x.ts) AS "Value" FROM (
+        DateTime? fired;
+        await using (var q = db.CreateCommand("""
+            SELECT max(x.ts) FROM (
               SELECT p.ts, p.value, lag(p.value) OVER (PARTITION BY p.series_id ORDER BY p.ts) AS prev
               FROM points p JOIN series s ON s.id = p.series_id JOIN sources src ON src.id = s.source_id
-              WHERE src.owner_id = {user.Id} AND src.name = 'servers' AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-03') x
+              WHERE src.owner_id = $1 AND src.name = 'servers' AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-03') x
             WHERE x.value > 80 AND x.prev <= 80
-            """).SingleAsync(ct);
-        if (fired is null) { await db.SaveChangesAsync(ct); return; }
-        db.Alerts.Add(new Alert
+            """))
         {
-            Id = Guid.NewGuid(), OwnerId = user.Id, Title = "High CPU on web servers", Severity = "critical",
-            FiredAt = new DateTimeOffset(DateTime.SpecifyKind(fired.Value, DateTimeKind.Utc)), MonitorId = monitor.Id,
-            Targets = JsonSerializer.Serialize(new object[]
+            q.Parameters.Add(new() { Value = owner });
+            fired = await q.ExecuteScalarAsync(ct) is DateTime t ? t : null;
+        }
+        if (fired is not null)
+            docs.Insert(new Alert
             {
-                new { title = "CPU, web servers", query = new ExportRequest { Source = "servers", Metrics = ["cpu_percent"], Filter = StartsWith("server", "web") }, threshold = 80 },
-                new { title = "Load average, web servers", query = new ExportRequest { Source = "servers", Metrics = ["load_avg"], Filter = StartsWith("server", "web") } },
-            }, Adapters.Json),
-            CreatedAt = now,
-        });
-        await db.SaveChangesAsync(ct);
+                Id = Guid.NewGuid(), OwnerId = owner, Title = "High CPU on web servers", Severity = "critical",
+                FiredAt = new DateTimeOffset(DateTime.SpecifyKind(fired.Value, DateTimeKind.Utc)), MonitorId = monitor.Id,
+                Targets = JsonSerializer.Serialize(new object[]
+                {
+                    new { title = "CPU, web servers", query = new ExportRequest { Source = "servers", Metrics = ["cpu_percent"], Filter = StartsWith("server", "web") }, threshold = 80 },
+                    new { title = "Load average, web servers", query = new ExportRequest { Source = "servers", Metrics = ["load_avg"], Filter = StartsWith("server", "web") } },
+                }, Adapters.Json),
+                CreatedAt = now,
+            });
+        await docs.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
-    static Dashboard Add(ExportsDb db, Guid owner, string slug, string title, string description, ExportLayout layout, DateTimeOffset now)
+    static Dashboard Add(IDocumentSession docs, Guid owner, string slug, string title, string description, ExportLayout layout, DateTimeOffset now)
     {
         var d = new Dashboard
         {
             Id = Guid.NewGuid(), OwnerId = owner, Slug = slug, Title = title, Description = description,
             Layout = JsonSerializer.Serialize(layout with { Title = title }, Adapters.Json), CreatedAt = now, UpdatedAt = now,
         };
-        db.Dashboards.Add(d);
+        docs.Insert(d);
         return d;
     }
 

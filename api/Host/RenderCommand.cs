@@ -36,7 +36,12 @@ public static class RenderCommand
         var app = AppHost.Build([]);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
+        var docs = scope.ServiceProvider.GetRequiredService<Marten.IDocumentSession>();
         var exports = scope.ServiceProvider.GetRequiredService<LayoutExports>();
+        // Dashboards, monitors and alerts are documents once a server of this version has started (it makes their
+        // tables and moves an older version's rows); the command does neither: it says so instead of failing on SQL.
+        if (O("layout") is null && !await UpgradedAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>()))
+            return Fail(2, "The database is not upgraded to this version yet: start the server once to upgrade the database.");
         var email = O("user") ?? DemoSeed.Email;
         var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email);
         if (user is null) return Fail(4, $"No user {email}.");
@@ -47,19 +52,19 @@ public static class RenderCommand
             layout = JsonSerializer.Deserialize<Layouts.ExportLayout>(await File.ReadAllTextAsync(file), Adapters.Json);
         else if (O("dashboard") is { } slug)
         {
-            var d = await LayoutSources.FindDashboardAsync(db, user.Id, slug, CancellationToken.None);
+            var d = await LayoutSources.FindDashboardAsync(docs, user.Id, slug, CancellationToken.None);
             if (d is null) return Fail(4, $"No dashboard '{slug}'.");
             layout = O("widget") is { } widget ? Adapters.Widget(d, widget) : Adapters.Dashboard(d);
             if (layout is null) return Fail(4, $"Dashboard '{slug}' has no widget '{O("widget")}'.");
         }
         else if (O("monitor") is { } mid && Guid.TryParse(mid, out var monitorId))
         {
-            layout = await LayoutSources.MonitorAsync(db, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
+            layout = await LayoutSources.MonitorAsync(docs, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No monitor '{mid}'.");
         }
         else if (O("alert") is { } aid && Guid.TryParse(aid, out var alertId))
         {
-            layout = await LayoutSources.AlertAsync(db, user.Id, alertId, now, CancellationToken.None);
+            layout = await LayoutSources.AlertAsync(docs, user.Id, alertId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No alert '{aid}'.");
         }
         else return Usage("--monitor and --alert take an id.");
@@ -95,6 +100,14 @@ public static class RenderCommand
     }
 
     static int Usage(string message) => Fail(2, message + "\nUsage: render (--dashboard SLUG [--widget ID] | --monitor ID | --alert ID | --layout FILE) --format png|pdf|data --out FILE [--from T --to T | --last 24h] [--tz ZONE] [--theme light|dark] [--page A4] [--orientation landscape] [--scale 2] [--width 1600] [--user EMAIL]");
+
+    /// <summary>Whether the document tables exist and no old table is left to move into them.</summary>
+    static async Task<bool> UpgradedAsync(Npgsql.NpgsqlDataSource data)
+    {
+        await using var cmd = data.CreateCommand($"SELECT to_regclass('{Documents.Schema}.mt_doc_dashboard') IS NOT NULL AND to_regclass('{Documents.Schema}.mt_doc_alert') IS NOT NULL " +
+            "AND to_regclass('public.dashboards') IS NULL AND to_regclass('public.monitors') IS NULL AND to_regclass('public.alerts') IS NULL");
+        return (bool)(await cmd.ExecuteScalarAsync())!;
+    }
 
     static int Fail(int code, string message)
     {

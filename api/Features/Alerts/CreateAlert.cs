@@ -5,7 +5,7 @@ using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Alerts;
 
@@ -43,7 +43,7 @@ public sealed class CreateAlertValidator : Validator<CreateAlertRequest>
 
 /// <summary>POST /alerts: records a fired alert. A monitor is referenced only when it is the caller's own: another
 /// owner's id is "no such monitor".</summary>
-public sealed class CreateAlert(ExportsDb db, TimeProvider clock) : Endpoint<CreateAlertRequest, Results<Created<AlertView>, ProblemHttpResult>>
+public sealed class CreateAlert(IDocumentSession docs, TimeProvider clock) : Endpoint<CreateAlertRequest, Results<Created<AlertView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -54,15 +54,15 @@ public sealed class CreateAlert(ExportsDb db, TimeProvider clock) : Endpoint<Cre
     public override async Task<Results<Created<AlertView>, ProblemHttpResult>> ExecuteAsync(CreateAlertRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (req.MonitorId is { } mid && !await db.Monitors.AnyAsync(m => m.OwnerId == owner && m.Id == mid, ct))
+        if (req.MonitorId is { } mid && (await docs.LoadAsync<ThresholdMonitor>(mid, ct))?.OwnerId != owner)
             return Problems.Field("monitorId", "No such monitor.");
         var a = new Alert
         {
             Id = Guid.NewGuid(), OwnerId = owner, Title = req.Title!.Trim(), Severity = req.Severity!, FiredAt = req.FiredAt!.Value,
             MonitorId = req.MonitorId, Targets = JsonSerializer.Serialize(req.Targets, Adapters.Json), CreatedAt = clock.GetUtcNow(),
         };
-        db.Alerts.Add(a);
-        await db.SaveChangesAsync(ct);
+        docs.Insert(a);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/alerts/{a.Id}", AlertView.Of(a));
     }
 }

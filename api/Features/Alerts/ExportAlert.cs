@@ -3,6 +3,7 @@ using Exports.Host;
 using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
+using Marten;
 
 namespace Exports.Features.Alerts;
 
@@ -21,7 +22,7 @@ public sealed class ExportAlertValidator : Validator<ExportAlertRequest>
 }
 
 /// <summary>GET /alerts/{id}/export.{png|pdf}: the alert's targets drawn around its fire time.</summary>
-public sealed class ExportAlert(ExportsDb db, LayoutExports exports, ExportGate gate, TimeProvider clock) : Endpoint<ExportAlertRequest>
+public sealed class ExportAlert(IQuerySession docs, LayoutExports exports, ExportGate gate, TimeProvider clock) : Endpoint<ExportAlertRequest>
 {
     public override void Configure()
     {
@@ -32,7 +33,7 @@ public sealed class ExportAlert(ExportsDb db, LayoutExports exports, ExportGate 
     public override async Task HandleAsync(ExportAlertRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await LayoutSources.AlertAsync(db, owner, req.Id, clock.GetUtcNow(), ct) is not { } alert)
+        if (await LayoutSources.AlertAsync(docs, owner, req.Id, clock.GetUtcNow(), ct) is not { } alert)
         {
             await Send.ResultAsync(Problems.NotFound($"No alert '{req.Id}'."));
             return;

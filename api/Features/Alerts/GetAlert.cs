@@ -3,7 +3,7 @@ using Exports.Host;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Alerts;
 
@@ -12,7 +12,7 @@ namespace Exports.Features.Alerts;
 public sealed class GetAlertValidator : Validator<AlertIdRequest>;
 
 /// <summary>GET /alerts/{id}: one of your alerts; another owner's is "not found".</summary>
-public sealed class GetAlert(ExportsDb db) : Endpoint<AlertIdRequest, Results<Ok<AlertView>, ProblemHttpResult>>
+public sealed class GetAlert(IQuerySession docs) : Endpoint<AlertIdRequest, Results<Ok<AlertView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -23,7 +23,7 @@ public sealed class GetAlert(ExportsDb db) : Endpoint<AlertIdRequest, Results<Ok
     public override async Task<Results<Ok<AlertView>, ProblemHttpResult>> ExecuteAsync(AlertIdRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        return await db.Alerts.FirstOrDefaultAsync(a => a.OwnerId == owner && a.Id == req.Id, ct) is { } a
+        return await docs.LoadAsync<Alert>(req.Id, ct) is { } a && a.OwnerId == owner
             ? TypedResults.Ok(AlertView.Of(a))
             : Problems.NotFound($"No alert '{req.Id}'.");
     }

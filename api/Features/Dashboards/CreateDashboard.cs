@@ -4,7 +4,7 @@ using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
@@ -14,7 +14,7 @@ public sealed class CreateDashboardValidator : Validator<DashboardBody>
 }
 
 /// <summary>POST /dashboards: a new dashboard; its slug is unique per owner (409 otherwise).</summary>
-public sealed class CreateDashboard(ExportsDb db, TimeProvider clock) : Endpoint<DashboardBody, Results<Created<DashboardView>, ProblemHttpResult>>
+public sealed class CreateDashboard(IDocumentSession docs, TimeProvider clock) : Endpoint<DashboardBody, Results<Created<DashboardView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -25,15 +25,16 @@ public sealed class CreateDashboard(ExportsDb db, TimeProvider clock) : Endpoint
     public override async Task<Results<Created<DashboardView>, ProblemHttpResult>> ExecuteAsync(DashboardBody body, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await db.Dashboards.AnyAsync(d => d.OwnerId == owner && d.Slug == body.Slug, ct)) return DashboardRules.SlugTaken(body.Slug!);
+        if (await docs.Query<Dashboard>().AnyAsync(d => d.OwnerId == owner && d.Slug == body.Slug, ct)) return DashboardRules.SlugTaken(body.Slug!);
         var now = clock.GetUtcNow();
         var d = new Dashboard
         {
             Id = Guid.NewGuid(), OwnerId = owner, Slug = body.Slug!, Title = body.Title!.Trim(), Description = body.Description ?? "",
             Layout = DashboardRules.Store(body), CreatedAt = now, UpdatedAt = now,
         };
-        db.Dashboards.Add(d);
-        await db.SaveChangesAsync(ct);
+        // Two requests with one slug at once: the unique index on (owner_id, slug) refuses the second (409, BadRequests).
+        docs.Insert(d);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/v1/dashboards/{d.Id}", DashboardView.Of(d));
     }
 }

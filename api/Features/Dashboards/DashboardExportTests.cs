@@ -4,6 +4,7 @@ using System.Text.Json;
 using Exports.Rendering.Cairo;
 using Exports.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Exports.Tests.Features.Dashboards;
@@ -64,6 +65,39 @@ public sealed class DashboardExportTests(ApiFixture api)
             using var missing = Process.Start(psi)!;
             await missing.WaitForExitAsync();
             Assert.Equal(4, missing.ExitCode);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public async Task RenderVerb_OnADatabaseNotYetUpgraded_SaysToStartTheServerOnce()
+    {
+        // A database an older version made: EF's tables, no documents yet (the server moves them on its first start).
+        var cs = TestPostgres.Database("exports_cli_old");
+        await using (var ef = new Exports.Data.ExportsDb(new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Exports.Data.ExportsDb>()
+                         .UseNpgsql(cs).Options))
+            await ef.Database.MigrateAsync();
+        // The demo user is there: the command gets as far as reading the dashboard.
+        await using (var db = Npgsql.NpgsqlDataSource.Create(cs))
+        await using (var user = db.CreateCommand("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (gen_random_uuid(), 'demo@exports.local', 'Demo', 'x', now())"))
+            await user.ExecuteNonQueryAsync();
+        var dir = Directory.CreateTempSubdirectory("cli-old-").FullName;
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Exports.Api.dll"), "render", "--dashboard", "ops-overview", "--format", "pdf",
+                         "--out", Path.Combine(dir, "ops.pdf") })
+                psi.ArgumentList.Add(a);
+            psi.Environment["EXPORTS_DB"] = cs;
+            psi.Environment["EXPORTS_DATA_DIR"] = dir;
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            await stdout;
+            Assert.True(p.ExitCode == 2, $"exit {p.ExitCode}: {stderr}");
+            Assert.Contains("start the server once to upgrade the database", stderr);
+            Assert.False(File.Exists(Path.Combine(dir, "ops.pdf")));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

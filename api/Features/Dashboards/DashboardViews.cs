@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Exports.Data;
 using Exports.Layouts;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
@@ -35,6 +36,6 @@ public sealed class DashboardIdValidator : Validator<DashboardIdRequest>
 
 static class DashboardQueries
 {
-    public static Task<Dashboard?> FindAsync(ExportsDb db, Guid owner, string idOrSlug, CancellationToken ct) =>
-        LayoutSources.FindDashboardAsync(db, owner, idOrSlug, ct);
+    public static Task<Dashboard?> FindAsync(IQuerySession docs, Guid owner, string idOrSlug, CancellationToken ct) =>
+        LayoutSources.FindDashboardAsync(docs, owner, idOrSlug, ct);
 }

@@ -30,8 +30,8 @@ public sealed class DemoVisualsTests(ApiFixture api)
         var alerts = await (await api.Demo().GetAsync("/api/v1/alerts")).JsonAsync();
         var alert = alerts.GetProperty("alerts")[0];
         var id = Guid.Parse(alert.GetProperty("id").GetString()!);
-        var fired = await api.ScalarAsync<DateTime>("SELECT fired_at FROM alerts WHERE id = $1", id);
-        var targets = await api.ScalarAsync<int>("SELECT jsonb_array_length(targets) FROM alerts WHERE id = $1", id);
+        var fired = await api.ScalarAsync<DateTime>("SELECT fired_at FROM docs.mt_doc_alert WHERE id = $1", id);
+        var targets = await api.ScalarAsync<int>("SELECT jsonb_array_length((data->>'targets')::jsonb) FROM docs.mt_doc_alert WHERE id = $1", id);
         var text = await Tools.PdfTextAsync(await api.Demo().GetAsync($"/api/v1/alerts/{id}/export.pdf"));
         var label = $"fired {fired.ToUniversalTime():HH:mm} UTC";
         Assert.Equal(targets, text.Split(label).Length - 1);
@@ -46,8 +46,8 @@ public sealed class DemoVisualsTests(ApiFixture api)
         var (value, previous, threshold) = await api.RowsAsync("""
             SELECT p.value,
                    (SELECT q.value FROM points q WHERE q.series_id = p.series_id AND q.ts < p.ts ORDER BY q.ts DESC LIMIT 1),
-                   m.threshold
-            FROM alerts a JOIN monitors m ON m.id = a.monitor_id
+                   (m.data->>'threshold')::float8
+            FROM docs.mt_doc_alert a JOIN docs.mt_doc_monitor m ON m.id = (a.data->>'monitorId')::uuid
             JOIN sources src ON src.owner_id = a.owner_id AND src.name = 'servers'
             JOIN series s ON s.source_id = src.id AND s.metric = 'cpu_percent' AND s.tags->>'server' = 'web-03'
             JOIN points p ON p.series_id = s.id AND p.ts = a.fired_at

@@ -3,6 +3,7 @@ using Exports.Host;
 using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
@@ -21,7 +22,7 @@ public sealed class ExportDashboardValidator : Validator<ExportDashboardRequest>
 }
 
 /// <summary>GET /dashboards/{id}/export.{png|pdf}.</summary>
-public sealed class ExportDashboard(ExportsDb db, LayoutExports exports, ExportGate gate) : Endpoint<ExportDashboardRequest>
+public sealed class ExportDashboard(IQuerySession docs, LayoutExports exports, ExportGate gate) : Endpoint<ExportDashboardRequest>
 {
     public override void Configure()
     {
@@ -32,7 +33,7 @@ public sealed class ExportDashboard(ExportsDb db, LayoutExports exports, ExportG
     public override async Task HandleAsync(ExportDashboardRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await DashboardQueries.FindAsync(db, owner, req.Id, ct) is not { } d)
+        if (await DashboardQueries.FindAsync(docs, owner, req.Id, ct) is not { } d)
         {
             await Send.ResultAsync(Problems.NotFound($"No dashboard '{req.Id}'."));
             return;

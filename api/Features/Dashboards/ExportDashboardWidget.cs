@@ -3,6 +3,7 @@ using Exports.Host;
 using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
@@ -25,7 +26,7 @@ public sealed class ExportDashboardWidgetValidator : Validator<ExportDashboardWi
 }
 
 /// <summary>GET /dashboards/{id}/widgets/{widgetId}/export.{png|pdf}.</summary>
-public sealed class ExportDashboardWidget(ExportsDb db, LayoutExports exports, ExportGate gate) : Endpoint<ExportDashboardWidgetRequest>
+public sealed class ExportDashboardWidget(IQuerySession docs, LayoutExports exports, ExportGate gate) : Endpoint<ExportDashboardWidgetRequest>
 {
     public override void Configure()
     {
@@ -36,7 +37,7 @@ public sealed class ExportDashboardWidget(ExportsDb db, LayoutExports exports, E
     public override async Task HandleAsync(ExportDashboardWidgetRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await DashboardQueries.FindAsync(db, owner, req.Id, ct) is not { } d)
+        if (await DashboardQueries.FindAsync(docs, owner, req.Id, ct) is not { } d)
             await Send.ResultAsync(Problems.NotFound($"No dashboard '{req.Id}'."));
         else if (Adapters.Widget(d, req.WidgetId) is not { } single)
             await Send.ResultAsync(Problems.NotFound($"Dashboard '{req.Id}' has no widget '{req.WidgetId}'."));

@@ -1,12 +1,13 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Dashboards;
 
 /// <summary>GET /dashboards/{id}: one of your dashboards (by id or slug) with its layout.</summary>
-public sealed class GetDashboard(ExportsDb db) : Endpoint<DashboardIdRequest, Results<Ok<DashboardView>, ProblemHttpResult>>
+public sealed class GetDashboard(IQuerySession docs) : Endpoint<DashboardIdRequest, Results<Ok<DashboardView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -15,7 +16,7 @@ public sealed class GetDashboard(ExportsDb db) : Endpoint<DashboardIdRequest, Re
     }
 
     public override async Task<Results<Ok<DashboardView>, ProblemHttpResult>> ExecuteAsync(DashboardIdRequest req, CancellationToken ct) =>
-        await DashboardQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is { } d
+        await DashboardQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is { } d
             ? TypedResults.Ok(DashboardView.Of(d))
             : Problems.NotFound($"No dashboard '{req.Id}'.");
 }

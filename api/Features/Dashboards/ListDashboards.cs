@@ -1,14 +1,14 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
 public sealed record DashboardList(List<DashboardSummary> Dashboards);
 
 /// <summary>GET /dashboards: your dashboards by title.</summary>
-public sealed class ListDashboards(ExportsDb db) : EndpointWithoutRequest<DashboardList>
+public sealed class ListDashboards(IQuerySession docs) : EndpointWithoutRequest<DashboardList>
 {
     public override void Configure()
     {
@@ -19,7 +19,7 @@ public sealed class ListDashboards(ExportsDb db) : EndpointWithoutRequest<Dashbo
     public override async Task<DashboardList> ExecuteAsync(CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var list = await db.Dashboards.Where(d => d.OwnerId == owner).OrderBy(d => d.Title).ToListAsync(ct);
+        var list = await docs.Query<Dashboard>().Where(d => d.OwnerId == owner).OrderBy(d => d.Title).ToListAsync(ct);
         return new DashboardList(list.Select(DashboardSummary.Of).ToList());
     }
 }

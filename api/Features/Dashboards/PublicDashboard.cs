@@ -3,7 +3,7 @@ using Exports.Host;
 using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
@@ -22,7 +22,7 @@ public sealed class PublicDashboardValidator : Validator<PublicDashboardRequest>
 /// <summary>GET /public/dashboards/{token}/export.{png|pdf}: a shared dashboard with no sign-in. It is never the route
 /// internal exports use, and it cannot widen the time range (range overrides are ignored; theme, page and scale are
 /// honoured).</summary>
-public sealed class PublicDashboard(ExportsDb db, LayoutExports exports, ExportGate gate) : Endpoint<PublicDashboardRequest>
+public sealed class PublicDashboard(IQuerySession docs, LayoutExports exports, ExportGate gate) : Endpoint<PublicDashboardRequest>
 {
     public override void Configure()
     {
@@ -34,7 +34,7 @@ public sealed class PublicDashboard(ExportsDb db, LayoutExports exports, ExportG
     public override async Task HandleAsync(PublicDashboardRequest req, CancellationToken ct)
     {
         var hash = Convert.ToHexString(Secrets.HashApiKey(req.Token));
-        var d = await db.Dashboards.FirstOrDefaultAsync(x => x.ShareHash == hash, ct);
+        var d = await docs.Query<Dashboard>().FirstOrDefaultAsync(x => x.ShareHash == hash, ct);
         if (d is null)
         {
             await Send.ResultAsync(Problems.NotFound("This link does not exist or was revoked."));

@@ -1,12 +1,14 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
+using Marten;
+using Marten.Patching;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Dashboards;
 
 /// <summary>DELETE /dashboards/{id}/share: revokes the public link at once.</summary>
-public sealed class RevokeShare(ExportsDb db) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
+public sealed class RevokeShare(IDocumentSession docs) : Endpoint<DashboardIdRequest, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -16,10 +18,11 @@ public sealed class RevokeShare(ExportsDb db) : Endpoint<DashboardIdRequest, Res
 
     public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(DashboardIdRequest req, CancellationToken ct)
     {
-        if (await DashboardQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
-        d.ShareHash = null;
-        d.SharedAt = null;
-        await db.SaveChangesAsync(ct);
+        if (await DashboardQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
+        // A patch of the link alone, never refused: a revoke always wins a race. It changes the document's version, so
+        // an update or share that loaded the dashboard before it fails (409) instead of bringing the link back.
+        docs.Patch<Dashboard>(d.Id).Set(x => x.ShareHash, (string?)null).Set(x => x.SharedAt, (DateTimeOffset?)null);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.NoContent();
     }
 }

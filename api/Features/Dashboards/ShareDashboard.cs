@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Dashboards;
@@ -11,7 +12,7 @@ public sealed record ShareLinkView(string Png, string Pdf, DateTimeOffset? Share
 
 /// <summary>POST /dashboards/{id}/share: creates (or replaces) the dashboard's public link: a read-only PNG/PDF of its
 /// saved range, revocable, kept only as a hash.</summary>
-public sealed class ShareDashboard(ExportsDb db, TimeProvider clock) : Endpoint<DashboardIdRequest, Results<Ok<ShareLinkView>, ProblemHttpResult>>
+public sealed class ShareDashboard(IDocumentSession docs, TimeProvider clock) : Endpoint<DashboardIdRequest, Results<Ok<ShareLinkView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -21,11 +22,12 @@ public sealed class ShareDashboard(ExportsDb db, TimeProvider clock) : Endpoint<
 
     public override async Task<Results<Ok<ShareLinkView>, ProblemHttpResult>> ExecuteAsync(DashboardIdRequest req, CancellationToken ct)
     {
-        if (await DashboardQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
+        if (await DashboardQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
         var token = "shr_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         d.ShareHash = Convert.ToHexString(Secrets.HashApiKey(token));
         d.SharedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        docs.Update(d);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.Ok(new ShareLinkView($"/api/v1/public/dashboards/{token}/export.png", $"/api/v1/public/dashboards/{token}/export.pdf", d.SharedAt));
     }
 }

@@ -4,7 +4,7 @@ using Exports.Layouts;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Dashboards;
 
@@ -19,7 +19,7 @@ public sealed class UpdateDashboardValidator : Validator<UpdateDashboardRequest>
 }
 
 /// <summary>PUT /dashboards/{id}: replaces title, description and layout (and the slug when given, unique per owner).</summary>
-public sealed class UpdateDashboard(ExportsDb db, TimeProvider clock) : Endpoint<UpdateDashboardRequest, Results<Ok<DashboardView>, ProblemHttpResult>>
+public sealed class UpdateDashboard(IDocumentSession docs, TimeProvider clock) : Endpoint<UpdateDashboardRequest, Results<Ok<DashboardView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -30,15 +30,16 @@ public sealed class UpdateDashboard(ExportsDb db, TimeProvider clock) : Endpoint
     public override async Task<Results<Ok<DashboardView>, ProblemHttpResult>> ExecuteAsync(UpdateDashboardRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await DashboardQueries.FindAsync(db, owner, req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
-        if (req.Slug is { } slug && slug != d.Slug && await db.Dashboards.AnyAsync(x => x.OwnerId == owner && x.Slug == slug, ct))
+        if (await DashboardQueries.FindAsync(docs, owner, req.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{req.Id}'.");
+        if (req.Slug is { } slug && slug != d.Slug && await docs.Query<Dashboard>().AnyAsync(x => x.OwnerId == owner && x.Slug == slug, ct))
             return DashboardRules.SlugTaken(slug);
         d.Slug = req.Slug ?? d.Slug;
         d.Title = req.Title!.Trim();
         d.Description = req.Description ?? d.Description;
         d.Layout = DashboardRules.Store(req);
         d.UpdatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        docs.Update(d);
+        await docs.SaveChangesAsync(ct);
         return TypedResults.Ok(DashboardView.Of(d));
     }
 }

@@ -32,7 +32,7 @@ public sealed class ExportWidgetDataValidator : Validator<ExportWidgetDataReques
 /// <c>to</c>, <c>tz</c>), read by the same <see cref="LayoutOverrides"/>; a range the widget sets itself wins, as it
 /// does when the widget is drawn. It lives with the series exports because it is one: same admission, tiers,
 /// approximation headers and background threshold. A text widget has no query (404 saying so).</summary>
-public sealed class ExportWidgetData(ExportsDb db, SeriesExports exports, JobQueue jobs, ExportGate gate, TimeProvider clock)
+public sealed class ExportWidgetData(Marten.IQuerySession docs, SeriesExports exports, JobQueue jobs, ExportGate gate, TimeProvider clock)
     : Endpoint<ExportWidgetDataRequest>
 {
     public override void Configure()
@@ -50,7 +50,7 @@ public sealed class ExportWidgetData(ExportsDb db, SeriesExports exports, JobQue
     async Task<IResult> ExportAsync(ExportWidgetDataRequest r, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await LayoutSources.FindDashboardAsync(db, owner, r.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{r.Id}'.");
+        if (await LayoutSources.FindDashboardAsync(docs, owner, r.Id, ct) is not { } d) return Problems.NotFound($"No dashboard '{r.Id}'.");
         var layout = Adapters.Dashboard(d);
         if (layout.Widgets?.FirstOrDefault(w => w.Id == r.WidgetId) is not { } widget) return Problems.NotFound($"Dashboard '{r.Id}' has no widget '{r.WidgetId}'.");
         if (widget.Query is null)

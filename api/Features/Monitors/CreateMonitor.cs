@@ -6,7 +6,7 @@ using Exports.Series;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Monitors;
 
@@ -38,7 +38,7 @@ public sealed class CreateMonitorValidator : Validator<CreateMonitorRequest>
 
 /// <summary>POST /monitors: creates a monitor and evaluates it at once. Its query is planned as the evaluation will
 /// run it (the last 24 h), so an unknown metric is a 400 here, not an error state later.</summary>
-public sealed class CreateMonitor(ExportsDb db, SeriesExports exports, TimeProvider clock)
+public sealed class CreateMonitor(IDocumentSession docs, SeriesExports exports, TimeProvider clock)
     : Endpoint<CreateMonitorRequest, Results<Created<MonitorView>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -50,7 +50,7 @@ public sealed class CreateMonitor(ExportsDb db, SeriesExports exports, TimeProvi
     public override async Task<Results<Created<MonitorView>, ProblemHttpResult>> ExecuteAsync(CreateMonitorRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (req.DashboardId is { } dash && !await db.Dashboards.AnyAsync(d => d.OwnerId == owner && d.Id == dash, ct))
+        if (req.DashboardId is { } dash && (await docs.LoadAsync<Dashboard>(dash, ct))?.OwnerId != owner)
             return Problems.Field("dashboardId", "No such dashboard.");
         var now = clock.GetUtcNow();
         var query = req.Query! with { Timeframe = null };
@@ -63,8 +63,8 @@ public sealed class CreateMonitor(ExportsDb db, SeriesExports exports, TimeProvi
             Condition = req.Condition!, Threshold = req.Threshold!.Value, DashboardId = req.DashboardId, CreatedAt = now,
         };
         var state = await Evaluate.NowAsync(exports, m, now, ct);
-        db.Monitors.Add(m);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/monitors/{m.Id}", MonitorView.Of(m, state));
+        docs.Insert(m);
+        await docs.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/v1/monitors/{m.Id}", MonitorView.Of(m, state, m.DashboardId is { } linked ? new HashSet<Guid> { linked } : []));
     }
 }

@@ -4,6 +4,7 @@ using Exports.Layouts;
 using Exports.Series;
 using FastEndpoints;
 using FluentValidation;
+using Marten;
 
 namespace Exports.Features.Monitors;
 
@@ -21,7 +22,7 @@ public sealed class ExportMonitorValidator : Validator<ExportMonitorRequest>
 }
 
 /// <summary>GET /monitors/{id}/export.{png|pdf}: the monitor's status (evaluated now) above its linked dashboard.</summary>
-public sealed class ExportMonitor(ExportsDb db, SeriesExports series, LayoutExports exports, ExportGate gate, TimeProvider clock)
+public sealed class ExportMonitor(IDocumentSession docs, SeriesExports series, LayoutExports exports, ExportGate gate, TimeProvider clock)
     : Endpoint<ExportMonitorRequest>
 {
     public override void Configure()
@@ -33,7 +34,7 @@ public sealed class ExportMonitor(ExportsDb db, SeriesExports series, LayoutExpo
     public override async Task HandleAsync(ExportMonitorRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await LayoutSources.MonitorAsync(db, series, owner, req.Id, clock.GetUtcNow(), ct) is not { } monitor)
+        if (await LayoutSources.MonitorAsync(docs, series, owner, req.Id, clock.GetUtcNow(), ct) is not { } monitor)
         {
             await Send.ResultAsync(Problems.NotFound($"No monitor '{req.Id}'."));
             return;

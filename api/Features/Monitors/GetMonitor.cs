@@ -1,10 +1,11 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Layouts;
 using Exports.Series;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Monitors;
 
@@ -13,7 +14,7 @@ namespace Exports.Features.Monitors;
 public sealed class GetMonitorValidator : Validator<MonitorIdRequest>;
 
 /// <summary>GET /monitors/{id}: one of your monitors, evaluated now; another owner's is "not found".</summary>
-public sealed class GetMonitor(ExportsDb db, SeriesExports exports, TimeProvider clock) : Endpoint<MonitorIdRequest, Results<Ok<MonitorView>, ProblemHttpResult>>
+public sealed class GetMonitor(IDocumentSession docs, SeriesExports exports, TimeProvider clock) : Endpoint<MonitorIdRequest, Results<Ok<MonitorView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -24,10 +25,10 @@ public sealed class GetMonitor(ExportsDb db, SeriesExports exports, TimeProvider
     public override async Task<Results<Ok<MonitorView>, ProblemHttpResult>> ExecuteAsync(MonitorIdRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await db.Monitors.FirstOrDefaultAsync(m => m.OwnerId == owner && m.Id == req.Id, ct) is not { } m)
+        if (await docs.LoadAsync<ThresholdMonitor>(req.Id, ct) is not { } m || m.OwnerId != owner)
             return Problems.NotFound($"No monitor '{req.Id}'.");
-        var state = await Evaluate.NowAsync(exports, m, clock.GetUtcNow(), ct);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(MonitorView.Of(m, state));
+        var state = await LayoutSources.EvaluateAsync(docs, exports, m, clock.GetUtcNow(), ct);
+        await docs.SaveChangesAsync(ct);
+        return TypedResults.Ok(MonitorView.Of(m, state, await LayoutSources.ExistingDashboardsAsync(docs, owner, [m.DashboardId], ct)));
     }
 }

@@ -13,9 +13,12 @@ public sealed record MonitorView(Guid Id, string Name, ExportRequest Query, stri
     double? Value, string? Series, DateTimeOffset? ValueAt, DateTimeOffset Since, bool SinceAtLeast, DateTimeOffset EvaluatedAt,
     MonitorWindow Window, string? Error, Guid? DashboardId)
 {
-    public static MonitorView Of(ThresholdMonitor m, MonitorState s) => new(m.Id, m.Name,
+    /// <param name="dashboards">The owner's dashboards among those monitors link to (<see cref="LayoutSources.ExistingDashboardsAsync"/>):
+    /// a link to any other (deleted meanwhile) is shown as no link.</param>
+    public static MonitorView Of(ThresholdMonitor m, MonitorState s, IReadOnlySet<Guid> dashboards) => new(m.Id, m.Name,
         JsonSerializer.Deserialize<ExportRequest>(m.Query, Adapters.Json)!, m.Condition, m.Threshold, s.State, s.Value, s.Series,
-        s.ValueAt, s.Since, s.SinceAtLeast, s.EvaluatedAt, new MonitorWindow(s.WindowFrom, s.EvaluatedAt), s.Error, m.DashboardId);
+        s.ValueAt, s.Since, s.SinceAtLeast, s.EvaluatedAt, new MonitorWindow(s.WindowFrom, s.EvaluatedAt), s.Error,
+        m.DashboardId is { } d && dashboards.Contains(d) ? d : null);
 }
 
 /// <summary>A request naming one monitor by its id.</summary>

@@ -38,7 +38,7 @@ public sealed class CreateRenderTokenValidator : Validator<CreateRenderTokenRequ
 }
 
 /// <summary>POST /render-tokens: a short-lived token to fetch a render without a session; the object must be yours.</summary>
-public sealed class CreateRenderToken(ExportsDb db, SeriesExports series, IDataProtectionProvider dp, TimeProvider clock)
+public sealed class CreateRenderToken(Marten.IDocumentSession docs, SeriesExports series, IDataProtectionProvider dp, TimeProvider clock)
     : Endpoint<CreateRenderTokenRequest, Results<Ok<RenderTokenView>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -50,7 +50,7 @@ public sealed class CreateRenderToken(ExportsDb db, SeriesExports series, IDataP
     public override async Task<Results<Ok<RenderTokenView>, ProblemHttpResult>> ExecuteAsync(CreateRenderTokenRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await LayoutSources.LoadAsync(db, series, owner, req.Kind!, req.Id!, req.WidgetId, clock.GetUtcNow(), ct) is null)
+        if (await LayoutSources.LoadAsync(docs, series, owner, req.Kind!, req.Id!, req.WidgetId, clock.GetUtcNow(), ct) is null)
             return Problems.NotFound($"No {req.Kind} '{req.Id}'{(req.WidgetId is null ? "" : $" with widget '{req.WidgetId}'")}.");
         var expires = clock.GetUtcNow().AddSeconds(req.TtlSeconds ?? 300);
         var payload = JsonSerializer.Serialize(new RenderTokenPayload(owner, req.Kind!, req.Id!, req.WidgetId, req.Format!, expires));

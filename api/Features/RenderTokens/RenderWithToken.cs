@@ -22,7 +22,7 @@ public sealed class RenderWithTokenValidator : Validator<RenderWithTokenRequest>
 }
 
 /// <summary>GET /render/{token}: draws what the token names, with no session (the token is the credential).</summary>
-public sealed class RenderWithToken(ExportsDb db, SeriesExports series, IDataProtectionProvider dp, LayoutExports exports, ExportGate gate, TimeProvider clock)
+public sealed class RenderWithToken(Marten.IDocumentSession docs, SeriesExports series, IDataProtectionProvider dp, LayoutExports exports, ExportGate gate, TimeProvider clock)
     : Endpoint<RenderWithTokenRequest>
 {
     public override void Configure()
@@ -45,7 +45,7 @@ public sealed class RenderWithToken(ExportsDb db, SeriesExports series, IDataPro
         var now = clock.GetUtcNow();
         if (p is null) return Problems.Status(401, "The render token is not valid");
         if (p.E < now) return Problems.Status(401, "The render token has expired", $"It expired at {p.E:O}. Ask for a new one.");
-        var layout = await LayoutSources.LoadAsync(db, series, p.O, p.K, p.I, p.W, now, ct);
+        var layout = await LayoutSources.LoadAsync(docs, series, p.O, p.K, p.I, p.W, now, ct);
         if (layout is null) return Problems.NotFound($"The {p.K} no longer exists.");
         return await gate.RenderAsync(exports, p.O, "Exports", layout with { Format = p.F }, HttpContext, ct);
     }

@@ -106,6 +106,22 @@ public sealed class DependencyTests
         Assert.True(reads.Count == 0, string.Join("\n", reads));
     }
 
+    /// <summary>Marten and EF Core both add <c>FirstOrDefaultAsync</c>, <c>AnyAsync</c>, <c>ToListAsync</c> to
+    /// IQueryable: a file that imports both namespaces calls whichever the compiler picks. While records move from one
+    /// to the other, no source file of the api (slice tests included) imports both.</summary>
+    [Fact]
+    public void NoSourceFile_ImportsBothMartenAndEfCore()
+    {
+        var api = Path.Combine(Exports.Tests.Infrastructure.NodeReaders.Root, "api");
+        var both = Directory.EnumerateFiles(api, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => File.ReadLines(f).Any(l => l.StartsWith("using Marten", StringComparison.Ordinal))
+                && File.ReadLines(f).Any(l => l.StartsWith("using Microsoft.EntityFrameworkCore", StringComparison.Ordinal)))
+            .Select(f => Path.GetRelativePath(api, f)).ToList();
+        Assert.True(Directory.EnumerateFiles(api, "*.cs", SearchOption.AllDirectories).Any(f => File.ReadLines(f).Any(l => l.StartsWith("using Marten", StringComparison.Ordinal))));
+        Assert.Empty(both);
+    }
+
     [Fact]
     public void Slices_NeverReferenceEachOther()
     {

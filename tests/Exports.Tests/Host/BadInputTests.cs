@@ -199,14 +199,22 @@ public sealed class BadInputTests(ApiFixture api)
     {
         var counts = new List<string>();
         foreach (var t in await OwnerTablesAsync())
-            counts.Add($"{t}={await api.ScalarAsync<long>($"SELECT count(*) FROM \"{t}\" WHERE owner_id = $1", owner)}");
+            counts.Add($"{t}={await api.ScalarAsync<long>($"SELECT count(*) FROM {t} WHERE owner_id = $1", owner)}");
         return string.Join(", ", counts);
     }
 
-    async Task<List<string>> OwnerTablesAsync() => (await api.RowsAsync("""
-        SELECT table_name FROM information_schema.columns
-        WHERE table_schema = 'public' AND column_name = 'owner_id' ORDER BY table_name
-        """)).Select(r => (string)r[0]!).ToList();
+    /// <summary>Every owner-scoped table: EF's in public, and the documents' (their owner is a duplicated column).</summary>
+    async Task<List<string>> OwnerTablesAsync()
+    {
+        var tables = (await api.RowsAsync($"""
+            SELECT format('%I.%I', table_schema, table_name) FROM information_schema.columns
+            WHERE table_schema IN ('public', '{Exports.Host.Documents.Schema}') AND column_name = 'owner_id' ORDER BY 1
+            """)).Select(r => (string)r[0]!).ToList();
+        Assert.Contains($"{Exports.Host.Documents.Schema}.mt_doc_alert", tables);
+        Assert.Contains($"{Exports.Host.Documents.Schema}.mt_doc_monitor", tables);
+        Assert.Contains($"{Exports.Host.Documents.Schema}.mt_doc_dashboard", tables);
+        return tables;
+    }
 
     public static TheoryData<string, string, string?, int, string?> NamedCases()
     {
@@ -305,13 +313,13 @@ public sealed class BadInputTests(ApiFixture api)
         Assert.Equal(1, dashboards.Count(c => c == 201));
         Assert.All(dashboards.Where(c => c != 201), c => Assert.Equal(409, c));
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM sources WHERE owner_id = $1", owner));
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM dashboards WHERE owner_id = $1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM docs.mt_doc_dashboard WHERE owner_id = $1", owner));
     }
 
     [Fact]
     public async Task AnAlertNamingAnotherOwnersMonitor_IsRefused_AndNothingIsStored()
     {
-        var demoMonitor = await api.ScalarAsync<Guid>("SELECT m.id FROM monitors m JOIN users u ON u.id = m.owner_id WHERE u.email = 'demo@exports.local' LIMIT 1");
+        var demoMonitor = await api.ScalarAsync<Guid>("SELECT m.id FROM docs.mt_doc_monitor m JOIN users u ON u.id = m.owner_id WHERE u.email = 'demo@exports.local' LIMIT 1");
         var (owner, client) = await api.NewUserAsync();
         foreach (var monitorId in new[] { demoMonitor, Guid.NewGuid() })
         {
@@ -322,7 +330,7 @@ public sealed class BadInputTests(ApiFixture api)
             });
             await r.ProblemAsync(400, "monitorId");
         }
-        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM alerts WHERE owner_id = $1", owner));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM docs.mt_doc_alert WHERE owner_id = $1", owner));
     }
 
     [Fact]
@@ -348,7 +356,7 @@ public sealed class BadInputTests(ApiFixture api)
             targets = new[] { new { query = new { source = "servers", metrics = new[] { "cpu_percent" } } } },
         });
         Assert.Equal(System.Net.HttpStatusCode.Created, r.StatusCode);
-        var stored = await api.ScalarAsync<DateTime>("SELECT fired_at FROM alerts WHERE owner_id = $1 AND title = 'offset'", owner);
+        var stored = await api.ScalarAsync<DateTime>("SELECT fired_at FROM docs.mt_doc_alert WHERE owner_id = $1 AND data->>'title' = 'offset'", owner);
         Assert.Equal(new DateTime(2026, 11, 1, 3, 30, 0, DateTimeKind.Utc), stored.ToUniversalTime());
     }
 

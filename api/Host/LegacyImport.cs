@@ -1,0 +1,123 @@
+using Exports.Data;
+using Marten;
+using Npgsql;
+
+namespace Exports.Host;
+
+/// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors and alerts in EF tables
+/// has rows in <c>dashboards</c>, <c>monitors</c> and <c>alerts</c> (or only some of them: each table is looked for on
+/// its own). At start-up, under a transaction-scoped advisory lock (two nodes may start
+/// together), each such table's rows become documents (same ids, every field) and the table is renamed
+/// <c>legacy_&lt;name&gt;</c>, all in one transaction: a node that waited on the lock finds nothing left to import, and
+/// a crash leaves the table as it was. On a fresh database EF has just made the tables empty; they are renamed the
+/// same way, so a second start imports nothing. Foreign keys that other tables (still on EF) hold on a moved table
+/// are dropped first: nothing in EF may refer to a row that now lives in a document.</summary>
+public static class LegacyImport
+{
+    /// <summary>The advisory lock's key ("exports-docs" as a number): one importer per database at a time.</summary>
+    public const long LockKey = 0x6578_706f_7274_0d0c;
+
+    /// <summary>The tables that moved, in the order they are imported.</summary>
+    public static readonly string[] Tables = ["dashboards", "monitors", "alerts"];
+
+    public static async Task RunAsync(IDocumentStore store, NpgsqlDataSource db, ILogger log, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await Exec(conn, tx, $"SELECT pg_advisory_xact_lock({LockKey})", ct);
+        // An old node still running would write to the tables while they are read (a row written after the read would
+        // be lost with the rename): writers wait for this transaction, and find the tables renamed (stop old nodes first).
+        foreach (var table in Tables)
+            if (await ExistsAsync(conn, tx, table, ct))
+                await Exec(conn, tx, $"LOCK TABLE public.\"{table}\" IN SHARE ROW EXCLUSIVE MODE", ct);
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
+        var moved = new List<string>();
+        foreach (var table in Tables)
+        {
+            if (!await ExistsAsync(conn, tx, table, ct)) continue;
+            var count = table switch
+            {
+                "dashboards" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, slug, title, description, layout::text, share_hash, shared_at, created_at, updated_at FROM public.dashboards", r => new Dashboard
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Slug = r.GetString(2), Title = r.GetString(3), Description = r.GetString(4),
+                    Layout = r.GetString(5), ShareHash = r.IsDBNull(6) ? null : r.GetString(6),
+                    SharedAt = r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), CreatedAt = r.GetFieldValue<DateTimeOffset>(8),
+                    UpdatedAt = r.GetFieldValue<DateTimeOffset>(9),
+                }, ct)),
+                "monitors" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, name, query::text, condition, threshold, state, value, since, dashboard_id, created_at FROM public.monitors", r => new ThresholdMonitor
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Name = r.GetString(2), Query = r.GetString(3), Condition = r.GetString(4),
+                    Threshold = r.GetDouble(5), State = r.GetString(6), Value = r.IsDBNull(7) ? null : r.GetDouble(7),
+                    Since = r.GetFieldValue<DateTimeOffset>(8), DashboardId = r.IsDBNull(9) ? null : r.GetGuid(9),
+                    CreatedAt = r.GetFieldValue<DateTimeOffset>(10),
+                }, ct)),
+                _ => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Title = r.GetString(2), Severity = r.GetString(3),
+                    FiredAt = r.GetFieldValue<DateTimeOffset>(4), MonitorId = r.IsDBNull(5) ? null : r.GetGuid(5),
+                    Targets = r.GetString(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7),
+                }, ct)),
+            };
+            moved.Add($"{table} ({count})");
+        }
+        if (moved.Count == 0) return;
+        await session.SaveChangesAsync(ct);
+        foreach (var table in Tables)
+        {
+            if (!await ExistsAsync(conn, tx, table, ct)) continue;
+            foreach (var (owner, fk) in await ForeignKeysOnAsync(conn, tx, table, ct))
+            {
+                await Exec(conn, tx, $"ALTER TABLE {owner} DROP CONSTRAINT \"{fk}\"", ct);
+                log.LogInformation("Dropped {Constraint} on {Table}: it referred to {Moved}, now documents", fk, owner, table);
+            }
+            await Exec(conn, tx, $"ALTER TABLE public.\"{table}\" RENAME TO \"legacy_{table}\"", ct);
+        }
+        await tx.CommitAsync(ct);
+        log.LogInformation("Moved into documents: {Tables}; the old tables are kept as legacy_*", string.Join(", ", moved));
+    }
+
+    static int Store<T>(IDocumentSession session, List<T> docs) where T : notnull
+    {
+        if (docs.Count > 0) session.Store<T>(docs);
+        return docs.Count;
+    }
+
+    static async Task<List<T>> ReadAsync<T>(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<T>();
+        while (await r.ReadAsync(ct)) list.Add(map(r));
+        return list;
+    }
+
+    static async Task<bool> ExistsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT to_regclass($1) IS NOT NULL", conn, tx);
+        cmd.Parameters.Add(new() { Value = $"public.{table}" });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>Foreign keys on <paramref name="table"/> held by tables that stay (neither moved nor legacy), each
+    /// table named as regclass prints it (quoted where needed).</summary>
+    static async Task<List<(string Table, string Constraint)>> ForeignKeysOnAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c
+            WHERE c.contype = 'f' AND c.confrelid = to_regclass($1) AND c.conrelid <> c.confrelid
+              AND NOT (c.conrelid::regclass::text = ANY($2)) AND c.conrelid::regclass::text NOT LIKE 'legacy\_%'
+            """, conn, tx);
+        cmd.Parameters.Add(new() { Value = $"public.{table}" });
+        cmd.Parameters.Add(new() { Value = Tables });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<(string, string)>();
+        while (await r.ReadAsync(ct)) list.Add((r.GetString(0), r.GetString(1)));
+        return list;
+    }
+
+    static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,294 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Alba;
+using Exports.Data;
+using Exports.Host;
+using Exports.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Exports.Tests.Host;
+
+/// <summary>A database made by the version before documents (its EF migrations, rows written by SQL) is opened by this
+/// version: every dashboard, monitor and alert comes back through the API with every field, the old tables are kept as
+/// legacy_*, and a second start imports nothing again.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class UpgradeInPlaceTests(ApiFixture api)
+{
+    static readonly DateTimeOffset T0 = new(2026, 11, 20, 8, 30, 15, TimeSpan.Zero);
+
+    [Fact]
+    public async Task RowsOfTheEfTables_BecomeDocuments_OnceAndWithEveryField()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade");
+        await using var db = NpgsqlDataSource.Create(cs);
+        var owner = Guid.NewGuid();
+        var other = Guid.NewGuid();
+        var key = await UserAsync(db, owner);
+        var otherKey = await UserAsync(db, other);
+        var (dashboard, plain) = (Guid.NewGuid(), Guid.NewGuid());
+        const string token = "shr_upgrade-test-token";
+        const string layout = """{"title": "Web", "widgets": [{"id": "t", "type": "text", "text": "**kept**", "x": 0, "y": 0, "w": 4, "h": 2}]}""";
+        var (hot, quiet, fired, bare) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        const string query = """{"source": "servers", "metrics": ["cpu_percent"], "filter": {"field": "server", "op": "eq", "value": "web-03"}}""";
+        const string targets = """[{"title": "CPU", "query": {"source": "servers", "metrics": ["cpu_percent"]}, "threshold": 80}, {"title": "Load", "query": {"source": "servers", "metrics": ["load_avg"]}}]""";
+        await ExecAsync(db, """
+            INSERT INTO dashboards (id, owner_id, slug, title, description, layout, share_hash, shared_at, created_at, updated_at)
+            VALUES ($1, $2, 'web', 'Web', 'The web tier', $3::jsonb, $4, $5, $6, $7),
+                   ($8, $2, 'plain', 'Plain', '', '{"widgets": []}', NULL, NULL, $6, $6)
+            """, dashboard, owner, layout, Convert.ToHexString(Secrets.HashApiKey(token)), T0.AddHours(-1), T0.AddDays(-9), T0.AddDays(-2), plain);
+        await ExecAsync(db, """
+            INSERT INTO monitors (id, owner_id, name, query, condition, threshold, state, value, since, dashboard_id, created_at)
+            VALUES ($1, $2, 'web-03 CPU', $3::jsonb, 'above', 80.5, 'alerting', 93.25, $4, $5, $6),
+                   ($7, $2, 'quiet disk', '{"source": "servers", "metrics": ["disk"]}', 'below', -2, 'no-data', NULL, $4, NULL, $6)
+            """, hot, owner, query, T0.AddMinutes(-5), dashboard, T0.AddDays(-3), quiet);
+        await ExecAsync(db, """
+            INSERT INTO alerts (id, owner_id, title, severity, fired_at, monitor_id, targets, created_at)
+            VALUES ($1, $2, 'High CPU', 'critical', $3, $4, $5::jsonb, $6),
+                   ($7, $8, 'Someone else''s', 'info', $3, NULL, '[{"title": "x", "query": {"source": "s", "metrics": ["m"]}}]', $6)
+            """, fired, owner, T0.AddMinutes(-4), hot, targets, T0.AddMinutes(-1), bare, other);
+
+        await using (var host = await StartAsync(cs, "upgrade-a"))
+        {
+            // Fields the API does not show (the last evaluation, creation times) straight from the documents, before any
+            // read re-evaluates the monitor.
+            await using (var docs = host.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession())
+            {
+                var m = (await docs.LoadAsync<ThresholdMonitor>(hot))!;
+                Assert.Equal((owner, "alerting", (double?)93.25, T0.AddMinutes(-5), T0.AddDays(-3)), (m.OwnerId, m.State, m.Value, m.Since, m.CreatedAt));
+                var q = (await docs.LoadAsync<ThresholdMonitor>(quiet))!;
+                Assert.Equal(("no-data", (double?)null, (Guid?)null), (q.State, q.Value, q.DashboardId));
+                var d = (await docs.LoadAsync<Dashboard>(dashboard))!;
+                Assert.Equal((owner, T0.AddHours(-1)), (d.OwnerId, d.SharedAt));
+                var a = (await docs.LoadAsync<Alert>(fired))!;
+                Assert.Equal((owner, T0.AddMinutes(-1)), (a.OwnerId, a.CreatedAt));
+            }
+            using var client = Client(host, key);
+            var dash = await (await client.GetAsync("/api/v1/dashboards/web")).JsonAsync();
+            Assert.Equal(dashboard, dash.GetProperty("id").GetGuid());
+            Assert.Equal(("web", "Web", "The web tier", true), (dash.GetProperty("slug").GetString(), dash.GetProperty("title").GetString(),
+                dash.GetProperty("description").GetString(), dash.GetProperty("shared").GetBoolean()));
+            Assert.Equal((T0.AddDays(-9), T0.AddDays(-2)), (dash.GetProperty("createdAt").GetDateTimeOffset(), dash.GetProperty("updatedAt").GetDateTimeOffset()));
+            var widget = dash.GetProperty("layout").GetProperty("widgets")[0];
+            Assert.Equal(("t", "**kept**", 4), (widget.GetProperty("id").GetString(), widget.GetProperty("text").GetString(), widget.GetProperty("w").GetInt32()));
+            var dashboards = await (await client.GetAsync("/api/v1/dashboards")).JsonAsync();
+            Assert.Equal(new[] { ("plain", false), ("web", true) }, dashboards.GetProperty("dashboards").EnumerateArray()
+                .Select(x => (x.GetProperty("slug").GetString(), x.GetProperty("shared").GetBoolean())));
+            // The share link's hash came along: the token given out before the upgrade still opens the dashboard.
+            var shared = await host.Server.CreateClient().GetAsync($"/api/v1/public/dashboards/{token}/export.png");
+            Assert.Equal(System.Net.HttpStatusCode.OK, shared.StatusCode);
+            Assert.Equal("image/png", shared.Content.Headers.ContentType?.MediaType);
+            await (await Client(host, otherKey).GetAsync("/api/v1/dashboards/web")).ProblemAsync(404);
+            var alert = await (await client.GetAsync($"/api/v1/alerts/{fired}")).JsonAsync();
+            Assert.Equal("High CPU", alert.GetProperty("title").GetString());
+            Assert.Equal("critical", alert.GetProperty("severity").GetString());
+            Assert.Equal(T0.AddMinutes(-4), alert.GetProperty("firedAt").GetDateTimeOffset());
+            Assert.Equal(hot, alert.GetProperty("monitorId").GetGuid());
+            var t = alert.GetProperty("targets");
+            Assert.Equal(new[] { "CPU", "Load" }, t.EnumerateArray().Select(x => x.GetProperty("title").GetString()));
+            Assert.Equal(80, t[0].GetProperty("threshold").GetDouble());
+            Assert.Equal("load_avg", t[1].GetProperty("query").GetProperty("metrics")[0].GetString());
+            var list = await (await client.GetAsync("/api/v1/alerts")).JsonAsync();
+            Assert.Equal(new[] { fired }, list.GetProperty("alerts").EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+
+            var monitor = await (await client.GetAsync($"/api/v1/monitors/{hot}")).JsonAsync();
+            Assert.Equal("web-03 CPU", monitor.GetProperty("name").GetString());
+            Assert.Equal("above", monitor.GetProperty("condition").GetString());
+            Assert.Equal(80.5, monitor.GetProperty("threshold").GetDouble());
+            Assert.Equal(dashboard, monitor.GetProperty("dashboardId").GetGuid());
+            var mq = monitor.GetProperty("query");
+            Assert.Equal("servers", mq.GetProperty("source").GetString());
+            Assert.Equal("cpu_percent", mq.GetProperty("metrics")[0].GetString());
+            Assert.Equal("web-03", mq.GetProperty("filter").GetProperty("value").GetString());
+            // Evaluated now: this database has no source "servers", and the stored state follows the evaluation.
+            Assert.Equal("error", monitor.GetProperty("state").GetString());
+            var monitors = await (await client.GetAsync("/api/v1/monitors")).JsonAsync();
+            Assert.Equal(new[] { quiet, hot }, monitors.GetProperty("monitors").EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+            var q2 = monitors.GetProperty("monitors")[0];
+            Assert.Equal(("below", -2.0), (q2.GetProperty("condition").GetString(), q2.GetProperty("threshold").GetDouble()));
+            Assert.False(q2.TryGetProperty("dashboardId", out var none) && none.ValueKind != JsonValueKind.Null);
+
+            // The other owner sees only their own alert, and not this owner's.
+            using var otherClient = Client(host, otherKey);
+            Assert.Equal(new[] { bare }, (await (await otherClient.GetAsync("/api/v1/alerts")).JsonAsync()).GetProperty("alerts").EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+            await (await otherClient.GetAsync($"/api/v1/alerts/{fired}")).ProblemAsync(404);
+            await (await otherClient.GetAsync($"/api/v1/monitors/{hot}")).ProblemAsync(404);
+
+            // A new alert after the upgrade, to tell an import from a second one.
+            var created = await client.PostJsonAsync("/api/v1/alerts", new
+            {
+                title = "after", severity = "info", firedAt = "2026-11-21T00:00:00Z", monitorId = hot,
+                targets = new[] { new { query = new { source = "servers", metrics = new[] { "cpu_percent" } } } },
+            });
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+        Assert.Equal((false, false, true, true), await TablesAsync(db));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_alerts"));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_dashboards"));
+
+        // Second start: nothing left to import. The documents are as the first run left them (the monitor keeps the
+        // state its evaluation stored, not the legacy row's), and no document is doubled.
+        await using (var host = await StartAsync(cs, "upgrade-b"))
+        {
+            Assert.Equal(3L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_alert"));
+            Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_monitor"));
+            Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_dashboard"));
+            Assert.Equal("error", await ScalarAsync<string>(db, $"SELECT data->>'state' FROM {Documents.Schema}.mt_doc_monitor WHERE id = $1", hot));
+            using var client = Client(host, key);
+            var titles = (await (await client.GetAsync("/api/v1/alerts")).JsonAsync()).GetProperty("alerts").EnumerateArray().Select(x => x.GetProperty("title").GetString());
+            Assert.Equal(new[] { "after", "High CPU" }, titles);
+        }
+        Assert.Equal((false, false, true, true), await TablesAsync(db));
+    }
+
+    [Fact]
+    public async Task AFreshDatabase_KeepsNoEfTableForDocuments()
+    {
+        // The fixture's database was made by this version: EF made the tables, the importer found them empty and renamed them.
+        Assert.Equal((false, false, true, true), await TablesAsync(api.Db));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_alerts"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_monitors"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_dashboards"));
+        // The uniqueness the EF table enforced: a slug per owner, a share hash where set.
+        var unique = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_dashboard' AND indexdef LIKE 'CREATE UNIQUE%'"))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.Contains(unique, d => d.Contains("(owner_id, slug)"));
+        Assert.Contains(unique, d => d.Contains("(share_hash)") && d.Contains("WHERE (share_hash IS NOT NULL)"));
+        // The alert list's index, as the EF table had it: one owner's alerts newest first.
+        var alertIndexes = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_alert'"))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.True(alertIndexes.Any(d => d.Contains("(owner_id, fired_at DESC)")), string.Join("\n", alertIndexes));
+    }
+
+    [Fact]
+    public async Task AWriteOfAnOldNodeInFlight_IsWaitedFor_AndImported()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_inflight");
+        await using var db = NpgsqlDataSource.Create(cs);
+        var owner = Guid.NewGuid();
+        var key = await UserAsync(db, owner);
+        var late = Guid.NewGuid();
+        // An old node's transaction writes an alert and has not committed when this version starts.
+        await using var oldNode = await db.OpenConnectionAsync();
+        await using var tx = await oldNode.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO alerts (id, owner_id, title, severity, fired_at, monitor_id, targets, created_at)
+            VALUES ($1, $2, 'late', 'info', $3, NULL, '[]', $3)
+            """, oldNode, tx))
+        {
+            insert.Parameters.Add(new() { Value = late });
+            insert.Parameters.Add(new() { Value = owner });
+            insert.Parameters.Add(new() { Value = T0 });
+            await insert.ExecuteNonQueryAsync();
+        }
+        // Alba starts the host synchronously: on another thread, so this one can watch it wait.
+        var starting = Task.Run(() => StartAsync(cs, "upgrade-inflight"));
+        // The importer waits for the old node's transaction (a lock wait in this database) before it reads.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await ScalarAsync<long>(db, "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The importer never waited for the old node's transaction.");
+            Assert.False(starting.IsCompleted, $"The host started while the old node's write was still open: {starting.Exception}");
+            await Task.Delay(100);
+        }
+        await tx.CommitAsync();
+        await using var host = await starting;
+        var alert = await (await Client(host, key).GetAsync($"/api/v1/alerts/{late}")).JsonAsync();
+        Assert.Equal("late", alert.GetProperty("title").GetString());
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_alerts"));
+    }
+
+    [Fact]
+    public async Task TwoNodesStartingTogether_ImportOnce()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_two");
+        await using var db = NpgsqlDataSource.Create(cs);
+        var owner = Guid.NewGuid();
+        var key = await UserAsync(db, owner);
+        var ids = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var id in ids)
+            await ExecAsync(db, "INSERT INTO alerts (id, owner_id, title, severity, fired_at, targets, created_at) VALUES ($1, $2, 'a', 'info', $3, '[]', $3)", id, owner, T0);
+        // Two nodes of one cluster, started at the same moment (each on its own thread: Alba starts a host synchronously).
+        using var go = new Barrier(2);
+        Task<IAlbaHost> Node() => Task.Run(() => { go.SignalAndWait(); return StartAsync(cs, "upgrade-two"); });
+        var hosts = await Task.WhenAll(Node(), Node());
+        try
+        {
+            Assert.Equal(20L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_alert"));
+            Assert.Equal(20L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_alerts"));
+            Assert.Equal((false, false, true, true), await TablesAsync(db));
+            foreach (var host in hosts)
+            {
+                var listed = (await (await Client(host, key).GetAsync("/api/v1/alerts")).JsonAsync()).GetProperty("alerts").EnumerateArray()
+                    .Select(x => x.GetProperty("id").GetGuid()).Order();
+                Assert.Equal(ids.Order(), listed);
+            }
+        }
+        finally
+        {
+            foreach (var host in hosts) await host.DisposeAsync();
+        }
+    }
+
+    /// <summary>A new database with the schema of the version before documents: this version's EF migrations for every
+    /// other table, and the three tables exactly as they were (<c>Upgrade/legacy-0009.sql</c>, a checked-in snapshot).</summary>
+    static async Task<string> OldDatabaseAsync(string name)
+    {
+        var cs = TestPostgres.Database(name);
+        await using (var ef = new ExportsDb(new DbContextOptionsBuilder<ExportsDb>().UseNpgsql(cs).Options))
+            await ef.Database.MigrateAsync();
+        await using var db = NpgsqlDataSource.Create(cs);
+        await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards CASCADE");
+        await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009.sql")));
+        return cs;
+    }
+
+    /// <summary>Whether any of alerts, monitors and dashboards is still in public, and whether all three legacy_* are.</summary>
+    static async Task<(bool, bool, bool, bool)> TablesAsync(NpgsqlDataSource db) => (
+        await ScalarAsync<bool>(db, "SELECT to_regclass('public.alerts') IS NOT NULL OR to_regclass('public.dashboards') IS NOT NULL"),
+        await ScalarAsync<bool>(db, "SELECT to_regclass('public.monitors') IS NOT NULL"),
+        await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_alerts') IS NOT NULL AND to_regclass('public.legacy_dashboards') IS NOT NULL"),
+        await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_monitors') IS NOT NULL"));
+
+    /// <summary>This version on <paramref name="cs"/>, in this process: its own Quartz and Wolverine names, no demo seed.
+    /// The settings are the host's own (no process-wide environment variable changes), so two can start at once.</summary>
+    static Task<IAlbaHost> StartAsync(string cs, string cluster) => AlbaHost.For<Program>(b =>
+    {
+        b.UseSetting("EXPORTS_DB", cs);
+        b.UseSetting("EXPORTS_SEED", "false");
+        b.UseSetting("EXPORTS_SCHEDULER_NAME", cluster);
+        b.UseSetting("EXPORTS_DATA_DIR", Directory.CreateTempSubdirectory("exports-upgrade-").FullName);
+    });
+
+    static HttpClient Client(IAlbaHost host, string key)
+    {
+        var c = host.Server.CreateClient();
+        c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return c;
+    }
+
+    static async Task<string> UserAsync(NpgsqlDataSource db, Guid id)
+    {
+        var key = Secrets.NewApiKey();
+        await ExecAsync(db, "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, 'Upgrade', $3, now())",
+            id, $"user-{id:N}@test.local", Secrets.HashPassword("secret-password"));
+        await ExecAsync(db, "INSERT INTO api_keys (id, owner_id, name, prefix, hash, created_at) VALUES ($1, $2, 'test', $3, $4, now())",
+            Guid.NewGuid(), id, Secrets.KeyPrefix(key), Secrets.HashApiKey(key));
+        return key;
+    }
+
+    static async Task ExecAsync(NpgsqlDataSource db, string sql, params object[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] args)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+}
