@@ -76,18 +76,21 @@ public sealed class DeliveryService(
                 continue;
             }
             var (deliveryId, token) = claimed;
-            await using var lease = new Lease(t => RenewAsync(deliveryId, token, t), settings.Jobs.NodeStale, ct);
+            var lease = new Lease(t => RenewAsync(deliveryId, token, t), settings.Jobs.NodeStale, LeaseTime, ct);
             try
             {
                 await DeliverOneAsync(job, dest, deliveryId, token, link, retry, lease.Token);
             }
             catch (OperationCanceledException) when (lease.Lost && !ct.IsCancellationRequested)
             {
-                // Another claim took it (this node was taken for gone): that one delivers it and records the result.
-                log.LogWarning("Delivery {Delivery} of export {Job} was taken over by another node", deliveryId, job.Id);
+                // The claim was taken by another node, or could not be renewed and may lapse: stop sending, and look
+                // again later (if another node took it, it delivers and records it; if not, this message does).
+                log.LogWarning("Delivery {Delivery} of export {Job} lost its claim; looking again later", deliveryId, job.Id);
+                deferred = true;
             }
             finally
             {
+                await lease.DisposeAsync(); // no renewal after the release
                 await ReleaseAsync(deliveryId, token); // a delivery cut short is free to take at once, not in a lease's time
             }
         }
@@ -172,11 +175,12 @@ public sealed class DeliveryService(
             cmd.Parameters.Add(new NpgsqlParameter { Value = token });
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         }
-        catch (NpgsqlException e) { log.LogWarning(e, "Delivery {Delivery} not released; it is free once its lease lapses", delivery); }
+        catch (Exception e) { log.LogWarning(e, "Delivery {Delivery} not released; it is free once its lease lapses", delivery); }
     }
 
-    /// <summary>Holds a claim while its delivery runs: renews it every <c>every</c>, and cancels <see cref="Token"/>
-    /// when the claim is lost (taken by another) or could not be renewed for two periods in a row (it may lapse).</summary>
+    /// <summary>Holds a claim while its delivery runs: renews it every <c>every</c> (each renewal given at most that
+    /// long), and cancels <see cref="Token"/> when the claim is lost (taken by another) or has not been renewed for
+    /// <c>lease</c> minus one period, before it could lapse and be taken while this node still sends.</summary>
     sealed class Lease : IAsyncDisposable
     {
         readonly CancellationTokenSource _stop = new();
@@ -185,32 +189,41 @@ public sealed class DeliveryService(
         public CancellationToken Token => _work.Token;
         public bool Lost { get; private set; }
 
-        public Lease(Func<CancellationToken, Task<bool>> renew, TimeSpan every, CancellationToken outer)
+        public Lease(Func<CancellationToken, Task<bool>> renew, TimeSpan every, TimeSpan lease, CancellationToken outer)
         {
             _work = CancellationTokenSource.CreateLinkedTokenSource(outer);
             _loop = Task.Run(async () =>
             {
                 using var timer = new PeriodicTimer(every);
-                var missed = 0;
+                var renewed = Stopwatch.StartNew();
                 try
                 {
                     while (await timer.WaitForNextTickAsync(_stop.Token))
                     {
-                        bool held;
-                        try { held = await renew(_stop.Token); missed = 0; }
-                        catch (NpgsqlException) { held = ++missed < 2; }
-                        if (held) continue;
-                        Lost = true;
-                        await _work.CancelAsync();
-                        return;
+                        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                        attempt.CancelAfter(every);
+                        try
+                        {
+                            if (!await renew(attempt.Token)) { await LoseAsync(); return; } // another claim has it
+                            renewed.Restart();
+                        }
+                        catch (Exception) when (!_stop.IsCancellationRequested) { } // a missed renewal (a blip, a timeout)
+                        if (renewed.Elapsed >= lease - every) { await LoseAsync(); return; }
                     }
                 }
                 catch (OperationCanceledException) { }
             });
         }
 
+        async Task LoseAsync()
+        {
+            Lost = true;
+            await _work.CancelAsync();
+        }
+
         public async ValueTask DisposeAsync()
         {
+            if (_stop.IsCancellationRequested) return;
             await _stop.CancelAsync();
             await _loop;
             _stop.Dispose();
@@ -226,7 +239,7 @@ public sealed class DeliveryService(
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $6 = 'delivered' THEN now() END)
             ON CONFLICT (export_id, destination_id) DO UPDATE SET status = $6, attempts = $7, last_error = $8, detail = $9, duration_ms = $10,
                 delivered_at = CASE WHEN $6 = 'delivered' THEN now() END
-            WHERE $11::text IS NULL OR export_deliveries.claimed_by = $11
+            WHERE ($11::text IS NULL AND export_deliveries.status NOT IN ('delivered', 'failed')) OR export_deliveries.claimed_by = $11
             """);
         foreach (var v in new object?[] { Guid.CreateVersion7(), export, destination, name, kind, status, attempts, error, detail, ms, token })
             cmd.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });

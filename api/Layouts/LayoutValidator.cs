@@ -58,7 +58,7 @@ public static partial class LayoutValidator
     static Settings? Check(ExportLayout l, CappedErrors e, LayoutLimits limits, DateTimeOffset now)
     {
         var format = (l.Format ?? "png").Trim().ToLowerInvariant();
-        if (format is not ("png" or "pdf")) e.Add("format", "format must be png or pdf.");
+        if (!VisualFormats.IsValid(format)) e.Add("format", "format must be png or pdf.");
         var zone = TimeZoneInfo.Utc;
         if (l.Timezone is { } tz && !TimeZones.TryIana(tz, out zone)) e.Add("timezone", $"Unknown time zone '{tz}'. Use an IANA name such as Europe/Berlin.");
         if (l.Title is { Length: > 200 }) e.Add("title", "The title has at most 200 characters.");

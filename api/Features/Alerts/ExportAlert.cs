@@ -18,7 +18,7 @@ public sealed class ExportAlertRequest
 public sealed class ExportAlertValidator : Validator<ExportAlertRequest>
 {
     public ExportAlertValidator() =>
-        RuleFor(r => r.Format).Must(f => f is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+        RuleFor(r => r.Format).Must(VisualFormats.IsValid).WithMessage(VisualFormats.Message).OverridePropertyName("format");
 }
 
 /// <summary>GET /alerts/{id}/export.{png|pdf}: the alert's targets drawn around its fire time.</summary>
@@ -39,6 +39,6 @@ public sealed class ExportAlert(IQuerySession docs, LayoutExports exports, Expor
             return;
         }
         var query = LayoutOverrides.Parse(HttpContext.Request.Query);
-        await Send.ResultAsync(await gate.RenderAsync(exports, owner, User.Identity?.Name ?? "Exports", query.Apply(alert, req.Format), HttpContext, ct, query));
+        await Send.ResultAsync(await gate.RenderAsync(exports, owner, User.Identity?.Name ?? "Exports", query.Apply(alert, req.Format.ToLowerInvariant()), HttpContext, ct, query));
     }
 }

@@ -18,7 +18,7 @@ public sealed class ExportDashboardRequest
 public sealed class ExportDashboardValidator : Validator<ExportDashboardRequest>
 {
     public ExportDashboardValidator() =>
-        RuleFor(r => r.Format).Must(f => f.ToLowerInvariant() is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+        RuleFor(r => r.Format).Must(VisualFormats.IsValid).WithMessage(VisualFormats.Message).OverridePropertyName("format");
 }
 
 /// <summary>GET /dashboards/{id}/export.{png|pdf}.</summary>

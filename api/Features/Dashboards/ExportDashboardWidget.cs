@@ -20,7 +20,7 @@ public sealed class ExportDashboardWidgetValidator : Validator<ExportDashboardWi
 {
     public ExportDashboardWidgetValidator()
     {
-        RuleFor(r => r.Format).Must(f => f.ToLowerInvariant() is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+        RuleFor(r => r.Format).Must(VisualFormats.IsValid).WithMessage(VisualFormats.Message).OverridePropertyName("format");
         RuleFor(r => r.WidgetId).MaximumLength(100).WithMessage("A widget id has at most 100 characters.").OverridePropertyName("widgetId");
     }
 }

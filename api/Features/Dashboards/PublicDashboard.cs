@@ -16,7 +16,7 @@ public sealed class PublicDashboardRequest
 public sealed class PublicDashboardValidator : Validator<PublicDashboardRequest>
 {
     public PublicDashboardValidator() =>
-        RuleFor(r => r.Format).Must(f => f.ToLowerInvariant() is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+        RuleFor(r => r.Format).Must(VisualFormats.IsValid).WithMessage(VisualFormats.Message).OverridePropertyName("format");
 }
 
 /// <summary>GET /public/dashboards/{token}/export.{png|pdf}: a shared dashboard with no sign-in. It is never the route

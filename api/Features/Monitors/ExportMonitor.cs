@@ -18,7 +18,7 @@ public sealed class ExportMonitorRequest
 public sealed class ExportMonitorValidator : Validator<ExportMonitorRequest>
 {
     public ExportMonitorValidator() =>
-        RuleFor(r => r.Format).Must(f => f is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+        RuleFor(r => r.Format).Must(VisualFormats.IsValid).WithMessage(VisualFormats.Message).OverridePropertyName("format");
 }
 
 /// <summary>GET /monitors/{id}/export.{png|pdf}: the monitor's status (evaluated now) above its linked dashboard.</summary>
@@ -40,6 +40,6 @@ public sealed class ExportMonitor(IDocumentSession docs, SeriesExports series, L
             return;
         }
         var query = LayoutOverrides.Parse(HttpContext.Request.Query);
-        await Send.ResultAsync(await gate.RenderAsync(exports, owner, User.Identity?.Name ?? "Exports", query.Apply(monitor, req.Format), HttpContext, ct, query));
+        await Send.ResultAsync(await gate.RenderAsync(exports, owner, User.Identity?.Name ?? "Exports", query.Apply(monitor, req.Format.ToLowerInvariant()), HttpContext, ct, query));
     }
 }

@@ -29,7 +29,7 @@ public sealed class CreateRenderTokenValidator : Validator<CreateRenderTokenRequ
     {
         RuleFor(r => r.Kind).Must(k => k is "dashboard" or "widget" or "monitor" or "alert")
             .WithMessage("kind is dashboard, widget, monitor or alert.").OverridePropertyName("kind");
-        RuleFor(r => r.Format).Must(f => f is "png" or "pdf").WithMessage("format is png or pdf.").OverridePropertyName("format");
+        RuleFor(r => r.Format).Must(VisualFormats.IsValid).WithMessage(VisualFormats.Message).OverridePropertyName("format");
         RuleFor(r => r.TtlSeconds).Must(t => t is null or (>= 10 and <= 3600)).WithMessage("ttlSeconds is from 10 to 3600.").OverridePropertyName("ttlSeconds");
         RuleFor(r => r.WidgetId).Must((r, w) => r.Kind != "widget" || !string.IsNullOrEmpty(w))
             .WithMessage("A widget token names the widget.").OverridePropertyName("widgetId");
@@ -53,7 +53,7 @@ public sealed class CreateRenderToken(Marten.IDocumentSession docs, SeriesExport
         if (await LayoutSources.LoadAsync(docs, series, owner, req.Kind!, req.Id!, req.WidgetId, clock.GetUtcNow(), ct) is null)
             return Problems.NotFound($"No {req.Kind} '{req.Id}'{(req.WidgetId is null ? "" : $" with widget '{req.WidgetId}'")}.");
         var expires = clock.GetUtcNow().AddSeconds(req.TtlSeconds ?? 300);
-        var payload = JsonSerializer.Serialize(new RenderTokenPayload(owner, req.Kind!, req.Id!, req.WidgetId, req.Format!, expires));
+        var payload = JsonSerializer.Serialize(new RenderTokenPayload(owner, req.Kind!, req.Id!, req.WidgetId, req.Format!.ToLowerInvariant(), expires));
         var token = RenderTokenPayload.Protector(dp).Protect(payload, expires + RenderTokenPayload.Grace);
         return TypedResults.Ok(new RenderTokenView(token, $"/api/v1/render/{token}", expires));
     }

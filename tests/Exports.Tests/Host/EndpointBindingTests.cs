@@ -164,5 +164,16 @@ public sealed class EndpointBindingTests(ApiFixture api)
         Assert.EndsWith(".csv", csv.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         await (await c.GetAsync($"/api/v1/destinations/{Guid.Empty}")).ProblemAsync(404);
         await (await c.GetAsync($"/api/v1/alerts/{Guid.Empty}")).ProblemAsync(404);
+        // One rule for every visual export: alerts and monitors too (they answered 400 "format is png or pdf.").
+        foreach (var kind in new[] { "alerts", "monitors" })
+        {
+            var list = JsonDocument.Parse(await c.GetStringAsync($"/api/v1/{kind}")).RootElement;
+            var items = list.GetProperty(kind);
+            var id = items[0].GetProperty("id").GetString();
+            var pdf = await c.GetAsync($"/api/v1/{kind}/{id}/export.PDF");
+            Assert.True(pdf.StatusCode == HttpStatusCode.OK, $"{kind}: {await pdf.Content.ReadAsStringAsync()}");
+            Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("%PDF-"u8.ToArray(), (await pdf.Content.ReadAsByteArrayAsync())[..5]);
+        }
     }
 }
