@@ -10,7 +10,7 @@ namespace Exports.Series;
 
 /// <summary>A request that passed validation: everything needed to stream the file, decided before the first byte.</summary>
 public sealed record PreparedExport(
-    ExportRequest Request, QueryPlan Plan, FormatSpec Format, object Options, ExportSchema Schema,
+    ExportRequest Request, QueryPlan Plan, ExportFormat Format, ExportSchema Schema,
     string Compression, string FileName, string MediaType);
 
 /// <param name="EstimateKind">"exact", or "upper bound" (see <see cref="QueryPlan.EstimateKind"/>).</param>
@@ -65,25 +65,25 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             errors.Add("formatOptions", "formatOptions must be an object.");
         if (req.Filename is { } fn && (fn.Length > 200 || FileNames.Sanitize(fn).Length == 0))
             errors.Add("filename", "The file name must have 1 to 200 characters, not only dots, slashes or control characters.");
-        var options = format?.ParseOptions(req.FormatOptions is { ValueKind: JsonValueKind.Object } ? req.FormatOptions : null, errors);
+        var chosen = format?.Parse(req.FormatOptions is { ValueKind: JsonValueKind.Object } ? req.FormatOptions : null, errors);
 
         var src = await SourceCatalog.LoadAsync(db, owner, req.Source.Trim(), ct);
         if (src is null) return (PrepareOutcome.SourceNotFound, null, errors);
         var now = clock.GetUtcNow();
-        var plan = ExportPlanner.Plan(req with { Format = formatName }, src, now, limits, errors);
-        if (plan is null || errors.Any || format is null || options is null) return (PrepareOutcome.Invalid, null, errors);
+        var plan = ExportPlanner.Plan(req with { Format = formatName }, src, now, limits, errors, seriesMajor: chosen?.SeriesMajor ?? false);
+        if (plan is null || errors.Any || format is null || chosen is null) return (PrepareOutcome.Invalid, null, errors);
 
         var schema = new ExportSchema(plan.Columns, plan.Zone, Metadata(req, plan, now));
-        format.Validate(options, schema, errors);
+        chosen.Validate(schema, errors);
         if (errors.Any) return (PrepareOutcome.Invalid, null, errors);
 
-        var packaging = format.Packaging?.Invoke(options);
+        var packaging = chosen.Packaging;
         var ext = (packaging?.Extension ?? format.Extension) + Compressions.Extension(compression);
         var name = req.Filename is { Length: > 0 } custom ? FileNames.Sanitize(custom) : $"{src.Name}-{plan.RangeLabel}-{TimeZoneInfo.ConvertTime(now, plan.Zone):yyyy-MM-dd}";
         if (!name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
             name = (name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase) ? name[..^format.Extension.Length] : name) + ext;
-        var media = Compressions.MediaType(compression) ?? packaging?.MediaType ?? FormatCatalog.MediaTypeFor(format, schema, options);
-        return (PrepareOutcome.Ok, new PreparedExport(req, plan, format, options, schema, compression, name, media), errors);
+        var media = Compressions.MediaType(compression) ?? packaging?.MediaType ?? chosen.MediaType;
+        return (PrepareOutcome.Ok, new PreparedExport(req, plan, chosen, schema, compression, name, media), errors);
     }
 
     static Dictionary<string, object?> Metadata(ExportRequest req, QueryPlan plan, DateTimeOffset now) => new()
@@ -111,7 +111,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         var row = new RowBuffer(p.Plan.AllColumns.Count);
         var compressed = Compressions.Wrap(p.Compression, output);
-        var writer = p.Format.Create(p.Schema, compressed, p.Options);
+        var writer = p.Format.Create(p.Schema, compressed);
         try
         {
             await writer.BeginAsync(ct);
@@ -161,7 +161,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var sample = await SampleAsync(p, conn, EstimateSampleRows, ct);
-        return (sample.EstimatedRows, await EstimateBytesAsync(p.Format, p.Schema, p.Options, sample, ct));
+        return (sample.EstimatedRows, await EstimateBytesAsync(p.Format, p.Schema, sample, ct));
     }
 
     /// <summary>The export's first <paramref name="limit"/> rows and how many rows it has: exactly the sample's
@@ -185,19 +185,19 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
 
     /// <summary>The size of the whole file in <paramref name="format"/>: the empty file plus the sample's bytes per
     /// row times the estimated rows. Throws what the format's writer throws (an option the schema cannot carry).</summary>
-    internal static async Task<long> EstimateBytesAsync(FormatSpec format, ExportSchema schema, object options, ExportSample sample, CancellationToken ct)
+    internal static async Task<long> EstimateBytesAsync(ExportFormat format, ExportSchema schema, ExportSample sample, CancellationToken ct)
     {
-        var empty = await MeasureAsync(format, schema, options, sample.Rows, 0, ct);
+        var empty = await MeasureAsync(format, schema, sample.Rows, 0, ct);
         if (sample.Rows.Count == 0) return empty;
-        var full = await MeasureAsync(format, schema, options, sample.Rows, sample.Rows.Count, ct);
+        var full = await MeasureAsync(format, schema, sample.Rows, sample.Rows.Count, ct);
         var perRow = (double)(full - empty) / sample.Rows.Count;
         return empty + (long)Math.Round(perRow * sample.EstimatedRows);
     }
 
-    static async Task<long> MeasureAsync(FormatSpec format, ExportSchema schema, object options, IReadOnlyList<RowBuffer> rows, int n, CancellationToken ct)
+    static async Task<long> MeasureAsync(ExportFormat format, ExportSchema schema, IReadOnlyList<RowBuffer> rows, int n, CancellationToken ct)
     {
         var ms = new MemoryStream();
-        var w = format.Create(schema, ms, options);
+        var w = format.Create(schema, ms);
         try
         {
             await w.BeginAsync(ct);
@@ -322,8 +322,8 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         var bytes = new Dictionary<string, long>();
         foreach (var f in FormatCatalog.All.Values)
         {
-            var opts = f == p.Format ? p.Options : f.ParseOptions(null, new Errors());
-            try { bytes[f.Name] = await EstimateBytesAsync(f, p.Schema, opts, sample, ct); }
+            var chosen = f == p.Format.Spec ? p.Format : f.Parse(null, new Errors());
+            try { bytes[f.Name] = await EstimateBytesAsync(chosen, p.Schema, sample, ct); }
             catch (InvalidOperationException) { }
         }
 
