@@ -95,26 +95,10 @@ public sealed class JobQueue(
                 RetryAfter: TimeSpan.FromSeconds(5)));
         var errors = new Errors();
         var e = envelope.Normalized(errors);
-        if (e.Delivery is { ValueKind: JsonValueKind.Object } delivery && delivery.TryGetProperty("destinations", out var dests))
-        {
-            var ids = new List<Guid>();
-            if (dests.ValueKind != JsonValueKind.Array) errors.Add("delivery.destinations", "destinations is a list of destination ids.");
-            else
-            {
-                var i = 0;
-                foreach (var d in dests.EnumerateArray())
-                {
-                    if (d.ValueKind == JsonValueKind.String && d.TryGetGuid(out var g)) ids.Add(g);
-                    else errors.Add($"delivery.destinations[{i}]", "Not a destination id.");
-                    i++;
-                }
-                if (targets is not null)
-                    foreach (var missing in await targets.MissingAsync(owner, ids, ct))
-                        errors.Add($"delivery.destinations[{ids.IndexOf(missing)}]", $"No destination {missing}.");
-            }
-        }
-        if (e.Retry is { } rp && (rp.Attempts is < 1 or > 10 || rp.Backoff is not ("linear" or "exponential") || rp.BaseDelayMs is < 1 or > 600_000 || rp.MaxDelayMs is < 1 or > 3_600_000))
-            errors.Add("retry", "retry has attempts 1-10, backoff linear or exponential, baseDelayMs 1-600000, maxDelayMs 1-3600000.");
+        // The owner's destinations: the one check of the envelope that needs the database.
+        if (e.Delivery?.Destinations is { } ids && targets is not null)
+            foreach (var missing in await targets.MissingAsync(owner, ids, ct))
+                errors.Add($"delivery.destinations[{ids.ToList().IndexOf(missing)}]", $"No destination {missing}.");
         if (errors.Any) return (null, Invalid(errors));
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
