@@ -58,6 +58,22 @@ public static class JobPlanner
         return (request, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request.GetRawText()))));
     }
 
+    /// <summary>Whether a stored request is <paramref name="request"/> (stored with <paramref name="hash"/>), read
+    /// through today's types: a row written before the typed envelope was hashed over its delivery as sent (ids in
+    /// upper case, other properties, an explicit null), which reads back as the same delivery. Compared by hash, then
+    /// as JSON values (the database keeps an object's properties in its own order). Unreadable JSON is not the same.</summary>
+    public static bool SameRequest(JsonElement stored, JsonElement request, string hash)
+    {
+        if (stored.ValueKind != JsonValueKind.Object) return false;
+        try
+        {
+            if (stored.Deserialize<ExportEnvelope>(Json) is not { } e) return false;
+            var (again, againHash) = Stored(e);
+            return againHash == hash || JsonElement.DeepEquals(again, request);
+        }
+        catch (JsonException) { return false; }
+    }
+
     static JobRecord NewRecord(JobSlot slot, ExportEnvelope e, string format, string? source, string title, string file,
         string media, long? rows, long? bytes, string? tier)
     {

@@ -56,7 +56,7 @@ public sealed class JobQueue(
             if (idempotencyKey is not null && await records.FindByIdempotencyKeyAsync(conn, owner, idempotencyKey, ct) is { } existing)
             {
                 await tx.CommitAsync(ct);
-                return existing.RequestHash == job.RequestHash
+                return existing.RequestHash == job.RequestHash || JobPlanner.SameRequest(existing.Request, job.Request, job.RequestHash)
                     ? (new Submitted(existing, Replayed: true), null)
                     : (null, new Refusal(422, "Idempotency-Key already used for a different request",
                         "Send a new key for a new export; repeat a key only to repeat the same request."));

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Exports.Jobs;
 using Exports.Shared;
@@ -18,6 +20,39 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
     /// <summary>An envelope as the version before typed envelopes stored it (delivery kept as raw JSON).</summary>
     static string StoredBefore(string destination) =>
         $$"""{"kind":"layout","layout":{{Layout}},"format":"png","delivery":{"destinations":["{{destination}}"]},"retry":{{Retry}}}""";
+
+    /// <summary>A layout export whose delivery is <paramref name="delivery"/> as sent; <paramref name="folded"/>: as the
+    /// version before stored it (the top-level format folded into the layout, the delivery kept as sent and hashed so:
+    /// an id in upper case with a property besides destinations, or an explicit null).</summary>
+    static string StoredBeforeRaw(string delivery, bool folded = true) =>
+        $$"""{"kind":"layout","layout":{{(folded ? "{\"format\":\"png\"," + Layout[1..] : Layout)}},"format":"png","delivery":{{delivery}}}""";
+
+    static string UpperWithExtra(string destination) => $$"""{"destinations":["{{destination.ToUpperInvariant()}}"],"note":"ops"}""";
+
+    /// <summary>The hash the version before stored: SHA-256 over the request's JSON as it serialized it.</summary>
+    static string OldHash(string request) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request)));
+
+    async Task<string> DestinationAsync(HttpClient c)
+    {
+        var created = await c.PostJsonAsync("/api/v1/destinations", new { name = "Hook", kind = "webhook", config = new { url = "https://hooks.example.com/x" }, secrets = new { signingSecret = new string('s', 32) } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.JsonAsync()).GetProperty("id").GetString()!;
+    }
+
+    async Task InsertJobAsync(Guid owner, Guid id, string request, string hash, string key) =>
+        await api.ScalarAsync<int>("""
+            INSERT INTO export_jobs (id, owner_id, kind, format, title, status, phase, request, request_hash, file_name, media_type,
+                storage, storage_key, size_bytes, idempotency_key, created_at, updated_at) VALUES
+            ($1, $2, 'layout', 'png', 'Notes', 'completed', 'done', $3::jsonb, $4, 'n.png', 'image/png', 'local', 'k', 1, $5, now(), now())
+            RETURNING 1
+            """, id, owner, request, hash, key);
+
+    static HttpRequestMessage Post(string json, string key)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        req.Headers.Add("Idempotency-Key", key);
+        return req;
+    }
 
     static ExportEnvelope Read(string json) => JsonSerializer.Deserialize<ExportEnvelope>(json, JsonSerializerOptions.Web)!;
 
@@ -89,6 +124,19 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
             ($1, $2, 'layout', 'png', 'Notes', 'completed', 'done', $3::jsonb, 'x', 'n.png', 'image/png', 'local', 'k', 1, now(), now())
             RETURNING 1
             """, jobId, owner, stored);
+        // The shapes hashed as sent: an upper-case id with another property, and an explicit null, plan as today's.
+        foreach (var (delivery, expected) in new[] { (UpperWithExtra(dest), dest), ("null", null) })
+        {
+            var raw = StoredBeforeRaw(delivery);
+            var rawId = Guid.NewGuid();
+            await InsertJobAsync(owner, rawId, raw, OldHash(raw), "k-" + rawId);
+            var row = (await api.Host.Services.GetRequiredService<JobRecords>().GetAsync(owner, rawId, default))!;
+            var (plannedRaw, refusedRaw) = await api.Host.Services.GetRequiredService<JobQueue>().PlanAsync(owner, row.Request.Deserialize<ExportEnvelope>(JsonSerializerOptions.Web)!, default);
+            Assert.Null(refusedRaw);
+            if (expected is null) Assert.False(plannedRaw!.Request.TryGetProperty("delivery", out _));
+            else Assert.Equal($$"""{"destinations":["{{expected}}"]}""", plannedRaw!.Request.GetProperty("delivery").GetRawText());
+        }
+
         var old = await (await c.GetAsync($"/api/v1/exports/{jobId}")).JsonAsync();
         Assert.Equal(dest, old.GetProperty("request").GetProperty("delivery").GetProperty("destinations")[0].GetString());
         var record = (await api.Host.Services.GetRequiredService<JobRecords>().GetAsync(owner, jobId, default))!;
@@ -119,5 +167,29 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
         var retry = schedule.GetProperty("spec").GetProperty("retry");
         Assert.Equal((4, "linear", 1000, 30_000, true), (retry.GetProperty("attempts").GetInt32(), retry.GetProperty("backoff").GetString(),
             retry.GetProperty("baseDelayMs").GetInt32(), retry.GetProperty("maxDelayMs").GetInt32(), retry.GetProperty("jitter").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_RowHashedBeforeOverTheDeliveryAsSent_ReplaysTheSameJob()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var dest = await DestinationAsync(c);
+        foreach (var delivery in new[] { UpperWithExtra(dest), "null" })
+        {
+            // The row as the version before wrote it: the request as sent (delivery untouched) and its hash over that.
+            var (sent, stored) = (StoredBeforeRaw(delivery, folded: false), StoredBeforeRaw(delivery));
+            var (id, key) = (Guid.NewGuid(), "old-" + Guid.NewGuid());
+            await InsertJobAsync(owner, id, stored, OldHash(stored), key);
+
+            var again = await c.SendAsync(Post(sent, key));
+            var body = await again.Content.ReadAsStringAsync();
+            Assert.True(again.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK, $"{delivery}: {(int)again.StatusCode} {body}");
+            Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+            Assert.Equal(id, JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid());
+
+            // A different request under the key is still refused.
+            await (await c.SendAsync(Post(sent.Replace("**Hello**", "**Bye**"), key))).ProblemAsync(422);
+        }
+        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
     }
 }

@@ -47,6 +47,28 @@ public sealed class JobPlannerTests
     }
 
     [Fact]
+    public void SameRequest_ReadsARowStoredBeforeThroughTodaysTypes()
+    {
+        var id = Guid.Parse("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+        var e = Series() with { Delivery = ExportDelivery.To([id]) };
+        var (request, hash) = JobPlanner.Stored(e);
+        // The version before kept the delivery as sent: an id in upper case and a property it ignored.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(request.GetRawText())!.AsObject();
+        node["delivery"] = System.Text.Json.Nodes.JsonNode.Parse($$"""{"destinations":["{{id.ToString().ToUpperInvariant()}}"],"note":"ops"}""");
+        var before = JsonSerializer.SerializeToElement(node);
+        Assert.True(JobPlanner.SameRequest(before, request, hash));
+        // ... or an explicit null where today's leaves the delivery out.
+        node["delivery"] = null;
+        var (noDelivery, noDeliveryHash) = JobPlanner.Stored(Series());
+        Assert.True(JobPlanner.SameRequest(JsonSerializer.SerializeToElement(node), noDelivery, noDeliveryHash));
+        // Another request, or JSON that is no envelope, is not the same.
+        var (other, otherHash) = JobPlanner.Stored(e with { Delivery = ExportDelivery.To([Guid.NewGuid()]) });
+        Assert.False(JobPlanner.SameRequest(before, other, otherHash));
+        Assert.False(JobPlanner.SameRequest(JsonDocument.Parse("[1]").RootElement, request, hash));
+        Assert.False(JobPlanner.SameRequest(JsonDocument.Parse("""{"retry":"x"}""").RootElement, request, hash));
+    }
+
+    [Fact]
     public void TooLarge_Is413_NamingTheEstimateAndTheLimit()
     {
         var (job, refused) = JobPlanner.Series(Slot, Series(), Facts, maxBytes: 49_999);
