@@ -15,7 +15,8 @@ public interface IDeliveryTargets
 /// <summary>A retry policy for transient failures: attempts, linear or exponential backoff from a base delay, capped,
 /// with or without jitter. One type for an export's own policy (the envelope's <c>retry</c>), a schedule's (copied
 /// into the envelope of each run), deliveries' and the node's (EXPORTS_RETRY_*). A field left out of the JSON takes
-/// its default (<see cref="Default"/>: 3 attempts, exponential from 1 s, capped at 30 s, with jitter).</summary>
+/// its default (<see cref="Default"/>: 3 attempts, exponential from 1 s, capped at 30 s, with jitter), and so does a
+/// field sent as JSON null, as with the nullable RetrySpec schedules had before.</summary>
 public sealed record JobRetry
 {
     public const int MaxAttempts = 10, MaxBaseDelayMs = 600_000, MaxMaxDelayMs = 3_600_000;
@@ -30,12 +31,16 @@ public sealed record JobRetry
     public JobRetry(int Attempts, string Backoff, int BaseDelayMs, int MaxDelayMs, bool Jitter) =>
         (this.Attempts, this.Backoff, this.BaseDelayMs, this.MaxDelayMs, this.Jitter) = (Attempts, Backoff, BaseDelayMs, MaxDelayMs, Jitter);
 
-    public int Attempts { get; init; } = 3;
+    public const int DefaultAttempts = 3, DefaultBaseDelayMs = 1000, DefaultMaxDelayMs = 30_000;
+    public const string DefaultBackoff = "exponential";
+    public const bool DefaultJitter = true;
+
+    [NullIs(DefaultAttempts)] public int Attempts { get; init; } = DefaultAttempts;
     /// <summary>linear or exponential; a JSON null is the default.</summary>
-    public string Backoff { get; init => field = value ?? "exponential"; } = "exponential";
-    public int BaseDelayMs { get; init; } = 1000;
-    public int MaxDelayMs { get; init; } = 30_000;
-    public bool Jitter { get; init; } = true;
+    public string Backoff { get; init => field = value ?? DefaultBackoff; } = DefaultBackoff;
+    [NullIs(DefaultBaseDelayMs)] public int BaseDelayMs { get; init; } = DefaultBaseDelayMs;
+    [NullIs(DefaultMaxDelayMs)] public int MaxDelayMs { get; init; } = DefaultMaxDelayMs;
+    [NullIs(DefaultJitter)] public bool Jitter { get; init; } = DefaultJitter;
 
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1 (full jitter keeps at least half of it).</summary>
     public TimeSpan Delay(int attempt)
@@ -59,6 +64,47 @@ public sealed record JobRetry
         var e = new Errors();
         Validate(e, "retry");
         return !e.Any;
+    }
+}
+
+/// <summary>On a value-type property: a JSON null reads as <see cref="Value"/> (the property's default), as the
+/// nullable fields of the RetrySpec before did; any other value reads as the type's own converter reads it (the same
+/// errors, named by their field).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+sealed class NullIsAttribute : JsonConverterAttribute
+{
+    public NullIsAttribute(int value) => Value = value;
+    public NullIsAttribute(bool value) => Value = value;
+    public object Value { get; }
+
+    public override JsonConverter? CreateConverter(Type typeToConvert) => Value switch
+    {
+        int i => new NullIsInt(i),
+        bool b => new NullIsBool(b),
+        _ => null,
+    };
+
+    sealed class NullIsInt(int value) : JsonConverter<int>
+    {
+        public override bool HandleNull => true;
+        public override int Read(ref Utf8JsonReader reader, Type type, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Null) return value;
+            // A number in a string, where the options allow it (JsonSerializerOptions.Web does).
+            if (reader.TokenType == JsonTokenType.String && options.NumberHandling.HasFlag(JsonNumberHandling.AllowReadingFromString)
+                && int.TryParse(reader.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                return n;
+            return reader.GetInt32();
+        }
+        public override void Write(Utf8JsonWriter writer, int v, JsonSerializerOptions options) => writer.WriteNumberValue(v);
+    }
+
+    sealed class NullIsBool(bool value) : JsonConverter<bool>
+    {
+        public override bool HandleNull => true;
+        public override bool Read(ref Utf8JsonReader reader, Type type, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? value : reader.GetBoolean();
+        public override void Write(Utf8JsonWriter writer, bool v, JsonSerializerOptions options) => writer.WriteBooleanValue(v);
     }
 }
 

@@ -192,4 +192,19 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
         }
         Assert.Equal(2L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));
     }
+
+    [Fact]
+    public async Task RetryFieldsSentAsNull_TakeTheDefaults()
+    {
+        Assert.Equal(JobRetry.Default with { Attempts = 4 },
+            JsonSerializer.Deserialize<JobRetry>("""{"attempts":4,"backoff":null,"baseDelayMs":null,"maxDelayMs":null,"jitter":null}""", JsonSerializerOptions.Web));
+
+        var (_, c) = await api.NewUserAsync();
+        var r = await c.PostAsync("/api/v1/exports", new StringContent(
+            With(""" "retry":{"attempts":2,"baseDelayMs":null,"jitter":null} """), Encoding.UTF8, "application/json"));
+        var body = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.Accepted, body);
+        Assert.Equal("""{"attempts":2,"backoff":"exponential","baseDelayMs":1000,"maxDelayMs":30000,"jitter":true}""",
+            JsonDocument.Parse(body).RootElement.GetProperty("request").GetProperty("retry").GetRawText());
+    }
 }
