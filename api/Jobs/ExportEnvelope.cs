@@ -190,7 +190,10 @@ public sealed record ExportEnvelope
         return e;
     }
 
-    ExportEnvelope Folded(Errors errors)
+    /// <summary>The envelope with the top-level settings folded into the inner request, with only the errors of its
+    /// shape (kind, options, a delivery that is not an object); <see cref="Normalized"/> adds the delivery's ids and
+    /// the retry policy's limits.</summary>
+    public ExportEnvelope Folded(Errors errors)
     {
         var kind = (Kind ?? (Layout is not null && Series is null ? "layout" : "series")).Trim().ToLowerInvariant();
         if (kind is not ("series" or "layout")) { errors.Add("kind", "kind must be series or layout."); return this; }
