@@ -118,6 +118,12 @@ public sealed record ExportDelivery
     public IReadOnlyList<Guid>? Destinations { get; init; }
     /// <summary>What was wrong with the JSON: field (under <c>delivery</c>, "" for the value itself) and message.</summary>
     [JsonIgnore] public IReadOnlyList<(string Field, string Message)> Problems { get; init; } = [];
+    /// <summary>Each of <see cref="Destinations"/>' place in the JSON list (which also held what was not an id), so a
+    /// problem with an id is reported at its own index; empty when they are the whole list.</summary>
+    [JsonIgnore] public IReadOnlyList<int> Positions { get; init; } = [];
+
+    /// <summary>Where <see cref="Destinations"/>[<paramref name="k"/>] stood in the list as sent.</summary>
+    public int PositionOf(int k) => k < Positions.Count ? Positions[k] : k;
 
     public static ExportDelivery To(IReadOnlyList<Guid> destinations) => new() { Destinations = destinations };
 
@@ -128,14 +134,14 @@ public sealed record ExportDelivery
         if (!e.TryGetProperty("destinations", out var dests)) return new();
         if (dests.ValueKind != JsonValueKind.Array)
             return new() { Problems = [("destinations", "destinations is a list of destination ids.")] };
-        var (ids, problems, i) = (new List<Guid>(), new List<(string, string)>(), 0);
+        var (ids, positions, problems, i) = (new List<Guid>(), new List<int>(), new List<(string, string)>(), 0);
         foreach (var d in dests.EnumerateArray())
         {
-            if (d.ValueKind == JsonValueKind.String && d.TryGetGuid(out var g)) ids.Add(g);
+            if (d.ValueKind == JsonValueKind.String && d.TryGetGuid(out var g)) { ids.Add(g); positions.Add(i); }
             else problems.Add(($"destinations[{i}]", "Not a destination id."));
             i++;
         }
-        return new() { Destinations = ids, Problems = problems };
+        return new() { Destinations = ids, Positions = positions, Problems = problems };
     }
 }
 

@@ -93,7 +93,7 @@ public sealed class JobQueue(
         // The owner's destinations: the one check of the envelope that needs the database.
         if (e.Delivery?.Destinations is { } ids && targets is not null)
             foreach (var missing in await targets.MissingAsync(owner, ids, ct))
-                errors.Add($"delivery.destinations[{ids.ToList().IndexOf(missing)}]", $"No destination {missing}.");
+                errors.Add($"delivery.destinations[{e.Delivery.PositionOf(ids.ToList().IndexOf(missing))}]", $"No destination {missing}.");
         if (errors.Any) return (null, JobPlanner.Invalid(errors));
         var now = clock.GetUtcNow();
         var slot = new JobSlot(owner, Guid.CreateVersion7(now), now, store.Name);

@@ -207,4 +207,18 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
         Assert.Equal("""{"attempts":2,"backoff":"exponential","baseDelayMs":1000,"maxDelayMs":30000,"jitter":true}""",
             JsonDocument.Parse(body).RootElement.GetProperty("request").GetProperty("retry").GetRawText());
     }
+
+    [Fact]
+    public async Task DestinationProblems_AreReportedAtTheirOwnPlaceInTheList()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var missing = Guid.NewGuid();
+        foreach (var (list, bad, absent) in new[] { ($$"""["nope","{{missing}}"]""", 0, 1), ($$"""["{{missing}}","nope"]""", 1, 0) })
+        {
+            var r = await c.PostAsync("/api/v1/exports", new StringContent(With($$""" "delivery":{"destinations":{{list}}} """), Encoding.UTF8, "application/json"));
+            var errors = (await r.ProblemAsync(400)).GetProperty("errors");
+            Assert.Equal(["Not a destination id."], errors.GetProperty($"delivery.destinations[{bad}]").EnumerateArray().Select(m => m.GetString()));
+            Assert.Equal([$"No destination {missing}."], errors.GetProperty($"delivery.destinations[{absent}]").EnumerateArray().Select(m => m.GetString()));
+        }
+    }
 }
