@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Exports.Jobs;
 using Exports.Layouts;
+using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Jobs;
 
@@ -71,6 +72,7 @@ public sealed class JobPlannerTests
     [Fact]
     public void TooLarge_Is413_NamingTheEstimateAndTheLimit()
     {
+        using var culture = CultureScope.Invariant(); // the sizes are formatted with N0
         var (job, refused) = JobPlanner.Series(Slot, Series(), Facts, maxBytes: 49_999);
         Assert.Null(job);
         Assert.Equal((413, "The export would be too large"), (refused!.Status, refused.Title));

@@ -1,4 +1,5 @@
 using Exports.Jobs;
+using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Jobs;
 
@@ -26,6 +27,7 @@ public sealed class QuotaPolicyTests
     [Fact]
     public void Running_Is429_AfterTenSeconds_ThenStorage409()
     {
+        using var culture = CultureScope.Invariant(); // the bytes are formatted with N0
         var running = Policy.Check(new QuotaUsage(2, 0, null, 5000), Now)!;
         Assert.Equal((429, "Too many exports running", TimeSpan.FromSeconds(10)), (running.Status, running.Title, running.RetryAfter!.Value));
         Assert.Contains("(the limit is 2)", running.Detail);
