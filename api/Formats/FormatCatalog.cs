@@ -9,54 +9,113 @@ using Exports.Shared;
 
 namespace Exports.Formats;
 
-/// <summary>A file format: how its options are read and checked, and how its writer is made.
-/// New formats (Parquet, Excel, ...) plug in by adding an entry.</summary>
-public sealed record FormatSpec(
-    string Name,
-    string Extension,
-    string MediaType,
-    string BestFor,
-    Func<JsonElement?, Errors, object> ParseOptions,
-    Action<object, ExportSchema, Errors> Validate,
-    Func<ExportSchema, Stream, object, IRowWriter> Create,
-    Func<object, (string Extension, string MediaType)?>? Packaging = null);
+/// <summary>A file format: its name and file type, and how a request's <c>formatOptions</c> are read into the
+/// format's own options type (<see cref="FormatSpec{TOptions}"/>). New formats plug in by adding an entry.</summary>
+public abstract class FormatSpec(string name, string extension, string mediaType, string bestFor)
+{
+    public string Name { get; } = name;
+    public string Extension { get; } = extension;
+    public string MediaType { get; } = mediaType;
+    public string BestFor { get; } = bestFor;
+
+    /// <summary>Reads <paramref name="options"/> (null: the defaults) into this format's typed options, bound to
+    /// the format; problems go to <paramref name="errors"/> under <c>formatOptions.*</c>.</summary>
+    public abstract ExportFormat Parse(JsonElement? options, Errors errors);
+}
+
+/// <summary>A format whose options are <typeparamref name="TOptions"/>: parsed once, then handed typed to its
+/// validator and writer.</summary>
+public sealed class FormatSpec<TOptions>(
+    string name, string extension, string mediaType, string bestFor,
+    Func<JsonElement?, Errors, TOptions> parse,
+    Func<ExportSchema, Stream, TOptions, IRowWriter> create) : FormatSpec(name, extension, mediaType, bestFor)
+    where TOptions : notnull
+{
+    /// <summary>Checks the options against the export's columns (after planning).</summary>
+    public Action<TOptions, ExportSchema, Errors> Validate { get; init; } = (_, _, _) => { };
+    /// <summary>The file's extension and type when the options package it (a zip of partitions), else null.</summary>
+    public Func<TOptions, (string Extension, string MediaType)?> Packaging { get; init; } = _ => null;
+    /// <summary>The media type for these options (a text encoding changes the charset).</summary>
+    public Func<TOptions, string, string> MediaTypeFor { get; init; } = (_, media) => media;
+    /// <summary>Whether the writer wants each series' rows together instead of time order.</summary>
+    public Func<TOptions, bool> SeriesMajor { get; init; } = _ => false;
+
+    public TOptions ParseOptions(JsonElement? options, Errors errors) => parse(options, errors);
+    public IRowWriter Create(ExportSchema schema, Stream output, TOptions options) => create(schema, output, options);
+    public override ExportFormat Parse(JsonElement? options, Errors errors) => new ExportFormat<TOptions>(this, parse(options, errors));
+}
+
+/// <summary>A format with the options a request chose, typed: what an export carries from validation to its writer.</summary>
+public abstract class ExportFormat
+{
+    public abstract FormatSpec Spec { get; }
+    public string Name => Spec.Name;
+    public string Extension => Spec.Extension;
+    /// <summary>Checks the options against the export's columns.</summary>
+    public abstract void Validate(ExportSchema schema, Errors errors);
+    /// <summary>A writer of this format with these options.</summary>
+    public abstract IRowWriter Create(ExportSchema schema, Stream output);
+    /// <summary>The file's extension and media type when the options package it differently, else null.</summary>
+    public abstract (string Extension, string MediaType)? Packaging { get; }
+    /// <summary>The media type of the (uncompressed, unpackaged) file.</summary>
+    public abstract string MediaType { get; }
+    /// <summary>Whether rows should come series by series (nested JSON) rather than in time order.</summary>
+    public abstract bool SeriesMajor { get; }
+}
+
+public sealed class ExportFormat<TOptions>(FormatSpec<TOptions> spec, TOptions options) : ExportFormat where TOptions : notnull
+{
+    public override FormatSpec Spec => spec;
+    public TOptions Options => options;
+    public override void Validate(ExportSchema schema, Errors errors) => spec.Validate(options, schema, errors);
+    public override IRowWriter Create(ExportSchema schema, Stream output) => spec.Create(schema, output, options);
+    public override (string Extension, string MediaType)? Packaging => spec.Packaging(options);
+    public override string MediaType => spec.MediaTypeFor(options, spec.MediaType);
+    public override bool SeriesMajor => spec.SeriesMajor(options);
+}
 
 public static class FormatCatalog
 {
-    public static readonly IReadOnlyDictionary<string, FormatSpec> All = new Dictionary<string, FormatSpec>
+    static string CsvMediaType(CsvOptions o, string media) => o.Encoding switch
     {
-        ["csv"] = new("csv", ".csv", "text/csv; charset=utf-8", "Spreadsheets and most tools",
-            (o, e) => CsvOptions.Parse(o, tsv: false, e), (o, s, e) => ((CsvOptions)o).Validate(s, e),
-            (s, st, o) => new CsvRowWriter(s, st, (CsvOptions)o)),
-        ["tsv"] = new("tsv", ".tsv", "text/tab-separated-values; charset=utf-8", "Pasting into spreadsheets; text with commas",
-            (o, e) => CsvOptions.Parse(o, tsv: true, e), (o, s, e) => ((CsvOptions)o).Validate(s, e),
-            (s, st, o) => new CsvRowWriter(s, st, (CsvOptions)o)),
-        ["json"] = new("json", ".json", "application/json; charset=utf-8", "APIs and scripts; nested series",
-            (o, e) => JsonOptions.Parse(o, lines: false, e), (o, s, e) => ((JsonOptions)o).Validate(s, e),
-            (s, st, o) => new JsonRowWriter(s, st, (JsonOptions)o, lines: false)),
-        ["jsonl"] = new("jsonl", ".jsonl", "application/x-ndjson", "Large exports into data pipelines",
-            (o, e) => JsonOptions.Parse(o, lines: true, e), (o, s, e) => ((JsonOptions)o).Validate(s, e),
-            (s, st, o) => new JsonRowWriter(s, st, (JsonOptions)o, lines: true)),
-        ["parquet"] = new("parquet", ".parquet", "application/vnd.apache.parquet", "Analytics: DuckDB, Spark, pandas; smallest files",
-            (o, e) => ParquetOptions.Parse(o, e), (o, s, e) => ((ParquetOptions)o).Validate(s, e),
-            (s, st, o) => new ParquetRowWriter(s, st, (ParquetOptions)o),
-            o => ((ParquetOptions)o).PartitionBy.Count > 0 ? (".zip", "application/zip") : null),
-        ["xlsx"] = new("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel users: styled sheets, summary formulas and a chart",
-            (o, e) => ExcelOptions.Parse(o, e), (o, s, e) => ((ExcelOptions)o).Validate(s, e),
-            (s, st, o) => ((ExcelOptions)o).Template is null ? new XlsxRowWriter(s, st, (ExcelOptions)o) : new XlsxTemplateWriter(s, st, (ExcelOptions)o)),
-        ["markdown"] = new("markdown", ".md", "text/markdown; charset=utf-8", "Pasting a small table into docs, tickets or chat",
-            (o, e) => TableOptions.Parse(o, html: false, e), (_, _, _) => { },
-            (s, st, o) => new TableRowWriter(s, st, (TableOptions)o, html: false)),
-        ["html"] = new("html", ".html", "text/html; charset=utf-8", "A small table to open in a browser or paste into e-mail",
-            (o, e) => TableOptions.Parse(o, html: true, e), (_, _, _) => { },
-            (s, st, o) => new TableRowWriter(s, st, (TableOptions)o, html: true)),
-        ["pdf"] = new("pdf", ".pdf", "application/pdf", "A printable report: the request, then the table on numbered pages",
-            (o, e) => PdfReportOptions.Parse(o, e), (_, _, _) => { },
-            (s, st, o) => new PdfReportWriter(s, st, (PdfReportOptions)o)),
+        "utf-16" => media.Replace("utf-8", "utf-16"),
+        "ascii" => media.Replace("utf-8", "us-ascii"),
+        _ => media,
     };
 
-    public static string MediaTypeFor(FormatSpec f, ExportSchema schema, object options) =>
-        options is CsvOptions { Encoding: "utf-16" } ? f.MediaType.Replace("utf-8", "utf-16")
-        : options is CsvOptions { Encoding: "ascii" } ? f.MediaType.Replace("utf-8", "us-ascii")
-        : f.MediaType;
+    public static readonly FormatSpec<CsvOptions> Csv = new("csv", ".csv", "text/csv; charset=utf-8", "Spreadsheets and most tools",
+        (o, e) => CsvOptions.Parse(o, tsv: false, e), (s, st, o) => new CsvRowWriter(s, st, o))
+    { Validate = (o, s, e) => o.Validate(s, e), MediaTypeFor = CsvMediaType };
+
+    public static readonly FormatSpec<CsvOptions> Tsv = new("tsv", ".tsv", "text/tab-separated-values; charset=utf-8", "Pasting into spreadsheets; text with commas",
+        (o, e) => CsvOptions.Parse(o, tsv: true, e), (s, st, o) => new CsvRowWriter(s, st, o))
+    { Validate = (o, s, e) => o.Validate(s, e), MediaTypeFor = CsvMediaType };
+
+    public static readonly FormatSpec<JsonOptions> Json = new("json", ".json", "application/json; charset=utf-8", "APIs and scripts; nested series",
+        (o, e) => JsonOptions.Parse(o, lines: false, e), (s, st, o) => new JsonRowWriter(s, st, o, lines: false))
+    { Validate = (o, s, e) => o.Validate(s, e), SeriesMajor = o => o.Style == "nested" };
+
+    public static readonly FormatSpec<JsonOptions> JsonLines = new("jsonl", ".jsonl", "application/x-ndjson", "Large exports into data pipelines",
+        (o, e) => JsonOptions.Parse(o, lines: true, e), (s, st, o) => new JsonRowWriter(s, st, o, lines: true))
+    { Validate = (o, s, e) => o.Validate(s, e) };
+
+    public static readonly FormatSpec<ParquetOptions> Parquet = new("parquet", ".parquet", "application/vnd.apache.parquet", "Analytics: DuckDB, Spark, pandas; smallest files",
+        ParquetOptions.Parse, (s, st, o) => new ParquetRowWriter(s, st, o))
+    { Validate = (o, s, e) => o.Validate(s, e), Packaging = o => o.PartitionBy.Count > 0 ? (".zip", "application/zip") : null };
+
+    public static readonly FormatSpec<ExcelOptions> Xlsx = new("xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel users: styled sheets, summary formulas and a chart",
+        ExcelOptions.Parse, (s, st, o) => o.Template is null ? new XlsxRowWriter(s, st, o) : new XlsxTemplateWriter(s, st, o))
+    { Validate = (o, s, e) => o.Validate(s, e) };
+
+    public static readonly FormatSpec<TableOptions> Markdown = new("markdown", ".md", "text/markdown; charset=utf-8", "Pasting a small table into docs, tickets or chat",
+        (o, e) => TableOptions.Parse(o, html: false, e), (s, st, o) => new TableRowWriter(s, st, o, html: false));
+
+    public static readonly FormatSpec<TableOptions> Html = new("html", ".html", "text/html; charset=utf-8", "A small table to open in a browser or paste into e-mail",
+        (o, e) => TableOptions.Parse(o, html: true, e), (s, st, o) => new TableRowWriter(s, st, o, html: true));
+
+    public static readonly FormatSpec<PdfReportOptions> Pdf = new("pdf", ".pdf", "application/pdf", "A printable report: the request, then the table on numbered pages",
+        PdfReportOptions.Parse, (s, st, o) => new PdfReportWriter(s, st, o));
+
+    public static readonly IReadOnlyDictionary<string, FormatSpec> All =
+        new FormatSpec[] { Csv, Tsv, Json, JsonLines, Parquet, Xlsx, Markdown, Html, Pdf }.ToDictionary(f => f.Name);
 }

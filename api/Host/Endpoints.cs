@@ -48,6 +48,9 @@ public static class Endpoints
                 // A JsonElement is "any JSON value", not an object with ValueKind.
                 d.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.PrimitiveTypeMapper(typeof(JsonElement), _ => { }));
                 d.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.PrimitiveTypeMapper(typeof(JsonElement?), _ => { }));
+                // An export's delivery reads any JSON value (Jobs.ExportDelivery): what is not { "destinations": [ids] } is a
+                // field error of the envelope's validator, as when it was a JsonElement.
+                d.SchemaSettings.TypeMappers.Add(new NJsonSchema.Generation.TypeMappers.PrimitiveTypeMapper(typeof(Exports.Jobs.ExportDelivery), _ => { }));
             };
         });
     }

@@ -18,7 +18,9 @@ public sealed class TemplateRuns(JobQueue queue, TimeProvider clock)
     public async Task<Refusal?> ValidateAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct)
     {
         var errors = new Errors();
-        var e = envelope.Normalized(errors);
+        // The envelope's shape first; its delivery ids and retry limits are checked with the export (PlanAsync), after
+        // the template's own rules, so a relative time range or a placeholder is reported whatever else is wrong.
+        var e = envelope.Folded(errors);
         if (errors.Any) return Invalid(errors, "request.");
         if (e.Series?.Timeframe is { } tf && (tf.From is not null || tf.To is not null))
             errors.Add("request.series.timeframe", "A template's time range is relative ({\"last\": \"24h\"}), so it means the same thing on every run.");

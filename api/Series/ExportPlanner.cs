@@ -18,7 +18,8 @@ public static class ExportPlanner
 {
     public static readonly TimeSpan Day = TimeSpan.FromDays(1);
 
-    public static QueryPlan? Plan(ExportRequest req, SourceCatalog src, DateTimeOffset now, PlannerLimits limits, Errors errors)
+    /// <param name="seriesMajor">The format wants each series' rows together (see <see cref="Exports.Formats.ExportFormat.SeriesMajor"/>).</param>
+    public static QueryPlan? Plan(ExportRequest req, SourceCatalog src, DateTimeOffset now, PlannerLimits limits, Errors errors, bool seriesMajor = false)
     {
         if (!TimeZones.TryIana(req.Timezone, out var zone))
             errors.Add("timezone", $"Unknown time zone '{req.Timezone}'. Use an IANA name such as Europe/Berlin.");
@@ -104,7 +105,7 @@ public static class ExportPlanner
             errors.Add("granularity", $"A {gran.Name} granularity over {span.TotalDays:0.#} days makes too many buckets; choose a coarser one.");
         if (errors.Any) return null;
 
-        var ctx = new PlanContext(req, src, from, to, zone, gran, tier, aggs, shape, label, errors);
+        var ctx = new PlanContext(req, src, from, to, zone, gran, tier, aggs, shape, label, errors) { SeriesMajor = seriesMajor };
         var plan = src.IsTimeseries ? TimeseriesPlanner.Plan(ctx) : RecordsPlanner.Plan(ctx);
         if (plan is null || errors.Any) return null;
         var columns = Project(plan.AllColumns, req.Columns, errors);
@@ -162,9 +163,7 @@ public sealed record PlanContext(ExportRequest Req, SourceCatalog Src, DateTimeO
     TimeZoneInfo Zone, Granularity Gran, string Tier, List<Aggregation> Aggs, string Shape, string RangeLabel, Errors Errors)
 {
     public bool Wide => Shape == "wide";
-    /// <summary>Nested JSON wants each series' rows together; everything else reads best in time order.</summary>
-    public bool SeriesMajor => Req.Format == "json" && Req.FormatOptions is { } o
-        && o.ValueKind == System.Text.Json.JsonValueKind.Object && o.TryGetProperty("style", out var s)
-        && s.ValueKind == System.Text.Json.JsonValueKind.String && s.GetString() is "nested";
+    /// <summary>The format wants each series' rows together (nested JSON); everything else reads best in time order.</summary>
+    public bool SeriesMajor { get; init; }
     public string ZoneName => Zone.Id;
 }

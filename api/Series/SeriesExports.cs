@@ -10,7 +10,7 @@ namespace Exports.Series;
 
 /// <summary>A request that passed validation: everything needed to stream the file, decided before the first byte.</summary>
 public sealed record PreparedExport(
-    ExportRequest Request, QueryPlan Plan, FormatSpec Format, object Options, ExportSchema Schema,
+    ExportRequest Request, QueryPlan Plan, ExportFormat Format, ExportSchema Schema,
     string Compression, string FileName, string MediaType);
 
 /// <param name="EstimateKind">"exact", or "upper bound" (see <see cref="QueryPlan.EstimateKind"/>).</param>
@@ -42,6 +42,10 @@ public sealed record ChartSeries(string Name, IReadOnlyList<int> Columns, IReadO
 
 public enum PrepareOutcome { Ok, Invalid, SourceNotFound }
 
+/// <summary>The first rows of an export and how many it has in all: what a size estimate scales up.</summary>
+/// <param name="EstimateKind">"exact" when <paramref name="Rows"/> are all of them, else the plan's kind.</param>
+public sealed record ExportSample(IReadOnlyList<RowBuffer> Rows, long EstimatedRows, string EstimateKind);
+
 /// <summary>Validates, previews and streams series and records exports. Used by the export-series slice and
 /// by anything that runs exports later (jobs, schedules).</summary>
 public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits limits, TimeProvider clock)
@@ -61,25 +65,25 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
             errors.Add("formatOptions", "formatOptions must be an object.");
         if (req.Filename is { } fn && (fn.Length > 200 || FileNames.Sanitize(fn).Length == 0))
             errors.Add("filename", "The file name must have 1 to 200 characters, not only dots, slashes or control characters.");
-        var options = format?.ParseOptions(req.FormatOptions is { ValueKind: JsonValueKind.Object } ? req.FormatOptions : null, errors);
+        var chosen = format?.Parse(req.FormatOptions is { ValueKind: JsonValueKind.Object } ? req.FormatOptions : null, errors);
 
         var src = await SourceCatalog.LoadAsync(db, owner, req.Source.Trim(), ct);
         if (src is null) return (PrepareOutcome.SourceNotFound, null, errors);
         var now = clock.GetUtcNow();
-        var plan = ExportPlanner.Plan(req with { Format = formatName }, src, now, limits, errors);
-        if (plan is null || errors.Any || format is null || options is null) return (PrepareOutcome.Invalid, null, errors);
+        var plan = ExportPlanner.Plan(req with { Format = formatName }, src, now, limits, errors, seriesMajor: chosen?.SeriesMajor ?? false);
+        if (plan is null || errors.Any || format is null || chosen is null) return (PrepareOutcome.Invalid, null, errors);
 
         var schema = new ExportSchema(plan.Columns, plan.Zone, Metadata(req, plan, now));
-        format.Validate(options, schema, errors);
+        chosen.Validate(schema, errors);
         if (errors.Any) return (PrepareOutcome.Invalid, null, errors);
 
-        var packaging = format.Packaging?.Invoke(options);
+        var packaging = chosen.Packaging;
         var ext = (packaging?.Extension ?? format.Extension) + Compressions.Extension(compression);
         var name = req.Filename is { Length: > 0 } custom ? FileNames.Sanitize(custom) : $"{src.Name}-{plan.RangeLabel}-{TimeZoneInfo.ConvertTime(now, plan.Zone):yyyy-MM-dd}";
         if (!name.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
             name = (name.EndsWith(format.Extension, StringComparison.OrdinalIgnoreCase) ? name[..^format.Extension.Length] : name) + ext;
-        var media = Compressions.MediaType(compression) ?? packaging?.MediaType ?? FormatCatalog.MediaTypeFor(format, schema, options);
-        return (PrepareOutcome.Ok, new PreparedExport(req, plan, format, options, schema, compression, name, media), errors);
+        var media = Compressions.MediaType(compression) ?? packaging?.MediaType ?? chosen.MediaType;
+        return (PrepareOutcome.Ok, new PreparedExport(req, plan, chosen, schema, compression, name, media), errors);
     }
 
     static Dictionary<string, object?> Metadata(ExportRequest req, QueryPlan plan, DateTimeOffset now) => new()
@@ -107,7 +111,7 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         var row = new RowBuffer(p.Plan.AllColumns.Count);
         var compressed = Compressions.Wrap(p.Compression, output);
-        var writer = p.Format.Create(p.Schema, compressed, p.Options);
+        var writer = p.Format.Create(p.Schema, compressed);
         try
         {
             await writer.BeginAsync(ct);
@@ -148,14 +152,24 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         return n;
     }
 
+    /// <summary>Rows scanned to measure a row's size in each format when estimating a file's size.</summary>
+    public const int EstimateSampleRows = 200;
+
     /// <summary>Rows and bytes the export will have: the planner's row estimate times the size of a sample of
     /// real rows written in the export's own format (before whole-file compression).</summary>
     public async Task<(long Rows, long Bytes)> EstimateAsync(PreparedExport p, CancellationToken ct)
     {
-        const int sample = 200;
         await using var conn = await db.OpenConnectionAsync(ct);
+        var sample = await SampleAsync(p, conn, EstimateSampleRows, ct);
+        return (sample.EstimatedRows, await EstimateBytesAsync(p.Format, p.Schema, sample, ct));
+    }
+
+    /// <summary>The export's first <paramref name="limit"/> rows and how many rows it has: exactly the sample's
+    /// count when the sample holds them all, else the planner's estimate (see <see cref="QueryPlan.EstimateKind"/>).</summary>
+    internal async Task<ExportSample> SampleAsync(PreparedExport p, NpgsqlConnection conn, int limit, CancellationToken ct)
+    {
         var rows = new List<RowBuffer>();
-        await using (var cmd = p.Plan.Command(conn, p.Plan.Sql + $"\nLIMIT {sample}"))
+        await using (var cmd = p.Plan.Command(conn, p.Plan.Sql + $"\nLIMIT {limit}"))
         await using (var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct))
             while (await reader.ReadAsync(ct))
             {
@@ -163,24 +177,27 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
                 p.Plan.Mapper.Fill(reader, row);
                 rows.Add(row);
             }
-        long estimate = rows.Count;
-        if (rows.Count == sample)
-        {
-            if (p.Plan.EstimateSql is { } est)
-            {
-                await using var cmd = p.Plan.Command(conn, est);
-                estimate = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
-            }
-        }
-        var (empty, full) = (await MeasureAsync(p, rows, 0, ct), await MeasureAsync(p, rows, rows.Count, ct));
-        var perRow = rows.Count == 0 ? 0 : (double)(full - empty) / rows.Count;
-        return (estimate, empty + (long)Math.Round(perRow * estimate));
+        if (rows.Count < limit) return new ExportSample(rows, rows.Count, "exact");
+        if (p.Plan.EstimateSql is not { } est) return new ExportSample(rows, rows.Count, p.Plan.EstimateKind);
+        await using var count = p.Plan.Command(conn, est);
+        return new ExportSample(rows, Convert.ToInt64(await count.ExecuteScalarAsync(ct) ?? 0L), p.Plan.EstimateKind);
     }
 
-    static async Task<long> MeasureAsync(PreparedExport p, List<RowBuffer> rows, int n, CancellationToken ct)
+    /// <summary>The size of the whole file in <paramref name="format"/>: the empty file plus the sample's bytes per
+    /// row times the estimated rows. Throws what the format's writer throws (an option the schema cannot carry).</summary>
+    internal static async Task<long> EstimateBytesAsync(ExportFormat format, ExportSchema schema, ExportSample sample, CancellationToken ct)
+    {
+        var empty = await MeasureAsync(format, schema, sample.Rows, 0, ct);
+        if (sample.Rows.Count == 0) return empty;
+        var full = await MeasureAsync(format, schema, sample.Rows, sample.Rows.Count, ct);
+        var perRow = (double)(full - empty) / sample.Rows.Count;
+        return empty + (long)Math.Round(perRow * sample.EstimatedRows);
+    }
+
+    static async Task<long> MeasureAsync(ExportFormat format, ExportSchema schema, IReadOnlyList<RowBuffer> rows, int n, CancellationToken ct)
     {
         var ms = new MemoryStream();
-        var w = p.Format.Create(p.Schema, ms, p.Options);
+        var w = format.Create(schema, ms);
         try
         {
             await w.BeginAsync(ct);
@@ -293,24 +310,8 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
     public async Task<PreviewResult> PreviewAsync(PreparedExport p, int limit, CancellationToken ct, int? chartWidth = null, long chartMaxRows = ChartMaxRows)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var snapshots = new List<RowBuffer>();
-        await using (var cmd = p.Plan.Command(conn, p.Plan.Sql + $"\nLIMIT {limit}"))
-        await using (var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct))
-            while (await reader.ReadAsync(ct))
-            {
-                var row = new RowBuffer(p.Plan.AllColumns.Count);
-                p.Plan.Mapper.Fill(reader, row);
-                snapshots.Add(row);
-            }
-        long estimate;
-        var kind = p.Plan.EstimateKind;
-        if (p.Plan.EstimateSql is { } est)
-        {
-            await using var cmd = p.Plan.Command(conn, est);
-            estimate = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? 0L);
-        }
-        else estimate = snapshots.Count;
-        if (snapshots.Count < limit) (estimate, kind) = (snapshots.Count, "exact");
+        var sample = await SampleAsync(p, conn, limit, ct);
+        var (snapshots, estimate, kind) = (sample.Rows, sample.EstimatedRows, sample.EstimateKind);
         long? scanned = null;
         if (p.Plan.ScanSql is { } scan)
         {
@@ -321,25 +322,8 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
         var bytes = new Dictionary<string, long>();
         foreach (var f in FormatCatalog.All.Values)
         {
-            var scratch = new Errors();
-            var opts = f == p.Format ? p.Options : f.ParseOptions(null, scratch);
-            long Measure(int n)
-            {
-                var ms = new MemoryStream();
-                var w = f.Create(p.Schema, ms, opts);
-                w.BeginAsync(ct).AsTask().GetAwaiter().GetResult();
-                for (var i = 0; i < n; i++) w.Write(snapshots[i]);
-                w.EndAsync(ct).AsTask().GetAwaiter().GetResult();
-                if (w is IAsyncDisposable d) d.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                return ms.Length;
-            }
-            try
-            {
-                var empty = Measure(0);
-                var sample = snapshots.Count == 0 ? empty : Measure(snapshots.Count);
-                var perRow = snapshots.Count == 0 ? 0 : (double)(sample - empty) / snapshots.Count;
-                bytes[f.Name] = empty + (long)Math.Round(perRow * estimate);
-            }
+            var chosen = f == p.Format.Spec ? p.Format : f.Parse(null, new Errors());
+            try { bytes[f.Name] = await EstimateBytesAsync(chosen, p.Schema, sample, ct); }
             catch (InvalidOperationException) { }
         }
 

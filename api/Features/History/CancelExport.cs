@@ -8,7 +8,7 @@ namespace Exports.Features.History;
 /// <summary>POST /exports/{id}/cancel: a pending job is cancelled at once; a running one stops within a second (its
 /// runner polls for the flag and Quartz interrupts it on whichever node runs it), and its partial file is deleted.
 /// Records who cancelled. A direct download is 409: the browser cancels it.</summary>
-public sealed class CancelExport(JobQueue queue, JobRecords records) : Endpoint<ExportIdRequest, Results<Accepted<JobRecord>, ProblemHttpResult>>
+public sealed class CancelExport(JobRecords records, TimeProvider clock) : Endpoint<ExportIdRequest, Results<Accepted<JobRecord>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -25,7 +25,9 @@ public sealed class CancelExport(JobQueue queue, JobRecords records) : Endpoint<
         if (await records.GetAsync(owner, req.Id, ct) is { Direct: true })
             return Problems.Status(409, "A direct download is cancelled by the browser",
                 "It streams straight to the browser's download manager; cancel it there.");
-        if (await queue.CancelAsync(owner, req.Id, by, ct) is { } job) return TypedResults.Accepted($"/api/v1/exports/{req.Id}", job);
+        // A pending job is cancelled at once (its message finds it cancelled and stops); a running one through its
+        // runner, which polls the flag every quarter second on whichever node runs it.
+        if (await records.RequestCancelAsync(owner, req.Id, by, clock.GetUtcNow(), ct) is { } job) return TypedResults.Accepted($"/api/v1/exports/{req.Id}", job);
         return await records.GetAsync(owner, req.Id, ct) is { } done
             ? Problems.Status(409, "The export has already finished", $"It is {done.Status}.")
             : Problems.NotFound($"No export {req.Id}.");

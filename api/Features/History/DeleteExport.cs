@@ -1,5 +1,6 @@
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Storage;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -7,7 +8,7 @@ namespace Exports.Features.History;
 
 /// <summary>DELETE /exports/{id}: removes a finished export and its file. A running one must be cancelled first
 /// (409).</summary>
-public sealed class DeleteExport(JobQueue queue) : Endpoint<ExportIdRequest, Results<NoContent, ProblemHttpResult>>
+public sealed class DeleteExport(JobRecords records, IArtifactStore store) : Endpoint<ExportIdRequest, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -17,8 +18,11 @@ public sealed class DeleteExport(JobQueue queue) : Endpoint<ExportIdRequest, Res
 
     public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(ExportIdRequest req, CancellationToken ct)
     {
-        var (found, running) = await queue.DeleteAsync(User.OwnerId(), req.Id, ct);
-        if (!found) return Problems.NotFound($"No export {req.Id}.");
-        return running ? Problems.Status(409, "The export is still running", "Cancel it first.") : TypedResults.NoContent();
+        var owner = User.OwnerId();
+        if (await records.GetAsync(owner, req.Id, ct) is not { } job) return Problems.NotFound($"No export {req.Id}.");
+        if (!JobStatus.IsFinal(job.Status)) return Problems.Status(409, "The export is still running", "Cancel it first.");
+        await store.DeleteAsync(job.StorageKey, ct);
+        await records.DeleteAsync(owner, req.Id, ct);
+        return TypedResults.NoContent();
     }
 }

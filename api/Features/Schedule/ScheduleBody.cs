@@ -28,7 +28,8 @@ public record ScheduleBody
     [DontBind(Source.QueryParam)] public string? Window { get; init; }
     [DontBind(Source.QueryParam)] public DateTimeOffset? StartAt { get; init; }
     [DontBind(Source.QueryParam)] public DateTimeOffset? EndAt { get; init; }
-    [DontBind(Source.QueryParam)] public RetrySpec? Retry { get; init; }
+    /// <summary>Each run's retry policy (fields left out take <see cref="JobRetry.Default"/>'s).</summary>
+    [DontBind(Source.QueryParam)] public JobRetry? Retry { get; init; }
     /// <summary>Destination ids: each run's export is delivered to them once it completes.</summary>
     [DontBind(Source.QueryParam), JsonPropertyName("destinations")] public JsonElement? Destinations { get; init; }
 }

@@ -63,10 +63,9 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         if (template is null) return await RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
         var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();
-        if (spec.Retry is { } r)
-            node["retry"] = JsonSerializer.SerializeToNode(new JobRetry(r.Attempts ?? 3, r.Backoff ?? "exponential", r.BaseDelayMs ?? 1000, r.MaxDelayMs ?? 30_000, r.Jitter ?? true), JsonSerializerOptions.Web);
+        if (spec.Retry is { } r) node["retry"] = JsonSerializer.SerializeToNode(r, JsonSerializerOptions.Web);
         if (spec.Destinations is { } d && ScheduleRules.DestinationIds(d) is { Count: > 0 } ids)
-            node["delivery"] = new System.Text.Json.Nodes.JsonObject { ["destinations"] = JsonSerializer.SerializeToNode(ids) };
+            node["delivery"] = JsonSerializer.SerializeToNode(ExportDelivery.To(ids), JsonSerializerOptions.Web);
         var request = node.ToJsonString();
         var runId = Guid.CreateVersion7();
         var startedAt = clock.GetUtcNow();

@@ -18,16 +18,6 @@ public sealed record FrequencySpec
     public string? DayOfMonth { get; init; }
 }
 
-public sealed record RetrySpec
-{
-    public int? Attempts { get; init; }
-    /// <summary>linear or exponential.</summary>
-    public string? Backoff { get; init; }
-    public int? BaseDelayMs { get; init; }
-    public int? MaxDelayMs { get; init; }
-    public bool? Jitter { get; init; }
-}
-
 /// <summary>Turns a schedule into a Quartz cron in its time zone (pure: unit-tested across DST changes) and answers
 /// when it fires next and whether a time is inside its window.</summary>
 public static class ScheduleSpec
@@ -41,13 +31,7 @@ public static class ScheduleSpec
         if (!Exports.Series.TimeZones.TryIana(tz, out zone)) errors.Add("timezone", $"Unknown time zone '{tz}': use an IANA name such as Europe/Berlin.");
         if (b.Window is { } w && ParseWindow(w) is null) errors.Add("window", "window is HH:mm-HH:mm, for example 08:00-18:00.");
         if (b.StartAt is { } s && b.EndAt is { } e && e <= s) errors.Add("endAt", "endAt must be after startAt.");
-        if (b.Retry is { } r)
-        {
-            if (r.Attempts is < 1 or > 10) errors.Add("retry.attempts", "attempts is from 1 to 10.");
-            if (r.Backoff is not (null or "linear" or "exponential")) errors.Add("retry.backoff", "backoff is linear or exponential.");
-            if (r.BaseDelayMs is < 1 or > 600_000) errors.Add("retry.baseDelayMs", "baseDelayMs is from 1 to 600000.");
-            if (r.MaxDelayMs is < 1 or > 3_600_000) errors.Add("retry.maxDelayMs", "maxDelayMs is from 1 to 3600000.");
-        }
+        b.Retry?.Validate(errors, "retry");
         string? cron = null;
         if (b.Cron is not null && b.Frequency is not null) errors.Add("cron", "Give either cron or frequency, not both.");
         else if (b.Cron is { } c) cron = FromCron(c.Trim(), errors);

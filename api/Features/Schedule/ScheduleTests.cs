@@ -25,6 +25,22 @@ public sealed class ScheduleTests(ApiFixture api)
     static async Task<JsonElement> RunsAsync(HttpClient c, string id) => await (await c.GetAsync($"/api/v1/schedules/{id}/runs")).JsonAsync();
 
     [Fact]
+    public async Task RetryFieldsSentAsNull_TakeTheDefaults_AsWithTheNullableRetrySpec()
+    {
+        var c = api.Demo();
+        var template = await TemplateAsync(c);
+        var r = await c.PostAsync("/api/v1/schedules", new StringContent(
+            $$$"""{"templateId":"{{{template}}}","cron":"0 0 9 * * ?","timezone":"UTC","retry":{"attempts":4,"backoff":null,"baseDelayMs":null,"maxDelayMs":null,"jitter":null}}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        var body = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.Created, body);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+        var retry = (await (await c.GetAsync($"/api/v1/schedules/{id}")).JsonAsync()).GetProperty("spec").GetProperty("retry");
+        Assert.Equal("""{"attempts":4,"backoff":"exponential","baseDelayMs":1000,"maxDelayMs":30000,"jitter":true}""", retry.GetRawText());
+        await c.DeleteAsync($"/api/v1/schedules/{id}");
+    }
+
+    [Fact]
     public async Task DailyAtNineInBerlin_ListsNextRunsInTheZone_PausesAndResumes()
     {
         var c = api.Demo();

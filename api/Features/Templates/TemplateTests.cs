@@ -80,6 +80,33 @@ public sealed class TemplateTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task TemplateRules_AreReported_WhenTheDeliveryOrRetryIsAlsoWrong()
+    {
+        var c = api.Demo();
+        var before = await api.ScalarAsync<long>("SELECT count(*) FROM templates");
+        var badRetry = new { attempts = 50, backoff = "linear", baseDelayMs = 1, maxDelayMs = 1 };
+        var absolute = new { from = "2026-11-01T00:00:00Z", to = "2026-11-02T00:00:00Z" };
+        // As before the typed envelope: the template's own rules are answered first, the export's checks after them.
+        var range = await (await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "x4", request = new { kind = "series", series = new { source = "servers", timeframe = absolute }, retry = badRetry, delivery = new { destinations = new[] { "nope" } } },
+        })).ProblemAsync(400, "request.series.timeframe");
+        Assert.Equal(["request.series.timeframe"], range.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        var placeholder = await (await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "x5", request = new { kind = "series", series = new { source = "servers", timeframe = new { last = "24h" }, filename = "{template}-{when}" }, retry = badRetry },
+        })).ProblemAsync(400, "request.series.filename");
+        Assert.Equal(["request.series.filename"], placeholder.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        // Once those pass, the delivery and the retry policy are reported, in that order.
+        var export = await (await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "x6", request = new { kind = "series", series = new { source = "servers", timeframe = new { last = "24h" } }, retry = badRetry, delivery = new { destinations = new[] { "nope" } } },
+        })).ProblemAsync(400, "request.retry");
+        Assert.Equal(["request.delivery.destinations[0]", "request.retry"], export.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM templates"));
+    }
+
+    [Fact]
     public async Task RunNow_QueuesAJob_FillsInPlaceholders_AndAppliesOverrides()
     {
         var c = api.Demo();
