@@ -59,7 +59,7 @@ public sealed class DeliveryService(
         if (wanted.Count == 0) return false;
         var found = (await destinations.LoadAsync(job.OwnerId, wanted, ct)).ToDictionary(d => d.Id);
         var retry = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
-            ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web)! : new JobRetry(3, "exponential", 1000, 30_000, true);
+            ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web)! : JobRetry.Default;
         var link = $"{settings.PublicUrl}/api/v1/exports/{job.Id}/download?token={Uri.EscapeDataString(links.Create(job.Id, job.ExpiresAt ?? clock.GetUtcNow().AddDays(1)))}";
         var deferred = false;
         foreach (var id in wanted)
