@@ -15,7 +15,7 @@ export async function run({ conn, key, req, dataDir }) {
       env: {
         ...process.env, EXPORTS_DB: conn, EXPORTS_PORT: String(port), EXPORTS_DEMO_API_KEY: key, EXPORTS_DATA_DIR: dataDir,
         EXPORTS_SEED: 'false', EXPORTS_SCHEDULER_NAME: cluster, EXPORTS_WORKER_CONCURRENCY: '2',
-        EXPORTS_QUOTA_CONCURRENT: '1000', EXPORTS_QUOTA_PER_HOUR: '100000',
+        EXPORTS_QUOTA_CONCURRENT: '1000', EXPORTS_QUOTA_PER_HOUR: '100000', EXPORTS_STREAMS_PER_OWNER: '1000',
       },
       stdio: ['ignore', 'ignore', 'ignore'],
     });
