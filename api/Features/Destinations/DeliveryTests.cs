@@ -114,6 +114,35 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
 
     int Mails(string to) => Directory.EnumerateFiles(api.MailDir, "*.eml").Count(f => File.ReadAllText(f).Contains(to));
 
+    /// <summary>Through the real handler: a delivery message that meets a claim held by a node that then died (its
+    /// claim stops being renewed) schedules itself again past the lease, and then delivers, once.</summary>
+    [Fact]
+    public async Task DeliveryMessage_MeetingAClaimOfANodeThatDied_LooksAgainAndDelivers()
+    {
+        var c = api.Demo();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var to = $"resched-{tag}@example.com";
+        var dest = await CreateAsync(c, new { name = "resched mail " + tag, kind = "email", config = new { to = new[] { to } } });
+        var id = (await CompletedAsync(c, (await SubmitAsync(c, await SeriesAsync(dest))).GetProperty("id").GetString()!)).GetProperty("id").GetGuid();
+        await DeliveriesAsync(c, id.ToString(), 1);
+        await MailAsync(to);
+        // As if another node had claimed it 12 s ago and died: the claim lapses 3 s from now (lease: 3 x 5 s).
+        await api.ScalarAsync<long>("""
+            WITH t AS (UPDATE export_deliveries SET status = 'pending', delivered_at = NULL, claimed_by = 'gone:1:000000/x', claimed_at = now() - interval '12 seconds'
+                       WHERE export_id = $1 RETURNING 1) SELECT count(*) FROM t
+            """, id);
+        await using (var scope = api.Host.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>().PublishAsync(new DeliverExport(id));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await api.ScalarAsync<string>("SELECT status FROM export_deliveries WHERE export_id = $1", id) != "delivered")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The deferred delivery was not delivered.");
+            await Task.Delay(250);
+        }
+        Assert.Equal(2, Mails(to)); // the first delivery, and this one: not one per look
+        Assert.StartsWith(Exports.Jobs.JobRunner.Node + "/", await api.ScalarAsync<string>("SELECT claimed_by FROM export_deliveries WHERE export_id = $1", id));
+    }
+
     /// <summary>A delivery another claim holds (its lease renewed within three EXPORTS_NODE_STALE_MS) is not sent again
     /// by a repeated delivery message, which asks to be tried again later; once the lease lapses (that node died), it is
     /// sent, by this node. A claim from before leases (no claimed_at) is free; a failed delivery is final.</summary>
