@@ -3,7 +3,8 @@
 // exports streamed synchronously by the same client (2 at a time, one per core).
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function run({ base, key, rss, req }) {
+// Submitting a background export and polling it to completion (every pollMs), through the API.
+function jobsClient(base, key, pollMs) {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const submit = async (series) => {
     const r = await fetch(`${base}/api/v1/exports`, { method: 'POST', headers, body: JSON.stringify({ kind: 'series', series }) });
@@ -17,9 +18,14 @@ export async function run({ base, key, rss, req }) {
       const j = await r.json();
       if (j.status === 'completed') return j;
       if (['failed', 'cancelled', 'expired'].includes(j.status)) throw new Error(`job ${id} ${j.status}: ${j.error}`);
-      await sleep(50);
+      await sleep(pollMs);
     }
   };
+  return { headers, submit, wait };
+}
+
+export async function run({ base, key, rss, req }) {
+  const { headers, submit, wait } = jobsClient(base, key, 50);
   const timed = async (fn) => { const t0 = performance.now(); const v = await fn(); return { ms: performance.now() - t0, v }; };
 
   const big = req(14, 'long');
@@ -66,27 +72,12 @@ export async function run({ base, key, rss, req }) {
 // is written at submit; started when a worker took its message from the queue and began). Peer: the same export
 // streamed, time to its first byte (what a client of the synchronous route waits before data flows).
 export async function latency({ base, key, req }) {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const { headers, submit, wait } = jobsClient(base, key, 20);
   const tiny = req(1 / 96, 'long');
-  const submit = async () => {
-    const r = await fetch(`${base}/api/v1/exports`, { method: 'POST', headers, body: JSON.stringify({ kind: 'series', series: tiny }) });
-    if (r.status !== 202) throw new Error(`${r.status} ${await r.text()}`);
-    return (await r.json()).id;
-  };
-  const done = async (id) => {
-    for (;;) {
-      const r = await fetch(`${base}/api/v1/exports/${id}`, { headers });
-      if (!r.ok) throw new Error(`GET job ${id}: ${r.status} ${await r.text()}`);
-      const j = await r.json();
-      if (j.status === 'completed') return j;
-      if (['failed', 'cancelled', 'expired'].includes(j.status)) throw new Error(`job ${id} ${j.status}: ${j.error}`);
-      await sleep(20);
-    }
-  };
-  await done(await submit()); // warm-up
+  await wait(await submit(tiny)); // warm-up
   const toStart = [];
   for (let i = 0; i < 50; i++) {
-    const j = await done(await submit());
+    const j = await wait(await submit(tiny));
     toStart.push(Date.parse(j.startedAt) - Date.parse(j.createdAt));
   }
   const firstByte = [];

@@ -16,8 +16,8 @@ namespace Exports.Tests.Features.Monitors;
 [Collection(ApiCollection.Name)]
 public sealed class MonitorLinkTests(ApiFixture api)
 {
-    [Fact]
-    public async Task DeletingTheLinkedDashboard_LeavesTheMonitorWithoutALink_AndOtherMonitorsLinked()
+    /// <summary>A new user with a source of one point, dashboards "gone" and "kept", and a monitor linked to each.</summary>
+    async Task<(HttpClient Client, Guid Gone, Guid Kept, Guid OnGone, Guid OnKept)> TwoLinkedMonitorsAsync(string onGoneName, string onKeptName)
     {
         var (_, client) = await api.NewUserAsync();
         Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/sources", new { name = "metrics", kind = "timeseries" })).StatusCode);
@@ -34,7 +34,13 @@ public sealed class MonitorLinkTests(ApiFixture api)
             Assert.Equal(HttpStatusCode.Created, r.StatusCode);
             return (await r.JsonAsync()).GetProperty("id").GetGuid();
         }
-        var (onGone, onKept) = (await MonitorAsync("on gone", gone), await MonitorAsync("on kept", kept));
+        return (client, gone, kept, await MonitorAsync(onGoneName, gone), await MonitorAsync(onKeptName, kept));
+    }
+
+    [Fact]
+    public async Task DeletingTheLinkedDashboard_LeavesTheMonitorWithoutALink_AndOtherMonitorsLinked()
+    {
+        var (client, gone, kept, onGone, onKept) = await TwoLinkedMonitorsAsync("on gone", "on kept");
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/v1/dashboards/gone")).StatusCode);
 
@@ -83,18 +89,7 @@ public sealed class MonitorLinkTests(ApiFixture api)
     [Fact]
     public async Task ALinkToADashboardThatNoLongerExists_IsShownAsNoLink()
     {
-        var (_, client) = await api.NewUserAsync();
-        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/sources", new { name = "metrics", kind = "timeseries" })).StatusCode);
-        var points = JsonSerializer.Serialize(new[] { new { timestamp = DateTime.UtcNow.AddMinutes(-5).ToString("O"), metric = "cpu", value = 50.0, tags = new { host = "a" } } });
-        Assert.True((await client.PostAsync("/api/v1/sources/metrics/points", new StringContent(points, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
-        async Task<Guid> DashboardAsync(string slug) => (await (await client.PostJsonAsync("/api/v1/dashboards", new
-        {
-            slug, title = slug, layout = new { widgets = new[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 2, h = 1 } } },
-        })).JsonAsync()).GetProperty("id").GetGuid();
-        var (gone, kept) = (await DashboardAsync("gone"), await DashboardAsync("kept"));
-        async Task<Guid> MonitorAsync(string name, Guid dashboardId) => (await (await client.PostJsonAsync("/api/v1/monitors",
-            new { name, query = new { source = "metrics", metrics = new[] { "cpu" } }, condition = "above", threshold = 80, dashboardId })).JsonAsync()).GetProperty("id").GetGuid();
-        var (onGone, onKept) = (await MonitorAsync("a on gone", gone), await MonitorAsync("b on kept", kept));
+        var (client, gone, kept, onGone, onKept) = await TwoLinkedMonitorsAsync("a on gone", "b on kept");
         // A monitor created while its dashboard was being deleted: committed after the delete's unlink, it still names it.
         await using (var docs = api.Host.Services.GetRequiredService<IDocumentStore>().LightweightSession())
         {

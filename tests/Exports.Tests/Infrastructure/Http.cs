@@ -24,6 +24,12 @@ public static class Http
         var body = await r.Content.ReadAsStringAsync();
         Assert.True((int)r.StatusCode == status, $"Expected {status}, got {(int)r.StatusCode}: {body}");
         Assert.StartsWith("application/problem+json", r.Content.Headers.ContentType?.ToString());
+        return ProblemBody(body, status, field);
+    }
+
+    /// <summary>A Problem Details body: its status and title, and, when given, a field error on that key.</summary>
+    public static JsonElement ProblemBody(string body, int status, string? field)
+    {
         var json = JsonDocument.Parse(body).RootElement.Clone();
         Assert.Equal(status, json.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("title").GetString()));

@@ -31,16 +31,6 @@ public static class Scenarios
             s.StatusCodeShouldBe(status);
             s.Header("Content-Type").SingleValueShouldMatch(@"^application/problem\+json");
         });
-        var body = await r.ReadAsTextAsync();
-        var json = JsonDocument.Parse(body).RootElement.Clone();
-        Assert.Equal(status, json.GetProperty("status").GetInt32());
-        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("title").GetString()));
-        if (field is not null)
-        {
-            Assert.True(json.TryGetProperty("errors", out var errors), $"No field errors in {body}");
-            Assert.True(errors.TryGetProperty(field, out var msgs), $"No error for '{field}' in {body}");
-            Assert.True(msgs.GetArrayLength() > 0);
-        }
-        return json;
+        return Http.ProblemBody(await r.ReadAsTextAsync(), status, field);
     }
 }
