@@ -30,7 +30,8 @@ public static partial class Messaging
             opts.Discovery.DisableConventionalDiscovery().IncludeType(typeof(SweepRetentionHandler)).IncludeType(typeof(DeliverExportHandler))
                 .IncludeType(typeof(RunExportHandler)).IncludeType(typeof(RecoverStaleExportsHandler));
             var schema = SchemaFor(j.SchedulerName);
-            opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema);
+            // LISTEN/NOTIFY wakes a worker's queue listener when a message arrives, instead of at its next poll.
+            opts.UsePostgresqlPersistenceAndTransport(ConnectionString(settings.ConnectionString), schema, schema).EnableQueueNotifications();
             opts.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
             opts.Durability.Mode = DurabilityMode.Balanced;
             opts.Durability.HealthCheckPollingTime = j.DurabilityPoll;
@@ -49,13 +50,13 @@ public static partial class Messaging
                 .Then.ScheduleRetry(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
 
             // Exports and deliveries: PostgreSQL queues the worker nodes consume competitively (a local queue would keep
-            // the work on the node that published it). A worker takes one message per poll, and stops taking exports
-            // while its slots are full (WorkerSlots), so a job submitted on a busy node runs on an idle one.
+            // the work on the node that published it). A worker takes as many exports per poll as it has free slots, and
+            // none while its slots are full (WorkerSlots), so a job submitted on a busy node runs on an idle one.
             opts.PublishMessage<RunExport>().ToPostgresqlQueue(RunExport.Queue);
             opts.PublishMessage<DeliverExport>().ToPostgresqlQueue(DeliverExport.Queue);
             if (j.Worker)
             {
-                opts.ListenToPostgresqlQueue(RunExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)
+                opts.ListenToPostgresqlQueue(RunExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(j.Concurrency)
                     .PollingInterval(j.QueuePoll).UseDurableInbox(new Wolverine.Transports.BufferingLimits(100_000, -1));
                 // Deliveries wait on the durability poll: a second more does not matter there, and each poll is a query.
                 opts.ListenToPostgresqlQueue(DeliverExport.Queue).MaximumParallelMessages(j.Concurrency).MaximumMessagesToReceive(1)

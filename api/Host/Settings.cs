@@ -231,6 +231,9 @@ public sealed record JobSettings
     public TimeSpan DurabilityPoll { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>A node that has not beaten for this long is dead: its messages go to the others.</summary>
     public TimeSpan NodeStale { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a running export's record may go without a beat before another node may take the run over:
+    /// twice <see cref="NodeStale"/>, so a node Wolverine still counts as alive is never overtaken.</summary>
+    public TimeSpan TakeOver => 2 * NodeStale;
     /// <summary>How long one background message (an export, or an export's deliveries with their retries) may run
     /// before it is stopped; Wolverine's own default is 60 seconds.</summary>
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromHours(1);

@@ -58,7 +58,7 @@ public sealed class JobRunner(
             var policy = job.Request.TryGetProperty("retry", out var r) && r.ValueKind == JsonValueKind.Object
                 ? r.Deserialize<JobRetry>(JsonSerializerOptions.Web) : null;
             var now = clock.GetUtcNow();
-            if (await records.StartAttemptAsync(id, Node, settings.Jobs.SchedulerName, now, now - 2 * settings.Jobs.NodeStale, shutdown) is not { } number)
+            if (await records.StartAttemptAsync(id, Node, settings.Jobs.SchedulerName, now, now - settings.Jobs.TakeOver, shutdown) is not { } number)
                 return await records.GetAsync(id, shutdown) is not { Status: JobStatus.Processing, CancelRequested: false };
 
             if (number > Math.Max(settings.Jobs.MaxStarts, policy?.Attempts ?? settings.Jobs.MaxAttempts))

@@ -146,6 +146,33 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         foreach (var id in new[] { first.Id, second.Id, third.Id }) await CompletedAsync(any, id);
     }
 
+    /// <summary>A worker starts a job when it is submitted, not at its next poll: PostgreSQL's LISTEN/NOTIFY wakes
+    /// Wolverine's queue listener. With EXPORTS_QUEUE_POLL_MS at 10 s, jobs submitted one after another each start
+    /// within a second (polling alone would wait 5 s on average: five in a row under a second by chance is 1 in
+    /// 100,000), and a burst of eight on a node with two slots all finish within seconds: each poll takes as many
+    /// messages as there are free slots, and a slot freed on a full node polls again at once.</summary>
+    [Fact]
+    public async Task JobsStartWhenSubmitted_NotAtTheNextPoll()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("exports-cluster-").FullName;
+        using var node = Start(dataDir, "cluster-" + Guid.NewGuid().ToString("N")[..8], concurrency: 2, env: new() { ["EXPORTS_QUEUE_POLL_MS"] = "10000", ["EXPORTS_QUOTA_CONCURRENT"] = "16", ["EXPORTS_STREAMS_PER_OWNER"] = "16" });
+        await HealthyAsync(node);
+        using var client = node.Client();
+        object Small() => new { kind = "series", series = new { source = "servers", timeframe = new { last = "1h" }, granularity = "raw", format = "csv" } };
+        await Task.Delay(1500); // past the listener's first poll at start-up
+        for (var i = 0; i < 5; i++)
+        {
+            var done = await CompletedAsync(client, (await SubmitAsync(client, Small())).GetProperty("id").GetString()!);
+            var wait = done.GetProperty("startedAt").GetDateTimeOffset() - done.GetProperty("createdAt").GetDateTimeOffset();
+            Assert.True(wait < TimeSpan.FromSeconds(1), $"job {i} started {wait.TotalMilliseconds:F0} ms after it was submitted");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ => (await SubmitAsync(client, Small())).GetProperty("id").GetString()!));
+        foreach (var id in burst) Assert.Equal(1, (await CompletedAsync(client, id)).GetProperty("attempts").GetInt32());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"eight small jobs on two slots took {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
     /// <summary>A node with EXPORTS_WORKER=false takes requests and queues jobs but runs none: what is submitted on it
     /// runs on the worker, including more than the worker has slots for (they wait their turn there).</summary>
     [Fact]
