@@ -5,7 +5,8 @@ using Npgsql;
 namespace Exports.Host;
 
 /// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors and alerts in EF tables
-/// has rows in <c>dashboards</c>, <c>monitors</c> and <c>alerts</c> (or only some of them: each table is looked for on
+/// (and destinations in a plain table) has rows in <c>dashboards</c>, <c>monitors</c>, <c>alerts</c> and
+/// <c>destinations</c> (or only some of them: each table is looked for on
 /// its own). At start-up, under a transaction-scoped advisory lock (two nodes may start
 /// together), each such table's rows become documents (same ids, every field) and the table is renamed
 /// <c>legacy_&lt;name&gt;</c>, all in one transaction: a node that waited on the lock finds nothing left to import, and
@@ -18,7 +19,7 @@ public static class LegacyImport
     public const long LockKey = 0x6578_706f_7274_0d0c;
 
     /// <summary>The tables that moved, in the order they are imported.</summary>
-    public static readonly string[] Tables = ["dashboards", "monitors", "alerts"];
+    public static readonly string[] Tables = ["dashboards", "monitors", "alerts", "destinations"];
 
     public static async Task RunAsync(IDocumentStore store, NpgsqlDataSource db, ILogger log, CancellationToken ct)
     {
@@ -50,6 +51,13 @@ public static class LegacyImport
                     Threshold = r.GetDouble(5), State = r.GetString(6), Value = r.IsDBNull(7) ? null : r.GetDouble(7),
                     Since = r.GetFieldValue<DateTimeOffset>(8), DashboardId = r.IsDBNull(9) ? null : r.GetGuid(9),
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(10),
+                }, ct)),
+                // Destinations: the secrets' ciphertext is copied as it is (the same Data Protection payload), never decrypted here.
+                "destinations" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, name, kind, config::text, secrets, secret_names, created_at, updated_at FROM public.destinations", r => new Exports.Delivery.StoredDestination
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Name = r.GetString(2), Kind = r.GetString(3),
+                    Config = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Secrets = r.IsDBNull(5) ? null : r.GetString(5),
+                    SecretNames = r.GetFieldValue<string[]>(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7), UpdatedAt = r.GetFieldValue<DateTimeOffset>(8),
                 }, ct)),
                 _ => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
                 {
