@@ -62,13 +62,14 @@ public sealed class DestinationDocumentTests(ApiFixture api)
         var (_, c) = await api.NewUserAsync();
         var b = await CreateAsync(c, Mail("bravo", "b@example.com"));
         await CreateAsync(c, Mail("Alpha", "a@example.com"));
-        await CreateAsync(c, Mail("charlie", "c@example.com"));
-        var renamed = await c.PutAsync($"/api/v1/destinations/{b}", JsonContent.Create(Mail("BRAVO", "b@example.com")));
+        await CreateAsync(c, Mail("Charlie", "c@example.com"));
+        var renamed = await c.PutAsync($"/api/v1/destinations/{b}", JsonContent.Create(Mail("bRAVO", "b@example.com")));
         Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
-        Assert.Equal("BRAVO", (await renamed.JsonAsync()).GetProperty("name").GetString());
+        Assert.Equal("bRAVO", (await renamed.JsonAsync()).GetProperty("name").GetString());
         await (await c.PutAsync($"/api/v1/destinations/{b}", JsonContent.Create(Mail("ALPHA", "b@example.com")))).ProblemAsync(409);
+        // Sorted as lower(name) sorted the table's rows: a byte order would put "Charlie" before "bRAVO".
         var list = await (await c.GetAsync("/api/v1/destinations")).JsonAsync();
-        Assert.Equal(["Alpha", "BRAVO", "charlie"], list.EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToArray());
+        Assert.Equal(["Alpha", "bRAVO", "Charlie"], list.EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToArray());
     }
 
     [Fact]
