@@ -53,12 +53,12 @@ public static class LegacyImport
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(10),
                 }, ct)),
                 // Destinations: the secrets' ciphertext is copied as it is (the same Data Protection payload), never decrypted here.
-                "destinations" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, name, kind, config::text, secrets, secret_names, created_at, updated_at FROM public.destinations", r => new Exports.Delivery.StoredDestination
+                "destinations" => Store(session, Deduplicated(await ReadAsync(conn, tx, "SELECT id, owner_id, name, kind, config::text, secrets, secret_names, created_at, updated_at FROM public.destinations", r => new Exports.Delivery.StoredDestination
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Name = r.GetString(2), Kind = r.GetString(3),
                     Config = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Secrets = r.IsDBNull(5) ? null : r.GetString(5),
                     SecretNames = r.GetFieldValue<string[]>(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7), UpdatedAt = r.GetFieldValue<DateTimeOffset>(8),
-                }, ct)),
+                }, ct), log)),
                 _ => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Title = r.GetString(2), Severity = r.GetString(3),
@@ -70,6 +70,10 @@ public static class LegacyImport
         }
         if (moved.Count == 0) return;
         await session.SaveChangesAsync(ct);
+        // The secrets now live in the documents only: a copy left in the old table would outlive a delete of the
+        // destination or a change of its secret.
+        if (await ExistsAsync(conn, tx, "destinations", ct))
+            await Exec(conn, tx, "UPDATE public.destinations SET secrets = NULL WHERE secrets IS NOT NULL", ct);
         foreach (var table in Tables)
         {
             if (!await ExistsAsync(conn, tx, table, ct)) continue;
@@ -82,6 +86,38 @@ public static class LegacyImport
         }
         await tx.CommitAsync(ct);
         log.LogInformation("Moved into documents: {Tables}; the old tables are kept as legacy_*", string.Join(", ", moved));
+    }
+
+    /// <summary>The longest name a destination may have (DestinationRules): a renamed one stays within it.</summary>
+    const int NameLength = 100;
+
+    /// <summary>Destinations whose names collide once keyed as documents key them (<see cref="Exports.Delivery.StoredDestination.Key"/>,
+    /// the invariant culture's lower case, where the table's index was PostgreSQL's <c>lower(name)</c>, which follows
+    /// the database's locale: "Ärzte" and "ärzte" were two names on a C-locale database) would fail the import's save on
+    /// the unique index, and so every start. Per owner and key, the oldest (created_at, then id) keeps its name; each
+    /// later one gets " (2)", " (3)", … (the first whose key is free for that owner), with a warning naming it.</summary>
+    static List<Exports.Delivery.StoredDestination> Deduplicated(List<Exports.Delivery.StoredDestination> rows, ILogger log)
+    {
+        foreach (var owner in rows.GroupBy(d => d.OwnerId))
+        {
+            var taken = owner.Select(d => Exports.Delivery.StoredDestination.Key(d.Name)).ToHashSet(StringComparer.Ordinal);
+            foreach (var clash in owner.GroupBy(d => Exports.Delivery.StoredDestination.Key(d.Name)).Where(g => g.Count() > 1).OrderBy(g => g.Key, StringComparer.Ordinal))
+                foreach (var d in clash.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Skip(1))
+                {
+                    var old = d.Name;
+                    for (var n = 2; ; n++)
+                    {
+                        var suffix = $" ({n})";
+                        var name = (old.Length + suffix.Length > NameLength ? old[..(NameLength - suffix.Length)] : old) + suffix;
+                        if (!taken.Add(Exports.Delivery.StoredDestination.Key(name))) continue;
+                        d.Name = name;
+                        break;
+                    }
+                    log.LogWarning("Destination {Id} of owner {Owner} renamed from {OldName} to {NewName}: its name is the same as destination {Kept}'s once case is ignored, and names are unique per owner",
+                        d.Id, d.OwnerId, old, d.Name, clash.OrderBy(x => x.CreatedAt).ThenBy(x => x.Id).First().Id);
+                }
+        }
+        return rows;
     }
 
     static int Store<T>(IDocumentSession session, List<T> docs) where T : notnull

@@ -264,7 +264,10 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         await using (var old = keyRing.BuildServiceProvider())
             ciphertext = old.GetRequiredService<IDataProtectionProvider>().CreateProtector("exports.destinations.v1")
                 .Protect(JsonSerializer.Serialize(new Dictionary<string, string> { ["signingSecret"] = secret }));
-        var port = FreePort();
+        // The webhook's receiver, bound before its URL is stored (a port found free can be taken before it is bound: the
+        // listener binds on a fresh port until one holds).
+        var (listener, port) = Listen("/hook/");
+        using var _ = listener;
         var (hook, mail) = (Guid.NewGuid(), Guid.NewGuid());
         await ExecAsync(db, """
             INSERT INTO destinations (id, owner_id, name, kind, config, secrets, secret_names, created_at, updated_at)
@@ -276,6 +279,8 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         Assert.Equal((false, true), (await ScalarAsync<bool>(db, "SELECT to_regclass('public.destinations') IS NOT NULL"),
             await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_destinations') IS NOT NULL")));
         Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_destinations"));
+        // No secret stays behind in the old table, where deleting the destination or changing its secret would not reach it.
+        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_destinations WHERE secrets IS NOT NULL"));
         // The payload is copied as it was, never decrypted and encrypted again.
         Assert.Equal(ciphertext, await ScalarAsync<string>(db, $"SELECT data->>'secrets' FROM {Documents.Schema}.mt_doc_destination WHERE id = $1", hook));
         using var client = Client(host, key);
@@ -294,9 +299,6 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         await (await client.PostJsonAsync("/api/v1/destinations", new { name = "RELEASE HOOK", kind = "email", config = new { to = new[] { "x@example.com" } } })).ProblemAsync(409);
 
         // An export delivered to the imported webhook: signed with the secret stored before the upgrade.
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
-        listener.Start();
         var received = Task.Run(async () =>
         {
             var ctx = await listener.GetContextAsync();
@@ -322,6 +324,88 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             await Task.Delay(100);
         }
         Assert.Equal((hook, "Release hook"), (delivery[0].GetProperty("destinationId").GetGuid(), delivery[0].GetProperty("destinationName").GetString()));
+    }
+
+    /// <summary>Names unique in the old table but not once keyed as documents key them: the table's index was PostgreSQL's
+    /// <c>lower(name)</c>, which follows the database's locale (here the C collation, which lowers ASCII letters only), the
+    /// documents' key is the invariant lower case. The import keeps the oldest of each clash as it is (created_at, then
+    /// id) and renames the others with the first free " (n)"; the node starts, and a second start imports nothing.</summary>
+    [Fact]
+    public async Task DestinationNamesThatCollideOnlyInTheNewKey_AreRenamed_AndTheNodeStarts()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_destination_names");
+        await using var db = NpgsqlDataSource.Create(cs);
+        await ExecAsync(db, """DROP INDEX destinations_owner_name; CREATE UNIQUE INDEX destinations_owner_name ON destinations (owner_id, lower(name COLLATE "C"))""");
+        var (owner, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var key = await UserAsync(db, owner);
+        var otherKey = await UserAsync(db, other);
+        var (upper, lower, taken, theirs) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        // Created at the same instant: the smaller id keeps its name.
+        var (zoeFirst, zoeSecond) = (Guid.Parse("00000000-0000-0000-0000-00000000000a"), Guid.Parse("ffffffff-0000-0000-0000-000000000000"));
+        var longName = new string('x', 98) + "Ö";
+        var (longFirst, longSecond) = (Guid.NewGuid(), Guid.NewGuid());
+        await ExecAsync(db, """
+            INSERT INTO destinations (id, owner_id, name, kind, config, secrets, secret_names, created_at, updated_at) VALUES
+                ($1, $2, 'Ärzte', 'email', '{"to": ["a@example.com"]}', 'payload-upper', ARRAY['x'], $3, $3),
+                ($4, $2, 'ärzte', 'email', '{"to": ["b@example.com"]}', NULL, '{}', $5, $5),
+                ($6, $2, 'Ärzte (2)', 'email', '{"to": ["c@example.com"]}', NULL, '{}', $7, $7),
+                ($8, $9, 'ärzte', 'email', '{"to": ["d@example.com"]}', NULL, '{}', $3, $3),
+                ($10, $2, 'ZOË', 'email', '{"to": ["e@example.com"]}', NULL, '{}', $7, $7),
+                ($11, $2, 'Zoë', 'email', '{"to": ["f@example.com"]}', NULL, '{}', $7, $7),
+                ($12, $2, $13, 'email', '{"to": ["g@example.com"]}', NULL, '{}', $3, $3),
+                ($14, $2, $15, 'email', '{"to": ["h@example.com"]}', NULL, '{}', $7, $7)
+            """, upper, owner, T0.AddDays(-2), lower, T0.AddDays(-3), taken, T0.AddDays(-1), theirs, other, zoeSecond, zoeFirst,
+            longFirst, longName, longSecond, longName.ToLowerInvariant());
+        Assert.Equal(8L, await ScalarAsync<long>(db, "SELECT count(*) FROM destinations"));
+
+        await using (var host = await StartAsync(cs, "upgrade-destination-names"))
+        {
+            using var client = Client(host, key);
+            async Task<(string?, string?)> NameAndToAsync(Guid id)
+            {
+                var d = await (await client.GetAsync($"/api/v1/destinations/{id}")).JsonAsync();
+                return (d.GetProperty("name").GetString(), d.GetProperty("config").GetProperty("to")[0].GetString());
+            }
+            // The oldest keeps its name; "Ärzte (2)" is taken (by a name of its own), so the next one is " (3)".
+            Assert.Equal(("ärzte", "b@example.com"), await NameAndToAsync(lower));
+            Assert.Equal(("Ärzte (3)", "a@example.com"), await NameAndToAsync(upper));
+            Assert.Equal(("Ärzte (2)", "c@example.com"), await NameAndToAsync(taken));
+            Assert.Equal(("Zoë", "f@example.com"), await NameAndToAsync(zoeFirst));
+            Assert.Equal(("ZOË (2)", "e@example.com"), await NameAndToAsync(zoeSecond));
+            // Still within the 100 characters a name may have.
+            Assert.Equal((longName, "g@example.com"), await NameAndToAsync(longFirst));
+            Assert.Equal((new string('x', 96) + " (2)", "h@example.com"), await NameAndToAsync(longSecond));
+            var names = (await (await client.GetAsync("/api/v1/destinations")).JsonAsync()).EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
+            Assert.Equal(7, names.Count);
+            Assert.Equal(7, names.Select(n => StoredDestination.Key(n!)).Distinct().Count());
+            // Another owner's name is theirs: not renamed.
+            var mine = await (await Client(host, otherKey).GetAsync($"/api/v1/destinations/{theirs}")).JsonAsync();
+            Assert.Equal("ärzte", mine.GetProperty("name").GetString());
+            // The renamed ones are what they were otherwise: the secret payload copied, the times kept.
+            Assert.Equal("payload-upper", await ScalarAsync<string>(db, $"SELECT data->>'secrets' FROM {Documents.Schema}.mt_doc_destination WHERE id = $1", upper));
+            Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_destinations WHERE secrets IS NOT NULL"));
+        }
+        Assert.Equal(8L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_destination"));
+        await using (var again = await StartAsync(cs, "upgrade-destination-names-b"))
+            Assert.Equal(8L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_destination"));
+    }
+
+    /// <summary>An HTTP listener on a free loopback port, bound: a port found free may be taken before it is bound, so
+    /// it binds again on a fresh port until one holds.</summary>
+    static (HttpListener Listener, int Port) Listen(string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}{path}");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 20) { listener.Close(); }
+        }
     }
 
     static int FreePort()
