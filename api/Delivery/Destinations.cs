@@ -43,9 +43,13 @@ public sealed class StoredDestination
 
 /// <summary>The owner's destinations, kept as <see cref="StoredDestination"/> documents. Secrets are one Data Protection
 /// payload (purpose exports.destinations.v1): only this class decrypts them, for a delivery.</summary>
-public sealed class Destinations(IDocumentStore store, IDataProtectionProvider protection) : Jobs.IDeliveryTargets
+public sealed class Destinations(IDocumentStore store, NpgsqlDataSource db, IDataProtectionProvider protection) : Jobs.IDeliveryTargets
 {
     readonly IDataProtector _protector = protection.CreateProtector("exports.destinations.v1");
+
+    /// <summary>How often an update's read-merge-write runs again after another request changed the destination in
+    /// between (its optimistic concurrency check refused the save): past that, the caller gets 409.</summary>
+    const int UpdateAttempts = 8;
 
     public async Task<List<DestinationView>> ListAsync(Guid owner, CancellationToken ct)
     {
@@ -60,16 +64,23 @@ public sealed class Destinations(IDocumentStore store, IDataProtectionProvider p
         return await FindAsync(q, owner, id, ct) is { } d ? d.View() : null;
     }
 
-    /// <summary>Another owner's destination is as missing as one that does not exist.</summary>
-    static async Task<StoredDestination?> FindAsync(IQuerySession q, Guid owner, Guid id, CancellationToken ct) =>
-        await q.LoadAsync<StoredDestination>(id, ct) is { } d && d.OwnerId == owner ? d : null;
+    /// <summary>Another owner's destination is as missing as one that does not exist: the owner is in the query, so
+    /// another owner's document (its secrets with it) is never read.</summary>
+    static Task<StoredDestination?> FindAsync(IQuerySession q, Guid owner, Guid id, CancellationToken ct) =>
+        q.Query<StoredDestination>().Where(d => d.OwnerId == owner && d.Id == id).FirstOrDefaultAsync(ct);
+
+    /// <summary>The owner's destinations among <paramref name="ids"/>, read with the owner in the query.</summary>
+    static Task<IReadOnlyList<StoredDestination>> OwnedAsync(IQuerySession q, Guid owner, IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var wanted = ids.Distinct().ToArray();
+        return q.Query<StoredDestination>().Where(d => d.OwnerId == owner && d.Id.IsOneOf(wanted)).ToListAsync(ct);
+    }
 
     public async Task<IReadOnlyList<Destination>> LoadAsync(Guid owner, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
         await using var q = store.QuerySession();
-        return (await q.LoadManyAsync<StoredDestination>(ct, ids.Distinct()))
-            .Where(d => d.OwnerId == owner)
+        return (await OwnedAsync(q, owner, ids, ct))
             .Select(d => new Destination(d.Id, d.OwnerId, d.Name, d.Kind, d.Config, Decrypt(d)))
             .ToList();
     }
@@ -79,8 +90,22 @@ public sealed class Destinations(IDocumentStore store, IDataProtectionProvider p
 
     /// <summary>Inserts or updates; on update, secrets not given keep their stored values. False on a name clash (the
     /// unique index on owner and name decides, so two requests racing for one name get one true). An update of a
-    /// destination that is gone (or another owner's) writes nothing and is true: the caller's re-read answers 404.</summary>
+    /// destination that is gone (or another owner's) writes nothing and is true: the caller's re-read answers 404.
+    /// An update is a read-merge-write of the whole document under optimistic concurrency: when another request saved
+    /// the destination in between, the save is refused and the merge runs again on what that request left, so a
+    /// secret one request set is never dropped by another that had read the destination before it (after
+    /// <see cref="UpdateAttempts"/> refusals the <see cref="JasperFx.ConcurrencyException"/> is the caller's 409).</summary>
     public async Task<bool> SaveAsync(Guid owner, Guid id, string name, string kind, JsonElement config, IReadOnlyDictionary<string, string>? secrets,
+        bool isNew, DateTimeOffset now, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await SaveOnceAsync(owner, id, name, kind, config, secrets, isNew, now, ct); }
+            catch (Exception e) when (!isNew && attempt < UpdateAttempts && Find<JasperFx.ConcurrencyException>(e) is not null) { }
+        }
+    }
+
+    async Task<bool> SaveOnceAsync(Guid owner, Guid id, string name, string kind, JsonElement config, IReadOnlyDictionary<string, string>? secrets,
         bool isNew, DateTimeOffset now, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
@@ -112,19 +137,19 @@ public sealed class Destinations(IDocumentStore store, IDataProtectionProvider p
     {
         if (ids.Count == 0) return [];
         await using var q = store.QuerySession();
-        var found = (await q.LoadManyAsync<StoredDestination>(ct, ids.Distinct())).Where(d => d.OwnerId == owner).Select(d => d.Id).ToHashSet();
+        var found = (await OwnedAsync(q, owner, ids, ct)).Select(d => d.Id).ToHashSet();
         return ids.Where(i => !found.Contains(i)).ToList();
     }
 
     /// <summary>Removes the destination with its secrets. Deliveries already recorded keep its id and name; an export or
-    /// schedule that still names it records "The destination no longer exists." when it delivers.</summary>
+    /// schedule that still names it records "The destination no longer exists." when it delivers. One DELETE with the
+    /// owner in its WHERE: of requests deleting one destination at once, exactly one removes the row and is true.</summary>
     public async Task<bool> DeleteAsync(Guid owner, Guid id, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
-        if (await FindAsync(session, owner, id, ct) is not { } d) return false;
-        session.Delete(d);
-        await session.SaveChangesAsync(ct);
-        return true;
+        await using var cmd = db.CreateCommand($"DELETE FROM {store.Options.Schema.For<StoredDestination>()} WHERE id = $1 AND owner_id = $2");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = owner });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
     static bool UniqueViolation(Exception e) => Find<PostgresException>(e) is { SqlState: PostgresErrorCodes.UniqueViolation };

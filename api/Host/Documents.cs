@@ -65,7 +65,10 @@ public static class Documents
                 o.Schema.For<Exports.Delivery.StoredDestination>().DocumentAlias("destination")
                     .Duplicate(d => d.OwnerId, notNull: true)
                     .Duplicate(d => d.NameKey, notNull: true)
-                    .UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_destination_owner_name", d => d.OwnerId, d => d.NameKey);
+                    .UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_destination_owner_name", d => d.OwnerId, d => d.NameKey)
+                    // An update reads, merges its secrets in and saves the whole document: a save over a version another
+                    // request saved in between is refused and merged again (Delivery.Destinations), so no secret is lost.
+                    .UseOptimisticConcurrency(true);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();
