@@ -46,8 +46,8 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
             e.Property(x => x.Schema).HasColumnName("schema").HasColumnType("jsonb");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
-        // Dashboards, monitors and alerts are Marten documents (Host/Documents.cs); their old tables are legacy_*
-        // (Host/LegacyImport.cs).
+        // Dashboards, monitors, alerts and delivery destinations are Marten documents (Host/Documents.cs); their old
+        // tables are legacy_* (Host/LegacyImport.cs).
         b.Entity<ExportTemplate>(e =>
         {
             e.ToTable("templates");

@@ -33,9 +33,10 @@ public sealed partial class BadRequests : IExceptionHandler
             case JsonException json:
                 await Problems.Field(JsonField(json.Path), Clean(json.Message)).ExecuteAsync(ctx);
                 return true;
-            case Exception e when Find<JasperFx.ConcurrencyException>(e) is not null:
-                // A document saved with optimistic concurrency (a dashboard) changed between this request's load and save.
-                await Problems.Status(409, "The dashboard was changed by another request; load it again",
+            case Exception e when Find<JasperFx.ConcurrencyException>(e) is { } c:
+                // A document saved with optimistic concurrency (a dashboard, a destination) changed between this request's
+                // load and save (a destination's update merges again first, and only gives up after several refusals).
+                await Problems.Status(409, $"The {(c.DocType?.ToString()?.Contains(nameof(Exports.Delivery.StoredDestination)) == true ? "destination" : "dashboard")} was changed by another request; load it again",
                     "Another request changed or removed it after this one read it; nothing was saved.").ExecuteAsync(ctx);
                 return true;
             case Exception e when Find<Marten.Exceptions.NonExistentDocumentException>(e) is not null:

@@ -9,7 +9,7 @@ using Weasel.Core;
 namespace Exports.Host;
 
 /// <summary>Records kept as Marten documents (issue 13: one kind at a time moves off EF Core): alerts and threshold
-/// monitors, and dashboards. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
+/// monitors, dashboards, and delivery destinations. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
 /// and never at run time. Sessions use the app's one <see cref="NpgsqlDataSource"/>: a document read is request work
 /// like any other and is counted in EXPORTS_DB_POOL_SIZE, so the reserve ExportGate keeps for sign-in, health and
 /// records is one reserve, not a second pool beside it.</summary>
@@ -60,6 +60,15 @@ public static class Documents
                     .UseOptimisticConcurrency(true);
                 o.Schema.For<ThresholdMonitor>().DocumentAlias("monitor")
                     .Duplicate(m => m.OwnerId, notNull: true);
+                // Delivery destinations: a name unique per owner whatever its case (the table's unique index was on
+                // (owner_id, lower(name))); a request that loses the race is a 409 (Delivery.Destinations reads the violation).
+                o.Schema.For<Exports.Delivery.StoredDestination>().DocumentAlias("destination")
+                    .Duplicate(d => d.OwnerId, notNull: true)
+                    .Duplicate(d => d.NameKey, notNull: true)
+                    .UniqueIndex(UniqueIndexType.DuplicatedField, "mt_doc_destination_owner_name", d => d.OwnerId, d => d.NameKey)
+                    // An update reads, merges its secrets in and saves the whole document: a save over a version another
+                    // request saved in between is refused and merged again (Delivery.Destinations), so no secret is lost.
+                    .UseOptimisticConcurrency(true);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();

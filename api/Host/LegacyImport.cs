@@ -5,7 +5,8 @@ using Npgsql;
 namespace Exports.Host;
 
 /// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors and alerts in EF tables
-/// has rows in <c>dashboards</c>, <c>monitors</c> and <c>alerts</c> (or only some of them: each table is looked for on
+/// (and destinations in a plain table) has rows in <c>dashboards</c>, <c>monitors</c>, <c>alerts</c> and
+/// <c>destinations</c> (or only some of them: each table is looked for on
 /// its own). At start-up, under a transaction-scoped advisory lock (two nodes may start
 /// together), each such table's rows become documents (same ids, every field) and the table is renamed
 /// <c>legacy_&lt;name&gt;</c>, all in one transaction: a node that waited on the lock finds nothing left to import, and
@@ -18,7 +19,7 @@ public static class LegacyImport
     public const long LockKey = 0x6578_706f_7274_0d0c;
 
     /// <summary>The tables that moved, in the order they are imported.</summary>
-    public static readonly string[] Tables = ["dashboards", "monitors", "alerts"];
+    public static readonly string[] Tables = ["dashboards", "monitors", "alerts", "destinations"];
 
     public static async Task RunAsync(IDocumentStore store, NpgsqlDataSource db, ILogger log, CancellationToken ct)
     {
@@ -51,6 +52,13 @@ public static class LegacyImport
                     Since = r.GetFieldValue<DateTimeOffset>(8), DashboardId = r.IsDBNull(9) ? null : r.GetGuid(9),
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(10),
                 }, ct)),
+                // Destinations: the secrets' ciphertext is copied as it is (the same Data Protection payload), never decrypted here.
+                "destinations" => Store(session, Deduplicated(await ReadAsync(conn, tx, "SELECT id, owner_id, name, kind, config::text, secrets, secret_names, created_at, updated_at FROM public.destinations", r => new Exports.Delivery.StoredDestination
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Name = r.GetString(2), Kind = r.GetString(3),
+                    Config = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Secrets = r.IsDBNull(5) ? null : r.GetString(5),
+                    SecretNames = r.GetFieldValue<string[]>(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7), UpdatedAt = r.GetFieldValue<DateTimeOffset>(8),
+                }, ct), log)),
                 _ => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Title = r.GetString(2), Severity = r.GetString(3),
@@ -62,6 +70,10 @@ public static class LegacyImport
         }
         if (moved.Count == 0) return;
         await session.SaveChangesAsync(ct);
+        // The secrets now live in the documents only: a copy left in the old table would outlive a delete of the
+        // destination or a change of its secret.
+        if (await ExistsAsync(conn, tx, "destinations", ct))
+            await Exec(conn, tx, "UPDATE public.destinations SET secrets = NULL WHERE secrets IS NOT NULL", ct);
         foreach (var table in Tables)
         {
             if (!await ExistsAsync(conn, tx, table, ct)) continue;
@@ -74,6 +86,38 @@ public static class LegacyImport
         }
         await tx.CommitAsync(ct);
         log.LogInformation("Moved into documents: {Tables}; the old tables are kept as legacy_*", string.Join(", ", moved));
+    }
+
+    /// <summary>The longest name a destination may have (DestinationRules): a renamed one stays within it.</summary>
+    const int NameLength = 100;
+
+    /// <summary>Destinations whose names collide once keyed as documents key them (<see cref="Exports.Delivery.StoredDestination.Key"/>,
+    /// the invariant culture's lower case, where the table's index was PostgreSQL's <c>lower(name)</c>, which follows
+    /// the database's locale: "Ärzte" and "ärzte" were two names on a C-locale database) would fail the import's save on
+    /// the unique index, and so every start. Per owner and key, the oldest (created_at, then id) keeps its name; each
+    /// later one gets " (2)", " (3)", … (the first whose key is free for that owner), with a warning naming it.</summary>
+    static List<Exports.Delivery.StoredDestination> Deduplicated(List<Exports.Delivery.StoredDestination> rows, ILogger log)
+    {
+        foreach (var owner in rows.GroupBy(d => d.OwnerId))
+        {
+            var taken = owner.Select(d => Exports.Delivery.StoredDestination.Key(d.Name)).ToHashSet(StringComparer.Ordinal);
+            foreach (var clash in owner.GroupBy(d => Exports.Delivery.StoredDestination.Key(d.Name)).Where(g => g.Count() > 1).OrderBy(g => g.Key, StringComparer.Ordinal))
+                foreach (var d in clash.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Skip(1))
+                {
+                    var old = d.Name;
+                    for (var n = 2; ; n++)
+                    {
+                        var suffix = $" ({n})";
+                        var name = (old.Length + suffix.Length > NameLength ? old[..(NameLength - suffix.Length)] : old) + suffix;
+                        if (!taken.Add(Exports.Delivery.StoredDestination.Key(name))) continue;
+                        d.Name = name;
+                        break;
+                    }
+                    log.LogWarning("Destination {Id} of owner {Owner} renamed from {OldName} to {NewName}: its name is the same as destination {Kept}'s once case is ignored, and names are unique per owner",
+                        d.Id, d.OwnerId, old, d.Name, clash.OrderBy(x => x.CreatedAt).ThenBy(x => x.Id).First().Id);
+                }
+        }
+        return rows;
     }
 
     static int Store<T>(IDocumentSession session, List<T> docs) where T : notnull

@@ -101,11 +101,13 @@ public static class RenderCommand
 
     static int Usage(string message) => Fail(2, message + "\nUsage: render (--dashboard SLUG [--widget ID] | --monitor ID | --alert ID | --layout FILE) --format png|pdf|data --out FILE [--from T --to T | --last 24h] [--tz ZONE] [--theme light|dark] [--page A4] [--orientation landscape] [--scale 2] [--width 1600] [--user EMAIL]");
 
-    /// <summary>Whether the document tables exist and no old table is left to move into them.</summary>
+    /// <summary>Whether the document tables exist and no old table is left to move into them (dashboards, monitors,
+    /// alerts and destinations: every table <see cref="LegacyImport.Tables"/> names).</summary>
     static async Task<bool> UpgradedAsync(Npgsql.NpgsqlDataSource data)
     {
         await using var cmd = data.CreateCommand($"SELECT to_regclass('{Documents.Schema}.mt_doc_dashboard') IS NOT NULL AND to_regclass('{Documents.Schema}.mt_doc_alert') IS NOT NULL " +
-            "AND to_regclass('public.dashboards') IS NULL AND to_regclass('public.monitors') IS NULL AND to_regclass('public.alerts') IS NULL");
+            $"AND to_regclass('{Documents.Schema}.mt_doc_destination') IS NOT NULL AND " +
+            string.Join(" AND ", LegacyImport.Tables.Select(t => $"to_regclass('public.{t}') IS NULL")));
         return (bool)(await cmd.ExecuteScalarAsync())!;
     }
 

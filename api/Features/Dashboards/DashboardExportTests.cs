@@ -70,17 +70,35 @@ public sealed class DashboardExportTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task RenderVerb_OnADatabaseNotYetUpgraded_SaysToStartTheServerOnce()
+    public async Task RenderVerb_OnADatabaseNotYetUpgraded_SaysToStartTheServerOnce() =>
+        await RenderOnAnOldDatabaseAsync("exports_cli_old", null);
+
+    /// <summary>The database of the version just before: dashboards, monitors and alerts are documents already (their
+    /// tables renamed), destinations are still in their table. Not this version's database until a server has started.</summary>
+    [Fact]
+    public async Task RenderVerb_OnADatabaseWhoseDestinationsAreNotYetDocuments_SaysToStartTheServerOnce() =>
+        await RenderOnAnOldDatabaseAsync("exports_cli_old_destinations", $"""
+            ALTER TABLE dashboards RENAME TO legacy_dashboards; ALTER TABLE monitors RENAME TO legacy_monitors; ALTER TABLE alerts RENAME TO legacy_alerts;
+            CREATE SCHEMA {Exports.Host.Documents.Schema}; CREATE TABLE {Exports.Host.Documents.Schema}.mt_doc_dashboard (id uuid);
+            CREATE TABLE {Exports.Host.Documents.Schema}.mt_doc_alert (id uuid); CREATE TABLE {Exports.Host.Documents.Schema}.mt_doc_monitor (id uuid)
+            """);
+
+    async Task RenderOnAnOldDatabaseAsync(string name, string? olderSteps)
     {
         // A database an older version made: EF's tables, no documents yet (the server moves them on its first start).
-        var cs = TestPostgres.Database("exports_cli_old");
+        var cs = TestPostgres.Database(name);
         await using (var ef = new Exports.Data.ExportsDb(new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Exports.Data.ExportsDb>()
                          .UseNpgsql(cs).Options))
             await ef.Database.MigrateAsync();
         // The demo user is there: the command gets as far as reading the dashboard.
         await using (var db = Npgsql.NpgsqlDataSource.Create(cs))
-        await using (var user = db.CreateCommand("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (gen_random_uuid(), 'demo@exports.local', 'Demo', 'x', now())"))
-            await user.ExecuteNonQueryAsync();
+        {
+            await using (var user = db.CreateCommand("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (gen_random_uuid(), 'demo@exports.local', 'Demo', 'x', now())"))
+                await user.ExecuteNonQueryAsync();
+            if (olderSteps is not null)
+                await using (var steps = db.CreateCommand(olderSteps))
+                    await steps.ExecuteNonQueryAsync();
+        }
         var dir = Directory.CreateTempSubdirectory("cli-old-").FullName;
         try
         {

@@ -349,7 +349,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         var listed = await (await c.GetAsync("/api/v1/destinations")).Content.ReadAsStringAsync();
         Assert.DoesNotContain(secret, listed);
         Assert.Contains("signingSecret", listed);
-        var stored = await api.ScalarAsync<string>("SELECT secrets FROM destinations WHERE id = $1", Guid.Parse(id));
+        var stored = await api.ScalarAsync<string>($"SELECT data->>'secrets' FROM {Exports.Host.Documents.Schema}.mt_doc_destination WHERE id = $1", Guid.Parse(id));
         Assert.DoesNotContain(secret, stored);
         Assert.DoesNotContain("whsec", stored);
         // An edit without secrets keeps them.
@@ -379,7 +379,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "y", kind = "email", config = new { to = new[] { "Ops <ops@example.com>" } } })).ProblemAsync(400, "config.to[0]");
         await (await c.PostJsonAsync("/api/v1/exports", new { kind = "layout", format = "png", delivery = new { destinations = new[] { Guid.NewGuid() } },
             layout = new { widgets = new object[] { new { id = "t", type = "text", text = "x", x = 0, y = 0, w = 12, h = 2 } } } })).ProblemAsync(400, "delivery.destinations[0]");
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM destinations WHERE owner_id = $1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Exports.Host.Documents.Schema}.mt_doc_destination WHERE owner_id = $1", owner));
         var (_, stranger) = await api.NewUserAsync();
         await (await stranger.GetAsync($"/api/v1/destinations/{id}")).ProblemAsync(404);
     }

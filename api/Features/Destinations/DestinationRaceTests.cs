@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Exports.Host;
 using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Features.Destinations;
@@ -20,12 +21,12 @@ public sealed class DestinationRaceTests(ApiFixture api)
         var fn = "gone_" + Guid.NewGuid().ToString("N")[..8];
         await api.ScalarAsync<int>($$"""
             CREATE FUNCTION {{fn}}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN IF NEW.id = '{{id}}' THEN DELETE FROM destinations WHERE id = NEW.id; END IF; RETURN NULL; END $$;
-            CREATE TRIGGER {{fn}} AFTER UPDATE ON destinations FOR EACH ROW EXECUTE FUNCTION {{fn}}();
+            BEGIN IF NEW.id = '{{id}}' THEN DELETE FROM {{Documents.Schema}}.mt_doc_destination WHERE id = NEW.id; END IF; RETURN NULL; END $$;
+            CREATE TRIGGER {{fn}} AFTER UPDATE ON {{Documents.Schema}}.mt_doc_destination FOR EACH ROW EXECUTE FUNCTION {{fn}}();
             SELECT 1
             """);
         try { await (await c.PutAsync($"/api/v1/destinations/{id}", JsonContent.Create(body with { name = "ops2" }))).ProblemAsync(404); }
-        finally { await api.ScalarAsync<int>($"DROP TRIGGER {fn} ON destinations; DROP FUNCTION {fn}(); SELECT 1"); }
-        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM destinations WHERE owner_id = $1", owner));
+        finally { await api.ScalarAsync<int>($"DROP TRIGGER {fn} ON {Documents.Schema}.mt_doc_destination; DROP FUNCTION {fn}(); SELECT 1"); }
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_destination WHERE owner_id = $1", owner));
     }
 }

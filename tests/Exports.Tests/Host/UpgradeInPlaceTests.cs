@@ -1,9 +1,12 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Alba;
 using Exports.Data;
+using Exports.Delivery;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -159,6 +162,12 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         var alertIndexes = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_alert'"))
             .Select(r => (string)r[0]!).ToList();
         Assert.True(alertIndexes.Any(d => d.Contains("(owner_id, fired_at DESC)")), string.Join("\n", alertIndexes));
+        // Destinations: the table renamed, and a name unique per owner whatever its case (the table's (owner_id, lower(name))).
+        Assert.Equal((false, 0L), (await ScalarAsync<bool>(api.Db, "SELECT to_regclass('public.destinations') IS NOT NULL"),
+            await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_destinations")));
+        var destinationIndexes = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_destination' AND indexdef LIKE 'CREATE UNIQUE%'"))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.True(destinationIndexes.Any(d => d.Contains("(owner_id, name_key)")), string.Join("\n", destinationIndexes));
     }
 
     [Fact]
@@ -231,6 +240,183 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         }
     }
 
+    /// <summary>Destinations written by the version that kept them in a table, their secrets encrypted by its Data
+    /// Protection key ring: each becomes a document with the same id, kind, config, secret payload and times; the API
+    /// shows them as before (to their owner only), the name stays unique whatever its case, and an export delivers to
+    /// the webhook after the upgrade, signed with the secret set before it (so the secret decrypted).</summary>
+    [Fact]
+    public async Task DestinationsWithSecrets_MadeBeforeTheUpgrade_StillDeliver()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_destinations");
+        await using var db = NpgsqlDataSource.Create(cs);
+        // The database of the version just before: dashboards, monitors and alerts moved already (their tables renamed),
+        // destinations still in their table. The importer moves what is left, table by table.
+        await ExecAsync(db, "ALTER TABLE dashboards RENAME TO legacy_dashboards; ALTER TABLE monitors RENAME TO legacy_monitors; ALTER TABLE alerts RENAME TO legacy_alerts");
+        var (owner, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var key = await UserAsync(db, owner);
+        var otherKey = await UserAsync(db, other);
+        // The old version's key ring in the data directory, and its purpose for destination secrets.
+        var dataDir = Directory.CreateTempSubdirectory("exports-upgrade-").FullName;
+        var keyRing = new ServiceCollection();
+        keyRing.AddDataProtection().SetApplicationName("exports").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        string ciphertext;
+        const string secret = "whsec_made_before_the_upgrade_0123";
+        await using (var old = keyRing.BuildServiceProvider())
+            ciphertext = old.GetRequiredService<IDataProtectionProvider>().CreateProtector("exports.destinations.v1")
+                .Protect(JsonSerializer.Serialize(new Dictionary<string, string> { ["signingSecret"] = secret }));
+        // The webhook's receiver, bound before its URL is stored (a port found free can be taken before it is bound: the
+        // listener binds on a fresh port until one holds).
+        var (listener, port) = Listen("/hook/");
+        using var _ = listener;
+        var (hook, mail) = (Guid.NewGuid(), Guid.NewGuid());
+        await ExecAsync(db, """
+            INSERT INTO destinations (id, owner_id, name, kind, config, secrets, secret_names, created_at, updated_at)
+            VALUES ($1, $2, 'Release hook', 'webhook', $3::jsonb, $4, ARRAY['signingSecret'], $5, $6),
+                   ($7, $2, 'ops mail', 'email', '{"to": ["ops@example.com"], "subject": "{template} ready"}', NULL, '{}', $5, $5)
+            """, hook, owner, $$"""{"url": "http://127.0.0.1:{{port}}/hook/"}""", ciphertext, T0.AddDays(-7), T0.AddDays(-1), mail);
+
+        await using var host = await StartAsync(cs, "upgrade-destinations", dataDir);
+        Assert.Equal((false, true), (await ScalarAsync<bool>(db, "SELECT to_regclass('public.destinations') IS NOT NULL"),
+            await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_destinations') IS NOT NULL")));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_destinations"));
+        // No secret stays behind in the old table, where deleting the destination or changing its secret would not reach it.
+        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_destinations WHERE secrets IS NOT NULL"));
+        // The payload is copied as it was, never decrypted and encrypted again.
+        Assert.Equal(ciphertext, await ScalarAsync<string>(db, $"SELECT data->>'secrets' FROM {Documents.Schema}.mt_doc_destination WHERE id = $1", hook));
+        using var client = Client(host, key);
+        var list = (await (await client.GetAsync("/api/v1/destinations")).JsonAsync()).EnumerateArray().ToList();
+        Assert.Equal(new[] { (mail, "ops mail", "email"), (hook, "Release hook", "webhook") },
+            list.Select(d => (d.GetProperty("id").GetGuid(), d.GetProperty("name").GetString(), d.GetProperty("kind").GetString())));
+        var h = list[1];
+        Assert.Equal(["signingSecret"], h.GetProperty("secrets").EnumerateArray().Select(x => x.GetString()));
+        Assert.DoesNotContain(secret, h.GetRawText());
+        Assert.Equal($"http://127.0.0.1:{port}/hook/", h.GetProperty("config").GetProperty("url").GetString());
+        Assert.Equal((T0.AddDays(-7), T0.AddDays(-1)), (h.GetProperty("createdAt").GetDateTimeOffset(), h.GetProperty("updatedAt").GetDateTimeOffset()));
+        var m = list[0];
+        Assert.Empty(m.GetProperty("secrets").EnumerateArray());
+        Assert.Equal(("ops@example.com", "{template} ready"), (m.GetProperty("config").GetProperty("to")[0].GetString(), m.GetProperty("config").GetProperty("subject").GetString()));
+        await (await Client(host, otherKey).GetAsync($"/api/v1/destinations/{hook}")).ProblemAsync(404);
+        await (await client.PostJsonAsync("/api/v1/destinations", new { name = "RELEASE HOOK", kind = "email", config = new { to = new[] { "x@example.com" } } })).ProblemAsync(409);
+
+        // An export delivered to the imported webhook: signed with the secret stored before the upgrade.
+        var received = Task.Run(async () =>
+        {
+            var ctx = await listener.GetContextAsync();
+            using var reader = new StreamReader(ctx.Request.InputStream);
+            var got = (Body: await reader.ReadToEndAsync(), Signature: ctx.Request.Headers["Exports-Signature"]!);
+            ctx.Response.StatusCode = 204;
+            ctx.Response.Close();
+            return got;
+        });
+        var envelope = JsonSerializer.SerializeToNode(JobTestKit.TextLayout())!.AsObject();
+        envelope["delivery"] = JsonSerializer.SerializeToNode(new { destinations = new[] { hook } });
+        var job = await JobTestKit.CompletedAsync(client, (await JobTestKit.SubmitAsync(client, envelope)).GetProperty("id").GetString()!);
+        var (body, signature) = await received.WaitAsync(TimeSpan.FromSeconds(60));
+        var parts = signature.Split(',').Select(x => x.Split('=', 2)).ToDictionary(x => x[0], x => x[1]);
+        Assert.Equal(WebhookChannel.Sign(secret, long.Parse(parts["t"]), body), parts["v1"]);
+        Assert.Equal(job.GetProperty("id").GetString(), JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("exportId").GetString());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement delivery;
+        while ((delivery = (await (await client.GetAsync($"/api/v1/exports/{job.GetProperty("id").GetString()}/deliveries")).JsonAsync())).GetArrayLength() != 1
+               || delivery[0].GetProperty("status").GetString() != "delivered")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The delivery was not recorded: {delivery}");
+            await Task.Delay(100);
+        }
+        Assert.Equal((hook, "Release hook"), (delivery[0].GetProperty("destinationId").GetGuid(), delivery[0].GetProperty("destinationName").GetString()));
+    }
+
+    /// <summary>Names unique in the old table but not once keyed as documents key them: the table's index was PostgreSQL's
+    /// <c>lower(name)</c>, which follows the database's locale (here the C collation, which lowers ASCII letters only), the
+    /// documents' key is the invariant lower case. The import keeps the oldest of each clash as it is (created_at, then
+    /// id) and renames the others with the first free " (n)"; the node starts, and a second start imports nothing.</summary>
+    [Fact]
+    public async Task DestinationNamesThatCollideOnlyInTheNewKey_AreRenamed_AndTheNodeStarts()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_destination_names");
+        await using var db = NpgsqlDataSource.Create(cs);
+        await ExecAsync(db, """DROP INDEX destinations_owner_name; CREATE UNIQUE INDEX destinations_owner_name ON destinations (owner_id, lower(name COLLATE "C"))""");
+        var (owner, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var key = await UserAsync(db, owner);
+        var otherKey = await UserAsync(db, other);
+        var (upper, lower, taken, theirs) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        // Created at the same instant: the smaller id keeps its name.
+        var (zoeFirst, zoeSecond) = (Guid.Parse("00000000-0000-0000-0000-00000000000a"), Guid.Parse("ffffffff-0000-0000-0000-000000000000"));
+        var longName = new string('x', 98) + "Ö";
+        var (longFirst, longSecond) = (Guid.NewGuid(), Guid.NewGuid());
+        await ExecAsync(db, """
+            INSERT INTO destinations (id, owner_id, name, kind, config, secrets, secret_names, created_at, updated_at) VALUES
+                ($1, $2, 'Ärzte', 'email', '{"to": ["a@example.com"]}', 'payload-upper', ARRAY['x'], $3, $3),
+                ($4, $2, 'ärzte', 'email', '{"to": ["b@example.com"]}', NULL, '{}', $5, $5),
+                ($6, $2, 'Ärzte (2)', 'email', '{"to": ["c@example.com"]}', NULL, '{}', $7, $7),
+                ($8, $9, 'ärzte', 'email', '{"to": ["d@example.com"]}', NULL, '{}', $3, $3),
+                ($10, $2, 'ZOË', 'email', '{"to": ["e@example.com"]}', NULL, '{}', $7, $7),
+                ($11, $2, 'Zoë', 'email', '{"to": ["f@example.com"]}', NULL, '{}', $7, $7),
+                ($12, $2, $13, 'email', '{"to": ["g@example.com"]}', NULL, '{}', $3, $3),
+                ($14, $2, $15, 'email', '{"to": ["h@example.com"]}', NULL, '{}', $7, $7)
+            """, upper, owner, T0.AddDays(-2), lower, T0.AddDays(-3), taken, T0.AddDays(-1), theirs, other, zoeSecond, zoeFirst,
+            longFirst, longName, longSecond, longName.ToLowerInvariant());
+        Assert.Equal(8L, await ScalarAsync<long>(db, "SELECT count(*) FROM destinations"));
+
+        await using (var host = await StartAsync(cs, "upgrade-destination-names"))
+        {
+            using var client = Client(host, key);
+            async Task<(string?, string?)> NameAndToAsync(Guid id)
+            {
+                var d = await (await client.GetAsync($"/api/v1/destinations/{id}")).JsonAsync();
+                return (d.GetProperty("name").GetString(), d.GetProperty("config").GetProperty("to")[0].GetString());
+            }
+            // The oldest keeps its name; "Ärzte (2)" is taken (by a name of its own), so the next one is " (3)".
+            Assert.Equal(("ärzte", "b@example.com"), await NameAndToAsync(lower));
+            Assert.Equal(("Ärzte (3)", "a@example.com"), await NameAndToAsync(upper));
+            Assert.Equal(("Ärzte (2)", "c@example.com"), await NameAndToAsync(taken));
+            Assert.Equal(("Zoë", "f@example.com"), await NameAndToAsync(zoeFirst));
+            Assert.Equal(("ZOË (2)", "e@example.com"), await NameAndToAsync(zoeSecond));
+            // Still within the 100 characters a name may have.
+            Assert.Equal((longName, "g@example.com"), await NameAndToAsync(longFirst));
+            Assert.Equal((new string('x', 96) + " (2)", "h@example.com"), await NameAndToAsync(longSecond));
+            var names = (await (await client.GetAsync("/api/v1/destinations")).JsonAsync()).EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToList();
+            Assert.Equal(7, names.Count);
+            Assert.Equal(7, names.Select(n => StoredDestination.Key(n!)).Distinct().Count());
+            // Another owner's name is theirs: not renamed.
+            var mine = await (await Client(host, otherKey).GetAsync($"/api/v1/destinations/{theirs}")).JsonAsync();
+            Assert.Equal("ärzte", mine.GetProperty("name").GetString());
+            // The renamed ones are what they were otherwise: the secret payload copied, the times kept.
+            Assert.Equal("payload-upper", await ScalarAsync<string>(db, $"SELECT data->>'secrets' FROM {Documents.Schema}.mt_doc_destination WHERE id = $1", upper));
+            Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_destinations WHERE secrets IS NOT NULL"));
+        }
+        Assert.Equal(8L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_destination"));
+        await using (var again = await StartAsync(cs, "upgrade-destination-names-b"))
+            Assert.Equal(8L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_destination"));
+    }
+
+    /// <summary>An HTTP listener on a free loopback port, bound: a port found free may be taken before it is bound, so
+    /// it binds again on a fresh port until one holds.</summary>
+    static (HttpListener Listener, int Port) Listen(string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}{path}");
+            try
+            {
+                listener.Start();
+                return (listener, port);
+            }
+            catch (HttpListenerException) when (attempt < 20) { listener.Close(); }
+        }
+    }
+
+    static int FreePort()
+    {
+        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
     /// <summary>A new database with the schema of the version before documents: this version's EF migrations for every
     /// other table, and the three tables exactly as they were (<c>Upgrade/legacy-0009.sql</c>, a checked-in snapshot).</summary>
     static async Task<string> OldDatabaseAsync(string name)
@@ -241,6 +427,8 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         await using var db = NpgsqlDataSource.Create(cs);
         await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards CASCADE");
         await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009.sql")));
+        await ExecAsync(db, "DROP TABLE IF EXISTS destinations CASCADE");
+        await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009-destinations.sql")));
         return cs;
     }
 
@@ -252,13 +440,14 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         await ScalarAsync<bool>(db, "SELECT to_regclass('public.legacy_monitors') IS NOT NULL"));
 
     /// <summary>This version on <paramref name="cs"/>, in this process: its own Quartz and Wolverine names, no demo seed.
-    /// The settings are the host's own (no process-wide environment variable changes), so two can start at once.</summary>
-    static Task<IAlbaHost> StartAsync(string cs, string cluster) => AlbaHost.For<Program>(b =>
+    /// The settings are the host's own (no process-wide environment variable changes), so two can start at once. Its
+    /// data directory (artifacts, Data Protection keys) is <paramref name="dataDir"/>, or a new one.</summary>
+    static Task<IAlbaHost> StartAsync(string cs, string cluster, string? dataDir = null) => AlbaHost.For<Program>(b =>
     {
         b.UseSetting("EXPORTS_DB", cs);
         b.UseSetting("EXPORTS_SEED", "false");
         b.UseSetting("EXPORTS_SCHEDULER_NAME", cluster);
-        b.UseSetting("EXPORTS_DATA_DIR", Directory.CreateTempSubdirectory("exports-upgrade-").FullName);
+        b.UseSetting("EXPORTS_DATA_DIR", dataDir ?? Directory.CreateTempSubdirectory("exports-upgrade-").FullName);
     });
 
     static HttpClient Client(IAlbaHost host, string key)
