@@ -59,8 +59,8 @@ public static class AppHost
         {
             var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
             var clock = app.Services.GetRequiredService<TimeProvider>();
-            await db.Database.MigrateAsync();
-            // Documents after EF: the importer reads the tables EF's migrations made (Documents.PrepareAsync).
+            await Migrator.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, CancellationToken.None);
+            // Documents after the migrations: the importer reads the tables they made (Documents.PrepareAsync).
             await Documents.PrepareAsync(app.Services, app.Logger, CancellationToken.None);
             // The retention sweep was a Quartz cron job before it became a Wolverine message: a database from then still
             // holds its job and trigger, which Quartz could no longer load.
