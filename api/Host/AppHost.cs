@@ -57,7 +57,6 @@ public static class AppHost
         var settings = app.Services.GetRequiredService<ExportsSettings>();
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
             var clock = app.Services.GetRequiredService<TimeProvider>();
             await Migrator.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, CancellationToken.None);
             // Documents after the migrations: the importer reads the tables they made (Documents.PrepareAsync).
@@ -67,7 +66,7 @@ public static class AppHost
             var quartz = await app.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
             await quartz.DeleteJob(new Quartz.JobKey("retention", Exports.Jobs.JobQueue.Group));
             if (settings.Seed)
-                await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
+                await DemoSeed.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
                     app.Logger, clock.GetUtcNow(), CancellationToken.None);
             if (settings.Seed) await DemoVisuals.EnsureAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<Marten.IDocumentStore>(), clock.GetUtcNow(), CancellationToken.None);
         }

@@ -1,10 +1,9 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Exports.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Exports.Host;
 
@@ -40,16 +39,16 @@ public static class Auth
     public static Guid OwnerId(this ClaimsPrincipal user) =>
         Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("No owner on an authenticated request."));
 
-    public static ClaimsPrincipal Principal(Data.User user, string scheme) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal Principal(Guid id, string email, string name, string scheme) => new(new ClaimsIdentity(
     [
-        new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()),
-        new Claim(ClaimTypes.Email, user.Email),
-        new Claim(ClaimTypes.Name, user.Name),
+        new Claim(ClaimTypes.NameIdentifier, id.ToString()),
+        new Claim(ClaimTypes.Email, email),
+        new Claim(ClaimTypes.Name, name),
     ], scheme));
 }
 
 public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger,
-    UrlEncoder encoder, ExportsDb db, TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    UrlEncoder encoder, NpgsqlDataSource db, TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -58,13 +57,18 @@ public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
         var token = header["Bearer ".Length..].Trim();
         if (token.Length == 0) return AuthenticateResult.Fail("Empty API key.");
         var hash = Secrets.HashApiKey(token);
-        var found = await db.ApiKeys.Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Join(db.Users, k => k.OwnerId, u => u.Id, (k, u) => new { k.Id, User = u })
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (found is null) return AuthenticateResult.Fail("Unknown or revoked API key.");
-        await db.ApiKeys.Where(k => k.Id == found.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, clock.GetUtcNow()), Context.RequestAborted);
-        return AuthenticateResult.Success(new AuthenticationTicket(Auth.Principal(found.User, Scheme.Name), Scheme.Name));
+        // One indexed statement per request (api_keys_hash is unique): a live key is marked used and names its owner.
+        await using var cmd = db.CreateCommand("""
+            UPDATE api_keys k SET last_used_at = $2 FROM users u
+            WHERE k.hash = $1 AND k.revoked_at IS NULL AND u.id = k.owner_id
+            RETURNING u.id, u.email, u.name
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = hash });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+        await using var r = await cmd.ExecuteReaderAsync(Context.RequestAborted);
+        if (!await r.ReadAsync(Context.RequestAborted)) return AuthenticateResult.Fail("Unknown or revoked API key.");
+        var principal = Auth.Principal(r.GetGuid(0), r.GetString(1), r.GetString(2), Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
