@@ -27,6 +27,14 @@ public static class Migrator
     public const string ProductVersion = "exports-migrator";
     /// <summary>The session-level advisory lock every runner takes first (0x45585052544d4947: "EXPRTMIG").</summary>
     public const long LockKey = 0x45585052544d4947;
+    /// <summary>How often a runner that found the lock held asks again (another node is migrating).</summary>
+    public static readonly TimeSpan LockPoll = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long one statement of a migration waits for a table lock (<c>SET LOCAL lock_timeout</c>) before
+    /// the migration fails. A migration's ALTER TABLE waits behind a long reader, and while it waits every later reader
+    /// of that table queues behind it: with this limit a blocked migration fails clearly (exit 3, its id, "lock
+    /// timeout"), rolls back and lets the readers through, instead of stalling the table for as long as the reader runs.
+    /// It bounds the wait for a lock, not the work: a migration that rewrites a large table still takes its time.</summary>
+    public const int LockTimeoutSeconds = 60;
 
     /// <summary>Every migration, oldest first (ordered by id, as EF Core applied them).</summary>
     public static readonly IReadOnlyList<Migration> All =
@@ -50,7 +58,7 @@ public static class Migrator
     public static async Task<IReadOnlyList<string>> RunAsync(NpgsqlDataSource db, IReadOnlyList<Migration> migrations, ILogger log, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await ExecAsync(conn, "SELECT pg_advisory_lock($1)", ct, LockKey);
+        await LockAsync(conn, log, ct);
         try
         {
             await ExecAsync(conn, $"""
@@ -71,6 +79,8 @@ public static class Migrator
                 {
                     try
                     {
+                        // Transaction-scoped: it ends with the commit or rollback and never leaks into the pooled session.
+                        await ExecAsync(conn, $"SET LOCAL lock_timeout = '{LockTimeoutSeconds}s'", ct);
                         await ExecAsync(conn, m.Sql, ct);
                         await ExecAsync(conn, $"""INSERT INTO "{History}" ("MigrationId", "ProductVersion") VALUES ($1, $2)""", ct, m.Id, ProductVersion);
                         await tx.CommitAsync(ct);
@@ -89,9 +99,29 @@ public static class Migrator
         }
         finally
         {
-            // Also released when the session ends; unlocked here so the pooled connection goes back without it.
-            try { await ExecAsync(conn, "SELECT pg_advisory_unlock($1)", CancellationToken.None, LockKey); }
-            catch (NpgsqlException) { /* a broken connection: its session ended, and the lock with it */ }
+            // Also released when the session ends; unlocked here so the pooled connection goes back without it. A
+            // broken connection's session has ended and the lock with it: nothing to unlock, and no exception from
+            // here may replace the one in flight (a MigrationFailedException names the migration and sets exit code 3).
+            if (conn.State == System.Data.ConnectionState.Open)
+            {
+                try { await ExecAsync(conn, "SELECT pg_advisory_unlock($1)", CancellationToken.None, LockKey); }
+                catch (Exception e) { log.LogWarning(e, "Releasing the database migration lock failed; it ends with the session"); }
+            }
+        }
+    }
+
+    /// <summary>Takes the advisory lock, asking again every <see cref="LockPoll"/> while another node holds it (and
+    /// saying so once), so a wait is visible in the log and cancellable, not a silent block in the server.</summary>
+    static async Task LockAsync(NpgsqlConnection conn, ILogger log, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = LockKey });
+        var said = false;
+        while (!(bool)(await cmd.ExecuteScalarAsync(ct))!)
+        {
+            if (!said) log.LogInformation("Waiting for another node's database migration (advisory lock {Key} is held)", LockKey);
+            said = true;
+            await Task.Delay(LockPoll, ct);
         }
     }
 
