@@ -50,6 +50,10 @@ public static class Auth
 public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger,
     UrlEncoder encoder, NpgsqlDataSource db, TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    /// <summary>How stale a key's last_used_at may get: a request rewrites it only when it is missing or older than
+    /// this, so the key list's lastUsedAt is exact to within this and a key writes at most once per this interval.</summary>
+    public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -57,14 +61,20 @@ public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
         var token = header["Bearer ".Length..].Trim();
         if (token.Length == 0) return AuthenticateResult.Fail("Empty API key.");
         var hash = Secrets.HashApiKey(token);
-        // One indexed statement per request (api_keys_hash is unique): a live key is marked used and names its owner.
+        // One indexed statement per request (api_keys_hash is unique): a live key names its owner, and is marked used
+        // only when its mark is missing or older than LastUsedResolution, so a busy key writes at most once a minute
+        // instead of on every request (a row version and WAL per request). The UPDATE runs whether or not its CTE is read.
         await using var cmd = db.CreateCommand("""
-            UPDATE api_keys k SET last_used_at = $2 FROM users u
-            WHERE k.hash = $1 AND k.revoked_at IS NULL AND u.id = k.owner_id
-            RETURNING u.id, u.email, u.name
+            WITH k AS (SELECT owner_id FROM api_keys WHERE hash = $1 AND revoked_at IS NULL),
+            touched AS (
+                UPDATE api_keys SET last_used_at = $2
+                WHERE hash = $1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < $3))
+            SELECT u.id, u.email, u.name FROM k JOIN users u ON u.id = k.owner_id
             """);
+        var now = clock.GetUtcNow();
         cmd.Parameters.Add(new NpgsqlParameter { Value = hash });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = now });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = now - LastUsedResolution });
         await using var r = await cmd.ExecuteReaderAsync(Context.RequestAborted);
         if (!await r.ReadAsync(Context.RequestAborted)) return AuthenticateResult.Fail("Unknown or revoked API key.");
         var principal = Auth.Principal(r.GetGuid(0), r.GetString(1), r.GetString(2), Scheme.Name);

@@ -152,6 +152,34 @@ public sealed class IdentityTests(ApiFixture api)
         await Host.ProblemAsync(key, 401, s => s.Get.Url("/api/v1/sources"));
     }
 
+    [Fact]
+    public async Task ApiKeyUse_SetsANeverUsedKeysMark_ThenRewritesItAtMostOnceAMinute()
+    {
+        var (ownerId, owner) = await api.NewUserWithKeyAsync();
+        var (id, key) = await CreateKeyAsync(owner, "busy");
+        Assert.True(await api.ScalarAsync<bool>("SELECT last_used_at IS NULL FROM api_keys WHERE id = $1", id));
+
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        await Host.As(key, s => { s.Get.Url("/api/v1/sources"); s.StatusCodeShouldBe(HttpStatusCode.OK); });
+        var first = await api.ScalarAsync<DateTime>("SELECT last_used_at FROM api_keys WHERE id = $1", id);
+        Assert.InRange(first, before, DateTime.UtcNow.AddSeconds(1));
+
+        // A second request within the minute still names the owner, and leaves the mark where the first put it.
+        await Task.Delay(50);
+        var me = await (await Host.As(key, s => { s.Get.Url("/api/v1/auth/me"); s.StatusCodeShouldBe(HttpStatusCode.OK); })).JsonAsync();
+        Assert.Equal(ownerId, me.GetProperty("id").GetGuid());
+        Assert.Equal(first, await api.ScalarAsync<DateTime>("SELECT last_used_at FROM api_keys WHERE id = $1", id));
+
+        // A mark older than the minute is moved to now.
+        var old = await api.ScalarAsync<DateTime>("UPDATE api_keys SET last_used_at = now() - interval '61 seconds' WHERE id = $1 RETURNING last_used_at", id);
+        before = DateTime.UtcNow.AddSeconds(-1);
+        await Host.As(key, s => { s.Get.Url("/api/v1/sources"); s.StatusCodeShouldBe(HttpStatusCode.OK); });
+        var moved = await api.ScalarAsync<DateTime>("SELECT last_used_at FROM api_keys WHERE id = $1", id);
+        Assert.True(moved > old);
+        Assert.InRange(moved, before, DateTime.UtcNow.AddSeconds(1));
+        Assert.Equal(TimeSpan.FromMinutes(1), Exports.Host.ApiKeyHandler.LastUsedResolution);
+    }
+
     async Task<(Guid Id, string Key)> CreateKeyAsync(string owner, string name)
     {
         var created = await (await Host.As(owner, s =>

@@ -1,4 +1,5 @@
 using System.Net;
+using Exports.Series;
 using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Features.Sources;
@@ -42,6 +43,11 @@ public sealed class CreateSourceTests(ApiFixture api)
         Assert.Equal("timeseries", theirs.GetProperty("kind").GetString());
         // The stored schema is jsonb (the series store reads it with SQL), with the units as sent.
         Assert.Equal("%", await api.ScalarAsync<string>("SELECT schema -> 'units' ->> 'cpu' FROM sources WHERE owner_id = $1", b));
-        Assert.Equal("jsonb", await api.ScalarAsync<string>("SELECT pg_typeof(schema)::text FROM sources WHERE owner_id = $1", a));
+        // A JSON object whose fields are a JSON array (not a JSON string holding the text of one), read back as sent.
+        Assert.Equal(("object", "array"), (await api.ScalarAsync<string>("SELECT jsonb_typeof(schema) FROM sources WHERE owner_id = $1", a),
+            await api.ScalarAsync<string>("SELECT jsonb_typeof(schema -> 'fields') FROM sources WHERE owner_id = $1", a)));
+        Assert.Equal("ms", await api.ScalarAsync<string>("SELECT schema -> 'fields' -> 1 ->> 'unit' FROM sources WHERE owner_id = $1", a));
+        var stored = SourceSchema.Parse(await api.ScalarAsync<string>("SELECT schema::text FROM sources WHERE owner_id = $1", a));
+        Assert.Equal([new FieldInfo("host", "dimension", "string", null), new FieldInfo("took", "measure", "double", "ms")], stored.Fields);
     }
 }
