@@ -22,5 +22,10 @@ catch (SettingsException e)
     Console.Error.WriteLine($"Configuration error: {e.Message}");
     Environment.ExitCode = 2;
 }
+catch (Exports.Data.MigrationFailedException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Environment.ExitCode = 3;
+}
 
 public partial class Program;

@@ -4,9 +4,6 @@ namespace Exports.Data;
 
 public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(options)
 {
-    public DbSet<User> Users => Set<User>();
-    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
-    public DbSet<Source> Sources => Set<Source>();
     public DbSet<ExportTemplate> Templates => Set<ExportTemplate>();
     public DbSet<ExportTemplateVersion> TemplateVersions => Set<ExportTemplateVersion>();
     public DbSet<ExportSchedule> Schedules => Set<ExportSchedule>();
@@ -14,38 +11,8 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
 
     protected override void OnModelCreating(ModelBuilder b)
     {
-        b.Entity<User>(e =>
-        {
-            e.ToTable("users");
-            e.Property(x => x.Id).HasColumnName("id");
-            e.Property(x => x.Email).HasColumnName("email");
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.PasswordHash).HasColumnName("password_hash");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-        });
-        b.Entity<ApiKey>(e =>
-        {
-            e.ToTable("api_keys");
-            e.Property(x => x.Id).HasColumnName("id");
-            e.Property(x => x.OwnerId).HasColumnName("owner_id");
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.Prefix).HasColumnName("prefix");
-            e.Property(x => x.Hash).HasColumnName("hash");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-            e.Property(x => x.RevokedAt).HasColumnName("revoked_at");
-            e.Property(x => x.LastUsedAt).HasColumnName("last_used_at");
-        });
-        b.Entity<Source>(e =>
-        {
-            e.ToTable("sources");
-            e.Property(x => x.Id).HasColumnName("id");
-            e.Property(x => x.OwnerId).HasColumnName("owner_id");
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.Kind).HasColumnName("kind");
-            e.Property(x => x.Description).HasColumnName("description");
-            e.Property(x => x.Schema).HasColumnName("schema").HasColumnType("jsonb");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-        });
+        // Users, API keys and sources are relational tables read and written with Npgsql commands (Host/Auth.cs,
+        // Features/Identity, Features/Sources).
         // Dashboards, monitors, alerts and delivery destinations are Marten documents (Host/Documents.cs); their old
         // tables are legacy_* (Host/LegacyImport.cs).
         b.Entity<ExportTemplate>(e =>

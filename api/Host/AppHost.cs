@@ -57,17 +57,16 @@ public static class AppHost
         var settings = app.Services.GetRequiredService<ExportsSettings>();
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
             var clock = app.Services.GetRequiredService<TimeProvider>();
-            await db.Database.MigrateAsync();
-            // Documents after EF: the importer reads the tables EF's migrations made (Documents.PrepareAsync).
+            await Migrator.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Logger, CancellationToken.None);
+            // Documents after the migrations: the importer reads the tables they made (Documents.PrepareAsync).
             await Documents.PrepareAsync(app.Services, app.Logger, CancellationToken.None);
             // The retention sweep was a Quartz cron job before it became a Wolverine message: a database from then still
             // holds its job and trigger, which Quartz could no longer load.
             var quartz = await app.Services.GetRequiredService<Quartz.ISchedulerFactory>().GetScheduler();
             await quartz.DeleteJob(new Quartz.JobKey("retention", Exports.Jobs.JobQueue.Group));
             if (settings.Seed)
-                await DemoSeed.RunAsync(db, app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
+                await DemoSeed.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), settings,
                     app.Logger, clock.GetUtcNow(), CancellationToken.None);
             if (settings.Seed) await DemoVisuals.EnsureAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), app.Services.GetRequiredService<Marten.IDocumentStore>(), clock.GetUtcNow(), CancellationToken.None);
         }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Exports.Data;
 using Exports.Series;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -22,9 +21,13 @@ public static class DemoSeed
     public const int Days = 30;
     public const int Events = 200_000;
 
-    public static async Task RunAsync(ExportsDb db, NpgsqlDataSource ds, ExportsSettings settings, ILogger log, DateTimeOffset now, CancellationToken ct)
+    public static async Task RunAsync(NpgsqlDataSource ds, ExportsSettings settings, ILogger log, DateTimeOffset now, CancellationToken ct)
     {
-        if (await db.Users.AnyAsync(u => u.Email == Email, ct)) return;
+        await using (var seeded = ds.CreateCommand("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)"))
+        {
+            seeded.Parameters.Add(new NpgsqlParameter { Value = Email });
+            if ((bool)(await seeded.ExecuteScalarAsync(ct))!) return;
+        }
         var started = System.Diagnostics.Stopwatch.StartNew();
         var anchor = new DateTime(now.UtcDateTime.Ticks - now.UtcDateTime.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
         var userId = Guid.NewGuid();

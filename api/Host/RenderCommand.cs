@@ -2,7 +2,6 @@ using System.Text.Json;
 using Exports.Data;
 using Exports.Layouts;
 using Exports.Rendering;
-using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Host;
 
@@ -35,7 +34,6 @@ public static class RenderCommand
 
         var app = AppHost.Build([]);
         await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
         var docs = scope.ServiceProvider.GetRequiredService<Marten.IDocumentSession>();
         var exports = scope.ServiceProvider.GetRequiredService<LayoutExports>();
         // Dashboards, monitors and alerts are documents once a server of this version has started (it makes their
@@ -43,8 +41,8 @@ public static class RenderCommand
         if (O("layout") is null && !await UpgradedAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>()))
             return Fail(2, "The database is not upgraded to this version yet: start the server once to upgrade the database.");
         var email = O("user") ?? DemoSeed.Email;
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email);
-        if (user is null) return Fail(4, $"No user {email}.");
+        if (await UserIdAsync(scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(), email) is not { } userId)
+            return Fail(4, $"No user {email}.");
         var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
 
         Layouts.ExportLayout? layout;
@@ -52,19 +50,19 @@ public static class RenderCommand
             layout = JsonSerializer.Deserialize<Layouts.ExportLayout>(await File.ReadAllTextAsync(file), Adapters.Json);
         else if (O("dashboard") is { } slug)
         {
-            var d = await LayoutSources.FindDashboardAsync(docs, user.Id, slug, CancellationToken.None);
+            var d = await LayoutSources.FindDashboardAsync(docs, userId, slug, CancellationToken.None);
             if (d is null) return Fail(4, $"No dashboard '{slug}'.");
             layout = O("widget") is { } widget ? Adapters.Widget(d, widget) : Adapters.Dashboard(d);
             if (layout is null) return Fail(4, $"Dashboard '{slug}' has no widget '{O("widget")}'.");
         }
         else if (O("monitor") is { } mid && Guid.TryParse(mid, out var monitorId))
         {
-            layout = await LayoutSources.MonitorAsync(docs, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), user.Id, monitorId, now, CancellationToken.None);
+            layout = await LayoutSources.MonitorAsync(docs, scope.ServiceProvider.GetRequiredService<Exports.Series.SeriesExports>(), userId, monitorId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No monitor '{mid}'.");
         }
         else if (O("alert") is { } aid && Guid.TryParse(aid, out var alertId))
         {
-            layout = await LayoutSources.AlertAsync(docs, user.Id, alertId, now, CancellationToken.None);
+            layout = await LayoutSources.AlertAsync(docs, userId, alertId, now, CancellationToken.None);
             if (layout is null) return Fail(4, $"No alert '{aid}'.");
         }
         else return Usage("--monitor and --alert take an id.");
@@ -77,13 +75,13 @@ public static class RenderCommand
 
         if (format == "data")
         {
-            var (doc, derrors) = await exports.ResolveAsync(user.Id, layout, CancellationToken.None);
+            var (doc, derrors) = await exports.ResolveAsync(userId, layout, CancellationToken.None);
             if (doc is null) return Invalid(derrors);
             await File.WriteAllTextAsync(output, JsonSerializer.Serialize(Data(doc)));
             Console.WriteLine($"{output}: {doc.Widgets.Count} widgets");
             return 0;
         }
-        var (result, errors) = await exports.RenderAsync(user.Id, email, layout, CancellationToken.None);
+        var (result, errors) = await exports.RenderAsync(userId, email, layout, CancellationToken.None);
         if (result is null) return Invalid(errors);
         var temp = output + ".partial";
         await File.WriteAllBytesAsync(temp, result.Bytes);
@@ -100,6 +98,14 @@ public static class RenderCommand
     }
 
     static int Usage(string message) => Fail(2, message + "\nUsage: render (--dashboard SLUG [--widget ID] | --monitor ID | --alert ID | --layout FILE) --format png|pdf|data --out FILE [--from T --to T | --last 24h] [--tz ZONE] [--theme light|dark] [--page A4] [--orientation landscape] [--scale 2] [--width 1600] [--user EMAIL]");
+
+    /// <summary>The id of the user with exactly this email, if any.</summary>
+    static async Task<Guid?> UserIdAsync(Npgsql.NpgsqlDataSource data, string email)
+    {
+        await using var cmd = data.CreateCommand("SELECT id FROM users WHERE email = $1 LIMIT 1");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = email });
+        return await cmd.ExecuteScalarAsync() is Guid id ? id : null;
+    }
 
     /// <summary>Whether the document tables exist and no old table is left to move into them (dashboards, monitors,
     /// alerts and destinations: every table <see cref="LegacyImport.Tables"/> names).</summary>

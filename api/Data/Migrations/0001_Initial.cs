@@ -1,22 +1,15 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>
-/// The first schema. Users, keys and sources are EF Core entities; the series store (series, points, the hourly
-/// and daily rollups, records) is read and written with plain Npgsql on the hot path, so it is plain SQL here.
+/// The first schema: users, keys and sources (relational tables read with Npgsql commands), and the series store
+/// (series, points, the hourly and daily rollups, records), read and written with plain Npgsql on the hot path.
 /// Rollups keep count, sum, min, max and 101 quantiles (p0..p100) of each bucket, which is what the percentile
 /// aggregations need when a query reads a coarser tier. Points and rollups carry no foreign key to series: a
 /// per-row trigger check would triple the cost of bulk loads, and only the series store writes them.
 /// </summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000001_Initial")]
-public sealed class Initial : Migration
+public static class Initial
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000001_Initial", """
         CREATE TABLE users (
             id uuid PRIMARY KEY,
             email text NOT NULL,
@@ -88,8 +81,4 @@ public sealed class Initial : Migration
         );
         CREATE INDEX records_source_ts ON records (source_id, ts);
         """);
-    }
-
-    protected override void Down(MigrationBuilder m) =>
-        m.Sql("DROP TABLE records, rollup_daily, rollup_hourly, points, series, sources, api_keys, users;");
 }

@@ -1,17 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>Dashboards (a stored layout, with an optional public link kept as a hash), threshold monitors linked
 /// to a dashboard, and fired alerts with their target queries. All owner-scoped.</summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000002_Visuals")]
-public sealed class Visuals : Migration
+public static class Visuals
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000002_Visuals", """
         CREATE TABLE dashboards (
             id uuid PRIMARY KEY,
             owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -54,7 +47,4 @@ public sealed class Visuals : Migration
         );
         CREATE INDEX alerts_owner ON alerts (owner_id, fired_at DESC);
         """);
-    }
-
-    protected override void Down(MigrationBuilder m) => m.Sql("DROP TABLE alerts; DROP TABLE monitors; DROP TABLE dashboards;");
 }

@@ -1,17 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>Export jobs: every background export and its history (request, state, progress, artifact, downloads).
 /// Quartz keeps its own qrtz_* tables (created by the scheduler on first start).</summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000003_Jobs")]
-public sealed class Jobs : Migration
+public static class Jobs
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000003_Jobs", """
         CREATE TABLE export_jobs (
             id uuid PRIMARY KEY,
             owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -54,7 +47,4 @@ public sealed class Jobs : Migration
         CREATE INDEX export_jobs_active ON export_jobs (owner_id) WHERE status IN ('pending', 'processing');
         CREATE INDEX export_jobs_expiry ON export_jobs (expires_at) WHERE status = 'completed';
         """);
-    }
-
-    protected override void Down(MigrationBuilder m) => m.Sql("DROP TABLE export_jobs;");
 }

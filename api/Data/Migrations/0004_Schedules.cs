@@ -1,17 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>Export templates with their version history, schedules that run a template, and each schedule's runs
 /// (linked to the export job they started). Schedules' triggers live in Quartz's tables.</summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000004_Schedules")]
-public sealed class Schedules : Migration
+public static class Schedules
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000004_Schedules", """
         CREATE TABLE templates (
             id uuid PRIMARY KEY,
             owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -62,8 +55,4 @@ public sealed class Schedules : Migration
         );
         CREATE INDEX schedule_runs_schedule ON schedule_runs (schedule_id, started_at DESC);
         """);
-    }
-
-    protected override void Down(MigrationBuilder m) =>
-        m.Sql("DROP TABLE schedule_runs; DROP TABLE schedules; DROP TABLE template_versions; DROP TABLE templates;");
 }

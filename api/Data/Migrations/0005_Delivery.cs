@@ -1,17 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>Delivery destinations (configured once per owner; secrets encrypted with Data Protection) and each
 /// export's delivery results.</summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000005_Delivery")]
-public sealed class Delivery : Migration
+public static class Delivery
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000005_Delivery", """
         CREATE TABLE destinations (
             id uuid PRIMARY KEY,
             owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -40,7 +33,4 @@ public sealed class Delivery : Migration
             UNIQUE (export_id, destination_id)
         );
         """);
-    }
-
-    protected override void Down(MigrationBuilder m) => m.Sql("DROP TABLE export_deliveries; DROP TABLE destinations;");
 }

@@ -1,17 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>The submission ledger the hourly quota counts (deleting history does not give quota back), failed
 /// sign-ins per account for the login throttle, and coalesced refused schedule ticks.</summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000006_JobsHardening")]
-public sealed class JobsHardening : Migration
+public static class JobsHardening
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000006_JobsHardening", """
         CREATE TABLE export_submissions (
             job_id uuid PRIMARY KEY,
             owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -30,11 +23,5 @@ public sealed class JobsHardening : Migration
         CREATE INDEX login_failures_age ON login_failures (failed_at);
 
         ALTER TABLE schedule_runs ADD COLUMN repeats int NOT NULL DEFAULT 0, ADD COLUMN last_scheduled_for timestamptz NULL;
-        """);
-    }
-
-    protected override void Down(MigrationBuilder m) => m.Sql("""
-        ALTER TABLE schedule_runs DROP COLUMN repeats, DROP COLUMN last_scheduled_for;
-        DROP TABLE login_failures; DROP TABLE export_submissions;
         """);
 }

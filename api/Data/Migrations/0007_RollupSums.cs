@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>
@@ -13,13 +10,9 @@ namespace Exports.Data.Migrations;
 /// CSV writes as Infinity and JSON, Excel and Parquet leave empty) instead of an error. Existing sums convert in
 /// place (the rewrite of both rollup tables happens once, inside the migration's transaction).
 /// </summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000007_RollupSums")]
-public sealed class RollupSums : Migration
+public static class RollupSums
 {
-    protected override void Up(MigrationBuilder m)
-    {
-        m.Sql("""
+    public static readonly Migration Step = new("20261122000007_RollupSums", """
         SET LOCAL extra_float_digits = 3;
         ALTER TABLE rollup_hourly ALTER COLUMN sum TYPE numeric USING sum::text::numeric;
         ALTER TABLE rollup_daily ALTER COLUMN sum TYPE numeric USING sum::text::numeric;
@@ -27,12 +20,5 @@ public sealed class RollupSums : Migration
             LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT
             AS $$ SELECT CASE WHEN abs(x) < 1.797693134862315807937289714053e308 THEN x::float8
                               ELSE sign(x)::float8 * 'Infinity'::float8 END $$;
-        """);
-    }
-
-    protected override void Down(MigrationBuilder m) => m.Sql("""
-        ALTER TABLE rollup_hourly ALTER COLUMN sum TYPE double precision USING exports_float8(sum);
-        ALTER TABLE rollup_daily ALTER COLUMN sum TYPE double precision USING exports_float8(sum);
-        DROP FUNCTION exports_float8(numeric);
         """);
 }

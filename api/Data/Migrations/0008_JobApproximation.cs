@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>
@@ -8,15 +5,9 @@ namespace Exports.Data.Migrations;
 /// from a rollup tier) and the method, as the export's headers and metadata declare them. Jobs from before this
 /// migration have neither (null: not recorded).
 /// </summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261122000008_JobApproximation")]
-public sealed class JobApproximation : Migration
+public static class JobApproximation
 {
-    protected override void Up(MigrationBuilder m) => m.Sql("""
+    public static readonly Migration Step = new("20261122000008_JobApproximation", """
         ALTER TABLE export_jobs ADD COLUMN approximate text[] NULL, ADD COLUMN approximation text NULL;
-        """);
-
-    protected override void Down(MigrationBuilder m) => m.Sql("""
-        ALTER TABLE export_jobs DROP COLUMN approximate, DROP COLUMN approximation;
         """);
 }

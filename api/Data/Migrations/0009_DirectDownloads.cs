@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>
@@ -8,11 +5,9 @@ namespace Exports.Data.Migrations;
 /// behind a signed, single-use GET link (<c>direct_downloads</c>), and each download that runs is recorded in history
 /// (<c>export_jobs.direct</c>: streamed to the client, no stored file). Existing jobs are not direct.
 /// </summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261130000009_DirectDownloads")]
-public sealed class DirectDownloads : Migration
+public static class DirectDownloads
 {
-    protected override void Up(MigrationBuilder m) => m.Sql("""
+    public static readonly Migration Step = new("20261130000009_DirectDownloads", """
         ALTER TABLE export_jobs ADD COLUMN direct boolean NOT NULL DEFAULT false;
         CREATE TABLE direct_downloads (
             id uuid PRIMARY KEY,
@@ -23,10 +18,5 @@ public sealed class DirectDownloads : Migration
             used_at timestamptz NULL
         );
         CREATE INDEX direct_downloads_expiry ON direct_downloads (expires_at);
-        """);
-
-    protected override void Down(MigrationBuilder m) => m.Sql("""
-        DROP TABLE direct_downloads;
-        ALTER TABLE export_jobs DROP COLUMN direct;
         """);
 }

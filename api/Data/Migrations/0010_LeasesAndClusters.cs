@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Exports.Data.Migrations;
 
 /// <summary>
@@ -10,17 +7,10 @@ namespace Exports.Data.Migrations;
 /// And the cluster (EXPORTS_SCHEDULER_NAME) that last started each export, so that a cluster's stale-export sweep
 /// only re-queues its own jobs when two clusters share a database.
 /// </summary>
-[DbContext(typeof(ExportsDb))]
-[Migration("20261130000010_LeasesAndClusters")]
-public sealed class LeasesAndClusters : Migration
+public static class LeasesAndClusters
 {
-    protected override void Up(MigrationBuilder m) => m.Sql("""
+    public static readonly Migration Step = new("20261130000010_LeasesAndClusters", """
         ALTER TABLE export_deliveries ADD COLUMN claimed_at timestamptz NULL, ADD COLUMN claimed_by text NULL;
         ALTER TABLE export_jobs ADD COLUMN cluster text NULL;
-        """);
-
-    protected override void Down(MigrationBuilder m) => m.Sql("""
-        ALTER TABLE export_deliveries DROP COLUMN claimed_at, DROP COLUMN claimed_by;
-        ALTER TABLE export_jobs DROP COLUMN cluster;
         """);
 }

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Exports.Rendering.Cairo;
 using Exports.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Exports.Tests.Features.Dashboards;
@@ -87,9 +86,8 @@ public sealed class DashboardExportTests(ApiFixture api)
     {
         // A database an older version made: EF's tables, no documents yet (the server moves them on its first start).
         var cs = TestPostgres.Database(name);
-        await using (var ef = new Exports.Data.ExportsDb(new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Exports.Data.ExportsDb>()
-                         .UseNpgsql(cs).Options))
-            await ef.Database.MigrateAsync();
+        await using (var migrate = Npgsql.NpgsqlDataSource.Create(cs))
+            await Exports.Data.Migrator.RunAsync(migrate, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
         // The demo user is there: the command gets as far as reading the dashboard.
         await using (var db = Npgsql.NpgsqlDataSource.Create(cs))
         {

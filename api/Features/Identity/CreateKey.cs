@@ -1,9 +1,8 @@
-using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Exports.Features.Identity;
 
@@ -14,7 +13,7 @@ public sealed class CreateKeyValidator : Validator<CreateKeyRequest>
 }
 
 /// <summary>POST /keys: a new key; the secret is in this response only (stored as a hash).</summary>
-public sealed class CreateKey(ExportsDb db, TimeProvider clock) : Endpoint<CreateKeyRequest, Created<CreatedKeyResponse>>
+public sealed class CreateKey(NpgsqlDataSource db, TimeProvider clock) : Endpoint<CreateKeyRequest, Created<CreatedKeyResponse>>
 {
     public override void Configure()
     {
@@ -25,14 +24,12 @@ public sealed class CreateKey(ExportsDb db, TimeProvider clock) : Endpoint<Creat
     public override async Task<Created<CreatedKeyResponse>> ExecuteAsync(CreateKeyRequest req, CancellationToken ct)
     {
         var key = Secrets.NewApiKey();
-        var entity = new ApiKey
-        {
-            Id = Guid.NewGuid(), OwnerId = User.OwnerId(), Name = req.Name!.Trim(), Prefix = Secrets.KeyPrefix(key),
-            Hash = Secrets.HashApiKey(key), CreatedAt = clock.GetUtcNow(),
-        };
-        db.ApiKeys.Add(entity);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/keys/{entity.Id}", new CreatedKeyResponse(entity.Id, entity.Name, entity.Prefix, entity.CreatedAt, key));
+        var created = new CreatedKeyResponse(Guid.NewGuid(), req.Name!.Trim(), Secrets.KeyPrefix(key), clock.GetUtcNow(), key);
+        await using var cmd = db.CreateCommand("INSERT INTO api_keys (id, owner_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)");
+        foreach (var value in new object[] { created.Id, User.OwnerId(), created.Name, created.Prefix, Secrets.HashApiKey(key), created.CreatedAt })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = value });
+        await cmd.ExecuteNonQueryAsync(ct);
+        return TypedResults.Created($"/api/v1/keys/{created.Id}", created);
     }
 }
 

@@ -1,9 +1,8 @@
-using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Exports.Features.Identity;
 
@@ -12,7 +11,7 @@ namespace Exports.Features.Identity;
 public sealed class KeyIdValidator : Validator<KeyIdRequest>;
 
 /// <summary>DELETE /keys/{id}: revokes the key at once (another owner's, or an already revoked one, is "not found").</summary>
-public sealed class RevokeKey(ExportsDb db, TimeProvider clock) : Endpoint<KeyIdRequest, Results<NoContent, ProblemHttpResult>>
+public sealed class RevokeKey(NpgsqlDataSource db, TimeProvider clock) : Endpoint<KeyIdRequest, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -22,9 +21,11 @@ public sealed class RevokeKey(ExportsDb db, TimeProvider clock) : Endpoint<KeyId
 
     public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(KeyIdRequest req, CancellationToken ct)
     {
-        var owner = User.OwnerId();
-        var revoked = await db.ApiKeys.Where(k => k.Id == req.Id && k.OwnerId == owner && k.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, clock.GetUtcNow()), ct) == 1;
+        await using var cmd = db.CreateCommand("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND owner_id = $2 AND revoked_at IS NULL");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = req.Id });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = User.OwnerId() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+        var revoked = await cmd.ExecuteNonQueryAsync(ct) == 1;
         return revoked ? TypedResults.NoContent() : Problems.NotFound($"No API key {req.Id}.");
     }
 }

@@ -1,11 +1,10 @@
-using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Exports.Features.Identity;
 
@@ -28,7 +27,7 @@ public sealed class SignInValidator : Validator<LoginRequest>
 
 /// <summary>POST /auth/login: cookie sign-in for the SPA, throttled per account and per address (429 with
 /// Retry-After, checked before the password is hashed); then the password is checked and the session cookie issued.</summary>
-public sealed class SignIn(ExportsDb db, LoginThrottle throttle, ExportsSettings settings) : Endpoint<LoginRequest, Results<Ok<UserResponse>, ProblemHttpResult>>
+public sealed class SignIn(NpgsqlDataSource db, LoginThrottle throttle, ExportsSettings settings) : Endpoint<LoginRequest, Results<Ok<UserResponse>, ProblemHttpResult>>
 {
     static readonly string Dummy = Secrets.HashPassword(Guid.NewGuid().ToString());
 
@@ -48,7 +47,8 @@ public sealed class SignIn(ExportsDb db, LoginThrottle throttle, ExportsSettings
         var user = await CheckAsync(req.Email!, req.Password!, ct);
         if (user is null) return Problems.Status(401, "Wrong email or password");
         await throttle.SucceededAsync(address, account, ct);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Auth.Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+            Auth.Principal(user.Id, user.Email, user.Name, CookieAuthenticationDefaults.AuthenticationScheme));
         return TypedResults.Ok(new UserResponse(user.Id, user.Email, user.Name));
     }
 
@@ -64,10 +64,19 @@ public sealed class SignIn(ExportsDb db, LoginThrottle throttle, ExportsSettings
                 $"This address had {limits.MaxFailuresPerAddress} failed sign-ins within {minutes} min (EXPORTS_LOGIN_MAX_FAILURES_PER_ADDRESS). Try again in {wait} s (Retry-After).");
     }
 
-    async Task<User?> CheckAsync(string email, string password, CancellationToken ct)
+    sealed record Account(Guid Id, string Email, string Name, string PasswordHash);
+
+    async Task<Account?> CheckAsync(string email, string password, CancellationToken ct)
     {
         var normalized = email.Trim().ToLowerInvariant();
-        var user = await db.Users.FirstOrDefaultAsync(u => u.Email.ToLower() == normalized, ct);
+        Account? user = null;
+        // lower(email) is the unique index users_email.
+        await using (var cmd = db.CreateCommand("SELECT id, email, name, password_hash FROM users WHERE lower(email) = $1 LIMIT 1"))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = normalized });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct)) user = new Account(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3));
+        }
         if (user is null)
         {
             Secrets.VerifyPassword(password, Dummy); // same work either way: no user enumeration by timing

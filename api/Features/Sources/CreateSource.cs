@@ -1,4 +1,3 @@
-using Exports.Data;
 using Exports.Host;
 using Exports.Series;
 using Exports.Shared;
@@ -7,7 +6,8 @@ using FluentValidation;
 using FluentValidation.Results;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Exports.Features.Sources;
 
@@ -68,7 +68,7 @@ public sealed partial class CreateSourceValidator : Validator<CreateSourceReques
 
 /// <summary>POST /sources: creates a source, a timeseries (metrics appear as points arrive) or records with declared
 /// fields; names are unique per owner (409).</summary>
-public sealed class CreateSource(ExportsDb db, TimeProvider clock) : Endpoint<CreateSourceRequest, Results<Created<CreatedSource>, ProblemHttpResult>>
+public sealed class CreateSource(NpgsqlDataSource db, TimeProvider clock) : Endpoint<CreateSourceRequest, Results<Created<CreatedSource>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -79,17 +79,19 @@ public sealed class CreateSource(ExportsDb db, TimeProvider clock) : Endpoint<Cr
 
     public override async Task<Results<Created<CreatedSource>, ProblemHttpResult>> ExecuteAsync(CreateSourceRequest req, CancellationToken ct)
     {
-        var owner = User.OwnerId();
-        if (await db.Sources.AnyAsync(s => s.OwnerId == owner && s.Name == req.Name, ct))
-            return Problems.Status(409, "A source with this name exists", $"You already have a source named '{req.Name}'.");
         var schema = new SourceSchema { Fields = req.Fields ?? [], Units = req.Units ?? new() };
-        var entity = new Exports.Data.Source
-        {
-            Id = Guid.NewGuid(), OwnerId = owner, Name = req.Name!, Kind = req.Kind!, Description = req.Description ?? "",
-            Schema = schema.ToJson(), CreatedAt = clock.GetUtcNow(),
-        };
-        db.Sources.Add(entity);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/v1/sources/{entity.Name}", new CreatedSource(entity.Name, entity.Kind, entity.Description, schema.Fields));
+        var created = new CreatedSource(req.Name!, req.Kind!, req.Description ?? "", schema.Fields);
+        // The name is unique per owner (sources_owner_name): a taken one inserts nothing, also when two requests race.
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO sources (id, owner_id, name, kind, description, schema, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (owner_id, name) DO NOTHING
+            """);
+        foreach (var value in new object[] { Guid.NewGuid(), User.OwnerId(), created.Name, created.Kind, created.Description })
+            cmd.Parameters.Add(new NpgsqlParameter { Value = value });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = schema.ToJson(), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+        if (await cmd.ExecuteNonQueryAsync(ct) == 0)
+            return Problems.Status(409, "A source with this name exists", $"You already have a source named '{req.Name}'.");
+        return TypedResults.Created($"/api/v1/sources/{created.Name}", created);
     }
 }

@@ -2,7 +2,6 @@ using Exports.Data;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
 using Marten;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -17,9 +16,8 @@ public sealed class DemoVisualsSeedTests
     public async Task TwoNodesSeedingAtOnce_SeedOnce_AndNeitherFails()
     {
         var cs = TestPostgres.Database("exports_demo_visuals_race");
-        await using (var ef = new ExportsDb(new DbContextOptionsBuilder<ExportsDb>().UseNpgsql(cs).Options))
-            await ef.Database.MigrateAsync();
         await using var db = NpgsqlDataSource.Create(cs);
+        await Migrator.RunAsync(db, NullLogger.Instance, CancellationToken.None);
         await using (var user = db.CreateCommand("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (gen_random_uuid(), $1, 'Demo', 'x', now())"))
         {
             user.Parameters.Add(new() { Value = DemoSeed.Email });

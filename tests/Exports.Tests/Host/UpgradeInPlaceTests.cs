@@ -7,7 +7,6 @@ using Exports.Delivery;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -417,14 +416,13 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         return port;
     }
 
-    /// <summary>A new database with the schema of the version before documents: this version's EF migrations for every
+    /// <summary>A new database with the schema of the version before documents: this version's migrations for every
     /// other table, and the three tables exactly as they were (<c>Upgrade/legacy-0009.sql</c>, a checked-in snapshot).</summary>
     static async Task<string> OldDatabaseAsync(string name)
     {
         var cs = TestPostgres.Database(name);
-        await using (var ef = new ExportsDb(new DbContextOptionsBuilder<ExportsDb>().UseNpgsql(cs).Options))
-            await ef.Database.MigrateAsync();
         await using var db = NpgsqlDataSource.Create(cs);
+        await Migrator.RunAsync(db, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
         await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards CASCADE");
         await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009.sql")));
         await ExecAsync(db, "DROP TABLE IF EXISTS destinations CASCADE");
