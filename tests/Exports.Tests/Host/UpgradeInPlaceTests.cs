@@ -4,6 +4,7 @@ using Alba;
 using Exports.Data;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
+using Exports.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Exports.Data;
+using Exports.Host;
 using Exports.Layouts;
 using Exports.Rendering;
+using Exports.Demo;
 using Microsoft.EntityFrameworkCore;
 
-namespace Exports.Host;
+namespace Exports.Cli;
 
 /// <summary>
 /// <c>render</c>: draws a dashboard (or one of its widgets), a monitor, an alert or a layout file to PNG or PDF
