@@ -17,7 +17,8 @@ if (mode == "render")
     var outDir = args[3];
     var cairo = RenderBackend.Current;
     var skia = new SkiaBackend();
-    var skiaOwn = new SkiaBackend(ownEncoder: true);
+    var skiaOwn = new SkiaBackend(SkiaPng.SkiaDefault);
+    var skiaFast = new SkiaBackend(SkiaPng.SkiaFastest);
     // Interleaved, so that both backends see the same machine: a warm-up of 20 each (tiered JIT, font caches), then
     // RUNS rounds of each in turn; the median of each.
     var cases = new (string Name, string File, Func<byte[]> Draw)[]
@@ -25,6 +26,7 @@ if (mode == "render")
         ("cairoPng", "cairo.png", () => LayoutRenderer.Png(doc, cairo)),
         ("skiaPng", "skia.png", () => LayoutRenderer.Png(doc, skia)),
         ("skiaOwnPng", "skia-own-encoder.png", () => LayoutRenderer.Png(doc, skiaOwn)),
+        ("skiaFastPng", "skia-own-encoder-fastest.png", () => LayoutRenderer.Png(doc, skiaFast)),
         ("cairoPdf", "cairo.pdf", () => LayoutRenderer.Pdf(doc, "bench", cairo).Pdf),
         ("skiaPdf", "skia.pdf", () => LayoutRenderer.Pdf(doc, "bench", skia).Pdf),
     };

@@ -270,9 +270,12 @@ public sealed class SkiaCanvas : ICanvas, IDisposable
     }
 }
 
+/// <summary>Which PNG encoder the Skia backend ends with.</summary>
+public enum SkiaPng { Ours, SkiaDefault, SkiaFastest }
+
 /// <summary>SkiaSharp as the <see cref="IRenderBackend"/>: PNG (parts drawn in parallel as Cairo's are, encoded by our
 /// PNG encoder or by Skia's own) and PDF through <c>SKDocument</c> (no bookmarks: SkiaSharp has no outline API).</summary>
-public sealed class SkiaBackend(bool ownEncoder = false) : IRenderBackend
+public sealed class SkiaBackend(SkiaPng encoder = SkiaPng.Ours) : IRenderBackend
 {
     public byte[] Png(int width, int height, double scale, Action<ICanvas> draw) => PngParts(width, height, scale, draw, []);
 
@@ -309,9 +312,12 @@ public sealed class SkiaBackend(bool ownEncoder = false) : IRenderBackend
                 c.DrawImage(images[i]!, (float)(Math.Floor(parts[i].Rect.X) * scale), (float)(Math.Floor(parts[i].Rect.Y) * scale), SKSamplingOptions.Default, null);
             c.Flush();
             using var pixmap = page.PeekPixels()!;
-            if (ownEncoder)
+            if (encoder != SkiaPng.Ours)
             {
-                using var data = pixmap.Encode(SKEncodedImageFormat.Png, 100);
+                // Skia's encoder (libpng's zlib): its default (all filters, level 6), or as ours (Sub filter, level 1).
+                using var data = encoder == SkiaPng.SkiaDefault
+                    ? pixmap.Encode(SKEncodedImageFormat.Png, 100)
+                    : pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub, 1));
                 return data.ToArray();
             }
             unsafe
