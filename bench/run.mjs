@@ -1,5 +1,6 @@
 // Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows; Parquet over HTTP
-// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs).
+// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs); the
+// dashboard drawn by our painters through SkiaSharp against Cairo (bench/skia.mjs, skipped with a message if bench/skia does not build).
 // Every figure is a ratio against its peer measured here, now; results go to bench/results.md (quoted by the README).
 //   node bench/run.mjs            (npm run bench)
 import { spawn, spawnSync } from 'node:child_process';
@@ -120,6 +121,7 @@ try {
   const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
 
   const visuals = await import('./visuals.mjs').then((m) => m.run(tmp, conn, RUNS));
+  const skia = await import('./skia.mjs').then((m) => m.run(tmp, `${tmp}/visual/ops.json`, RUNS));
   const { writers, excel } = await import('./formats.mjs').then((m) => m.run(tmp, RUNS));
 
   const mb = (x) => `${x.toFixed(1)} MB`;
@@ -144,6 +146,8 @@ try {
     ...failover,
     '',
     ...visuals,
+    '',
+    ...skia,
     '',
     ...writers,
     '',

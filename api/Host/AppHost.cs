@@ -3,6 +3,7 @@ using Exports.Data;
 using Exports.Features.Identity;
 using Exports.Features.Sources;
 using Exports.Series;
+using Exports.Demo;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

@@ -1,6 +1,7 @@
 using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 using Source = FastEndpoints.Source;
 using Microsoft.AspNetCore.Http.HttpResults;

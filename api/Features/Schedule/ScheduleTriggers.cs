@@ -95,7 +95,7 @@ public static class ScheduleTriggers
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unavailable(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "5";
-        return Exports.Host.Problems.Status(503, "The scheduler is not available", "Nothing was changed; try again shortly.");
+        return Exports.Shared.Problems.Status(503, "The scheduler is not available", "Nothing was changed; try again shortly.");
     }
 
     /// <summary>The schedule's transaction lock (advisory, so it also covers a row that is not committed yet).</summary>

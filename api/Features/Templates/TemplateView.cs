@@ -63,10 +63,10 @@ static class TemplateChecks
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Conflict(Microsoft.EntityFrameworkCore.DbUpdateException e, string name) =>
         (e.InnerException as Npgsql.PostgresException)?.ConstraintName == "templates_owner_name"
             ? NameTaken(name)
-            : Host.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
+            : Shared.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
 
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NameTaken(string name) =>
-        Host.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.");
+        Shared.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.");
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
     {

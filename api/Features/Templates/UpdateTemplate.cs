@@ -1,6 +1,7 @@
 using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;

@@ -7,6 +7,7 @@ using Exports.Delivery;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
+using Exports.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
