@@ -82,31 +82,6 @@ public sealed class Alert
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>A saved export request (the envelope of POST /api/v1/exports) with a name unique per owner.</summary>
-public sealed class ExportTemplate
-{
-    public Guid Id { get; set; }
-    public Guid OwnerId { get; set; }
-    public string Name { get; set; } = "";
-    public string Description { get; set; } = "";
-    /// <summary>The export envelope as JSON (jsonb).</summary>
-    public string Request { get; set; } = "{}";
-    public int Version { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-}
-
-/// <summary>A template as it was before an edit: every version stays readable.</summary>
-public sealed class ExportTemplateVersion
-{
-    public Guid TemplateId { get; set; }
-    public int Version { get; set; }
-    public string Name { get; set; } = "";
-    public string Description { get; set; } = "";
-    public string Request { get; set; } = "{}";
-    public DateTimeOffset CreatedAt { get; set; }
-}
-
 /// <summary>Runs a template on a cron in a time zone; the spec (frequency, window, retry, dates) as given.</summary>
 public sealed class ExportSchedule
 {

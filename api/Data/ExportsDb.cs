@@ -7,8 +7,6 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Source> Sources => Set<Source>();
-    public DbSet<ExportTemplate> Templates => Set<ExportTemplate>();
-    public DbSet<ExportTemplateVersion> TemplateVersions => Set<ExportTemplateVersion>();
     public DbSet<ExportSchedule> Schedules => Set<ExportSchedule>();
     public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
 
@@ -46,31 +44,8 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
             e.Property(x => x.Schema).HasColumnName("schema").HasColumnType("jsonb");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
-        // Dashboards, monitors and alerts are Marten documents (Host/Documents.cs); their old tables are legacy_*
-        // (Host/LegacyImport.cs).
-        b.Entity<ExportTemplate>(e =>
-        {
-            e.ToTable("templates");
-            e.Property(x => x.Id).HasColumnName("id");
-            e.Property(x => x.OwnerId).HasColumnName("owner_id");
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.Description).HasColumnName("description");
-            e.Property(x => x.Request).HasColumnName("request").HasColumnType("jsonb");
-            e.Property(x => x.Version).HasColumnName("version");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
-        });
-        b.Entity<ExportTemplateVersion>(e =>
-        {
-            e.ToTable("template_versions");
-            e.HasKey(x => new { x.TemplateId, x.Version });
-            e.Property(x => x.TemplateId).HasColumnName("template_id");
-            e.Property(x => x.Version).HasColumnName("version");
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.Description).HasColumnName("description");
-            e.Property(x => x.Request).HasColumnName("request").HasColumnType("jsonb");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-        });
+        // Dashboards, monitors, alerts and templates (an event stream each) are Marten documents (Host/Documents.cs);
+        // their old tables are legacy_* (Host/LegacyImport.cs).
         b.Entity<ExportSchedule>(e =>
         {
             e.ToTable("schedules");

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Exports.Data;
 using JasperFx;
+using JasperFx.Events.Projections;
 using Marten;
 using Marten.Schema;
 using Npgsql;
@@ -9,7 +10,7 @@ using Weasel.Core;
 namespace Exports.Host;
 
 /// <summary>Records kept as Marten documents (issue 13: one kind at a time moves off EF Core): alerts and threshold
-/// monitors, and dashboards. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
+/// monitors, dashboards, and templates (an event stream each, projected inline to the Template document). Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
 /// and never at run time. Sessions use the app's one <see cref="NpgsqlDataSource"/>: a document read is request work
 /// like any other and is counted in EXPORTS_DB_POOL_SIZE, so the reserve ExportGate keeps for sign-in, health and
 /// records is one reserve, not a second pool beside it.</summary>
@@ -60,10 +61,23 @@ public static class Documents
                     .UseOptimisticConcurrency(true);
                 o.Schema.For<ThresholdMonitor>().DocumentAlias("monitor")
                     .Duplicate(m => m.OwnerId, notNull: true);
+                // Templates: one event stream per template (stream id = template id), every version an event; the
+                // Template document (current version) projected inline, a name unique per owner whatever its case (the
+                // EF table's (owner_id, lower(name))): a save that loses the race is a 409 (Templates slice).
+                o.Schema.For<Template>().DocumentAlias("template")
+                    .Duplicate(t => t.OwnerId, notNull: true)
+                    .Duplicate(t => t.NameKey, notNull: true)
+                    .UniqueIndex(UniqueIndexType.DuplicatedField, TemplateNameIndex, t => t.OwnerId, t => t.NameKey);
+                o.Events.AddEventTypes([typeof(TemplateCreated), typeof(TemplateUpdated), typeof(TemplateDeleted)]);
+                o.Projections.Add<TemplateProjection>(ProjectionLifecycle.Inline);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();
+        services.AddScoped<TemplateReader>();
     }
+
+    /// <summary>The unique index on (owner_id, name_key) of templates: a violation of it is "the name is taken".</summary>
+    public const string TemplateNameIndex = "mt_doc_template_owner_name";
 
     /// <summary>The advisory lock held while the document tables are made: two nodes starting together would both
     /// run the same CREATE TABLE, and one would fail on the other's table.</summary>

@@ -16,7 +16,7 @@ public sealed class CreateScheduleValidator : Validator<ScheduleBody>
 /// <summary>POST /schedules: runs a template on a frequency or cron in a time zone. Everything is checked first (the
 /// cron must fire, not too often, within sane dates; a 400 titled as the schedule's); then the row and its Quartz
 /// trigger are saved as one (<see cref="ScheduleTriggers.SaveAsync"/>): both, or neither and a 503.</summary>
-public sealed class CreateSchedule(ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
+public sealed class CreateSchedule(ExportsDb db, TemplateReader templates, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
     : Endpoint<ScheduleBody, Results<Created<ScheduleView>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -34,7 +34,7 @@ public sealed class CreateSchedule(ExportsDb db, ISchedulerFactory schedulers, T
         var (cron, zone) = ScheduleRules.Translated(body);
         var tz = zone.Id;
         var now = clock.GetUtcNow();
-        var template = await db.Templates.FindAsync([body.TemplateId!.Value], ct);
+        var template = await templates.OwnedAsync(User.OwnerId(), body.TemplateId!.Value, ct);
         if (template is null) return Problems.Field("templateId", $"No template {body.TemplateId}.");
         var s = new ExportSchedule
         {

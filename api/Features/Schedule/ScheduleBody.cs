@@ -49,7 +49,7 @@ public static class ScheduleRules
         var db = services.GetRequiredService<ExportsDb>();
         var errors = new Errors();
         if (b.TemplateId is not { } tid) errors.Add("templateId", "templateId names the template to run.");
-        else if (!await db.Templates.AnyAsync(t => t.Id == tid && t.OwnerId == owner, ct)) errors.Add("templateId", $"No template {tid}.");
+        else if (await services.GetRequiredService<TemplateReader>().OwnedAsync(owner, tid, ct) is null) errors.Add("templateId", $"No template {tid}.");
         if (b.Name is { Length: > 100 }) errors.Add("name", "The name has at most 100 characters.");
         if (b.Destinations is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } d)
         {

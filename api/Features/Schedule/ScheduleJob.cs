@@ -53,13 +53,13 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
             return;
         }
         if (kind == "window" && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
-        await RunAsync(db, runs, s, kind, scheduledFor, clock, ct);
+        await RunAsync(db, scope.ServiceProvider.GetRequiredService<TemplateReader>(), runs, s, kind, scheduledFor, clock, ct);
     }
 
     /// <summary>Queues the export and records the run. Returns the run, or null when this tick already ran.</summary>
-    public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateRuns runs, ExportSchedule s, string kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
+    public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateReader templates, TemplateRuns runs, ExportSchedule s, string kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
     {
-        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == s.TemplateId, ct);
+        var template = await templates.FindAsync(s.TemplateId, ct);
         if (template is null) return await RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
         var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
         var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();

@@ -1,14 +1,13 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
-using FluentValidation;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Templates;
 
-/// <summary>DELETE /templates/{id}: the template, its versions and its schedules (their triggers are removed by the
-/// schedule slice's sweep of schedules that no longer exist).</summary>
-public sealed class DeleteTemplate(ExportsDb db) : Endpoint<TemplateIdRequest>
+/// <summary>DELETE /templates/{id}: the template (its stream keeps every version as history, its document goes) and,
+/// in the same transaction, its schedules with their runs (<see cref="TemplateCascade"/>).</summary>
+public sealed class DeleteTemplate(IDocumentSession docs, TimeProvider clock) : Endpoint<TemplateIdRequest>
 {
     public override void Configure()
     {
@@ -19,7 +18,14 @@ public sealed class DeleteTemplate(ExportsDb db) : Endpoint<TemplateIdRequest>
     public override async Task HandleAsync(TemplateIdRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var n = await db.Templates.Where(x => x.Id == req.Id && x.OwnerId == owner).ExecuteDeleteAsync(ct);
-        await Send.ResultAsync(n == 0 ? Problems.NotFound($"No template {req.Id}.") : TypedResults.NoContent());
+        var t = await docs.LoadAsync<Template>(req.Id, ct);
+        if (t is null || t.OwnerId != owner)
+        {
+            await Send.ResultAsync(Problems.NotFound($"No template {req.Id}."));
+            return;
+        }
+        TemplateCascade.Delete(docs, t, owner, clock.GetUtcNow().ToMicroseconds());
+        await docs.SaveChangesAsync(ct);
+        await Send.ResultAsync(TypedResults.NoContent());
     }
 }

@@ -147,10 +147,12 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
 
         // templates: read back through the API with the same delivery and retry.
         var templateId = Guid.NewGuid();
-        await api.ScalarAsync<int>("""
-            INSERT INTO templates (id, owner_id, name, description, request, version, created_at, updated_at)
-            VALUES ($1, $2, 'old', '', $3::jsonb, 1, now(), now()) RETURNING 1
-            """, templateId, owner, stored);
+        // Written as a template stream of the version that stored it (the request JSON as it was), not through the API.
+        await using (var docs = api.Host.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession())
+        {
+            docs.Events.StartStream<Exports.Data.Template>(templateId, new Exports.Data.TemplateCreated(templateId, owner, "old", "", stored, owner, DateTimeOffset.UtcNow));
+            await docs.SaveChangesAsync();
+        }
         var template = await (await c.GetAsync($"/api/v1/templates/{templateId}")).JsonAsync();
         var request = template.GetProperty("request");
         Assert.Equal(dest, request.GetProperty("delivery").GetProperty("destinations")[0].GetString());

@@ -42,3 +42,29 @@ CREATE TABLE alerts (
     created_at timestamptz NOT NULL
 );
 CREATE INDEX alerts_owner ON alerts (owner_id, fired_at DESC);
+
+-- The templates and template_versions tables as 0004_Schedules made them (no later migration touches them), before
+-- templates became Marten event streams; schedules (made by the migrations) refers to templates as it did then.
+CREATE TABLE templates (
+    id uuid PRIMARY KEY,
+    owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    request jsonb NOT NULL,
+    version int NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX templates_owner_name ON templates (owner_id, lower(name));
+
+CREATE TABLE template_versions (
+    template_id uuid NOT NULL REFERENCES templates (id) ON DELETE CASCADE,
+    version int NOT NULL,
+    name text NOT NULL,
+    description text NOT NULL,
+    request jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (template_id, version)
+);
+
+ALTER TABLE schedules ADD CONSTRAINT schedules_template_id_fkey FOREIGN KEY (template_id) REFERENCES templates (id) ON DELETE CASCADE;
