@@ -82,23 +82,6 @@ public sealed class Alert
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>Runs a template on a cron in a time zone; the spec (frequency, window, retry, dates) as given.</summary>
-public sealed class ExportSchedule
-{
-    public Guid Id { get; set; }
-    public Guid OwnerId { get; set; }
-    public Guid TemplateId { get; set; }
-    public string Name { get; set; } = "";
-    /// <summary>The schedule as the user gave it (jsonb).</summary>
-    public string Spec { get; set; } = "{}";
-    /// <summary>The Quartz cron the spec translates to.</summary>
-    public string Cron { get; set; } = "";
-    public string Timezone { get; set; } = "UTC";
-    public bool Active { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-}
-
 public sealed class ScheduleRun
 {
     public Guid Id { get; set; }

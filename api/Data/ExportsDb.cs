@@ -7,7 +7,6 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Source> Sources => Set<Source>();
-    public DbSet<ExportSchedule> Schedules => Set<ExportSchedule>();
     public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -44,22 +43,8 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
             e.Property(x => x.Schema).HasColumnName("schema").HasColumnType("jsonb");
             e.Property(x => x.CreatedAt).HasColumnName("created_at");
         });
-        // Dashboards, monitors, alerts and templates (an event stream each) are Marten documents (Host/Documents.cs);
-        // their old tables are legacy_* (Host/LegacyImport.cs).
-        b.Entity<ExportSchedule>(e =>
-        {
-            e.ToTable("schedules");
-            e.Property(x => x.Id).HasColumnName("id");
-            e.Property(x => x.OwnerId).HasColumnName("owner_id");
-            e.Property(x => x.TemplateId).HasColumnName("template_id");
-            e.Property(x => x.Name).HasColumnName("name");
-            e.Property(x => x.Spec).HasColumnName("spec").HasColumnType("jsonb");
-            e.Property(x => x.Cron).HasColumnName("cron");
-            e.Property(x => x.Timezone).HasColumnName("timezone");
-            e.Property(x => x.Active).HasColumnName("active");
-            e.Property(x => x.CreatedAt).HasColumnName("created_at");
-            e.Property(x => x.UpdatedAt).HasColumnName("updated_at");
-        });
+        // Dashboards, monitors, alerts, templates (an event stream each) and schedules are Marten documents
+        // (Host/Documents.cs); their old tables are legacy_* (Host/LegacyImport.cs). Schedule runs stay a table.
         b.Entity<ScheduleRun>(e =>
         {
             e.ToTable("schedule_runs");

@@ -37,14 +37,20 @@ public sealed class TemplateReader(IQuerySession docs)
 }
 
 /// <summary>What deleting a template takes with it, queued in the session that appends <see cref="TemplateDeleted"/>
-/// (one transaction), as the foreign key's ON DELETE CASCADE did when templates were a table: its schedules, with their
-/// runs (schedule_runs' own cascade). Their Quartz triggers find no schedule at their next firing and remove
-/// themselves (ScheduleJob).</summary>
+/// (one transaction), as the foreign keys' ON DELETE CASCADE did when templates and schedules were tables: its
+/// schedules (documents, by their template_id column) and their runs (rows of schedule_runs). The schedules' Quartz
+/// jobs find no schedule at their next firing and remove themselves (ScheduleJob), as they did after the cascade.
+/// By table, not by type: the schedule document belongs to the Schedule slice, which no other slice references.</summary>
 public static class TemplateCascade
 {
     public static void Delete(IDocumentSession session, Template t, Guid by, DateTimeOffset at)
     {
         session.Events.Append(t.Id, new TemplateDeleted(by, at));
-        session.QueueSqlCommand("DELETE FROM public.schedules WHERE template_id = ?", t.Id);
+        var schedules = $"{session.DocumentStore.Options.DatabaseSchemaName}.{ScheduleTable}";
+        session.QueueSqlCommand($"DELETE FROM public.schedule_runs WHERE schedule_id IN (SELECT id FROM {schedules} WHERE template_id = ?)", t.Id);
+        session.QueueSqlCommand($"DELETE FROM {schedules} WHERE template_id = ?", t.Id);
     }
+
+    /// <summary>The schedule documents' table (their alias "schedule", Host/Documents.cs).</summary>
+    public const string ScheduleTable = "mt_doc_schedule";
 }

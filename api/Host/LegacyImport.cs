@@ -1,12 +1,14 @@
 using Exports.Data;
+using Exports.Features.Schedule;
 using Marten;
 using Npgsql;
 
 namespace Exports.Host;
 
-/// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors, alerts and templates in EF
-/// tables has rows in <c>dashboards</c>, <c>monitors</c>, <c>alerts</c>, <c>templates</c> and <c>template_versions</c>
-/// (or only some of them: each table is looked for on its own; a template and its versions become one event stream). At start-up, under a transaction-scoped advisory lock (two nodes may start
+/// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors, alerts, templates and
+/// schedules in EF tables has rows in <c>dashboards</c>, <c>monitors</c>, <c>alerts</c>, <c>templates</c>,
+/// <c>template_versions</c> and <c>schedules</c> (or only some of them: each table is looked for on its own; a template
+/// and its versions become one event stream; a schedule's JSON spec is read into its typed spec). At start-up, under a transaction-scoped advisory lock (two nodes may start
 /// together), each such table's rows become documents (same ids, every field) and the table is renamed
 /// <c>legacy_&lt;name&gt;</c>, all in one transaction: a node that waited on the lock finds nothing left to import, and
 /// a crash leaves the table as it was. On a fresh database EF has just made the tables empty; they are renamed the
@@ -18,7 +20,7 @@ public static class LegacyImport
     public const long LockKey = 0x6578_706f_7274_0d0c;
 
     /// <summary>The tables that moved, in the order they are imported.</summary>
-    public static readonly string[] Tables = ["dashboards", "monitors", "alerts", "templates", "template_versions"];
+    public static readonly string[] Tables = ["dashboards", "monitors", "alerts", "templates", "template_versions", "schedules"];
 
     public static async Task RunAsync(IDocumentStore store, NpgsqlDataSource db, ILogger log, CancellationToken ct)
     {
@@ -53,6 +55,12 @@ public static class LegacyImport
                     Threshold = r.GetDouble(5), State = r.GetString(6), Value = r.IsDBNull(7) ? null : r.GetDouble(7),
                     Since = r.GetFieldValue<DateTimeOffset>(8), DashboardId = r.IsDBNull(9) ? null : r.GetGuid(9),
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(10),
+                }, ct)),
+                "schedules" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, template_id, name, spec::text, cron, timezone, active, created_at, updated_at FROM public.schedules", r => new ExportSchedule
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), TemplateId = r.GetGuid(2), Name = r.GetString(3), Spec = ScheduleSpecOf(r.GetString(4)),
+                    Cron = r.GetString(5), Timezone = r.GetString(6), Active = r.GetBoolean(7), CreatedAt = r.GetFieldValue<DateTimeOffset>(8),
+                    UpdatedAt = r.GetFieldValue<DateTimeOffset>(9),
                 }, ct)),
                 "alerts" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
                 {
@@ -105,6 +113,10 @@ public static class LegacyImport
         }
         return templates.Count;
     }
+
+    /// <summary>A schedule's spec as the old table kept it (jsonb, read as the old version read it), typed.</summary>
+    public static ScheduleBody ScheduleSpecOf(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<ScheduleBody>(json, System.Text.Json.JsonSerializerOptions.Web) ?? new ScheduleBody();
 
     static int Store<T>(IDocumentSession session, List<T> docs) where T : notnull
     {

@@ -258,7 +258,7 @@ public sealed class TemplateTests(ApiFixture api)
         await (await c.GetAsync($"/api/v1/schedules/{s2}")).ProblemAsync(404);
         Assert.Equal(HttpStatusCode.OK, (await c.GetAsync($"/api/v1/schedules/{s3}")).StatusCode);
         Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync("SELECT schedule_id FROM schedule_runs WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
-        Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync("SELECT id FROM schedules WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
+        Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync($"SELECT id FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
         await (await c.GetAsync($"/api/v1/templates/{doomed}/versions/1")).ProblemAsync(404);
         await (await c.DeleteAsync($"/api/v1/templates/{doomed}")).ProblemAsync(404);
     }

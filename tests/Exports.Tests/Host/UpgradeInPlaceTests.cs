@@ -152,6 +152,8 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_dashboards"));
         Assert.False(await ScalarAsync<bool>(api.Db, "SELECT to_regclass('public.templates') IS NOT NULL OR to_regclass('public.template_versions') IS NOT NULL"));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_template_versions"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_schedules"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.schedule_runs'::regclass"));
         // A template's name unique per owner whatever its case, as the EF table's (owner_id, lower(name)).
         var templateUnique = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_template' AND indexdef LIKE 'CREATE UNIQUE%'"))
             .Select(r => (string)r[0]!).ToList();
@@ -260,11 +262,13 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             INSERT INTO template_versions (template_id, version, name, description, request, created_at)
             VALUES ($1, 1, 'CPU daily', 'The first', $2::jsonb, $3), ($1, 2, 'CPU hourly', '', $4::jsonb, $5)
             """, cpu, Request24h, T0.AddDays(-10), Request1h, T0.AddDays(-5));
-        // A schedule of the template with a run, in the tables that stay (the FK to templates is dropped by the import).
+        // A schedule of the template (its spec as JSON, as the old version stored it) with a run in schedule_runs, which stays.
         await ExecAsync(db, """
             INSERT INTO schedules (id, owner_id, template_id, name, spec, cron, timezone, active, created_at, updated_at)
-            VALUES ($1, $2, $3, 'Mondays', $4::jsonb, '0 0 9 ? * MON', 'UTC', false, $5, $5)
-            """, schedule, owner, cpu, $$"""{"templateId":"{{cpu}}","cron":"0 0 9 ? * MON","timezone":"UTC","active":false}""", T0.AddDays(-2));
+            VALUES ($1, $2, $3, 'Mondays', $4::jsonb, '0 0 9 ? * MON', 'Europe/Berlin', false, $5, $6)
+            """, schedule, owner, cpu,
+            $$$"""{"templateId":"{{{cpu}}}","frequency":{"every":"weekly","time":"09:00","days":["MON"]},"timezone":"Europe/Berlin","active":false,"window":"08:00-18:00","startAt":"2026-12-01T00:00:00+00:00","retry":{"attempts":5,"backoff":"linear"}}""",
+            T0.AddDays(-2), T0.AddDays(-2).AddTicks(450));
         await ExecAsync(db, """
             INSERT INTO schedule_runs (id, schedule_id, owner_id, export_id, trigger, scheduled_for, started_at, status, error)
             VALUES ($1, $2, $3, NULL, 'cron', $4, $4, 'refused', 'quota')
@@ -305,6 +309,16 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             await (await client.PostJsonAsync("/api/v1/templates", new { name = "cpu WEEKLY", request = JobTestKit.TextLayout() })).ProblemAsync(409);
             var s = await (await client.GetAsync($"/api/v1/schedules/{schedule}")).JsonAsync();
             Assert.Equal(("Mondays", cpu), (s.GetProperty("name").GetString(), s.GetProperty("templateId").GetGuid()));
+            Assert.Equal(("0 0 9 ? * MON", "Europe/Berlin", false), (s.GetProperty("cron").GetString(), s.GetProperty("timezone").GetString(), s.GetProperty("active").GetBoolean()));
+            Assert.Equal((T0.AddDays(-2), T0.AddDays(-2).AddTicks(450)), (s.GetProperty("createdAt").GetDateTimeOffset(), s.GetProperty("updatedAt").GetDateTimeOffset()));
+            // The spec, now typed, reads back with every field (and the retry's defaults for the fields it left out).
+            var spec = s.GetProperty("spec");
+            Assert.Equal(("weekly", "09:00", "MON"), (spec.GetProperty("frequency").GetProperty("every").GetString(), spec.GetProperty("frequency").GetProperty("time").GetString(),
+                spec.GetProperty("frequency").GetProperty("days")[0].GetString()));
+            Assert.Equal(("08:00-18:00", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)), (spec.GetProperty("window").GetString(), spec.GetProperty("startAt").GetDateTimeOffset()));
+            Assert.Equal("""{"attempts":5,"backoff":"linear","baseDelayMs":1000,"maxDelayMs":30000,"jitter":true}""", spec.GetProperty("retry").GetRawText());
+            Assert.Equal(new[] { schedule }, (await (await client.GetAsync("/api/v1/schedules")).JsonAsync()).EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+            await (await otherClient.GetAsync($"/api/v1/schedules/{schedule}")).ProblemAsync(404);
             var runs = await (await client.GetAsync($"/api/v1/schedules/{schedule}/runs")).JsonAsync();
             Assert.Equal("refused", Assert.Single(runs.EnumerateArray()).GetProperty("status").GetString());
             // An edit after the upgrade is version 4; version 3 reads as the imported current version.
@@ -315,8 +329,10 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         Assert.False(await ScalarAsync<bool>(db, "SELECT to_regclass('public.templates') IS NOT NULL OR to_regclass('public.template_versions') IS NOT NULL"));
         Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_templates"));
         Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_template_versions"));
-        // schedules no longer refers to the old table: a template deleted now takes its schedules explicitly.
-        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.schedules'::regclass AND confrelid = 'public.legacy_templates'::regclass"));
+        // schedule_runs no longer refers to the old table: a schedule or template deleted now takes its runs explicitly.
+        Assert.False(await ScalarAsync<bool>(db, "SELECT to_regclass('public.schedules') IS NOT NULL"));
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_schedules"));
+        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.schedule_runs'::regclass"));
 
         // Second start: nothing imported again (two streams, the events of the import and the edit).
         await using (var host = await StartAsync(cs, "upgrade-templates-b"))
@@ -324,6 +340,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_template"));
             Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_streams"));
             Assert.Equal(5L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_events"));
+            Assert.Equal(1L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule"));
             using var client = Client(host, key);
             Assert.Equal(4, (await (await client.GetAsync($"/api/v1/templates/{cpu}")).JsonAsync()).GetProperty("version").GetInt32());
             Assert.Equal(System.Net.HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/templates/{cpu}")).StatusCode);
@@ -340,8 +357,8 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         await using (var ef = new ExportsDb(new DbContextOptionsBuilder<ExportsDb>().UseNpgsql(cs).Options))
             await ef.Database.MigrateAsync();
         await using var db = NpgsqlDataSource.Create(cs);
-        // CASCADE also drops schedules' foreign key on templates; the snapshot puts it back as it was.
-        await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards, template_versions, templates CASCADE");
+        // CASCADE also drops schedule_runs' foreign key on schedules; the snapshot puts it back as it was.
+        await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards, schedules, template_versions, templates CASCADE");
         await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009.sql")));
         return cs;
     }

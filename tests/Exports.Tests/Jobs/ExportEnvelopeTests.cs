@@ -160,11 +160,17 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
 
         // schedules: a spec that named only some retry fields reads with the defaults for the rest.
         var scheduleId = Guid.NewGuid();
-        await api.ScalarAsync<int>("""
-            INSERT INTO schedules (id, owner_id, template_id, name, spec, cron, timezone, active, created_at, updated_at)
-            VALUES ($1, $2, $3, 'legacy', $4::jsonb, '0 0 9 * * ?', 'UTC', false, now(), now()) RETURNING 1
-            """, scheduleId, owner, templateId,
-            $$"""{"templateId":"{{templateId}}","cron":"0 0 9 * * ?","timezone":"UTC","retry":{"attempts":4,"backoff":"linear"},"destinations":["{{dest}}"]}""");
+        // The spec as the old table kept it, brought over as the upgrade does (Host/LegacyImport.cs).
+        await using (var docs = api.Host.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession())
+        {
+            docs.Insert(new Exports.Features.Schedule.ExportSchedule
+            {
+                Id = scheduleId, OwnerId = owner, TemplateId = templateId, Name = "legacy", Cron = "0 0 9 * * ?", Timezone = "UTC", Active = false,
+                Spec = Exports.Host.LegacyImport.ScheduleSpecOf($$"""{"templateId":"{{templateId}}","cron":"0 0 9 * * ?","timezone":"UTC","retry":{"attempts":4,"backoff":"linear"},"destinations":["{{dest}}"]}"""),
+                CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await docs.SaveChangesAsync();
+        }
         var schedule = await (await c.GetAsync($"/api/v1/schedules/{scheduleId}")).JsonAsync();
         var retry = schedule.GetProperty("spec").GetProperty("retry");
         Assert.Equal((4, "linear", 1000, 30_000, true), (retry.GetProperty("attempts").GetInt32(), retry.GetProperty("backoff").GetString(),
