@@ -38,19 +38,29 @@ public sealed class TemplateReader(IQuerySession docs)
 
 /// <summary>What deleting a template takes with it, queued in the session that appends <see cref="TemplateDeleted"/>
 /// (one transaction), as the foreign keys' ON DELETE CASCADE did when templates and schedules were tables: its
-/// schedules (documents, by their template_id column) and their runs (rows of schedule_runs). The schedules' Quartz
-/// jobs find no schedule at their next firing and remove themselves (ScheduleJob), as they did after the cascade.
-/// By table, not by type: the schedule document belongs to the Schedule slice, which no other slice references.</summary>
+/// schedules (documents, by their template_id column) and their runs (rows of schedule_runs). Returns the schedules'
+/// ids, whose Quartz jobs the caller removes once the transaction commits (<see cref="IScheduleTriggers"/>); one a
+/// concurrent create adds meanwhile finds no schedule at its first firing and removes itself (ScheduleJob). By
+/// table, not by type: the schedule document belongs to the Schedule slice, which no other slice references.</summary>
 public static class TemplateCascade
 {
-    public static void Delete(IDocumentSession session, Template t, Guid by, DateTimeOffset at)
+    public static async Task<IReadOnlyList<Guid>> DeleteAsync(IDocumentSession session, Template t, Guid by, DateTimeOffset at, CancellationToken ct)
     {
-        session.Events.Append(t.Id, new TemplateDeleted(by, at));
         var schedules = $"{session.DocumentStore.Options.DatabaseSchemaName}.{ScheduleTable}";
+        var ids = await session.AdvancedSql.QueryAsync<Guid>($"SELECT id FROM {schedules} WHERE template_id = ?", ct, t.Id);
+        session.Events.Append(t.Id, new TemplateDeleted(by, at));
         session.QueueSqlCommand($"DELETE FROM public.schedule_runs WHERE schedule_id IN (SELECT id FROM {schedules} WHERE template_id = ?)", t.Id);
         session.QueueSqlCommand($"DELETE FROM {schedules} WHERE template_id = ?", t.Id);
+        return ids;
     }
 
     /// <summary>The schedule documents' table (their alias "schedule", Host/Documents.cs).</summary>
     public const string ScheduleTable = "mt_doc_schedule";
+}
+
+/// <summary>Removes schedules' triggers (their Quartz jobs) from outside the Schedule slice, which implements it: a
+/// template's delete takes its schedules' triggers with them.</summary>
+public interface IScheduleTriggers
+{
+    Task RemoveAsync(IReadOnlyList<Guid> scheduleIds, CancellationToken ct);
 }

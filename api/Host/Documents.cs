@@ -78,6 +78,7 @@ public static class Documents
             .UseNpgsqlDataSource()
             .UseLightweightSessions();
         services.AddScoped<TemplateReader>();
+        services.AddSingleton<IScheduleTriggers, Exports.Features.Schedule.QuartzScheduleTriggers>();
     }
 
     /// <summary>The unique index on (owner_id, name_key) of templates: a violation of it is "the name is taken".</summary>

@@ -243,7 +243,7 @@ public sealed class TemplateTests(ApiFixture api)
             (await (await c.PostJsonAsync("/api/v1/templates", new { name, request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
         async Task<string> Schedule(string template)
         {
-            var r = await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC", active = false });
+            var r = await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC" });
             Assert.Equal(HttpStatusCode.Created, r.StatusCode);
             return (await r.JsonAsync()).GetProperty("id").GetString()!;
         }
@@ -252,6 +252,9 @@ public sealed class TemplateTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.Accepted, (await c.PostAsync($"/api/v1/schedules/{s1}/run", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await c.PostAsync($"/api/v1/schedules/{s3}/run", null)).StatusCode);
         Assert.Equal(2L, await api.ScalarAsync<long>("SELECT count(*) FROM schedule_runs WHERE owner_id = $1", owner));
+        Task<long> Jobs(params string[] ids) => api.ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_group = 'schedules' AND job_name = ANY($1)",
+            (object)ids.Select(id => $"schedule-{Guid.Parse(id):N}").ToArray());
+        Assert.Equal(3L, await Jobs(s1, s2, s3));
 
         Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/templates/{doomed}")).StatusCode);
         await (await c.GetAsync($"/api/v1/schedules/{s1}")).ProblemAsync(404);
@@ -259,7 +262,10 @@ public sealed class TemplateTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.OK, (await c.GetAsync($"/api/v1/schedules/{s3}")).StatusCode);
         Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync("SELECT schedule_id FROM schedule_runs WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
         Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync($"SELECT id FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
+        // Their Quartz jobs went with them; the other template's schedule keeps its own.
+        Assert.Equal((0L, 1L), (await Jobs(s1, s2), await Jobs(s3)));
         await (await c.GetAsync($"/api/v1/templates/{doomed}/versions/1")).ProblemAsync(404);
         await (await c.DeleteAsync($"/api/v1/templates/{doomed}")).ProblemAsync(404);
+        await c.DeleteAsync($"/api/v1/schedules/{s3}");
     }
 }
