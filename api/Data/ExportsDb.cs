@@ -52,10 +52,10 @@ public sealed class ExportsDb(DbContextOptions<ExportsDb> options) : DbContext(o
             e.Property(x => x.ScheduleId).HasColumnName("schedule_id");
             e.Property(x => x.OwnerId).HasColumnName("owner_id");
             e.Property(x => x.ExportId).HasColumnName("export_id");
-            e.Property(x => x.Trigger).HasColumnName("trigger");
+            e.Property(x => x.Trigger).HasColumnName("trigger").HasConversion(v => ScheduleRunNames.Name(v), v => ScheduleRunNames.Trigger(v));
             e.Property(x => x.ScheduledFor).HasColumnName("scheduled_for");
             e.Property(x => x.StartedAt).HasColumnName("started_at");
-            e.Property(x => x.Status).HasColumnName("status");
+            e.Property(x => x.Status).HasColumnName("status").HasConversion(v => ScheduleRunNames.Name(v), v => ScheduleRunNames.Status(v));
             e.Property(x => x.Error).HasColumnName("error");
             e.Property(x => x.Repeats).HasColumnName("repeats");
             e.Property(x => x.LastScheduledFor).HasColumnName("last_scheduled_for");

@@ -24,7 +24,7 @@ public sealed class RunSchedule(IQuerySession docs, ExportsDb db, TemplateReader
     {
         var owner = User.OwnerId();
         if (await ScheduleQueries.ReadAsync(docs, owner, req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
-        var run = await ScheduleJob.RunAsync(db, templates, runs, s, "manual", clock.GetUtcNow(), clock, ct);
+        var run = await ScheduleJob.RunAsync(db, templates, runs, s, ScheduleTrigger.Manual, clock.GetUtcNow(), clock, ct);
         if (run is null) return Problems.Status(409, "This run was already made", "Try again in a moment.");
         return TypedResults.Accepted($"/api/v1/schedules/{req.Id}/runs", (await RunView.ManyAsync(jobs, deliveries, owner, [run], ct))[0]);
     }

@@ -21,7 +21,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
     {
         var id = Guid.Parse(context.MergedJobDataMap.GetString(IdKey)!);
-        var kind = context.MergedJobDataMap.GetString(TriggerKind) ?? "cron";
+        var kind = context.MergedJobDataMap.GetString(TriggerKind) is { } k ? ScheduleRunNames.Trigger(k) : ScheduleTrigger.Cron;
         var scheduledFor = context.ScheduledFireTimeUtc ?? clock.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
@@ -45,21 +45,21 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
                 return;
             }
         }
-        if (!s.Active && kind == "cron") return;
+        if (!s.Active && kind == ScheduleTrigger.Cron) return;
         var spec = s.Spec;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Timezone);
-        if (kind == "cron" && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
+        if (kind == ScheduleTrigger.Cron && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
         {
             if (await ScheduleTriggers.DeferAsync(context.Scheduler, id, opens, scheduledFor, ct))
                 await ScheduleRunStore.WaitingAsync(db, s, scheduledFor, clock.GetUtcNow(), $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", ct);
             return;
         }
-        if (kind == "window" && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
+        if (kind == ScheduleTrigger.Window && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
         await RunAsync(db, scope.ServiceProvider.GetRequiredService<TemplateReader>(), runs, s, kind, scheduledFor, clock, ct);
     }
 
     /// <summary>Queues the export and records the run. Returns the run, or null when this tick already ran.</summary>
-    public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateReader templates, TemplateRuns runs, ExportSchedule s, string kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
+    public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateReader templates, TemplateRuns runs, ExportSchedule s, ScheduleTrigger kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
     {
         var template = await templates.FindAsync(s.TemplateId, ct);
         if (template is null) return await ScheduleRunStore.RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
@@ -71,7 +71,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         var request = node.ToJsonString();
         var runId = Guid.CreateVersion7();
         var startedAt = clock.GetUtcNow();
-        var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind}:{scheduledFor.UtcTicks}", ct,
+        var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind.Name()}:{scheduledFor.UtcTicks}", ct,
             recorded: async (conn, job, token) =>
             {
                 // In the job's transaction: the run and its export appear together. A row this tick already has
@@ -82,7 +82,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
                     ON CONFLICT (schedule_id, scheduled_for, trigger) DO UPDATE SET export_id = EXCLUDED.export_id, status = 'queued', error = NULL
                     RETURNING id
                     """, conn);
-                foreach (var v in new object[] { runId, s.Id, s.OwnerId, job.Id, kind, scheduledFor, startedAt }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+                foreach (var v in new object[] { runId, s.Id, s.OwnerId, job.Id, kind.Name(), scheduledFor, startedAt }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
                 runId = (Guid)(await cmd.ExecuteScalarAsync(token))!;
             });
         if (refused is not null) return await ScheduleRunStore.RefusedAsync(db, s, kind, scheduledFor, $"{refused.Title}. {refused.Detail}".Trim(), clock, ct);

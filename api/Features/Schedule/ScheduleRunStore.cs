@@ -18,9 +18,9 @@ static class ScheduleRunStore
     /// <summary>Records a refused run. A tick (cron or window) folds into the schedule's latest run when that is a
     /// refused tick too, so a quota that refuses every tick costs one row, not one per tick; "run now" always gets
     /// its own row (its caller is shown it).</summary>
-    public static async Task<ScheduleRun?> RefusedAsync(ExportsDb db, ExportSchedule s, string kind, DateTimeOffset scheduledFor, string error, TimeProvider clock, CancellationToken ct)
+    public static async Task<ScheduleRun?> RefusedAsync(ExportsDb db, ExportSchedule s, ScheduleTrigger kind, DateTimeOffset scheduledFor, string error, TimeProvider clock, CancellationToken ct)
     {
-        if (kind != "manual")
+        if (kind != ScheduleTrigger.Manual)
         {
             Guid? folded = null;
             var conn = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -43,7 +43,7 @@ static class ScheduleRunStore
         var run = new ScheduleRun
         {
             Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = kind, ScheduledFor = scheduledFor,
-            StartedAt = clock.GetUtcNow(), Status = "refused", Error = error,
+            StartedAt = clock.GetUtcNow(), Status = ScheduleRunStatus.Refused, Error = error,
         };
         return await InsertOnceAsync(db, run, ct) ? run : null;
     }
@@ -51,8 +51,8 @@ static class ScheduleRunStore
     public static Task WaitingAsync(ExportsDb db, ExportSchedule s, DateTimeOffset scheduledFor, DateTimeOffset now, string message, CancellationToken ct) =>
         InsertOnceAsync(db, new ScheduleRun
         {
-            Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = "cron", ScheduledFor = scheduledFor,
-            StartedAt = now, Status = "waiting", Error = message,
+            Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = ScheduleTrigger.Cron, ScheduledFor = scheduledFor,
+            StartedAt = now, Status = ScheduleRunStatus.Waiting, Error = message,
         }, ct);
 
     /// <summary>Inserts a run unless its tick already has one (a second firing of the same tick).</summary>

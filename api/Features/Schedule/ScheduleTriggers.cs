@@ -1,3 +1,4 @@
+using Exports.Data;
 using Marten;
 using Npgsql;
 using Quartz;
@@ -118,7 +119,7 @@ public static class ScheduleTriggers
         if (await scheduler.Exists(key, ct)) return false;
         var trigger = TriggerBuilder.Create(TimeProvider.System)
             .WithIdentity(key).ForJob(Job(id))
-            .UsingJobData(ScheduleJob.TriggerKind, "window").UsingJobData("dueAt", dueAt.ToString("O"))
+            .UsingJobData(ScheduleJob.TriggerKind, ScheduleTrigger.Window.Name()).UsingJobData("dueAt", dueAt.ToString("O"))
             .StartAt(at).Build();
         try { await scheduler.ScheduleJob(trigger, default, ct); }
         catch (ObjectAlreadyExistsException) { return false; }
