@@ -3,6 +3,7 @@ using System.Text.Json;
 using Alba;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Templates;
@@ -221,7 +222,7 @@ public sealed class TemplateTests(ApiFixture api)
         var ok = new List<JsonElement>();
         foreach (var a in answers)
             if (a.StatusCode == HttpStatusCode.OK) ok.Add(await a.JsonAsync());
-            else await a.ProblemAsync(409);
+            else Assert.Equal("The template was changed meanwhile", (await a.ProblemAsync(409)).GetProperty("title").GetString());
         Assert.NotEmpty(ok);
         // Two edits that read the same version cannot both be saved: every saved edit is a version of its own.
         Assert.Equal(Enumerable.Range(2, ok.Count), ok.Select(x => x.GetProperty("version").GetInt32()).Order());
@@ -267,5 +268,30 @@ public sealed class TemplateTests(ApiFixture api)
         await (await c.GetAsync($"/api/v1/templates/{doomed}/versions/1")).ProblemAsync(404);
         await (await c.DeleteAsync($"/api/v1/templates/{doomed}")).ProblemAsync(404);
         await c.DeleteAsync($"/api/v1/schedules/{s3}");
+    }
+
+    [Fact]
+    public async Task AnAppendExpectingAVersionAnotherSaveMovedPast_IsRefused_AndSavesNothing()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var id = Guid.Parse((await (await c.PostJsonAsync("/api/v1/templates", new { name = "raced", request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!);
+        var store = api.Host.Services.GetRequiredService<Marten.IDocumentStore>();
+        await using var query = store.QuerySession();
+        var read = (await query.LoadAsync<Exports.Data.Template>(id))!;
+        // Two edits that both read version 1, as UpdateTemplate appends them: the first saves version 2, the second is refused.
+        Exports.Data.TemplateUpdated Edit(string name) => new(name, "", read.Request, read.OwnerId, DateTimeOffset.UtcNow);
+        await using (var first = store.LightweightSession())
+        {
+            first.Events.Append(id, read.Version + 1, Edit("first"));
+            await first.SaveChangesAsync();
+        }
+        await using (var second = store.LightweightSession())
+        {
+            second.Events.Append(id, read.Version + 1, Edit("second"));
+            await Assert.ThrowsAnyAsync<JasperFx.ConcurrencyException>(() => second.SaveChangesAsync());
+        }
+        var now = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        Assert.Equal(("first", 2), (now.GetProperty("name").GetString(), now.GetProperty("version").GetInt32()));
+        Assert.Equal([2, 1], now.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
     }
 }
