@@ -40,7 +40,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
             s = await docs.LoadAsync<ExportSchedule>(id, ct);
             if (s is null)
             {
-                // Deleted with its template (a cascade the template slice cannot see): remove the orphaned trigger.
+                // Deleted, with its template or by a delete whose trigger removal failed: remove the orphaned trigger.
                 await context.Scheduler.DeleteJob(context.JobDetail.Key, ct);
                 return;
             }
