@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Exports.Host;
 using Exports.Tests.Infrastructure;
 using static Exports.Tests.Infrastructure.JobTestKit;
 
@@ -74,7 +75,7 @@ public sealed class ScheduleTests(ApiFixture api)
     {
         var c = api.Demo();
         var template = await TemplateAsync(c);
-        var before = await api.ScalarAsync<long>("SELECT count(*) FROM schedules");
+        var before = await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule");
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * *", timezone = "UTC" })).ProblemAsync(400, "cron");
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "9am" } })).ProblemAsync(400, "frequency.time");
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "09:00" }, timezone = "Mars/Olympus" })).ProblemAsync(400, "timezone");
@@ -82,7 +83,7 @@ public sealed class ScheduleTests(ApiFixture api)
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *", retry = new { attempts = 50, backoff = "random" } })).ProblemAsync(400, "retry.attempts");
         var (_, stranger) = await api.NewUserAsync();
         await (await stranger.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *" })).ProblemAsync(400, "templateId");
-        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM schedules"));
+        Assert.Equal(before, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule"));
     }
 
     [Fact]
@@ -193,5 +194,27 @@ public sealed class ScheduleTests(ApiFixture api)
         Assert.Equal("waiting", run.GetProperty("status").GetString());
         Assert.Contains("Outside the window", run.GetProperty("error").GetString());
         Assert.False(run.TryGetProperty("exportId", out var e) && e.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task DeletingASchedule_DeletesItsRunsAndItsQuartzJob_NotAnotherSchedules()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var template = (await (await c.PostJsonAsync("/api/v1/templates", new { name = "notes", request = TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
+        async Task<string> Schedule() =>
+            (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC" })).JsonAsync()).GetProperty("id").GetString()!;
+        var (gone, kept) = (await Schedule(), await Schedule());
+        foreach (var id in new[] { gone, kept })
+            Assert.Equal(HttpStatusCode.Accepted, (await c.PostAsync($"/api/v1/schedules/{id}/run", null)).StatusCode);
+        Task<long> Jobs(string id) => api.ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_group = 'schedules' AND job_name = $1", $"schedule-{Guid.Parse(id):N}");
+        Assert.Equal((1L, 1L), (await Jobs(gone), await Jobs(kept)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/schedules/{gone}")).StatusCode);
+        // No foreign key does it any more (schedules are documents): the delete takes the runs in its transaction.
+        Assert.Equal([Guid.Parse(kept)], (await api.RowsAsync("SELECT schedule_id FROM schedule_runs WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
+        Assert.Equal((0L, 1L), (await Jobs(gone), await Jobs(kept)));
+        await (await c.GetAsync($"/api/v1/schedules/{gone}/runs")).ProblemAsync(404);
+        Assert.Single((await RunsAsync(c, kept)).EnumerateArray());
+        await c.DeleteAsync($"/api/v1/schedules/{kept}");
     }
 }
