@@ -7,7 +7,8 @@ public sealed record TemplateCreated(Guid TemplateId, Guid OwnerId, string Name,
 /// <summary>A new version of a template, with the whole body (not a difference): version n is the stream's n-th event.</summary>
 public sealed record TemplateUpdated(string Name, string Description, string Request, Guid By, DateTimeOffset At);
 
-/// <summary>The template was deleted: its document goes, its stream (every version) stays as history.</summary>
+/// <summary>The template was deleted: its document goes, and in the same transaction its stream with every version
+/// (TemplateCascade.PurgeStreamAsync), this event included; appended so that the delete moves the stream's version.</summary>
 public sealed record TemplateDeleted(Guid By, DateTimeOffset At);
 
 /// <summary>A saved export request (the envelope of POST /api/v1/exports) with a name unique per owner: the current

@@ -17,8 +17,10 @@ public sealed class CreateScheduleValidator : Validator<ScheduleBody>
 }
 
 /// <summary>POST /schedules: runs a template on a frequency or cron in a time zone. Everything is checked first (the
-/// cron must fire, not too often, within sane dates; a 400 titled as the schedule's); then the row and its Quartz
-/// trigger are saved as one (<see cref="ScheduleTriggers.SaveAsync"/>): both, or neither and a 503.</summary>
+/// cron must fire, not too often, within sane dates; a 400 titled as the schedule's); then the document and its
+/// Quartz trigger are saved together (<see cref="ScheduleTriggers.SaveAsync"/>: Quartz first, then the document's commit,
+/// the trigger removed again if that fails): both, or neither and a 503. The template is checked once more under its
+/// lock in that transaction: one deleted meanwhile is a 400 on templateId and leaves nothing.</summary>
 public sealed class CreateSchedule(IDocumentStore store, NpgsqlDataSource db, TemplateReader templates, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
     : Endpoint<ScheduleBody, Results<Created<ScheduleView>, ProblemHttpResult>>
 {
@@ -47,7 +49,12 @@ public sealed class CreateSchedule(IDocumentStore store, NpgsqlDataSource db, Te
         };
         var plan = ScheduleTriggers.Plan(s, body, clock);
         if (plan.NeverFires) return ScheduleRules.NeverFires(body);
-        if (!await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), s.Id, plan, null, session => session.Insert(s), log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
-        return TypedResults.Created($"/api/v1/schedules/{s.Id}", ScheduleView.From(s, clock));
+        // The template is checked again inside the save, under its lock: one deleted meanwhile is the same 400 as above.
+        return await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), s.Id, plan, null, new TemplateGuard(s.OwnerId, s.TemplateId), session => session.Insert(s), log, ct) switch
+        {
+            SaveOutcome.Saved => TypedResults.Created($"/api/v1/schedules/{s.Id}", ScheduleView.From(s, clock)),
+            SaveOutcome.TemplateGone or SaveOutcome.ScheduleGone => Problems.Field("templateId", $"No template {body.TemplateId}."),
+            _ => ScheduleTriggers.Unavailable(HttpContext),
+        };
     }
 }

@@ -24,11 +24,11 @@ public sealed class DeleteSchedule(IDocumentStore store, IQuerySession docs, Npg
     {
         if (await ScheduleQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
         var previous = ScheduleTriggers.Plan(s, ScheduleRules.Spec(s), clock);
-        if (!await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, previous with { Trigger = null, Active = false }, previous, session =>
+        if (await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, previous with { Trigger = null, Active = false }, previous, null, session =>
             {
                 session.Delete<ExportSchedule>(s.Id);
                 session.QueueSqlCommand("DELETE FROM public.schedule_runs WHERE schedule_id = ?", s.Id);
-            }, log, ct))
+            }, log, ct) != SaveOutcome.Saved)
             return ScheduleTriggers.Unavailable(HttpContext);
         return TypedResults.NoContent();
     }

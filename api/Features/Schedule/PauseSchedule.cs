@@ -28,7 +28,8 @@ public sealed class ResumeSchedule(IDocumentStore store, IQuerySession docs, Npg
     protected override bool Active => true;
 }
 
-/// <summary>Pause and resume: one handler. The row and its trigger change as one, or nothing changes (503).</summary>
+/// <summary>Pause and resume: one handler. The document and its trigger change together (ScheduleTriggers.SaveAsync), or
+/// nothing changes (503).</summary>
 public abstract class SetScheduleActive(IDocumentStore store, IQuerySession docs, NpgsqlDataSource db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
     : Endpoint<ScheduleIdRequest, Results<Ok<ScheduleView>, ProblemHttpResult>>
 {
@@ -50,7 +51,13 @@ public abstract class SetScheduleActive(IDocumentStore store, IQuerySession docs
         if (plan.NeverFires)
             return Problems.Status(409, "This schedule will not fire again",
                 "Its endAt has passed or its cron has no later fire time; change it with PUT /api/v1/schedules/{id}. Nothing was changed.");
-        if (!await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, plan, previous, session => session.Store(s), log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
-        return TypedResults.Ok(ScheduleView.From(s, clock));
+        // Under its template's lock: a schedule its template's delete took meanwhile is not stored again (404).
+        return await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, plan, previous, new TemplateGuard(s.OwnerId, s.TemplateId, s.TemplateId),
+                session => session.Store(s), log, ct) switch
+        {
+            SaveOutcome.Saved => TypedResults.Ok(ScheduleView.From(s, clock)),
+            SaveOutcome.TemplateGone or SaveOutcome.ScheduleGone => Problems.NotFound($"No schedule {req.Id}."),
+            _ => ScheduleTriggers.Unavailable(HttpContext),
+        };
     }
 }

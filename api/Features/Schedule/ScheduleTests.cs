@@ -217,4 +217,63 @@ public sealed class ScheduleTests(ApiFixture api)
         Assert.Single((await RunsAsync(c, kept)).EnumerateArray());
         await c.DeleteAsync($"/api/v1/schedules/{kept}");
     }
+
+    /// <summary>Holds template <paramref name="template"/>'s lock (as its delete does) in a transaction of the test's own.</summary>
+    async Task<(Npgsql.NpgsqlConnection, Npgsql.NpgsqlTransaction)> HoldTemplateLockAsync(Guid template)
+    {
+        var conn = await api.Db.OpenConnectionAsync();
+        var tx = await conn.BeginTransactionAsync();
+        await Exports.Data.TemplateLock.TakeAsync(conn, tx, [template], CancellationToken.None);
+        return (conn, tx);
+    }
+
+    /// <summary>Waits until some session waits for an advisory lock (the request under test reached the template's lock).</summary>
+    async Task WaitForALockWaiterAsync(Task request)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.False(request.IsCompleted, "The request finished while the template's lock was held: it does not take it.");
+            if (await api.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'") > 0) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("No request waited for the template's lock.");
+    }
+
+    [Fact]
+    public async Task AScheduleSavedWhileItsTemplateIsDeleted_IsRefusedOnTemplateId_AndLeavesNoScheduleNorTrigger()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        async Task<string> Template() => (await (await c.PostJsonAsync("/api/v1/templates", new { name = "t-" + Guid.NewGuid().ToString("N")[..8], request = TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
+        var kept = await Template();
+        var existing = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = kept, cron = "0 0 9 * * ?", timezone = "UTC" })).JsonAsync()).GetProperty("id").GetGuid();
+        // A create, and a change of the existing schedule to the doomed template, each checked while its template was
+        // there, then waiting for the template's lock while its delete holds it; the delete commits, and the save finds
+        // the template gone: the same 400 on templateId as validation answers, nothing saved.
+        foreach (var save in new Func<Guid, Task<HttpResponseMessage>>[]
+                 {
+                     doomed => c.PostJsonAsync("/api/v1/schedules", new { templateId = doomed, cron = "0 0 9 * * ?", timezone = "UTC" }),
+                     doomed => c.PutAsync($"/api/v1/schedules/{existing}", JsonContent.Create(new { templateId = doomed, cron = "0 0 10 * * ?", timezone = "UTC" })),
+                 })
+        {
+            var doomed = Guid.Parse(await Template());
+            var (conn, tx) = await HoldTemplateLockAsync(doomed);
+            Task<HttpResponseMessage> request;
+            await using (conn)
+            {
+                request = save(doomed);
+                await WaitForALockWaiterAsync(request);
+                await using (var delete = new Npgsql.NpgsqlCommand($"DELETE FROM {Documents.Schema}.mt_doc_template WHERE id = $1", conn, tx) { Parameters = { new() { Value = doomed } } })
+                    Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+                await tx.CommitAsync();
+            }
+            var problem = await (await request).ProblemAsync(400, "templateId");
+            Assert.Contains(doomed.ToString(), problem.GetRawText());
+        }
+        // The one schedule left is the existing one, unchanged, with its trigger.
+        var left = Assert.Single((await (await c.GetAsync("/api/v1/schedules")).JsonAsync()).EnumerateArray());
+        Assert.Equal((existing, Guid.Parse(kept), "0 0 9 * * ?"), (left.GetProperty("id").GetGuid(), left.GetProperty("templateId").GetGuid(), left.GetProperty("cron").GetString()));
+        Assert.Equal(1L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_group = 'schedules' AND job_name = $1", $"schedule-{existing:N}"));
+        await c.DeleteAsync($"/api/v1/schedules/{existing}");
+    }
 }

@@ -13,10 +13,20 @@ public sealed record TriggerPlan(IJobDetail Job, ITrigger? Trigger, bool Active)
     public bool NeverFires => Active && Trigger is null;
 }
 
+/// <summary>What <see cref="ScheduleTriggers.SaveAsync"/> did: saved; nothing (Quartz or the commit failed: 503); nothing
+/// because the schedule's template (or, for a change, the schedule itself) was deleted meanwhile.</summary>
+public enum SaveOutcome { Saved, Unavailable, TemplateGone, ScheduleGone }
+
+/// <summary>The template a schedule being saved points at, checked (the owner's, still there) inside the save's
+/// transaction under its lock; for a change of an existing schedule also the template it pointed at before
+/// (<see cref="Previous"/>, locked too, and the schedule must still exist: a delete of that template takes it).</summary>
+public sealed record TemplateGuard(Guid Owner, Guid TemplateId, Guid? Previous = null);
+
 /// <summary>Keeps Quartz's clustered store in step with a schedule: one durable job per schedule and a cron trigger
 /// in its time zone while it is active. Missed fires while every node was down: one run on start-up
 /// (FireAndProceed), not one per missed tick. Each change is one Quartz store operation (replace, or delete), so
-/// it happens whole or not at all; <see cref="SaveAsync"/> ties it to the schedule's row.</summary>
+/// it happens whole or not at all; <see cref="SaveAsync"/> orders it with the schedule's document (Quartz first, then
+/// the document's commit, Quartz put back if that fails): not one transaction, as Quartz has its own connection.</summary>
 public static class ScheduleTriggers
 {
     public const string Group = "schedules";
@@ -60,19 +70,32 @@ public static class ScheduleTriggers
         catch (SchedulerException e) { log.LogWarning(e, "Could not drop the window firings of schedule job {Job}; they run under the new spec", plan.Job.Key); }
     }
 
-    /// <summary>Writes a schedule's document and its Quartz state as one: the document's transaction (holding the
-    /// schedule's lock, which a tick of a schedule it cannot find yet waits for) commits only after Quartz has taken
-    /// the plan; if Quartz refuses, the transaction rolls back; if the commit fails, Quartz gets <paramref name="previous"/>
-    /// back (null: the schedule is new, its job is deleted). <paramref name="write"/> makes the change (store or delete,
-    /// and what goes with it) in a session on that transaction. Returns false when nothing was changed.</summary>
-    public static async Task<bool> SaveAsync(IDocumentStore store, NpgsqlDataSource db, IScheduler scheduler, Guid id, TriggerPlan plan, TriggerPlan? previous,
-        Action<IDocumentSession> write, ILogger log, CancellationToken ct)
+    /// <summary>Writes a schedule's document and its Quartz state together. They cannot share a transaction (Quartz
+    /// keeps its own connections, JobsSetup), so the order makes them agree: the document's transaction is opened and
+    /// written first (holding the schedule's lock, which a tick of a schedule it cannot find yet waits for, and the
+    /// lock of each template in <paramref name="template"/>, <see cref="TemplateLock"/>), then Quartz takes the plan,
+    /// then the transaction commits. If Quartz refuses, the transaction rolls back; if the commit fails, Quartz gets
+    /// <paramref name="previous"/> back (null: the schedule is new, its job is deleted), a compensation that can itself
+    /// fail (the schedule's next tick then finds the document as it is and follows it). <paramref name="write"/> makes
+    /// the change (store or delete, and what goes with it) in a session on that transaction. With
+    /// <paramref name="template"/>, the template is checked inside the transaction, after its lock: a template deleted
+    /// meanwhile (its delete holds that lock until it commits) is <see cref="SaveOutcome.TemplateGone"/>, and a
+    /// schedule that went with it <see cref="SaveOutcome.ScheduleGone"/>; nothing is written then.</summary>
+    public static async Task<SaveOutcome> SaveAsync(IDocumentStore store, NpgsqlDataSource db, IScheduler scheduler, Guid id, TriggerPlan plan, TriggerPlan? previous,
+        TemplateGuard? template, Action<IDocumentSession> write, ILogger log, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await LockAsync(conn, tx, id, ct);
+        if (template is not null) await TemplateLock.TakeAsync(conn, tx, template.Previous is { } p ? [template.TemplateId, p] : [template.TemplateId], ct);
         await using (var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx)))
         {
+            if (template is not null)
+            {
+                // Read after the lock: a delete that held it has committed, and what it deleted is gone here.
+                if (template.Previous is not null && (await session.LoadAsync<ExportSchedule>(id, ct))?.OwnerId != template.Owner) return SaveOutcome.ScheduleGone;
+                if (await session.LoadAsync<Template>(template.TemplateId, ct) is not { } t || t.OwnerId != template.Owner) return SaveOutcome.TemplateGone;
+            }
             write(session);
             await session.SaveChangesAsync(ct);
         }
@@ -83,7 +106,7 @@ public static class ScheduleTriggers
         {
             log.LogError(e, "Quartz refused the trigger of schedule {Schedule}; its document is rolled back", id);
             await tx.RollbackAsync(none);
-            return false;
+            return SaveOutcome.Unavailable;
         }
         try { await tx.CommitAsync(none); }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
@@ -91,12 +114,12 @@ public static class ScheduleTriggers
             log.LogError(e, "Saving schedule {Schedule} failed after its trigger changed; putting the trigger back", id);
             try { await ApplyAsync(scheduler, previous ?? new TriggerPlan(plan.Job, null, false), log, none); }
             catch (SchedulerException again) { log.LogError(again, "Could not put back the trigger of schedule {Schedule}; its next tick sets it right", id); }
-            return false;
+            return SaveOutcome.Unavailable;
         }
-        return true;
+        return SaveOutcome.Saved;
     }
 
-    /// <summary>What a save answers when <see cref="SaveAsync"/> changed nothing: 503, retry in 5 s.</summary>
+    /// <summary>What a save answers when <see cref="SaveAsync"/> could not reach Quartz or commit: 503, retry in 5 s.</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unavailable(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "5";

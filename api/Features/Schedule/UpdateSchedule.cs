@@ -22,7 +22,9 @@ public sealed class UpdateScheduleValidator : Validator<UpdateScheduleRequest>
 }
 
 /// <summary>PUT /schedules/{id}: replaces the schedule's body (checked as a create checks it, once the schedule is
-/// found); the row and its trigger change as one, or nothing changes and the answer is 503.</summary>
+/// found); the document and its trigger change together (<see cref="ScheduleTriggers.SaveAsync"/>), or nothing changes
+/// and the answer is 503. A template deleted meanwhile is seen under its lock: the new one gone is a 400 on templateId,
+/// the old one gone (and the schedule with it) a 404.</summary>
 public sealed class UpdateSchedule(IDocumentStore store, IQuerySession docs, NpgsqlDataSource db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
     : Endpoint<UpdateScheduleRequest, Results<Ok<ScheduleView>, ProblemHttpResult>>
 {
@@ -43,12 +45,20 @@ public sealed class UpdateSchedule(IDocumentStore store, IQuerySession docs, Npg
         var (cron, zone) = ScheduleRules.Translated(req);
         var tz = zone.Id;
         var previous = ScheduleTriggers.Plan(s, ScheduleRules.Spec(s), clock);
+        var before = s.TemplateId;
         (s.TemplateId, s.Cron, s.Timezone, s.Active, s.UpdatedAt) = (req.TemplateId!.Value, cron, tz, req.Active ?? s.Active, clock.GetUtcNow().ToMicroseconds());
         if (req.Name?.Trim() is { Length: > 0 } n) s.Name = n;
         s.Spec = ScheduleRules.Store(req, tz);
         var plan = ScheduleTriggers.Plan(s, req, clock);
         if (plan.NeverFires) return ScheduleRules.NeverFires(req);
-        if (!await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, plan, previous, session => session.Store(s), log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
-        return TypedResults.Ok(ScheduleView.From(s, clock));
+        // Under the locks of both templates (the new and the one it pointed at): a delete of either meanwhile is seen here.
+        return await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, plan, previous, new TemplateGuard(s.OwnerId, s.TemplateId, before),
+                session => session.Store(s), log, ct) switch
+        {
+            SaveOutcome.Saved => TypedResults.Ok(ScheduleView.From(s, clock)),
+            SaveOutcome.TemplateGone => Problems.Field("templateId", $"No template {req.TemplateId}."),
+            SaveOutcome.ScheduleGone => Problems.NotFound($"No schedule {req.Id}."),
+            _ => ScheduleTriggers.Unavailable(HttpContext),
+        };
     }
 }

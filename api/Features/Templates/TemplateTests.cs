@@ -294,4 +294,101 @@ public sealed class TemplateTests(ApiFixture api)
         Assert.Equal(("first", 2), (now.GetProperty("name").GetString(), now.GetProperty("version").GetInt32()));
         Assert.Equal([2, 1], now.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
     }
+
+    async Task<Guid> NewTemplateAsync(HttpClient c, string name) =>
+        (await (await c.PostJsonAsync("/api/v1/templates", new { name, request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetGuid();
+
+    [Fact]
+    public async Task EightConcurrentDeletes_OneDeletes_TheOthersAre404()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var id = await NewTemplateAsync(c, "deleted eight times");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => c.DeleteAsync($"/api/v1/templates/{id}")));
+        Assert.Equal(HttpStatusCode.NoContent, Assert.Single(answers, a => a.StatusCode != HttpStatusCode.NotFound).StatusCode);
+        foreach (var a in answers.Where(a => a.StatusCode == HttpStatusCode.NotFound))
+            Assert.Equal($"No template {id}.", (await a.ProblemAsync(404)).GetProperty("detail").GetString());
+        await (await c.GetAsync($"/api/v1/templates/{id}")).ProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task ADeleteRacingEdits_NeverFails_AndTheTemplateEndsDeletedOrChanged()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var id = await NewTemplateAsync(c, $"raced {round}");
+            var edits = Enumerable.Range(0, 6).Select(i => c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = $"raced {round}", description = $"edit {i}", request = JobTestKit.TextLayout() })));
+            var delete = Task.Run(async () => { await Task.Delay(round * 5); return await c.DeleteAsync($"/api/v1/templates/{id}"); });
+            var answers = await Task.WhenAll(edits.Append(delete));
+            // An edit is saved (200), refused as stale (409) or finds nothing (404); the delete deletes, or is refused after one retry (409).
+            foreach (var a in answers.SkipLast(1))
+                Assert.Contains(a.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict, HttpStatusCode.NotFound });
+            var deleted = await delete;
+            Assert.Contains(deleted.StatusCode, new[] { HttpStatusCode.NoContent, HttpStatusCode.Conflict });
+            if (deleted.StatusCode == HttpStatusCode.Conflict) Assert.Equal("The template was changed meanwhile", (await deleted.ProblemAsync(409)).GetProperty("title").GetString());
+            var now = await c.GetAsync($"/api/v1/templates/{id}");
+            if (deleted.StatusCode == HttpStatusCode.NoContent)
+            {
+                // Deleted whole: no edit brought the document or any event back.
+                await now.ProblemAsync(404);
+                Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_events WHERE stream_id = $1", id));
+                Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template WHERE id = $1", id));
+            }
+            else Assert.Equal(HttpStatusCode.OK, now.StatusCode);
+        }
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template t WHERE t.owner_id = $1 AND NOT EXISTS (SELECT 1 FROM {Documents.Schema}.mt_streams s WHERE s.id = t.id)", owner));
+    }
+
+    [Fact]
+    public async Task DeletingATemplate_RemovesItsStreamWithEveryVersion_NotAnotherTemplates()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var (doomed, kept) = (await NewTemplateAsync(c, "purged"), await NewTemplateAsync(c, "kept whole"));
+        foreach (var (id, name) in new[] { (doomed, "purged"), (kept, "kept whole") })
+            Assert.Equal(HttpStatusCode.OK, (await c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name, description = "secret v2", request = JobTestKit.TextLayout() }))).StatusCode);
+        Task<long> Events(Guid id) => api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_events WHERE stream_id = $1", id);
+        Task<long> Streams(Guid id) => api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_streams WHERE id = $1", id);
+        Assert.Equal((2L, 1L, 2L, 1L), (await Events(doomed), await Streams(doomed), await Events(kept), await Streams(kept)));
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/templates/{doomed}")).StatusCode);
+        Assert.Equal((0L, 0L), (await Events(doomed), await Streams(doomed)));
+        Assert.Equal((2L, 1L), (await Events(kept), await Streams(kept)));
+        var k = await (await c.GetAsync($"/api/v1/templates/{kept}")).JsonAsync();
+        Assert.Equal((2, "secret v2"), (k.GetProperty("version").GetInt32(), k.GetProperty("description").GetString()));
+        Assert.Equal("kept whole", (await (await c.GetAsync($"/api/v1/templates/{kept}/versions/1")).JsonAsync()).GetProperty("name").GetString());
+        await (await c.GetAsync($"/api/v1/templates/{doomed}/versions/1")).ProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task ADeleteWaitsForAScheduleBeingSavedForTheTemplate_AndTakesItWithIt()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var id = await NewTemplateAsync(c, "locked");
+        var schedule = Guid.NewGuid();
+        var store = api.Host.Services.GetRequiredService<Marten.IDocumentStore>();
+        await using var conn = await api.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        // A schedule's save holding the template's lock (as ScheduleTriggers.SaveAsync does), its document not committed yet.
+        await Exports.Data.TemplateLock.TakeAsync(conn, tx, [id], CancellationToken.None);
+        await using (var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx)))
+        {
+            session.Insert(new Exports.Features.Schedule.ExportSchedule
+            {
+                Id = schedule, OwnerId = owner, TemplateId = id, Name = "saved meanwhile", Cron = "0 0 9 * * ?", Timezone = "UTC", Active = true,
+                Spec = LegacyImport.ScheduleSpecOf("""{"cron":"0 0 9 * * ?"}"""), CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await session.SaveChangesAsync();
+        }
+        var delete = c.DeleteAsync($"/api/v1/templates/{id}");
+        for (var i = 0; i < 200 && await api.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'") == 0; i++)
+        {
+            Assert.False(delete.IsCompleted, "The delete finished while a schedule of its template was being saved: it did not wait for the template's lock.");
+            await Task.Delay(50);
+        }
+        Assert.False(delete.IsCompleted);
+        await tx.CommitAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await delete).StatusCode);
+        // The schedule committed first, so the delete found it and took it: no schedule is left without its template.
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner));
+        await (await c.GetAsync($"/api/v1/schedules/{schedule}")).ProblemAsync(404);
+    }
 }
