@@ -40,7 +40,7 @@ public static class LegacyImport
             if (!await ExistsAsync(conn, tx, table, ct)) continue;
             var count = table switch
             {
-                "templates" => await TemplatesAsync(conn, tx, session, ct),
+                "templates" => await TemplatesAsync(conn, tx, session, log, ct),
                 // Read with their templates (above): every version becomes an event of its template's stream.
                 "template_versions" => 0,
                 "dashboards" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, slug, title, description, layout::text, share_hash, shared_at, created_at, updated_at FROM public.dashboards", r => new Dashboard
@@ -58,18 +58,30 @@ public static class LegacyImport
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(10),
                 }, ct)),
                 // Destinations: the secrets' ciphertext is copied as it is (the same Data Protection payload), never decrypted here.
-                "destinations" => Store(session, Deduplicated(await ReadAsync(conn, tx, "SELECT id, owner_id, name, kind, config::text, secrets, secret_names, created_at, updated_at FROM public.destinations", r => new Exports.Delivery.StoredDestination
+                "destinations" => Store(session, DeduplicatedDestinations(await ReadAsync(conn, tx, "SELECT id, owner_id, name, kind, config::text, secrets, secret_names, created_at, updated_at FROM public.destinations", r => new Exports.Delivery.StoredDestination
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Name = r.GetString(2), Kind = r.GetString(3),
                     Config = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Secrets = r.IsDBNull(5) ? null : r.GetString(5),
                     SecretNames = r.GetFieldValue<string[]>(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7), UpdatedAt = r.GetFieldValue<DateTimeOffset>(8),
                 }, ct), log)),
-                "schedules" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, template_id, name, spec::text, cron, timezone, active, created_at, updated_at FROM public.schedules", r => new ExportSchedule
+                // A row whose spec this version cannot read stays in legacy_schedules (logged with its id and the
+                // reason) rather than stopping the upgrade, and so every start, for every other row.
+                "schedules" => Store(session, Readable(await ReadAsync(conn, tx, "SELECT id, owner_id, template_id, name, spec::text, cron, timezone, active, created_at, updated_at FROM public.schedules", r =>
                 {
-                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), TemplateId = r.GetGuid(2), Name = r.GetString(3), Spec = ScheduleSpecOf(r.GetString(4)),
-                    Cron = r.GetString(5), Timezone = r.GetString(6), Active = r.GetBoolean(7), CreatedAt = r.GetFieldValue<DateTimeOffset>(8),
-                    UpdatedAt = r.GetFieldValue<DateTimeOffset>(9),
-                }, ct)),
+                    var id = r.GetGuid(0);
+                    ScheduleBody spec;
+                    try { spec = ScheduleSpecOf(r.GetString(4)); }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException)
+                    {
+                        return (id, (ExportSchedule?)null, e.Message);
+                    }
+                    return (id, new ExportSchedule
+                    {
+                        Id = id, OwnerId = r.GetGuid(1), TemplateId = r.GetGuid(2), Name = r.GetString(3), Spec = spec,
+                        Cron = r.GetString(5), Timezone = r.GetString(6), Active = r.GetBoolean(7), CreatedAt = r.GetFieldValue<DateTimeOffset>(8),
+                        UpdatedAt = r.GetFieldValue<DateTimeOffset>(9),
+                    }, (string?)null);
+                }, ct), log)),
                 "alerts" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Title = r.GetString(2), Severity = r.GetString(3),
@@ -106,41 +118,77 @@ public static class LegacyImport
     /// <summary>Destinations whose names collide once keyed as documents key them (<see cref="Exports.Delivery.StoredDestination.Key"/>,
     /// the invariant culture's lower case, where the table's index was PostgreSQL's <c>lower(name)</c>, which follows
     /// the database's locale: "Ärzte" and "ärzte" were two names on a C-locale database) would fail the import's save on
-    /// the unique index, and so every start. Per owner and key, the oldest (created_at, then id) keeps its name; each
-    /// later one gets " (2)", " (3)", … (the first whose key is free for that owner), with a warning naming it.</summary>
-    static List<Exports.Delivery.StoredDestination> Deduplicated(List<Exports.Delivery.StoredDestination> rows, ILogger log)
+    /// the unique index, and so every start: renamed (<see cref="Deduplicate"/>).</summary>
+    static List<Exports.Delivery.StoredDestination> DeduplicatedDestinations(List<Exports.Delivery.StoredDestination> rows, ILogger log)
     {
-        foreach (var owner in rows.GroupBy(d => d.OwnerId))
+        Deduplicate(rows, "Destination", d => d.Id, d => d.OwnerId, d => d.CreatedAt, d => d.Name, (d, name) => d.Name = name, Exports.Delivery.StoredDestination.Key, log);
+        return rows;
+    }
+
+    /// <summary>Names unique per owner under <paramref name="key"/> (the documents' key) that were unique only under the
+    /// old table's <c>lower(name)</c>: per owner and key, the oldest (created_at, then id) keeps its name; each later one
+    /// gets " (2)", " (3)", … (the first whose key is free for that owner, cut to fit <see cref="NameLength"/>), with a
+    /// warning naming it. For destinations and templates alike.</summary>
+    static void Deduplicate<T>(List<T> rows, string kind, Func<T, Guid> idOf, Func<T, Guid> ownerOf, Func<T, DateTimeOffset> createdAt, Func<T, string> nameOf,
+        Action<T, string> rename, Func<string, string> key, ILogger log)
+    {
+        foreach (var owner in rows.GroupBy(ownerOf))
         {
-            var taken = owner.Select(d => Exports.Delivery.StoredDestination.Key(d.Name)).ToHashSet(StringComparer.Ordinal);
-            foreach (var clash in owner.GroupBy(d => Exports.Delivery.StoredDestination.Key(d.Name)).Where(g => g.Count() > 1).OrderBy(g => g.Key, StringComparer.Ordinal))
-                foreach (var d in clash.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Skip(1))
+            var taken = owner.Select(x => key(nameOf(x))).ToHashSet(StringComparer.Ordinal);
+            foreach (var clash in owner.GroupBy(x => key(nameOf(x))).Where(g => g.Count() > 1).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var ordered = clash.OrderBy(createdAt).ThenBy(idOf).ToList();
+                foreach (var x in ordered.Skip(1))
                 {
-                    var old = d.Name;
+                    var old = nameOf(x);
                     for (var n = 2; ; n++)
                     {
                         var suffix = $" ({n})";
                         var name = (old.Length + suffix.Length > NameLength ? old[..(NameLength - suffix.Length)] : old) + suffix;
-                        if (!taken.Add(Exports.Delivery.StoredDestination.Key(name))) continue;
-                        d.Name = name;
+                        if (!taken.Add(key(name))) continue;
+                        rename(x, name);
                         break;
                     }
-                    log.LogWarning("Destination {Id} of owner {Owner} renamed from {OldName} to {NewName}: its name is the same as destination {Kept}'s once case is ignored, and names are unique per owner",
-                        d.Id, d.OwnerId, old, d.Name, clash.OrderBy(x => x.CreatedAt).ThenBy(x => x.Id).First().Id);
+                    log.LogWarning("{Kind} {Id} of owner {Owner} renamed from {OldName} to {NewName}: its name is the same as {Kind2} {Kept}'s once case is ignored, and names are unique per owner",
+                        kind, idOf(x), ownerOf(x), old, nameOf(x), kind.ToLowerInvariant(), idOf(ordered[0]));
                 }
+            }
         }
-        return rows;
+    }
+
+    /// <summary>The schedule rows whose spec was read; each other one is left out (it stays in legacy_schedules, the
+    /// table renamed as every imported one) with an error naming it and the reason.</summary>
+    static List<ExportSchedule> Readable(List<(Guid Id, ExportSchedule? Schedule, string? Reason)> rows, ILogger log)
+    {
+        foreach (var (id, _, reason) in rows.Where(r => r.Schedule is null))
+            log.LogError("Schedule {Id} not imported: its spec cannot be read ({Reason}); the row stays in legacy_schedules, with no trigger, for an operator to recreate", id, reason);
+        return rows.Where(r => r.Schedule is not null).Select(r => r.Schedule!).ToList();
+    }
+
+    /// <summary>A template row being imported: its current version's body is renamed when its name collides (<see cref="Deduplicate"/>).</summary>
+    sealed class LegacyTemplate
+    {
+        public Guid Id { get; init; }
+        public Guid Owner { get; init; }
+        public required TemplateUpdated Body { get; set; }
+        public int Version { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
     }
 
     /// <summary>Each template row with its template_versions rows becomes one event stream (stream id = template id):
     /// its versions in order, version 1 a <see cref="TemplateCreated"/> and each later one a <see cref="TemplateUpdated"/>
     /// with the body and the time that version was saved (a version row's created_at; the current version's, the row's
     /// updated_at), so <c>/versions/{n}</c> reads as before. The inline projection writes the Template document.</summary>
-    static async Task<int> TemplatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IDocumentSession session, CancellationToken ct)
+    static async Task<int> TemplatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IDocumentSession session, ILogger log, CancellationToken ct)
     {
-        var templates = await ReadAsync(conn, tx, "SELECT id, owner_id, name, description, request::text, version, created_at, updated_at FROM public.templates", r =>
-            (Id: r.GetGuid(0), Owner: r.GetGuid(1), Body: new TemplateUpdated(r.GetString(2), r.GetString(3), r.GetString(4), r.GetGuid(1), r.GetFieldValue<DateTimeOffset>(7)),
-             Version: r.GetInt32(5), CreatedAt: r.GetFieldValue<DateTimeOffset>(6)), ct);
+        var templates = await ReadAsync(conn, tx, "SELECT id, owner_id, name, description, request::text, version, created_at, updated_at FROM public.templates", r => new LegacyTemplate
+        {
+            Id = r.GetGuid(0), Owner = r.GetGuid(1), Body = new TemplateUpdated(r.GetString(2), r.GetString(3), r.GetString(4), r.GetGuid(1), r.GetFieldValue<DateTimeOffset>(7)),
+            Version = r.GetInt32(5), CreatedAt = r.GetFieldValue<DateTimeOffset>(6),
+        }, ct);
+        // The documents' unique key (Template.KeyOf, invariant lower case) may join names the table's lower(name) kept
+        // apart: the current version of each later one is renamed; its earlier versions keep the names they had.
+        Deduplicate(templates, "Template", t => t.Id, t => t.Owner, t => t.CreatedAt, t => t.Body.Name, (t, name) => t.Body = t.Body with { Name = name }, Template.KeyOf, log);
         var older = (await ExistsAsync(conn, tx, "template_versions", ct)
                 ? await ReadAsync(conn, tx, "SELECT template_id, version, name, description, request::text, created_at FROM public.template_versions ORDER BY template_id, version", r =>
                     (TemplateId: r.GetGuid(0), Version: r.GetInt32(1), Name: r.GetString(2), Description: r.GetString(3), Request: r.GetString(4), At: r.GetFieldValue<DateTimeOffset>(5)), ct)

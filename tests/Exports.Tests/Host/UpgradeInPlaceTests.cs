@@ -535,6 +535,70 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         }
     }
 
+    [Fact]
+    public async Task TemplateNamesThatCollideOnlyInTheNewKey_AreRenamed_AndAnUnreadableScheduleStaysBehind_TheNodeStarts()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_template_names");
+        await using var db = NpgsqlDataSource.Create(cs);
+        // A database whose lower() left "Ä" as it was (as a C locale does): "Ärzte" and "ärzte" were two names there.
+        await ExecAsync(db, """DROP INDEX templates_owner_name; CREATE UNIQUE INDEX templates_owner_name ON templates (owner_id, lower(name COLLATE "C"))""");
+        var (owner, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var key = await UserAsync(db, owner);
+        var otherKey = await UserAsync(db, other);
+        var (upper, lower, theirs) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await ExecAsync(db, """
+            INSERT INTO templates (id, owner_id, name, description, request, version, created_at, updated_at) VALUES
+                ($1, $2, 'Ärzte', 'the oldest', $3::jsonb, 1, $4, $4),
+                ($5, $2, 'ärzte', 'the newer', $3::jsonb, 2, $6, $7),
+                ($8, $9, 'ärzte', 'another owner''s', $3::jsonb, 1, $6, $6)
+            """, upper, owner, Request1h, T0.AddDays(-3), lower, T0.AddDays(-2), T0.AddDays(-1), theirs, other);
+        await ExecAsync(db, "INSERT INTO template_versions (template_id, version, name, description, request, created_at) VALUES ($1, 1, 'Erste', '', $2::jsonb, $3)",
+            lower, Request24h, T0.AddDays(-2));
+        // A schedule saved before its dates were checked (startAt in the year 9999), and one whose spec this version
+        // cannot read at all (a startAt that is no date).
+        var (farOff, unreadable) = (Guid.NewGuid(), Guid.NewGuid());
+        var badSpec = $$$"""{"templateId":"{{{upper}}}","cron":"0 0 9 * * ?","timezone":"UTC","startAt":"next tuesday"}""";
+        await ExecAsync(db, """
+            INSERT INTO schedules (id, owner_id, template_id, name, spec, cron, timezone, active, created_at, updated_at) VALUES
+                ($1, $2, $3, 'Far off', $4::jsonb, '0 0 9 * * ?', 'UTC', true, $5, $5),
+                ($6, $2, $3, 'Unreadable', $7::jsonb, '0 0 9 * * ?', 'UTC', true, $5, $5)
+            """, farOff, owner, upper, $$$"""{"templateId":"{{{upper}}}","cron":"0 0 9 * * ?","timezone":"UTC","startAt":"9999-12-31T00:00:00+00:00"}""",
+            T0.AddDays(-1), unreadable, badSpec);
+
+        await using (var host = await StartAsync(cs, "upgrade-template-names"))
+        {
+            using var client = Client(host, key);
+            async Task<JsonElement> Get(string path) => await (await client.GetAsync(path)).JsonAsync();
+            // The oldest keeps its name; the later one's current version is renamed, its earlier version keeps its own name.
+            var (u, l) = (await Get($"/api/v1/templates/{upper}"), await Get($"/api/v1/templates/{lower}"));
+            Assert.Equal(("Ärzte", "the oldest", 1), (u.GetProperty("name").GetString(), u.GetProperty("description").GetString(), u.GetProperty("version").GetInt32()));
+            Assert.Equal(("ärzte (2)", "the newer", 2), (l.GetProperty("name").GetString(), l.GetProperty("description").GetString(), l.GetProperty("version").GetInt32()));
+            Assert.Equal((T0.AddDays(-2), T0.AddDays(-1)), (l.GetProperty("createdAt").GetDateTimeOffset(), l.GetProperty("updatedAt").GetDateTimeOffset()));
+            Assert.Equal("Erste", (await Get($"/api/v1/templates/{lower}/versions/1")).GetProperty("name").GetString());
+            Assert.Equal("ärzte (2)", (await Get($"/api/v1/templates/{lower}/versions/2")).GetProperty("name").GetString());
+            // Another owner's name is theirs: not renamed. The name stays taken whatever its case.
+            Assert.Equal("ärzte", (await (await Client(host, otherKey).GetAsync($"/api/v1/templates/{theirs}")).JsonAsync()).GetProperty("name").GetString());
+            await (await client.PostJsonAsync("/api/v1/templates", new { name = "ÄRZTE", request = JobTestKit.TextLayout() })).ProblemAsync(409);
+            // The far-off schedule is imported (no fire time to show); the unreadable one is not, and nothing else was held up by it.
+            var far = await Get($"/api/v1/schedules/{farOff}");
+            Assert.Equal(new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero), far.GetProperty("spec").GetProperty("startAt").GetDateTimeOffset());
+            var list = (await Get("/api/v1/schedules")).EnumerateArray().ToList();
+            Assert.Equal(new[] { farOff }, list.Select(x => x.GetProperty("id").GetGuid()));
+            Assert.Empty(list[0].GetProperty("nextRuns").EnumerateArray());
+            await (await client.GetAsync($"/api/v1/schedules/{unreadable}")).ProblemAsync(404);
+        }
+        // The unreadable row stays in legacy_schedules as it was, for an operator; the tables were renamed all the same.
+        Assert.False(await ScalarAsync<bool>(db, "SELECT to_regclass('public.schedules') IS NOT NULL OR to_regclass('public.templates') IS NOT NULL"));
+        Assert.Equal("next tuesday", await ScalarAsync<string>(db, "SELECT spec->>'startAt' FROM legacy_schedules WHERE id = $1", unreadable));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_schedules"));
+        // A second start imports nothing again (and starts).
+        await using (var again = await StartAsync(cs, "upgrade-template-names-b"))
+        {
+            Assert.Equal(3L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_template"));
+            Assert.Equal(1L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule"));
+        }
+    }
+
     /// <summary>A new database with the schema of the version before documents: this version's migrations for every
     /// other table, and the three tables exactly as they were (<c>Upgrade/legacy-0009.sql</c>, a checked-in snapshot).</summary>
     static async Task<string> OldDatabaseAsync(string name)
