@@ -391,4 +391,35 @@ public sealed class TemplateTests(ApiFixture api)
         Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner));
         await (await c.GetAsync($"/api/v1/schedules/{schedule}")).ProblemAsync(404);
     }
+
+    [Fact]
+    public async Task AnEditSavedAfterAnotherEditOfTheVersionItRead_Is409_AndLosesNothing()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var id = await NewTemplateAsync(c, "interleaved");
+        var dest = (await (await c.PostJsonAsync("/api/v1/destinations", new { name = "inbox", kind = "email", config = new { to = new[] { "x@example.com" } } })).JsonAsync()).GetProperty("id").GetGuid();
+        var text = JsonSerializer.SerializeToNode(JobTestKit.TextLayout())!.AsObject();
+        text["delivery"] = JsonSerializer.SerializeToNode(new { destinations = new[] { dest } });
+        Task<HttpResponseMessage> stale;
+        await using (var conn = await api.Db.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            // The slow edit reads version 1, then checks its request's destination: it waits there while the table is locked
+            // (after its read, before its save) ...
+            await using (var cmd = new Npgsql.NpgsqlCommand($"LOCK TABLE {Documents.Schema}.mt_doc_destination IN ACCESS EXCLUSIVE MODE", conn, tx))
+                await cmd.ExecuteNonQueryAsync();
+            stale = c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "interleaved", description = "the slow edit", request = text }));
+            for (var i = 0; i < 200 && await api.ScalarAsync<long>($"SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation WHERE r.relname = 'mt_doc_destination' AND NOT l.granted") == 0; i++)
+                await Task.Delay(50);
+            Assert.False(stale.IsCompleted);
+            // ... while another edit of version 1 (no destination to check) is saved as version 2.
+            var quick = await (await c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "interleaved", description = "the quick edit", request = JobTestKit.TextLayout() }))).JsonAsync();
+            Assert.Equal(2, quick.GetProperty("version").GetInt32());
+            await tx.RollbackAsync();
+        }
+        // The slow edit appends expecting version 1: refused, so the quick edit is not silently overwritten.
+        Assert.Equal("The template was changed meanwhile", (await (await stale).ProblemAsync(409)).GetProperty("title").GetString());
+        var now = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        Assert.Equal((2, "the quick edit"), (now.GetProperty("version").GetInt32(), now.GetProperty("description").GetString()));
+    }
 }
