@@ -43,12 +43,14 @@ public sealed class UpdateTemplate(IDocumentSession docs, TemplateRuns runs, Tim
         if (await docs.Query<Template>().AnyAsync(x => x.OwnerId == owner && x.Id != req.Id && x.NameKey == key, ct))
             return TemplateChecks.NameTaken(name);
         // The stream's version after this append: the one read plus one, or a concurrency failure.
-        docs.Events.Append(t.Id, t.Version + 1, new TemplateUpdated(name, req.Description?.Trim() ?? "", json!, owner, clock.GetUtcNow().ToMicroseconds()));
+        var edit = new TemplateUpdated(name, req.Description?.Trim() ?? "", json!, owner, clock.GetUtcNow().ToMicroseconds());
+        docs.Events.Append(t.Id, t.Version + 1, edit);
         // A rename racing another to the same name meets the unique index; two edits of one version, the expected version.
         try { await docs.SaveChangesAsync(ct); }
         catch (Exception e) when (TemplateChecks.IsNameTaken(e)) { return TemplateChecks.NameTaken(name); }
         catch (Exception e) when (TemplateChecks.IsStale(e)) { return TemplateChecks.Changed(); }
-        var saved = await docs.LoadAsync<Template>(t.Id, ct);
-        return TypedResults.Ok(TemplateView.From(saved!));
+        // What was saved: the version read with this edit applied, as the projection applied it (the append expected
+        // that version). Not read back: a delete committed right after this save would leave nothing to read.
+        return TypedResults.Ok(TemplateView.From(new TemplateProjection().Apply(edit, t)));
     }
 }
