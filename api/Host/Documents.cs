@@ -9,7 +9,7 @@ using Weasel.Core;
 
 namespace Exports.Host;
 
-/// <summary>Records kept as Marten documents (issue 13: one kind at a time moves off EF Core): alerts and threshold
+/// <summary>Records kept as Marten documents (issue 13 moved them off EF Core, which is gone): alerts and threshold
 /// monitors, dashboards, delivery destinations, templates (an event stream each, projected inline to the Template document) and schedules. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
 /// and never at run time. Sessions use the app's one <see cref="NpgsqlDataSource"/>: a document read is request work
 /// like any other and is counted in EXPORTS_DB_POOL_SIZE, so the reserve ExportGate keeps for sign-in, health and
@@ -97,7 +97,7 @@ public static class Documents
     /// run the same CREATE TABLE, and one would fail on the other's table.</summary>
     public const long SchemaLockKey = 0x6578_706f_7274_0d0d;
 
-    /// <summary>Creates every document table (after EF's migrations, one node at a time), then moves rows an older
+    /// <summary>Creates every document table (after the migrations, one node at a time), then moves rows an older
     /// version kept in EF tables into documents (<see cref="LegacyImport"/>).</summary>
     public static async Task PrepareAsync(IServiceProvider services, ILogger log, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ using FastEndpoints;
 using Source = FastEndpoints.Source;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Marten;
+using Npgsql;
 
 namespace Exports.Features.Schedule;
 
@@ -21,7 +22,7 @@ public sealed class ListScheduleRunsRequest : IQueryBound
 public sealed class ListScheduleRunsValidator : Validator<ListScheduleRunsRequest>;
 
 /// <summary>GET /schedules/{id}/runs?limit=50: a schedule's runs, latest first, each with its export's state.</summary>
-public sealed class ListScheduleRuns(IQuerySession docs, ExportsDb db, JobRecords jobs, Exports.Delivery.DeliveryService deliveries)
+public sealed class ListScheduleRuns(IQuerySession docs, NpgsqlDataSource db, JobRecords jobs, Exports.Delivery.DeliveryService deliveries)
     : Endpoint<ListScheduleRunsRequest, Results<Ok<List<RunView>>, ProblemHttpResult>>
 {
     public const int DefaultLimit = 50, MaxLimit = 500;
@@ -36,7 +37,7 @@ public sealed class ListScheduleRuns(IQuerySession docs, ExportsDb db, JobRecord
     {
         var owner = User.OwnerId();
         if (await ScheduleQueries.ReadAsync(docs, owner, req.Id, ct) is null) return Problems.NotFound($"No schedule {req.Id}.");
-        var list = await ScheduleRunStore.LatestAsync(db, req.Id, Math.Clamp(req.Limit ?? DefaultLimit, 1, MaxLimit), ct);
+        var list = await ScheduleRunStore.LatestAsync(db, owner, req.Id, Math.Clamp(req.Limit ?? DefaultLimit, 1, MaxLimit), ct);
         return TypedResults.Ok(await RunView.ManyAsync(jobs, deliveries, owner, list, ct));
     }
 }

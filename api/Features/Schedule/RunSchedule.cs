@@ -4,12 +4,13 @@ using Exports.Jobs;
 using Exports.Shared;
 using FastEndpoints;
 using Marten;
+using Npgsql;
 
 namespace Exports.Features.Schedule;
 
 /// <summary>POST /schedules/{id}/run: runs the schedule's template now, as a "manual" run (202 with the run, its
 /// export queued; Location lists the schedule's runs). A run already made for this instant is a 409.</summary>
-public sealed class RunSchedule(IQuerySession docs, ExportsDb db, TemplateReader templates, TemplateRuns runs, JobRecords jobs, Exports.Delivery.DeliveryService deliveries, TimeProvider clock)
+public sealed class RunSchedule(IQuerySession docs, NpgsqlDataSource db, TemplateReader templates, TemplateRuns runs, JobRecords jobs, Exports.Delivery.DeliveryService deliveries, TimeProvider clock)
     : Endpoint<ScheduleIdRequest>
 {
     public override void Configure()

@@ -24,14 +24,14 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         var kind = context.MergedJobDataMap.GetString(TriggerKind) is { } k ? ScheduleRunNames.Trigger(k) : ScheduleTrigger.Cron;
         var scheduledFor = context.ScheduledFireTimeUtc ?? clock.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
+        var db = scope.ServiceProvider.GetRequiredService<NpgsqlDataSource>();
         var docs = scope.ServiceProvider.GetRequiredService<IQuerySession>();
         var s = await docs.LoadAsync<ExportSchedule>(id, ct);
         if (s is null)
         {
             // Its document may be in a transaction that commits once this trigger is stored (ScheduleTriggers.SaveAsync):
             // wait for the schedule's lock (held until that transaction ends), then look again.
-            await using (var conn = await scope.ServiceProvider.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct))
+            await using (var conn = await db.OpenConnectionAsync(ct))
             await using (var tx = await conn.BeginTransactionAsync(ct))
             {
                 await ScheduleTriggers.LockAsync(conn, tx, id, ct);
@@ -59,7 +59,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
     }
 
     /// <summary>Queues the export and records the run. Returns the run, or null when this tick already ran.</summary>
-    public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateReader templates, TemplateRuns runs, ExportSchedule s, ScheduleTrigger kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
+    public static async Task<ScheduleRun?> RunAsync(NpgsqlDataSource db, TemplateReader templates, TemplateRuns runs, ExportSchedule s, ScheduleTrigger kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
     {
         var template = await templates.FindAsync(s.TemplateId, ct);
         if (template is null) return await ScheduleRunStore.RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
