@@ -53,7 +53,7 @@ public sealed class CreateSchedule(IDocumentStore store, NpgsqlDataSource db, Te
         return await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), s.Id, plan, null, new TemplateGuard(s.OwnerId, s.TemplateId), session => session.Insert(s), log, ct) switch
         {
             SaveOutcome.Saved => TypedResults.Created($"/api/v1/schedules/{s.Id}", ScheduleView.From(s, clock)),
-            SaveOutcome.TemplateGone or SaveOutcome.ScheduleGone => Problems.Field("templateId", $"No template {body.TemplateId}."),
+            SaveOutcome.TemplateGone or SaveOutcome.ScheduleGone => ScheduleRules.NoTemplate(body.TemplateId!.Value),
             _ => ScheduleTriggers.Unavailable(HttpContext),
         };
     }

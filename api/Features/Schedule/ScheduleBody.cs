@@ -92,6 +92,10 @@ public static class ScheduleRules
     public static ProblemHttpResult Invalid(IEnumerable<ValidationFailure> failures) =>
         Problems.Validation(failures.GroupBy(f => f.PropertyName).ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).ToArray()), Title);
 
+    /// <summary>The template named is not the owner's, or no longer there (deleted while the schedule was saved): the
+    /// same 400 as validation's.</summary>
+    public static ProblemHttpResult NoTemplate(Guid id) => Problems.Validation(new Dictionary<string, string[]> { ["templateId"] = [$"No template {id}."] }, Title);
+
     /// <summary>A body whose trigger would have no fire time left: a 400 on the field that decides it.</summary>
     public static ProblemHttpResult NeverFires(ScheduleBody b) =>
         Problems.Field(b.EndAt is not null ? "endAt" : b.Cron is not null ? "cron" : "frequency", "The schedule would never fire.");

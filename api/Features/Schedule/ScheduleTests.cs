@@ -267,7 +267,7 @@ public sealed class ScheduleTests(ApiFixture api)
                 await tx.CommitAsync();
             }
             var problem = await (await request).ProblemAsync(400, "templateId");
-            Assert.Contains(doomed.ToString(), problem.GetRawText());
+            Assert.Equal(("The schedule is not valid", $"No template {doomed}."), (problem.GetProperty("title").GetString(), problem.GetProperty("errors").GetProperty("templateId")[0].GetString()));
         }
         // The one schedule left is the existing one, unchanged, with its trigger.
         var left = Assert.Single((await (await c.GetAsync("/api/v1/schedules")).JsonAsync()).EnumerateArray());

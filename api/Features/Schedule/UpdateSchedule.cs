@@ -56,7 +56,7 @@ public sealed class UpdateSchedule(IDocumentStore store, IQuerySession docs, Npg
                 session => session.Store(s), log, ct) switch
         {
             SaveOutcome.Saved => TypedResults.Ok(ScheduleView.From(s, clock)),
-            SaveOutcome.TemplateGone => Problems.Field("templateId", $"No template {req.TemplateId}."),
+            SaveOutcome.TemplateGone => ScheduleRules.NoTemplate(req.TemplateId!.Value),
             SaveOutcome.ScheduleGone => Problems.NotFound($"No schedule {req.Id}."),
             _ => ScheduleTriggers.Unavailable(HttpContext),
         };
