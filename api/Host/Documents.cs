@@ -69,6 +69,9 @@ public static class Documents
                     // An update reads, merges its secrets in and saves the whole document: a save over a version another
                     // request saved in between is refused and merged again (Delivery.Destinations), so no secret is lost.
                     .UseOptimisticConcurrency(true);
+                // Export jobs' lifecycle streams (Jobs.JobEvents): registering the types makes PrepareAsync create the
+                // event tables at start-up too.
+                o.Events.AddEventTypes(Exports.Jobs.JobEvents.Types);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();

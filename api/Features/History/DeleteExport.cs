@@ -8,7 +8,7 @@ namespace Exports.Features.History;
 
 /// <summary>DELETE /exports/{id}: removes a finished export and its file. A running one must be cancelled first
 /// (409).</summary>
-public sealed class DeleteExport(JobRecords records, IArtifactStore store) : Endpoint<ExportIdRequest, Results<NoContent, ProblemHttpResult>>
+public sealed class DeleteExport(JobRecords records, IArtifactStore store, TimeProvider clock) : Endpoint<ExportIdRequest, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -22,7 +22,7 @@ public sealed class DeleteExport(JobRecords records, IArtifactStore store) : End
         if (await records.GetAsync(owner, req.Id, ct) is not { } job) return Problems.NotFound($"No export {req.Id}.");
         if (!JobStatus.IsFinal(job.Status)) return Problems.Status(409, "The export is still running", "Cancel it first.");
         await store.DeleteAsync(job.StorageKey, ct);
-        await records.DeleteAsync(owner, req.Id, ct);
+        await records.DeleteAsync(owner, req.Id, clock.GetUtcNow(), ct);
         return TypedResults.NoContent();
     }
 }
