@@ -30,13 +30,13 @@ public sealed record ExportEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Synthesized { get; init; }
 }
 
-/// <summary>GET /exports/{id}/events: the export's timeline, oldest first — queued, each attempt's start (its number
+/// <summary>GET /exports/{id}/timeline (/events is the live state stream, WatchExport): the export's timeline, oldest first — queued, each attempt's start (its number
 /// and node), retries, and how it ended (who cancelled it, the error, rows and bytes). Another owner's is 404.</summary>
-public sealed class ListExportEvents(JobRecords records) : Endpoint<ExportIdRequest, Results<Ok<List<ExportEvent>>, ProblemHttpResult>>
+public sealed class GetExportTimeline(JobRecords records) : Endpoint<ExportIdRequest, Results<Ok<List<ExportEvent>>, ProblemHttpResult>>
 {
     public override void Configure()
     {
-        Get("/exports/{id:guid}/events");
+        Get("/exports/{id:guid}/timeline");
         Description(d => d.WithTags("History").WithSummary("An export's lifecycle events, oldest first")
             .Produces<List<ExportEvent>>().ProducesProblem(404));
     }
