@@ -45,13 +45,32 @@ public sealed class GetExportTimeline(JobRecords records) : Endpoint<ExportIdReq
     {
         if (await records.GetAsync(User.OwnerId(), req.Id, ct) is not { } job) return Problems.NotFound($"No export {req.Id}.");
         var events = await records.EventsAsync(req.Id, ct);
-        return TypedResults.Ok(events.Count == 0 ? ExportTimeline.Synthesize(job) : [.. events.Select(e => ExportTimeline.From(e.Data)).OfType<ExportEvent>()]);
+        return TypedResults.Ok(ExportTimeline.Of(job, [.. events.Select(e => e.Data)]));
     }
 }
 
 /// <summary>Pure: stream events, or a record without a stream, as timeline steps.</summary>
 public static class ExportTimeline
 {
+    /// <summary>The job's timeline from its stream; what the stream cannot tell comes from the record, marked
+    /// synthesized: everything, for a job without a stream (recorded before streams existed, or a direct download);
+    /// the start, for a stream that began after the job did (an older job that expired, was cancelled or ran on after
+    /// the upgrade, or a direct download's expiry): its queued step, and its completion when the stream begins with
+    /// the expiry.</summary>
+    public static List<ExportEvent> Of(JobRecord j, IReadOnlyList<object> events)
+    {
+        if (events.Count == 0) return Synthesize(j);
+        var steps = new List<ExportEvent>();
+        if (events[0] is not JobQueued)
+        {
+            steps.Add(new() { Type = ExportEventType.Queued, At = j.CreatedAt, Synthesized = true });
+            if (events[0] is JobExpired && j.CompletedAt is { } completed)
+                steps.Add(new() { Type = ExportEventType.Completed, At = completed, Node = j.Node, Rows = j.RowCount, Bytes = j.SizeBytes ?? j.BytesWritten, Synthesized = true });
+        }
+        steps.AddRange(events.Select(From).OfType<ExportEvent>());
+        return steps;
+    }
+
     /// <returns>The step, or null for what a timeline does not show (deletion: the record is gone and the endpoint 404s).</returns>
     public static ExportEvent? From(object data) => data switch
     {
@@ -75,7 +94,7 @@ public static class ExportTimeline
         var end = j.Status switch
         {
             JobStatus.Processing => new ExportEvent { Type = ExportEventType.Started, At = j.StartedAt ?? j.UpdatedAt, Attempt = j.Attempts, Node = j.Node },
-            JobStatus.Completed => new ExportEvent { Type = ExportEventType.Completed, At = at, Node = j.Node, Rows = j.RowCount, Bytes = j.SizeBytes },
+            JobStatus.Completed => new ExportEvent { Type = ExportEventType.Completed, At = at, Node = j.Node, Rows = j.RowCount, Bytes = j.SizeBytes ?? j.BytesWritten },
             JobStatus.Failed => new ExportEvent { Type = ExportEventType.Failed, At = at, Node = j.Node, Error = j.Error },
             JobStatus.Cancelled => new ExportEvent { Type = ExportEventType.Cancelled, At = at, By = j.CancelledBy },
             JobStatus.Expired => new ExportEvent { Type = ExportEventType.Expired, At = j.UpdatedAt },

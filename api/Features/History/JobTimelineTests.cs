@@ -245,6 +245,28 @@ public sealed class JobTimelineTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal(0L, await StreamEventsAsync(job.Id)); // reading synthesizes; it writes nothing
     }
 
+    /// <summary>A job completed before streams existed and expired after: its stream is only the expiry, so the
+    /// timeline takes its queued and completed steps from the record (synthesized) and then the streamed expiry.</summary>
+    [Fact]
+    public async Task JobCompletedBeforeStreams_ThenExpired_ShowsItsSynthesizedPastThenTheStreamedExpiry()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var job = await QueuedAsync(owner, withStream: false);
+        await api.ScalarAsync<int>("""
+            UPDATE export_jobs SET status = 'completed', phase = 'done', node = 'old:2', attempts = 1, row_count = 7, size_bytes = 70,
+                started_at = created_at, completed_at = created_at + interval '1 second', expires_at = now() - interval '1 minute'
+            WHERE id = $1 RETURNING 1
+            """, job.Id);
+        var completed = await GetAsync(c, job.Id.ToString());
+        Assert.True(await Service<RetentionSweep>().RunAsync(default) >= 1);
+        var steps = await TimelineAsync(c, job.Id);
+        Assert.Equal(["queued", "completed", "expired"], steps.Select(Type));
+        Assert.Equal([true, true, false], steps.Select(s => s.TryGetProperty("synthesized", out var v) && v.GetBoolean()));
+        Assert.Equal(completed.GetProperty("completedAt").GetDateTimeOffset(), steps[1].GetProperty("at").GetDateTimeOffset());
+        Assert.Equal((7L, 70L, "old:2"), (steps[1].GetProperty("rows").GetInt64(), steps[1].GetProperty("bytes").GetInt64(), Str(steps[1], "node")));
+        Assert.Equal(1L, await StreamEventsAsync(job.Id));
+    }
+
     /// <summary>The added cost per transition: a start and a completion with their events against the same two
     /// statements alone (autocommit, as before streams), on many jobs; printed, and bounded loosely.</summary>
     [Fact]
