@@ -1,4 +1,5 @@
 using Exports.Host;
+using Exports.Cli;
 
 try
 {

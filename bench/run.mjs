@@ -1,7 +1,10 @@
 // Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows; Parquet over HTTP
-// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs).
+// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs); the
+// dashboard drawn by our painters through SkiaSharp against Cairo (bench/skia.mjs, skipped with a message if bench/skia does not build).
 // Every figure is a ratio against its peer measured here, now; results go to bench/results.md (quoted by the README).
 //   node bench/run.mjs            (npm run bench)
+//   BENCH_PARTS=jobs node bench/run.mjs   only the background-job parts (latency, throughput, failover): their tables
+//                                          replace the same tables in bench/results.md, dated; the rest is kept.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -9,6 +12,7 @@ import { ensureCluster, createDatabase, freePort, stopCluster } from '../scripts
 
 process.chdir(new URL('..', import.meta.url).pathname);
 const RUNS = Number(process.env.BENCH_RUNS || 3);
+const JOBS_ONLY = process.env.BENCH_PARTS === 'jobs';
 const key = 'exp_bench_key_0123456789abcdefghij';
 const port = await freePort();
 const dir = `/var/tmp/exports-bench-pg-${process.pid}`;
@@ -98,6 +102,14 @@ try {
     GROUP BY p.ts, 2, 3 ORDER BY p.ts, 2, 3`;
   const req = (days, shape) => ({ source: 'servers', granularity: 'raw', shape, format: 'csv', timeframe: { from: fromFor(days), to: last } });
 
+  if (JOBS_ONLY) {
+    const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
+    const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
+    api.kill('SIGTERM');
+    const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
+    spliceResults([jobs, latency, failover]);
+    process.exit(0);
+  }
   const small = await compare('long, 100k rows', req(1.4, 'long'), longSql(1.4));
   const big = await compare('long, 1M rows', req(14, 'long'), longSql(14));
   const wide = await compare('wide pivot, 200k rows', req(14, 'wide'), wideSql);
@@ -120,6 +132,7 @@ try {
   const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
 
   const visuals = await import('./visuals.mjs').then((m) => m.run(tmp, conn, RUNS));
+  const skia = await import('./skia.mjs').then((m) => m.run(tmp, `${tmp}/visual/ops.json`, RUNS));
   const { writers, excel } = await import('./formats.mjs').then((m) => m.run(tmp, RUNS));
 
   const mb = (x) => `${x.toFixed(1)} MB`;
@@ -145,6 +158,8 @@ try {
     '',
     ...visuals,
     '',
+    ...skia,
+    '',
     ...writers,
     '',
     ...excel,
@@ -153,7 +168,26 @@ try {
   console.log('\n' + md);
 } finally {
   api.kill('SIGTERM');
+  if (JOBS_ONLY) { stopCluster(pg.dir); fs.rmSync(pg.dir, { recursive: true, force: true }); fs.rmSync(tmp, { recursive: true, force: true }); }
   stopCluster(pg.dir);
   fs.rmSync(pg.dir, { recursive: true, force: true });
   fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Replaces, in bench/results.md, each table whose title (its first cell, up to a parenthesis) matches a new one's,
+ * and says under the date line which tables were measured when. */
+function spliceResults(parts) {
+  const blocks = fs.readFileSync('bench/results.md', 'utf8').trimEnd().split('\n\n');
+  const title = (block) => block.split('\n')[0].split('|')[1]?.trim().replace(/\s*\(.*$/, '');
+  const fresh = parts.flatMap((lines) => lines.join('\n').split('\n\n'));
+  for (const block of fresh) {
+    const i = blocks.findIndex((b) => title(b) && title(b) === title(block));
+    if (i < 0) throw new Error(`no table "${title(block)}" in bench/results.md to replace`);
+    blocks[i] = block;
+  }
+  const note = `Background-job tables (${fresh.map(title).join('; ')}) re-measured ${new Date().toISOString().slice(0, 10)} with BENCH_PARTS=jobs, each against its peer measured in that run.`;
+  const at = blocks.findIndex((b) => b.startsWith('Background-job tables ('));
+  if (at >= 0) blocks[at] = note; else blocks.splice(1, 0, note);
+  fs.writeFileSync('bench/results.md', blocks.join('\n\n') + '\n');
+  console.log(blocks.join('\n\n'));
 }

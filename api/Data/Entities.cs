@@ -47,63 +47,57 @@ public sealed class Alert
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>A saved export request (the envelope of POST /api/v1/exports) with a name unique per owner.</summary>
-public sealed class ExportTemplate
-{
-    public Guid Id { get; set; }
-    public Guid OwnerId { get; set; }
-    public string Name { get; set; } = "";
-    public string Description { get; set; } = "";
-    /// <summary>The export envelope as JSON (jsonb).</summary>
-    public string Request { get; set; } = "{}";
-    public int Version { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-}
-
-/// <summary>A template as it was before an edit: every version stays readable.</summary>
-public sealed class ExportTemplateVersion
-{
-    public Guid TemplateId { get; set; }
-    public int Version { get; set; }
-    public string Name { get; set; } = "";
-    public string Description { get; set; } = "";
-    public string Request { get; set; } = "{}";
-    public DateTimeOffset CreatedAt { get; set; }
-}
-
-/// <summary>Runs a template on a cron in a time zone; the spec (frequency, window, retry, dates) as given.</summary>
-public sealed class ExportSchedule
-{
-    public Guid Id { get; set; }
-    public Guid OwnerId { get; set; }
-    public Guid TemplateId { get; set; }
-    public string Name { get; set; } = "";
-    /// <summary>The schedule as the user gave it (jsonb).</summary>
-    public string Spec { get; set; } = "{}";
-    /// <summary>The Quartz cron the spec translates to.</summary>
-    public string Cron { get; set; } = "";
-    public string Timezone { get; set; } = "UTC";
-    public bool Active { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
-}
-
 public sealed class ScheduleRun
 {
     public Guid Id { get; set; }
     public Guid ScheduleId { get; set; }
     public Guid OwnerId { get; set; }
     public Guid? ExportId { get; set; }
-    /// <summary>cron, manual or window (a run that waited for the window to open).</summary>
-    public string Trigger { get; set; } = "cron";
+    /// <summary>What started the run (stored as cron, manual or window).</summary>
+    public ScheduleTrigger Trigger { get; set; } = ScheduleTrigger.Cron;
     public DateTimeOffset ScheduledFor { get; set; }
     public DateTimeOffset StartedAt { get; set; }
-    /// <summary>queued (its export job was made), refused (quota or invalid template), waiting (outside the window).</summary>
-    public string Status { get; set; } = "queued";
+    /// <summary>What became of it (stored as queued, refused or waiting).</summary>
+    public ScheduleRunStatus Status { get; set; } = ScheduleRunStatus.Queued;
     public string? Error { get; set; }
     /// <summary>Later ticks refused in a row and folded into this refused run instead of a row each.</summary>
     public int Repeats { get; set; }
     /// <summary>The last of those folded ticks.</summary>
     public DateTimeOffset? LastScheduledFor { get; set; }
+}
+
+/// <summary>What started a schedule's run: its cron, a "run now", or a tick that waited for the window to open. Its
+/// name (<see cref="ScheduleRunNames"/>) is what schedule_runs, the API and the runs' idempotency keys hold.</summary>
+public enum ScheduleTrigger { Cron, Manual, Window }
+
+/// <summary>What became of a run: its export job was queued, it was refused (quota, a template that no longer
+/// works), or it waits for the window to open.</summary>
+public enum ScheduleRunStatus { Queued, Refused, Waiting }
+
+/// <summary>The names runs' triggers and statuses had as strings, kept in the table and the API.</summary>
+public static class ScheduleRunNames
+{
+    public static string Name(this ScheduleTrigger t) => t switch
+    {
+        ScheduleTrigger.Cron => "cron", ScheduleTrigger.Manual => "manual", ScheduleTrigger.Window => "window",
+        _ => throw new ArgumentOutOfRangeException(nameof(t)),
+    };
+
+    public static string Name(this ScheduleRunStatus s) => s switch
+    {
+        ScheduleRunStatus.Queued => "queued", ScheduleRunStatus.Refused => "refused", ScheduleRunStatus.Waiting => "waiting",
+        _ => throw new ArgumentOutOfRangeException(nameof(s)),
+    };
+
+    public static ScheduleTrigger Trigger(string name) => name switch
+    {
+        "cron" => ScheduleTrigger.Cron, "manual" => ScheduleTrigger.Manual, "window" => ScheduleTrigger.Window,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a schedule trigger."),
+    };
+
+    public static ScheduleRunStatus Status(string name) => name switch
+    {
+        "queued" => ScheduleRunStatus.Queued, "refused" => ScheduleRunStatus.Refused, "waiting" => ScheduleRunStatus.Waiting,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a schedule run status."),
+    };
 }

@@ -3,8 +3,8 @@ using Exports.Data;
 using Exports.Features.Identity;
 using Exports.Features.Sources;
 using Exports.Series;
+using Exports.Demo;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Exports.Host;
@@ -23,10 +23,9 @@ public static class AppHost
         s.AddSingleton(TimeProvider.System);
         s.AddSingleton(new PlannerLimits(settings.RawMaxDays, settings.BucketsFromRawMaxDays));
         Timeframes.MaxRangeDays = settings.MaxRangeDays;
-        // One pool of EXPORTS_DB_POOL_SIZE connections (set in the connection string) for Npgsql and EF Core alike, so
+        // One pool of EXPORTS_DB_POOL_SIZE connections (set in the connection string) for Npgsql and Marten alike, so
         // that the reserve streaming exports leave (ExportGate) is really there for sign-in, health and the rest.
         s.AddSingleton(_ => new NpgsqlDataSourceBuilder(settings.ConnectionString).Build());
-        s.AddDbContext<ExportsDb>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         s.AddExportsDocuments();
         s.AddSingleton(settings.Layouts);
         s.AddSingleton<ExportGate>();

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Exports.Data;
 using JasperFx;
+using JasperFx.Events.Projections;
 using Marten;
 using Marten.Schema;
 using Npgsql;
@@ -8,8 +9,8 @@ using Weasel.Core;
 
 namespace Exports.Host;
 
-/// <summary>Records kept as Marten documents (issue 13: one kind at a time moves off EF Core): alerts and threshold
-/// monitors, dashboards, and delivery destinations. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
+/// <summary>Records kept as Marten documents (issue 13 moved them off EF Core, which is gone): alerts and threshold
+/// monitors, dashboards, delivery destinations, templates (an event stream each, projected inline to the Template document) and schedules. Their tables live in the <see cref="Schema"/> schema, made at start-up (<see cref="PrepareAsync"/>)
 /// and never at run time. Sessions use the app's one <see cref="NpgsqlDataSource"/>: a document read is request work
 /// like any other and is counted in EXPORTS_DB_POOL_SIZE, so the reserve ExportGate keeps for sign-in, health and
 /// records is one reserve, not a second pool beside it.</summary>
@@ -69,19 +70,37 @@ public static class Documents
                     // An update reads, merges its secrets in and saves the whole document: a save over a version another
                     // request saved in between is refused and merged again (Delivery.Destinations), so no secret is lost.
                     .UseOptimisticConcurrency(true);
-                // Export jobs' lifecycle streams (Jobs.JobEvents): registering the types makes PrepareAsync create the
-                // event tables at start-up too.
+                // Templates: one event stream per template (stream id = template id), every version an event; the
+                // Template document (current version) projected inline, a name unique per owner whatever its case (the
+                // EF table's (owner_id, lower(name))): a save that loses the race is a 409 (Templates slice).
+                o.Schema.For<Template>().DocumentAlias("template")
+                    .Duplicate(t => t.OwnerId, notNull: true)
+                    .Duplicate(t => t.NameKey, notNull: true)
+                    .UniqueIndex(UniqueIndexType.DuplicatedField, TemplateNameIndex, t => t.OwnerId, t => t.NameKey);
+                // Schedules: the spec kept typed; owner and template as columns (a template's delete takes its schedules).
+                o.Schema.For<Exports.Features.Schedule.ExportSchedule>().DocumentAlias("schedule")
+                    .Duplicate(x => x.OwnerId, notNull: true)
+                    .Duplicate(x => x.TemplateId, notNull: true);
+                o.Events.AddEventTypes([typeof(TemplateCreated), typeof(TemplateUpdated), typeof(TemplateDeleted)]);
+                o.Projections.Add<TemplateProjection>(ProjectionLifecycle.Inline);
+                // Export jobs' lifecycle streams (Jobs.JobEvents, stream id = job id), in the same event tables as the
+                // templates' (made at start-up by PrepareAsync).
                 o.Events.AddEventTypes(Exports.Jobs.JobEvents.Types);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();
+        services.AddScoped<TemplateReader>();
+        services.AddSingleton<IScheduleTriggers, Exports.Features.Schedule.QuartzScheduleTriggers>();
     }
+
+    /// <summary>The unique index on (owner_id, name_key) of templates: a violation of it is "the name is taken".</summary>
+    public const string TemplateNameIndex = "mt_doc_template_owner_name";
 
     /// <summary>The advisory lock held while the document tables are made: two nodes starting together would both
     /// run the same CREATE TABLE, and one would fail on the other's table.</summary>
     public const long SchemaLockKey = 0x6578_706f_7274_0d0d;
 
-    /// <summary>Creates every document table (after EF's migrations, one node at a time), then moves rows an older
+    /// <summary>Creates every document table (after the migrations, one node at a time), then moves rows an older
     /// version kept in EF tables into documents (<see cref="LegacyImport"/>).</summary>
     public static async Task PrepareAsync(IServiceProvider services, ILogger log, CancellationToken ct)
     {
@@ -102,14 +121,16 @@ public static class Documents
     }
 }
 
-/// <summary>Date-times in documents: read as <see cref="UtcInstants"/> reads them, written to the microsecond (the
-/// 100 ns ticks below it dropped), the precision of PostgreSQL's timestamptz.</summary>
+/// <summary>Date-times in documents: read back as the UTC instant they name, written to the microsecond (the 100 ns
+/// ticks below it dropped), the precision of PostgreSQL's timestamptz. Unlike <see cref="UtcInstants"/> (a client's
+/// input) a read refuses no range: a document holds what was saved, such as a schedule an older version kept with a
+/// startAt in the year 9999, and must still load (its list shows no fire times rather than failing).</summary>
 public sealed class MicrosecondInstants : JsonConverter<DateTimeOffset>
 {
-    static readonly UtcInstants Utc = new();
-
     public override DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
-        Utc.Read(ref reader, typeToConvert, options);
+        reader.TokenType == System.Text.Json.JsonTokenType.String && reader.TryGetDateTimeOffset(out var value)
+            ? value.ToUniversalTime()
+            : throw new System.Text.Json.JsonException("The value is not an ISO-8601 date-time.");
 
     public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset value, System.Text.Json.JsonSerializerOptions options) =>
         writer.WriteStringValue(value.ToMicroseconds());

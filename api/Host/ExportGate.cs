@@ -1,5 +1,6 @@
 using System.Globalization;
 using Exports.Layouts;
+using Exports.Shared;
 
 namespace Exports.Host;
 
@@ -116,8 +117,17 @@ public sealed class ExportGate(ExportsSettings settings)
         using var planning = await PlanAsync(ct);
         if (planning is null) return PlanningRefused(http);
         var (result, errors) = await exports.RenderAsync(owner, author, layout, ct);
-        if (result is not null) return exports.ToResult(result, http);
+        if (result is not null) return File(exports, result, http);
         return Problems.Validation(query is null ? errors.ToDictionary() : errors.ToDictionary(query.QueryName));
+    }
+
+    /// <summary>A rendered layout as an HTTP answer: the file, with the widgets' statuses in the Export-Widgets header
+    /// (Layouts know nothing of HTTP).</summary>
+    static IResult File(LayoutExports exports, RenderedLayout r, HttpContext http)
+    {
+        http.Response.Headers["Export-Widgets"] = exports.WidgetsHeader(r);
+        http.Response.Headers["Export-Pages"] = r.Pages.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.File(r.Bytes, r.MediaType, r.FileName);
     }
 
     static string Seconds(TimeSpan t) => Math.Max(1, (int)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

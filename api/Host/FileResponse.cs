@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
+using Exports.Shared;
 
 namespace Exports.Host;
 

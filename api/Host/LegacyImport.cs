@@ -1,13 +1,15 @@
 using Exports.Data;
+using Exports.Features.Schedule;
 using Marten;
 using Npgsql;
 
 namespace Exports.Host;
 
-/// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors and alerts in EF tables
-/// (and destinations in a plain table) has rows in <c>dashboards</c>, <c>monitors</c>, <c>alerts</c> and
-/// <c>destinations</c> (or only some of them: each table is looked for on
-/// its own). At start-up, under a transaction-scoped advisory lock (two nodes may start
+/// <summary>Upgrade in place: a database made by a version that kept dashboards, monitors, alerts, templates and
+/// schedules in EF tables (and destinations in a plain table) has rows in <c>dashboards</c>, <c>monitors</c>,
+/// <c>alerts</c>, <c>destinations</c>, <c>templates</c>, <c>template_versions</c> and <c>schedules</c> (or only some of
+/// them: each table is looked for on its own; a template and its versions become one event stream; a schedule's JSON
+/// spec is read into its typed spec). At start-up, under a transaction-scoped advisory lock (two nodes may start
 /// together), each such table's rows become documents (same ids, every field) and the table is renamed
 /// <c>legacy_&lt;name&gt;</c>, all in one transaction: a node that waited on the lock finds nothing left to import, and
 /// a crash leaves the table as it was. On a fresh database EF has just made the tables empty; they are renamed the
@@ -19,7 +21,7 @@ public static class LegacyImport
     public const long LockKey = 0x6578_706f_7274_0d0c;
 
     /// <summary>The tables that moved, in the order they are imported.</summary>
-    public static readonly string[] Tables = ["dashboards", "monitors", "alerts", "destinations"];
+    public static readonly string[] Tables = ["dashboards", "monitors", "alerts", "destinations", "templates", "template_versions", "schedules"];
 
     public static async Task RunAsync(IDocumentStore store, NpgsqlDataSource db, ILogger log, CancellationToken ct)
     {
@@ -38,6 +40,9 @@ public static class LegacyImport
             if (!await ExistsAsync(conn, tx, table, ct)) continue;
             var count = table switch
             {
+                "templates" => await TemplatesAsync(conn, tx, session, ct),
+                // Read with their templates (above): every version becomes an event of its template's stream.
+                "template_versions" => 0,
                 "dashboards" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, slug, title, description, layout::text, share_hash, shared_at, created_at, updated_at FROM public.dashboards", r => new Dashboard
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Slug = r.GetString(2), Title = r.GetString(3), Description = r.GetString(4),
@@ -59,12 +64,19 @@ public static class LegacyImport
                     Config = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), Secrets = r.IsDBNull(5) ? null : r.GetString(5),
                     SecretNames = r.GetFieldValue<string[]>(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7), UpdatedAt = r.GetFieldValue<DateTimeOffset>(8),
                 }, ct), log)),
-                _ => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
+                "schedules" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, template_id, name, spec::text, cron, timezone, active, created_at, updated_at FROM public.schedules", r => new ExportSchedule
+                {
+                    Id = r.GetGuid(0), OwnerId = r.GetGuid(1), TemplateId = r.GetGuid(2), Name = r.GetString(3), Spec = ScheduleSpecOf(r.GetString(4)),
+                    Cron = r.GetString(5), Timezone = r.GetString(6), Active = r.GetBoolean(7), CreatedAt = r.GetFieldValue<DateTimeOffset>(8),
+                    UpdatedAt = r.GetFieldValue<DateTimeOffset>(9),
+                }, ct)),
+                "alerts" => Store(session, await ReadAsync(conn, tx, "SELECT id, owner_id, title, severity, fired_at, monitor_id, targets::text, created_at FROM public.alerts", r => new Alert
                 {
                     Id = r.GetGuid(0), OwnerId = r.GetGuid(1), Title = r.GetString(2), Severity = r.GetString(3),
                     FiredAt = r.GetFieldValue<DateTimeOffset>(4), MonitorId = r.IsDBNull(5) ? null : r.GetGuid(5),
                     Targets = r.GetString(6), CreatedAt = r.GetFieldValue<DateTimeOffset>(7),
                 }, ct)),
+                _ => throw new InvalidOperationException($"No import for {table}."),
             };
             moved.Add($"{table} ({count})");
         }
@@ -119,6 +131,36 @@ public static class LegacyImport
         }
         return rows;
     }
+
+    /// <summary>Each template row with its template_versions rows becomes one event stream (stream id = template id):
+    /// its versions in order, version 1 a <see cref="TemplateCreated"/> and each later one a <see cref="TemplateUpdated"/>
+    /// with the body and the time that version was saved (a version row's created_at; the current version's, the row's
+    /// updated_at), so <c>/versions/{n}</c> reads as before. The inline projection writes the Template document.</summary>
+    static async Task<int> TemplatesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IDocumentSession session, CancellationToken ct)
+    {
+        var templates = await ReadAsync(conn, tx, "SELECT id, owner_id, name, description, request::text, version, created_at, updated_at FROM public.templates", r =>
+            (Id: r.GetGuid(0), Owner: r.GetGuid(1), Body: new TemplateUpdated(r.GetString(2), r.GetString(3), r.GetString(4), r.GetGuid(1), r.GetFieldValue<DateTimeOffset>(7)),
+             Version: r.GetInt32(5), CreatedAt: r.GetFieldValue<DateTimeOffset>(6)), ct);
+        var older = (await ExistsAsync(conn, tx, "template_versions", ct)
+                ? await ReadAsync(conn, tx, "SELECT template_id, version, name, description, request::text, created_at FROM public.template_versions ORDER BY template_id, version", r =>
+                    (TemplateId: r.GetGuid(0), Version: r.GetInt32(1), Name: r.GetString(2), Description: r.GetString(3), Request: r.GetString(4), At: r.GetFieldValue<DateTimeOffset>(5)), ct)
+                : [])
+            .ToLookup(v => v.TemplateId);
+        foreach (var t in templates)
+        {
+            var versions = older[t.Id].Where(v => v.Version < t.Version).Select(v => (v.Version, Body: new TemplateUpdated(v.Name, v.Description, v.Request, t.Owner, v.At)))
+                .Append((t.Version, t.Body)).OrderBy(v => v.Version).Select(v => v.Body).ToList();
+            var first = versions[0];
+            var events = new List<object> { new TemplateCreated(t.Id, t.Owner, first.Name, first.Description, first.Request, t.Owner, t.CreatedAt) };
+            events.AddRange(versions.Skip(1));
+            session.Events.StartStream<Template>(t.Id, events.ToArray());
+        }
+        return templates.Count;
+    }
+
+    /// <summary>A schedule's spec as the old table kept it (jsonb, read as the old version read it), typed.</summary>
+    public static ScheduleBody ScheduleSpecOf(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<ScheduleBody>(json, System.Text.Json.JsonSerializerOptions.Web) ?? new ScheduleBody();
 
     static int Store<T>(IDocumentSession session, List<T> docs) where T : notnull
     {

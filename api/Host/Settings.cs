@@ -50,7 +50,7 @@ public sealed record ExportsSettings
     public const int DefaultIngestMaxTagBytes = 1024;
     public LoginSettings Login { get; init; } = new();
     /// <summary>The most connections this node opens to PostgreSQL for requests and jobs (one pool, shared by
-    /// Npgsql and EF Core); written into <see cref="ConnectionString"/> as Maximum Pool Size.</summary>
+    /// Npgsql commands and Marten); written into <see cref="ConnectionString"/> as Maximum Pool Size.</summary>
     public int DbPoolSize { get; init; } = 50;
     /// <summary>Connections streaming exports never take: kept for health, sign-in, previews, renders and bookkeeping.</summary>
     public int DbPoolReserve { get; init; } = 10;

@@ -162,12 +162,15 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
         try
         {
             await using var cmd = db.CreateCommand("SELECT pg_notify('wolverine_queue_wakeup', $1)");
-            cmd.Parameters.Add(new() { Value = WakeKey(Messaging.SchemaFor(settings.Jobs.SchedulerName), q.Name) });
+            cmd.Parameters.Add(new() { Value = WakeKey(Schema(), q.Name) });
             await cmd.ExecuteNonQueryAsync(life.ApplicationStopping);
         }
         catch (OperationCanceledException) { }
         catch (Exception e) { log.LogDebug(e, "Could not wake the exports queue listener; it polls again within {Poll}", settings.Jobs.QueuePoll); }
     }
+
+    string? _schema;
+    string Schema() => _schema ??= runtime.Options.Transports.OfType<Wolverine.Postgresql.Transport.PostgresqlTransport>().First().TransportSchemaName;
 
     /// <summary>The payload Wolverine 6.62's queue listeners listen for: the transport schema and the queue's table.</summary>
     public static string WakeKey(string schema, string queue) => $"{schema}.wolverine_queue_{queue}";

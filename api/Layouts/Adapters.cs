@@ -16,9 +16,12 @@ public sealed record LayoutOverrides(string? From, string? To, string? Last, str
     string TzName { get; init; } = "tz";
     string LastName { get; init; } = "last";
 
-    public static LayoutOverrides Parse(IQueryCollection q)
+    /// <param name="query">The query string's values (an ASP.NET Core <c>IQueryCollection</c> is one; Layouts know
+    /// nothing of HTTP), looked up without regard to case as the query collection does.</param>
+    public static LayoutOverrides Parse(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> query)
     {
-        string? S(string k) => q[k].ToString() is { Length: > 0 } v ? v : null;
+        var q = query.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+        string? S(string k) => q.TryGetValue(k, out var sv) && sv.ToString() is { Length: > 0 } v ? v : null;
         var bad = new Dictionary<string, string[]>();
         double? scale = null;
         if (S("scale") is { } sc)

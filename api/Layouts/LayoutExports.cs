@@ -39,13 +39,8 @@ public sealed class LayoutExports(LayoutResolver resolver, LayoutLimits limits, 
         return settings is null ? (null, errors) : (await resolver.ResolveAsync(owner, layout, settings, ct), errors);
     }
 
-    /// <summary>The result as an HTTP answer: the file, with the widgets' statuses in the Export-Widgets header.</summary>
-    public IResult ToResult(RenderedLayout r, HttpContext http)
-    {
-        http.Response.Headers["Export-Widgets"] = WidgetsHeader(r.Widgets, limits.WidgetsHeaderBytes);
-        http.Response.Headers["Export-Pages"] = r.Pages.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.File(r.Bytes, r.MediaType, r.FileName);
-    }
+    /// <summary>The widgets' statuses for the Export-Widgets header, within the configured header size.</summary>
+    public string WidgetsHeader(RenderedLayout r) => WidgetsHeader(r.Widgets, limits.WidgetsHeaderBytes);
 
     /// <summary>Every widget's status as ASCII JSON of at most <paramref name="maxBytes"/>: messages are cut to
     /// <see cref="HeaderMessageChars"/> characters (saying how long they were; the full text is drawn in the widget's

@@ -135,7 +135,10 @@ public static class LayoutRenderer
     public static (int Width, int Height) PngSize(RenderDocument d) =>
         (d.ViewportWidth, (int)Math.Ceiling(GridLayout.HeaderHeight + GridLayout.ContentHeight(d.Widgets, d.Grid) + d.Grid.Padding * 2));
 
-    public static byte[] Png(RenderDocument d)
+    public static byte[] Png(RenderDocument d) => Png(d, RenderBackend.Current);
+
+    /// <summary>The PNG drawn through another backend (the bench's SkiaSharp one).</summary>
+    public static byte[] Png(RenderDocument d, IRenderBackend backend)
     {
         var (w, h) = PngSize(d);
         var top = d.Grid.Padding + GridLayout.HeaderHeight;
@@ -144,7 +147,7 @@ public static class LayoutRenderer
             var r = GridLayout.Place(widget, d.Grid, w, top);
             return (r, DrawingWeight(widget), (Action<ICanvas>)(c => WidgetPainter.Draw(c, widget, r, d.Theme, d.Zone)));
         }).ToList();
-        return RenderBackend.Current.PngParts(w, h, d.Scale, c =>
+        return backend.PngParts(w, h, d.Scale, c =>
         {
             c.FillRect(new RectF(0, 0, w, h), d.Theme.Background);
             Header(c, d, w - 2 * d.Grid.Padding, d.Grid.Padding, d.Grid.Padding);
@@ -162,7 +165,10 @@ public static class LayoutRenderer
     /// <summary>Logical pixels per PDF point: text drawn at 12 px reads as about 8.6 pt.</summary>
     public const double PdfPixelsPerPoint = 1.4;
 
-    public static (byte[] Pdf, int Pages) Pdf(RenderDocument d, string author)
+    public static (byte[] Pdf, int Pages) Pdf(RenderDocument d, string author) => Pdf(d, author, RenderBackend.Current);
+
+    /// <summary>The PDF drawn through another backend (the bench's SkiaSharp one).</summary>
+    public static (byte[] Pdf, int Pages) Pdf(RenderDocument d, string author, IRenderBackend backend)
     {
         var p = d.Page;
         var s = 1 / PdfPixelsPerPoint;
@@ -171,10 +177,10 @@ public static class LayoutRenderer
         var footerH = p.Footer ? 24 : 0;
         var pageContentH = (p.Height - 2 * p.Margin) * PdfPixelsPerPoint - headerH - footerH;
         var gridNoPad = d.Grid with { Padding = 0 };
-        var placed = RenderBackend.Current.WithPdfMeasurer(s, m => GridLayout.Paginate(d.Widgets, gridNoPad, contentW, pageContentH, m));
+        var placed = backend.WithPdfMeasurer(s, m => GridLayout.Paginate(d.Widgets, gridNoPad, contentW, pageContentH, m));
         var pages = placed.Count == 0 ? 1 : placed.Max(x => x.Page) + 1;
         var meta = new DocumentInfo(d.Title, author, d.Subtitle, d.GeneratedAt);
-        var pdf = RenderBackend.Current.Pdf(p.Width, p.Height, pages, meta, (c, page) =>
+        var pdf = backend.Pdf(p.Width, p.Height, pages, meta, (c, page) =>
         {
             var bookmarks = new List<(string, double)>();
             c.FillRect(new RectF(0, 0, p.Width, p.Height), d.Theme.Background); // the whole page, margins included

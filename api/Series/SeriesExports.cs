@@ -108,6 +108,10 @@ public sealed partial class SeriesExports(NpgsqlDataSource db, PlannerLimits lim
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = p.Plan.Command(conn);
+        // No client-side limit on the query (Npgsql's default is 30 s to the first row): an aggregation over a large
+        // range, or a wait on a lock, may take longer before its first row. A background export is bounded by
+        // EXPORTS_JOB_TIMEOUT_SECONDS and a download by its client; both cancel the query through ct.
+        cmd.CommandTimeout = 0;
         await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
         var row = new RowBuffer(p.Plan.AllColumns.Count);
         var compressed = Compressions.Wrap(p.Compression, output);

@@ -1,7 +1,7 @@
 import type { Download, Page, TestInfo } from '@playwright/test';
 import { DashboardsPage, expect, hexRgb, login, readPdf, readPng, test } from '../fixtures';
 
-// The demo user's "Ops overview" (api/Host/DemoVisuals.cs): ten widgets on a 12-column grid, the last 24 hours in
+// The demo user's "Ops overview" (api/Demo/DemoVisuals.cs): ten widgets on a 12-column grid, the last 24 hours in
 // UTC, no saved theme, page or scale, so light, A4 portrait and 1x, 1600 pixels wide.
 const OPS = 'Ops overview';
 const VIEWPORT = 1600;

@@ -6,7 +6,7 @@ import type { Duck, Row } from '../fixtures/duckdb';
 import { excelTimeMs, formulas, readWorkbook, rowValues } from '../fixtures/excel';
 import { convertToCsv } from '../fixtures/libreoffice';
 
-// The demo data (api/Host/DemoSeed.cs): 10 servers x 5 metrics, one point a minute. A custom range inside the last
+// The demo data (api/Demo/DemoSeed.cs): 10 servers x 5 metrics, one point a minute. A custom range inside the last
 // whole hour is complete and fixed, so every test reads the same 10 x 2 x 60 rows whatever "now" is. The source of
 // truth for each binary format is the CSV export of the same request, read by DuckDB.
 const SERVERS = 10;

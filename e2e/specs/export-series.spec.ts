@@ -14,7 +14,7 @@ import {
 import { waitForChartPreview } from '../fixtures/explore';
 import type { Duck, Row } from '../fixtures/duckdb';
 
-// The demo data (api/Host/DemoSeed.cs): 10 servers x 5 metrics, one point a minute for 30 days up to the seed time;
+// The demo data (api/Demo/DemoSeed.cs): 10 servers x 5 metrics, one point a minute for 30 days up to the seed time;
 // its only gap is web-03, five days back. A custom range inside the last whole hour is therefore complete and fixed:
 // the tests never depend on "now".
 const SERVERS = 10;

@@ -4,7 +4,7 @@ import { ExplorePage, expect, login, test, type ExportRequest } from '../fixture
 import type { Api } from '../fixtures/api';
 
 // Background exports (POST /api/v1/exports) started from the export dialog, followed live over Server-Sent Events,
-// and managed on the History page. The demo data (api/Host/DemoSeed.cs): 10 servers x 5 metrics, one point a minute
+// and managed on the History page. The demo data (api/Demo/DemoSeed.cs): 10 servers x 5 metrics, one point a minute
 // for 30 days up to the seed time, so 30 days at raw resolution is about 2.1 million rows (~130 MB of CSV).
 
 const SUBMIT_PATH = '/api/v1/exports';

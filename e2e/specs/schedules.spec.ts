@@ -9,7 +9,7 @@ import { ExplorePage, expect, login, test, type ExportRequest } from '../fixture
 
 // Templates and schedules: an export saved as a template from the export dialog ("Schedule this export…"), given a
 // daily schedule on the Schedules page, and run at once from there; then a schedule that delivers each run's file to
-// an e-mail destination. The demo data (api/Host/DemoSeed.cs): 10 servers x 5 metrics, one point a minute for 30 days
+// an e-mail destination. The demo data (api/Demo/DemoSeed.cs): 10 servers x 5 metrics, one point a minute for 30 days
 // up to the seed time.
 
 /** A template as the API shows it (the fields this test reads). */

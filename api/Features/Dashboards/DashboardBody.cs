@@ -40,5 +40,5 @@ static partial class DashboardRules
     public static string Store(DashboardBody b) => JsonSerializer.Serialize(b.Layout! with { Title = b.Title!.Trim(), Format = null }, Adapters.Json);
 
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult SlugTaken(string slug) =>
-        Host.Problems.Status(409, "A dashboard with this slug exists", $"You already have a dashboard '{slug}'.");
+        Shared.Problems.Status(409, "A dashboard with this slug exists", $"You already have a dashboard '{slug}'.");
 }

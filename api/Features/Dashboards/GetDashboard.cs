@@ -1,5 +1,6 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,7 @@
 using Exports.Data;
 using Exports.Host;
 using Exports.Layouts;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;

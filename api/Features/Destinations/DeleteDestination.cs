@@ -1,4 +1,5 @@
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.HttpResults;
 

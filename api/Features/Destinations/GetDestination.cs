@@ -1,5 +1,6 @@
 using Exports.Delivery;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.HttpResults;
 

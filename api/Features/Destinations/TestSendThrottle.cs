@@ -1,4 +1,5 @@
 using Exports.Host;
+using Exports.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Destinations;

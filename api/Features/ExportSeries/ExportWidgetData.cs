@@ -3,6 +3,7 @@ using Exports.Host;
 using Exports.Jobs;
 using Exports.Layouts;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using Exports.Host;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 

@@ -1,6 +1,7 @@
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;

@@ -181,6 +181,41 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"eight small jobs on two slots took {clock.Elapsed.TotalSeconds:F1} s");
     }
 
+    /// <summary>An export that runs longer than Wolverine's default execution timeout (60 s) completes: its query waits
+    /// more than a minute for a lock before its first row (submitted on a node that runs no exports, the points table
+    /// locked, then a worker started), and the job is still processing after 62 s, then finishes with every row.</summary>
+    [Fact]
+    public async Task ExportRunningLongerThanAMinute_Completes()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("exports-cluster-").FullName;
+        var cluster = "cluster-" + Guid.NewGuid().ToString("N")[..8];
+        using var front = Start(dataDir, cluster, env: new() { ["EXPORTS_WORKER"] = "false" });
+        await HealthyAsync(front);
+        using var client = front.Client();
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(6));
+        var id = (await SubmitAsync(client, new { kind = "series", series = new { source = "servers", timeframe = new { from = from.ToString("O"), to = to.ToString("O") }, granularity = "raw", format = "csv" } })).GetProperty("id").GetString()!;
+        await using var db = Npgsql.NpgsqlDataSource.Create(api.ConnectionString);
+        var expected = await api.ScalarAsync<long>("""
+            SELECT count(*) FROM points p JOIN series s ON s.id = p.series_id JOIN sources src ON src.id = s.source_id
+            WHERE src.name = 'servers' AND src.owner_id = (SELECT id FROM users WHERE email = $1) AND p.ts >= $2 AND p.ts < $3
+            """, Exports.Demo.DemoSeed.Email, from, to);
+        await using (var conn = await db.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            await using (var lockCmd = new Npgsql.NpgsqlCommand("LOCK TABLE points IN ACCESS EXCLUSIVE MODE", conn, tx)) await lockCmd.ExecuteNonQueryAsync();
+            using var worker = Start(dataDir, cluster, concurrency: 1);
+            await HealthyAsync(worker);
+            await WaitAsync(client, id, j => j.Status() == "processing", TimeSpan.FromSeconds(60), pollMs: 100);
+            await Task.Delay(TimeSpan.FromSeconds(62));
+            Assert.Equal("processing", (await GetAsync(client, id)).Status());
+            await tx.RollbackAsync();
+            var done = await CompletedAsync(client, id);
+            Assert.Equal(expected, done.GetProperty("rowCount").GetInt64());
+            Assert.True(done.GetProperty("completedAt").GetDateTimeOffset() - done.GetProperty("startedAt").GetDateTimeOffset() > TimeSpan.FromSeconds(60));
+            Assert.Equal(1, done.GetProperty("attempts").GetInt32());
+        }
+    }
+
     /// <summary>A node with EXPORTS_WORKER=false takes requests and queues jobs but runs none: what is submitted on it
     /// runs on the worker, including more than the worker has slots for (they wait their turn there).</summary>
     [Fact]

@@ -2,6 +2,7 @@ using System.Globalization;
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Storage;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.HttpResults;
 

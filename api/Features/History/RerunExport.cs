@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 
 namespace Exports.Features.History;

@@ -1,5 +1,6 @@
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 
 namespace Exports.Features.History;

@@ -2,6 +2,7 @@ using Exports.Data;
 using Exports.Host;
 using Exports.Layouts;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 using Marten;

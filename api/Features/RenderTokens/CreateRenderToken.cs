@@ -3,6 +3,7 @@ using Exports.Data;
 using Exports.Host;
 using Exports.Layouts;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;

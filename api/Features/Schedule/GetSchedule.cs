@@ -1,12 +1,14 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Exports.Features.Schedule;
 
 /// <summary>GET /schedules/{id}: one of your schedules.</summary>
-public sealed class GetSchedule(ExportsDb db, TimeProvider clock) : Endpoint<ScheduleIdRequest, Results<Ok<ScheduleView>, ProblemHttpResult>>
+public sealed class GetSchedule(IQuerySession docs, TimeProvider clock) : Endpoint<ScheduleIdRequest, Results<Ok<ScheduleView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -15,7 +17,7 @@ public sealed class GetSchedule(ExportsDb db, TimeProvider clock) : Endpoint<Sch
     }
 
     public override async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> ExecuteAsync(ScheduleIdRequest req, CancellationToken ct) =>
-        await ScheduleQueries.ReadAsync(db, User.OwnerId(), req.Id, ct) is { } s
+        await ScheduleQueries.ReadAsync(docs, User.OwnerId(), req.Id, ct) is { } s
             ? TypedResults.Ok(ScheduleView.From(s, clock))
             : Problems.NotFound($"No schedule {req.Id}.");
 }

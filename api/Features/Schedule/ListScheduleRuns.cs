@@ -1,10 +1,12 @@
 using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
 using Source = FastEndpoints.Source;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
+using Marten;
+using Npgsql;
 
 namespace Exports.Features.Schedule;
 
@@ -20,7 +22,7 @@ public sealed class ListScheduleRunsRequest : IQueryBound
 public sealed class ListScheduleRunsValidator : Validator<ListScheduleRunsRequest>;
 
 /// <summary>GET /schedules/{id}/runs?limit=50: a schedule's runs, latest first, each with its export's state.</summary>
-public sealed class ListScheduleRuns(ExportsDb db, JobRecords jobs, Exports.Delivery.DeliveryService deliveries)
+public sealed class ListScheduleRuns(IQuerySession docs, NpgsqlDataSource db, JobRecords jobs, Exports.Delivery.DeliveryService deliveries)
     : Endpoint<ListScheduleRunsRequest, Results<Ok<List<RunView>>, ProblemHttpResult>>
 {
     public const int DefaultLimit = 50, MaxLimit = 500;
@@ -34,9 +36,8 @@ public sealed class ListScheduleRuns(ExportsDb db, JobRecords jobs, Exports.Deli
     public override async Task<Results<Ok<List<RunView>>, ProblemHttpResult>> ExecuteAsync(ListScheduleRunsRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (!await db.Schedules.AnyAsync(s => s.Id == req.Id && s.OwnerId == owner, ct)) return Problems.NotFound($"No schedule {req.Id}.");
-        var list = await db.ScheduleRuns.AsNoTracking().Where(r => r.ScheduleId == req.Id).OrderByDescending(r => r.StartedAt)
-            .Take(Math.Clamp(req.Limit ?? DefaultLimit, 1, MaxLimit)).ToListAsync(ct);
+        if (await ScheduleQueries.ReadAsync(docs, owner, req.Id, ct) is null) return Problems.NotFound($"No schedule {req.Id}.");
+        var list = await ScheduleRunStore.LatestAsync(db, owner, req.Id, Math.Clamp(req.Limit ?? DefaultLimit, 1, MaxLimit), ct);
         return TypedResults.Ok(await RunView.ManyAsync(jobs, deliveries, owner, list, ct));
     }
 }

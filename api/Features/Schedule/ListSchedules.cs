@@ -1,12 +1,12 @@
 using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Schedule;
 
 /// <summary>GET /schedules: your schedules by name, each with its next three fire times.</summary>
-public sealed class ListSchedules(ExportsDb db, TimeProvider clock) : EndpointWithoutRequest<List<ScheduleView>>
+public sealed class ListSchedules(IQuerySession docs, TimeProvider clock) : EndpointWithoutRequest<List<ScheduleView>>
 {
     public override void Configure()
     {
@@ -17,7 +17,7 @@ public sealed class ListSchedules(ExportsDb db, TimeProvider clock) : EndpointWi
     public override async Task<List<ScheduleView>> ExecuteAsync(CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var list = await db.Schedules.AsNoTracking().Where(s => s.OwnerId == owner).OrderBy(s => s.Name).ToListAsync(ct);
+        var list = await docs.Query<ExportSchedule>().Where(s => s.OwnerId == owner).OrderBy(s => s.Name).ToListAsync(ct);
         return list.Select(s => ScheduleView.From(s, clock)).ToList();
     }
 }

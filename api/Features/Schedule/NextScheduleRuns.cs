@@ -1,6 +1,8 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
+using Marten;
 using Source = FastEndpoints.Source;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +25,7 @@ public sealed class NextScheduleRunsValidator : Validator<NextScheduleRunsReques
 }
 
 /// <summary>GET /schedules/{id}/next?count=5: the next fire times, with the schedule's zone's offset.</summary>
-public sealed class NextScheduleRuns(ExportsDb db, TimeProvider clock)
+public sealed class NextScheduleRuns(IQuerySession docs, TimeProvider clock)
     : Endpoint<NextScheduleRunsRequest, Results<Ok<IReadOnlyList<DateTimeOffset>>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -33,7 +35,7 @@ public sealed class NextScheduleRuns(ExportsDb db, TimeProvider clock)
     }
 
     public override async Task<Results<Ok<IReadOnlyList<DateTimeOffset>>, ProblemHttpResult>> ExecuteAsync(NextScheduleRunsRequest req, CancellationToken ct) =>
-        await ScheduleQueries.ReadAsync(db, User.OwnerId(), req.Id, ct) is { } s
+        await ScheduleQueries.ReadAsync(docs, User.OwnerId(), req.Id, ct) is { } s
             ? TypedResults.Ok(ScheduleView.FireTimes(s, clock, req.Count ?? 5))
             : Problems.NotFound($"No schedule {req.Id}.");
 }

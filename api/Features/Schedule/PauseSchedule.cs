@@ -1,14 +1,17 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Marten;
+using Npgsql;
 using Quartz;
 
 namespace Exports.Features.Schedule;
 
 /// <summary>POST /schedules/{id}/pause: no more ticks until it is resumed; its trigger is removed with the change.</summary>
-public sealed class PauseSchedule(ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
-    : SetScheduleActive(db, schedulers, clock, log)
+public sealed class PauseSchedule(IDocumentStore store, IQuerySession docs, NpgsqlDataSource db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
+    : SetScheduleActive(store, docs, db, schedulers, clock, log)
 {
     public override void Configure() => ConfigureRoute("pause", "Pause a schedule");
 
@@ -17,8 +20,8 @@ public sealed class PauseSchedule(ExportsDb db, ISchedulerFactory schedulers, Ti
 
 /// <summary>POST /schedules/{id}/resume: ticks again from now (409 when its endAt has passed or its cron has no later
 /// fire time).</summary>
-public sealed class ResumeSchedule(ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
-    : SetScheduleActive(db, schedulers, clock, log)
+public sealed class ResumeSchedule(IDocumentStore store, IQuerySession docs, NpgsqlDataSource db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
+    : SetScheduleActive(store, docs, db, schedulers, clock, log)
 {
     public override void Configure() => ConfigureRoute("resume", "Resume a schedule");
 
@@ -26,7 +29,7 @@ public sealed class ResumeSchedule(ExportsDb db, ISchedulerFactory schedulers, T
 }
 
 /// <summary>Pause and resume: one handler. The row and its trigger change as one, or nothing changes (503).</summary>
-public abstract class SetScheduleActive(ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
+public abstract class SetScheduleActive(IDocumentStore store, IQuerySession docs, NpgsqlDataSource db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
     : Endpoint<ScheduleIdRequest, Results<Ok<ScheduleView>, ProblemHttpResult>>
 {
     protected abstract bool Active { get; }
@@ -39,15 +42,15 @@ public abstract class SetScheduleActive(ExportsDb db, ISchedulerFactory schedule
 
     public override async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> ExecuteAsync(ScheduleIdRequest req, CancellationToken ct)
     {
-        if (await ScheduleQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
+        if (await ScheduleQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
         var spec = ScheduleRules.Spec(s);
         var previous = ScheduleTriggers.Plan(s, spec, clock);
-        (s.Active, s.UpdatedAt) = (Active, clock.GetUtcNow());
+        (s.Active, s.UpdatedAt) = (Active, clock.GetUtcNow().ToMicroseconds());
         var plan = ScheduleTriggers.Plan(s, spec, clock);
         if (plan.NeverFires)
             return Problems.Status(409, "This schedule will not fire again",
                 "Its endAt has passed or its cron has no later fire time; change it with PUT /api/v1/schedules/{id}. Nothing was changed.");
-        if (!await ScheduleTriggers.SaveAsync(db, await schedulers.GetScheduler(ct), req.Id, plan, previous, log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
+        if (!await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, plan, previous, session => session.Store(s), log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
         return TypedResults.Ok(ScheduleView.From(s, clock));
     }
 }

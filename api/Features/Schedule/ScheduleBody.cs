@@ -8,7 +8,6 @@ using FastEndpoints;
 using Source = FastEndpoints.Source;
 using FluentValidation.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Schedule;
 
@@ -32,6 +31,10 @@ public record ScheduleBody
     [DontBind(Source.QueryParam)] public JobRetry? Retry { get; init; }
     /// <summary>Destination ids: each run's export is delivered to them once it completes.</summary>
     [DontBind(Source.QueryParam), JsonPropertyName("destinations")] public JsonElement? Destinations { get; init; }
+
+    /// <summary>This body as a schedule stores it: a plain body (not the update request deriving from it) in the zone
+    /// it resolved to.</summary>
+    public ScheduleBody Stored(string timezone) => new ScheduleBody(this) { Timezone = timezone };
 }
 
 /// <summary>The rules of a schedule body, in one place for the create and update validators (and the preview's,
@@ -46,10 +49,9 @@ public static class ScheduleRules
     public static async Task CheckAsync(ScheduleBody b, HttpContext http, Action<string, string> fail, CancellationToken ct)
     {
         var (owner, services) = (http.User.OwnerId(), http.RequestServices);
-        var db = services.GetRequiredService<ExportsDb>();
         var errors = new Errors();
         if (b.TemplateId is not { } tid) errors.Add("templateId", "templateId names the template to run.");
-        else if (!await db.Templates.AnyAsync(t => t.Id == tid && t.OwnerId == owner, ct)) errors.Add("templateId", $"No template {tid}.");
+        else if (await services.GetRequiredService<TemplateReader>().OwnedAsync(owner, tid, ct) is null) errors.Add("templateId", $"No template {tid}.");
         if (b.Name is { Length: > 100 }) errors.Add("name", "The name has at most 100 characters.");
         if (b.Destinations is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } d)
         {
@@ -94,12 +96,11 @@ public static class ScheduleRules
     public static ProblemHttpResult NeverFires(ScheduleBody b) =>
         Problems.Field(b.EndAt is not null ? "endAt" : b.Cron is not null ? "cron" : "frequency", "The schedule would never fire.");
 
-    /// <summary>The body as the row stores it (its zone resolved; nulls left out; as a body, whatever request
-    /// carried it).</summary>
-    public static string Store(ScheduleBody b, string timezone) => JsonSerializer.Serialize<ScheduleBody>(b with { Timezone = timezone }, Json);
+    /// <summary>The body as the document stores it: its zone resolved, as a body whatever request carried it.</summary>
+    public static ScheduleBody Store(ScheduleBody b, string timezone) => b.Stored(timezone);
 
-    /// <summary>The stored body of a schedule row.</summary>
-    public static ScheduleBody Spec(ExportSchedule s) => JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
+    /// <summary>The stored body of a schedule.</summary>
+    public static ScheduleBody Spec(ExportSchedule s) => s.Spec;
 
     public static List<Guid>? DestinationIds(JsonElement d)
     {
@@ -112,9 +113,4 @@ public static class ScheduleRules
         }
         return ids;
     }
-
-    static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Exports.Data;
 using Exports.Jobs;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 using Npgsql;
 using Quartz;
 
@@ -21,47 +21,49 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
     {
         var id = Guid.Parse(context.MergedJobDataMap.GetString(IdKey)!);
-        var kind = context.MergedJobDataMap.GetString(TriggerKind) ?? "cron";
+        var kind = context.MergedJobDataMap.GetString(TriggerKind) is { } k ? ScheduleRunNames.Trigger(k) : ScheduleTrigger.Cron;
         var scheduledFor = context.ScheduledFireTimeUtc ?? clock.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ExportsDb>();
-        var s = await db.Schedules.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+        var db = scope.ServiceProvider.GetRequiredService<NpgsqlDataSource>();
+        var docs = scope.ServiceProvider.GetRequiredService<IQuerySession>();
+        var s = await docs.LoadAsync<ExportSchedule>(id, ct);
         if (s is null)
         {
-            // Its row may be in a transaction that commits once this trigger is stored (ScheduleTriggers.SaveAsync):
-            // wait for the schedule's lock, then look again.
-            await using (var tx = await db.Database.BeginTransactionAsync(ct))
+            // Its document may be in a transaction that commits once this trigger is stored (ScheduleTriggers.SaveAsync):
+            // wait for the schedule's lock (held until that transaction ends), then look again.
+            await using (var conn = await db.OpenConnectionAsync(ct))
+            await using (var tx = await conn.BeginTransactionAsync(ct))
             {
-                await ScheduleTriggers.LockAsync(db, id, ct);
-                s = await db.Schedules.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+                await ScheduleTriggers.LockAsync(conn, tx, id, ct);
                 await tx.CommitAsync(ct);
             }
+            s = await docs.LoadAsync<ExportSchedule>(id, ct);
             if (s is null)
             {
-                // Deleted with its template (a cascade the template slice cannot see): remove the orphaned trigger.
+                // Deleted, with its template or by a delete whose trigger removal failed: remove the orphaned trigger.
                 await context.Scheduler.DeleteJob(context.JobDetail.Key, ct);
                 return;
             }
         }
-        if (!s.Active && kind == "cron") return;
-        var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
+        if (!s.Active && kind == ScheduleTrigger.Cron) return;
+        var spec = s.Spec;
         var zone = TimeZoneInfo.FindSystemTimeZoneById(s.Timezone);
-        if (kind == "cron" && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
+        if (kind == ScheduleTrigger.Cron && ScheduleSpec.WaitForWindow(spec.Window, zone, clock.GetUtcNow()) is { } opens)
         {
             if (await ScheduleTriggers.DeferAsync(context.Scheduler, id, opens, scheduledFor, ct))
-                await WaitingAsync(db, s, scheduledFor, clock.GetUtcNow(), $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", ct);
+                await ScheduleRunStore.WaitingAsync(db, s, scheduledFor, clock.GetUtcNow(), $"Outside the window {spec.Window}; runs when it opens at {opens:yyyy-MM-dd HH:mm zzz}.", ct);
             return;
         }
-        if (kind == "window" && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
-        await RunAsync(db, runs, s, kind, scheduledFor, clock, ct);
+        if (kind == ScheduleTrigger.Window && context.MergedJobDataMap.GetString("dueAt") is { } due) scheduledFor = DateTimeOffset.Parse(due, System.Globalization.CultureInfo.InvariantCulture);
+        await RunAsync(db, scope.ServiceProvider.GetRequiredService<TemplateReader>(), runs, s, kind, scheduledFor, clock, ct);
     }
 
     /// <summary>Queues the export and records the run. Returns the run, or null when this tick already ran.</summary>
-    public static async Task<ScheduleRun?> RunAsync(ExportsDb db, TemplateRuns runs, ExportSchedule s, string kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
+    public static async Task<ScheduleRun?> RunAsync(NpgsqlDataSource db, TemplateReader templates, TemplateRuns runs, ExportSchedule s, ScheduleTrigger kind, DateTimeOffset scheduledFor, TimeProvider clock, CancellationToken ct)
     {
-        var template = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Id == s.TemplateId, ct);
-        if (template is null) return await RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
-        var spec = JsonSerializer.Deserialize<ScheduleBody>(s.Spec, JsonSerializerOptions.Web)!;
+        var template = await templates.FindAsync(s.TemplateId, ct);
+        if (template is null) return await ScheduleRunStore.RefusedAsync(db, s, kind, scheduledFor, "The template no longer exists.", clock, ct);
+        var spec = s.Spec;
         var node = System.Text.Json.Nodes.JsonNode.Parse(template.Request)!.AsObject();
         if (spec.Retry is { } r) node["retry"] = JsonSerializer.SerializeToNode(r, JsonSerializerOptions.Web);
         if (spec.Destinations is { } d && ScheduleRules.DestinationIds(d) is { Count: > 0 } ids)
@@ -69,7 +71,7 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
         var request = node.ToJsonString();
         var runId = Guid.CreateVersion7();
         var startedAt = clock.GetUtcNow();
-        var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind}:{scheduledFor.UtcTicks}", ct,
+        var (ok, refused) = await runs.RunAsync(s.OwnerId, template.Name, request, null, $"schedule:{s.Id:N}:{kind.Name()}:{scheduledFor.UtcTicks}", ct,
             recorded: async (conn, job, token) =>
             {
                 // In the job's transaction: the run and its export appear together. A row this tick already has
@@ -80,63 +82,11 @@ public sealed class ScheduleJob(IServiceScopeFactory scopes, TemplateRuns runs, 
                     ON CONFLICT (schedule_id, scheduled_for, trigger) DO UPDATE SET export_id = EXCLUDED.export_id, status = 'queued', error = NULL
                     RETURNING id
                     """, conn);
-                foreach (var v in new object[] { runId, s.Id, s.OwnerId, job.Id, kind, scheduledFor, startedAt }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+                foreach (var v in new object[] { runId, s.Id, s.OwnerId, job.Id, kind.Name(), scheduledFor, startedAt }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
                 runId = (Guid)(await cmd.ExecuteScalarAsync(token))!;
             });
-        if (refused is not null) return await RefusedAsync(db, s, kind, scheduledFor, $"{refused.Title}. {refused.Detail}".Trim(), clock, ct);
+        if (refused is not null) return await ScheduleRunStore.RefusedAsync(db, s, kind, scheduledFor, $"{refused.Title}. {refused.Detail}".Trim(), clock, ct);
         if (ok!.Replayed) return null;
-        return await db.ScheduleRuns.AsNoTracking().FirstOrDefaultAsync(x => x.Id == runId, ct);
-    }
-
-    /// <summary>Records a refused run. A tick (cron or window) folds into the schedule's latest run when that is a
-    /// refused tick too, so a quota that refuses every tick costs one row, not one per tick; "run now" always gets
-    /// its own row (its caller is shown it).</summary>
-    static async Task<ScheduleRun?> RefusedAsync(ExportsDb db, ExportSchedule s, string kind, DateTimeOffset scheduledFor, string error, TimeProvider clock, CancellationToken ct)
-    {
-        if (kind != "manual")
-        {
-            Guid? folded = null;
-            var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-            await db.Database.OpenConnectionAsync(ct);
-            try
-            {
-                await using var cmd = new NpgsqlCommand("""
-                    UPDATE schedule_runs r SET repeats = r.repeats + 1, last_scheduled_for = $2, error = $3
-                    FROM (SELECT id, status, trigger FROM schedule_runs WHERE schedule_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1) latest
-                    WHERE r.id = latest.id AND latest.status = 'refused' AND latest.trigger <> 'manual'
-                      AND r.scheduled_for <> $2 AND r.last_scheduled_for IS DISTINCT FROM $2
-                    RETURNING r.id
-                    """, conn);
-                foreach (var v in new object[] { s.Id, scheduledFor, error }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
-                folded = await cmd.ExecuteScalarAsync(ct) as Guid?;
-            }
-            finally { await db.Database.CloseConnectionAsync(); }
-            if (folded is { } f) return await db.ScheduleRuns.AsNoTracking().FirstOrDefaultAsync(x => x.Id == f, ct);
-        }
-        var run = new ScheduleRun
-        {
-            Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = kind, ScheduledFor = scheduledFor,
-            StartedAt = clock.GetUtcNow(), Status = "refused", Error = error,
-        };
-        return await InsertOnceAsync(db, run, ct) ? run : null;
-    }
-
-    static Task WaitingAsync(ExportsDb db, ExportSchedule s, DateTimeOffset scheduledFor, DateTimeOffset now, string message, CancellationToken ct) =>
-        InsertOnceAsync(db, new ScheduleRun
-        {
-            Id = Guid.CreateVersion7(), ScheduleId = s.Id, OwnerId = s.OwnerId, Trigger = "cron", ScheduledFor = scheduledFor,
-            StartedAt = now, Status = "waiting", Error = message,
-        }, ct);
-
-    /// <summary>Inserts a run unless its tick already has one (a second firing of the same tick).</summary>
-    static async Task<bool> InsertOnceAsync(ExportsDb db, ScheduleRun run, CancellationToken ct)
-    {
-        db.ScheduleRuns.Add(run);
-        try { await db.SaveChangesAsync(ct); return true; }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: "23505" })
-        {
-            db.ChangeTracker.Clear();
-            return false;
-        }
+        return await ScheduleRunStore.FindAsync(db, runId, ct);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Exports.Host;
 using Exports.Tests.Infrastructure;
 
 namespace Exports.Tests.Features.Schedule;
@@ -94,7 +95,7 @@ public sealed class SchedulePreviewTests(ApiFixture api)
     public async Task BadSpecs_AreProblemDetailsOnTheirFields_AndNothingIsStored()
     {
         var c = api.Demo();
-        var before = await api.ScalarAsync<long>("SELECT count(*) FROM schedules");
+        var before = await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule");
         var cron = await (await c.PostJsonAsync("/api/v1/schedules/preview", new { cron = "61 * * * *", timezone = "UTC" })).ProblemAsync(400, "cron");
         Assert.StartsWith("Not a valid cron expression", cron.GetProperty("errors").GetProperty("cron")[0].GetString());
         await (await c.PostJsonAsync("/api/v1/schedules/preview", new { cron = "0 9 * * *", timezone = "Mars/Olympus" })).ProblemAsync(400, "timezone");
@@ -106,7 +107,7 @@ public sealed class SchedulePreviewTests(ApiFixture api)
         await (await c.PostJsonAsync("/api/v1/schedules/preview?count=0", new { cron = "0 9 * * *", timezone = "UTC" })).ProblemAsync(400, "count");
         await (await c.PostJsonAsync("/api/v1/schedules/preview?count=21", new { cron = "0 9 * * *", timezone = "UTC" })).ProblemAsync(400, "count");
         await (await c.PostJsonAsync("/api/v1/schedules/preview", new { timezone = "UTC" })).ProblemAsync(400, "frequency");
-        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM schedules"));
+        Assert.Equal(before, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule"));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed record RunView(Guid Id, string Trigger, DateTimeOffset ScheduledFo
         return runs.Select(r =>
         {
             var j = r.ExportId is { } e && exports.TryGetValue(e, out var x) ? x : null;
-            return new RunView(r.Id, r.Trigger, r.ScheduledFor, r.StartedAt, r.Status, r.Error, r.ExportId, j?.Status, j?.FileName, j?.SizeBytes, j?.RowCount, j?.Error,
+            return new RunView(r.Id, r.Trigger.Name(), r.ScheduledFor, r.StartedAt, r.Status.Name(), r.Error, r.ExportId, j?.Status, j?.FileName, j?.SizeBytes, j?.RowCount, j?.Error,
                 j is null ? [] : results[j.Id].ToList(), r.Repeats, r.LastScheduledFor);
         }).ToList();
     }

@@ -23,7 +23,7 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
         return (owner, c, (await r.JsonAsync()).GetProperty("id").GetString()!);
     }
 
-    Task<long> SchedulesOf(Guid owner) => api.ScalarAsync<long>("SELECT count(*) FROM schedules WHERE owner_id = $1", owner);
+    Task<long> SchedulesOf(Guid owner) => api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner);
 
     /// <summary>The cron triggers of every schedule Quartz holds, with their cron expressions.</summary>
     async Task<Dictionary<string, string>> TriggersAsync() =>
@@ -83,10 +83,17 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
     {
         var (owner, c, template) = await OwnerAsync();
         var id = Guid.NewGuid();
-        await api.ScalarAsync<int>("""
-            INSERT INTO schedules (id, owner_id, template_id, name, spec, cron, timezone, active, created_at, updated_at)
-            VALUES ($1, $2, $3, 'legacy', '{"cron":"0 0 9 * * ?","startAt":"9999-12-31T00:00:00+00:00"}', '0 0 9 * * ?', 'UTC', true, now(), now()) RETURNING 1
-            """, id, owner, Guid.Parse(template));
+        // As the importer brings such a row over from the old table (its spec read as the old version read it).
+        await using (var docs = api.Host.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession())
+        {
+            docs.Insert(new Exports.Features.Schedule.ExportSchedule
+            {
+                Id = id, OwnerId = owner, TemplateId = Guid.Parse(template), Name = "legacy", Cron = "0 0 9 * * ?", Timezone = "UTC", Active = true,
+                Spec = LegacyImport.ScheduleSpecOf("""{"cron":"0 0 9 * * ?","startAt":"9999-12-31T00:00:00+00:00"}"""),
+                CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await docs.SaveChangesAsync();
+        }
         var list = await (await c.GetAsync("/api/v1/schedules")).JsonAsync();
         Assert.Empty(Assert.Single(list.EnumerateArray()).GetProperty("nextRuns").EnumerateArray());
         Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/schedules/{id}")).StatusCode);
@@ -128,7 +135,7 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
         var (_, c, template) = await OwnerAsync();
         var created = await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC", name = "before" })).JsonAsync();
         var id = created.GetProperty("id").GetString()!;
-        async Task<object?[]> Row() => (await api.RowsAsync("SELECT name, cron, spec::text, active, updated_at FROM schedules WHERE id = $1", Guid.Parse(id))).Single();
+        async Task<object?[]> Row() => (await api.RowsAsync($"SELECT data ->> 'name', data ->> 'cron', (data -> 'spec')::text, (data ->> 'active')::bool, data ->> 'updatedAt' FROM {Documents.Schema}.mt_doc_schedule WHERE id = $1", Guid.Parse(id))).Single();
         var before = await Row();
         Assert.Equal("0 0 9 * * ?", (await TriggersAsync())[TriggerName(id)]);
 
@@ -158,9 +165,9 @@ public sealed class ScheduleSafetyTests(ApiFixture api)
         var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", endAt = DateTimeOffset.UtcNow.AddDays(30) })).JsonAsync()).GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await c.PostAsync($"/api/v1/schedules/{id}/pause", null)).StatusCode);
         // Time passes: the schedule's end is now behind it.
-        await api.ScalarAsync<int>("UPDATE schedules SET spec = jsonb_set(spec, '{endAt}', to_jsonb($2::text)) WHERE id = $1 RETURNING 1", Guid.Parse(id), DateTimeOffset.UtcNow.AddDays(-1).ToString("O"));
+        await api.ScalarAsync<int>($"UPDATE {Documents.Schema}.mt_doc_schedule SET data = jsonb_set(data, '{{spec,endAt}}', to_jsonb($2::text)) WHERE id = $1 RETURNING 1", Guid.Parse(id), DateTimeOffset.UtcNow.AddDays(-1).ToString("O"));
         await (await c.PostAsync($"/api/v1/schedules/{id}/resume", null)).ProblemAsync(409);
-        Assert.False(await api.ScalarAsync<bool>("SELECT active FROM schedules WHERE id = $1", Guid.Parse(id)));
+        Assert.False(await api.ScalarAsync<bool>($"SELECT (data ->> 'active')::bool FROM {Documents.Schema}.mt_doc_schedule WHERE id = $1", Guid.Parse(id)));
         Assert.False((await TriggersAsync()).ContainsKey(TriggerName(id)));
         await c.DeleteAsync($"/api/v1/schedules/{id}");
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Exports.Host;
 using Exports.Tests.Infrastructure;
 using static Exports.Tests.Infrastructure.JobTestKit;
 
@@ -74,7 +75,7 @@ public sealed class ScheduleTests(ApiFixture api)
     {
         var c = api.Demo();
         var template = await TemplateAsync(c);
-        var before = await api.ScalarAsync<long>("SELECT count(*) FROM schedules");
+        var before = await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule");
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * *", timezone = "UTC" })).ProblemAsync(400, "cron");
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "9am" } })).ProblemAsync(400, "frequency.time");
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "daily", time = "09:00" }, timezone = "Mars/Olympus" })).ProblemAsync(400, "timezone");
@@ -82,7 +83,7 @@ public sealed class ScheduleTests(ApiFixture api)
         await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *", retry = new { attempts = 50, backoff = "random" } })).ProblemAsync(400, "retry.attempts");
         var (_, stranger) = await api.NewUserAsync();
         await (await stranger.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 9 * * *" })).ProblemAsync(400, "templateId");
-        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM schedules"));
+        Assert.Equal(before, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule"));
     }
 
     [Fact]
@@ -193,5 +194,77 @@ public sealed class ScheduleTests(ApiFixture api)
         Assert.Equal("waiting", run.GetProperty("status").GetString());
         Assert.Contains("Outside the window", run.GetProperty("error").GetString());
         Assert.False(run.TryGetProperty("exportId", out var e) && e.ValueKind != JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task DeletingASchedule_DeletesItsRunsAndItsQuartzJob_NotAnotherSchedules()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var template = (await (await c.PostJsonAsync("/api/v1/templates", new { name = "notes", request = TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
+        async Task<string> Schedule() =>
+            (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC" })).JsonAsync()).GetProperty("id").GetString()!;
+        var (gone, kept) = (await Schedule(), await Schedule());
+        foreach (var id in new[] { gone, kept })
+            Assert.Equal(HttpStatusCode.Accepted, (await c.PostAsync($"/api/v1/schedules/{id}/run", null)).StatusCode);
+        Task<long> Jobs(string id) => api.ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_group = 'schedules' AND job_name = $1", $"schedule-{Guid.Parse(id):N}");
+        Assert.Equal((1L, 1L), (await Jobs(gone), await Jobs(kept)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/schedules/{gone}")).StatusCode);
+        // No foreign key does it any more (schedules are documents): the delete takes the runs in its transaction.
+        Assert.Equal([Guid.Parse(kept)], (await api.RowsAsync("SELECT schedule_id FROM schedule_runs WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
+        Assert.Equal((0L, 1L), (await Jobs(gone), await Jobs(kept)));
+        await (await c.GetAsync($"/api/v1/schedules/{gone}/runs")).ProblemAsync(404);
+        Assert.Single((await RunsAsync(c, kept)).EnumerateArray());
+        await c.DeleteAsync($"/api/v1/schedules/{kept}");
+    }
+
+    [Fact]
+    public async Task Runs_ListLatestFirst_UpToTheLimit_WithTheirStoredNames_AndOnlyForTheirOwner()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var template = (await (await c.PostJsonAsync("/api/v1/templates", new { name = "notes", request = TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
+        var id = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC" })).JsonAsync()).GetProperty("id").GetString()!;
+        var t0 = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        // Four runs as rows: two started at the same instant (the later id lists first), one refused with folded ticks.
+        var rows = new (Guid Id, string Trigger, int Hours, int Started, string Status, int Repeats)[]
+        {
+            (Guid.Parse("00000000-0000-7000-8000-000000000001"), "cron", 0, 0, "queued", 0),
+            (Guid.Parse("00000000-0000-7000-8000-000000000002"), "window", 1, 10, "waiting", 0),
+            (Guid.Parse("00000000-0000-7000-8000-000000000003"), "cron", 2, 10, "refused", 2),
+            (Guid.Parse("00000000-0000-7000-8000-000000000004"), "manual", 3, 5, "queued", 0),
+        };
+        foreach (var r in rows)
+        {
+            await using var cmd = api.Db.CreateCommand("""
+                INSERT INTO schedule_runs (id, schedule_id, owner_id, trigger, scheduled_for, started_at, status, error, repeats, last_scheduled_for)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                """);
+            foreach (var v in new object[] { r.Id, Guid.Parse(id), owner, r.Trigger, t0.AddHours(r.Hours), t0.AddMinutes(r.Started), r.Status,
+                         r.Status == "queued" ? DBNull.Value : $"why {r.Trigger}", r.Repeats, r.Repeats > 0 ? t0.AddDays(r.Repeats) : DBNull.Value })
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = v });
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var all = (await RunsAsync(c, id)).EnumerateArray().ToList();
+        Assert.Equal(["3", "2", "4", "1"], all.Select(r => r.GetProperty("id").GetString()![^1..]));
+        Assert.Equal(["cron", "window", "manual", "cron"], all.Select(r => r.GetProperty("trigger").GetString()));
+        Assert.Equal(["refused", "waiting", "queued", "queued"], all.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(2, all[0].GetProperty("repeats").GetInt32());
+        Assert.Equal(t0.AddDays(2), all[0].GetProperty("lastScheduledFor").GetDateTimeOffset());
+        Assert.Equal("why cron", all[0].GetProperty("error").GetString());
+        Assert.Equal(t0.AddHours(2), all[0].GetProperty("scheduledFor").GetDateTimeOffset());
+        Assert.Equal(t0.AddMinutes(10), all[0].GetProperty("startedAt").GetDateTimeOffset());
+        Assert.True(!all[2].TryGetProperty("error", out var none) || none.ValueKind == JsonValueKind.Null);
+
+        var two = (await (await c.GetAsync($"/api/v1/schedules/{id}/runs?limit=2")).JsonAsync()).EnumerateArray();
+        Assert.Equal(["3", "2"], two.Select(r => r.GetProperty("id").GetString()![^1..]));
+        var one = (await (await c.GetAsync($"/api/v1/schedules/{id}/runs?limit=0")).JsonAsync()).EnumerateArray();
+        Assert.Equal(["3"], one.Select(r => r.GetProperty("id").GetString()![^1..]));
+
+        var (_, other) = await api.NewUserAsync();
+        await (await other.GetAsync($"/api/v1/schedules/{id}/runs")).ProblemAsync(404);
+        await (await other.PostAsync($"/api/v1/schedules/{id}/run", null)).ProblemAsync(404);
+        Assert.Equal(4L, await api.ScalarAsync<long>("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1", Guid.Parse(id)));
+        await c.DeleteAsync($"/api/v1/schedules/{id}");
     }
 }

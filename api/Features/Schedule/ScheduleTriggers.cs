@@ -1,5 +1,6 @@
 using Exports.Data;
-using Microsoft.EntityFrameworkCore;
+using Marten;
+using Npgsql;
 using Quartz;
 
 namespace Exports.Features.Schedule;
@@ -59,31 +60,35 @@ public static class ScheduleTriggers
         catch (SchedulerException e) { log.LogWarning(e, "Could not drop the window firings of schedule job {Job}; they run under the new spec", plan.Job.Key); }
     }
 
-    /// <summary>Writes a schedule's row and its Quartz state as one: the row's transaction (holding the schedule's
-    /// lock, which a tick of a schedule it cannot find yet waits for) commits only after Quartz has taken the plan;
-    /// if Quartz refuses, the transaction rolls back; if the commit fails, Quartz gets <paramref name="previous"/>
-    /// back (null: the schedule is new, its job is deleted). <paramref name="write"/> makes the row change (add,
-    /// update or remove) in the context. Returns false when nothing was changed.</summary>
-    public static async Task<bool> SaveAsync(ExportsDb db, IScheduler scheduler, Guid id, TriggerPlan plan, TriggerPlan? previous, ILogger log, CancellationToken ct)
+    /// <summary>Writes a schedule's document and its Quartz state as one: the document's transaction (holding the
+    /// schedule's lock, which a tick of a schedule it cannot find yet waits for) commits only after Quartz has taken
+    /// the plan; if Quartz refuses, the transaction rolls back; if the commit fails, Quartz gets <paramref name="previous"/>
+    /// back (null: the schedule is new, its job is deleted). <paramref name="write"/> makes the change (store or delete,
+    /// and what goes with it) in a session on that transaction. Returns false when nothing was changed.</summary>
+    public static async Task<bool> SaveAsync(IDocumentStore store, NpgsqlDataSource db, IScheduler scheduler, Guid id, TriggerPlan plan, TriggerPlan? previous,
+        Action<IDocumentSession> write, ILogger log, CancellationToken ct)
     {
-        // Past this point the client going away must not split the row from its trigger.
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await LockAsync(conn, tx, id, ct);
+        await using (var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx)))
+        {
+            write(session);
+            await session.SaveChangesAsync(ct);
+        }
+        // Past this point the client going away must not split the document from its trigger.
         var none = CancellationToken.None;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await LockAsync(db, id, ct);
-        await db.SaveChangesAsync(ct);
         try { await ApplyAsync(scheduler, plan, log, none); }
         catch (Exception e) when (e is SchedulerException or System.Data.Common.DbException or TimeoutException)
         {
-            log.LogError(e, "Quartz refused the trigger of schedule {Schedule}; its row is rolled back", id);
+            log.LogError(e, "Quartz refused the trigger of schedule {Schedule}; its document is rolled back", id);
             await tx.RollbackAsync(none);
-            db.ChangeTracker.Clear();
             return false;
         }
         try { await tx.CommitAsync(none); }
         catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
         {
             log.LogError(e, "Saving schedule {Schedule} failed after its trigger changed; putting the trigger back", id);
-            db.ChangeTracker.Clear();
             try { await ApplyAsync(scheduler, previous ?? new TriggerPlan(plan.Job, null, false), log, none); }
             catch (SchedulerException again) { log.LogError(again, "Could not put back the trigger of schedule {Schedule}; its next tick sets it right", id); }
             return false;
@@ -95,12 +100,16 @@ public static class ScheduleTriggers
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unavailable(HttpContext http)
     {
         http.Response.Headers.RetryAfter = "5";
-        return Exports.Host.Problems.Status(503, "The scheduler is not available", "Nothing was changed; try again shortly.");
+        return Exports.Shared.Problems.Status(503, "The scheduler is not available", "Nothing was changed; try again shortly.");
     }
 
-    /// <summary>The schedule's transaction lock (advisory, so it also covers a row that is not committed yet).</summary>
-    public static Task LockAsync(ExportsDb db, Guid id, CancellationToken ct) =>
-        db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtextextended({0}, 0))", ["schedule:" + id.ToString("N")], ct);
+    /// <summary>The schedule's transaction lock (advisory, so it also covers a document that is not committed yet).</summary>
+    public static async Task LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = "schedule:" + id.ToString("N") });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>A one-off firing when the window opens, for ticks that came outside it: one per opening, however
     /// many ticks waited for it. False when that opening was already booked.</summary>
@@ -110,7 +119,7 @@ public static class ScheduleTriggers
         if (await scheduler.Exists(key, ct)) return false;
         var trigger = TriggerBuilder.Create(TimeProvider.System)
             .WithIdentity(key).ForJob(Job(id))
-            .UsingJobData(ScheduleJob.TriggerKind, "window").UsingJobData("dueAt", dueAt.ToString("O"))
+            .UsingJobData(ScheduleJob.TriggerKind, ScheduleTrigger.Window.Name()).UsingJobData("dueAt", dueAt.ToString("O"))
             .StartAt(at).Build();
         try { await scheduler.ScheduleJob(trigger, default, ct); }
         catch (ObjectAlreadyExistsException) { return false; }

@@ -1,6 +1,5 @@
-using Exports.Data;
 using FastEndpoints;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Schedule;
 
@@ -24,7 +23,7 @@ public sealed record ScheduleView(Guid Id, Guid TemplateId, string Name, string 
             var spec = ScheduleRules.Spec(s);
             return ScheduleSpec.Next(s.Cron, TimeZoneInfo.FindSystemTimeZoneById(s.Timezone), clock.GetUtcNow(), count, spec.StartAt, spec.EndAt);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException or System.Text.Json.JsonException) { return []; }
+        catch (Exception e) when (e is ArgumentException or FormatException or TimeZoneNotFoundException or InvalidTimeZoneException) { return []; }
     }
 }
 
@@ -40,11 +39,10 @@ public sealed class ScheduleIdValidator : Validator<ScheduleIdRequest>;
 
 static class ScheduleQueries
 {
-    /// <summary>The caller's schedule, tracked (for a change), or null.</summary>
-    public static Task<ExportSchedule?> FindAsync(ExportsDb db, Guid owner, Guid id, CancellationToken ct) =>
-        db.Schedules.FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == owner, ct);
+    /// <summary>The caller's schedule, or null (a stranger's reads as none: 404, not 403).</summary>
+    public static async Task<ExportSchedule?> FindAsync(IQuerySession docs, Guid owner, Guid id, CancellationToken ct) =>
+        await docs.LoadAsync<ExportSchedule>(id, ct) is { } s && s.OwnerId == owner ? s : null;
 
-    /// <summary>The caller's schedule, read only, or null.</summary>
-    public static Task<ExportSchedule?> ReadAsync(ExportsDb db, Guid owner, Guid id, CancellationToken ct) =>
-        db.Schedules.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id && s.OwnerId == owner, ct);
+    /// <summary>The caller's schedule, or null.</summary>
+    public static Task<ExportSchedule?> ReadAsync(IQuerySession docs, Guid owner, Guid id, CancellationToken ct) => FindAsync(docs, owner, id, ct);
 }

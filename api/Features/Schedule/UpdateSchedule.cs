@@ -1,7 +1,10 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
+using Marten;
+using Npgsql;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
 
@@ -20,7 +23,7 @@ public sealed class UpdateScheduleValidator : Validator<UpdateScheduleRequest>
 
 /// <summary>PUT /schedules/{id}: replaces the schedule's body (checked as a create checks it, once the schedule is
 /// found); the row and its trigger change as one, or nothing changes and the answer is 503.</summary>
-public sealed class UpdateSchedule(ExportsDb db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
+public sealed class UpdateSchedule(IDocumentStore store, IQuerySession docs, NpgsqlDataSource db, ISchedulerFactory schedulers, TimeProvider clock, ILogger<ScheduleJob> log)
     : Endpoint<UpdateScheduleRequest, Results<Ok<ScheduleView>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -35,17 +38,17 @@ public sealed class UpdateSchedule(ExportsDb db, ISchedulerFactory schedulers, T
 
     public override async Task<Results<Ok<ScheduleView>, ProblemHttpResult>> ExecuteAsync(UpdateScheduleRequest req, CancellationToken ct)
     {
-        if (await ScheduleQueries.FindAsync(db, User.OwnerId(), req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
+        if (await ScheduleQueries.FindAsync(docs, User.OwnerId(), req.Id, ct) is not { } s) return Problems.NotFound($"No schedule {req.Id}.");
         if (ValidationFailed) return ScheduleRules.Invalid(ValidationFailures);
         var (cron, zone) = ScheduleRules.Translated(req);
         var tz = zone.Id;
         var previous = ScheduleTriggers.Plan(s, ScheduleRules.Spec(s), clock);
-        (s.TemplateId, s.Cron, s.Timezone, s.Active, s.UpdatedAt) = (req.TemplateId!.Value, cron, tz, req.Active ?? s.Active, clock.GetUtcNow());
+        (s.TemplateId, s.Cron, s.Timezone, s.Active, s.UpdatedAt) = (req.TemplateId!.Value, cron, tz, req.Active ?? s.Active, clock.GetUtcNow().ToMicroseconds());
         if (req.Name?.Trim() is { Length: > 0 } n) s.Name = n;
         s.Spec = ScheduleRules.Store(req, tz);
         var plan = ScheduleTriggers.Plan(s, req, clock);
         if (plan.NeverFires) return ScheduleRules.NeverFires(req);
-        if (!await ScheduleTriggers.SaveAsync(db, await schedulers.GetScheduler(ct), req.Id, plan, previous, log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
+        if (!await ScheduleTriggers.SaveAsync(store, db, await schedulers.GetScheduler(ct), req.Id, plan, previous, session => session.Store(s), log, ct)) return ScheduleTriggers.Unavailable(HttpContext);
         return TypedResults.Ok(ScheduleView.From(s, clock));
     }
 }

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using Exports.Host;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.Features;

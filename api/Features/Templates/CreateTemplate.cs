@@ -2,7 +2,7 @@ using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
 using FastEndpoints;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Templates;
 
@@ -11,8 +11,9 @@ public sealed class CreateTemplateValidator : Validator<TemplateBody>
     public CreateTemplateValidator() => Include(new TemplateBodyRules());
 }
 
-/// <summary>POST /templates: a saved export request, name unique per owner (409 otherwise).</summary>
-public sealed class CreateTemplate(ExportsDb db, TemplateRuns runs, TimeProvider clock) : Endpoint<TemplateBody>
+/// <summary>POST /templates: a saved export request, name unique per owner (409 otherwise). Starts the template's
+/// event stream with version 1; the Template document is projected in the same transaction.</summary>
+public sealed class CreateTemplate(IDocumentSession docs, TemplateRuns runs, TimeProvider clock) : Endpoint<TemplateBody>
 {
     public override void Configure()
     {
@@ -29,17 +30,15 @@ public sealed class CreateTemplate(ExportsDb db, TemplateRuns runs, TimeProvider
         var (json, refused) = await TemplateChecks.RequestAsync(body, owner, runs, ct);
         if (refused is not null) return JobResults.Refused(refused, HttpContext);
         var name = body.Name!.Trim();
-        if (await db.Templates.AnyAsync(t => t.OwnerId == owner && t.Name.ToLower() == name.ToLower(), ct)) return TemplateChecks.NameTaken(name);
-        var now = clock.GetUtcNow();
-        var t = new ExportTemplate
-        {
-            Id = Guid.CreateVersion7(now), OwnerId = owner, Name = name, Description = body.Description?.Trim() ?? "",
-            Request = json!, Version = 1, CreatedAt = now, UpdatedAt = now,
-        };
-        db.Templates.Add(t);
-        // The unique index (owner, lower(name)) decides between two creates racing past the check above.
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException e) when (TemplateChecks.IsUniqueViolation(e)) { return TemplateChecks.Conflict(e, name); }
-        return TypedResults.Created($"/api/v1/templates/{t.Id}", TemplateView.From(t));
+        var key = Template.KeyOf(name);
+        if (await docs.Query<Template>().AnyAsync(t => t.OwnerId == owner && t.NameKey == key, ct)) return TemplateChecks.NameTaken(name);
+        var now = clock.GetUtcNow().ToMicroseconds();
+        var id = Guid.CreateVersion7(now);
+        docs.Events.StartStream<Template>(id, new TemplateCreated(id, owner, name, body.Description?.Trim() ?? "", json!, owner, now));
+        // The unique index (owner, name_key) decides between two creates racing past the check above.
+        try { await docs.SaveChangesAsync(ct); }
+        catch (Exception e) when (TemplateChecks.IsNameTaken(e)) { return TemplateChecks.NameTaken(name); }
+        var t = await docs.LoadAsync<Template>(id, ct);
+        return TypedResults.Created($"/api/v1/templates/{id}", TemplateView.From(t!));
     }
 }

@@ -1,14 +1,15 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
-using FluentValidation;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Templates;
 
-/// <summary>GET /templates/{id}: one template with its version list, newest first.</summary>
-public sealed class GetTemplate(ExportsDb db) : Endpoint<TemplateIdRequest, Results<Ok<TemplateView>, ProblemHttpResult>>
+/// <summary>GET /templates/{id}: one template with its version list, newest first (each version's event in the
+/// template's stream, with when it was saved).</summary>
+public sealed class GetTemplate(IQuerySession docs) : Endpoint<TemplateIdRequest, Results<Ok<TemplateView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -19,11 +20,15 @@ public sealed class GetTemplate(ExportsDb db) : Endpoint<TemplateIdRequest, Resu
     public override async Task<Results<Ok<TemplateView>, ProblemHttpResult>> ExecuteAsync(TemplateIdRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var t = await db.Templates.AsNoTracking().FirstOrDefaultAsync(x => x.Id == req.Id && x.OwnerId == owner, ct);
-        if (t is null) return Problems.NotFound($"No template {req.Id}.");
-        var versions = await db.TemplateVersions.AsNoTracking().Where(v => v.TemplateId == req.Id).OrderByDescending(v => v.Version)
-            .Select(v => new TemplateVersionInfo(v.Version, v.CreatedAt)).ToListAsync(ct);
-        versions.Insert(0, new TemplateVersionInfo(t.Version, t.UpdatedAt));
+        var t = await docs.LoadAsync<Template>(req.Id, ct);
+        if (t is null || t.OwnerId != owner) return Problems.NotFound($"No template {req.Id}.");
+        var events = await docs.Events.FetchStreamAsync(req.Id, t.Version, token: ct);
+        var versions = events.Select(e => e.Data switch
+            {
+                TemplateCreated c => new TemplateVersionInfo((int)e.Version, c.At),
+                TemplateUpdated u => new TemplateVersionInfo((int)e.Version, u.At),
+                _ => null,
+            }).OfType<TemplateVersionInfo>().OrderByDescending(v => v.Version).ToList();
         return TypedResults.Ok(TemplateView.From(t, versions));
     }
 }

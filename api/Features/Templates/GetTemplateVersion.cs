@@ -1,9 +1,10 @@
 using Exports.Data;
 using Exports.Host;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
+using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 
 namespace Exports.Features.Templates;
 
@@ -18,8 +19,9 @@ public sealed class GetTemplateVersionValidator : Validator<TemplateVersionReque
     public GetTemplateVersionValidator() => RuleFor(r => r.Version).GreaterThan(0).WithMessage("Versions count from 1.").OverridePropertyName("version");
 }
 
-/// <summary>GET /templates/{id}/versions/{version}: a template as one of its versions was saved.</summary>
-public sealed class GetTemplateVersion(ExportsDb db) : Endpoint<TemplateVersionRequest, Results<Ok<TemplateView>, ProblemHttpResult>>
+/// <summary>GET /templates/{id}/versions/{version}: a template as one of its versions was saved: its stream
+/// aggregated up to that version.</summary>
+public sealed class GetTemplateVersion(IQuerySession docs) : Endpoint<TemplateVersionRequest, Results<Ok<TemplateView>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -30,15 +32,10 @@ public sealed class GetTemplateVersion(ExportsDb db) : Endpoint<TemplateVersionR
     public override async Task<Results<Ok<TemplateView>, ProblemHttpResult>> ExecuteAsync(TemplateVersionRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var t = await db.Templates.AsNoTracking().FirstOrDefaultAsync(x => x.Id == req.Id && x.OwnerId == owner, ct);
-        if (t is null) return Problems.NotFound($"No template {req.Id}.");
+        var t = await docs.LoadAsync<Template>(req.Id, ct);
+        if (t is null || t.OwnerId != owner) return Problems.NotFound($"No template {req.Id}.");
         if (req.Version == t.Version) return TypedResults.Ok(TemplateView.From(t));
-        var v = await db.TemplateVersions.AsNoTracking().FirstOrDefaultAsync(x => x.TemplateId == req.Id && x.Version == req.Version, ct);
-        return v is null ? Problems.NotFound($"Template {req.Id} has no version {req.Version}.")
-            : TypedResults.Ok(TemplateView.From(new ExportTemplate
-            {
-                Id = req.Id, OwnerId = owner, Name = v.Name, Description = v.Description, Request = v.Request, Version = v.Version,
-                CreatedAt = t.CreatedAt, UpdatedAt = v.CreatedAt,
-            }));
+        var v = req.Version > t.Version ? null : await docs.Events.AggregateStreamAsync<Template>(req.Id, version: req.Version, token: ct);
+        return v is null || v.Version != req.Version ? Problems.NotFound($"Template {req.Id} has no version {req.Version}.") : TypedResults.Ok(TemplateView.From(v));
     }
 }

@@ -2,7 +2,8 @@ using Exports.Data;
 using Exports.Host;
 using FastEndpoints;
 using FluentValidation;
-using Microsoft.EntityFrameworkCore;
+using Marten;
+using Marten.Linq.MatchesSql;
 
 namespace Exports.Features.Templates;
 
@@ -18,7 +19,7 @@ public sealed class ListTemplatesValidator : Validator<ListTemplatesRequest>
 }
 
 /// <summary>GET /templates?q=: your templates by name (at most 500), searched in name and description.</summary>
-public sealed class ListTemplates(ExportsDb db) : Endpoint<ListTemplatesRequest, List<TemplateView>>
+public sealed class ListTemplates(IQuerySession docs) : Endpoint<ListTemplatesRequest, List<TemplateView>>
 {
     public override void Configure()
     {
@@ -29,11 +30,11 @@ public sealed class ListTemplates(ExportsDb db) : Endpoint<ListTemplatesRequest,
     public override async Task<List<TemplateView>> ExecuteAsync(ListTemplatesRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var query = db.Templates.AsNoTracking().Where(t => t.OwnerId == owner);
+        var query = docs.Query<Template>().Where(t => t.OwnerId == owner);
         if (!string.IsNullOrWhiteSpace(req.Q))
         {
             var pattern = "%" + req.Q.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            query = query.Where(t => EF.Functions.ILike(t.Name, pattern) || EF.Functions.ILike(t.Description, pattern));
+            query = query.Where(t => t.MatchesSql("(data ->> 'name' ILIKE ? OR data ->> 'description' ILIKE ?)", pattern, pattern));
         }
         var list = await query.OrderBy(t => t.Name).Take(500).ToListAsync(ct);
         return list.Select(t => TemplateView.From(t)).ToList();

@@ -2,9 +2,10 @@ using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
 using Exports.Series;
+using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Templates;
 
@@ -26,7 +27,7 @@ public sealed class RunTemplateValidator : Validator<RunTemplateRequest>
 }
 
 /// <summary>POST /templates/{id}/run: runs it now as a background export; placeholders in the file name are filled in.</summary>
-public sealed class RunTemplate(ExportsDb db, TemplateRuns runs) : Endpoint<RunTemplateRequest>
+public sealed class RunTemplate(IQuerySession docs, TemplateRuns runs) : Endpoint<RunTemplateRequest>
 {
     public override void Configure()
     {
@@ -41,8 +42,8 @@ public sealed class RunTemplate(ExportsDb db, TemplateRuns runs) : Endpoint<RunT
     async Task<IResult> RunAsync(RunTemplateRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var t = await db.Templates.AsNoTracking().FirstOrDefaultAsync(x => x.Id == req.Id && x.OwnerId == owner, ct);
-        if (t is null) return Problems.NotFound($"No template {req.Id}.");
+        var t = await docs.LoadAsync<Template>(req.Id, ct);
+        if (t is null || t.OwnerId != owner) return Problems.NotFound($"No template {req.Id}.");
         var overrides = req.Timeframe is null && req.Format is null ? null : new RunOverrides(req.Timeframe, req.Format);
         var key = HttpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
         var (ok, refused) = await runs.RunAsync(owner, t.Name, t.Request, overrides, key, ct);

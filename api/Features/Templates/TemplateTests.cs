@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Alba;
+using Exports.Host;
 using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Exports.Tests.Infrastructure.JobTestKit;
 
 namespace Exports.Tests.Features.Templates;
@@ -68,7 +70,7 @@ public sealed class TemplateTests(ApiFixture api)
     [Fact]
     public async Task BadTemplates_Return400WithTheField_AndSaveNothing()
     {
-        var before = await api.ScalarAsync<long>("SELECT count(*) FROM templates");
+        var before = await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template");
         await Host.ProblemAsync(Demo, 400, s => s.Post.Json(Body("")).ToUrl("/api/v1/templates"), "name");
         await Host.ProblemAsync(Demo, 400, s => s.Post.Json(Body("x1", filename: "{template}-{when}")).ToUrl("/api/v1/templates"), "request.series.filename");
         await Host.ProblemAsync(Demo, 400, s => s.Post.Json(Body("x2", format: "docx")).ToUrl("/api/v1/templates"), "request.series.format");
@@ -76,14 +78,14 @@ public sealed class TemplateTests(ApiFixture api)
         {
             name = "x3", request = new { kind = "series", series = new { source = "servers", timeframe = new { from = "2026-11-01T00:00:00Z", to = "2026-11-02T00:00:00Z" } } },
         }).ToUrl("/api/v1/templates"), "request.series.timeframe");
-        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM templates"));
+        Assert.Equal(before, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template"));
     }
 
     [Fact]
     public async Task TemplateRules_AreReported_WhenTheDeliveryOrRetryIsAlsoWrong()
     {
         var c = api.Demo();
-        var before = await api.ScalarAsync<long>("SELECT count(*) FROM templates");
+        var before = await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template");
         var badRetry = new { attempts = 50, backoff = "linear", baseDelayMs = 1, maxDelayMs = 1 };
         var absolute = new { from = "2026-11-01T00:00:00Z", to = "2026-11-02T00:00:00Z" };
         // As before the typed envelope: the template's own rules are answered first, the export's checks after them.
@@ -103,7 +105,7 @@ public sealed class TemplateTests(ApiFixture api)
             name = "x6", request = new { kind = "series", series = new { source = "servers", timeframe = new { last = "24h" } }, retry = badRetry, delivery = new { destinations = new[] { "nope" } } },
         })).ProblemAsync(400, "request.retry");
         Assert.Equal(["request.delivery.destinations[0]", "request.retry"], export.GetProperty("errors").EnumerateObject().Select(p => p.Name));
-        Assert.Equal(before, await api.ScalarAsync<long>("SELECT count(*) FROM templates"));
+        Assert.Equal(before, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template"));
     }
 
     [Fact]
@@ -146,7 +148,7 @@ public sealed class TemplateTests(ApiFixture api)
         var p = await Host.ProblemAsync(key, 400, s => s.Post.Json(new { name = "f", request = JobTestKit.TextLayout(filename) }).ToUrl("/api/v1/templates"),
             "request.layout.title");
         Assert.Contains("y M d H h m s f F t z", p.GetProperty("errors").GetProperty("request.layout.title")[0].GetString());
-        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template WHERE owner_id = $1", owner));
         await Host.As(key, s =>
         {
             s.Post.Json(new { name = "ok", request = JobTestKit.TextLayout("{template}-{date:yyyyMMddTHHmmss.fffffff}") }).ToUrl("/api/v1/templates");
@@ -162,7 +164,7 @@ public sealed class TemplateTests(ApiFixture api)
             c.PostJsonAsync("/api/v1/templates", new { name = i % 2 == 0 ? "Same" : "same", request = JobTestKit.TextLayout() })));
         Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
         foreach (var a in answers.Where(a => a.StatusCode != HttpStatusCode.Created)) await a.ProblemAsync(409);
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template WHERE owner_id = $1", owner));
     }
 
     [Fact]
@@ -176,8 +178,120 @@ public sealed class TemplateTests(ApiFixture api)
             c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "Target", request = JobTestKit.TextLayout() }))));
         Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
         foreach (var a in answers.Where(a => a.StatusCode != HttpStatusCode.OK)) await a.ProblemAsync(409);
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1 AND lower(name) = 'target'", owner));
-        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM template_versions v JOIN templates t ON t.id = v.template_id WHERE t.owner_id = $1", owner));
-        Assert.Equal(5L, await api.ScalarAsync<long>("SELECT count(*) FROM templates WHERE owner_id = $1 AND version = 1", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template WHERE owner_id = $1 AND lower(data ->> 'name') = 'target'", owner));
+        Assert.Equal(1L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_events e JOIN {Documents.Schema}.mt_doc_template t ON t.id = e.stream_id WHERE t.owner_id = $1 AND e.version > 1", owner));
+        Assert.Equal(5L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_doc_template WHERE owner_id = $1 AND (data ->> 'version')::int = 1", owner));
+    }
+
+    [Fact]
+    public async Task EveryVersion_ReadsBackAsSaved_WithWhenItWasSaved_AndNoVersionPastTheCurrent()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var id = (await (await c.PostJsonAsync("/api/v1/templates", new { name = "v1", description = "first", request = JobTestKit.TextLayout("{template}-one") })).JsonAsync()).GetProperty("id").GetString()!;
+        var saved = new List<JsonElement> { await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync() };
+        for (var i = 2; i <= 4; i++)
+        {
+            var r = await c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = $"v{i}", description = $"number {i}", request = JobTestKit.TextLayout($"{{template}}-{i}") }));
+            var body = await r.JsonAsync();
+            Assert.Equal(i, body.GetProperty("version").GetInt32());
+            saved.Add(body);
+        }
+        var full = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        var versions = full.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("version").GetInt32(), v.GetProperty("savedAt").GetDateTimeOffset())).ToList();
+        Assert.Equal(new[] { 4, 3, 2, 1 }, versions.Select(v => v.Item1));
+        for (var n = 1; n <= 4; n++)
+        {
+            var v = await (await c.GetAsync($"/api/v1/templates/{id}/versions/{n}")).JsonAsync();
+            var want = saved[n - 1];
+            Assert.Equal((n, $"v{n}", want.GetProperty("description").GetString()), (v.GetProperty("version").GetInt32(), v.GetProperty("name").GetString(), v.GetProperty("description").GetString()));
+            Assert.Equal(want.GetProperty("request").GetRawText(), v.GetProperty("request").GetRawText());
+            Assert.Equal(saved[0].GetProperty("createdAt").GetDateTimeOffset(), v.GetProperty("createdAt").GetDateTimeOffset());
+            Assert.Equal(want.GetProperty("updatedAt").GetDateTimeOffset(), v.GetProperty("updatedAt").GetDateTimeOffset());
+            Assert.Equal(versions.Single(x => x.Item1 == n).Item2, v.GetProperty("updatedAt").GetDateTimeOffset());
+        }
+        await (await c.GetAsync($"/api/v1/templates/{id}/versions/5")).ProblemAsync(404);
+    }
+
+    [Fact]
+    public async Task ConcurrentEditsOfOneVersion_NoneIsLost_EachSavedVersionIsOneEdit()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var id = (await (await c.PostJsonAsync("/api/v1/templates", new { name = "edited", request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            c.PutAsync($"/api/v1/templates/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "edited", description = $"edit {i}", request = JobTestKit.TextLayout() }))));
+        var ok = new List<JsonElement>();
+        foreach (var a in answers)
+            if (a.StatusCode == HttpStatusCode.OK) ok.Add(await a.JsonAsync());
+            else Assert.Equal("The template was changed meanwhile", (await a.ProblemAsync(409)).GetProperty("title").GetString());
+        Assert.NotEmpty(ok);
+        // Two edits that read the same version cannot both be saved: every saved edit is a version of its own.
+        Assert.Equal(Enumerable.Range(2, ok.Count), ok.Select(x => x.GetProperty("version").GetInt32()).Order());
+        var full = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        Assert.Equal(1 + ok.Count, full.GetProperty("version").GetInt32());
+        Assert.Equal((long)(1 + ok.Count), await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_events e JOIN {Documents.Schema}.mt_doc_template t ON t.id = e.stream_id WHERE t.owner_id = $1", owner));
+        foreach (var x in ok)
+        {
+            var v = await (await c.GetAsync($"/api/v1/templates/{id}/versions/{x.GetProperty("version").GetInt32()}")).JsonAsync();
+            Assert.Equal(x.GetProperty("description").GetString(), v.GetProperty("description").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task DeletingATemplate_DeletesItsSchedulesAndTheirRuns_NotOthers()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        async Task<string> Template(string name) =>
+            (await (await c.PostJsonAsync("/api/v1/templates", new { name, request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!;
+        async Task<string> Schedule(string template)
+        {
+            var r = await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, cron = "0 0 9 * * ?", timezone = "UTC" });
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            return (await r.JsonAsync()).GetProperty("id").GetString()!;
+        }
+        var (doomed, kept) = (await Template("doomed"), await Template("kept"));
+        var (s1, s2, s3) = (await Schedule(doomed), await Schedule(doomed), await Schedule(kept));
+        Assert.Equal(HttpStatusCode.Accepted, (await c.PostAsync($"/api/v1/schedules/{s1}/run", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await c.PostAsync($"/api/v1/schedules/{s3}/run", null)).StatusCode);
+        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT count(*) FROM schedule_runs WHERE owner_id = $1", owner));
+        Task<long> Jobs(params string[] ids) => api.ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_group = 'schedules' AND job_name = ANY($1)",
+            (object)ids.Select(id => $"schedule-{Guid.Parse(id):N}").ToArray());
+        Assert.Equal(3L, await Jobs(s1, s2, s3));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/templates/{doomed}")).StatusCode);
+        await (await c.GetAsync($"/api/v1/schedules/{s1}")).ProblemAsync(404);
+        await (await c.GetAsync($"/api/v1/schedules/{s2}")).ProblemAsync(404);
+        Assert.Equal(HttpStatusCode.OK, (await c.GetAsync($"/api/v1/schedules/{s3}")).StatusCode);
+        Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync("SELECT schedule_id FROM schedule_runs WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
+        Assert.Equal([Guid.Parse(s3)], (await api.RowsAsync($"SELECT id FROM {Documents.Schema}.mt_doc_schedule WHERE owner_id = $1", owner)).Select(r => (Guid)r[0]!));
+        // Their Quartz jobs went with them; the other template's schedule keeps its own.
+        Assert.Equal((0L, 1L), (await Jobs(s1, s2), await Jobs(s3)));
+        await (await c.GetAsync($"/api/v1/templates/{doomed}/versions/1")).ProblemAsync(404);
+        await (await c.DeleteAsync($"/api/v1/templates/{doomed}")).ProblemAsync(404);
+        await c.DeleteAsync($"/api/v1/schedules/{s3}");
+    }
+
+    [Fact]
+    public async Task AnAppendExpectingAVersionAnotherSaveMovedPast_IsRefused_AndSavesNothing()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var id = Guid.Parse((await (await c.PostJsonAsync("/api/v1/templates", new { name = "raced", request = JobTestKit.TextLayout() })).JsonAsync()).GetProperty("id").GetString()!);
+        var store = api.Host.Services.GetRequiredService<Marten.IDocumentStore>();
+        await using var query = store.QuerySession();
+        var read = (await query.LoadAsync<Exports.Data.Template>(id))!;
+        // Two edits that both read version 1, as UpdateTemplate appends them: the first saves version 2, the second is refused.
+        Exports.Data.TemplateUpdated Edit(string name) => new(name, "", read.Request, read.OwnerId, DateTimeOffset.UtcNow);
+        await using (var first = store.LightweightSession())
+        {
+            first.Events.Append(id, read.Version + 1, Edit("first"));
+            await first.SaveChangesAsync();
+        }
+        await using (var second = store.LightweightSession())
+        {
+            second.Events.Append(id, read.Version + 1, Edit("second"));
+            await Assert.ThrowsAnyAsync<JasperFx.ConcurrencyException>(() => second.SaveChangesAsync());
+        }
+        var now = await (await c.GetAsync($"/api/v1/templates/{id}")).JsonAsync();
+        Assert.Equal(("first", 2), (now.GetProperty("name").GetString(), now.GetProperty("version").GetInt32()));
+        Assert.Equal([2, 1], now.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
     }
 }

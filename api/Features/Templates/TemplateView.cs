@@ -41,7 +41,7 @@ public sealed record TemplateVersionInfo(int Version, DateTimeOffset SavedAt);
 public sealed record TemplateView(Guid Id, string Name, string Description, ExportEnvelope Request, int Version,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<TemplateVersionInfo>? Versions = null)
 {
-    public static TemplateView From(ExportTemplate t, IReadOnlyList<TemplateVersionInfo>? versions = null) =>
+    public static TemplateView From(Template t, IReadOnlyList<TemplateVersionInfo>? versions = null) =>
         new(t.Id, t.Name, t.Description, TemplateRuns.Envelope(t.Request), t.Version, t.CreatedAt, t.UpdatedAt, versions);
 }
 
@@ -56,17 +56,30 @@ static class TemplateChecks
         return (JsonSerializer.Serialize(normalized, Json), null);
     }
 
-    public static bool IsUniqueViolation(Microsoft.EntityFrameworkCore.DbUpdateException e) =>
-        e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation };
+    /// <summary>The save met the unique index on (owner, name): another template of the owner took the name meanwhile.</summary>
+    public static bool IsNameTaken(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation } pg && pg.ConstraintName == Host.Documents.TemplateNameIndex)
+                return true;
+        return false;
+    }
 
-    /// <summary>409 for a unique violation: the name (templates_owner_name) or a concurrent edit of the same version.</summary>
-    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Conflict(Microsoft.EntityFrameworkCore.DbUpdateException e, string name) =>
-        (e.InnerException as Npgsql.PostgresException)?.ConstraintName == "templates_owner_name"
-            ? NameTaken(name)
-            : Host.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
+    /// <summary>The append met a stream that another save moved past the version this one read (an optimistic
+    /// concurrency failure, as any <see cref="JasperFx.ConcurrencyException"/>).</summary>
+    public static bool IsStale(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is JasperFx.ConcurrencyException) return true;
+        return false;
+    }
+
+    /// <summary>409 for two edits of the same version: the second is refused, nothing of it saved.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Changed() =>
+        Shared.Problems.Status(409, "The template was changed meanwhile", "Someone saved it while you were editing; load it again and repeat your change.");
 
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NameTaken(string name) =>
-        Host.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.");
+        Shared.Problems.Status(409, "A template with this name exists", $"You already have a template named '{name}'.");
 
     static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
     {

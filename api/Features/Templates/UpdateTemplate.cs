@@ -1,9 +1,9 @@
 using Exports.Data;
 using Exports.Host;
 using Exports.Jobs;
+using Exports.Shared;
 using FastEndpoints;
-using FluentValidation;
-using Microsoft.EntityFrameworkCore;
+using Marten;
 
 namespace Exports.Features.Templates;
 
@@ -17,8 +17,10 @@ public sealed class UpdateTemplateValidator : Validator<UpdateTemplateRequest>
     public UpdateTemplateValidator() => Include(new TemplateBodyRules());
 }
 
-/// <summary>PUT /templates/{id}: a new version; the one it replaces stays readable under /versions/{n}.</summary>
-public sealed class UpdateTemplate(ExportsDb db, TemplateRuns runs, TimeProvider clock) : Endpoint<UpdateTemplateRequest>
+/// <summary>PUT /templates/{id}: a new version appended to the template's stream; the one it replaces stays readable
+/// under /versions/{n}. The append expects the version this request read: an edit that another saved meanwhile is a
+/// 409 and saves nothing.</summary>
+public sealed class UpdateTemplate(IDocumentSession docs, TemplateRuns runs, TimeProvider clock) : Endpoint<UpdateTemplateRequest>
 {
     public override void Configure()
     {
@@ -32,21 +34,21 @@ public sealed class UpdateTemplate(ExportsDb db, TemplateRuns runs, TimeProvider
     async Task<IResult> UpdateAsync(UpdateTemplateRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        var t = await db.Templates.FirstOrDefaultAsync(x => x.Id == req.Id && x.OwnerId == owner, ct);
-        if (t is null) return Problems.NotFound($"No template {req.Id}.");
+        var t = await docs.LoadAsync<Template>(req.Id, ct);
+        if (t is null || t.OwnerId != owner) return Problems.NotFound($"No template {req.Id}.");
         var (json, refused) = await TemplateChecks.RequestAsync(req, owner, runs, ct);
         if (refused is not null) return JobResults.Refused(refused, HttpContext);
         var name = req.Name!.Trim();
-        if (await db.Templates.AnyAsync(x => x.OwnerId == owner && x.Id != req.Id && x.Name.ToLower() == name.ToLower(), ct))
+        var key = Template.KeyOf(name);
+        if (await docs.Query<Template>().AnyAsync(x => x.OwnerId == owner && x.Id != req.Id && x.NameKey == key, ct))
             return TemplateChecks.NameTaken(name);
-        db.TemplateVersions.Add(new ExportTemplateVersion
-        {
-            TemplateId = t.Id, Version = t.Version, Name = t.Name, Description = t.Description, Request = t.Request, CreatedAt = t.UpdatedAt,
-        });
-        (t.Name, t.Description, t.Request, t.Version, t.UpdatedAt) = (name, req.Description?.Trim() ?? "", json!, t.Version + 1, clock.GetUtcNow());
-        // A rename racing another to the same name, or two edits of one version, meet a unique index here.
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException e) when (TemplateChecks.IsUniqueViolation(e)) { return TemplateChecks.Conflict(e, name); }
-        return TypedResults.Ok(TemplateView.From(t));
+        // The stream's version after this append: the one read plus one, or a concurrency failure.
+        docs.Events.Append(t.Id, t.Version + 1, new TemplateUpdated(name, req.Description?.Trim() ?? "", json!, owner, clock.GetUtcNow().ToMicroseconds()));
+        // A rename racing another to the same name meets the unique index; two edits of one version, the expected version.
+        try { await docs.SaveChangesAsync(ct); }
+        catch (Exception e) when (TemplateChecks.IsNameTaken(e)) { return TemplateChecks.NameTaken(name); }
+        catch (Exception e) when (TemplateChecks.IsStale(e)) { return TemplateChecks.Changed(); }
+        var saved = await docs.LoadAsync<Template>(t.Id, ct);
+        return TypedResults.Ok(TemplateView.From(saved!));
     }
 }

@@ -106,20 +106,40 @@ public sealed class DependencyTests
         Assert.True(reads.Count == 0, string.Join("\n", reads));
     }
 
-    /// <summary>Marten and EF Core both add <c>FirstOrDefaultAsync</c>, <c>AnyAsync</c>, <c>ToListAsync</c> to
-    /// IQueryable: a file that imports both namespaces calls whichever the compiler picks. While records move from one
-    /// to the other, no source file of the api (slice tests included) imports both.</summary>
+    /// <summary>EF Core is gone (issue 13): records are Marten documents or rows read and written with plain Npgsql
+    /// commands. Neither the api nor the tests reference an EF Core assembly, nothing in the api's dependency graph
+    /// (deps.json) brings one in, no project asks for its packages, and no source file imports its namespaces.</summary>
     [Fact]
-    public void NoSourceFile_ImportsBothMartenAndEfCore()
+    public void NoEfCore_Anywhere()
     {
-        var api = Path.Combine(Exports.Tests.Infrastructure.NodeReaders.Root, "api");
-        var both = Directory.EnumerateFiles(api, "*.cs", SearchOption.AllDirectories)
+        static bool Ef(string name) => name.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("Npgsql.EntityFrameworkCore", StringComparison.OrdinalIgnoreCase);
+        var assemblies = new[] { typeof(Exports.Host.AppHost).Assembly, typeof(DependencyTests).Assembly };
+        var referenced = assemblies.SelectMany(a => a.GetReferencedAssemblies().Select(n => $"{a.GetName().Name} -> {n.Name}")).ToList();
+        Assert.Contains(referenced, r => r.EndsWith("-> Npgsql", StringComparison.Ordinal)); // the scan sees references
+        Assert.Empty(referenced.Where(r => Ef(r.Split(" -> ")[1])));
+
+        var deps = Path.ChangeExtension(typeof(Exports.Host.AppHost).Assembly.Location, ".deps.json");
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(deps)))
+        {
+            var libraries = json.RootElement.GetProperty("libraries").EnumerateObject().Select(l => l.Name.Split('/')[0]).ToList();
+            Assert.Contains("Npgsql", libraries);
+            Assert.Empty(libraries.Where(Ef));
+        }
+
+        var root = Exports.Tests.Infrastructure.NodeReaders.Root;
+        var projects = Directory.EnumerateFiles(Path.Combine(root, "api"), "*.csproj")
+            .Concat(Directory.EnumerateFiles(Path.Combine(root, "tests"), "*.csproj", SearchOption.AllDirectories)).ToList();
+        Assert.NotEmpty(projects);
+        Assert.Empty(projects.Where(p => File.ReadLines(p).Any(l => l.Contains("EntityFrameworkCore", StringComparison.OrdinalIgnoreCase)))
+            .Select(p => Path.GetRelativePath(root, p)));
+
+        var sources = new[] { "api", "tests" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(root, d), "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
-            .Where(f => File.ReadLines(f).Any(l => l.StartsWith("using Marten", StringComparison.Ordinal))
-                && File.ReadLines(f).Any(l => l.StartsWith("using Microsoft.EntityFrameworkCore", StringComparison.Ordinal)))
-            .Select(f => Path.GetRelativePath(api, f)).ToList();
-        Assert.True(Directory.EnumerateFiles(api, "*.cs", SearchOption.AllDirectories).Any(f => File.ReadLines(f).Any(l => l.StartsWith("using Marten", StringComparison.Ordinal))));
-        Assert.Empty(both);
+            .ToList();
+        Assert.Contains(sources, f => File.ReadLines(f).Any(l => l.StartsWith("using Npgsql", StringComparison.Ordinal)));
+        Assert.Empty(sources.Where(f => File.ReadLines(f).Any(l => l.TrimStart().StartsWith("using Microsoft.EntityFrameworkCore", StringComparison.Ordinal)))
+            .Select(f => Path.GetRelativePath(root, f)));
     }
 
     [Fact]

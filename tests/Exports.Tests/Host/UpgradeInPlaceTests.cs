@@ -7,6 +7,7 @@ using Exports.Delivery;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
+using Exports.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -152,6 +153,14 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_alerts"));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_monitors"));
         Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_dashboards"));
+        Assert.False(await ScalarAsync<bool>(api.Db, "SELECT to_regclass('public.templates') IS NOT NULL OR to_regclass('public.template_versions') IS NOT NULL"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_template_versions"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM legacy_schedules"));
+        Assert.Equal(0L, await ScalarAsync<long>(api.Db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.schedule_runs'::regclass"));
+        // A template's name unique per owner whatever its case, as the EF table's (owner_id, lower(name)).
+        var templateUnique = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_template' AND indexdef LIKE 'CREATE UNIQUE%'"))
+            .Select(r => (string)r[0]!).ToList();
+        Assert.Contains(templateUnique, d => d.Contains("(owner_id, name_key)"));
         // The uniqueness the EF table enforced: a slug per owner, a share hash where set.
         var unique = (await api.RowsAsync($"SELECT indexdef FROM pg_indexes WHERE schemaname = '{Documents.Schema}' AND tablename = 'mt_doc_dashboard' AND indexdef LIKE 'CREATE UNIQUE%'"))
             .Select(r => (string)r[0]!).ToList();
@@ -416,6 +425,116 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         return port;
     }
 
+    static readonly string Request24h = Request("24h", "{template}-{date:yyyyMMdd}"), Request7d = Request("7d", "{template}-weekly"), Request1h = Request("1h", "{template}");
+
+    static string Request(string last, string filename) =>
+        $$$"""{"kind": "series", "format": "csv", "series": {"source": "servers", "metrics": ["cpu_percent"], "granularity": "1h", "timeframe": {"last": "{{{last}}}"}, "filename": "{{{filename}}}"}}""";
+
+    [Fact]
+    public async Task TemplatesWithTheirVersions_BecomeStreams_EveryVersionReadsBackAsItWas()
+    {
+        var cs = await OldDatabaseAsync("exports_upgrade_templates");
+        await using var db = NpgsqlDataSource.Create(cs);
+        var (owner, other) = (Guid.NewGuid(), Guid.NewGuid());
+        var key = await UserAsync(db, owner);
+        var otherKey = await UserAsync(db, other);
+        var (cpu, theirs, schedule) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        // Three versions of one template (two in template_versions, the current one in templates), one of another owner.
+        await ExecAsync(db, """
+            INSERT INTO templates (id, owner_id, name, description, request, version, created_at, updated_at)
+            VALUES ($1, $2, 'CPU weekly', 'Now weekly', $3::jsonb, 3, $4, $5), ($6, $7, 'Theirs', '', $8::jsonb, 1, $4, $4)
+            """, cpu, owner, Request7d, T0.AddDays(-10), T0.AddDays(-1).AddTicks(1230), theirs, other, Request1h);
+        await ExecAsync(db, """
+            INSERT INTO template_versions (template_id, version, name, description, request, created_at)
+            VALUES ($1, 1, 'CPU daily', 'The first', $2::jsonb, $3), ($1, 2, 'CPU hourly', '', $4::jsonb, $5)
+            """, cpu, Request24h, T0.AddDays(-10), Request1h, T0.AddDays(-5));
+        // A schedule of the template (its spec as JSON, as the old version stored it) with a run in schedule_runs, which stays.
+        await ExecAsync(db, """
+            INSERT INTO schedules (id, owner_id, template_id, name, spec, cron, timezone, active, created_at, updated_at)
+            VALUES ($1, $2, $3, 'Mondays', $4::jsonb, '0 0 9 ? * MON', 'Europe/Berlin', false, $5, $6)
+            """, schedule, owner, cpu,
+            $$$"""{"templateId":"{{{cpu}}}","frequency":{"every":"weekly","time":"09:00","days":["MON"]},"timezone":"Europe/Berlin","active":false,"window":"08:00-18:00","startAt":"2026-12-01T00:00:00+00:00","retry":{"attempts":5,"backoff":"linear"}}""",
+            T0.AddDays(-2), T0.AddDays(-2).AddTicks(450));
+        await ExecAsync(db, """
+            INSERT INTO schedule_runs (id, schedule_id, owner_id, export_id, trigger, scheduled_for, started_at, status, error)
+            VALUES ($1, $2, $3, NULL, 'cron', $4, $4, 'refused', 'quota')
+            """, Guid.NewGuid(), schedule, owner, T0.AddDays(-1));
+
+        await using (var host = await StartAsync(cs, "upgrade-templates"))
+        {
+            using var client = Client(host, key);
+            var t = await (await client.GetAsync($"/api/v1/templates/{cpu}")).JsonAsync();
+            Assert.Equal(("CPU weekly", "Now weekly", 3), (t.GetProperty("name").GetString(), t.GetProperty("description").GetString(), t.GetProperty("version").GetInt32()));
+            Assert.Equal((T0.AddDays(-10), T0.AddDays(-1).AddTicks(1230)), (t.GetProperty("createdAt").GetDateTimeOffset(), t.GetProperty("updatedAt").GetDateTimeOffset()));
+            Assert.Equal("7d", t.GetProperty("request").GetProperty("series").GetProperty("timeframe").GetProperty("last").GetString());
+            Assert.Equal(new[] { (3, T0.AddDays(-1).AddTicks(1230)), (2, T0.AddDays(-5)), (1, T0.AddDays(-10)) },
+                t.GetProperty("versions").EnumerateArray().Select(v => (v.GetProperty("version").GetInt32(), v.GetProperty("savedAt").GetDateTimeOffset())));
+            // Every version as the old version answered it: its own body, the template's creation, the time it was saved.
+            var expected = new[]
+            {
+                (1, "CPU daily", "The first", "24h", "{template}-{date:yyyyMMdd}", T0.AddDays(-10)),
+                (2, "CPU hourly", "", "1h", "{template}", T0.AddDays(-5)),
+                (3, "CPU weekly", "Now weekly", "7d", "{template}-weekly", T0.AddDays(-1).AddTicks(1230)),
+            };
+            foreach (var (n, name, description, last, filename, savedAt) in expected)
+            {
+                var v = await (await client.GetAsync($"/api/v1/templates/{cpu}/versions/{n}")).JsonAsync();
+                var series = v.GetProperty("request").GetProperty("series");
+                Assert.Equal((cpu, n, name, description, last, filename), (v.GetProperty("id").GetGuid(), v.GetProperty("version").GetInt32(), v.GetProperty("name").GetString(),
+                    v.GetProperty("description").GetString(), series.GetProperty("timeframe").GetProperty("last").GetString(), series.GetProperty("filename").GetString()));
+                Assert.Equal((T0.AddDays(-10), savedAt), (v.GetProperty("createdAt").GetDateTimeOffset(), v.GetProperty("updatedAt").GetDateTimeOffset()));
+            }
+            await (await client.GetAsync($"/api/v1/templates/{cpu}/versions/4")).ProblemAsync(404);
+            Assert.Equal(new[] { cpu }, (await (await client.GetAsync("/api/v1/templates?q=weekly")).JsonAsync()).EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+            await (await client.GetAsync($"/api/v1/templates/{theirs}")).ProblemAsync(404);
+            using var otherClient = Client(host, otherKey);
+            Assert.Equal(new[] { theirs }, (await (await otherClient.GetAsync("/api/v1/templates")).JsonAsync()).EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+            await (await otherClient.GetAsync($"/api/v1/templates/{cpu}/versions/1")).ProblemAsync(404);
+            // The name stays taken whatever its case (this database has no source "servers": edits save a text layout);
+            // the schedule and its run are still there.
+            await (await client.PostJsonAsync("/api/v1/templates", new { name = "cpu WEEKLY", request = JobTestKit.TextLayout() })).ProblemAsync(409);
+            var s = await (await client.GetAsync($"/api/v1/schedules/{schedule}")).JsonAsync();
+            Assert.Equal(("Mondays", cpu), (s.GetProperty("name").GetString(), s.GetProperty("templateId").GetGuid()));
+            Assert.Equal(("0 0 9 ? * MON", "Europe/Berlin", false), (s.GetProperty("cron").GetString(), s.GetProperty("timezone").GetString(), s.GetProperty("active").GetBoolean()));
+            Assert.Equal((T0.AddDays(-2), T0.AddDays(-2).AddTicks(450)), (s.GetProperty("createdAt").GetDateTimeOffset(), s.GetProperty("updatedAt").GetDateTimeOffset()));
+            // The spec, now typed, reads back with every field (and the retry's defaults for the fields it left out).
+            var spec = s.GetProperty("spec");
+            Assert.Equal(("weekly", "09:00", "MON"), (spec.GetProperty("frequency").GetProperty("every").GetString(), spec.GetProperty("frequency").GetProperty("time").GetString(),
+                spec.GetProperty("frequency").GetProperty("days")[0].GetString()));
+            Assert.Equal(("08:00-18:00", new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)), (spec.GetProperty("window").GetString(), spec.GetProperty("startAt").GetDateTimeOffset()));
+            Assert.Equal("""{"attempts":5,"backoff":"linear","baseDelayMs":1000,"maxDelayMs":30000,"jitter":true}""", spec.GetProperty("retry").GetRawText());
+            Assert.Equal(new[] { schedule }, (await (await client.GetAsync("/api/v1/schedules")).JsonAsync()).EnumerateArray().Select(x => x.GetProperty("id").GetGuid()));
+            await (await otherClient.GetAsync($"/api/v1/schedules/{schedule}")).ProblemAsync(404);
+            var runs = await (await client.GetAsync($"/api/v1/schedules/{schedule}/runs")).JsonAsync();
+            Assert.Equal("refused", Assert.Single(runs.EnumerateArray()).GetProperty("status").GetString());
+            // An edit after the upgrade is version 4; version 3 reads as the imported current version.
+            var edited = await (await client.PutAsync($"/api/v1/templates/{cpu}", System.Net.Http.Json.JsonContent.Create(new { name = "CPU monthly", request = JobTestKit.TextLayout() }))).JsonAsync();
+            Assert.Equal(4, edited.GetProperty("version").GetInt32());
+            Assert.Equal("CPU weekly", (await (await client.GetAsync($"/api/v1/templates/{cpu}/versions/3")).JsonAsync()).GetProperty("name").GetString());
+        }
+        Assert.False(await ScalarAsync<bool>(db, "SELECT to_regclass('public.templates') IS NOT NULL OR to_regclass('public.template_versions') IS NOT NULL"));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_templates"));
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_template_versions"));
+        // schedule_runs no longer refers to the old table: a schedule or template deleted now takes its runs explicitly.
+        Assert.False(await ScalarAsync<bool>(db, "SELECT to_regclass('public.schedules') IS NOT NULL"));
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM legacy_schedules"));
+        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.schedule_runs'::regclass"));
+
+        // Second start: nothing imported again (two streams, the events of the import and the edit).
+        await using (var host = await StartAsync(cs, "upgrade-templates-b"))
+        {
+            Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_template"));
+            Assert.Equal(2L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_streams"));
+            Assert.Equal(5L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_events"));
+            Assert.Equal(1L, await ScalarAsync<long>(db, $"SELECT count(*) FROM {Documents.Schema}.mt_doc_schedule"));
+            using var client = Client(host, key);
+            Assert.Equal(4, (await (await client.GetAsync($"/api/v1/templates/{cpu}")).JsonAsync()).GetProperty("version").GetInt32());
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/templates/{cpu}")).StatusCode);
+            await (await client.GetAsync($"/api/v1/schedules/{schedule}")).ProblemAsync(404);
+            Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT count(*) FROM schedule_runs WHERE schedule_id = $1", schedule));
+        }
+    }
+
     /// <summary>A new database with the schema of the version before documents: this version's migrations for every
     /// other table, and the three tables exactly as they were (<c>Upgrade/legacy-0009.sql</c>, a checked-in snapshot).</summary>
     static async Task<string> OldDatabaseAsync(string name)
@@ -423,7 +542,8 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
         var cs = TestPostgres.Database(name);
         await using var db = NpgsqlDataSource.Create(cs);
         await Migrator.RunAsync(db, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
-        await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards CASCADE");
+        // CASCADE also drops schedule_runs' foreign key on schedules; the snapshot puts it back as it was.
+        await ExecAsync(db, "DROP TABLE IF EXISTS alerts, monitors, dashboards, schedules, template_versions, templates CASCADE");
         await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009.sql")));
         await ExecAsync(db, "DROP TABLE IF EXISTS destinations CASCADE");
         await ExecAsync(db, await File.ReadAllTextAsync(Path.Combine(NodeReaders.Root, "tests", "Exports.Tests", "Host", "Upgrade", "legacy-0009-destinations.sql")));

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Exports.Host;
+using Exports.Shared;
 using Alba;
 using Npgsql;
 

@@ -147,10 +147,12 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
 
         // templates: read back through the API with the same delivery and retry.
         var templateId = Guid.NewGuid();
-        await api.ScalarAsync<int>("""
-            INSERT INTO templates (id, owner_id, name, description, request, version, created_at, updated_at)
-            VALUES ($1, $2, 'old', '', $3::jsonb, 1, now(), now()) RETURNING 1
-            """, templateId, owner, stored);
+        // Written as a template stream of the version that stored it (the request JSON as it was), not through the API.
+        await using (var docs = api.Host.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession())
+        {
+            docs.Events.StartStream<Exports.Data.Template>(templateId, new Exports.Data.TemplateCreated(templateId, owner, "old", "", stored, owner, DateTimeOffset.UtcNow));
+            await docs.SaveChangesAsync();
+        }
         var template = await (await c.GetAsync($"/api/v1/templates/{templateId}")).JsonAsync();
         var request = template.GetProperty("request");
         Assert.Equal(dest, request.GetProperty("delivery").GetProperty("destinations")[0].GetString());
@@ -158,11 +160,17 @@ public sealed class ExportEnvelopeTests(ApiFixture api)
 
         // schedules: a spec that named only some retry fields reads with the defaults for the rest.
         var scheduleId = Guid.NewGuid();
-        await api.ScalarAsync<int>("""
-            INSERT INTO schedules (id, owner_id, template_id, name, spec, cron, timezone, active, created_at, updated_at)
-            VALUES ($1, $2, $3, 'legacy', $4::jsonb, '0 0 9 * * ?', 'UTC', false, now(), now()) RETURNING 1
-            """, scheduleId, owner, templateId,
-            $$"""{"templateId":"{{templateId}}","cron":"0 0 9 * * ?","timezone":"UTC","retry":{"attempts":4,"backoff":"linear"},"destinations":["{{dest}}"]}""");
+        // The spec as the old table kept it, brought over as the upgrade does (Host/LegacyImport.cs).
+        await using (var docs = api.Host.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession())
+        {
+            docs.Insert(new Exports.Features.Schedule.ExportSchedule
+            {
+                Id = scheduleId, OwnerId = owner, TemplateId = templateId, Name = "legacy", Cron = "0 0 9 * * ?", Timezone = "UTC", Active = false,
+                Spec = Exports.Host.LegacyImport.ScheduleSpecOf($$"""{"templateId":"{{templateId}}","cron":"0 0 9 * * ?","timezone":"UTC","retry":{"attempts":4,"backoff":"linear"},"destinations":["{{dest}}"]}"""),
+                CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await docs.SaveChangesAsync();
+        }
         var schedule = await (await c.GetAsync($"/api/v1/schedules/{scheduleId}")).JsonAsync();
         var retry = schedule.GetProperty("spec").GetProperty("retry");
         Assert.Equal((4, "linear", 1000, 30_000, true), (retry.GetProperty("attempts").GetInt32(), retry.GetProperty("backoff").GetString(),

@@ -42,3 +42,44 @@ CREATE TABLE alerts (
     created_at timestamptz NOT NULL
 );
 CREATE INDEX alerts_owner ON alerts (owner_id, fired_at DESC);
+
+-- The templates, template_versions and schedules tables as 0004_Schedules made them (no later migration touches
+-- them), before templates became Marten event streams and schedules documents; schedule_runs (made by the
+-- migrations) refers to schedules as it did then.
+CREATE TABLE templates (
+    id uuid PRIMARY KEY,
+    owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    description text NOT NULL DEFAULT '',
+    request jsonb NOT NULL,
+    version int NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX templates_owner_name ON templates (owner_id, lower(name));
+
+CREATE TABLE template_versions (
+    template_id uuid NOT NULL REFERENCES templates (id) ON DELETE CASCADE,
+    version int NOT NULL,
+    name text NOT NULL,
+    description text NOT NULL,
+    request jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (template_id, version)
+);
+
+CREATE TABLE schedules (
+    id uuid PRIMARY KEY,
+    owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    template_id uuid NOT NULL REFERENCES templates (id) ON DELETE CASCADE,
+    name text NOT NULL,
+    spec jsonb NOT NULL,
+    cron text NOT NULL,
+    timezone text NOT NULL,
+    active boolean NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE INDEX schedules_owner ON schedules (owner_id, created_at DESC);
+
+ALTER TABLE schedule_runs ADD CONSTRAINT schedule_runs_schedule_id_fkey FOREIGN KEY (schedule_id) REFERENCES schedules (id) ON DELETE CASCADE;

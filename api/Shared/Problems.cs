@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Exports.Host;
+namespace Exports.Shared;
 
 /// <summary>RFC 9457 Problem Details, the one error shape of the API.</summary>
 public static class Problems

@@ -1,6 +1,6 @@
-using Exports.Jobs;
+using Exports.Shared;
 
-namespace Exports.Host;
+namespace Exports.Jobs;
 
 /// <summary>How a job and a refusal look over HTTP.</summary>
 public static class JobResults

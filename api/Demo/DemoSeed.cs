@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Exports.Data;
+using Exports.Host;
 using Exports.Series;
+using Exports.Shared;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Exports.Host;
+namespace Exports.Demo;
 
 /// <summary>
 /// First-run demo data, deterministic for a given anchor time: 10 servers x 5 metrics at one-minute resolution

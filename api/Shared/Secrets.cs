@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Exports.Host;
+namespace Exports.Shared;
 
 /// <summary>Password and API key hashing. Keys are random and long, so one SHA-256 is the right hash for them;
 /// passwords are low-entropy, so they get PBKDF2 with a per-password salt.</summary>

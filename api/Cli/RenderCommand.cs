@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Exports.Data;
+using Exports.Host;
 using Exports.Layouts;
 using Exports.Rendering;
+using Exports.Demo;
 
-namespace Exports.Host;
+namespace Exports.Cli;
 
 /// <summary>
 /// <c>render</c>: draws a dashboard (or one of its widgets), a monitor, an alert or a layout file to PNG or PDF

@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Exports.Data;
+using Exports.Host;
 using Exports.Layouts;
 using Exports.Series;
 using Marten;
 using Npgsql;
 
-namespace Exports.Host;
+namespace Exports.Demo;
 
 /// <summary>The demo user's dashboards (ops overview, one server's detail, the agent-commands report), a threshold
 /// monitor linked to the server dashboard and a fired alert: added once, also to databases seeded before they existed.</summary>

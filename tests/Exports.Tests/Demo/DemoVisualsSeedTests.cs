@@ -1,12 +1,13 @@
 using Exports.Data;
 using Exports.Host;
 using Exports.Tests.Infrastructure;
+using Exports.Demo;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace Exports.Tests.Host;
+namespace Exports.Tests.Demo;
 
 /// <summary>Two nodes starting together on one database both seed the demo visuals: one seeds, the other waits for it
 /// (the importer's advisory lock) and finds the seed there, and neither fails.</summary>
