@@ -46,6 +46,12 @@ public static class JobEvents
 
     /// <summary>Appends <paramref name="events"/> to the job's stream inside <paramref name="tx"/> (the caller commits
     /// or rolls back: the events go with its statement or not at all).</summary>
+    /// <remarks>Invariant: an append always follows a statement that changed (and so locked) the job's row in the same
+    /// READ COMMITTED transaction <paramref name="tx"/> (or inserted it, for the Queued event). That row lock, held to
+    /// the commit, orders two transitions of one job: the second waits, re-checks its conditions on the newest row and
+    /// is refused (no row, no append) when the first made it stale. So a stream's events are in the order of the
+    /// record's changes, and a transition that lost its fence appends nothing. Never append without such a statement
+    /// first: nothing else serializes appends to one stream (JobTimelineTests races the transitions).</remarks>
     public static async Task AppendAsync(IDocumentStore store, NpgsqlTransaction tx, Guid job, CancellationToken ct, params object[] events)
     {
         if (events.Length == 0) return;

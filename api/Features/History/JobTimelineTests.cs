@@ -267,6 +267,78 @@ public sealed class JobTimelineTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal(1L, await StreamEventsAsync(job.Id));
     }
 
+    /// <summary>Transitions that race on one job: a cancel against the completion, and a take-over start against the
+    /// running node's progress, run in parallel many times. Nothing throws, the record ends in one state, and the stream
+    /// holds the winner's events only (the row lock of each conditional statement orders them, JobEvents.AppendAsync).</summary>
+    [Fact]
+    public async Task RacingTransitions_OneWinner_TheStreamMatchesTheRecord()
+    {
+        var (owner, _) = await api.NewUserAsync();
+        const int rounds = 50;
+        var (cancelWins, completeWins, takeOvers, progressWins) = (0, 0, 0, 0);
+        for (var i = 0; i < rounds; i++)
+        {
+            // Cancel against completion.
+            var job = await QueuedAsync(owner);
+            Assert.Equal(1, await StartAsync(job.Id, "n:6:a"));
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var cancel = Task.Run(async () => { await go.Task; return await Records.RequestCancelAsync(owner, job.Id, "racer", DateTimeOffset.UtcNow, default); });
+            var complete = Task.Run(async () => { await go.Task; return await Records.CompleteAsync(job.Id, "n:6:a", 3, 30, "sha256:r", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1), default); });
+            go.SetResult();
+            var (requested, completed) = (await cancel, await complete);
+            Assert.True(requested is null != completed is false, $"round {i}: cancel {requested is not null}, complete {completed}");
+            // The runner that saw the flag stops; after a completion the cancel's finish is refused.
+            var cancelled = await Records.FinishAsync(job.Id, JobStatus.Cancelled, null, DateTimeOffset.UtcNow, default, "n:6:a");
+            Assert.Equal(requested is not null, cancelled);
+            var record = (await Records.GetAsync(job.Id, default))!;
+            var types = (await Records.EventsAsync(job.Id, default)).Select(e => e.Data.GetType()).ToArray();
+            if (completed)
+            {
+                completeWins++;
+                Assert.Equal((JobStatus.Completed, false), (record.Status, record.CancelRequested));
+                Assert.Equal([typeof(JobQueued), typeof(JobStarted), typeof(JobCompleted)], types);
+            }
+            else
+            {
+                cancelWins++;
+                Assert.Equal((JobStatus.Cancelled, true, "racer"), (record.Status, record.CancelRequested, record.CancelledBy));
+                Assert.Equal([typeof(JobQueued), typeof(JobStarted), typeof(JobCancelRequested), typeof(JobCancelled)], types);
+            }
+
+            // A take-over start against the running node's progress: node a's last write is old, so b may take it over
+            // unless a's progress lands first (then a is alive again and b is refused).
+            var run = await QueuedAsync(owner);
+            Assert.Equal(1, await StartAsync(run.Id, "n:6:a"));
+            await api.ScalarAsync<int>("UPDATE export_jobs SET updated_at = now() - interval '1 minute' WHERE id = $1 RETURNING 1", run.Id);
+            var staleBefore = DateTimeOffset.UtcNow.AddSeconds(-30);
+            go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var takeOver = Task.Run(async () => { await go.Task; return await StartAsync(run.Id, "n:6:b", staleBefore); });
+            var progress = Task.Run(async () => { await go.Task; return await Records.ProgressAsync(run.Id, "n:6:a", "writing", 1, 10, DateTimeOffset.UtcNow, default); });
+            go.SetResult();
+            var (attempt, alive) = (await takeOver, await progress);
+            Assert.True(attempt is null != alive is null, $"round {i}: take-over {attempt}, progress {alive}");
+            record = (await Records.GetAsync(run.Id, default))!;
+            var events = (await Records.EventsAsync(run.Id, default)).Select(e => e.Data).ToArray();
+            Assert.Equal(JobStatus.Processing, record.Status);
+            if (attempt is not null)
+            {
+                takeOvers++;
+                Assert.Equal((2, "n:6:b", 0L), (record.Attempts, record.Node, record.RowsWritten));
+                Assert.Equal(3, events.Length);
+                var started = Assert.IsType<JobStarted>(events[2]);
+                Assert.Equal((2, "n:6:b", "n:6:a"), (started.Attempt, started.Node, started.RecoveredFrom));
+            }
+            else
+            {
+                progressWins++;
+                Assert.Equal((1, "n:6:a", 1L), (record.Attempts, record.Node, record.RowsWritten));
+                Assert.Equal([typeof(JobQueued), typeof(JobStarted)], events.Select(e => e.GetType()));
+            }
+            Assert.Equal(events.Length, (int)await StreamEventsAsync(run.Id));
+        }
+        output.WriteLine($"{rounds} rounds: cancel won {cancelWins}, completion won {completeWins}; take-over won {takeOvers}, progress won {progressWins}");
+    }
+
     /// <summary>The added cost per transition: a start and a completion with their events against the same two
     /// statements alone (autocommit, as before streams), on many jobs; printed, and bounded loosely.</summary>
     [Fact]
