@@ -285,16 +285,20 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
     /// <returns>The attempt's number (the record's attempts, counted across nodes), or null when not claimed.</returns>
     public async Task<int?> StartAttemptAsync(Guid id, string node, string cluster, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct)
     {
-        // The same fence as before, still one statement: the CTE locks the row and reads who held it (the newest version,
-        // as FOR UPDATE reads it after any wait), and the UPDATE's conditions are checked on that same newest version,
-        // so a take-over names the node it recovered from.
+        // The same fence as before, still one statement. The subquery reads who held the job without a lock (a refused
+        // start locks nothing, and an FK check of a row referencing the job, e.g. a delivery, never waits for it); the
+        // UPDATE locks the row and re-checks its conditions on the newest version after any wait (READ COMMITTED). A
+        // change committed between the read and the lock either makes those conditions fail (a progress, beat or start
+        // moved updated_at past staleBefore; a cancel set its flag; a finish left processing) or changed the status or
+        // node read here, which the last condition refuses: so the node a take-over names as recovered from is the one
+        // it took the job from.
         var started = await TransitionAsync(id, """
-            WITH old AS (SELECT id, status, node FROM export_jobs WHERE id = $1 FOR UPDATE)
             UPDATE export_jobs j SET status = 'processing', phase = 'starting', attempts = j.attempts + 1, node = $2, cluster = $5,
                 started_at = coalesce(j.started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
-            FROM old
-            WHERE j.id = old.id AND NOT j.cancel_requested
+            FROM (SELECT status, node FROM export_jobs WHERE id = $1) old
+            WHERE j.id = $1 AND NOT j.cancel_requested
               AND (j.status = 'pending' OR (j.status = 'processing' AND (j.node = $2 OR j.updated_at < $4)))
+              AND j.status = old.status AND j.node IS NOT DISTINCT FROM old.node
             RETURNING j.attempts, CASE WHEN old.status = 'processing' AND old.node IS DISTINCT FROM $2 THEN old.node END
             """, r => new Tuple<int, string?>(r.GetInt32(0), r.IsDBNull(1) ? null : r.GetString(1)),
             s => [new JobStarted(now, s.Item1, node, s.Item2)], ct, id, node, now, staleBefore, cluster);

@@ -339,6 +339,36 @@ public sealed class JobTimelineTests(ApiFixture api, ITestOutputHelper output)
         output.WriteLine($"{rounds} rounds: cancel won {cancelWins}, completion won {completeWins}; take-over won {takeOvers}, progress won {progressWins}");
     }
 
+    /// <summary>A start does not wait for a transaction that inserted a row referencing the job (a delivery): its FK
+    /// check holds a key-share lock on the job row, which a plain UPDATE does not conflict with (a FOR UPDATE read did),
+    /// whether the start is refused or succeeds.</summary>
+    [Fact]
+    public async Task Start_DoesNotWaitForAnOpenDeliveryInsertOfItsJob()
+    {
+        var (owner, _) = await api.NewUserAsync();
+        var job = await QueuedAsync(owner);
+        Assert.Equal(1, await StartAsync(job.Id, "n:7:a"));
+        await using var conn = await api.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO export_deliveries (id, export_id, destination_id, destination_name, kind, status)
+            VALUES ($1, $2, $3, 'fk-lock', 'webhook', 'pending')
+            """, conn, tx))
+        {
+            foreach (var v in new object[] { Guid.NewGuid(), job.Id, Guid.NewGuid() }) insert.Parameters.Add(new NpgsqlParameter { Value = v });
+            await insert.ExecuteNonQueryAsync();
+        }
+        // Refused (node a still beats it), then the same node's next attempt: neither waits for the open insert.
+        var refused = StartAsync(job.Id, "n:7:b");
+        Assert.Same(refused, await Task.WhenAny(refused, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.Null(await refused);
+        var next = StartAsync(job.Id, "n:7:a");
+        Assert.Same(next, await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.Equal(2, await next);
+        await tx.RollbackAsync();
+        Assert.Equal(3L, await StreamEventsAsync(job.Id));
+    }
+
     /// <summary>The added cost per transition: a start and a completion with their events against the same two
     /// statements alone (autocommit, as before streams), on many jobs; printed, and bounded loosely.</summary>
     [Fact]
