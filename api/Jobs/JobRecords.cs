@@ -292,7 +292,13 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         // moved updated_at past staleBefore; a cancel set its flag; a finish left processing) or changed the status or
         // node read here, which the last condition refuses: so the node a take-over names as recovered from is the one
         // it took the job from.
-        var started = await TransitionAsync(id, """
+        var started = await TransitionAsync(id, StartSql, r => new Tuple<int, string?>(r.GetInt32(0), r.IsDBNull(1) ? null : r.GetString(1)),
+            s => [new JobStarted(now, s.Item1, node, s.Item2)], ct, id, node, now, staleBefore, cluster);
+        return started?.Item1;
+    }
+
+    /// <summary>The start's statement ($1 id, $2 node, $3 now, $4 staleBefore, $5 cluster; see StartAttemptAsync).</summary>
+    internal const string StartSql = """
             UPDATE export_jobs j SET status = 'processing', phase = 'starting', attempts = j.attempts + 1, node = $2, cluster = $5,
                 started_at = coalesce(j.started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
             FROM (SELECT status, node FROM export_jobs WHERE id = $1) old
@@ -300,10 +306,15 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
               AND (j.status = 'pending' OR (j.status = 'processing' AND (j.node = $2 OR j.updated_at < $4)))
               AND j.status = old.status AND j.node IS NOT DISTINCT FROM old.node
             RETURNING j.attempts, CASE WHEN old.status = 'processing' AND old.node IS DISTINCT FROM $2 THEN old.node END
-            """, r => new Tuple<int, string?>(r.GetInt32(0), r.IsDBNull(1) ? null : r.GetString(1)),
-            s => [new JobStarted(now, s.Item1, node, s.Item2)], ct, id, node, now, staleBefore, cluster);
-        return started?.Item1;
-    }
+            """;
+
+    /// <summary>The completion's statement ($1 id, $2 rows, $3 size, $4 checksum, $5 now, $6 expires, $7 node).</summary>
+    internal const string CompleteSql = """
+        UPDATE export_jobs SET status = 'completed', phase = 'done', rows_written = $2, row_count = $2,
+            bytes_written = $3, size_bytes = $3, checksum = $4, completed_at = $5, updated_at = $5, expires_at = $6
+        WHERE id = $1 AND status = 'processing' AND NOT cancel_requested AND node = $7
+        RETURNING 1
+        """;
 
     /// <summary>Marks a job this node runs as alive while it waits to retry. Returns whether a cancel was requested
     /// (true), nothing to wait for (null: the job is no longer this node's to run), or false to keep waiting.</summary>
@@ -330,12 +341,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
     }
 
     public async Task<bool> CompleteAsync(Guid id, string node, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
-        await TransitionAsync(id, """
-            UPDATE export_jobs SET status = 'completed', phase = 'done', rows_written = $2, row_count = $2,
-                bytes_written = $3, size_bytes = $3, checksum = $4, completed_at = $5, updated_at = $5, expires_at = $6
-            WHERE id = $1 AND status = 'processing' AND NOT cancel_requested AND node = $7
-            RETURNING 1
-            """, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node);
+        await TransitionAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node);
 
     /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
     public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null) =>
