@@ -86,6 +86,10 @@ public static class Documents
                 // Export jobs' lifecycle streams (Jobs.JobEvents, stream id = job id), in the same event tables as the
                 // templates' (made at start-up by PrepareAsync).
                 o.Events.AddEventTypes(Exports.Jobs.JobEvents.Types);
+                // Quick appends (store-wide): one round trip per append instead of first reading the stream's version;
+                // expected-version appends (the templates' 409 on a stale edit) are still checked, and the inline
+                // Template projection counts its own versions, needing no event metadata Quick leaves out.
+                o.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();
