@@ -31,7 +31,8 @@ public sealed record JobCancelled(DateTimeOffset At, string? By, string? Node);
 /// <summary>Its file was removed at the end of its retention.</summary>
 public sealed record JobExpired(DateTimeOffset At);
 
-/// <summary>Deleted from its owner's history (the stream stays: the record is gone, so no endpoint shows it).</summary>
+/// <summary>No longer appended: deleting a job deletes its stream with its record (JobRecords.DeleteAsync). Kept
+/// registered so a stream an earlier build wrote still reads back.</summary>
 public sealed record JobDeleted(DateTimeOffset At);
 
 public static class JobEvents

@@ -385,8 +385,36 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
                 ? [new JobCancelRequested(now, by), new JobCancelled(now, by, null)]
                 : [new JobCancelRequested(now, by)], ct, id, owner, by, now);
 
-    public async Task<bool> DeleteAsync(Guid owner, Guid id, DateTimeOffset now, CancellationToken ct) =>
-        await TransitionAsync(id, "DELETE FROM export_jobs WHERE id = $1 AND owner_id = $2 RETURNING 1", new JobDeleted(now), ct, id, owner);
+    /// <summary>Deletes the record and, in the same transaction, the job's stream (its events and its stream row): a
+    /// deleted export leaves no history behind. Only a finished job: a running one must be cancelled first.</summary>
+    /// <returns>Whether the record was deleted (false: not the owner's, already gone, or no longer finished).</returns>
+    public async Task<bool> DeleteAsync(Guid owner, Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var delete = new NpgsqlCommand("""
+            DELETE FROM export_jobs WHERE id = $1 AND owner_id = $2 AND status IN ('completed', 'failed', 'cancelled', 'expired')
+            """, conn, tx))
+        {
+            delete.Parameters.Add(P(id));
+            delete.Parameters.Add(P(owner));
+            if (await delete.ExecuteNonQueryAsync(ct) == 0) return false; // rolled back by the dispose: nothing was done
+        }
+        // The row is gone and locked until the commit: no transition of this job can append meanwhile (each appends
+        // only after its statement changed the row, JobEvents.AppendAsync), so nothing re-creates the stream.
+        foreach (var sql in new[]
+        {
+            $"DELETE FROM {Exports.Host.Documents.Schema}.mt_events WHERE stream_id = $1",
+            $"DELETE FROM {Exports.Host.Documents.Schema}.mt_streams WHERE id = $1",
+        })
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn, tx);
+            cmd.Parameters.Add(P(id));
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return true;
+    }
 
     public async Task CountDownloadAsync(Guid id, DateTimeOffset now, CancellationToken ct) =>
         await ExecAsync("UPDATE export_jobs SET download_count = download_count + 1, last_downloaded_at = $2 WHERE id = $1", ct, id, now);

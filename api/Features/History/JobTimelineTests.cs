@@ -160,7 +160,7 @@ public sealed class JobTimelineTests(ApiFixture api, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task RetentionExpiry_EndsTheTimeline_AndDeleteLeavesADeletedEventBehindA404()
+    public async Task RetentionExpiry_EndsTheTimeline_AndDeleteRemovesTheStreamBehindA404()
     {
         var (_, c) = await api.NewUserAsync();
         var done = await SubmitAndCompleteAsync(api.Host, c, TextLayout());
@@ -175,11 +175,38 @@ public sealed class JobTimelineTests(ApiFixture api, ITestOutputHelper output)
         await Service<RetentionSweep>().RunAsync(default);
         Assert.Equal(4L, await StreamEventsAsync(id));
 
+        // Another owner cannot delete it, and that attempt removes nothing.
+        var (_, other) = await api.NewUserAsync();
+        await (await other.DeleteAsync($"/api/v1/exports/{id}")).ProblemAsync(404);
+        Assert.Equal(4L, await StreamEventsAsync(id));
+
+        // Deleting it deletes its history with it: no event, no stream row; the record and its timeline are gone.
         Assert.Equal(System.Net.HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/exports/{id}")).StatusCode);
         await (await c.GetAsync($"/api/v1/exports/{id}/timeline")).ProblemAsync(404);
-        var stream = await Records.EventsAsync(id, default);
-        Assert.IsType<JobDeleted>(stream[^1].Data);
-        Assert.Equal(5, stream.Count);
+        await (await c.GetAsync($"/api/v1/exports/{id}")).ProblemAsync(404);
+        Assert.Null(await Records.GetAsync(id, default));
+        Assert.Equal(0L, await StreamEventsAsync(id));
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_streams WHERE id = $1", id));
+        Assert.Empty(await Records.EventsAsync(id, default));
+        // A second delete is a 404 and creates nothing.
+        await (await c.DeleteAsync($"/api/v1/exports/{id}")).ProblemAsync(404);
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_streams WHERE id = $1", id));
+    }
+
+    /// <summary>Deleting a job that never expired (completed, with a stream of three events) removes its stream too,
+    /// and leaves other jobs' streams alone.</summary>
+    [Fact]
+    public async Task DeletingACompletedJob_RemovesItsStreamOnly()
+    {
+        var (_, c) = await api.NewUserAsync();
+        var gone = (await SubmitAndCompleteAsync(api.Host, c, TextLayout())).GetProperty("id").GetGuid();
+        var kept = (await SubmitAndCompleteAsync(api.Host, c, TextLayout())).GetProperty("id").GetGuid();
+        Assert.Equal(3L, await StreamEventsAsync(gone));
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/exports/{gone}")).StatusCode);
+        Assert.Equal(0L, await StreamEventsAsync(gone));
+        Assert.Equal(0L, await api.ScalarAsync<long>($"SELECT count(*) FROM {Documents.Schema}.mt_streams WHERE id = $1", gone));
+        Assert.Equal(3L, await StreamEventsAsync(kept));
+        Assert.Equal(["queued", "started", "completed"], (await TimelineAsync(c, kept)).Select(Type));
     }
 
     [Fact]
