@@ -344,18 +344,18 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         await TransitionAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node);
 
     /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
-    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null) =>
-        await TransitionAsync(id, """
+    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null)
+    {
+        // Refused before any statement runs: a completion has its own fence and event (CompleteAsync).
+        if (status == JobStatus.Completed) throw new ArgumentException("A job completes through CompleteAsync.", nameof(status));
+        return await TransitionAsync(id, """
             UPDATE export_jobs SET status = $2, phase = 'done', error = $3, completed_at = $4, updated_at = $4
             WHERE id = $1 AND status IN ('pending', 'processing') AND ($5::text IS NULL OR node = $5)
             RETURNING cancelled_by, node
             """, r => new Tuple<string?, string?>(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)),
-            f => [status switch
-            {
-                JobStatus.Cancelled => new JobCancelled(now, f.Item1, node ?? f.Item2),
-                JobStatus.Completed => throw new ArgumentException("A job completes through CompleteAsync.", nameof(status)),
-                _ => new JobFailed(now, node ?? f.Item2, error),
-            }], ct, id, status, error, now, node) is not null;
+            f => [status == JobStatus.Cancelled ? new JobCancelled(now, f.Item1, node ?? f.Item2) : new JobFailed(now, node ?? f.Item2, error)],
+            ct, id, status, error, now, node) is not null;
+    }
 
     /// <summary>Fails a job that cannot run: a pending one, one this node runs, or one whose node stopped beating it
     /// before <paramref name="staleBefore"/>; never one another live node runs.</summary>

@@ -86,8 +86,10 @@ public static class ExportTimeline
         _ => null,
     };
 
-    /// <summary>A job without a stream: queued when recorded, then what the record says now (the last attempt's start
-    /// while it runs; its final state once finished), each marked synthesized.</summary>
+    /// <summary>A job without a stream: queued when recorded, then what the record says now, each marked synthesized.
+    /// While it runs: one started step at the job's first start (started_at, which later attempts keep; the record
+    /// holds no later attempt's start) carrying the attempts counted so far and the node running it now. Once
+    /// finished: its final state.</summary>
     public static List<ExportEvent> Synthesize(JobRecord j)
     {
         var steps = new List<ExportEvent> { new() { Type = ExportEventType.Queued, At = j.CreatedAt, Synthesized = true } };

@@ -272,6 +272,39 @@ public sealed class JobTimelineTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal(0L, await StreamEventsAsync(job.Id)); // reading synthesizes; it writes nothing
     }
 
+    /// <summary>A job without a stream still running its third attempt: the synthesized start is at the job's first
+    /// start (the record keeps no later one), with the attempts so far and the node running it now.</summary>
+    [Fact]
+    public async Task JobWithoutAStream_StillRunning_IsStartedAtItsFirstStart_WithItsAttemptsSoFar()
+    {
+        var (owner, c) = await api.NewUserAsync();
+        var job = await QueuedAsync(owner, withStream: false);
+        await api.ScalarAsync<int>("""
+            UPDATE export_jobs SET status = 'processing', phase = 'writing', node = 'old:3', attempts = 3, cluster = 'timeline-tests',
+                started_at = created_at + interval '1 second', updated_at = created_at + interval '9 seconds' WHERE id = $1 RETURNING 1
+            """, job.Id);
+        var record = await GetAsync(c, job.Id.ToString());
+        var steps = await TimelineAsync(c, job.Id);
+        Assert.Equal(["queued", "started"], steps.Select(Type));
+        Assert.Equal(record.GetProperty("startedAt").GetDateTimeOffset(), steps[1].GetProperty("at").GetDateTimeOffset());
+        Assert.NotEqual(record.GetProperty("updatedAt").GetDateTimeOffset(), steps[1].GetProperty("at").GetDateTimeOffset());
+        Assert.Equal((3, "old:3"), (steps[1].GetProperty("attempt").GetInt32(), Str(steps[1], "node")));
+        Assert.True(steps[1].GetProperty("synthesized").GetBoolean());
+    }
+
+    /// <summary>FinishAsync refuses a completion before touching the record: nothing changes, nothing is appended.</summary>
+    [Fact]
+    public async Task FinishAsCompleted_IsRefusedBeforeAnyStatement()
+    {
+        var (owner, _) = await api.NewUserAsync();
+        var job = await QueuedAsync(owner);
+        Assert.Equal(1, await StartAsync(job.Id, "n:8:a"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Records.FinishAsync(job.Id, JobStatus.Completed, null, DateTimeOffset.UtcNow, default, "n:8:a"));
+        var record = (await Records.GetAsync(job.Id, default))!;
+        Assert.Equal((JobStatus.Processing, "starting", (DateTimeOffset?)null), (record.Status, record.Phase, record.CompletedAt));
+        Assert.Equal(2L, await StreamEventsAsync(job.Id));
+    }
+
     /// <summary>A job completed before streams existed and expired after: its stream is only the expiry, so the
     /// timeline takes its queued and completed steps from the record (synthesized) and then the streamed expiry.</summary>
     [Fact]
