@@ -83,6 +83,13 @@ public static class Documents
                     .Duplicate(x => x.TemplateId, notNull: true);
                 o.Events.AddEventTypes([typeof(TemplateCreated), typeof(TemplateUpdated), typeof(TemplateDeleted)]);
                 o.Projections.Add<TemplateProjection>(ProjectionLifecycle.Inline);
+                // Export jobs' lifecycle streams (Jobs.JobEvents, stream id = job id), in the same event tables as the
+                // templates' (made at start-up by PrepareAsync).
+                o.Events.AddEventTypes(Exports.Jobs.JobEvents.Types);
+                // Quick appends (store-wide): one round trip per append instead of first reading the stream's version;
+                // expected-version appends (the templates' 409 on a stale edit) are still checked, and the inline
+                // Template projection counts its own versions, needing no event metadata Quick leaves out.
+                o.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions();

@@ -64,6 +64,8 @@ public sealed class JobQueue(
             if (Quotas.Check(await QuotaLedger.ReadAsync(conn, owner, now, ct), now) is { } refused) return (null, refused);
             await JobRecords.InsertAsync(conn, job, ct);
             await JobRecords.LedgerAsync(conn, job, ct);
+            // The job's stream begins in the same transaction: a submission that rolls back leaves no stream either.
+            await records.AppendAsync(tx, id, ct, new JobQueued(now, owner, job.Kind, job.Format));
             await bus.EnlistInOutboxAsync(new DatabaseEnvelopeTransaction((IMessageDatabase)runtime.Storage, tx));
             await bus.PublishAsync(new RunExport(id));
             if (recorded is not null) await recorded(conn, job, ct);

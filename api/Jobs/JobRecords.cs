@@ -1,4 +1,5 @@
 using Exports.Storage;
+using Marten;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -68,8 +69,10 @@ public sealed record HistoryQuery(
     string Sort, int Limit, (DateTimeOffset At, Guid Id, long Size)? After);
 
 /// <summary>The export_jobs table, in plain SQL: every query is owner-scoped or keyed by a job id the caller
-/// already owns.</summary>
-public sealed class JobRecords(NpgsqlDataSource db)
+/// already owns. The table is the read model (lists, quotas and the fences below); each lifecycle transition also
+/// appends one event to the job's stream (<see cref="JobEvents"/>) in the transaction of its conditional statement, and
+/// only when that statement changed a row. Progress and beats are not events.</summary>
+public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
 {
     const string Columns = """
         id, owner_id, kind, format, source, title, status, phase, request::text, file_name, media_type, storage,
@@ -119,6 +122,40 @@ public sealed class JobRecords(NpgsqlDataSource db)
         await using var cmd = db.CreateCommand(sql);
         foreach (var a in args) cmd.Parameters.Add(P(a));
         return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Runs <paramref name="sql"/> in a transaction; when it changed (or returned) a row, appends what
+    /// <paramref name="events"/> makes of that row to the job's stream before the commit.</summary>
+    async Task<T?> TransitionAsync<T>(Guid id, string sql, Func<NpgsqlDataReader, T> read, Func<T, object[]> events, CancellationToken ct,
+        params object?[] args) where T : class
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        T? row;
+        await using (var cmd = new NpgsqlCommand(sql, conn, tx))
+        {
+            foreach (var a in args) cmd.Parameters.Add(P(a));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            row = await r.ReadAsync(ct) ? read(r) : null;
+        }
+        if (row is not null) await JobEvents.AppendAsync(store, tx, id, ct, events(row));
+        await tx.CommitAsync(ct);
+        return row;
+    }
+
+    /// <summary>A conditional single-row statement (with RETURNING 1) and its event, in one transaction.</summary>
+    async Task<bool> TransitionAsync(Guid id, string sql, object evt, CancellationToken ct, params object?[] args) =>
+        await TransitionAsync(id, sql, _ => "", _ => [evt], ct, args) is not null;
+
+    /// <summary>Appends events to a job's stream in a transaction its caller owns (the submission's).</summary>
+    public Task AppendAsync(NpgsqlTransaction tx, Guid id, CancellationToken ct, params object[] events) =>
+        JobEvents.AppendAsync(store, tx, id, ct, events);
+
+    /// <summary>The job's events, oldest first (none for a job recorded before streams existed, or a direct download).</summary>
+    public async Task<IReadOnlyList<JasperFx.Events.IEvent>> EventsAsync(Guid id, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Events.FetchStreamAsync(id, token: ct);
     }
 
     public async Task<JobRecord?> GetAsync(Guid id, CancellationToken ct) =>
@@ -248,16 +285,36 @@ public sealed class JobRecords(NpgsqlDataSource db)
     /// <returns>The attempt's number (the record's attempts, counted across nodes), or null when not claimed.</returns>
     public async Task<int?> StartAttemptAsync(Guid id, string node, string cluster, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
-            UPDATE export_jobs SET status = 'processing', phase = 'starting', attempts = attempts + 1, node = $2, cluster = $5,
-                started_at = coalesce(started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
-            WHERE id = $1 AND NOT cancel_requested
-              AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $4)))
-            RETURNING attempts
-            """);
-        foreach (var v in new object[] { id, node, now, staleBefore, cluster }) cmd.Parameters.Add(P(v));
-        return await cmd.ExecuteScalarAsync(ct) is int attempts ? attempts : null;
+        // The same fence as before, still one statement. The subquery reads who held the job without a lock (a refused
+        // start locks nothing, and an FK check of a row referencing the job, e.g. a delivery, never waits for it); the
+        // UPDATE locks the row and re-checks its conditions on the newest version after any wait (READ COMMITTED). A
+        // change committed between the read and the lock either makes those conditions fail (a progress, beat or start
+        // moved updated_at past staleBefore; a cancel set its flag; a finish left processing) or changed the status or
+        // node read here, which the last condition refuses: so the node a take-over names as recovered from is the one
+        // it took the job from.
+        var started = await TransitionAsync(id, StartSql, r => new Tuple<int, string?>(r.GetInt32(0), r.IsDBNull(1) ? null : r.GetString(1)),
+            s => [new JobStarted(now, s.Item1, node, s.Item2)], ct, id, node, now, staleBefore, cluster);
+        return started?.Item1;
     }
+
+    /// <summary>The start's statement ($1 id, $2 node, $3 now, $4 staleBefore, $5 cluster; see StartAttemptAsync).</summary>
+    internal const string StartSql = """
+            UPDATE export_jobs j SET status = 'processing', phase = 'starting', attempts = j.attempts + 1, node = $2, cluster = $5,
+                started_at = coalesce(j.started_at, $3), updated_at = $3, rows_written = 0, bytes_written = 0, error = NULL
+            FROM (SELECT status, node FROM export_jobs WHERE id = $1) old
+            WHERE j.id = $1 AND NOT j.cancel_requested
+              AND (j.status = 'pending' OR (j.status = 'processing' AND (j.node = $2 OR j.updated_at < $4)))
+              AND j.status = old.status AND j.node IS NOT DISTINCT FROM old.node
+            RETURNING j.attempts, CASE WHEN old.status = 'processing' AND old.node IS DISTINCT FROM $2 THEN old.node END
+            """;
+
+    /// <summary>The completion's statement ($1 id, $2 rows, $3 size, $4 checksum, $5 now, $6 expires, $7 node).</summary>
+    internal const string CompleteSql = """
+        UPDATE export_jobs SET status = 'completed', phase = 'done', rows_written = $2, row_count = $2,
+            bytes_written = $3, size_bytes = $3, checksum = $4, completed_at = $5, updated_at = $5, expires_at = $6
+        WHERE id = $1 AND status = 'processing' AND NOT cancel_requested AND node = $7
+        RETURNING 1
+        """;
 
     /// <summary>Marks a job this node runs as alive while it waits to retry. Returns whether a cancel was requested
     /// (true), nothing to wait for (null: the job is no longer this node's to run), or false to keep waiting.</summary>
@@ -284,43 +341,80 @@ public sealed class JobRecords(NpgsqlDataSource db)
     }
 
     public async Task<bool> CompleteAsync(Guid id, string node, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
-        await ExecAsync("""
-            UPDATE export_jobs SET status = 'completed', phase = 'done', rows_written = $2, row_count = $2,
-                bytes_written = $3, size_bytes = $3, checksum = $4, completed_at = $5, updated_at = $5, expires_at = $6
-            WHERE id = $1 AND status = 'processing' AND NOT cancel_requested AND node = $7
-            """, ct, id, rows, size, checksum, now, expires, node) == 1;
+        await TransitionAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node);
 
     /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
-    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null) =>
-        await ExecAsync("""
+    public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null)
+    {
+        // Refused before any statement runs: a completion has its own fence and event (CompleteAsync).
+        if (status == JobStatus.Completed) throw new ArgumentException("A job completes through CompleteAsync.", nameof(status));
+        return await TransitionAsync(id, """
             UPDATE export_jobs SET status = $2, phase = 'done', error = $3, completed_at = $4, updated_at = $4
             WHERE id = $1 AND status IN ('pending', 'processing') AND ($5::text IS NULL OR node = $5)
-            """, ct, id, status, error, now, node) == 1;
+            RETURNING cancelled_by, node
+            """, r => new Tuple<string?, string?>(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)),
+            f => [status == JobStatus.Cancelled ? new JobCancelled(now, f.Item1, node ?? f.Item2) : new JobFailed(now, node ?? f.Item2, error)],
+            ct, id, status, error, now, node) is not null;
+    }
 
     /// <summary>Fails a job that cannot run: a pending one, one this node runs, or one whose node stopped beating it
     /// before <paramref name="staleBefore"/>; never one another live node runs.</summary>
     public async Task<bool> FailUnrunnableAsync(Guid id, string node, string error, DateTimeOffset now, DateTimeOffset staleBefore, CancellationToken ct) =>
-        await ExecAsync("""
+        await TransitionAsync(id, """
             UPDATE export_jobs SET status = 'failed', phase = 'done', error = $3, completed_at = $4, updated_at = $4
             WHERE id = $1 AND (status = 'pending' OR (status = 'processing' AND (node = $2 OR updated_at < $5)))
-            """, ct, id, node, error, now, staleBefore) == 1;
+            RETURNING 1
+            """, new JobFailed(now, node, error), ct, id, node, error, now, staleBefore);
 
     public async Task RetryingAsync(Guid id, string node, string error, DateTimeOffset now, CancellationToken ct) =>
-        await ExecAsync("UPDATE export_jobs SET phase = 'waiting to retry', error = $2, updated_at = $3 WHERE id = $1 AND status = 'processing' AND node = $4", ct, id, error, now, node);
+        await TransitionAsync(id, """
+            UPDATE export_jobs SET phase = 'waiting to retry', error = $2, updated_at = $3 WHERE id = $1 AND status = 'processing' AND node = $4
+            RETURNING attempts
+            """, r => new Tuple<int>(r.GetInt32(0)), a => [new JobRetrying(now, a.Item1, node, error)], ct, id, error, now, node);
 
     /// <summary>Marks a cancel; a pending job is cancelled at once, a running one by its runner.</summary>
     public async Task<JobRecord?> RequestCancelAsync(Guid owner, Guid id, string by, DateTimeOffset now, CancellationToken ct) =>
-        (await QueryAsync($"""
+        await TransitionAsync(id, $"""
             UPDATE export_jobs SET cancel_requested = true, cancelled_by = $3, updated_at = $4,
                 status = CASE WHEN status = 'pending' THEN 'cancelled' ELSE status END,
                 completed_at = CASE WHEN status = 'pending' THEN $4 ELSE completed_at END,
                 phase = CASE WHEN status = 'pending' THEN 'done' ELSE 'cancelling' END
             WHERE id = $1 AND owner_id = $2 AND status IN ('pending', 'processing')
             RETURNING {Columns}
-            """, ct, id, owner, by, now)).FirstOrDefault();
+            """, Read, j => j.Status == JobStatus.Cancelled
+                ? [new JobCancelRequested(now, by), new JobCancelled(now, by, null)]
+                : [new JobCancelRequested(now, by)], ct, id, owner, by, now);
 
-    public async Task<bool> DeleteAsync(Guid owner, Guid id, CancellationToken ct) =>
-        await ExecAsync("DELETE FROM export_jobs WHERE id = $1 AND owner_id = $2", ct, id, owner) == 1;
+    /// <summary>Deletes the record and, in the same transaction, the job's stream (its events and its stream row): a
+    /// deleted export leaves no history behind. Only a finished job: a running one must be cancelled first.</summary>
+    /// <returns>Whether the record was deleted (false: not the owner's, already gone, or no longer finished).</returns>
+    public async Task<bool> DeleteAsync(Guid owner, Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var delete = new NpgsqlCommand("""
+            DELETE FROM export_jobs WHERE id = $1 AND owner_id = $2 AND status IN ('completed', 'failed', 'cancelled', 'expired')
+            """, conn, tx))
+        {
+            delete.Parameters.Add(P(id));
+            delete.Parameters.Add(P(owner));
+            if (await delete.ExecuteNonQueryAsync(ct) == 0) return false; // rolled back by the dispose: nothing was done
+        }
+        // The row is gone and locked until the commit: no transition of this job can append meanwhile (each appends
+        // only after its statement changed the row, JobEvents.AppendAsync), so nothing re-creates the stream.
+        foreach (var sql in new[]
+        {
+            $"DELETE FROM {Exports.Host.Documents.Schema}.mt_events WHERE stream_id = $1",
+            $"DELETE FROM {Exports.Host.Documents.Schema}.mt_streams WHERE id = $1",
+        })
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn, tx);
+            cmd.Parameters.Add(P(id));
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return true;
+    }
 
     public async Task CountDownloadAsync(Guid id, DateTimeOffset now, CancellationToken ct) =>
         await ExecAsync("UPDATE export_jobs SET download_count = download_count + 1, last_downloaded_at = $2 WHERE id = $1", ct, id, now);
@@ -330,5 +424,6 @@ public sealed class JobRecords(NpgsqlDataSource db)
         await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE status = 'completed' AND expires_at <= $1 ORDER BY expires_at LIMIT {limit}", ct, now);
 
     public async Task<bool> MarkExpiredAsync(Guid id, DateTimeOffset now, CancellationToken ct) =>
-        await ExecAsync("UPDATE export_jobs SET status = 'expired', updated_at = $2 WHERE id = $1 AND status = 'completed'", ct, id, now) == 1;
+        await TransitionAsync(id, "UPDATE export_jobs SET status = 'expired', updated_at = $2 WHERE id = $1 AND status = 'completed' RETURNING 1",
+            new JobExpired(now), ct, id, now);
 }

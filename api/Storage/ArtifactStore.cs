@@ -107,7 +107,8 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
     {
         if (!ArtifactKeys.IsValid(key)) return Task.CompletedTask; // nothing was ever stored under such a key
         var path = PathOf(key);
-        File.Delete(path);
+        // Its folder may be gone already (retention removed an expired file and its empty folder): nothing to delete.
+        try { File.Delete(path); } catch (DirectoryNotFoundException) { }
         RemovePartials(path);
         RemoveIfEmpty(Path.GetDirectoryName(path)!);
         return Task.CompletedTask;

@@ -112,6 +112,14 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         Assert.Single(files); // one artifact; the killed node's .partial was overwritten and renamed, not left behind
         Assert.EndsWith(".csv", files[0]);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE id = $1 AND status = 'completed'", Guid.Parse(id)));
+        // Its timeline: the survivor's start is attempt 2, a recovery naming the killed node; the survivor completed it.
+        var steps = (await (await viaSurvivor.GetAsync($"/api/v1/exports/{id}/timeline")).JsonAsync()).EnumerateArray().ToList();
+        Assert.Equal(["queued", "started", "started", "completed"], steps.Select(s => s.GetProperty("type").GetString()));
+        var victimNode = running.GetProperty("node").GetString();
+        Assert.Equal((1, victimNode), (steps[1].GetProperty("attempt").GetInt32(), steps[1].GetProperty("node").GetString()));
+        Assert.Equal((2, done.GetProperty("node").GetString(), victimNode),
+            (steps[2].GetProperty("attempt").GetInt32(), steps[2].GetProperty("node").GetString(), steps[2].GetProperty("recoveredFrom").GetString()));
+        Assert.Equal(done.GetProperty("node").GetString(), steps[3].GetProperty("node").GetString());
     }
 
     /// <summary>Work is shared: three nodes with one slot each; a job submitted on the node that is busy runs on an

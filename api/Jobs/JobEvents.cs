@@ -1,0 +1,63 @@
+using Marten;
+using Npgsql;
+
+namespace Exports.Jobs;
+
+// A job's lifecycle as a Marten event stream (stream id = job id): one event per transition, appended by JobRecords in
+// the transaction of the conditional statement that made it, and only when that statement changed a row. Progress
+// ticks and beats are not events. The export_jobs record stays the read model (lists, quotas, fences); the stream is
+// the job's history. Each event carries the instant of the app's clock that the record was given.
+
+/// <summary>Recorded and queued (by its owner's submission).</summary>
+public sealed record JobQueued(DateTimeOffset At, Guid OwnerId, string Kind, string Format);
+
+/// <summary>An attempt began on <paramref name="Node"/>; <paramref name="RecoveredFrom"/> names the node it was taken
+/// over from when that node had stopped beating it.</summary>
+public sealed record JobStarted(DateTimeOffset At, int Attempt, string Node, string? RecoveredFrom = null);
+
+/// <summary>An attempt failed with a transient error; the next one follows after a back-off.</summary>
+public sealed record JobRetrying(DateTimeOffset At, int Attempt, string Node, string Error);
+
+public sealed record JobCompleted(DateTimeOffset At, string Node, long Rows, long Bytes, string Checksum);
+
+/// <param name="Node">The run that failed it; null when no node ran it (a pending job that could not start).</param>
+public sealed record JobFailed(DateTimeOffset At, string? Node, string? Error);
+
+public sealed record JobCancelRequested(DateTimeOffset At, string By);
+
+/// <param name="Node">The run that stopped; null for a pending job, cancelled at once.</param>
+public sealed record JobCancelled(DateTimeOffset At, string? By, string? Node);
+
+/// <summary>Its file was removed at the end of its retention.</summary>
+public sealed record JobExpired(DateTimeOffset At);
+
+/// <summary>No longer appended: deleting a job deletes its stream with its record (JobRecords.DeleteAsync). Kept
+/// registered so a stream an earlier build wrote still reads back.</summary>
+public sealed record JobDeleted(DateTimeOffset At);
+
+public static class JobEvents
+{
+    /// <summary>Registered with the document store (<see cref="Exports.Host.Documents"/>), which then makes the event
+    /// tables at start-up.</summary>
+    public static readonly Type[] Types =
+    [
+        typeof(JobQueued), typeof(JobStarted), typeof(JobRetrying), typeof(JobCompleted), typeof(JobFailed),
+        typeof(JobCancelRequested), typeof(JobCancelled), typeof(JobExpired), typeof(JobDeleted),
+    ];
+
+    /// <summary>Appends <paramref name="events"/> to the job's stream inside <paramref name="tx"/> (the caller commits
+    /// or rolls back: the events go with its statement or not at all).</summary>
+    /// <remarks>Invariant: an append always follows a statement that changed (and so locked) the job's row in the same
+    /// READ COMMITTED transaction <paramref name="tx"/> (or inserted it, for the Queued event). That row lock, held to
+    /// the commit, orders two transitions of one job: the second waits, re-checks its conditions on the newest row and
+    /// is refused (no row, no append) when the first made it stale. So a stream's events are in the order of the
+    /// record's changes, and a transition that lost its fence appends nothing. Never append without such a statement
+    /// first: nothing else serializes appends to one stream (JobTimelineTests races the transitions).</remarks>
+    public static async Task AppendAsync(IDocumentStore store, NpgsqlTransaction tx, Guid job, CancellationToken ct, params object[] events)
+    {
+        if (events.Length == 0) return;
+        await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
+        session.Events.Append(job, events);
+        await session.SaveChangesAsync(ct);
+    }
+}
