@@ -103,12 +103,19 @@ try {
   const req = (days, shape) => ({ source: 'servers', granularity: 'raw', shape, format: 'csv', timeframe: { from: fromFor(days), to: last } });
 
   if (JOBS_ONLY) {
+    // As after the full run's earlier parts: the freshly seeded tables analyzed and read once (cache), so the first job
+    // measured does not pay for that.
+    spawnSync('psql', psql('VACUUM (ANALYZE) points'), { encoding: 'utf8' });
+    await http(req(14, 'long'));
     const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
     const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
     api.kill('SIGTERM');
     const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
     spliceResults([jobs, latency, failover]);
-    process.exit(0);
+    stopCluster(pg.dir);
+    fs.rmSync(pg.dir, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(0); // past the full run's parts (the finally below stops the API and the cluster for those)
   }
   const small = await compare('long, 100k rows', req(1.4, 'long'), longSql(1.4));
   const big = await compare('long, 1M rows', req(14, 'long'), longSql(14));
@@ -168,7 +175,6 @@ try {
   console.log('\n' + md);
 } finally {
   api.kill('SIGTERM');
-  if (JOBS_ONLY) { stopCluster(pg.dir); fs.rmSync(pg.dir, { recursive: true, force: true }); fs.rmSync(tmp, { recursive: true, force: true }); }
   stopCluster(pg.dir);
   fs.rmSync(pg.dir, { recursive: true, force: true });
   fs.rmSync(tmp, { recursive: true, force: true });
