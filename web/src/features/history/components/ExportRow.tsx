@@ -9,6 +9,7 @@ import { formatDuration } from "../utils/labels";
 import { summarize, summaryText } from "../utils/summary";
 import { ExportActions } from "./ExportActions";
 import { ExportDeliveries } from "./ExportDeliveries";
+import { ExportTimeline } from "./ExportTimeline";
 import "./ExportRow.css";
 
 /** The table's columns, in order; the first is the row header. */
@@ -71,6 +72,7 @@ export function ExportRow({ initial, deliveriesPollMs }: ExportRowProps) {
             <span className={`status-badge status-${job.status}`}>{statusLabel(job.status)}</span>
           </span>
           {destinations > 0 && <ExportDeliveries job={job} expected={destinations} nameId={nameId} pollMs={deliveriesPollMs} />}
+          <ExportTimeline job={job} nameId={nameId} />
         </div>
       </td>
       <td data-label="Progress">

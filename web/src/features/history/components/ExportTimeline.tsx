@@ -1,0 +1,68 @@
+import { useId, useState } from "react";
+import { Button } from "../../../components/ui/Button";
+import { errorMessage } from "../../../lib/api-client";
+import type { JobRecord } from "../../../lib/export-jobs";
+import { formatInstant } from "../../../lib/format";
+import { useExportTimeline } from "../api/get-timeline";
+import { timelineLabel } from "../utils/labels";
+
+export interface ExportTimelineProps {
+  job: JobRecord;
+  /** Id of the element naming the export, which describes the button. */
+  nameId: string;
+}
+
+/**
+ * A "Timeline" disclosure: the export's lifecycle, oldest first, read when opened and again when the live row's
+ * status, attempts or node change. Each step is a list item with its label and local time; a step the server
+ * reconstructed from the export's record (no event stream) says so.
+ */
+export function ExportTimeline({ job, nameId }: ExportTimelineProps) {
+  const listId = useId();
+  const [open, setOpen] = useState(false);
+  const timeline = useExportTimeline(job, open);
+
+  return (
+    <div className="export-deliveries">
+      <Button
+        size="sm"
+        variant="ghost"
+        aria-expanded={open}
+        aria-controls={open ? listId : undefined}
+        aria-describedby={nameId}
+        onClick={() => setOpen(!open)}
+      >
+        Timeline
+      </Button>
+      {open && (
+        <div id={listId}>
+          {timeline.isPending ? (
+            <p role="status" className="field-hint">
+              Loading timeline…
+            </p>
+          ) : timeline.data === undefined ? (
+            <p role="alert" className="inline-error">
+              {errorMessage(timeline.error)}
+            </p>
+          ) : timeline.data.length === 0 ? (
+            <p className="field-hint">No steps recorded.</p>
+          ) : (
+            <ol className="delivery-list" aria-label={`Timeline of ${job.fileName || job.title}`}>
+              {timeline.data.map((step, index) => (
+                <li key={`${index}-${step.type}-${step.at}`} className="delivery-item">
+                  <span className={step.type === "failed" || step.type === "retrying" ? "delivery-detail row-error" : "delivery-detail"}>
+                    {timelineLabel(step)}
+                  </span>
+                  <span className="export-title">
+                    <time dateTime={step.at}>{formatInstant(step.at)}</time>
+                    {step.synthesized && " · reconstructed from the record"}
+                  </span>
+                </li>
+              ))}
+            </ol>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
