@@ -164,6 +164,18 @@ test('A small background export completes in History, downloads its CSV and coun
   await expect(row.getByText('Completed', { exact: true })).toBeVisible({ timeout: 30_000 });
   await expect(await cellOf(page, row, 'Export')).not.toContainText('downloaded');
 
+  // Its timeline, from the job's event stream: queued, started on a node (first attempt), completed with its rows.
+  const done = await jobFromApi(api, job.id);
+  await row.getByRole('button', { name: 'Timeline', exact: true }).click();
+  const steps = page.getByRole('list', { name: `Timeline of ${job.fileName}` }).getByRole('listitem');
+  await expect(steps).toHaveCount(3);
+  await expect(steps.nth(0)).toContainText(/^Queued/);
+  await expect(steps.nth(1)).toContainText(/^Started \(on node [^)]+\)/);
+  await expect(steps.nth(2)).toContainText(`Completed: ${done.rowCount!.toLocaleString('en-US')} rows`);
+  await expect(page.getByText('reconstructed from the record')).toHaveCount(0);
+  await row.getByRole('button', { name: 'Timeline', exact: true }).click();
+  await expect(steps).toHaveCount(0);
+
   const menu = await rowMenu(row, job.fileName);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
