@@ -1,9 +1,8 @@
-import { useId, useState } from "react";
+import { useState } from "react";
 import { DeliveryList } from "../../../components/DeliveryList";
-import { Button } from "../../../components/ui/Button";
-import { errorMessage } from "../../../lib/api-client";
 import { isFinalStatus, type JobRecord } from "../../../lib/export-jobs";
 import { useExportDeliveries } from "../api/list-deliveries";
+import { RowDisclosure } from "./RowDisclosure";
 
 export interface ExportDeliveriesProps {
   job: JobRecord;
@@ -16,45 +15,17 @@ export interface ExportDeliveriesProps {
 
 /** A "Deliveries" disclosure: where the export's file went, read when opened and kept current until settled. */
 export function ExportDeliveries({ job, expected, nameId, pollMs }: ExportDeliveriesProps) {
-  const listId = useId();
   const [open, setOpen] = useState(false);
   const deliveries = useExportDeliveries(job, expected, open, pollMs);
+  const empty = !isFinalStatus(job.status)
+    ? `Sent to ${expected === 1 ? "its destination" : `its ${expected} destinations`} once the export completes.`
+    : job.status === "completed"
+      ? "Starting…"
+      : "None: the export did not complete.";
 
   return (
-    <div className="export-deliveries">
-      <Button
-        size="sm"
-        variant="ghost"
-        aria-expanded={open}
-        aria-controls={open ? listId : undefined}
-        aria-describedby={nameId}
-        onClick={() => setOpen(!open)}
-      >
-        Deliveries
-      </Button>
-      {open && (
-        <div id={listId}>
-          {deliveries.isPending ? (
-            <p role="status" className="field-hint">
-              Loading deliveries…
-            </p>
-          ) : deliveries.data === undefined ? (
-            <p role="alert" className="inline-error">
-              {errorMessage(deliveries.error)}
-            </p>
-          ) : deliveries.data.length === 0 ? (
-            <p className="field-hint">
-              {!isFinalStatus(job.status)
-                ? `Sent to ${expected === 1 ? "its destination" : `its ${expected} destinations`} once the export completes.`
-                : job.status === "completed"
-                  ? "Starting…"
-                  : "None: the export did not complete."}
-            </p>
-          ) : (
-            <DeliveryList deliveries={deliveries.data} label={`Deliveries of ${job.fileName}`} />
-          )}
-        </div>
-      )}
-    </div>
+    <RowDisclosure label="Deliveries" nameId={nameId} open={open} onToggle={() => setOpen(!open)} query={deliveries} empty={empty}>
+      {(items) => <DeliveryList deliveries={items} label={`Deliveries of ${job.fileName}`} />}
+    </RowDisclosure>
   );
 }

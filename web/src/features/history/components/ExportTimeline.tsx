@@ -1,10 +1,9 @@
-import { useId, useState } from "react";
-import { Button } from "../../../components/ui/Button";
-import { errorMessage } from "../../../lib/api-client";
+import { useState } from "react";
 import type { JobRecord } from "../../../lib/export-jobs";
 import { formatInstant } from "../../../lib/format";
 import { useExportTimeline } from "../api/get-timeline";
 import { timelineLabel } from "../utils/labels";
+import { RowDisclosure } from "./RowDisclosure";
 
 export interface ExportTimelineProps {
   job: JobRecord;
@@ -18,51 +17,26 @@ export interface ExportTimelineProps {
  * reconstructed from the export's record (no event stream) says so.
  */
 export function ExportTimeline({ job, nameId }: ExportTimelineProps) {
-  const listId = useId();
   const [open, setOpen] = useState(false);
   const timeline = useExportTimeline(job, open);
 
   return (
-    <div className="export-deliveries">
-      <Button
-        size="sm"
-        variant="ghost"
-        aria-expanded={open}
-        aria-controls={open ? listId : undefined}
-        aria-describedby={nameId}
-        onClick={() => setOpen(!open)}
-      >
-        Timeline
-      </Button>
-      {open && (
-        <div id={listId}>
-          {timeline.isPending ? (
-            <p role="status" className="field-hint">
-              Loading timeline…
-            </p>
-          ) : timeline.data === undefined ? (
-            <p role="alert" className="inline-error">
-              {errorMessage(timeline.error)}
-            </p>
-          ) : timeline.data.length === 0 ? (
-            <p className="field-hint">No steps recorded.</p>
-          ) : (
-            <ol className="delivery-list" aria-label={`Timeline of ${job.fileName || job.title}`}>
-              {timeline.data.map((step, index) => (
-                <li key={`${index}-${step.type}-${step.at}`} className="delivery-item">
-                  <span className={step.type === "failed" || step.type === "retrying" ? "delivery-detail row-error" : "delivery-detail"}>
-                    {timelineLabel(step)}
-                  </span>
-                  <span className="export-title">
-                    <time dateTime={step.at}>{formatInstant(step.at)}</time>
-                    {step.synthesized && " · reconstructed from the record"}
-                  </span>
-                </li>
-              ))}
-            </ol>
-          )}
-        </div>
+    <RowDisclosure label="Timeline" nameId={nameId} open={open} onToggle={() => setOpen(!open)} query={timeline} empty="No steps recorded.">
+      {(steps) => (
+        <ol className="delivery-list" aria-label={`Timeline of ${job.fileName || job.title}`}>
+          {steps.map((step, index) => (
+            <li key={`${index}-${step.type}-${step.at}`} className="delivery-item">
+              <span className={step.type === "failed" || step.type === "retrying" ? "delivery-detail row-error" : "delivery-detail"}>
+                {timelineLabel(step)}
+              </span>
+              <span className="export-title">
+                <time dateTime={step.at}>{formatInstant(step.at)}</time>
+                {step.synthesized && " · reconstructed from the record"}
+              </span>
+            </li>
+          ))}
+        </ol>
       )}
-    </div>
+    </RowDisclosure>
   );
 }
