@@ -234,7 +234,7 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
     public async Task Webhook_IsSignedWithATimestamp_RetriedOn5xx_WithOneIdempotencyKey()
     {
         var c = api.Demo();
-        var port = FreePort();
+        var port = TestPorts.Free();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
         listener.Start();
@@ -269,15 +269,6 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
             Assert.Equal(job.GetProperty("id").GetString(), data.GetProperty("exportId").GetString());
             Assert.Contains("/download?token=", data.GetProperty("link").GetString());
         }
-    }
-
-    static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     AmazonS3Client S3Client() => new(new Amazon.Runtime.BasicAWSCredentials(S3Server.AccessKey, S3Server.SecretKey),

@@ -43,7 +43,7 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
 
         public Receiver(int status)
         {
-            var port = FreePort();
+            var port = TestPorts.Free();
             Url = $"http://127.0.0.1:{port}/hook/";
             _listener.Prefixes.Add(Url);
             _listener.Start();
@@ -63,15 +63,6 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
         }
 
         public void Dispose() => _listener.Close();
-    }
-
-    static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     static void AssertSigned((string Body, string? Signature) got, string secret)
@@ -289,7 +280,7 @@ public sealed class SendTestTests(ApiFixture api, S3Server s3, SshServer ssh) : 
     [Fact]
     public async Task Email_ServerSideFailure_IsToldInGeneralWords_WithoutTheMailHost_AndLogged()
     {
-        var port = FreePort(); // nothing listens there: this server's relay is down
+        var port = TestPorts.Free(); // nothing listens there: this server's relay is down
         var settings = new Exports.Host.ExportsSettings
         {
             ConnectionString = "Host=unused", DeliveryAllowPrivateNetworks = true,

@@ -21,15 +21,6 @@ public sealed class FairnessTests(ApiFixture api)
 {
     const int PoolSize = 24, Reserve = 12, Slots = PoolSize - Reserve, PerOwner = 4, IdleSeconds = 90;
 
-    static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var p = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return p;
-    }
-
     /// <summary>A user owning a "servers" source with the demo's ten cpu_percent series and generated points every
     /// <paramref name="step"/> from <paramref name="from"/> to <paramref name="to"/>.</summary>
     async Task<string> OwnerWithDataAsync(Guid demoSource, DateTime from, DateTime to, TimeSpan step)
@@ -132,7 +123,7 @@ public sealed class FairnessTests(ApiFixture api)
 
         var app = "fairness-" + Guid.NewGuid().ToString("N")[..8];
         var dataDir = Directory.CreateTempSubdirectory("exports-fairness-").FullName;
-        var port = FreePort();
+        var port = TestPorts.Free();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Exports.Api.dll"));
         // The application name finds this node's backends in pg_stat_activity. The small socket receive buffer keeps

@@ -27,18 +27,9 @@ public sealed class ClusterRecoveryTests(ApiFixture api)
         public void Dispose() { try { process.Kill(entireProcessTree: true); process.WaitForExit(5000); } catch (InvalidOperationException) { } }
     }
 
-    static int FreePort()
-    {
-        var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var p = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return p;
-    }
-
     Node Start(string dataDir, string cluster, int concurrency = 2, Dictionary<string, string>? env = null)
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         var dll = Path.Combine(AppContext.BaseDirectory, "Exports.Api.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(dll);

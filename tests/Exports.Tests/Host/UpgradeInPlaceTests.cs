@@ -404,7 +404,7 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = TestPorts.Free();
             var listener = new HttpListener();
             listener.Prefixes.Add($"http://127.0.0.1:{port}{path}");
             try
@@ -414,15 +414,6 @@ public sealed class UpgradeInPlaceTests(ApiFixture api)
             }
             catch (HttpListenerException) when (attempt < 20) { listener.Close(); }
         }
-    }
-
-    static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     static readonly string Request24h = Request("24h", "{template}-{date:yyyyMMdd}"), Request7d = Request("7d", "{template}-weekly"), Request1h = Request("1h", "{template}");

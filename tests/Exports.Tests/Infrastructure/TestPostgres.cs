@@ -34,7 +34,7 @@ public static class TestPostgres
         var dir = Path.Combine("/var/tmp", $"exports-test-pg-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         if (root) Run("chown", "postgres:postgres", dir);
-        var port = FreePort();
+        var port = TestPorts.Free();
         AsPg(root, $"{bin}/initdb", "-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8");
         AsPg(root, $"{bin}/pg_ctl", "start", "-D", dir, "-w", "-l", Path.Combine(dir, "log"), "-o",
             $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
@@ -60,15 +60,6 @@ public static class TestPostgres
             catch (InvalidOperationException) { /* not running */ }
             try { Directory.Delete(old, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-    }
-
-    static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     static void AsPg(bool root, string file, params string[] args) =>
