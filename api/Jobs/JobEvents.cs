@@ -60,4 +60,28 @@ public static class JobEvents
         session.Events.Append(job, events);
         await session.SaveChangesAsync(ct);
     }
+
+    /// <summary>A transition and its event in one statement: <paramref name="update"/> (an <c>UPDATE export_jobs ...
+    /// RETURNING</c> using parameters $1..$<paramref name="used"/>) runs in a CTE, and for the row it changed (none:
+    /// nothing is appended) the event goes to the job's stream through Marten's own append function, the one its
+    /// sessions call in Quick mode (same arguments: event id, type name, .NET type, body from Marten's serializer).
+    /// One round trip and one implicit transaction instead of four statements and a session: measured as most of a
+    /// small job's start and completion time. <paramref name="patch"/> is a jsonb expression over the changed row's
+    /// columns (<c>changed.x</c>) merged into the body, for the event's fields only the statement knows (an attempt
+    /// number). The same invariant as <see cref="AppendAsync"/>: the append follows the statement that changed, and
+    /// so locked, the row. JobTimelineTests read these events back through Marten.</summary>
+    public static (string Sql, object[] Args) Appending(IDocumentStore store, string update, int used, Guid job, object evt, string? patch = null)
+    {
+        var mapping = ((Marten.Events.EventGraph)store.Options.Events).EventMappingFor(evt.GetType());
+        var sql = $"""
+            WITH changed AS (
+            {update}
+            )
+            SELECT changed.*, {Exports.Host.Documents.Schema}.mt_quick_append_events(${used + 1}, NULL, '{JasperFx.StorageConstants.DefaultTenantId}',
+                ARRAY[${used + 2}]::uuid[], ARRAY[${used + 3}]::varchar[], ARRAY[${used + 4}]::varchar[],
+                ARRAY[${used + 5}::jsonb{(patch is null ? "" : " || " + patch)}], ARRAY[NULL]::bytea[], NULL)
+            FROM changed
+            """;
+        return (sql, [job, Guid.CreateVersion7(), mapping.EventTypeName, mapping.DotNetTypeName, store.Options.Serializer().ToJson(evt)]);
+    }
 }

@@ -144,6 +144,19 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
     }
 
     /// <summary>A conditional single-row statement (with RETURNING 1) and its event, in one transaction.</summary>
+    /// <summary>A transition of every job's path (start, completion) as one statement with its event
+    /// (<see cref="JobEvents.Appending"/>): the read row, or null when the statement changed nothing.</summary>
+    async Task<T?> TransitionInOneAsync<T>(Guid id, string update, object evt, string? patch, Func<NpgsqlDataReader, T> read, CancellationToken ct,
+        params object?[] args) where T : class
+    {
+        var (sql, append) = JobEvents.Appending(store, update, args.Length, id, evt, patch);
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.Add(P(a));
+        foreach (var a in append) cmd.Parameters.Add(P(a));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? read(r) : null;
+    }
+
     async Task<bool> TransitionAsync(Guid id, string sql, object evt, CancellationToken ct, params object?[] args) =>
         await TransitionAsync(id, sql, _ => "", _ => [evt], ct, args) is not null;
 
@@ -292,8 +305,10 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         // moved updated_at past staleBefore; a cancel set its flag; a finish left processing) or changed the status or
         // node read here, which the last condition refuses: so the node a take-over names as recovered from is the one
         // it took the job from.
-        var started = await TransitionAsync(id, StartSql, r => new Tuple<int, string?>(r.GetInt32(0), r.IsDBNull(1) ? null : r.GetString(1)),
-            s => [new JobStarted(now, s.Item1, node, s.Item2)], ct, id, node, now, staleBefore, cluster);
+        // The event's attempt and recovered-from node are the row's, so the statement writes them into its body.
+        var started = await TransitionInOneAsync(id, StartSql, new JobStarted(now, 0, node),
+            "jsonb_build_object('attempt', changed.attempts, 'recoveredFrom', changed.recovered_from)",
+            r => new Tuple<int>(r.GetInt32(0)), ct, id, node, now, staleBefore, cluster);
         return started?.Item1;
     }
 
@@ -305,7 +320,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             WHERE j.id = $1 AND NOT j.cancel_requested
               AND (j.status = 'pending' OR (j.status = 'processing' AND (j.node = $2 OR j.updated_at < $4)))
               AND j.status = old.status AND j.node IS NOT DISTINCT FROM old.node
-            RETURNING j.attempts, CASE WHEN old.status = 'processing' AND old.node IS DISTINCT FROM $2 THEN old.node END
+            RETURNING j.attempts, CASE WHEN old.status = 'processing' AND old.node IS DISTINCT FROM $2 THEN old.node END AS recovered_from
             """;
 
     /// <summary>The completion's statement ($1 id, $2 rows, $3 size, $4 checksum, $5 now, $6 expires, $7 node).</summary>
@@ -341,7 +356,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
     }
 
     public async Task<bool> CompleteAsync(Guid id, string node, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
-        await TransitionAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node);
+        await TransitionInOneAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), null, _ => "", ct, id, rows, size, checksum, now, expires, node) is not null;
 
     /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
     public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null)
