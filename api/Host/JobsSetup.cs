@@ -31,6 +31,8 @@ public static class JobsSetup
         s.AddSingleton<IJobCompletion>(sp => sp.GetRequiredService<Exports.Delivery.DeliveryService>());
         s.AddSingleton<JobQueue>();
         s.AddSingleton<WorkerSlots>();
+        s.AddSingleton<JobSignals>();
+        s.AddHostedService(sp => sp.GetRequiredService<JobSignals>());
         s.AddSingleton<TemplateRuns>();
         s.AddSingleton<RetentionSweep>();
         s.AddQuartz(q =>

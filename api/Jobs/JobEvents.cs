@@ -68,9 +68,9 @@ public static class JobEvents
     /// One round trip and one implicit transaction instead of four statements and a session: measured as most of a
     /// small job's start and completion time. <paramref name="patch"/> is a jsonb expression over the changed row's
     /// columns (<c>changed.x</c>) merged into the body, for the event's fields only the statement knows (an attempt
-    /// number). The same invariant as <see cref="AppendAsync"/>: the append follows the statement that changed, and
+    /// number); <paramref name="alsoSelect"/> adds expressions to the select list (a notification). The same invariant as <see cref="AppendAsync"/>: the append follows the statement that changed, and
     /// so locked, the row. JobTimelineTests read these events back through Marten.</summary>
-    public static (string Sql, object[] Args) Appending(IDocumentStore store, string update, int used, Guid job, object evt, string? patch = null)
+    public static (string Sql, object[] Args) Appending(IDocumentStore store, string update, int used, Guid job, object evt, string? patch = null, string? alsoSelect = null)
     {
         var mapping = ((Marten.Events.EventGraph)store.Options.Events).EventMappingFor(evt.GetType());
         var sql = $"""
@@ -79,7 +79,7 @@ public static class JobEvents
             )
             SELECT changed.*, {Exports.Host.Documents.Schema}.mt_quick_append_events(${used + 1}, NULL, '{JasperFx.StorageConstants.DefaultTenantId}',
                 ARRAY[${used + 2}]::uuid[], ARRAY[${used + 3}]::varchar[], ARRAY[${used + 4}]::varchar[],
-                ARRAY[${used + 5}::jsonb{(patch is null ? "" : " || " + patch)}], ARRAY[NULL]::bytea[], NULL)
+                ARRAY[${used + 5}::jsonb{(patch is null ? "" : " || " + patch)}], ARRAY[NULL]::bytea[], NULL){(alsoSelect is null ? "" : ", " + alsoSelect)}
             FROM changed
             """;
         return (sql, [job, Guid.CreateVersion7(), mapping.EventTypeName, mapping.DotNetTypeName, store.Options.Serializer().ToJson(evt)]);

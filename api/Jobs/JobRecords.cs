@@ -138,18 +138,31 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             await using var r = await cmd.ExecuteReaderAsync(ct);
             row = await r.ReadAsync(ct) ? read(r) : null;
         }
-        if (row is not null) await JobEvents.AppendAsync(store, tx, id, ct, events(row));
+        if (row is not null)
+        {
+            await JobEvents.AppendAsync(store, tx, id, ct, events(row));
+            await NotifyAsync(conn, tx, id, ct);
+        }
         await tx.CommitAsync(ct);
         return row;
     }
 
     /// <summary>A conditional single-row statement (with RETURNING 1) and its event, in one transaction.</summary>
+    /// <summary>Tells the job's watchers, at <paramref name="tx"/>'s commit, that its state changed (<see cref="JobSignals"/>).</summary>
+    static async Task NotifyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT {JobSignals.NotifySql("$1")}", conn, tx);
+        cmd.Parameters.Add(P(id));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>A transition of every job's path (start, completion) as one statement with its event
     /// (<see cref="JobEvents.Appending"/>): the read row, or null when the statement changed nothing.</summary>
     async Task<T?> TransitionInOneAsync<T>(Guid id, string update, object evt, string? patch, Func<NpgsqlDataReader, T> read, CancellationToken ct,
         params object?[] args) where T : class
     {
-        var (sql, append) = JobEvents.Appending(store, update, args.Length, id, evt, patch);
+        // Its watchers hear of the change at its commit (JobSignals): the job id is the append's first argument.
+        var (sql, append) = JobEvents.Appending(store, update, args.Length, id, evt, patch, JobSignals.NotifySql($"${args.Length + 1}"));
         await using var cmd = db.CreateCommand(sql);
         foreach (var a in args) cmd.Parameters.Add(P(a));
         foreach (var a in append) cmd.Parameters.Add(P(a));
@@ -427,6 +440,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             cmd.Parameters.Add(P(id));
             await cmd.ExecuteNonQueryAsync(ct);
         }
+        await NotifyAsync(conn, tx, id, ct);
         await tx.CommitAsync(ct);
         return true;
     }

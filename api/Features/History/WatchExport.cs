@@ -12,7 +12,7 @@ namespace Exports.Features.History;
 /// <c>progress</c> events while rows and bytes move, and the stream ends after the final state. Read from the
 /// database, so it works whichever node runs the job. Written by ASP.NET Core's own SSE result, as before (each
 /// event as <c>event:</c>, <c>data:</c> and <c>id:</c> lines, no <c>retry:</c>), not FastEndpoints' event stream.</summary>
-public sealed class WatchExport(JobRecords records) : Endpoint<ExportIdRequest>
+public sealed class WatchExport(JobRecords records, JobSignals signals) : Endpoint<ExportIdRequest>
 {
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
@@ -33,14 +33,16 @@ public sealed class WatchExport(JobRecords records) : Endpoint<ExportIdRequest>
         }
         HttpContext.Response.Headers.CacheControl = "no-store";
         HttpContext.Response.Headers["X-Accel-Buffering"] = "no";
-        await Send.ResultAsync(TypedResults.ServerSentEvents(Events(records, owner, req.Id, ct)));
+        await Send.ResultAsync(TypedResults.ServerSentEvents(Events(records, signals, owner, req.Id, ct)));
     }
 
-    static async IAsyncEnumerable<SseItem<string>> Events(JobRecords records, Guid owner, Guid id, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Reads the record, sends what changed, then waits for the job's next state change (<see cref="JobSignals"/>:
+    /// a start or an end is sent as it commits, on whichever node) or the poll interval (progress), whichever is first.</summary>
+    static async IAsyncEnumerable<SseItem<string>> Events(JobRecords records, JobSignals signals, Guid owner, Guid id, [EnumeratorCancellation] CancellationToken ct)
     {
         string? status = null;
         (long, long, string)? progress = null;
-        using var timer = new PeriodicTimer(Poll);
+        using var changes = signals.Subscribe(id); // before the first read: a change after it is not missed
         while (true)
         {
             var job = await records.GetAsync(owner, id, ct);
@@ -62,7 +64,7 @@ public sealed class WatchExport(JobRecords records) : Endpoint<ExportIdRequest>
                 progress = (job.RowsWritten, job.BytesWritten, job.Phase);
                 yield return new SseItem<string>(json, "progress") { EventId = $"{job.UpdatedAt.UtcTicks}" };
             }
-            if (!await timer.WaitForNextTickAsync(ct)) yield break;
+            await changes.WaitAsync(Poll, ct);
         }
     }
 }
