@@ -10,7 +10,7 @@ import { NumberField, type FieldErrorsOf } from "./CommonFields";
 const CODEC_LABELS: Record<ParquetCodec, string> = {
   snappy: "Snappy: fast, read everywhere",
   zstd: "Zstandard: small and fast",
-  lz4: "LZ4: fastest, about Snappy's size",
+  lz4: "LZ4: fast, about Snappy's size",
   gzip: "gzip: small, slower",
   brotli: "Brotli: smallest, slowest",
   none: "None",
