@@ -22,8 +22,13 @@ public static partial class PageCodecs
     /// <summary>The canonical names, as listed to users.</summary>
     public static readonly IReadOnlyList<string> Names = ["none", "snappy", "gzip", "brotli", "zstd", "lz4"];
 
-    /// <summary>The canonical name of an accepted codec name (an alias becomes the name it stands for).</summary>
-    public static string Canonical(string name) => name == "lz4_raw" ? "lz4" : name;
+    /// <summary>The canonical name of a codec name in any letter case (lower case; an alias becomes the name it stands
+    /// for), or null when it is not one we write.</summary>
+    public static string? Canonical(string name)
+    {
+        var lower = name.ToLowerInvariant();
+        return !ByName.ContainsKey(lower) ? null : lower == "lz4_raw" ? "lz4" : lower;
+    }
 
     /// <summary>Codecs Parquet knows but we refuse to write, with the reason given to the user.</summary>
     public static readonly IReadOnlyDictionary<string, string> Refused = new Dictionary<string, string>
@@ -77,9 +82,11 @@ public static partial class PageCodecs
 
     /// <summary>LZ4_RAW: one LZ4 block, no frame and no size prefix (the page header carries both sizes), written
     /// straight into the pooled page buffer. An incompressible page comes out as literals, slightly larger than it went
-    /// in, within <see cref="LZ4Codec.MaximumOutputSize"/>.</summary>
+    /// in, within <see cref="LZ4Codec.MaximumOutputSize"/>. A block always ends with a token, so an empty page is the
+    /// single token 0x00 (no literals, no match), which K4os does not write for an empty input.</summary>
     static void Lz4Block(ReadOnlySpan<byte> data, ByteBuffer o)
     {
+        if (data.IsEmpty) { o.Byte(0); return; }
         var dst = o.Reserve(LZ4Codec.MaximumOutputSize(data.Length));
         var n = LZ4Codec.Encode(data, dst, LZ4Level.L00_FAST);
         if (n < 0) throw new IOException("lz4: the page did not compress.");

@@ -147,6 +147,51 @@ public sealed class ParquetWriterTests : IDisposable
         Assert.Equal(ParquetFileWriter.CreatedBy, r.GetProperty("hyparquet").GetProperty("createdBy").GetString());
     }
 
+    /// <summary>The reference LZ4 library (liblz4 1.9, the one DuckDB and Arrow build on), as an independent encoder and
+    /// decoder of LZ4 blocks.</summary>
+    static class LibLz4
+    {
+        [System.Runtime.InteropServices.DllImport("liblz4.so.1")] static extern int LZ4_decompress_safe(byte[] src, byte[] dst, int srcSize, int dstCapacity);
+        [System.Runtime.InteropServices.DllImport("liblz4.so.1")] static extern int LZ4_compress_default(byte[] src, byte[] dst, int srcSize, int dstCapacity);
+        public static int Decode(byte[] block, byte[] into) => LZ4_decompress_safe(block, into, block.Length, into.Length);
+        public static byte[] Encode(byte[] data)
+        {
+            var dst = new byte[data.Length + 64];
+            return dst[..LZ4_compress_default(data, dst, data.Length, dst.Length)];
+        }
+    }
+
+    /// <summary>An empty page body is still one LZ4 block: the single token 0x00 (no literals, no match), the block
+    /// liblz4 itself writes for an empty input and decodes to zero bytes. Zero bytes of output are not a block: liblz4
+    /// refuses them.</summary>
+    [Fact]
+    public void Lz4_compresses_an_empty_page_to_the_one_byte_empty_block()
+    {
+        using var o = new ByteBuffer();
+        PageCodecs.Compress(PageCodecs.Lz4Raw, ReadOnlySpan<byte>.Empty, o);
+        Assert.Equal([0x00], o.Span.ToArray());
+        Assert.Equal(LibLz4.Encode([]), o.Span.ToArray());
+        Assert.Equal(0, LibLz4.Decode(o.Span.ToArray(), new byte[16]));
+        Assert.Equal(0, LibLz4.Decode(o.Span.ToArray(), []));
+        Assert.True(LibLz4.Decode([], new byte[16]) < 0, "liblz4 refuses a zero-byte block");
+    }
+
+    /// <summary>A non-empty page is one block that liblz4 decodes back to the same bytes, appended after what the buffer
+    /// held.</summary>
+    [Fact]
+    public void Lz4_block_decodes_back_to_the_page_after_what_the_buffer_held()
+    {
+        var page = Enumerable.Range(0, 5000).Select(i => (byte)(i % 251 < 200 ? i % 7 : i)).ToArray();
+        using var o = new ByteBuffer();
+        o.Bytes([1, 2, 3]);
+        PageCodecs.Compress(PageCodecs.Lz4Raw, page, o);
+        Assert.Equal([1, 2, 3], o.Span[..3].ToArray());
+        Assert.True(o.Length - 3 < page.Length / 2, $"{o.Length - 3} bytes for a repetitive page of {page.Length}");
+        var back = new byte[page.Length];
+        Assert.Equal(page.Length, LibLz4.Decode(o.Span[3..].ToArray(), back));
+        Assert.Equal(page, back);
+    }
+
     /// <summary>LZ4_RAW over several row groups of many small pages, with a column of doubles made of random bits
     /// (pages LZ4 cannot shrink, written as literals) beside columns that compress well.</summary>
     [Fact]
@@ -482,5 +527,22 @@ public sealed class ParquetWriterTests : IDisposable
             Assert.Equal(PageCodecs.Lz4Raw, PageCodecs.ByName[o.Compression]);
         }
         else Assert.Contains(error!, Assert.Single(d["formatOptions.compression"]));
+    }
+
+    [Theory]
+    [InlineData("LZ4", "lz4", PageCodecs.Lz4Raw)]
+    [InlineData("Lz4_Raw", "lz4", PageCodecs.Lz4Raw)]
+    [InlineData("Snappy", "snappy", PageCodecs.Snappy)]
+    [InlineData("ZSTD", "zstd", PageCodecs.Zstd)]
+    [InlineData("GZip", "gzip", PageCodecs.Gzip)]
+    [InlineData("BROTLI", "brotli", PageCodecs.Brotli)]
+    [InlineData("None", "none", PageCodecs.Uncompressed)]
+    public void Compression_names_are_accepted_in_any_letter_case_and_kept_lower_case(string name, string stored, int codec)
+    {
+        var errors = new Errors();
+        var o = ParquetOptions.Parse(JsonDocument.Parse($$"""{"compression":"{{name}}"}""").RootElement, errors);
+        Assert.False(errors.Any);
+        Assert.Equal(stored, o.Compression);
+        Assert.Equal(codec, PageCodecs.ByName[o.Compression]);
     }
 }
