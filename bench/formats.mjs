@@ -1,6 +1,7 @@
 // The writers alone against their peers, on the same rows in the same run:
 // - Parquet: our writer (bench/Exports.Bench, rows in memory) against DuckDB's COPY ... (FORMAT parquet) from an
-//   in-memory table of the same rows, per codec; time and file size. DuckDB also reads our file back as a check.
+//   in-memory table of the same rows, per codec (lz4 is LZ4_RAW in both); time and file size. DuckDB also reads our
+//   file back as a check, and both files must carry the same codec in their column chunks.
 // - Excel: our writer against exceljs's streaming WorkbookWriter (bench/peers/exceljs-writer.mjs), same rows and
 //   styling; time and peak RSS growth; ours again at twice the rows (past the sheet limit) to show memory stays flat.
 import { spawnSync } from 'node:child_process';
@@ -26,7 +27,7 @@ export async function run(tmp, runs) {
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   let loaded = false;
-  for (const codec of ['snappy', 'zstd']) {
+  for (const codec of ['snappy', 'zstd', 'lz4']) {
     const ours = [], theirs = [];
     let oursBytes = 0, theirsBytes = 0;
     for (let i = 0; i < runs; i++) {
@@ -45,6 +46,9 @@ export async function run(tmp, runs) {
       await c.run(`COPY t TO '${theirsFile}' (FORMAT parquet, COMPRESSION ${codec})`);
       theirs.push(performance.now() - t0);
       theirsBytes = (await import('node:fs')).statSync(theirsFile).size;
+      const codecs = async (f) => (await c.runAndReadAll(`SELECT string_agg(DISTINCT compression, ',') AS k FROM parquet_metadata('${f}')`)).getRowObjectsJS()[0].k;
+      const [oursCodec, theirsCodec] = [await codecs(file), await codecs(theirsFile)];
+      if (oursCodec !== theirsCodec) throw new Error(`${codec}: our file is ${oursCodec}, DuckDB's is ${theirsCodec}`);
     }
     const o = median(ours), d = median(theirs);
     console.log(JSON.stringify({ codec, oursMs: o, duckMs: d, oursBytes, theirsBytes }));

@@ -123,7 +123,7 @@ try {
 
   // Parquet end to end: the same 1M rows from PostgreSQL through HTTP, Parquet against CSV.
   const parquetE2e = [];
-  for (const codec of ['snappy', 'zstd']) {
+  for (const codec of ['snappy', 'zstd', 'lz4']) {
     const pq = { ...req(14, 'long'), format: 'parquet', formatOptions: { compression: codec } };
     await http(pq); await http(req(14, 'long'));
     const p = [], c = [];

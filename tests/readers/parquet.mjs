@@ -34,7 +34,7 @@ async function duck(path, hive) {
     const p = `'${path.replaceAll("'", "''")}'`;
     out.file = (await all(`SELECT created_by, num_rows, num_row_groups, format_version FROM parquet_file_metadata(${p})`))[0];
     out.schema = await all(`SELECT name, type, converted_type, logical_type, repetition_type FROM parquet_schema(${p})`);
-    out.chunks = await all(`SELECT row_group_id, row_group_num_rows, path_in_schema, type, stats_min_value, stats_max_value, stats_null_count, compression, encodings FROM parquet_metadata(${p}) ORDER BY row_group_id, column_id`);
+    out.chunks = await all(`SELECT row_group_id, row_group_num_rows, path_in_schema, type, stats_min_value, stats_max_value, stats_null_count, compression, encodings, total_compressed_size, total_uncompressed_size FROM parquet_metadata(${p}) ORDER BY row_group_id, column_id`);
     out.kv = Object.fromEntries((await all(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${p})`)).map((r) => [r.k, r.v]));
   }
   c.closeSync();

@@ -67,6 +67,55 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
         Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal("ZSTD", c.GetProperty("compression").GetString()));
     }
 
+    /// <summary>LZ4_RAW through the API: many row groups of small pages, every value read back by DuckDB, hyparquet and
+    /// Parquet.Net equal to the point stored in PostgreSQL.</summary>
+    [Fact]
+    public async Task Lz4Parquet_EveryValue_MatchesSql_InEachReader()
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(3));
+        var r = await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        {
+            source = "servers", metrics = new[] { "cpu_percent", "load_avg" }, granularity = "raw", format = "parquet",
+            timeframe = new { from = from.ToString("O"), to = to.ToString("O") },
+            formatOptions = new { compression = "lz4", rowGroupSize = 1500, pageSize = 1024 },
+        });
+        Assert.Equal("application/vnd.apache.parquet", r.Content.Headers.ContentType?.MediaType);
+        var path = Path.Combine(_dir, "lz4.parquet");
+        await File.WriteAllBytesAsync(path, await r.Content.ReadAsByteArrayAsync());
+        var sql = await api.RowsAsync($"""
+            SELECT p.ts, s.tags->>'server', s.metric, p.value FROM points p JOIN series s ON s.id = p.series_id
+            WHERE {ApiFixture.DemoServers} AND s.metric IN ('cpu_percent', 'load_avg') AND p.ts >= $1 AND p.ts < $2
+            """, from, to);
+        static long Micros(DateTime t) => (t.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        var expected = sql.ToDictionary(e => (Micros((DateTime)e[0]!), (string)e[1]!, (string)e[2]!), e => (double)e[3]!);
+        Assert.True(expected.Count > 3000, $"{expected.Count} points: enough for several row groups");
+
+        void AssertEvery(IEnumerable<(long Time, string Server, string Metric, double Value)> got, string reader)
+        {
+            var seen = new HashSet<(long, string, string)>();
+            foreach (var g in got)
+            {
+                Assert.True(seen.Add((g.Time, g.Server, g.Metric)), $"{reader}: {g} twice");
+                Assert.True(expected.TryGetValue((g.Time, g.Server, g.Metric), out var v), $"{reader}: {g} is not in the store");
+                Assert.Equal(v, g.Value);
+            }
+            Assert.Equal(expected.Count, seen.Count);
+        }
+        var read = await NodeReaders.ParquetAsync(path);
+        var duck = read.GetProperty("duckdb");
+        AssertEvery(duck.GetProperty("rows").EnumerateArray().Select(x => (x.GetProperty("time").GetInt64(),
+            x.GetProperty("server").GetString()!, x.GetProperty("metric").GetString()!, x.GetProperty("value").GetDouble())), "DuckDB");
+        AssertEvery(read.GetProperty("hyparquet").GetProperty("rows").EnumerateArray().Select(x => (
+            Micros(DateTime.Parse(x.GetProperty("time").GetString()!, null, System.Globalization.DateTimeStyles.AdjustToUniversal)),
+            x.GetProperty("server").GetString()!, x.GetProperty("metric").GetString()!, x.GetProperty("value").GetDouble())), "hyparquet");
+        var net = await ParquetNetReader.ReadAsync(path);
+        AssertEvery(net.Rows.Select(x => (ParquetNetReader.Micros(x["time"]), (string)x["server"]!, (string)x["metric"]!, (double)x["value"]!)), "Parquet.Net");
+        Assert.Equal((expected.Count + 1499) / 1500, duck.GetProperty("file").GetProperty("num_row_groups").GetInt32());
+        Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal("LZ4_RAW", c.GetProperty("compression").GetString()));
+        Assert.All(duck.GetProperty("chunks").EnumerateArray().Where(c => c.GetProperty("path_in_schema").GetString() == "value"),
+            c => Assert.True(c.GetProperty("total_uncompressed_size").GetInt64() > 4 * 1024, "the value chunk spans several pages"));
+    }
+
     [Fact]
     public async Task PartitionedParquet_IsAZipOfHiveFolders_WithEveryRow()
     {
@@ -106,11 +155,14 @@ public sealed class SeriesParquetExportTests(ApiFixture api) : IDisposable
     [Fact]
     public async Task BadParquetOptions_AreFieldErrors_BeforeAnyByte()
     {
-        await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
+        var lzo = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
         {
             source = "servers", metrics = new[] { "cpu_percent" }, timeframe = new { last = "1h" }, format = "parquet",
             formatOptions = new { compression = "lzo" },
         })).ProblemAsync(400, "formatOptions.compression");
+        var reason = lzo.GetProperty("errors").GetProperty("formatOptions.compression")[0].GetString()!;
+        Assert.Contains("deprecated by the Parquet format", reason);
+        Assert.Contains("use zstd, snappy or lz4", reason);
         var problem = await (await api.Demo().PostJsonAsync("/api/v1/exports/series", new
         {
             source = "servers", metrics = new[] { "cpu_percent" }, timeframe = new { last = "1h" }, format = "parquet",

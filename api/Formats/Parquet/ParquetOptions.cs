@@ -7,7 +7,9 @@ public sealed record ColumnOverride(string? Name, string? Type, bool? Required);
 
 public sealed record ParquetOptions
 {
-    /// <summary>Page codec: none, snappy, gzip, brotli or zstd.</summary>
+    /// <summary>Page codec: none, snappy, gzip, brotli, zstd or lz4 (written as LZ4_RAW; <c>lz4_raw</c> is accepted as
+    /// an alias and stored as <c>lz4</c>). Names are accepted in any letter case and stored in lower case. LZO is
+    /// refused with its reason (<see cref="PageCodecs.Refused"/>).</summary>
     public string Compression { get; init; } = "snappy";
 
     /// <summary>Rows per row group. The seed's 5,000 makes files with hundreds of tiny row groups: every group
@@ -39,8 +41,9 @@ public sealed record ParquetOptions
             switch (p.Name)
             {
                 case "compression":
-                    if (v.ValueKind == JsonValueKind.String && PageCodecs.ByName.ContainsKey(v.GetString()!)) o = o with { Compression = v.GetString()! };
-                    else errors.Add(key, "compression must be none, snappy, gzip, brotli or zstd.");
+                    if (v.ValueKind == JsonValueKind.String && PageCodecs.Canonical(v.GetString()!) is { } codec) o = o with { Compression = codec };
+                    else if (v.ValueKind == JsonValueKind.String && PageCodecs.Refused.TryGetValue(v.GetString()!.ToLowerInvariant(), out var why)) errors.Add(key, why);
+                    else errors.Add(key, $"compression must be {string.Join(", ", PageCodecs.Names.SkipLast(1))} or {PageCodecs.Names[^1]}.");
                     break;
                 case "rowGroupSize":
                     if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var rg) && rg is >= 1 and <= 10_000_000) o = o with { RowGroupSize = rg };

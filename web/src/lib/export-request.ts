@@ -84,7 +84,7 @@ export interface JsonlOptions {
 }
 
 /** Codec of the pages inside a Parquet file (the request's top-level `compression` wraps the whole file). */
-export const PARQUET_CODECS = ["none", "snappy", "gzip", "brotli", "zstd"] as const;
+export const PARQUET_CODECS = ["none", "snappy", "gzip", "brotli", "zstd", "lz4"] as const;
 export type ParquetCodec = (typeof PARQUET_CODECS)[number];
 
 export type ParquetType = "timestamp" | "date" | "string" | "double" | "float" | "int64" | "int32" | "boolean";

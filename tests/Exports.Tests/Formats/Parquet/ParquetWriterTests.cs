@@ -125,6 +125,7 @@ public sealed class ParquetWriterTests : IDisposable
     [InlineData("gzip", "GZIP")]
     [InlineData("brotli", "BROTLI")]
     [InlineData("zstd", "ZSTD")]
+    [InlineData("lz4", "LZ4_RAW")]
     public async Task Every_codec_is_read_back_by_both_readers(string codec, string duckName)
     {
         var rows = Rows(2000);
@@ -144,6 +145,93 @@ public sealed class ParquetWriterTests : IDisposable
         Assert.Equal("BIGINT", duck.GetProperty("types").GetProperty("requests").GetString());
         Assert.Equal(ParquetFileWriter.CreatedBy, duck.GetProperty("file").GetProperty("created_by").GetString());
         Assert.Equal(ParquetFileWriter.CreatedBy, r.GetProperty("hyparquet").GetProperty("createdBy").GetString());
+    }
+
+    /// <summary>The reference LZ4 library (liblz4 1.9, the one DuckDB and Arrow build on), as an independent encoder and
+    /// decoder of LZ4 blocks.</summary>
+    static class LibLz4
+    {
+        [System.Runtime.InteropServices.DllImport("liblz4.so.1")] static extern int LZ4_decompress_safe(byte[] src, byte[] dst, int srcSize, int dstCapacity);
+        [System.Runtime.InteropServices.DllImport("liblz4.so.1")] static extern int LZ4_compress_default(byte[] src, byte[] dst, int srcSize, int dstCapacity);
+        public static int Decode(byte[] block, byte[] into) => LZ4_decompress_safe(block, into, block.Length, into.Length);
+        public static byte[] Encode(byte[] data)
+        {
+            var dst = new byte[data.Length + 64];
+            return dst[..LZ4_compress_default(data, dst, data.Length, dst.Length)];
+        }
+    }
+
+    /// <summary>An empty page body is still one LZ4 block: the single token 0x00 (no literals, no match), the block
+    /// liblz4 itself writes for an empty input and decodes to zero bytes. Zero bytes of output are not a block: liblz4
+    /// refuses them.</summary>
+    [Fact]
+    public void Lz4_compresses_an_empty_page_to_the_one_byte_empty_block()
+    {
+        using var o = new ByteBuffer();
+        PageCodecs.Compress(PageCodecs.Lz4Raw, ReadOnlySpan<byte>.Empty, o);
+        Assert.Equal([0x00], o.Span.ToArray());
+        Assert.Equal(LibLz4.Encode([]), o.Span.ToArray());
+        Assert.Equal(0, LibLz4.Decode(o.Span.ToArray(), new byte[16]));
+        Assert.Equal(0, LibLz4.Decode(o.Span.ToArray(), []));
+        Assert.True(LibLz4.Decode([], new byte[16]) < 0, "liblz4 refuses a zero-byte block");
+    }
+
+    /// <summary>A non-empty page is one block that liblz4 decodes back to the same bytes, appended after what the buffer
+    /// held.</summary>
+    [Fact]
+    public void Lz4_block_decodes_back_to_the_page_after_what_the_buffer_held()
+    {
+        var page = Enumerable.Range(0, 5000).Select(i => (byte)(i % 251 < 200 ? i % 7 : i)).ToArray();
+        using var o = new ByteBuffer();
+        o.Bytes([1, 2, 3]);
+        PageCodecs.Compress(PageCodecs.Lz4Raw, page, o);
+        Assert.Equal([1, 2, 3], o.Span[..3].ToArray());
+        Assert.True(o.Length - 3 < page.Length / 2, $"{o.Length - 3} bytes for a repetitive page of {page.Length}");
+        var back = new byte[page.Length];
+        Assert.Equal(page.Length, LibLz4.Decode(o.Span[3..].ToArray(), back));
+        Assert.Equal(page, back);
+    }
+
+    /// <summary>LZ4_RAW over several row groups of many small pages, with a column of doubles made of random bits
+    /// (pages LZ4 cannot shrink, written as literals) beside columns that compress well.</summary>
+    [Fact]
+    public async Task Lz4_pages_that_do_and_do_not_compress_are_read_back_by_three_readers()
+    {
+        var rng = new Random(20261130);
+        double RandomDouble()
+        {
+            while (true)
+            {
+                var d = BitConverter.Int64BitsToDouble(rng.NextInt64(long.MinValue, long.MaxValue));
+                if (double.IsFinite(d)) return d;
+            }
+        }
+        var rows = Enumerable.Range(0, 20_000).Select(i => Make(i) with { Cpu = i % 97 == 0 ? null : RandomDouble() }).ToList();
+        const int pageSize = 4096;
+        var path = await WriteAsync(new ParquetOptions { Compression = "lz4", RowGroupSize = 7_000, PageSize = pageSize }, rows);
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        AssertDuckRows(duck, rows);
+        AssertHypRows(r.GetProperty("hyparquet"), rows);
+        var net = await NetAsync(path, duck);
+        AssertNetRows(net, rows);
+        Assert.Equal([7_000L, 7_000L, 6_000L], net.RowGroupSizes);
+        Assert.Equal(3, duck.GetProperty("file").GetProperty("num_row_groups").GetInt32());
+        Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal("LZ4_RAW", c.GetProperty("compression").GetString()));
+        Assert.All(r.GetProperty("hyparquet").GetProperty("rowGroups").EnumerateArray().SelectMany(g => g.EnumerateArray()),
+            c => Assert.Equal("LZ4_RAW", c.GetProperty("codec").GetString()));
+        foreach (var cpu in Chunks(duck, "cpu"))
+        {
+            long packed = cpu.GetProperty("total_compressed_size").GetInt64(), plain = cpu.GetProperty("total_uncompressed_size").GetInt64();
+            Assert.True(plain > 10 * pageSize, $"a cpu chunk of {plain} bytes spans more than ten pages");
+            Assert.True(packed >= plain, $"random doubles do not compress ({packed} of {plain} bytes)");
+        }
+        foreach (var note in Chunks(duck, "note"))
+        {
+            long packed = note.GetProperty("total_compressed_size").GetInt64(), plain = note.GetProperty("total_uncompressed_size").GetInt64();
+            Assert.True(plain > 10 * pageSize, $"a note chunk of {plain} bytes spans more than ten pages");
+            Assert.True(packed < plain * 0.8, $"repetitive text compresses ({packed} of {plain} bytes)");
+        }
     }
 
     [Theory]
@@ -419,5 +507,42 @@ public sealed class ParquetWriterTests : IDisposable
         Assert.Contains("formatOptions.schema.server.type", d.Keys);
         Assert.Contains("formatOptions.schema.nope", d.Keys);
         Assert.Contains("formatOptions.partitionBy", d.Keys);
+        Assert.Contains("deprecated by the Parquet format", d["formatOptions.compression"][0]);
+    }
+
+    [Theory]
+    [InlineData("lz4", "lz4", null)]
+    [InlineData("lz4_raw", "lz4", null)]
+    [InlineData("LZO", null, "LZO is deprecated by the Parquet format")]
+    [InlineData("lz4_hadoop", null, "compression must be none, snappy, gzip, brotli, zstd or lz4.")]
+    public void Compression_names_are_canonical_and_lzo_is_refused_with_its_reason(string name, string? stored, string? error)
+    {
+        var errors = new Errors();
+        var o = ParquetOptions.Parse(JsonDocument.Parse($$"""{"compression":"{{name}}"}""").RootElement, errors);
+        var d = errors.ToDictionary();
+        if (stored is not null)
+        {
+            Assert.False(errors.Any);
+            Assert.Equal(stored, o.Compression);
+            Assert.Equal(PageCodecs.Lz4Raw, PageCodecs.ByName[o.Compression]);
+        }
+        else Assert.Contains(error!, Assert.Single(d["formatOptions.compression"]));
+    }
+
+    [Theory]
+    [InlineData("LZ4", "lz4", PageCodecs.Lz4Raw)]
+    [InlineData("Lz4_Raw", "lz4", PageCodecs.Lz4Raw)]
+    [InlineData("Snappy", "snappy", PageCodecs.Snappy)]
+    [InlineData("ZSTD", "zstd", PageCodecs.Zstd)]
+    [InlineData("GZip", "gzip", PageCodecs.Gzip)]
+    [InlineData("BROTLI", "brotli", PageCodecs.Brotli)]
+    [InlineData("None", "none", PageCodecs.Uncompressed)]
+    public void Compression_names_are_accepted_in_any_letter_case_and_kept_lower_case(string name, string stored, int codec)
+    {
+        var errors = new Errors();
+        var o = ParquetOptions.Parse(JsonDocument.Parse($$"""{"compression":"{{name}}"}""").RootElement, errors);
+        Assert.False(errors.Any);
+        Assert.Equal(stored, o.Compression);
+        Assert.Equal(codec, PageCodecs.ByName[o.Compression]);
     }
 }

@@ -75,6 +75,25 @@ describe("ParquetOptionsPanel", () => {
     expect(parquetOptions(latest.value)).toEqual({ compression: "zstd", partitionBy: ["server"] });
   });
 
+  it("offers every codec the server writes, LZ4 among them, and sends lz4 when it is chosen", async () => {
+    const user = userEvent.setup();
+    const latest = renderPanel();
+    const select = screen.getByLabelText("Parquet compression");
+    expect(within(select).getAllByRole("option").map((option) => option.getAttribute("value"))).toEqual([
+      "snappy",
+      "zstd",
+      "lz4",
+      "gzip",
+      "brotli",
+      "none",
+    ]);
+    expect(within(select).queryByRole("option", { name: /lzo/i })).not.toBeInTheDocument();
+
+    await user.selectOptions(select, "LZ4: fast, about Snappy's size");
+
+    expect(parquetOptions(latest.value)).toEqual({ compression: "lz4" });
+  });
+
   it("shows an error under Row group size outside 1 to 10,000,000 and when left empty", async () => {
     const user = userEvent.setup();
     renderPanel();

@@ -10,6 +10,7 @@ import { NumberField, type FieldErrorsOf } from "./CommonFields";
 const CODEC_LABELS: Record<ParquetCodec, string> = {
   snappy: "Snappy: fast, read everywhere",
   zstd: "Zstandard: small and fast",
+  lz4: "LZ4: fast, about Snappy's size",
   gzip: "gzip: small, slower",
   brotli: "Brotli: smallest, slowest",
   none: "None",
@@ -36,7 +37,7 @@ export function ParquetOptionsPanel({ value, onChange, errorsOf, columns }: Parq
       <Select<ParquetCodec>
         label="Parquet compression"
         value={value.compression}
-        options={(["snappy", "zstd", "gzip", "brotli", "none"] as const).map((codec) => ({ value: codec, label: CODEC_LABELS[codec] }))}
+        options={(["snappy", "zstd", "lz4", "gzip", "brotli", "none"] as const).map((codec) => ({ value: codec, label: CODEC_LABELS[codec] }))}
         onChange={(compression) => set("compression", compression)}
         hint="Compresses each page inside the file; readers decompress it themselves."
         errors={errorsOf("compression")}
