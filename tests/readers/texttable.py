@@ -1,22 +1,24 @@
-# Reads a plain-text table (the txt format) the way a terminal shows it, independently of the writer: every
-# character's display width comes from the `wcwidth` package (Unicode 17 tables), and each line is cut at the column
-# boundaries of the rule line above it (runs of '-' two spaces apart). Prints JSON:
-# { lines: [{ kind: header|rule|row, width, cells: [raw text of each column's cells, padding kept] }],
+# Reads a plain-text table (the txt format) the way a terminal shows it, independently of the writer: display widths
+# come from the `wcwidth` package (>= 0.7, Unicode 17 tables, grapheme-aware: a flag, an emoji with its skin tone or
+# a ZWJ family is one picture), and each line is cut at the column boundaries of the rule line above it (runs of '-'
+# two spaces apart), grapheme cluster by grapheme cluster. Prints JSON:
+# { lines: [{ kind: header|rule|row, width (wcswidth of the line), cellWidths (wcswidth of each cell's text, padding left out),
+#             cells: [raw text of each column's cells, padding kept] }],
 #   errors: [what does not line up: a non-space between columns, a character across a boundary, a line past the rule] }
 import json, re, sys
-from wcwidth import wcwidth
+from wcwidth import iter_graphemes, wcswidth
 
 RULE = re.compile(r'^-+(  -+)*$')
 
 def positions(line):
     at, out = 0, []
-    for ch in line:
-        w = wcwidth(ch)
+    for g in iter_graphemes(line):
+        w = wcswidth(g)
         if w < 0:
-            raise SystemExit(f'unprintable U+{ord(ch):04X} in {line!r}')
-        out.append((at, w, ch))
+            raise SystemExit(f'unprintable {g!r} in {line!r}')
+        out.append((at, w, g))
         at += w
-    return out, at
+    return out, wcswidth(line)
 
 text = open(sys.argv[1], encoding='utf-8').read()
 if not text.endswith('\n'):
@@ -26,7 +28,7 @@ result, errors, bounds = [], [], None
 for n, line in enumerate(lines):
     if RULE.match(line):
         bounds = [(m.start(), m.end()) for m in re.finditer(r'-+', line)]
-        result.append({'kind': 'rule', 'width': len(line), 'cells': []})
+        result.append({'kind': 'rule', 'width': len(line), 'cellWidths': [], 'cells': []})
         continue
     if bounds is None and not (n + 1 < len(lines) and RULE.match(lines[n + 1])):
         raise SystemExit(f'line {n + 1} comes before any rule')
@@ -47,8 +49,8 @@ for n, line in enumerate(lines):
         errors.append(f'line {n + 1} is {width} cells wide, past its rule ({own[-1][1]})')
     # Pad each cell to its column so that alignment can be checked: a cell's text sits at its column's left
     # or right edge.
+    widths = [wcswidth(c.strip(' ')) for c in cells]
     for i, (s, e) in enumerate(own):
-        used = sum(wcwidth(c) for c in cells[i])
-        cells[i] += ' ' * (e - s - used)
-    result.append({'kind': kind, 'width': width, 'cells': cells})
+        cells[i] += ' ' * (e - s - wcswidth(cells[i]))
+    result.append({'kind': kind, 'width': width, 'cellWidths': widths, 'cells': cells})
 print(json.dumps({'lines': result, 'errors': errors}, ensure_ascii=False))

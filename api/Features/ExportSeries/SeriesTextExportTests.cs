@@ -19,7 +19,8 @@ public sealed class SeriesTextExportTests(ApiFixture api) : IDisposable
     const int Rows = 240, Wider = 220;
     static readonly DateTime T0 = new(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc);
     static readonly string[] Who =
-        ["ascii", "日本語", "e\u0301te", "ｆｕｌｌ", "tab\there", "bell\u0007", "back\\slash", "nl\nline", "c1\u0085x", "rlo\u202Eabc", "한국어", "😀 ok"];
+        ["ascii", "日本語", "e\u0301te", "ｆｕｌｌ", "tab\there", "bell\u0007", "back\\slash", "nl\nline", "c1\u0085x", "rlo\u202Eabc", "한국어", "😀 ok",
+         "🇯🇵", "❤️", "👍🏽", "👨\u200D👩\u200D👧", "1️⃣", " edge ", "---"];
 
     async Task<(Guid Owner, HttpClient Client)> RecordsAsync()
     {
@@ -72,8 +73,8 @@ public sealed class SeriesTextExportTests(ApiFixture api) : IDisposable
         // Two blocks: the first 200 rows and the 20 after them at the first widths, then the wider row and the rest.
         var headers = lines.Select((l, i) => (l, i)).Where(x => x.l.GetProperty("kind").GetString() == "header").Select(x => x.i).ToList();
         Assert.Equal([0, 2 + Wider], headers);
-        // Every line is as wide as its block's rule (v, numeric and never null, closes each row at the right edge);
-        // the widest is the second rule, and GNU wc -L, with glibc's width tables, measures the same.
+        // Every line is as wide as its block's rule by Python's grapheme-aware wcswidth (v, numeric and never null,
+        // closes each row at the right edge); the widest is the second rule.
         var ruleWidth = 0;
         var ruleWidths = new List<int>();
         foreach (var l in lines)
@@ -83,7 +84,11 @@ public sealed class SeriesTextExportTests(ApiFixture api) : IDisposable
             else if (kind == "row") Assert.Equal(ruleWidth, l.GetProperty("width").GetInt32());
         }
         Assert.True(ruleWidths[1] > ruleWidths[0]);
-        Assert.Equal(ruleWidths.Max(), await TextTables.WcLAsync(path));
+        // GNU wc -L, with glibc's per-character widths, measures the same for every line without an emoji sequence
+        // (glibc counts a family as 6 cells and a heart with U+FE0F as 1, so those lines are left to wcswidth).
+        var perCharacter = Path.Combine(_dir, "no-emoji.txt");
+        await File.WriteAllLinesAsync(perCharacter, (await File.ReadAllLinesAsync(path)).Where(l => !l.EnumerateRunes().Any(r => r.Value is 0xFE0F or >= 0x1F000)));
+        Assert.Equal(ruleWidths.Max(), await TextTables.WcLAsync(perCharacter));
         // Numbers sit at the right edge of their column, text at the left.
         var cols = lines[0].GetProperty("cells").EnumerateArray().Select(c => c.GetString()!.Trim()).ToList();
         Assert.Equal(["time", "who", "text", "n", "v"], cols);

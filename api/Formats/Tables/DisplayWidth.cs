@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -9,7 +10,14 @@ namespace Exports.Formats.Tables;
 /// shown as pictures) take two; nonspacing and enclosing combining marks (Mn, Me), format characters (Cf, such as
 /// zero-width space and joiner; not the soft hyphen or the prepended concatenation marks, which show) and the Hangul medial and final jamo that
 /// join the syllable before them and the Hangul fillers take none; everything else one. Spacing marks (Mc) take one, as in glibc's
-/// <c>wcwidth</c>. Control characters have no width of their own: the text table writes them escaped.
+/// <c>wcwidth</c> (some terminals draw them narrower). Control characters have no width of their own: the text table writes them escaped.
+/// <para>
+/// A text is measured by its emoji sequences, as a terminal draws them, then per code point as above: a pair of
+/// regional indicators (a flag) takes two cells and a lone one one; an emoji (Extended_Pictographic) or a keycap base
+/// (<c>#</c>, <c>*</c>, a digit) that takes one cell takes two when U+FE0F (emoji presentation) follows it, so a
+/// keycap (digit, FE0F, 20E3) takes two; a skin-tone modifier after an emoji takes none; an emoji joined to the one
+/// before it by a zero-width joiner takes none (a ZWJ sequence is as wide as its first emoji).
+/// </para>
 /// </summary>
 public static class DisplayWidth
 {
@@ -28,7 +36,7 @@ public static class DisplayWidth
         0x16FF2, 0x16FF6, 0x17000, 0x18CD5, 0x18CFF, 0x18D1E, 0x18D80, 0x18DF2, 0x1AFF0, 0x1AFF3, 0x1AFF5, 0x1AFFB,
         0x1AFFD, 0x1AFFE, 0x1B000, 0x1B122, 0x1B132, 0x1B132, 0x1B150, 0x1B152, 0x1B155, 0x1B155, 0x1B164, 0x1B167,
         0x1B170, 0x1B2FB, 0x1D300, 0x1D356, 0x1D360, 0x1D376, 0x1F004, 0x1F004, 0x1F0CF, 0x1F0CF, 0x1F18E, 0x1F18E,
-        0x1F191, 0x1F19A, 0x1F1E6, 0x1F202, 0x1F210, 0x1F23B, 0x1F240, 0x1F248, 0x1F250, 0x1F251, 0x1F260, 0x1F265,
+        0x1F191, 0x1F19A, 0x1F200, 0x1F202, 0x1F210, 0x1F23B, 0x1F240, 0x1F248, 0x1F250, 0x1F251, 0x1F260, 0x1F265,
         0x1F300, 0x1F320, 0x1F32D, 0x1F335, 0x1F337, 0x1F37C, 0x1F37E, 0x1F393, 0x1F3A0, 0x1F3CA, 0x1F3CF, 0x1F3D3,
         0x1F3E0, 0x1F3F0, 0x1F3F4, 0x1F3F4, 0x1F3F8, 0x1F43E, 0x1F440, 0x1F440, 0x1F442, 0x1F4FC, 0x1F4FF, 0x1F53D,
         0x1F54B, 0x1F54E, 0x1F550, 0x1F567, 0x1F57A, 0x1F57A, 0x1F595, 0x1F596, 0x1F5A4, 0x1F5A4, 0x1F5FB, 0x1F64F,
@@ -38,7 +46,37 @@ public static class DisplayWidth
         0x1FAEF, 0x1FAF8, 0x20000, 0x2FFFD, 0x30000, 0x3FFFD,
     ];
 
-    /// <summary>The cells <paramref name="codePoint"/> takes: 0, 1 or 2 (control characters count 0 here).</summary>
+    /// <summary>First and last code point of each Extended_Pictographic run (Unicode 17 GraphemeBreakProperty), in order.</summary>
+    static readonly int[] Pictographic =
+    [
+        0xA9, 0xA9, 0xAE, 0xAE, 0x203C, 0x203C, 0x2049, 0x2049, 0x2122, 0x2122, 0x2139, 0x2139, 0x2194, 0x2199, 0x21A9,
+        0x21AA, 0x231A, 0x231B, 0x2328, 0x2328, 0x23CF, 0x23CF, 0x23E9, 0x23F3, 0x23F8, 0x23FA, 0x24C2, 0x24C2, 0x25AA,
+        0x25AB, 0x25B6, 0x25B6, 0x25C0, 0x25C0, 0x25FB, 0x25FE, 0x2600, 0x2604, 0x260E, 0x260E, 0x2611, 0x2611, 0x2614,
+        0x2615, 0x2618, 0x2618, 0x261D, 0x261D, 0x2620, 0x2620, 0x2622, 0x2623, 0x2626, 0x2626, 0x262A, 0x262A, 0x262E,
+        0x262F, 0x2638, 0x263A, 0x2640, 0x2640, 0x2642, 0x2642, 0x2648, 0x2653, 0x265F, 0x2660, 0x2663, 0x2663, 0x2665,
+        0x2666, 0x2668, 0x2668, 0x267B, 0x267B, 0x267E, 0x267F, 0x2692, 0x2697, 0x2699, 0x2699, 0x269B, 0x269C, 0x26A0,
+        0x26A1, 0x26A7, 0x26A7, 0x26AA, 0x26AB, 0x26B0, 0x26B1, 0x26BD, 0x26BE, 0x26C4, 0x26C5, 0x26C8, 0x26C8, 0x26CE,
+        0x26CF, 0x26D1, 0x26D1, 0x26D3, 0x26D4, 0x26E9, 0x26EA, 0x26F0, 0x26F5, 0x26F7, 0x26FA, 0x26FD, 0x26FD, 0x2702,
+        0x2702, 0x2705, 0x2705, 0x2708, 0x270D, 0x270F, 0x270F, 0x2712, 0x2712, 0x2714, 0x2714, 0x2716, 0x2716, 0x271D,
+        0x271D, 0x2721, 0x2721, 0x2728, 0x2728, 0x2733, 0x2734, 0x2744, 0x2744, 0x2747, 0x2747, 0x274C, 0x274C, 0x274E,
+        0x274E, 0x2753, 0x2755, 0x2757, 0x2757, 0x2763, 0x2764, 0x2795, 0x2797, 0x27A1, 0x27A1, 0x27B0, 0x27B0, 0x27BF,
+        0x27BF, 0x2934, 0x2935, 0x2B05, 0x2B07, 0x2B1B, 0x2B1C, 0x2B50, 0x2B50, 0x2B55, 0x2B55, 0x3030, 0x3030, 0x303D,
+        0x303D, 0x3297, 0x3297, 0x3299, 0x3299, 0x1F004, 0x1F004, 0x1F02C, 0x1F02F, 0x1F094, 0x1F09F, 0x1F0AF, 0x1F0B0,
+        0x1F0C0, 0x1F0C0, 0x1F0CF, 0x1F0D0, 0x1F0F6, 0x1F0FF, 0x1F170, 0x1F171, 0x1F17E, 0x1F17F, 0x1F18E, 0x1F18E,
+        0x1F191, 0x1F19A, 0x1F1AE, 0x1F1E5, 0x1F201, 0x1F20F, 0x1F21A, 0x1F21A, 0x1F22F, 0x1F22F, 0x1F232, 0x1F23A,
+        0x1F23C, 0x1F23F, 0x1F249, 0x1F25F, 0x1F266, 0x1F321, 0x1F324, 0x1F393, 0x1F396, 0x1F397, 0x1F399, 0x1F39B,
+        0x1F39E, 0x1F3F0, 0x1F3F3, 0x1F3F5, 0x1F3F7, 0x1F3FA, 0x1F400, 0x1F4FD, 0x1F4FF, 0x1F53D, 0x1F549, 0x1F54E,
+        0x1F550, 0x1F567, 0x1F56F, 0x1F570, 0x1F573, 0x1F57A, 0x1F587, 0x1F587, 0x1F58A, 0x1F58D, 0x1F590, 0x1F590,
+        0x1F595, 0x1F596, 0x1F5A4, 0x1F5A5, 0x1F5A8, 0x1F5A8, 0x1F5B1, 0x1F5B2, 0x1F5BC, 0x1F5BC, 0x1F5C2, 0x1F5C4,
+        0x1F5D1, 0x1F5D3, 0x1F5DC, 0x1F5DE, 0x1F5E1, 0x1F5E1, 0x1F5E3, 0x1F5E3, 0x1F5E8, 0x1F5E8, 0x1F5EF, 0x1F5EF,
+        0x1F5F3, 0x1F5F3, 0x1F5FA, 0x1F64F, 0x1F680, 0x1F6C5, 0x1F6CB, 0x1F6D2, 0x1F6D5, 0x1F6E5, 0x1F6E9, 0x1F6E9,
+        0x1F6EB, 0x1F6F0, 0x1F6F3, 0x1F6FF, 0x1F7DA, 0x1F7FF, 0x1F80C, 0x1F80F, 0x1F848, 0x1F84F, 0x1F85A, 0x1F85F,
+        0x1F888, 0x1F88F, 0x1F8AE, 0x1F8AF, 0x1F8BC, 0x1F8BF, 0x1F8C2, 0x1F8CF, 0x1F8D9, 0x1F8FF, 0x1F90C, 0x1F93A,
+        0x1F93C, 0x1F945, 0x1F947, 0x1F9FF, 0x1FA58, 0x1FA5F, 0x1FA6E, 0x1FAFF, 0x1FC00, 0x1FFFD,
+    ];
+
+    /// <summary>The cells <paramref name="codePoint"/> takes on its own: 0, 1 or 2 (control characters count 0 here; a
+    /// regional indicator 1, as one outside a pair).</summary>
     public static int Of(int codePoint)
     {
         if (codePoint < 0x300) return codePoint is >= 0x20 and < 0x7F or >= 0xA0 ? 1 : 0; // Latin, no marks below U+0300
@@ -55,29 +93,76 @@ public static class DisplayWidth
         };
     }
 
-    /// <summary>The cells <paramref name="text"/> takes: the sum over its code points (an unpaired surrogate counts one).</summary>
+    /// <summary>The cells <paramref name="text"/> takes, emoji sequences counted as one picture (see the type's
+    /// remarks); allocates nothing. An unpaired surrogate counts one.</summary>
     public static int Of(ReadOnlySpan<char> text)
     {
         var width = 0;
-        while (!text.IsEmpty)
+        var emoji = false; // the last code point that took cells was an emoji: modifiers and joined emoji add none
+        var widen = false; // it took one cell and would take two as an emoji picture (U+FE0F after it)
+        var i = 0;
+        while (i < text.Length)
         {
-            Rune.DecodeFromUtf16(text, out var r, out var used);
-            width += Of(r.Value);
-            text = text[used..];
+            var c = text[i];
+            if (c is >= ' ' and < '\x7F')
+            {
+                width++;
+                i++;
+                emoji = false;
+                widen = c is '#' or '*' or >= '0' and <= '9';
+                continue;
+            }
+            Rune.DecodeFromUtf16(text[i..], out var r, out var used);
+            i += used;
+            var cp = r.Value;
+            if (cp == 0xFE0F)
+            {
+                if (widen) width++;
+                widen = false;
+                continue;
+            }
+            if (emoji && cp is >= 0x1F3FB and <= 0x1F3FF) { widen = false; continue; } // a skin tone on the emoji before it
+            if (emoji && cp == 0x200D)
+            {
+                // Joined to the emoji before it: the next emoji is part of the same picture.
+                if (Rune.DecodeFromUtf16(text[i..], out var next, out var nextUsed) == OperationStatus.Done && In(Pictographic, next.Value))
+                {
+                    i += nextUsed;
+                    widen = false;
+                }
+                continue;
+            }
+            if (cp is >= 0x1F1E6 and <= 0x1F1FF
+                && Rune.DecodeFromUtf16(text[i..], out var second, out var secondUsed) == OperationStatus.Done
+                && second.Value is >= 0x1F1E6 and <= 0x1F1FF)
+            {
+                width += 2; // a flag: two regional indicators
+                i += secondUsed;
+                emoji = widen = false;
+                continue;
+            }
+            var w = Of(cp);
+            if (w == 0) continue; // marks and joiners leave the emoji before them as it was
+            width += w;
+            emoji = In(Pictographic, cp);
+            widen = emoji && w == 1;
         }
         return width;
     }
 
-    static bool IsWide(int cp)
+    static bool IsWide(int cp) => In(Wide, cp);
+
+    /// <summary>Whether <paramref name="cp"/> is in one of the runs (first and last code point, in order).</summary>
+    static bool In(int[] runs, int cp)
     {
-        if (cp < Wide[0]) return false;
+        if (cp < runs[0]) return false;
         // Binary search over the run starts: the last start at or below cp, then whether cp is within that run.
-        int lo = 0, hi = Wide.Length / 2 - 1;
+        int lo = 0, hi = runs.Length / 2 - 1;
         while (lo < hi)
         {
             var mid = (lo + hi + 1) / 2;
-            if (Wide[mid * 2] <= cp) lo = mid; else hi = mid - 1;
+            if (runs[mid * 2] <= cp) lo = mid; else hi = mid - 1;
         }
-        return cp <= Wide[lo * 2 + 1];
+        return cp <= runs[lo * 2 + 1];
     }
 }

@@ -5,11 +5,13 @@ namespace Exports.Formats.Tables;
 /// <summary>
 /// A plain-text table for terminals and e-mail bodies: a header, a rule of dashes, then a line per row; columns are two
 /// spaces apart, numbers right-aligned and everything else left-aligned, padded by display width
-/// (<see cref="DisplayWidth"/>: wide characters take two cells, combining marks none). A null is an empty cell; no line
-/// ends in padding. Values are never cut. Control characters (C0, DEL, C1, so also tab, newline and carriage return),
-/// the line and paragraph separators and the bidirectional controls are written as visible escapes (<c>\n</c>,
-/// <c>\t</c>, <c>\r</c>, <c>\x07</c>, <c>\u202E</c>), and a backslash as <c>\\</c>, so every row is one line, stays in
-/// its columns, and reads back unambiguously.
+/// (<see cref="DisplayWidth"/>: wide characters and emoji pictures take two cells, combining marks none). Values are
+/// never cut. Control characters (C0, DEL, C1, so also tab, newline and carriage return), the line and paragraph
+/// separators and the bidirectional controls are written as visible escapes (<c>\n</c>, <c>\t</c>, <c>\r</c>,
+/// <c>\x07</c>, <c>\u202E</c>), and a backslash as <c>\\</c>, so every row is one line and stays in its columns. A
+/// space at either edge of a value is written <c>\x20</c> (padding is never part of a value), and a value made only of
+/// dashes and spaces has its first dash written <c>\x2D</c> (no row reads as a rule), so no line ends in a space and
+/// every value reads back as it was, but for one thing: a null and an empty text are both an empty cell.
 /// <para>
 /// Widths come from a look-ahead of <see cref="Window"/> rows: the rows are held (as their formatted bytes, in one
 /// reused buffer), the widest value of each column sets its width, then the header, the rule and those rows are
@@ -38,7 +40,7 @@ public sealed class TextTableWriter : IRowWriter
     // The held rows' cells: bytes in one buffer, and per cell its start, length and display width.
     readonly Utf8Sink _cells = new(Stream.Null, 16 * 1024);
     readonly int[] _start, _len, _width;
-    byte[] _scratch = new byte[64];
+    char[] _chars = new char[64];
     int _held;
     bool _holding = true;
     long _rows;
@@ -144,84 +146,88 @@ public sealed class TextTableWriter : IRowWriter
         _out.Advance(n);
     }
 
-    /// <summary>Writes the cell's text, escaped, into the held cells and returns its display width.</summary>
+    /// <summary>Writes the cell's text, escaped, into the held cells and returns its display width. A column of a
+    /// kind this writer does not know is written as its text, as Markdown writes it.</summary>
     int Cell(RowBuffer row, OutputColumn c)
     {
         if (row.Nulls[c.Slot]) return 0;
         var start = _cells.Length;
         switch (c.Type)
         {
-            case ColumnType.String: return row.Strings[c.Slot] is { } s ? Escape(_cells, s) : 0;
             case ColumnType.Time: _o.Values.WriteTime(_cells, row.Times[c.Slot], _schema.Zone); break;
             case ColumnType.Double: _o.Values.WriteDouble(_cells, row.Doubles[c.Slot]); break;
             case ColumnType.Long: _o.Values.WriteLong(_cells, row.Longs[c.Slot]); break;
+            default: return row.Strings[c.Slot] is { } s ? Escape(_cells, s) : 0;
         }
         return Measure(start);
     }
 
     /// <summary>The width of a formatted number or time written from <paramref name="start"/>. These are printable
-    /// ASCII but for what a custom date pattern or separator adds; anything else is rewritten through the escaper.</summary>
+    /// ASCII that needs no escape but for what a custom date pattern or separator adds; anything else is rewritten
+    /// through the escaper.</summary>
     int Measure(int start)
     {
         var written = _cells.Written[start..];
-        var plain = true;
+        var plain = !written.IsEmpty && written[0] != ' ' && written[^1] != ' ' && written.ContainsAnyExcept((byte)'-', (byte)' ');
         foreach (var b in written) plain &= b is >= 0x20 and < 0x7F and not (byte)'\\';
         if (plain) return written.Length;
-        if (_scratch.Length < written.Length) _scratch = new byte[Math.Max(written.Length, _scratch.Length * 2)];
-        var bytes = _scratch.AsSpan(0, written.Length);
-        written.CopyTo(bytes);
+        var most = Encoding.UTF8.GetMaxCharCount(written.Length);
+        if (_chars.Length < most) _chars = new char[Math.Max(most, _chars.Length * 2)];
+        var chars = _chars.AsSpan(0, Encoding.UTF8.GetChars(written, _chars));
         _cells.Truncate(start);
-        var width = 0;
-        while (!bytes.IsEmpty)
-        {
-            Rune.DecodeFromUtf8(bytes, out var r, out var used);
-            width += Append(_cells, r);
-            bytes = bytes[used..];
-        }
-        return width;
+        return Escape(_cells, chars);
     }
 
-    static bool Plain(char c) => c is >= ' ' and < '\x7F' and not '\\';
-
-    /// <summary>Writes <paramref name="s"/> as UTF-8 with every control character escaped; returns its display width.</summary>
+    /// <summary>Writes <paramref name="s"/> as UTF-8 with every control character, edge space and rule-like first dash
+    /// escaped; returns its display width.</summary>
     static int Escape(Utf8Sink sink, ReadOnlySpan<char> s)
     {
+        if (s.IsEmpty) return 0;
         var width = 0;
         var i = 0;
-        while (i < s.Length)
+        var end = s.Length;
+        // A leading space would read as the padding before it, a trailing one as the padding after it; a value of
+        // dashes (and spaces) as a rule.
+        if (s[0] == ' ' || s[0] == '-' && !s.ContainsAnyExcept('-', ' '))
         {
+            width += Hex(sink, 'x', s[0], 2);
+            i = 1;
+        }
+        var trailing = end > i && s[end - 1] == ' ';
+        if (trailing) end--;
+        while (i < end)
+        {
+            // A run written as it is, measured as a whole (emoji sequences are one picture), then one escape.
             var run = i;
-            while (run < s.Length && Plain(s[run])) run++;
+            while (run < end)
+            {
+                var c = s[run];
+                if (char.IsHighSurrogate(c) && run + 1 < end && char.IsLowSurrogate(s[run + 1])) run += 2;
+                else if (Escaped(c)) break;
+                else run++;
+            }
             if (run > i)
             {
                 sink.Text(s[i..run]);
-                width += run - i;
+                width += DisplayWidth.Of(s[i..run]);
                 i = run;
-                continue;
             }
-            if (Rune.DecodeFromUtf16(s[i..], out var r, out var used) != System.Buffers.OperationStatus.Done)
-            {
-                width += Hex(sink, 'u', s[i], 4); // an unpaired surrogate: shown, not replaced
-                i++;
-                continue;
-            }
-            width += Append(sink, r);
-            i += used;
+            if (i < end) width += EscapeOne(sink, s[i++]);
         }
+        if (trailing) width += Hex(sink, 'x', ' ', 2);
         return width;
     }
 
-    static int Append(Utf8Sink sink, Rune r)
+    /// <summary>Characters written as escapes: control characters, the backslash, line and paragraph separators,
+    /// bidirectional controls (they reorder what follows) and unpaired surrogates.</summary>
+    static bool Escaped(char c) => c is < ' ' or >= '\x7F' and <= '\x9F' or '\\' or '\u2028' or '\u2029' or '\u061C' or '\u200E' or '\u200F'
+        or >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' || char.IsSurrogate(c);
+
+    static int EscapeOne(Utf8Sink sink, char c)
     {
-        var v = r.Value;
-        var named = v switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", '\\' => "\\\\", _ => null };
+        var named = c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", '\\' => "\\\\", _ => null };
         if (named is not null) { sink.Text(named); return named.Length; }
-        if (v is < 0x20 or >= 0x7F and <= 0x9F) return Hex(sink, 'x', v, 2);
-        // Line and paragraph separators break lines in some viewers; bidirectional controls reorder what follows.
-        if (v is 0x2028 or 0x2029 or 0x061C or 0x200E or 0x200F or >= 0x202A and <= 0x202E or >= 0x2066 and <= 0x2069)
-            return Hex(sink, 'u', v, 4);
-        sink.Advance(r.EncodeToUtf8(sink.Reserve(4)));
-        return DisplayWidth.Of(v);
+        return c is < ' ' or >= '\x7F' and <= '\x9F' ? Hex(sink, 'x', c, 2) : Hex(sink, 'u', c, 4);
     }
 
     static int Hex(Utf8Sink sink, char letter, int value, int digits)

@@ -99,14 +99,29 @@ public sealed class TextTableWriterTests : IDisposable
     [InlineData("\u20DD\u0E31", 0)]
     [InlineData("soft\u00ADhyphen", 11)]
     [InlineData("\u3164\uFFA0", 0)] // Hangul fillers: placeholders that show nothing
+    [InlineData("🇯🇵", 2)] // a flag: a pair of regional indicators
+    [InlineData("🇯", 1)] // a lone regional indicator (EastAsianWidth N)
+    [InlineData("🇯🇵🇫", 3)]
+    [InlineData("👍🏽", 2)] // a skin tone on an emoji adds nothing
+    [InlineData("x🏽", 3)] // ... but shows as a swatch on its own
+    [InlineData("👨\u200D👩\u200D👧", 2)] // a ZWJ sequence is as wide as its first emoji
+    [InlineData("❤️\u200D🔥", 2)]
+    [InlineData("a\u200D😀", 3)] // a joiner after a letter joins nothing
+    [InlineData("❤️ ✔️ ⚠️", 8)] // a one-cell emoji with U+FE0F is a two-cell picture
+    [InlineData("😀\uFE0F", 2)]
+    [InlineData("1️⃣#️⃣", 4)] // keycaps
+    [InlineData("1\u20E3", 1)]
     public void DisplayWidth_CountsWideAsTwoAndMarksAsZero(string text, int width) => Assert.Equal(width, DisplayWidth.Of(text));
 
     [Fact]
     public async Task DisplayWidth_AgreesWithPythonsWcwidth_OnEveryAssignedCodePoint()
     {
         // Every code point .NET knows to be assigned, but for the control characters and line separators (escaped,
-        // never measured), spacing marks (glibc says one cell, wcwidth zero: one is chosen), and private use.
-        var cps = Enumerable.Range(0x20, 0x40000 - 0x20).Where(cp => cp is (< 0xD800 or > 0xDFFF) and not 0x2028 and not 0x2029)
+        // never measured), spacing marks (glibc says one cell, wcwidth zero: one is chosen), private use, and the
+        // regional indicators (measured in pairs as flags, two cells a pair; wcwidth gives each two, glibc one: a lone
+        // one counts one here, see the grapheme cases above).
+        var cps = Enumerable.Range(0x20, 0x40000 - 0x20)
+            .Where(cp => cp is (< 0xD800 or > 0xDFFF) and not 0x2028 and not 0x2029 and not (>= 0x1F1E6 and <= 0x1F1FF))
             .Where(cp => CharUnicodeInfo.GetUnicodeCategory(cp) is not (UnicodeCategory.OtherNotAssigned or UnicodeCategory.Control
                 or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate))
             .ToList();
@@ -136,6 +151,77 @@ public sealed class TextTableWriterTests : IDisposable
         Assert.Equal(names.Select((_, i) => ((long)Math.Pow(10, i)).ToString(CultureInfo.InvariantCulture).PadLeft(7)),
             lines.Skip(2).Select(l => l.GetProperty("cells")[1].GetString()));
         Assert.Equal(8 + 2 + 7 + 2 + 4, await TextTables.WcLAsync(path));
+    }
+
+    [Fact]
+    public async Task EmojiSequences_AreOnePictureEach_AndLineUpByWcswidth()
+    {
+        // Measured by Python's grapheme-aware wcwidth.wcswidth, each cell and each line: glibc's per-character widths
+        // (wc -L) count a family as 6 and a heart with U+FE0F as 1, which is why wc -L is not asked here.
+        OutputColumn[] cols = [new("name", ColumnType.String, 0), new("n", ColumnType.Long, 1), new("note", ColumnType.String, 2)];
+        string[] names = ["🇯🇵", "❤️", "👍🏽", "👨\u200D👩\u200D👧", "1️⃣", "✔️ ⚠️", "🏳️\u200D🌈 flag", "😀 ok", "ab"];
+        var text = Write(cols, "{}", names.Select((s, i) => new object?[] { s, (long)i, "end" }));
+        var path = Path.Combine(_dir, "emoji.txt");
+        await File.WriteAllTextAsync(path, text);
+
+        var table = await TextTables.ReadAsync(path);
+        Assert.Empty(table.GetProperty("errors").EnumerateArray());
+        var lines = table.GetProperty("lines").EnumerateArray().ToList();
+        var rule = lines[1].GetProperty("width").GetInt32();
+        Assert.Equal(7 + 2 + 1 + 2 + 4, rule); // name is 7 cells ("🏳️‍🌈 flag"), n 1, note 4 (the header)
+        Assert.All(lines.Skip(2), l => Assert.Equal(rule - 1, l.GetProperty("width").GetInt32())); // "end" is 3
+        Assert.Equal(names.Select(n => DisplayWidth.Of(n)), lines.Skip(2).Select(l => l.GetProperty("cellWidths")[0].GetInt32()));
+        Assert.Equal(names, TextTables.Rows(table).Select(r => r["name"]));
+    }
+
+    [Fact]
+    public async Task EdgeSpacesAndRuleLikeValues_AreEscaped_SoNoLineEndsInASpace_AndEveryValueReadsBack()
+    {
+        OutputColumn[] cols = [new("a", ColumnType.String, 0), new("b", ColumnType.String, 1)];
+        object?[][] rows =
+        [
+            [" lead", "x"], ["trail ", "x"], [" ", "x"], ["  two  ", "x"], ["in side", "x"], ["", "x"], [null, "x"],
+            ["-", "x"], ["---", null], ["-- --", "--"], ["a-b", "-x"], ["x", "trail "],
+        ];
+        var text = Write(cols, "{}", rows);
+        var lines = text.TrimEnd('\n').Split('\n');
+        Assert.Equal(
+        [
+            "a              b",
+            "-------------  ---------",
+            "\\x20lead       x",
+            "trail\\x20      x",
+            "\\x20           x",
+            "\\x20 two \\x20  x",
+            "in side        x",
+            "               x",
+            "               x",
+            "\\x2D           x",
+            "\\x2D--",
+            "\\x2D- --       \\x2D-",
+            "a-b            -x",
+            "x              trail\\x20",
+        ], lines);
+        Assert.DoesNotContain(lines, l => l.EndsWith(' '));
+        Assert.Single(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, "^-+(  -+)*$"));
+
+        var path = Path.Combine(_dir, "edges.txt");
+        await File.WriteAllTextAsync(path, text);
+        var table = await TextTables.ReadAsync(path);
+        Assert.Empty(table.GetProperty("errors").EnumerateArray());
+        // Every value reads back as it was; a null and an empty text are both an empty cell.
+        var got = TextTables.Rows(table);
+        Assert.Equal(rows.Select(r => (string?)r[0] ?? ""), got.Select(r => r["a"]));
+        Assert.Equal(rows.Select(r => (string?)r[1] ?? ""), got.Select(r => r["b"]));
+    }
+
+    [Fact]
+    public void AColumnOfAKindTheWriterDoesNotKnow_IsWrittenAsItsText_AsMarkdownDoes()
+    {
+        // Another column kind (arrays as JSON text, say) holds its text in the row's strings: it is written, escaped
+        // and measured like text, never left empty.
+        OutputColumn[] cols = [new("k", (ColumnType)99, 0), new("n", ColumnType.Long, 1)];
+        Assert.Equal("k             n\n------------  -\n[\"日本\",\"a\"]  5\n", Write(cols, "{}", [["[\"日本\",\"a\"]", 5L]]));
     }
 
     [Fact]

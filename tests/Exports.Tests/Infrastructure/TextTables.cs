@@ -44,7 +44,7 @@ public static class TextTables
         m.Groups[1].Success ? m.Groups[1].Value switch { "n" => "\n", "r" => "\r", "t" => "\t", _ => "\\" }
         : ((char)int.Parse(m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value, NumberStyles.HexNumber)).ToString());
 
-    /// <summary>Data rows by header name: every cell trimmed and unescaped. Each block's header must be the first one.</summary>
+    /// <summary>Data rows by header name: every cell's padding (spaces) trimmed, then unescaped. Each block's header must be the first one.</summary>
     public static List<Dictionary<string, string>> Rows(JsonElement table)
     {
         var rows = new List<Dictionary<string, string>>();
@@ -55,12 +55,12 @@ public static class TextTables
             switch (line.GetProperty("kind").GetString())
             {
                 case "header":
-                    var names = cells.Select(c => Unescape(c.Trim())).ToList();
+                    var names = cells.Select(c => Unescape(c.Trim(' '))).ToList();
                     Assert.True(header is null || header.SequenceEqual(names), "a repeated header names the same columns");
                     header = names;
                     break;
                 case "row":
-                    rows.Add(header!.Select((h, i) => (h, v: Unescape(cells[i].Trim()))).ToDictionary(x => x.h, x => x.v));
+                    rows.Add(header!.Select((h, i) => (h, v: Unescape(cells[i].Trim(' ')))).ToDictionary(x => x.h, x => x.v));
                     break;
             }
         }
