@@ -108,14 +108,17 @@ public static class FormatCatalog
     { Validate = (o, s, e) => o.Validate(s, e) };
 
     public static readonly FormatSpec<TableOptions> Markdown = new("markdown", ".md", "text/markdown; charset=utf-8", "Pasting a small table into docs, tickets or chat",
-        (o, e) => TableOptions.Parse(o, html: false, e), (s, st, o) => new TableRowWriter(s, st, o, html: false));
+        (o, e) => TableOptions.Parse(o, TableStyle.Markdown, e), (s, st, o) => new TableRowWriter(s, st, o, html: false));
 
     public static readonly FormatSpec<TableOptions> Html = new("html", ".html", "text/html; charset=utf-8", "A small table to open in a browser or paste into e-mail",
-        (o, e) => TableOptions.Parse(o, html: true, e), (s, st, o) => new TableRowWriter(s, st, o, html: true));
+        (o, e) => TableOptions.Parse(o, TableStyle.Html, e), (s, st, o) => new TableRowWriter(s, st, o, html: true));
+
+    public static readonly FormatSpec<TableOptions> Text = new("txt", ".txt", "text/plain; charset=utf-8", "Reading in a terminal or in the body of a plain-text e-mail",
+        (o, e) => TableOptions.Parse(o, TableStyle.Text, e), (s, st, o) => new TextTableWriter(s, st, o));
 
     public static readonly FormatSpec<PdfReportOptions> Pdf = new("pdf", ".pdf", "application/pdf", "A printable report: the request, then the table on numbered pages",
         PdfReportOptions.Parse, (s, st, o) => new PdfReportWriter(s, st, o));
 
     public static readonly IReadOnlyDictionary<string, FormatSpec> All =
-        new FormatSpec[] { Csv, Tsv, Json, JsonLines, Parquet, Xlsx, Markdown, Html, Pdf }.ToDictionary(f => f.Name);
+        new FormatSpec[] { Csv, Tsv, Json, JsonLines, Parquet, Xlsx, Markdown, Html, Text, Pdf }.ToDictionary(f => f.Name);
 }

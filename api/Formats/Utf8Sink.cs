@@ -13,6 +13,12 @@ public sealed class Utf8Sink(Stream output, int flushAt = 64 * 1024) : IBufferWr
     public int Length => _pos;
     public bool Full => _pos >= flushAt;
 
+    /// <summary>The bytes written since the last flush, for writers that measure or move what they wrote.</summary>
+    public Span<byte> Written => _buf.AsSpan(0, _pos);
+
+    /// <summary>Drops what was written after the first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length) => _pos = Math.Clamp(length, 0, _pos);
+
     public Span<byte> Reserve(int size)
     {
         if (_pos + size > _buf.Length)

@@ -162,7 +162,7 @@ public sealed class SeriesOfficeExportTests(ApiFixture api) : IDisposable
             source = "servers", metrics = new[] { "memory_percent" }, timeframe = new { last = "6h" }, format = "parquet",
         })).JsonAsync();
         var sizes = preview.GetProperty("estimatedBytes");
-        foreach (var f in new[] { "csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html" })
+        foreach (var f in new[] { "csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html", "txt" })
             Assert.True(sizes.GetProperty(f).GetInt64() > 0, f);
         Assert.True(sizes.GetProperty("parquet").GetInt64() < sizes.GetProperty("csv").GetInt64() / 2, "parquet is the compact one");
         Assert.True(sizes.GetProperty("html").GetInt64() > sizes.GetProperty("csv").GetInt64());

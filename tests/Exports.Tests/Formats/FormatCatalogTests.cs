@@ -22,7 +22,8 @@ public sealed class FormatCatalogTests
         Assert.True(Assert.IsType<ExportFormat<JsonOptions>>(Parse("json", null)).Options.Metadata);
         Assert.False(Assert.IsType<ExportFormat<JsonOptions>>(Parse("jsonl", null)).Options.Metadata);
         Assert.IsType<ExportFormat<ParquetOptions>>(Parse("parquet", null));
-        Assert.Equal(["csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html", "pdf"], FormatCatalog.All.Keys);
+        Assert.Equal(["csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html", "txt", "pdf"], FormatCatalog.All.Keys);
+        Assert.IsType<ExportFormat<Exports.Formats.Tables.TableOptions>>(Parse("txt", null));
         foreach (var (name, spec) in FormatCatalog.All) Assert.Same(spec, Parse(name, null).Spec);
     }
 
@@ -31,6 +32,7 @@ public sealed class FormatCatalogTests
     [InlineData("csv", """{"encoding":"utf-16"}""", "text/csv; charset=utf-16")]
     [InlineData("tsv", """{"encoding":"ascii"}""", "text/tab-separated-values; charset=us-ascii")]
     [InlineData("json", """{"style":"nested"}""", "application/json; charset=utf-8")]
+    [InlineData("txt", """{"decimals":2}""", "text/plain; charset=utf-8")]
     public void MediaType_FollowsTheTypedOptions(string format, string? options, string media)
     {
         var errors = new Errors();

@@ -31,6 +31,7 @@ export const FORMAT_LABELS = {
   xlsx: "Excel",
   markdown: "Markdown",
   html: "HTML",
+  txt: "Plain text",
   png: "PNG",
   pdf: "PDF",
 } as const satisfies Record<string, string>;

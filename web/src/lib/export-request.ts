@@ -5,7 +5,7 @@ export type Granularity = (typeof GRANULARITIES)[number];
 
 export const AGGREGATIONS = ["count", "sum", "avg", "min", "max", "p50", "p90", "p95", "p99"] as const;
 
-export const EXPORT_FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html"] as const;
+export const EXPORT_FORMATS = ["csv", "tsv", "json", "jsonl", "parquet", "xlsx", "markdown", "html", "txt"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const COMPRESSIONS = ["none", "gzip", "brotli", "zstd"] as const;

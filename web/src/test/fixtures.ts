@@ -24,7 +24,7 @@ export const serversPreview = {
     ["2026-11-21T11:00:00Z", "web-02", null],
   ],
   estimatedRows: 48,
-  estimatedBytes: { csv: 2_048, tsv: 2_000, json: 5_120, jsonl: 4_800, parquet: 900, xlsx: 9_216, markdown: 2_600, html: 6_144 },
+  estimatedBytes: { csv: 2_048, tsv: 2_000, json: 5_120, jsonl: 4_800, parquet: 900, xlsx: 9_216, markdown: 2_600, html: 6_144, txt: 2_900 },
   tier: "hourly",
   granularity: "1h",
   from: "2026-11-21T10:00:00Z",

@@ -150,7 +150,7 @@ describe("ExportDialog", () => {
     expect(nextButton()).toBeDisabled();
   });
 
-  it("offers all eight formats with their size estimates", async () => {
+  it("offers all nine formats with their size estimates", async () => {
     mockFetch({ [PREVIEW]: () => jsonResponse(serversPreview) });
     renderDialog();
 
@@ -165,6 +165,7 @@ describe("ExportDialog", () => {
       "xlsx",
       "markdown",
       "html",
+      "txt",
     ]);
     expect(within(formats).getByRole("radio", { name: /^Parquet Best for analytics/ })).toHaveAccessibleName(
       "Parquet Best for analytics: DuckDB, Spark, pandas; the smallest files. About 900 B.",
@@ -172,6 +173,34 @@ describe("ExportDialog", () => {
     expect(within(formats).getByRole("radio", { name: /^Excel Best for Excel users/ })).toHaveAccessibleName(/About 9\.0 KB\.$/);
     expect(within(formats).getByRole("radio", { name: /^Markdown Best for pasting a small table/ })).toBeInTheDocument();
     expect(within(formats).getByRole("radio", { name: /^HTML Best for a small table/ })).toBeInTheDocument();
+    expect(within(formats).getByRole("radio", { name: /^Plain text Best for reading in a terminal/ })).toHaveAccessibleName(/About 2\.8 KB\.$/);
+  });
+
+  it("exports a plain-text table with no format options, saved as .txt", async () => {
+    const requests = mockFetch({
+      [PREVIEW]: namedPreview,
+      [EXPORT]: () => directLinkResponse("cpu.txt"),
+    });
+    captureLinkDownloads();
+    const user = userEvent.setup();
+    const { dialog } = renderDialog();
+    const next = () => user.click(within(dialog).getByRole("button", { name: "Next" }));
+
+    await user.click(screen.getByRole("radio", { name: /^Plain text/ }));
+    await next();
+    await next();
+
+    const options = screen.getByRole("region", { name: "Plain text options" });
+    expect(options).toHaveTextContent("Plain text has no options");
+    await user.type(screen.getByLabelText("File name"), "cpu");
+    expect(await screen.findByText("Saved as cpu.txt")).toBeInTheDocument();
+    await next();
+
+    await user.click(screen.getByRole("button", { name: "Start download" }));
+    expect(await screen.findByText(/Your browser is downloading/)).toHaveTextContent("Your browser is downloading cpu.txt");
+    const body = requests.find((request) => request.url === "/api/v1/exports/series/direct")!.body;
+    expect(body).toMatchObject({ format: "txt", filename: "cpu" });
+    expect(body).not.toHaveProperty("formatOptions");
   });
 
   it("exports Parquet with zstd pages partitioned by server, as a zip, without whole-file compression", async () => {

@@ -84,6 +84,11 @@ describe("buildExportRequest for the new formats", () => {
     const html = build(settingsFor("html", { html: { title: " CPU last day " } }));
     expect(html.formatOptions).toEqual({ title: "CPU last day" });
     expect(suggestedFilename({ ...html, filename: "cpu" })).toBe("cpu.html");
+
+    const txt = build(settingsFor("txt"));
+    expect(txt.format).toBe("txt");
+    expect(txt).not.toHaveProperty("formatOptions");
+    expect(suggestedFilename({ ...txt, filename: "cpu" })).toBe("cpu.txt");
   });
 });
 
@@ -122,7 +127,7 @@ describe("validateOptions for the new formats", () => {
   });
 
   it("accepts the defaults of every new format", () => {
-    for (const format of ["parquet", "xlsx", "markdown", "html"] as const) {
+    for (const format of ["parquet", "xlsx", "markdown", "html", "txt"] as const) {
       expect(validateOptions(settingsFor(format), [{ name: "server", type: "string" }])).toEqual({});
     }
   });

@@ -19,6 +19,7 @@ export const previewSchema = z.object({
     xlsx: z.number().optional(),
     markdown: z.number().optional(),
     html: z.number().optional(),
+    txt: z.number().optional(),
   }),
   tier: z.string(),
   granularity: z.string(),

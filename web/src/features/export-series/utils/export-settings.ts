@@ -84,6 +84,7 @@ export function formatOptionsOf(settings: ExportSettings): FormatOptions | undef
     case "html":
       return nonEmpty(htmlOptions(settings.html));
     case "markdown":
+    case "txt":
       return undefined;
   }
 }

@@ -11,6 +11,7 @@ const FORMAT_EXTENSION: Record<ExportFormat, string> = {
   xlsx: ".xlsx",
   markdown: ".md",
   html: ".html",
+  txt: ".txt",
 };
 
 /** The file's extension; a partitioned Parquet export is a zip of Hive folders. */

@@ -139,6 +139,7 @@ export const FORMAT_INFO: Record<ExportFormat, { label: string; bestFor: string 
   xlsx: { label: "Excel", bestFor: "Best for Excel users: styled sheets, summary formulas and a chart." },
   markdown: { label: "Markdown", bestFor: "Best for pasting a small table into docs, tickets or chat." },
   html: { label: "HTML", bestFor: "Best for a small table to open in a browser or paste into e-mail." },
+  txt: { label: "Plain text", bestFor: "Best for reading in a terminal or the body of a plain-text e-mail: aligned columns." },
 };
 
 /** Above this many rows a line-per-record format is recommended over a spreadsheet format. */

@@ -152,6 +152,7 @@ export function validateOptions(settings: ExportSettings, exportColumns?: readon
       issuesOf(htmlSchema, settings.html, errors);
       break;
     case "markdown":
+    case "txt":
       break;
   }
   // A template's name may hold placeholders such as {date:yyyy-MM-dd}; the server fills them in before saving.

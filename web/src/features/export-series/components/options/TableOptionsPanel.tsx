@@ -7,6 +7,16 @@ export function MarkdownOptionsPanel() {
   return <p className="muted">Markdown has no options: the export is one table, a line per row. Keep it small enough to read.</p>;
 }
 
+/** Plain text has no options either: an aligned table, every row a line. */
+export function TextOptionsPanel() {
+  return (
+    <p className="muted">
+      Plain text has no options: the export is one table with aligned columns, a line per row, numbers on the right.
+      Keep it small enough to read.
+    </p>
+  );
+}
+
 export function HtmlOptionsPanel({
   value,
   onChange,

@@ -8,7 +8,7 @@ import type { FieldErrorsOf } from "../options/CommonFields";
 import { DelimitedOptionsPanel } from "../options/DelimitedOptionsPanel";
 import { JsonlOptionsPanel, JsonOptionsPanel } from "../options/JsonOptionsPanel";
 import { ParquetOptionsPanel } from "../options/ParquetOptionsPanel";
-import { HtmlOptionsPanel, MarkdownOptionsPanel } from "../options/TableOptionsPanel";
+import { HtmlOptionsPanel, MarkdownOptionsPanel, TextOptionsPanel } from "../options/TableOptionsPanel";
 import { XlsxOptionsPanel } from "../options/XlsxOptionsPanel";
 
 const COMPRESSION_LABELS: Record<Compression, string> = {
@@ -73,6 +73,7 @@ export function OptionsStep({ source, settings, onChange, optionErrors, requestE
           <XlsxOptionsPanel value={settings.xlsx} onChange={(xlsx) => onChange({ ...settings, xlsx })} errorsOf={optionErrors} />
         )}
         {format === "markdown" && <MarkdownOptionsPanel />}
+        {format === "txt" && <TextOptionsPanel />}
         {format === "html" && (
           <HtmlOptionsPanel value={settings.html} onChange={(html) => onChange({ ...settings, html })} errorsOf={optionErrors} />
         )}
