@@ -2,8 +2,10 @@ namespace Exports.Formats;
 
 public enum ColumnType { Time, String, Double, Long }
 
-/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.</summary>
-public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false);
+/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.
+/// <paramref name="Json"/>: a string column whose text is a JSON value (an array of a record), which JSON writers
+/// embed as that value and every other writer writes as text.</summary>
+public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false, bool Json = false);
 
 /// <summary>
 /// The current row, reused for every row of an export so that the hot path allocates nothing per row:

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Exports.Series;
 
-/// <summary>How a field appears in SQL, and its type ("string", "double", "integer").</summary>
+/// <summary>How a field appears in SQL, and its type ("string", "double", "integer", or "array": a jsonb array of scalars).</summary>
 public sealed record FieldExpr(string Sql, string Type);
 
 /// <summary>
@@ -55,6 +55,7 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
         { errors.Add(path + ".op", "A condition needs an op."); return null; }
         var op = o.GetString()!;
         node.TryGetProperty("value", out var v);
+        if (field.Type == "array") return ArrayCondition(field.Sql, fieldName, op, v, path);
         var numeric = field.Type != "string";
         var col = field.Sql;
         switch (op)
@@ -84,6 +85,54 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
             default:
                 errors.Add(path + ".op", $"Unknown op '{op}'. Use eq, neq, in, nin, gt, gte, lt, lte, between, contains, startsWith or exists.");
                 return null;
+        }
+    }
+
+    /// <summary>A condition on an array field (jsonb): contains = some element equals the value (all of them for an
+    /// array value), with jsonb @> so an index on the array can serve it; in / nin = some element equals one of the
+    /// values; eq / neq = the whole array (same elements, same order); exists = the field is present. A string value
+    /// that reads as a number or a boolean also matches that number or boolean (filters typed in a text box).</summary>
+    string? ArrayCondition(string col, string fieldName, string op, JsonElement v, string path)
+    {
+        switch (op)
+        {
+            case "exists":
+                return v.ValueKind != JsonValueKind.False ? $"{col} IS NOT NULL" : $"{col} IS NULL";
+            case "contains":
+                if (v.ValueKind == JsonValueKind.Array)
+                {
+                    if (v.GetArrayLength() == 0 || v.EnumerateArray().Any(x => !IsScalar(x)))
+                    { errors.Add(path + ".value", "'contains' on an array field needs a value, or a non-empty array of strings, numbers or booleans (all must be present)."); return null; }
+                    return $"{col} @> {ps.Add(v.GetRawText())}::jsonb";
+                }
+                if (!IsScalar(v)) { errors.Add(path + ".value", "Expected a string, number or boolean (an element of the array)."); return null; }
+                return "(" + string.Join(" OR ", Elements(v).Select(e => $"{col} @> {ps.Add("[" + e + "]")}::jsonb")) + ")";
+            case "in" or "nin":
+                if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0 || v.EnumerateArray().Any(x => !IsScalar(x)))
+                { errors.Add(path + ".value", $"'{op}' needs a non-empty array of strings, numbers or booleans."); return null; }
+                var any = $"{col} @> ANY({ps.Add(v.EnumerateArray().SelectMany(Elements).Select(e => "[" + e + "]").ToArray())}::jsonb[])";
+                return op == "in" ? any : $"NOT coalesce({any}, false)";
+            case "eq" or "neq":
+                if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => !IsScalar(x) && x.ValueKind != JsonValueKind.Null))
+                { errors.Add(path + ".value", $"'{op}' on the array field '{fieldName}' compares the whole array: give an array (use contains for one element)."); return null; }
+                var p = ps.Add(v.GetRawText()) + "::jsonb";
+                return op == "eq" ? $"{col} = {p}" : $"{col} IS DISTINCT FROM {p}";
+            default:
+                errors.Add(path + ".op", $"'{op}' does not apply to the array field '{fieldName}'. Use contains, in, nin, eq, neq or exists.");
+                return null;
+        }
+
+        static bool IsScalar(JsonElement x) => x.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
+
+        // The JSON texts an element equal to x can have: x itself, and for a string its number or boolean reading.
+        static IEnumerable<string> Elements(JsonElement x)
+        {
+            yield return x.GetRawText();
+            if (x.ValueKind != JsonValueKind.String) yield break;
+            var s = x.GetString()!;
+            if (s is "true" or "false") yield return s;
+            else if (double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+                yield return d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

@@ -1,0 +1,243 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Exports.Tests.Infrastructure;
+using static Exports.Tests.Infrastructure.Files;
+
+namespace Exports.Tests.Features.ExportSeries;
+
+/// <summary>Records holding arrays (tags: strings, args: mixed scalars): stringified, kept as JSON arrays, or expanded
+/// one row per element, read back by Sylvan (CSV), System.Text.Json, DuckDB + hyparquet (Parquet) and exceljs, and
+/// compared with SQL over the stored jsonb (jsonb_array_elements with LEFT JOIN LATERAL for the expanded rows).</summary>
+[Collection(ApiCollection.Name)]
+public sealed class RecordArraysTests(ApiFixture api) : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("exports-arrays-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    const string Records = """
+        [{"timestamp":"2026-03-01T10:00:00Z","id":"r0","host":"h1","tags":["a","b"],"args":[1,2.5],"ms":1},
+         {"timestamp":"2026-03-01T10:01:00Z","id":"r1","host":"h2","tags":[],"args":[true,null,"x"],"ms":2},
+         {"timestamp":"2026-03-01T10:02:00Z","id":"r2","host":"h3-ab","ms":3},
+         {"timestamp":"2026-03-01T10:03:00Z","id":"r3","host":"h4","tags":["=1+1","c","a"],"args":[10,"1"]}]
+        """;
+
+    static readonly object Range = new { from = "2026-03-01T00:00:00Z", to = "2026-03-02T00:00:00Z" };
+
+    async Task<(Guid Owner, HttpClient Client)> SourceAsync()
+    {
+        var (owner, client) = await api.NewUserAsync();
+        var created = await client.PostJsonAsync("/api/v1/sources", new
+        {
+            name = "ev", kind = "records",
+            fields = new object[]
+            {
+                new { name = "host", role = "dimension", type = "string" },
+                new { name = "tags", role = "dimension", type = "array" },
+                new { name = "args", role = "dimension", type = "array" },
+                new { name = "ms", role = "measure", type = "double" },
+            },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var r = await client.PostAsync("/api/v1/sources/ev/records", new StringContent(Records, Encoding.UTF8, "application/json"));
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+        return (owner, client);
+    }
+
+    Task<HttpResponseMessage> ExportAsync(HttpClient c, string format, string? handling = null, string? expandField = null, object? filter = null, string[]? fields = null) =>
+        c.PostJsonAsync("/api/v1/exports/series", new Dictionary<string, object?>
+        {
+            ["source"] = "ev", ["timeframe"] = Range, ["granularity"] = "raw", ["format"] = format, ["fields"] = fields,
+            ["arrayHandling"] = handling, ["expandField"] = expandField, ["filter"] = filter,
+        }.Where(kv => kv.Value is not null).ToDictionary());
+
+    /// <summary>key -> the field's stored jsonb as PostgreSQL prints it (null when absent).</summary>
+    async Task<Dictionary<string, string?>> StoredAsync(Guid owner, string field) =>
+        (await api.RowsAsync("""
+            SELECT r.key, (r.data->$2)::text FROM records r JOIN sources s ON s.id = r.source_id
+            WHERE s.owner_id = $1 AND s.name = 'ev' ORDER BY r.ts
+            """, owner, field)).ToDictionary(x => (string)x[0]!, x => (string?)x[1]);
+
+    /// <summary>The expanded rows SQL gives: (key, index, element text) in order, one null row for an empty or missing array.</summary>
+    async Task<List<(string Key, long? Index, string? Element)>> ExpandedAsync(Guid owner, string field, string where = "true") =>
+        (await api.RowsAsync($"""
+            SELECT r.key, x.ord - 1, x.value #>> ARRAY[]::text[] FROM records r JOIN sources s ON s.id = r.source_id
+            LEFT JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(r.data->$2) WHEN 'array' THEN r.data->$2 END) WITH ORDINALITY AS x(value, ord) ON true
+            WHERE s.owner_id = $1 AND s.name = 'ev' AND {where} ORDER BY r.ts, x.ord
+            """, owner, field)).Select(x => ((string)x[0]!, (long?)x[1], (string?)x[2])).ToList();
+
+    [Fact]
+    public async Task Ingest_StoresArraysOfScalarsAsJsonArrays_InOrder()
+    {
+        var (owner, _) = await SourceAsync();
+        var tags = await StoredAsync(owner, "tags");
+        Assert.Equal("[\"a\", \"b\"]", tags["r0"]);
+        Assert.Equal("[]", tags["r1"]);
+        Assert.Null(tags["r2"]);
+        Assert.Equal("[\"=1+1\", \"c\", \"a\"]", tags["r3"]);
+        var args = await StoredAsync(owner, "args");
+        Assert.Equal("[1, 2.5]", args["r0"]);
+        Assert.Equal("[true, null, \"x\"]", args["r1"]);
+        Assert.Equal("array", await api.ScalarAsync<string>("SELECT DISTINCT jsonb_typeof(r.data->'args') FROM records r JOIN sources s ON s.id = r.source_id WHERE s.owner_id = $1 AND r.data ? 'args'", owner));
+    }
+
+    [Fact]
+    public async Task Csv_StringifiesByDefault_AsTheStoredJson()
+    {
+        var (owner, c) = await SourceAsync();
+        var rows = ReadCsv(await (await ExportAsync(c, "csv")).Content.ReadAsStringAsync());
+        Assert.Equal(["time", "host", "tags", "args", "ms"], rows[0].Keys);
+        var tags = await StoredAsync(owner, "tags");
+        var args = await StoredAsync(owner, "args");
+        Assert.Equal(tags.Values.Select(v => v ?? ""), rows.Select(r => r["tags"]));
+        Assert.Equal(args.Values.Select(v => v ?? ""), rows.Select(r => r["args"]));
+        // The text is JSON: it parses back to the stored elements.
+        Assert.Equal(["=1+1", "c", "a"], JsonDocument.Parse(rows[3]["tags"]).RootElement.EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task CsvExpand_OneRowPerElement_CountAndElementsMatchSql_EmptyAndMissingKeepOneRow_FormulaGuarded()
+    {
+        var (owner, c) = await SourceAsync();
+        var rows = ReadCsv(await (await ExportAsync(c, "csv", "expand", "tags")).Content.ReadAsStringAsync());
+        Assert.Equal(["time", "host", "tags", "tags_index", "args", "ms"], rows[0].Keys);
+        var sql = await ExpandedAsync(owner, "tags");
+        Assert.Equal(7, sql.Count); // 2 + 1 (empty) + 1 (missing) + 3
+        Assert.Equal(sql.Count, rows.Count);
+        var hosts = new Dictionary<string, string> { ["r0"] = "h1", ["r1"] = "h2", ["r2"] = "h3-ab", ["r3"] = "h4" };
+        for (var i = 0; i < sql.Count; i++)
+        {
+            Assert.Equal(hosts[sql[i].Key], rows[i]["host"]);
+            Assert.Equal(sql[i].Index?.ToString() ?? "", rows[i]["tags_index"]);
+            // The element is text like any other: a leading '=' gets the formula guard's quote.
+            Assert.Equal(sql[i].Element is { } el ? (el.StartsWith('=') ? "'" + el : el) : "", rows[i]["tags"]);
+        }
+        Assert.Equal("'=1+1", rows[4]["tags"]);
+        // Other array fields are repeated, stringified.
+        Assert.Equal(["[1, 2.5]", "[1, 2.5]"], rows.Take(2).Select(r => r["args"]));
+    }
+
+    [Fact]
+    public async Task Json_KeepsArraysAsArrays_StringifyWritesText_ExpandKeepsElementTypes()
+    {
+        var (owner, c) = await SourceAsync();
+        var stored = await StoredAsync(owner, "args");
+        var kept = (await (await ExportAsync(c, "json")).JsonAsync()).GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(4, kept.Count);
+        Assert.Equal(JsonValueKind.Array, kept[0].GetProperty("args").ValueKind);
+        Assert.Equal([1, 2.5], kept[0].GetProperty("args").EnumerateArray().Select(e => e.GetDouble()));
+        Assert.Equal([JsonValueKind.True, JsonValueKind.Null, JsonValueKind.String], kept[1].GetProperty("args").EnumerateArray().Select(e => e.ValueKind));
+        Assert.Equal(0, kept[1].GetProperty("tags").GetArrayLength());
+        // Each kept array is the stored one, element for element.
+        for (var i = 0; i < kept.Count; i++)
+            if (stored.Values.ElementAt(i) is { } s)
+                Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(s).RootElement, kept[i].GetProperty("args")));
+
+        var text = (await (await ExportAsync(c, "json", "stringify")).JsonAsync()).GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(stored.Values, text.Select(r => r.GetProperty("args") is { ValueKind: JsonValueKind.String } v ? v.GetString() : null));
+
+        var lines = (await (await ExportAsync(c, "jsonl", "expand", "args")).Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var sql = await ExpandedAsync(owner, "args");
+        Assert.Equal(sql.Count, lines.Count);
+        Assert.Equal([1.0, 2.5, 10], lines.Where(l => l.GetProperty("args").ValueKind == JsonValueKind.Number).Select(l => l.GetProperty("args").GetDouble()));
+        Assert.Equal(JsonValueKind.True, lines[2].GetProperty("args").ValueKind);
+        Assert.Equal(JsonValueKind.Null, lines[3].GetProperty("args").ValueKind); // a null element
+        Assert.Equal("1", lines[^1].GetProperty("args").GetString()); // the string "1" stays a string
+        Assert.Equal(sql.Select(s => s.Index), lines.Select(l => l.GetProperty("args_index").ValueKind == JsonValueKind.Null ? (long?)null : l.GetProperty("args_index").GetInt64()));
+        // tags (not expanded) stay arrays in JSON.
+        Assert.Equal(JsonValueKind.Array, lines[0].GetProperty("tags").ValueKind);
+    }
+
+    [Fact]
+    public async Task Parquet_StringifiesByDefault_DuckDbAndHyparquetReadTheJsonText_ExpandCountsMatchSql()
+    {
+        var (owner, c) = await SourceAsync();
+        var path = Path.Combine(_dir, "a.parquet");
+        await File.WriteAllBytesAsync(path, await (await ExportAsync(c, "parquet")).Content.ReadAsByteArrayAsync());
+        var read = await NodeReaders.ParquetAsync(path);
+        var duck = read.GetProperty("duckdb");
+        Assert.Equal("VARCHAR", duck.GetProperty("types").GetProperty("tags").GetString());
+        var tags = (await StoredAsync(owner, "tags")).Values.ToList();
+        Assert.Equal(tags, duck.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("tags").GetString()));
+        Assert.Equal(tags, read.GetProperty("hyparquet").GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("tags").GetString()));
+
+        await File.WriteAllBytesAsync(path, await (await ExportAsync(c, "parquet", "expand", "tags")).Content.ReadAsByteArrayAsync());
+        var expanded = (await NodeReaders.ParquetAsync(path)).GetProperty("duckdb").GetProperty("rows").EnumerateArray().ToList();
+        var sql = await ExpandedAsync(owner, "tags");
+        Assert.Equal(sql.Select(s => s.Element), expanded.Select(r => r.GetProperty("tags").GetString()));
+        Assert.Equal(sql.Select(s => s.Index), expanded.Select(r => r.GetProperty("tags_index").ValueKind == JsonValueKind.Null ? (long?)null : r.GetProperty("tags_index").GetInt64()));
+    }
+
+    [Fact]
+    public async Task Xlsx_StringifiesByDefault_ReadByExcelJs()
+    {
+        var (owner, c) = await SourceAsync();
+        var path = Path.Combine(_dir, "a.xlsx");
+        await File.WriteAllBytesAsync(path, await (await ExportAsync(c, "xlsx")).Content.ReadAsByteArrayAsync());
+        var sheet = (await NodeReaders.XlsxAsync(path)).GetProperty("sheets")[0].GetProperty("rows").EnumerateArray().ToList();
+        var head = sheet[0].EnumerateArray().Select(h => h.GetString()).ToList();
+        var at = head.IndexOf("args");
+        var args = (await StoredAsync(owner, "args")).Values.ToList();
+        Assert.Equal(args, sheet.Skip(1).Select(r => r.GetArrayLength() > at && r[at].ValueKind == JsonValueKind.String ? r[at].GetString() : null));
+    }
+
+    [Fact]
+    public async Task ContainsOnAnArray_MatchesAnyElement_AsJsonbContainmentInSql_AndStaysSubstringOnStrings()
+    {
+        var (owner, c) = await SourceAsync();
+        async Task<List<string>> Hosts(object filter) =>
+            ReadCsv(await (await ExportAsync(c, "csv", filter: filter)).Content.ReadAsStringAsync()).Select(r => r["host"]).ToList();
+        async Task<List<string>> Sql(string where) =>
+            (await api.RowsAsync($"SELECT r.data->>'host' FROM records r JOIN sources s ON s.id = r.source_id WHERE s.owner_id = $1 AND s.name = 'ev' AND {where} ORDER BY r.ts", owner))
+            .Select(x => (string)x[0]!).ToList();
+
+        Assert.Equal(["h1", "h4"], await Hosts(new { field = "tags", op = "contains", value = "a" }));
+        Assert.Equal(await Sql("r.data->'tags' @> '[\"a\"]'"), await Hosts(new { field = "tags", op = "contains", value = "a" }));
+        // "1" typed as text matches the number 1 and the string "1"; 2.5 as a number matches the number.
+        Assert.Equal(await Sql("(r.data->'args' @> '[1]' OR r.data->'args' @> '[\"1\"]')"), await Hosts(new { field = "args", op = "contains", value = "1" }));
+        Assert.Equal(["h1", "h4"], await Hosts(new { field = "args", op = "contains", value = "1" }));
+        Assert.Equal(["h1"], await Hosts(new { field = "args", op = "contains", value = 2.5 }));
+        Assert.Equal(["h2"], await Hosts(new { field = "args", op = "contains", value = true }));
+        // An array value: all of its elements are present.
+        Assert.Equal(["h4"], await Hosts(new { field = "tags", op = "contains", value = new[] { "a", "c" } }));
+        // in: some element is one of the values; nin: none is (records without the field included).
+        Assert.Equal(await Sql("(r.data->'tags' @> '[\"b\"]' OR r.data->'tags' @> '[\"c\"]')"), await Hosts(new { field = "tags", op = "in", value = new[] { "b", "c" } }));
+        Assert.Equal(["h2", "h3-ab"], await Hosts(new { field = "tags", op = "nin", value = new[] { "a" } }));
+        // eq / neq: the whole array, order included; exists: the field is present (an empty array too).
+        Assert.Equal(["h1"], await Hosts(new { field = "tags", op = "eq", value = new[] { "a", "b" } }));
+        Assert.Empty(await Hosts(new { field = "tags", op = "eq", value = new[] { "b", "a" } }));
+        Assert.Equal(["h1", "h3-ab", "h4"], await Hosts(new { field = "tags", op = "neq", value = Array.Empty<string>() }));
+        Assert.Equal(["h1", "h2", "h4"], await Hosts(new { field = "tags", op = "exists", value = true }));
+        // contains on a string field stays a substring match.
+        Assert.Equal(await Sql("strpos(r.data->>'host', 'a') > 0"), await Hosts(new { field = "host", op = "contains", value = "a" }));
+        Assert.Equal(["h3-ab"], await Hosts(new { field = "host", op = "contains", value = "a" }));
+
+        // Expanded, a filter selects records; each selected record gives all its elements.
+        var expanded = ReadCsv(await (await ExportAsync(c, "csv", "expand", "tags", new { field = "tags", op = "contains", value = "c" })).Content.ReadAsStringAsync());
+        Assert.Equal((await ExpandedAsync(owner, "tags", "r.data->'tags' @> '[\"c\"]'")).Count, expanded.Count);
+        Assert.Equal(["'=1+1", "c", "a"], expanded.Select(r => r["tags"]));
+    }
+
+    [Fact]
+    public async Task BadArrayRequests_Return400WithTheFieldPath()
+    {
+        var (_, c) = await SourceAsync();
+        await (await ExportAsync(c, "csv", "explode")).ProblemAsync(400, "arrayHandling");
+        await (await ExportAsync(c, "csv", "list")).ProblemAsync(400, "arrayHandling");
+        await (await ExportAsync(c, "xlsx", "list")).ProblemAsync(400, "arrayHandling");
+        await (await ExportAsync(c, "csv", "expand")).ProblemAsync(400, "expandField"); // two array fields: name one
+        await (await ExportAsync(c, "csv", "expand", "host")).ProblemAsync(400, "expandField");
+        await (await ExportAsync(c, "csv", "stringify", "tags")).ProblemAsync(400, "expandField");
+        await (await ExportAsync(c, "csv", "expand", fields: ["host", "ms"])).ProblemAsync(400, "expandField");
+        await (await ExportAsync(c, "csv", filter: new { field = "tags", op = "gt", value = "a" })).ProblemAsync(400, "filter.op");
+        await (await ExportAsync(c, "csv", filter: new { field = "tags", op = "eq", value = "a" })).ProblemAsync(400, "filter.value");
+        await (await ExportAsync(c, "csv", filter: new { field = "tags", op = "contains", value = new { a = 1 } })).ProblemAsync(400, "filter.value");
+        var grouped = await c.PostJsonAsync("/api/v1/exports/series", new { source = "ev", timeframe = Range, granularity = "1h", groupBy = new[] { "tags" }, aggregations = new[] { "count" } });
+        await grouped.ProblemAsync(400, "groupBy[0]");
+        // With one array field selected, expand needs no expandField.
+        var one = ReadCsv(await (await ExportAsync(c, "csv", "expand", fields: ["host", "tags"])).Content.ReadAsStringAsync());
+        Assert.Equal(["time", "host", "tags", "tags_index"], one[0].Keys);
+        Assert.Equal(7, one.Count);
+    }
+}
