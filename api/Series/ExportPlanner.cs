@@ -45,8 +45,8 @@ public static class ExportPlanner
 
         if (req.ArrayHandling is { } ah && ah is not ("expand" or "stringify" or "list"))
             errors.Add("arrayHandling", $"Unknown arrayHandling '{ah}'. Use expand, stringify or list.");
-        else if (req.ArrayHandling == "list" && req.Format is not ("json" or "jsonl"))
-            errors.Add("arrayHandling", $"'list' keeps arrays as JSON arrays, which only json and jsonl write; {req.Format} takes expand or stringify.");
+        else if (req.ArrayHandling == "list" && req.Format is not ("json" or "jsonl" or "parquet"))
+            errors.Add("arrayHandling", $"'list' keeps arrays as arrays, which only json, jsonl (JSON arrays) and parquet (LIST columns) write; {req.Format} takes expand or stringify.");
         if (src.IsTimeseries && (req.ArrayHandling is not null || req.ExpandField is not null))
             errors.Add(req.ArrayHandling is not null ? "arrayHandling" : "expandField", $"'{src.Name}' is a timeseries source: it has no array fields (arrays live in records sources).");
 

@@ -33,7 +33,8 @@ public static class RecordsPlanner
             else if (f.Type == "array") e.Add($"groupBy[{i}]", $"'{f.Name}' is an array field: group by a string dimension (or export raw records with arrayHandling: expand).");
             else if (!groupFields.Contains(f)) groupFields.Add(f);
         }
-        // Arrays: the format's default is list (JSON arrays) for json / jsonl and stringify (JSON text) elsewhere;
+        // Arrays: the format's default is list (JSON arrays) for json / jsonl and stringify (JSON text) elsewhere
+        // (list is also parquet's LIST column, on request);
         // expand writes one row per element of one array field (several at once would multiply rows: refused).
         var jsonFormat = c.Req.Format is "json" or "jsonl";
         var keepArrays = c.Req.ArrayHandling is "list" || (jsonFormat && c.Req.ArrayHandling is null or "expand");
