@@ -279,6 +279,20 @@ public sealed class RecordArraysTests(ApiFixture api) : IDisposable
     }
 
     [Fact]
+    public async Task BackgroundExpand_JobRecordCountsOutputRows_EstimateAndRowCountEqualSqlsExpandedRows()
+    {
+        var (owner, c) = await SourceAsync();
+        var series = new { source = "ev", timeframe = Range, granularity = "raw", format = "csv", arrayHandling = "expand", expandField = "args" };
+        var done = await JobTestKit.SubmitAndCompleteAsync(api.Host, c, new { kind = "series", series });
+        var sql = (await ExpandedAsync(owner, "args")).Count;
+        Assert.Equal(8, sql); // 2 + 3 + 1 (missing) + 2
+        Assert.Equal(sql, done.GetProperty("rowCount").GetInt64());
+        Assert.Equal(sql, done.GetProperty("estimatedRows").GetInt64());
+        var file = await c.GetAsync($"/api/v1/exports/{done.GetProperty("id").GetString()}/download");
+        Assert.Equal(sql, ReadCsv(await file.Content.ReadAsStringAsync()).Count);
+    }
+
+    [Fact]
     public async Task BadArrayRequests_Return400WithTheFieldPath()
     {
         var (_, c) = await SourceAsync();
