@@ -239,6 +239,14 @@ public sealed class RecordArraysTests(ApiFixture api) : IDisposable
         var at = head.IndexOf("args");
         var args = (await StoredAsync(owner, "args")).Values.ToList();
         Assert.Equal(args, sheet.Skip(1).Select(r => r.GetArrayLength() > at && r[at].ValueKind == JsonValueKind.String ? r[at].GetString() : null));
+
+        // Expanded: one row per element; "=1+1" stays literal text (an inline string with the quote prefix), never a formula.
+        await File.WriteAllBytesAsync(path, await (await ExportAsync(c, "xlsx", "expand", "tags")).Content.ReadAsByteArrayAsync());
+        var expanded = (await NodeReaders.XlsxAsync(path)).GetProperty("sheets")[0].GetProperty("rows").EnumerateArray().Skip(1).ToList();
+        var sql = await ExpandedAsync(owner, "tags");
+        Assert.Equal(sql.Count, expanded.Count);
+        var tagsAt = sheet[0].EnumerateArray().Select(h => h.GetString()).ToList().IndexOf("tags");
+        Assert.Equal(sql.Select(e => e.Element), expanded.Select(r => r.GetArrayLength() > tagsAt && r[tagsAt].ValueKind == JsonValueKind.String ? r[tagsAt].GetString() : null));
     }
 
     [Fact]
