@@ -95,7 +95,7 @@ public static class RecordsPlanner
                     // The element (JSON in json / jsonl, its text elsewhere; a null element is null) and its 0-based index.
                     columns.Add(new(f.Name, ColumnType.String, columns.Count, Json: jsonFormat));
                     sql.Append(jsonFormat ? ", nullif(x.value, 'null'::jsonb)::text" : ", x.value #>> '{}'");
-                    columns.Add(new(f.Name + "_index", ColumnType.Long, columns.Count));
+                    columns.Add(new(f.Name + "_index", ColumnType.Long, columns.Count, IsOrdinal: true));
                     sql.Append(", x.ord - 1");
                     continue;
                 }
@@ -140,7 +140,7 @@ public static class RecordsPlanner
 
         // Raw records: one series per numeric field; buckets: one per group and aggregate column.
         var keyCols = raw ? new List<int>() : Enumerable.Range(1, groupFields.Count).ToList();
-        var valueCols = columns.Where(x => x.Slot > 0 && !keyCols.Contains(x.Slot) && x.Type is ColumnType.Double or ColumnType.Long)
+        var valueCols = columns.Where(x => x.Slot > 0 && !keyCols.Contains(x.Slot) && !x.IsOrdinal && x.Type is ColumnType.Double or ColumnType.Long)
             .Select(x => (Column: x.Slot, x.Name)).ToList();
         static string Label(object?[] keys, string value) =>
             keys.Length == 0 ? value : $"{value} · {string.Join(", ", keys.Where(k => k is not null and not DBNull))}";
