@@ -89,9 +89,13 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
     }
 
     /// <summary>A condition on an array field (jsonb): contains = some element equals the value (all of them for an
-    /// array value), with jsonb @> so an index on the array can serve it; in / nin = some element equals one of the
-    /// values; eq / neq = the whole array (same elements, same order); exists = the field is present. A string value
-    /// that reads as a number or a boolean also matches that number or boolean (filters typed in a text box).</summary>
+    /// array value), with jsonb @>; in / nin = some element equals one of the values (none does, or the field is
+    /// missing); eq / neq = the whole array (same elements, same order); exists = the field is present.
+    /// Text typed for a number: for contains with one value and for each value of in / nin, a string that is JSON number
+    /// syntax ("12345678901234567890", "2.5e3") also matches that number, exactly (jsonb compares numbers as numeric),
+    /// and "true" / "false" also match the booleans. Not the other way round: the number 1 matches only numbers equal to
+    /// 1, never the string "1". contains with an array value and eq / neq compare the JSON as given (no conversion).
+    /// Every number must be one jsonb holds (<see cref="JsonNumber"/>): anything else is a 400 at its path, never SQL.</summary>
     string? ArrayCondition(string col, string fieldName, string op, JsonElement v, string path)
     {
         switch (op)
@@ -103,18 +107,22 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
                 {
                     if (v.GetArrayLength() == 0 || v.EnumerateArray().Any(x => !IsScalar(x)))
                     { errors.Add(path + ".value", "'contains' on an array field needs a value, or a non-empty array of strings, numbers or booleans (all must be present)."); return null; }
+                    if (!NumbersStorable(v, path)) return null;
                     return $"{col} @> {ps.Add(v.GetRawText())}::jsonb";
                 }
                 if (!IsScalar(v)) { errors.Add(path + ".value", "Expected a string, number or boolean (an element of the array)."); return null; }
+                if (!NumbersStorable(v, path)) return null;
                 return "(" + string.Join(" OR ", Elements(v).Select(e => $"{col} @> {ps.Add("[" + e + "]")}::jsonb")) + ")";
             case "in" or "nin":
                 if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0 || v.EnumerateArray().Any(x => !IsScalar(x)))
                 { errors.Add(path + ".value", $"'{op}' needs a non-empty array of strings, numbers or booleans."); return null; }
+                if (!NumbersStorable(v, path)) return null;
                 var any = $"{col} @> ANY({ps.Add(v.EnumerateArray().SelectMany(Elements).Select(e => "[" + e + "]").ToArray())}::jsonb[])";
                 return op == "in" ? any : $"NOT coalesce({any}, false)";
             case "eq" or "neq":
                 if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => !IsScalar(x) && x.ValueKind != JsonValueKind.Null))
                 { errors.Add(path + ".value", $"'{op}' on the array field '{fieldName}' compares the whole array: give an array (use contains for one element)."); return null; }
+                if (!NumbersStorable(v, path)) return null;
                 var p = ps.Add(v.GetRawText()) + "::jsonb";
                 return op == "eq" ? $"{col} = {p}" : $"{col} IS DISTINCT FROM {p}";
             default:
@@ -124,15 +132,38 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
 
         static bool IsScalar(JsonElement x) => x.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
 
-        // The JSON texts an element equal to x can have: x itself, and for a string its number or boolean reading.
+        // The JSON texts an element equal to x can have: x itself, and for a string its number (exact text) or boolean reading.
         static IEnumerable<string> Elements(JsonElement x)
         {
             yield return x.GetRawText();
             if (x.ValueKind != JsonValueKind.String) yield break;
             var s = x.GetString()!;
-            if (s is "true" or "false") yield return s;
-            else if (double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
-                yield return d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            if (s is "true" or "false" || JsonNumber.IsStorable(s)) yield return s;
+        }
+    }
+
+    // Every number of the value (the value itself or its elements) is one jsonb holds; else a field error at its path.
+    bool NumbersStorable(JsonElement v, string path)
+    {
+        var ok = true;
+        if (v.ValueKind == JsonValueKind.Number) ok = Check(v, path + ".value");
+        else if (v.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var x in v.EnumerateArray())
+            {
+                if (x.ValueKind == JsonValueKind.Number && !Check(x, $"{path}.value[{i}]")) ok = false;
+                i++;
+            }
+        }
+        return ok;
+
+        bool Check(JsonElement n, string at)
+        {
+            var text = n.GetRawText();
+            if (JsonNumber.IsStorable(text)) return true;
+            errors.Add(at, $"{(text.Length > 40 ? text[..40] + "…" : text)} is not a number an array element can hold: give {JsonNumber.Rule}.");
+            return false;
         }
     }
 

@@ -1,4 +1,5 @@
 using Exports.Shared;
+using Exports.Series;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -28,9 +29,13 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
     long _line;
 
     // An array value of a record (tagObjects off): its scalar elements re-written as compact JSON, validated as they
-    // arrive; a nested array or object, unclean text or a non-finite number is a field error at rows[N].name[k].
+    // arrive; a nested array or object, unclean text or a number jsonb cannot hold (JsonNumber) is a field error at
+    // rows[N].name[k]. Once the array is refused (an error, or past MaxTokenBytes) the rest of it is only validated,
+    // never written, so one huge array costs no more than MaxTokenBytes. Text is written as it came (non-ASCII
+    // unescaped), so the limit measures the input, not \uXXXX escapes.
     readonly ArrayBufferWriter<byte> _arrayJson = new(256);
-    readonly Utf8JsonWriter _arrayWriter = new(new ArrayBufferWriter<byte>(1));
+    readonly Utf8JsonWriter _arrayWriter = new(new ArrayBufferWriter<byte>(1),
+        new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     char[] _scratch = new char[256];
     int _arrayDepth, _arrayIndex;
     bool _arrayBad;
@@ -281,27 +286,27 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
                 catch (InvalidOperationException) { n = -1; }
                 if (n < 0 || !IngestText.IsClean(_scratch.AsSpan(0, n)))
                 { errors.Add(Path(), $"{Where()}: an element {IngestText.NotClean}."); _arrayBad = true; break; }
-                _arrayWriter.WriteStringValue(_scratch.AsSpan(0, n));
+                if (!_arrayBad) _arrayWriter.WriteStringValue(_scratch.AsSpan(0, n));
                 break;
             }
             case JsonTokenType.Number:
             {
                 ReadOnlySpan<byte> raw = r.HasValueSequence ? r.ValueSequence.ToArray() : r.ValueSpan;
-                if (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
-                { errors.Add(Path(), $"{Where()}: an element must be a finite number (numbers beyond ±1.7976931348623157E+308 are refused)."); _arrayBad = true; break; }
-                _arrayWriter.WriteRawValue(raw, skipInputValidation: true);
+                if (!JsonNumber.IsStorable(raw))
+                { errors.Add(Path(), $"{Where()}: an element must be {JsonNumber.Rule} (NaN, Infinity and numbers beyond ±1.7976931348623157E+308 are refused)."); _arrayBad = true; break; }
+                if (!_arrayBad) _arrayWriter.WriteRawValue(raw, skipInputValidation: true);
                 break;
             }
-            case JsonTokenType.True: _arrayWriter.WriteBooleanValue(true); break;
-            case JsonTokenType.False: _arrayWriter.WriteBooleanValue(false); break;
-            case JsonTokenType.Null: _arrayWriter.WriteNullValue(); break;
+            case JsonTokenType.True: if (!_arrayBad) _arrayWriter.WriteBooleanValue(true); break;
+            case JsonTokenType.False: if (!_arrayBad) _arrayWriter.WriteBooleanValue(false); break;
+            case JsonTokenType.Null: if (!_arrayBad) _arrayWriter.WriteNullValue(); break;
             default: // StartObject / StartArray
                 errors.Add(Path(), $"{Where()}: an array element must be a string, number, boolean or null; nested arrays and objects are refused (store them as separate fields, or as JSON text in a string field).");
                 _arrayBad = true;
                 _skipDepth = r.CurrentDepth;
                 break;
         }
-        if (_arrayJson.WrittenCount + _arrayWriter.BytesPending > MaxTokenBytes && !_arrayBad)
+        if (!_arrayBad && _arrayJson.WrittenCount + _arrayWriter.BytesPending > MaxTokenBytes)
         {
             errors.Add($"rows[{_index}].{StorableText.Display(row.Chars(_nameStart, _nameLength))}", $"{Where()}: an array is longer than {MaxTokenBytes / 1024:N0} KiB.");
             _arrayBad = true;
