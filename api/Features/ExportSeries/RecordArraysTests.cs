@@ -250,6 +250,36 @@ public sealed class RecordArraysTests(ApiFixture api) : IDisposable
     }
 
     [Fact]
+    public async Task XlsxExpand_TheIndexIsNoMeasure_PivotAndSummarySumTheMeasureOncePerElement()
+    {
+        var (owner, c) = await SourceAsync();
+        var path = Path.Combine(_dir, "x.xlsx");
+        await File.WriteAllBytesAsync(path, await (await ExportAsync(c, "xlsx", "expand", "tags")).Content.ReadAsByteArrayAsync());
+        var sheets = (await NodeReaders.XlsxAsync(path)).GetProperty("sheets").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Contains("tags_index", sheets["Data"].GetProperty("rows")[0].EnumerateArray().Select(h => h.GetString()));
+        static double? Num(JsonElement v) => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+            : v.ValueKind == JsonValueKind.Object && v.TryGetProperty("result", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : null;
+
+        // SQL over the expanded rows: ms repeats on each element of its record.
+        var perRecord = await api.RowsAsync("""
+            SELECT r.key, (r.data->>'ms')::float8, sum((r.data->>'ms')::float8) FROM records r JOIN sources s ON s.id = r.source_id
+            LEFT JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(r.data->'tags') WHEN 'array' THEN r.data->'tags' END) x ON true
+            WHERE s.owner_id = $1 AND s.name = 'ev' GROUP BY r.key, 2 ORDER BY r.key
+            """, owner);
+        var sums = perRecord.Where(x => x[2] is double).Select(x => (double)x[2]!).ToList();
+        Assert.Equal([2, 2, 3], sums); // r0: 1 twice, r1: 2 once (empty array), r2: 3 once (no array), r3: no ms
+
+        // Summary: ms only (no row for the element index), its sum over the expanded rows.
+        var summary = sheets["Summary"].GetProperty("rows").EnumerateArray().Skip(3).ToList();
+        Assert.Equal(["ms"], summary.Select(r => r[0].GetString()));
+        Assert.Equal(sums.Sum(), Num(summary[0][2]));
+        // Pivot: the measure at each host and time (one record each), never an element's position.
+        var pivot = sheets["Pivot"].GetProperty("rows").EnumerateArray().Skip(1)
+            .SelectMany(r => r.EnumerateArray().Skip(1).Select(Num)).Where(v => v is not null).Select(v => v!.Value).Order().ToList();
+        Assert.Equal(perRecord.Where(x => x[1] is double).Select(x => (double)x[1]!).Order(), pivot);
+    }
+
+    [Fact]
     public async Task ContainsOnAnArray_MatchesAnyElement_AsJsonbContainmentInSql_AndStaysSubstringOnStrings()
     {
         var (owner, c) = await SourceAsync();
@@ -287,6 +317,36 @@ public sealed class RecordArraysTests(ApiFixture api) : IDisposable
     }
 
     [Fact]
+    public async Task NumbersTypedAsText_MatchExactly_OnlyForContainsAndIn_AndANumberNeverMatchesText()
+    {
+        var (owner, c) = await SourceAsync();
+        const string more = """
+            [{"timestamp":"2026-03-01T11:00:00Z","id":"r4","host":"big0","args":[12345678901234567890]},
+             {"timestamp":"2026-03-01T11:01:00Z","id":"r5","host":"big1","args":[12345678901234567891]}]
+            """;
+        Assert.True((await c.PostAsync("/api/v1/sources/ev/records", new StringContent(more, Encoding.UTF8, "application/json"))).IsSuccessStatusCode);
+        async Task<List<string>> Hosts(object filter) =>
+            ReadCsv(await (await ExportAsync(c, "csv", filter: filter)).Content.ReadAsStringAsync()).Select(r => r["host"]).ToList();
+        async Task<List<string>> Sql(string where) =>
+            (await api.RowsAsync($"SELECT r.data->>'host' FROM records r JOIN sources s ON s.id = r.source_id WHERE s.owner_id = $1 AND s.name = 'ev' AND {where} ORDER BY r.ts", owner))
+            .Select(x => (string)x[0]!).ToList();
+
+        // Two numbers one double apart from nothing: the typed text selects exactly one, as SQL on the exact number does.
+        Assert.Equal(["big0"], await Sql("r.data->'args' @> '[12345678901234567890]'"));
+        Assert.Equal(["big0"], await Hosts(new { field = "args", op = "contains", value = "12345678901234567890" }));
+        Assert.Equal(["big1"], await Hosts(new { field = "args", op = "in", value = new[] { "12345678901234567891" } }));
+        Assert.Equal(["big0"], await Hosts(JsonDocument.Parse("""{"field":"args","op":"contains","value":12345678901234567890}""").RootElement.Clone()));
+        Assert.Equal(["h1", "h2", "h3-ab", "h4", "big1"], await Hosts(new { field = "args", op = "nin", value = new[] { "1.2345678901234567890e19" } }));
+        // The number 1 matches numbers only (h1's 1, not h4's "1"); the text "1" matches both.
+        Assert.Equal(["h1"], await Hosts(new { field = "args", op = "contains", value = 1 }));
+        Assert.Equal(["h1", "h4"], await Hosts(new { field = "args", op = "contains", value = "1" }));
+        // Text that is no number jsonb holds stays text: no match here, and no error.
+        Assert.Empty(await Hosts(new { field = "args", op = "contains", value = "1e-20000" }));
+        // eq compares the JSON as given: the text "12345678901234567890" is not the number.
+        Assert.Empty(await Hosts(new { field = "args", op = "eq", value = new[] { "12345678901234567890" } }));
+    }
+
+    [Fact]
     public async Task BackgroundExpand_JobRecordCountsOutputRows_EstimateAndRowCountEqualSqlsExpandedRows()
     {
         var (owner, c) = await SourceAsync();
@@ -314,6 +374,12 @@ public sealed class RecordArraysTests(ApiFixture api) : IDisposable
         await (await ExportAsync(c, "csv", filter: new { field = "tags", op = "gt", value = "a" })).ProblemAsync(400, "filter.op");
         await (await ExportAsync(c, "csv", filter: new { field = "tags", op = "eq", value = "a" })).ProblemAsync(400, "filter.value");
         await (await ExportAsync(c, "csv", filter: new { field = "tags", op = "contains", value = new { a = 1 } })).ProblemAsync(400, "filter.value");
+        // Numbers jsonb (PostgreSQL numeric) cannot hold are refused at their path, never sent to SQL (22003 / 22P02).
+        static JsonElement Raw(string json) => JsonDocument.Parse(json).RootElement.Clone();
+        await (await ExportAsync(c, "csv", filter: Raw("""{"field":"args","op":"contains","value":1e-20000}"""))).ProblemAsync(400, "filter.value");
+        await (await ExportAsync(c, "csv", filter: Raw("""{"and":[{"field":"args","op":"in","value":[1,2e1001]}]}"""))).ProblemAsync(400, "filter.and[0].value[1]");
+        await (await ExportAsync(c, "jsonl", filter: Raw("""{"field":"args","op":"eq","value":["x",1e-5000]}"""))).ProblemAsync(400, "filter.value[1]");
+        await (await ExportAsync(c, "csv", filter: Raw("""{"field":"args","op":"contains","value":[1,-1e400]}"""))).ProblemAsync(400, "filter.value[1]");
         var grouped = await c.PostJsonAsync("/api/v1/exports/series", new { source = "ev", timeframe = Range, granularity = "1h", groupBy = new[] { "tags" }, aggregations = new[] { "count" } });
         await grouped.ProblemAsync(400, "groupBy[0]");
         // With one array field selected, expand needs no expandField.

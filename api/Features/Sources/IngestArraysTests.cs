@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net;
+using Exports.Features.Sources;
 using System.Text;
 using Exports.Tests.Infrastructure;
 
@@ -56,6 +58,10 @@ public sealed class IngestArraysTests(ApiFixture api)
     [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","tags":[{"k":"v"}]}]""", "application/json", "rows[0].tags[0]")]
     [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","tags":["a"]},{"timestamp":"2026-03-01T10:00:00Z","tags":[1e400]}]""", "application/json", "rows[1].tags[0]")]
     [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","tags":["ok","\u0000"]}]""", "application/json", "rows[0].tags[1]")]
+    // Finite doubles that PostgreSQL's numeric (jsonb) cannot hold: refused here, never a 22003 / 22P02 from SQL.
+    [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","tags":[1,1e-20000]}]""", "application/json", "rows[0].tags[1]")]
+    [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","tags":[0.5E+1001]}]""", "application/json", "rows[0].tags[0]")]
+    [InlineData("{\"timestamp\":\"2026-03-01T10:00:00Z\",\"tags\":[\"a\",2,1e-5000]}\n", "application/x-ndjson", "rows[0].tags[2]")]
     [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","tags":"a"}]""", "application/json", "rows[0].tags")]
     [InlineData("""[{"timestamp":"2026-03-01T10:00:00Z","job":["a"]}]""", "application/json", "rows[0].job")]
     [InlineData("{\"timestamp\":\"2026-03-01T10:00:00Z\",\"tags\":[\"a\"]}\n{\"timestamp\":\"2026-03-01T10:00:00Z\",\"tags\":[[1]]}\n", "application/x-ndjson", "rows[1].tags[0]")]
@@ -65,6 +71,55 @@ public sealed class IngestArraysTests(ApiFixture api)
         var (owner, c) = await SourceAsync();
         await (await c.PostAsync("/api/v1/sources/ev/records", Body(body, type))).ProblemAsync(400, path);
         Assert.Empty(await StoredAsync(owner));
+    }
+
+    [Fact]
+    public async Task TheArrayLimit_MeasuresTheInput_NotEscapes()
+    {
+        var (owner, c) = await SourceAsync();
+        var word = string.Concat(Enumerable.Repeat("漢字", 40)); // 240 bytes of UTF-8; 480 as \uXXXX escapes
+        StringContent Tags(int n) => Body($$"""[{"timestamp":"2026-03-01T10:00:00Z","tags":[{{string.Join(",", Enumerable.Repeat($"\"{word}\"", n))}}]}]""", "application/json");
+        // ~0.6 MiB of input (1.2 MiB if escaped): stored, element for element.
+        Assert.True((await c.PostAsync("/api/v1/sources/ev/records", Tags(2500))).IsSuccessStatusCode);
+        var stored = await api.RowsAsync("""
+            SELECT jsonb_array_length(r.data->'tags'), r.data->'tags'->>2499 FROM records r JOIN sources s ON s.id = r.source_id WHERE s.owner_id = $1
+            """, owner);
+        Assert.Equal(2500, Convert.ToInt32(stored.Single()[0]));
+        Assert.Equal(word, (string)stored.Single()[1]!);
+        // ~1.2 MiB of input: refused at the field, nothing more stored.
+        await (await c.PostAsync("/api/v1/sources/ev/records", Tags(5000))).ProblemAsync(400, "rows[0].tags");
+        Assert.Single(await StoredAsync(owner));
+    }
+
+    [Fact]
+    public void AHugeArray_IsRefused_WithoutBufferingIt()
+    {
+        // 32 MiB of one array, fed as a pipe would (64 KiB reads): the reader stops keeping it at 1 MiB (it kept
+        // all 32 MiB, and more as it grew its buffer, before).
+        var head = """[{"timestamp":"2026-03-01T10:00:00Z","tags":["""u8.ToArray();
+        const int elements = 8 * 1024 * 1024;
+        var body = new byte[head.Length + elements * 4 + 4];
+        head.CopyTo(body, 0);
+        for (var i = 0; i < elements; i++) "\"x\","u8.CopyTo(body.AsSpan(head.Length + i * 4));
+        "1]}]"u8.CopyTo(body.AsSpan(body.Length - 4));
+        var errors = new IngestErrors();
+        var reader = new JsonRowReader("records", tagObjects: false, ndjson: false, new IngestRow(), errors);
+        var rows = 0;
+        var start = 0;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var end = Math.Min(body.Length, start + 64 * 1024);
+            var seq = new ReadOnlySequence<byte>(body, start, end - start);
+            var step = reader.Read(seq, end == body.Length, _ => { rows++; return false; }, out var consumed);
+            start += (int)seq.Slice(0, consumed).Length;
+            if (step is ReadStep.Done or ReadStep.Failed) break;
+        }
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Assert.Equal(["rows[0].tags"], errors.ToDictionary().Keys);
+        Assert.True(allocated < 8 * 1024 * 1024, $"allocated {allocated:N0} bytes reading a 32 MiB array");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
     }
 
     [Fact]
