@@ -347,6 +347,30 @@ public sealed class RecordArraysTests(ApiFixture api) : IDisposable
     }
 
     [Fact]
+    public async Task Timeseries_TakeStringifyAndTheFormatsDefault_AsNoOps_ButNotExpand()
+    {
+        var (from, to) = await api.SeededRangeAsync(TimeSpan.FromHours(2));
+        Task<HttpResponseMessage> Export(string format, string? handling, string? expandField = null) =>
+            api.Demo().PostJsonAsync("/api/v1/exports/series", new Dictionary<string, object?>
+            {
+                ["source"] = "servers", ["metrics"] = new[] { "cpu_percent" }, ["granularity"] = "raw", ["format"] = format, ["timezone"] = "UTC",
+                ["timeframe"] = new { from = from.ToString("O"), to = to.ToString("O") }, ["arrayHandling"] = handling, ["expandField"] = expandField,
+            }.Where(kv => kv.Value is not null).ToDictionary());
+        var plain = await (await Export("csv", null)).Content.ReadAsStringAsync();
+        Assert.True(ReadCsv(plain).Count > 10);
+        var stringified = await Export("csv", "stringify");
+        Assert.Equal(HttpStatusCode.OK, stringified.StatusCode);
+        Assert.Equal(plain, await stringified.Content.ReadAsStringAsync());
+        var json = await Export("json", null);
+        var listed = await Export("json", "list");
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal((await json.JsonAsync()).GetProperty("data").GetRawText(), (await listed.JsonAsync()).GetProperty("data").GetRawText());
+        await (await Export("csv", "expand")).ProblemAsync(400, "arrayHandling");
+        await (await Export("parquet", "list")).ProblemAsync(400, "arrayHandling");
+        await (await Export("csv", "stringify", "tags")).ProblemAsync(400, "expandField");
+    }
+
+    [Fact]
     public async Task BackgroundExpand_JobRecordCountsOutputRows_EstimateAndRowCountEqualSqlsExpandedRows()
     {
         var (owner, c) = await SourceAsync();
