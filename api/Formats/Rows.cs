@@ -2,8 +2,16 @@ namespace Exports.Formats;
 
 public enum ColumnType { Time, String, Double, Long }
 
-/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.</summary>
-public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false);
+/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.
+/// <paramref name="Json"/>: a string column whose text is a JSON value (an array of a record), which JSON writers
+/// embed as that value and every other writer writes as text.
+/// <paramref name="IsOrdinal"/>: a number that is a position (an array element's index in an expanded export), neither
+/// key nor value: written like any number, but never summed, summarized, pivoted or drawn.</summary>
+public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false, bool Json = false, bool IsOrdinal = false)
+{
+    /// <summary>A number to sum, summarize, pivot or draw: numeric, not a key and not a position.</summary>
+    public bool IsValue => !IsKey && !IsOrdinal && Type is ColumnType.Double or ColumnType.Long;
+}
 
 /// <summary>
 /// The current row, reused for every row of an export so that the hot path allocates nothing per row:

@@ -71,7 +71,7 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
     {
         var cols = p.Schema.Columns;
         var time = cols.FirstOrDefault(c => c.Type == ColumnType.Time);
-        var values = cols.Where(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long).ToArray();
+        var values = cols.Where(c => c.IsValue).ToArray();
         if (time is null || values.Length == 0) return new ErrorData("The query has no time and numeric columns to draw.");
         var keys = cols.Where(c => c.IsKey && c.Type == ColumnType.String).ToArray();
         var series = new Dictionary<string, (List<double> X, List<double>[] Y, string[] Keys)>(StringComparer.Ordinal);
@@ -182,7 +182,7 @@ public sealed class LayoutResolver(SeriesExports exports, TimeProvider clock, La
     /// mixed into it), or null when it can.</summary>
     static string? OneNumber(PreparedExport p)
     {
-        var values = p.Schema.Columns.Where(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long).Select(c => c.Name).ToList();
+        var values = p.Schema.Columns.Where(c => c.IsValue).Select(c => c.Name).ToList();
         if (values.Count > 1)
             return $"A stat or gauge shows one number, but this query gives {values.Count} value columns ({string.Join(", ", values)}): ask for one aggregation of one metric or field.";
         var metrics = p.Plan.Source.IsTimeseries ? p.Request.Metrics is { Count: > 0 } m ? m.Count : p.Plan.Source.Metrics.Count : 1;

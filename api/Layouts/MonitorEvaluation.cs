@@ -93,7 +93,7 @@ public static class MonitorEvaluation
     {
         var cols = p.Schema.Columns;
         var time = cols.First(c => c.Type == ColumnType.Time);
-        var value = cols.First(c => !c.IsKey && c.Type is ColumnType.Double or ColumnType.Long);
+        var value = cols.First(c => c.IsValue);
         // Series are told apart by their string keys other than the metric (one metric per monitor).
         var keys = cols.Where(c => c.IsKey && c.Type == ColumnType.String && c.Name != "metric").ToArray();
         var found = new Dictionary<string, (string[] Keys, List<DateTime> T, List<double> V)>(StringComparer.Ordinal);

@@ -43,6 +43,16 @@ public static class ExportPlanner
         var shape = string.IsNullOrWhiteSpace(req.Shape) ? "long" : req.Shape.Trim();
         if (shape is not ("long" or "wide")) errors.Add("shape", "Shape must be long or wide.");
 
+        if (req.ArrayHandling is { } ah && ah is not ("expand" or "stringify" or "list"))
+            errors.Add("arrayHandling", $"Unknown arrayHandling '{ah}'. Use expand, stringify or list.");
+        else if (req.ArrayHandling == "list" && req.Format is not ("json" or "jsonl" or "parquet"))
+            errors.Add("arrayHandling", $"'list' keeps arrays as arrays, which only json, jsonl (JSON arrays) and parquet (LIST columns) write; {req.Format} takes expand or stringify.");
+        // A timeseries source has no arrays: stringify and the format's own default (list for json / jsonl) change
+        // nothing and pass, so a client or template that always sends them works; expand (and expandField) cannot.
+        var noOp = req.ArrayHandling is null or "stringify" || (req.ArrayHandling == "list" && req.Format is "json" or "jsonl");
+        if (src.IsTimeseries && (!noOp || req.ExpandField is not null))
+            errors.Add(!noOp ? "arrayHandling" : "expandField", $"'{src.Name}' is a timeseries source: it has no array fields to expand (arrays live in records sources).");
+
         if (errors.Any) return null;
         var span = to - from;
 

@@ -24,6 +24,12 @@ public sealed record ExportRequest
     public JsonElement? FormatOptions { get; init; }
     public string? Compression { get; init; }
     public string? Filename { get; init; }
+    /// <summary>Array fields of records: expand (one row per element of <see cref="ExpandField"/>), stringify (JSON
+    /// text) or list (JSON arrays in json / jsonl, LIST columns in parquet). Default: list for json and jsonl,
+    /// stringify elsewhere.</summary>
+    public string? ArrayHandling { get; init; }
+    /// <summary>The array field arrayHandling: expand expands (optional when one array field is selected).</summary>
+    public string? ExpandField { get; init; }
 }
 
 public sealed record TimeframeSpec

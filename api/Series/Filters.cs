@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Exports.Series;
 
-/// <summary>How a field appears in SQL, and its type ("string", "double", "integer").</summary>
+/// <summary>How a field appears in SQL, and its type ("string", "double", "integer", or "array": a jsonb array of scalars).</summary>
 public sealed record FieldExpr(string Sql, string Type);
 
 /// <summary>
@@ -55,6 +55,7 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
         { errors.Add(path + ".op", "A condition needs an op."); return null; }
         var op = o.GetString()!;
         node.TryGetProperty("value", out var v);
+        if (field.Type == "array") return ArrayCondition(field.Sql, fieldName, op, v, path);
         var numeric = field.Type != "string";
         var col = field.Sql;
         switch (op)
@@ -84,6 +85,85 @@ public sealed class FilterCompiler(Func<string, FieldExpr?> resolve, SqlParams p
             default:
                 errors.Add(path + ".op", $"Unknown op '{op}'. Use eq, neq, in, nin, gt, gte, lt, lte, between, contains, startsWith or exists.");
                 return null;
+        }
+    }
+
+    /// <summary>A condition on an array field (jsonb): contains = some element equals the value (all of them for an
+    /// array value), with jsonb @>; in / nin = some element equals one of the values (none does, or the field is
+    /// missing); eq / neq = the whole array (same elements, same order); exists = the field is present.
+    /// Text typed for a number: for contains with one value and for each value of in / nin, a string that is JSON number
+    /// syntax ("12345678901234567890", "2.5e3") also matches that number, exactly (jsonb compares numbers as numeric),
+    /// and "true" / "false" also match the booleans. Not the other way round: the number 1 matches only numbers equal to
+    /// 1, never the string "1". contains with an array value and eq / neq compare the JSON as given (no conversion).
+    /// Every number must be one jsonb holds (<see cref="JsonNumber"/>): anything else is a 400 at its path, never SQL.</summary>
+    string? ArrayCondition(string col, string fieldName, string op, JsonElement v, string path)
+    {
+        switch (op)
+        {
+            case "exists":
+                return v.ValueKind != JsonValueKind.False ? $"{col} IS NOT NULL" : $"{col} IS NULL";
+            case "contains":
+                if (v.ValueKind == JsonValueKind.Array)
+                {
+                    if (v.GetArrayLength() == 0 || v.EnumerateArray().Any(x => !IsScalar(x)))
+                    { errors.Add(path + ".value", "'contains' on an array field needs a value, or a non-empty array of strings, numbers or booleans (all must be present)."); return null; }
+                    if (!NumbersStorable(v, path)) return null;
+                    return $"{col} @> {ps.Add(v.GetRawText())}::jsonb";
+                }
+                if (!IsScalar(v)) { errors.Add(path + ".value", "Expected a string, number or boolean (an element of the array)."); return null; }
+                if (!NumbersStorable(v, path)) return null;
+                return "(" + string.Join(" OR ", Elements(v).Select(e => $"{col} @> {ps.Add("[" + e + "]")}::jsonb")) + ")";
+            case "in" or "nin":
+                if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0 || v.EnumerateArray().Any(x => !IsScalar(x)))
+                { errors.Add(path + ".value", $"'{op}' needs a non-empty array of strings, numbers or booleans."); return null; }
+                if (!NumbersStorable(v, path)) return null;
+                var any = $"{col} @> ANY({ps.Add(v.EnumerateArray().SelectMany(Elements).Select(e => "[" + e + "]").ToArray())}::jsonb[])";
+                return op == "in" ? any : $"NOT coalesce({any}, false)";
+            case "eq" or "neq":
+                if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => !IsScalar(x) && x.ValueKind != JsonValueKind.Null))
+                { errors.Add(path + ".value", $"'{op}' on the array field '{fieldName}' compares the whole array: give an array (use contains for one element)."); return null; }
+                if (!NumbersStorable(v, path)) return null;
+                var p = ps.Add(v.GetRawText()) + "::jsonb";
+                return op == "eq" ? $"{col} = {p}" : $"{col} IS DISTINCT FROM {p}";
+            default:
+                errors.Add(path + ".op", $"'{op}' does not apply to the array field '{fieldName}'. Use contains, in, nin, eq, neq or exists.");
+                return null;
+        }
+
+        static bool IsScalar(JsonElement x) => x.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False;
+
+        // The JSON texts an element equal to x can have: x itself, and for a string its number (exact text) or boolean reading.
+        static IEnumerable<string> Elements(JsonElement x)
+        {
+            yield return x.GetRawText();
+            if (x.ValueKind != JsonValueKind.String) yield break;
+            var s = x.GetString()!;
+            if (s is "true" or "false" || JsonNumber.IsStorable(s)) yield return s;
+        }
+    }
+
+    // Every number of the value (the value itself or its elements) is one jsonb holds; else a field error at its path.
+    bool NumbersStorable(JsonElement v, string path)
+    {
+        var ok = true;
+        if (v.ValueKind == JsonValueKind.Number) ok = Check(v, path + ".value");
+        else if (v.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var x in v.EnumerateArray())
+            {
+                if (x.ValueKind == JsonValueKind.Number && !Check(x, $"{path}.value[{i}]")) ok = false;
+                i++;
+            }
+        }
+        return ok;
+
+        bool Check(JsonElement n, string at)
+        {
+            var text = n.GetRawText();
+            if (JsonNumber.IsStorable(text)) return true;
+            errors.Add(at, $"{(text.Length > 40 ? text[..40] + "…" : text)} is not a number an array element can hold: give {JsonNumber.Rule}.");
+            return false;
         }
     }
 

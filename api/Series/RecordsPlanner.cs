@@ -30,8 +30,36 @@ public static class RecordsPlanner
         {
             var f = src.Field(c.Req.GroupBy![i]);
             if (f is null || f.Role != "dimension") e.Add($"groupBy[{i}]", $"'{c.Req.GroupBy[i]}' is not a dimension of '{src.Name}'.");
+            else if (f.Type == "array") e.Add($"groupBy[{i}]", $"'{f.Name}' is an array field: group by a string dimension (or export raw records with arrayHandling: expand).");
             else if (!groupFields.Contains(f)) groupFields.Add(f);
         }
+        // Arrays: the format's default is list (JSON arrays) for json / jsonl and stringify (JSON text) elsewhere
+        // (list is also parquet's LIST column, on request);
+        // expand writes one row per element of one array field (several at once would multiply rows: refused).
+        var jsonFormat = c.Req.Format is "json" or "jsonl";
+        var keepArrays = c.Req.ArrayHandling is "list" || (jsonFormat && c.Req.ArrayHandling is null or "expand");
+        FieldInfo? expand = null;
+        if (c.Req.ArrayHandling == "expand")
+        {
+            var arrays = selected.Where(f => f.Type == "array").ToList();
+            if (!raw) e.Add("arrayHandling", "expand writes one row per array element of raw records: choose granularity raw, without groupBy or aggregations.");
+            else if (c.Req.ExpandField is { } name)
+            {
+                expand = src.Field(name);
+                if (expand is null || expand.Type != "array" || !selected.Contains(expand))
+                {
+                    e.Add("expandField", $"'{name}' is not a selected array field. Array fields: {string.Join(", ", arrays.Select(f => f.Name).DefaultIfEmpty("none"))}.");
+                    expand = null;
+                }
+            }
+            else if (arrays.Count == 1) expand = arrays[0];
+            else e.Add("expandField", arrays.Count == 0
+                ? "expand needs an array field among the selected fields; there is none."
+                : $"expand expands one array field at a time (several would multiply the rows): name it in expandField, one of {string.Join(", ", arrays.Select(f => f.Name))}.");
+            if (expand is not null && fields.Any(f => f.Name == expand.Name + "_index"))
+                e.Add("expandField", $"The element index column '{expand.Name}_index' would clash with the field of that name.");
+        }
+        else if (c.Req.ExpandField is not null) e.Add("expandField", "expandField goes with arrayHandling: expand.");
         if (e.Any) return null;
 
         var ps = new SqlParams();
@@ -42,9 +70,16 @@ public static class RecordsPlanner
             filterSql = new FilterCompiler(Resolve, ps, e).Compile(filter);
         if (e.Any) return null;
 
-        var where = new StringBuilder("FROM records r\nWHERE r.source_id = $1 AND r.ts >= $2 AND r.ts < $3 AND $4::text IS NOT NULL\n");
+        var where = new StringBuilder("FROM records r\n");
+        if (expand is not null)
+        {
+            // One row per element, in order; a record whose array is empty or missing still gives one row (nulls).
+            var arr = $"r.data->{SqlText.Literal(expand.Name)}";
+            where.Line($"LEFT JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof({arr}) WHEN 'array' THEN {arr} END) WITH ORDINALITY AS x(value, ord) ON true");
+        }
+        where.Append("WHERE r.source_id = $1 AND r.ts >= $2 AND r.ts < $3 AND $4::text IS NOT NULL\n");
         // The query reads every record in the range (the filter is evaluated on each): that is its cost.
-        var scan = "SELECT count(*) " + where;
+        var scan = "SELECT count(*) FROM records r WHERE r.source_id = $1 AND r.ts >= $2 AND r.ts < $3 AND $4::text IS NOT NULL\n";
         if (filterSql is not null) where.Line("AND " + filterSql);
 
         var columns = new List<OutputColumn> { new("time", ColumnType.Time, 0) };
@@ -55,10 +90,20 @@ public static class RecordsPlanner
             sql.Append("r.ts");
             foreach (var f in selected)
             {
-                columns.Add(new(f.Name, TypeOf(f), columns.Count, IsKey: f.Role == "dimension"));
-                sql.Append(", ").Append(Expr(f).Sql);
+                if (f == expand)
+                {
+                    // The element (JSON in json / jsonl, its text elsewhere; a null element is null) and its 0-based index.
+                    columns.Add(new(f.Name, ColumnType.String, columns.Count, Json: jsonFormat));
+                    sql.Append(jsonFormat ? ", nullif(x.value, 'null'::jsonb)::text" : ", x.value #>> '{}'");
+                    columns.Add(new(f.Name + "_index", ColumnType.Long, columns.Count, IsOrdinal: true));
+                    sql.Append(", x.ord - 1");
+                    continue;
+                }
+                columns.Add(new(f.Name, TypeOf(f), columns.Count, IsKey: f.Role == "dimension" && f.Type != "array", Json: f.Type == "array" && keepArrays));
+                sql.Append(", ").Append(f.Type == "array" ? $"({Expr(f).Sql})::text" : Expr(f).Sql);
             }
-            sql.Append('\n').Append(where).Append(c.SeriesMajor ? "ORDER BY " + KeyOrder(selected) : "ORDER BY r.ts, r.key");
+            var tail = expand is null ? "" : ", x.ord";
+            sql.Append('\n').Append(where).Append(c.SeriesMajor ? "ORDER BY " + KeyOrder(selected) + tail : "ORDER BY r.ts, r.key" + tail);
             estimate = "SELECT count(*) " + where;
         }
         else
@@ -95,7 +140,7 @@ public static class RecordsPlanner
 
         // Raw records: one series per numeric field; buckets: one per group and aggregate column.
         var keyCols = raw ? new List<int>() : Enumerable.Range(1, groupFields.Count).ToList();
-        var valueCols = columns.Where(x => x.Slot > 0 && !keyCols.Contains(x.Slot) && x.Type is ColumnType.Double or ColumnType.Long)
+        var valueCols = columns.Where(x => x.Slot > 0 && !keyCols.Contains(x.Slot) && !x.IsOrdinal && x.Type is ColumnType.Double or ColumnType.Long)
             .Select(x => (Column: x.Slot, x.Name)).ToList();
         static string Label(object?[] keys, string value) =>
             keys.Length == 0 ? value : $"{value} · {string.Join(", ", keys.Where(k => k is not null and not DBNull))}";
@@ -112,7 +157,7 @@ public static class RecordsPlanner
 
     static string KeyOrder(List<FieldInfo> selected)
     {
-        var dims = selected.Where(f => f.Role == "dimension").Select(f => Expr(f).Sql).ToList();
+        var dims = selected.Where(f => f.Role == "dimension" && f.Type != "array").Select(f => Expr(f).Sql).ToList();
         return dims.Count == 0 ? "r.ts, r.key" : string.Join(", ", dims) + ", r.ts, r.key";
     }
 
@@ -120,6 +165,7 @@ public static class RecordsPlanner
     {
         "double" => new($"(r.data->>{SqlText.Literal(f.Name)})::float8", "double"),
         "integer" => new($"(r.data->>{SqlText.Literal(f.Name)})::bigint", "integer"),
+        "array" => new($"(r.data->{SqlText.Literal(f.Name)})", "array"),
         _ => new($"(r.data->>{SqlText.Literal(f.Name)})", "string"),
     };
 

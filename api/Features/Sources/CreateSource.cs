@@ -45,9 +45,9 @@ public sealed partial class CreateSourceValidator : Validator<CreateSourceReques
                 if (f.Name is null || !FieldName().IsMatch(f.Name) || f.Name is "time" or "timestamp" or "id")
                     e[$"fields[{i}].name"] = ["A field name is a letter or '_' then letters, digits or '_' (not time, timestamp or id)."];
                 if (f.Role is not ("dimension" or "measure")) e[$"fields[{i}].role"] = ["role must be dimension or measure."];
-                if (f.Type is not ("string" or "double" or "integer")) e[$"fields[{i}].type"] = ["type must be string, double or integer."];
-                if (f.Role == "dimension" && f.Type != "string") e[$"fields[{i}].type"] = ["A dimension is a string."];
-                if (f.Role == "measure" && f.Type == "string") e[$"fields[{i}].type"] = ["A measure is a number (double or integer)."];
+                if (f.Type is not ("string" or "double" or "integer" or "array")) e[$"fields[{i}].type"] = ["type must be string, double, integer or array."];
+                if (f.Role == "dimension" && f.Type is not ("string" or "array")) e[$"fields[{i}].type"] = ["A dimension is a string (or an array of scalars)."];
+                if (f.Role == "measure" && f.Type is "string" or "array") e[$"fields[{i}].type"] = ["A measure is a number (double or integer)."];
                 if (f.Unit is { } u && (!IngestText.IsClean(u) || u.Length > 32)) e[$"fields[{i}].unit"] = [$"A unit is at most 32 characters and never {IngestText.NotClean[9..]}."];
             }
             if (req.Fields?.Select(f => f?.Name).Distinct().Count() != req.Fields?.Count) e["fields"] = ["Field names must be unique."];

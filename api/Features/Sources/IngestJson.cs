@@ -1,4 +1,5 @@
 using Exports.Shared;
+using Exports.Series;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -18,7 +19,7 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
     /// <summary>The longest single value (JSON array) or line (NDJSON) the reader buffers.</summary>
     public const int MaxTokenBytes = 1024 * 1024;
 
-    enum Phase { Start, Wrapper, Rows, Row, Tags, Done }
+    enum Phase { Start, Wrapper, Rows, Row, Tags, Array, Done }
 
     JsonReaderState _state = new(new JsonReaderOptions { MaxDepth = 64 });
     Phase _phase = Phase.Start;
@@ -26,6 +27,18 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
     int _nameStart, _nameLength;
     bool _nameInvalid, _expectArray, _arrayFound, _skipValue;
     long _line;
+
+    // An array value of a record (tagObjects off): its scalar elements re-written as compact JSON, validated as they
+    // arrive; a nested array or object, unclean text or a number jsonb cannot hold (JsonNumber) is a field error at
+    // rows[N].name[k]. Once the array is refused (an error, or past MaxTokenBytes) the rest of it is only validated,
+    // never written, so one huge array costs no more than MaxTokenBytes. Text is written as it came (non-ASCII
+    // unescaped), so the limit measures the input, not \uXXXX escapes.
+    readonly ArrayBufferWriter<byte> _arrayJson = new(256);
+    readonly Utf8JsonWriter _arrayWriter = new(new ArrayBufferWriter<byte>(1),
+        new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    char[] _scratch = new char[256];
+    int _arrayDepth, _arrayIndex;
+    bool _arrayBad;
 
     /// <summary>Rows read so far (the next row's index).</summary>
     public int Rows => _index;
@@ -104,7 +117,7 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
             }
             catch (JsonException e)
             {
-                if (_phase is Phase.Row or Phase.Tags) _index++;
+                if (_phase is Phase.Row or Phase.Tags or Phase.Array) _index++;
                 else if (_phase == Phase.Rows) _index++;
                 Malformed(e, _line);
             }
@@ -220,14 +233,83 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
                         else _skipDepth = r.CurrentDepth;
                         return false;
                     case JsonTokenType.StartArray:
-                        row.Add(_nameStart, _nameLength, CellKind.Array, 0, 0, inTags);
-                        _skipDepth = r.CurrentDepth;
+                        if (tagObjects || inTags)
+                        {
+                            row.Add(_nameStart, _nameLength, CellKind.Array, 0, 0, inTags);
+                            _skipDepth = r.CurrentDepth;
+                            return false;
+                        }
+                        _arrayJson.ResetWrittenCount();
+                        _arrayWriter.Reset(_arrayJson);
+                        _arrayWriter.WriteStartArray();
+                        _arrayDepth = r.CurrentDepth;
+                        _arrayIndex = 0;
+                        _arrayBad = false;
+                        _phase = Phase.Array;
                         return false;
                 }
                 return false;
 
+            case Phase.Array:
+                ArrayToken(ref r);
+                return false;
+
             default:
                 return false;
+        }
+    }
+
+    void ArrayToken(ref Utf8JsonReader r)
+    {
+        var t = r.TokenType;
+        if (t == JsonTokenType.EndArray && r.CurrentDepth == _arrayDepth)
+        {
+            _arrayWriter.WriteEndArray();
+            _arrayWriter.Flush();
+            _phase = Phase.Row;
+            if (_arrayBad) { row.Add(_nameStart, _nameLength, CellKind.Array, 0, 0, false); return; }
+            var bytes = _arrayJson.WrittenSpan;
+            var n = Encoding.UTF8.GetChars(bytes, row.Reserve(Encoding.UTF8.GetMaxCharCount(bytes.Length)));
+            row.Add(_nameStart, _nameLength, CellKind.Array, row.Commit(n), n, false);
+            return;
+        }
+        var at = _arrayIndex++;
+        string Path() => $"rows[{_index}].{StorableText.Display(row.Chars(_nameStart, _nameLength))}[{at}]";
+        switch (t)
+        {
+            case JsonTokenType.String:
+            {
+                var max = r.HasValueSequence ? checked((int)r.ValueSequence.Length) : r.ValueSpan.Length;
+                if (_scratch.Length < max) _scratch = new char[Math.Max(max, _scratch.Length * 2)];
+                int n;
+                try { n = r.CopyString(_scratch); }
+                catch (InvalidOperationException) { n = -1; }
+                if (n < 0 || !IngestText.IsClean(_scratch.AsSpan(0, n)))
+                { errors.Add(Path(), $"{Where()}: an element {IngestText.NotClean}."); _arrayBad = true; break; }
+                if (!_arrayBad) _arrayWriter.WriteStringValue(_scratch.AsSpan(0, n));
+                break;
+            }
+            case JsonTokenType.Number:
+            {
+                ReadOnlySpan<byte> raw = r.HasValueSequence ? r.ValueSequence.ToArray() : r.ValueSpan;
+                if (!JsonNumber.IsStorable(raw))
+                { errors.Add(Path(), $"{Where()}: an element must be {JsonNumber.Rule} (NaN, Infinity and numbers beyond ±1.7976931348623157E+308 are refused)."); _arrayBad = true; break; }
+                if (!_arrayBad) _arrayWriter.WriteRawValue(raw, skipInputValidation: true);
+                break;
+            }
+            case JsonTokenType.True: if (!_arrayBad) _arrayWriter.WriteBooleanValue(true); break;
+            case JsonTokenType.False: if (!_arrayBad) _arrayWriter.WriteBooleanValue(false); break;
+            case JsonTokenType.Null: if (!_arrayBad) _arrayWriter.WriteNullValue(); break;
+            default: // StartObject / StartArray
+                errors.Add(Path(), $"{Where()}: an array element must be a string, number, boolean or null; nested arrays and objects are refused (store them as separate fields, or as JSON text in a string field).");
+                _arrayBad = true;
+                _skipDepth = r.CurrentDepth;
+                break;
+        }
+        if (!_arrayBad && _arrayJson.WrittenCount + _arrayWriter.BytesPending > MaxTokenBytes)
+        {
+            errors.Add($"rows[{_index}].{StorableText.Display(row.Chars(_nameStart, _nameLength))}", $"{Where()}: an array is longer than {MaxTokenBytes / 1024:N0} KiB.");
+            _arrayBad = true;
         }
     }
 
@@ -254,12 +336,12 @@ public sealed class JsonRowReader(string arrayName, bool tagObjects, bool ndjson
 
     string RowPath() => _phase switch
     {
-        Phase.Row or Phase.Tags => $"rows[{_index}]",
+        Phase.Row or Phase.Tags or Phase.Array => $"rows[{_index}]",
         Phase.Rows => $"rows[{_index}]",
         _ => "body",
     };
 
-    string Where() => ndjson ? $"Row {_index + 1} (line {_line})" : _phase is Phase.Row or Phase.Tags or Phase.Rows ? $"Row {_index + 1}" : "The body";
+    string Where() => ndjson ? $"Row {_index + 1} (line {_line})" : _phase is Phase.Row or Phase.Tags or Phase.Array or Phase.Rows ? $"Row {_index + 1}" : "The body";
 
     void Malformed(JsonException e, long? line)
     {

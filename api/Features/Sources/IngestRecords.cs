@@ -106,6 +106,13 @@ public sealed class RecordsIngest(SourceCatalog src, int maxTagBytes, IngestErro
                     if (IngestText.TryNumber(c.Kind, value, out var whole) && whole == Math.Floor(whole) && Math.Abs(whole) < 9e15) _writer.WriteNumber(name, (long)whole);
                     else errors.Add(row.Path(c), $"{row.Where()}: {f.Name} must be a whole number.");
                     break;
+                case "array":
+                    // The reader re-wrote the array as compact JSON of scalars (it refused nested values with their path).
+                    if (c.Kind != CellKind.Array) { errors.Add(row.Path(c), $"{row.Where()}: {f.Name} must be an array of strings, numbers, booleans or null (CSV has no arrays: send JSON or NDJSON)."); break; }
+                    if (value.Length == 0) break; // refused element: its error is recorded
+                    _writer.WritePropertyName(name);
+                    _writer.WriteRawValue(value, skipInputValidation: true);
+                    break;
                 default:
                     if (IngestText.TryNumber(c.Kind, value, out var d)) _writer.WriteNumber(name, d);
                     else errors.Add(row.Path(c), $"{row.Where()}: {f.Name} must be a finite number (NaN, Infinity and numbers beyond ±1.7976931348623157E+308 are refused).");

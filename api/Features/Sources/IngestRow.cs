@@ -35,6 +35,7 @@ public sealed class IngestRow
     public ref Cell this[int i] => ref _cells[i];
     public ReadOnlySpan<char> Name(in Cell c) => _chars.AsSpan(c.NameStart, c.NameLength);
     public ReadOnlySpan<char> Value(in Cell c) => _chars.AsSpan(c.ValueStart, c.ValueLength);
+    public ReadOnlySpan<char> Chars(int start, int length) => _chars.AsSpan(start, length);
 
     public void Reset(int index, long? line)
     {

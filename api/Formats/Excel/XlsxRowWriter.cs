@@ -45,7 +45,7 @@ public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable
         _cols = schema.Columns.ToArray();
         _letters = _cols.Select((_, i) => Xml.Column(i)).ToArray();
         _zip = new ZipArchive(_pending, ZipArchiveMode.Create, leaveOpen: true);
-        _numeric = Enumerable.Range(0, _cols.Length).Where(i => !_cols[i].IsKey && _cols[i].Type is ColumnType.Double or ColumnType.Long).ToArray();
+        _numeric = Enumerable.Range(0, _cols.Length).Where(i => _cols[i].IsValue).ToArray();
         _stats = new RunningStats[_cols.Length];
         _sets = _cols.Select(c => c.Type == ColumnType.String && c.IsKey ? new ClosedSet() : null).ToArray();
         var metric = Array.FindIndex(_cols, c => c.Name == "metric" && c.Type == ColumnType.String);

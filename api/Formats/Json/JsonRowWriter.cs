@@ -153,6 +153,7 @@ public sealed class JsonRowWriter : IRowWriter
         }
         switch (c.Type)
         {
+            case ColumnType.String when c.Json: _json.WriteRawValue(row.Strings[c.Slot]!, skipInputValidation: true); break;
             case ColumnType.String: _json.WriteStringValue(row.Strings[c.Slot]); break;
             case ColumnType.Long: _json.WriteNumberValue(row.Longs[c.Slot]); break;
             case ColumnType.Double:

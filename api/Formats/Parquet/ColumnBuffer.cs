@@ -12,10 +12,28 @@ public sealed class ColumnBuffer(ParquetField field, TimeZoneInfo zone)
     public int Rows, Values;
     public long StringBytes;
 
+    // A LIST column: one level entry per element (or per null / empty list), its repetition level (0: a row starts,
+    // 1: the next element), and where each row's entries start (pages split on row boundaries).
+    // Definition levels: 0 null list, 1 empty list, 2 null element, 3 element.
+    public int Entries;
+    public int[] Reps = field.List ? new int[256] : [];
+    public int[] RowStarts = field.List ? new int[256] : [];
+    byte[] _utf8 = field.List ? new byte[256] : [];
+    public const int ListMaxDef = 3;
+
+    /// <summary>The level entries of rows [from, from + count).</summary>
+    public (int Start, int Length) EntriesOf(int from, int count)
+    {
+        if (!Field.List) return (from, count);
+        var end = from + count < Rows ? RowStarts[from + count] : Entries;
+        return (RowStarts[from], end - RowStarts[from]);
+    }
+
     static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
 
     public void Append(RowBuffer row)
     {
+        if (Field.List) { AppendList(row); return; }
         if (Rows == Defs.Length) Grow();
         var slot = Field.Slot;
         if (row.Nulls[slot] || (Field.Source == ColumnType.String && row.Strings[slot] is null))
@@ -41,6 +59,50 @@ public sealed class ColumnBuffer(ParquetField field, TimeZoneInfo zone)
                 Longs[v] = Convert(row, slot);
                 break;
         }
+    }
+
+    void AppendList(RowBuffer row)
+    {
+        if (Rows == RowStarts.Length) Array.Resize(ref RowStarts, Rows * 2);
+        RowStarts[Rows++] = Entries;
+        var slot = Field.Slot;
+        if (row.Nulls[slot] || row.Strings[slot] is not { } text) { Entry(0, 0); return; }
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_utf8.Length < max) _utf8 = new byte[Math.Max(max, _utf8.Length * 2)];
+        var n = System.Text.Encoding.UTF8.GetBytes(text, _utf8);
+        var r = new System.Text.Json.Utf8JsonReader(_utf8.AsSpan(0, n));
+        if (!r.Read() || r.TokenType != System.Text.Json.JsonTokenType.StartArray)
+            throw new ExportDataException($"formatOptions.schema.{Field.Name}", $"Column '{Field.Name}' is written as a LIST but row {Rows} holds no array.");
+        var rep = 0;
+        while (r.Read() && r.TokenType != System.Text.Json.JsonTokenType.EndArray)
+        {
+            // Elements are scalars (ingest refuses nested values); each is written as its text.
+            string? s = r.TokenType switch
+            {
+                System.Text.Json.JsonTokenType.Null => null,
+                System.Text.Json.JsonTokenType.String => r.GetString(),
+                System.Text.Json.JsonTokenType.True => "true",
+                System.Text.Json.JsonTokenType.False => "false",
+                _ => System.Text.Encoding.UTF8.GetString(r.ValueSpan),
+            };
+            if (s is null) Entry(rep, 2);
+            else
+            {
+                Entry(rep, ListMaxDef);
+                if (Values == Strings.Length) Array.Resize(ref Strings, Values * 2);
+                Strings[Values++] = s;
+                StringBytes += s.Length;
+            }
+            rep = 1;
+        }
+        if (rep == 0) Entry(0, 1); // an empty list
+    }
+
+    void Entry(int rep, int def)
+    {
+        if (Entries == Defs.Length) { Array.Resize(ref Defs, Entries * 2); Array.Resize(ref Reps, Entries * 2); }
+        Reps[Entries] = rep;
+        Defs[Entries++] = def;
     }
 
     long Convert(RowBuffer row, int slot)
@@ -84,7 +146,7 @@ public sealed class ColumnBuffer(ParquetField field, TimeZoneInfo zone)
     public void Reset()
     {
         if (Strings.Length > 0) Array.Clear(Strings, 0, Values);
-        Rows = Values = 0;
+        Rows = Values = Entries = 0;
         StringBytes = 0;
     }
 }

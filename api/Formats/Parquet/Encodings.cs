@@ -81,11 +81,14 @@ public static class Encodings
     }
 
     /// <summary>Definition levels of a flat optional column: 4-byte length, then the hybrid at bit width 1.</summary>
-    public static void DefinitionLevels(ByteBuffer o, ReadOnlySpan<int> levels)
+    public static void DefinitionLevels(ByteBuffer o, ReadOnlySpan<int> levels) => Levels(o, levels, 1);
+
+    /// <summary>Repetition or definition levels of a data page (v1): 4-byte length, then the hybrid at <paramref name="width"/>.</summary>
+    public static void Levels(ByteBuffer o, ReadOnlySpan<int> levels, int width)
     {
         var at = o.Length;
         o.Int32(0);
-        RleHybrid(o, levels, 1);
+        RleHybrid(o, levels, width);
         o.PatchInt32(at, o.Length - at - 4);
     }
 

@@ -82,7 +82,7 @@ public sealed class ParquetFileWriter : IDisposable
     // ---- row groups -------------------------------------------------------------------------------------------
 
     sealed record ChunkMeta(
-        PhysicalType Type, List<int> Encodings, string Path, int Codec, long NumValues, long Uncompressed, long Compressed,
+        PhysicalType Type, List<int> Encodings, string[] Path, int Codec, long NumValues, long Uncompressed, long Compressed,
         long DataPageOffset, long? DictionaryPageOffset, byte[]? Min, byte[]? Max, long Nulls);
 
     sealed record RowGroupMeta(List<ChunkMeta> Columns, long Rows, long Offset);
@@ -134,19 +134,26 @@ public sealed class ParquetFileWriter : IDisposable
             for (var row = 0; row < c.Rows; row += rowsPerPage)
             {
                 var rows = Math.Min(rowsPerPage, c.Rows - row);
-                var defs = c.Defs.AsSpan(row, rows);
-                var present = f.Required ? rows : Count(defs);
+                var (entry, entries) = c.EntriesOf(row, rows);
+                var defs = c.Defs.AsSpan(entry, entries);
+                var present = f.Required ? rows : Count(defs, f.List ? ColumnBuffer.ListMaxDef : 1);
                 _page.Clear();
-                if (!f.Required) Encodings.DefinitionLevels(_page, defs);
+                if (f.List)
+                {
+                    Encodings.Levels(_page, c.Reps.AsSpan(entry, entries), 1);
+                    Encodings.Levels(_page, defs, 2);
+                }
+                else if (!f.Required) Encodings.DefinitionLevels(_page, defs);
                 var encoding = EncodeValues(c, value, present, indices, bitWidth);
                 if (!encodings.Contains(encoding)) encodings.Add(encoding);
-                var (u, z) = WritePage(PageType.Data, rows, encoding, _page.Span);
+                var (u, z) = WritePage(PageType.Data, entries, encoding, _page.Span);
                 uncompressed += u; compressed += z;
                 value += present;
             }
             if (!f.Required || c.Rows == 0) encodings.Add(EncRle);
-            return new ChunkMeta(f.Physical, encodings.Distinct().ToList(), f.Name, _codec, c.Rows, uncompressed, compressed,
-                dataOffset, dictOffset, min, max, c.Rows - c.Values);
+            var levelEntries = f.List ? c.Entries : c.Rows;
+            return new ChunkMeta(f.Physical, encodings.Distinct().ToList(), f.Path, _codec, levelEntries, uncompressed, compressed,
+                dataOffset, dictOffset, min, max, levelEntries - c.Values);
         }
         finally
         {
@@ -154,10 +161,10 @@ public sealed class ParquetFileWriter : IDisposable
         }
     }
 
-    static int Count(ReadOnlySpan<int> defs)
+    static int Count(ReadOnlySpan<int> defs, int max)
     {
         var n = 0;
-        foreach (var d in defs) n += d;
+        foreach (var d in defs) if (d == max) n++;
         return n;
     }
 
@@ -359,7 +366,7 @@ public sealed class ParquetFileWriter : IDisposable
     {
         t.Begin();
         t.I32(1, 2);
-        t.List(2, ThriftCompactWriter.TStruct, _cols.Length + 1);
+        t.List(2, ThriftCompactWriter.TStruct, _cols.Sum(c => c.Field.Path.Length) + 1);
         t.Element();
         t.String(4, "schema");
         t.I32(5, _cols.Length);
@@ -389,6 +396,30 @@ public sealed class ParquetFileWriter : IDisposable
 
     static void WriteSchemaElement(ThriftCompactWriter t, ParquetField f)
     {
+        if (f.List)
+        {
+            // optional group <name> (LIST) { repeated group list { optional binary element (STRING) } }
+            t.Element();
+            t.I32(3, 1);
+            t.String(4, f.Name);
+            t.I32(5, 1);
+            t.I32(6, 3); // converted type LIST
+            t.Struct(10); t.Empty(3); t.End(); // logical type LIST
+            t.End();
+            t.Element();
+            t.I32(3, 2);
+            t.String(4, "list");
+            t.I32(5, 1);
+            t.End();
+            t.Element();
+            t.I32(1, (int)PhysicalType.ByteArray);
+            t.I32(3, 1);
+            t.String(4, "element");
+            t.I32(6, 0);
+            t.Struct(10); t.Empty(1); t.End();
+            t.End();
+            return;
+        }
         t.Element();
         t.I32(1, (int)f.Physical);
         t.I32(3, f.Required ? 0 : 1);
@@ -429,8 +460,8 @@ public sealed class ParquetFileWriter : IDisposable
             t.I32(1, (int)c.Type);
             t.List(2, ThriftCompactWriter.TI32, c.Encodings.Count);
             foreach (var e in c.Encodings) t.ElementI32(e);
-            t.List(3, ThriftCompactWriter.TBinary, 1);
-            t.ElementString(c.Path);
+            t.List(3, ThriftCompactWriter.TBinary, c.Path.Length);
+            foreach (var part in c.Path) t.ElementString(part);
             t.I32(4, c.Codec);
             t.I64(5, c.NumValues);
             t.I64(6, c.Uncompressed);

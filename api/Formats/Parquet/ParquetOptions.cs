@@ -119,6 +119,7 @@ public sealed record ParquetOptions
         foreach (var p in PartitionBy)
         {
             if (!byName.TryGetValue(p, out var c)) errors.Add("formatOptions.partitionBy", $"No column named '{p}' in this export.");
+            else if (c.Json) errors.Add("formatOptions.partitionBy", $"'{p}' is a list column: partition by text or whole-number columns.");
             else if (c.Type is not (ColumnType.String or ColumnType.Long)) errors.Add("formatOptions.partitionBy", $"Partition by text or whole-number columns; '{p}' is {c.Type.ToString().ToLowerInvariant()}.");
         }
         if (PartitionBy.Count > 0 && PartitionBy.Distinct().Count() >= schema.Columns.Count)

@@ -6,10 +6,15 @@ public enum PhysicalType { Boolean = 0, Int32 = 1, Int64 = 2, Float = 4, Double 
 /// <summary>What a column holds for readers: the logical (or converted) type written next to the physical one.</summary>
 public enum LogicalKind { None, String, Date, TimestampMillis, TimestampMicros }
 
-/// <summary>One column of a Parquet file and how it is filled from the row buffer.</summary>
+/// <summary>One column of a Parquet file and how it is filled from the row buffer. <paramref name="List"/>: a LIST of
+/// optional UTF-8 elements (three-level layout: optional group name (LIST) / repeated group list / optional element),
+/// filled from a column holding a JSON array of scalars (<see cref="OutputColumn.Json"/>).</summary>
 public sealed record ParquetField(
-    string Name, PhysicalType Physical, LogicalKind Logical, bool Required, int Slot, ColumnType Source)
+    string Name, PhysicalType Physical, LogicalKind Logical, bool Required, int Slot, ColumnType Source, bool List = false)
 {
+    /// <summary>The leaf's path in the schema (path_in_schema).</summary>
+    public string[] Path => List ? [Name, "list", "element"] : [Name];
+
     /// <summary>The user-facing type name used in options, errors and the About text.</summary>
     public string TypeName => (Physical, Logical) switch
     {
@@ -35,6 +40,8 @@ public sealed record ParquetField(
 
     public static ParquetField For(OutputColumn c, string? name, string? type, bool? required, string timestampUnit)
     {
+        if (c.Json && c.Type == ColumnType.String)
+            return new ParquetField(name ?? c.Name, PhysicalType.ByteArray, LogicalKind.String, false, c.Slot, c.Type, List: true);
         var ts = timestampUnit == "millis" ? LogicalKind.TimestampMillis : LogicalKind.TimestampMicros;
         var t = type ?? c.Type switch
         {

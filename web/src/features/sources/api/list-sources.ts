@@ -11,7 +11,7 @@ const metricSchema = z.object({
 const fieldSchema = z.object({
   name: z.string(),
   role: z.enum(["dimension", "measure"]),
-  type: z.enum(["string", "double", "integer"]),
+  type: z.enum(["string", "double", "integer", "array"]),
   unit: z.string().nullish(),
 });
 

@@ -59,7 +59,8 @@ function FilterRowEditor({ index, row, fields, onChange, onRemove }: FilterRowEd
   const field = fields.find((candidate) => candidate.name === row.field) ?? fields[0];
   const ops = opsFor(field?.type ?? "string");
   const number = field?.type === "number";
-  const list = row.op === "in" || row.op === "nin";
+  // A list of values; on an array field eq / neq take the whole array as a list of its elements.
+  const list = row.op === "in" || row.op === "nin" || (field?.type === "array" && (row.op === "eq" || row.op === "neq"));
   const label = `Condition ${index + 1}`;
 
   const changeField = (name: string) => {

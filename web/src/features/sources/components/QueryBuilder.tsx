@@ -2,7 +2,7 @@ import { CheckboxGroup } from "../../../components/ui/CheckboxGroup";
 import { Select } from "../../../components/ui/Select";
 import { AGGREGATIONS, GRANULARITIES, type Granularity } from "../../../lib/export-request";
 import type { Source } from "../api/list-sources";
-import { filterFieldsOf } from "../utils/filters";
+import { filterFieldsOf, groupableDimensions } from "../utils/filters";
 import { initialDraft, type QueryDraft } from "../utils/query-draft";
 import { FilterBuilder } from "./FilterBuilder";
 
@@ -29,6 +29,7 @@ export interface QueryBuilderProps {
 
 /** The left-hand panel of Explore: what to read from which source. */
 export function QueryBuilder({ sources, source, draft, onChange, autoBucket }: QueryBuilderProps) {
+  const groupable = groupableDimensions(source);
   const set = <K extends keyof QueryDraft>(key: K, value: QueryDraft[K]) => onChange({ ...draft, [key]: value });
 
   const changeSource = (name: string) => {
@@ -87,10 +88,10 @@ export function QueryBuilder({ sources, source, draft, onChange, autoBucket }: Q
 
       <FilterBuilder fields={filterFieldsOf(source)} rows={draft.filters} onChange={(rows) => set("filters", rows)} />
 
-      {source.dimensions.length > 0 && (
+      {groupable.length > 0 && (
         <CheckboxGroup
           legend="Group by"
-          options={source.dimensions.map((dimension) => ({ value: dimension.name, label: dimension.name }))}
+          options={groupable.map((dimension) => ({ value: dimension.name, label: dimension.name }))}
           value={draft.groupBy}
           onChange={(groupBy) => set("groupBy", groupBy)}
         />

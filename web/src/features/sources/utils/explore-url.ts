@@ -1,6 +1,6 @@
 import { AGGREGATIONS, FILTER_OPS, GRANULARITIES, type FilterOp, type Granularity, type Timeframe } from "../../../lib/export-request";
 import type { Source } from "../api/list-sources";
-import { filterFieldsOf, type FilterRow } from "./filters";
+import { filterFieldsOf, groupableDimensions, type FilterRow } from "./filters";
 import { initialDraft, type QueryDraft } from "./query-draft";
 
 /** The Explore page's state: what to read, and the zone buckets and times are read in. */
@@ -70,7 +70,7 @@ export function decodeExploreState(params: URLSearchParams, sources: readonly So
       metrics: params.has("metrics") ? metrics : base.metrics,
       fields: params.has("fields") && fields.length > 0 ? fields : base.fields,
       granularity: GRANULARITIES.includes(granularity as Granularity) ? (granularity as Granularity) : "auto",
-      groupBy: list(params.get("groupBy")).filter((name) => source.dimensions.some((dimension) => dimension.name === name)),
+      groupBy: list(params.get("groupBy")).filter((name) => groupableDimensions(source).some((dimension) => dimension.name === name)),
       aggregations: list(params.get("aggregations")).filter((name) => (AGGREGATIONS as readonly string[]).includes(name)),
       filters,
     },

@@ -1,7 +1,8 @@
 import type { FilterCondition, FilterOp, Filter } from "../../../lib/export-request";
 import type { Source } from "../api/list-sources";
 
-export type ValueType = "string" | "number";
+/** "array": a records field holding an array of scalars, tested with text values (elements). */
+export type ValueType = "string" | "number" | "array";
 
 /** A field a filter row can test, with the values known for dimensions. */
 export interface FilterField {
@@ -23,8 +24,19 @@ export interface FilterRow {
 export const STRING_OPS: readonly FilterOp[] = ["eq", "neq", "in", "nin", "contains", "startsWith", "exists"];
 export const NUMBER_OPS: readonly FilterOp[] = ["eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "nin", "exists"];
 
+/** On an array field: contains = some element equals the value; in / nin = some element equals one of the values
+ * (none does); eq / neq = the whole array, typed as its elements separated by commas; exists = the field is present. */
+export const ARRAY_OPS: readonly FilterOp[] = ["contains", "in", "nin", "eq", "neq", "exists"];
+
 export function opsFor(type: ValueType): readonly FilterOp[] {
-  return type === "number" ? NUMBER_OPS : STRING_OPS;
+  return type === "number" ? NUMBER_OPS : type === "array" ? ARRAY_OPS : STRING_OPS;
+}
+
+/** The dimensions a query can group by: an array field is a dimension but not a group (the server refuses it). */
+export function groupableDimensions(source: Source): Source["dimensions"] {
+  if (source.kind !== "records") return source.dimensions;
+  const arrays = new Set(source.fields.filter((field) => field.type === "array").map((field) => field.name));
+  return source.dimensions.filter((dimension) => !arrays.has(dimension.name));
 }
 
 export function filterFieldsOf(source: Source): FilterField[] {
@@ -32,7 +44,7 @@ export function filterFieldsOf(source: Source): FilterField[] {
   if (source.kind === "records") {
     return source.fields.map((field) => ({
       name: field.name,
-      type: field.type === "string" ? "string" : "number",
+      type: field.type === "string" ? "string" : field.type === "array" ? "array" : "number",
       values: values.get(field.name) ?? [],
     }));
   }
@@ -60,18 +72,28 @@ export function compileRow(row: FilterRow, fields: readonly FilterField[]): Filt
       if (!row.value.trim() || !row.value2.trim()) return undefined;
       return { field: field.name, op: "between", value: [parseScalar(row.value, field.type), parseScalar(row.value2, field.type)] };
     case "in":
-    case "nin": {
-      const list = row.value
-        .split(",")
-        .map((part) => part.trim())
-        .filter(Boolean)
-        .map((part) => parseScalar(part, field.type));
-      return list.length > 0 ? { field: field.name, op: row.op, value: list } : undefined;
-    }
-    default:
-      if (!row.value.trim()) return undefined;
-      return { field: field.name, op: row.op, value: parseScalar(row.value, field.type) };
+    case "nin":
+      return listCondition(row, field);
+    case "eq":
+    case "neq":
+      // On an array field eq / neq compare the whole array: its elements as typed, in order, written like a list.
+      if (field.type === "array") return listCondition(row, field);
+      break;
   }
+  if (!row.value.trim()) return undefined;
+  return { field: field.name, op: row.op, value: parseScalar(row.value, field.type) };
+}
+
+function listCondition(row: FilterRow, field: FilterField): FilterCondition | undefined {
+  const list = splitList(row.value).map((part) => parseScalar(part, field.type));
+  return list.length > 0 ? { field: field.name, op: row.op, value: list } : undefined;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 /** Complete rows combined with AND; undefined when there is nothing to filter on. */
