@@ -2,8 +2,12 @@ namespace Exports.Formats;
 
 public enum ColumnType { Time, String, Double, Long }
 
-/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.</summary>
-public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false);
+/// <summary>The aggregate function that made a column's values (None for stored values and dimensions).</summary>
+public enum Aggregate { None, Count, Sum, Avg, Min, Max, Percentile }
+
+/// <summary>One column of the file: its header, its type, the slot of the row buffer that holds its value, and the
+/// aggregate that made it.</summary>
+public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false, Aggregate Aggregate = Aggregate.None);
 
 /// <summary>
 /// The current row, reused for every row of an export so that the hot path allocates nothing per row:

@@ -15,6 +15,11 @@ public sealed class XlsxSheets(
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     bool HasPivot => pivot is { Overflow: false, Columns.Count: > 0 } && rows > 0;
+    (XlsxPivotTable? Table, string Why)? _pivotTable;
+    /// <summary>The native PivotTable over the Data sheet, or why there is none.</summary>
+    (XlsxPivotTable? Table, string Why) PivotTable => _pivotTable ??= o.Pivot
+        ? XlsxPivotTable.Make(schema, cols, letters, data, numeric, stats, pivot, rows, asText)
+        : (null, "Turned off (pivot: false).");
     int TimeIndex => Array.FindIndex(cols, c => c.Type == ColumnType.Time);
     /// <summary>Rows of the Data sheet interleave several series when it has key columns (long, or wide grouped):
     /// a line down one of its columns would join them, so only the Pivot (one column per series) is charted then.</summary>
@@ -29,6 +34,7 @@ public sealed class XlsxSheets(
         if (o.Summary && numeric.Length > 0) yield return ("Summary", "summary", Small(Summary));
         if (HasPivot) yield return ("Pivot", "pivot", Pivot);
         if (HasChart) yield return ("Chart", "chart", Small(ChartSheet));
+        if (PivotTable.Table is { } table) yield return (XlsxPivotTable.SheetName, "pivottable", Small(table.Sheet));
         yield return ("About", "about", Small(About));
     }
 
@@ -207,6 +213,7 @@ public sealed class XlsxSheets(
                 ? $"Values (not a PivotTable): {cols[numeric[0]].Name} for each series ({pivot!.Columns.Count}) against {cols[TimeIndex].Name}."
                 : pivot is { Overflow: true } ? $"Not made: more than {PivotAccumulator.MaxCells:N0} cells or {PivotAccumulator.MaxColumns} series. Filter or aggregate the export for a pivot."
                 : "Not made: the export has no series key columns (group by a tag to get one).");
+        if (o.Pivot) yield return ("PivotTable", PivotTable.Table?.About ?? PivotTable.Why);
         if (o.Chart)
             yield return ("Chart", HasChart
                 ? ChartAbout()
@@ -233,13 +240,19 @@ public sealed class XlsxSheets(
                 wb.Append($"<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{i}\" hidden=\"1\">{Xml.Escape(Xml.SheetRef(data[i].Name))}!$A$1:${letters[^1]}${data[i].Rows + 1}</definedName>");
             wb.Append("</definedNames>");
         }
-        wb.Append("<calcPr calcId=\"191029\" fullCalcOnLoad=\"1\"/></workbook>");
+        wb.Append("<calcPr calcId=\"191029\" fullCalcOnLoad=\"1\"/>");
+        var pivotSheet = sheets.FindIndex(x => x.Kind == "pivottable");
+        // The pivot cache's relationship comes after the sheets' and the styles'.
+        if (pivotSheet >= 0) wb.Append($"<pivotCaches><pivotCache cacheId=\"1\" r:id=\"rId{sheets.Count + 2}\"/></pivotCaches>");
+        wb.Append("</workbook>");
         yield return ("xl/workbook.xml", wb.ToString());
 
         var rels = new StringBuilder(Xml.Header + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">");
         for (var i = 0; i < sheets.Count; i++)
             rels.Append($"<Relationship Id=\"rId{i + 1}\" Type=\"{Xml.Rel}/worksheet\" Target=\"worksheets/sheet{i + 1}.xml\"/>");
-        rels.Append($"<Relationship Id=\"rId{sheets.Count + 1}\" Type=\"{Xml.Rel}/styles\" Target=\"styles.xml\"/></Relationships>");
+        rels.Append($"<Relationship Id=\"rId{sheets.Count + 1}\" Type=\"{Xml.Rel}/styles\" Target=\"styles.xml\"/>");
+        if (pivotSheet >= 0) rels.Append($"<Relationship Id=\"rId{sheets.Count + 2}\" Type=\"{Xml.Rel}/pivotCacheDefinition\" Target=\"pivotCache/pivotCacheDefinition1.xml\"/>");
+        rels.Append("</Relationships>");
         yield return ("xl/_rels/workbook.xml.rels", rels.ToString());
 
         var chart = sheets.FindIndex(x => x.Kind == "chart");
@@ -251,6 +264,14 @@ public sealed class XlsxSheets(
             yield return ("xl/drawings/_rels/drawing1.xml.rels", Xml.Header + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
                 + string.Concat(charts.Select((_, n) => $"<Relationship Id=\"rId{n + 1}\" Type=\"{Xml.Rel}/chart\" Target=\"../charts/chart{n + 1}.xml\"/>")) + "</Relationships>");
             for (var n = 0; n < charts.Count; n++) yield return ($"xl/charts/chart{n + 1}.xml", ChartXml(charts[n], n));
+        }
+
+        if (pivotSheet >= 0 && PivotTable.Table is { } table)
+        {
+            yield return ($"xl/worksheets/_rels/sheet{pivotSheet + 1}.xml.rels", Xml.Header + $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Xml.Rel}/pivotTable\" Target=\"../pivotTables/pivotTable1.xml\"/></Relationships>");
+            yield return ("xl/pivotTables/pivotTable1.xml", table.Table(cacheId: 1));
+            yield return ("xl/pivotTables/_rels/pivotTable1.xml.rels", Xml.Header + $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Xml.Rel}/pivotCacheDefinition\" Target=\"../pivotCache/pivotCacheDefinition1.xml\"/></Relationships>");
+            yield return ("xl/pivotCache/pivotCacheDefinition1.xml", table.CacheDefinition());
         }
 
         var now = schema.ExportedAt.UtcDateTime;
@@ -278,6 +299,9 @@ public sealed class XlsxSheets(
             for (var n = 0; n < Charts().Count; n++)
                 ct.Append($"<Override PartName=\"/xl/charts/chart{n + 1}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawingml.chart+xml\"/>");
         }
+        if (pivotSheet >= 0)
+            ct.Append("<Override PartName=\"/xl/pivotTables/pivotTable1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml\"/>")
+              .Append("<Override PartName=\"/xl/pivotCache/pivotCacheDefinition1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml\"/>");
         ct.Append("</Types>");
         yield return ("[Content_Types].xml", ct.ToString());
     }
