@@ -55,7 +55,8 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
 
     public void Add(RowBuffer row)
     {
-        if (Overflow || row.Nulls[timeSlot] || row.Nulls[valueSlot]) return;
+        // A row without a value still names its series and time: both are rows and columns of the PivotTable.
+        if (Overflow || row.Nulls[timeSlot]) return;
         var node = _root;
         foreach (var slot in keySlots)
         {
@@ -80,6 +81,7 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
             _rowOf[ticks] = r;
             Times.Add(ticks);
         }
+        if (row.Nulls[valueSlot]) return;
         var chunks = _columns[node.Column];
         var c = r / Chunk;
         while (chunks.Count <= c) chunks.Add(null!);
