@@ -60,7 +60,11 @@ public sealed class XlsxPivotTable
         var time = Array.FindIndex(cols, c => c.Type == ColumnType.Time);
         var keys = Enumerable.Range(0, cols.Length).Where(i => cols[i].IsKey && cols[i].Type == ColumnType.String).ToArray();
         var items = keys.Select((_, k) => pivot.Keys.Select(x => x[k]).Distinct().Order(StringComparer.Ordinal).ToArray()).ToArray();
-        var times = pivot.Rows().Select(r => Local(r.Ticks, schema.Zone)).ToArray();
+        var local = pivot.Rows().Select(r => Local(r.Ticks, schema.Zone)).ToArray();
+        // Where clocks go back, two buckets show the same local time and the table joins them under one heading.
+        var times = local.Distinct().ToArray();
+        if (times.Length < local.Length && agg == Aggregate.Avg)
+            return (null, "Not made: two time buckets share a local time (clocks went back), and the table would average their averages; the Pivot sheet holds the values.");
         var timeColumns = keys.Length + times.Length + 1 <= ExcelColumns;
         if (!timeColumns && agg == Aggregate.Avg)
             return (null, $"Not made: {times.Length:N0} time buckets do not fit Excel's columns, and an average over them would be an average of averages; the Pivot sheet holds the values.");

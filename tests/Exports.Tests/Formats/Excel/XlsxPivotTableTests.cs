@@ -153,6 +153,21 @@ public sealed class XlsxPivotTableTests : IDisposable
         Assert.Null(zip.GetEntry("xl/pivotCache/pivotCacheDefinition1.xml"));
     }
 
+    [Fact]
+    public async Task Where_clocks_go_back_the_shared_local_hour_holds_both_buckets_and_an_average_is_not_made()
+    {
+        // Berlin, 2026-10-25: 00:00 and 01:00 UTC are both 02:00 local.
+        var rows = Enumerable.Range(0, 5).Select(h => new Row(new DateTime(2026, 10, 24, 22, 0, 0, DateTimeKind.Utc).AddHours(h), "cpu", "web-1", h + 1.5)).ToList();
+        var path = await WriteAsync(Aggregate.Sum, new ExcelOptions { Chart = false, Summary = false }, rows);
+        AssertSchemaValid(path);
+        var lines = Files.ReadCsvRows(LibreOffice.SheetsAsCsv(path, asShown: false)["PivotTable"]);
+        var head = lines.FindIndex(l => l.Length > 2 && l[0] == "metric" && l[1] == "server");
+        Assert.Equal(["2026-10-25 00:00:00", "2026-10-25 01:00:00", "2026-10-25 02:00:00", "2026-10-25 03:00:00", "Total Result"], lines[head].Skip(2).Where(x => x.Length > 0));
+        Assert.Equal(["1.5", "2.5", "8", "5.5", "17.5"], lines[head + 1].Skip(2).Where(x => x.Length > 0).Select(Round));
+        using var zip = ZipFile.OpenRead(await WriteAsync(Aggregate.Avg, new ExcelOptions { Chart = false, Summary = false }, rows));
+        Assert.Null(zip.GetEntry("xl/pivotTables/pivotTable1.xml"));
+    }
+
     static string Num(double v) => Math.Round(v, 6).ToString("R", CultureInfo.InvariantCulture);
     static string Round(string cell) => cell.Length == 0 ? "" : Num(double.Parse(cell, NumberStyles.Float, CultureInfo.InvariantCulture));
 
