@@ -33,8 +33,8 @@ public sealed class ClosedSet(int maxValues = 50, int maxChars = 250)
 }
 
 /// <summary>
-/// The cross-tab of series (the text key columns, e.g. metric and server) against time, for the Pivot sheet and
-/// the chart. Column-major in fixed 32 KB chunks, so nothing is ever copied or left behind as garbage while it
+/// The cross-tab of series (the text key columns, e.g. metric and server) against time, for the Pivot sheet, the
+/// chart and the PivotTable's items. Column-major in fixed 32 KB chunks, so nothing is ever copied or left behind as garbage while it
 /// grows; bounded: past <see cref="MaxCells"/> cells or <see cref="MaxColumns"/> series it gives up, frees what
 /// it held and says so.
 /// </summary>

@@ -4,8 +4,8 @@ using System.Text;
 namespace Exports.Formats.Excel;
 
 /// <summary>The sheets and parts written after the data: Summary (formulas with cached values), Pivot (series
-/// against time, as values), Chart (a native DrawingML line chart over Pivot or Data), About, and the package
-/// parts that tie the workbook together.</summary>
+/// against time, as values), Chart (a native DrawingML line chart over Pivot or Data), PivotTable (a native one over
+/// Data, see <see cref="XlsxPivotTable"/>), About, and the package parts that tie the workbook together.</summary>
 public sealed class XlsxSheets(
     ExportSchema schema, ExcelOptions o, OutputColumn[] cols, string[] letters, List<(string Name, int Rows)> data,
     int[] numeric, RunningStats[] stats, Dictionary<string, RunningStats[]>? perMetric, PivotAccumulator? pivot,
