@@ -52,6 +52,8 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
     /// <summary>Each column's key values, in key order.</summary>
     public readonly List<string[]> Keys = [];
     public bool Overflow { get; private set; }
+    /// <summary>Values beyond Excel's number range, which the Data sheet writes as text (a PivotTable skips them).</summary>
+    public long TextValues { get; private set; }
 
     public void Add(RowBuffer row)
     {
@@ -91,7 +93,9 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
             chunks[c] = chunk = new double[Chunk];
             Array.Fill(chunk, double.NaN);
         }
-        chunk[r % Chunk] = valueIsLong ? row.Longs[valueSlot] : row.Doubles[valueSlot];
+        var v = valueIsLong ? row.Longs[valueSlot] : row.Doubles[valueSlot];
+        if (!valueIsLong && double.IsFinite(v) && !ExcelOptions.FitsExcel(v)) TextValues++;
+        chunk[r % Chunk] = v;
     }
 
     // Its own method: a lambda over the row inside Add would allocate a closure on every call of Add.
@@ -111,6 +115,19 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
         var c = row / Chunk;
         return c < chunks.Count && chunks[c] is { } chunk ? chunk[row % Chunk] : double.NaN;
     }
+
+    /// <summary>Whether a series has any value (a series can name only rows whose values are missing).</summary>
+    public bool HasValues(int column)
+    {
+        foreach (var chunk in _columns[column])
+            if (chunk is not null)
+                foreach (var v in chunk)
+                    if (!double.IsNaN(v)) return true;
+        return false;
+    }
+
+    /// <summary>Whether a time (UTC ticks) is one of the rows.</summary>
+    public bool HasTime(long ticks) => _rowOf.ContainsKey(ticks);
 
     /// <summary>Column indexes in name order (ordinal), the order the Pivot sheet shows them.</summary>
     public int[] SortedColumns() => Enumerable.Range(0, Columns.Count).OrderBy(i => Columns[i], StringComparer.Ordinal).ToArray();

@@ -24,7 +24,7 @@ public sealed class XlsxSheets(
     /// <summary>Rows of the Data sheet interleave several series when it has key columns (long, or wide grouped):
     /// a line down one of its columns would join them, so only the Pivot (one column per series) is charted then.</summary>
     bool DataInterleaved => cols.Any(c => c.IsKey);
-    bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0 && !DataInterleaved));
+    bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0 && !DataInterleaved)) && Charts().Any(c => c.Count > 0);
 
     /// <summary>The sheets after the data. A writer gets the sink and a drain to await now and then, so a large
     /// sheet (the pivot) reaches the output as it is written instead of piling up in memory.</summary>
@@ -217,6 +217,7 @@ public sealed class XlsxSheets(
         if (o.Chart)
             yield return ("Chart", HasChart
                 ? ChartAbout()
+                : o.Chart && HasPivot ? "Not made: no series has a value."
                 : rows > 0 && TimeIndex >= 0 && numeric.Length > 0 && DataInterleaved
                     ? "Not made: the Data sheet holds several series in its rows (key columns " + string.Join(", ", cols.Where(c => c.IsKey).Select(c => c.Name))
                       + "), and the chart is drawn from the Pivot sheet, which " + (o.Pivot ? "was not made (see Pivot)." : "was turned off (pivot: false).")
@@ -350,9 +351,13 @@ public sealed class XlsxSheets(
             var n = pivot!.Times.Count + 1;
             var metricKey = cols.Where(c => c.IsKey && c.Type == ColumnType.String).Select(c => c.Name).ToList().IndexOf("metric");
             var order = pivot.SortedColumns();
+            string Title(int column) => metricKey >= 0 ? pivot.Keys[column][metricKey] : cols[numeric[0]].Name;
+            // A group whose series have no values at all would be an empty chart, and could push a real one past MaxCharts.
+            var drawn = order.Where(pivot.HasValues).Select(Title).ToHashSet(StringComparer.Ordinal);
             for (var j = 0; j < order.Length; j++)
             {
-                var title = metricKey >= 0 ? pivot.Keys[order[j]][metricKey] : cols[numeric[0]].Name;
+                var title = Title(order[j]);
+                if (!drawn.Contains(title)) continue;
                 var c = Xml.Column(j + 1);
                 Add(title, new ChartLine($"'Pivot'!${c}$1", $"'Pivot'!$A$2:$A${n}", $"'Pivot'!${c}$2:${c}${n}"));
             }

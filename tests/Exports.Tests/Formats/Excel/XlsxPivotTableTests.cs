@@ -58,7 +58,7 @@ public sealed class XlsxPivotTableTests : IDisposable
     }
 
     [Fact]
-    public async Task Sum_pivot_is_schema_valid_whole_and_LibreOffice_computes_every_cell_and_total_from_the_data()
+    public async Task Sum_pivot_is_schema_valid_whole_and_LibreOffice_computes_every_cell_and_subtotal_per_metric_from_the_data()
     {
         var rows = Rows(30);
         var path = await WriteAsync(Aggregate.Sum, new ExcelOptions(), rows);
@@ -72,6 +72,11 @@ public sealed class XlsxPivotTableTests : IDisposable
             Assert.Equal($"A1:D{rows.Count + 1}", (string?)cache.Descendants(m + "worksheetSource").Single().Attribute("ref"));
             Assert.Equal(["time", "metric", "server", "total"], cache.Descendants(m + "cacheField").Select(f => (string)f.Attribute("name")!));
             Assert.Null(zip.GetEntry("xl/pivotCache/pivotCacheRecords1.xml"));
+            // A numeric field with blanks, as Excel writes it: semi-mixed (the default), so no containsSemiMixedTypes="0".
+            var total = cache.Descendants(m + "cacheField").Single(f => (string)f.Attribute("name")! == "total").Element(m + "sharedItems")!;
+            Assert.Equal("1", (string?)total.Attribute("containsBlank"));
+            Assert.Equal("1", (string?)total.Attribute("containsNumber"));
+            Assert.Null(total.Attribute("containsSemiMixedTypes"));
         }
 
         // exceljs still reads the workbook; the sheet itself holds no computed cells, only the line saying what it is.
@@ -79,14 +84,30 @@ public sealed class XlsxPivotTableTests : IDisposable
         Assert.Equal(["Data", "Summary", "Pivot", "Chart", "PivotTable", "About"], book.GetProperty("sheets").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
 
         var lines = Files.ReadCsvRows(LibreOffice.SheetsAsCsv(path, asShown: false)["PivotTable"]);
+        var dump = string.Join("\n", lines.Select(l => string.Join(",", l)));
         var head = lines.FindIndex(l => l.Length > 2 && l[0] == "metric" && l[1] == "server");
-        Assert.True(head > 0, string.Join("\n", lines.Select(l => string.Join(",", l))));
+        Assert.True(head > 0, dump);
         var local = rows.Select(r => TimeZoneInfo.ConvertTimeFromUtc(r.Time, Berlin)).Distinct().Order().ToList();
-        Assert.Equal([.. local.Select(t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), "Total Result"], lines[head].Skip(2).Where(x => x.Length > 0));
+        // Two metrics: no grand totals, which would add cpu to mem; a subtotal per metric instead.
+        Assert.Equal(local.Select(t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)), lines[head].Skip(2).Where(x => x.Length > 0));
+        Assert.DoesNotContain(lines, l => l.Any(x => x.Contains("Total", StringComparison.Ordinal)));
         var metric = "";
         var seen = 0;
-        foreach (var line in lines.Skip(head + 1).TakeWhile(l => l[0] != "Total Result"))
+        var subtotals = new List<string>();
+        foreach (var line in lines.Skip(head + 1).TakeWhile(l => l.Any(x => x.Length > 0)))
         {
+            if (line[0].EndsWith(" Result", StringComparison.Ordinal))
+            {
+                var of = line[0][..^" Result".Length];
+                Assert.Equal(metric, of);
+                subtotals.Add(of);
+                for (var j = 0; j < local.Count; j++)
+                {
+                    var at = rows.Where(r => r.Metric == of && TimeZoneInfo.ConvertTimeFromUtc(r.Time, Berlin) == local[j] && r.Value is not null).ToList();
+                    Assert.Equal(at.Count == 0 ? "" : Num(at.Sum(r => r.Value!.Value)), Round(line[j + 2]));
+                }
+                continue;
+            }
             if (line[0].Length > 0) metric = line[0];
             var series = rows.Where(r => r.Metric == metric && r.Server == line[1]).ToList();
             Assert.NotEmpty(series);
@@ -95,10 +116,25 @@ public sealed class XlsxPivotTableTests : IDisposable
                 var at = series.Where(r => TimeZoneInfo.ConvertTimeFromUtc(r.Time, Berlin) == local[j] && r.Value is not null).ToList();
                 Assert.Equal(at.Count == 0 ? "" : Num(at.Sum(r => r.Value!.Value)), Round(line[j + 2]));
             }
-            Assert.Equal(Num(series.Sum(r => r.Value ?? 0)), Round(line[local.Count + 2]));
+            Assert.True(line.Length <= local.Count + 2 || line[local.Count + 2].Length == 0, dump);
             seen++;
         }
         Assert.Equal(6, seen);
+        Assert.Equal(["cpu", "mem"], subtotals);
+    }
+
+    [Fact]
+    public async Task One_metric_gets_grand_totals()
+    {
+        var rows = Rows(10).Where(r => r.Metric == "mem").ToList();
+        var path = await WriteAsync(Aggregate.Sum, new ExcelOptions { Chart = false, Summary = false }, rows);
+        var lines = Files.ReadCsvRows(LibreOffice.SheetsAsCsv(path, asShown: false)["PivotTable"]);
+        var head = lines.FindIndex(l => l.Length > 2 && l[0] == "metric" && l[1] == "server");
+        Assert.True(head > 0, string.Join("\n", lines.Select(l => string.Join(",", l))));
+        var local = rows.Select(r => TimeZoneInfo.ConvertTimeFromUtc(r.Time, Berlin)).Distinct().Order().ToList();
+        Assert.Equal("Total Result", lines[head].Skip(2).Where(x => x.Length > 0).Last());
+        foreach (var line in lines.Skip(head + 1).TakeWhile(l => l[0] != "Total Result"))
+            Assert.Equal(Num(rows.Where(r => r.Server == line[1]).Sum(r => r.Value ?? 0)), Round(line[local.Count + 2]));
         var totals = lines.Single(l => l[0] == "Total Result");
         for (var j = 0; j < local.Count; j++)
             Assert.Equal(Num(rows.Where(r => TimeZoneInfo.ConvertTimeFromUtc(r.Time, Berlin) == local[j]).Sum(r => r.Value ?? 0)), Round(totals[j + 2]));
@@ -164,8 +200,82 @@ public sealed class XlsxPivotTableTests : IDisposable
         var head = lines.FindIndex(l => l.Length > 2 && l[0] == "metric" && l[1] == "server");
         Assert.Equal(["2026-10-25 00:00:00", "2026-10-25 01:00:00", "2026-10-25 02:00:00", "2026-10-25 03:00:00", "Total Result"], lines[head].Skip(2).Where(x => x.Length > 0));
         Assert.Equal(["1.5", "2.5", "8", "5.5", "17.5"], lines[head + 1].Skip(2).Where(x => x.Length > 0).Select(Round));
+        Assert.Contains("Where clocks went back, two time buckets share a local time, and its column holds both.", lines[0][0]);
         using var zip = ZipFile.OpenRead(await WriteAsync(Aggregate.Avg, new ExcelOptions { Chart = false, Summary = false }, rows));
         Assert.Null(zip.GetEntry("xl/pivotTables/pivotTable1.xml"));
+    }
+
+    [Fact]
+    public async Task Series_differing_only_in_case_are_not_joined_into_one_row_and_About_names_them()
+    {
+        // Excel and LibreOffice compare a PivotTable's items ignoring case: web-1 and WEB-1 would be one row.
+        var rows = Enumerable.Range(0, 6).SelectMany(m => new[]
+        {
+            new Row(T0.AddMinutes(m), "cpu", "web-1", 10), new Row(T0.AddMinutes(m), "cpu", "WEB-1", 20), new Row(T0.AddMinutes(m), "cpu", "web-2", 30),
+        }).ToList();
+        var path = await WriteAsync(Aggregate.Avg, new ExcelOptions { Chart = false, Summary = false }, rows);
+        AssertSchemaValid(path);
+        using (var zip = ZipFile.OpenRead(path)) Assert.Null(zip.GetEntry("xl/pivotTables/pivotTable1.xml"));
+        var about = await AboutAsync(path, "PivotTable");
+        Assert.StartsWith("Not made", about);
+        Assert.Contains("\"cpu · web-1\" and \"cpu · WEB-1\" differ only in case", about);
+    }
+
+    [Fact]
+    public async Task A_value_beyond_Excels_range_is_a_text_cell_the_PivotTable_would_skip_so_it_is_not_made()
+    {
+        var rows = Rows(5).Select((r, i) => i == 7 ? r with { Value = -1.5e308 } : r).ToList();
+        var path = await WriteAsync(Aggregate.Sum, new ExcelOptions { Chart = false, Summary = false }, rows);
+        AssertSchemaValid(path);
+        using (var zip = ZipFile.OpenRead(path)) Assert.Null(zip.GetEntry("xl/pivotTables/pivotTable1.xml"));
+        var about = await AboutAsync(path, "PivotTable");
+        Assert.StartsWith("Not made: 1 value(s) of total lie beyond Excel's number range", about);
+    }
+
+    [Fact]
+    public async Task A_metric_without_values_gets_no_chart_and_pushes_no_real_metric_past_the_last_chart()
+    {
+        // Seven metrics, the first by name without any value: six charts are the six metrics that have values.
+        var rows = Enumerable.Range(0, 10).SelectMany(t => new[] { "empty", "m1", "m2", "m3", "m4", "m5", "m6" }
+            .Select((m, k) => new Row(T0.AddMinutes(t), m, "web-1", m == "empty" ? null : Math.Pow(100, k) * (t + 1)))).ToList();
+        var path = await WriteAsync(Aggregate.Sum, new ExcelOptions { Summary = false }, rows);
+        AssertSchemaValid(path);
+        using (var zip = ZipFile.OpenRead(path))
+        {
+            Assert.NotNull(zip.GetEntry("xl/charts/chart6.xml"));
+            Assert.Null(zip.GetEntry("xl/charts/chart7.xml"));
+        }
+        var about = await AboutAsync(path, "Chart");
+        Assert.Contains("m6 (1 series)", about);
+        Assert.DoesNotContain("empty (", about);
+    }
+
+    [Fact]
+    public async Task Values_all_missing_give_a_cache_field_with_blanks_only_as_Excel_writes_it_and_no_chart()
+    {
+        var rows = Rows(5).Where(r => r.Metric == "cpu").Select(r => r with { Value = null }).ToList();
+        var path = await WriteAsync(Aggregate.Sum, new ExcelOptions { Summary = false }, rows);
+        AssertSchemaValid(path);
+        AssertPackageWhole(path);
+        using (var zip = ZipFile.OpenRead(path))
+        {
+            XNamespace m = Xml.Main;
+            var cache = XDocument.Load(zip.GetEntry("xl/pivotCache/pivotCacheDefinition1.xml")!.Open()).Root!;
+            var total = cache.Descendants(m + "cacheField").Single(f => (string)f.Attribute("name")! == "total").Element(m + "sharedItems")!;
+            Assert.Equal("1", (string?)total.Attribute("containsBlank"));
+            Assert.Null(total.Attribute("containsNumber"));
+            Assert.Null(total.Attribute("minValue"));
+            Assert.Null(zip.GetEntry("xl/charts/chart1.xml"));
+        }
+        Assert.Equal("Not made: no series has a value.", await AboutAsync(path, "Chart"));
+    }
+
+    static async Task<string> AboutAsync(string path, string line)
+    {
+        var book = await NodeReaders.XlsxAsync(path);
+        var row = book.GetProperty("sheets").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "About").GetProperty("rows").EnumerateArray()
+            .Single(r => r.GetArrayLength() >= 2 && r[0].ValueKind == JsonValueKind.String && r[0].GetString() == line);
+        return row[1].GetString()!;
     }
 
     static string Num(double v) => Math.Round(v, 6).ToString("R", CultureInfo.InvariantCulture);
