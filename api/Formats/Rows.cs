@@ -2,12 +2,17 @@ namespace Exports.Formats;
 
 public enum ColumnType { Time, String, Double, Long }
 
-/// <summary>One column of the file: its header, its type and the slot of the row buffer that holds its value.
+/// <summary>The aggregate function that made a column's values (None for stored values and dimensions).</summary>
+public enum Aggregate { None, Count, Sum, Avg, Min, Max, Percentile }
+
+/// <summary>One column of the file: its header, its type, the slot of the row buffer that holds its value, and the
+/// aggregate that made it.
 /// <paramref name="Json"/>: a string column whose text is a JSON value (an array of a record), which JSON writers
 /// embed as that value and every other writer writes as text.
 /// <paramref name="IsOrdinal"/>: a number that is a position (an array element's index in an expanded export), neither
 /// key nor value: written like any number, but never summed, summarized, pivoted or drawn.</summary>
-public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false, bool Json = false, bool IsOrdinal = false)
+public sealed record OutputColumn(string Name, ColumnType Type, int Slot, bool IsKey = false, Aggregate Aggregate = Aggregate.None,
+    bool Json = false, bool IsOrdinal = false)
 {
     /// <summary>A number to sum, summarize, pivot or draw: numeric, not a key and not a position.</summary>
     public bool IsValue => !IsKey && !IsOrdinal && Type is ColumnType.Double or ColumnType.Long;

@@ -120,14 +120,14 @@ public static class RecordsPlanner
             {
                 if (a.IsCount)
                 {
-                    columns.Add(new("count", ColumnType.Long, columns.Count));
+                    columns.Add(new("count", ColumnType.Long, columns.Count, Aggregate: Aggregate.Count));
                     sql.Append(", count(*)");
                     continue;
                 }
                 if (measures.Count == 0) { e.Add("aggregations", $"'{a.Name}' needs a measure field among the selected fields."); return null; }
                 foreach (var m in measures)
                 {
-                    columns.Add(new($"{m.Name}_{a.Name}", ColumnType.Double, columns.Count));
+                    columns.Add(new($"{m.Name}_{a.Name}", ColumnType.Double, columns.Count, Aggregate: a.Function));
                     sql.Append(", ").Append(AggSql(a, Expr(m).Sql));
                 }
             }

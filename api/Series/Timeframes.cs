@@ -152,4 +152,11 @@ public sealed partial record Aggregation(string Name, string Kind, double Fracti
         return m.Success ? new(t, "pct", double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) / 100) : null;
     }
     public bool IsCount => Kind == "count";
+    /// <summary>The function as a writer sees it on the column it made.</summary>
+    public Exports.Formats.Aggregate Function => Kind switch
+    {
+        "count" => Exports.Formats.Aggregate.Count, "sum" => Exports.Formats.Aggregate.Sum, "avg" => Exports.Formats.Aggregate.Avg,
+        "min" => Exports.Formats.Aggregate.Min, "max" => Exports.Formats.Aggregate.Max,
+        _ => Exports.Formats.Aggregate.Percentile,
+    };
 }

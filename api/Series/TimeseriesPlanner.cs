@@ -108,7 +108,7 @@ public static class TimeseriesPlanner
                 {
                     var name = !wide ? a.Name : raw || aggs.Count == 1 ? m : $"{m}_{a.Name}";
                     var type = a.IsCount ? ColumnType.Long : ColumnType.Double;
-                    columns.Add(new(name, type, slot++)); valueTypes.Add(type);
+                    columns.Add(new(name, type, slot++, Aggregate: raw ? Aggregate.None : a.Function)); valueTypes.Add(type);
                     var cond = i >= 0 ? $"m.metric_idx = {i}" : null;
                     select.Append(", ").Append(AggSql(a, c.Tier, cond));
                 }

@@ -30,7 +30,7 @@ public sealed class SeriesOfficeExportTests(ApiFixture api) : IDisposable
         var book = await NodeReaders.XlsxAsync(path);
         Assert.Equal("CPU by server", book.GetProperty("title").GetString());
         var sheets = book.GetProperty("sheets").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
-        Assert.Equal(["Data", "Summary", "Pivot", "Chart", "About"], sheets.Keys);
+        Assert.Equal(["Data", "Summary", "Pivot", "Chart", "PivotTable", "About"], sheets.Keys);
         var data = sheets["Data"].GetProperty("rows").EnumerateArray().ToList();
         var header = data[0].EnumerateArray().Select(v => v.GetString()).ToList();
         Assert.Equal(["time", "metric", "server", "avg", "max"], header);

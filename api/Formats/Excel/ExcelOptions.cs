@@ -47,7 +47,7 @@ public sealed record ExcelOptions
     public string? TemplateSheet { get; init; }
 
     static readonly char[] BadSheetChars = ['[', ']', ':', '*', '?', '/', '\\'];
-    static readonly string[] BuiltInSheets = ["Summary", "Pivot", "Chart", "About"];
+    static readonly string[] BuiltInSheets = ["Summary", "Pivot", "Chart", XlsxPivotTable.SheetName, "About"];
 
     public static ExcelOptions Parse(JsonElement? options, Errors errors)
     {

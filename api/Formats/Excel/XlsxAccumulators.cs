@@ -33,8 +33,8 @@ public sealed class ClosedSet(int maxValues = 50, int maxChars = 250)
 }
 
 /// <summary>
-/// The cross-tab of series (the text key columns, e.g. metric and server) against time, for the Pivot sheet and
-/// the chart. Column-major in fixed 32 KB chunks, so nothing is ever copied or left behind as garbage while it
+/// The cross-tab of series (the text key columns, e.g. metric and server) against time, for the Pivot sheet, the
+/// chart and the PivotTable's items. Column-major in fixed 32 KB chunks, so nothing is ever copied or left behind as garbage while it
 /// grows; bounded: past <see cref="MaxCells"/> cells or <see cref="MaxColumns"/> series it gives up, frees what
 /// it held and says so.
 /// </summary>
@@ -52,10 +52,13 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
     /// <summary>Each column's key values, in key order.</summary>
     public readonly List<string[]> Keys = [];
     public bool Overflow { get; private set; }
+    /// <summary>Values beyond Excel's number range, which the Data sheet writes as text (a PivotTable skips them).</summary>
+    public long TextValues { get; private set; }
 
     public void Add(RowBuffer row)
     {
-        if (Overflow || row.Nulls[timeSlot] || row.Nulls[valueSlot]) return;
+        // A row without a value still names its series and time: both are rows and columns of the PivotTable.
+        if (Overflow || row.Nulls[timeSlot]) return;
         var node = _root;
         foreach (var slot in keySlots)
         {
@@ -80,6 +83,7 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
             _rowOf[ticks] = r;
             Times.Add(ticks);
         }
+        if (row.Nulls[valueSlot]) return;
         var chunks = _columns[node.Column];
         var c = r / Chunk;
         while (chunks.Count <= c) chunks.Add(null!);
@@ -89,7 +93,9 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
             chunks[c] = chunk = new double[Chunk];
             Array.Fill(chunk, double.NaN);
         }
-        chunk[r % Chunk] = valueIsLong ? row.Longs[valueSlot] : row.Doubles[valueSlot];
+        var v = valueIsLong ? row.Longs[valueSlot] : row.Doubles[valueSlot];
+        if (!valueIsLong && double.IsFinite(v) && !ExcelOptions.FitsExcel(v)) TextValues++;
+        chunk[r % Chunk] = v;
     }
 
     // Its own method: a lambda over the row inside Add would allocate a closure on every call of Add.
@@ -109,6 +115,19 @@ public sealed class PivotAccumulator(int[] keySlots, int timeSlot, int valueSlot
         var c = row / Chunk;
         return c < chunks.Count && chunks[c] is { } chunk ? chunk[row % Chunk] : double.NaN;
     }
+
+    /// <summary>Whether a series has any value (a series can name only rows whose values are missing).</summary>
+    public bool HasValues(int column)
+    {
+        foreach (var chunk in _columns[column])
+            if (chunk is not null)
+                foreach (var v in chunk)
+                    if (!double.IsNaN(v)) return true;
+        return false;
+    }
+
+    /// <summary>Whether a time (UTC ticks) is one of the rows.</summary>
+    public bool HasTime(long ticks) => _rowOf.ContainsKey(ticks);
 
     /// <summary>Column indexes in name order (ordinal), the order the Pivot sheet shows them.</summary>
     public int[] SortedColumns() => Enumerable.Range(0, Columns.Count).OrderBy(i => Columns[i], StringComparer.Ordinal).ToArray();

@@ -5,8 +5,8 @@ namespace Exports.Formats.Excel;
 
 /// <summary>
 /// An .xlsx workbook written as a stream: the ZIP container is produced front to back and drained to the output
-/// as it grows, Data sheets first (split at the sheet row limit into "Data (2)", ...), then Summary, Pivot, Chart
-/// and About, then the workbook parts that list them. Memory holds the first rows (to fit column widths), the
+/// as it grows, Data sheets first (split at the sheet row limit into "Data (2)", ...), then Summary, Pivot, Chart,
+/// PivotTable and About, then the workbook parts that list them (and the PivotTable's cache and table parts). Memory holds the first rows (to fit column widths), the
 /// summary figures and a bounded cross-tab for the pivot and chart, never the data.
 /// </summary>
 public sealed class XlsxRowWriter : IRowWriter, IAsyncDisposable

@@ -4,8 +4,8 @@ using System.Text;
 namespace Exports.Formats.Excel;
 
 /// <summary>The sheets and parts written after the data: Summary (formulas with cached values), Pivot (series
-/// against time, as values), Chart (a native DrawingML line chart over Pivot or Data), About, and the package
-/// parts that tie the workbook together.</summary>
+/// against time, as values), Chart (a native DrawingML line chart over Pivot or Data), PivotTable (a native one over
+/// Data, see <see cref="XlsxPivotTable"/>), About, and the package parts that tie the workbook together.</summary>
 public sealed class XlsxSheets(
     ExportSchema schema, ExcelOptions o, OutputColumn[] cols, string[] letters, List<(string Name, int Rows)> data,
     int[] numeric, RunningStats[] stats, Dictionary<string, RunningStats[]>? perMetric, PivotAccumulator? pivot,
@@ -15,11 +15,16 @@ public sealed class XlsxSheets(
     static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     bool HasPivot => pivot is { Overflow: false, Columns.Count: > 0 } && rows > 0;
+    (XlsxPivotTable? Table, string Why)? _pivotTable;
+    /// <summary>The native PivotTable over the Data sheet, or why there is none.</summary>
+    (XlsxPivotTable? Table, string Why) PivotTable => _pivotTable ??= o.Pivot
+        ? XlsxPivotTable.Make(schema, cols, letters, data, numeric, stats, pivot, rows, asText)
+        : (null, "Turned off (pivot: false).");
     int TimeIndex => Array.FindIndex(cols, c => c.Type == ColumnType.Time);
     /// <summary>Rows of the Data sheet interleave several series when it has key columns (long, or wide grouped):
     /// a line down one of its columns would join them, so only the Pivot (one column per series) is charted then.</summary>
     bool DataInterleaved => cols.Any(c => c.IsKey);
-    bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0 && !DataInterleaved));
+    bool HasChart => o.Chart && rows > 0 && (HasPivot || (TimeIndex >= 0 && numeric.Length > 0 && !DataInterleaved)) && Charts().Any(c => c.Count > 0);
 
     /// <summary>The sheets after the data. A writer gets the sink and a drain to await now and then, so a large
     /// sheet (the pivot) reaches the output as it is written instead of piling up in memory.</summary>
@@ -29,6 +34,7 @@ public sealed class XlsxSheets(
         if (o.Summary && numeric.Length > 0) yield return ("Summary", "summary", Small(Summary));
         if (HasPivot) yield return ("Pivot", "pivot", Pivot);
         if (HasChart) yield return ("Chart", "chart", Small(ChartSheet));
+        if (PivotTable.Table is { } table) yield return (XlsxPivotTable.SheetName, "pivottable", Small(table.Sheet));
         yield return ("About", "about", Small(About));
     }
 
@@ -207,9 +213,11 @@ public sealed class XlsxSheets(
                 ? $"Values (not a PivotTable): {cols[numeric[0]].Name} for each series ({pivot!.Columns.Count}) against {cols[TimeIndex].Name}."
                 : pivot is { Overflow: true } ? $"Not made: more than {PivotAccumulator.MaxCells:N0} cells or {PivotAccumulator.MaxColumns} series. Filter or aggregate the export for a pivot."
                 : "Not made: the export has no series key columns (group by a tag to get one).");
+        if (o.Pivot) yield return ("PivotTable", PivotTable.Table?.About ?? PivotTable.Why);
         if (o.Chart)
             yield return ("Chart", HasChart
                 ? ChartAbout()
+                : o.Chart && HasPivot ? "Not made: no series has a value."
                 : rows > 0 && TimeIndex >= 0 && numeric.Length > 0 && DataInterleaved
                     ? "Not made: the Data sheet holds several series in its rows (key columns " + string.Join(", ", cols.Where(c => c.IsKey).Select(c => c.Name))
                       + "), and the chart is drawn from the Pivot sheet, which " + (o.Pivot ? "was not made (see Pivot)." : "was turned off (pivot: false).")
@@ -233,13 +241,19 @@ public sealed class XlsxSheets(
                 wb.Append($"<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{i}\" hidden=\"1\">{Xml.Escape(Xml.SheetRef(data[i].Name))}!$A$1:${letters[^1]}${data[i].Rows + 1}</definedName>");
             wb.Append("</definedNames>");
         }
-        wb.Append("<calcPr calcId=\"191029\" fullCalcOnLoad=\"1\"/></workbook>");
+        wb.Append("<calcPr calcId=\"191029\" fullCalcOnLoad=\"1\"/>");
+        var pivotSheet = sheets.FindIndex(x => x.Kind == "pivottable");
+        // The pivot cache's relationship comes after the sheets' and the styles'.
+        if (pivotSheet >= 0) wb.Append($"<pivotCaches><pivotCache cacheId=\"1\" r:id=\"rId{sheets.Count + 2}\"/></pivotCaches>");
+        wb.Append("</workbook>");
         yield return ("xl/workbook.xml", wb.ToString());
 
         var rels = new StringBuilder(Xml.Header + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">");
         for (var i = 0; i < sheets.Count; i++)
             rels.Append($"<Relationship Id=\"rId{i + 1}\" Type=\"{Xml.Rel}/worksheet\" Target=\"worksheets/sheet{i + 1}.xml\"/>");
-        rels.Append($"<Relationship Id=\"rId{sheets.Count + 1}\" Type=\"{Xml.Rel}/styles\" Target=\"styles.xml\"/></Relationships>");
+        rels.Append($"<Relationship Id=\"rId{sheets.Count + 1}\" Type=\"{Xml.Rel}/styles\" Target=\"styles.xml\"/>");
+        if (pivotSheet >= 0) rels.Append($"<Relationship Id=\"rId{sheets.Count + 2}\" Type=\"{Xml.Rel}/pivotCacheDefinition\" Target=\"pivotCache/pivotCacheDefinition1.xml\"/>");
+        rels.Append("</Relationships>");
         yield return ("xl/_rels/workbook.xml.rels", rels.ToString());
 
         var chart = sheets.FindIndex(x => x.Kind == "chart");
@@ -251,6 +265,14 @@ public sealed class XlsxSheets(
             yield return ("xl/drawings/_rels/drawing1.xml.rels", Xml.Header + "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
                 + string.Concat(charts.Select((_, n) => $"<Relationship Id=\"rId{n + 1}\" Type=\"{Xml.Rel}/chart\" Target=\"../charts/chart{n + 1}.xml\"/>")) + "</Relationships>");
             for (var n = 0; n < charts.Count; n++) yield return ($"xl/charts/chart{n + 1}.xml", ChartXml(charts[n], n));
+        }
+
+        if (pivotSheet >= 0 && PivotTable.Table is { } table)
+        {
+            yield return ($"xl/worksheets/_rels/sheet{pivotSheet + 1}.xml.rels", Xml.Header + $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Xml.Rel}/pivotTable\" Target=\"../pivotTables/pivotTable1.xml\"/></Relationships>");
+            yield return ("xl/pivotTables/pivotTable1.xml", table.Table(cacheId: 1));
+            yield return ("xl/pivotTables/_rels/pivotTable1.xml.rels", Xml.Header + $"<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{Xml.Rel}/pivotCacheDefinition\" Target=\"../pivotCache/pivotCacheDefinition1.xml\"/></Relationships>");
+            yield return ("xl/pivotCache/pivotCacheDefinition1.xml", table.CacheDefinition());
         }
 
         var now = schema.ExportedAt.UtcDateTime;
@@ -278,6 +300,9 @@ public sealed class XlsxSheets(
             for (var n = 0; n < Charts().Count; n++)
                 ct.Append($"<Override PartName=\"/xl/charts/chart{n + 1}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawingml.chart+xml\"/>");
         }
+        if (pivotSheet >= 0)
+            ct.Append("<Override PartName=\"/xl/pivotTables/pivotTable1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml\"/>")
+              .Append("<Override PartName=\"/xl/pivotCache/pivotCacheDefinition1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml\"/>");
         ct.Append("</Types>");
         yield return ("[Content_Types].xml", ct.ToString());
     }
@@ -326,9 +351,13 @@ public sealed class XlsxSheets(
             var n = pivot!.Times.Count + 1;
             var metricKey = cols.Where(c => c.IsKey && c.Type == ColumnType.String).Select(c => c.Name).ToList().IndexOf("metric");
             var order = pivot.SortedColumns();
+            string Title(int column) => metricKey >= 0 ? pivot.Keys[column][metricKey] : cols[numeric[0]].Name;
+            // A group whose series have no values at all would be an empty chart, and could push a real one past MaxCharts.
+            var drawn = order.Where(pivot.HasValues).Select(Title).ToHashSet(StringComparer.Ordinal);
             for (var j = 0; j < order.Length; j++)
             {
-                var title = metricKey >= 0 ? pivot.Keys[order[j]][metricKey] : cols[numeric[0]].Name;
+                var title = Title(order[j]);
+                if (!drawn.Contains(title)) continue;
                 var c = Xml.Column(j + 1);
                 Add(title, new ChartLine($"'Pivot'!${c}$1", $"'Pivot'!$A$2:$A${n}", $"'Pivot'!${c}$2:${c}${n}"));
             }
