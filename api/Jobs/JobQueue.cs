@@ -24,20 +24,23 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 /// recorded. Cancel and delete are their endpoints' own (History).</summary>
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, IServiceScopeFactory scopes, IWolverineRuntime runtime, IArtifactStore store,
-    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null)
+    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null,
+    ResultCache? cache = null)
 {
     public const string Group = "exports";
     QuotaPolicy Quotas => QuotaPolicy.From(settings.Jobs);
 
     /// <param name="recorded">Runs inside the transaction that records a new job (not a replay), so whatever it
     /// writes (a schedule's run row) commits with the job or not at all.</param>
+    /// <param name="useCache">false: computed afresh even when the result cache holds the same export
+    /// (<c>Cache-Control: no-cache</c>).</param>
     public async Task<(Submitted? Ok, Refusal? Refused)> SubmitAsync(Guid owner, ExportEnvelope envelope, string? idempotencyKey, CancellationToken ct,
-        Func<NpgsqlConnection, JobRecord, CancellationToken, Task>? recorded = null)
+        Func<NpgsqlConnection, JobRecord, CancellationToken, Task>? recorded = null, bool useCache = true)
     {
         if (idempotencyKey is { } ik && (ik.Length is 0 or > 200 || ik.Any(char.IsControl)))
             return (null, new Refusal(400, "The request is not valid", null,
                 new() { ["Idempotency-Key"] = ["The Idempotency-Key header must have 1 to 200 printable characters."] }));
-        var (planned, refusal) = await PlanAsync(owner, envelope, ct);
+        var (planned, refusal) = await PlanAsync(owner, envelope, ct, useCache);
         if (planned is null) return (null, refusal);
         var job = planned with { IdempotencyKey = idempotencyKey };
         var id = job.Id;
@@ -62,15 +65,35 @@ public sealed class JobQueue(
                         "Send a new key for a new export; repeat a key only to repeat the same request."));
             }
             if (Quotas.Check(await QuotaLedger.ReadAsync(conn, owner, now, ct), now) is { } refused) return (null, refused);
-            await JobRecords.InsertAsync(conn, job, ct);
-            await JobRecords.LedgerAsync(conn, job, ct);
-            // The job's stream begins in the same transaction: a submission that rolls back leaves no stream either.
-            await records.AppendAsync(tx, id, ct, new JobQueued(now, owner, job.Kind, job.Format));
-            await bus.EnlistInOutboxAsync(new DatabaseEnvelopeTransaction((IMessageDatabase)runtime.Storage, tx));
-            await bus.PublishAsync(new RunExport(id));
-            if (recorded is not null) await recorded(conn, job, ct);
-            // From here the client's disconnect must not stop the commit halfway: the job and its message commit together.
-            await tx.CommitAsync(CancellationToken.None);
+            // A cache hit: the job gets its own link (or copy) of the earlier export's file before it is recorded
+            // completed; if that file went meanwhile (deleted, expired), the job is computed afresh instead.
+            var hit = job.Cache?.Source;
+            var linked = hit is not null && await store.CopyAsync(hit.StorageKey, job.StorageKey, job.MediaType, ct);
+            if (!linked) job = job with { Cache = null };
+            try
+            {
+                await JobRecords.InsertAsync(conn, job, ct);
+                await JobRecords.LedgerAsync(conn, job, ct);
+                // The job's stream begins in the same transaction: a submission that rolls back leaves no stream either.
+                await records.AppendAsync(tx, id, ct, new JobQueued(now, owner, job.Kind, job.Format));
+                if (linked)
+                {
+                    await JobRecords.CompleteFromCacheAsync(conn, job, hit!, JobRunner.Node, now, now + settings.Jobs.Retention, ct);
+                    await records.AppendAsync(tx, id, ct, new JobCompleted(now, JobRunner.Node, hit!.Rows, hit.Bytes, hit.Checksum, hit.Id));
+                }
+                await bus.EnlistInOutboxAsync(new DatabaseEnvelopeTransaction((IMessageDatabase)runtime.Storage, tx));
+                // A hit has nothing to run; its message only hands it to its deliveries (a completed job's message does that).
+                if (!linked || envelope.Delivery?.Destinations is { Count: > 0 }) await bus.PublishAsync(new RunExport(id));
+                if (recorded is not null) await recorded(conn, job, ct);
+                // From here the client's disconnect must not stop the commit halfway: the job and its message commit together.
+                await tx.CommitAsync(CancellationToken.None);
+            }
+            catch when (linked)
+            {
+                await store.DeleteAsync(job.StorageKey, CancellationToken.None);
+                throw;
+            }
+            if (linked) job = await records.GetAsync(id, CancellationToken.None) ?? job;
         }
         // Sends the committed message to the queue now; if this node dies first, Wolverine's outbox recovery sends it.
         // The job is committed: whatever happens now, the client is told so (outbox recovery sends an unsent message).
@@ -81,7 +104,8 @@ public sealed class JobQueue(
 
     /// <summary>Validates an envelope as the synchronous endpoints would and makes the pending record (file name,
     /// media type, storage key, estimate), without storing or scheduling it.</summary>
-    public async Task<(JobRecord? Job, Refusal? Refused)> PlanAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct)
+    /// <param name="useCache">false: never answered from the result cache.</param>
+    public async Task<(JobRecord? Job, Refusal? Refused)> PlanAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct, bool useCache = true)
     {
         // Validating and sizing runs queries: they take a planning place like the synchronous exports, so a burst of
         // submissions queues here instead of draining the pool.
@@ -102,10 +126,20 @@ public sealed class JobQueue(
         var max = settings.Jobs.MaxArtifactBytes;
         if (e.Kind != "series") return JobPlanner.Layout(slot, e, settings.Layouts, max);
 
-        var (outcome, prepared, errs) = await series.PrepareAsync(owner, e.Series!, ct);
+        var (outcome, prepared, errs, key) = cache is null || !useCache || !cache.Enabled
+            ? Keyless(await series.PrepareAsync(owner, e.Series!, ct))
+            : await cache.PrepareAsync(series, owner, e.Series!, ct);
         if (outcome == PrepareOutcome.SourceNotFound)
             return (null, new Refusal(404, "Not found", $"No source named '{e.Series!.Source}'."));
         if (outcome == PrepareOutcome.Invalid) return (null, JobPlanner.Invalid(errs, "series."));
+        if (cache is not null && await cache.FindAsync(owner, key, store.Name, ct) is { } hit)
+        {
+            // Answered from the cache: the figures are the source export's, exact (no estimate is run).
+            var q = prepared!;
+            var (job, refused) = JobPlanner.Series(slot, e, new SeriesFacts(q.Format.Name, q.Plan.Source.Name, q.FileName, q.MediaType, hit.Rows, hit.Bytes,
+                q.Plan.Tier, q.Plan.Approximate, q.Plan.Approximation), max);
+            return (job is null ? null : job with { Cache = new JobCache(true, hit.Id) { Source = hit } }, refused);
+        }
         long rows, bytes;
         try { (rows, bytes) = await series.EstimateAsync(prepared!, ct); }
         catch (Exports.Formats.ExportDataException x)
@@ -116,6 +150,8 @@ public sealed class JobQueue(
         return JobPlanner.Series(slot, e, new SeriesFacts(p.Format.Name, p.Plan.Source.Name, p.FileName, p.MediaType, rows, bytes,
             p.Plan.Tier, p.Plan.Approximate, p.Plan.Approximation), max);
     }
+
+    static (PrepareOutcome, PreparedExport?, Errors, string?) Keyless((PrepareOutcome, PreparedExport?, Errors) p) => (p.Item1, p.Item2, p.Item3, null);
 
     /// <summary>The hourly quota alone (EXPORTS_QUOTA_PER_HOUR), for direct downloads: they count in the same ledger
     /// (a line each when it starts) but hold no queue place and store nothing, so the other quotas do not apply.</summary>

@@ -5,6 +5,7 @@ using Exports.Series;
 using Exports.Shared;
 using FastEndpoints;
 using FluentValidation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Exports.Features.ExportSeries;
 
@@ -64,13 +65,38 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
             PreparedExport? prepared;
             Exports.Shared.Errors errors;
             long bytes = 0;
+            // The result cache: an identical export of this owner over unchanged data, stored by a job within the TTL,
+            // is sent from that job's file (Export-Cache: hit) instead of being computed again.
+            var cache = ResultCache.OptedOut(http.Request.Headers.CacheControl) ? null : http.RequestServices.GetService<ResultCache>();
+            var store = http.RequestServices.GetService<Exports.Storage.IArtifactStore>();
+            (CacheSource Source, Exports.Storage.ArtifactRead File)? cached = null;
             using (var planning = await gate.PlanAsync(ct))
             {
                 if (planning is null) return gate.PlanningRefused(http);
-                (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
+                string? key = null;
+                if (cache is { Enabled: true } && store is not null) (outcome, prepared, errors, key) = await cache.PrepareAsync(exports, owner, req, ct);
+                else (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
+                if (key is not null && await cache!.FindAsync(owner, key, store!.Name, ct) is { } hit
+                    && await store.OpenAsync(hit.StorageKey, 0, null, ct) is { } file)
+                    cached = (hit, file);
                 // Sizing writes a sample: data that breaks the format's options (a gap in a required column) shows here.
-                try { if (outcome == PrepareOutcome.Ok) (_, bytes) = await exports.EstimateAsync(prepared!, ct); }
+                try { if (outcome == PrepareOutcome.Ok && cached is null) (_, bytes) = await exports.EstimateAsync(prepared!, ct); }
                 catch (Exports.Formats.ExportDataException e) { return Problems.Field(field?.Invoke(e.Field) ?? e.Field, e.Message); }
+            }
+            if (cached is { } c)
+            {
+                watch?.Started(prepared!);
+                async Task<long> Copy(Stream body, CancellationToken token)
+                {
+                    await using var file = c.File;
+                    await file.Body.CopyToAsync(body, token);
+                    return c.Source.Rows;
+                }
+                var hitResponse = new FileResponse(prepared!.FileName, prepared.MediaType,
+                    (body, token) => watch is null ? Copy(body, token) : watch.WriteAsync(body, s => Copy(s, token)),
+                    gate, lease, null, prepared.Plan.Headers.Concat([new("Export-Cache", "hit"), new("Export-Cache-From", c.Source.Id.ToString())]));
+                lease = null; // the response releases it when it ends
+                return hitResponse;
             }
             if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
             if (outcome == PrepareOutcome.Invalid)
@@ -92,7 +118,7 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
                 return Problems.Status(409, "This export is too large to stream now",
                     $"It is now estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; start it again to run it in the background.");
             // Too big to stream in one request: run it as a background job and say so.
-            var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct);
+            var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct, useCache: cache is not null);
             if (refused is not null) return JobResults.Refused(refused, http);
             foreach (var (k, v) in prepared!.Plan.Headers) http.Response.Headers[k] = v;
             var reason = $"This export is estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; it runs in the background. Follow it at /api/v1/exports/{ok!.Job.Id}.";
