@@ -265,4 +265,30 @@ public sealed class ResultCacheTests(ApiFixture api)
         Assert.False(IsHit(await SubmitAsync(c, Series(format: "json"))));
         await IdleAsync(owner);
     }
+
+    [Fact]
+    public async Task AScheduleRunningTheSameTemplateTwice_ResolvesItsRelativeRangeEachTime_SoItsRunsAreComputed()
+    {
+        // A template's range is relative (templates refuse from/to), and each run resolves it at its own instant: two
+        // runs read two different ranges, which are not the same export even over unchanged data.
+        using var _ = new CacheOn(Cache);
+        var (owner, c) = await OwnerWithSourcesAsync();
+        var created = await c.PostJsonAsync("/api/v1/templates", new
+        {
+            name = "cached", request = new { kind = "series", series = new { source = "a", metrics = new[] { "cpu" }, format = "csv", granularity = "1d", aggregations = new[] { "count" }, timeframe = new { last = "3000d" } } },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var template = (await created.JsonAsync()).GetProperty("id").GetString();
+        var schedule = (await (await c.PostJsonAsync("/api/v1/schedules", new { templateId = template, frequency = new { every = "weekly", days = new[] { "MON" }, time = "09:00" }, timezone = "UTC" })).JsonAsync()).GetProperty("id").GetString();
+        var exports = new List<JsonElement>();
+        for (var i = 0; i < 2; i++)
+        {
+            var run = await (await c.PostAsync($"/api/v1/schedules/{schedule}/run", null)).JsonAsync();
+            exports.Add(await JobTestKit.CompletedAsync(c, run.GetProperty("exportId").GetString()!));
+        }
+        Assert.All(exports, e => Assert.False(IsHit(e)));
+        Assert.Equal(exports[0].GetProperty("rowCount").GetInt64(), exports[1].GetProperty("rowCount").GetInt64());
+        var file = await (await c.GetAsync($"/api/v1/exports/{exports[1].GetProperty("id").GetString()}/download")).Content.ReadAsStringAsync();
+        Assert.Equal(await PointsAsync(owner, "a"), Files.ReadCsv(file).Sum(r => long.Parse(r["count"])));
+    }
 }
