@@ -86,6 +86,14 @@ public sealed class ResultCache(NpgsqlDataSource db, ExportsSettings settings, T
     public static string? Key(Guid owner, PreparedExport p, (Guid Source, long Version) version)
     {
         if (p.Plan.Source.Id != version.Source) return null;
+        // A value the key cannot spell (none today: parameters are numbers, text, instants, ids and arrays of them)
+        // leaves the export out of the cache instead of failing it.
+        try { return KeyOf(owner, p, version); }
+        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException or ArgumentException) { return null; }
+    }
+
+    static string KeyOf(Guid owner, PreparedExport p, (Guid Source, long Version) version)
+    {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(buffer))
         {

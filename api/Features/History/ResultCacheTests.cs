@@ -121,6 +121,10 @@ public sealed class ResultCacheTests(ApiFixture api)
         Assert.Equal(first.GetProperty("tier").GetString(), again.GetProperty("tier").GetString());
         var againId = again.GetProperty("id").GetString()!;
         Assert.NotEqual(firstId, againId);
+        // Format options spelled out at their defaults are the same options.
+        var spelled = await SubmitAsync(c, Series(options: new { delimiter = ",", header = "on", decimalSeparator = "." }));
+        Assert.True(IsHit(spelled));
+        Assert.Equal(firstId, spelled.GetProperty("cache").GetProperty("fromJob").GetString());
 
         var download = await c.GetAsync($"/api/v1/exports/{againId}/download");
         var bytes = await download.Content.ReadAsByteArrayAsync();
