@@ -295,4 +295,37 @@ public sealed class ResultCacheTests(ApiFixture api)
         var file = await (await c.GetAsync($"/api/v1/exports/{exports[1].GetProperty("id").GetString()}/download")).Content.ReadAsStringAsync();
         Assert.Equal(await PointsAsync(owner, "a"), Files.ReadCsv(file).Sum(r => long.Parse(r["count"])));
     }
+
+    [Fact]
+    public async Task AHitWithADestination_IsStillDelivered_WithTheSharedFile()
+    {
+        using var _ = new CacheOn(Cache);
+        var (_, c) = await OwnerWithSourcesAsync();
+        var (first, firstFile) = await CompletedAsync(c, Series());
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        var made = await c.PostJsonAsync("/api/v1/destinations", new { name = "mail " + tag, kind = "email", config = new { to = new[] { $"cache-{tag}@example.com" } } });
+        Assert.True(made.StatusCode == HttpStatusCode.Created, await made.Content.ReadAsStringAsync());
+        var dest = (await made.JsonAsync()).GetProperty("id").GetString()!;
+
+        // The hit completes in its submit; its message only hands it to the delivery, which sends the shared file.
+        var (hit, session) = await RunTrackedAsync(api.Host, c, async () => (await SubmitAsync(c, new
+        {
+            kind = "series", delivery = new { destinations = new[] { dest } },
+            series = new { source = "a", metrics = new[] { "cpu" }, format = "csv", timeframe = new { from = From, to = To } },
+        })).GetProperty("id").GetString()!);
+        Assert.True(IsHit(hit));
+        Assert.Contains(session.MessageSucceeded.MessagesOf<Exports.Delivery.DeliverExport>(), m => m.ExportId == hit.GetProperty("id").GetGuid());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string? eml = null;
+        while (eml is null)
+        {
+            eml = Directory.EnumerateFiles(api.MailDir, "*.eml").FirstOrDefault(f => File.ReadAllText(f).Contains($"cache-{tag}@example.com"));
+            Assert.True(eml is not null || DateTime.UtcNow < deadline, "No e-mail arrived.");
+            if (eml is null) await Task.Delay(100);
+        }
+        var mail = await NodeReaders.RunAsync("mail.mjs", eml);
+        var attachment = Assert.Single(mail.GetProperty("attachments").EnumerateArray());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(firstFile)), attachment.GetProperty("sha256").GetString());
+        Assert.Equal(first.GetProperty("checksum").GetString(), hit.GetProperty("checksum").GetString());
+    }
 }
