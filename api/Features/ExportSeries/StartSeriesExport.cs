@@ -86,6 +86,7 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
             if (cached is { } c)
             {
                 watch?.Started(prepared!);
+                if (watch is not null) watch.CacheHitOf = c.Source.Id;
                 async Task<long> Copy(Stream body, CancellationToken token)
                 {
                     await using var file = c.File;

@@ -155,6 +155,26 @@ public sealed class ResultCacheTests(ApiFixture api)
         Assert.Equal(firstId, streamed.Headers.GetValues("Export-Cache-From").Single());
         Assert.Equal(firstFile, await streamed.Content.ReadAsByteArrayAsync());
 
+        // So is a direct download (the browser's single-use link), recorded in history as answered from the cache.
+        var link = await c.PostJsonAsync("/api/v1/exports/series/direct", body);
+        Assert.True(link.StatusCode == HttpStatusCode.Created, await link.Content.ReadAsStringAsync());
+        var direct = await api.CreateClient().GetAsync((await link.JsonAsync()).GetProperty("url").GetString());
+        Assert.Equal("hit", direct.Headers.GetValues("Export-Cache").Single());
+        Assert.Equal(firstFile, await direct.Content.ReadAsByteArrayAsync());
+        var until = DateTime.UtcNow.AddSeconds(30);
+        JsonElement recorded;
+        while (true)
+        {
+            var items = (await (await c.GetAsync("/api/v1/exports")).JsonAsync()).GetProperty("items").EnumerateArray().ToList();
+            recorded = items.FirstOrDefault(j => j.GetProperty("direct").GetBoolean() && j.Status() == "completed");
+            if (recorded.ValueKind == JsonValueKind.Object) break;
+            Assert.True(DateTime.UtcNow < until, "The direct download was not recorded.");
+            await Task.Delay(100);
+        }
+        Assert.True(IsHit(recorded));
+        Assert.Equal(firstId, recorded.GetProperty("cache").GetProperty("fromJob").GetString());
+        Assert.Equal(first.GetProperty("rowCount").GetInt64(), recorded.GetProperty("rowCount").GetInt64());
+
         // Cache-Control: no-cache computes afresh.
         var fresh = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = JsonContent.Create(Series()) };
         fresh.Headers.CacheControl = new() { NoCache = true };
