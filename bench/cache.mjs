@@ -28,8 +28,10 @@ export async function run({ base, key, req }) {
   const big = req(14, 'long');
   const first = await timedJob(big, { 'cache-control': 'no-cache' });
   const second = await timedJob(big);
-  if (!second.job.cache?.hit) throw new Error(`the second identical export was not a cache hit: ${JSON.stringify(second.job)}`);
-  if (second.job.checksum !== first.job.checksum || second.job.rowCount !== first.job.rowCount) throw new Error('the hit differs from the first export');
+  if (second.job.checksum !== first.job.checksum || second.job.rowCount !== first.job.rowCount) throw new Error('the second export differs from the first');
+  // Counted, not assumed: which of the two the cache answered (the first asked it not to).
+  const submits = [first, second];
+  const submitHits = submits.filter((s) => s.job.cache?.hit).length;
 
   // A schedule running its template twice (two manual runs: a cron cannot fire twice within the bench). Templates
   // hold relative ranges only, and each run resolves its range at its own instant: two different ranges, so the
@@ -45,16 +47,20 @@ export async function run({ base, key, req }) {
     runs.push(await completed(run.exportId));
   }
   const hits = runs.filter((j) => j.cache?.hit).length;
-  const res = { rows: first.job.rowCount, firstMs: first.ms, secondMs: second.ms, ratio: second.ms / first.ms, scheduleRuns: runs.length, scheduleHits: hits };
+  const res = {
+    rows: first.job.rowCount, firstMs: first.ms, secondMs: second.ms, ratio: second.ms / first.ms, secondHit: !!second.job.cache?.hit,
+    submits: submits.length, submitHits, scheduleRuns: runs.length, scheduleHits: hits,
+  };
+  const rate = (hit, all) => `${((100 * hit) / all).toFixed(0)}%`;
   console.log(JSON.stringify(res));
   return [
-    `| Result cache, CSV job of ${res.rows.toLocaleString('en')} rows | first (computed) | second, identical (cache hit) | second vs first |`,
+    `| Result cache, CSV job of ${res.rows.toLocaleString('en')} rows | first (computed) | second, identical (${res.secondHit ? 'cache hit' : 'computed: NOT a cache hit'}) | second vs first |`,
     '|---|---:|---:|---:|',
     `| submit to completed, polled every 10 ms | ${(res.firstMs / 1000).toFixed(2)} s | ${(res.secondMs / 1000).toFixed(3)} s | **${res.ratio.toFixed(3)}x** |`,
     '',
     '| Hit rate | runs | cache hits | hit rate |',
     '|---|---:|---:|---:|',
-    `| two identical submits (the 1M-row export above; the first sent with no-cache) | 2 | 1 | **50%** (the second) |`,
-    `| a schedule running its template twice (\`last: "1h"\`, two manual runs) | ${res.scheduleRuns} | ${res.scheduleHits} | **${((100 * res.scheduleHits) / res.scheduleRuns).toFixed(0)}%** |`,
+    `| two identical submits (the 1M-row export above; the first sent with no-cache) | ${res.submits} | ${res.submitHits} | **${rate(res.submitHits, res.submits)}** |`,
+    `| a schedule running its template twice (\`last: "1h"\`, two manual runs) | ${res.scheduleRuns} | ${res.scheduleHits} | **${rate(res.scheduleHits, res.scheduleRuns)}** |`,
   ];
 }

@@ -63,6 +63,8 @@ public sealed record JobRecord
     /// <summary>Answered by the result cache from an earlier export's file (<c>{hit: true, fromJob}</c>); null when
     /// computed afresh.</summary>
     public JobCache? Cache { get; init; }
+    /// <summary>Asked never to become a result cache source (<c>Cache-Control: no-store</c>); not shown.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool CacheNoStore { get; init; }
     /// <summary>Milliseconds from start to the final state.</summary>
     public long? DurationMs => StartedAt is { } s && CompletedAt is { } c ? (long)(c - s).TotalMilliseconds : null;
 }
@@ -185,8 +187,8 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
                 file_name, media_type, storage, storage_key, estimated_rows, estimated_bytes, tier, idempotency_key,
-                created_at, updated_at, approximate, approximation)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
+                created_at, updated_at, approximate, approximation, cache_no_store)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
             """, conn);
         foreach (var v in new object?[] { j.Id, j.OwnerId, j.Kind, j.Format, j.Source, j.Title, j.Status, j.Phase })
             cmd.Parameters.Add(P(v));
@@ -195,6 +197,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             cmd.Parameters.Add(P(v));
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)j.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(P(j.Approximation));
+        cmd.Parameters.Add(P(j.CacheNoStore));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -365,8 +368,9 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             ? await TransitionAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node)
             : await TransitionAsync(id, CompleteKeyedSql, new JobCompleted(now, node, rows, size, checksum), ct, id, rows, size, checksum, now, expires, node, cacheKey);
 
-    /// <summary><see cref="CompleteSql"/> that also records the cache key ($8).</summary>
-    internal static readonly string CompleteKeyedSql = CompleteSql.Replace("expires_at = $6", "expires_at = $6, cache_key = $8");
+    /// <summary><see cref="CompleteSql"/> that also records the cache key ($8), unless the job asked never to be a
+    /// source (<c>no-store</c>).</summary>
+    internal static readonly string CompleteKeyedSql = CompleteSql.Replace("expires_at = $6", "expires_at = $6, cache_key = CASE WHEN cache_no_store THEN NULL ELSE $8 END");
 
     /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
     public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null)

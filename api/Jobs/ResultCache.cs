@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Exports.Host;
 using Exports.Series;
+using Exports.Storage;
 using Npgsql;
 
 namespace Exports.Jobs;
@@ -37,12 +38,17 @@ public sealed record CacheSource(Guid Id, string StorageKey, long Rows, long Byt
 /// spelling that plan to the same query are the same request, and a relative range ("last 1h") is the same only
 /// when it resolves to the same instants;</item>
 /// <item>the format, its options as parsed (every settable option, defaults filled in), the compression;</item>
+/// <item>when the format embeds the request in the file (JSON and JSON Lines with metadata, Parquet, Excel, PDF: see
+/// <see cref="Exports.Formats.ExportFormat.EmbedsRequest"/>), the request itself serialized as the file holds it, so
+/// a hit never shows another spelling's text (file name, <c>to</c> with <c>Z</c> or <c>+01:00</c>); formats that do
+/// not (CSV, TSV, Markdown, HTML) hit across spellings that plan alike;</item>
 /// <item>this build of the service (its module id): a file an older build wrote is not served by a newer one.</item>
 /// </list>
+/// What the file says besides (its <c>exportedAt</c>) is the first export's.
 /// Layout exports (PNG, PDF) read several sources and "now"; they are not cached. Direct downloads and streamed
 /// exports store no file and are never sources; cancelled, failed and expired exports neither.
 /// </summary>
-public sealed class ResultCache(NpgsqlDataSource db, ExportsSettings settings, TimeProvider clock)
+public sealed class ResultCache(NpgsqlDataSource db, ExportsSettings settings, TimeProvider clock, IArtifactStore store, ILogger<ResultCache> log)
 {
     static readonly string Build = typeof(ResultCache).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
@@ -129,6 +135,14 @@ public sealed class ResultCache(NpgsqlDataSource db, ExportsSettings settings, T
             w.WritePropertyName("options");
             if (options is null) w.WriteNullValue(); else JsonSerializer.Serialize(w, options, options.GetType(), OptionsJson);
             w.WriteString("compression", p.Compression);
+            w.WriteString("sourceName", plan.Source.Name);
+            // The request as the file embeds it (its metadata serializes the same record): another spelling is
+            // another file.
+            if (p.Format.EmbedsRequest)
+            {
+                w.WritePropertyName("request");
+                JsonSerializer.Serialize(w, p.Request, JsonSerializerOptions.Web);
+            }
             w.WriteEndObject();
         }
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
@@ -164,8 +178,36 @@ public sealed class ResultCache(NpgsqlDataSource db, ExportsSettings settings, T
         return (outcome, prepared, errors, key);
     }
 
-    /// <summary>Whether a request asked not to be answered from the cache (<c>Cache-Control: no-cache</c> or
-    /// <c>no-store</c>).</summary>
-    public static bool OptedOut(string? cacheControl) =>
-        cacheControl is { Length: > 0 } cc && cc.Split(',').Any(d => d.Trim().Split('=')[0].Trim().ToLowerInvariant() is "no-cache" or "no-store");
+    /// <summary>The stored file of the newest source of <paramref name="key"/>, opened (a streamed request sends it);
+    /// null when there is none, or the store fails to open it (logged: the export is computed instead).</summary>
+    public async Task<(CacheSource Source, ArtifactRead File)?> OpenAsync(Guid owner, string? key, CancellationToken ct)
+    {
+        if (await FindAsync(owner, key, store.Name, ct) is not { } hit) return null;
+        try { return await store.OpenAsync(hit.StorageKey, 0, null, ct) is { } file ? (hit, file) : null; }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning(e, "Result cache: the file of export {Job} could not be opened; the export is computed instead", hit.Id);
+            return null;
+        }
+    }
+
+    /// <summary>What a request's <c>Cache-Control</c> lets the cache do: <c>no-store</c> neither answers it from the
+    /// cache nor keeps its result as a source; <c>no-cache</c> computes it afresh, and its result may answer later
+    /// requests.</summary>
+    public static CacheUse Use(string? cacheControl)
+    {
+        var directives = cacheControl is { Length: > 0 } cc ? cc.Split(',').Select(d => d.Trim().Split('=')[0].Trim().ToLowerInvariant()).ToList() : [];
+        return directives.Contains("no-store") ? CacheUse.None : directives.Contains("no-cache") ? CacheUse.StoreOnly : CacheUse.ReadAndStore;
+    }
+}
+
+/// <summary>How one export uses the result cache (from its <c>Cache-Control</c>).</summary>
+public enum CacheUse
+{
+    /// <summary>Answered from the cache when it holds the export; computed, it becomes a source.</summary>
+    ReadAndStore,
+    /// <summary><c>no-cache</c>: always computed; it becomes a source.</summary>
+    StoreOnly,
+    /// <summary><c>no-store</c>: always computed, and never a source.</summary>
+    None,
 }

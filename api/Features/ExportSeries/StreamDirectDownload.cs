@@ -33,7 +33,7 @@ public sealed class StreamDirectDownloadValidator : Validator<StreamDirectDownlo
 /// runs is recorded in history (<c>direct: true</c>) with its outcome, rows and bytes; no file is kept, so it is
 /// downloaded again by running it again.
 /// </summary>
-public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, ExportGate gate, NpgsqlDataSource db, DownloadLinks links, TimeProvider clock)
+public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, ExportGate gate, NpgsqlDataSource db, DownloadLinks links, TimeProvider clock, ResultCache cache)
     : Endpoint<StreamDirectDownloadRequest>
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
@@ -93,7 +93,7 @@ public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, E
         if (await jobs.HourlyQuotaAsync(owner, ct) is { } hourly) return await Unclaimed(JobResults.Refused(hourly, http));
         var req = JsonSerializer.Deserialize<ExportRequest>(request, Json)!;
         var watch = new StreamWatch();
-        var result = await StartSeriesExport.StreamAsync(req, exports, jobs, gate, owner, http, ct, watch: watch, streamOnly: true);
+        var result = await StartSeriesExport.StreamAsync(req, exports, jobs, gate, cache, owner, http, ct, watch: watch, streamOnly: true);
         if (result is IStatusCodeHttpResult { StatusCode: 429 or 503 }) return await Unclaimed(result);
         return new Recorded(result, watch, req, owner, now, db, clock, gate.Settings);
     }

@@ -348,4 +348,124 @@ public sealed class ResultCacheTests(ApiFixture api)
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(firstFile)), attachment.GetProperty("sha256").GetString());
         Assert.Equal(first.GetProperty("checksum").GetString(), hit.GetProperty("checksum").GetString());
     }
+
+    static object Json(string filename, string to = To) =>
+        new { kind = "series", series = new { source = "a", metrics = new[] { "cpu" }, format = "json", filename, timeframe = new { from = From, to } } };
+
+    [Fact]
+    public async Task AFormatThatEmbedsTheRequest_HitsOnlyTheSameSpelling_WhileCsvHitsAcrossSpellings()
+    {
+        using var _ = new CacheOn(Cache);
+        var (owner, c) = await OwnerWithSourcesAsync();
+        var (first, firstFile) = await CompletedAsync(c, Json("a"));
+        using (var doc = JsonDocument.Parse(firstFile))
+            Assert.Equal("a", doc.RootElement.GetProperty("meta").GetProperty("request").GetProperty("filename").GetString());
+
+        // Another file name, or the same instant spelled with another offset: the JSON's metadata would show the
+        // first request's text, so they are computed, and each file shows its own request.
+        var (b, bFile) = await CompletedAsync(c, Json("b"));
+        Assert.False(IsHit(b));
+        using (var doc = JsonDocument.Parse(bFile))
+        {
+            Assert.Equal("b", doc.RootElement.GetProperty("meta").GetProperty("request").GetProperty("filename").GetString());
+            Assert.Equal(120, doc.RootElement.GetProperty("data").GetArrayLength());
+        }
+        var offset = await SubmitAsync(c, Json("a", to: "2026-03-01T12:00:00+01:00"));
+        Assert.False(IsHit(offset));
+        await IdleAsync(owner);
+
+        // The same spelling: a hit on the first, whose file is byte for byte what it would show.
+        var again = await SubmitAsync(c, Json("a"));
+        Assert.True(IsHit(again));
+        Assert.Equal(first.GetProperty("id").GetString(), again.GetProperty("cache").GetProperty("fromJob").GetString());
+        Assert.Equal(firstFile, await (await c.GetAsync($"/api/v1/exports/{again.GetProperty("id").GetString()}/download")).Content.ReadAsByteArrayAsync());
+
+        // CSV embeds no request: the same instants with another offset are the same file.
+        var (csv, _) = await CompletedAsync(c, Series());
+        var csvOffset = await SubmitAsync(c, Series(to: "2026-03-01T12:00:00+01:00"));
+        Assert.True(IsHit(csvOffset));
+        Assert.Equal(csv.GetProperty("id").GetString(), csvOffset.GetProperty("cache").GetProperty("fromJob").GetString());
+    }
+
+    /// <summary>The artifact store with a copy that always fails as S3 or a full disk would (everything else is the
+    /// real store's).</summary>
+    sealed class FailingCopyStore(Exports.Storage.IArtifactStore real) : Exports.Storage.IArtifactStore
+    {
+        public int Copies;
+        public string Name => real.Name;
+        public Task<Exports.Storage.IArtifactUpload> BeginAsync(string key, string mediaType, CancellationToken ct) => real.BeginAsync(key, mediaType, ct);
+        public Task<Exports.Storage.ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct) => real.OpenAsync(key, from, to, ct);
+        public Task DeleteAsync(string key, CancellationToken ct) => real.DeleteAsync(key, ct);
+        public Task<bool> CopyAsync(string from, string to, string mediaType, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Copies);
+            throw new IOException("No space left on device");
+        }
+    }
+
+    [Fact]
+    public async Task AStoreThatFailsTheCopy_LeavesAMiss_ThatIsComputed()
+    {
+        using var _ = new CacheOn(Cache);
+        var (owner, c) = await OwnerWithSourcesAsync();
+        var (first, firstFile) = await CompletedAsync(c, Series());
+        var store = new FailingCopyStore(api.Host.Services.GetRequiredService<Exports.Storage.IArtifactStore>());
+        var queue = ActivatorUtilities.CreateInstance<JobQueue>(api.Host.Services, (Exports.Storage.IArtifactStore)store);
+        var envelope = JsonSerializer.Deserialize<ExportEnvelope>(JsonSerializer.Serialize(Series()), JsonSerializerOptions.Web)!;
+
+        var (ok, refused) = await queue.SubmitAsync(owner, envelope, null, CancellationToken.None);
+        Assert.Null(refused);
+        Assert.Equal(1, store.Copies); // it was a hit until the copy failed
+        Assert.Null(ok!.Job.Cache);
+        Assert.Equal(JobStatus.Pending, ok.Job.Status);
+        var done = await JobTestKit.CompletedAsync(c, ok.Job.Id.ToString());
+        Assert.False(IsHit(done));
+        var file = await (await c.GetAsync($"/api/v1/exports/{ok.Job.Id}/download")).Content.ReadAsByteArrayAsync();
+        Assert.Equal(firstFile, file);
+        Assert.Equal(await PointsAsync(owner, "a"), Files.ReadCsv(Encoding.UTF8.GetString(file)).Count);
+        Assert.Equal(first.GetProperty("checksum").GetString(), done.GetProperty("checksum").GetString());
+    }
+
+    async Task<JsonElement> SubmitWithAsync(HttpClient c, object envelope, Action<System.Net.Http.Headers.CacheControlHeaderValue> cc)
+    {
+        var m = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports") { Content = JsonContent.Create(envelope) };
+        m.Headers.CacheControl = new();
+        cc(m.Headers.CacheControl);
+        var r = await c.SendAsync(m);
+        Assert.True(r.StatusCode == HttpStatusCode.Accepted, await r.Content.ReadAsStringAsync());
+        return await JobTestKit.CompletedAsync(c, (await r.JsonAsync()).GetProperty("id").GetString()!);
+    }
+
+    [Fact]
+    public async Task NoStore_IsNeitherAnsweredNorASource_NoCache_IsComputedButAnswersLaterRequests()
+    {
+        using var _ = new CacheOn(Cache);
+        var (owner, c) = await OwnerWithSourcesAsync();
+        var noStore = await SubmitWithAsync(c, Series(), h => h.NoStore = true);
+        Assert.False(IsHit(noStore));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1 AND cache_key IS NOT NULL", owner));
+        // Nothing answers the next identical export: the no-store one is not a source.
+        var plain = await CompletedAsync(c, Series());
+        Assert.False(IsHit(plain.Job));
+        // And a no-store request is not answered from the plain one, which is.
+        Assert.False(IsHit(await SubmitWithAsync(c, Series(), h => h.NoStore = true)));
+        var streamed = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports/series")
+        {
+            Content = JsonContent.Create(new { source = "a", metrics = new[] { "cpu" }, timeframe = new { from = From, to = To } }),
+        };
+        streamed.Headers.CacheControl = new() { NoStore = true };
+        var s = await c.SendAsync(streamed);
+        Assert.Equal(HttpStatusCode.OK, s.StatusCode);
+        Assert.False(s.Headers.Contains("Export-Cache"));
+        Assert.Equal(plain.File, await s.Content.ReadAsByteArrayAsync());
+        Assert.Equal(plain.Job.GetProperty("id").GetString(), (await SubmitAsync(c, Series())).GetProperty("cache").GetProperty("fromJob").GetString());
+
+        // no-cache: computed, and the newest source from then on.
+        await IdleAsync(owner);
+        var noCache = await SubmitWithAsync(c, Series(), h => h.NoCache = true);
+        Assert.False(IsHit(noCache));
+        var next = await SubmitAsync(c, Series());
+        Assert.True(IsHit(next));
+        Assert.Equal(noCache.GetProperty("id").GetString(), next.GetProperty("cache").GetProperty("fromJob").GetString());
+    }
 }

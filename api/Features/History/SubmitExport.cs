@@ -32,8 +32,9 @@ public sealed class SubmitExport(JobQueue queue, ExportGate gate) : Endpoint<Exp
         using var lease = gate.TryOwner(owner, SyncKind.Submit);
         if (lease is null) return gate.OwnerRefused(SyncKind.Submit, HttpContext);
         var key = HttpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        // Cache-Control: no-cache computes the export afresh even when the result cache holds it.
-        var (ok, refused) = await queue.SubmitAsync(owner, body, key, ct, useCache: !ResultCache.OptedOut(HttpContext.Request.Headers.CacheControl));
+        // Cache-Control: no-cache computes the export afresh even when the result cache holds it; no-store also keeps
+        // its file from answering later requests.
+        var (ok, refused) = await queue.SubmitAsync(owner, body, key, ct, use: ResultCache.Use(HttpContext.Request.Headers.CacheControl));
         if (refused is not null) return JobResults.Refused(refused, HttpContext);
         if (ok!.Replayed) HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
         return JobResults.Accepted(ok.Job);
