@@ -389,12 +389,16 @@ public sealed class ResultCacheTests(ApiFixture api)
 
     /// <summary>The artifact store with a copy that always fails as S3 or a full disk would (everything else is the
     /// real store's).</summary>
-    sealed class FailingCopyStore(Exports.Storage.IArtifactStore real) : Exports.Storage.IArtifactStore
+    sealed class FailingCopyStore(Exports.Storage.IArtifactStore real, bool failOpen = false) : Exports.Storage.IArtifactStore
     {
-        public int Copies;
+        public int Copies, Opens;
         public string Name => real.Name;
         public Task<Exports.Storage.IArtifactUpload> BeginAsync(string key, string mediaType, CancellationToken ct) => real.BeginAsync(key, mediaType, ct);
-        public Task<Exports.Storage.ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct) => real.OpenAsync(key, from, to, ct);
+        public Task<Exports.Storage.ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Opens);
+            return failOpen ? throw new IOException("Access Denied (403)") : real.OpenAsync(key, from, to, ct);
+        }
         public Task DeleteAsync(string key, CancellationToken ct) => real.DeleteAsync(key, ct);
         public Task<bool> CopyAsync(string from, string to, string mediaType, CancellationToken ct)
         {
@@ -424,6 +428,28 @@ public sealed class ResultCacheTests(ApiFixture api)
         Assert.Equal(firstFile, file);
         Assert.Equal(await PointsAsync(owner, "a"), Files.ReadCsv(Encoding.UTF8.GetString(file)).Count);
         Assert.Equal(first.GetProperty("checksum").GetString(), done.GetProperty("checksum").GetString());
+    }
+
+    [Fact]
+    public async Task AStoreThatFailsToOpenTheCachedFile_LeavesAStreamedMiss()
+    {
+        using var _ = new CacheOn(Cache);
+        var (owner, c) = await OwnerWithSourcesAsync();
+        var (first, _) = await CompletedAsync(c, Series());
+        var services = api.Host.Services;
+        var req = JsonSerializer.Deserialize<ExportEnvelope>(JsonSerializer.Serialize(Series()), JsonSerializerOptions.Web)!.Series!;
+        var (_, _, _, key) = await Cache.PrepareAsync(services.GetRequiredService<Exports.Series.SeriesExports>(), owner, req, CancellationToken.None);
+        Assert.NotNull(key);
+        // The real store opens it: a hit on the first export.
+        var opened = await Cache.OpenAsync(owner, key, CancellationToken.None);
+        Assert.Equal(first.GetProperty("id").GetGuid(), opened!.Value.Source.Id);
+        await opened.Value.File.DisposeAsync();
+        // A store that refuses to open it: a miss (the streamed route then computes the export), not a failure.
+        var store = new FailingCopyStore(services.GetRequiredService<Exports.Storage.IArtifactStore>(), failOpen: true);
+        var failing = ActivatorUtilities.CreateInstance<ResultCache>(services, (Exports.Storage.IArtifactStore)store);
+        failing.Enabled = true;
+        Assert.Null(await failing.OpenAsync(owner, key, CancellationToken.None));
+        Assert.Equal(1, store.Opens);
     }
 
     async Task<JsonElement> SubmitWithAsync(HttpClient c, object envelope, Action<System.Net.Http.Headers.CacheControlHeaderValue> cc)
