@@ -30,7 +30,8 @@ export async function run({ conn, key, req, dataDir }) {
   const a = await start();
   const b = await start();
   try {
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+    // The uninterrupted peer repeats the killed export: Cache-Control: no-cache keeps it computed, not a cache hit.
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'cache-control': 'no-cache' };
     const get = async (base, id) => {
       const r = await fetch(`${base}/api/v1/exports/${id}`, { headers });
       if (!r.ok) throw new Error(`GET job ${id}: ${r.status} ${await r.text()}`);

@@ -1,5 +1,6 @@
 // Benchmark: streamed CSV exports through HTTP against PostgreSQL's own COPY of the same rows; Parquet over HTTP
-// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs); the
+// against CSV over HTTP; background jobs and failover after SIGKILL (bench/jobs.mjs, bench/failover.mjs); the result
+// cache (bench/cache.mjs, full run only); the Parquet writer against DuckDB and the Excel writer against exceljs (bench/formats.mjs); the
 // dashboard drawn by our painters through SkiaSharp against Cairo (bench/skia.mjs, skipped with a message if bench/skia does not build).
 // Every figure is a ratio against its peer measured here, now; results go to bench/results.md (quoted by the README).
 //   node bench/run.mjs            (npm run bench)
@@ -135,6 +136,7 @@ try {
   }
   const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
   const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
+  const cache = await import('./cache.mjs').then((m) => m.run({ base, key, req }));
   api.kill('SIGTERM');
   const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
 
@@ -158,6 +160,8 @@ try {
     ...parquetE2e.map((r) => `| ${r.codec} | ${(r.parquetMs / 1000).toFixed(2)} s | ${(r.csvMs / 1000).toFixed(2)} s | **${r.ratio.toFixed(2)}x** | ${mb(r.parquetMB)} | ${mb(r.csvMB)} | ${mb(r.growthMB)} |`),
     '',
     ...jobs,
+    '',
+    ...cache,
     '',
     ...latency,
     '',

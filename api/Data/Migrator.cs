@@ -49,6 +49,7 @@ public static class Migrator
         Migrations.JobApproximation.Step,
         Migrations.DirectDownloads.Step,
         Migrations.LeasesAndClusters.Step,
+        Migrations.ResultCache.Step,
     ];
 
     public static Task<IReadOnlyList<string>> RunAsync(NpgsqlDataSource db, ILogger log, CancellationToken ct) => RunAsync(db, All, log, ct);

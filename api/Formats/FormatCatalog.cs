@@ -39,6 +39,9 @@ public sealed class FormatSpec<TOptions>(
     public Func<TOptions, string, string> MediaTypeFor { get; init; } = (_, media) => media;
     /// <summary>Whether the writer wants each series' rows together instead of time order.</summary>
     public Func<TOptions, bool> SeriesMajor { get; init; } = _ => false;
+    /// <summary>Whether the file embeds the request as it was spelled (metadata): true unless the format says it
+    /// does not, so the result cache never serves one request's text for another's.</summary>
+    public Func<TOptions, bool> EmbedsRequest { get; init; } = _ => true;
 
     public TOptions ParseOptions(JsonElement? options, Errors errors) => parse(options, errors);
     public IRowWriter Create(ExportSchema schema, Stream output, TOptions options) => create(schema, output, options);
@@ -61,6 +64,9 @@ public abstract class ExportFormat
     public abstract string MediaType { get; }
     /// <summary>Whether rows should come series by series (nested JSON) rather than in time order.</summary>
     public abstract bool SeriesMajor { get; }
+    /// <summary>Whether the file holds the request as it was spelled (JSON metadata, Parquet key-value metadata, the
+    /// workbook's metadata sheet, the PDF's request).</summary>
+    public abstract bool EmbedsRequest { get; }
 }
 
 public sealed class ExportFormat<TOptions>(FormatSpec<TOptions> spec, TOptions options) : ExportFormat where TOptions : notnull
@@ -72,6 +78,7 @@ public sealed class ExportFormat<TOptions>(FormatSpec<TOptions> spec, TOptions o
     public override (string Extension, string MediaType)? Packaging => spec.Packaging(options);
     public override string MediaType => spec.MediaTypeFor(options, spec.MediaType);
     public override bool SeriesMajor => spec.SeriesMajor(options);
+    public override bool EmbedsRequest => spec.EmbedsRequest(options);
 }
 
 public static class FormatCatalog
@@ -85,19 +92,19 @@ public static class FormatCatalog
 
     public static readonly FormatSpec<CsvOptions> Csv = new("csv", ".csv", "text/csv; charset=utf-8", "Spreadsheets and most tools",
         (o, e) => CsvOptions.Parse(o, tsv: false, e), (s, st, o) => new CsvRowWriter(s, st, o))
-    { Validate = (o, s, e) => o.Validate(s, e), MediaTypeFor = CsvMediaType };
+    { Validate = (o, s, e) => o.Validate(s, e), MediaTypeFor = CsvMediaType, EmbedsRequest = _ => false };
 
     public static readonly FormatSpec<CsvOptions> Tsv = new("tsv", ".tsv", "text/tab-separated-values; charset=utf-8", "Pasting into spreadsheets; text with commas",
         (o, e) => CsvOptions.Parse(o, tsv: true, e), (s, st, o) => new CsvRowWriter(s, st, o))
-    { Validate = (o, s, e) => o.Validate(s, e), MediaTypeFor = CsvMediaType };
+    { Validate = (o, s, e) => o.Validate(s, e), MediaTypeFor = CsvMediaType, EmbedsRequest = _ => false };
 
     public static readonly FormatSpec<JsonOptions> Json = new("json", ".json", "application/json; charset=utf-8", "APIs and scripts; nested series",
         (o, e) => JsonOptions.Parse(o, lines: false, e), (s, st, o) => new JsonRowWriter(s, st, o, lines: false))
-    { Validate = (o, s, e) => o.Validate(s, e), SeriesMajor = o => o.Style == "nested" };
+    { Validate = (o, s, e) => o.Validate(s, e), SeriesMajor = o => o.Style == "nested", EmbedsRequest = o => o.Metadata };
 
     public static readonly FormatSpec<JsonOptions> JsonLines = new("jsonl", ".jsonl", "application/x-ndjson", "Large exports into data pipelines",
         (o, e) => JsonOptions.Parse(o, lines: true, e), (s, st, o) => new JsonRowWriter(s, st, o, lines: true))
-    { Validate = (o, s, e) => o.Validate(s, e) };
+    { Validate = (o, s, e) => o.Validate(s, e), EmbedsRequest = o => o.Metadata };
 
     public static readonly FormatSpec<ParquetOptions> Parquet = new("parquet", ".parquet", "application/vnd.apache.parquet", "Analytics: DuckDB, Spark, pandas; smallest files",
         ParquetOptions.Parse, (s, st, o) => new ParquetRowWriter(s, st, o))
@@ -108,13 +115,16 @@ public static class FormatCatalog
     { Validate = (o, s, e) => o.Validate(s, e) };
 
     public static readonly FormatSpec<TableOptions> Markdown = new("markdown", ".md", "text/markdown; charset=utf-8", "Pasting a small table into docs, tickets or chat",
-        (o, e) => TableOptions.Parse(o, TableStyle.Markdown, e), (s, st, o) => new TableRowWriter(s, st, o, html: false));
+        (o, e) => TableOptions.Parse(o, TableStyle.Markdown, e), (s, st, o) => new TableRowWriter(s, st, o, html: false))
+    { EmbedsRequest = _ => false };
 
     public static readonly FormatSpec<TableOptions> Html = new("html", ".html", "text/html; charset=utf-8", "A small table to open in a browser or paste into e-mail",
-        (o, e) => TableOptions.Parse(o, TableStyle.Html, e), (s, st, o) => new TableRowWriter(s, st, o, html: true));
+        (o, e) => TableOptions.Parse(o, TableStyle.Html, e), (s, st, o) => new TableRowWriter(s, st, o, html: true))
+    { EmbedsRequest = _ => false };
 
     public static readonly FormatSpec<TableOptions> Text = new("txt", ".txt", "text/plain; charset=utf-8", "Reading in a terminal or in the body of a plain-text e-mail",
-        (o, e) => TableOptions.Parse(o, TableStyle.Text, e), (s, st, o) => new TextTableWriter(s, st, o));
+        (o, e) => TableOptions.Parse(o, TableStyle.Text, e), (s, st, o) => new TextTableWriter(s, st, o))
+    { EmbedsRequest = _ => false };
 
     public static readonly FormatSpec<PdfReportOptions> Pdf = new("pdf", ".pdf", "application/pdf", "A printable report: the request, then the table on numbered pages",
         PdfReportOptions.Parse, (s, st, o) => new PdfReportWriter(s, st, o));

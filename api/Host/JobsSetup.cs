@@ -18,6 +18,7 @@ public static class JobsSetup
             : new LocalArtifactStore(j.LocalDir));
         s.AddSingleton(_ => new DownloadLinks(Path.Combine(settings.DataDir, "keys")));
         s.AddSingleton<JobRecords>();
+        s.AddSingleton<ResultCache>();
         s.AddSingleton<JobRunner>();
         s.AddSingleton<Exports.Delivery.Destinations>();
         s.AddSingleton<IDeliveryTargets>(sp => sp.GetRequiredService<Exports.Delivery.Destinations>());

@@ -243,6 +243,10 @@ public sealed record JobSettings
     public int QuotaPerHour { get; init; } = 120;
     public long QuotaStoredBytes { get; init; } = 20L * 1024 * 1024 * 1024;
     public long MaxArtifactBytes { get; init; } = 5L * 1024 * 1024 * 1024;
+    /// <summary>The result cache (Jobs/ResultCache): an identical series export of the same owner, over data unchanged
+    /// since, within <see cref="CacheTtl"/> of the earlier one's completion, is answered from that export's file.</summary>
+    public bool Cache { get; init; } = true;
+    public TimeSpan CacheTtl { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>The shortest gap a schedule may leave between two fire times (cron or frequency).</summary>
     public TimeSpan ScheduleMinInterval { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>local (files under LocalDir) or s3.</summary>
@@ -282,6 +286,8 @@ public sealed record JobSettings
             QuotaPerHour = ExportsSettings.Int("EXPORTS_QUOTA_PER_HOUR", get("EXPORTS_QUOTA_PER_HOUR"), 120, 1, 1_000_000),
             QuotaStoredBytes = ExportsSettings.Long("EXPORTS_QUOTA_STORED_BYTES", get("EXPORTS_QUOTA_STORED_BYTES"), 20L * 1024 * 1024 * 1024, 1, long.MaxValue),
             MaxArtifactBytes = ExportsSettings.Long("EXPORTS_MAX_ARTIFACT_BYTES", get("EXPORTS_MAX_ARTIFACT_BYTES"), 5L * 1024 * 1024 * 1024, 1, long.MaxValue),
+            Cache = ExportsSettings.Bool("EXPORTS_CACHE", get("EXPORTS_CACHE"), true),
+            CacheTtl = TimeSpan.FromMinutes(ExportsSettings.Int("EXPORTS_CACHE_TTL_MINUTES", get("EXPORTS_CACHE_TTL_MINUTES"), 10, 1, 7 * 24 * 60)),
             ScheduleMinInterval = TimeSpan.FromSeconds(ExportsSettings.Int("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", get("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS"), 60, 1, 86_400)),
             Storage = (get("EXPORTS_STORAGE") ?? "local").Trim().ToLowerInvariant(),
             LocalDir = get("EXPORTS_STORAGE_DIR") is { Length: > 0 } d ? Path.GetFullPath(Path.Combine(ExportsSettings.Root, d)) : Path.Combine(dataDir, "exports"),

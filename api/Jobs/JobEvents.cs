@@ -18,7 +18,8 @@ public sealed record JobStarted(DateTimeOffset At, int Attempt, string Node, str
 /// <summary>An attempt failed with a transient error; the next one follows after a back-off.</summary>
 public sealed record JobRetrying(DateTimeOffset At, int Attempt, string Node, string Error);
 
-public sealed record JobCompleted(DateTimeOffset At, string Node, long Rows, long Bytes, string Checksum);
+/// <param name="FromCache">The export whose file answered this one (the result cache); null when computed.</param>
+public sealed record JobCompleted(DateTimeOffset At, string Node, long Rows, long Bytes, string Checksum, Guid? FromCache = null);
 
 /// <param name="Node">The run that failed it; null when no node ran it (a pending job that could not start).</param>
 public sealed record JobFailed(DateTimeOffset At, string? Node, string? Error);

@@ -24,54 +24,82 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 /// recorded. Cancel and delete are their endpoints' own (History).</summary>
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, IServiceScopeFactory scopes, IWolverineRuntime runtime, IArtifactStore store,
-    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null)
+    ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null,
+    ResultCache? cache = null)
 {
     public const string Group = "exports";
     QuotaPolicy Quotas => QuotaPolicy.From(settings.Jobs);
 
     /// <param name="recorded">Runs inside the transaction that records a new job (not a replay), so whatever it
     /// writes (a schedule's run row) commits with the job or not at all.</param>
+    /// <param name="use">What the result cache may do with this export (<c>Cache-Control</c>: <c>no-cache</c> computes
+    /// it afresh even when the cache holds it; <c>no-store</c> also keeps it from answering later requests).</param>
     public async Task<(Submitted? Ok, Refusal? Refused)> SubmitAsync(Guid owner, ExportEnvelope envelope, string? idempotencyKey, CancellationToken ct,
-        Func<NpgsqlConnection, JobRecord, CancellationToken, Task>? recorded = null)
+        Func<NpgsqlConnection, JobRecord, CancellationToken, Task>? recorded = null, CacheUse use = CacheUse.ReadAndStore)
     {
         if (idempotencyKey is { } ik && (ik.Length is 0 or > 200 || ik.Any(char.IsControl)))
             return (null, new Refusal(400, "The request is not valid", null,
                 new() { ["Idempotency-Key"] = ["The Idempotency-Key header must have 1 to 200 printable characters."] }));
-        var (planned, refusal) = await PlanAsync(owner, envelope, ct);
+        var (planned, refusal) = await PlanAsync(owner, envelope, ct, use);
         if (planned is null) return (null, refusal);
-        var job = planned with { IdempotencyKey = idempotencyKey };
+        var job = planned with { IdempotencyKey = idempotencyKey, CacheNoStore = use == CacheUse.None };
         var id = job.Id;
         var now = job.CreatedAt;
 
+        // A cache hit: the job gets its own link (or copy) of the earlier export's file before it is recorded
+        // completed, and before the owner's lock and the transaction (the target is this job's own key, so nothing
+        // else writes it; a slow fallback copy holds neither). If that file went meanwhile (deleted, expired) or the
+        // store fails (S3 403, a full disk), the job is computed afresh instead. The link is deleted again unless the
+        // job that names it commits.
+        var hit = job.Cache?.Source;
+        var linked = hit is not null && await LinkAsync(hit, job, ct);
+        if (!linked) job = job with { Cache = null };
+        var committed = false;
         await using var scope = scopes.CreateAsyncScope();
         var bus = (MessageContext)scope.ServiceProvider.GetRequiredService<IMessageContext>();
-        await using (var conn = await db.OpenConnectionAsync(ct))
-        await using (var tx = await conn.BeginTransactionAsync(ct))
+        try
         {
-            await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", conn, tx))
+            await using (var conn = await db.OpenConnectionAsync(ct))
+            await using (var tx = await conn.BeginTransactionAsync(ct))
             {
-                lockCmd.Parameters.Add(new NpgsqlParameter { Value = "exports:" + owner });
-                await lockCmd.ExecuteNonQueryAsync(ct);
+                await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", conn, tx))
+                {
+                    lockCmd.Parameters.Add(new NpgsqlParameter { Value = "exports:" + owner });
+                    await lockCmd.ExecuteNonQueryAsync(ct);
+                }
+                if (idempotencyKey is not null && await records.FindByIdempotencyKeyAsync(conn, owner, idempotencyKey, ct) is { } existing)
+                {
+                    await tx.CommitAsync(ct);
+                    return existing.RequestHash == job.RequestHash || JobPlanner.SameRequest(existing.Request, job.Request, job.RequestHash)
+                        ? (new Submitted(existing, Replayed: true), null)
+                        : (null, new Refusal(422, "Idempotency-Key already used for a different request",
+                            "Send a new key for a new export; repeat a key only to repeat the same request."));
+                }
+                if (Quotas.Check(await QuotaLedger.ReadAsync(conn, owner, now, ct), now) is { } refused) return (null, refused);
+                await JobRecords.InsertAsync(conn, job, ct);
+                await JobRecords.LedgerAsync(conn, job, ct);
+                // The job's stream begins in the same transaction: a submission that rolls back leaves no stream either.
+                await records.AppendAsync(tx, id, ct, new JobQueued(now, owner, job.Kind, job.Format));
+                if (linked)
+                {
+                    await JobRecords.CompleteFromCacheAsync(conn, job, hit!, JobRunner.Node, now, now + settings.Jobs.Retention, ct);
+                    await records.AppendAsync(tx, id, ct, new JobCompleted(now, JobRunner.Node, hit!.Rows, hit.Bytes, hit.Checksum, hit.Id));
+                }
+                await bus.EnlistInOutboxAsync(new DatabaseEnvelopeTransaction((IMessageDatabase)runtime.Storage, tx));
+                // A hit has nothing to run; its message only hands it to its deliveries (a completed job's message does that).
+                if (!linked || envelope.Delivery?.Destinations is { Count: > 0 }) await bus.PublishAsync(new RunExport(id));
+                if (recorded is not null) await recorded(conn, job, ct);
+                // From here the client's disconnect must not stop the commit halfway: the job and its message commit together.
+                await tx.CommitAsync(CancellationToken.None);
+                committed = true;
             }
-            if (idempotencyKey is not null && await records.FindByIdempotencyKeyAsync(conn, owner, idempotencyKey, ct) is { } existing)
-            {
-                await tx.CommitAsync(ct);
-                return existing.RequestHash == job.RequestHash || JobPlanner.SameRequest(existing.Request, job.Request, job.RequestHash)
-                    ? (new Submitted(existing, Replayed: true), null)
-                    : (null, new Refusal(422, "Idempotency-Key already used for a different request",
-                        "Send a new key for a new export; repeat a key only to repeat the same request."));
-            }
-            if (Quotas.Check(await QuotaLedger.ReadAsync(conn, owner, now, ct), now) is { } refused) return (null, refused);
-            await JobRecords.InsertAsync(conn, job, ct);
-            await JobRecords.LedgerAsync(conn, job, ct);
-            // The job's stream begins in the same transaction: a submission that rolls back leaves no stream either.
-            await records.AppendAsync(tx, id, ct, new JobQueued(now, owner, job.Kind, job.Format));
-            await bus.EnlistInOutboxAsync(new DatabaseEnvelopeTransaction((IMessageDatabase)runtime.Storage, tx));
-            await bus.PublishAsync(new RunExport(id));
-            if (recorded is not null) await recorded(conn, job, ct);
-            // From here the client's disconnect must not stop the commit halfway: the job and its message commit together.
-            await tx.CommitAsync(CancellationToken.None);
         }
+        finally
+        {
+            // Not recorded (a replay, a quota refusal, a failure): the link belongs to no job.
+            if (linked && !committed) await store.DeleteAsync(job.StorageKey, CancellationToken.None);
+        }
+        if (linked) job = await records.GetAsync(id, CancellationToken.None) ?? job;
         // Sends the committed message to the queue now; if this node dies first, Wolverine's outbox recovery sends it.
         // The job is committed: whatever happens now, the client is told so (outbox recovery sends an unsent message).
         try { await bus.FlushOutgoingMessagesAsync(); }
@@ -81,7 +109,8 @@ public sealed class JobQueue(
 
     /// <summary>Validates an envelope as the synchronous endpoints would and makes the pending record (file name,
     /// media type, storage key, estimate), without storing or scheduling it.</summary>
-    public async Task<(JobRecord? Job, Refusal? Refused)> PlanAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct)
+    /// <param name="use">Whether the result cache may answer it (<see cref="CacheUse.ReadAndStore"/> only).</param>
+    public async Task<(JobRecord? Job, Refusal? Refused)> PlanAsync(Guid owner, ExportEnvelope envelope, CancellationToken ct, CacheUse use = CacheUse.ReadAndStore)
     {
         // Validating and sizing runs queries: they take a planning place like the synchronous exports, so a burst of
         // submissions queues here instead of draining the pool.
@@ -102,10 +131,20 @@ public sealed class JobQueue(
         var max = settings.Jobs.MaxArtifactBytes;
         if (e.Kind != "series") return JobPlanner.Layout(slot, e, settings.Layouts, max);
 
-        var (outcome, prepared, errs) = await series.PrepareAsync(owner, e.Series!, ct);
+        var (outcome, prepared, errs, key) = cache is null || use != CacheUse.ReadAndStore || !cache.Enabled
+            ? Keyless(await series.PrepareAsync(owner, e.Series!, ct))
+            : await cache.PrepareAsync(series, owner, e.Series!, ct);
         if (outcome == PrepareOutcome.SourceNotFound)
             return (null, new Refusal(404, "Not found", $"No source named '{e.Series!.Source}'."));
         if (outcome == PrepareOutcome.Invalid) return (null, JobPlanner.Invalid(errs, "series."));
+        if (cache is not null && await cache.FindAsync(owner, key, store.Name, ct) is { } hit)
+        {
+            // Answered from the cache: the figures are the source export's, exact (no estimate is run).
+            var q = prepared!;
+            var (job, refused) = JobPlanner.Series(slot, e, new SeriesFacts(q.Format.Name, q.Plan.Source.Name, q.FileName, q.MediaType, hit.Rows, hit.Bytes,
+                q.Plan.Tier, q.Plan.Approximate, q.Plan.Approximation), max);
+            return (job is null ? null : job with { Cache = new JobCache(true, hit.Id) { Source = hit } }, refused);
+        }
         long rows, bytes;
         try { (rows, bytes) = await series.EstimateAsync(prepared!, ct); }
         catch (Exports.Formats.ExportDataException x)
@@ -116,6 +155,22 @@ public sealed class JobQueue(
         return JobPlanner.Series(slot, e, new SeriesFacts(p.Format.Name, p.Plan.Source.Name, p.FileName, p.MediaType, rows, bytes,
             p.Plan.Tier, p.Plan.Approximate, p.Plan.Approximation), max);
     }
+
+    /// <summary>Links or copies the cache source's file to <paramref name="job"/>'s key; false when the source is gone or
+    /// the store fails (logged: the job is computed instead). A cancelled request stays cancelled.</summary>
+    async Task<bool> LinkAsync(CacheSource hit, JobRecord job, CancellationToken ct)
+    {
+        try { return await store.CopyAsync(hit.StorageKey, job.StorageKey, job.MediaType, ct); }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning(e, "Result cache: the file of export {Source} could not be copied for job {Job}; it is computed instead", hit.Id, job.Id);
+            try { await store.DeleteAsync(job.StorageKey, CancellationToken.None); }
+            catch (Exception d) { log.LogWarning(d, "Result cache: a partial copy for job {Job} could not be deleted", job.Id); }
+            return false;
+        }
+    }
+
+    static (PrepareOutcome, PreparedExport?, Errors, string?) Keyless((PrepareOutcome, PreparedExport?, Errors) p) => (p.Item1, p.Item2, p.Item3, null);
 
     /// <summary>The hourly quota alone (EXPORTS_QUOTA_PER_HOUR), for direct downloads: they count in the same ledger
     /// (a line each when it starts) but hold no queue place and store nothing, so the other quotas do not apply.</summary>

@@ -60,6 +60,11 @@ public sealed record JobRecord
     public DateTimeOffset? LastDownloadedAt { get; init; }
     /// <summary>A direct download: streamed to the client as it was produced, recorded when it ran; no file is kept.</summary>
     public bool Direct { get; init; }
+    /// <summary>Answered by the result cache from an earlier export's file (<c>{hit: true, fromJob}</c>); null when
+    /// computed afresh.</summary>
+    public JobCache? Cache { get; init; }
+    /// <summary>Asked never to become a result cache source (<c>Cache-Control: no-store</c>); not shown.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool CacheNoStore { get; init; }
     /// <summary>Milliseconds from start to the final state.</summary>
     public long? DurationMs => StartedAt is { } s && CompletedAt is { } c ? (long)(c - s).TotalMilliseconds : null;
 }
@@ -78,7 +83,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         id, owner_id, kind, format, source, title, status, phase, request::text, file_name, media_type, storage,
         storage_key, request_hash, estimated_rows, estimated_bytes, rows_written, bytes_written, size_bytes, row_count,
         checksum, tier, error, cancel_requested, cancelled_by, idempotency_key, attempts, node, created_at, updated_at,
-        started_at, completed_at, expires_at, download_count, last_downloaded_at, approximate, approximation, direct
+        started_at, completed_at, expires_at, download_count, last_downloaded_at, approximate, approximation, direct, cache_hit_of
         """;
 
     static JobRecord Read(NpgsqlDataReader r)
@@ -100,6 +105,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             UpdatedAt = r.GetFieldValue<DateTimeOffset>(29), StartedAt = N<DateTimeOffset?>(30), CompletedAt = N<DateTimeOffset?>(31),
             ExpiresAt = N<DateTimeOffset?>(32), DownloadCount = r.GetInt32(33), LastDownloadedAt = N<DateTimeOffset?>(34),
             Approximate = N<string[]>(35), Approximation = N<string>(36), Direct = r.GetBoolean(37),
+            Cache = r.IsDBNull(38) ? null : new JobCache(true, r.GetGuid(38)),
             Percent = status == JobStatus.Completed ? 100
                 : estimated is > 0 ? (int)Math.Min(99, bytes * 100 / estimated.Value) : null,
         };
@@ -207,8 +213,8 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
                 file_name, media_type, storage, storage_key, estimated_rows, estimated_bytes, tier, idempotency_key,
-                created_at, updated_at, approximate, approximation)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)
+                created_at, updated_at, approximate, approximation, cache_no_store)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
             """, conn);
         foreach (var v in new object?[] { j.Id, j.OwnerId, j.Kind, j.Format, j.Source, j.Title, j.Status, j.Phase })
             cmd.Parameters.Add(P(v));
@@ -217,6 +223,20 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             cmd.Parameters.Add(P(v));
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)j.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(P(j.Approximation));
+        cmd.Parameters.Add(P(j.CacheNoStore));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Completes a job answered by the result cache, in the transaction that recorded it: its figures are
+    /// the source export's (rows, size, checksum), its file its own link or copy of that export's.</summary>
+    public static async Task CompleteFromCacheAsync(NpgsqlConnection conn, JobRecord j, CacheSource from, string node, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            UPDATE export_jobs SET status = 'completed', phase = 'done', node = $2, started_at = $3, completed_at = $3, updated_at = $3,
+                expires_at = $4, rows_written = $5, row_count = $5, bytes_written = $6, size_bytes = $6, checksum = $7, cache_hit_of = $8
+            WHERE id = $1
+            """, conn);
+        foreach (var v in new object[] { j.Id, node, now, expires, from.Rows, from.Bytes, from.Checksum, from.Id }) cmd.Parameters.Add(P(v));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -368,8 +388,16 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         return await cmd.ExecuteScalarAsync(ct) is bool cancel ? cancel : null;
     }
 
-    public async Task<bool> CompleteAsync(Guid id, string node, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct) =>
-        await TransitionInOneAsync(id, CompleteSql, new JobCompleted(now, node, rows, size, checksum), null, _ => "", ct, id, rows, size, checksum, now, expires, node) is not null;
+    /// <param name="cacheKey">The result cache's key of the export this run computed (it becomes a cache source in the
+    /// same statement that completes it); null for one that is not cached.</param>
+    public async Task<bool> CompleteAsync(Guid id, string node, long rows, long size, string checksum, DateTimeOffset now, DateTimeOffset expires, CancellationToken ct,
+        string? cacheKey = null) =>
+        await TransitionInOneAsync(id, cacheKey is null ? CompleteSql : CompleteKeyedSql, new JobCompleted(now, node, rows, size, checksum), null, _ => "", ct,
+            cacheKey is null ? [id, rows, size, checksum, now, expires, node] : [id, rows, size, checksum, now, expires, node, cacheKey]) is not null;
+
+    /// <summary><see cref="CompleteSql"/> that also records the cache key ($8), unless the job asked never to be a
+    /// source (<c>no-store</c>).</summary>
+    internal static readonly string CompleteKeyedSql = CompleteSql.Replace("expires_at = $6", "expires_at = $6, cache_key = CASE WHEN cache_no_store THEN NULL ELSE $8 END");
 
     /// <param name="node">The run that finishes it, which must still own it; null for a job no node runs (a pending one).</param>
     public async Task<bool> FinishAsync(Guid id, string status, string? error, DateTimeOffset now, CancellationToken ct, string? node = null)

@@ -23,7 +23,7 @@ public interface IJobCompletion
 
 public sealed class JobRunner(
     JobRecords records, SeriesExports series, LayoutExports layouts, IArtifactStore store, ExportsSettings settings,
-    TimeProvider clock, ILogger<JobRunner> log, IEnumerable<IJobCompletion>? completions = null)
+    TimeProvider clock, ILogger<JobRunner> log, IEnumerable<IJobCompletion>? completions = null, ResultCache? cache = null)
 {
     /// <summary>This process's name on job records. Host name and process id say where to look; the random part keeps
     /// two containers that share a host name and a PID 1 apart, and a restarted process from its earlier self.</summary>
@@ -118,6 +118,7 @@ public sealed class JobRunner(
         var counter = (CountingStream?)null;
         long rows = 0;
         var phase = "querying";
+        string? cacheKey = null;
         var userCancelled = false;
         var lost = false;
 
@@ -146,7 +147,11 @@ public sealed class JobRunner(
             if (job.Kind == "series")
             {
                 var env = job.Request.Deserialize<ExportEnvelope>(JsonSerializerOptions.Web)!;
-                var (outcome, prepared, errors) = await series.PrepareAsync(job.OwnerId, env.Series!, ct);
+                // With the source's data version read first: the key this run's file answers later requests with.
+                var (outcome, prepared, errors, key) = cache is null
+                    ? await WithoutKey(series.PrepareAsync(job.OwnerId, env.Series!, ct))
+                    : await cache.PrepareAsync(series, job.OwnerId, env.Series!, ct);
+                cacheKey = key;
                 if (outcome != PrepareOutcome.Ok)
                     return (outcome == PrepareOutcome.SourceNotFound
                         ? $"The source '{env.Series!.Source}' no longer exists."
@@ -184,7 +189,7 @@ public sealed class JobRunner(
             cancel.Cancel(); // stop the progress loop before the final write
             await progressLoop;
             var now = clock.GetUtcNow();
-            if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None))
+            if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None, cacheKey))
             {
                 // Taken over by another run (this node was taken for dead) or completed by it: that run's file is the
                 // one the record describes, or will be; keep it. Otherwise (cancelled, deleted, failed) nothing
@@ -232,6 +237,13 @@ public sealed class JobRunner(
             await cancel.CancelAsync();
             await progressLoop;
         }
+    }
+
+    static async Task<(PrepareOutcome, PreparedExport?, Exports.Shared.Errors, string?)> WithoutKey(
+        Task<(PrepareOutcome Outcome, PreparedExport? Export, Exports.Shared.Errors Errors)> prepare)
+    {
+        var (o, p, e) = await prepare;
+        return (o, p, e, null);
     }
 
     static string Describe(Exception e) => e switch

@@ -90,6 +90,7 @@ public sealed class PointsStage(NpgsqlDataSource db) : CopyStage(db)
         const string touched = "(SELECT DISTINCT i.series_id, date_trunc('{0}', p.ts, 'UTC') AS b FROM tmp_points p JOIN tmp_ids i ON i.sidx = p.sidx)";
         await Staging.Exec(conn, SeriesStore.RollupSql("rollup_hourly", "hour", string.Format(touched, "hour")), ct);
         await Staging.Exec(conn, SeriesStore.RollupSql("rollup_daily", "day", string.Format(touched, "day")), ct);
+        await Staging.Exec(conn, Staging.BumpDataVersion, ct, sourceId);
         await CommitTransactionAsync(ct);
         return Count;
     }
@@ -124,6 +125,7 @@ public sealed class RecordsStage(NpgsqlDataSource db) : CopyStage(db)
             ON CONFLICT (source_id, key) DO UPDATE SET ts = excluded.ts, data = excluded.data
             """, ct, sourceId);
         if (inTransaction is not null) await inTransaction(conn);
+        await Staging.Exec(conn, Staging.BumpDataVersion, ct, sourceId);
         await CommitTransactionAsync(ct);
         return Count;
     }
@@ -178,6 +180,11 @@ public abstract class CopyStage(NpgsqlDataSource db) : IAsyncDisposable
 
 static class Staging
 {
+    /// <summary>The source's data version (migration 0011), bumped in the ingest's own transaction, last, so it commits
+    /// with the rows or not at all: the result cache (Jobs/ResultCache) reads it before an export reads the source, and
+    /// answers from an earlier file only while it is unchanged. The row lock it takes is held to the commit, a moment.</summary>
+    public const string BumpDataVersion = "UPDATE sources SET data_version = data_version + 1 WHERE id = $1";
+
     public static async Task<(NpgsqlConnection, NpgsqlTransaction)> BeginAsync(NpgsqlDataSource db, string createTemp, CancellationToken ct)
     {
         var conn = await db.OpenConnectionAsync(ct);

@@ -13,6 +13,25 @@ public interface IArtifactStore
     /// end), or null when there is no such artifact.</summary>
     Task<ArtifactRead?> OpenAsync(string key, long from, long? to, CancellationToken ct);
     Task DeleteAsync(string key, CancellationToken ct);
+
+    /// <summary>Makes <paramref name="to"/> an artifact of its own with the bytes of <paramref name="from"/> (the
+    /// result cache: a job answered from another's file gets its own, so deleting or expiring either never breaks the
+    /// other). False when <paramref name="from"/> is gone. By default a streamed copy through an atomic upload; the
+    /// stores do it cheaper (a hard link, a server-side copy).</summary>
+    Task<bool> CopyAsync(string from, string to, string mediaType, CancellationToken ct) => ArtifactCopy.StreamAsync(this, from, to, mediaType, ct);
+}
+
+public static class ArtifactCopy
+{
+    public static async Task<bool> StreamAsync(IArtifactStore store, string from, string to, string mediaType, CancellationToken ct)
+    {
+        await using var read = await store.OpenAsync(from, 0, null, ct);
+        if (read is null) return false;
+        await using var upload = await store.BeginAsync(to, mediaType, ct);
+        await read.Body.CopyToAsync(upload.Stream, ct);
+        await upload.CommitAsync(ct);
+        return true;
+    }
 }
 
 public interface IArtifactUpload : IAsyncDisposable
@@ -103,6 +122,38 @@ public sealed class LocalArtifactStore(string root) : IArtifactStore
         return Task.FromResult<ArtifactRead?>(new ArtifactRead(new LimitedStream(fs, Math.Max(0, last - from + 1)), Math.Max(0, last - from + 1), total));
     }
 
+    /// <summary>A hard link (the same bytes on disk, counted once; deleting one name leaves the other), or a copy
+    /// where the file system has none, written under a partial name and renamed into place like an upload.</summary>
+    public async Task<bool> CopyAsync(string from, string to, string mediaType, CancellationToken ct)
+    {
+        var source = PathOf(from);
+        var target = PathOf(to);
+        if (!File.Exists(source)) return false;
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var partial = $"{target}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}.partial";
+        try
+        {
+            if (!OperatingSystem.IsWindows() && HardLink.Link(source, partial) == 0) { }
+            else
+            {
+                try
+                {
+                    await using var src = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    await using var dst = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                    await src.CopyToAsync(dst, ct);
+                    dst.Flush(flushToDisk: true);
+                }
+                catch (FileNotFoundException) { return false; } // deleted meanwhile
+            }
+            File.Move(partial, target, overwrite: true);
+            return true;
+        }
+        finally
+        {
+            try { File.Delete(partial); } catch (IOException) { }
+        }
+    }
+
     public Task DeleteAsync(string key, CancellationToken ct)
     {
         if (!ArtifactKeys.IsValid(key)) return Task.CompletedTask; // nothing was ever stored under such a key
@@ -163,4 +214,11 @@ public sealed class LimitedStream(Stream inner, long length) : Stream
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
     public override ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>link(2): a second name for a file.</summary>
+static partial class HardLink
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "link", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Link(string existing, string created);
 }

@@ -199,5 +199,28 @@ public sealed class S3ArtifactStore : IArtifactStore, IDisposable
         await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = ObjectKey(key) }, ct);
     }
 
+    /// <summary>A server-side copy (no bytes through this node); an object past what one copy request takes (5 GiB)
+    /// is copied through an upload instead.</summary>
+    public async Task<bool> CopyAsync(string from, string to, string mediaType, CancellationToken ct)
+    {
+        const long MaxSingleCopy = 5L * 1024 * 1024 * 1024;
+        long length;
+        try { length = (await _s3.GetObjectMetadataAsync(_bucket, ObjectKey(from), ct)).ContentLength; }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound) { return false; }
+        if (length <= MaxSingleCopy)
+            try
+            {
+                await _s3.CopyObjectAsync(new CopyObjectRequest
+                {
+                    SourceBucket = _bucket, SourceKey = ObjectKey(from), DestinationBucket = _bucket, DestinationKey = ObjectKey(to),
+                }, ct);
+                return true;
+            }
+            // An S3-compatible server whose CopyObject fails (s3rver answers 404 "bucket does not exist" to the SDK's
+            // copy), or a source deleted meanwhile: copy through an upload (which finds a deleted source gone: false).
+            catch (AmazonS3Exception e) when (e.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.NotImplemented or System.Net.HttpStatusCode.BadRequest) { }
+        return await ArtifactCopy.StreamAsync(this, from, to, mediaType, ct);
+    }
+
     public void Dispose() => _s3.Dispose();
 }

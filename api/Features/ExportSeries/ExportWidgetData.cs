@@ -33,7 +33,7 @@ public sealed class ExportWidgetDataValidator : Validator<ExportWidgetDataReques
 /// <c>to</c>, <c>tz</c>), read by the same <see cref="LayoutOverrides"/>; a range the widget sets itself wins, as it
 /// does when the widget is drawn. It lives with the series exports because it is one: same admission, tiers,
 /// approximation headers and background threshold. A text widget has no query (404 saying so).</summary>
-public sealed class ExportWidgetData(Marten.IQuerySession docs, SeriesExports exports, JobQueue jobs, ExportGate gate, TimeProvider clock)
+public sealed class ExportWidgetData(Marten.IQuerySession docs, SeriesExports exports, JobQueue jobs, ExportGate gate, TimeProvider clock, ResultCache cache)
     : Endpoint<ExportWidgetDataRequest>
 {
     public override void Configure()
@@ -67,7 +67,7 @@ public sealed class ExportWidgetData(Marten.IQuerySession docs, SeriesExports ex
             Format = r.DataFormat.ToLowerInvariant(), FormatOptions = null, Compression = null,
             Filename = FileName(d.Slug, r.WidgetId, clock.GetUtcNow()),
         };
-        return await StartSeriesExport.StreamAsync(req, exports, jobs, gate, owner, HttpContext, ct, overrides.QueryName);
+        return await StartSeriesExport.StreamAsync(req, exports, jobs, gate, cache, owner, HttpContext, ct, overrides.QueryName);
     }
 
     /// <summary>"{slug}-{widgetId}-{date}", made a valid file name: the client never sent it, so a long slug or widget

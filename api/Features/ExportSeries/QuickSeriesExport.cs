@@ -22,7 +22,7 @@ public sealed class QuickSeriesExportValidator : Validator<QuickSeriesExportRequ
 /// <summary>GET /api/v1/sources/{source}/export?range=24h&amp;format=csv&amp;metrics=a,b: the simple form for scripts
 /// and curl. Maps its query string onto the one export request (exact=true as in the body form) and streams like the
 /// POST form.</summary>
-public sealed class QuickSeriesExport(SeriesExports exports, JobQueue jobs, ExportGate gate) : Endpoint<QuickSeriesExportRequest>
+public sealed class QuickSeriesExport(SeriesExports exports, JobQueue jobs, ExportGate gate, ResultCache cache) : Endpoint<QuickSeriesExportRequest>
 {
     public override void Configure()
     {
@@ -35,7 +35,7 @@ public sealed class QuickSeriesExport(SeriesExports exports, JobQueue jobs, Expo
     public override async Task HandleAsync(QuickSeriesExportRequest req, CancellationToken ct)
     {
         var (export, field, invalid) = Parse(req.Source, HttpContext.Request.Query);
-        await Send.ResultAsync(invalid ?? await StartSeriesExport.StreamAsync(export!, exports, jobs, gate, User.OwnerId(), HttpContext, ct, field));
+        await Send.ResultAsync(invalid ?? await StartSeriesExport.StreamAsync(export!, exports, jobs, gate, cache, User.OwnerId(), HttpContext, ct, field));
     }
 
     /// <summary>The query string as the one export request, and the field namer that turns the request's field names

@@ -32,7 +32,7 @@ public sealed class SeriesExportBodyValidator : Validator<SeriesExportBody>
 /// with EXPORTS_STREAMS_PER_OWNER streams open gets 429 before any database work; an export estimated past the
 /// in-memory buffer takes a streaming slot up front (503 when none is free); one estimated past the background
 /// threshold runs as a job instead (202).</summary>
-public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, ExportGate gate) : Endpoint<SeriesExportBody>
+public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, ExportGate gate, ResultCache cache) : Endpoint<SeriesExportBody>
 {
     public override void Configure()
     {
@@ -43,7 +43,7 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
     }
 
     public override async Task HandleAsync(SeriesExportBody body, CancellationToken ct) =>
-        await Send.ResultAsync(await StreamAsync(body.Export!, exports, jobs, gate, User.OwnerId(), HttpContext, ct));
+        await Send.ResultAsync(await StreamAsync(body.Export!, exports, jobs, gate, cache, User.OwnerId(), HttpContext, ct));
 
     /// <summary>The export every streaming route runs (this one, the query-string form, a widget's data, a direct
     /// download): admission, validation, estimate, then the streamed file or the background job.</summary>
@@ -51,7 +51,7 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
     /// <param name="streamOnly">Never start a background job (a direct download link: the browser would save the 202
     /// body as the file); an export grown past the threshold is a 409 instead.</param>
     /// <param name="watch">Counts the rows and bytes a streamed file was written with (direct downloads record them).</param>
-    public static async Task<IResult> StreamAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate,
+    public static async Task<IResult> StreamAsync(ExportRequest req, SeriesExports exports, JobQueue jobs, ExportGate gate, ResultCache cache,
         Guid owner, HttpContext http, CancellationToken ct, Func<string, string>? field = null, StreamWatch? watch = null,
         bool streamOnly = false)
     {
@@ -64,13 +64,39 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
             PreparedExport? prepared;
             Exports.Shared.Errors errors;
             long bytes = 0;
+            // The result cache: an identical export of this owner over unchanged data, stored by a job within the TTL,
+            // is sent from that job's file (Export-Cache: hit) instead of being computed again. Cache-Control: no-cache
+            // or no-store computes it (a stream is never a source; one that becomes a job passes the directive on).
+            var use = ResultCache.Use(http.Request.Headers.CacheControl);
+            (CacheSource Source, Exports.Storage.ArtifactRead File)? cached = null;
             using (var planning = await gate.PlanAsync(ct))
             {
                 if (planning is null) return gate.PlanningRefused(http);
-                (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
+                string? key = null;
+                if (cache.Enabled && use == CacheUse.ReadAndStore) (outcome, prepared, errors, key) = await cache.PrepareAsync(exports, owner, req, ct);
+                else (outcome, prepared, errors) = await exports.PrepareAsync(owner, req, ct);
+                cached = await cache.OpenAsync(owner, key, ct);
+                // Disposed when the request ends, whether or not the response ever runs (Copy below disposes it too).
+                if (cached is { } opened) http.Response.RegisterForDisposeAsync(opened.File);
                 // Sizing writes a sample: data that breaks the format's options (a gap in a required column) shows here.
-                try { if (outcome == PrepareOutcome.Ok) (_, bytes) = await exports.EstimateAsync(prepared!, ct); }
+                try { if (outcome == PrepareOutcome.Ok && cached is null) (_, bytes) = await exports.EstimateAsync(prepared!, ct); }
                 catch (Exports.Formats.ExportDataException e) { return Problems.Field(field?.Invoke(e.Field) ?? e.Field, e.Message); }
+            }
+            if (cached is { } c)
+            {
+                watch?.Started(prepared!);
+                if (watch is not null) watch.CacheHitOf = c.Source.Id;
+                async Task<long> Copy(Stream body, CancellationToken token)
+                {
+                    await using var file = c.File;
+                    await file.Body.CopyToAsync(body, token);
+                    return c.Source.Rows;
+                }
+                var hitResponse = new FileResponse(prepared!.FileName, prepared.MediaType,
+                    (body, token) => watch is null ? Copy(body, token) : watch.WriteAsync(body, s => Copy(s, token)),
+                    gate, lease, null, prepared.Plan.Headers.Concat([new("Export-Cache", "hit"), new("Export-Cache-From", c.Source.Id.ToString())]));
+                lease = null; // the response releases it when it ends
+                return hitResponse;
             }
             if (outcome == PrepareOutcome.SourceNotFound) return Problems.NotFound($"No source named '{req.Source}'.");
             if (outcome == PrepareOutcome.Invalid)
@@ -92,7 +118,7 @@ public sealed class StartSeriesExport(SeriesExports exports, JobQueue jobs, Expo
                 return Problems.Status(409, "This export is too large to stream now",
                     $"It is now estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; start it again to run it in the background.");
             // Too big to stream in one request: run it as a background job and say so.
-            var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct);
+            var (ok, refused) = await jobs.SubmitAsync(owner, new ExportEnvelope { Kind = "series", Series = req }, null, ct, use: use);
             if (refused is not null) return JobResults.Refused(refused, http);
             foreach (var (k, v) in prepared!.Plan.Headers) http.Response.Headers[k] = v;
             var reason = $"This export is estimated at {bytes / 1048576.0:N0} MB, above the {settings.Jobs.AsyncThresholdBytes / 1048576.0:N0} MB streamed directly; it runs in the background. Follow it at /api/v1/exports/{ok!.Job.Id}.";

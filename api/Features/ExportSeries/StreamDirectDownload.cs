@@ -33,7 +33,7 @@ public sealed class StreamDirectDownloadValidator : Validator<StreamDirectDownlo
 /// runs is recorded in history (<c>direct: true</c>) with its outcome, rows and bytes; no file is kept, so it is
 /// downloaded again by running it again.
 /// </summary>
-public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, ExportGate gate, NpgsqlDataSource db, DownloadLinks links, TimeProvider clock)
+public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, ExportGate gate, NpgsqlDataSource db, DownloadLinks links, TimeProvider clock, ResultCache cache)
     : Endpoint<StreamDirectDownloadRequest>
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
@@ -93,7 +93,7 @@ public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, E
         if (await jobs.HourlyQuotaAsync(owner, ct) is { } hourly) return await Unclaimed(JobResults.Refused(hourly, http));
         var req = JsonSerializer.Deserialize<ExportRequest>(request, Json)!;
         var watch = new StreamWatch();
-        var result = await StartSeriesExport.StreamAsync(req, exports, jobs, gate, owner, http, ct, watch: watch, streamOnly: true);
+        var result = await StartSeriesExport.StreamAsync(req, exports, jobs, gate, cache, owner, http, ct, watch: watch, streamOnly: true);
         if (result is IStatusCodeHttpResult { StatusCode: 429 or 503 }) return await Unclaimed(result);
         return new Recorded(result, watch, req, owner, now, db, clock, gate.Settings);
     }
@@ -205,11 +205,12 @@ public sealed class StreamDirectDownload(SeriesExports exports, JobQueue jobs, E
             // No size_bytes: nothing is stored, so the stored-bytes quota does not count it.
             await using var cmd = Command("""
                 UPDATE export_jobs SET status = $2, phase = 'done', rows_written = $3, bytes_written = $4, row_count = $5,
-                    error = $6, completed_at = $7, updated_at = $7, expires_at = $8
+                    error = $6, completed_at = $7, updated_at = $7, expires_at = $8, cache_hit_of = $9
                 WHERE id = $1
                 """, _id, status, watch.Rows ?? 0L, watch.Bytes,
                 new NpgsqlParameter { Value = status == JobStatus.Completed ? watch.Rows! : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-                error, now, now + settings.Jobs.Retention);
+                error, now, now + settings.Jobs.Retention,
+                new NpgsqlParameter { Value = (object?)watch.CacheHitOf ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
             await cmd.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
@@ -221,6 +222,9 @@ public sealed class StreamWatch
 {
     long _bytes;
     public PreparedExport? Prepared { get; private set; }
+    /// <summary>The job whose stored file the result cache sent instead of computing the export (recorded on the
+    /// download's history row); null when computed.</summary>
+    public Guid? CacheHitOf { get; set; }
     public long? Rows { get; private set; }
     public long Bytes => Interlocked.Read(ref _bytes);
     public Exception? Error { get; private set; }

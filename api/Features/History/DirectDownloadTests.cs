@@ -276,7 +276,7 @@ public sealed class DirectDownloadTests(ApiFixture api)
         var req = JsonSerializer.Deserialize<Exports.Series.ExportRequest>(JsonSerializer.Serialize(Request()), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = services };
         var result = await Exports.Features.ExportSeries.StartSeriesExport.StreamAsync(req, services.GetRequiredService<Exports.Series.SeriesExports>(),
-            services.GetRequiredService<JobQueue>(), gate, owner, http, default, streamOnly: true);
+            services.GetRequiredService<JobQueue>(), gate, services.GetRequiredService<ResultCache>(), owner, http, default, streamOnly: true);
         var problem = Assert.IsAssignableFrom<Microsoft.AspNetCore.Http.IStatusCodeHttpResult>(result);
         Assert.Equal(409, problem.StatusCode);
         Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM export_jobs WHERE owner_id = $1", owner));

@@ -113,6 +113,7 @@ public sealed class DownloadExport(JobRecords records, DownloadLinks links, IArt
             if (job.Checksum is { } sum) res.Headers.ETag = $"\"{sum}\"";
             if (job.Tier is { } tier)
                 foreach (var (k, v) in Exports.Series.QueryPlan.Declare(tier, job.Approximate ?? [], job.Approximation)) res.Headers[k] = v;
+            if (job.Cache is { } cache) { res.Headers["Export-Cache"] = "hit"; res.Headers["Export-Cache-From"] = cache.FromJob.ToString(); }
             if (range is { } r) res.Headers.ContentRange = $"bytes {r.From}-{r.To}/{read.TotalLength}";
             try { await read.Body.CopyToAsync(res.Body, 1 << 16, ctx.RequestAborted); }
             catch (Exception) when (res.HasStarted) { ctx.Abort(); }

@@ -28,6 +28,9 @@ public sealed record ExportEvent
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Rows { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Bytes { get; init; }
+    /// <summary>Why a step happened as it did: "cache hit" on a completion answered from <see cref="FromJob"/>'s file.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Reason { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Guid? FromJob { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Synthesized { get; init; }
 }
 
@@ -78,7 +81,8 @@ public static class ExportTimeline
         JobQueued e => new() { Type = ExportEventType.Queued, At = e.At },
         JobStarted e => new() { Type = ExportEventType.Started, At = e.At, Attempt = e.Attempt, Node = e.Node, RecoveredFrom = e.RecoveredFrom },
         JobRetrying e => new() { Type = ExportEventType.Retrying, At = e.At, Attempt = e.Attempt, Node = e.Node, Error = e.Error },
-        JobCompleted e => new() { Type = ExportEventType.Completed, At = e.At, Node = e.Node, Rows = e.Rows, Bytes = e.Bytes },
+        JobCompleted e => new() { Type = ExportEventType.Completed, At = e.At, Node = e.Node, Rows = e.Rows, Bytes = e.Bytes,
+            Reason = e.FromCache is null ? null : "cache hit", FromJob = e.FromCache },
         JobFailed e => new() { Type = ExportEventType.Failed, At = e.At, Node = e.Node, Error = e.Error },
         JobCancelRequested e => new() { Type = ExportEventType.CancelRequested, At = e.At, By = e.By },
         JobCancelled e => new() { Type = ExportEventType.Cancelled, At = e.At, By = e.By, Node = e.Node },

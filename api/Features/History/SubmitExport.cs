@@ -11,7 +11,8 @@ public sealed class SubmitExportValidator : Validator<ExportEnvelope>;
 
 /// <summary>POST /exports: any export (series or layout) as a background job. 202 Accepted with <c>Location</c> and
 /// the record; a repeated <c>Idempotency-Key</c> header answers with the job it made the first time
-/// (<c>Idempotent-Replayed: true</c>).</summary>
+/// (<c>Idempotent-Replayed: true</c>). An identical series export the result cache holds is answered at once: the
+/// record comes back completed with <c>cache: {hit: true, fromJob}</c> (still 202, with the same Location).</summary>
 public sealed class SubmitExport(JobQueue queue, ExportGate gate) : Endpoint<ExportEnvelope>
 {
     public override void Configure()
@@ -31,7 +32,9 @@ public sealed class SubmitExport(JobQueue queue, ExportGate gate) : Endpoint<Exp
         using var lease = gate.TryOwner(owner, SyncKind.Submit);
         if (lease is null) return gate.OwnerRefused(SyncKind.Submit, HttpContext);
         var key = HttpContext.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        var (ok, refused) = await queue.SubmitAsync(owner, body, key, ct);
+        // Cache-Control: no-cache computes the export afresh even when the result cache holds it; no-store also keeps
+        // its file from answering later requests.
+        var (ok, refused) = await queue.SubmitAsync(owner, body, key, ct, use: ResultCache.Use(HttpContext.Request.Headers.CacheControl));
         if (refused is not null) return JobResults.Refused(refused, HttpContext);
         if (ok!.Replayed) HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
         return JobResults.Accepted(ok.Job);

@@ -41,6 +41,9 @@ public sealed class ApiFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("EXPORTS_SCHEDULE_MIN_INTERVAL_SECONDS", "2");
         // The send-test tests make a few dozen test sends a minute as the demo user; the limit itself is tested with its own users.
         Environment.SetEnvironmentVariable("EXPORTS_TEST_SENDS_PER_MINUTE", SendTestsPerMinute.ToString());
+        // The result cache is on by default; here it is off, so the many tests that repeat an export run it each time.
+        // ResultCacheTests turn it on while they run (ResultCache.Enabled).
+        Environment.SetEnvironmentVariable("EXPORTS_CACHE", "false");
         ConnectionString = TestPostgres.Database("exports_tests");
         Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);

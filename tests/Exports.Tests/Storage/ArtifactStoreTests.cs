@@ -105,4 +105,32 @@ public sealed class ArtifactStoreTests(S3Server s3) : IClassFixture<S3Server>
         var store = new LocalArtifactStore(Path.GetTempPath());
         Assert.ThrowsAsync<ArgumentException>(() => store.BeginAsync(key, "text/csv", default)).GetAwaiter().GetResult();
     }
+
+    /// <summary>The result cache gives a hit job its own artifact: the same bytes under its own key (a hard link on the
+    /// local store, a server-side copy on S3), which outlives the deletion of the one it came from; a copy of an
+    /// artifact that is gone is refused (false), leaving nothing.</summary>
+    [Fact]
+    public async Task Copy_IsAnArtifactOfItsOwn_ThatOutlivesItsSource()
+    {
+        var data = RandomNumberGenerator.GetBytes(300_000);
+        foreach (var store in Stores())
+        {
+            var (from, to) = (ArtifactKeys.For(Guid.NewGuid(), Guid.NewGuid(), "a.csv"), ArtifactKeys.For(Guid.NewGuid(), Guid.NewGuid(), "b.csv"));
+            await using (var up = await store.BeginAsync(from, "text/csv", default))
+            {
+                await up.Stream.WriteAsync(data);
+                await up.CommitAsync(default);
+            }
+            Assert.True(await store.CopyAsync(from, to, "text/csv", default), store.Name);
+            await store.DeleteAsync(from, default);
+            Assert.Null(await store.OpenAsync(from, 0, null, default));
+            await using (var copy = await store.OpenAsync(to, 0, null, default))
+                Assert.Equal(SHA256.HashData(data), SHA256.HashData(await ReadAllAsync(copy!)));
+            var gone = ArtifactKeys.For(Guid.NewGuid(), Guid.NewGuid(), "c.csv");
+            Assert.False(await store.CopyAsync(from, gone, "text/csv", default), store.Name);
+            Assert.Null(await store.OpenAsync(gone, 0, null, default));
+            if (store is LocalArtifactStore local)
+                Assert.Empty(Directory.EnumerateFiles(local.Root, "*.partial", SearchOption.AllDirectories));
+        }
+    }
 }
