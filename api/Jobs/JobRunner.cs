@@ -32,7 +32,9 @@ public sealed class JobRunner(
 
     /// <summary>Runs the job to its end; false when another live node is running it (ask again later: if that node
     /// dies, its progress stops and this node may take the job over).</summary>
-    public async Task<bool> RunAsync(Guid id, bool recovering, CancellationToken shutdown)
+    /// <param name="finishing">Called once the file is in place, just before the completion is recorded: what is left
+    /// of the run is a few statements (the worker lets the next export be taken meanwhile, WorkerSlots).</param>
+    public async Task<bool> RunAsync(Guid id, bool recovering, CancellationToken shutdown, Func<ValueTask>? finishing = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -68,7 +70,7 @@ public sealed class JobRunner(
                     clock.GetUtcNow(), CancellationToken.None, Node);
                 return true;
             }
-            var outcome = await AttemptAsync(job, shutdown);
+            var outcome = await AttemptAsync(job, shutdown, finishing);
             if (outcome is null)
             {
                 // Hand off what follows only if this run completed it (another run that took the job over does its own).
@@ -111,7 +113,7 @@ public sealed class JobRunner(
 
     /// <summary>One attempt. Null when the job reached a final state (completed or cancelled); otherwise the
     /// error and whether it is worth retrying.</summary>
-    async Task<(string Error, bool Transient)?> AttemptAsync(JobRecord job, CancellationToken shutdown)
+    async Task<(string Error, bool Transient)?> AttemptAsync(JobRecord job, CancellationToken shutdown, Func<ValueTask>? finishing)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         var ct = cancel.Token;
@@ -188,6 +190,7 @@ public sealed class JobRunner(
             await upload.CommitAsync(ct);
             cancel.Cancel(); // stop the progress loop before the final write
             await progressLoop;
+            if (finishing is not null) await finishing();
             var now = clock.GetUtcNow();
             if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None, cacheKey))
             {

@@ -43,7 +43,7 @@ public static class RunExportHandler
             // Held by another node that beat its record less than twice EXPORTS_NODE_STALE_MS ago (a repeated message,
             // one Wolverine released while its run went on, or one recovered from a node that died moments ago): look
             // again just after that window closes, so that if that node is dead this one takes the job over then.
-            if (!await runner.RunAsync(message.ExportId, recovering: false, ct))
+            if (!await runner.RunAsync(message.ExportId, recovering: false, ct, () => slots.FinishingAsync(message.ExportId)))
                 await Wolverine.MessageBusExtensions.ScheduleAsync(bus, message, await LookAgainAsync(message.ExportId, records, settings, clock), null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !life.ApplicationStopping.IsCancellationRequested)
@@ -89,6 +89,12 @@ public static class RunExportHandler
 /// <c>MarkAsTooBusyAndStopReceivingAsync</c> and <c>StartAsync</c>) checked the queue tables' schema, registered
 /// its notification again and started a new receive loop on every resume: with a backlog that was once per job, and
 /// measured as most of the database's time per small job (21 ms of 29).</item>
+/// <item>A run whose file is in place has a few statements left (its completion, the hand-off to delivery, Wolverine's
+/// bookkeeping): from then its slot is free (<see cref="FinishingAsync"/>), so the next export is taken and starts
+/// while those run, instead of after the run's end and the notification and poll that follow it (measured as most of
+/// the gap between one small job's end and the next one's start). So a node runs at most its slot count of exports
+/// before that point (a semaphore: a message taken in a race waits for a slot) plus the tails of finishing ones, and
+/// Wolverine's parallelism for the queue is twice the slots to leave room for those tails (Messaging).</item>
 /// <item>Wolverine's listener waits a whole poll interval after every poll, unless woken: a new message wakes it
 /// through PostgreSQL's LISTEN/NOTIFY (<c>EnableQueueNotifications</c> in Messaging); a freed slot wakes it with the
 /// same notification. Measured before: one export started per poll interval whatever the slots (9 a second at
@@ -99,30 +105,51 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
 {
     readonly Lock _gate = new();
     readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _exports = new();
+    readonly SemaphoreSlim _slots = new(settings.Jobs.Concurrency, settings.Jobs.Concurrency);
     int _running;
 
     public int Running => Volatile.Read(ref _running);
 
     /// <summary>Takes a slot for an export; null when this node is already running that export (a repeated message).</summary>
-    public Task<IAsyncDisposable?> EnterAsync(Guid export)
+    public async Task<IAsyncDisposable?> EnterAsync(Guid export)
     {
-        if (!_exports.TryAdd(export, 0)) return Task.FromResult<IAsyncDisposable?>(null);
+        if (!_exports.TryAdd(export, Running_)) return null;
+        await _slots.WaitAsync();
         lock (_gate)
         {
             _running++;
             TakeFreeSlots();
         }
-        return Task.FromResult<IAsyncDisposable?>(new Slot(this, export));
+        return new Slot(this, export);
     }
 
-    async ValueTask LeaveAsync(Guid export)
+    /// <summary>The export's file is in place and only its completion is left: its slot may be taken by the next poll.</summary>
+    public async ValueTask FinishingAsync(Guid export)
     {
-        _exports.TryRemove(export, out _);
         lock (_gate)
         {
+            if (!_exports.TryUpdate(export, Finishing, Running_)) return;
             _running--;
             TakeFreeSlots();
         }
+        _slots.Release();
+        if (!life.ApplicationStopping.IsCancellationRequested && Listener() is { Status: ListeningStatus.Accepting }) await WakeAsync();
+    }
+
+    const byte Running_ = 0, Finishing = 1;
+
+    async ValueTask LeaveAsync(Guid export)
+    {
+        bool release;
+        lock (_gate)
+        {
+            _exports.TryRemove(export, out var state);
+            release = state == Running_; // a finishing run gave its slot back already
+            if (release) _running--;
+            TakeFreeSlots();
+        }
+        if (!release) return;
+        _slots.Release();
         // The listener may be waiting out a poll interval after a poll that found no free slot: wake it, or the freed
         // slot stays empty until its next poll while messages wait (measured: a burst of eight on two slots took 11 s
         // at a 10 s poll, the last waiting out a whole interval).
