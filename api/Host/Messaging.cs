@@ -52,7 +52,7 @@ public static partial class Messaging
             // Exports and deliveries: PostgreSQL queues the worker nodes consume competitively (a local queue would keep
             // the work on the node that published it). A worker takes as many exports per poll as it has free slots, and
             // none while its slots are full (WorkerSlots), so a job submitted on a busy node runs on an idle one. Twice
-            // the slots may run at once: a run gives its slot back once its file is in place, and the next one starts
+            // the slots may run at once: a run gives its slot back once its job is recorded completed, and the next one starts
             // while its last statements finish (WorkerSlots keeps the slot count for the runs themselves).
             opts.PublishMessage<RunExport>().ToPostgresqlQueue(RunExport.Queue);
             opts.PublishMessage<DeliverExport>().ToPostgresqlQueue(DeliverExport.Queue);

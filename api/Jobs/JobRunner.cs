@@ -32,8 +32,9 @@ public sealed class JobRunner(
 
     /// <summary>Runs the job to its end; false when another live node is running it (ask again later: if that node
     /// dies, its progress stops and this node may take the job over).</summary>
-    /// <param name="finishing">Called once the file is in place, just before the completion is recorded: what is left
-    /// of the run is a few statements (the worker lets the next export be taken meanwhile, WorkerSlots).</param>
+    /// <param name="finishing">Called once the job is recorded completed: what is left of the run is its hand-off to
+    /// delivery and the messaging's bookkeeping (the worker lets the next export be taken meanwhile, WorkerSlots). Not
+    /// before: a completion statement that failed would be retried as another attempt, which must hold a slot.</param>
     public async Task<bool> RunAsync(Guid id, bool recovering, CancellationToken shutdown, Func<ValueTask>? finishing = null)
     {
         for (var attempt = 1; ; attempt++)
@@ -190,9 +191,13 @@ public sealed class JobRunner(
             await upload.CommitAsync(ct);
             cancel.Cancel(); // stop the progress loop before the final write
             await progressLoop;
-            if (finishing is not null) await finishing();
             var now = clock.GetUtcNow();
-            if (!await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None, cacheKey))
+            if (await records.CompleteAsync(job.Id, Node, rows, counter.Written, counter.Checksum(), now, now + settings.Jobs.Retention, CancellationToken.None, cacheKey))
+            {
+                // Completed: no attempt follows (a failure from here on is not this run's to retry).
+                if (finishing is not null) await finishing();
+            }
+            else
             {
                 // Taken over by another run (this node was taken for dead) or completed by it: that run's file is the
                 // one the record describes, or will be; keep it. Otherwise (cancelled, deleted, failed) nothing

@@ -89,7 +89,7 @@ public static class RunExportHandler
 /// <c>MarkAsTooBusyAndStopReceivingAsync</c> and <c>StartAsync</c>) checked the queue tables' schema, registered
 /// its notification again and started a new receive loop on every resume: with a backlog that was once per job, and
 /// measured as most of the database's time per small job (21 ms of 29).</item>
-/// <item>A run whose file is in place has a few statements left (its completion, the hand-off to delivery, Wolverine's
+/// <item>A run whose job is recorded completed has a few statements left (the hand-off to delivery, Wolverine's
 /// bookkeeping): from then its slot is free (<see cref="FinishingAsync"/>), so the next export is taken and starts
 /// while those run, instead of after the run's end and the notification and poll that follow it (measured as most of
 /// the gap between one small job's end and the next one's start). So a node runs at most its slot count of exports
@@ -123,7 +123,7 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
         return new Slot(this, export);
     }
 
-    /// <summary>The export's file is in place and only its completion is left: its slot may be taken by the next poll.</summary>
+    /// <summary>The export is recorded completed and only its hand-off is left: its slot may be taken by the next poll.</summary>
     public async ValueTask FinishingAsync(Guid export)
     {
         lock (_gate)
