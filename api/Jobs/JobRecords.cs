@@ -153,7 +153,6 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         return row;
     }
 
-    /// <summary>A conditional single-row statement (with RETURNING 1) and its event, in one transaction.</summary>
     /// <summary>Tells the job's watchers, at <paramref name="tx"/>'s commit, that its state changed (<see cref="JobSignals"/>).</summary>
     static async Task NotifyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
     {
@@ -176,6 +175,7 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
         return await r.ReadAsync(ct) ? read(r) : null;
     }
 
+    /// <summary>A conditional single-row statement (with RETURNING 1) and its event, in one transaction.</summary>
     async Task<bool> TransitionAsync(Guid id, string sql, object evt, CancellationToken ct, params object?[] args) =>
         await TransitionAsync(id, sql, _ => "", _ => [evt], ct, args) is not null;
 

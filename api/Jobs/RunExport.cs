@@ -108,8 +108,6 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
     readonly SemaphoreSlim _slots = new(settings.Jobs.Concurrency, settings.Jobs.Concurrency);
     int _running;
 
-    public int Running => Volatile.Read(ref _running);
-
     /// <summary>Takes a slot for an export; null when this node is already running that export (a repeated message).</summary>
     public async Task<IAsyncDisposable?> EnterAsync(Guid export)
     {
