@@ -109,6 +109,19 @@ public sealed class ParquetWriterTests : IDisposable
 
     /// <summary>Reads <paramref name="path"/> with Parquet.Net, asserts it agrees with DuckDB value by value and type by
     /// type, and returns what it read.</summary>
+    /// <summary>Every row of the file read back by DuckDB, hyparquet and Parquet.Net, each checked against
+    /// <paramref name="rows"/>; what they read, for the test's own checks.</summary>
+    static async Task<(JsonElement Readers, JsonElement Duck, ParquetNetFile Net)> ReadBackAsync(string path, IReadOnlyList<Row> rows)
+    {
+        var r = await NodeReaders.ParquetAsync(path);
+        var duck = r.GetProperty("duckdb");
+        AssertDuckRows(duck, rows);
+        AssertHypRows(r.GetProperty("hyparquet"), rows);
+        var net = await NetAsync(path, duck);
+        AssertNetRows(net, rows);
+        return (r, duck, net);
+    }
+
     static async Task<ParquetNetFile> NetAsync(string path, JsonElement duck, params string[] partitionColumns)
     {
         var pq = await ParquetNetReader.ReadAsync(path);
@@ -130,12 +143,7 @@ public sealed class ParquetWriterTests : IDisposable
     {
         var rows = Rows(2000);
         var path = await WriteAsync(new ParquetOptions { Compression = codec }, rows);
-        var r = await NodeReaders.ParquetAsync(path);
-        var duck = r.GetProperty("duckdb");
-        AssertDuckRows(duck, rows);
-        AssertHypRows(r.GetProperty("hyparquet"), rows);
-        var net = await NetAsync(path, duck);
-        AssertNetRows(net, rows);
+        var (r, duck, net) = await ReadBackAsync(path, rows);
         Assert.Equal(["timestamp[micros,utc]", "string", "double", "int64", "string"], net.Columns.Select(c => c.Logical));
         Assert.Equal([false, true, true, true, true], net.Columns.Select(c => c.Nullable));
         Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal(duckName, c.GetProperty("compression").GetString()));
@@ -209,12 +217,7 @@ public sealed class ParquetWriterTests : IDisposable
         var rows = Enumerable.Range(0, 20_000).Select(i => Make(i) with { Cpu = i % 97 == 0 ? null : RandomDouble() }).ToList();
         const int pageSize = 4096;
         var path = await WriteAsync(new ParquetOptions { Compression = "lz4", RowGroupSize = 7_000, PageSize = pageSize }, rows);
-        var r = await NodeReaders.ParquetAsync(path);
-        var duck = r.GetProperty("duckdb");
-        AssertDuckRows(duck, rows);
-        AssertHypRows(r.GetProperty("hyparquet"), rows);
-        var net = await NetAsync(path, duck);
-        AssertNetRows(net, rows);
+        var (r, duck, net) = await ReadBackAsync(path, rows);
         Assert.Equal([7_000L, 7_000L, 6_000L], net.RowGroupSizes);
         Assert.Equal(3, duck.GetProperty("file").GetProperty("num_row_groups").GetInt32());
         Assert.All(duck.GetProperty("chunks").EnumerateArray(), c => Assert.Equal("LZ4_RAW", c.GetProperty("compression").GetString()));
@@ -242,11 +245,7 @@ public sealed class ParquetWriterTests : IDisposable
     {
         var rows = Rows(3000);
         var path = await WriteAsync(new ParquetOptions { Dictionary = dictionary, DeltaEncoding = delta, Compression = "none" }, rows);
-        var r = await NodeReaders.ParquetAsync(path);
-        var duck = r.GetProperty("duckdb");
-        AssertDuckRows(duck, rows);
-        AssertHypRows(r.GetProperty("hyparquet"), rows);
-        AssertNetRows(await NetAsync(path, duck), rows);
+        var (r, duck, _) = await ReadBackAsync(path, rows);
         string Enc(string col) => Chunks(duck, col)[0].GetProperty("encodings").GetString()!;
         if (dictionary) Assert.Contains("RLE_DICTIONARY", Enc("server"));
         else Assert.DoesNotContain("DICTIONARY", Enc("server"));
@@ -268,13 +267,8 @@ public sealed class ParquetWriterTests : IDisposable
     {
         var rows = Rows(1000);
         var path = await WriteAsync(new ParquetOptions { RowGroupSize = 400, PageSize = 1024 }, rows);
-        var r = await NodeReaders.ParquetAsync(path);
-        var duck = r.GetProperty("duckdb");
+        var (r, duck, net) = await ReadBackAsync(path, rows);
         Assert.Equal(3, duck.GetProperty("file").GetProperty("num_row_groups").GetInt32());
-        AssertDuckRows(duck, rows);
-        AssertHypRows(r.GetProperty("hyparquet"), rows);
-        var net = await NetAsync(path, duck);
-        AssertNetRows(net, rows);
         Assert.Equal([400L, 400L, 200L], net.RowGroupSizes);
         for (var g = 0; g < 3; g++)
         {
