@@ -30,6 +30,7 @@ public static class JobsSetup
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.SftpChannel>();
         s.AddSingleton<Exports.Delivery.DeliveryService>();
         s.AddSingleton<IJobCompletion>(sp => sp.GetRequiredService<Exports.Delivery.DeliveryService>());
+        s.AddSingleton<OwnerTurns>();
         s.AddSingleton<JobQueue>();
         s.AddSingleton<WorkerSlots>();
         s.AddSingleton<JobSignals>();

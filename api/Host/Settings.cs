@@ -234,6 +234,9 @@ public sealed record JobSettings
     /// <summary>How long a running export's record may go without a beat before another node may take the run over:
     /// twice <see cref="NodeStale"/>, so a node Wolverine still counts as alive is never overtaken.</summary>
     public TimeSpan TakeOver => 2 * NodeStale;
+    /// <summary>How long a handled message's inbox row is kept to refuse a duplicate: six times <see cref="NodeStale"/>
+    /// and at least a minute, far past the time a dead node's unsent messages take to be resent.</summary>
+    public TimeSpan InboxKeep => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMinutes(1).Ticks, 6 * NodeStale.Ticks));
     /// <summary>How long one background message (an export, or an export's deliveries with their retries) may run
     /// before it is stopped; Wolverine's own default is 60 seconds.</summary>
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromHours(1);

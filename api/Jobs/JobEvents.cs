@@ -71,13 +71,16 @@ public static class JobEvents
     /// columns (<c>changed.x</c>) merged into the body, for the event's fields only the statement knows (an attempt
     /// number); <paramref name="alsoSelect"/> adds expressions to the select list (a notification). The same invariant as <see cref="AppendAsync"/>: the append follows the statement that changed, and
     /// so locked, the row. JobTimelineTests read these events back through Marten.</summary>
-    public static (string Sql, object[] Args) Appending(IDocumentStore store, string update, int used, Guid job, object evt, string? patch = null, string? alsoSelect = null)
+    /// <param name="alsoWith">More common table expressions after <c>changed</c> (<c>name AS (...)</c>), for writes that
+    /// go with the transition (a submission's ledger line).</param>
+    public static (string Sql, object[] Args) Appending(IDocumentStore store, string update, int used, Guid job, object evt, string? patch = null, string? alsoSelect = null,
+        string? alsoWith = null)
     {
         var mapping = ((Marten.Events.EventGraph)store.Options.Events).EventMappingFor(evt.GetType());
         var sql = $"""
             WITH changed AS (
             {update}
-            )
+            ){(alsoWith is null ? "" : ", " + alsoWith)}
             SELECT changed.*, {Exports.Host.Documents.Schema}.mt_quick_append_events(${used + 1}, NULL, '{JasperFx.StorageConstants.DefaultTenantId}',
                 ARRAY[${used + 2}]::uuid[], ARRAY[${used + 3}]::varchar[], ARRAY[${used + 4}]::varchar[],
                 ARRAY[${used + 5}::jsonb{(patch is null ? "" : " || " + patch)}], ARRAY[NULL]::bytea[], NULL){(alsoSelect is null ? "" : ", " + alsoSelect)}

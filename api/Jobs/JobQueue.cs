@@ -25,8 +25,10 @@ public sealed record Submitted(JobRecord Job, bool Replayed);
 public sealed class JobQueue(
     NpgsqlDataSource db, SeriesExports series, JobRecords records, IServiceScopeFactory scopes, IWolverineRuntime runtime, IArtifactStore store,
     ExportsSettings settings, TimeProvider clock, ILogger<JobQueue> log, IDeliveryTargets? targets = null, ExportGate? gate = null,
-    ResultCache? cache = null)
+    ResultCache? cache = null, OwnerTurns? turns = null)
 {
+    readonly OwnerTurns _turns = turns ?? new();
+
     public const string Group = "exports";
     QuotaPolicy Quotas => QuotaPolicy.From(settings.Jobs);
 
@@ -59,15 +61,16 @@ public sealed class JobQueue(
         var bus = (MessageContext)scope.ServiceProvider.GetRequiredService<IMessageContext>();
         try
         {
+            // The owner's turn on this node first, then a connection (see OwnerTurns).
+            using var turn = await _turns.WaitAsync(owner, ct);
             await using (var conn = await db.OpenConnectionAsync(ct))
             await using (var tx = await conn.BeginTransactionAsync(ct))
             {
-                await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", conn, tx))
-                {
-                    lockCmd.Parameters.Add(new NpgsqlParameter { Value = "exports:" + owner });
-                    await lockCmd.ExecuteNonQueryAsync(ct);
-                }
-                if (idempotencyKey is not null && await records.FindByIdempotencyKeyAsync(conn, owner, idempotencyKey, ct) is { } existing)
+                // One round trip: the owner's lock (held to the commit, so one owner's submissions count the quotas one at a
+                // time), a repeated Idempotency-Key's job, and the quota usage; then one statement records the job, its ledger
+                // line and its queued event (JobRecords.InsertSubmittedAsync).
+                var (existing, usage) = await LockAndReadAsync(conn, tx, owner, idempotencyKey, now, ct);
+                if (existing is not null)
                 {
                     await tx.CommitAsync(ct);
                     return existing.RequestHash == job.RequestHash || JobPlanner.SameRequest(existing.Request, job.Request, job.RequestHash)
@@ -75,11 +78,8 @@ public sealed class JobQueue(
                         : (null, new Refusal(422, "Idempotency-Key already used for a different request",
                             "Send a new key for a new export; repeat a key only to repeat the same request."));
                 }
-                if (Quotas.Check(await QuotaLedger.ReadAsync(conn, owner, now, ct), now) is { } refused) return (null, refused);
-                await JobRecords.InsertAsync(conn, job, ct);
-                await JobRecords.LedgerAsync(conn, job, ct);
-                // The job's stream begins in the same transaction: a submission that rolls back leaves no stream either.
-                await records.AppendAsync(tx, id, ct, new JobQueued(now, owner, job.Kind, job.Format));
+                if (Quotas.Check(usage, now) is { } refused) return (null, refused);
+                await records.InsertSubmittedAsync(conn, job, new JobQueued(now, owner, job.Kind, job.Format), ct);
                 if (linked)
                 {
                     await JobRecords.CompleteFromCacheAsync(conn, job, hit!, JobRunner.Node, now, now + settings.Jobs.Retention, ct);
@@ -105,6 +105,35 @@ public sealed class JobQueue(
         try { await bus.FlushOutgoingMessagesAsync(); }
         catch (Exception e) { log.LogWarning(e, "Export job {Job} is queued; its message goes out with outbox recovery", id); }
         return (new Submitted(job, Replayed: false), null);
+    }
+
+    /// <summary>Takes the owner's submission lock in <paramref name="tx"/> and, in the same round trip, reads the job an
+    /// earlier submission recorded under <paramref name="idempotencyKey"/> (if any) and the owner's quota usage.</summary>
+    static async Task<(JobRecord? Existing, QuotaUsage Usage)> LockAndReadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid owner, string? idempotencyKey,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn, tx);
+        var lockCmd = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))");
+        lockCmd.Parameters.Add(new NpgsqlParameter { Value = "exports:" + owner });
+        batch.BatchCommands.Add(lockCmd);
+        if (idempotencyKey is not null)
+        {
+            var find = new NpgsqlBatchCommand(JobRecords.ByIdempotencyKeySql);
+            find.Parameters.Add(new NpgsqlParameter { Value = owner });
+            find.Parameters.Add(new NpgsqlParameter { Value = idempotencyKey });
+            batch.BatchCommands.Add(find);
+        }
+        foreach (var c in QuotaLedger.Commands(owner, now)) batch.BatchCommands.Add(c);
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        await r.NextResultAsync(ct); // the lock's row
+        JobRecord? existing = null;
+        if (idempotencyKey is not null)
+        {
+            if (await r.ReadAsync(ct)) existing = JobRecords.ReadRecord(r);
+            await r.NextResultAsync(ct);
+        }
+        await r.ReadAsync(ct);
+        return (existing, QuotaLedger.ReadUsage(r));
     }
 
     /// <summary>Validates an envelope as the synchronous endpoints would and makes the pending record (file name,

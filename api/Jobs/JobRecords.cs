@@ -199,32 +199,52 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
     public async Task<List<JobRecord>> ManyAsync(Guid owner, Guid[] ids, CancellationToken ct) =>
         ids.Length == 0 ? [] : await QueryAsync($"SELECT {Columns} FROM export_jobs WHERE owner_id = $1 AND id = ANY($2)", ct, owner, ids);
 
-    public async Task<JobRecord?> FindByIdempotencyKeyAsync(NpgsqlConnection conn, Guid owner, string key, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand($"SELECT {Columns} FROM export_jobs WHERE owner_id = $1 AND idempotency_key = $2", conn);
-        cmd.Parameters.Add(P(owner));
-        cmd.Parameters.Add(P(key));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? Read(r) : null;
-    }
+    /// <summary>The owner's job with Idempotency-Key $2 ($1 the owner), as <see cref="ReadRecord"/> reads it.</summary>
+    public const string ByIdempotencyKeySql = $"SELECT {Columns} FROM export_jobs WHERE owner_id = $1 AND idempotency_key = $2";
 
+    /// <summary>Reads a row of <see cref="ByIdempotencyKeySql"/>.</summary>
+    public static JobRecord ReadRecord(NpgsqlDataReader r) => Read(r);
+
+    /// <summary>Records a job (pending), without its ledger line or event: for tests that build a job's record alone.</summary>
     public static async Task InsertAsync(NpgsqlConnection conn, JobRecord j, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
-                file_name, media_type, storage, storage_key, estimated_rows, estimated_bytes, tier, idempotency_key,
-                created_at, updated_at, approximate, approximation, cache_no_store)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
-            """, conn);
-        foreach (var v in new object?[] { j.Id, j.OwnerId, j.Kind, j.Format, j.Source, j.Title, j.Status, j.Phase })
-            cmd.Parameters.Add(P(v));
-        cmd.Parameters.Add(new NpgsqlParameter { Value = j.Request.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        foreach (var v in new object?[] { j.RequestHash, j.FileName, j.MediaType, j.Storage, j.StorageKey, j.EstimatedRows, j.EstimatedBytes, j.Tier, j.IdempotencyKey, j.CreatedAt })
-            cmd.Parameters.Add(P(v));
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)j.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        cmd.Parameters.Add(P(j.Approximation));
-        cmd.Parameters.Add(P(j.CacheNoStore));
+        await using var cmd = new NpgsqlCommand(InsertSql, conn);
+        AddInsertParameters(cmd.Parameters, j);
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Records a submitted job in one statement on <paramref name="conn"/> (the submission's transaction): its
+    /// row, its line in the submission ledger (what the hourly quota counts; history deletes leave it) and the first
+    /// event of its stream (<paramref name="queued"/>, through <see cref="JobEvents.Appending"/>). A submission that
+    /// rolls back leaves none of the three.</summary>
+    public async Task InsertSubmittedAsync(NpgsqlConnection conn, JobRecord j, JobQueued queued, CancellationToken ct)
+    {
+        var (sql, append) = JobEvents.Appending(store, InsertSql + "\nRETURNING id, owner_id, created_at", InsertParameters, j.Id, queued,
+            alsoWith: "ledger AS (INSERT INTO export_submissions (job_id, owner_id, submitted_at) SELECT id, owner_id, created_at FROM changed)");
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        AddInsertParameters(cmd.Parameters, j);
+        foreach (var a in append) cmd.Parameters.Add(P(a));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    const int InsertParameters = 22;
+    const string InsertSql = """
+        INSERT INTO export_jobs (id, owner_id, kind, format, source, title, status, phase, request, request_hash,
+            file_name, media_type, storage, storage_key, estimated_rows, estimated_bytes, tier, idempotency_key,
+            created_at, updated_at, approximate, approximation, cache_no_store)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $22)
+        """;
+
+    static void AddInsertParameters(NpgsqlParameterCollection ps, JobRecord j)
+    {
+        foreach (var v in new object?[] { j.Id, j.OwnerId, j.Kind, j.Format, j.Source, j.Title, j.Status, j.Phase })
+            ps.Add(P(v));
+        ps.Add(new NpgsqlParameter { Value = j.Request.GetRawText(), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        foreach (var v in new object?[] { j.RequestHash, j.FileName, j.MediaType, j.Storage, j.StorageKey, j.EstimatedRows, j.EstimatedBytes, j.Tier, j.IdempotencyKey, j.CreatedAt })
+            ps.Add(P(v));
+        ps.Add(new NpgsqlParameter { Value = (object?)j.Approximate?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        ps.Add(P(j.Approximation));
+        ps.Add(P(j.CacheNoStore));
     }
 
     /// <summary>Completes a job answered by the result cache, in the transaction that recorded it: its figures are
@@ -237,16 +257,6 @@ public sealed class JobRecords(NpgsqlDataSource db, IDocumentStore store)
             WHERE id = $1
             """, conn);
         foreach (var v in new object[] { j.Id, node, now, expires, from.Rows, from.Bytes, from.Checksum, from.Id }) cmd.Parameters.Add(P(v));
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>The job's line in the submission ledger (what the hourly quota counts; history deletes leave it).</summary>
-    public static async Task LedgerAsync(NpgsqlConnection conn, JobRecord j, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("INSERT INTO export_submissions (job_id, owner_id, submitted_at) VALUES ($1, $2, $3)", conn);
-        cmd.Parameters.Add(P(j.Id));
-        cmd.Parameters.Add(P(j.OwnerId));
-        cmd.Parameters.Add(P(j.CreatedAt));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

@@ -43,28 +43,29 @@ public sealed record QuotaPolicy(int PerHour, int Concurrent, long StoredBytes)
 /// <summary>Reads an owner's quota usage: the submission ledger (which deleting history does not touch) and the jobs.</summary>
 public static class QuotaLedger
 {
-    /// <summary>The usage, on the submit handler's connection (under its per-owner lock); prunes the ledger to the
-    /// last hour first.</summary>
-    public static async Task<QuotaUsage> ReadAsync(NpgsqlConnection conn, Guid owner, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The statements that read the usage on the submit handler's connection, under its per-owner lock (the
+    /// caller sends them in its batch, after the lock): the usage (read its row with <see cref="ReadUsage"/>), then the
+    /// owner's ledger pruned to the last hour (the usage counts the last hour only, so the order does not matter).</summary>
+    public static NpgsqlBatchCommand[] Commands(Guid owner, DateTimeOffset now)
     {
-        await using (var prune = new NpgsqlCommand("DELETE FROM export_submissions WHERE owner_id = $1 AND submitted_at <= $2", conn))
-        {
-            prune.Parameters.Add(new NpgsqlParameter { Value = owner });
-            prune.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
-            await prune.ExecuteNonQueryAsync(ct);
-        }
-        await using var cmd = new NpgsqlCommand("""
+        var prune = new NpgsqlBatchCommand("DELETE FROM export_submissions WHERE owner_id = $1 AND submitted_at <= $2");
+        var usage = new NpgsqlBatchCommand("""
             SELECT (SELECT count(*) FROM export_jobs WHERE owner_id = $1 AND status IN ('pending', 'processing') AND NOT direct),
                    l.n, l.oldest,
                    (SELECT coalesce(sum(size_bytes), 0)::bigint FROM export_jobs WHERE owner_id = $1 AND status = 'completed')
             FROM (SELECT count(*) AS n, min(submitted_at) AS oldest FROM export_submissions WHERE owner_id = $1 AND submitted_at > $2) l
-            """, conn);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return new QuotaUsage(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3));
+            """);
+        foreach (var c in new[] { usage, prune })
+        {
+            c.Parameters.Add(new NpgsqlParameter { Value = owner });
+            c.Parameters.Add(new NpgsqlParameter { Value = now.AddHours(-1) });
+        }
+        return [usage, prune];
     }
+
+    /// <summary>The usage from the current row of the usage statement of <see cref="Commands"/>.</summary>
+    public static QuotaUsage ReadUsage(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetInt64(3));
 
     /// <summary>Submissions in the last hour and the oldest one's time.</summary>
     public static async Task<(long Count, DateTimeOffset? Oldest)> LastHourAsync(NpgsqlDataSource db, Guid owner, DateTimeOffset now, CancellationToken ct)

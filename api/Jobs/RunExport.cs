@@ -131,7 +131,7 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
             TakeFreeSlots();
         }
         _slots.Release();
-        if (!life.ApplicationStopping.IsCancellationRequested && Listener() is { Status: ListeningStatus.Accepting }) await WakeAsync();
+        if (!life.ApplicationStopping.IsCancellationRequested && Listener() is { Status: ListeningStatus.Accepting } agent) await WakeAsync(agent);
     }
 
     const byte Running_ = 0, Finishing = 1;
@@ -151,7 +151,7 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
         // The listener may be waiting out a poll interval after a poll that found no free slot: wake it, or the freed
         // slot stays empty until its next poll while messages wait (measured: a burst of eight on two slots took 11 s
         // at a 10 s poll, the last waiting out a whole interval).
-        if (!life.ApplicationStopping.IsCancellationRequested && Listener() is { Status: ListeningStatus.Accepting }) await WakeAsync();
+        if (!life.ApplicationStopping.IsCancellationRequested && Listener() is { Status: ListeningStatus.Accepting } agent) await WakeAsync(agent);
     }
 
     /// <summary>Under the gate: the next poll takes at most the free slots (none when every slot is busy).</summary>
@@ -160,11 +160,19 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
         if (Queue() is { } q) q.MaximumMessagesToReceive = Math.Max(0, settings.Jobs.Concurrency - _running);
     }
 
-    /// <summary>Wakes the cluster's exports listeners with the notification Wolverine's own queue sender sends for a new
-    /// message (channel <c>wolverine_queue_wakeup</c>, payload schema and queue table): each polls once, taking what its
-    /// free slots allow. If the notification fails the listener still polls every EXPORTS_QUEUE_POLL_MS.</summary>
-    async Task WakeAsync()
+    /// <summary>Wakes this node's exports listener, whose slot just freed, to poll once for what its free slots allow:
+    /// in process, through the receive loop's own wake-up (what Wolverine 6.62's listener calls when its notification
+    /// arrives), so the next job starts without a round trip through PostgreSQL. When that loop cannot be reached (a
+    /// Wolverine version whose listener is shaped otherwise), with the notification Wolverine's own queue sender sends
+    /// for a new message (channel <c>wolverine_queue_wakeup</c>, payload schema and queue table). If that fails too, the
+    /// listener still polls every EXPORTS_QUEUE_POLL_MS.</summary>
+    async Task WakeAsync(IListeningAgent agent)
     {
+        if (ReceiveLoop(agent) is { } loop)
+        {
+            loop.Wake();
+            return;
+        }
         if (Queue() is not { } q) return;
         try
         {
@@ -174,6 +182,19 @@ public sealed class WorkerSlots(ExportsSettings settings, IWolverineRuntime runt
         }
         catch (OperationCanceledException) { }
         catch (Exception e) { log.LogDebug(e, "Could not wake the exports queue listener; it polls again within {Poll}", settings.Jobs.QueuePoll); }
+    }
+
+    static System.Reflection.FieldInfo? _loopField;
+
+    /// <summary>The receive loop of the agent's PostgreSQL queue listener (its private <c>_loop</c>, replaced when the
+    /// listener restarts, so read each time), or null.</summary>
+    internal static Wolverine.Transports.BackgroundReceiveLoop? ReceiveLoop(IListeningAgent agent)
+    {
+        if ((agent as Wolverine.Transports.ListeningAgent)?.Listener is not { } listener) return null;
+        var field = _loopField;
+        if (field is null || field.DeclaringType != listener.GetType())
+            _loopField = field = listener.GetType().GetField("_loop", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+        return field?.GetValue(listener) as Wolverine.Transports.BackgroundReceiveLoop;
     }
 
     string? _schema;

@@ -15,6 +15,9 @@ namespace Exports.Features.History;
 public sealed class WatchExport(JobRecords records, JobSignals signals) : Endpoint<ExportIdRequest>
 {
     static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long a queued job's watcher waits for its signal before reading the record anyway (a queued job has
+    /// no progress to show; the read only covers a signal lost while the node's LISTEN connection reconnected).</summary>
+    static readonly TimeSpan QueuedPoll = TimeSpan.FromSeconds(2);
 
     public override void Configure()
     {
@@ -26,26 +29,30 @@ public sealed class WatchExport(JobRecords records, JobSignals signals) : Endpoi
     public override async Task HandleAsync(ExportIdRequest req, CancellationToken ct)
     {
         var owner = User.OwnerId();
-        if (await records.GetAsync(owner, req.Id, ct) is null)
+        // Subscribed before the first read: a change after it is not missed.
+        using var changes = signals.Subscribe(req.Id);
+        if (await records.GetAsync(owner, req.Id, ct) is not { } first)
         {
             await Send.ResultAsync(Problems.NotFound($"No export {req.Id}."));
             return;
         }
         HttpContext.Response.Headers.CacheControl = "no-store";
         HttpContext.Response.Headers["X-Accel-Buffering"] = "no";
-        await Send.ResultAsync(TypedResults.ServerSentEvents(Events(records, signals, owner, req.Id, ct)));
+        await Send.ResultAsync(TypedResults.ServerSentEvents(Events(records, changes, owner, first, ct)));
     }
 
-    /// <summary>Reads the record, sends what changed, then waits for the job's next state change (<see cref="JobSignals"/>:
-    /// a start or an end is sent as it commits, on whichever node) or the poll interval (progress), whichever is first.</summary>
-    static async IAsyncEnumerable<SseItem<string>> Events(JobRecords records, JobSignals signals, Guid owner, Guid id, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Sends what changed in the record, then waits for the job's next state change (<see cref="JobSignals"/>:
+    /// a start or an end is sent as it commits, on whichever node) and reads it again. While it runs, it also reads
+    /// every poll interval for progress; while it is queued, only on a signal (or after <see cref="QueuedPoll"/>), so a
+    /// backlog's watchers do not read records that cannot have moved.</summary>
+    static async IAsyncEnumerable<SseItem<string>> Events(JobRecords records, JobSignals.Subscription changes, Guid owner, JobRecord first,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         string? status = null;
         (long, long, string)? progress = null;
-        using var changes = signals.Subscribe(id); // before the first read: a change after it is not missed
-        while (true)
+        var id = first.Id;
+        for (JobRecord? job = first; ; job = await records.GetAsync(owner, id, ct))
         {
-            var job = await records.GetAsync(owner, id, ct);
             if (job is null)
             {
                 yield return new SseItem<string>("""{"status":"deleted"}""", "state");
@@ -64,7 +71,7 @@ public sealed class WatchExport(JobRecords records, JobSignals signals) : Endpoi
                 progress = (job.RowsWritten, job.BytesWritten, job.Phase);
                 yield return new SseItem<string>(json, "progress") { EventId = $"{job.UpdatedAt.UtcTicks}" };
             }
-            await changes.WaitAsync(Poll, ct);
+            await changes.WaitAsync(job.Status == JobStatus.Pending ? QueuedPoll : Poll, ct);
         }
     }
 }
