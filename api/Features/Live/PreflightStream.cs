@@ -25,6 +25,11 @@ public sealed class PreflightStream(NpgsqlDataSource db) : EndpointWithoutReques
     {
         HttpContext.Response.Headers.Vary = "Origin";
         var source = Route<string>("source", isRequired: false);
+        if (!StreamTokens.CanNameSource(source))
+        {
+            await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(source)}'."));
+            return;
+        }
         var grant = await StreamGrant.FindAsync(db, Query<string>("token", isRequired: false), ct);
         var allowed = grant is not null && string.Equals(grant.SourceName, source, StringComparison.Ordinal)
             ? grant.AllowedOrigin(HttpContext.Request.Headers.Origin.ToString()) : null;

@@ -24,8 +24,6 @@ public sealed class StreamSourceValidator : Validator<StreamSourceRequest>
 {
     public StreamSourceValidator()
     {
-        RuleFor(r => r.Token).NotEmpty().WithMessage("Pass the stream token: ?token=lst_… (POST /sources/{source}/stream-tokens makes one).")
-            .OverridePropertyName("token");
         RuleFor(r => r.LastEventId).Must(v => v is null || StreamSource.TryParseSeq(v, out _))
             .WithMessage("lastEventId is the id of the last event received: a whole number of 0 or more.").OverridePropertyName("lastEventId");
     }
@@ -63,6 +61,16 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
     {
         var http = HttpContext;
         http.Response.Headers.Vary = "Origin";
+        if (!StreamTokens.CanNameSource(req.Source))
+        {
+            await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(req.Source)}'."));
+            return;
+        }
+        if (string.IsNullOrEmpty(req.Token))
+        {
+            await Send.ResultAsync(Problems.Field("token", "Pass the stream token: ?token=lst_… (POST /sources/{source}/stream-tokens makes one)."));
+            return;
+        }
         var grant = await StreamGrant.FindAsync(db, req.Token, ct);
         if (grant is null)
         {

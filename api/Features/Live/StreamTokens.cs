@@ -1,11 +1,19 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace Exports.Features.Live;
 
 /// <summary>What the stream-token use cases share: the token's shape and hash, the origins rule, the source lookup.</summary>
-public static class StreamTokens
+public static partial class StreamTokens
 {
+    /// <summary>The shape of a source's name (as the Sources slice creates them): a route value of any other shape names
+    /// no source, and is answered 404 before anything else, as on every source route.</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex SourceName();
+
+    public static bool CanNameSource(string? name) => name is not null && SourceName().IsMatch(name);
+
     public const string TokenPrefix = "lst_";
     public const int MaxOrigins = 20;
 
