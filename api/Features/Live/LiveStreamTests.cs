@@ -316,14 +316,14 @@ public sealed class LiveStreamTests(ApiFixture api)
         Assert.Null(limits.TryAcquire(t2, owner, out _));
     }
 
-    /// <summary>Two nodes over one database: the subscriber on node B (a real server process on loopback), the ingest on
-    /// node A (the fixture's host). B's request log is on (Information for ASP.NET Core) and must hold the stream's
+    /// <summary>Two nodes over one database: the subscriber on node B (a real server process on loopback), the ingest and
+    /// the revocation on node A (the fixture's host). B's request log is on (Information for ASP.NET Core) and must hold the stream's
     /// requests but never the token.</summary>
     [Fact]
-    public async Task TwoNodes_IngestOnA_SubscriberOnB_AndTheTokenNeverReachesTheLog()
+    public async Task TwoNodes_IngestOnA_SubscriberOnB_RevokeOnAClosesB_AndTheTokenNeverReachesTheLog()
     {
         var (_, source, client) = await SourceAsync();
-        var (_, token, _) = await TokenAsync(client);
+        var (tokenId, token, _) = await TokenAsync(client);
         var dir = Directory.CreateTempSubdirectory("exports-live-node-").FullName;
         using var node = ApiNode.Start(api.ConnectionString, dir, new()
         {
@@ -342,6 +342,9 @@ public sealed class LiveStreamTests(ApiFixture api)
         var events = new[] { await sse.NextAsync(Wait), await sse.NextAsync(Wait) };
         Assert.Equal(["1", "2"], events.Select(e => e.Id));
         Assert.Equal(await StoredAsync(source), events.SelectMany(Rows).OrderBy(r => r.Ts).ToList());
+        // Revoked on node A: the stream on node B ends (the signal crosses nodes with the revocation's commit).
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/sources/live/stream-tokens/{tokenId}")).StatusCode);
+        Assert.Null(await sse.NextOrEndAsync(Wait));
         // A token that does not exist is logged too (a 401): scrubbed the same way.
         await (await OpenAsync(http, "live", "lst_not_a_real_token_abc")).ProblemAsync(401);
         await sse.DisposeAsync();
