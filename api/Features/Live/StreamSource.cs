@@ -192,6 +192,9 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             var idle = clock.GetUtcNow() - lastWrite;
             if (idle >= live.Keepalive)
             {
+                // The token is checked again at each keepalive too: a revocation whose signal was missed (the LISTEN
+                // connection down) still ends the stream within one keepalive interval.
+                if (!await grant.StillLiveAsync(db, ct)) return;
                 await body.WriteAsync(Keepalive, ct);
                 lastWrite = clock.GetUtcNow();
                 continue;
