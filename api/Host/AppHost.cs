@@ -48,6 +48,9 @@ public static class AppHost
         s.AddSingleton<LoginThrottle>();
         s.AddSingleton<Exports.Features.Destinations.TestSendThrottle>();
         s.AddScoped<Ingest>();
+        s.AddSingleton<Exports.Features.Live.LiveStreamLimits>();
+        // Last, so every logger provider registered above (and by the caller's configure) is wrapped.
+        Exports.Shared.LogScrub.Wrap(s);
         return builder.Build();
     }
 

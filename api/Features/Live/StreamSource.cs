@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Exports.Host;
+using Exports.Series;
+using Exports.Shared;
+using FastEndpoints;
+using FluentValidation;
+using Npgsql;
+
+namespace Exports.Features.Live;
+
+public sealed class StreamSourceRequest : IQueryBound
+{
+    /// <summary>From the route only.</summary>
+    [DontBind(FastEndpoints.Source.QueryParam)] public string Source { get; set; } = "";
+    /// <summary>The stream token (the only credential: browsers' EventSource sends no headers).</summary>
+    [BindFrom("token")] public string? Token { get; set; }
+    /// <summary>Resume after this seq (as the Last-Event-ID header, which wins when both are given).</summary>
+    [BindFrom("lastEventId")] public string? LastEventId { get; set; }
+}
+
+public sealed class StreamSourceValidator : Validator<StreamSourceRequest>
+{
+    public StreamSourceValidator()
+    {
+        RuleFor(r => r.LastEventId).Must(v => v is null || StreamSource.TryParseSeq(v, out _))
+            .WithMessage("lastEventId is the id of the last event received: a whole number of 0 or more.").OverridePropertyName("lastEventId");
+    }
+}
+
+/// <summary>
+/// GET /sources/{source}/stream?token=…: the source's live log as Server-Sent Events. Each event is <c>id: seq</c> and
+/// <c>data: {"seq","committedAt","rowCount","rows":[…]}</c>; an event coalescing several seqs (past
+/// EXPORTS_LIVE_EVENTS_PER_SECOND) also says <c>fromSeq</c> and has the last seq as its id. <c>Last-Event-ID</c> (or
+/// <c>lastEventId</c>) resumes after that seq; from further back than the retained log, an <c>event: gap</c> says
+/// which seqs were lost ({"from","to"}) before the rest. <c>:keepalive</c> after EXPORTS_LIVE_KEEPALIVE_SECONDS of
+/// silence. The stream ends when its token is revoked (on any node: the live signal) or expires.
+/// </summary>
+public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals signals, LiveStreamLimits limits, LiveSettings live,
+    ExportsSettings settings, TimeProvider clock) : Endpoint<StreamSourceRequest>
+{
+    /// <summary>Most rows one read (and so one coalesced event) takes: whole events, at least one.</summary>
+    public const int MaxRowsPerRead = 5000;
+    public const int RetryAfterSeconds = 30;
+    static readonly byte[] Keepalive = ":keepalive\n\n"u8.ToArray();
+
+    public override void Configure()
+    {
+        Get("/sources/{source}/stream");
+        AllowAnonymous();
+        Description(d => d.WithTags("Live").WithSummary("A source's new rows as Server-Sent Events (the stream token is the credential)")
+            .Produces(200, contentType: "text/event-stream").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403)
+            .ProducesProblem(404).ProducesProblem(429));
+    }
+
+    public static bool TryParseSeq(string text, out long seq) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seq);
+
+    public override async Task HandleAsync(StreamSourceRequest req, CancellationToken ct)
+    {
+        var http = HttpContext;
+        http.Response.Headers.Vary = "Origin";
+        if (!StreamTokens.CanNameSource(req.Source))
+        {
+            await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(req.Source)}'."));
+            return;
+        }
+        if (string.IsNullOrEmpty(req.Token))
+        {
+            await Send.ResultAsync(Problems.Field("token", "Pass the stream token: ?token=lst_… (POST /sources/{source}/stream-tokens makes one)."));
+            return;
+        }
+        var grant = await StreamGrant.FindAsync(db, req.Token, ct);
+        if (grant is null)
+        {
+            await Send.ResultAsync(Problems.Status(401, "The stream token is not valid", "It is unknown, revoked or expired. Ask for a new one."));
+            return;
+        }
+        // The token reads its own source and nothing else: to it, every other source does not exist.
+        if (!string.Equals(grant.SourceName, req.Source, StringComparison.Ordinal))
+        {
+            await Send.ResultAsync(Problems.NotFound($"No source named '{req.Source}' for this token."));
+            return;
+        }
+        var origin = http.Request.Headers.Origin.ToString();
+        var allowed = grant.AllowedOrigin(origin);
+        if (origin.Length > 0 && allowed is null && !SameOrigin(origin))
+        {
+            await Send.ResultAsync(Problems.Status(403, "This origin may not read the stream", $"'{origin}' is not one of the token's origins."));
+            return;
+        }
+        if (allowed is not null) http.Response.Headers.AccessControlAllowOrigin = allowed;
+
+        var header = http.Request.Headers["Last-Event-ID"].ToString();
+        long? after = null;
+        if (header.Length > 0)
+        {
+            if (!TryParseSeq(header, out var h))
+            {
+                await Send.ResultAsync(Problems.Field("Last-Event-ID", "The Last-Event-ID header is the id of the last event received: a whole number of 0 or more."));
+                return;
+            }
+            after = h;
+        }
+        else if (req.LastEventId is not null && TryParseSeq(req.LastEventId, out var q)) after = q;
+
+        using var lease = limits.TryAcquire(grant.TokenId, grant.OwnerId, out var refused);
+        if (lease is null)
+        {
+            http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            await Send.ResultAsync(Problems.Status(429, "Too many live streams", refused));
+            return;
+        }
+
+        using var signal = signals.Subscribe(grant.SourceId); // before the first read: an ingest after it is not missed
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        try
+        {
+            await RunAsync(grant, after, signal, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { /* the client went away */ }
+        catch (IOException) when (ct.IsCancellationRequested) { }
+    }
+
+    bool SameOrigin(string origin) =>
+        StreamTokens.Normalize(origin, out _) is { } o && StreamTokens.Normalize(new Uri(settings.PublicUrl).GetLeftPart(UriPartial.Authority), out _) == o;
+
+    async Task RunAsync(StreamGrant grant, long? resumeAfter, LiveSignals.Subscription signal, CancellationToken ct)
+    {
+        var body = HttpContext.Response.BodyWriter;
+        long cursor;
+        if (resumeAfter is { } r) cursor = r;
+        else cursor = (await log.ReadAsync(grant.SourceId, long.MaxValue - 1, 1, ct)).LastSeq; // only what comes next
+        await HttpContext.Response.StartAsync(ct);
+        await body.WriteAsync(Encoding.UTF8.GetBytes($"retry: 2000\n\n"), ct);
+
+        // Token bucket: EXPORTS_LIVE_EVENTS_PER_SECOND events a second, at most one second's worth saved up.
+        var rate = (double)live.EventsPerSecond;
+        var tokens = rate;
+        var refilled = clock.GetTimestamp();
+        var lastWrite = clock.GetUtcNow();
+        while (true)
+        {
+            if (signal.TakeTokensChanged() || clock.GetUtcNow() >= grant.ExpiresAt)
+                if (!await grant.StillLiveAsync(db, ct)) return; // revoked or expired: the server closes the stream
+
+            var read = await log.ReadAsync(grant.SourceId, cursor, MaxRowsPerRead, ct);
+            if (read.OldestRetained > cursor + 1 && read.LastSeq > cursor)
+            {
+                // Retention deleted seqs after the cursor: say exactly which, then go on from the oldest retained one.
+                var to = read.OldestRetained - 1;
+                await body.WriteAsync(Encoding.UTF8.GetBytes($"event: gap\nid: {to}\ndata: {{\"from\":{cursor + 1},\"to\":{to}}}\n\n"), ct);
+                cursor = to;
+                lastWrite = clock.GetUtcNow();
+            }
+            var events = read.Events.Where(e => e.Seq > cursor).ToList();
+            if (events.Count > 0)
+            {
+                var now = clock.GetTimestamp();
+                tokens = Math.Min(rate, tokens + clock.GetElapsedTime(refilled, now).TotalSeconds * rate);
+                refilled = now;
+                if (tokens < 1)
+                {
+                    // Over the rate: wait for the next place, then read again (more may have come: they coalesce).
+                    await Task.Delay(TimeSpan.FromSeconds((1 - tokens) / rate), clock, ct);
+                    continue;
+                }
+                if (events.Count <= (int)tokens)
+                {
+                    foreach (var e in events) WriteEvent(body, [e]);
+                    tokens -= events.Count;
+                }
+                else
+                {
+                    // More events than places this second: the excess goes as one larger event, never dropped.
+                    var single = (int)tokens - 1;
+                    for (var i = 0; i < single; i++) WriteEvent(body, [events[i]]);
+                    WriteEvent(body, events.Skip(single).ToList());
+                    tokens -= single + 1;
+                }
+                await body.FlushAsync(ct);
+                cursor = events[^1].Seq;
+                lastWrite = clock.GetUtcNow();
+                continue; // read again at once: a resume may have more than one read's worth
+            }
+            await body.FlushAsync(ct);
+
+            var idle = clock.GetUtcNow() - lastWrite;
+            if (idle >= live.Keepalive)
+            {
+                // The token is checked again at each keepalive too: a revocation whose signal was missed (the LISTEN
+                // connection down) still ends the stream within one keepalive interval.
+                if (!await grant.StillLiveAsync(db, ct)) return;
+                await body.WriteAsync(Keepalive, ct);
+                lastWrite = clock.GetUtcNow();
+                continue;
+            }
+            var wait = live.Keepalive - idle;
+            var untilExpiry = grant.ExpiresAt - clock.GetUtcNow();
+            if (untilExpiry < wait) wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry;
+            await signal.WaitAsync(wait, ct);
+        }
+    }
+
+    /// <summary>One SSE event of one or more consecutive seqs: rows written as the log holds them (no row is parsed).</summary>
+    static void WriteEvent(IBufferWriter<byte> w, IReadOnlyList<LiveEvent> events)
+    {
+        var last = events[^1];
+        var rows = 0;
+        foreach (var e in events) rows += e.RowCount;
+        var head = new StringBuilder();
+        head.Append("id: ").Append(last.Seq).Append("\ndata: {\"seq\":").Append(last.Seq);
+        if (events.Count > 1) head.Append(",\"fromSeq\":").Append(events[0].Seq);
+        head.Append(",\"committedAt\":\"").Append(last.CommittedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture))
+            .Append("\",\"rowCount\":").Append(rows).Append(",\"rows\":[");
+        Write(w, head.ToString());
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (i > 0) Write(w, ",");
+            var json = events[i].RowsJson.AsSpan();
+            Write(w, json[1..^1]); // the chunk's array without its brackets (a chunk has at least one row)
+        }
+        Write(w, "]}\n\n");
+    }
+
+    static void Write(IBufferWriter<byte> w, ReadOnlySpan<char> text)
+    {
+        var span = w.GetSpan(Encoding.UTF8.GetMaxByteCount(Math.Min(text.Length, 16 * 1024)));
+        if (text.Length <= 16 * 1024)
+        {
+            w.Advance(Encoding.UTF8.GetBytes(text, span));
+            return;
+        }
+        Encoding.UTF8.GetBytes(text, w); // long chunks: the encoder writes in pieces
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+
+namespace Exports.Shared;
+
+/// <summary>
+/// Keeps credentials passed in query strings out of every log: each logger provider the host registered (console,
+/// debug, whatever a deployment adds) is wrapped so that a <c>token=…</c> (or <c>access_token=…</c>) query parameter in
+/// a message, or in any string value of its state, is written as <c>token=***</c>. ASP.NET Core's request logs
+/// ("Request starting … ?token=…", at Information for Microsoft.AspNetCore.Hosting) carry the URL; the live stream's
+/// token is such a parameter (browsers' EventSource cannot send headers).
+/// </summary>
+public static partial class LogScrub
+{
+    [GeneratedRegex(@"(?<=[?&](?:access_)?token=)[^&\s#""']+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TokenParameter();
+
+    public static string Scrub(string text) => text.Contains("token=", StringComparison.OrdinalIgnoreCase) ? TokenParameter().Replace(text, "***") : text;
+
+    /// <summary>Wraps every <see cref="ILoggerProvider"/> registered so far.</summary>
+    public static void Wrap(IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            var d = services[i];
+            if (d.ServiceType != typeof(ILoggerProvider) || d.IsKeyedService) continue;
+            Func<IServiceProvider, ILoggerProvider> make = d switch
+            {
+                { ImplementationInstance: ILoggerProvider p } => _ => p,
+                { ImplementationFactory: { } f } => sp => (ILoggerProvider)f(sp),
+                { ImplementationType: { } t } => sp => (ILoggerProvider)ActivatorUtilities.CreateInstance(sp, t),
+                _ => throw new InvalidOperationException($"Logger provider {d} has no implementation."),
+            };
+            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => new Provider(make(sp)), d.Lifetime);
+        }
+    }
+
+    sealed class Provider(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(inner.CreateLogger(categoryName));
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) { if (inner is ISupportExternalScope s) s.SetScopeProvider(scopeProvider); }
+        public void Dispose() => inner.Dispose();
+    }
+
+    sealed class Logger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!inner.IsEnabled(logLevel)) return;
+            var message = formatter(state, exception);
+            var clean = Scrub(message);
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            {
+                var scrubbed = new List<KeyValuePair<string, object?>>(values.Count);
+                var changed = !ReferenceEquals(clean, message);
+                foreach (var kv in values)
+                {
+                    if (kv.Value is string s && kv.Key != "{OriginalFormat}" && Scrub(s) is var c && !ReferenceEquals(c, s)) { scrubbed.Add(new(kv.Key, c)); changed = true; }
+                    else if (kv.Value is not null and not string && kv.Value.GetType().IsPrimitive is false && kv.Key != "{OriginalFormat}"
+                             && kv.Value.ToString() is { } t && Scrub(t) is var ct && !ReferenceEquals(ct, t)) { scrubbed.Add(new(kv.Key, ct)); changed = true; }
+                    else scrubbed.Add(kv);
+                }
+                if (!changed) { inner.Log(logLevel, eventId, state, exception, formatter); return; }
+                inner.Log(logLevel, eventId, new State(scrubbed, clean), exception, static (s, _) => s.Message);
+                return;
+            }
+            if (ReferenceEquals(clean, message)) inner.Log(logLevel, eventId, state, exception, formatter);
+            else inner.Log(logLevel, eventId, clean, exception, static (s, _) => s);
+        }
+    }
+
+    sealed class State(List<KeyValuePair<string, object?>> values, string message) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public string Message => message;
+        public KeyValuePair<string, object?> this[int index] => values[index];
+        public int Count => values.Count;
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => values.GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        public override string ToString() => message;
+    }
+}

@@ -1,0 +1,52 @@
+using Exports.Shared;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Exports.Tests.Host;
+
+/// <summary>LogScrub: token query parameters never reach a logger provider, in the message or in structured values.</summary>
+public sealed class LogScrubTests
+{
+    [Theory]
+    [InlineData("GET /api/v1/sources/a/stream?token=lst_abc-_DEF", "GET /api/v1/sources/a/stream?token=***")]
+    [InlineData("http://h/x?lastEventId=4&token=lst_abc&y=1 - 200", "http://h/x?lastEventId=4&token=***&y=1 - 200")]
+    [InlineData("?TOKEN=abc and &access_token=xyz#f", "?TOKEN=*** and &access_token=***#f")]
+    [InlineData("mytoken=abc stays: it is no token parameter", "mytoken=abc stays: it is no token parameter")]
+    [InlineData("no query at all", "no query at all")]
+    public void Scrub_ReplacesTheTokenParameterOnly(string text, string expected) => Assert.Equal(expected, LogScrub.Scrub(text));
+
+    sealed class Capture : ILoggerProvider
+    {
+        public readonly List<(string Message, List<KeyValuePair<string, object?>> Values)> Lines = [];
+        public ILogger CreateLogger(string categoryName) => new L(this);
+        public void Dispose() { }
+        sealed class L(Capture c) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                c.Lines.Add((formatter(state, exception), state is IReadOnlyList<KeyValuePair<string, object?>> v ? v.ToList() : []));
+        }
+    }
+
+    [Fact]
+    public void WrappedProviders_SeeNoToken_InMessagesOrStructuredValues()
+    {
+        var capture = new Capture();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(capture));
+        LogScrub.Wrap(services);
+        using var sp = services.BuildServiceProvider();
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics");
+        log.LogInformation("Request starting {Path}{Query}", "/api/v1/sources/a/stream", "?token=lst_secret123");
+        log.LogInformation("Request {Uri}", new Uri("http://h/s?a=1&token=lst_secret456"));
+        log.LogInformation("Nothing to hide {N}", 5);
+        Assert.Equal(3, capture.Lines.Count);
+        Assert.Equal("Request starting /api/v1/sources/a/stream?token=***", capture.Lines[0].Message);
+        Assert.Contains(capture.Lines[0].Values, kv => kv.Key == "Query" && (string?)kv.Value == "?token=***");
+        Assert.Equal("Request http://h/s?a=1&token=***", capture.Lines[1].Message);
+        Assert.DoesNotContain(capture.Lines.SelectMany(l => l.Values), kv => kv.Value?.ToString()?.Contains("secret") == true);
+        Assert.Equal("Nothing to hide 5", capture.Lines[2].Message);
+        Assert.Contains(capture.Lines[2].Values, kv => kv.Key == "N" && kv.Value is 5);
+    }
+}
