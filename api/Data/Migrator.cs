@@ -50,6 +50,7 @@ public static class Migrator
         Migrations.DirectDownloads.Step,
         Migrations.LeasesAndClusters.Step,
         Migrations.ResultCache.Step,
+        Migrations.Sinks.Step,
     ];
 
     public static Task<IReadOnlyList<string>> RunAsync(NpgsqlDataSource db, ILogger log, CancellationToken ct) => RunAsync(db, All, log, ct);
