@@ -50,6 +50,7 @@ public static class Migrator
         Migrations.DirectDownloads.Step,
         Migrations.LeasesAndClusters.Step,
         Migrations.ResultCache.Step,
+        Migrations.LiveLog.Step,
         Migrations.Sinks.Step,
     ];
 

@@ -38,6 +38,10 @@ public static class JobsSetup
         s.AddSingleton<WorkerSlots>();
         s.AddSingleton<JobSignals>();
         s.AddHostedService(sp => sp.GetRequiredService<JobSignals>());
+        s.AddSingleton(settings.Live);
+        s.AddSingleton<Exports.Series.LiveLog>();
+        s.AddSingleton(sp => new Exports.Series.LiveSignals(settings.ConnectionString, sp.GetRequiredService<ILogger<Exports.Series.LiveSignals>>()));
+        s.AddHostedService(sp => sp.GetRequiredService<Exports.Series.LiveSignals>());
         s.AddSingleton<TemplateRuns>();
         s.AddSingleton<RetentionSweep>();
         s.AddQuartz(q =>

@@ -57,6 +57,7 @@ public sealed record ExportsSettings
     /// <summary>Connections streaming exports never take: kept for health, sign-in, previews, renders and bookkeeping.</summary>
     public int DbPoolReserve { get; init; } = 10;
     public StreamSettings Streams { get; init; } = new();
+    public Series.LiveSettings Live { get; init; } = new();
     public Layouts.LayoutLimits Layouts { get; init; } = new();
 
     /// <summary>Streaming exports this node runs at once: the pool minus the reserve minus what background jobs hold.</summary>
@@ -118,6 +119,15 @@ public sealed record ExportsSettings
                 Idle = TimeSpan.FromSeconds(Int("EXPORTS_STREAM_IDLE_SECONDS", Get("EXPORTS_STREAM_IDLE_SECONDS"), 30, 1, 3600)),
                 BufferBytes = Int("EXPORTS_STREAM_BUFFER_BYTES", Get("EXPORTS_STREAM_BUFFER_BYTES"), 1 << 20, 0, 64 << 20),
                 DirectLinksPerOwner = Int("EXPORTS_DIRECT_LINKS_PER_OWNER", Get("EXPORTS_DIRECT_LINKS_PER_OWNER"), 20, 1, 10_000),
+            },
+            Live = new Series.LiveSettings
+            {
+                ChunkRows = Int("EXPORTS_LIVE_CHUNK_ROWS", Get("EXPORTS_LIVE_CHUNK_ROWS"), 500, 1, 100_000),
+                Retention = TimeSpan.FromMinutes(Int("EXPORTS_LIVE_RETENTION_MINUTES", Get("EXPORTS_LIVE_RETENTION_MINUTES"), 60, 1, 7 * 24 * 60)),
+                Keepalive = TimeSpan.FromSeconds(Int("EXPORTS_LIVE_KEEPALIVE_SECONDS", Get("EXPORTS_LIVE_KEEPALIVE_SECONDS"), 15, 1, 3600)),
+                EventsPerSecond = Int("EXPORTS_LIVE_EVENTS_PER_SECOND", Get("EXPORTS_LIVE_EVENTS_PER_SECOND"), 20, 1, 1000),
+                StreamsPerToken = Int("EXPORTS_LIVE_STREAMS_PER_TOKEN", Get("EXPORTS_LIVE_STREAMS_PER_TOKEN"), 10, 1, 10_000),
+                StreamsPerOwner = Int("EXPORTS_LIVE_STREAMS_PER_OWNER", Get("EXPORTS_LIVE_STREAMS_PER_OWNER"), 100, 1, 100_000),
             },
             Layouts = new Layouts.LayoutLimits
             {

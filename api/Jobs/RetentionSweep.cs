@@ -15,7 +15,8 @@ public static class SweepRetentionHandler
 /// <summary>Deletes the artifacts of completed exports past their expiry and marks the records expired; the record
 /// stays in history. Also prunes the submission ledger to the quota's hour. Safe to run on two nodes at once: every
 /// step is a conditional update, and a deleted file is deleted again without harm.</summary>
-public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log, ExportsSettings settings)
+public sealed class RetentionSweep(JobRecords records, IArtifactStore store, TimeProvider clock, ILogger<RetentionSweep> log, ExportsSettings settings,
+    Exports.Series.LiveLog live)
 {
     /// <summary>How much longer than the idle limit a direct download's record may go without a beat.</summary>
     public static readonly TimeSpan DirectMargin = TimeSpan.FromMinutes(1);
@@ -49,6 +50,9 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
         }
         if (total > 0) log.LogInformation("Retention: {Count} exports expired and their files deleted", total);
         await records.PruneLedgerAsync(clock.GetUtcNow(), ct);
+        // The live log keeps EXPORTS_LIVE_RETENTION_MINUTES (a stream resuming from older says "gap").
+        var swept = await live.SweepAsync(clock.GetUtcNow() - settings.Live.Retention, ct);
+        if (swept > 0) log.LogInformation("Retention: {Count} live events past EXPORTS_LIVE_RETENTION_MINUTES deleted", swept);
         return total;
     }
 }

@@ -29,7 +29,7 @@ public struct StagedRecord
 /// (series, timestamp) (the last row wins) and recomputes the touched hourly and daily rollups from raw, then commits;
 /// disposing without commit cancels the COPY and rolls back, so a refused batch leaves nothing behind.
 /// </summary>
-public sealed class PointsStage(NpgsqlDataSource db) : CopyStage(db)
+public sealed class PointsStage(NpgsqlDataSource db, LiveLog? live = null) : CopyStage(db)
 {
     public async Task WriteAsync(StagedPoint[] rows, int count, CancellationToken ct)
     {
@@ -80,13 +80,18 @@ public sealed class PointsStage(NpgsqlDataSource db) : CopyStage(db)
             SELECT pg_advisory_xact_lock(hashtextextended('series:' || series_id, 0))
             FROM (SELECT DISTINCT series_id FROM tmp_ids ORDER BY series_id) s
             """, ct);
-        await Staging.Exec(conn, """
+        // A point whose stored value is the same is left as it is (no new row version; nothing for the live log).
+        const string upsert = """
             INSERT INTO points (series_id, ts, value)
             SELECT DISTINCT ON (i.series_id, p.ts) i.series_id, p.ts, p.value
             FROM tmp_points p JOIN tmp_ids i ON i.sidx = p.sidx
             ORDER BY i.series_id, p.ts, p.ord DESC
-            ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value
-            """, ct);
+            ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value WHERE points.value IS DISTINCT FROM excluded.value
+            """;
+        if (live is not null && await LiveLog.HasConsumerAsync(conn, sourceId, ct))
+            await Staging.Exec(conn, LiveLog.AppendSql(upsert + " RETURNING series_id, ts, value", LiveLog.PointRowJson,
+                "JOIN series s ON s.id = c.series_id", "c.ts, s.metric, s.tags_key"), ct, sourceId, (long)live.ChunkRows);
+        else await Staging.Exec(conn, upsert, ct);
         const string touched = "(SELECT DISTINCT i.series_id, date_trunc('{0}', p.ts, 'UTC') AS b FROM tmp_points p JOIN tmp_ids i ON i.sidx = p.sidx)";
         await Staging.Exec(conn, SeriesStore.RollupSql("rollup_hourly", "hour", string.Format(touched, "hour")), ct);
         await Staging.Exec(conn, SeriesStore.RollupSql("rollup_daily", "day", string.Format(touched, "day")), ct);
@@ -98,7 +103,7 @@ public sealed class PointsStage(NpgsqlDataSource db) : CopyStage(db)
 
 /// <summary>Records streamed like <see cref="PointsStage"/>: COPY into a temporary table, then one upsert on
 /// (source, key) where the last row of the batch wins, plus the caller's own statement in the same transaction.</summary>
-public sealed class RecordsStage(NpgsqlDataSource db) : CopyStage(db)
+public sealed class RecordsStage(NpgsqlDataSource db, LiveLog? live = null) : CopyStage(db)
 {
     public async Task WriteAsync(StagedRecord[] rows, int count, char[] arena, CancellationToken ct)
     {
@@ -119,11 +124,17 @@ public sealed class RecordsStage(NpgsqlDataSource db) : CopyStage(db)
     public async Task<int> CommitAsync(Guid sourceId, Func<NpgsqlConnection, Task>? inTransaction, CancellationToken ct)
     {
         var conn = await CompleteCopyAsync(ct);
-        await Staging.Exec(conn, """
+        // A record stored with the same time and fields is left as it is (nothing for the live log).
+        const string upsert = """
             INSERT INTO records (source_id, key, ts, data)
             SELECT DISTINCT ON (key) $1, key, ts, data FROM tmp_records ORDER BY key, ord DESC
             ON CONFLICT (source_id, key) DO UPDATE SET ts = excluded.ts, data = excluded.data
-            """, ct, sourceId);
+                WHERE (records.ts, records.data) IS DISTINCT FROM (excluded.ts, excluded.data)
+            """;
+        if (live is not null && await LiveLog.HasConsumerAsync(conn, sourceId, ct))
+            await Staging.Exec(conn, LiveLog.AppendSql(upsert + " RETURNING key, ts, data", LiveLog.RecordRowJson, "", "c.ts, c.key"),
+                ct, sourceId, (long)live.ChunkRows);
+        else await Staging.Exec(conn, upsert, ct, sourceId);
         if (inTransaction is not null) await inTransaction(conn);
         await Staging.Exec(conn, Staging.BumpDataVersion, ct, sourceId);
         await CommitTransactionAsync(ct);

@@ -17,7 +17,7 @@ namespace Exports.Features.Sources;
 /// written. Writes are idempotent on the natural key (series + timestamp for points; the record's id, or a hash of
 /// its content, for records). Bodies above EXPORTS_INGEST_MAX_BYTES are a 413, other media types a 415.
 /// </summary>
-public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, ExportGate gate)
+public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, ExportGate gate, LiveLog live)
 {
     public const int MaxRows = 500_000;
 
@@ -53,7 +53,7 @@ public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, Export
             if (src.IsTimeseries)
             {
                 var points = new PointsIngest(settings.IngestMaxTagBytes, errors);
-                await using var stage = new PointsStage(db);
+                await using var stage = new PointsStage(db, live);
                 async Task Flush()
                 {
                     if (!errors.Any) await stage.WriteAsync(points.Batch, points.Pending, ct);
@@ -66,7 +66,7 @@ public sealed class Ingest(NpgsqlDataSource db, ExportsSettings settings, Export
             else
             {
                 var records = new RecordsIngest(src, settings.IngestMaxTagBytes, errors);
-                await using var stage = new RecordsStage(db);
+                await using var stage = new RecordsStage(db, live);
                 async Task Flush()
                 {
                     if (!errors.Any) await stage.WriteAsync(records.Batch, records.Pending, records.Arena, ct);
