@@ -48,6 +48,7 @@ public static class Sinks
             http_status int NULL,
             latency_ms int NULL,
             last_error text NULL,
+            note text NULL,
             next_attempt_at timestamptz NULL,
             created_at timestamptz NOT NULL,
             delivered_at timestamptz NULL,

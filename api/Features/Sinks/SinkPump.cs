@@ -27,24 +27,63 @@ namespace Exports.Features.Sinks;
 /// refused a batch (another 4xx, or the network guard), is paused with the reason until resumed.</item>
 /// </list>
 /// </summary>
-public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender sender, ExportsSettings settings, TimeProvider clock, ILogger<SinkPump> log)
-    : BackgroundService
+public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender sender, LiveSignals signals, ExportsSettings settings, TimeProvider clock,
+    ILogger<SinkPump> log) : BackgroundService
 {
     readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     readonly ConcurrentDictionary<Guid, Task> _running = new();
-    TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Pulsed when something may be due anywhere (a commit into a watched source, a resume): the claim loop wakes.</summary>
+    TaskCompletionSource _pulse = NewPulse();
+    /// <summary>Pulsed when a source's live log grew: its sinks' loops wake (a batch waiting for more rows looks again).</summary>
+    readonly ConcurrentDictionary<Guid, TaskCompletionSource> _sourcePulse = new();
+    /// <summary>The sources with an active sink whose commits this node follows (LiveSignals), touched by the claim loop only.</summary>
+    readonly Dictionary<Guid, LiveSignals.Subscription> _watched = new();
+
+    static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How long a sink may fail before it is paused (EXPORTS_SINK_PAUSE_AFTER_MINUTES; tests shorten it).</summary>
     public TimeSpan PauseAfter { get; set; } = settings.SinkPauseAfter;
-    /// <summary>How often this node looks for sinks with work when nothing woke it.</summary>
-    public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often this node looks for sinks with work when no signal woke it (LiveSignals down, a lapsed lease).</summary>
+    public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
     /// <summary>Most live events read for one batch.</summary>
     const int EventsPerRead = 200;
     TimeSpan Lease => settings.Jobs.NodeStale;
 
     /// <summary>Something may be due (a commit, a resume): the node looks at once instead of at its next poll.</summary>
-    public void Wake() => Interlocked.Exchange(ref _pulse, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    public void Wake() => Interlocked.Exchange(ref _pulse, NewPulse()).TrySetResult();
+
+    void Committed(Guid source)
+    {
+        if (_sourcePulse.TryRemove(source, out var pulse)) pulse.TrySetResult();
+        Wake();
+    }
+
+    Task SourcePulse(Guid source) => _sourcePulse.GetOrAdd(source, _ => NewPulse()).Task;
+
+    /// <summary>Follows the commits of every source with an active sink (and no longer those without one).</summary>
+    async Task WatchAsync(CancellationToken ct)
+    {
+        var sources = new HashSet<Guid>();
+        await using (var cmd = db.CreateCommand("SELECT DISTINCT source_id FROM sinks WHERE paused_at IS NULL"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) sources.Add(r.GetGuid(0));
+        foreach (var gone in _watched.Keys.Where(k => !sources.Contains(k)).ToList())
+        {
+            _watched.Remove(gone, out var sub);
+            sub!.Dispose();
+        }
+        foreach (var source in sources.Where(s => !_watched.ContainsKey(s)))
+        {
+            var sub = signals.Subscribe(source);
+            _watched[source] = sub;
+            _ = Task.Run(async () =>
+            {
+                try { while (!ct.IsCancellationRequested) if (await sub.WaitAsync(Timeout.InfiniteTimeSpan, ct)) Committed(source); }
+                catch (Exception) { /* disposed or stopping: no longer followed */ }
+            }, CancellationToken.None);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
@@ -54,12 +93,14 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             var pulse = Volatile.Read(ref _pulse).Task;
             try
             {
+                await WatchAsync(stopping);
                 foreach (var id in await ClaimAsync(stopping))
                     _running[id] = Task.Run(() => RunSinkAsync(id, stopping), stopping);
             }
             catch (Exception e) when (!stopping.IsCancellationRequested) { log.LogWarning(e, "Sinks: looking for work failed; trying again"); }
             try { await Task.WhenAny(pulse, Task.Delay(Poll, clock, stopping)); } catch (OperationCanceledException) { }
         }
+        foreach (var sub in _watched.Values) sub.Dispose();
         try { await beat; } catch (OperationCanceledException) { }
         await Task.WhenAll(_running.Values).ContinueWith(_ => { }, CancellationToken.None);
     }
@@ -110,8 +151,8 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
         {
             while (!ct.IsCancellationRequested)
             {
-                var pulse = Volatile.Read(ref _pulse).Task;
                 if (await LoadAsync(id, ct) is not { } sink) break;
+                var pulse = SourcePulse(sink.SourceId);
                 if (await StepAsync(sink, compiled, ct) is not { } wait) break;
                 if (wait > TimeSpan.Zero) await Task.WhenAny(pulse, Task.Delay(wait, clock, ct));
             }
@@ -203,13 +244,13 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
                 FROM ev CROSS JOIN LATERAL jsonb_array_elements(ev.rows) WITH ORDINALITY AS x(lr, ord)
                 WHERE NOT (ev.seq = $2 + 1 AND x.ord <= $4) AND ($6::text[] IS NULL OR x.lr->>'metric' = ANY($6::text[])){(where is null ? "" : $" AND coalesce(({where}), false)")}
                 ORDER BY ev.seq, x.ord LIMIT $5)
-            SELECT (SELECT max(seq) FROM ev), (SELECT count(*)::int FROM m), (SELECT min(committed_at) FROM m), (SELECT min(seq) FROM m),
+            SELECT (SELECT max(seq) FROM ev), (SELECT min(seq) FROM ev), (SELECT count(*)::int FROM m), (SELECT min(committed_at) FROM m), (SELECT min(seq) FROM m),
                    last.seq, last.ord::int, last.row_count, (SELECT jsonb_agg(lr ORDER BY seq, ord) FROM m)::text
             FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, ord, row_count FROM m ORDER BY seq DESC, ord DESC LIMIT 1) AS last ON true
             """);
         foreach (var v in ps.Values)
             cmd.Parameters.Add(v is DBNull ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = v });
-        long scannedTo, fromSeq = 0, lastSeq = 0;
+        long scannedTo, oldest, fromSeq = 0, lastSeq = 0;
         int rows, lastOrd = 0, lastCount = 0;
         DateTimeOffset first = default;
         string? array = null;
@@ -218,17 +259,23 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             await r.ReadAsync(ct);
             if (r.IsDBNull(0)) return null; // nothing after the cursor
             scannedTo = r.GetInt64(0);
-            rows = r.GetInt32(1);
+            oldest = r.GetInt64(1);
+            rows = r.GetInt32(2);
             if (rows > 0)
             {
-                first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(2), DateTimeKind.Utc));
-                fromSeq = r.GetInt64(3);
-                lastSeq = r.GetInt64(4);
-                lastOrd = r.GetInt32(5);
-                lastCount = r.GetInt32(6);
-                array = r.GetString(7);
+                first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc));
+                fromSeq = r.GetInt64(4);
+                lastSeq = r.GetInt64(5);
+                lastOrd = r.GetInt32(6);
+                lastCount = r.GetInt32(7);
+                array = r.GetString(8);
             }
         }
+        // Live events past the cursor that retention deleted before they were delivered (a sink paused for longer
+        // than EXPORTS_LIVE_RETENTION_MINUTES): a batch of no rows takes the next sequence and says what was lost.
+        if (oldest > sink.DeliveredSeq + 1)
+            return await StoreAsync(sink, sink.DeliveredSeq + 1, oldest - 1, 0, (oldest - 1, 0), "[]", clock.GetUtcNow(),
+                $"Live events {sink.DeliveredSeq + 1} to {oldest - 1} were deleted by retention (EXPORTS_LIVE_RETENTION_MINUTES) before this sink delivered them; their rows are not sent.", ct);
         if (rows == 0) { await AdvanceAsync(sink, scannedTo, ct); return TimeSpan.Zero; }
         var full = rows >= sink.MaxBatch;
         var now = clock.GetUtcNow();
@@ -237,7 +284,15 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
         // A full batch ends at its last row (inside its event, or at its end); one whose time came ends after every
         // event read, so events after its last row that matched nothing are passed with it.
         var (cursorSeq, cursorOrd) = !full ? (scannedTo, 0) : lastOrd >= lastCount ? (lastSeq, 0) : (lastSeq - 1, lastOrd);
-        var body = Body(sink, sink.NextSequence, fromSeq, lastSeq, array!);
+        return await StoreAsync(sink, fromSeq, lastSeq, rows, (cursorSeq, cursorOrd), array!, now, null, ct);
+    }
+
+    /// <summary>Stores the next batch with its body, taking the next sequence (only if the sink is still where it was
+    /// read: this node's, same cursor, same sequence); then it is sent.</summary>
+    async Task<TimeSpan?> StoreAsync(Sink sink, long fromSeq, long toSeq, int rows, (long Seq, int Ord) cursor, string array, DateTimeOffset now, string? note,
+        CancellationToken ct)
+    {
+        var body = Body(sink, sink.NextSequence, fromSeq, toSeq, array, lost: note is not null);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var bump = new NpgsqlCommand("""
@@ -249,11 +304,11 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             if (await bump.ExecuteNonQueryAsync(ct) != 1) return TimeSpan.Zero; // changed under us: look again
         }
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO sink_batches (sink_id, sequence, from_seq, to_seq, row_count, cursor_seq, cursor_ord, body, status, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)
+            INSERT INTO sink_batches (sink_id, sequence, from_seq, to_seq, row_count, cursor_seq, cursor_ord, body, status, note, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)
             """, conn, tx))
         {
-            foreach (var v in new object[] { sink.Id, sink.NextSequence, fromSeq, lastSeq, rows, cursorSeq, cursorOrd, body, now.UtcDateTime })
+            foreach (var v in new object[] { sink.Id, sink.NextSequence, fromSeq, toSeq, rows, cursor.Seq, cursor.Ord, body, (object?)note ?? DBNull.Value, now.UtcDateTime })
                 insert.Parameters.Add(new() { Value = v });
             await insert.ExecuteNonQueryAsync(ct);
         }
@@ -280,11 +335,12 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
         return filter.Sql;
     }
 
-    /// <summary>The batch's JSON around the rows' array as PostgreSQL built it.</summary>
-    static string Body(Sink sink, long sequence, long from, long to, string rows) =>
+    /// <summary>The batch's JSON around the rows' array as PostgreSQL built it; <c>"lost": true</c> on a batch that
+    /// stands for events retention deleted before delivery.</summary>
+    static string Body(Sink sink, long sequence, long from, long to, string rows, bool lost) =>
         new StringBuilder(rows.Length + 200).Append("{\"sink\":\"").Append(sink.Id).Append("\",\"source\":").Append(JsonSerializer.Serialize(sink.Source))
             .Append(",\"sequence\":").Append(sequence).Append(",\"batch\":{\"fromSeq\":").Append(from).Append(",\"toSeq\":").Append(to)
-            .Append("},\"rows\":").Append(rows).Append('}').ToString();
+            .Append("},\"rows\":").Append(rows).Append(lost ? ",\"lost\":true}" : "}").ToString();
 
     async Task AdvanceAsync(Sink sink, long to, CancellationToken ct)
     {

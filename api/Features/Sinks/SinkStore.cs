@@ -19,9 +19,10 @@ public sealed record SinkView(Guid Id, string Source, string Url, IReadOnlyList<
 [System.Text.Json.Serialization.JsonConverter(typeof(CamelEnum<SinkBatchStatus>))]
 public enum SinkBatchStatus { Pending, Delivered, Failed }
 
-/// <summary>One batch formed for a sink (a delivery): its sequence, the live sequences it covers, and how its sending went.</summary>
+/// <summary>One batch formed for a sink (a delivery): its sequence, the live sequences it covers, and how its sending
+/// went. <c>Note</c> says when the batch stands for live events retention deleted before they were delivered.</summary>
 public sealed record SinkDeliveryView(long Sequence, long FromSeq, long ToSeq, int Rows, SinkBatchStatus Status, int Attempts, int? HttpStatus,
-    int? LatencyMs, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt);
+    int? LatencyMs, string? LastError, string? Note, DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt);
 
 /// <summary>What a sink is saved with (validated by <see cref="SinkRules"/>).</summary>
 public sealed record SinkSpec(string Url, string? Secret, string[]? Metrics, JsonElement? Filter, int BatchMs, int MaxBatch);
@@ -54,15 +55,12 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
         var id = Guid.CreateVersion7();
         await using var cmd = db.CreateCommand($"""
             INSERT INTO sinks (id, owner_id, source_id, url, secret, metrics, filter, batch_ms, max_batch, delivered_seq, created_at, updated_at)
-            SELECT $1, $2, s.id, $4, $5, $6, $7::jsonb, $8, $9, {LiveSeq("s")}, $10, $10 FROM sources s WHERE s.owner_id = $2 AND s.name = $3
+            SELECT $1, $2, s.id, $4, $5, $6, $7::jsonb, $8, $9, s.live_seq, $10, $10 FROM sources s WHERE s.owner_id = $2 AND s.name = $3
             """);
         Add(cmd, id, owner, source, spec.Url, _protector.Protect(spec.Secret!), Metrics(spec.Metrics), Json(spec.Filter), spec.BatchMs, spec.MaxBatch, now.UtcDateTime);
         if (await cmd.ExecuteNonQueryAsync(ct) == 0) return null;
         return await GetAsync(owner, source, id, ct);
     }
-
-    /// <summary>The source's live sequence (sources.live_seq, added with the live log); 0 while there is none.</summary>
-    static string LiveSeq(string alias) => $"coalesce((to_jsonb({alias})->>'live_seq')::bigint, 0)";
 
     public async Task<List<SinkView>> ListAsync(Guid owner, string source, CancellationToken ct)
     {
@@ -117,7 +115,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
     {
         if (await GetAsync(owner, source, id, ct) is null) return null;
         await using var cmd = db.CreateCommand("""
-            SELECT sequence, from_seq, to_seq, row_count, status, attempts, http_status, latency_ms, last_error, created_at, delivered_at
+            SELECT sequence, from_seq, to_seq, row_count, status, attempts, http_status, latency_ms, last_error, note, created_at, delivered_at
             FROM sink_batches WHERE sink_id = $1 ORDER BY sequence DESC LIMIT $2
             """);
         Add(cmd, id, limit);
@@ -126,7 +124,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
         while (await r.ReadAsync(ct))
             list.Add(new SinkDeliveryView(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt32(3), Enum.Parse<SinkBatchStatus>(r.GetString(4), ignoreCase: true),
                 r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetString(8),
-                Utc(r.GetDateTime(9)), r.IsDBNull(10) ? null : Utc(r.GetDateTime(10))));
+                r.IsDBNull(9) ? null : r.GetString(9), Utc(r.GetDateTime(10)), r.IsDBNull(11) ? null : Utc(r.GetDateTime(11))));
         return list;
     }
 
