@@ -19,6 +19,8 @@ public sealed class SinkReceiver : IDisposable
     public ConcurrentQueue<Received> All { get; } = new();
     public ConcurrentQueue<string> BadSignatures { get; } = new();
     int _count;
+    /// <summary>Requests that arrived, answered or not yet (one being held by <see cref="Delay"/> counts).</summary>
+    public int Arrived => Volatile.Read(ref _count);
 
     public sealed record Received(int Index, string Body, string IdempotencyKey, long Sequence, JsonElement Json, int Answered, DateTimeOffset At);
 
