@@ -238,4 +238,49 @@ public sealed class SinkDeliveryTests(ApiFixture api)
             got.Select(x => $"{x.GetProperty("id").GetString()}|{x.GetProperty("host").GetString()}|{x.GetProperty("took").GetDouble():R}").Order(StringComparer.Ordinal));
         Assert.Empty(records.BadSignatures);
     }
+
+    /// <summary>Retention keeps the live events an active sink has not had delivered; a paused sink loses what passes
+    /// the retention meanwhile, and on resume gets a batch of no rows over the lost sequence numbers ("lost": true),
+    /// noted in its deliveries, between the batch it held and what came after.</summary>
+    [Fact]
+    public async Task Retention_KeepsWhatAnActiveSinkStillOwes_APausedSinkIsToldWhatItLost()
+    {
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (503, null) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        var log = api.Host.Services.GetRequiredService<Exports.Series.LiveLog>();
+        var source = await api.ScalarAsync<Guid>("SELECT id FROM sources WHERE owner_id = $1 AND name = 'metrics'", s.Owner);
+        async Task<long> AgeAndSweepAsync()
+        {
+            await using (var cmd = api.Db.CreateCommand("UPDATE live_events SET committed_at = now() - interval '2 hours' WHERE source_id = $1"))
+            {
+                cmd.Parameters.Add(new() { Value = source });
+                await cmd.ExecuteNonQueryAsync();
+            }
+            await log.SweepAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+            return await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source);
+        }
+
+        await IngestAsync(s.Client, "metrics", Points(0, 2));
+        await receiver.WaitAsync(r => r.Arrived >= 1, Wait);
+        Assert.Equal(1L, await AgeAndSweepAsync()); // active and owed: kept past the retention
+
+        receiver.Answer = _ => (400, null);
+        await UntilAsync(s, x => x.GetProperty("status").GetString() == "paused");
+        await IngestAsync(s.Client, "metrics", Points(2, 3));
+        Assert.Equal(0L, await AgeAndSweepAsync()); // paused: both go (the first is in the batch the sink holds)
+
+        receiver.Answer = _ => (200, null);
+        await s.Client.PostAsync($"/api/v1/sources/metrics/sinks/{s.SinkId}/resume", null);
+        await IngestAsync(s.Client, "metrics", Points(5, 1));
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 3, Wait);
+        AssertOrdered(all, s.SinkId);
+        Assert.Equal([2, 0, 1], all.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+        var lost = all[1].Json;
+        Assert.True(lost.GetProperty("lost").GetBoolean());
+        Assert.Equal((2L, 2L), (lost.GetProperty("batch").GetProperty("fromSeq").GetInt64(), lost.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+        Assert.False(all[0].Json.TryGetProperty("lost", out _));
+        Assert.Equal(3L, all[2].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64());
+        var note = (await DeliveriesAsync(s)).EnumerateArray().Single(d => d.GetProperty("sequence").GetInt64() == 2).GetProperty("note").GetString();
+        Assert.Contains("Live events 2 to 2 were deleted by retention", note);
+    }
 }

@@ -373,10 +373,11 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             : now - failingSince >= PauseAfter
                 ? $"Failing since {failingSince:yyyy-MM-dd HH:mm:ss} UTC, longer than {PauseAfter.TotalMinutes:0.##} minutes (EXPORTS_SINK_PAUSE_AFTER_MINUTES); last error on batch {batch.Sequence}: {result.Error} Resume the sink to try again."
                 : null;
+        // Only a batch still pending: a node whose lease lapsed mid-send must not undo what the node that took over did.
         var wait = Backoff(attempts, result.RetryAfter);
         await ExecAsync("""
             WITH b AS (UPDATE sink_batches SET status = CASE WHEN $7::text IS NULL THEN 'pending' ELSE 'failed' END, attempts = $3, http_status = $4,
-                           latency_ms = $5, last_error = $6, next_attempt_at = $8 WHERE sink_id = $1 AND sequence = $2 RETURNING sink_id)
+                           latency_ms = $5, last_error = $6, next_attempt_at = $8 WHERE sink_id = $1 AND sequence = $2 AND status = 'pending' RETURNING sink_id)
             UPDATE sinks k SET failing_since = coalesce(k.failing_since, $9), paused_at = CASE WHEN $7::text IS NULL THEN NULL ELSE $10 END, paused_reason = $7
             FROM b WHERE k.id = b.sink_id
             """, ct, sink.Id, batch.Sequence, attempts, (object?)result.HttpStatus ?? DBNull.Value, result.LatencyMs, result.Error ?? "", (object?)pause ?? DBNull.Value,
