@@ -176,5 +176,43 @@ public sealed class SinksTests(ApiFixture api)
         await (await c.GetAsync($"/api/v1/sources/deploys/sinks/{id}")).ProblemAsync(404);
     }
 
+    /// <summary>The README's Python snippet, run as written by python3, accepts a signed event as the server sent it
+    /// and refuses it with one byte of the body changed or with another secret.</summary>
+    [Fact]
+    public async Task ReadmeVerificationSnippet_AcceptsARealSignedEvent_AndRefusesATamperedOne()
+    {
+        var readme = File.ReadAllText(Path.Combine(NodeReaders.Root, "README.md"));
+        var at = readme.IndexOf("### Webhook sinks", StringComparison.Ordinal);
+        var start = readme.IndexOf("```python\n", at, StringComparison.Ordinal) + "```python\n".Length;
+        var snippet = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        var c = await WithSourcesAsync(api);
+        using var receiver = new SinkReceiver(Secret);
+        var id = (await CreateAsync(c, "metrics", new { url = receiver.Url, secret = Secret })).GetProperty("id").GetString();
+        await c.PostAsync($"/api/v1/sources/metrics/sinks/{id}/test", null);
+        var got = Assert.Single(receiver.All);
+        var dir = Directory.CreateTempSubdirectory("sink-snippet-").FullName;
+        File.WriteAllText(Path.Combine(dir, "body"), got.Body);
+        File.WriteAllText(Path.Combine(dir, "check.py"), snippet + """
+
+            import sys
+            body = open(sys.argv[1], "rb").read()
+            if sys.argv[4] == "tamper": body = body.replace(b'"test":true', b'"test":false')
+            print(verify(sys.argv[2], sys.argv[3], body))
+            """);
+        async Task<string> Run(string secret, string mode)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Path.Combine(dir, "check.py"), Path.Combine(dir, "body"), secret, got.Signature, mode }) psi.ArgumentList.Add(a);
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var output = await p.StandardOutput.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, await p.StandardError.ReadToEndAsync());
+            return output.Trim();
+        }
+        Assert.Equal("True", await Run(Secret, "as-sent"));
+        Assert.Equal("False", await Run(Secret, "tamper"));
+        Assert.Equal("False", await Run("not-the-secret-0123456789", "as-sent"));
+    }
+
     static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 }

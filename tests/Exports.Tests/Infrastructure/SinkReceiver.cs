@@ -22,7 +22,7 @@ public sealed class SinkReceiver : IDisposable
     /// <summary>Requests that arrived, answered or not yet (one being held by <see cref="Delay"/> counts).</summary>
     public int Arrived => Volatile.Read(ref _count);
 
-    public sealed record Received(int Index, string Body, string IdempotencyKey, long Sequence, JsonElement Json, int Answered, DateTimeOffset At);
+    public sealed record Received(int Index, string Body, string IdempotencyKey, long Sequence, JsonElement Json, int Answered, DateTimeOffset At, string Signature);
 
     public SinkReceiver(string secret)
     {
@@ -53,7 +53,8 @@ public sealed class SinkReceiver : IDisposable
             if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
             var (status, retryAfter) = Answer(index);
             var json = JsonDocument.Parse(body).RootElement.Clone();
-            All.Enqueue(new Received(index, body, ctx.Request.Headers["Idempotency-Key"] ?? "", json.GetProperty("sequence").GetInt64(), json, status, DateTimeOffset.UtcNow));
+            All.Enqueue(new Received(index, body, ctx.Request.Headers["Idempotency-Key"] ?? "", json.GetProperty("sequence").GetInt64(), json, status, DateTimeOffset.UtcNow,
+                ctx.Request.Headers["Exports-Signature"] ?? ""));
             ctx.Response.StatusCode = status;
             if (retryAfter is not null) ctx.Response.AddHeader("Retry-After", retryAfter);
             ctx.Response.Close();
