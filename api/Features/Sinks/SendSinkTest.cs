@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Exports.Delivery;
 using Exports.Host;
 using Exports.Shared;
 using FastEndpoints;
@@ -10,8 +11,10 @@ namespace Exports.Features.Sinks;
 public sealed record SinkTestResult(bool Delivered, int? HttpStatus, int LatencyMs, string? Error);
 
 /// <summary>POST /sources/{source}/sinks/{id}/test: a signed test event sent now, outside the sink's sequence
-/// (<c>"test": true</c>, <c>sequence</c> 0, no rows), and what the receiver answered. One attempt, no retry.</summary>
-public sealed class SendSinkTest(SinkStore store, SinkSender sender, TimeProvider clock) : Endpoint<SinkIdRequest, Results<Ok<SinkTestResult>, ProblemHttpResult>>
+/// (<c>"test": true</c>, <c>sequence</c> 0, no rows), and what the receiver answered. One attempt, no retry; counted
+/// with the destinations' test sends (<see cref="TestSendThrottle"/>: one at a time, EXPORTS_TEST_SENDS_PER_MINUTE; 429).</summary>
+public sealed class SendSinkTest(SinkStore store, SinkSender sender, TestSendThrottle throttle, TimeProvider clock)
+    : Endpoint<SinkIdRequest, Results<Ok<SinkTestResult>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -21,8 +24,12 @@ public sealed class SendSinkTest(SinkStore store, SinkSender sender, TimeProvide
 
     public override async Task<Results<Ok<SinkTestResult>, ProblemHttpResult>> ExecuteAsync(SinkIdRequest req, CancellationToken ct)
     {
-        if (await store.GetAsync(User.OwnerId(), req.Source, req.Id, ct) is not { } sink || await store.SecretAsync(sink.Id, ct) is not { } secret)
+        var owner = User.OwnerId();
+        if (await store.GetAsync(owner, req.Source, req.Id, ct) is not { } sink || await store.SecretAsync(sink.Id, ct) is not { } secret)
             return Problems.NotFound($"No sink {req.Id} on '{req.Source}'.");
+        var (lease, refusal) = throttle.TryStart(owner);
+        if (refusal is not null) return TestSendThrottle.Refuse(HttpContext, refusal);
+        using var _ = lease;
         var body = JsonSerializer.Serialize(new { sink = sink.Id, source = sink.Source, test = true, sequence = 0, sentAt = clock.GetUtcNow(), batch = (object?)null, rows = Array.Empty<object>() },
             JsonSerializerOptions.Web);
         var r = await sender.SendAsync(sink.Url, secret, body, $"test-{Guid.CreateVersion7()}", ct);

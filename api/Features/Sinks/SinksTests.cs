@@ -214,5 +214,21 @@ public sealed class SinksTests(ApiFixture api)
         Assert.Equal("False", await Run("not-the-secret-0123456789", "as-sent"));
     }
 
+    /// <summary>Sink test sends count with destinations' (EXPORTS_TEST_SENDS_PER_MINUTE per owner): past the limit a
+    /// 429 with Retry-After, and nothing is sent.</summary>
+    [Fact]
+    public async Task TestSends_PastThePerMinuteLimit_Are429_AndSendNothing()
+    {
+        var c = await WithSourcesAsync(api);
+        using var receiver = new SinkReceiver(Secret);
+        var id = (await CreateAsync(c, "metrics", new { url = receiver.Url, secret = Secret })).GetProperty("id").GetString();
+        for (var i = 0; i < ApiFixture.SendTestsPerMinute; i++)
+            Assert.Equal(HttpStatusCode.OK, (await c.PostAsync($"/api/v1/sources/metrics/sinks/{id}/test", null)).StatusCode);
+        var refused = await c.PostAsync($"/api/v1/sources/metrics/sinks/{id}/test", null);
+        Assert.Equal("Too many test sends", (await refused.ProblemAsync(429)).GetProperty("title").GetString());
+        Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single()) >= 1);
+        Assert.Equal(ApiFixture.SendTestsPerMinute, receiver.All.Count);
+    }
+
     static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 }
