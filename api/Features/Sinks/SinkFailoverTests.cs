@@ -9,7 +9,8 @@ namespace Exports.Tests.Features.Sinks;
 
 /// <summary>At least once across a crash: the node delivering a sink is SIGKILLed while its receiver holds a batch;
 /// the other node takes the sink over when the lease lapses and sends that batch again (same sequence, body and
-/// Idempotency-Key), then the rest: no batch is lost, sequences stay contiguous, and the secret is in no log.</summary>
+/// Idempotency-Key), then the rest: no batch is lost, sequences stay contiguous, and the secret is in no log. A node
+/// with the network guard on (the default) refuses a private-network URL as a field error.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class SinkFailoverTests
 {
@@ -84,6 +85,27 @@ public sealed class SinkFailoverTests
         Assert.Equal(stored, accepted.SelectMany(x => x.Json.GetProperty("rows").EnumerateArray())
             .Select(x => $"{x.GetProperty("ts").GetString()}|{x.GetProperty("value").GetDouble():R}|{x.GetProperty("tags").GetProperty("host").GetString()}").Order(StringComparer.Ordinal));
         foreach (var log in new[] { a.Log, b.Log }) Assert.DoesNotContain(Secret, File.ReadAllText(log));
+
+        // A node that keeps deliveries off private networks (the default) refuses the loopback URL at create and
+        // update, as a field error on url, and saves nothing. (No worker: it takes no sinks.)
+        using var guarded = NodeProcess.Start(cs, dataDir, new() { ["EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"] = "false", ["EXPORTS_WORKER"] = "false" });
+        await guarded.HealthyAsync();
+        using var g = guarded.Client(key);
+        foreach (var r in new[]
+                 {
+                     await g.PostAsync("/api/v1/sources/metrics/sinks", Json(new { url = receiver.Url, secret = Secret })),
+                     await g.PutAsync($"/api/v1/sources/metrics/sinks/{sinkId}", Json(new { url = "https://10.0.0.7/hook" })),
+                 })
+        {
+            var problem = await r.ProblemAsync(400);
+            Assert.Contains("not a public address", problem.GetProperty("errors").GetProperty("url")[0].GetString());
+        }
+        await using (var cmd = db.CreateCommand("SELECT count(*), min(url) FROM sinks"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            await r.ReadAsync();
+            Assert.Equal((1L, receiver.Url), (r.GetInt64(0), r.GetString(1)));
+        }
     }
 
     static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
