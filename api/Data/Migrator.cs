@@ -51,6 +51,7 @@ public static class Migrator
         Migrations.LeasesAndClusters.Step,
         Migrations.ResultCache.Step,
         Migrations.LiveLog.Step,
+        Migrations.Sinks.Step,
     ];
 
     public static Task<IReadOnlyList<string>> RunAsync(NpgsqlDataSource db, ILogger log, CancellationToken ct) => RunAsync(db, All, log, ct);

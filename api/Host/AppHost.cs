@@ -46,7 +46,7 @@ public static class AppHost
             o.SerializerOptions.Converters.Add(new UtcInstants());
         });
         s.AddSingleton<LoginThrottle>();
-        s.AddSingleton<Exports.Features.Destinations.TestSendThrottle>();
+        s.AddSingleton<Exports.Delivery.TestSendThrottle>();
         s.AddScoped<Ingest>();
         s.AddSingleton<Exports.Features.Live.LiveStreamLimits>();
         // Last, so every logger provider registered above (and by the caller's configure) is wrapped.

@@ -24,6 +24,10 @@ public static class JobsSetup
         s.AddSingleton<IDeliveryTargets>(sp => sp.GetRequiredService<Exports.Delivery.Destinations>());
         s.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15))
             .ConfigurePrimaryHttpMessageHandler(() => Exports.Delivery.NetworkGuard.Handler(settings.DeliveryAllowPrivateNetworks));
+        s.AddSingleton<Exports.Features.Sinks.SinkStore>();
+        s.AddSingleton<Exports.Features.Sinks.SinkSender>();
+        s.AddSingleton<Exports.Features.Sinks.SinkPump>();
+        if (j.Worker) s.AddHostedService(sp => sp.GetRequiredService<Exports.Features.Sinks.SinkPump>());
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.EmailChannel>();
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.WebhookChannel>();
         s.AddSingleton<Exports.Delivery.IDeliveryChannel, Exports.Delivery.S3Channel>();

@@ -48,9 +48,11 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     public const string Channel = "exports_live";
 
     /// <summary>The SQL condition, on a source id parameter <c>$1</c>, that the source has a live consumer: a stream
-    /// token neither revoked nor expired. (The webhook sinks add "or an enabled sink" here.)</summary>
+    /// token neither revoked nor expired, or a webhook sink (a paused one too: resumed, it gets what came meanwhile,
+    /// within the retention).</summary>
     public const string ConsumerSql = """
-        EXISTS (SELECT 1 FROM stream_tokens t WHERE t.source_id = $1 AND t.revoked_at IS NULL AND t.expires_at > now())
+        (EXISTS (SELECT 1 FROM stream_tokens t WHERE t.source_id = $1 AND t.revoked_at IS NULL AND t.expires_at > now())
+         OR EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = $1))
         """;
 
     /// <summary>A point of the live log as JSON: <c>ts</c> is RFC 3339 in UTC with every digit PostgreSQL keeps
@@ -138,7 +140,8 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     }
 
     /// <summary>Deletes live events committed before <paramref name="cutoff"/> (the retention sweep), in batches;
-    /// returns how many. The webhook sinks keep what an enabled sink has not yet had delivered (their own condition).</summary>
+    /// returns how many. An event an active (not paused) webhook sink has not yet had delivered is kept; a paused sink
+    /// loses what passes the retention meanwhile, and its deliveries say so.</summary>
     public async Task<long> SweepAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
         long total = 0;
@@ -146,7 +149,9 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
         {
             await using var cmd = db.CreateCommand("""
                 DELETE FROM live_events WHERE ctid = ANY (ARRAY(
-                    SELECT ctid FROM live_events WHERE committed_at < $1 LIMIT 5000))
+                    SELECT e.ctid FROM live_events e WHERE e.committed_at < $1
+                      AND NOT EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = e.source_id AND k.paused_at IS NULL AND e.seq > k.delivered_seq)
+                    LIMIT 5000))
                 """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
             var n = await cmd.ExecuteNonQueryAsync(ct);

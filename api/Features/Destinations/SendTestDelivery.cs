@@ -21,7 +21,7 @@ public sealed record TestDeliveryResult(bool Ok, string Kind, string? Detail, st
 /// 400 with the save's field errors; a send that fails is a 200 with <c>Ok</c> false and its reason.</summary>
 public static class SendTestDelivery
 {
-    public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan TimeLimit = TestSendThrottle.TimeLimit;
 
     /// <summary>What a test's user sees when this server's own mail relay fails (connection, TLS, login, sender or
     /// message refused): its host, port and settings are the administrator's, so the reason goes to the log.</summary>

@@ -152,7 +152,7 @@ public sealed class DependencyTests
     }
 
     static readonly string[] SliceNames = ["Alerts", "Monitors", "RenderTokens", "ExportLayout", "Templates", "Identity",
-        "Dashboards", "ExportSeries", "History", "Schedule", "Destinations", "Sources", "Live"];
+        "Dashboards", "ExportSeries", "History", "Schedule", "Destinations", "Sources", "Live", "Sinks"];
     public static TheoryData<string> Slices => new(SliceNames);
 
     /// <summary>The list the slice rules walk is every slice there is.</summary>

@@ -2,14 +2,15 @@ using Exports.Host;
 using Exports.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Exports.Features.Destinations;
+namespace Exports.Delivery;
 
 /// <summary>Why a test send was refused (a 429), and when to retry.</summary>
 public sealed record TestSendRefusal(string Title, string Detail, TimeSpan RetryAfter);
 
 /// <summary>
-/// Bounds "Send test" per owner, so that it cannot be looped into a mail cannon (up to 20 recipients a send, through
-/// this server's SMTP) or a port scanner (up to <see cref="SendTestDelivery.TimeLimit"/> a probe): one test at a time,
+/// Bounds "Send test" per owner (a destination's, a webhook sink's: one count for both), so that it cannot be looped
+/// into a mail cannon (up to 20 recipients a send, through this server's SMTP) or a port scanner (up to
+/// <see cref="TimeLimit"/> a probe): one test at a time,
 /// and at most <see cref="ExportsSettings.TestSendsPerMinute"/> started within any minute (EXPORTS_TEST_SENDS_PER_MINUTE).
 /// Counted per request (an e-mail test to 20 recipients is one), in this node's memory: behind a load balancer an owner
 /// gets up to nodes × the limit.
@@ -17,6 +18,8 @@ public sealed record TestSendRefusal(string Title, string Detail, TimeSpan Retry
 public sealed class TestSendThrottle(ExportsSettings settings, TimeProvider clock)
 {
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+    /// <summary>The longest one test send may take (the answer says so after it).</summary>
+    public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(5);
 
     sealed class Owner
@@ -38,7 +41,7 @@ public sealed class TestSendThrottle(ExportsSettings settings, TimeProvider cloc
             while (o.Starts.Count > 0 && now - o.Starts.Peek() >= Window) o.Starts.Dequeue();
             if (o.Busy)
                 return (null, new TestSendRefusal("A test send is already running",
-                    $"One test send runs at a time per account, and one of yours is still running (it takes at most {SendTestDelivery.TimeLimit.TotalSeconds:0} s). "
+                    $"One test send runs at a time per account, and one of yours is still running (it takes at most {TimeLimit.TotalSeconds:0} s). "
                     + $"Nothing was sent; retry after {BusyRetry.TotalSeconds:0} s (Retry-After).", BusyRetry));
             if (o.Starts.Count >= settings.TestSendsPerMinute)
             {

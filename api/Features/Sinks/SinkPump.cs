@@ -1,0 +1,405 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Exports.Host;
+using Exports.Series;
+using Exports.Shared;
+using Npgsql;
+
+namespace Exports.Features.Sinks;
+
+/// <summary>
+/// Delivers the sinks' batches, on every worker node. The live log (<c>live_events</c>, written in each ingest's own
+/// transaction) is the outbox: an event exists only if its ingest committed, and a sink's cursor
+/// (<c>sinks.delivered_seq</c>) moves past it only once a receiver answered 2xx for the batch holding it, so nothing
+/// uncommitted is sent and nothing committed is lost (at least once).
+/// <list type="bullet">
+/// <item>A node takes a sink with work (events past its cursor, or a pending batch) by its lease (<c>lease_owner</c>,
+/// <c>lease_until</c>, EXPORTS_NODE_STALE_MS long, renewed while the node works on it). A node that dies lets the lease
+/// lapse and another takes the sink over where its cursor is: the pending batch first, as it was stored.</item>
+/// <item>A batch is formed from whole events after the cursor (the sink's metrics and filter applied in SQL): up to
+/// maxBatch rows, or what is there batchMs after the first unsent row committed, whichever comes first (one event
+/// larger than maxBatch, at most EXPORTS_LIVE_CHUNK_ROWS rows, is a batch of its own). It is stored with its body and
+/// the next batch sequence before it is sent, so every retry, on any node, sends the same bytes under the same
+/// Idempotency-Key, and sequences increase by one per batch.</item>
+/// <item>5xx, 408, 429, timeouts and lost connections are retried with exponential backoff and full jitter (Retry-After
+/// honoured up to 10 minutes); a sink failing for longer than EXPORTS_SINK_PAUSE_AFTER_MINUTES, or whose receiver
+/// refused a batch (another 4xx, or the network guard), is paused with the reason until resumed.</item>
+/// </list>
+/// </summary>
+public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender sender, LiveSignals signals, ExportsSettings settings, TimeProvider clock,
+    ILogger<SinkPump> log) : BackgroundService
+{
+    readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    readonly ConcurrentDictionary<Guid, Task> _running = new();
+    /// <summary>Pulsed when something may be due anywhere (a commit into a watched source, a resume): the claim loop wakes.</summary>
+    TaskCompletionSource _pulse = NewPulse();
+    /// <summary>Pulsed when a source's live log grew: its sinks' loops wake (a batch waiting for more rows looks again).</summary>
+    readonly ConcurrentDictionary<Guid, TaskCompletionSource> _sourcePulse = new();
+    /// <summary>The sources with an active sink whose commits this node follows (LiveSignals), touched by the claim loop only.</summary>
+    readonly Dictionary<Guid, LiveSignals.Subscription> _watched = new();
+
+    static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long a sink may fail before it is paused (EXPORTS_SINK_PAUSE_AFTER_MINUTES; tests shorten it).</summary>
+    public TimeSpan PauseAfter { get; set; } = settings.SinkPauseAfter;
+    /// <summary>How often this node looks for sinks with work when no signal woke it (LiveSignals down, a lapsed lease).</summary>
+    public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
+    /// <summary>Most live events read for one batch.</summary>
+    const int EventsPerRead = 200;
+    TimeSpan Lease => settings.Jobs.NodeStale;
+
+    /// <summary>Something may be due (a commit, a resume): the node looks at once instead of at its next poll.</summary>
+    public void Wake() => Interlocked.Exchange(ref _pulse, NewPulse()).TrySetResult();
+
+    void Committed(Guid source)
+    {
+        if (_sourcePulse.TryRemove(source, out var pulse)) pulse.TrySetResult();
+        Wake();
+    }
+
+    Task SourcePulse(Guid source) => _sourcePulse.GetOrAdd(source, _ => NewPulse()).Task;
+
+    /// <summary>Follows the commits of every source with an active sink (and no longer those without one).</summary>
+    async Task WatchAsync(CancellationToken ct)
+    {
+        var sources = new HashSet<Guid>();
+        await using (var cmd = db.CreateCommand("SELECT DISTINCT source_id FROM sinks WHERE paused_at IS NULL"))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) sources.Add(r.GetGuid(0));
+        foreach (var gone in _watched.Keys.Where(k => !sources.Contains(k)).ToList())
+        {
+            _watched.Remove(gone, out var sub);
+            sub!.Dispose();
+        }
+        foreach (var source in sources.Where(s => !_watched.ContainsKey(s)))
+        {
+            var sub = signals.Subscribe(source);
+            _watched[source] = sub;
+            _ = Task.Run(async () =>
+            {
+                try { while (!ct.IsCancellationRequested) if (await sub.WaitAsync(Timeout.InfiniteTimeSpan, ct)) Committed(source); }
+                catch (Exception) { /* disposed or stopping: no longer followed */ }
+            }, CancellationToken.None);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        var beat = Task.Run(() => HeartbeatAsync(stopping), stopping);
+        while (!stopping.IsCancellationRequested)
+        {
+            var pulse = Volatile.Read(ref _pulse).Task;
+            try
+            {
+                await WatchAsync(stopping);
+                foreach (var id in await ClaimAsync(stopping))
+                    _running[id] = Task.Run(() => RunSinkAsync(id, stopping), stopping);
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested) { log.LogWarning(e, "Sinks: looking for work failed; trying again"); }
+            try { await Task.WhenAny(pulse, Task.Delay(Poll, clock, stopping)); } catch (OperationCanceledException) { }
+        }
+        foreach (var sub in _watched.Values) sub.Dispose();
+        try { await beat; } catch (OperationCanceledException) { }
+        await Task.WhenAll(_running.Values).ContinueWith(_ => { }, CancellationToken.None);
+    }
+
+    /// <summary>Leases the sinks with work that no live node holds (one UPDATE: two nodes never take one sink).</summary>
+    async Task<List<Guid>> ClaimAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE sinks k SET lease_owner = $1, lease_until = now() + $2
+            FROM sources s
+            WHERE s.id = k.source_id AND k.paused_at IS NULL AND NOT (k.id = ANY($3))
+              AND (k.lease_until IS NULL OR k.lease_until < now())
+              AND (s.live_seq > k.delivered_seq OR EXISTS (SELECT 1 FROM sink_batches b WHERE b.sink_id = k.id AND b.status = 'pending'))
+            RETURNING k.id
+            """);
+        cmd.Parameters.Add(new() { Value = _node });
+        cmd.Parameters.Add(new() { Value = Lease });
+        cmd.Parameters.Add(new() { Value = _running.Keys.ToArray() });
+        var ids = new List<Guid>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ids.Add(r.GetGuid(0));
+        return ids;
+    }
+
+    async Task HeartbeatAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.Delay(Lease / 3, clock, ct);
+            if (_running.IsEmpty) continue;
+            try
+            {
+                await using var cmd = db.CreateCommand("UPDATE sinks SET lease_until = now() + $2 WHERE lease_owner = $1 AND id = ANY($3)");
+                cmd.Parameters.Add(new() { Value = _node });
+                cmd.Parameters.Add(new() { Value = Lease });
+                cmd.Parameters.Add(new() { Value = _running.Keys.ToArray() });
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested) { log.LogWarning(e, "Sinks: renewing leases failed"); }
+        }
+    }
+
+    /// <summary>Works on one sink while it has work and this node holds it; then gives the lease back.</summary>
+    async Task RunSinkAsync(Guid id, CancellationToken ct)
+    {
+        var compiled = new CompiledFilter();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                if (await LoadAsync(id, ct) is not { } sink) break;
+                var pulse = SourcePulse(sink.SourceId);
+                if (await StepAsync(sink, compiled, ct) is not { } wait) break;
+                if (wait > TimeSpan.Zero) await Task.WhenAny(pulse, Task.Delay(wait, clock, ct));
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception e) { log.LogWarning(e, "Sinks: sink {Sink} stopped on an error; it is taken up again", id); }
+        finally
+        {
+            try
+            {
+                await using var cmd = db.CreateCommand("UPDATE sinks SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2");
+                cmd.Parameters.Add(new() { Value = id });
+                cmd.Parameters.Add(new() { Value = _node });
+                await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (Exception e) { log.LogDebug(e, "Sinks: giving the lease of {Sink} back failed; it lapses", id); }
+            _running.TryRemove(id, out _);
+        }
+    }
+
+    sealed record Sink(Guid Id, Guid Owner, Guid SourceId, string Source, string Url, string[]? Metrics, string? Filter, int BatchMs, int MaxBatch,
+        long DeliveredSeq, int DeliveredOrd, long NextSequence, DateTimeOffset? FailingSince);
+
+    sealed class CompiledFilter
+    {
+        public string? Text;
+        public string? Sql;
+        public object[] Params = [];
+    }
+
+    /// <summary>The sink as this node holds it; null when it is paused, deleted, or another node's.</summary>
+    async Task<Sink?> LoadAsync(Guid id, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT k.owner_id, k.source_id, s.name, k.url, k.metrics, k.filter::text, k.batch_ms, k.max_batch, k.delivered_seq, k.delivered_ord, k.next_sequence, k.failing_since
+            FROM sinks k JOIN sources s ON s.id = k.source_id WHERE k.id = $1 AND k.lease_owner = $2 AND k.paused_at IS NULL
+            """);
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = _node });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new Sink(id, r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetFieldValue<string[]>(4),
+            r.IsDBNull(5) ? null : r.GetString(5), r.GetInt32(6), r.GetInt32(7), r.GetInt64(8), r.GetInt32(9), r.GetInt64(10),
+            r.IsDBNull(11) ? null : new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(11), DateTimeKind.Utc)));
+    }
+
+    /// <summary>One step: send the pending batch, or form the next one. Returns how long to wait before the next step
+    /// (zero: at once), or null when the sink has nothing to do.</summary>
+    async Task<TimeSpan?> StepAsync(Sink sink, CompiledFilter filter, CancellationToken ct)
+    {
+        if (await PendingAsync(sink.Id, ct) is { } batch)
+        {
+            var now = clock.GetUtcNow();
+            if (batch.NextAttemptAt is { } at && at > now) return at - now;
+            return await SendAsync(sink, batch, ct);
+        }
+        return await FormAsync(sink, filter, ct);
+    }
+
+    sealed record Batch(long Sequence, long FromSeq, long ToSeq, string Body, int Attempts, DateTimeOffset? NextAttemptAt);
+
+    async Task<Batch?> PendingAsync(Guid sink, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT sequence, from_seq, to_seq, body, attempts, next_attempt_at FROM sink_batches
+            WHERE sink_id = $1 AND status = 'pending' ORDER BY sequence LIMIT 1
+            """);
+        cmd.Parameters.Add(new() { Value = sink });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return new Batch(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetInt32(4),
+            r.IsDBNull(5) ? null : new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(5), DateTimeKind.Utc)));
+    }
+
+    /// <summary>Reads the rows after the cursor (the sink's metrics and filter applied in SQL, the batch's JSON array
+    /// built there: no object per row here) and stores the next batch when it is full or its time has come; events
+    /// none of whose rows match move the cursor without a batch.</summary>
+    async Task<TimeSpan?> FormAsync(Sink sink, CompiledFilter filter, CancellationToken ct)
+    {
+        var ps = new SqlParams();
+        ps.Add(sink.SourceId); ps.Add(sink.DeliveredSeq); ps.Add(EventsPerRead); ps.Add(sink.DeliveredOrd); ps.Add(sink.MaxBatch);
+        ps.Add(sink.Metrics is null ? DBNull.Value : sink.Metrics);
+        var where = await FilterSqlAsync(sink, filter, ps, ct);
+        await using var cmd = db.CreateCommand($"""
+            WITH ev AS MATERIALIZED (
+                SELECT seq, committed_at, row_count, rows FROM live_events WHERE source_id = $1 AND seq > $2 ORDER BY seq LIMIT $3),
+            m AS (
+                SELECT ev.seq, x.ord, ev.committed_at, ev.row_count, x.lr
+                FROM ev CROSS JOIN LATERAL jsonb_array_elements(ev.rows) WITH ORDINALITY AS x(lr, ord)
+                WHERE NOT (ev.seq = $2 + 1 AND x.ord <= $4) AND ($6::text[] IS NULL OR x.lr->>'metric' = ANY($6::text[])){(where is null ? "" : $" AND coalesce(({where}), false)")}
+                ORDER BY ev.seq, x.ord LIMIT $5)
+            SELECT (SELECT max(seq) FROM ev), (SELECT min(seq) FROM ev), (SELECT count(*)::int FROM m), (SELECT min(committed_at) FROM m), (SELECT min(seq) FROM m),
+                   last.seq, last.ord::int, last.row_count, (SELECT jsonb_agg(lr ORDER BY seq, ord) FROM m)::text
+            FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, ord, row_count FROM m ORDER BY seq DESC, ord DESC LIMIT 1) AS last ON true
+            """);
+        foreach (var v in ps.Values)
+            cmd.Parameters.Add(v is DBNull ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = v });
+        long scannedTo, oldest, fromSeq = 0, lastSeq = 0;
+        int rows, lastOrd = 0, lastCount = 0;
+        DateTimeOffset first = default;
+        string? array = null;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            await r.ReadAsync(ct);
+            if (r.IsDBNull(0)) return null; // nothing after the cursor
+            scannedTo = r.GetInt64(0);
+            oldest = r.GetInt64(1);
+            rows = r.GetInt32(2);
+            if (rows > 0)
+            {
+                first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc));
+                fromSeq = r.GetInt64(4);
+                lastSeq = r.GetInt64(5);
+                lastOrd = r.GetInt32(6);
+                lastCount = r.GetInt32(7);
+                array = r.GetString(8);
+            }
+        }
+        // Live events past the cursor that retention deleted before they were delivered (a sink paused for longer
+        // than EXPORTS_LIVE_RETENTION_MINUTES): a batch of no rows takes the next sequence and says what was lost.
+        if (oldest > sink.DeliveredSeq + 1)
+            return await StoreAsync(sink, sink.DeliveredSeq + 1, oldest - 1, 0, (oldest - 1, 0), "[]", clock.GetUtcNow(),
+                $"Live events {sink.DeliveredSeq + 1} to {oldest - 1} were deleted by retention (EXPORTS_LIVE_RETENTION_MINUTES) before this sink delivered them; their rows are not sent.", ct);
+        if (rows == 0) { await AdvanceAsync(sink, scannedTo, ct); return TimeSpan.Zero; }
+        var full = rows >= sink.MaxBatch;
+        var now = clock.GetUtcNow();
+        var due = first.AddMilliseconds(sink.BatchMs);
+        if (!full && due > now) return due - now;
+        // A full batch ends at its last row (inside its event, or at its end); one whose time came ends after every
+        // event read, so events after its last row that matched nothing are passed with it.
+        var (cursorSeq, cursorOrd) = !full ? (scannedTo, 0) : lastOrd >= lastCount ? (lastSeq, 0) : (lastSeq - 1, lastOrd);
+        return await StoreAsync(sink, fromSeq, lastSeq, rows, (cursorSeq, cursorOrd), array!, now, null, ct);
+    }
+
+    /// <summary>Stores the next batch with its body, taking the next sequence (only if the sink is still where it was
+    /// read: this node's, same cursor, same sequence); then it is sent.</summary>
+    async Task<TimeSpan?> StoreAsync(Sink sink, long fromSeq, long toSeq, int rows, (long Seq, int Ord) cursor, string array, DateTimeOffset now, string? note,
+        CancellationToken ct)
+    {
+        var body = Body(sink, sink.NextSequence, fromSeq, toSeq, array, lost: note is not null);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var bump = new NpgsqlCommand("""
+            UPDATE sinks SET next_sequence = next_sequence + 1
+            WHERE id = $1 AND lease_owner = $2 AND next_sequence = $3 AND delivered_seq = $4 AND delivered_ord = $5
+            """, conn, tx))
+        {
+            foreach (var v in new object[] { sink.Id, _node, sink.NextSequence, sink.DeliveredSeq, sink.DeliveredOrd }) bump.Parameters.Add(new() { Value = v });
+            if (await bump.ExecuteNonQueryAsync(ct) != 1) return TimeSpan.Zero; // changed under us: look again
+        }
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO sink_batches (sink_id, sequence, from_seq, to_seq, row_count, cursor_seq, cursor_ord, body, status, note, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10)
+            """, conn, tx))
+        {
+            foreach (var v in new object[] { sink.Id, sink.NextSequence, fromSeq, toSeq, rows, cursor.Seq, cursor.Ord, body, (object?)note ?? DBNull.Value, now.UtcDateTime })
+                insert.Parameters.Add(new() { Value = v });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return TimeSpan.Zero;
+    }
+
+    async Task<string?> FilterSqlAsync(Sink sink, CompiledFilter filter, SqlParams ps, CancellationToken ct)
+    {
+        if (sink.Filter is null) return null;
+        if (filter.Text != sink.Filter)
+        {
+            var src = await SourceCatalog.LoadAsync(db, sink.Owner, sink.Source, ct) ?? throw new InvalidOperationException("The source is gone.");
+            var own = new SqlParams();
+            for (var i = 0; i < ps.Values.Count; i++) own.Add(ps.Values[i]);
+            var e = new Errors();
+            using var doc = JsonDocument.Parse(sink.Filter);
+            filter.Sql = SinkFilter.Compile(src, doc.RootElement, own, e);
+            if (e.Any) throw new InvalidOperationException("The sink's filter no longer compiles: " + string.Join("; ", e.ToDictionary().SelectMany(x => x.Value)));
+            filter.Params = own.Values.Skip(ps.Values.Count).ToArray();
+            filter.Text = sink.Filter;
+        }
+        foreach (var v in filter.Params) ps.Add(v);
+        return filter.Sql;
+    }
+
+    /// <summary>The batch's JSON around the rows' array as PostgreSQL built it; <c>"lost": true</c> on a batch that
+    /// stands for events retention deleted before delivery.</summary>
+    static string Body(Sink sink, long sequence, long from, long to, string rows, bool lost) =>
+        new StringBuilder(rows.Length + 200).Append("{\"sink\":\"").Append(sink.Id).Append("\",\"source\":").Append(JsonSerializer.Serialize(sink.Source))
+            .Append(",\"sequence\":").Append(sequence).Append(",\"batch\":{\"fromSeq\":").Append(from).Append(",\"toSeq\":").Append(to)
+            .Append("},\"rows\":").Append(rows).Append(lost ? ",\"lost\":true}" : "}").ToString();
+
+    async Task AdvanceAsync(Sink sink, long to, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("UPDATE sinks SET delivered_seq = $3, delivered_ord = 0 WHERE id = $1 AND lease_owner = $2 AND delivered_seq < $3");
+        cmd.Parameters.Add(new() { Value = sink.Id });
+        cmd.Parameters.Add(new() { Value = _node });
+        cmd.Parameters.Add(new() { Value = to });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    async Task<TimeSpan?> SendAsync(Sink sink, Batch batch, CancellationToken ct)
+    {
+        if (await store.SecretAsync(sink.Id, ct) is not { } secret) return null;
+        var result = await sender.SendAsync(sink.Url, secret, batch.Body, $"{sink.Id:N}-{batch.Sequence}", ct);
+        var now = clock.GetUtcNow();
+        var attempts = batch.Attempts + 1;
+        if (result.Outcome == SendOutcome.Delivered)
+        {
+            await ExecAsync("""
+                WITH b AS (UPDATE sink_batches SET status = 'delivered', attempts = $3, http_status = $4, latency_ms = $5, last_error = NULL,
+                               next_attempt_at = NULL, delivered_at = $6 WHERE sink_id = $1 AND sequence = $2 RETURNING cursor_seq, cursor_ord)
+                UPDATE sinks k SET delivered_seq = b.cursor_seq, delivered_ord = b.cursor_ord, failing_since = NULL
+                FROM b WHERE k.id = $1 AND (k.delivered_seq, k.delivered_ord) < (b.cursor_seq, b.cursor_ord)
+                """, ct, sink.Id, batch.Sequence, attempts, result.HttpStatus!, result.LatencyMs, now.UtcDateTime);
+            return TimeSpan.Zero;
+        }
+        var failingSince = sink.FailingSince ?? now;
+        string? pause = result.Outcome == SendOutcome.Permanent
+            ? $"Batch {batch.Sequence} was refused: {result.Error} Resume the sink to send it again."
+            : now - failingSince >= PauseAfter
+                ? $"Failing since {failingSince:yyyy-MM-dd HH:mm:ss} UTC, longer than {PauseAfter.TotalMinutes:0.##} minutes (EXPORTS_SINK_PAUSE_AFTER_MINUTES); last error on batch {batch.Sequence}: {result.Error} Resume the sink to try again."
+                : null;
+        // Only a batch still pending: a node whose lease lapsed mid-send must not undo what the node that took over did.
+        var wait = Backoff(attempts, result.RetryAfter);
+        await ExecAsync("""
+            WITH b AS (UPDATE sink_batches SET status = CASE WHEN $7::text IS NULL THEN 'pending' ELSE 'failed' END, attempts = $3, http_status = $4,
+                           latency_ms = $5, last_error = $6, next_attempt_at = $8 WHERE sink_id = $1 AND sequence = $2 AND status = 'pending' RETURNING sink_id)
+            UPDATE sinks k SET failing_since = coalesce(k.failing_since, $9), paused_at = CASE WHEN $7::text IS NULL THEN NULL ELSE $10 END, paused_reason = $7
+            FROM b WHERE k.id = b.sink_id
+            """, ct, sink.Id, batch.Sequence, attempts, (object?)result.HttpStatus ?? DBNull.Value, result.LatencyMs, result.Error ?? "", (object?)pause ?? DBNull.Value,
+            (now + wait).UtcDateTime, failingSince.UtcDateTime, now.UtcDateTime);
+        if (pause is not null) { log.LogWarning("Sinks: sink {Sink} paused: {Reason}", sink.Id, pause); return null; }
+        return wait;
+    }
+
+    /// <summary>Full jitter: a random wait up to base x 2^(attempt-1), at most the cap; never shorter than a Retry-After
+    /// the receiver gave (itself bounded).</summary>
+    static TimeSpan Backoff(int attempts, TimeSpan? retryAfter)
+    {
+        var ceiling = Math.Min(BackoffCap.TotalMilliseconds, BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 20)));
+        var wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+        if (retryAfter is { } ra) wait = TimeSpan.FromTicks(Math.Max(wait.Ticks, Math.Clamp(ra.Ticks, 0, RetryAfterCap.Ticks)));
+        return wait;
+    }
+
+    async Task ExecAsync(string sql, CancellationToken ct, params object[] values)
+    {
+        await using var cmd = db.CreateCommand(sql);
+        foreach (var v in values) cmd.Parameters.Add(v is DBNull ? new NpgsqlParameter { Value = DBNull.Value } : new NpgsqlParameter { Value = v });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
