@@ -6,6 +6,8 @@
 //   node bench/run.mjs            (npm run bench)
 //   BENCH_PARTS=jobs node bench/run.mjs   only the background-job parts (latency, throughput, failover): their tables
 //                                          replace the same tables in bench/results.md, dated; the rest is kept.
+//   BENCH_PARTS=live node bench/run.mjs   only the live fan-out (bench/live.mjs: SSE streams and webhook sinks), likewise;
+//                                          BENCH_PARTS=jobs,live runs both.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -13,7 +15,9 @@ import { ensureCluster, createDatabase, freePort, stopCluster } from '../scripts
 
 process.chdir(new URL('..', import.meta.url).pathname);
 const RUNS = Number(process.env.BENCH_RUNS || 3);
-const JOBS_ONLY = process.env.BENCH_PARTS === 'jobs';
+const PARTS = (process.env.BENCH_PARTS ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+const KNOWN = ['jobs', 'live'];
+if (PARTS.some((p) => !KNOWN.includes(p))) throw new Error(`BENCH_PARTS is a list of ${KNOWN.join(', ')}; got '${process.env.BENCH_PARTS}'`);
 const key = 'exp_bench_key_0123456789abcdefghij';
 const port = await freePort();
 const dir = `/var/tmp/exports-bench-pg-${process.pid}`;
@@ -29,6 +33,9 @@ const api = spawn('dotnet', ['api/bin/Release/net10.0/Exports.Api.dll'], {
     EXPORTS_QUOTA_CONCURRENT: '1000', EXPORTS_QUOTA_PER_HOUR: '100000', EXPORTS_WORKER_CONCURRENCY: '2',
     // The bench measures throughput, not fairness: 8 submits at once would meet the per-owner limit on requests in flight.
     EXPORTS_STREAMS_PER_OWNER: '1000',
+    // The live part's webhook sinks POST to receivers in this process on 127.0.0.1, which the delivery guard refuses
+    // unless private networks are allowed. (Its 50 SSE streams are 5 tokens x 10: within the live limits' defaults.)
+    EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true',
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -40,6 +47,7 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
 
+  const postmaster = () => Number(fs.readFileSync(`${pg.dir}/postmaster.pid`, 'utf8').split('\n')[0]);
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${api.pid}/status`, 'utf8'))[1]) * 1024;
   const psql = (sql) => ['-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', '-d', 'exports_bench', '-Atqc', sql];
   const scalar = (sql) => spawnSync('psql', psql(sql), { encoding: 'utf8' }).stdout.trim();
@@ -103,16 +111,23 @@ try {
     GROUP BY p.ts, 2, 3 ORDER BY p.ts, 2, 3`;
   const req = (days, shape) => ({ source: 'servers', granularity: 'raw', shape, format: 'csv', timeframe: { from: fromFor(days), to: last } });
 
-  if (JOBS_ONLY) {
-    // As after the full run's earlier parts: the freshly seeded tables analyzed and read once (cache), so the first job
-    // measured does not pay for that.
+  if (PARTS.length > 0) {
+    // As after the full run's earlier parts: the freshly seeded tables analyzed and read once (cache), so the first
+    // part measured does not pay for that.
     spawnSync('psql', psql('VACUUM (ANALYZE) points'), { encoding: 'utf8' });
     await http(req(14, 'long'));
-    const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
-    const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
+    const fresh = {};
+    if (PARTS.includes('live')) fresh.live = await import('./live.mjs').then((m) => m.run({ base, key, rss, apiPid: api.pid, pgPid: postmaster() }));
+    if (PARTS.includes('jobs')) {
+      const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
+      const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
+      api.kill('SIGTERM');
+      const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
+      fresh.jobs = [jobs, latency, failover];
+    }
     api.kill('SIGTERM');
-    const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
-    spliceResults([jobs, latency, failover]);
+    if (fresh.jobs) spliceResults(fresh.jobs, 'Background-job tables', 'jobs');
+    if (fresh.live) spliceResults([fresh.live], 'Live fan-out tables', 'live');
     stopCluster(pg.dir);
     fs.rmSync(pg.dir, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -137,6 +152,7 @@ try {
   const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
   const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
   const cache = await import('./cache.mjs').then((m) => m.run({ base, key, req }));
+  const live = await import('./live.mjs').then((m) => m.run({ base, key, rss, apiPid: api.pid, pgPid: postmaster() }));
   api.kill('SIGTERM');
   const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
 
@@ -167,6 +183,8 @@ try {
     '',
     ...failover,
     '',
+    ...live,
+    '',
     ...visuals,
     '',
     ...skia,
@@ -184,19 +202,19 @@ try {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-/** Replaces, in bench/results.md, each table whose title (its first cell, up to a parenthesis) matches a new one's,
- * and says under the date line which tables were measured when. */
-function spliceResults(parts) {
+/** Replaces, in bench/results.md, each table whose title (its first cell, up to a parenthesis or a comma) matches a
+ * new one's (a table not there yet is added at the end), and says under the date line which tables were measured when
+ * (one line per part, starting with `label`). */
+function spliceResults(parts, label, part) {
   const blocks = fs.readFileSync('bench/results.md', 'utf8').trimEnd().split('\n\n');
-  const title = (block) => block.split('\n')[0].split('|')[1]?.trim().replace(/\s*\(.*$/, '');
+  const title = (block) => block.split('\n')[0].split('|')[1]?.trim().replace(/\s*[(,].*$/, '');
   const fresh = parts.flatMap((lines) => lines.join('\n').split('\n\n'));
   for (const block of fresh) {
     const i = blocks.findIndex((b) => title(b) && title(b) === title(block));
-    if (i < 0) throw new Error(`no table "${title(block)}" in bench/results.md to replace`);
-    blocks[i] = block;
+    if (i >= 0) blocks[i] = block; else blocks.push(block);
   }
-  const note = `Background-job tables (${fresh.map(title).join('; ')}) re-measured ${new Date().toISOString().slice(0, 10)} with BENCH_PARTS=jobs, each against its peer measured in that run.`;
-  const at = blocks.findIndex((b) => b.startsWith('Background-job tables ('));
+  const note = `${label} (${fresh.map(title).join('; ')}) re-measured ${new Date().toISOString().slice(0, 10)} with BENCH_PARTS=${part}, each against its peer measured in that run.`;
+  const at = blocks.findIndex((b) => b.startsWith(`${label} (`));
   if (at >= 0) blocks[at] = note; else blocks.splice(1, 0, note);
   fs.writeFileSync('bench/results.md', blocks.join('\n\n') + '\n');
   console.log(blocks.join('\n\n'));
