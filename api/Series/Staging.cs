@@ -203,7 +203,10 @@ static class Staging
         {
             var tx = await conn.BeginTransactionAsync(ct);
             // Rollup sums read each value as its shortest round-trip text; make that independent of server defaults.
-            await Exec(conn, "SET LOCAL extra_float_digits = 3", ct);
+            // No JIT: the ingest's statements join temporary tables that have no statistics, so the planner takes
+            // them for ~2,000 rows each and, over a points table of millions, costs the rollup recomputations past
+            // jit_above_cost; compiling them took ~145 ms each, nearly all of a 100-point ingest's ~300 ms (bench/live.mjs).
+            await Exec(conn, "SET LOCAL extra_float_digits = 3; SET LOCAL jit = off", ct);
             await Exec(conn, createTemp, ct);
             return (conn, tx);
         }
