@@ -11,8 +11,11 @@
 // - Sinks: 5 receivers (HTTP servers in this process) check each Exports-Signature (HMAC-SHA256 of "t.body"), that
 //   `sequence` grows by one per batch, and drop repeats by Idempotency-Key; every sink must get every row once. The
 //   sinks keep the defaults (batchMs 1000, maxBatch 500), so their latency includes the batching.
-// - Memory: the API's RSS every 250 ms over the fan-out run (connect, ingest, drain): start, peak, end, and the slope
-//   of a least-squares line over the last 20 s of the ingest. CPU seconds of the API, PostgreSQL and this process per run.
+// - Memory: the API's RSS every 250 ms over the fan-out run: at the start of its ingest (the 50 streams and 5 sinks
+//   connected), the peak and the end over the ingest and the drain, and the slope of a least-squares line over the
+//   last 20 s of the ingest. CPU seconds of the API, PostgreSQL (the postmaster's children) and this process, and the
+//   database's transactions a second, during each ingest.
+// - A POST refused for load (503/429) is counted and shown beside the rows/s, not retried.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -35,7 +38,7 @@ function cpuSeconds(pid, children = false) {
   return total;
 }
 
-export async function run({ base, key, rss, apiPid, pgPid, seconds = Number(process.env.BENCH_LIVE_SECONDS || 30), rate = 1000 }) {
+export async function run({ base, key, rss, apiPid, pgPid, scalar, seconds = Number(process.env.BENCH_LIVE_SECONDS || 30), rate = 1000 }) {
   const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const api = async (method, path, body, want) => {
     const r = await fetch(`${base}/api/v1${path}`, { method, headers: auth, body: body && JSON.stringify(body) });
@@ -89,8 +92,11 @@ export async function run({ base, key, rss, apiPid, pgPid, seconds = Number(proc
     return { sent, done, accepted, refused, refusedWhy, rowsPerSec: accepted / wall, postP50: pct(postMs, 0.5), postP95: pct(postMs, 0.95), lateP95: pct(late, 0.95) };
   }
 
-  const cpu = () => ({ api: cpuSeconds(apiPid), pg: pgPid ? cpuSeconds(pgPid, true) : NaN, bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
-  const cpuSince = (a) => { const b = cpu(); return { api: b.api - a.api, pg: b.pg - a.pg, bench: b.bench - a.bench }; };
+  // With CPU, the database's committed transactions (pg_stat_database.xact_commit; each statement outside a
+  // transaction is one), which says how much of PostgreSQL's work is the consumers' reads.
+  const xacts = () => (scalar ? Number(scalar('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')) : NaN);
+  const cpu = () => ({ api: cpuSeconds(apiPid), pg: pgPid ? cpuSeconds(pgPid, true) : NaN, bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6, xacts: xacts(), t: performance.now() });
+  const cpuSince = (a) => { const b = cpu(); return { api: b.api - a.api, pg: b.pg - a.pg, bench: b.bench - a.bench, xactsPerSec: (b.xacts - a.xacts) / ((b.t - a.t) / 1000) }; };
 
   // Warm-up, both sources alike (JIT, plans, pools): 3 s each at the same pace; then the measured runs.
   const warm = Math.min(posts, 3 * postsPerSecond);
@@ -266,7 +272,7 @@ export async function run({ base, key, rss, apiPid, pgPid, seconds = Number(proc
   const ms = (x) => `${x.toFixed(0)} ms`;
   const zero = (n) => (n === 0 ? '0' : `**${n}**`);
   const refusedNote = (x) => (x.refused ? ` (**${x.refused} of ${posts} POSTs refused**: ${x.refusedWhy})` : '');
-  const c = (x) => `API ${x.api.toFixed(1)} s, PostgreSQL ${x.pg.toFixed(1)} s, bench ${x.bench.toFixed(1)} s`;
+  const c = (x) => `API ${x.api.toFixed(1)} s, PostgreSQL ${x.pg.toFixed(1)} s (${x.xactsPerSec.toFixed(0)} transactions/s), bench ${x.bench.toFixed(1)} s`;
   return [
     `| Live fan-out, ${rate.toLocaleString('en')} rows/s for ${seconds} s (${posts} POSTs of ${perPost} points), loopback | consumers | end-to-end p50 | p95 (goal < 250 ms) | max | from the POST's send: p50 / p95 | lost | duplicated |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',

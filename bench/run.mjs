@@ -117,7 +117,7 @@ try {
     spawnSync('psql', psql('VACUUM (ANALYZE) points'), { encoding: 'utf8' });
     await http(req(14, 'long'));
     const fresh = {};
-    if (PARTS.includes('live')) fresh.live = await import('./live.mjs').then((m) => m.run({ base, key, rss, apiPid: api.pid, pgPid: postmaster() }));
+    if (PARTS.includes('live')) fresh.live = await import('./live.mjs').then((m) => m.run({ base, key, rss, apiPid: api.pid, pgPid: postmaster(), scalar }));
     if (PARTS.includes('jobs')) {
       const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
       const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
@@ -152,7 +152,7 @@ try {
   const latency = await import('./jobs.mjs').then((m) => m.latency({ base, key, req }));
   const jobs = await import('./jobs.mjs').then((m) => m.run({ base, key, rss, req }));
   const cache = await import('./cache.mjs').then((m) => m.run({ base, key, req }));
-  const live = await import('./live.mjs').then((m) => m.run({ base, key, rss, apiPid: api.pid, pgPid: postmaster() }));
+  const live = await import('./live.mjs').then((m) => m.run({ base, key, rss, apiPid: api.pid, pgPid: postmaster(), scalar }));
   api.kill('SIGTERM');
   const failover = await import('./failover.mjs').then((m) => m.run({ conn, key, req, dataDir: `${dir}-failover` }));
 
