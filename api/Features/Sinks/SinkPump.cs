@@ -94,8 +94,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             try
             {
                 await WatchAsync(stopping);
-                foreach (var id in await ClaimAsync(stopping))
-                    _running[id] = Task.Run(() => RunSinkAsync(id, stopping), stopping);
+                foreach (var id in await ClaimAsync(stopping)) Start(id, stopping);
             }
             catch (Exception e) when (!stopping.IsCancellationRequested) { log.LogWarning(e, "Sinks: looking for work failed; trying again"); }
             try { await Task.WhenAny(pulse, Task.Delay(Poll, clock, stopping)); } catch (OperationCanceledException) { }
@@ -103,6 +102,18 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
         foreach (var sub in _watched.Values) sub.Dispose();
         try { await beat; } catch (OperationCanceledException) { }
         await Task.WhenAll(_running.Values).ContinueWith(_ => { }, CancellationToken.None);
+    }
+
+    /// <summary>Runs a claimed sink: its task is in <see cref="_running"/> before it starts, and leaves it when it ends
+    /// (that task only, never a later one for the same sink), so a sink that finishes at once is never left listed as
+    /// running (which would keep <see cref="ClaimAsync"/> from taking it again on this node).</summary>
+    void Start(Guid id, CancellationToken ct)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = Task.Run(async () => { await gate.Task; await RunSinkAsync(id, ct); }, CancellationToken.None);
+        _running[id] = run;
+        _ = run.ContinueWith(t => _running.TryRemove(KeyValuePair.Create(id, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        gate.SetResult();
     }
 
     /// <summary>Leases the sinks with work that no live node holds (one UPDATE: two nodes never take one sink).</summary>
@@ -169,7 +180,6 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
                 await cmd.ExecuteNonQueryAsync(CancellationToken.None);
             }
             catch (Exception e) { log.LogDebug(e, "Sinks: giving the lease of {Sink} back failed; it lapses", id); }
-            _running.TryRemove(id, out _);
         }
     }
 

@@ -155,6 +155,24 @@ public sealed class SinksTests(ApiFixture api)
         }
     }
 
+    /// <summary>A host of 63-character labels that Uri accepts but DNS cannot look up (259 characters) is a field error on
+    /// url at create and update, with or without the network guard, and nothing is saved or changed.</summary>
+    [Fact]
+    public async Task UrlHostLongerThanDnsAllows_Is400OnUrl_AtCreateAndUpdate_AndTheGuardRefusesIt()
+    {
+        var host = string.Join('.', new string('a', 63), new string('b', 63), new string('c', 63), new string('d', 63)) + ".com";
+        Assert.Equal(259, host.Length);
+        var url = $"https://{host}/x";
+        var c = await WithSourcesAsync(api);
+        var create = await (await c.PostJsonAsync("/api/v1/sources/metrics/sinks", new { url, secret = Secret })).ProblemAsync(400, "url");
+        Assert.Contains("253", create.GetProperty("errors").GetProperty("url")[0].GetString());
+        var id = (await CreateAsync(c, "metrics", new { url = "https://example.com/x", secret = Secret })).GetProperty("id").GetString();
+        await (await c.PutAsync($"/api/v1/sources/metrics/sinks/{id}", JsonContent(new { url }))).ProblemAsync(400, "url");
+        Assert.Equal(["https://example.com/x"], (await api.RowsAsync("SELECT url FROM sinks WHERE source_id = (SELECT source_id FROM sinks WHERE id = $1)", Guid.Parse(id!))).Select(r => (string)r[0]!));
+        // The guard itself answers a refusal (never throws) for a name the resolver will not look up.
+        Assert.Contains("253", await Exports.Delivery.NetworkGuard.RefusalAsync(host, allowPrivate: false, default));
+    }
+
     [Fact]
     public async Task AnotherOwnersSink_IsNotFound_OnEveryRoute()
     {
