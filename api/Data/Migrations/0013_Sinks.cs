@@ -25,6 +25,7 @@ public static class Sinks
             paused_at timestamptz NULL,
             paused_reason text NULL,
             failing_since timestamptz NULL,
+            last_error text NULL,
             delivered_seq bigint NOT NULL,
             delivered_ord int NOT NULL DEFAULT 0,
             next_sequence bigint NOT NULL DEFAULT 1,

@@ -210,6 +210,71 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         finally { pump.PauseAfter = window; }
     }
 
+    /// <summary>A batch is full at EXPORTS_SINK_MAX_BATCH_BYTES of rows' JSON (it goes at once, as a batch full by count
+    /// does), and a row larger than that is a batch of its own.</summary>
+    [Fact]
+    public async Task Batches_AreCutAtMaxBatchBytes_AndOneLargerRowGoesAlone()
+    {
+        var pump = api.Host.Services.GetRequiredService<SinkPump>();
+        var cap = pump.MaxBatchBytes;
+        pump.MaxBatchBytes = 1000;
+        try
+        {
+            using var receiver = new SinkReceiver(Secret);
+            var s = await SinkAsync(receiver, new { maxBatch = 100, batchMs = 60_000 });
+            await IngestAsync(s.Client, "metrics", Points(0, 30));
+            var full = (await receiver.WaitAsync(r => r.Accepted().Count >= 2, Wait)).Take(2).ToList();
+            AssertOrdered(full, s.SinkId);
+            foreach (var b in full)
+            {
+                Assert.InRange(Encoding.UTF8.GetByteCount(b.Json.GetProperty("rows").GetRawText()), 800, 1000); // full: the next row would not fit
+                Assert.InRange(b.Json.GetProperty("rows").GetArrayLength(), 2, 29);
+            }
+            var sent = full.SelectMany(b => b.Json.GetProperty("rows").EnumerateArray()).Select(Key).ToList();
+            Assert.Equal(sent.Count, sent.Distinct().Count());
+            Assert.Subset((await StoredPointsAsync(s.Owner)).ToHashSet(), sent.ToHashSet());
+
+            pump.MaxBatchBytes = 10; // smaller than any row
+            using var single = new SinkReceiver(Secret);
+            var t = await SinkAsync(single, new { maxBatch = 100, batchMs = 0 }); // without the cap: one batch of 3
+            await IngestAsync(t.Client, "metrics", Points(0, 3));
+            var alone = await single.WaitAsync(r => r.Accepted().Count >= 3, Wait);
+            AssertOrdered(alone, t.SinkId);
+            Assert.Equal([1, 1, 1], alone.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+            Assert.Equal(await StoredPointsAsync(t.Owner), alone.SelectMany(b => b.Json.GetProperty("rows").EnumerateArray()).Select(Key).Order(StringComparer.Ordinal).ToList());
+        }
+        finally { pump.MaxBatchBytes = cap; }
+    }
+
+    /// <summary>A step that throws (here a stored filter that no longer compiles) is a failure of the sink: its reason is
+    /// shown as lastError, and past the failing window the sink is paused with it, never retaken forever.</summary>
+    [Fact]
+    public async Task StepThatThrows_IsShownOnTheSink_AndPausesItAfterTheWindow()
+    {
+        var pump = api.Host.Services.GetRequiredService<SinkPump>();
+        var window = pump.PauseAfter;
+        pump.PauseAfter = TimeSpan.FromSeconds(2);
+        try
+        {
+            using var receiver = new SinkReceiver(Secret);
+            var s = await SinkAsync(receiver, new { batchMs = 0, filter = new { field = "took", op = "gte", value = 10 } }, source: "deploys");
+            await using (var cmd = api.Db.CreateCommand("""UPDATE sinks SET filter = '{"field":"gone","op":"eq","value":"x"}' WHERE id = $1"""))
+            {
+                cmd.Parameters.Add(new() { Value = Guid.Parse(s.SinkId) });
+                Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+            }
+            await IngestAsync(s.Client, "deploys", """[{"timestamp":"2026-03-01T10:00:00Z","id":"d1","host":"a","took":12}]""");
+            var failing = await UntilAsync(s, x => x.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String);
+            Assert.Contains("no longer compiles", failing.GetProperty("lastError").GetString());
+            var paused = await UntilAsync(s, x => x.GetProperty("status").GetString() == "paused");
+            Assert.Contains("no longer compiles", paused.GetProperty("pausedReason").GetString());
+            Assert.Contains("EXPORTS_SINK_PAUSE_AFTER_MINUTES", paused.GetProperty("pausedReason").GetString());
+            Assert.Empty(receiver.All);
+            Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM sink_batches WHERE sink_id = $1", Guid.Parse(s.SinkId)));
+        }
+        finally { pump.PauseAfter = window; }
+    }
+
     [Fact]
     public async Task MetricsAndFilter_ChooseTheRows_PointsAndRecords()
     {

@@ -10,10 +10,11 @@ public sealed class CamelEnum<T>() : System.Text.Json.Serialization.JsonStringEn
 [System.Text.Json.Serialization.JsonConverter(typeof(CamelEnum<SinkStatus>))]
 public enum SinkStatus { Active, Paused }
 
-/// <summary>A sink as the API shows it: never its secret. <c>DeliveredSeq</c> is the source's live sequence the
+/// <summary>A sink as the API shows it: never its secret. <c>LastError</c> is why the sink's last step failed (a send,
+/// or forming a batch) while it is failing; <c>DeliveredSeq</c> is the source's live sequence the
 /// receiver has everything up to; <c>NextSequence</c> the batch sequence the next new batch gets.</summary>
 public sealed record SinkView(Guid Id, string Source, string Url, IReadOnlyList<string>? Metrics, JsonElement? Filter, int BatchMs, int MaxBatch,
-    SinkStatus Status, string? PausedReason, DateTimeOffset? PausedAt, DateTimeOffset? FailingSince, long DeliveredSeq, long NextSequence,
+    SinkStatus Status, string? PausedReason, DateTimeOffset? PausedAt, DateTimeOffset? FailingSince, string? LastError, long DeliveredSeq, long NextSequence,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 [System.Text.Json.Serialization.JsonConverter(typeof(CamelEnum<SinkBatchStatus>))]
@@ -36,7 +37,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
 
     const string Columns = """
         k.id, s.name, k.url, k.metrics, k.filter::text, k.batch_ms, k.max_batch, k.paused_at, k.paused_reason, k.failing_since,
-        k.delivered_seq, k.next_sequence, k.created_at, k.updated_at
+        k.delivered_seq, k.next_sequence, k.created_at, k.updated_at, k.last_error
         """;
 
     /// <summary>The source's id when the owner has a source of that name.</summary>
@@ -100,7 +101,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
     public async Task<SinkView?> ResumeAsync(Guid owner, string source, Guid id, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            WITH k AS (UPDATE sinks k SET paused_at = NULL, paused_reason = NULL, failing_since = NULL, updated_at = $4
+            WITH k AS (UPDATE sinks k SET paused_at = NULL, paused_reason = NULL, failing_since = NULL, last_error = NULL, updated_at = $4
                        FROM sources s WHERE s.id = k.source_id AND k.owner_id = $1 AND s.name = $2 AND k.id = $3 RETURNING k.id)
             UPDATE sink_batches b SET status = 'pending', attempts = 0, next_attempt_at = NULL FROM k
             WHERE b.sink_id = k.id AND b.status = 'failed'
@@ -144,7 +145,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
             list.Add(new SinkView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetFieldValue<string[]>(3),
                 r.IsDBNull(4) ? null : JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), r.GetInt32(5), r.GetInt32(6),
                 r.IsDBNull(7) ? SinkStatus.Active : SinkStatus.Paused, r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(7) ? null : Utc(r.GetDateTime(7)),
-                r.IsDBNull(9) ? null : Utc(r.GetDateTime(9)), r.GetInt64(10), r.GetInt64(11), Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13))));
+                r.IsDBNull(9) ? null : Utc(r.GetDateTime(9)), r.IsDBNull(14) ? null : r.GetString(14), r.GetInt64(10), r.GetInt64(11), Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13))));
         return list;
     }
 

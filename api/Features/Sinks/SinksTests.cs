@@ -166,9 +166,9 @@ public sealed class SinksTests(ApiFixture api)
         var c = await WithSourcesAsync(api);
         var create = await (await c.PostJsonAsync("/api/v1/sources/metrics/sinks", new { url, secret = Secret })).ProblemAsync(400, "url");
         Assert.Contains("253", create.GetProperty("errors").GetProperty("url")[0].GetString());
-        var id = (await CreateAsync(c, "metrics", new { url = "https://example.com/x", secret = Secret })).GetProperty("id").GetString();
+        var id = (await CreateAsync(c, "metrics", new { url = "https://hooks.example.net/x", secret = Secret })).GetProperty("id").GetString();
         await (await c.PutAsync($"/api/v1/sources/metrics/sinks/{id}", JsonContent(new { url }))).ProblemAsync(400, "url");
-        Assert.Equal(["https://example.com/x"], (await api.RowsAsync("SELECT url FROM sinks WHERE source_id = (SELECT source_id FROM sinks WHERE id = $1)", Guid.Parse(id!))).Select(r => (string)r[0]!));
+        Assert.Equal(["https://hooks.example.net/x"], (await api.RowsAsync("SELECT url FROM sinks WHERE source_id = (SELECT source_id FROM sinks WHERE id = $1)", Guid.Parse(id!))).Select(r => (string)r[0]!));
         // The guard itself answers a refusal (never throws) for a name the resolver will not look up.
         Assert.Contains("253", await Exports.Delivery.NetworkGuard.RefusalAsync(host, allowPrivate: false, default));
     }
