@@ -275,6 +275,21 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         finally { pump.PauseAfter = window; }
     }
 
+    /// <summary>A delivered batch keeps no body, and a sink keeps its latest 100 batches: storage per sink is bounded.</summary>
+    [Fact]
+    public async Task DeliveredBatches_DropTheirBody_AndOnlyTheLatest100AreKept()
+    {
+        using var receiver = new SinkReceiver(Secret);
+        var s = await SinkAsync(receiver, new { maxBatch = 1, batchMs = 0 });
+        await IngestAsync(s.Client, "metrics", Points(0, SinkPump.KeptBatches + 5));
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= SinkPump.KeptBatches + 5, Wait);
+        AssertOrdered(all, s.SinkId);
+        await UntilAsync(s, x => x.GetProperty("nextSequence").GetInt64() == SinkPump.KeptBatches + 6 && x.GetProperty("deliveredSeq").GetInt64() == 1);
+        var kept = await api.RowsAsync("SELECT min(sequence), max(sequence), count(*), count(body), bool_and(status = 'delivered') FROM sink_batches WHERE sink_id = $1", Guid.Parse(s.SinkId));
+        Assert.Equal(new object?[] { 6L, (long)SinkPump.KeptBatches + 5, (long)SinkPump.KeptBatches, 0L, true }, kept[0]);
+        Assert.Equal(SinkPump.KeptBatches, (await DeliveriesAsync(s)).GetArrayLength());
+    }
+
     [Fact]
     public async Task MetricsAndFilter_ChooseTheRows_PointsAndRecords()
     {
@@ -347,5 +362,35 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         Assert.Equal(3L, all[2].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64());
         var note = (await DeliveriesAsync(s)).EnumerateArray().Single(d => d.GetProperty("sequence").GetInt64() == 2).GetProperty("note").GetString();
         Assert.Contains("Live events 2 to 2 were deleted by retention", note);
+    }
+
+    /// <summary>A paused sink whose owed events retention deleted is told so on resume even when nothing new comes:
+    /// the lost batch is formed from the source's live sequence, not from an event after the gap.</summary>
+    [Fact]
+    public async Task LostEvents_AreReportedOnResume_WithNoNewIngest()
+    {
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (400, null) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        var log = api.Host.Services.GetRequiredService<Exports.Series.LiveLog>();
+        var source = await api.ScalarAsync<Guid>("SELECT id FROM sources WHERE owner_id = $1 AND name = 'metrics'", s.Owner);
+        await IngestAsync(s.Client, "metrics", Points(0, 2));
+        await UntilAsync(s, x => x.GetProperty("status").GetString() == "paused");
+        await IngestAsync(s.Client, "metrics", Points(2, 3)); // live event 2: never in a batch
+        await using (var cmd = api.Db.CreateCommand("UPDATE live_events SET committed_at = now() - interval '2 hours' WHERE source_id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = source });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await log.SweepAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source));
+
+        receiver.Answer = _ => (200, null);
+        await s.Client.PostAsync($"/api/v1/sources/metrics/sinks/{s.SinkId}/resume", null);
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 2, Wait);
+        AssertOrdered(all, s.SinkId);
+        Assert.Equal([2, 0], all.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+        Assert.True(all[1].Json.GetProperty("lost").GetBoolean());
+        Assert.Equal((2L, 2L), (all[1].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[1].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+        Assert.Equal(2L, (await UntilAsync(s, x => x.GetProperty("deliveredSeq").GetInt64() == 2)).GetProperty("deliveredSeq").GetInt64());
     }
 }

@@ -49,6 +49,8 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     /// <summary>How often this node looks for sinks with work when no signal woke it (LiveSignals down, a lapsed lease).</summary>
     public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
+    /// <summary>Batches kept per sink (its deliveries list): older delivered ones are deleted as new ones are delivered.</summary>
+    public const int KeptBatches = 100;
     /// <summary>Most live events read for one batch.</summary>
     const int EventsPerRead = 200;
     TimeSpan Lease => settings.Jobs.NodeStale;
@@ -297,38 +299,46 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
                     SELECT w.*, sum(size) OVER (ORDER BY seq, ord) AS total, row_number() OVER (ORDER BY seq, ord) AS n FROM wanted w) AS counted
                 WHERE n = 1 OR total <= $7)
             SELECT (SELECT max(seq) FROM ev), (SELECT min(seq) FROM ev), (SELECT count(*)::int FROM m), (SELECT min(committed_at) FROM m), (SELECT min(seq) FROM m),
-                   last.seq, last.ord::int, last.row_count, (SELECT jsonb_agg(lr ORDER BY seq, ord) FROM m)::text, (SELECT count(*)::int FROM wanted)
+                   last.seq, last.ord::int, last.row_count, (SELECT jsonb_agg(lr ORDER BY seq, ord) FROM m)::text, (SELECT count(*)::int FROM wanted),
+                   (SELECT live_seq FROM sources WHERE id = $1)
             FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, ord, row_count FROM m ORDER BY seq DESC, ord DESC LIMIT 1) AS last ON true
             """);
         foreach (var v in ps.Values)
             cmd.Parameters.Add(v is DBNull ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = v });
-        long scannedTo, oldest, fromSeq = 0, lastSeq = 0;
-        int rows, wanted, lastOrd = 0, lastCount = 0;
+        long scannedTo, oldest, liveSeq, fromSeq = 0, lastSeq = 0;
+        int rows = 0, wanted = 0, lastOrd = 0, lastCount = 0;
         DateTimeOffset first = default;
         string? array = null;
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             await r.ReadAsync(ct);
-            if (r.IsDBNull(0)) return null; // nothing after the cursor
-            scannedTo = r.GetInt64(0);
-            oldest = r.GetInt64(1);
-            rows = r.GetInt32(2);
-            wanted = r.GetInt32(9);
-            if (rows > 0)
+            liveSeq = r.GetInt64(10);
+            // Nothing left after the cursor: every event up to the source's live sequence is read (or deleted).
+            if (r.IsDBNull(0)) oldest = scannedTo = liveSeq + 1;
+            else
             {
-                first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc));
-                fromSeq = r.GetInt64(4);
-                lastSeq = r.GetInt64(5);
-                lastOrd = r.GetInt32(6);
-                lastCount = r.GetInt32(7);
-                array = r.GetString(8);
+                scannedTo = r.GetInt64(0);
+                oldest = r.GetInt64(1);
+                rows = r.GetInt32(2);
+                wanted = r.GetInt32(9);
+                if (rows > 0)
+                {
+                    first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc));
+                    fromSeq = r.GetInt64(4);
+                    lastSeq = r.GetInt64(5);
+                    lastOrd = r.GetInt32(6);
+                    lastCount = r.GetInt32(7);
+                    array = r.GetString(8);
+                }
             }
         }
         // Live events past the cursor that retention deleted before they were delivered (a sink paused for longer
-        // than EXPORTS_LIVE_RETENTION_MINUTES): a batch of no rows takes the next sequence and says what was lost.
+        // than EXPORTS_LIVE_RETENTION_MINUTES): a batch of no rows takes the next sequence and says what was lost,
+        // whether or not anything came after them.
         if (oldest > sink.DeliveredSeq + 1)
             return await StoreAsync(sink, sink.DeliveredSeq + 1, oldest - 1, 0, (oldest - 1, 0), "[]", clock.GetUtcNow(),
                 $"Live events {sink.DeliveredSeq + 1} to {oldest - 1} were deleted by retention (EXPORTS_LIVE_RETENTION_MINUTES) before this sink delivered them; their rows are not sent.", ct);
+        if (scannedTo > liveSeq) return null; // nothing after the cursor, nothing lost
         if (rows == 0) { await AdvanceAsync(sink, scannedTo, ct); return TimeSpan.Zero; }
         var full = rows >= sink.MaxBatch || wanted > rows; // by count, or by bytes (the rows' JSON at most MaxBatchBytes)
         var now = clock.GetUtcNow();
@@ -412,9 +422,11 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
         var attempts = batch.Attempts + 1;
         if (result.Outcome == SendOutcome.Delivered)
         {
-            await ExecAsync("""
-                WITH b AS (UPDATE sink_batches SET status = 'delivered', attempts = $3, http_status = $4, latency_ms = $5, last_error = NULL,
-                               next_attempt_at = NULL, delivered_at = $6 WHERE sink_id = $1 AND sequence = $2 RETURNING cursor_seq, cursor_ord)
+            // Delivered: its body is no longer needed (dropped), and batches older than the latest KeptBatches go.
+            await ExecAsync($"""
+                WITH b AS (UPDATE sink_batches SET status = 'delivered', body = NULL, attempts = $3, http_status = $4, latency_ms = $5, last_error = NULL,
+                               next_attempt_at = NULL, delivered_at = $6 WHERE sink_id = $1 AND sequence = $2 RETURNING cursor_seq, cursor_ord),
+                     old AS (DELETE FROM sink_batches WHERE sink_id = $1 AND sequence <= $2 - {KeptBatches} AND status = 'delivered')
                 UPDATE sinks k SET delivered_seq = b.cursor_seq, delivered_ord = b.cursor_ord, failing_since = NULL, last_error = NULL
                 FROM b WHERE k.id = $1 AND (k.delivered_seq, k.delivered_ord) < (b.cursor_seq, b.cursor_ord)
                 """, ct, sink.Id, batch.Sequence, attempts, result.HttpStatus!, result.LatencyMs, now.UtcDateTime);
