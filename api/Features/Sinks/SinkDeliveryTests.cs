@@ -393,4 +393,54 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         Assert.Equal((2L, 2L), (all[1].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[1].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
         Assert.Equal(2L, (await UntilAsync(s, x => x.GetProperty("deliveredSeq").GetInt64() == 2)).GetProperty("deliveredSeq").GetInt64());
     }
+
+    /// <summary>One owner's sends at once are at most half of EXPORTS_SINK_SENDS_PER_NODE (16): ten sinks of one owner
+    /// with a slow receiver have 8 batches at the receiver at most, and every batch still arrives.</summary>
+    [Fact]
+    public async Task ConcurrentSends_OfOneOwner_AreCappedAtHalfTheNodesSends()
+    {
+        using var receiver = new SinkReceiver(Secret) { Delay = TimeSpan.FromSeconds(2) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        for (var i = 1; i < 10; i++)
+            Assert.Equal(HttpStatusCode.Created, (await s.Client.PostJsonAsync("/api/v1/sources/metrics/sinks", new { url = receiver.Url, secret = Secret, batchMs = 0 })).StatusCode);
+        await IngestAsync(s.Client, "metrics", Points(0, 3));
+        await receiver.WaitAsync(r => r.All.Select(a => a.Json.GetProperty("sink").GetString()).Distinct().Count() == 10, Wait);
+        Assert.Equal(8, receiver.MaxInFlight);
+        Assert.Equal(10, receiver.All.Count); // one batch per sink, each sent once
+        Assert.All(receiver.All, a => Assert.Equal((200, 3), (a.Answered, a.Json.GetProperty("rows").GetArrayLength())));
+    }
+
+    /// <summary>An active sink that keeps failing without being paused owes its events for at most
+    /// EXPORTS_SINK_MAX_LAG_MINUTES: the retention sweep then deletes them, and the sink is told what it lost.</summary>
+    [Fact]
+    public async Task OwedEventsOlderThanTheMaxLag_AreSwept_AndReportedLost()
+    {
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (503, null) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        var source = await api.ScalarAsync<Guid>("SELECT id FROM sources WHERE owner_id = $1 AND name = 'metrics'", s.Owner);
+        await IngestAsync(s.Client, "metrics", Points(0, 2));
+        await receiver.WaitAsync(r => r.Arrived >= 1, Wait);
+        await IngestAsync(s.Client, "metrics", Points(2, 3)); // live event 2, behind the batch being retried
+        async Task AgeAsync(string age)
+        {
+            await using var cmd = api.Db.CreateCommand($"UPDATE live_events SET committed_at = now() - interval '{age}' WHERE source_id = $1");
+            cmd.Parameters.Add(new() { Value = source });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var sweep = api.Host.Services.GetRequiredService<Exports.Jobs.RetentionSweep>();
+        await AgeAsync("23 hours");
+        await sweep.RunAsync(CancellationToken.None);
+        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source)); // owed, within the lag
+        await AgeAsync("25 hours");
+        await sweep.RunAsync(CancellationToken.None);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source));
+        Assert.Equal("active", (await SinkAsync(s)).GetProperty("status").GetString());
+
+        receiver.Answer = _ => (200, null);
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 2, Wait);
+        AssertOrdered(all, s.SinkId);
+        Assert.Equal([2, 0], all.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+        Assert.True(all[1].Json.GetProperty("lost").GetBoolean());
+        Assert.Equal((2L, 2L), (all[1].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[1].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+    }
 }

@@ -33,6 +33,10 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
 {
     readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     readonly ConcurrentDictionary<Guid, Task> _running = new();
+    /// <summary>Sends this node makes at once (EXPORTS_SINK_SENDS_PER_NODE), and per owner half of that: one owner's
+    /// many slow receivers cannot hold every send.</summary>
+    readonly SemaphoreSlim _sends = new(settings.SinkSendsPerNode);
+    readonly ConcurrentDictionary<Guid, SemaphoreSlim> _ownerSends = new();
     /// <summary>Pulsed when something may be due anywhere (a commit into a watched source, a resume): the claim loop wakes.</summary>
     TaskCompletionSource _pulse = NewPulse();
     /// <summary>Pulsed when a source's live log grew: its sinks' loops wake (a batch waiting for more rows looks again).</summary>
@@ -417,7 +421,16 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     async Task<TimeSpan?> SendAsync(Sink sink, Batch batch, CancellationToken ct)
     {
         if (await store.SecretAsync(sink.Id, ct) is not { } secret) return null;
-        var result = await sender.SendAsync(sink.Url, secret, batch.Body, $"{sink.Id:N}-{batch.Sequence}", ct);
+        var owner = _ownerSends.GetOrAdd(sink.Owner, _ => new SemaphoreSlim(Math.Max(1, settings.SinkSendsPerNode / 2)));
+        SendResult result;
+        await owner.WaitAsync(ct);
+        try
+        {
+            await _sends.WaitAsync(ct);
+            try { result = await sender.SendAsync(sink.Url, secret, batch.Body, $"{sink.Id:N}-{batch.Sequence}", ct); }
+            finally { _sends.Release(); }
+        }
+        finally { owner.Release(); }
         var now = clock.GetUtcNow();
         var attempts = batch.Attempts + 1;
         if (result.Outcome == SendOutcome.Delivered)

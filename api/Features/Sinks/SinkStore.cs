@@ -50,17 +50,34 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
         return await r.ReadAsync(ct) ? (r.GetGuid(0), r.GetString(1)) : null;
     }
 
-    /// <summary>A new sink whose cursor starts at the source's current live sequence: it gets what commits from now on.</summary>
-    public async Task<SinkView?> CreateAsync(Guid owner, string source, SinkSpec spec, DateTimeOffset now, CancellationToken ct)
+    /// <summary>A new sink whose cursor starts at the source's current live sequence: it gets what commits from now on.
+    /// Refused (<c>AtLimit</c>) when the owner already has <paramref name="perOwner"/> sinks: counted under a lock on the
+    /// owner, so concurrent creates never pass the limit. View null and not at the limit: the source is gone.</summary>
+    public async Task<(SinkView? View, bool AtLimit)> CreateAsync(Guid owner, string source, SinkSpec spec, int perOwner, DateTimeOffset now, CancellationToken ct)
     {
         var id = Guid.CreateVersion7();
-        await using var cmd = db.CreateCommand($"""
-            INSERT INTO sinks (id, owner_id, source_id, url, secret, metrics, filter, batch_ms, max_batch, delivered_seq, created_at, updated_at)
-            SELECT $1, $2, s.id, $4, $5, $6, $7::jsonb, $8, $9, s.live_seq, $10, $10 FROM sources s WHERE s.owner_id = $2 AND s.name = $3
-            """);
-        Add(cmd, id, owner, source, spec.Url, _protector.Protect(spec.Secret!), Metrics(spec.Metrics), Json(spec.Filter), spec.BatchMs, spec.MaxBatch, now.UtcDateTime);
-        if (await cmd.ExecuteNonQueryAsync(ct) == 0) return null;
-        return await GetAsync(owner, source, id, ct);
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await using (var lockOwner = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('sinks:' || $1::text, 0))", conn, tx))
+            {
+                Add(lockOwner, owner);
+                await lockOwner.ExecuteNonQueryAsync(ct);
+            }
+            await using (var count = new NpgsqlCommand("SELECT count(*) FROM sinks WHERE owner_id = $1", conn, tx))
+            {
+                Add(count, owner);
+                if ((long)(await count.ExecuteScalarAsync(ct))! >= perOwner) return (null, true);
+            }
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO sinks (id, owner_id, source_id, url, secret, metrics, filter, batch_ms, max_batch, delivered_seq, created_at, updated_at)
+                SELECT $1, $2, s.id, $4, $5, $6, $7::jsonb, $8, $9, s.live_seq, $10, $10 FROM sources s WHERE s.owner_id = $2 AND s.name = $3
+                """, conn, tx);
+            Add(cmd, id, owner, source, spec.Url, _protector.Protect(spec.Secret!), Metrics(spec.Metrics), Json(spec.Filter), spec.BatchMs, spec.MaxBatch, now.UtcDateTime);
+            if (await cmd.ExecuteNonQueryAsync(ct) == 0) return (null, false);
+            await tx.CommitAsync(ct);
+        }
+        return (await GetAsync(owner, source, id, ct), false);
     }
 
     public async Task<List<SinkView>> ListAsync(Guid owner, string source, CancellationToken ct)

@@ -173,6 +173,23 @@ public sealed class SinksTests(ApiFixture api)
         Assert.Contains("253", await Exports.Delivery.NetworkGuard.RefusalAsync(host, allowPrivate: false, default));
     }
 
+    /// <summary>EXPORTS_SINKS_PER_OWNER (20) counts an owner's sinks over all sources: the next is a 409 saying so,
+    /// saves nothing, and another owner is not affected; deleting one makes room.</summary>
+    [Fact]
+    public async Task SinksPastThePerOwnerLimit_Are409WithTheReason_OverAllSources()
+    {
+        var c = await WithSourcesAsync(api);
+        for (var i = 0; i < 20; i++) await CreateAsync(c, i % 2 == 0 ? "metrics" : "deploys", new { url = $"https://hooks.example.org/{i}", secret = Secret });
+        var over = await (await c.PostJsonAsync("/api/v1/sources/deploys/sinks", new { url = "https://hooks.example.org/x", secret = Secret })).ProblemAsync(409);
+        Assert.Contains("EXPORTS_SINKS_PER_OWNER", over.GetProperty("detail").GetString());
+        var listed = (await (await c.GetAsync("/api/v1/sources/metrics/sinks")).JsonAsync()).EnumerateArray().Concat((await (await c.GetAsync("/api/v1/sources/deploys/sinks")).JsonAsync()).EnumerateArray()).ToList();
+        Assert.Equal(20, listed.Count);
+        Assert.DoesNotContain(listed, x => x.GetProperty("url").GetString() == "https://hooks.example.org/x");
+        await CreateAsync(await WithSourcesAsync(api), "metrics", new { url = "https://hooks.example.org/other", secret = Secret }); // another owner
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/sources/metrics/sinks/{listed[0].GetProperty("id").GetString()}")).StatusCode);
+        await CreateAsync(c, "deploys", new { url = "https://hooks.example.org/x", secret = Secret });
+    }
+
     [Fact]
     public async Task AnotherOwnersSink_IsNotFound_OnEveryRoute()
     {
