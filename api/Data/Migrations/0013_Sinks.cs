@@ -34,7 +34,7 @@ public static class Sinks
             created_at timestamptz NOT NULL,
             updated_at timestamptz NOT NULL);
         CREATE INDEX sinks_owner ON sinks (owner_id, source_id, created_at);
-        CREATE INDEX sinks_source ON sinks (source_id) WHERE paused_at IS NULL;
+        CREATE INDEX sinks_source ON sinks (source_id);
         CREATE TABLE sink_batches (
             sink_id uuid NOT NULL REFERENCES sinks(id) ON DELETE CASCADE,
             sequence bigint NOT NULL,

@@ -443,4 +443,30 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         Assert.True(all[1].Json.GetProperty("lost").GetBoolean());
         Assert.Equal((2L, 2L), (all[1].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[1].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
     }
+
+    /// <summary>maxBatch counts rows however many ingests they came in: 210 one-row ingests made while the sink was
+    /// paused are one batch of 210 on resume (a batch once read at most 200 live events).</summary>
+    [Fact]
+    public async Task ManyOneRowIngests_FillABatchOfMaxBatchRows()
+    {
+        using var receiver = new SinkReceiver(Secret);
+        var s = await SinkAsync(receiver, new { maxBatch = 210, batchMs = 60_000 });
+        await using (var cmd = api.Db.CreateCommand("UPDATE sinks SET paused_at = now(), paused_reason = 'held by the test' WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = Guid.Parse(s.SinkId) });
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+        using var gate = new SemaphoreSlim(4);
+        await Task.WhenAll(Enumerable.Range(0, 210).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try { await IngestAsync(s.Client, "metrics", Points(i, 1)); } finally { gate.Release(); }
+        }));
+        Assert.Empty(receiver.All);
+        await s.Client.PostAsync($"/api/v1/sources/metrics/sinks/{s.SinkId}/resume", null);
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 1, Wait);
+        Assert.Equal(210, all[0].Json.GetProperty("rows").GetArrayLength());
+        Assert.Equal((1L, 210L), (all[0].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[0].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+        Assert.Equal(await StoredPointsAsync(s.Owner), all[0].Json.GetProperty("rows").EnumerateArray().Select(Key).Order(StringComparer.Ordinal).ToList());
+    }
 }

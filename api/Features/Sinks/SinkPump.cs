@@ -42,7 +42,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     /// <summary>Pulsed when a source's live log grew: its sinks' loops wake (a batch waiting for more rows looks again).</summary>
     readonly ConcurrentDictionary<Guid, TaskCompletionSource> _sourcePulse = new();
     /// <summary>The sources with an active sink whose commits this node follows (LiveSignals), touched by the claim loop only.</summary>
-    readonly Dictionary<Guid, LiveSignals.Subscription> _watched = new();
+    readonly Dictionary<Guid, (LiveSignals.Subscription Sub, CancellationTokenSource Stop)> _watched = new();
 
     static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -55,7 +55,8 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
     /// <summary>Batches kept per sink (its deliveries list): older delivered ones are deleted as new ones are delivered.</summary>
     public const int KeptBatches = 100;
-    /// <summary>Most live events read for one batch.</summary>
+    /// <summary>Fewest live events read for one batch (maxBatch when larger: every event holds a row at least, so a
+    /// sink with no metrics or filter always reads enough events to fill its batch).</summary>
     const int EventsPerRead = 200;
     TimeSpan Lease => settings.Jobs.NodeStale;
 
@@ -79,19 +80,28 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             while (await r.ReadAsync(ct)) sources.Add(r.GetGuid(0));
         foreach (var gone in _watched.Keys.Where(k => !sources.Contains(k)).ToList())
         {
-            _watched.Remove(gone, out var sub);
-            sub!.Dispose();
+            _watched.Remove(gone, out var w);
+            Unwatch(w);
         }
         foreach (var source in sources.Where(s => !_watched.ContainsKey(s)))
         {
             var sub = signals.Subscribe(source);
-            _watched[source] = sub;
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _watched[source] = (sub, stop);
             _ = Task.Run(async () =>
             {
-                try { while (!ct.IsCancellationRequested) if (await sub.WaitAsync(Timeout.InfiniteTimeSpan, ct)) Committed(source); }
-                catch (Exception) { /* disposed or stopping: no longer followed */ }
+                try { while (!stop.IsCancellationRequested) if (await sub.WaitAsync(Timeout.InfiniteTimeSpan, stop.Token)) Committed(source); }
+                catch (Exception) { /* unwatched or stopping: no longer followed */ }
+                finally { sub.Dispose(); stop.Dispose(); }
             }, CancellationToken.None);
         }
+    }
+
+    /// <summary>Ends a source's follower: its pending wait is cancelled (disposing the subscription alone would leave it
+    /// waiting forever), and the follower disposes what it held.</summary>
+    static void Unwatch((LiveSignals.Subscription Sub, CancellationTokenSource Stop) w)
+    {
+        try { w.Stop.Cancel(); } catch (ObjectDisposedException) { }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
@@ -108,7 +118,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             catch (Exception e) when (!stopping.IsCancellationRequested) { log.LogWarning(e, "Sinks: looking for work failed; trying again"); }
             try { await Task.WhenAny(pulse, Task.Delay(Poll, clock, stopping)); } catch (OperationCanceledException) { }
         }
-        foreach (var sub in _watched.Values) sub.Dispose();
+        foreach (var w in _watched.Values) Unwatch(w);
         try { await beat; } catch (OperationCanceledException) { }
         await Task.WhenAll(_running.Values).ContinueWith(_ => { }, CancellationToken.None);
     }
@@ -286,7 +296,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     async Task<TimeSpan?> FormAsync(Sink sink, CompiledFilter filter, CancellationToken ct)
     {
         var ps = new SqlParams();
-        ps.Add(sink.SourceId); ps.Add(sink.DeliveredSeq); ps.Add(EventsPerRead); ps.Add(sink.DeliveredOrd); ps.Add(sink.MaxBatch);
+        ps.Add(sink.SourceId); ps.Add(sink.DeliveredSeq); ps.Add(Math.Max(EventsPerRead, sink.MaxBatch)); ps.Add(sink.DeliveredOrd); ps.Add(sink.MaxBatch);
         ps.Add(sink.Metrics is null ? DBNull.Value : sink.Metrics);
         ps.Add(MaxBatchBytes);
         var where = await FilterSqlAsync(sink, filter, ps, ct);

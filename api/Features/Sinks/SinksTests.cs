@@ -109,6 +109,20 @@ public sealed class SinksTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task TestEvent_ReceiverRedirects_SaysRedirectsAreNotFollowed()
+    {
+        var c = await WithSourcesAsync(api);
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (302, null) };
+        var id = (await CreateAsync(c, "deploys", new { url = receiver.Url, secret = Secret })).GetProperty("id").GetString();
+        var test = await (await c.PostAsync($"/api/v1/sources/deploys/sinks/{id}/test", null)).JsonAsync();
+        Assert.False(test.GetProperty("delivered").GetBoolean());
+        Assert.Equal(302, test.GetProperty("httpStatus").GetInt32());
+        Assert.Contains("redirects are not followed", test.GetProperty("error").GetString());
+        Assert.DoesNotContain("4xx", test.GetProperty("error").GetString());
+        Assert.Single(receiver.All);
+    }
+
+    [Fact]
     public async Task BadBodies_Return400_WithAFieldErrorEach_AndSaveNothing()
     {
         var c = await WithSourcesAsync(api);
