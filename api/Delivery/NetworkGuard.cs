@@ -21,13 +21,25 @@ public static class NetworkGuard
     public static string Refusal(string host) =>
         $"{host} is not a public address (loopback, private, link-local, multicast or reserved); deliveries go to public hosts (an operator can allow private networks with {Setting}).";
 
-    /// <summary>Why the host is refused, or null. An unresolvable host is not refused here: the delivery fails on its own.</summary>
+    /// <summary>Longest DNS name (RFC 1035: 253 characters written out); a longer host cannot be looked up.</summary>
+    public const int MaxHostLength = 253;
+
+    /// <summary>The refusal of a host name longer than DNS allows, or null.</summary>
+    public static string? TooLong(string? host) =>
+        host is { Length: > MaxHostLength } ? $"The host name has {host.Length} characters; DNS allows at most {MaxHostLength}." : null;
+
+    /// <summary>Why the host is refused, or null. A host that does not resolve (a DNS answer of no such name) is not
+    /// refused here: the delivery fails on its own; a name the resolver will not look up at all (too long, malformed)
+    /// is refused with the reason.</summary>
     public static async Task<string?> RefusalAsync(string? host, bool allowPrivate, CancellationToken ct)
     {
-        if (allowPrivate || string.IsNullOrEmpty(host)) return null;
+        if (string.IsNullOrEmpty(host)) return null;
+        if (TooLong(host) is { } tooLong) return tooLong;
+        if (allowPrivate) return null;
         try { await ResolveAsync(host, allowPrivate, ct); return null; }
         catch (NetworkRefusedException e) { return e.Message; }
         catch (SocketException) { return null; }
+        catch (Exception e) when (e is not OperationCanceledException) { return $"{host} cannot be looked up: {e.Message}"; }
     }
 
     /// <summary>Resolves the host once and checks every address; throws <see cref="NetworkRefusedException"/> when

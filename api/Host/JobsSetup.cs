@@ -22,7 +22,9 @@ public static class JobsSetup
         s.AddSingleton<JobRunner>();
         s.AddSingleton<Exports.Delivery.Destinations>();
         s.AddSingleton<IDeliveryTargets>(sp => sp.GetRequiredService<Exports.Delivery.Destinations>());
+        // No request logging: receivers' URLs carry credentials in their path (Slack, Zapier), which .NET logs unredacted.
         s.AddHttpClient("webhooks", c => c.Timeout = TimeSpan.FromSeconds(15))
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => Exports.Delivery.NetworkGuard.Handler(settings.DeliveryAllowPrivateNetworks));
         s.AddSingleton<Exports.Features.Sinks.SinkStore>();
         s.AddSingleton<Exports.Features.Sinks.SinkSender>();

@@ -43,6 +43,15 @@ public sealed record ExportsSettings
     public bool DeliveryAllowPrivateNetworks { get; init; }
     /// <summary>Webhook sinks (Features/Sinks): a sink whose batches fail for this long is paused with the reason.</summary>
     public TimeSpan SinkPauseAfter { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>Webhook sinks: most bytes of rows in one batch (one row larger than this is a batch of its own).</summary>
+    public int SinkMaxBatchBytes { get; init; } = 1 << 20;
+    /// <summary>Webhook sinks an owner may have, over all their sources.</summary>
+    public int SinksPerOwner { get; init; } = 20;
+    /// <summary>Sink batches this node sends at once (an owner: half of it, at least one).</summary>
+    public int SinkSendsPerNode { get; init; } = 16;
+    /// <summary>Longest an active sink's undelivered live events are kept past the live retention: older ones are
+    /// deleted and the sink told it lost them.</summary>
+    public TimeSpan SinkMaxLag { get; init; } = TimeSpan.FromMinutes(1440);
     /// <summary>Largest ingest body (points or records) in bytes: a longer body is a 413 before or while it streams.</summary>
     public long IngestMaxBytes { get; init; } = DefaultIngestMaxBytes;
     /// <summary>Longest tag key or value (and records dimension value) in UTF-8 bytes: the series index holds a
@@ -110,6 +119,10 @@ public sealed record ExportsSettings
             TestSendsPerMinute = Int("EXPORTS_TEST_SENDS_PER_MINUTE", Get("EXPORTS_TEST_SENDS_PER_MINUTE"), 10, 1, 600),
             DeliveryAllowPrivateNetworks = Bool("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS", Get("EXPORTS_DELIVERY_ALLOW_PRIVATE_NETWORKS"), false),
             SinkPauseAfter = TimeSpan.FromMinutes(Int("EXPORTS_SINK_PAUSE_AFTER_MINUTES", Get("EXPORTS_SINK_PAUSE_AFTER_MINUTES"), 30, 0, 7 * 24 * 60)),
+            SinksPerOwner = Int("EXPORTS_SINKS_PER_OWNER", Get("EXPORTS_SINKS_PER_OWNER"), 20, 1, 10_000),
+            SinkSendsPerNode = Int("EXPORTS_SINK_SENDS_PER_NODE", Get("EXPORTS_SINK_SENDS_PER_NODE"), 16, 1, 1000),
+            SinkMaxLag = TimeSpan.FromMinutes(Int("EXPORTS_SINK_MAX_LAG_MINUTES", Get("EXPORTS_SINK_MAX_LAG_MINUTES"), 1440, 1, 30 * 24 * 60)),
+            SinkMaxBatchBytes = Int("EXPORTS_SINK_MAX_BATCH_BYTES", Get("EXPORTS_SINK_MAX_BATCH_BYTES"), 1 << 20, 1024, 64 << 20),
             IngestMaxBytes = Long("EXPORTS_INGEST_MAX_BYTES", Get("EXPORTS_INGEST_MAX_BYTES"), DefaultIngestMaxBytes, 1024, 4L * 1024 * 1024 * 1024),
             IngestMaxTagBytes = Int("EXPORTS_INGEST_MAX_TAG_BYTES", Get("EXPORTS_INGEST_MAX_TAG_BYTES"), DefaultIngestMaxTagBytes, 16, 2048),
             Login = LoginSettings.Load(Get),

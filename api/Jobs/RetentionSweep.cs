@@ -50,8 +50,9 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
         }
         if (total > 0) log.LogInformation("Retention: {Count} exports expired and their files deleted", total);
         await records.PruneLedgerAsync(clock.GetUtcNow(), ct);
-        // The live log keeps EXPORTS_LIVE_RETENTION_MINUTES (a stream resuming from older says "gap").
-        var swept = await live.SweepAsync(clock.GetUtcNow() - settings.Live.Retention, ct);
+        // The live log keeps EXPORTS_LIVE_RETENTION_MINUTES (a stream resuming from older says "gap"); what an active
+        // sink still owes, up to EXPORTS_SINK_MAX_LAG_MINUTES (the sink is then told what it lost).
+        var swept = await live.SweepAsync(clock.GetUtcNow() - settings.Live.Retention, ct, clock.GetUtcNow() - settings.SinkMaxLag);
         if (swept > 0) log.LogInformation("Retention: {Count} live events past EXPORTS_LIVE_RETENTION_MINUTES deleted", swept);
         return total;
     }

@@ -140,9 +140,10 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     }
 
     /// <summary>Deletes live events committed before <paramref name="cutoff"/> (the retention sweep), in batches;
-    /// returns how many. An event an active (not paused) webhook sink has not yet had delivered is kept; a paused sink
-    /// loses what passes the retention meanwhile, and its deliveries say so.</summary>
-    public async Task<long> SweepAsync(DateTimeOffset cutoff, CancellationToken ct)
+    /// returns how many. An event an active (not paused) webhook sink has not yet had delivered is kept, unless it was
+    /// committed before <paramref name="owedCutoff"/>; a paused sink loses what passes the retention meanwhile, and
+    /// its deliveries say so.</summary>
+    public async Task<long> SweepAsync(DateTimeOffset cutoff, CancellationToken ct, DateTimeOffset? owedCutoff = null)
     {
         long total = 0;
         while (true)
@@ -150,10 +151,12 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
             await using var cmd = db.CreateCommand("""
                 DELETE FROM live_events WHERE ctid = ANY (ARRAY(
                     SELECT e.ctid FROM live_events e WHERE e.committed_at < $1
-                      AND NOT EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = e.source_id AND k.paused_at IS NULL AND e.seq > k.delivered_seq)
+                      AND NOT (($2::timestamptz IS NULL OR e.committed_at >= $2)
+                               AND EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = e.source_id AND k.paused_at IS NULL AND e.seq > k.delivered_seq))
                     LIMIT 5000))
                 """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)owedCutoff ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
             var n = await cmd.ExecuteNonQueryAsync(ct);
             total += n;
             if (n < 5000) return total;

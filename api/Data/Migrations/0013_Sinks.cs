@@ -5,8 +5,8 @@ namespace Exports.Data.Migrations;
 /// its cursor in the source's live log (<c>delivered_seq</c>: the last live event whose rows a receiver answered 2xx
 /// for, or that had no row the sink wants; <c>delivered_ord</c>: how many rows of the next event were delivered, when
 /// a batch ended inside it) and the next batch sequence; and the batches formed for it
-/// (<c>sink_batches</c>), each kept with its exact body so that a retry, on any node, resends the same bytes under the
-/// same Idempotency-Key, and the cursor it moves the sink to once delivered (<c>cursor_seq</c>, <c>cursor_ord</c>). A node delivering a sink holds its lease (<c>lease_owner</c>, <c>lease_until</c>); a node that
+/// (<c>sink_batches</c>), each kept with its exact body until delivered (then the body is dropped, and only the sink's
+/// latest 100 batches are kept) so that a retry, on any node, resends the same bytes under the same Idempotency-Key, and the cursor it moves the sink to once delivered (<c>cursor_seq</c>, <c>cursor_ord</c>). A node delivering a sink holds its lease (<c>lease_owner</c>, <c>lease_until</c>); a node that
 /// dies lets it lapse and another takes the sink over from its cursor.
 /// </summary>
 public static class Sinks
@@ -25,6 +25,7 @@ public static class Sinks
             paused_at timestamptz NULL,
             paused_reason text NULL,
             failing_since timestamptz NULL,
+            last_error text NULL,
             delivered_seq bigint NOT NULL,
             delivered_ord int NOT NULL DEFAULT 0,
             next_sequence bigint NOT NULL DEFAULT 1,
@@ -33,7 +34,7 @@ public static class Sinks
             created_at timestamptz NOT NULL,
             updated_at timestamptz NOT NULL);
         CREATE INDEX sinks_owner ON sinks (owner_id, source_id, created_at);
-        CREATE INDEX sinks_source ON sinks (source_id) WHERE paused_at IS NULL;
+        CREATE INDEX sinks_source ON sinks (source_id);
         CREATE TABLE sink_batches (
             sink_id uuid NOT NULL REFERENCES sinks(id) ON DELETE CASCADE,
             sequence bigint NOT NULL,
@@ -42,7 +43,7 @@ public static class Sinks
             row_count int NOT NULL,
             cursor_seq bigint NOT NULL,
             cursor_ord int NOT NULL,
-            body text NOT NULL,
+            body text NULL,
             status text NOT NULL,
             attempts int NOT NULL DEFAULT 0,
             http_status int NULL,

@@ -358,6 +358,10 @@ public sealed class DeliveryTests(ApiFixture api, S3Server s3) : IClassFixture<S
             secrets = new { password = "x\nupload-file = /etc/passwd" } })).ProblemAsync(400, "secrets.password");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "g", kind = "sftp", config = new { host = "10.0.0.[1-254]", username = "u", hostKey = "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('=') },
             secrets = new { password = "p" } })).ProblemAsync(400, "config.host");
+        // A host longer than DNS allows (259 characters of 63-character labels) is a field error at create and update.
+        var longHost = string.Join('.', new string('a', 63), new string('b', 63), new string('c', 63), new string('d', 63)) + ".com";
+        await (await c.PostJsonAsync("/api/v1/destinations", new { name = "l", kind = "webhook", config = new { url = $"https://{longHost}/x" }, secrets = new { signingSecret = secret } })).ProblemAsync(400, "config.url");
+        await (await c.PutAsync($"/api/v1/destinations/{id}", System.Net.Http.Json.JsonContent.Create(new { name = "Hook 2", kind = "webhook", config = new { url = $"https://{longHost}/x" } }))).ProblemAsync(400, "config.url");
         // User info in a URL is refused on the field; so is a config or a secrets object above the size limit.
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "u", kind = "webhook", config = new { url = "https://user:pw@hooks.example.com/x" }, secrets = new { signingSecret = secret } })).ProblemAsync(400, "config.url");
         await (await c.PostJsonAsync("/api/v1/destinations", new { name = "v", kind = "s3", config = new { endpoint = "https://key:secret@s3.example.com", bucket = "reports" },

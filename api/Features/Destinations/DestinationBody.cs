@@ -116,9 +116,12 @@ public static class DestinationRules
                     e.Add("config.url", "url is an https:// address (http only to this machine, for testing).");
                 else if (u.UserInfo.Length > 0)
                     e.Add("config.url", "url cannot carry a user name or password (https://user:password@…): receivers check the signature instead.");
+                else if (NetworkGuard.TooLong(u.IdnHost) is { } tooLong)
+                    e.Add("config.url", tooLong);
                 break;
             case "sftp":
                 if (S("host") is not { Length: > 0 } h || Uri.CheckHostName(h) is not (UriHostNameType.Dns or UriHostNameType.IPv4)) e.Add("config.host", "host is a host name or IPv4 address.");
+                else if (NetworkGuard.TooLong(h) is { } tooLong) e.Add("config.host", tooLong);
                 if (c.TryGetProperty("port", out var port) && (port.ValueKind != JsonValueKind.Number || !port.TryGetInt32(out var pn) || pn is < 1 or > 65535)) e.Add("config.port", "port is from 1 to 65535.");
                 if (S("username") is not { Length: > 0 } un || un.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch) || ch is ':' or '@' or '/' or '"' or '\\')) e.Add("config.username", "username is required, without spaces or : @ / \" \\.");
                 if (S("path") is { } sp && (sp.Contains("..") || sp.Any(char.IsControl))) e.Add("config.path", "path is a folder without '..'.");
@@ -131,6 +134,7 @@ public static class DestinationRules
                 {
                     if (!Uri.TryCreate(ep, UriKind.Absolute, out var eu) || eu.Scheme is not ("https" or "http")) e.Add("config.endpoint", "endpoint is an absolute http(s) URL.");
                     else if (eu.UserInfo.Length > 0) e.Add("config.endpoint", "endpoint cannot carry a user name or password (https://user:password@…): the keys go in secrets.");
+                    else if (NetworkGuard.TooLong(eu.IdnHost) is { } tooLong) e.Add("config.endpoint", tooLong);
                 }
                 if (S("prefix") is { } p && (p.Contains("..") || p.Length > 200)) e.Add("config.prefix", "prefix is a key prefix without '..'.");
                 break;

@@ -40,6 +40,8 @@ public static class SinkRules
             e.Add("url", "url is an https:// address of at most 2048 characters (http only to this machine, for testing).");
         else if (u.UserInfo.Length > 0)
             e.Add("url", "url cannot carry a user name or password (https://user:password@…): receivers check the signature instead.");
+        else if (NetworkGuard.TooLong(u.IdnHost) is { } tooLong)
+            e.Add("url", tooLong);
         if (b.Secret is null) { if (isNew) e.Add("secret", "secret is required: the key receivers check the Exports-Signature with."); }
         else if (b.Secret.Length is < 16 or > 256) e.Add("secret", "The secret has 16 to 256 characters.");
         else if (b.Secret.Any(char.IsControl)) e.Add("secret", "The secret cannot hold control characters.");

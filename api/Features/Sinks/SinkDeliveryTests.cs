@@ -210,6 +210,86 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         finally { pump.PauseAfter = window; }
     }
 
+    /// <summary>A batch is full at EXPORTS_SINK_MAX_BATCH_BYTES of rows' JSON (it goes at once, as a batch full by count
+    /// does), and a row larger than that is a batch of its own.</summary>
+    [Fact]
+    public async Task Batches_AreCutAtMaxBatchBytes_AndOneLargerRowGoesAlone()
+    {
+        var pump = api.Host.Services.GetRequiredService<SinkPump>();
+        var cap = pump.MaxBatchBytes;
+        pump.MaxBatchBytes = 1000;
+        try
+        {
+            using var receiver = new SinkReceiver(Secret);
+            var s = await SinkAsync(receiver, new { maxBatch = 100, batchMs = 60_000 });
+            await IngestAsync(s.Client, "metrics", Points(0, 30));
+            var full = (await receiver.WaitAsync(r => r.Accepted().Count >= 2, Wait)).Take(2).ToList();
+            AssertOrdered(full, s.SinkId);
+            foreach (var b in full)
+            {
+                Assert.InRange(Encoding.UTF8.GetByteCount(b.Json.GetProperty("rows").GetRawText()), 800, 1000); // full: the next row would not fit
+                Assert.InRange(b.Json.GetProperty("rows").GetArrayLength(), 2, 29);
+            }
+            var sent = full.SelectMany(b => b.Json.GetProperty("rows").EnumerateArray()).Select(Key).ToList();
+            Assert.Equal(sent.Count, sent.Distinct().Count());
+            Assert.Subset((await StoredPointsAsync(s.Owner)).ToHashSet(), sent.ToHashSet());
+
+            pump.MaxBatchBytes = 10; // smaller than any row
+            using var single = new SinkReceiver(Secret);
+            var t = await SinkAsync(single, new { maxBatch = 100, batchMs = 0 }); // without the cap: one batch of 3
+            await IngestAsync(t.Client, "metrics", Points(0, 3));
+            var alone = await single.WaitAsync(r => r.Accepted().Count >= 3, Wait);
+            AssertOrdered(alone, t.SinkId);
+            Assert.Equal([1, 1, 1], alone.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+            Assert.Equal(await StoredPointsAsync(t.Owner), alone.SelectMany(b => b.Json.GetProperty("rows").EnumerateArray()).Select(Key).Order(StringComparer.Ordinal).ToList());
+        }
+        finally { pump.MaxBatchBytes = cap; }
+    }
+
+    /// <summary>A step that throws (here a stored filter that no longer compiles) is a failure of the sink: its reason is
+    /// shown as lastError, and past the failing window the sink is paused with it, never retaken forever.</summary>
+    [Fact]
+    public async Task StepThatThrows_IsShownOnTheSink_AndPausesItAfterTheWindow()
+    {
+        var pump = api.Host.Services.GetRequiredService<SinkPump>();
+        var window = pump.PauseAfter;
+        pump.PauseAfter = TimeSpan.FromSeconds(2);
+        try
+        {
+            using var receiver = new SinkReceiver(Secret);
+            var s = await SinkAsync(receiver, new { batchMs = 0, filter = new { field = "took", op = "gte", value = 10 } }, source: "deploys");
+            await using (var cmd = api.Db.CreateCommand("""UPDATE sinks SET filter = '{"field":"gone","op":"eq","value":"x"}' WHERE id = $1"""))
+            {
+                cmd.Parameters.Add(new() { Value = Guid.Parse(s.SinkId) });
+                Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+            }
+            await IngestAsync(s.Client, "deploys", """[{"timestamp":"2026-03-01T10:00:00Z","id":"d1","host":"a","took":12}]""");
+            var failing = await UntilAsync(s, x => x.TryGetProperty("lastError", out var e) && e.ValueKind == JsonValueKind.String);
+            Assert.Contains("no longer compiles", failing.GetProperty("lastError").GetString());
+            var paused = await UntilAsync(s, x => x.GetProperty("status").GetString() == "paused");
+            Assert.Contains("no longer compiles", paused.GetProperty("pausedReason").GetString());
+            Assert.Contains("EXPORTS_SINK_PAUSE_AFTER_MINUTES", paused.GetProperty("pausedReason").GetString());
+            Assert.Empty(receiver.All);
+            Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM sink_batches WHERE sink_id = $1", Guid.Parse(s.SinkId)));
+        }
+        finally { pump.PauseAfter = window; }
+    }
+
+    /// <summary>A delivered batch keeps no body, and a sink keeps its latest 100 batches: storage per sink is bounded.</summary>
+    [Fact]
+    public async Task DeliveredBatches_DropTheirBody_AndOnlyTheLatest100AreKept()
+    {
+        using var receiver = new SinkReceiver(Secret);
+        var s = await SinkAsync(receiver, new { maxBatch = 1, batchMs = 0 });
+        await IngestAsync(s.Client, "metrics", Points(0, SinkPump.KeptBatches + 5));
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= SinkPump.KeptBatches + 5, Wait);
+        AssertOrdered(all, s.SinkId);
+        await UntilAsync(s, x => x.GetProperty("nextSequence").GetInt64() == SinkPump.KeptBatches + 6 && x.GetProperty("deliveredSeq").GetInt64() == 1);
+        var kept = await api.RowsAsync("SELECT min(sequence), max(sequence), count(*), count(body), bool_and(status = 'delivered') FROM sink_batches WHERE sink_id = $1", Guid.Parse(s.SinkId));
+        Assert.Equal(new object?[] { 6L, (long)SinkPump.KeptBatches + 5, (long)SinkPump.KeptBatches, 0L, true }, kept[0]);
+        Assert.Equal(SinkPump.KeptBatches, (await DeliveriesAsync(s)).GetArrayLength());
+    }
+
     [Fact]
     public async Task MetricsAndFilter_ChooseTheRows_PointsAndRecords()
     {
@@ -282,5 +362,111 @@ public sealed class SinkDeliveryTests(ApiFixture api)
         Assert.Equal(3L, all[2].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64());
         var note = (await DeliveriesAsync(s)).EnumerateArray().Single(d => d.GetProperty("sequence").GetInt64() == 2).GetProperty("note").GetString();
         Assert.Contains("Live events 2 to 2 were deleted by retention", note);
+    }
+
+    /// <summary>A paused sink whose owed events retention deleted is told so on resume even when nothing new comes:
+    /// the lost batch is formed from the source's live sequence, not from an event after the gap.</summary>
+    [Fact]
+    public async Task LostEvents_AreReportedOnResume_WithNoNewIngest()
+    {
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (400, null) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        var log = api.Host.Services.GetRequiredService<Exports.Series.LiveLog>();
+        var source = await api.ScalarAsync<Guid>("SELECT id FROM sources WHERE owner_id = $1 AND name = 'metrics'", s.Owner);
+        await IngestAsync(s.Client, "metrics", Points(0, 2));
+        await UntilAsync(s, x => x.GetProperty("status").GetString() == "paused");
+        await IngestAsync(s.Client, "metrics", Points(2, 3)); // live event 2: never in a batch
+        await using (var cmd = api.Db.CreateCommand("UPDATE live_events SET committed_at = now() - interval '2 hours' WHERE source_id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = source });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await log.SweepAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source));
+
+        receiver.Answer = _ => (200, null);
+        await s.Client.PostAsync($"/api/v1/sources/metrics/sinks/{s.SinkId}/resume", null);
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 2, Wait);
+        AssertOrdered(all, s.SinkId);
+        Assert.Equal([2, 0], all.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+        Assert.True(all[1].Json.GetProperty("lost").GetBoolean());
+        Assert.Equal((2L, 2L), (all[1].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[1].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+        Assert.Equal(2L, (await UntilAsync(s, x => x.GetProperty("deliveredSeq").GetInt64() == 2)).GetProperty("deliveredSeq").GetInt64());
+    }
+
+    /// <summary>One owner's sends at once are at most half of EXPORTS_SINK_SENDS_PER_NODE (16): ten sinks of one owner
+    /// with a slow receiver have 8 batches at the receiver at most, and every batch still arrives.</summary>
+    [Fact]
+    public async Task ConcurrentSends_OfOneOwner_AreCappedAtHalfTheNodesSends()
+    {
+        using var receiver = new SinkReceiver(Secret) { Delay = TimeSpan.FromSeconds(2) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        for (var i = 1; i < 10; i++)
+            Assert.Equal(HttpStatusCode.Created, (await s.Client.PostJsonAsync("/api/v1/sources/metrics/sinks", new { url = receiver.Url, secret = Secret, batchMs = 0 })).StatusCode);
+        await IngestAsync(s.Client, "metrics", Points(0, 3));
+        await receiver.WaitAsync(r => r.All.Select(a => a.Json.GetProperty("sink").GetString()).Distinct().Count() == 10, Wait);
+        Assert.Equal(8, receiver.MaxInFlight);
+        Assert.Equal(10, receiver.All.Count); // one batch per sink, each sent once
+        Assert.All(receiver.All, a => Assert.Equal((200, 3), (a.Answered, a.Json.GetProperty("rows").GetArrayLength())));
+    }
+
+    /// <summary>An active sink that keeps failing without being paused owes its events for at most
+    /// EXPORTS_SINK_MAX_LAG_MINUTES: the retention sweep then deletes them, and the sink is told what it lost.</summary>
+    [Fact]
+    public async Task OwedEventsOlderThanTheMaxLag_AreSwept_AndReportedLost()
+    {
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (503, null) };
+        var s = await SinkAsync(receiver, new { batchMs = 0 });
+        var source = await api.ScalarAsync<Guid>("SELECT id FROM sources WHERE owner_id = $1 AND name = 'metrics'", s.Owner);
+        await IngestAsync(s.Client, "metrics", Points(0, 2));
+        await receiver.WaitAsync(r => r.Arrived >= 1, Wait);
+        await IngestAsync(s.Client, "metrics", Points(2, 3)); // live event 2, behind the batch being retried
+        async Task AgeAsync(string age)
+        {
+            await using var cmd = api.Db.CreateCommand($"UPDATE live_events SET committed_at = now() - interval '{age}' WHERE source_id = $1");
+            cmd.Parameters.Add(new() { Value = source });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var sweep = api.Host.Services.GetRequiredService<Exports.Jobs.RetentionSweep>();
+        await AgeAsync("23 hours");
+        await sweep.RunAsync(CancellationToken.None);
+        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source)); // owed, within the lag
+        await AgeAsync("25 hours");
+        await sweep.RunAsync(CancellationToken.None);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM live_events WHERE source_id = $1", source));
+        Assert.Equal("active", (await SinkAsync(s)).GetProperty("status").GetString());
+
+        receiver.Answer = _ => (200, null);
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 2, Wait);
+        AssertOrdered(all, s.SinkId);
+        Assert.Equal([2, 0], all.Select(b => b.Json.GetProperty("rows").GetArrayLength()));
+        Assert.True(all[1].Json.GetProperty("lost").GetBoolean());
+        Assert.Equal((2L, 2L), (all[1].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[1].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+    }
+
+    /// <summary>maxBatch counts rows however many ingests they came in: 210 one-row ingests made while the sink was
+    /// paused are one batch of 210 on resume (a batch once read at most 200 live events).</summary>
+    [Fact]
+    public async Task ManyOneRowIngests_FillABatchOfMaxBatchRows()
+    {
+        using var receiver = new SinkReceiver(Secret);
+        var s = await SinkAsync(receiver, new { maxBatch = 210, batchMs = 60_000 });
+        await using (var cmd = api.Db.CreateCommand("UPDATE sinks SET paused_at = now(), paused_reason = 'held by the test' WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = Guid.Parse(s.SinkId) });
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+        using var gate = new SemaphoreSlim(4);
+        await Task.WhenAll(Enumerable.Range(0, 210).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try { await IngestAsync(s.Client, "metrics", Points(i, 1)); } finally { gate.Release(); }
+        }));
+        Assert.Empty(receiver.All);
+        await s.Client.PostAsync($"/api/v1/sources/metrics/sinks/{s.SinkId}/resume", null);
+        var all = await receiver.WaitAsync(r => r.Accepted().Count >= 1, Wait);
+        Assert.Equal(210, all[0].Json.GetProperty("rows").GetArrayLength());
+        Assert.Equal((1L, 210L), (all[0].Json.GetProperty("batch").GetProperty("fromSeq").GetInt64(), all[0].Json.GetProperty("batch").GetProperty("toSeq").GetInt64()));
+        Assert.Equal(await StoredPointsAsync(s.Owner), all[0].Json.GetProperty("rows").EnumerateArray().Select(Key).Order(StringComparer.Ordinal).ToList());
     }
 }

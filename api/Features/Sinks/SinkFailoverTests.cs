@@ -45,7 +45,10 @@ public sealed class SinkFailoverTests
         using var receiver = new SinkReceiver(Secret) { Delay = TimeSpan.FromSeconds(2) };
         using var c = a.Client(key);
         Assert.Equal(HttpStatusCode.Created, (await c.PostAsync("/api/v1/sources", Json(new { name = "metrics", kind = "timeseries" }))).StatusCode);
-        var created = await c.PostAsync("/api/v1/sources/metrics/sinks", Json(new { url = receiver.Url, secret = Secret, maxBatch = 5, batchMs = 0 }));
+        // A receiver URL with a credential in its path (as Slack's and Zapier's are): never in a log.
+        const string PathToken = "T0k3nInThePath-9f8e7d6c";
+        var hookUrl = receiver.Url + PathToken;
+        var created = await c.PostAsync("/api/v1/sources/metrics/sinks", Json(new { url = hookUrl, secret = Secret, maxBatch = 5, batchMs = 0 }));
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var sinkId = Guid.Parse(JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
         var points = JsonSerializer.Serialize(Enumerable.Range(0, 20).Select(i => new
@@ -85,6 +88,8 @@ public sealed class SinkFailoverTests
         Assert.Equal(stored, accepted.SelectMany(x => x.Json.GetProperty("rows").EnumerateArray())
             .Select(x => $"{x.GetProperty("ts").GetString()}|{x.GetProperty("value").GetDouble():R}|{x.GetProperty("tags").GetProperty("host").GetString()}").Order(StringComparer.Ordinal));
         foreach (var log in new[] { a.Log, b.Log }) Assert.DoesNotContain(Secret, File.ReadAllText(log));
+        foreach (var log in new[] { a.Log, b.Log }) Assert.DoesNotContain(PathToken, File.ReadAllText(log));
+        Assert.Contains("info:", File.ReadAllText(a.Log)); // the nodes log at Information, where HttpClient logs each request
 
         // A node that keeps deliveries off private networks (the default) refuses the loopback URL at create and
         // update, as a field error on url, and saves nothing. (No worker: it takes no sinks.)
@@ -104,7 +109,7 @@ public sealed class SinkFailoverTests
         await using (var r = await cmd.ExecuteReaderAsync())
         {
             await r.ReadAsync();
-            Assert.Equal((1L, receiver.Url), (r.GetInt64(0), r.GetString(1)));
+            Assert.Equal((1L, hookUrl), (r.GetInt64(0), r.GetString(1)));
         }
     }
 

@@ -18,13 +18,14 @@ namespace Exports.Features.Sinks;
 /// <c>lease_until</c>, EXPORTS_NODE_STALE_MS long, renewed while the node works on it). A node that dies lets the lease
 /// lapse and another takes the sink over where its cursor is: the pending batch first, as it was stored.</item>
 /// <item>A batch is formed from whole events after the cursor (the sink's metrics and filter applied in SQL): up to
-/// maxBatch rows, or what is there batchMs after the first unsent row committed, whichever comes first (one event
-/// larger than maxBatch, at most EXPORTS_LIVE_CHUNK_ROWS rows, is a batch of its own). It is stored with its body and
+/// maxBatch rows or EXPORTS_SINK_MAX_BATCH_BYTES of rows' JSON (one larger row alone), or what is there batchMs after
+/// the first unsent row committed, whichever comes first (an event is cut where a full batch ends). It is stored with its body and
 /// the next batch sequence before it is sent, so every retry, on any node, sends the same bytes under the same
 /// Idempotency-Key, and sequences increase by one per batch.</item>
 /// <item>5xx, 408, 429, timeouts and lost connections are retried with exponential backoff and full jitter (Retry-After
-/// honoured up to 10 minutes); a sink failing for longer than EXPORTS_SINK_PAUSE_AFTER_MINUTES, or whose receiver
-/// refused a batch (another 4xx, or the network guard), is paused with the reason until resumed.</item>
+/// honoured up to 10 minutes); a sink failing for longer than EXPORTS_SINK_PAUSE_AFTER_MINUTES (a failed send, or a
+/// step that threw), or whose receiver refused a batch (another 4xx, or the network guard), is paused with the reason
+/// until resumed.</item>
 /// </list>
 /// </summary>
 public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender sender, LiveSignals signals, ExportsSettings settings, TimeProvider clock,
@@ -32,21 +33,30 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
 {
     readonly string _node = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     readonly ConcurrentDictionary<Guid, Task> _running = new();
+    /// <summary>Sends this node makes at once (EXPORTS_SINK_SENDS_PER_NODE), and per owner half of that: one owner's
+    /// many slow receivers cannot hold every send.</summary>
+    readonly SemaphoreSlim _sends = new(settings.SinkSendsPerNode);
+    readonly ConcurrentDictionary<Guid, SemaphoreSlim> _ownerSends = new();
     /// <summary>Pulsed when something may be due anywhere (a commit into a watched source, a resume): the claim loop wakes.</summary>
     TaskCompletionSource _pulse = NewPulse();
     /// <summary>Pulsed when a source's live log grew: its sinks' loops wake (a batch waiting for more rows looks again).</summary>
     readonly ConcurrentDictionary<Guid, TaskCompletionSource> _sourcePulse = new();
     /// <summary>The sources with an active sink whose commits this node follows (LiveSignals), touched by the claim loop only.</summary>
-    readonly Dictionary<Guid, LiveSignals.Subscription> _watched = new();
+    readonly Dictionary<Guid, (LiveSignals.Subscription Sub, CancellationTokenSource Stop)> _watched = new();
 
     static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How long a sink may fail before it is paused (EXPORTS_SINK_PAUSE_AFTER_MINUTES; tests shorten it).</summary>
     public TimeSpan PauseAfter { get; set; } = settings.SinkPauseAfter;
+    /// <summary>Most bytes of rows in one batch (EXPORTS_SINK_MAX_BATCH_BYTES; tests lower it).</summary>
+    public int MaxBatchBytes { get; set; } = settings.SinkMaxBatchBytes;
     /// <summary>How often this node looks for sinks with work when no signal woke it (LiveSignals down, a lapsed lease).</summary>
     public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
-    /// <summary>Most live events read for one batch.</summary>
+    /// <summary>Batches kept per sink (its deliveries list): older delivered ones are deleted as new ones are delivered.</summary>
+    public const int KeptBatches = 100;
+    /// <summary>Fewest live events read for one batch (maxBatch when larger: every event holds a row at least, so a
+    /// sink with no metrics or filter always reads enough events to fill its batch).</summary>
     const int EventsPerRead = 200;
     TimeSpan Lease => settings.Jobs.NodeStale;
 
@@ -70,19 +80,28 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             while (await r.ReadAsync(ct)) sources.Add(r.GetGuid(0));
         foreach (var gone in _watched.Keys.Where(k => !sources.Contains(k)).ToList())
         {
-            _watched.Remove(gone, out var sub);
-            sub!.Dispose();
+            _watched.Remove(gone, out var w);
+            Unwatch(w);
         }
         foreach (var source in sources.Where(s => !_watched.ContainsKey(s)))
         {
             var sub = signals.Subscribe(source);
-            _watched[source] = sub;
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            _watched[source] = (sub, stop);
             _ = Task.Run(async () =>
             {
-                try { while (!ct.IsCancellationRequested) if (await sub.WaitAsync(Timeout.InfiniteTimeSpan, ct)) Committed(source); }
-                catch (Exception) { /* disposed or stopping: no longer followed */ }
+                try { while (!stop.IsCancellationRequested) if (await sub.WaitAsync(Timeout.InfiniteTimeSpan, stop.Token)) Committed(source); }
+                catch (Exception) { /* unwatched or stopping: no longer followed */ }
+                finally { sub.Dispose(); stop.Dispose(); }
             }, CancellationToken.None);
         }
+    }
+
+    /// <summary>Ends a source's follower: its pending wait is cancelled (disposing the subscription alone would leave it
+    /// waiting forever), and the follower disposes what it held.</summary>
+    static void Unwatch((LiveSignals.Subscription Sub, CancellationTokenSource Stop) w)
+    {
+        try { w.Stop.Cancel(); } catch (ObjectDisposedException) { }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
@@ -94,15 +113,26 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             try
             {
                 await WatchAsync(stopping);
-                foreach (var id in await ClaimAsync(stopping))
-                    _running[id] = Task.Run(() => RunSinkAsync(id, stopping), stopping);
+                foreach (var id in await ClaimAsync(stopping)) Start(id, stopping);
             }
             catch (Exception e) when (!stopping.IsCancellationRequested) { log.LogWarning(e, "Sinks: looking for work failed; trying again"); }
             try { await Task.WhenAny(pulse, Task.Delay(Poll, clock, stopping)); } catch (OperationCanceledException) { }
         }
-        foreach (var sub in _watched.Values) sub.Dispose();
+        foreach (var w in _watched.Values) Unwatch(w);
         try { await beat; } catch (OperationCanceledException) { }
         await Task.WhenAll(_running.Values).ContinueWith(_ => { }, CancellationToken.None);
+    }
+
+    /// <summary>Runs a claimed sink: its task is in <see cref="_running"/> before it starts, and leaves it when it ends
+    /// (that task only, never a later one for the same sink), so a sink that finishes at once is never left listed as
+    /// running (which would keep <see cref="ClaimAsync"/> from taking it again on this node).</summary>
+    void Start(Guid id, CancellationToken ct)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = Task.Run(async () => { await gate.Task; await RunSinkAsync(id, ct); }, CancellationToken.None);
+        _running[id] = run;
+        _ = run.ContinueWith(t => _running.TryRemove(KeyValuePair.Create(id, t)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        gate.SetResult();
     }
 
     /// <summary>Leases the sinks with work that no live node holds (one UPDATE: two nodes never take one sink).</summary>
@@ -147,6 +177,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     async Task RunSinkAsync(Guid id, CancellationToken ct)
     {
         var compiled = new CompiledFilter();
+        TimeSpan? retryIn = null;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -158,19 +189,51 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        catch (Exception e) { log.LogWarning(e, "Sinks: sink {Sink} stopped on an error; it is taken up again", id); }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Sinks: sink {Sink} stopped on an error; it is taken up again", id);
+            try { retryIn = await StepFailedAsync(id, e, ct); }
+            catch (Exception again) { log.LogDebug(again, "Sinks: recording the error of {Sink} failed", id); }
+        }
         finally
         {
             try
             {
-                await using var cmd = db.CreateCommand("UPDATE sinks SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2");
+                // Given back; after a failed step not claimable again until its wait is over.
+                await using var cmd = db.CreateCommand("UPDATE sinks SET lease_owner = NULL, lease_until = now() + $3 WHERE id = $1 AND lease_owner = $2");
                 cmd.Parameters.Add(new() { Value = id });
                 cmd.Parameters.Add(new() { Value = _node });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)retryIn ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval });
                 await cmd.ExecuteNonQueryAsync(CancellationToken.None);
             }
             catch (Exception e) { log.LogDebug(e, "Sinks: giving the lease of {Sink} back failed; it lapses", id); }
-            _running.TryRemove(id, out _);
         }
+    }
+
+    /// <summary>A step that threw (a batch PostgreSQL could not build, a secret that no longer decrypts, a filter that no
+    /// longer compiles) is a failure of the sink as a failed send is: its reason is the sink's <c>lastError</c>, it
+    /// starts the failing window, and a sink failing for longer than <see cref="PauseAfter"/> is paused with the reason.
+    /// Returns how long the sink waits before it is taken again.</summary>
+    async Task<TimeSpan> StepFailedAsync(Guid id, Exception e, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var reason = e.Message.Length > 500 ? e.Message[..500] + "…" : e.Message;
+        await using var cmd = db.CreateCommand("""
+            UPDATE sinks SET failing_since = coalesce(failing_since, $3), last_error = $4 WHERE id = $1 AND lease_owner = $2 RETURNING failing_since
+            """);
+        foreach (var v in new object[] { id, _node, now.UtcDateTime, reason }) cmd.Parameters.Add(new() { Value = v });
+        if (await cmd.ExecuteScalarAsync(ct) is not DateTime since) return Poll;
+        var failingSince = new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc));
+        var failing = now - failingSince;
+        if (failing >= PauseAfter)
+        {
+            var pause = $"Failing since {failingSince:yyyy-MM-dd HH:mm:ss} UTC, longer than {PauseAfter.TotalMinutes:0.##} minutes (EXPORTS_SINK_PAUSE_AFTER_MINUTES); last error: {reason} Resume the sink to try again.";
+            await ExecAsync("UPDATE sinks SET paused_at = $3, paused_reason = $4 WHERE id = $1 AND lease_owner = $2", ct, id, _node, now.UtcDateTime, pause);
+            log.LogWarning("Sinks: sink {Sink} paused: {Reason}", id, pause);
+            return TimeSpan.Zero;
+        }
+        // Half the time it has been failing (1 s to 5 minutes): a few tries inside the window, not one a second.
+        return TimeSpan.FromTicks(Math.Clamp(failing.Ticks / 2, BackoffBase.Ticks, BackoffCap.Ticks));
     }
 
     sealed record Sink(Guid Id, Guid Owner, Guid SourceId, string Source, string Url, string[]? Metrics, string? Filter, int BatchMs, int MaxBatch,
@@ -233,51 +296,65 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     async Task<TimeSpan?> FormAsync(Sink sink, CompiledFilter filter, CancellationToken ct)
     {
         var ps = new SqlParams();
-        ps.Add(sink.SourceId); ps.Add(sink.DeliveredSeq); ps.Add(EventsPerRead); ps.Add(sink.DeliveredOrd); ps.Add(sink.MaxBatch);
+        ps.Add(sink.SourceId); ps.Add(sink.DeliveredSeq); ps.Add(Math.Max(EventsPerRead, sink.MaxBatch)); ps.Add(sink.DeliveredOrd); ps.Add(sink.MaxBatch);
         ps.Add(sink.Metrics is null ? DBNull.Value : sink.Metrics);
+        ps.Add(MaxBatchBytes);
         var where = await FilterSqlAsync(sink, filter, ps, ct);
         await using var cmd = db.CreateCommand($"""
             WITH ev AS MATERIALIZED (
                 SELECT seq, committed_at, row_count, rows FROM live_events WHERE source_id = $1 AND seq > $2 ORDER BY seq LIMIT $3),
-            m AS (
-                SELECT ev.seq, x.ord, ev.committed_at, ev.row_count, x.lr
+            wanted AS MATERIALIZED (
+                SELECT ev.seq, x.ord, ev.committed_at, ev.row_count, x.lr, octet_length(x.lr::text) + 2 AS size
                 FROM ev CROSS JOIN LATERAL jsonb_array_elements(ev.rows) WITH ORDINALITY AS x(lr, ord)
                 WHERE NOT (ev.seq = $2 + 1 AND x.ord <= $4) AND ($6::text[] IS NULL OR x.lr->>'metric' = ANY($6::text[])){(where is null ? "" : $" AND coalesce(({where}), false)")}
-                ORDER BY ev.seq, x.ord LIMIT $5)
+                ORDER BY ev.seq, x.ord LIMIT $5),
+            m AS (
+                SELECT seq, ord, committed_at, row_count, lr FROM (
+                    SELECT w.*, sum(size) OVER (ORDER BY seq, ord) AS total, row_number() OVER (ORDER BY seq, ord) AS n FROM wanted w) AS counted
+                WHERE n = 1 OR total <= $7)
             SELECT (SELECT max(seq) FROM ev), (SELECT min(seq) FROM ev), (SELECT count(*)::int FROM m), (SELECT min(committed_at) FROM m), (SELECT min(seq) FROM m),
-                   last.seq, last.ord::int, last.row_count, (SELECT jsonb_agg(lr ORDER BY seq, ord) FROM m)::text
+                   last.seq, last.ord::int, last.row_count, (SELECT jsonb_agg(lr ORDER BY seq, ord) FROM m)::text, (SELECT count(*)::int FROM wanted),
+                   (SELECT live_seq FROM sources WHERE id = $1)
             FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, ord, row_count FROM m ORDER BY seq DESC, ord DESC LIMIT 1) AS last ON true
             """);
         foreach (var v in ps.Values)
             cmd.Parameters.Add(v is DBNull ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = v });
-        long scannedTo, oldest, fromSeq = 0, lastSeq = 0;
-        int rows, lastOrd = 0, lastCount = 0;
+        long scannedTo, oldest, liveSeq, fromSeq = 0, lastSeq = 0;
+        int rows = 0, wanted = 0, lastOrd = 0, lastCount = 0;
         DateTimeOffset first = default;
         string? array = null;
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             await r.ReadAsync(ct);
-            if (r.IsDBNull(0)) return null; // nothing after the cursor
-            scannedTo = r.GetInt64(0);
-            oldest = r.GetInt64(1);
-            rows = r.GetInt32(2);
-            if (rows > 0)
+            liveSeq = r.GetInt64(10);
+            // Nothing left after the cursor: every event up to the source's live sequence is read (or deleted).
+            if (r.IsDBNull(0)) oldest = scannedTo = liveSeq + 1;
+            else
             {
-                first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc));
-                fromSeq = r.GetInt64(4);
-                lastSeq = r.GetInt64(5);
-                lastOrd = r.GetInt32(6);
-                lastCount = r.GetInt32(7);
-                array = r.GetString(8);
+                scannedTo = r.GetInt64(0);
+                oldest = r.GetInt64(1);
+                rows = r.GetInt32(2);
+                wanted = r.GetInt32(9);
+                if (rows > 0)
+                {
+                    first = new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(3), DateTimeKind.Utc));
+                    fromSeq = r.GetInt64(4);
+                    lastSeq = r.GetInt64(5);
+                    lastOrd = r.GetInt32(6);
+                    lastCount = r.GetInt32(7);
+                    array = r.GetString(8);
+                }
             }
         }
         // Live events past the cursor that retention deleted before they were delivered (a sink paused for longer
-        // than EXPORTS_LIVE_RETENTION_MINUTES): a batch of no rows takes the next sequence and says what was lost.
+        // than EXPORTS_LIVE_RETENTION_MINUTES): a batch of no rows takes the next sequence and says what was lost,
+        // whether or not anything came after them.
         if (oldest > sink.DeliveredSeq + 1)
             return await StoreAsync(sink, sink.DeliveredSeq + 1, oldest - 1, 0, (oldest - 1, 0), "[]", clock.GetUtcNow(),
                 $"Live events {sink.DeliveredSeq + 1} to {oldest - 1} were deleted by retention (EXPORTS_LIVE_RETENTION_MINUTES) before this sink delivered them; their rows are not sent.", ct);
+        if (scannedTo > liveSeq) return null; // nothing after the cursor, nothing lost
         if (rows == 0) { await AdvanceAsync(sink, scannedTo, ct); return TimeSpan.Zero; }
-        var full = rows >= sink.MaxBatch;
+        var full = rows >= sink.MaxBatch || wanted > rows; // by count, or by bytes (the rows' JSON at most MaxBatchBytes)
         var now = clock.GetUtcNow();
         var due = first.AddMilliseconds(sink.BatchMs);
         if (!full && due > now) return due - now;
@@ -354,15 +431,26 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     async Task<TimeSpan?> SendAsync(Sink sink, Batch batch, CancellationToken ct)
     {
         if (await store.SecretAsync(sink.Id, ct) is not { } secret) return null;
-        var result = await sender.SendAsync(sink.Url, secret, batch.Body, $"{sink.Id:N}-{batch.Sequence}", ct);
+        var owner = _ownerSends.GetOrAdd(sink.Owner, _ => new SemaphoreSlim(Math.Max(1, settings.SinkSendsPerNode / 2)));
+        SendResult result;
+        await owner.WaitAsync(ct);
+        try
+        {
+            await _sends.WaitAsync(ct);
+            try { result = await sender.SendAsync(sink.Url, secret, batch.Body, $"{sink.Id:N}-{batch.Sequence}", ct); }
+            finally { _sends.Release(); }
+        }
+        finally { owner.Release(); }
         var now = clock.GetUtcNow();
         var attempts = batch.Attempts + 1;
         if (result.Outcome == SendOutcome.Delivered)
         {
-            await ExecAsync("""
-                WITH b AS (UPDATE sink_batches SET status = 'delivered', attempts = $3, http_status = $4, latency_ms = $5, last_error = NULL,
-                               next_attempt_at = NULL, delivered_at = $6 WHERE sink_id = $1 AND sequence = $2 RETURNING cursor_seq, cursor_ord)
-                UPDATE sinks k SET delivered_seq = b.cursor_seq, delivered_ord = b.cursor_ord, failing_since = NULL
+            // Delivered: its body is no longer needed (dropped), and batches older than the latest KeptBatches go.
+            await ExecAsync($"""
+                WITH b AS (UPDATE sink_batches SET status = 'delivered', body = NULL, attempts = $3, http_status = $4, latency_ms = $5, last_error = NULL,
+                               next_attempt_at = NULL, delivered_at = $6 WHERE sink_id = $1 AND sequence = $2 RETURNING cursor_seq, cursor_ord),
+                     old AS (DELETE FROM sink_batches WHERE sink_id = $1 AND sequence <= $2 - {KeptBatches} AND status = 'delivered')
+                UPDATE sinks k SET delivered_seq = b.cursor_seq, delivered_ord = b.cursor_ord, failing_since = NULL, last_error = NULL
                 FROM b WHERE k.id = $1 AND (k.delivered_seq, k.delivered_ord) < (b.cursor_seq, b.cursor_ord)
                 """, ct, sink.Id, batch.Sequence, attempts, result.HttpStatus!, result.LatencyMs, now.UtcDateTime);
             return TimeSpan.Zero;
@@ -378,7 +466,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
         await ExecAsync("""
             WITH b AS (UPDATE sink_batches SET status = CASE WHEN $7::text IS NULL THEN 'pending' ELSE 'failed' END, attempts = $3, http_status = $4,
                            latency_ms = $5, last_error = $6, next_attempt_at = $8 WHERE sink_id = $1 AND sequence = $2 AND status = 'pending' RETURNING sink_id)
-            UPDATE sinks k SET failing_since = coalesce(k.failing_since, $9), paused_at = CASE WHEN $7::text IS NULL THEN NULL ELSE $10 END, paused_reason = $7
+            UPDATE sinks k SET failing_since = coalesce(k.failing_since, $9), last_error = $6, paused_at = CASE WHEN $7::text IS NULL THEN NULL ELSE $10 END, paused_reason = $7
             FROM b WHERE k.id = b.sink_id
             """, ct, sink.Id, batch.Sequence, attempts, (object?)result.HttpStatus ?? DBNull.Value, result.LatencyMs, result.Error ?? "", (object?)pause ?? DBNull.Value,
             (now + wait).UtcDateTime, failingSince.UtcDateTime, now.UtcDateTime);

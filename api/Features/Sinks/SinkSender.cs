@@ -8,7 +8,8 @@ namespace Exports.Features.Sinks;
 public enum SendOutcome { Delivered, Retry, Permanent }
 
 /// <summary>What one POST to a sink's receiver came to: <c>Retry</c> for 5xx, 408, 429, timeouts and lost connections
-/// (<c>RetryAfter</c> when the receiver said), <c>Permanent</c> for any other non-2xx and for a network-guard refusal.</summary>
+/// (<c>RetryAfter</c> when the receiver said), <c>Permanent</c> for any other non-2xx (a 3xx: redirects are not
+/// followed) and for a network-guard refusal.</summary>
 public sealed record SendResult(SendOutcome Outcome, int? HttpStatus, int LatencyMs, string? Error, TimeSpan? RetryAfter);
 
 /// <summary>POSTs a sink's JSON body signed as delivery webhooks are (<see cref="WebhookChannel.Sign"/>:
@@ -34,6 +35,8 @@ public sealed class SinkSender(IHttpClientFactory http, TimeProvider clock)
         var code = (int)res.StatusCode;
         if (res.IsSuccessStatusCode) return new(SendOutcome.Delivered, code, Ms(), null, null);
         if (code >= 500 || code is 408 or 429) return new(SendOutcome.Retry, code, Ms(), $"The receiver answered HTTP {code}.", RetryAfter(res.Headers.RetryAfter));
+        if (code is >= 300 and < 400)
+            return new(SendOutcome.Permanent, code, Ms(), $"The receiver answered HTTP {code}, a redirect; redirects are not followed: set the sink's url to where it points.", null);
         return new(SendOutcome.Permanent, code, Ms(), $"The receiver answered HTTP {code}; a 4xx other than 408 and 429 is not retried.", null);
     }
 

@@ -10,10 +10,11 @@ public sealed class CamelEnum<T>() : System.Text.Json.Serialization.JsonStringEn
 [System.Text.Json.Serialization.JsonConverter(typeof(CamelEnum<SinkStatus>))]
 public enum SinkStatus { Active, Paused }
 
-/// <summary>A sink as the API shows it: never its secret. <c>DeliveredSeq</c> is the source's live sequence the
+/// <summary>A sink as the API shows it: never its secret. <c>LastError</c> is why the sink's last step failed (a send,
+/// or forming a batch) while it is failing; <c>DeliveredSeq</c> is the source's live sequence the
 /// receiver has everything up to; <c>NextSequence</c> the batch sequence the next new batch gets.</summary>
 public sealed record SinkView(Guid Id, string Source, string Url, IReadOnlyList<string>? Metrics, JsonElement? Filter, int BatchMs, int MaxBatch,
-    SinkStatus Status, string? PausedReason, DateTimeOffset? PausedAt, DateTimeOffset? FailingSince, long DeliveredSeq, long NextSequence,
+    SinkStatus Status, string? PausedReason, DateTimeOffset? PausedAt, DateTimeOffset? FailingSince, string? LastError, long DeliveredSeq, long NextSequence,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 [System.Text.Json.Serialization.JsonConverter(typeof(CamelEnum<SinkBatchStatus>))]
@@ -36,7 +37,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
 
     const string Columns = """
         k.id, s.name, k.url, k.metrics, k.filter::text, k.batch_ms, k.max_batch, k.paused_at, k.paused_reason, k.failing_since,
-        k.delivered_seq, k.next_sequence, k.created_at, k.updated_at
+        k.delivered_seq, k.next_sequence, k.created_at, k.updated_at, k.last_error
         """;
 
     /// <summary>The source's id when the owner has a source of that name.</summary>
@@ -49,17 +50,34 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
         return await r.ReadAsync(ct) ? (r.GetGuid(0), r.GetString(1)) : null;
     }
 
-    /// <summary>A new sink whose cursor starts at the source's current live sequence: it gets what commits from now on.</summary>
-    public async Task<SinkView?> CreateAsync(Guid owner, string source, SinkSpec spec, DateTimeOffset now, CancellationToken ct)
+    /// <summary>A new sink whose cursor starts at the source's current live sequence: it gets what commits from now on.
+    /// Refused (<c>AtLimit</c>) when the owner already has <paramref name="perOwner"/> sinks: counted under a lock on the
+    /// owner, so concurrent creates never pass the limit. View null and not at the limit: the source is gone.</summary>
+    public async Task<(SinkView? View, bool AtLimit)> CreateAsync(Guid owner, string source, SinkSpec spec, int perOwner, DateTimeOffset now, CancellationToken ct)
     {
         var id = Guid.CreateVersion7();
-        await using var cmd = db.CreateCommand($"""
-            INSERT INTO sinks (id, owner_id, source_id, url, secret, metrics, filter, batch_ms, max_batch, delivered_seq, created_at, updated_at)
-            SELECT $1, $2, s.id, $4, $5, $6, $7::jsonb, $8, $9, s.live_seq, $10, $10 FROM sources s WHERE s.owner_id = $2 AND s.name = $3
-            """);
-        Add(cmd, id, owner, source, spec.Url, _protector.Protect(spec.Secret!), Metrics(spec.Metrics), Json(spec.Filter), spec.BatchMs, spec.MaxBatch, now.UtcDateTime);
-        if (await cmd.ExecuteNonQueryAsync(ct) == 0) return null;
-        return await GetAsync(owner, source, id, ct);
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await using (var lockOwner = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('sinks:' || $1::text, 0))", conn, tx))
+            {
+                Add(lockOwner, owner);
+                await lockOwner.ExecuteNonQueryAsync(ct);
+            }
+            await using (var count = new NpgsqlCommand("SELECT count(*) FROM sinks WHERE owner_id = $1", conn, tx))
+            {
+                Add(count, owner);
+                if ((long)(await count.ExecuteScalarAsync(ct))! >= perOwner) return (null, true);
+            }
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO sinks (id, owner_id, source_id, url, secret, metrics, filter, batch_ms, max_batch, delivered_seq, created_at, updated_at)
+                SELECT $1, $2, s.id, $4, $5, $6, $7::jsonb, $8, $9, s.live_seq, $10, $10 FROM sources s WHERE s.owner_id = $2 AND s.name = $3
+                """, conn, tx);
+            Add(cmd, id, owner, source, spec.Url, _protector.Protect(spec.Secret!), Metrics(spec.Metrics), Json(spec.Filter), spec.BatchMs, spec.MaxBatch, now.UtcDateTime);
+            if (await cmd.ExecuteNonQueryAsync(ct) == 0) return (null, false);
+            await tx.CommitAsync(ct);
+        }
+        return (await GetAsync(owner, source, id, ct), false);
     }
 
     public async Task<List<SinkView>> ListAsync(Guid owner, string source, CancellationToken ct)
@@ -100,7 +118,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
     public async Task<SinkView?> ResumeAsync(Guid owner, string source, Guid id, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            WITH k AS (UPDATE sinks k SET paused_at = NULL, paused_reason = NULL, failing_since = NULL, updated_at = $4
+            WITH k AS (UPDATE sinks k SET paused_at = NULL, paused_reason = NULL, failing_since = NULL, last_error = NULL, updated_at = $4
                        FROM sources s WHERE s.id = k.source_id AND k.owner_id = $1 AND s.name = $2 AND k.id = $3 RETURNING k.id)
             UPDATE sink_batches b SET status = 'pending', attempts = 0, next_attempt_at = NULL FROM k
             WHERE b.sink_id = k.id AND b.status = 'failed'
@@ -144,7 +162,7 @@ public sealed class SinkStore(NpgsqlDataSource db, IDataProtectionProvider prote
             list.Add(new SinkView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetFieldValue<string[]>(3),
                 r.IsDBNull(4) ? null : JsonDocument.Parse(r.GetString(4)).RootElement.Clone(), r.GetInt32(5), r.GetInt32(6),
                 r.IsDBNull(7) ? SinkStatus.Active : SinkStatus.Paused, r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(7) ? null : Utc(r.GetDateTime(7)),
-                r.IsDBNull(9) ? null : Utc(r.GetDateTime(9)), r.GetInt64(10), r.GetInt64(11), Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13))));
+                r.IsDBNull(9) ? null : Utc(r.GetDateTime(9)), r.IsDBNull(14) ? null : r.GetString(14), r.GetInt64(10), r.GetInt64(11), Utc(r.GetDateTime(12)), Utc(r.GetDateTime(13))));
         return list;
     }
 

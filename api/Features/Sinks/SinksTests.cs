@@ -109,6 +109,20 @@ public sealed class SinksTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task TestEvent_ReceiverRedirects_SaysRedirectsAreNotFollowed()
+    {
+        var c = await WithSourcesAsync(api);
+        using var receiver = new SinkReceiver(Secret) { Answer = _ => (302, null) };
+        var id = (await CreateAsync(c, "deploys", new { url = receiver.Url, secret = Secret })).GetProperty("id").GetString();
+        var test = await (await c.PostAsync($"/api/v1/sources/deploys/sinks/{id}/test", null)).JsonAsync();
+        Assert.False(test.GetProperty("delivered").GetBoolean());
+        Assert.Equal(302, test.GetProperty("httpStatus").GetInt32());
+        Assert.Contains("redirects are not followed", test.GetProperty("error").GetString());
+        Assert.DoesNotContain("4xx", test.GetProperty("error").GetString());
+        Assert.Single(receiver.All);
+    }
+
+    [Fact]
     public async Task BadBodies_Return400_WithAFieldErrorEach_AndSaveNothing()
     {
         var c = await WithSourcesAsync(api);
@@ -153,6 +167,41 @@ public sealed class SinksTests(ApiFixture api)
             Assert.NotNull(await SinkRules.CheckAsync(new SinkBody { Url = url, Secret = Secret }, src, isNew: true, ChannelKit.Settings(allowPrivate: true), allowed, default));
             Assert.False(allowed.Any);
         }
+    }
+
+    /// <summary>A host of 63-character labels that Uri accepts but DNS cannot look up (259 characters) is a field error on
+    /// url at create and update, with or without the network guard, and nothing is saved or changed.</summary>
+    [Fact]
+    public async Task UrlHostLongerThanDnsAllows_Is400OnUrl_AtCreateAndUpdate_AndTheGuardRefusesIt()
+    {
+        var host = string.Join('.', new string('a', 63), new string('b', 63), new string('c', 63), new string('d', 63)) + ".com";
+        Assert.Equal(259, host.Length);
+        var url = $"https://{host}/x";
+        var c = await WithSourcesAsync(api);
+        var create = await (await c.PostJsonAsync("/api/v1/sources/metrics/sinks", new { url, secret = Secret })).ProblemAsync(400, "url");
+        Assert.Contains("253", create.GetProperty("errors").GetProperty("url")[0].GetString());
+        var id = (await CreateAsync(c, "metrics", new { url = "https://hooks.example.net/x", secret = Secret })).GetProperty("id").GetString();
+        await (await c.PutAsync($"/api/v1/sources/metrics/sinks/{id}", JsonContent(new { url }))).ProblemAsync(400, "url");
+        Assert.Equal(["https://hooks.example.net/x"], (await api.RowsAsync("SELECT url FROM sinks WHERE source_id = (SELECT source_id FROM sinks WHERE id = $1)", Guid.Parse(id!))).Select(r => (string)r[0]!));
+        // The guard itself answers a refusal (never throws) for a name the resolver will not look up.
+        Assert.Contains("253", await Exports.Delivery.NetworkGuard.RefusalAsync(host, allowPrivate: false, default));
+    }
+
+    /// <summary>EXPORTS_SINKS_PER_OWNER (20) counts an owner's sinks over all sources: the next is a 409 saying so,
+    /// saves nothing, and another owner is not affected; deleting one makes room.</summary>
+    [Fact]
+    public async Task SinksPastThePerOwnerLimit_Are409WithTheReason_OverAllSources()
+    {
+        var c = await WithSourcesAsync(api);
+        for (var i = 0; i < 20; i++) await CreateAsync(c, i % 2 == 0 ? "metrics" : "deploys", new { url = $"https://hooks.example.org/{i}", secret = Secret });
+        var over = await (await c.PostJsonAsync("/api/v1/sources/deploys/sinks", new { url = "https://hooks.example.org/x", secret = Secret })).ProblemAsync(409);
+        Assert.Contains("EXPORTS_SINKS_PER_OWNER", over.GetProperty("detail").GetString());
+        var listed = (await (await c.GetAsync("/api/v1/sources/metrics/sinks")).JsonAsync()).EnumerateArray().Concat((await (await c.GetAsync("/api/v1/sources/deploys/sinks")).JsonAsync()).EnumerateArray()).ToList();
+        Assert.Equal(20, listed.Count);
+        Assert.DoesNotContain(listed, x => x.GetProperty("url").GetString() == "https://hooks.example.org/x");
+        await CreateAsync(await WithSourcesAsync(api), "metrics", new { url = "https://hooks.example.org/other", secret = Secret }); // another owner
+        Assert.Equal(HttpStatusCode.NoContent, (await c.DeleteAsync($"/api/v1/sources/metrics/sinks/{listed[0].GetProperty("id").GetString()}")).StatusCode);
+        await CreateAsync(c, "deploys", new { url = "https://hooks.example.org/x", secret = Secret });
     }
 
     [Fact]

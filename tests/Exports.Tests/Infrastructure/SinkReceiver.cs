@@ -18,7 +18,9 @@ public sealed class SinkReceiver : IDisposable
     public TimeSpan Delay { get; set; }
     public ConcurrentQueue<Received> All { get; } = new();
     public ConcurrentQueue<string> BadSignatures { get; } = new();
-    int _count;
+    int _count, _inFlight, _maxInFlight;
+    /// <summary>Most requests held at once (arrived, not yet answered).</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
     /// <summary>Requests that arrived, answered or not yet (one being held by <see cref="Delay"/> counts).</summary>
     public int Arrived => Volatile.Read(ref _count);
 
@@ -49,6 +51,9 @@ public sealed class SinkReceiver : IDisposable
             using var reader = new StreamReader(ctx.Request.InputStream);
             var body = await reader.ReadToEndAsync();
             var index = Interlocked.Increment(ref _count) - 1;
+            var inFlight = Interlocked.Increment(ref _inFlight);
+            for (var max = Volatile.Read(ref _maxInFlight); inFlight > max; max = Volatile.Read(ref _maxInFlight))
+                Interlocked.CompareExchange(ref _maxInFlight, inFlight, max);
             if (!Verify(ctx.Request.Headers["Exports-Signature"], body)) BadSignatures.Enqueue(body);
             if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
             var (status, retryAfter) = Answer(index);
@@ -57,6 +62,7 @@ public sealed class SinkReceiver : IDisposable
                 ctx.Request.Headers["Exports-Signature"] ?? ""));
             ctx.Response.StatusCode = status;
             if (retryAfter is not null) ctx.Response.AddHeader("Retry-After", retryAfter);
+            Interlocked.Decrement(ref _inFlight);
             ctx.Response.Close();
         }
         catch (Exception e) { BadSignatures.Enqueue("receiver error: " + e.Message); try { ctx.Response.Abort(); } catch { } }
