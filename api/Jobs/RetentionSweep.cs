@@ -20,6 +20,8 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
 {
     /// <summary>How much longer than the idle limit a direct download's record may go without a beat.</summary>
     public static readonly TimeSpan DirectMargin = TimeSpan.FromMinutes(1);
+    /// <summary>How long a revoked or expired stream token is still listed before the sweep deletes it.</summary>
+    public static readonly TimeSpan StreamTokenRetention = TimeSpan.FromDays(1);
 
     /// <summary>Returns how many exports expired.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -53,6 +55,8 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
         // The live log keeps EXPORTS_LIVE_RETENTION_MINUTES (a stream resuming from older says "gap").
         var swept = await live.SweepAsync(clock.GetUtcNow() - settings.Live.Retention, ct);
         if (swept > 0) log.LogInformation("Retention: {Count} live events past EXPORTS_LIVE_RETENTION_MINUTES deleted", swept);
+        var pruned = await live.PruneTokensAsync(clock.GetUtcNow() - StreamTokenRetention, ct);
+        if (pruned > 0) log.LogInformation("Retention: {Count} stream tokens revoked or expired over a day ago deleted", pruned);
         return total;
     }
 }

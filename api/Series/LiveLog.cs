@@ -17,6 +17,13 @@ public sealed record LiveSettings
     /// <summary>Open streams one token (and one owner, over all its tokens) may hold on a node; more are a 429.</summary>
     public int StreamsPerToken { get; init; } = 10;
     public int StreamsPerOwner { get; init; } = 100;
+    /// <summary>Open streams this node holds over all owners (EXPORTS_LIVE_STREAMS_PER_NODE); more are a 429.</summary>
+    public int StreamsPerNode { get; init; } = 1000;
+    /// <summary>Live (neither revoked nor expired) stream tokens one owner may hold per source (EXPORTS_LIVE_TOKENS_PER_SOURCE).</summary>
+    public int TokensPerSource { get; init; } = 20;
+    /// <summary>Live log reads this node runs at once (half of EXPORTS_DB_POOL_RESERVE): a commit that wakes every stream
+    /// of a source never takes more pooled connections than this, whatever the number of streams.</summary>
+    public int ReadSlots { get; init; } = 5;
 }
 
 /// <summary>One event of a source's live log: the rows one chunk of one committed ingest inserted or changed, as a
@@ -46,6 +53,12 @@ public sealed record LiveRead(IReadOnlyList<LiveEvent> Events, long OldestRetain
 public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
 {
     public const string Channel = "exports_live";
+    readonly SemaphoreSlim _reads = new(Math.Max(1, settings.ReadSlots));
+    int _running, _peak;
+
+    /// <summary>The most reads that ran at once since the last <see cref="ResetPeakReads"/> (never above ReadSlots).</summary>
+    public int PeakReads => Volatile.Read(ref _peak);
+    public void ResetPeakReads() => Volatile.Write(ref _peak, 0);
 
     /// <summary>The SQL condition, on a source id parameter <c>$1</c>, that the source has a live consumer: a stream
     /// token neither revoked nor expired. (The webhook sinks add "or an enabled sink" here.)</summary>
@@ -105,6 +118,20 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     /// <paramref name="maxEvents"/>.</summary>
     public async Task<LiveRead> ReadAsync(Guid sourceId, long afterSeq, int maxRows, CancellationToken ct, int maxEvents = 1000)
     {
+        // At most ReadSlots reads at once on this node (the others wait here, holding no connection).
+        await _reads.WaitAsync(ct);
+        var running = Interlocked.Increment(ref _running);
+        for (var p = Volatile.Read(ref _peak); running > p && Interlocked.CompareExchange(ref _peak, running, p) != p; p = Volatile.Read(ref _peak)) { }
+        try { return await ReadSlotAsync(sourceId, afterSeq, maxRows, maxEvents, ct); }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            _reads.Release();
+        }
+    }
+
+    async Task<LiveRead> ReadSlotAsync(Guid sourceId, long afterSeq, int maxRows, int maxEvents, CancellationToken ct)
+    {
         await using var conn = await db.OpenConnectionAsync(ct);
         long oldest, last;
         await using (var head = new NpgsqlCommand("""
@@ -138,7 +165,9 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     }
 
     /// <summary>Deletes live events committed before <paramref name="cutoff"/> (the retention sweep), in batches;
-    /// returns how many. The webhook sinks keep what an enabled sink has not yet had delivered (their own condition).</summary>
+    /// returns how many. Oldest first per source, never past a retained one: each source loses seqs up to a bound
+    /// (below its oldest event not yet expired), so the retained seqs stay contiguous. The webhook sinks keep what an
+    /// enabled sink has not yet had delivered (their own condition).</summary>
     public async Task<long> SweepAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
         long total = 0;
@@ -146,13 +175,27 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
         {
             await using var cmd = db.CreateCommand("""
                 DELETE FROM live_events WHERE ctid = ANY (ARRAY(
-                    SELECT ctid FROM live_events WHERE committed_at < $1 LIMIT 5000))
+                    WITH kept AS (SELECT source_id, min(seq) AS first FROM live_events WHERE committed_at >= $1 GROUP BY source_id),
+                    bound AS (
+                        SELECT x.source_id, max(x.seq) AS seq FROM live_events x LEFT JOIN kept k ON k.source_id = x.source_id
+                        WHERE x.committed_at < $1 AND (k.first IS NULL OR x.seq < k.first) GROUP BY x.source_id)
+                    SELECT e.ctid FROM live_events e JOIN bound b ON b.source_id = e.source_id AND e.seq <= b.seq
+                    ORDER BY e.source_id, e.seq LIMIT 5000))
                 """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
             var n = await cmd.ExecuteNonQueryAsync(ct);
             total += n;
             if (n < 5000) return total;
         }
+    }
+
+    /// <summary>Deletes stream tokens revoked or expired before <paramref name="cutoff"/> (the retention sweep: a day
+    /// after); returns how many.</summary>
+    public async Task<long> PruneTokensAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("DELETE FROM stream_tokens WHERE revoked_at < $1 OR expires_at < $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Tells every node's streams of <paramref name="sourceId"/> that its tokens changed (a revocation): sent

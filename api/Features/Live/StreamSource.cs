@@ -149,15 +149,17 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
                 if (!await grant.StillLiveAsync(db, ct)) return; // revoked or expired: the server closes the stream
 
             var read = await log.ReadAsync(grant.SourceId, cursor, MaxRowsPerRead, ct);
-            if (read.OldestRetained > cursor + 1 && read.LastSeq > cursor)
+            var events = Contiguous(read.Events, cursor);
+            // Whenever the next seq is not cursor + 1 (retention, or anything else that lost seqs): say exactly which
+            // seqs are missing, then go on. None read while the head is past the cursor: all of them are missing.
+            var next = events.Count > 0 ? events[0].Seq : read.LastSeq + 1;
+            if (next > cursor + 1)
             {
-                // Retention deleted seqs after the cursor: say exactly which, then go on from the oldest retained one.
-                var to = read.OldestRetained - 1;
+                var to = next - 1;
                 await body.WriteAsync(Encoding.UTF8.GetBytes($"event: gap\nid: {to}\ndata: {{\"from\":{cursor + 1},\"to\":{to}}}\n\n"), ct);
                 cursor = to;
                 lastWrite = clock.GetUtcNow();
             }
-            var events = read.Events.Where(e => e.Seq > cursor).ToList();
             if (events.Count > 0)
             {
                 var now = clock.GetTimestamp();
@@ -204,6 +206,20 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             if (untilExpiry < wait) wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry;
             await signal.WaitAsync(wait, ct);
         }
+    }
+
+    /// <summary>The events after <paramref name="cursor"/> up to the first missing seq among them (a hole further on is
+    /// seen, and reported as a gap, by the next read).</summary>
+    static List<LiveEvent> Contiguous(IReadOnlyList<LiveEvent> read, long cursor)
+    {
+        var events = new List<LiveEvent>(read.Count);
+        foreach (var e in read)
+        {
+            if (e.Seq <= cursor) continue;
+            if (events.Count > 0 && e.Seq != events[^1].Seq + 1) break;
+            events.Add(e);
+        }
+        return events;
     }
 
     /// <summary>One SSE event of one or more consecutive seqs: rows written as the log holds them (no row is parsed).</summary>
