@@ -194,6 +194,24 @@ public sealed class LiveStreamTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Resume_FromPastTheLastSeq_IsAResetEvent_ThenGoesOnFromTheHead()
+    {
+        var (_, source, client) = await SourceAsync();
+        var (_, token, _) = await TokenAsync(client);
+        await IngestAsync(client, 1);
+        using var http = api.CreateClient();
+        using var res = await OpenAsync(http, "live", token, lastEventId: "99");
+        await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+        var reset = await sse.NextAsync(Wait);
+        Assert.Equal(("reset", "1"), (reset.Event, reset.Id));
+        Assert.Equal((99, 1), (reset.Json.GetProperty("lastEventId").GetInt32(), reset.Json.GetProperty("seq").GetInt32()));
+        await IngestAsync(client, 2);
+        var next = await sse.NextAsync(Wait);
+        Assert.Equal("2", next.Id);
+        Assert.Equal((await StoredAsync(source)).Where(r => r.Tag == "2").ToList(), Rows(next).ToList());
+    }
+
+    [Fact]
     public async Task ManyStreamsOfASource_OneIngest_ReadTheLogAtMostReadSlotsAtOnce()
     {
         var (_, source, client) = await SourceAsync();
