@@ -89,11 +89,12 @@ public sealed record ExportsSettings
         csb.MaxPoolSize = poolSize;
         if (csb.MinPoolSize > poolSize) csb.MinPoolSize = poolSize;
 
+        var reserve = Int("EXPORTS_DB_POOL_RESERVE", Get("EXPORTS_DB_POOL_RESERVE"), 10, 1, 10_000);
         var settings = new ExportsSettings
         {
             ConnectionString = csb.ConnectionString,
             DbPoolSize = poolSize,
-            DbPoolReserve = Int("EXPORTS_DB_POOL_RESERVE", Get("EXPORTS_DB_POOL_RESERVE"), 10, 1, 10_000),
+            DbPoolReserve = reserve,
             Port = Int("EXPORTS_PORT", Get("EXPORTS_PORT"), 5080, 1, 65535),
             DataDir = Path.GetFullPath(Path.Combine(Root, Get("EXPORTS_DATA_DIR") is { Length: > 0 } d ? d : ".data")),
             DemoApiKey = Get("EXPORTS_DEMO_API_KEY") is { Length: > 0 } k ? k : null,
@@ -141,6 +142,9 @@ public sealed record ExportsSettings
                 EventsPerSecond = Int("EXPORTS_LIVE_EVENTS_PER_SECOND", Get("EXPORTS_LIVE_EVENTS_PER_SECOND"), 20, 1, 1000),
                 StreamsPerToken = Int("EXPORTS_LIVE_STREAMS_PER_TOKEN", Get("EXPORTS_LIVE_STREAMS_PER_TOKEN"), 10, 1, 10_000),
                 StreamsPerOwner = Int("EXPORTS_LIVE_STREAMS_PER_OWNER", Get("EXPORTS_LIVE_STREAMS_PER_OWNER"), 100, 1, 100_000),
+                StreamsPerNode = Int("EXPORTS_LIVE_STREAMS_PER_NODE", Get("EXPORTS_LIVE_STREAMS_PER_NODE"), 1000, 1, 1_000_000),
+                TokensPerSource = Int("EXPORTS_LIVE_TOKENS_PER_SOURCE", Get("EXPORTS_LIVE_TOKENS_PER_SOURCE"), 20, 1, 10_000),
+                ReadSlots = Math.Max(1, reserve / 2),
             },
             Layouts = new Layouts.LayoutLimits
             {

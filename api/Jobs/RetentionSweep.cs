@@ -20,6 +20,8 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
 {
     /// <summary>How much longer than the idle limit a direct download's record may go without a beat.</summary>
     public static readonly TimeSpan DirectMargin = TimeSpan.FromMinutes(1);
+    /// <summary>How long a revoked or expired stream token is still listed before the sweep deletes it.</summary>
+    public static readonly TimeSpan StreamTokenRetention = TimeSpan.FromDays(1);
 
     /// <summary>Returns how many exports expired.</summary>
     public async Task<int> RunAsync(CancellationToken ct)
@@ -54,6 +56,8 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
         // sink still owes, up to EXPORTS_SINK_MAX_LAG_MINUTES (the sink is then told what it lost).
         var swept = await live.SweepAsync(clock.GetUtcNow() - settings.Live.Retention, ct, clock.GetUtcNow() - settings.SinkMaxLag);
         if (swept > 0) log.LogInformation("Retention: {Count} live events past EXPORTS_LIVE_RETENTION_MINUTES deleted", swept);
+        var pruned = await live.PruneTokensAsync(clock.GetUtcNow() - StreamTokenRetention, ct);
+        if (pruned > 0) log.LogInformation("Retention: {Count} stream tokens revoked or expired over a day ago deleted", pruned);
         return total;
     }
 }

@@ -17,6 +17,13 @@ public sealed record LiveSettings
     /// <summary>Open streams one token (and one owner, over all its tokens) may hold on a node; more are a 429.</summary>
     public int StreamsPerToken { get; init; } = 10;
     public int StreamsPerOwner { get; init; } = 100;
+    /// <summary>Open streams this node holds over all owners (EXPORTS_LIVE_STREAMS_PER_NODE); more are a 429.</summary>
+    public int StreamsPerNode { get; init; } = 1000;
+    /// <summary>Live (neither revoked nor expired) stream tokens one owner may hold per source (EXPORTS_LIVE_TOKENS_PER_SOURCE).</summary>
+    public int TokensPerSource { get; init; } = 20;
+    /// <summary>Live log reads this node runs at once (half of EXPORTS_DB_POOL_RESERVE): a commit that wakes every stream
+    /// of a source never takes more pooled connections than this, whatever the number of streams.</summary>
+    public int ReadSlots { get; init; } = 5;
 }
 
 /// <summary>One event of a source's live log: the rows one chunk of one committed ingest inserted or changed, as a
@@ -46,6 +53,12 @@ public sealed record LiveRead(IReadOnlyList<LiveEvent> Events, long OldestRetain
 public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
 {
     public const string Channel = "exports_live";
+    readonly SemaphoreSlim _reads = new(Math.Max(1, settings.ReadSlots));
+    int _running, _peak;
+
+    /// <summary>The most reads that ran at once since the last <see cref="ResetPeakReads"/> (never above ReadSlots).</summary>
+    public int PeakReads => Volatile.Read(ref _peak);
+    public void ResetPeakReads() => Volatile.Write(ref _peak, 0);
 
     /// <summary>The SQL condition, on a source id parameter <c>$1</c>, that the source has a live consumer: a stream
     /// token neither revoked nor expired, or a webhook sink (a paused one too: resumed, it gets what came meanwhile,
@@ -107,6 +120,20 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     /// <paramref name="maxEvents"/>.</summary>
     public async Task<LiveRead> ReadAsync(Guid sourceId, long afterSeq, int maxRows, CancellationToken ct, int maxEvents = 1000)
     {
+        // At most ReadSlots reads at once on this node (the others wait here, holding no connection).
+        await _reads.WaitAsync(ct);
+        var running = Interlocked.Increment(ref _running);
+        for (var p = Volatile.Read(ref _peak); running > p && Interlocked.CompareExchange(ref _peak, running, p) != p; p = Volatile.Read(ref _peak)) { }
+        try { return await ReadSlotAsync(sourceId, afterSeq, maxRows, maxEvents, ct); }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            _reads.Release();
+        }
+    }
+
+    async Task<LiveRead> ReadSlotAsync(Guid sourceId, long afterSeq, int maxRows, int maxEvents, CancellationToken ct)
+    {
         await using var conn = await db.OpenConnectionAsync(ct);
         long oldest, last;
         await using (var head = new NpgsqlCommand("""
@@ -140,9 +167,11 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     }
 
     /// <summary>Deletes live events committed before <paramref name="cutoff"/> (the retention sweep), in batches;
-    /// returns how many. An event an active (not paused) webhook sink has not yet had delivered is kept, unless it was
-    /// committed before <paramref name="owedCutoff"/>; a paused sink loses what passes the retention meanwhile, and
-    /// its deliveries say so.</summary>
+    /// returns how many. Oldest first per source, never past a retained one: each source loses seqs up to a bound
+    /// (below its oldest retained event), so the retained seqs stay contiguous. An event is retained while it is newer
+    /// than <paramref name="cutoff"/>, or while an active (not paused) webhook sink has not yet had it delivered, unless
+    /// it was committed before <paramref name="owedCutoff"/> (a sink's longest lag); a paused sink loses what passes the
+    /// retention meanwhile, and its deliveries say so.</summary>
     public async Task<long> SweepAsync(DateTimeOffset cutoff, CancellationToken ct, DateTimeOffset? owedCutoff = null)
     {
         long total = 0;
@@ -150,10 +179,17 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
         {
             await using var cmd = db.CreateCommand("""
                 DELETE FROM live_events WHERE ctid = ANY (ARRAY(
-                    SELECT e.ctid FROM live_events e WHERE e.committed_at < $1
-                      AND NOT (($2::timestamptz IS NULL OR e.committed_at >= $2)
-                               AND EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = e.source_id AND k.paused_at IS NULL AND e.seq > k.delivered_seq))
-                    LIMIT 5000))
+                    WITH retained AS (
+                        SELECT x.source_id, x.seq FROM live_events x
+                        WHERE x.committed_at >= $1
+                           OR (($2::timestamptz IS NULL OR x.committed_at >= $2)
+                               AND EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = x.source_id AND k.paused_at IS NULL AND x.seq > k.delivered_seq))),
+                    kept AS (SELECT source_id, min(seq) AS first FROM retained GROUP BY source_id),
+                    bound AS (
+                        SELECT x.source_id, max(x.seq) AS seq FROM live_events x LEFT JOIN kept k ON k.source_id = x.source_id
+                        WHERE x.committed_at < $1 AND (k.first IS NULL OR x.seq < k.first) GROUP BY x.source_id)
+                    SELECT e.ctid FROM live_events e JOIN bound b ON b.source_id = e.source_id AND e.seq <= b.seq
+                    ORDER BY e.source_id, e.seq LIMIT 5000))
                 """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)owedCutoff ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
@@ -161,6 +197,15 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
             total += n;
             if (n < 5000) return total;
         }
+    }
+
+    /// <summary>Deletes stream tokens revoked or expired before <paramref name="cutoff"/> (the retention sweep: a day
+    /// after); returns how many.</summary>
+    public async Task<long> PruneTokensAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("DELETE FROM stream_tokens WHERE revoked_at < $1 OR expires_at < $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Tells every node's streams of <paramref name="sourceId"/> that its tokens changed (a revocation): sent

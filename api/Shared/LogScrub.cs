@@ -11,10 +11,28 @@ namespace Exports.Shared;
 /// </summary>
 public static partial class LogScrub
 {
-    [GeneratedRegex(@"(?<=[?&](?:access_)?token=)[^&\s#""']+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<=[?&](?:access_)?token=)[^&\s#""']+|(?<=\blst_)[A-Za-z0-9_-]{8,}", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TokenParameter();
 
-    public static string Scrub(string text) => text.Contains("token=", StringComparison.OrdinalIgnoreCase) ? TokenParameter().Replace(text, "***") : text;
+    /// <summary>The text with every token query parameter's value, and the rest of every stream token (<c>lst_…</c>)
+    /// wherever it stands, as <c>***</c>; the same instance when there is none.</summary>
+    public static string Scrub(string text) =>
+        text.Contains("token=", StringComparison.OrdinalIgnoreCase) || text.Contains("lst_", StringComparison.OrdinalIgnoreCase)
+            ? TokenParameter().Replace(text, "***") : text;
+
+    /// <summary>The exception, or (when its text holds a token) a stand-in whose message and text are scrubbed.</summary>
+    static Exception? Scrub(Exception? e)
+    {
+        if (e is null) return null;
+        var text = e.ToString();
+        var clean = Scrub(text);
+        return ReferenceEquals(clean, text) ? e : new ScrubbedException(Scrub(e.Message), clean);
+    }
+
+    sealed class ScrubbedException(string message, string text) : Exception(message)
+    {
+        public override string ToString() => text;
+    }
 
     /// <summary>Wraps every <see cref="ILoggerProvider"/> registered so far.</summary>
     public static void Wrap(IServiceCollection services)
@@ -51,23 +69,23 @@ public static partial class LogScrub
             if (!inner.IsEnabled(logLevel)) return;
             var message = formatter(state, exception);
             var clean = Scrub(message);
+            exception = Scrub(exception);
+            // Values are only looked at when the message had a token: every value a message shows is in its text.
+            if (ReferenceEquals(clean, message)) { inner.Log(logLevel, eventId, state, exception, formatter); return; }
             if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
             {
                 var scrubbed = new List<KeyValuePair<string, object?>>(values.Count);
-                var changed = !ReferenceEquals(clean, message);
                 foreach (var kv in values)
                 {
-                    if (kv.Value is string s && kv.Key != "{OriginalFormat}" && Scrub(s) is var c && !ReferenceEquals(c, s)) { scrubbed.Add(new(kv.Key, c)); changed = true; }
+                    if (kv.Value is string s && kv.Key != "{OriginalFormat}" && Scrub(s) is var c && !ReferenceEquals(c, s)) scrubbed.Add(new(kv.Key, c));
                     else if (kv.Value is not null and not string && kv.Value.GetType().IsPrimitive is false && kv.Key != "{OriginalFormat}"
-                             && kv.Value.ToString() is { } t && Scrub(t) is var ct && !ReferenceEquals(ct, t)) { scrubbed.Add(new(kv.Key, ct)); changed = true; }
+                             && kv.Value.ToString() is { } t && Scrub(t) is var ct && !ReferenceEquals(ct, t)) scrubbed.Add(new(kv.Key, ct));
                     else scrubbed.Add(kv);
                 }
-                if (!changed) { inner.Log(logLevel, eventId, state, exception, formatter); return; }
                 inner.Log(logLevel, eventId, new State(scrubbed, clean), exception, static (s, _) => s.Message);
                 return;
             }
-            if (ReferenceEquals(clean, message)) inner.Log(logLevel, eventId, state, exception, formatter);
-            else inner.Log(logLevel, eventId, clean, exception, static (s, _) => s);
+            inner.Log(logLevel, eventId, clean, exception, static (s, _) => s);
         }
     }
 

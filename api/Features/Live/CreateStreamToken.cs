@@ -43,7 +43,7 @@ public sealed class CreateStreamToken(NpgsqlDataSource db, TimeProvider clock, E
     {
         Post("/sources/{source}/stream-tokens");
         Description(d => d.WithTags("Live").WithSummary("Create a stream token for a source's live stream (the token is returned once)")
-            .ProducesProblem(400).ProducesProblem(404));
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409));
     }
 
     public override async Task<Results<Created<CreatedStreamToken>, ProblemHttpResult>> ExecuteAsync(CreateStreamTokenRequest req, CancellationToken ct)
@@ -56,13 +56,33 @@ public sealed class CreateStreamToken(NpgsqlDataSource db, TimeProvider clock, E
         var id = Guid.NewGuid();
         var name = req.Name?.Trim() ?? "stream";
         var expires = now.AddDays(req.ExpiresInDays ?? 30);
-        await using var cmd = db.CreateCommand("""
+        var cap = settings.Live.TokensPerSource;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // One creation at a time per source (an advisory lock: the source row's lock is the ingest's), then count.
+        await using (var count = new NpgsqlCommand("""
+            SELECT pg_advisory_xact_lock(hashtextextended($2::text, 15)), (SELECT count(*) FROM stream_tokens
+                WHERE owner_id = $1 AND source_id = $2 AND revoked_at IS NULL AND expires_at > now())
+            """, conn, tx))
+        {
+            count.Parameters.Add(new NpgsqlParameter { Value = owner });
+            count.Parameters.Add(new NpgsqlParameter { Value = source });
+            await using var r = await count.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            if (r.GetInt64(1) >= cap)
+                return Problems.Status(409, "Too many stream tokens for this source",
+                    $"This source already has {cap} live stream tokens (EXPORTS_LIVE_TOKENS_PER_SOURCE = {cap}). Revoke one first.");
+        }
+        await using (var cmd = new NpgsqlCommand("""
             INSERT INTO stream_tokens (id, owner_id, source_id, name, prefix, hash, origins, created_at, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """);
-        foreach (var v in new object[] { id, owner, source, name, StreamTokens.Prefix(token), StreamTokens.Hash(token), origins, now, expires })
-            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
-        await cmd.ExecuteNonQueryAsync(ct);
+            """, conn, tx))
+        {
+            foreach (var v in new object[] { id, owner, source, name, StreamTokens.Prefix(token), StreamTokens.Hash(token), origins, now, expires })
+                cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
         var url = $"{settings.PublicUrl}/{Endpoints.Prefix}/sources/{Uri.EscapeDataString(req.Source)}/stream?token={token}";
         return TypedResults.Created($"/{Endpoints.Prefix}/sources/{Uri.EscapeDataString(req.Source)}/stream-tokens",
             new CreatedStreamToken(id, name, StreamTokens.Prefix(token), origins, now, expires, token, url));

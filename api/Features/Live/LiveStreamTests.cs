@@ -171,6 +171,113 @@ public sealed class LiveStreamTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task AMissingSeq_IsAGapEvent_WhateverTheCause_ThenTheRest()
+    {
+        var (_, source, client) = await SourceAsync();
+        var (_, token, _) = await TokenAsync(client);
+        for (var b = 1; b <= 3; b++) await IngestAsync(client, b);
+        await using (var cmd = api.Db.CreateCommand("DELETE FROM live_events WHERE source_id = $1 AND seq = 2"))
+        {
+            cmd.Parameters.Add(new() { Value = source });
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        }
+        using var http = api.CreateClient();
+        using var res = await OpenAsync(http, "live", token, lastEventId: "0");
+        await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+        var seen = new List<SseEvent>();
+        for (var i = 0; i < 3; i++) seen.Add(await sse.NextAsync(Wait));
+        Assert.Equal([("1", (string?)null), ("2", "gap"), ("3", null)], seen.Select(e => (e.Id!, e.Event)));
+        Assert.Equal((2, 2), (seen[1].Json.GetProperty("from").GetInt32(), seen[1].Json.GetProperty("to").GetInt32()));
+        var stored = await StoredAsync(source);
+        Assert.Equal(stored.Where(r => r.Tag == "1").ToList(), Rows(seen[0]).ToList());
+        Assert.Equal(stored.Where(r => r.Tag == "3").ToList(), Rows(seen[2]).ToList());
+    }
+
+    [Fact]
+    public async Task Resume_FromPastTheLastSeq_IsAResetEvent_ThenGoesOnFromTheHead()
+    {
+        var (_, source, client) = await SourceAsync();
+        var (_, token, _) = await TokenAsync(client);
+        await IngestAsync(client, 1);
+        using var http = api.CreateClient();
+        using var res = await OpenAsync(http, "live", token, lastEventId: "99");
+        await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+        var reset = await sse.NextAsync(Wait);
+        Assert.Equal(("reset", "1"), (reset.Event, reset.Id));
+        Assert.Equal((99, 1), (reset.Json.GetProperty("lastEventId").GetInt32(), reset.Json.GetProperty("seq").GetInt32()));
+        await IngestAsync(client, 2);
+        var next = await sse.NextAsync(Wait);
+        Assert.Equal("2", next.Id);
+        Assert.Equal((await StoredAsync(source)).Where(r => r.Tag == "2").ToList(), Rows(next).ToList());
+    }
+
+    [Fact]
+    public async Task ManyStreamsOfASource_OneIngest_ReadTheLogAtMostReadSlotsAtOnce()
+    {
+        var (_, source, client) = await SourceAsync();
+        var log = api.Host.Services.GetRequiredService<LiveLog>();
+        var slots = api.Host.Services.GetRequiredService<LiveSettings>().ReadSlots;
+        var streams = Math.Max(12, 3 * slots);
+        var perToken = api.Host.Services.GetRequiredService<LiveSettings>().StreamsPerToken;
+        var tokens = new List<string>();
+        for (var i = 0; i < (streams + perToken - 1) / perToken; i++) tokens.Add((await TokenAsync(client)).Token);
+        using var http = api.CreateClient();
+        var open = new List<(HttpResponseMessage Res, SseReader Sse)>();
+        try
+        {
+            for (var i = 0; i < streams; i++)
+            {
+                var res = await OpenAsync(http, "live", tokens[i / perToken]);
+                Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+                open.Add((res, new SseReader(await res.Content.ReadAsStreamAsync())));
+            }
+            await Task.Delay(500); // every stream past its first read and waiting
+            log.ResetPeakReads();
+            await IngestAsync(client, 1);
+            var events = await Task.WhenAll(open.Select(o => o.Sse.NextAsync(Wait)));
+            Assert.All(events, e => Assert.Equal("1", e.Id));
+            Assert.InRange(log.PeakReads, 1, slots);
+        }
+        finally
+        {
+            foreach (var o in open) { await o.Sse.DisposeAsync(); o.Res.Dispose(); }
+        }
+    }
+
+    [Fact]
+    public async Task LiveTokensPerSource_AreCapped_409NamesTheSetting_RevokedAndExpiredDoNotCount_AndArePrunedAfterADay()
+    {
+        var (_, source, client) = await SourceAsync();
+        var cap = api.Host.Services.GetRequiredService<LiveSettings>().TokensPerSource;
+        var ids = new List<string>();
+        for (var i = 0; i < cap; i++) ids.Add((await TokenAsync(client, origins: [])).Id);
+        var refused = await (await client.PostJsonAsync("/api/v1/sources/live/stream-tokens", new { origins = Array.Empty<string>() })).ProblemAsync(409);
+        Assert.Contains("EXPORTS_LIVE_TOKENS_PER_SOURCE", refused.GetProperty("detail").GetString());
+        Assert.Equal((long)cap, await api.ScalarAsync<long>("SELECT count(*) FROM stream_tokens WHERE source_id = $1", source));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/sources/live/stream-tokens/{ids[0]}")).StatusCode);
+        var afterRevoke = (await TokenAsync(client, origins: [])).Id;
+        await (await client.PostJsonAsync("/api/v1/sources/live/stream-tokens", new { origins = Array.Empty<string>() })).ProblemAsync(409);
+        await using (var cmd = api.Db.CreateCommand("UPDATE stream_tokens SET expires_at = now() - interval '1 minute' WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = Guid.Parse(ids[1]) });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.NotEqual(afterRevoke, (await TokenAsync(client, origins: [])).Id);
+
+        // The sweep deletes tokens revoked or expired over a day ago; the rest stay listed.
+        await using (var cmd = api.Db.CreateCommand("UPDATE stream_tokens SET revoked_at = now() - interval '25 hours' WHERE id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = Guid.Parse(ids[0]) });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await api.Host.Services.GetRequiredService<Exports.Jobs.RetentionSweep>().RunAsync(CancellationToken.None);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM stream_tokens WHERE id = $1", Guid.Parse(ids[0])));
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT count(*) FROM stream_tokens WHERE id = $1", Guid.Parse(ids[1]))); // expired a minute ago
+        Assert.Equal((long)cap + 1, await api.ScalarAsync<long>("SELECT count(*) FROM stream_tokens WHERE source_id = $1", source));
+    }
+
+    [Fact]
     public async Task OverTheEventRate_TheExcessIsCoalesced_NothingDropped()
     {
         var (_, source, client) = await SourceAsync();
@@ -314,6 +421,18 @@ public sealed class LiveStreamTests(ApiFixture api)
         a.Dispose(); // twice gives back once
         Assert.NotNull(limits.TryAcquire(t2, owner, out _));
         Assert.Null(limits.TryAcquire(t2, owner, out _));
+    }
+
+    [Fact]
+    public void Limits_CountEveryStreamOfTheNode_OverAllOwners()
+    {
+        var limits = new LiveStreamLimits(new LiveSettings { StreamsPerNode = 3 });
+        var held = Enumerable.Range(0, 3).Select(i => limits.TryAcquire(Guid.NewGuid(), Guid.NewGuid(), out _)).ToList();
+        Assert.All(held, Assert.NotNull);
+        Assert.Null(limits.TryAcquire(Guid.NewGuid(), Guid.NewGuid(), out var refused));
+        Assert.Contains("EXPORTS_LIVE_STREAMS_PER_NODE = 3", refused);
+        held[0]!.Dispose();
+        Assert.NotNull(limits.TryAcquire(Guid.NewGuid(), Guid.NewGuid(), out _));
     }
 
     /// <summary>Two nodes over one database: the subscriber on node B (a real server process on loopback), the ingest and

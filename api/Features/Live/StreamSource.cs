@@ -34,7 +34,8 @@ public sealed class StreamSourceValidator : Validator<StreamSourceRequest>
 /// <c>data: {"seq","committedAt","rowCount","rows":[…]}</c>; an event coalescing several seqs (past
 /// EXPORTS_LIVE_EVENTS_PER_SECOND) also says <c>fromSeq</c> and has the last seq as its id. <c>Last-Event-ID</c> (or
 /// <c>lastEventId</c>) resumes after that seq; from further back than the retained log, an <c>event: gap</c> says
-/// which seqs were lost ({"from","to"}) before the rest. <c>:keepalive</c> after EXPORTS_LIVE_KEEPALIVE_SECONDS of
+/// which seqs were lost ({"from","to"}) before the rest (so does any missing seq); from past the last seq, an
+/// <c>event: reset</c> ({"lastEventId","seq"}, id the last seq) before going on from there. <c>:keepalive</c> after EXPORTS_LIVE_KEEPALIVE_SECONDS of
 /// silence. The stream ends when its token is revoked (on any node: the live signal) or expires.
 /// </summary>
 public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals signals, LiveStreamLimits limits, LiveSettings live,
@@ -145,19 +146,30 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         var lastWrite = clock.GetUtcNow();
         while (true)
         {
-            if (signal.TakeTokensChanged() || clock.GetUtcNow() >= grant.ExpiresAt)
-                if (!await grant.StillLiveAsync(db, ct)) return; // revoked or expired: the server closes the stream
+            // Past its expiry by this node's clock the stream ends, whatever the database's clock says (no spinning on
+            // a token the two clocks disagree about).
+            if (clock.GetUtcNow() >= grant.ExpiresAt) return;
+            if (signal.TakeTokensChanged() && !await grant.StillLiveAsync(db, ct)) return; // revoked: the server closes the stream
 
             var read = await log.ReadAsync(grant.SourceId, cursor, MaxRowsPerRead, ct);
-            if (read.OldestRetained > cursor + 1 && read.LastSeq > cursor)
+            if (read.LastSeq < cursor)
             {
-                // Retention deleted seqs after the cursor: say exactly which, then go on from the oldest retained one.
-                var to = read.OldestRetained - 1;
+                // A Last-Event-ID past the source's last seq (not one this source sent): say so, then go on from the head.
+                await body.WriteAsync(Encoding.UTF8.GetBytes($"event: reset\nid: {read.LastSeq}\ndata: {{\"lastEventId\":{cursor},\"seq\":{read.LastSeq}}}\n\n"), ct);
+                cursor = read.LastSeq;
+                lastWrite = clock.GetUtcNow();
+            }
+            var events = Contiguous(read.Events, cursor);
+            // Whenever the next seq is not cursor + 1 (retention, or anything else that lost seqs): say exactly which
+            // seqs are missing, then go on. None read while the head is past the cursor: all of them are missing.
+            var next = events.Count > 0 ? events[0].Seq : read.LastSeq + 1;
+            if (next > cursor + 1)
+            {
+                var to = next - 1;
                 await body.WriteAsync(Encoding.UTF8.GetBytes($"event: gap\nid: {to}\ndata: {{\"from\":{cursor + 1},\"to\":{to}}}\n\n"), ct);
                 cursor = to;
                 lastWrite = clock.GetUtcNow();
             }
-            var events = read.Events.Where(e => e.Seq > cursor).ToList();
             if (events.Count > 0)
             {
                 var now = clock.GetTimestamp();
@@ -204,6 +216,20 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             if (untilExpiry < wait) wait = untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry;
             await signal.WaitAsync(wait, ct);
         }
+    }
+
+    /// <summary>The events after <paramref name="cursor"/> up to the first missing seq among them (a hole further on is
+    /// seen, and reported as a gap, by the next read).</summary>
+    static List<LiveEvent> Contiguous(IReadOnlyList<LiveEvent> read, long cursor)
+    {
+        var events = new List<LiveEvent>(read.Count);
+        foreach (var e in read)
+        {
+            if (e.Seq <= cursor) continue;
+            if (events.Count > 0 && e.Seq != events[^1].Seq + 1) break;
+            events.Add(e);
+        }
+        return events;
     }
 
     /// <summary>One SSE event of one or more consecutive seqs: rows written as the log holds them (no row is parsed).</summary>

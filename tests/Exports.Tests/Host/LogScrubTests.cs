@@ -13,19 +13,25 @@ public sealed class LogScrubTests
     [InlineData("?TOKEN=abc and &access_token=xyz#f", "?TOKEN=*** and &access_token=***#f")]
     [InlineData("mytoken=abc stays: it is no token parameter", "mytoken=abc stays: it is no token parameter")]
     [InlineData("no query at all", "no query at all")]
+    [InlineData("token lst_AbC-d_0123456789xyz in a path /stream/lst_QWERTYUIOPasdf", "token lst_*** in a path /stream/lst_***")]
+    [InlineData("lst_short and blast_abcdefghijk stay", "lst_short and blast_abcdefghijk stay")]
     public void Scrub_ReplacesTheTokenParameterOnly(string text, string expected) => Assert.Equal(expected, LogScrub.Scrub(text));
 
     sealed class Capture : ILoggerProvider
     {
         public readonly List<(string Message, List<KeyValuePair<string, object?>> Values)> Lines = [];
+        public readonly List<string> Exceptions = [];
         public ILogger CreateLogger(string categoryName) => new L(this);
         public void Dispose() { }
         sealed class L(Capture c) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
             public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
                 c.Lines.Add((formatter(state, exception), state is IReadOnlyList<KeyValuePair<string, object?>> v ? v.ToList() : []));
+                if (exception is not null) c.Exceptions.Add(exception.Message + "\n" + exception);
+            }
         }
     }
 
@@ -48,5 +54,24 @@ public sealed class LogScrubTests
         Assert.DoesNotContain(capture.Lines.SelectMany(l => l.Values), kv => kv.Value?.ToString()?.Contains("secret") == true);
         Assert.Equal("Nothing to hide 5", capture.Lines[2].Message);
         Assert.Contains(capture.Lines[2].Values, kv => kv.Key == "N" && kv.Value is 5);
+    }
+
+    [Fact]
+    public void ExceptionMessages_AreScrubbed_OthersPassUntouched()
+    {
+        var capture = new Capture();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(capture));
+        LogScrub.Wrap(services);
+        using var sp = services.BuildServiceProvider();
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("x");
+        var plain = new InvalidOperationException("nothing secret");
+        log.LogError(new HttpRequestException("GET http://h/s?token=lst_secret789abc failed"), "Request failed");
+        log.LogError(plain, "Other {N}", 1);
+        Assert.Equal(2, capture.Exceptions.Count);
+        Assert.DoesNotContain("secret789", capture.Exceptions[0]);
+        Assert.Contains("?token=*** failed", capture.Exceptions[0]);
+        Assert.Contains("HttpRequestException", capture.Exceptions[0]);
+        Assert.Equal("nothing secret\n" + plain, capture.Exceptions[1]);
     }
 }

@@ -259,6 +259,42 @@ public sealed class LiveLogTests(ApiFixture api)
         Assert.Equal(2.0, Rows(read.Events[0])[0].GetProperty("value").GetDouble());
     }
 
+    [Fact]
+    public async Task Sweep_DeletesOldestFirstPerSource_NeverPastARetainedSeq_SoNoHole()
+    {
+        var (_, source, client) = await SourceAsync();
+        for (var i = 0; i < 4; i++)
+            Assert.True((await client.PostAsync("/api/v1/sources/live/points", Json($$"""[{"timestamp":"2026-03-01T10:00:00Z","metric":"t","value":{{i}}}]"""))).IsSuccessStatusCode);
+        // Seqs 1, 3 and 4 past retention, 2 not: only 1 may go (deleting 3 and 4 would leave 2 retained before a hole).
+        await using (var cmd = api.Db.CreateCommand("UPDATE live_events SET committed_at = now() - interval '2 hours' WHERE source_id = $1 AND seq <> 2"))
+        {
+            cmd.Parameters.Add(new() { Value = source });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        await Log.SweepAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+        Assert.Equal([2L, 3L, 4L], (await Log.ReadAsync(source, 0, 100, CancellationToken.None)).Events.Select(e => e.Seq));
+        await using (var cmd = api.Db.CreateCommand("UPDATE live_events SET committed_at = now() - interval '2 hours' WHERE source_id = $1"))
+        {
+            cmd.Parameters.Add(new() { Value = source });
+            await cmd.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(3, await Log.SweepAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None));
+        var read = await Log.ReadAsync(source, 0, 100, CancellationToken.None);
+        Assert.Empty(read.Events);
+        Assert.Equal((5L, 4L), (read.OldestRetained, read.LastSeq));
+    }
+
+    [Fact]
+    public async Task Reads_RunAtMostReadSlotsAtOnce_HoweverManyAreAsked()
+    {
+        var (_, source, client) = await SourceAsync();
+        Assert.True((await client.PostAsync("/api/v1/sources/live/points", Json("""[{"timestamp":"2026-03-01T10:00:00Z","metric":"t","value":1}]"""))).IsSuccessStatusCode);
+        var log = new LiveLog(api.Db, new LiveSettings { ReadSlots = 2 });
+        var reads = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => log.ReadAsync(source, 0, 100, CancellationToken.None))));
+        Assert.All(reads, r => Assert.Equal([1L], r.Events.Select(e => e.Seq)));
+        Assert.InRange(log.PeakReads, 1, 2);
+    }
+
     static async Task AppendRecordAsync(NpgsqlConnection conn, Guid source, string key)
     {
         const string upsert = """
