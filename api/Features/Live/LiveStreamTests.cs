@@ -444,8 +444,10 @@ public sealed class LiveStreamTests(ApiFixture api)
         var (_, source, client) = await SourceAsync();
         var (tokenId, token, _) = await TokenAsync(client);
         var dir = Directory.CreateTempSubdirectory("exports-live-node-").FullName;
-        using var node = ApiNode.Start(api.ConnectionString, dir, new()
+        using var node = NodeProcess.Start(api.ConnectionString, dir, new()
         {
+            // Its own cluster: the second node never takes the fixture's messages.
+            ["EXPORTS_SCHEDULER_NAME"] = "live-node-" + Guid.NewGuid().ToString("N")[..8],
             ["EXPORTS_WORKER"] = "false",
             ["EXPORTS_LIVE_KEEPALIVE_SECONDS"] = "1",
             ["Logging__LogLevel__Default"] = "Information",

@@ -87,9 +87,9 @@ public sealed class SinkFailoverTests
         Assert.Equal(20, stored.Count);
         Assert.Equal(stored, accepted.SelectMany(x => x.Json.GetProperty("rows").EnumerateArray())
             .Select(x => $"{x.GetProperty("ts").GetString()}|{x.GetProperty("value").GetDouble():R}|{x.GetProperty("tags").GetProperty("host").GetString()}").Order(StringComparer.Ordinal));
-        foreach (var log in new[] { a.Log, b.Log }) Assert.DoesNotContain(Secret, File.ReadAllText(log));
-        foreach (var log in new[] { a.Log, b.Log }) Assert.DoesNotContain(PathToken, File.ReadAllText(log));
-        Assert.Contains("info:", File.ReadAllText(a.Log)); // the nodes log at Information, where HttpClient logs each request
+        foreach (var node in new[] { a, b }) Assert.DoesNotContain(Secret, node.ReadLog());
+        foreach (var node in new[] { a, b }) Assert.DoesNotContain(PathToken, node.ReadLog());
+        Assert.Contains("info:", a.ReadLog()); // the nodes log at Information, where HttpClient logs each request
 
         // A node that keeps deliveries off private networks (the default) refuses the loopback URL at create and
         // update, as a field error on url, and saves nothing. (No worker: it takes no sinks.)

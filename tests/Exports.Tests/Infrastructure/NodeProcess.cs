@@ -4,7 +4,8 @@ using System.Net.Http.Headers;
 namespace Exports.Tests.Infrastructure;
 
 /// <summary>The API as a separate process on a database of the test's choosing (as ClusterRecoveryTests run their
-/// nodes), so a test can SIGKILL it; its output goes to a log file the test can read.</summary>
+/// nodes), so a test can SIGKILL it or run a second node beside the fixture; its output goes to a log file the test
+/// can read (<see cref="ReadLog"/>).</summary>
 public sealed class NodeProcess : IDisposable
 {
     public Process Process { get; }
@@ -25,6 +26,7 @@ public sealed class NodeProcess : IDisposable
         psi.Environment["EXPORTS_DURABILITY_POLL_MS"] = "250";
         psi.Environment["EXPORTS_NODE_STALE_MS"] = "3000";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        psi.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
         var log = Path.Combine(dataDir, $"node-{port}.log");
         var p = Process.Start(psi)!;
@@ -36,10 +38,11 @@ public sealed class NodeProcess : IDisposable
         return new NodeProcess(p, port, log);
     }
 
-    public HttpClient Client(string apiKey)
+    /// <param name="apiKey">Sent as the bearer token; none for a client that brings its own credential (a stream token).</param>
+    public HttpClient Client(string? apiKey = null)
     {
         var c = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromMinutes(2) };
-        c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        if (apiKey is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return c;
     }
 
@@ -49,11 +52,18 @@ public sealed class NodeProcess : IDisposable
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            Assert.False(Process.HasExited, $"Node on {Port} exited: {File.ReadAllText(Log)}");
+            Assert.False(Process.HasExited, $"Node on {Port} exited: {ReadLog()}");
             try { if ((await c.GetAsync("/health")).IsSuccessStatusCode) return; } catch (HttpRequestException) { }
             Assert.True(DateTime.UtcNow < deadline, "Node did not become healthy.");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>Everything the node wrote so far (read while it may still be writing).</summary>
+    public string ReadLog()
+    {
+        using var s = new FileStream(Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(s).ReadToEnd();
     }
 
     public void Dispose() { try { Process.Kill(entireProcessTree: true); Process.WaitForExit(5000); } catch (InvalidOperationException) { } }
