@@ -52,6 +52,7 @@ public static class Migrator
         Migrations.ResultCache.Step,
         Migrations.LiveLog.Step,
         Migrations.Sinks.Step,
+        Migrations.LiveWatchers.Step,
     ];
 
     public static Task<IReadOnlyList<string>> RunAsync(NpgsqlDataSource db, ILogger log, CancellationToken ct) => RunAsync(db, All, log, ct);

@@ -61,11 +61,12 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     public void ResetPeakReads() => Volatile.Write(ref _peak, 0);
 
     /// <summary>The SQL condition, on a source id parameter <c>$1</c>, that the source has a live consumer: a stream
-    /// token neither revoked nor expired, or a webhook sink (a paused one too: resumed, it gets what came meanwhile,
-    /// within the retention).</summary>
+    /// token neither revoked nor expired, a webhook sink (a paused one too: resumed, it gets what came meanwhile,
+    /// within the retention), or a signed-in stream's unexpired watcher (migration 0014).</summary>
     public const string ConsumerSql = """
         (EXISTS (SELECT 1 FROM stream_tokens t WHERE t.source_id = $1 AND t.revoked_at IS NULL AND t.expires_at > now())
-         OR EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = $1))
+         OR EXISTS (SELECT 1 FROM sinks k WHERE k.source_id = $1)
+         OR EXISTS (SELECT 1 FROM live_watchers w WHERE w.source_id = $1 AND w.expires_at > now()))
         """;
 
     /// <summary>A point of the live log as JSON: <c>ts</c> is RFC 3339 in UTC with every digit PostgreSQL keeps
@@ -200,12 +201,16 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     }
 
     /// <summary>Deletes stream tokens revoked or expired before <paramref name="cutoff"/> (the retention sweep: a day
-    /// after); returns how many.</summary>
+    /// after), and every lapsed watcher (a signed-in stream whose node died without deleting it); returns how many.</summary>
     public async Task<long> PruneTokensAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("DELETE FROM stream_tokens WHERE revoked_at < $1 OR expires_at < $1");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
-        return await cmd.ExecuteNonQueryAsync(ct);
+        await using var batch = db.CreateBatch();
+        var tokens = new NpgsqlBatchCommand("DELETE FROM stream_tokens WHERE revoked_at < $1 OR expires_at < $1");
+        tokens.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+        batch.BatchCommands.Add(tokens);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM live_watchers WHERE expires_at < now()"));
+        await batch.ExecuteNonQueryAsync(ct);
+        return tokens.RecordsAffected + batch.BatchCommands[1].RecordsAffected;
     }
 
     /// <summary>Tells every node's streams of <paramref name="sourceId"/> that its tokens changed (a revocation): sent

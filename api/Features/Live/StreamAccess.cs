@@ -2,8 +2,11 @@ using Npgsql;
 
 namespace Exports.Features.Live;
 
-/// <summary>A live stream token as the stream checks it: live (not revoked, not expired), its source and origins.</summary>
-public sealed record StreamGrant(Guid TokenId, Guid OwnerId, Guid SourceId, string SourceName, string[] Origins, DateTimeOffset ExpiresAt)
+/// <summary>What lets a stream read a source: a live stream token (not revoked, not expired) with its source and
+/// origins, or, with <paramref name="Watcher"/>, a signed-in owner's watcher of their own source (<see cref="LiveWatchers"/>:
+/// <paramref name="TokenId"/> is the watcher's id, and no origin but the app's own).</summary>
+public sealed record StreamGrant(Guid TokenId, Guid OwnerId, Guid SourceId, string SourceName, string[] Origins, DateTimeOffset ExpiresAt,
+    bool Watcher = false)
 {
     /// <summary>The live token whose hash is that of <paramref name="token"/>, or null.</summary>
     public static async Task<StreamGrant?> FindAsync(NpgsqlDataSource db, string? token, CancellationToken ct)
@@ -19,9 +22,11 @@ public sealed record StreamGrant(Guid TokenId, Guid OwnerId, Guid SourceId, stri
         return new StreamGrant(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetFieldValue<string[]>(4), r.GetFieldValue<DateTimeOffset>(5));
     }
 
-    /// <summary>Whether the token is still live (a revocation or the expiry ends its streams).</summary>
-    public async Task<bool> StillLiveAsync(NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>Whether the token is still live (a revocation or the expiry ends its streams); a watcher is renewed
+    /// instead (gone only with its source).</summary>
+    public async Task<bool> StillLiveAsync(NpgsqlDataSource db, TimeSpan keepalive, CancellationToken ct)
     {
+        if (Watcher) return await LiveWatchers.RenewAsync(db, TokenId, keepalive, ct);
         await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM stream_tokens WHERE id = $1 AND revoked_at IS NULL AND expires_at > now())");
         cmd.Parameters.Add(new NpgsqlParameter { Value = TokenId });
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;

@@ -67,9 +67,19 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(req.Source)}'."));
             return;
         }
+        if (!TryResumeAfter(req, out var after, out var badResume))
+        {
+            await Send.ResultAsync(badResume!);
+            return;
+        }
         if (string.IsNullOrEmpty(req.Token))
         {
-            await Send.ResultAsync(Problems.Field("token", "Pass the stream token: ?token=lst_… (POST /sources/{source}/stream-tokens makes one)."));
+            if (User.Identity?.IsAuthenticated != true)
+            {
+                await Send.ResultAsync(Problems.Field("token", "Pass the stream token: ?token=lst_… (POST /sources/{source}/stream-tokens makes one), or sign in, or send an API key."));
+                return;
+            }
+            await StreamSignedInAsync(req.Source, after, ct);
             return;
         }
         var grant = await StreamGrant.FindAsync(db, req.Token, ct);
@@ -93,27 +103,80 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         }
         if (allowed is not null) http.Response.Headers.AccessControlAllowOrigin = allowed;
 
-        var header = http.Request.Headers["Last-Event-ID"].ToString();
-        long? after = null;
+        using var lease = limits.TryAcquire(grant.TokenId, grant.OwnerId, out var refused);
+        if (lease is null)
+        {
+            await RefuseAsync(refused);
+            return;
+        }
+        await StreamAsync(grant, after, ct);
+    }
+
+    /// <summary>A stream without a token, for its signed-in owner (the SPA's session cookie, or an API key): their own
+    /// sources only, from this app's own origin only (no CORS: other origins use a stream token), counted as one token
+    /// of theirs, and kept visible to the ingest by a watcher while it is open.</summary>
+    async Task StreamSignedInAsync(string source, long? after, CancellationToken ct)
+    {
+        var origin = HttpContext.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && !SameOrigin(origin))
+        {
+            await Send.ResultAsync(Problems.Status(403, "This origin may not read the stream",
+                $"A signed-in stream is read by this app's own pages; '{origin}' needs a stream token that lists it."));
+            return;
+        }
+        var owner = User.OwnerId();
+        using var lease = limits.TryAcquire(owner, owner, out var refused);
+        if (lease is null)
+        {
+            await RefuseAsync(refused);
+            return;
+        }
+        var grant = await LiveWatchers.OpenAsync(db, owner, source, live.Keepalive, clock.GetUtcNow(), ct);
+        if (grant is null)
+        {
+            await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(source)}'."));
+            return;
+        }
+        try
+        {
+            await StreamAsync(grant, after, ct);
+        }
+        finally
+        {
+            try { await LiveWatchers.CloseAsync(db, grant.TokenId); }
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException) { /* it lapses */ }
+        }
+    }
+
+    /// <summary>Where a stream resumes: the Last-Event-ID header, else the lastEventId query (the validator checked it);
+    /// null for "only what comes next".</summary>
+    bool TryResumeAfter(StreamSourceRequest req, out long? after, out IResult? problem)
+    {
+        after = null;
+        problem = null;
+        var header = HttpContext.Request.Headers["Last-Event-ID"].ToString();
         if (header.Length > 0)
         {
             if (!TryParseSeq(header, out var h))
             {
-                await Send.ResultAsync(Problems.Field("Last-Event-ID", "The Last-Event-ID header is the id of the last event received: a whole number of 0 or more."));
-                return;
+                problem = Problems.Field("Last-Event-ID", "The Last-Event-ID header is the id of the last event received: a whole number of 0 or more.");
+                return false;
             }
             after = h;
         }
         else if (req.LastEventId is not null && TryParseSeq(req.LastEventId, out var q)) after = q;
+        return true;
+    }
 
-        using var lease = limits.TryAcquire(grant.TokenId, grant.OwnerId, out var refused);
-        if (lease is null)
-        {
-            http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            await Send.ResultAsync(Problems.Status(429, "Too many live streams", refused));
-            return;
-        }
+    async Task RefuseAsync(string? refused)
+    {
+        HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        await Send.ResultAsync(Problems.Status(429, "Too many live streams", refused));
+    }
 
+    async Task StreamAsync(StreamGrant grant, long? after, CancellationToken ct)
+    {
+        var http = HttpContext;
         using var signal = signals.Subscribe(grant.SourceId); // before the first read: an ingest after it is not missed
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream";
@@ -144,12 +207,19 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         var tokens = rate;
         var refilled = clock.GetTimestamp();
         var lastWrite = clock.GetUtcNow();
+        var lastChecked = lastWrite;
         while (true)
         {
             // Past its expiry by this node's clock the stream ends, whatever the database's clock says (no spinning on
             // a token the two clocks disagree about).
             if (clock.GetUtcNow() >= grant.ExpiresAt) return;
-            if (signal.TakeTokensChanged() && !await grant.StillLiveAsync(db, ct)) return; // revoked: the server closes the stream
+            // The grant is checked on a token signal (a revocation) and at least once per keepalive interval, busy or
+            // not: a revocation whose signal was missed still ends the stream, and a watcher is renewed in time.
+            if (signal.TakeTokensChanged() || clock.GetUtcNow() - lastChecked >= live.Keepalive)
+            {
+                if (!await grant.StillLiveAsync(db, live.Keepalive, ct)) return; // revoked: the server closes the stream
+                lastChecked = clock.GetUtcNow();
+            }
 
             var read = await log.ReadAsync(grant.SourceId, cursor, MaxRowsPerRead, ct);
             if (read.LastSeq < cursor)
@@ -206,7 +276,8 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             {
                 // The token is checked again at each keepalive too: a revocation whose signal was missed (the LISTEN
                 // connection down) still ends the stream within one keepalive interval.
-                if (!await grant.StillLiveAsync(db, ct)) return;
+                if (!await grant.StillLiveAsync(db, live.Keepalive, ct)) return;
+                lastChecked = clock.GetUtcNow();
                 await body.WriteAsync(Keepalive, ct);
                 lastWrite = clock.GetUtcNow();
                 continue;

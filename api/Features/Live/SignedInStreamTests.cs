@@ -1,0 +1,197 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Exports.Features.Live;
+using Exports.Series;
+using Exports.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Exports.Tests.Features.Live;
+
+/// <summary>The stream without a token, for its signed-in owner (the SPA's Live toggle with its session cookie, or a
+/// client with an API key): the source has no stream token and no sink, so only the stream's watcher makes the ingest
+/// log what it commits; values are compared with SQL on the stored rows.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class SignedInStreamTests(ApiFixture api)
+{
+    static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    async Task<(Guid Owner, Guid Source, HttpClient Client)> SourceAsync(string name = "watched")
+    {
+        var (owner, client) = await api.NewUserAsync();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/sources", new { name, kind = "timeseries" })).StatusCode);
+        return (owner, await api.ScalarAsync<Guid>("SELECT id FROM sources WHERE owner_id = $1 AND name = $2", owner, name), client);
+    }
+
+    static async Task IngestAsync(HttpClient client, int minute, string source = "watched")
+    {
+        var r = await client.PostAsync($"/api/v1/sources/{source}/points", Json(
+            $$$"""[{"timestamp":"2026-05-01T08:{{{minute:00}}}:00.000457Z","metric":"m","value":{{{minute}}}.125},{"timestamp":"2026-05-01T08:{{{minute:00}}}:30Z","metric":"m","value":-{{{minute}}}}]"""));
+        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    static Task<HttpResponseMessage> OpenAsync(HttpClient http, string source, string? origin = null, string? cookie = null)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/sources/{source}/stream");
+        if (origin is not null) req.Headers.Add("Origin", origin);
+        if (cookie is not null) req.Headers.Add("Cookie", cookie);
+        return http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    async Task<List<(string Ts, double Value)>> StoredAsync(Guid source) =>
+        (await api.RowsAsync("""
+            SELECT to_char(p.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), p.value
+            FROM points p JOIN series s ON s.id = p.series_id WHERE s.source_id = $1 ORDER BY p.ts
+            """, source)).Select(r => ((string)r[0]!, (double)r[1]!)).ToList();
+
+    static IEnumerable<(string Ts, double Value)> Rows(SseEvent e) =>
+        e.Json.GetProperty("rows").EnumerateArray().Select(r => (r.GetProperty("ts").GetString()!, r.GetProperty("value").GetDouble()));
+
+    Task<long> WatchersAsync(Guid source) => api.ScalarAsync<long>("SELECT count(*) FROM live_watchers WHERE source_id = $1", source);
+
+    async Task WaitForWatchersAsync(Guid source, long expected)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (await WatchersAsync(source) != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the source never had {expected} watchers");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task WithAnApiKey_TheOwnerStreamsTheirSource_WithoutAToken_ExactValues_AndTheIngestStopsLoggingWhenTheStreamEnds()
+    {
+        var (_, source, client) = await SourceAsync();
+        // No token, no sink: nothing is logged before the stream opens.
+        await IngestAsync(client, 1);
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+
+        var res = await OpenAsync(client, "watched");
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Equal("text/event-stream", res.Content.Headers.ContentType?.MediaType);
+        Assert.False(res.Headers.Contains("Access-Control-Allow-Origin"));
+        var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+        Assert.Equal(1L, await WatchersAsync(source));
+        await IngestAsync(client, 2);
+        await IngestAsync(client, 3);
+        var events = new[] { await sse.NextAsync(Wait), await sse.NextAsync(Wait) };
+        Assert.Equal(["1", "2"], events.Select(e => e.Id));
+        // The rows of minutes 2 and 3 exactly as stored (minute 1 came before the stream: not news to it).
+        Assert.Equal((await StoredAsync(source)).Skip(2).ToList(), events.SelectMany(Rows).ToList());
+        Assert.Equal("2026-05-01T08:02:00.000457Z", Rows(events[0]).First().Ts);
+
+        await sse.DisposeAsync();
+        res.Dispose();
+        await WaitForWatchersAsync(source, 0);
+        await IngestAsync(client, 4);
+        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+    }
+
+    [Fact]
+    public async Task WithTheSessionCookie_TheSpaStreamsItsOwnersSource_FromItsOwnOriginOnly()
+    {
+        var (owner, source, client) = await SourceAsync();
+        var email = await api.ScalarAsync<string>("SELECT email FROM users WHERE id = $1", owner);
+        using var anonymous = api.CreateClient();
+        var login = await anonymous.PostJsonAsync("/api/v1/auth/login", new { email, password = "secret-password" });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("exports.session=", StringComparison.Ordinal)).Split(';')[0];
+
+        // Another origin is refused even with the cookie (no CORS for signed-in streams: that is what tokens are for).
+        var foreign = await OpenAsync(anonymous, "watched", origin: "https://elsewhere.example.com", cookie: cookie);
+        var problem = await foreign.ProblemAsync(403);
+        Assert.Contains("stream token", problem.GetProperty("detail").GetString());
+        Assert.False(foreign.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal(0L, await WatchersAsync(source));
+
+        var publicUrl = new Uri(api.Host.Services.GetRequiredService<Exports.Host.ExportsSettings>().PublicUrl).GetLeftPart(UriPartial.Authority);
+        using var res = await OpenAsync(anonymous, "watched", origin: publicUrl, cookie: cookie);
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+        await IngestAsync(client, 5);
+        var e = await sse.NextAsync(Wait);
+        Assert.Equal("1", e.Id);
+        Assert.Equal(await StoredAsync(source), Rows(e).ToList());
+    }
+
+    [Fact]
+    public async Task AnotherOwnersSource_Is404_WithNoWatcherLeft_AndNoCredentialIs400()
+    {
+        var (_, source, _) = await SourceAsync();
+        var (_, other) = await api.NewUserAsync();
+        await (await OpenAsync(other, "watched")).ProblemAsync(404);
+        await (await OpenAsync(other, "no-such-source")).ProblemAsync(404);
+        Assert.Equal(0L, await WatchersAsync(source));
+        Assert.Equal(0L, await api.ScalarAsync<long>("SELECT count(*) FROM live_watchers w JOIN sources s ON s.id = w.source_id WHERE s.name = 'no-such-source'"));
+        using var anonymous = api.CreateClient();
+        await (await OpenAsync(anonymous, "watched")).ProblemAsync(400, "token");
+    }
+
+    [Fact]
+    public async Task AnOwnersSignedInStreams_CountAsOneToken_PastItIs429_AndAClosedOneGivesItsPlaceBack()
+    {
+        var (_, source, client) = await SourceAsync();
+        var limit = api.Host.Services.GetRequiredService<LiveSettings>().StreamsPerToken;
+        var open = new List<HttpResponseMessage>();
+        try
+        {
+            for (var i = 0; i < limit; i++)
+            {
+                open.Add(await OpenAsync(client, "watched"));
+                Assert.Equal(HttpStatusCode.OK, open[^1].StatusCode);
+            }
+            var refused = await OpenAsync(client, "watched");
+            var problem = await refused.ProblemAsync(429);
+            Assert.Contains("EXPORTS_LIVE_STREAMS_PER_TOKEN", problem.GetProperty("detail").GetString());
+            Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.Equal((long)limit, await WatchersAsync(source)); // the refused one made none
+            open[0].Dispose();
+            open.RemoveAt(0);
+            var deadline = DateTime.UtcNow + Wait;
+            HttpResponseMessage again;
+            while ((again = await OpenAsync(client, "watched")).StatusCode != HttpStatusCode.OK)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the closed stream's place was never given back");
+                again.Dispose();
+                await Task.Delay(50);
+            }
+            open.Add(again);
+        }
+        finally { foreach (var r in open) r.Dispose(); }
+        await WaitForWatchersAsync(source, 0);
+    }
+
+    [Fact]
+    public async Task AWatcherIsAConsumerOnlyWhileUnexpired_ItsRenewalExtendsIt_AndTheSweepDeletesLapsedOnes()
+    {
+        var (owner, source, client) = await SourceAsync();
+        var db = api.Host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        var keepalive = TimeSpan.FromSeconds(15);
+        var grant = await LiveWatchers.OpenAsync(db, owner, "watched", keepalive, DateTimeOffset.UtcNow, CancellationToken.None);
+        Assert.NotNull(grant);
+        Assert.True(grant.Watcher);
+        Assert.Equal(source, grant.SourceId);
+        var lease = await api.ScalarAsync<double>("SELECT extract(epoch FROM expires_at - now())::float8 FROM live_watchers WHERE id = $1", grant.TokenId);
+        Assert.InRange(lease, LiveWatchers.Lease(keepalive).TotalSeconds - 5, LiveWatchers.Lease(keepalive).TotalSeconds + 1);
+
+        await IngestAsync(client, 1);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+
+        // Lapsed (its node died): not a consumer, and the sweep deletes it.
+        await api.ScalarAsync<int>("WITH u AS (UPDATE live_watchers SET expires_at = now() - interval '1 second' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", grant.TokenId);
+        await IngestAsync(client, 2);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+        Assert.True(await grant.StillLiveAsync(db, keepalive, CancellationToken.None)); // renewed: a consumer again
+        await IngestAsync(client, 3);
+        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+
+        await api.ScalarAsync<int>("WITH u AS (UPDATE live_watchers SET expires_at = now() - interval '1 second' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", grant.TokenId);
+        var live = api.Host.Services.GetRequiredService<LiveLog>();
+        Assert.True(await live.PruneTokensAsync(DateTimeOffset.UtcNow - TimeSpan.FromDays(1), CancellationToken.None) >= 1);
+        Assert.Equal(0L, await WatchersAsync(source));
+        Assert.False(await grant.StillLiveAsync(db, keepalive, CancellationToken.None)); // gone: its stream would end
+    }
+}
