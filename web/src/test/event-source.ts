@@ -34,6 +34,13 @@ export class FakeEventSource {
     return this.readyState === FakeEventSource.CLOSED;
   }
 
+  /** What the browser fires once the server has answered 200 with an event stream. */
+  emitOpen(): void {
+    this.readyState = FakeEventSource.OPEN;
+    const event = new Event("open");
+    act(() => this.listeners.get("open")?.forEach((listener) => listener(event)));
+  }
+
   /** What the browser fires when the connection drops (readyState CONNECTING) or is refused (CLOSED). */
   emitError(): void {
     const event = new Event("error");

@@ -1,3 +1,4 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { ProblemAlert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
@@ -8,12 +9,15 @@ import { ExportDialog } from "../../features/export-series/components/ExportDial
 import { QuickExportMenu } from "../../features/export-series/components/QuickExportMenu";
 import { SeriesPreviewPanel } from "../../features/export-series/components/SeriesPreviewPanel";
 import { useSources, type Source } from "../../features/sources/api/list-sources";
+import { useLiveFeed } from "../../features/sources/api/live-source";
+import { LiveFeedPanel } from "../../features/sources/components/LiveFeedPanel";
 import { QueryBuilder } from "../../features/sources/components/QueryBuilder";
 import { decodeExploreState, encodeExploreState, exploreParamsOf } from "../../features/sources/utils/explore-url";
 import { draftProblem, toExportQuery, type QueryDraft } from "../../features/sources/utils/query-draft";
 import { isApiError } from "../../lib/api-client";
 import { browserTimeZone } from "../../lib/export-request";
 import { useDebouncedValue } from "../../lib/use-debounced-value";
+import { useThrottledCallback } from "../../lib/use-throttled-callback";
 import { routeHref } from "../navigation";
 
 const HISTORY_HREF = routeHref({ page: "history" });
@@ -51,7 +55,40 @@ function Explorer({ sources }: { sources: Source[] }) {
   const [rangeProblem, setRangeProblem] = useState<string | undefined>();
   const source = sources.find((candidate) => candidate.name === draft.source) ?? sources[0]!;
 
-  const address = useMemo(() => encodeExploreState({ draft, timezone }, source).toString(), [draft, timezone, source]);
+  // Live: the source's new rows over its stream (the session is the credential). Each update re-reads the preview, at
+  // most once a second, so the chart stays the server's answer to the query (its aggregation, filters and buckets)
+  // instead of points drawn by the page. Only a range that ends now moves, so Live needs a "last …" range.
+  const [live, setLive] = useState(initial.live === true);
+  const [liveAttempt, setLiveAttempt] = useState(0);
+  const [liveNote, setLiveNote] = useState<string | undefined>();
+  const queryClient = useQueryClient();
+  const refreshPreview = useThrottledCallback(() => {
+    void queryClient.invalidateQueries({ queryKey: ["export-series", "preview"] }, { cancelRefetch: false });
+  }, 1000);
+  const follows = "last" in draft.timeframe;
+  const feed = useLiveFeed(live ? source.name : undefined, refreshPreview, liveAttempt);
+  useEffect(() => {
+    if (live && !follows) {
+      setLive(false);
+      setLiveNote("Live is off: a fixed range does not move. Choose a “Last …” range and turn Live on again.");
+    }
+  }, [live, follows]);
+  const toggleLive = () => {
+    if (live) {
+      setLive(false);
+      setLiveNote(undefined);
+      return;
+    }
+    if (follows) setLiveNote(undefined);
+    else {
+      setDraft({ ...draft, timeframe: { last: "1h" } });
+      setLiveNote("Live follows a range that ends now, so the range is now the last hour.");
+    }
+    setLiveAttempt((n) => n + 1);
+    setLive(true);
+  };
+
+  const address = useMemo(() => encodeExploreState({ draft, timezone, live }, source).toString(), [draft, timezone, live, source]);
   useEffect(() => {
     const next = `#/explore?${address}`;
     if (window.location.hash !== next) window.history.replaceState(window.history.state, "", next);
@@ -78,6 +115,15 @@ function Explorer({ sources }: { sources: Source[] }) {
           <span className="kind-badge">{source.kind}</span>
         </h1>
         <div className="toolbar-actions">
+          <Button
+            className="live-toggle"
+            aria-pressed={live}
+            onClick={toggleLive}
+            title={live ? "Stop following new data" : "Follow this source's new data as it arrives"}
+          >
+            <span className={`live-dot live-dot-${live ? feed.status : "off"}`} aria-hidden="true" />
+            Live
+          </Button>
           <TimeRangePicker
             value={draft.timeframe}
             onChange={(timeframe) => setDraft({ ...draft, timeframe })}
@@ -95,6 +141,12 @@ function Explorer({ sources }: { sources: Source[] }) {
       </aside>
 
       <section className="content explore-preview" aria-labelledby="explore-title">
+        {live && <LiveFeedPanel feed={feed} note={liveNote} onRetry={() => setLiveAttempt((n) => n + 1)} />}
+        {!live && liveNote && (
+          <p className="muted" role="status">
+            {liveNote}
+          </p>
+        )}
         <div className="card">
           <SeriesPreviewPanel
             request={previewRequest}

@@ -9,10 +9,17 @@ const HEIGHT = 260;
 /** A uPlot line chart, one line per series, resized with its container. */
 export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: string | null | undefined }) {
   const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  /** The data the chart shows now. */
+  const shown = useRef<ChartData | null>(null);
+  // What the chart is built for: the same series (names, order) with the same points setting and zone are redrawn
+  // in place (setData), so Live's re-reads keep the cursor and the legend instead of rebuilding the chart each second.
+  const shape = JSON.stringify([timezone ?? "", data.x.length < 60, data.series.map((series) => series.label)]);
 
   useEffect(() => {
     const element = container.current;
     if (!element) return;
+    const current = data;
     // The theme's colours (light or dark), read once per drawing.
     const css = getComputedStyle(element);
     const muted = css.getPropertyValue("--text-muted").trim() || "#64748b";
@@ -35,23 +42,34 @@ export function PreviewChart({ data, timezone }: { data: ChartData; timezone?: s
       ],
       series: [
         {},
-        ...data.series.map((series, index) => ({
+        ...current.series.map((series, index) => ({
           label: series.label,
           stroke: PALETTE[index % PALETTE.length],
           width: 1.5,
           spanGaps: false,
-          points: { show: data.x.length < 60 },
+          points: { show: current.x.length < 60 },
         })),
       ],
     };
-    const plot = new uPlot(options, [data.x, ...data.series.map((series) => series.values)], element);
-    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(element.clientWidth, 320), height: HEIGHT }));
+    const drawn = new uPlot(options, [current.x, ...current.series.map((series) => series.values)], element);
+    plot.current = drawn;
+    shown.current = current;
+    const observer = new ResizeObserver(() => drawn.setSize({ width: Math.max(element.clientWidth, 320), height: HEIGHT }));
     observer.observe(element);
     return () => {
       observer.disconnect();
-      plot.destroy();
+      drawn.destroy();
+      plot.current = null;
+      shown.current = null;
     };
-  }, [data, timezone]);
+    // `shape` stands for the parts of `data` that need a new chart; the rest goes through setData below.
+  }, [shape, timezone]);
+
+  useEffect(() => {
+    if (!plot.current || shown.current === data) return; // drawn with it just now
+    shown.current = data;
+    plot.current.setData([data.x, ...data.series.map((series) => series.values)]);
+  }, [data]);
 
   const names = data.series.map((series) => series.label).join(", ");
   const more = data.total - data.series.length;

@@ -62,4 +62,24 @@ describe("explore state in the address", () => {
     expect(draft.source).toBe("events");
     expect(draft.filters).toEqual([]);
   });
+
+  it("keeps Live on in the address only with a range that ends now", () => {
+    const draft = {
+      source: "servers",
+      metrics: ["cpu_percent"],
+      fields: [],
+      timeframe: { last: "6h" },
+      granularity: "auto" as const,
+      filters: [],
+      groupBy: [],
+      aggregations: [],
+    };
+    const live = encodeExploreState({ timezone: "UTC", draft, live: true }, servers);
+    expect(live.get("live")).toBe("1");
+    expect(decodeExploreState(live, [servers], "UTC")).toEqual({ timezone: "UTC", draft, live: true });
+    const fixed = { ...draft, timeframe: { from: "2026-11-20T00:00:00.000Z", to: "2026-11-21T00:00:00.000Z" } };
+    expect(encodeExploreState({ timezone: "UTC", draft: fixed, live: true }, servers).has("live")).toBe(false);
+    const forged = new URLSearchParams({ source: "servers", metrics: "cpu_percent", from: fixed.timeframe.from, to: fixed.timeframe.to, live: "1" });
+    expect(decodeExploreState(forged, [servers], "UTC").live).toBeUndefined();
+  });
 });

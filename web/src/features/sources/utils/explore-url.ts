@@ -7,6 +7,8 @@ import { initialDraft, type QueryDraft } from "./query-draft";
 export interface ExploreState {
   draft: QueryDraft;
   timezone: string;
+  /** Live on: new rows followed as they arrive (only with a range that ends now, "last …"). */
+  live?: boolean | undefined;
 }
 
 const list = (value: string | null) => (value ? value.split(",").filter(Boolean) : []);
@@ -15,7 +17,7 @@ const list = (value: string | null) => (value ? value.split(",").filter(Boolean)
  * Explore's state as query parameters (source, metrics or fields, last or from/to, tz, granularity, groupBy,
  * aggregations and filter rows as JSON), so a reload keeps it and a link shares it. Defaults are left out.
  */
-export function encodeExploreState({ draft, timezone }: ExploreState, source: Source): URLSearchParams {
+export function encodeExploreState({ draft, timezone, live }: ExploreState, source: Source): URLSearchParams {
   const params = new URLSearchParams();
   params.set("source", draft.source);
   if (source.kind === "timeseries") params.set("metrics", draft.metrics.join(","));
@@ -30,6 +32,7 @@ export function encodeExploreState({ draft, timezone }: ExploreState, source: So
   if (draft.groupBy.length > 0) params.set("groupBy", draft.groupBy.join(","));
   if (draft.aggregations.length > 0) params.set("aggregations", draft.aggregations.join(","));
   if (draft.filters.length > 0) params.set("filter", JSON.stringify(draft.filters.map((row) => [row.field, row.op, row.value, row.value2])));
+  if (live && "last" in draft.timeframe) params.set("live", "1");
   return params;
 }
 
@@ -74,6 +77,7 @@ export function decodeExploreState(params: URLSearchParams, sources: readonly So
       aggregations: list(params.get("aggregations")).filter((name) => (AGGREGATIONS as readonly string[]).includes(name)),
       filters,
     },
+    ...(params.get("live") === "1" && "last" in timeframe ? { live: true } : {}),
   };
 }
 
