@@ -129,8 +129,7 @@ try {
     if (fresh.jobs) spliceResults(fresh.jobs, 'Background-job tables', 'jobs');
     if (fresh.live) spliceResults([fresh.live], 'Live fan-out tables', 'live');
     stopCluster(pg.dir);
-    fs.rmSync(pg.dir, { recursive: true, force: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeAll();
     process.exit(0); // past the full run's parts (the finally below stops the API and the cluster for those)
   }
   const small = await compare('long, 100k rows', req(1.4, 'long'), longSql(1.4));
@@ -198,8 +197,12 @@ try {
 } finally {
   api.kill('SIGTERM');
   stopCluster(pg.dir);
-  fs.rmSync(pg.dir, { recursive: true, force: true });
-  fs.rmSync(tmp, { recursive: true, force: true });
+  removeAll();
+}
+
+/** Every folder the run made: the cluster, the API's data (exports, artifacts), the failover nodes' and the peers' files. */
+function removeAll() {
+  for (const path of [pg.dir, `${dir}-data`, `${dir}-failover`, tmp]) fs.rmSync(path, { recursive: true, force: true });
 }
 
 /** Replaces, in bench/results.md, each table whose title (its first cell, up to a parenthesis or a comma) matches a

@@ -47,7 +47,7 @@ public sealed class ApiFixture : IAsyncLifetime
         ConnectionString = TestPostgres.Database("exports_tests");
         Environment.SetEnvironmentVariable("EXPORTS_DB", ConnectionString);
         Environment.SetEnvironmentVariable("EXPORTS_DEMO_API_KEY", DemoKey);
-        Environment.SetEnvironmentVariable("EXPORTS_DATA_DIR", Path.Combine(Path.GetTempPath(), $"exports-tests-{Environment.ProcessId}"));
+        Environment.SetEnvironmentVariable("EXPORTS_DATA_DIR", Path.Combine(TestTemp.Root, "api-data")); // deleted with the rest at exit (TestTemp)
         Environment.SetEnvironmentVariable("EXPORTS_SPA_DIR", null);
         Host = await AlbaHost.For<Program>();
         using var client = CreateClient();
