@@ -1,5 +1,5 @@
-import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useIsFetching, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ProblemAlert } from "../../components/ui/Alert";
 import { Button } from "../../components/ui/Button";
 import { TimeRangePicker } from "../../components/TimeRangePicker";
@@ -21,6 +21,8 @@ import { useThrottledCallback } from "../../lib/use-throttled-callback";
 import { routeHref } from "../navigation";
 
 const HISTORY_HREF = routeHref({ page: "history" });
+/** The preview's queries (the panel's and the granularity hint's share one): what Live re-reads. */
+const PREVIEW_KEY = ["export-series", "preview"];
 const TEMPLATES_HREF = routeHref({ page: "templates" });
 const DESTINATIONS_HREF = routeHref({ page: "destinations" });
 const scheduleHref = (template: string) => routeHref({ page: "schedules", template });
@@ -62,9 +64,20 @@ function Explorer({ sources }: { sources: Source[] }) {
   const [liveAttempt, setLiveAttempt] = useState(0);
   const [liveNote, setLiveNote] = useState<string | undefined>();
   const queryClient = useQueryClient();
-  const refreshPreview = useThrottledCallback(() => {
-    void queryClient.invalidateQueries({ queryKey: ["export-series", "preview"] }, { cancelRefetch: false });
-  }, 1000);
+  // A read already under way may have started before the commit: the update is owed a read that starts after it, once
+  // that one settles (cancelling it instead would starve a slow chart under steady updates).
+  const previewFetching = useIsFetching({ queryKey: PREVIEW_KEY }) > 0;
+  const owedRead = useRef(false);
+  const rereadPreview = useCallback(() => {
+    if (queryClient.isFetching({ queryKey: PREVIEW_KEY }) > 0) owedRead.current = true;
+    else void queryClient.invalidateQueries({ queryKey: PREVIEW_KEY });
+  }, [queryClient]);
+  useEffect(() => {
+    if (previewFetching || !owedRead.current) return;
+    owedRead.current = false;
+    rereadPreview();
+  }, [previewFetching, rereadPreview]);
+  const refreshPreview = useThrottledCallback(rereadPreview, 1000);
   const follows = "last" in draft.timeframe;
   const feed = useLiveFeed(live ? source.name : undefined, refreshPreview, liveAttempt);
   useEffect(() => {

@@ -91,6 +91,35 @@ describe("Explore's Live toggle", () => {
     expect(window.location.hash).not.toContain("live=1");
   });
 
+  it("owes an update that comes while the chart is being read a new read once that one ends (it may predate the commit)", async () => {
+    window.history.replaceState(null, "", "/#/explore?source=servers&metrics=cpu_percent&last=1h");
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    const sources = mockEventSource();
+    let release: (() => void) | undefined;
+    let calls = 0;
+    const requests = mockFetch({
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      [PREVIEW]: () => {
+        calls += 1;
+        if (calls !== 2) return jsonResponse(serversPreview);
+        // The first re-read is slow: it is still under way when the next update comes.
+        return new Promise<Response>((resolve) => (release = () => resolve(jsonResponse(serversPreview))));
+      },
+    });
+    renderWithClient(<ExplorePage />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Live" }));
+    await waitFor(() => expect(previews(requests)).toHaveLength(1));
+    sources[0]!.emit("message", batch(1, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:00Z", value: 1 }]));
+    await waitFor(() => expect(previews(requests)).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the once-a-second limit
+    sources[0]!.emit("message", batch(2, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:01Z", value: 2 }]));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(previews(requests)).toHaveLength(2); // not cancelled, not doubled
+    release!();
+    await waitFor(() => expect(previews(requests)).toHaveLength(3));
+  });
+
   it("moves a fixed range to the last hour when Live starts, and stops Live when a fixed range is chosen again", async () => {
     const { sources, requests, user } = setup(
       "/#/explore?source=servers&metrics=cpu_percent&from=2026-11-01T00:00:00.000Z&to=2026-11-02T00:00:00.000Z",
