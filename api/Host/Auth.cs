@@ -38,14 +38,22 @@ public static class Auth
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
     }
 
+    /// <summary>The claim naming the API key a request was authenticated with (none for the session cookie).</summary>
+    public const string ApiKeyClaim = "exports:api_key";
+
+    /// <summary>The id of the API key the request was authenticated with, or null (the session cookie).</summary>
+    public static Guid? ApiKeyId(this ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(ApiKeyClaim), out var id) ? id : null;
+
     public static Guid OwnerId(this ClaimsPrincipal user) =>
         Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("No owner on an authenticated request."));
 
-    public static ClaimsPrincipal Principal(Guid id, string email, string name, string scheme) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal Principal(Guid id, string email, string name, string scheme, Guid? apiKey = null) => new(new ClaimsIdentity(
     [
         new Claim(ClaimTypes.NameIdentifier, id.ToString()),
         new Claim(ClaimTypes.Email, email),
         new Claim(ClaimTypes.Name, name),
+        .. apiKey is { } key ? [new Claim(ApiKeyClaim, key.ToString())] : Array.Empty<Claim>(),
     ], scheme));
 }
 
@@ -67,11 +75,11 @@ public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
         // only when its mark is missing or older than LastUsedResolution, so a busy key writes at most once a minute
         // instead of on every request (a row version and WAL per request). The UPDATE runs whether or not its CTE is read.
         await using var cmd = db.CreateCommand("""
-            WITH k AS (SELECT owner_id FROM api_keys WHERE hash = $1 AND revoked_at IS NULL),
+            WITH k AS (SELECT id, owner_id FROM api_keys WHERE hash = $1 AND revoked_at IS NULL),
             touched AS (
                 UPDATE api_keys SET last_used_at = $2
                 WHERE hash = $1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < $3))
-            SELECT u.id, u.email, u.name FROM k JOIN users u ON u.id = k.owner_id
+            SELECT u.id, u.email, u.name, k.id FROM k JOIN users u ON u.id = k.owner_id
             """);
         var now = clock.GetUtcNow();
         cmd.Parameters.Add(new NpgsqlParameter { Value = hash });
@@ -79,7 +87,7 @@ public sealed class ApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions> o
         cmd.Parameters.Add(new NpgsqlParameter { Value = now - LastUsedResolution });
         await using var r = await cmd.ExecuteReaderAsync(Context.RequestAborted);
         if (!await r.ReadAsync(Context.RequestAborted)) return AuthenticateResult.Fail("Unknown or revoked API key.");
-        var principal = Auth.Principal(r.GetGuid(0), r.GetString(1), r.GetString(2), Scheme.Name);
+        var principal = Auth.Principal(r.GetGuid(0), r.GetString(1), r.GetString(2), Scheme.Name, r.GetGuid(3));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
     }
 

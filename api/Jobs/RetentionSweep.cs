@@ -57,7 +57,9 @@ public sealed class RetentionSweep(JobRecords records, IArtifactStore store, Tim
         var swept = await live.SweepAsync(clock.GetUtcNow() - settings.Live.Retention, ct, clock.GetUtcNow() - settings.SinkMaxLag);
         if (swept > 0) log.LogInformation("Retention: {Count} live events past EXPORTS_LIVE_RETENTION_MINUTES deleted", swept);
         var pruned = await live.PruneTokensAsync(clock.GetUtcNow() - StreamTokenRetention, ct);
-        if (pruned > 0) log.LogInformation("Retention: {Count} stream tokens revoked or expired over a day ago, and lapsed live watchers, deleted", pruned);
+        if (pruned > 0) log.LogInformation("Retention: {Count} stream tokens revoked or expired over a day ago deleted", pruned);
+        var lapsed = await live.PruneWatchersAsync(ct);
+        if (lapsed > 0) log.LogInformation("Retention: {Count} lapsed live watchers deleted", lapsed);
         return total;
     }
 }

@@ -201,16 +201,33 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     }
 
     /// <summary>Deletes stream tokens revoked or expired before <paramref name="cutoff"/> (the retention sweep: a day
-    /// after), and every lapsed watcher (a signed-in stream whose node died without deleting it); returns how many.</summary>
+    /// after); returns how many.</summary>
     public async Task<long> PruneTokensAsync(DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var batch = db.CreateBatch();
-        var tokens = new NpgsqlBatchCommand("DELETE FROM stream_tokens WHERE revoked_at < $1 OR expires_at < $1");
-        tokens.Parameters.Add(new NpgsqlParameter { Value = cutoff });
-        batch.BatchCommands.Add(tokens);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM live_watchers WHERE expires_at < now()"));
-        await batch.ExecuteNonQueryAsync(ct);
-        return tokens.RecordsAffected + batch.BatchCommands[1].RecordsAffected;
+        await using var cmd = db.CreateCommand("DELETE FROM stream_tokens WHERE revoked_at < $1 OR expires_at < $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = cutoff });
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes lapsed live watchers (signed-in streams' claims, Features/Live/LiveWatchers, whose lease ran
+    /// out: a node that died, or a stream closed a lease ago); returns how many.</summary>
+    public async Task<long> PruneWatchersAsync(CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("DELETE FROM live_watchers WHERE expires_at < now()");
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Wakes the signed-in streams opened with API key <paramref name="apiKey"/>, on every node, so that they
+    /// check it at once (a revoked key ends them); sent at the commit of the transaction <paramref name="conn"/> is in,
+    /// or at once outside one.</summary>
+    public static async Task NotifyKeyRevokedAsync(NpgsqlConnection conn, Guid apiKey, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT pg_notify('{Channel}', w.source_id::text || ':tokens')
+            FROM (SELECT DISTINCT source_id FROM live_watchers WHERE api_key_id = $1 AND expires_at > now()) w
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = apiKey });
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Tells every node's streams of <paramref name="sourceId"/> that its tokens changed (a revocation): sent

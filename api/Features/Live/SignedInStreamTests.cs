@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -32,10 +33,13 @@ public sealed class SignedInStreamTests(ApiFixture api)
         Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
     }
 
-    static Task<HttpResponseMessage> OpenAsync(HttpClient http, string source, string? origin = null, string? cookie = null)
+    static Task<HttpResponseMessage> OpenAsync(HttpClient http, string source, string? origin = null, string? cookie = null,
+        string? lastEventId = null, string? fetchSite = null)
     {
         var req = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/sources/{source}/stream");
         if (origin is not null) req.Headers.Add("Origin", origin);
+        if (lastEventId is not null) req.Headers.Add("Last-Event-ID", lastEventId);
+        if (fetchSite is not null) req.Headers.Add("Sec-Fetch-Site", fetchSite);
         if (cookie is not null) req.Headers.Add("Cookie", cookie);
         return http.SendAsync(req, HttpCompletionOption.ResponseHeadersRead);
     }
@@ -51,18 +55,12 @@ public sealed class SignedInStreamTests(ApiFixture api)
 
     Task<long> WatchersAsync(Guid source) => api.ScalarAsync<long>("SELECT count(*) FROM live_watchers WHERE source_id = $1", source);
 
-    async Task WaitForWatchersAsync(Guid source, long expected)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (await WatchersAsync(source) != expected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the source never had {expected} watchers");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>As if the source's watchers' lease ran out (their streams gone longer than it).</summary>
+    Task LapseAsync(Guid source) =>
+        api.ScalarAsync<int>("WITH u AS (UPDATE live_watchers SET expires_at = now() - interval '1 second' WHERE source_id = $1 RETURNING 1) SELECT count(*)::int FROM u", source);
 
     [Fact]
-    public async Task WithAnApiKey_TheOwnerStreamsTheirSource_WithoutAToken_ExactValues_AndTheIngestStopsLoggingWhenTheStreamEnds()
+    public async Task WithAnApiKey_TheOwnerStreamsTheirSource_WithoutAToken_ExactValues_AndTheIngestStopsLoggingALeaseAfterTheStreamEnds()
     {
         var (_, source, client) = await SourceAsync();
         // No token, no sink: nothing is logged before the stream opens.
@@ -85,9 +83,81 @@ public sealed class SignedInStreamTests(ApiFixture api)
 
         await sse.DisposeAsync();
         res.Dispose();
-        await WaitForWatchersAsync(source, 0);
+        // Within the lease the source still logs (a reconnect misses nothing); once it lapses, nothing more is logged.
         await IngestAsync(client, 4);
-        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+        Assert.Equal(3L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+        await LapseAsync(source);
+        await IngestAsync(client, 5);
+        Assert.Equal(3L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+    }
+
+    [Fact]
+    public async Task AReconnectWithinTheLease_ResumesWithEveryRowMissed_ButAfterALapse_ItFirstSaysResync()
+    {
+        var (_, source, client) = await SourceAsync();
+        using (var res = await OpenAsync(client, "watched"))
+        {
+            await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+            // A watcher counts for an event's continuity once it is older than the margin (its INSERT's commit).
+            await Task.Delay(TimeSpan.FromMilliseconds(600));
+            await IngestAsync(client, 1);
+            Assert.Equal("1", (await sse.NextAsync(Wait)).Id);
+        }
+        // Disconnected: rows arrive; the reconnect (EventSource sends Last-Event-ID) gets them, with no resync.
+        await IngestAsync(client, 2);
+        using (var res = await OpenAsync(client, "watched", lastEventId: "1"))
+        {
+            await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+            var e = await sse.NextAsync(Wait);
+            Assert.Null(e.Event);
+            Assert.Equal("2", e.Id);
+            Assert.Equal((await StoredAsync(source)).Skip(2).ToList(), Rows(e).ToList());
+        }
+        // Away longer than the lease: rows committed meanwhile were not logged, and the resumed stream says so first.
+        await LapseAsync(source);
+        await IngestAsync(client, 3);
+        using (var res = await OpenAsync(client, "watched", lastEventId: "2"))
+        {
+            await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+            var resync = await sse.NextAsync(Wait);
+            Assert.Equal("resync", resync.Event);
+            Assert.Null(resync.Id);
+            Assert.Equal(2, resync.Json.GetProperty("lastEventId").GetInt64());
+            await IngestAsync(client, 4);
+            var next = await sse.NextAsync(Wait);
+            Assert.Equal("3", next.Id);
+            Assert.Equal("2026-05-01T08:04:00.000457Z", Rows(next).First().Ts);
+        }
+        // A stream token that existed before the resumed event keeps the log continuous: no resync however long away.
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/sources/watched/stream-tokens", new { origins = Array.Empty<string>() })).StatusCode);
+        await api.ScalarAsync<int>("WITH u AS (UPDATE stream_tokens SET created_at = now() - interval '1 hour' RETURNING 1) SELECT count(*)::int FROM u");
+        await LapseAsync(source);
+        await IngestAsync(client, 5);
+        using (var res = await OpenAsync(client, "watched", lastEventId: "3"))
+        {
+            await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+            var e = await sse.NextAsync(Wait);
+            Assert.Null(e.Event);
+            Assert.Equal("4", e.Id);
+        }
+    }
+
+    [Fact]
+    public async Task RevokingTheApiKey_EndsItsOpenStreamAtOnce()
+    {
+        var (owner, key) = await api.NewUserWithKeyAsync();
+        using var client = api.Client(key);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync("/api/v1/sources", new { name = "watched", kind = "timeseries" })).StatusCode);
+        using var res = await OpenAsync(client, "watched");
+        await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
+        await IngestAsync(client, 1);
+        Assert.Equal("1", (await sse.NextAsync(Wait)).Id);
+        var keyId = await api.ScalarAsync<Guid>("SELECT id FROM api_keys WHERE owner_id = $1", owner);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/keys/{keyId}")).StatusCode);
+        // Well within the keepalive interval (15 s): the revocation's signal ends it, not the periodic check.
+        var ended = Stopwatch.StartNew();
+        Assert.Null(await sse.NextOrEndAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(ended.Elapsed < TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -105,10 +175,13 @@ public sealed class SignedInStreamTests(ApiFixture api)
         var problem = await foreign.ProblemAsync(403);
         Assert.Contains("stream token", problem.GetProperty("detail").GetString());
         Assert.False(foreign.Headers.Contains("Access-Control-Allow-Origin"));
+        // Nor does a request another site's page makes without an Origin (an <img>, a <script>) use the session.
+        await (await OpenAsync(anonymous, "watched", cookie: cookie, fetchSite: "same-site")).ProblemAsync(403);
+        await (await OpenAsync(anonymous, "watched", cookie: cookie, fetchSite: "cross-site")).ProblemAsync(403);
         Assert.Equal(0L, await WatchersAsync(source));
 
         var publicUrl = new Uri(api.Host.Services.GetRequiredService<Exports.Host.ExportsSettings>().PublicUrl).GetLeftPart(UriPartial.Authority);
-        using var res = await OpenAsync(anonymous, "watched", origin: publicUrl, cookie: cookie);
+        using var res = await OpenAsync(anonymous, "watched", origin: publicUrl, cookie: cookie, fetchSite: "same-origin");
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
         await using var sse = new SseReader(await res.Content.ReadAsStreamAsync());
         await IngestAsync(client, 5);
@@ -161,17 +234,19 @@ public sealed class SignedInStreamTests(ApiFixture api)
             open.Add(again);
         }
         finally { foreach (var r in open) r.Dispose(); }
-        await WaitForWatchersAsync(source, 0);
+        Assert.Equal((long)limit + 1, await WatchersAsync(source)); // closed ones lapse a lease later (the sweep deletes them)
     }
 
     [Fact]
-    public async Task AWatcherIsAConsumerOnlyWhileUnexpired_ItsRenewalExtendsIt_AndTheSweepDeletesLapsedOnes()
+    public async Task AWatcherIsAConsumerOnlyWhileUnexpired_ItsRenewalExtendsIt_ALapsedOneIsNeverRenewed_AndTheSweepDeletesIt()
     {
         var (owner, source, client) = await SourceAsync();
         var db = api.Host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
         var keepalive = TimeSpan.FromSeconds(15);
-        var grant = await LiveWatchers.OpenAsync(db, owner, "watched", keepalive, DateTimeOffset.UtcNow, CancellationToken.None);
-        Assert.NotNull(grant);
+        var opened = await LiveWatchers.OpenAsync(db, owner, null, "watched", null, keepalive, DateTimeOffset.UtcNow, CancellationToken.None);
+        Assert.NotNull(opened);
+        Assert.True(opened.Continuous);
+        var grant = opened.Grant;
         Assert.True(grant.Watcher);
         Assert.Equal(source, grant.SourceId);
         var lease = await api.ScalarAsync<double>("SELECT extract(epoch FROM expires_at - now())::float8 FROM live_watchers WHERE id = $1", grant.TokenId);
@@ -179,19 +254,21 @@ public sealed class SignedInStreamTests(ApiFixture api)
 
         await IngestAsync(client, 1);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
+        await api.ScalarAsync<int>("WITH u AS (UPDATE live_watchers SET expires_at = now() + interval '5 seconds' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", grant.TokenId);
+        Assert.True(await grant.StillLiveAsync(db, keepalive, CancellationToken.None)); // renewed for a whole lease
+        Assert.InRange(await api.ScalarAsync<double>("SELECT extract(epoch FROM expires_at - now())::float8 FROM live_watchers WHERE id = $1", grant.TokenId),
+            LiveWatchers.Lease(keepalive).TotalSeconds - 5, LiveWatchers.Lease(keepalive).TotalSeconds + 1);
 
-        // Lapsed (its node died): not a consumer, and the sweep deletes it.
-        await api.ScalarAsync<int>("WITH u AS (UPDATE live_watchers SET expires_at = now() - interval '1 second' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", grant.TokenId);
+        // Lapsed (its node died, or its stream was gone longer than a lease): not a consumer, never renewed, and the
+        // sweep deletes it.
+        await LapseAsync(source);
         await IngestAsync(client, 2);
         Assert.Equal(1L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
-        Assert.True(await grant.StillLiveAsync(db, keepalive, CancellationToken.None)); // renewed: a consumer again
+        Assert.False(await grant.StillLiveAsync(db, keepalive, CancellationToken.None));
         await IngestAsync(client, 3);
-        Assert.Equal(2L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
-
-        await api.ScalarAsync<int>("WITH u AS (UPDATE live_watchers SET expires_at = now() - interval '1 second' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", grant.TokenId);
+        Assert.Equal(1L, await api.ScalarAsync<long>("SELECT live_seq FROM sources WHERE id = $1", source));
         var live = api.Host.Services.GetRequiredService<LiveLog>();
-        Assert.True(await live.PruneTokensAsync(DateTimeOffset.UtcNow - TimeSpan.FromDays(1), CancellationToken.None) >= 1);
+        Assert.True(await live.PruneWatchersAsync(CancellationToken.None) >= 1);
         Assert.Equal(0L, await WatchersAsync(source));
-        Assert.False(await grant.StillLiveAsync(db, keepalive, CancellationToken.None)); // gone: its stream would end
     }
 }

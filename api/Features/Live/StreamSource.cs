@@ -14,7 +14,8 @@ public sealed class StreamSourceRequest : IQueryBound
 {
     /// <summary>From the route only.</summary>
     [DontBind(FastEndpoints.Source.QueryParam)] public string Source { get; set; } = "";
-    /// <summary>The stream token (the only credential: browsers' EventSource sends no headers).</summary>
+    /// <summary>The stream token: the credential of pages elsewhere and scripts (browsers' EventSource sends no
+    /// headers). Without it, the signed-in owner (session cookie or API key) reads their own source.</summary>
     [BindFrom("token")] public string? Token { get; set; }
     /// <summary>Resume after this seq (as the Last-Event-ID header, which wins when both are given).</summary>
     [BindFrom("lastEventId")] public string? LastEventId { get; set; }
@@ -30,13 +31,16 @@ public sealed class StreamSourceValidator : Validator<StreamSourceRequest>
 }
 
 /// <summary>
-/// GET /sources/{source}/stream?token=…: the source's live log as Server-Sent Events. Each event is <c>id: seq</c> and
+/// GET /sources/{source}/stream?token=… (or, signed in, without a token): the source's live log as Server-Sent Events. Each event is <c>id: seq</c> and
 /// <c>data: {"seq","committedAt","rowCount","rows":[…]}</c>; an event coalescing several seqs (past
 /// EXPORTS_LIVE_EVENTS_PER_SECOND) also says <c>fromSeq</c> and has the last seq as its id. <c>Last-Event-ID</c> (or
 /// <c>lastEventId</c>) resumes after that seq; from further back than the retained log, an <c>event: gap</c> says
 /// which seqs were lost ({"from","to"}) before the rest (so does any missing seq); from past the last seq, an
 /// <c>event: reset</c> ({"lastEventId","seq"}, id the last seq) before going on from there. <c>:keepalive</c> after EXPORTS_LIVE_KEEPALIVE_SECONDS of
-/// silence. The stream ends when its token is revoked (on any node: the live signal) or expires.
+/// silence. The stream ends when its token is revoked (on any node: the live signal) or expires. A signed-in stream
+/// resuming when the log may have missed rows (no consumer had been listening since that event) first sends an
+/// <c>event: resync</c> ({"lastEventId"}): re-read the stored data; it ends when the API key it was opened with is
+/// revoked, its watcher lapses, or after 12 h (the client reconnects).
 /// </summary>
 public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals signals, LiveStreamLimits limits, LiveSettings live,
     ExportsSettings settings, TimeProvider clock) : Endpoint<StreamSourceRequest>
@@ -50,7 +54,7 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
     {
         Get("/sources/{source}/stream");
         AllowAnonymous();
-        Description(d => d.WithTags("Live").WithSummary("A source's new rows as Server-Sent Events (the stream token is the credential)")
+        Description(d => d.WithTags("Live").WithSummary("A source's new rows as Server-Sent Events (a stream token, or signed in for your own source)")
             .Produces(200, contentType: "text/event-stream").ProducesProblem(400).ProducesProblem(401).ProducesProblem(403)
             .ProducesProblem(404).ProducesProblem(429));
     }
@@ -114,11 +118,13 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
 
     /// <summary>A stream without a token, for its signed-in owner (the SPA's session cookie, or an API key): their own
     /// sources only, from this app's own origin only (no CORS: other origins use a stream token), counted as one token
-    /// of theirs, and kept visible to the ingest by a watcher while it is open.</summary>
+    /// of theirs, and kept visible to the ingest by a watcher (<see cref="LiveWatchers"/>).</summary>
     async Task StreamSignedInAsync(string source, long? after, CancellationToken ct)
     {
         var origin = HttpContext.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !SameOrigin(origin))
+        // A cross-site or sibling-site request (an <img> or <script> sends no Origin) never uses the session's streams.
+        var site = HttpContext.Request.Headers["Sec-Fetch-Site"].ToString();
+        if ((origin.Length > 0 && !SameOrigin(origin)) || site is "cross-site" or "same-site")
         {
             await Send.ResultAsync(Problems.Status(403, "This origin may not read the stream",
                 $"A signed-in stream is read by this app's own pages; '{origin}' needs a stream token that lists it."));
@@ -131,21 +137,14 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             await RefuseAsync(refused);
             return;
         }
-        var grant = await LiveWatchers.OpenAsync(db, owner, source, live.Keepalive, clock.GetUtcNow(), ct);
-        if (grant is null)
+        var opened = await LiveWatchers.OpenAsync(db, owner, User.ApiKeyId(), source, after, live.Keepalive, clock.GetUtcNow(), ct);
+        if (opened is null)
         {
             await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(source)}'."));
             return;
         }
-        try
-        {
-            await StreamAsync(grant, after, ct);
-        }
-        finally
-        {
-            try { await LiveWatchers.CloseAsync(db, grant.TokenId); }
-            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException) { /* it lapses */ }
-        }
+        // The watcher outlives the stream by up to a lease (it is not deleted): a reconnect within it misses nothing.
+        await StreamAsync(opened.Grant, after, ct, resync: !opened.Continuous);
     }
 
     /// <summary>Where a stream resumes: the Last-Event-ID header, else the lastEventId query (the validator checked it);
@@ -174,7 +173,7 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         await Send.ResultAsync(Problems.Status(429, "Too many live streams", refused));
     }
 
-    async Task StreamAsync(StreamGrant grant, long? after, CancellationToken ct)
+    async Task StreamAsync(StreamGrant grant, long? after, CancellationToken ct, bool resync = false)
     {
         var http = HttpContext;
         using var signal = signals.Subscribe(grant.SourceId); // before the first read: an ingest after it is not missed
@@ -184,7 +183,7 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         http.Response.Headers["X-Accel-Buffering"] = "no";
         try
         {
-            await RunAsync(grant, after, signal, ct);
+            await RunAsync(grant, after, signal, resync, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { /* the client went away */ }
         catch (IOException) when (ct.IsCancellationRequested) { }
@@ -193,7 +192,7 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
     bool SameOrigin(string origin) =>
         StreamTokens.Normalize(origin, out _) is { } o && StreamTokens.Normalize(new Uri(settings.PublicUrl).GetLeftPart(UriPartial.Authority), out _) == o;
 
-    async Task RunAsync(StreamGrant grant, long? resumeAfter, LiveSignals.Subscription signal, CancellationToken ct)
+    async Task RunAsync(StreamGrant grant, long? resumeAfter, LiveSignals.Subscription signal, bool resync, CancellationToken ct)
     {
         var body = HttpContext.Response.BodyWriter;
         long cursor;
@@ -201,6 +200,9 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         else cursor = (await log.ReadAsync(grant.SourceId, long.MaxValue - 1, 1, ct)).LastSeq; // only what comes next
         await HttpContext.Response.StartAsync(ct);
         await body.WriteAsync(Encoding.UTF8.GetBytes($"retry: 2000\n\n"), ct);
+        // Rows committed after the resumed event while no one listened were never logged: say so before the rest.
+        if (resync && resumeAfter is { } from)
+            await body.WriteAsync(Encoding.UTF8.GetBytes($"event: resync\ndata: {{\"lastEventId\":{from}}}\n\n"), ct);
 
         // Token bucket: EXPORTS_LIVE_EVENTS_PER_SECOND events a second, at most one second's worth saved up.
         var rate = (double)live.EventsPerSecond;
