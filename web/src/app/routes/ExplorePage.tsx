@@ -23,6 +23,8 @@ import { routeHref } from "../navigation";
 const HISTORY_HREF = routeHref({ page: "history" });
 /** The preview's queries (the panel's and the granularity hint's share one): what Live re-reads. */
 const PREVIEW_KEY = ["export-series", "preview"];
+/** How often Live re-reads the chart when no update comes, so a range that ends now keeps moving. */
+const SLIDE_MS = 30_000;
 const TEMPLATES_HREF = routeHref({ page: "templates" });
 const DESTINATIONS_HREF = routeHref({ page: "destinations" });
 const scheduleHref = (template: string) => routeHref({ page: "schedules", template });
@@ -78,6 +80,12 @@ function Explorer({ sources }: { sources: Source[] }) {
     rereadPreview();
   }, [previewFetching, rereadPreview]);
   const refreshPreview = useThrottledCallback(rereadPreview, 1000);
+  // With no new data the range still moves ("last 1h" ends now): re-read now and then, so old points leave the chart.
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(refreshPreview, SLIDE_MS);
+    return () => clearInterval(timer);
+  }, [live, refreshPreview]);
   const follows = "last" in draft.timeframe;
   const feed = useLiveFeed(live ? source.name : undefined, refreshPreview, liveAttempt);
   useEffect(() => {

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { ProblemAlert } from "../../../components/ui/Alert";
-import { isApiError } from "../../../lib/api-client";
+import { errorMessage, isApiError } from "../../../lib/api-client";
 import type { ExportRequest } from "../../../lib/export-request";
 import { CHART_WIDTH, usePreviewSeries } from "../api/preview-series";
 import { toChartData } from "../utils/chart-data";
@@ -24,7 +24,7 @@ export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelP
   const chart = useMemo(() => toChartData(data?.chart), [data]);
 
   if (!request) return <p className="empty">{idleMessage ?? "Choose what to preview."}</p>;
-  if (preview.isError) {
+  if (preview.isError && !data) {
     return isApiError(preview.error) ? (
       <ProblemAlert error={preview.error} />
     ) : (
@@ -33,11 +33,18 @@ export function SeriesPreviewPanel({ request, idleMessage }: SeriesPreviewPanelP
   }
   if (!data) return <p className="empty" role="status">Loading preview…</p>;
 
+  // A re-read that failed (Live's, say, when the server is busy) keeps the answer it had, marked as not current.
+  const stale = preview.isError && !preview.isFetching;
   return (
-    <div className={preview.isPlaceholderData ? "stack preview-stale" : "stack"} aria-busy={preview.isFetching}>
+    <div className={preview.isPlaceholderData || stale ? "stack preview-stale" : "stack"} aria-busy={preview.isFetching}>
       <p className="preview-updating" role="status">
         {preview.isPlaceholderData ? "Updating the preview…" : ""}
       </p>
+      {stale && (
+        <p className="field-error">
+          This preview could not be re-read ({errorMessage(preview.error)}); it shows the last answer.
+        </p>
+      )}
       <PreviewSummary preview={data} requested={request.granularity} />
       {chart && <PreviewChart data={chart} timezone={data.timezone} />}
       {!chart && data.chartUnavailable && <p className="muted">{data.chartUnavailable}</p>}

@@ -7,7 +7,7 @@ import { jsonResponse, mockFetch, problemResponse, type RecordedRequest } from "
 import { serversPreview } from "../../../test/fixtures";
 import { renderWithClient } from "../../../test/render";
 import { demoSources } from "../../../test/sources";
-import { toLiveRow } from "../api/live-source";
+import { parseKeepingNumbers, toLiveRow } from "../api/live-source";
 
 vi.mock("uplot", () => ({
   default: class {
@@ -60,12 +60,17 @@ describe("Explore's Live toggle", () => {
     expect(within(panel).getByRole("status")).toHaveTextContent("Connecting…");
     sources[0]!.emitOpen();
     expect(within(panel).getByRole("status")).toHaveTextContent("Live: waiting for new data.");
+    // Opening re-reads the chart: what was committed before the stream started is in the stored data.
+    await waitFor(() => expect(previews(requests)).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the once-a-second limit
 
     sources[0]!.emit("message", batch(1, [
       { metric: "cpu_percent", tags: { server: "web-01" }, ts: "2026-11-30T12:00:00.000457Z", value: 41.123456789012 },
       { metric: "cpu_percent", tags: { server: "web-02" }, ts: "2026-11-30T12:00:00.5Z", value: null },
     ]));
-    expect(within(panel).getByRole("status")).toHaveTextContent("Live: 1 update, 2 rows received; last committed 2026-11-30T12:00:01.123456Z.");
+    // Only the connection's state is announced; the counts are plain text beside it.
+    expect(within(panel).getByRole("status")).toHaveTextContent(/^Live\.$/);
+    expect(within(panel).getByText("1 update, 2 rows received; last committed 2026-11-30T12:00:01.123456Z.")).not.toHaveAttribute("role");
     const rows = within(within(panel).getByRole("table")).getAllByRole("row");
     expect(rows.map((row) => row.textContent)).toEqual([
       "Time (UTC)ValueSeries or id",
@@ -73,16 +78,16 @@ describe("Explore's Live toggle", () => {
       "2026-11-30T12:00:00.000457Z41.123456789012cpu_percent {server=web-01}",
     ]);
     // The first update re-reads the chart at once; the next ones within the second fold into one more read.
-    await waitFor(() => expect(previews(requests)).toHaveLength(2));
+    await waitFor(() => expect(previews(requests)).toHaveLength(3));
     sources[0]!.emit("message", batch(2, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:01Z", value: 1 }]));
     sources[0]!.emit("message", batch(3, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:02Z", value: 2 }]));
     sources[0]!.emit("message", batch(4, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:03Z", value: 3 }]));
-    expect(previews(requests)).toHaveLength(2);
-    await waitFor(() => expect(previews(requests)).toHaveLength(3), { timeout: 2500 });
-    await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(previews(requests)).toHaveLength(3);
+    await waitFor(() => expect(previews(requests)).toHaveLength(4), { timeout: 2500 });
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(previews(requests)).toHaveLength(4);
     expect(previews(requests).at(-1)!.body).toMatchObject({ source: "servers", metrics: ["cpu_percent"], timeframe: { last: "6h" } });
-    expect(within(panel).getByRole("status")).toHaveTextContent("Live: 4 updates, 5 rows received");
+    expect(within(panel).getByText(/^4 updates, 5 rows received/)).toBeInTheDocument();
 
     await user.click(toggle);
     expect(toggle).toHaveAttribute("aria-pressed", "false");
@@ -181,6 +186,65 @@ describe("Explore's Live toggle", () => {
     expect(within(panel).getByText(/updates 5–9 aged out of the live log/)).toBeInTheDocument();
     // A gap re-reads the chart from the stored data.
     await waitFor(() => expect(previews(requests)).toHaveLength(2));
+  });
+});
+
+describe("Explore's Live toggle, continued", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("says when a resumed stream may have missed rows, and re-reads the chart", async () => {
+    const { sources, requests, user } = setup("/#/explore?source=servers&metrics=cpu_percent&last=1h");
+    await user.click(await screen.findByRole("button", { name: "Live" }));
+    await waitFor(() => expect(previews(requests)).toHaveLength(1));
+    const panel = screen.getByRole("region", { name: "Live" });
+    sources[0]!.emit("resync", { lastEventId: 12 });
+    expect(within(panel).getByText(/rows committed meanwhile may be missing from this list/)).toBeInTheDocument();
+    await waitFor(() => expect(previews(requests)).toHaveLength(2));
+  });
+
+  it("never shows the previous source's rows under another source", async () => {
+    const { sources, user } = setup("/#/explore?source=servers&metrics=cpu_percent&last=1h");
+    await user.click(await screen.findByRole("button", { name: "Live" }));
+    sources[0]!.emit("message", batch(1, [{ metric: "cpu_percent", tags: { server: "web-01" }, ts: "2026-11-30T12:00:00Z", value: 5 }]));
+    const panel = screen.getByRole("region", { name: "Live" });
+    expect(within(panel).getByText("cpu_percent {server=web-01}")).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Source"), "agent-commands");
+    expect(sources).toHaveLength(2);
+    expect(sources[0]!.closed).toBe(true);
+    expect(sources[1]!.url).toBe("/api/v1/sources/agent-commands/stream");
+    expect(within(screen.getByRole("region", { name: "Live" })).queryByText("cpu_percent {server=web-01}")).not.toBeInTheDocument();
+    expect(within(screen.getByRole("region", { name: "Live" })).getByRole("status")).toHaveTextContent("Connecting…");
+  });
+
+  it("keeps the chart it has when a re-read fails, and says so", async () => {
+    window.history.replaceState(null, "", "/#/explore?source=servers&metrics=cpu_percent&last=1h");
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    const sources = mockEventSource();
+    let calls = 0;
+    mockFetch({
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      [PREVIEW]: () => (++calls === 1 ? jsonResponse(serversPreview) : problemResponse({ status: 503, title: "The server is busy", detail: "Try again in a moment." })),
+    });
+    renderWithClient(<ExplorePage />);
+    const user = userEvent.setup();
+    expect(await screen.findByText("Estimated rows")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Live" }));
+    sources[0]!.emit("message", batch(1, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:00Z", value: 1 }]));
+    expect(await screen.findByText(/This preview could not be re-read \(The server is busy: Try again in a moment\.\); it shows the last answer\./)).toBeInTheDocument();
+    expect(screen.getByText("Estimated rows").nextElementSibling).toHaveTextContent(String(serversPreview.estimatedRows));
+  });
+});
+
+describe("parseKeepingNumbers", () => {
+  it("keeps every number's text, in fields, arrays and tags, and leaves strings alone", () => {
+    const text = '{"rows":[{"id":"a-1","timestamp":"2026-01-01T00:00:00.000001Z","big":12345678901234567890123,"xs":[1e+21,-0.5,1000000000000000000000],"s":"7 \\"quoted\\" 8","t":true,"n":null}]}';
+    const parsed = parseKeepingNumbers(text) as { rows: Record<string, unknown>[] };
+    expect(toLiveRow(parsed.rows[0]!, 1, 0)).toEqual({
+      key: "1:0",
+      time: "2026-01-01T00:00:00.000001Z",
+      what: "a-1",
+      value: 'big=12345678901234567890123, xs=[1e+21,-0.5,1000000000000000000000], s=7 "quoted" 8, t=true, n=null',
+    });
   });
 });
 

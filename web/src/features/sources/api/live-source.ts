@@ -13,10 +13,11 @@ const batchSchema = z.object({
   fromSeq: z.number().optional(),
   committedAt: z.string(),
   rowCount: z.number(),
-  rows: z.array(z.record(z.string(), z.unknown())),
 });
+const rowsSchema = z.object({ rows: z.array(z.record(z.string(), z.unknown())) });
 const gapSchema = z.object({ from: z.number(), to: z.number() });
 const resetSchema = z.object({ lastEventId: z.number(), seq: z.number() });
+const resyncSchema = z.object({ lastEventId: z.number() });
 
 /** One row as received, for display: its time exactly as the server wrote it (UTC, microseconds), what it is (a
  * point's metric and tags, a record's id) and its value(s) as JSON wrote them. */
@@ -49,9 +50,42 @@ export const LATEST_ROWS = 20;
 
 const IDLE: LiveFeed = { status: "connecting", updates: 0, rows: 0, lastCommittedAt: undefined, latest: [], notice: undefined, problem: undefined };
 
+/** Marks a number kept as its JSON text (see parseKeepingNumbers). */
+const NUMBER = "\u0000";
+
+/**
+ * JSON.parse, but every number stays the text the server wrote (marked with a leading NUL): a record's field or
+ * array element may hold more digits than a double (the store keeps up to 1000), and a value is shown as stored.
+ */
+export function parseKeepingNumbers(text: string): unknown {
+  let out = "";
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "-" || (c >= "0" && c <= "9")) {
+      let end = i + 1;
+      while (end < text.length && /[0-9eE.+-]/.test(text[end]!)) end++;
+      out += `${text.slice(from, i)}"\\u0000${text.slice(i, end)}"`;
+      from = end;
+      i = end - 1;
+    }
+  }
+  return JSON.parse(out + text.slice(from));
+}
+
 function show(value: unknown): string {
   if (value === null || value === undefined) return "null";
-  return typeof value === "string" ? value : JSON.stringify(value);
+  if (typeof value === "string") return value.startsWith(NUMBER) ? value.slice(1) : value;
+  if (Array.isArray(value)) return `[${value.map((item) => (typeof item === "string" && !item.startsWith(NUMBER) ? JSON.stringify(item) : show(item))).join(",")}]`;
+  if (typeof value === "object") return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${typeof v === "string" && !v.startsWith(NUMBER) ? JSON.stringify(v) : show(v)}`).join(",")}}`;
+  return String(value);
 }
 
 /** A row of the live log as the page lists it: points are {metric, tags, ts, value}, records {id, timestamp, ...fields}. */
@@ -88,31 +122,58 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T | undefined {
  * ends the stream for good, the feed reads the refusal's Problem Details once and stops. `attempt` opens it afresh.
  */
 export function useLiveFeed(source: string | undefined, onUpdate: () => void, attempt = 0): LiveFeed {
-  const [feed, setFeed] = useState<LiveFeed>(IDLE);
+  const key = `${attempt}\u0000${source ?? ""}`;
+  const [feed, setFeed] = useState<{ key: string; feed: LiveFeed }>({ key: "", feed: IDLE });
   const update = useRef(onUpdate);
   useEffect(() => {
     update.current = onUpdate;
   }, [onUpdate]);
 
   useEffect(() => {
-    setFeed(IDLE);
     if (source === undefined || typeof EventSource === "undefined") return;
     const url = liveStreamUrl(source);
     const events = new EventSource(url);
     const probe = new AbortController();
+    const set = (next: (f: LiveFeed) => LiveFeed) =>
+      setFeed((current) => {
+        // Another stream's state (the previous source or attempt) is never shown under this one.
+        const f = current.key === key ? current.feed : IDLE;
+        return { key, feed: next(f) };
+      });
+    set(() => IDLE);
 
-    const opened = () => setFeed((f) => (f.status === "stopped" ? f : { ...f, status: "live" }));
+    // Every (re)connection re-reads the chart: what was committed before the stream (re)started is in the stored data.
+    const opened = () => {
+      set((f) => (f.status === "stopped" ? f : { ...f, status: "live" }));
+      update.current();
+    };
     const received = (event: Event) => {
-      const batch = parse(batchSchema, (event as MessageEvent<unknown>).data);
-      if (!batch) return;
-      const rows = batch.rows.map((row, i) => toLiveRow(row, batch.seq, i)).reverse();
-      setFeed((f) => ({
+      const data = (event as MessageEvent<unknown>).data;
+      const batch = parse(batchSchema, data);
+      if (!batch) {
+        set((f) => ({ ...f, notice: "An update could not be read; the chart is re-read from the stored data." }));
+        update.current();
+        return;
+      }
+      // Only the newest rows are kept for the list: an event may carry thousands.
+      let newest: LiveRow[] = [];
+      try {
+        const parsed = rowsSchema.safeParse(parseKeepingNumbers(data as string));
+        if (parsed.success) {
+          const rows = parsed.data.rows;
+          const first = Math.max(0, rows.length - LATEST_ROWS);
+          newest = rows.slice(first).map((row, i) => toLiveRow(row, batch.seq, first + i)).reverse();
+        }
+      } catch {
+        newest = [];
+      }
+      set((f) => ({
         ...f,
         status: "live",
         updates: f.updates + 1,
         rows: f.rows + batch.rowCount,
         lastCommittedAt: batch.committedAt,
-        latest: [...rows, ...f.latest].slice(0, LATEST_ROWS),
+        latest: [...newest, ...f.latest].slice(0, LATEST_ROWS),
       }));
       update.current();
     };
@@ -120,18 +181,26 @@ export function useLiveFeed(source: string | undefined, onUpdate: () => void, at
       const lost = parse(gapSchema, (event as MessageEvent<unknown>).data);
       if (!lost) return;
       const which = lost.from === lost.to ? `update ${lost.from}` : `updates ${lost.from}–${lost.to}`;
-      setFeed((f) => ({ ...f, notice: `While disconnected, ${which} aged out of the live log (EXPORTS_LIVE_RETENTION_MINUTES); the chart is re-read from the stored data.` }));
+      set((f) => ({ ...f, notice: `While disconnected, ${which} aged out of the live log (EXPORTS_LIVE_RETENTION_MINUTES); the chart is re-read from the stored data.` }));
       update.current();
     };
     const reset = (event: Event) => {
       const at = parse(resetSchema, (event as MessageEvent<unknown>).data);
       if (!at) return;
-      setFeed((f) => ({ ...f, notice: `The live log restarted at update ${at.seq}; the chart is re-read from the stored data.` }));
+      set((f) => ({ ...f, notice: `The live log restarted at update ${at.seq}; the chart is re-read from the stored data.` }));
+      update.current();
+    };
+    const resync = (event: Event) => {
+      if (!parse(resyncSchema, (event as MessageEvent<unknown>).data)) return;
+      set((f) => ({
+        ...f,
+        notice: "The connection was away long enough that rows committed meanwhile may be missing from this list; the chart is re-read from the stored data.",
+      }));
       update.current();
     };
     const failed = () => {
       if (events.readyState !== EventSource.CLOSED) {
-        setFeed((f) => (f.status === "stopped" ? f : { ...f, status: "reconnecting" }));
+        set((f) => (f.status === "stopped" ? f : { ...f, status: "reconnecting" }));
         return;
       }
       // Refused (a status other than 200): EventSource does not say why, so ask once and show the server's answer.
@@ -147,7 +216,7 @@ export function useLiveFeed(source: string | undefined, onUpdate: () => void, at
           if (probe.signal.aborted && !(error instanceof ApiError)) return;
           problem = new ApiError({ status: 0, title: "Could not reach the server", detail: error instanceof Error ? error.message : undefined });
         }
-        setFeed((f) => ({ ...f, status: "stopped", problem }));
+        set((f) => ({ ...f, status: "stopped", problem }));
       })();
     };
 
@@ -155,6 +224,7 @@ export function useLiveFeed(source: string | undefined, onUpdate: () => void, at
     events.addEventListener("message", received);
     events.addEventListener("gap", gap);
     events.addEventListener("reset", reset);
+    events.addEventListener("resync", resync);
     events.addEventListener("error", failed);
     return () => {
       probe.abort();
@@ -162,10 +232,11 @@ export function useLiveFeed(source: string | undefined, onUpdate: () => void, at
       events.removeEventListener("message", received);
       events.removeEventListener("gap", gap);
       events.removeEventListener("reset", reset);
+      events.removeEventListener("resync", resync);
       events.removeEventListener("error", failed);
       events.close();
     };
-  }, [source, attempt]);
+  }, [source, attempt, key]);
 
-  return source === undefined ? IDLE : feed;
+  return source === undefined || feed.key !== key ? IDLE : feed.feed;
 }

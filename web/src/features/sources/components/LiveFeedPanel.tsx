@@ -2,7 +2,8 @@ import { ProblemAlert } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import type { LiveFeed } from "../api/live-source";
 
-function statusText(feed: LiveFeed): string {
+/** The connection's state: the only part announced (role="status"), so updates do not flood a screen reader. */
+function stateText(feed: LiveFeed): string {
   switch (feed.status) {
     case "connecting":
       return "Connecting…";
@@ -11,9 +12,13 @@ function statusText(feed: LiveFeed): string {
     case "stopped":
       return "Live stopped.";
     case "live":
-      if (feed.updates === 0) return "Live: waiting for new data.";
-      return `Live: ${feed.updates.toLocaleString()} ${feed.updates === 1 ? "update" : "updates"}, ${feed.rows.toLocaleString()} ${feed.rows === 1 ? "row" : "rows"} received; last committed ${feed.lastCommittedAt ?? ""}.`;
+      return feed.updates === 0 ? "Live: waiting for new data." : "Live.";
   }
+}
+
+function countsText(feed: LiveFeed): string | undefined {
+  if (feed.updates === 0) return undefined;
+  return `${feed.updates.toLocaleString()} ${feed.updates === 1 ? "update" : "updates"}, ${feed.rows.toLocaleString()} ${feed.rows === 1 ? "row" : "rows"} received; last committed ${feed.lastCommittedAt ?? ""}.`;
 }
 
 /** What Explore's Live toggle receives: its state, why it stopped, and the newest rows exactly as they arrived. */
@@ -26,8 +31,9 @@ export function LiveFeedPanel({ feed, note, onRetry }: { feed: LiveFeed; note?: 
           Live
         </h2>
         <p role="status" className="live-feed-status">
-          {statusText(feed)}
+          {stateText(feed)}
         </p>
+        {countsText(feed) && <p className="live-feed-counts">{countsText(feed)}</p>}
       </div>
       {note && <p className="muted">{note}</p>}
       {feed.notice && <p className="live-feed-notice">{feed.notice}</p>}
