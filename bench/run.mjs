@@ -21,11 +21,21 @@ if (PARTS.some((p) => !KNOWN.includes(p))) throw new Error(`BENCH_PARTS is a lis
 const key = 'exp_bench_key_0123456789abcdefghij';
 const port = await freePort();
 const dir = `/var/tmp/exports-bench-pg-${process.pid}`;
-const pg = await ensureCluster(dir, await freePort());
-const conn = createDatabase(pg.port, 'exports_bench');
+// Built first: a failed build leaves no cluster behind.
 const build = spawnSync('dotnet', ['build', 'Exports.sln', '-c', 'Release', '-v', 'q', '-nologo'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
+const pg = await ensureCluster(dir, await freePort());
+const conn = createDatabase(pg.port, 'exports_bench');
 const tmp = fs.mkdtempSync('/var/tmp/exports-bench-files-');
+// Interrupted (Ctrl-C, a CI timeout): stop the API and the cluster and delete what the run made.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    api.kill('SIGKILL');
+    stopCluster(pg.dir);
+    removeAll();
+    process.exit(130);
+  });
+}
 
 const api = spawn('dotnet', ['api/bin/Release/net10.0/Exports.Api.dll'], {
   env: {
