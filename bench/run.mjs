@@ -30,7 +30,7 @@ const tmp = fs.mkdtempSync('/var/tmp/exports-bench-files-');
 // Interrupted (Ctrl-C, a CI timeout): stop the API and the cluster and delete what the run made.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    api.kill('SIGKILL');
+    try { api.kill('SIGKILL'); } catch { /* not started yet */ }
     stopCluster(pg.dir);
     removeAll();
     process.exit(130);
