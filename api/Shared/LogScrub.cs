@@ -34,9 +34,14 @@ public static partial class LogScrub
         public override string ToString() => text;
     }
 
-    /// <summary>Wraps every <see cref="ILoggerProvider"/> registered so far.</summary>
+    /// <summary>Wraps every <see cref="ILoggerProvider"/> registered so far. Each wrapper is its own type,
+    /// <c>Provider&lt;TInner&gt;</c>, and every filter rule written for the wrapped provider (by its alias, e.g.
+    /// <c>Logging:Console:LogLevel</c>, or its type's full name) is given to its wrapper too, so per-provider log levels
+    /// still apply. (A provider registered by a factory has no type to read rules by until it is made: only the
+    /// general rules apply to it.)</summary>
     public static void Wrap(IServiceCollection services)
     {
+        var wrapped = new List<(Type Inner, Type Outer)>();
         for (var i = 0; i < services.Count; i++)
         {
             var d = services[i];
@@ -48,11 +53,28 @@ public static partial class LogScrub
                 { ImplementationType: { } t } => sp => (ILoggerProvider)ActivatorUtilities.CreateInstance(sp, t),
                 _ => throw new InvalidOperationException($"Logger provider {d} has no implementation."),
             };
-            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => new Provider(make(sp)), d.Lifetime);
+            var inner = d.ImplementationInstance?.GetType() ?? d.ImplementationType;
+            var outer = typeof(Provider<>).MakeGenericType(inner ?? typeof(ILoggerProvider));
+            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => (ILoggerProvider)Activator.CreateInstance(outer, make(sp))!, d.Lifetime);
+            if (inner is not null) wrapped.Add((inner, outer));
         }
+        services.PostConfigure<LoggerFilterOptions>(o =>
+        {
+            foreach (var rule in o.Rules.ToList())
+            {
+                if (rule.ProviderName is not { } name) continue;
+                foreach (var (inner, outer) in wrapped)
+                {
+                    var alias = inner.GetCustomAttributes(typeof(ProviderAliasAttribute), inherit: false).OfType<ProviderAliasAttribute>().FirstOrDefault()?.Alias;
+                    if (string.Equals(name, inner.FullName, StringComparison.OrdinalIgnoreCase) || string.Equals(name, alias, StringComparison.OrdinalIgnoreCase))
+                        o.Rules.Add(new LoggerFilterRule(outer.FullName, rule.CategoryName, rule.LogLevel, rule.Filter));
+                }
+            }
+        });
     }
 
-    sealed class Provider(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+    /// <summary>The wrapper of a <typeparamref name="TInner"/> provider: a type of its own, so filter rules can name it.</summary>
+    sealed class Provider<TInner>(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
     {
         public ILogger CreateLogger(string categoryName) => new Logger(inner.CreateLogger(categoryName));
         public void SetScopeProvider(IExternalScopeProvider scopeProvider) { if (inner is ISupportExternalScope s) s.SetScopeProvider(scopeProvider); }

@@ -52,7 +52,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
     public int MaxBatchBytes { get; set; } = settings.SinkMaxBatchBytes;
     /// <summary>How often this node looks for sinks with work when no signal woke it (LiveSignals down, a lapsed lease).</summary>
     public static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-    static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(1), BackoffCap = TimeSpan.FromMinutes(5), RetryAfterCap = TimeSpan.FromMinutes(10);
     /// <summary>Batches kept per sink (its deliveries list): older delivered ones are deleted as new ones are delivered.</summary>
     public const int KeptBatches = 100;
     /// <summary>Fewest live events read for one batch (maxBatch when larger: every event holds a row at least, so a
@@ -476,7 +476,7 @@ public sealed class SinkPump(NpgsqlDataSource db, SinkStore store, SinkSender se
 
     /// <summary>Full jitter: a random wait up to base x 2^(attempt-1), at most the cap; never shorter than a Retry-After
     /// the receiver gave (itself bounded).</summary>
-    static TimeSpan Backoff(int attempts, TimeSpan? retryAfter)
+    internal static TimeSpan Backoff(int attempts, TimeSpan? retryAfter)
     {
         var ceiling = Math.Min(BackoffCap.TotalMilliseconds, BackoffBase.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 20)));
         var wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Exports.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -73,5 +74,52 @@ public sealed class LogScrubTests
         Assert.Contains("?token=*** failed", capture.Exceptions[0]);
         Assert.Contains("HttpRequestException", capture.Exceptions[0]);
         Assert.Equal("nothing secret\n" + plain, capture.Exceptions[1]);
+    }
+
+    /// <summary>A provider known by an alias, as the console's is ("Console").</summary>
+    [ProviderAlias("Probe")]
+    sealed class Probe : ILoggerProvider
+    {
+        public readonly List<(LogLevel Level, string Category, string Message)> Lines = [];
+        public ILogger CreateLogger(string categoryName) => new L(this, categoryName);
+        public void Dispose() { }
+        sealed class L(Probe p, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                p.Lines.Add((logLevel, category, formatter(state, exception)));
+        }
+    }
+
+    [Theory]
+    [InlineData("Probe")]
+    [InlineData("Exports.Tests.Host.LogScrubTests+Probe")]
+    public void PerProviderLogLevels_StillApply_ToAWrappedProvider_ByAliasOrTypeName(string providerName)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            [$"Logging:{providerName}:LogLevel:Default"] = "Warning",
+            [$"Logging:{providerName}:LogLevel:Loud"] = "Debug",
+        }).Build();
+        var probe = new Probe();
+        var services = new ServiceCollection();
+        services.AddLogging(b =>
+        {
+            b.AddConfiguration(config.GetSection("Logging"));
+            b.SetMinimumLevel(LogLevel.Trace);
+            b.Services.AddSingleton<ILoggerProvider>(probe);
+        });
+        LogScrub.Wrap(services);
+        using var sp = services.BuildServiceProvider();
+        var factory = sp.GetRequiredService<ILoggerFactory>();
+        var quiet = factory.CreateLogger("Quiet");
+        quiet.LogInformation("info ?token=lst_secret0001");
+        quiet.LogWarning("warn ?token=lst_secret0002");
+        var loud = factory.CreateLogger("Loud");
+        loud.LogDebug("debug");
+        loud.LogTrace("trace");
+        Assert.Equal([(LogLevel.Warning, "Quiet", "warn ?token=***"), (LogLevel.Debug, "Loud", "debug")], probe.Lines);
     }
 }
