@@ -32,7 +32,9 @@ public readonly record struct LiveEvent(long Seq, DateTimeOffset CommittedAt, in
 
 /// <summary>What <see cref="LiveLog.ReadAsync"/> found after a seq: the events (in seq order), the oldest seq still
 /// retained (the next seq to come when none is), and the source's last seq.</summary>
-public sealed record LiveRead(IReadOnlyList<LiveEvent> Events, long OldestRetained, long LastSeq);
+/// <summary>A read of a source's live log: its events after the cursor, its oldest retained and last seq, and its
+/// unlogged ingests (migration 0014): the last one's place (the live_seq when it committed) and how many there were.</summary>
+public sealed record LiveRead(IReadOnlyList<LiveEvent> Events, long OldestRetained, long LastSeq, long UnloggedSeq = -1, long UnloggedCount = 0);
 
 /// <summary>
 /// The per-source live log (issue 15; migration 0012): what each ingest committed, in commit order, for the SSE
@@ -136,9 +138,10 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
     async Task<LiveRead> ReadSlotAsync(Guid sourceId, long afterSeq, int maxRows, int maxEvents, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        long oldest, last;
+        long oldest, last, unlogged, unloggedCount;
         await using (var head = new NpgsqlCommand("""
-            SELECT s.live_seq, (SELECT min(e.seq) FROM live_events e WHERE e.source_id = s.id) FROM sources s WHERE s.id = $1
+            SELECT s.live_seq, (SELECT min(e.seq) FROM live_events e WHERE e.source_id = s.id), s.live_unlogged_seq, s.live_unlogged_count
+            FROM sources s WHERE s.id = $1
             """, conn))
         {
             head.Parameters.Add(new NpgsqlParameter { Value = sourceId });
@@ -146,9 +149,11 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
             if (!await r.ReadAsync(ct)) return new LiveRead([], 1, 0);
             last = r.GetInt64(0);
             oldest = r.IsDBNull(1) ? last + 1 : r.GetInt64(1);
+            unlogged = r.GetInt64(2);
+            unloggedCount = r.GetInt64(3);
         }
         var events = new List<LiveEvent>();
-        if (afterSeq >= last) return new LiveRead(events, oldest, last);
+        if (afterSeq >= last) return new LiveRead(events, oldest, last, unlogged, unloggedCount);
         await using var cmd = new NpgsqlCommand("""
             SELECT seq, committed_at, row_count, rows::text FROM (
                 SELECT seq, committed_at, row_count, rows, sum(row_count) OVER (ORDER BY seq) - row_count AS before
@@ -164,7 +169,7 @@ public sealed class LiveLog(NpgsqlDataSource db, LiveSettings settings)
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
                 events.Add(new LiveEvent(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.GetInt32(2), r.GetString(3)));
-        return new LiveRead(events, oldest, last);
+        return new LiveRead(events, oldest, last, unlogged, unloggedCount);
     }
 
     /// <summary>Deletes live events committed before <paramref name="cutoff"/> (the retention sweep), in batches;

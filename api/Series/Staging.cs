@@ -88,14 +88,15 @@ public sealed class PointsStage(NpgsqlDataSource db, LiveLog? live = null) : Cop
             ORDER BY i.series_id, p.ts, p.ord DESC
             ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value WHERE points.value IS DISTINCT FROM excluded.value
             """;
-        if (live is not null && await LiveLog.HasConsumerAsync(conn, sourceId, ct))
+        var logged = live is not null && await LiveLog.HasConsumerAsync(conn, sourceId, ct);
+        if (logged)
             await Staging.Exec(conn, LiveLog.AppendSql(upsert + " RETURNING series_id, ts, value", LiveLog.PointRowJson,
-                "JOIN series s ON s.id = c.series_id", "c.ts, s.metric, s.tags_key"), ct, sourceId, (long)live.ChunkRows);
+                "JOIN series s ON s.id = c.series_id", "c.ts, s.metric, s.tags_key"), ct, sourceId, (long)live!.ChunkRows);
         else await Staging.Exec(conn, upsert, ct);
         const string touched = "(SELECT DISTINCT i.series_id, date_trunc('{0}', p.ts, 'UTC') AS b FROM tmp_points p JOIN tmp_ids i ON i.sidx = p.sidx)";
         await Staging.Exec(conn, SeriesStore.RollupSql("rollup_hourly", "hour", string.Format(touched, "hour")), ct);
         await Staging.Exec(conn, SeriesStore.RollupSql("rollup_daily", "day", string.Format(touched, "day")), ct);
-        await Staging.Exec(conn, Staging.BumpDataVersion, ct, sourceId);
+        await Staging.Exec(conn, logged ? Staging.BumpDataVersion : Staging.BumpDataVersionUnlogged, ct, sourceId);
         await CommitTransactionAsync(ct);
         return Count;
     }
@@ -131,12 +132,13 @@ public sealed class RecordsStage(NpgsqlDataSource db, LiveLog? live = null) : Co
             ON CONFLICT (source_id, key) DO UPDATE SET ts = excluded.ts, data = excluded.data
                 WHERE (records.ts, records.data) IS DISTINCT FROM (excluded.ts, excluded.data)
             """;
-        if (live is not null && await LiveLog.HasConsumerAsync(conn, sourceId, ct))
+        var logged = live is not null && await LiveLog.HasConsumerAsync(conn, sourceId, ct);
+        if (logged)
             await Staging.Exec(conn, LiveLog.AppendSql(upsert + " RETURNING key, ts, data", LiveLog.RecordRowJson, "", "c.ts, c.key"),
-                ct, sourceId, (long)live.ChunkRows);
+                ct, sourceId, (long)live!.ChunkRows);
         else await Staging.Exec(conn, upsert, ct, sourceId);
         if (inTransaction is not null) await inTransaction(conn);
-        await Staging.Exec(conn, Staging.BumpDataVersion, ct, sourceId);
+        await Staging.Exec(conn, logged ? Staging.BumpDataVersion : Staging.BumpDataVersionUnlogged, ct, sourceId);
         await CommitTransactionAsync(ct);
         return Count;
     }
@@ -195,6 +197,13 @@ static class Staging
     /// with the rows or not at all: the result cache (Jobs/ResultCache) reads it before an export reads the source, and
     /// answers from an earlier file only while it is unchanged. The row lock it takes is held to the commit, a moment.</summary>
     public const string BumpDataVersion = "UPDATE sources SET data_version = data_version + 1 WHERE id = $1";
+
+    /// <summary><see cref="BumpDataVersion"/> for an ingest that committed without logging (its source had no live
+    /// consumer when it looked): it also marks where in the live log its rows fall, <c>live_unlogged_seq</c> = the
+    /// live_seq it reads under the row lock (so after every logged ingest that committed before it), and counts itself
+    /// (<c>live_unlogged_count</c>), for streams resuming or open meanwhile (LiveLog.ReadAsync: the stream says resync).</summary>
+    public const string BumpDataVersionUnlogged =
+        "UPDATE sources SET data_version = data_version + 1, live_unlogged_seq = live_seq, live_unlogged_count = live_unlogged_count + 1 WHERE id = $1";
 
     public static async Task<(NpgsqlConnection, NpgsqlTransaction)> BeginAsync(NpgsqlDataSource db, string createTemp, CancellationToken ct)
     {

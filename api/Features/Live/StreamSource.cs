@@ -5,6 +5,7 @@ using Exports.Host;
 using Exports.Series;
 using Exports.Shared;
 using FastEndpoints;
+using Microsoft.AspNetCore.Authentication;
 using FluentValidation;
 using Npgsql;
 
@@ -37,10 +38,11 @@ public sealed class StreamSourceValidator : Validator<StreamSourceRequest>
 /// <c>lastEventId</c>) resumes after that seq; from further back than the retained log, an <c>event: gap</c> says
 /// which seqs were lost ({"from","to"}) before the rest (so does any missing seq); from past the last seq, an
 /// <c>event: reset</c> ({"lastEventId","seq"}, id the last seq) before going on from there. <c>:keepalive</c> after EXPORTS_LIVE_KEEPALIVE_SECONDS of
-/// silence. The stream ends when its token is revoked (on any node: the live signal) or expires. A signed-in stream
-/// resuming when the log may have missed rows (no consumer had been listening since that event) first sends an
-/// <c>event: resync</c> ({"lastEventId"}): re-read the stored data; it ends when the API key it was opened with is
-/// revoked, its watcher lapses, or after 12 h (the client reconnects).
+/// silence. The stream ends when its token is revoked (on any node: the live signal) or expires. When rows came after
+/// the cursor that the log does not hold (an ingest that committed with no consumer: a signed-in stream resumed after
+/// its watcher lapsed, or one that looked just before the stream began), <c>event: resync</c> ({"lastEventId"}, no
+/// id) says to re-read the stored data. A signed-in stream ends when the API key it was opened with is revoked, its
+/// watcher lapses, or its session's cookie expires (at most 12 h; the client reconnects).
 /// </summary>
 public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals signals, LiveStreamLimits limits, LiveSettings live,
     ExportsSettings settings, TimeProvider clock) : Endpoint<StreamSourceRequest>
@@ -137,14 +139,19 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             await RefuseAsync(refused);
             return;
         }
-        var opened = await LiveWatchers.OpenAsync(db, owner, User.ApiKeyId(), source, after, live.Keepalive, clock.GetUtcNow(), ct);
-        if (opened is null)
+        // A session stream ends with its cookie (at most 12 h): a signed-out account's stream does not outlive it.
+        var now = clock.GetUtcNow();
+        var expires = now + LiveWatchers.MaxStreamLife;
+        if (User.ApiKeyId() is null && (await HttpContext.AuthenticateAsync()).Properties?.ExpiresUtc is { } cookieEnds && cookieEnds < expires)
+            expires = cookieEnds;
+        var grant = await LiveWatchers.OpenAsync(db, owner, User.ApiKeyId(), source, live.Keepalive, expires, ct);
+        if (grant is null)
         {
             await Send.ResultAsync(Problems.NotFound($"No source named '{StorableText.Display(source)}'."));
             return;
         }
         // The watcher outlives the stream by up to a lease (it is not deleted): a reconnect within it misses nothing.
-        await StreamAsync(opened.Grant, after, ct, resync: !opened.Continuous);
+        await StreamAsync(grant, after, ct);
     }
 
     /// <summary>Where a stream resumes: the Last-Event-ID header, else the lastEventId query (the validator checked it);
@@ -173,7 +180,7 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         await Send.ResultAsync(Problems.Status(429, "Too many live streams", refused));
     }
 
-    async Task StreamAsync(StreamGrant grant, long? after, CancellationToken ct, bool resync = false)
+    async Task StreamAsync(StreamGrant grant, long? after, CancellationToken ct)
     {
         var http = HttpContext;
         using var signal = signals.Subscribe(grant.SourceId); // before the first read: an ingest after it is not missed
@@ -183,7 +190,7 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
         http.Response.Headers["X-Accel-Buffering"] = "no";
         try
         {
-            await RunAsync(grant, after, signal, resync, ct);
+            await RunAsync(grant, after, signal, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { /* the client went away */ }
         catch (IOException) when (ct.IsCancellationRequested) { }
@@ -192,17 +199,17 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
     bool SameOrigin(string origin) =>
         StreamTokens.Normalize(origin, out _) is { } o && StreamTokens.Normalize(new Uri(settings.PublicUrl).GetLeftPart(UriPartial.Authority), out _) == o;
 
-    async Task RunAsync(StreamGrant grant, long? resumeAfter, LiveSignals.Subscription signal, bool resync, CancellationToken ct)
+    async Task RunAsync(StreamGrant grant, long? resumeAfter, LiveSignals.Subscription signal, CancellationToken ct)
     {
         var body = HttpContext.Response.BodyWriter;
-        long cursor;
-        if (resumeAfter is { } r) cursor = r;
-        else cursor = (await log.ReadAsync(grant.SourceId, long.MaxValue - 1, 1, ct)).LastSeq; // only what comes next
+        var head = await log.ReadAsync(grant.SourceId, long.MaxValue - 1, 1, ct);
+        var cursor = resumeAfter ?? head.LastSeq; // without Last-Event-ID, only what comes next
+        // An ingest that committed without logging (no consumer when it looked) after the cursor: its rows are not in
+        // the log. Resuming, one since the event resumed after; then, any that commits while the stream is open (one
+        // that looked just before this stream's watcher existed).
+        var unlogged = resumeAfter is { } r && head.UnloggedSeq >= r ? -1 : head.UnloggedCount;
         await HttpContext.Response.StartAsync(ct);
         await body.WriteAsync(Encoding.UTF8.GetBytes($"retry: 2000\n\n"), ct);
-        // Rows committed after the resumed event while no one listened were never logged: say so before the rest.
-        if (resync && resumeAfter is { } from)
-            await body.WriteAsync(Encoding.UTF8.GetBytes($"event: resync\ndata: {{\"lastEventId\":{from}}}\n\n"), ct);
 
         // Token bucket: EXPORTS_LIVE_EVENTS_PER_SECOND events a second, at most one second's worth saved up.
         var rate = (double)live.EventsPerSecond;
@@ -224,6 +231,13 @@ public sealed class StreamSource(NpgsqlDataSource db, LiveLog log, LiveSignals s
             }
 
             var read = await log.ReadAsync(grant.SourceId, cursor, MaxRowsPerRead, ct);
+            if (read.UnloggedCount != unlogged)
+            {
+                // Rows the log does not hold came after the cursor: the client should re-read the stored data.
+                await body.WriteAsync(Encoding.UTF8.GetBytes($"event: resync\ndata: {{\"lastEventId\":{cursor}}}\n\n"), ct);
+                unlogged = read.UnloggedCount;
+                lastWrite = clock.GetUtcNow();
+            }
             if (read.LastSeq < cursor)
             {
                 // A Last-Event-ID past the source's last seq (not one this source sent): say so, then go on from the head.

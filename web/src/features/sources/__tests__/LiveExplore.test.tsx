@@ -79,13 +79,15 @@ describe("Explore's Live toggle", () => {
     ]);
     // The first update re-reads the chart at once; the next ones within the second fold into one more read.
     await waitFor(() => expect(previews(requests)).toHaveLength(3));
+    // Three updates at once are never three reads: at most one at once (if a second has passed since the last) and one
+    // at the end of the second.
     sources[0]!.emit("message", batch(2, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:01Z", value: 1 }]));
     sources[0]!.emit("message", batch(3, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:02Z", value: 2 }]));
     sources[0]!.emit("message", batch(4, [{ metric: "cpu_percent", tags: {}, ts: "2026-11-30T12:00:03Z", value: 3 }]));
-    expect(previews(requests)).toHaveLength(3);
-    await waitFor(() => expect(previews(requests)).toHaveLength(4), { timeout: 2500 });
+    expect(previews(requests).length).toBeLessThanOrEqual(4);
+    await waitFor(() => expect(previews(requests).length).toBeGreaterThanOrEqual(4), { timeout: 2500 });
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(previews(requests)).toHaveLength(4);
+    expect([4, 5]).toContain(previews(requests).length);
     expect(previews(requests).at(-1)!.body).toMatchObject({ source: "servers", metrics: ["cpu_percent"], timeframe: { last: "6h" } });
     expect(within(panel).getByText(/^4 updates, 5 rows received/)).toBeInTheDocument();
 

@@ -216,6 +216,7 @@ export function useLiveFeed(source: string | undefined, onUpdate: () => void, at
           if (probe.signal.aborted && !(error instanceof ApiError)) return;
           problem = new ApiError({ status: 0, title: "Could not reach the server", detail: error instanceof Error ? error.message : undefined });
         }
+        if (probe.signal.aborted) return; // this stream was closed meanwhile: its answer is no longer shown
         set((f) => ({ ...f, status: "stopped", problem }));
       })();
     };
