@@ -1,0 +1,16 @@
+/** A ready EventSource snippet for a stream url (which carries the token): paste it into a page on an allowed origin. */
+export function eventSourceSnippet(url: string): string {
+  return [
+    `const events = new EventSource(${JSON.stringify(url)});`,
+    "events.onmessage = (e) => {",
+    "  const batch = JSON.parse(e.data); // { seq, committedAt, rowCount, rows: [...] }",
+    "  console.log(batch.seq, batch.rows);",
+    "};",
+  ].join("\n");
+}
+
+/** "1,234 ms" as "1.2 s"; below a second in milliseconds. */
+export function formatLatency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "–";
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
