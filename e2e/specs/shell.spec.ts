@@ -1,12 +1,15 @@
 import { Api } from '../fixtures/api';
 import { ExplorePage, expect, login, test } from '../fixtures';
-import { openPage, outsideViewport, PAGES, seedLists } from '../fixtures/pages';
+import { LIVE_SOURCE, openPage, outsideViewport, PAGES, seedLists, seedSourcePage } from '../fixtures/pages';
 
 // Runs in the phone project only (390x844, touch; see playwright.config.ts).
+
+let sourcePage = '';
 
 test.beforeAll(async ({}, testInfo) => {
   const api = await Api.create(testInfo.project.use.baseURL!);
   await seedLists(api);
+  sourcePage = await seedSourcePage(api);
   await api.dispose();
 });
 
@@ -20,6 +23,20 @@ test.describe('every page fits a 390px-wide phone', () => {
       expect(await outsideViewport(page)).toEqual([]);
     });
   }
+
+  test('a source page has no element outside the viewport, with its sink form and deliveries open', async ({ page }) => {
+    await login(page);
+    await openPage(page, sourcePage, new RegExp(LIVE_SOURCE));
+    await expect(page).toHaveTitle(`${LIVE_SOURCE} · Sources · Exports`);
+    expect(await outsideViewport(page)).toEqual([]);
+    const sinks = page.getByRole('region', { name: 'Webhook sinks' });
+    await sinks.getByRole('listitem').first().getByRole('button', { name: 'Deliveries' }).click();
+    await sinks.getByRole('button', { name: 'Add sink' }).click();
+    await expect(sinks.getByRole('form', { name: 'New sink' })).toBeVisible();
+    await page.getByRole('region', { name: 'Stream tokens' }).getByRole('button', { name: 'Create token' }).click();
+    await page.getByRole('button', { name: 'Add origin' }).click();
+    expect(await outsideViewport(page)).toEqual([]);
+  });
 
   test('Login has no element outside the viewport and names itself in the tab', async ({ page }) => {
     await page.goto('/');

@@ -23,8 +23,8 @@ export function CreatedTokenPanel({ token, onDone }: { token: CreatedStreamToken
         <strong>Copy it now: it will not be shown again.</strong> Only its first characters ({token.prefix}…) are kept
         to tell it apart.
       </p>
-      <CopyBlock label="Token" value={token.token} />
-      <CopyBlock label="EventSource snippet" value={snippet} multiline />
+      <CopyBlock label="Token" copyLabel="Copy token" value={token.token} />
+      <CopyBlock label="EventSource snippet" copyLabel="Copy snippet" value={snippet} multiline />
       <div className="form-actions">
         <Button variant="primary" onClick={onDone}>
           Done
@@ -35,7 +35,7 @@ export function CreatedTokenPanel({ token, onDone }: { token: CreatedStreamToken
 }
 
 /** A read-only value with a Copy button: the clipboard, or the text selected to copy by hand. */
-function CopyBlock({ label, value, multiline }: { label: string; value: string; multiline?: boolean }) {
+function CopyBlock({ label, copyLabel, value, multiline }: { label: string; copyLabel: string; value: string; multiline?: boolean }) {
   const id = useId();
   const box = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
@@ -70,7 +70,7 @@ function CopyBlock({ label, value, multiline }: { label: string; value: string; 
         ) : (
           <input ref={box} id={id} className="input" readOnly spellCheck={false} value={value} onFocus={(event) => event.target.select()} />
         )}
-        <Button size="sm" aria-label={`Copy ${label.toLowerCase()}`} onClick={() => void copy()}>
+        <Button size="sm" aria-label={copyLabel} onClick={() => void copy()}>
           Copy
         </Button>
       </div>
