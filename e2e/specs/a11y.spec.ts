@@ -62,7 +62,7 @@ for (const scheme of ['light', 'dark'] as const) {
       const form = tokens.getByRole('form', { name: 'New stream token' });
       await form.getByLabel('Name').fill(`a11y ${scheme}`);
       await form.getByRole('button', { name: 'Add origin' }).click();
-      await form.getByLabel('Origin 1').fill('https://a11y.example.com');
+      await form.getByRole('textbox', { name: 'Origin 1' }).fill('https://a11y.example.com');
       expect(await seriousViolations(page), 'the token form').toEqual([]);
       await form.getByRole('button', { name: 'Create stream token' }).click();
       await expect(tokens.getByRole('region', { name: `Token “a11y ${scheme}” created` })).toBeVisible();

@@ -199,8 +199,8 @@ test('a stream token created on the source page streams new rows with the url it
   const form = tokens.getByRole('form', { name: 'New stream token' });
   await form.getByLabel('Name').fill('e2e wallboard');
   await form.getByRole('button', { name: 'Add origin' }).click();
-  await expect(form.getByLabel('Origin 1')).toBeFocused();
-  await form.getByLabel('Origin 1').fill('https://wall.example.com');
+  await expect(form.getByRole('textbox', { name: 'Origin 1' })).toBeFocused();
+  await form.getByRole('textbox', { name: 'Origin 1' }).fill('https://wall.example.com');
   await form.getByRole('button', { name: 'Create stream token' }).click();
 
   const panel = tokens.getByRole('region', { name: 'Token “e2e wallboard” created' });
@@ -239,7 +239,8 @@ test('a stream token created on the source page streams new rows with the url it
     await expect(tokens.getByLabel('Token', { exact: true })).toHaveCount(0);
     await item.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('dialog', { name: 'Revoke stream token?' }).getByRole('button', { name: 'Revoke token' }).click();
-    await expect(item.getByText('Revoked', { exact: true })).toBeVisible();
+    await expect(tokens.getByRole('status').filter({ hasText: 'Revoked' })).toHaveText('Revoked “e2e wallboard”: its open streams end.');
+    await expect(item.getByRole('term').filter({ hasText: /^Revoked$/ })).toBeVisible();
     await expect(item.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
     await expect.poll(() => stream.state.ended, { timeout: 15_000 }).toBe(true);
     expect((await fetch(url!)).status).toBe(401);
