@@ -62,7 +62,7 @@ function CopyBlock({ label, copyLabel, value, multiline }: { label: string; copy
             id={id}
             className="input copy-snippet"
             readOnly
-            rows={value.split("\n").length}
+            rows={value.split("\n").length + 2}
             spellCheck={false}
             value={value}
             onFocus={(event) => event.target.select()}

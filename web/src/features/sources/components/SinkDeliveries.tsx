@@ -1,9 +1,10 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { errorMessage } from "../../../lib/api-client";
 import { formatCount, formatInstant } from "../../../lib/format";
 import { useSinkDeliveries } from "../api/list-sink-deliveries";
-import type { Sink, SinkDelivery } from "../api/sink";
+import { sinksQueryKey, type Sink, type SinkDelivery } from "../api/sink";
 import { formatLatency } from "../utils/snippet";
 
 export const DELIVERY_COLUMNS = ["Batch", "Live seqs", "Rows", "Status", "Attempts", "HTTP", "Latency", "Created", "Delivered", "Last error", "Note"] as const;
@@ -15,11 +16,13 @@ const STATUS_CLASSES: Record<SinkDelivery["status"], string> = {
   failed: "status-failed",
 };
 
-/** A "Deliveries" disclosure: the sink's latest batches, newest first, read when opened and on Refresh. */
+/** A "Deliveries" disclosure: the sink's latest batches, newest first, read when opened and on Refresh (which reads
+ * the sinks again too, so a sink's state, paused or failing, is current beside its batches). */
 export function SinkDeliveries({ source, sink, nameId }: { source: string; sink: Sink; nameId: string }) {
   const [open, setOpen] = useState(false);
   const listId = useId();
   const deliveries = useSinkDeliveries(source, sink.id, open);
+  const queryClient = useQueryClient();
 
   return (
     <div className="sink-deliveries">
@@ -34,7 +37,7 @@ export function SinkDeliveries({ source, sink, nameId }: { source: string; sink:
             aria-describedby={nameId}
             disabled={deliveries.isFetching}
             aria-busy={deliveries.isFetching}
-            onClick={() => void deliveries.refetch()}
+            onClick={() => void queryClient.invalidateQueries({ queryKey: sinksQueryKey(source) })}
           >
             {deliveries.isFetching ? "Refreshing…" : "Refresh"}
           </Button>
