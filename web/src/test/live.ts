@@ -74,7 +74,7 @@ export function tokenJson(overrides: Record<string, unknown> & { id: string; nam
     origins: [] as string[],
     createdAt: "2026-11-30T09:00:00+00:00",
     expiresAt: "2099-12-30T09:00:00+00:00",
-    revokedAt: null,
+    revokedAt: null as string | null,
     ...overrides,
   };
 }
