@@ -35,7 +35,10 @@ export function SinkCard({ source, sink, onEdit, onDeleted }: SinkCardProps) {
         <h3 id={nameId} className="source-item-name">
           {sink.url}
         </h3>
-        <span className={`status-badge ${paused ? "status-failed" : "status-completed"}`}>{paused ? "Paused" : "Active"}</span>
+        {/* Active while failing: still retrying, so not green (the line below says why). */}
+        <span className={`status-badge ${paused ? "status-failed" : sink.failingSince ? "status-processing" : "status-completed"}`}>
+          {paused ? "Paused" : "Active"}
+        </span>
       </div>
       {paused && (
         <p className="inline-error">
