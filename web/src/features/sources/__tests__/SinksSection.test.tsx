@@ -115,6 +115,7 @@ describe("the source page's webhook sinks", () => {
     expect(await screen.findByRole("listitem", { name: "https://hooks.example.com/new" })).toHaveTextContent("Metricsmemory_percent");
     expect(screen.queryByRole("form", { name: "New sink" })).not.toBeInTheDocument();
     expect(screen.getByText("Added a sink to https://hooks.example.com/new.")).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByRole("button", { name: "Add sink" })).toHaveFocus());
     const posts = sent(requests, "POST", SINKS);
     expect(posts.map((r) => r.body)).toEqual([
       { url: "http://hooks.example.com/x", secret: "short", maxBatch: 20000 },

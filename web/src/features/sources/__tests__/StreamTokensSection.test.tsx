@@ -106,6 +106,7 @@ describe("the source page's stream tokens", () => {
     await user.click(within(panel).getByRole("button", { name: "Done" }));
     expect(screen.queryByRole("region", { name: "Token “wallboard” created" })).not.toBeInTheDocument();
     expect(document.body).not.toHaveTextContent(SECRET_TOKEN);
+    expect(screen.getByRole("button", { name: "Create token" })).toHaveFocus();
   });
 
   it("copies the token and the snippet to the clipboard and says so", async () => {

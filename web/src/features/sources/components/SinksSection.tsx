@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
 import type { Source } from "../api/list-sources";
@@ -15,6 +15,12 @@ export function SinksSection({ source }: { source: Source }) {
   const sinks = useSinks(source.name);
   const [editor, setEditor] = useState<Editor | null>(null);
   const [notice, setNotice] = useState("");
+  // Closing the form puts focus back on "Add sink" (enabled again once the form is gone).
+  const addRef = useRef<HTMLButtonElement>(null);
+  const close = () => {
+    setEditor(null);
+    requestAnimationFrame(() => addRef.current?.focus());
+  };
 
   return (
     <section className="card stack" aria-labelledby={titleId}>
@@ -30,6 +36,7 @@ export function SinksSection({ source }: { source: Source }) {
         </div>
         <div className="toolbar-actions">
           <Button
+            ref={addRef}
             variant="primary"
             disabled={editor?.mode === "new"}
             onClick={() => {
@@ -52,9 +59,9 @@ export function SinksSection({ source }: { source: Source }) {
             sink={editor.mode === "edit" ? editor.sink : undefined}
             onSaved={(sink) => {
               setNotice(editor.mode === "edit" ? `Saved the sink to ${sink.url}.` : `Added a sink to ${sink.url}.`);
-              setEditor(null);
+              close();
             }}
-            onCancel={() => setEditor(null)}
+            onCancel={close}
           />
         </div>
       )}

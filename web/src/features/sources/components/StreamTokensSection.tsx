@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
 import { ConfirmDialog } from "../../../components/ui/ConfirmDialog";
@@ -17,6 +17,8 @@ export function StreamTokensSection({ source }: { source: Source }) {
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedStreamToken | null>(null);
   const [notice, setNotice] = useState("");
+  // Closing the form or the new token's panel puts focus back where it started.
+  const createRef = useRef<HTMLButtonElement>(null);
 
   return (
     <section className="card stack" aria-labelledby={titleId}>
@@ -32,6 +34,7 @@ export function StreamTokensSection({ source }: { source: Source }) {
         </div>
         <div className="toolbar-actions">
           <Button
+            ref={createRef}
             variant="primary"
             disabled={creating}
             onClick={() => {
@@ -55,11 +58,22 @@ export function StreamTokensSection({ source }: { source: Source }) {
               setCreating(false);
               setCreated(token);
             }}
-            onCancel={() => setCreating(false)}
+            onCancel={() => {
+              setCreating(false);
+              requestAnimationFrame(() => createRef.current?.focus());
+            }}
           />
         </div>
       )}
-      {created && <CreatedTokenPanel token={created} onDone={() => setCreated(null)} />}
+      {created && (
+        <CreatedTokenPanel
+          token={created}
+          onDone={() => {
+            setCreated(null);
+            createRef.current?.focus();
+          }}
+        />
+      )}
       {tokens.data === undefined ? (
         <QueryState query={tokens} loading="Loading stream tokens…" failed="The stream tokens could not be loaded." />
       ) : tokens.data.length === 0 ? (
