@@ -158,6 +158,30 @@ describe("the source page's stream tokens", () => {
     expect(within(form).getByLabelText("Expires in (days)")).toHaveAccessibleDescription(expect.stringContaining("expiresInDays is 1 to 365"));
   });
 
+  it.each(["2.5", "-3", "1e2"])("refuses %s days beside the box and sends nothing (empty would mean 30)", async (typed) => {
+    const requests = server([]);
+    const user = userEvent.setup();
+    renderPage();
+    const form = await openForm(user);
+    const days = within(form).getByLabelText("Expires in (days)");
+    expect(days).toHaveAccessibleDescription("1 to 365; empty for 30.");
+    await user.clear(days);
+    await user.type(days, typed);
+    await user.click(within(form).getByRole("button", { name: "Create stream token" }));
+
+    expect(days).toHaveAccessibleDescription(expect.stringContaining("A whole number of days, or empty for 30."));
+    expect(days).toBeInvalid();
+    expect(requests.filter((r) => r.method === "POST")).toEqual([]);
+    expect(screen.getByRole("form", { name: "New stream token" })).toBeInTheDocument();
+
+    // Corrected, it goes.
+    await user.clear(days);
+    await user.type(days, "3");
+    await user.click(within(form).getByRole("button", { name: "Create stream token" }));
+    await screen.findByRole("region", { name: "Token “stream” created" });
+    expect(requests.filter((r) => r.method === "POST").map((r) => r.body)).toEqual([{ origins: [], expiresInDays: 3 }]);
+  });
+
   it("says so when the source has too many tokens (409)", async () => {
     server([], () =>
       problemResponse({ status: 409, title: "Too many stream tokens for this source", detail: "This source already has 20 live stream tokens (EXPORTS_LIVE_TOKENS_PER_SOURCE = 20). Revoke one first." }),

@@ -29,6 +29,7 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
   const [name, setName] = useState("");
   const [origins, setOrigins] = useState<OriginRow[]>([]);
   const [days, setDays] = useState("30");
+  const [checked, setChecked] = useState(false);
   const [focusRow, setFocusRow] = useState<number | null>(null);
   const inputs = useRef(new Map<number, HTMLInputElement>());
   const create = useCreateStreamToken(source);
@@ -43,6 +44,7 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
       .flatMap(([, list]) => list);
     return messages.length > 0 ? messages : undefined;
   };
+  const daysError = checked ? expiryError(days) : undefined;
   const otherErrors = isApiError(error) ? Object.entries(error.errors).filter(([field]) => !PLACED.test(field)) : [];
 
   useEffect(() => headingRef.current?.focus(), []);
@@ -59,9 +61,11 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    setChecked(true);
+    if (expiryError(days)) return;
     const body: StreamTokenBody = { origins: sentRows.map((row) => row.value.trim()) };
     if (name.trim()) body.name = name.trim();
-    if (days.trim()) body.expiresInDays = /^\d+$/.test(days.trim()) ? Number(days.trim()) : Number.NaN;
+    if (days.trim()) body.expiresInDays = Number(days.trim());
     create.mutate(body, { onSuccess: onCreated });
   };
 
@@ -104,8 +108,8 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
           label="Expires in (days)"
           value={days}
           onChange={setDays}
-          hint="1 to 365."
-          errors={errorsFor(error, "expiresInDays")}
+          hint="1 to 365; empty for 30."
+          errors={fieldErrors(daysError, errorsFor(error, "expiresInDays"))}
         />
       </div>
       <fieldset className="fieldset origins-fieldset" aria-describedby={`${titleId}-origins-hint`}>
@@ -159,4 +163,15 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
       </div>
     </form>
   );
+}
+
+/** What the form can tell before asking the server: the days box holds a whole number or nothing (the server's 30). */
+function expiryError(days: string): string | undefined {
+  const trimmed = days.trim();
+  return trimmed && !/^\d+$/.test(trimmed) ? "A whole number of days, or empty for 30." : undefined;
+}
+
+function fieldErrors(local: string | undefined, server: string[] | undefined): string[] | undefined {
+  const messages = [...(local ? [local] : []), ...(server ?? [])];
+  return messages.length > 0 ? messages : undefined;
 }
