@@ -81,3 +81,11 @@ export function tokenJson(overrides: Record<string, unknown> & { id: string; nam
 
 export const WALLBOARD_TOKEN = tokenJson({ id: "t-wall", name: "wallboard", prefix: "lst_wa11", origins: ["https://wall.example.com"] });
 export const REVOKED_TOKEN = tokenJson({ id: "t-old", name: "old kiosk", prefix: "lst_o1d0", revokedAt: "2026-11-30T11:00:00+00:00" });
+
+/** The short name of the zone the tests run in at that instant ("UTC", "EST", "GMT+1"), as a pattern's text. */
+export function zonePattern(iso: string): string {
+  const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" })
+    .formatToParts(new Date(iso))
+    .find((part) => part.type === "timeZoneName")!.value;
+  return zone.replace(/[+]/g, "\\+");
+}

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { jsonResponse, mockFetch, problemResponse, type RecordedRequest } from "../../../test/fetch-mock";
-import { ACTIVE_SINK, deliveryJson, FAILING_SINK, PAUSED_SINK, sinkJson, type SinkJson } from "../../../test/live";
+import { ACTIVE_SINK, deliveryJson, FAILING_SINK, PAUSED_SINK, sinkJson, zonePattern, type SinkJson } from "../../../test/live";
 import { renderWithClient } from "../../../test/render";
 import { demoSources } from "../../../test/sources";
 import { SourceView } from "../components/SourceView";
@@ -60,7 +60,8 @@ describe("the source page's webhook sinks", () => {
 
     const failing = screen.getByRole("listitem", { name: "https://hooks.example.com/flaky" });
     expect(within(failing).getByText("Active")).toBeInTheDocument();
-    expect(failing).toHaveTextContent(/Failing since .+: HTTP 503 Service Unavailable/);
+    expect(failing).toHaveTextContent(new RegExp(`Failing since Nov 30, 2026, .*\\d:\\d\\d:00 [AP]M ${zonePattern("2026-11-30T09:30:00Z")}: HTTP 503 Service Unavailable`));
+    expect(paused).toHaveTextContent(new RegExp(`Paused Nov 30, 2026, .*\\d:\\d\\d:00 [AP]M ${zonePattern("2026-11-30T10:00:00Z")}:`));
   });
 
   it("adds a sink: the server's field errors show beside their boxes, then the corrected form is sent", async () => {
@@ -226,6 +227,7 @@ describe("the source page's webhook sinks", () => {
             latencyMs: 2100,
             lastError: "HTTP 503 Service Unavailable",
             note: "events 60 to 65 were deleted by retention before delivery",
+            createdAt: "2026-11-30T09:10:07+00:00",
             deliveredAt: null,
           }),
         ];
@@ -251,12 +253,14 @@ describe("the source page's webhook sinks", () => {
       "4",
       "503",
       "2.1 s",
-      expect.any(String),
+      // To the second, with the zone: times to compare with the receiver's logs.
+      expect.stringMatching(new RegExp(`^Nov 30, 2026, .*:07 [AP]M ${zonePattern("2026-11-30T09:10:07Z")}$`)),
       "–",
       "HTTP 503 Service Unavailable",
       "events 60 to 65 were deleted by retention before delivery",
     ]);
     expect(within(rows[1]!).getAllByRole("cell")[2]).toHaveTextContent("Delivered");
+    expect(within(rows[1]!).getAllByRole("cell")[7]!.textContent).toMatch(new RegExp(`:01 [AP]M ${zonePattern("2026-11-30T09:00:01Z")}$`));
 
     await user.click(within(card).getByRole("button", { name: "Refresh" }));
     await waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(4));

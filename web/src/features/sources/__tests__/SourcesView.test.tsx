@@ -1,6 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { jsonResponse, mockFetch } from "../../../test/fetch-mock";
+import { zonePattern } from "../../../test/live";
 import { renderWithClient } from "../../../test/render";
 import { demoSources } from "../../../test/sources";
 import { SourcesView } from "../components/SourcesView";
@@ -20,7 +21,8 @@ describe("SourcesView", () => {
     expect(within(servers).getByRole("link", { name: "Explore" })).toHaveAttribute("href", "#/explore?source=servers");
     expect(cell(servers, "Kind")).toHaveTextContent("Time series");
     expect(cell(servers, "Description")).toHaveTextContent("Host metrics sampled every minute");
-    expect(cell(servers, "Data from")).toHaveTextContent(/2026.*–.*2026/);
+    const zone = zonePattern("2026-11-22T00:00:00Z");
+    expect(cell(servers, "Data from")).toHaveTextContent(new RegExp(`2026, .*\\d:\\d\\d:00 [AP]M ${zone} – .*2026, .*\\d:\\d\\d:00 [AP]M ${zone}`));
     expect(cell(servers, "Rows")).toHaveTextContent("2,592,000 raw · 43,200 hourly · 1,800 daily");
 
     const agents = screen.getByRole("row", { name: "agent-commands" });

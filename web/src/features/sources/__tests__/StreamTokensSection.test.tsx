@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { jsonResponse, mockFetch, problemResponse, type RecordedRequest } from "../../../test/fetch-mock";
-import { REVOKED_TOKEN, tokenJson, WALLBOARD_TOKEN } from "../../../test/live";
+import { REVOKED_TOKEN, tokenJson, WALLBOARD_TOKEN, zonePattern } from "../../../test/live";
 import { renderWithClient } from "../../../test/render";
 import { demoSources } from "../../../test/sources";
 import { SourceView } from "../components/SourceView";
@@ -55,12 +55,12 @@ describe("the source page's stream tokens", () => {
     expect(within(wall).getByText("Active")).toBeInTheDocument();
     expect(wall).toHaveTextContent("Tokenlst_wa11…");
     expect(wall).toHaveTextContent("Originshttps://wall.example.com");
-    expect(wall).toHaveTextContent(/Expires.*2099/);
+    expect(wall).toHaveTextContent(new RegExp(`Expires.*2099, .*\\d:\\d\\d:00 [AP]M ${zonePattern("2099-12-30T09:00:00Z")}`));
     expect(within(wall).getByRole("button", { name: "Revoke" })).toHaveAccessibleDescription("wallboard");
 
     const old = screen.getByRole("listitem", { name: "old kiosk" });
     expect(old).toHaveTextContent("OriginsNone (same origin, curl and servers only)");
-    expect(old).toHaveTextContent(/Revoked.*Nov 30, 2026/);
+    expect(old).toHaveTextContent(new RegExp(`Revoked.*Nov 30, 2026, .*\\d:\\d\\d:00 [AP]M ${zonePattern("2026-11-30T11:00:00Z")}`));
     expect(within(old).queryByRole("button", { name: "Revoke" })).not.toBeInTheDocument();
   });
 

@@ -2,7 +2,7 @@ import { useId, useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { ConfirmDialog } from "../../../components/ui/ConfirmDialog";
 import { errorMessage } from "../../../lib/api-client";
-import { formatCount, formatInstant } from "../../../lib/format";
+import { formatCount, formatInstantPrecise } from "../../../lib/format";
 import { useDeleteSink } from "../api/delete-sink";
 import type { Source } from "../api/list-sources";
 import { useResumeSink } from "../api/resume-sink";
@@ -42,12 +42,12 @@ export function SinkCard({ source, sink, onEdit, onDeleted }: SinkCardProps) {
       </div>
       {paused && (
         <p className="inline-error">
-          Paused{sink.pausedAt ? ` ${formatInstant(sink.pausedAt)}` : ""}: {sink.pausedReason ?? "no reason given"}
+          Paused{sink.pausedAt ? ` ${formatInstantPrecise(sink.pausedAt)}` : ""}: {sink.pausedReason ?? "no reason given"}
         </p>
       )}
       {!paused && sink.failingSince && (
         <p className="inline-error">
-          Failing since {formatInstant(sink.failingSince)}
+          Failing since {formatInstantPrecise(sink.failingSince)}
           {sink.lastError ? `: ${sink.lastError}` : ""}
         </p>
       )}

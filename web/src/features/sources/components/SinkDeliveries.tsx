@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { Button } from "../../../components/ui/Button";
 import { errorMessage } from "../../../lib/api-client";
-import { formatCount, formatInstant } from "../../../lib/format";
+import { formatCount, formatInstantPrecise } from "../../../lib/format";
 import { useSinkDeliveries } from "../api/list-sink-deliveries";
 import { sinksQueryKey, type Sink, type SinkDelivery } from "../api/sink";
 import { formatLatency } from "../utils/snippet";
@@ -94,10 +94,10 @@ function DeliveryRow({ delivery }: { delivery: SinkDelivery }) {
       <td data-label="HTTP">{delivery.httpStatus ?? "–"}</td>
       <td data-label="Latency">{formatLatency(delivery.latencyMs)}</td>
       <td data-label="Created">
-        <time dateTime={delivery.createdAt}>{formatInstant(delivery.createdAt)}</time>
+        <time dateTime={delivery.createdAt}>{formatInstantPrecise(delivery.createdAt)}</time>
       </td>
       <td data-label="Delivered">
-        {delivery.deliveredAt ? <time dateTime={delivery.deliveredAt}>{formatInstant(delivery.deliveredAt)}</time> : "–"}
+        {delivery.deliveredAt ? <time dateTime={delivery.deliveredAt}>{formatInstantPrecise(delivery.deliveredAt)}</time> : "–"}
       </td>
       <td data-label="Last error" className="wrap">
         {delivery.lastError ?? "–"}

@@ -1,6 +1,6 @@
 import { useId } from "react";
 import { QueryState } from "../../../components/QueryState";
-import { formatCount, formatInstant } from "../../../lib/format";
+import { formatCount, formatInstantPrecise } from "../../../lib/format";
 import { useSources, type Source } from "../api/list-sources";
 import "./source-page.css";
 
@@ -70,7 +70,7 @@ export function describeRowCounts(source: Source): string {
 }
 
 export function describeExtent(source: Source): string {
-  return source.extent ? `${formatInstant(source.extent.from)} – ${formatInstant(source.extent.to)}` : "No data yet";
+  return source.extent ? `${formatInstantPrecise(source.extent.from)} – ${formatInstantPrecise(source.extent.to)}` : "No data yet";
 }
 
 function SourceRow({ source, href, explore }: { source: Source; href: string; explore: string }) {

@@ -2,7 +2,7 @@ import { useId, useRef, useState } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button } from "../../../components/ui/Button";
 import { ConfirmDialog } from "../../../components/ui/ConfirmDialog";
-import { formatInstant } from "../../../lib/format";
+import { formatInstantPrecise } from "../../../lib/format";
 import type { Source } from "../api/list-sources";
 import { useRevokeStreamToken } from "../api/revoke-stream-token";
 import { useStreamTokens } from "../api/list-stream-tokens";
@@ -132,16 +132,16 @@ function TokenItem({ source, token, onRevoked }: { source: string; token: Stream
         <div>
           <dt>Created</dt>
           <dd>
-            <time dateTime={token.createdAt}>{formatInstant(token.createdAt)}</time>
+            <time dateTime={token.createdAt}>{formatInstantPrecise(token.createdAt)}</time>
           </dd>
         </div>
         <div>
           <dt>{state === "revoked" ? "Revoked" : state === "expired" ? "Expired" : "Expires"}</dt>
           <dd>
             {state === "revoked" ? (
-              <time dateTime={token.revokedAt!}>{formatInstant(token.revokedAt)}</time>
+              <time dateTime={token.revokedAt!}>{formatInstantPrecise(token.revokedAt)}</time>
             ) : (
-              <time dateTime={token.expiresAt}>{formatInstant(token.expiresAt)}</time>
+              <time dateTime={token.expiresAt}>{formatInstantPrecise(token.expiresAt)}</time>
             )}
           </dd>
         </div>
