@@ -16,14 +16,17 @@ export interface SourceViewProps {
 
 /** One source's page: what it holds, then its live consumers: webhook sinks and stream tokens. */
 export function SourceView({ name, listHref, exploreHref }: SourceViewProps) {
-  const sources = useSources();
+  // Read afresh on every visit: a cached list could lack a source made since.
+  const sources = useSources({ refetchOnMount: "always" });
   const source = sources.data?.find((candidate) => candidate.name === name);
   usePageTitle(source ? `${source.name} · Sources` : undefined);
 
-  if (sources.data === undefined) {
+  // "No source named" only once the server itself has just said so: not from a cached list, nor after a failed read.
+  if (sources.data === undefined || (!source && (sources.isFetching || sources.isError))) {
+    const query = { isPending: sources.isPending || sources.isFetching, error: sources.error, refetch: sources.refetch };
     return (
       <section className="content source-page" aria-label={`Source ${name}`}>
-        <QueryState query={sources} loading="Loading the source…" failed="The sources could not be loaded." />
+        <QueryState query={query} loading="Loading the source…" failed="The sources could not be loaded." />
       </section>
     );
   }

@@ -16,7 +16,8 @@ export const SOURCE_COLUMNS = ["Source", "Kind", "Description", "Data from", "Ro
 /** The owner's sources: what each holds and since when, with links to its page (sinks, stream tokens) and to Explore. */
 export function SourcesView({ sourceHref, exploreHref }: SourcesViewProps) {
   const titleId = useId();
-  const sources = useSources();
+  // Read afresh on every visit: a cached list could lack a source made since.
+  const sources = useSources({ refetchOnMount: "always" });
 
   return (
     <section className="content sources-page" aria-labelledby={titleId}>
