@@ -3,9 +3,12 @@ export function eventSourceSnippet(url: string): string {
   return [
     `const events = new EventSource(${JSON.stringify(url)});`,
     "events.onmessage = (e) => {",
-    "  const batch = JSON.parse(e.data); // { seq, committedAt, rowCount, rows: [...] }",
+    "  // { seq, committedAt, rowCount, rows: [...] }, and fromSeq when several seqs came as one",
+    "  const batch = JSON.parse(e.data);",
     "  console.log(batch.seq, batch.rows);",
     "};",
+    "// Seqs the stream could not send (older than its log): { from, to }",
+    'events.addEventListener("gap", (e) => console.warn("lost seqs", JSON.parse(e.data)));',
   ].join("\n");
 }
 
