@@ -24,7 +24,11 @@ function server(initial: SinkJson[], extra: Parameters<typeof mockFetch>[0] = {}
     },
     ...extra,
   });
-  return { requests, add: (sink: SinkJson) => (list = [...list, sink]) };
+  return {
+    requests,
+    add: (sink: SinkJson) => (list = [...list, sink]),
+    update: (sink: SinkJson) => (list = list.map((item) => (item.id === sink.id ? sink : item))),
+  };
 }
 
 function renderPage() {
@@ -174,12 +178,36 @@ describe("the source page's webhook sinks", () => {
     await user.clear(within(form).getByLabelText("Rows per batch"));
     await user.type(within(form).getByLabelText("Rows per batch"), "50");
     await user.click(within(form).getByRole("checkbox", { name: "cpu_percent" }));
+    // "Add sink" waits while the edit is open, so the edit cannot be lost to a new form.
+    expect(screen.getByRole("button", { name: "Add sink" })).toBeDisabled();
     await user.click(within(form).getByRole("button", { name: "Save sink" }));
 
     await waitFor(() => expect(screen.queryByRole("form", { name: "Edit sink" })).not.toBeInTheDocument());
+    await waitFor(() => expect(within(card).getByRole("button", { name: "Edit" })).toHaveFocus());
     expect(sent(requests, "PUT", `${SINKS}/${ACTIVE_SINK.id}`).map((r) => r.body)).toEqual([
       { url: ACTIVE_SINK.url, filter: { field: "server", op: "eq", value: "web-01" }, batchMs: 250, maxBatch: 50 },
     ]);
+  });
+
+  it("edits a sink that sends a metric the source no longer lists: it is shown checked and can be unchecked", async () => {
+    const sink = { ...ACTIVE_SINK, metrics: ["cpu_percent", "disk_io"] };
+    const { requests } = server([sink], {
+      [`PUT ${SINKS}/${sink.id}`]: (request) => jsonResponse({ ...sink, ...(request.body as object) }),
+    });
+    const user = userEvent.setup();
+    renderPage();
+    const card = await screen.findByRole("listitem", { name: sink.url });
+    await user.click(within(card).getByRole("button", { name: "Edit" }));
+
+    const form = screen.getByRole("form", { name: "Edit sink" });
+    expect(within(form).getAllByRole("checkbox")).toHaveLength(4);
+    const stale = within(form).getByRole("checkbox", { name: "disk_io (not in the source now)" });
+    expect(stale).toBeChecked();
+    await user.click(stale);
+    await user.click(within(form).getByRole("button", { name: "Save sink" }));
+
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Edit sink" })).not.toBeInTheDocument());
+    expect(sent(requests, "PUT", `${SINKS}/${sink.id}`).map((r) => (r.body as { metrics?: string[] }).metrics)).toEqual([["cpu_percent"]]);
   });
 
   it("sends a test event and shows what the receiver answered, delivered or not", async () => {
@@ -200,6 +228,34 @@ describe("the source page's webhook sinks", () => {
     await user.click(within(card).getByRole("button", { name: "Send test" }));
     await waitFor(() => expect(within(card).getByRole("status")).toHaveTextContent("Test not delivered: HTTP 500 after 1.5 s: HTTP 500 Internal Server Error"));
     expect(sent(requests, "POST", `${SINKS}/${ACTIVE_SINK.id}/test`)).toHaveLength(2);
+  });
+
+  it("forgets a test's outcome once the sink's URL is edited, and closing the form goes back to that sink's Edit", async () => {
+    const { update } = server([ACTIVE_SINK, PAUSED_SINK], {
+      [`POST ${SINKS}/${ACTIVE_SINK.id}/test`]: () => jsonResponse({ delivered: true, httpStatus: 200, latencyMs: 12, error: null }),
+      [`PUT ${SINKS}/${ACTIVE_SINK.id}`]: (request) => jsonResponse(update({ ...ACTIVE_SINK, ...(request.body as object) }).find((sink) => sink.id === ACTIVE_SINK.id)),
+    });
+    const user = userEvent.setup();
+    renderPage();
+    const card = await screen.findByRole("listitem", { name: ACTIVE_SINK.url });
+    await user.click(within(card).getByRole("button", { name: "Send test" }));
+    expect(await within(card).findByText(/Test delivered/)).toBeInTheDocument();
+
+    // Cancel changes nothing, and focus returns to this card's Edit (not to "Add sink").
+    await user.click(within(card).getByRole("button", { name: "Edit" }));
+    await user.click(within(screen.getByRole("form", { name: "Edit sink" })).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(within(card).getByRole("button", { name: "Edit" })).toHaveFocus());
+    expect(within(card).getByText(/Test delivered/)).toBeInTheDocument();
+
+    await user.click(within(card).getByRole("button", { name: "Edit" }));
+    const form = screen.getByRole("form", { name: "Edit sink" });
+    await user.clear(within(form).getByLabelText("URL"));
+    await user.type(within(form).getByLabelText("URL"), "https://hooks.example.com/cpu-v2");
+    await user.click(within(form).getByRole("button", { name: "Save sink" }));
+
+    await waitFor(() => expect(card).toHaveAccessibleName("https://hooks.example.com/cpu-v2"));
+    expect(within(card).queryByText(/Test delivered/)).not.toBeInTheDocument();
+    expect(within(card).queryByRole("status")).not.toBeInTheDocument();
   });
 
   it("shows a throttled test (429) as an error beside the sink", async () => {
@@ -260,6 +316,7 @@ describe("the source page's webhook sinks", () => {
       "events 60 to 65 were deleted by retention before delivery",
     ]);
     expect(within(rows[1]!).getAllByRole("cell")[2]).toHaveTextContent("Delivered");
+    expect(card).not.toHaveTextContent("The latest 100 batches");
     expect(within(rows[1]!).getAllByRole("cell")[7]!.textContent).toMatch(new RegExp(`:01 [AP]M ${zonePattern("2026-11-30T09:00:01Z")}$`));
 
     await user.click(within(card).getByRole("button", { name: "Refresh" }));
@@ -269,6 +326,20 @@ describe("the source page's webhook sinks", () => {
     expect(within(rows[0]!).getAllByRole("cell")[2]).toHaveTextContent("Pending");
     // Refresh reads the sinks too, so the sink's own state is as current as its batches.
     expect(sent(requests, "GET", SINKS).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("says the deliveries are the latest 100 when 100 come back (the API keeps no more)", async () => {
+    server([ACTIVE_SINK], {
+      [`GET ${SINKS}/${ACTIVE_SINK.id}/deliveries`]: () => jsonResponse(Array.from({ length: 100 }, (_, index) => deliveryJson(index + 1))),
+    });
+    const user = userEvent.setup();
+    renderPage();
+    const card = await screen.findByRole("listitem", { name: ACTIVE_SINK.url });
+    await user.click(within(card).getByRole("button", { name: "Deliveries" }));
+
+    const table = await within(card).findByRole("table");
+    expect(within(table).getAllByRole("row")).toHaveLength(101);
+    expect(card).toHaveTextContent("The latest 100 batches: older ones are not kept.");
   });
 
   it("resumes a paused sink", async () => {
@@ -302,6 +373,8 @@ describe("the source page's webhook sinks", () => {
     await user.click(within(screen.getByRole("dialog", { name: "Delete sink?" })).getByRole("button", { name: "Delete sink" }));
     await waitFor(() => expect(screen.queryByRole("listitem", { name: ACTIVE_SINK.url })).not.toBeInTheDocument());
     expect(screen.getByRole("listitem", { name: PAUSED_SINK.url })).toBeInTheDocument();
+    // Its buttons are gone: focus goes to the section's heading, not to the page's start.
+    await waitFor(() => expect(screen.getByRole("heading", { level: 2, name: "Webhook sinks" })).toHaveFocus());
     expect(screen.getByText(`Deleted the sink to ${ACTIVE_SINK.url}.`)).toBeInTheDocument();
     expect(sent(requests, "DELETE", `${SINKS}/${ACTIVE_SINK.id}`)).toHaveLength(1);
   });

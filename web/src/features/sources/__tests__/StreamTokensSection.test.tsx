@@ -209,6 +209,8 @@ describe("the source page's stream tokens", () => {
     await waitFor(() => expect(within(item).getByText("Revoked", { selector: ".status-badge" })).toBeInTheDocument());
     expect(within(item).queryByRole("button", { name: "Revoke" })).not.toBeInTheDocument();
     expect(screen.getByText("Revoked “wallboard”: its open streams end.")).toBeInTheDocument();
+    // Its Revoke button is gone: focus goes to the section's heading.
+    await waitFor(() => expect(screen.getByRole("heading", { level: 2, name: "Stream tokens" })).toHaveFocus());
     expect(requests.filter((r) => r.method === "DELETE").map((r) => r.url)).toEqual([`${TOKENS}/t-wall`]);
   });
 });

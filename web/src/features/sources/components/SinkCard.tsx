@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { useId, useState, type Ref } from "react";
 import { Button } from "../../../components/ui/Button";
 import { ConfirmDialog } from "../../../components/ui/ConfirmDialog";
 import { errorMessage } from "../../../lib/api-client";
@@ -14,18 +14,23 @@ import { SinkDeliveries } from "./SinkDeliveries";
 export interface SinkCardProps {
   source: Source;
   sink: Sink;
+  /** The Edit button, for focus to return to when the form closes. */
+  editRef?: Ref<HTMLButtonElement>;
   onEdit: () => void;
   onDeleted: () => void;
 }
 
 /** One sink, named by its URL: its state (active, or paused and why; failing since when), what it sends and how it
  * batches, and Send test, Edit, Resume, Delete and its deliveries. */
-export function SinkCard({ source, sink, onEdit, onDeleted }: SinkCardProps) {
+export function SinkCard({ source, sink, editRef, onEdit, onDeleted }: SinkCardProps) {
   const nameId = useId();
   const test = useTestSink(source.name);
   const resume = useResumeSink(source.name);
   const remove = useDeleteSink(source.name);
   const [confirming, setConfirming] = useState(false);
+  // A test's outcome is about the URL it went to: once the URL is edited it no longer says anything about the sink.
+  const [testedUrl, setTestedUrl] = useState<string | null>(null);
+  const testCurrent = testedUrl === sink.url;
   const paused = sink.status === "paused";
   const hasFilter = sink.filter !== null && sink.filter !== undefined;
 
@@ -86,7 +91,10 @@ export function SinkCard({ source, sink, onEdit, onDeleted }: SinkCardProps) {
           aria-describedby={nameId}
           disabled={test.isPending}
           aria-busy={test.isPending}
-          onClick={() => test.mutate(sink.id)}
+          onClick={() => {
+            setTestedUrl(sink.url);
+            test.mutate(sink.id);
+          }}
         >
           {test.isPending ? "Sending…" : "Send test"}
         </Button>
@@ -102,15 +110,15 @@ export function SinkCard({ source, sink, onEdit, onDeleted }: SinkCardProps) {
             {resume.isPending ? "Resuming…" : "Resume"}
           </Button>
         )}
-        <Button size="sm" aria-describedby={nameId} onClick={onEdit}>
+        <Button ref={editRef} size="sm" aria-describedby={nameId} onClick={onEdit}>
           Edit
         </Button>
         <Button size="sm" variant="ghost" aria-describedby={nameId} onClick={() => setConfirming(true)}>
           Delete
         </Button>
       </div>
-      <SinkTestView result={test.data} pending={test.isPending} />
-      {test.error && (
+      {testCurrent && <SinkTestView result={test.data} pending={test.isPending} />}
+      {testCurrent && test.error && (
         <p role="alert" className="inline-error">
           {errorMessage(test.error)}
         </p>

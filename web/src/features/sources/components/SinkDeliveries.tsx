@@ -7,6 +7,9 @@ import { useSinkDeliveries } from "../api/list-sink-deliveries";
 import { sinksQueryKey, type Sink, type SinkDelivery } from "../api/sink";
 import { formatLatency } from "../utils/snippet";
 
+/** The API keeps a sink's last 100 batches and answers with them all. */
+export const DELIVERIES_KEPT = 100;
+
 export const DELIVERY_COLUMNS = ["Batch", "Live seqs", "Rows", "Status", "Attempts", "HTTP", "Latency", "Created", "Delivered", "Last error", "Note"] as const;
 
 const STATUS_LABELS: Record<SinkDelivery["status"], string> = { pending: "Pending", delivered: "Delivered", failed: "Failed" };
@@ -56,24 +59,29 @@ export function SinkDeliveries({ source, sink, nameId }: { source: string; sink:
           ) : deliveries.data.length === 0 ? (
             <p className="field-hint">No deliveries yet: a batch is sent once rows are ingested after the sink was added.</p>
           ) : (
-            <div className="table-scroll card-table sink-deliveries-table" role="region" aria-label={`Deliveries to ${sink.url}`} tabIndex={0}>
-              <table className="table">
-                <thead>
-                  <tr>
-                    {DELIVERY_COLUMNS.map((column) => (
-                      <th key={column} scope="col">
-                        {column}
-                      </th>
+            <>
+              {deliveries.data.length >= DELIVERIES_KEPT && (
+                <p className="field-hint">The latest {DELIVERIES_KEPT} batches: older ones are not kept.</p>
+              )}
+              <div className="table-scroll card-table sink-deliveries-table" role="region" aria-label={`Deliveries to ${sink.url}`} tabIndex={0}>
+                <table className="table">
+                  <thead>
+                    <tr>
+                      {DELIVERY_COLUMNS.map((column) => (
+                        <th key={column} scope="col">
+                          {column}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {deliveries.data.map((delivery) => (
+                      <DeliveryRow key={delivery.sequence} delivery={delivery} />
                     ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {deliveries.data.map((delivery) => (
-                    <DeliveryRow key={delivery.sequence} delivery={delivery} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                  </tbody>
+                </table>
+              </div>
+            </>
           )}
         </div>
       )}

@@ -36,6 +36,12 @@ export function SinkForm({ source, sink, onSaved, onCancel }: SinkFormProps) {
   const saving = sink ? update : create;
   const error = saving.error;
   const timeseries = source.kind === "timeseries";
+  // The source's metrics, then any the sink has stored that the source no longer lists, so they can be seen and unchecked.
+  const known = new Set(source.metrics.map((metric) => metric.name));
+  const metricOptions = [
+    ...source.metrics.map((metric) => ({ value: metric.name, label: metric.name })),
+    ...(sink?.metrics ?? []).filter((name) => !known.has(name)).map((name) => ({ value: name, label: `${name} (not in the source now)` })),
+  ];
   const local = checked ? draftErrors(draft) : {};
   const set = <K extends keyof SinkDraft>(key: K, value: SinkDraft[K]) => setDraft((current) => ({ ...current, [key]: value }));
   const fieldErrors = (field: string, localMessage?: string) => {
@@ -136,12 +142,12 @@ export function SinkForm({ source, sink, onSaved, onCancel }: SinkFormProps) {
           />
         </div>
       </div>
-      {timeseries && source.metrics.length > 0 && (
+      {timeseries && metricOptions.length > 0 && (
         <CheckboxGroup
           legend="Metrics"
           hint="None chosen: every metric, including ones added later."
-          columns={source.metrics.length > 4 ? 3 : 2}
-          options={source.metrics.map((metric) => ({ value: metric.name, label: metric.name }))}
+          columns={metricOptions.length > 4 ? 3 : 2}
+          options={metricOptions}
           value={draft.metrics}
           onChange={(value) => set("metrics", value)}
           errors={metricErrors.length > 0 ? metricErrors : undefined}

@@ -15,18 +15,22 @@ export function SinksSection({ source }: { source: Source }) {
   const sinks = useSinks(source.name);
   const [editor, setEditor] = useState<Editor | null>(null);
   const [notice, setNotice] = useState("");
-  // Closing the form puts focus back on "Add sink" (enabled again once the form is gone).
+  // Closing the form puts focus back where it was opened from: "Add sink" (enabled again once the form is gone), or the
+  // edited sink's Edit button. A deleted sink's buttons are gone: focus goes to the section's heading.
   const addRef = useRef<HTMLButtonElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const editButtons = useRef(new Map<string, HTMLButtonElement>());
   const close = () => {
+    const from = editor?.mode === "edit" ? editor.sink.id : undefined;
     setEditor(null);
-    requestAnimationFrame(() => addRef.current?.focus());
+    requestAnimationFrame(() => ((from && editButtons.current.get(from)) || addRef.current)?.focus());
   };
 
   return (
     <section className="card stack" aria-labelledby={titleId}>
       <div className="toolbar">
         <div className="stack-tight">
-          <h2 id={titleId} className="section-title">
+          <h2 ref={headingRef} id={titleId} className="section-title" tabIndex={-1}>
             Webhook sinks
           </h2>
           <p className="muted">
@@ -38,7 +42,8 @@ export function SinksSection({ source }: { source: Source }) {
           <Button
             ref={addRef}
             variant="primary"
-            disabled={editor?.mode === "new"}
+            // Off while the form is open, new or edit: finish or cancel that first, so no edit is lost.
+            disabled={editor !== null}
             onClick={() => {
               setNotice("");
               setEditor({ mode: "new" });
@@ -76,6 +81,10 @@ export function SinksSection({ source }: { source: Source }) {
               key={sink.id}
               source={source}
               sink={sink}
+              editRef={(element) => {
+                if (element) editButtons.current.set(sink.id, element);
+                else editButtons.current.delete(sink.id);
+              }}
               onEdit={() => {
                 setNotice("");
                 setEditor({ mode: "edit", sink });
@@ -83,6 +92,7 @@ export function SinksSection({ source }: { source: Source }) {
               onDeleted={() => {
                 setNotice(`Deleted the sink to ${sink.url}.`);
                 setEditor((current) => (current?.mode === "edit" && current.sink.id === sink.id ? null : current));
+                requestAnimationFrame(() => headingRef.current?.focus());
               }}
             />
           ))}

@@ -19,12 +19,14 @@ export function StreamTokensSection({ source }: { source: Source }) {
   const [notice, setNotice] = useState("");
   // Closing the form or the new token's panel puts focus back where it started.
   const createRef = useRef<HTMLButtonElement>(null);
+  // A revoked token's Revoke button is gone: focus goes to the section's heading.
+  const headingRef = useRef<HTMLHeadingElement>(null);
 
   return (
     <section className="card stack" aria-labelledby={titleId}>
       <div className="toolbar">
         <div className="stack-tight">
-          <h2 id={titleId} className="section-title">
+          <h2 ref={headingRef} id={titleId} className="section-title" tabIndex={-1}>
             Stream tokens
           </h2>
           <p className="muted">
@@ -88,6 +90,7 @@ export function StreamTokensSection({ source }: { source: Source }) {
               onRevoked={() => {
                 setNotice(`Revoked “${token.name}”: its open streams end.`);
                 setCreated((current) => (current?.id === token.id ? null : current));
+                requestAnimationFrame(() => headingRef.current?.focus());
               }}
             />
           ))}
