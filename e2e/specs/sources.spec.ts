@@ -215,9 +215,10 @@ test('a stream token created on the source page streams new rows with the url it
 
   await panel.getByRole('button', { name: 'Copy token' }).click();
   await expect(panel.getByText('Copied.')).toBeVisible();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(token);
   await panel.getByRole('button', { name: 'Copy snippet' }).click();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
+  // The write is asynchronous: wait for it rather than read once.
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
 
   const item = tokens.getByRole('listitem', { name: 'e2e wallboard' });
   await expect(item).toContainText('https://wall.example.com');
