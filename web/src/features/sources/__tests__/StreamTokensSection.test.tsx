@@ -158,7 +158,7 @@ describe("the source page's stream tokens", () => {
     expect(within(form).getByLabelText("Expires in (days)")).toHaveAccessibleDescription(expect.stringContaining("expiresInDays is 1 to 365"));
   });
 
-  it.each(["2.5", "-3", "1e2"])("refuses %s days beside the box and sends nothing (empty would mean 30)", async (typed) => {
+  it.each(["2.5", "-3", "1e2", "1e", "ten"])("refuses %s days beside the box and sends nothing (empty would mean 30)", async (typed) => {
     const requests = server([]);
     const user = userEvent.setup();
     renderPage();

@@ -100,11 +100,10 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
           hint="Optional: what the token is for."
           errors={errorsFor(error, "name")}
         />
+        {/* Text, not number: a number box hands back "" for what it cannot read ("1e"), which would go as the 30-day
+            default; as text the form sees what was typed and refuses it. */}
         <TextInput
-          type="number"
           inputMode="numeric"
-          min={1}
-          max={365}
           label="Expires in (days)"
           value={days}
           onChange={setDays}
