@@ -137,6 +137,10 @@ describe("the source page's webhook sinks", () => {
     await user.type(within(form).getByLabelText("Wait (ms)"), "1.5");
     await user.click(within(form).getByRole("button", { name: "Create sink" }));
     expect(within(form).getByLabelText("Wait (ms)")).toHaveAccessibleDescription(expect.stringContaining("A whole number of milliseconds"));
+    // What a number box could not read ("1e") would have reached the form as empty: the server's default, silently.
+    await user.type(within(form).getByLabelText("Rows per batch"), "1e");
+    await user.click(within(form).getByRole("button", { name: "Create sink" }));
+    expect(within(form).getByLabelText("Rows per batch")).toHaveAccessibleDescription(expect.stringContaining("A whole number of rows"));
     expect(sent(requests, "POST", SINKS)).toHaveLength(0);
   });
 
@@ -173,7 +177,7 @@ describe("the source page's webhook sinks", () => {
     expect(within(form).getByLabelText("Secret")).toHaveValue("");
     expect(within(form).getByLabelText("Secret")).toHaveAccessibleDescription("Stored: leave empty to keep it.");
     expect(within(form).getByRole("checkbox", { name: "cpu_percent" })).toBeChecked();
-    expect(within(form).getByLabelText("Wait (ms)")).toHaveValue(250);
+    expect(within(form).getByLabelText("Wait (ms)")).toHaveValue("250");
     expect(form).toHaveTextContent('"value": "web-01"');
     await user.clear(within(form).getByLabelText("Rows per batch"));
     await user.type(within(form).getByLabelText("Rows per batch"), "50");

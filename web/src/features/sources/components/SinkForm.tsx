@@ -115,12 +115,11 @@ export function SinkForm({ source, sink, onSaved, onCancel }: SinkFormProps) {
           errors={fieldErrors("secret")}
           required={!sink}
         />
+        {/* Text boxes, not number ones: a number box hands back "" for what it cannot read ("1e"), which would go as
+            the server's default; as text the form sees what was typed and refuses it (draftErrors). */}
         <div className="sink-batching">
           <TextInput
-            type="number"
             inputMode="numeric"
-            min={0}
-            max={60000}
             label="Wait (ms)"
             value={draft.batchMs}
             onChange={(value) => set("batchMs", value)}
@@ -129,10 +128,7 @@ export function SinkForm({ source, sink, onSaved, onCancel }: SinkFormProps) {
             errors={fieldErrors("batchMs", local.batchMs)}
           />
           <TextInput
-            type="number"
             inputMode="numeric"
-            min={1}
-            max={10000}
             label="Rows per batch"
             value={draft.maxBatch}
             onChange={(value) => set("maxBatch", value)}
