@@ -1,12 +1,15 @@
 import { Api } from '../fixtures/api';
 import { ExplorePage, expect, login, test } from '../fixtures';
-import { openPage, outsideViewport, PAGES, seedLists } from '../fixtures/pages';
+import { DELIVERIES_FIXTURE, LIVE_SOURCE, openPage, outsideViewport, PAGES, revokeTokensNamed, routeDeliveries, seedLists, seedSourcePage } from '../fixtures/pages';
 
 // Runs in the phone project only (390x844, touch; see playwright.config.ts).
+
+let sourcePage = '';
 
 test.beforeAll(async ({}, testInfo) => {
   const api = await Api.create(testInfo.project.use.baseURL!);
   await seedLists(api);
+  sourcePage = await seedSourcePage(api);
   await api.dispose();
 });
 
@@ -20,6 +23,39 @@ test.describe('every page fits a 390px-wide phone', () => {
       expect(await outsideViewport(page)).toEqual([]);
     });
   }
+
+  test('a source page has no element outside the viewport, with its sink form, deliveries and a new token open', async ({ page }, testInfo) => {
+    const tokenName = `phone ${testInfo.project.name} ${Date.now()}`;
+    const api = await Api.create(testInfo.project.use.baseURL!);
+    try {
+      await routeDeliveries(page);
+      await login(page);
+      await openPage(page, sourcePage, new RegExp(LIVE_SOURCE));
+      await expect(page).toHaveTitle(`${LIVE_SOURCE} · Sources · Exports`);
+      expect(await outsideViewport(page), 'the page').toEqual([]);
+      const sinks = page.getByRole('region', { name: 'Webhook sinks' });
+      await sinks.getByRole('listitem').first().getByRole('button', { name: 'Deliveries' }).click();
+      // The table with a failed and a noted batch (routed: the seeded sink's own may be none yet).
+      await expect(sinks.getByRole('table').getByRole('row')).toHaveCount(DELIVERIES_FIXTURE.length + 1);
+      await sinks.getByRole('button', { name: 'Add sink' }).click();
+      await expect(sinks.getByRole('form', { name: 'New sink' })).toBeVisible();
+      const tokens = page.getByRole('region', { name: 'Stream tokens' });
+      await tokens.getByRole('button', { name: 'Create token' }).click();
+      await page.getByRole('button', { name: 'Add origin' }).click();
+      expect(await outsideViewport(page), 'the forms and deliveries').toEqual([]);
+
+      // The shown-once token with its snippet.
+      const form = tokens.getByRole('form', { name: 'New stream token' });
+      await form.getByLabel('Name').fill(tokenName);
+      await form.getByRole('textbox', { name: 'Origin 1' }).fill('https://a-rather-long-wallboard-origin.example.com');
+      await form.getByRole('button', { name: 'Create stream token' }).click();
+      await expect(tokens.getByRole('region', { name: `Token “${tokenName}” created` })).toBeVisible();
+      expect(await outsideViewport(page), 'the new token').toEqual([]);
+    } finally {
+      await revokeTokensNamed(api, tokenName);
+      await api.dispose();
+    }
+  });
 
   test('Login has no element outside the viewport and names itself in the tab', async ({ page }) => {
     await page.goto('/');

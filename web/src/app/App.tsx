@@ -13,6 +13,7 @@ import { HistoryPage } from "./routes/HistoryPage";
 import { HomePage } from "./routes/HomePage";
 import { LoginPage } from "./routes/LoginPage";
 import { SchedulesPage } from "./routes/SchedulesPage";
+import { SourcesPage } from "./routes/SourcesPage";
 import { TemplatesPage } from "./routes/TemplatesPage";
 
 // The stored theme is on <html> before the first render, so the page never flashes the other one.
@@ -64,6 +65,8 @@ function SignedIn({ user }: { user: User }) {
         <TemplatesPage />
       ) : route.page === "schedules" ? (
         <SchedulesPage template={route.template} />
+      ) : route.page === "sources" ? (
+        <SourcesPage source={route.source} />
       ) : route.page === "destinations" ? (
         <DestinationsPage />
       ) : (

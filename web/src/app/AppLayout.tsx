@@ -7,7 +7,7 @@ import { Logo } from "./Logo";
 import { PAGE_LABELS, routeHref, type Route } from "./navigation";
 import { ThemeSelect } from "./ThemeSelect";
 
-const PAGES = (["explore", "dashboards", "history", "templates", "schedules", "destinations"] as const).map((page) => ({
+const PAGES = (["explore", "sources", "dashboards", "history", "templates", "schedules", "destinations"] as const).map((page) => ({
   page,
   label: PAGE_LABELS[page],
 }));

@@ -13,7 +13,9 @@ export type Route =
   | { page: "templates" }
   /** `template`: open the new-schedule form with this template chosen ("#/schedules?template=<id>"). */
   | { page: "schedules"; template?: string | undefined }
-  | { page: "destinations" };
+  | { page: "destinations" }
+  /** `source`: that source's page ("#/sources/<name>"); the list without. */
+  | { page: "sources"; source?: string | undefined };
 
 function decode(value: string | undefined): string | undefined {
   try {
@@ -31,6 +33,7 @@ export function parseRoute(hash: string): Route {
   if (first === "history") return { page: "history" };
   if (first === "templates") return { page: "templates" };
   if (first === "destinations") return { page: "destinations" };
+  if (first === "sources") return { page: "sources", source: decode(second) };
   if (first === "schedules") return { page: "schedules", template: new URLSearchParams(query).get("template") || undefined };
   if (first !== "dashboards") return { page: "explore" };
   return { page: "dashboards", dashboard: decode(second) };
@@ -50,6 +53,8 @@ export function routeHref(route: Route): string {
       return "#/destinations";
     case "schedules":
       return route.template ? `#/schedules?${new URLSearchParams({ template: route.template })}` : "#/schedules";
+    case "sources":
+      return route.source ? `#/sources/${encodeURIComponent(route.source)}` : "#/sources";
     case "dashboards":
       return route.dashboard ? `#/dashboards/${encodeURIComponent(route.dashboard)}` : "#/dashboards";
   }
@@ -78,4 +83,5 @@ export const PAGE_LABELS: Record<Route["page"], string> = {
   templates: "Templates",
   schedules: "Schedules",
   destinations: "Destinations",
+  sources: "Sources",
 };

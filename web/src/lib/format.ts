@@ -25,3 +25,29 @@ export function formatInstant(value: string | null | undefined): string {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? value : INSTANT.format(date);
 }
+
+const PRECISE = new Map<string, Intl.DateTimeFormat>();
+
+/** An ISO instant to the second with its zone ("Nov 30, 2026, 9:00:05 AM UTC"): for times people compare with
+ * logs and with other machines (deliveries, sinks, tokens). In the browser's zone unless one is given; "–" without one. */
+export function formatInstantPrecise(value: string | null | undefined, timeZone?: string): string {
+  if (!value) return "–";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const key = timeZone ?? "";
+  let format = PRECISE.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, {
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      second: "2-digit",
+      timeZoneName: "short",
+      ...(timeZone ? { timeZone } : {}),
+    });
+    PRECISE.set(key, format);
+  }
+  return format.format(date);
+}

@@ -147,6 +147,40 @@ describe("App", () => {
     expect(await screen.findByRole("row", { name: "Ops inbox" })).toBeInTheDocument();
   });
 
+  it("opens Sources from the navigation, a source's page from the list, and says so for a source that does not exist", async () => {
+    vi.stubGlobal("ResizeObserver", class { observe() {} disconnect() {} });
+    mockFetch({
+      "GET /api/v1/auth/me": () => jsonResponse({ id: 1, email: "demo@exports.local", name: "Demo" }),
+      "GET /api/v1/sources": () => jsonResponse(demoSources),
+      "POST /api/v1/exports/series/preview": () => jsonResponse(serversPreview),
+      "GET /api/v1/sources/servers/sinks": () => jsonResponse([]),
+      "GET /api/v1/sources/servers/stream-tokens": () => jsonResponse({ tokens: [] }),
+    });
+    const user = userEvent.setup();
+    render(<App />);
+
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    await user.click(within(nav).getByRole("link", { name: "Sources" }));
+    expect(await screen.findByRole("heading", { level: 1, name: "Sources" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/sources");
+    expect(within(nav).getByRole("link", { name: "Sources" })).toHaveAttribute("aria-current", "page");
+    const row = await screen.findByRole("row", { name: "servers" });
+    expect(within(row).getByRole("link", { name: "Explore" })).toHaveAttribute("href", "#/explore?source=servers");
+
+    await user.click(within(row).getByRole("link", { name: "servers" }));
+    expect(await screen.findByRole("heading", { level: 1, name: /servers/ })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/sources/servers");
+    await waitFor(() => expect(document.title).toBe("servers · Sources · Exports"));
+    expect(await screen.findByText(/No sinks yet/)).toBeInTheDocument();
+    expect(await screen.findByText(/No stream tokens yet/)).toBeInTheDocument();
+
+    window.location.hash = "#/sources/nope";
+    expect(await screen.findByRole("heading", { level: 1, name: "No source named “nope”" })).toBeInTheDocument();
+    await user.click(screen.getByRole("link", { name: "Back to all sources" }));
+    expect(await screen.findByRole("heading", { level: 1, name: "Sources" })).toBeInTheDocument();
+    expect(window.location.hash).toBe("#/sources");
+  });
+
   it("opens Templates and Schedules from the navigation, and the Schedules form with the template the address names", async () => {
     const template = templateJson({ id: "t-daily", name: "Servers daily" });
     window.history.replaceState(null, "", "/#/schedules?template=t-daily");

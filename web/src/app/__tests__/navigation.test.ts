@@ -15,6 +15,8 @@ describe("navigation", () => {
     ["#/schedules", { page: "schedules", template: undefined }],
     ["#/schedules?template=0197a3f2-7c1e-7d4a-9b2e-5f3c1a0e8d21", { page: "schedules", template: "0197a3f2-7c1e-7d4a-9b2e-5f3c1a0e8d21" }],
     ["#/dashboards/ops%20overview", { page: "dashboards", dashboard: "ops overview" }],
+    ["#/sources", { page: "sources", source: undefined }],
+    ["#/sources/agent%20commands", { page: "sources", source: "agent commands" }],
     ["#/nowhere", { page: "explore" }],
   ])("reads %j as a route", (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -29,8 +31,11 @@ describe("navigation", () => {
       { page: "schedules" },
       { page: "schedules", template: "t 1&x" },
       { page: "dashboards", dashboard: "ops-overview" },
+      { page: "sources" },
+      { page: "sources", source: "rooms/2 & more" },
     ];
     for (const route of routes) expect(parseRoute(routeHref(route))).toEqual({ template: undefined, ...route });
     expect(routeHref({ page: "schedules", template: "t-1" })).toBe("#/schedules?template=t-1");
+    expect(routeHref({ page: "sources", source: "rooms/2" })).toBe("#/sources/rooms%2F2");
   });
 });

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, type UseQueryOptions } from "@tanstack/react-query";
 import { z } from "zod";
 import { apiJson } from "../../../lib/api-client";
 
@@ -44,10 +44,15 @@ export async function listSources(signal?: AbortSignal): Promise<Source[]> {
   return body.sources;
 }
 
-export function useSources() {
+export type SourcesQueryOptions = Pick<UseQueryOptions<Source[]>, "refetchOnMount" | "staleTime">;
+
+/** The sources, cached for a while: Explore and Templates only need their names and metrics. A page about the sources
+ * themselves passes `{ refetchOnMount: "always" }` so it never contradicts the server. */
+export function useSources(options: SourcesQueryOptions = {}) {
   return useQuery({
     queryKey: ["sources", "list"],
     queryFn: ({ signal }) => listSources(signal),
     staleTime: 5 * 60_000,
+    ...options,
   });
 }
