@@ -125,7 +125,8 @@ public sealed class SeriesCsvExportTests(ApiFixture api)
         var expected = await api.RowsAsync("""
             SELECT date_trunc('day', ts, 'Europe/Berlin') d, data->>'status', count(*),
                    percentile_cont(0.9) WITHIN GROUP (ORDER BY (data->>'duration_ms')::float8)
-            FROM records WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2
+            FROM records WHERE ts >= $1 AND ts < $2 AND source_id = (SELECT src.id FROM sources src JOIN users u ON u.id = src.owner_id
+                WHERE u.email = 'demo@exports.local' AND src.name = 'agent-commands') GROUP BY 1, 2
             """, exported.Min(x => DateTimeOffset.Parse(x["time"])).UtcDateTime, DateTimeOffset.Parse(exported.Max(x => x["time"])!).UtcDateTime);
         foreach (var e in expected)
         {
