@@ -171,6 +171,25 @@ test('the export dialog can be completed on a phone: every step fits, and Start 
   await expect(dialog.getByRole('status')).toContainText(`Your browser is downloading ${download.suggestedFilename()}`);
 });
 
+test('the quick export\'s status and its refusal stay on a phone\'s screen', async ({ page }) => {
+  await login(page);
+  const explore = new ExplorePage(page);
+  await explore.chooseSource('servers');
+  await explore.quickExport('CSV');
+  const status = page.locator('.quick-export').getByRole('status');
+  await expect(status).toContainText('Your browser is downloading');
+  await expect(status).toBeInViewport({ ratio: 1 });
+  expect(await outsideViewport(page), 'the status').toEqual([]);
+  await explore.chooseGranularity('raw');
+  await explore.chooseAggregations(['avg']);
+  const menu = await explore.openExportMenu();
+  await menu.getByRole('menuitem', { name: 'CSV', exact: true }).click();
+  const refusal = page.locator('.quick-export').getByRole('alert');
+  await expect(refusal).toContainText('Aggregations need a time bucket');
+  await expect(refusal).toBeInViewport({ ratio: 1 });
+  expect(await outsideViewport(page), 'the refusal').toEqual([]);
+});
+
 test('the theme follows the system until one is chosen, and the choice survives a reload', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await login(page);

@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef, useState } from "react";
 import { ProblemAlert, Alert } from "../../../components/ui/Alert";
 import { MenuButton } from "../../../components/ui/MenuButton";
 import { isApiError } from "../../../lib/api-client";
@@ -24,6 +25,19 @@ export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExpo
   };
 
   const reset = () => exporter.cancel();
+
+  // The status line and the message float from the button's right edge, over the space to its left; where the button
+  // is near the left edge (a phone, a wrapped toolbar) they float from its left edge instead, so they stay on screen.
+  const box = useRef<HTMLDivElement>(null);
+  const [fromStart, setFromStart] = useState(false);
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setFromStart(element.getBoundingClientRect().right < Math.min(380, window.innerWidth - 32) + 16);
+    measure();
+    window.addEventListener("resize", measure);
+    return () => window.removeEventListener("resize", measure);
+  }, [exporter.status]);
   const message =
     exporter.isSuccess && exporter.data.background ? (
       <BackgroundJobStatus job={exporter.data.job} reason={withoutApiPath(exporter.data.reason)} historyHref={historyHref} />
@@ -38,7 +52,7 @@ export function QuickExportMenu({ query, onMoreOptions, historyHref }: QuickExpo
     ) : undefined;
 
   return (
-    <div className="quick-export">
+    <div ref={box} className={fromStart ? "quick-export quick-export-start" : "quick-export"}>
       <MenuButton
         label="Export"
         disabled={!query || exporter.isPending}
