@@ -1,5 +1,5 @@
 import type { ReactNode, Ref } from "react";
-import type { ApiError } from "../../lib/api-client";
+import { isApiError, type ApiError } from "../../lib/api-client";
 
 /** An error message, announced when it appears; focusable by script (tabindex=-1) so focus can be moved to it. */
 export function Alert({ title, children, ref }: { title: ReactNode; children?: ReactNode; ref?: Ref<HTMLDivElement> }) {
@@ -49,4 +49,25 @@ export function humanizeField(field: string): string {
   if (parts.length === 0) return field;
   const [first = "", ...rest] = parts;
   return [first.charAt(0).toUpperCase() + first.slice(1), ...rest].join(" › ");
+}
+
+/** A form's failure: the server's Problem Details (title, detail) or the error's message under `fallbackTitle`, and the
+ * field errors that no input of the form shows beside itself (`placed(field)` is true for those that one does). */
+export function FormProblem({ error, fallbackTitle, placed }: { error: Error; fallbackTitle: string; placed: (field: string) => boolean }) {
+  const detail = isApiError(error) ? error.detail : error.message;
+  const others = isApiError(error) ? Object.entries(error.errors).filter(([field]) => !placed(field)) : [];
+  return (
+    <Alert title={isApiError(error) ? error.title : fallbackTitle}>
+      {detail && <p className="alert-detail">{detail}</p>}
+      {others.length > 0 && (
+        <ul className="alert-fields">
+          {others.map(([field, messages]) => (
+            <li key={field}>
+              <strong>{field}</strong>: {messages.join(" ")}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Alert>
+  );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { Alert } from "../../../components/ui/Alert";
+import { FormProblem } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { TextInput } from "../../../components/ui/TextInput";
 import { errorsFor, isApiError } from "../../../lib/api-client";
@@ -80,9 +80,7 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
     return messages.map((message) => (address ? `${address}: ${message}` : message));
   });
   const placed = new Set(["name", "kind", ...KIND_FIELDS[draft.kind]].map((field) => field.toLowerCase()));
-  const otherErrors = fields.filter(
-    ([field]) => !placed.has(field.toLowerCase()) && !(draft.kind === "email" && RECIPIENT_FIELD.test(field)),
-  );
+  const shown = (field: string) => placed.has(field.toLowerCase()) || (draft.kind === "email" && RECIPIENT_FIELD.test(field));
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -103,20 +101,7 @@ export function DestinationForm({ destination, onSaved, onCancel }: DestinationF
         )}
       </div>
       {error && !taken && (
-        <Alert title={isApiError(error) ? error.title : "The destination could not be saved"}>
-          {(isApiError(error) ? error.detail : error.message) && (
-            <p className="alert-detail">{isApiError(error) ? error.detail : error.message}</p>
-          )}
-          {otherErrors.length > 0 && (
-            <ul className="alert-fields">
-              {otherErrors.map(([field, messages]) => (
-                <li key={field}>
-                  <strong>{field}</strong>: {messages.join(" ")}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Alert>
+        <FormProblem error={error} fallbackTitle="The destination could not be saved" placed={shown} />
       )}
 
       <div className="options-grid">

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { DestinationPicker } from "../../../components/DestinationPicker";
 import { TimeZonePicker } from "../../../components/TimeZonePicker";
-import { Alert } from "../../../components/ui/Alert";
+import { FormProblem } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { Checkbox } from "../../../components/ui/Checkbox";
 import { CheckboxGroup } from "../../../components/ui/CheckboxGroup";
@@ -106,9 +106,7 @@ export function ScheduleForm({
     const messages = fields.flatMap((field) => errorsFor(error, field) ?? []);
     return messages.length > 0 ? messages : undefined;
   };
-  const otherErrors = isApiError(error)
-    ? Object.entries(error.errors).filter(([field]) => !PLACED_FIELDS.has(field.toLowerCase()) && !DESTINATION_FIELD.test(field))
-    : [];
+  const placed = (field: string) => PLACED_FIELDS.has(field.toLowerCase()) || DESTINATION_FIELD.test(field);
   const destinationErrors = isApiError(error)
     ? Object.entries(error.errors).flatMap(([field, messages]) => (DESTINATION_FIELD.test(field) ? messages : []))
     : [];
@@ -138,20 +136,7 @@ export function ScheduleForm({
         {schedule ? "Edit schedule" : "New schedule"}
       </h2>
       {error && (
-        <Alert title={isApiError(error) ? error.title : "The schedule could not be saved"}>
-          {(isApiError(error) ? error.detail : error.message) && (
-            <p className="alert-detail">{isApiError(error) ? error.detail : error.message}</p>
-          )}
-          {otherErrors.length > 0 && (
-            <ul className="alert-fields">
-              {otherErrors.map(([field, messages]) => (
-                <li key={field}>
-                  <strong>{field}</strong>: {messages.join(" ")}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Alert>
+        <FormProblem error={error} fallbackTitle="The schedule could not be saved" placed={placed} />
       )}
 
       <div className="options-grid">

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { Alert } from "../../../components/ui/Alert";
+import { FormProblem } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { CheckboxGroup } from "../../../components/ui/CheckboxGroup";
 import { TextInput } from "../../../components/ui/TextInput";
@@ -51,7 +51,7 @@ export function SinkForm({ source, sink, onSaved, onCancel }: SinkFormProps) {
   const metricErrors = isApiError(error)
     ? Object.entries(error.errors).filter(([field]) => /^metrics(\[\d+\])?$/i.test(field)).flatMap(([, messages]) => messages)
     : [];
-  const otherErrors = isApiError(error) ? Object.entries(error.errors).filter(([field]) => !PLACED.test(field)) : [];
+  const placed = (field: string) => PLACED.test(field);
 
   useEffect(() => headingRef.current?.focus(), []);
 
@@ -70,20 +70,7 @@ export function SinkForm({ source, sink, onSaved, onCancel }: SinkFormProps) {
         {sink ? "Edit sink" : "New sink"}
       </h3>
       {error && (
-        <Alert title={isApiError(error) ? error.title : "The sink could not be saved"}>
-          {(isApiError(error) ? error.detail : error.message) && (
-            <p className="alert-detail">{isApiError(error) ? error.detail : error.message}</p>
-          )}
-          {otherErrors.length > 0 && (
-            <ul className="alert-fields">
-              {otherErrors.map(([field, messages]) => (
-                <li key={field}>
-                  <strong>{field}</strong>: {messages.join(" ")}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Alert>
+        <FormProblem error={error} fallbackTitle="The sink could not be saved" placed={placed} />
       )}
       <div className="options-grid">
         <TextInput

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
-import { Alert } from "../../../components/ui/Alert";
+import { FormProblem } from "../../../components/ui/Alert";
 import { Button } from "../../../components/ui/Button";
 import { TextInput } from "../../../components/ui/TextInput";
 import { errorsFor, isApiError } from "../../../lib/api-client";
@@ -45,7 +45,7 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
     return messages.length > 0 ? messages : undefined;
   };
   const daysError = checked ? expiryError(days) : undefined;
-  const otherErrors = isApiError(error) ? Object.entries(error.errors).filter(([field]) => !PLACED.test(field)) : [];
+  const placed = (field: string) => PLACED.test(field);
 
   useEffect(() => headingRef.current?.focus(), []);
   // A new origin's box takes focus once it is drawn.
@@ -75,20 +75,7 @@ export function StreamTokenForm({ source, onCreated, onCancel }: StreamTokenForm
         New stream token
       </h3>
       {error && (
-        <Alert title={isApiError(error) ? error.title : "The token could not be created"}>
-          {(isApiError(error) ? error.detail : error.message) && (
-            <p className="alert-detail">{isApiError(error) ? error.detail : error.message}</p>
-          )}
-          {otherErrors.length > 0 && (
-            <ul className="alert-fields">
-              {otherErrors.map(([field, messages]) => (
-                <li key={field}>
-                  <strong>{field}</strong>: {messages.join(" ")}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Alert>
+        <FormProblem error={error} fallbackTitle="The token could not be created" placed={placed} />
       )}
       <div className="options-grid">
         <TextInput
